@@ -1,0 +1,120 @@
+"""The headless command line: ``territory-planner COMMAND PROJECT.gpkg ...``.
+
+Every command takes the project file first. ``--json`` prints one JSON object
+on stdout. Errors go to stderr: exit code 1 for bad input, 2 for usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from territory_planner import __version__
+from territory_planner._errors import PlannerError
+
+Handler = Callable[[argparse.Namespace], dict[str, Any]]
+
+
+def _demo(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.demo import make_demo  # noqa: PLC0415
+    from territory_planner.io.project_file import save_project  # noqa: PLC0415
+
+    project = make_demo(accounts=args.accounts, reps=args.reps, seed=args.seed)
+    save_project(project, args.project)
+    return {"project": str(args.project), **project.summary().as_dict()}
+
+
+def _check(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+
+    project = load_project(args.project)
+    problems = []
+    duplicated = project.accounts["account_id"].duplicated()
+    if duplicated.any():
+        problems.append(f"{int(duplicated.sum())} duplicate account IDs")
+    known_reps = set(project.reps["rep_id"])
+    orphans = [t for t in project.territories["rep_id"].dropna() if t not in known_reps]
+    if orphans:
+        problems.append(f"{len(orphans)} territories name a rep that does not exist")
+    invalid = ~project.territories.geometry.is_valid
+    if invalid.any():
+        problems.append(f"{int(invalid.sum())} territories have invalid outlines")
+    return {"project": str(args.project), **project.summary().as_dict(), "problems": problems}
+
+
+def _export(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.export import (  # noqa: PLC0415
+        export_accounts_csv,
+        export_territories_geojson,
+    )
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+
+    if not (args.csv or args.geojson):
+        msg = "nothing to export: give --csv FILE and/or --geojson FILE"
+        raise UsageError(msg)
+    project = load_project(args.project)
+    written: dict[str, Any] = {}
+    if args.csv:
+        written["csv"] = {"file": str(args.csv), "rows": export_accounts_csv(project, args.csv)}
+    if args.geojson:
+        count = export_territories_geojson(project, args.geojson)
+        written["geojson"] = {"file": str(args.geojson), "features": count}
+    return written
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (exit code 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="territory-planner", description="Territory Planner, headless."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("project", type=Path, metavar="PROJECT.gpkg")
+        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        p.set_defaults(handler=handler)
+        return p
+
+    demo = command("demo", _demo, "generate the demo project (reproducible from --seed)")
+    demo.add_argument("--accounts", type=int, default=1500, metavar="N")
+    demo.add_argument("--reps", type=int, default=8, metavar="K")
+    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    command("check", _check, "open a project and report counts and problems")
+    export = command("export", _export, "export accounts (CSV) and territories (GeoJSON)")
+    export.add_argument("--csv", type=Path, metavar="FILE", help="accounts with assignment")
+    export.add_argument("--geojson", type=Path, metavar="FILE", help="territories with totals")
+    return parser
+
+
+def _print_text(result: dict[str, Any]) -> None:
+    for key, value in result.items():
+        if isinstance(value, list):
+            value = "; ".join(map(str, value)) or "none"
+        print(f"{key.replace('_', ' ')}: {value}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.handler(args)
+    except UsageError as exc:
+        parser.error(str(exc))
+    except PlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print_text(result)
+    return 0

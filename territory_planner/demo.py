@@ -1,0 +1,314 @@
+"""A realistic, reproducible demo project: accounts at real US ZIP centroids around metros.
+
+Each rep lives near a metro; territories are the counties nearest to each
+rep's home, merged, so they follow real county borders and cover the US.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import shapely
+import zipcodes
+
+from territory_planner._errors import InputError
+from territory_planner.mapping.areas import us_counties
+from territory_planner.mapping.assign import containing_polygon
+from territory_planner.mapping.colors import neighbour_colors
+from territory_planner.model import (
+    ACCOUNT_COLUMNS,
+    CRS,
+    REP_COLUMNS,
+    TERRITORY_COLUMNS,
+    Project,
+    conform,
+)
+from territory_planner.tasks import CancelToken, Progress, no_progress
+
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class Metro:
+    """A metro area that hosts a rep and a cluster of accounts."""
+
+    city: str
+    lat: float
+    lon: float
+    region: str
+    weight: float
+
+
+METROS = (
+    Metro("Chicago", 41.88, -87.63, "Great Lakes", 1.3),
+    Metro("New York", 40.71, -74.01, "Northeast", 1.5),
+    Metro("Dallas", 32.78, -96.80, "South Central", 1.1),
+    Metro("Atlanta", 33.75, -84.39, "Southeast", 1.0),
+    Metro("Los Angeles", 34.05, -118.24, "Southern California", 1.3),
+    Metro("Seattle", 47.61, -122.33, "Pacific Northwest", 0.8),
+    Metro("Denver", 39.74, -104.99, "Mountain", 0.7),
+    Metro("Minneapolis", 44.98, -93.27, "Upper Midwest", 0.7),
+    Metro("San Francisco", 37.77, -122.42, "Northern California", 1.0),
+    Metro("Boston", 42.36, -71.06, "New England", 0.9),
+    Metro("Miami", 25.76, -80.19, "Florida", 0.9),
+    Metro("Phoenix", 33.45, -112.07, "Desert Southwest", 0.8),
+    Metro("Houston", 29.76, -95.37, "Gulf Coast", 1.0),
+    Metro("Philadelphia", 39.95, -75.17, "Mid-Atlantic", 0.9),
+    Metro("St. Louis", 38.63, -90.20, "Heartland", 0.6),
+    Metro("Charlotte", 35.23, -80.84, "Carolinas", 0.7),
+)
+
+REP_NAMES = (
+    "Maria Alvarez", "James Carter", "Priya Natarajan", "Tom Becker",
+    "Aisha Johnson", "Kevin O'Brien", "Linda Park", "Marcus Reed",
+    "Sofia Rossi", "Daniel Kim", "Grace Liu", "Ethan Walsh",
+    "Nadia Haddad", "Carlos Mendes", "Hannah Schultz", "Omar Farouk",
+)  # fmt: skip
+
+INDUSTRIES = {
+    "Healthcare": ("Health", "Medical Group", "Clinics", "Care Partners"),
+    "Manufacturing": ("Manufacturing", "Industries", "Fabrication", "Tooling"),
+    "Retail": ("Outfitters", "Markets", "Stores", "Trading"),
+    "Technology": ("Systems", "Software", "Networks", "Labs"),
+    "Financial Services": ("Financial", "Capital", "Credit Union", "Insurance"),
+    "Education": ("Academy", "College", "Learning", "Schools"),
+    "Hospitality": ("Hotels", "Hospitality", "Restaurants", "Resorts"),
+    "Construction": ("Builders", "Construction", "Contracting", "Engineering"),
+    "Logistics": ("Logistics", "Freight", "Distribution", "Transport"),
+}
+INDUSTRY_WEIGHTS = (0.17, 0.16, 0.12, 0.12, 0.1, 0.08, 0.08, 0.09, 0.08)
+PREFIXES = (
+    "Summit", "Harbor", "Cedar", "Pioneer", "Northstar", "Blue Ridge", "Keystone",
+    "Evergreen", "Liberty", "Granite", "Riverbend", "Silverline", "Oakmont",
+    "Prairie", "Redwood", "Lakeshore", "Ironwood", "Bayview", "Crestview",
+    "Meridian", "Sterling", "Horizon", "Beacon", "Cornerstone", "Frontier",
+)  # fmt: skip
+SUFFIXES = ("Inc.", "LLC", "Co.", "Group", "Partners", "Corp.")
+STREETS = (
+    "Main", "Oak", "Maple", "Cedar", "Park", "Washington", "Lake", "Hill",
+    "Elm", "Pine", "Market", "Commerce", "Industrial", "Center", "River",
+)  # fmt: skip
+STREET_TYPES = ("St", "Ave", "Blvd", "Rd", "Dr", "Pkwy", "Way")
+PRODUCT_LINES = ("Core Platform", "Analytics", "Services", "Hardware", "Supplies")
+LEAD_SOURCES = ("Existing customer", "Referral", "Trade show", "Inbound web", "Outbound", "Partner")
+SIZE_BANDS = (  # (name, minimum employees, frequencies, visit minutes)
+    ("Small", 0, ("monthly", "quarterly"), 30),
+    ("Mid-market", 50, ("monthly", "biweekly"), 45),
+    ("Large", 500, ("biweekly", "monthly"), 60),
+    ("Enterprise", 5000, ("weekly", "biweekly"), 90),
+)
+
+
+@cache
+def _zip_table() -> pd.DataFrame:
+    rows = [
+        (z["zip_code"], z["city"], z["state"], float(z["lat"]), float(z["long"]))
+        for z in zipcodes.list_all()
+        if z["active"] and z["zip_code_type"] == "STANDARD" and z["lat"] and z["long"]
+    ]
+    return pd.DataFrame(rows, columns=["zip", "city", "state", "lat", "lon"])
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
+    """Great-circle distance in km from many points to one point."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2 - lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def _pick_zips(rng: np.random.Generator, metro: Metro, count: int, scale_km: float) -> pd.DataFrame:
+    zips = _zip_table()
+    dist = haversine_km(zips["lat"].to_numpy(), zips["lon"].to_numpy(), metro.lat, metro.lon)
+    near = dist < 4 * scale_km
+    weights = np.exp(-dist[near] / scale_km)
+    chosen = rng.choice(np.flatnonzero(near), size=count, p=weights / weights.sum())
+    return zips.iloc[chosen].reset_index(drop=True)
+
+
+def _accounts(rng: np.random.Generator, metros: tuple[Metro, ...], count: int) -> pd.DataFrame:
+    weights = np.array([m.weight for m in metros])
+    per_metro = rng.multinomial(count, weights / weights.sum())
+    places = pd.concat(
+        [_pick_zips(rng, m, int(n), scale_km=30.0) for m, n in zip(metros, per_metro, strict=True)],
+        ignore_index=True,
+    )
+    n = len(places)
+    industry_names = list(INDUSTRIES)
+    industry = rng.choice(len(industry_names), size=n, p=INDUSTRY_WEIGHTS)
+    employees = np.maximum(3, rng.lognormal(4.0, 1.5, size=n)).round().astype(np.int64)
+    band = np.searchsorted([b[1] for b in SIZE_BANDS], employees, side="right") - 1
+    prospect = rng.random(n) < 0.2
+    revenue = np.where(prospect, 0.0, 2000 * employees**0.8 * rng.lognormal(0, 0.5, size=n))
+    potential = np.maximum(revenue * 1.1, 4500 * employees**0.8 * rng.lognormal(0, 0.4, size=n))
+    exact = rng.random(n) < 0.9
+    jitter = rng.normal(0, 0.006, size=(n, 2)) * exact[:, None]
+    names = [
+        f"{rng.choice(PREFIXES)} {rng.choice(INDUSTRIES[industry_names[i]])} {rng.choice(SUFFIXES)}"
+        for i in industry
+    ]
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"A{i + 1:05d}" for i in range(n)],
+            "name": names,
+            "street": [
+                f"{rng.integers(10, 9900)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+                for _ in range(n)
+            ],
+            "city": places["city"],
+            "state": places["state"],
+            "zip": places["zip"],
+            "country": "US",
+            "lon": (places["lon"] + jitter[:, 0]).round(6),
+            "lat": (places["lat"] + jitter[:, 1]).round(6),
+            "geocode": np.where(exact, "exact", "zip"),
+            "industry": [industry_names[i] for i in industry],
+            "size_band": [SIZE_BANDS[b][0] for b in band],
+            "employees": employees,
+            "product_line": rng.choice(PRODUCT_LINES, size=n),
+            "lead_source": np.where(
+                prospect, rng.choice(LEAD_SOURCES[1:], size=n), "Existing customer"
+            ),
+            "annual_revenue": revenue.round(-2),
+            "potential": potential.round(-2),
+            "last_year_sales": (revenue * rng.lognormal(-0.05, 0.15, size=n)).round(-2),
+            "visit_frequency": [rng.choice(SIZE_BANDS[b][2]) for b in band],
+            "visit_minutes": [SIZE_BANDS[b][3] for b in band],
+        }
+    )
+    _add_parents(rng, frame)
+    return frame
+
+
+def _add_parents(rng: np.random.Generator, frame: pd.DataFrame) -> None:
+    """Make some large accounts divisions of parent companies spanning metros."""
+    large = np.flatnonzero(frame["employees"].to_numpy() >= 200)
+    members = rng.choice(large, size=min(len(large), max(1, len(frame) // 12)), replace=False)
+    parent_count = max(1, len(members) // 4)
+    parent_of = rng.integers(0, parent_count, size=len(members))
+    parent_names = [
+        f"{PREFIXES[i % len(PREFIXES)]} {('Holdings', 'Enterprises', 'Global')[i % 3]}"
+        for i in range(parent_count)
+    ]
+    frame["parent_id"] = pd.Series([None] * len(frame), dtype="str")
+    frame["parent_name"] = pd.Series([None] * len(frame), dtype="str")
+    for member, parent in zip(members, parent_of, strict=True):
+        frame.loc[member, "parent_id"] = f"P{parent + 1:03d}"
+        frame.loc[member, "parent_name"] = parent_names[parent]
+        frame.loc[member, "name"] = f"{parent_names[parent]} - {frame.loc[member, 'city']}"
+
+
+def _reps(rng: np.random.Generator, metros: tuple[Metro, ...]) -> pd.DataFrame:
+    homes = pd.concat([_pick_zips(rng, m, 1, scale_km=8.0) for m in metros], ignore_index=True)
+    return pd.DataFrame(
+        {
+            "rep_id": [f"R{i + 1:02d}" for i in range(len(metros))],
+            "name": REP_NAMES[: len(metros)],
+            "email": [
+                f"{n.lower().replace(' ', '.').replace(chr(39), '')}@example.com"
+                for n in REP_NAMES[: len(metros)]
+            ],
+            "home_street": [
+                f"{rng.integers(10, 900)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+                for _ in metros
+            ],
+            "home_city": homes["city"],
+            "home_state": homes["state"],
+            "home_zip": homes["zip"],
+            "lon": homes["lon"],
+            "lat": homes["lat"],
+            "weekly_capacity_hours": 40.0,
+            "work_days": "Mon,Tue,Wed,Thu,Fri",
+            "day_start": "08:00",
+            "day_end": "17:00",
+        }
+    )
+
+
+def _territories(reps: pd.DataFrame, metros: tuple[Metro, ...]) -> pd.DataFrame:
+    """Counties nearest to each rep's home, merged into one territory per rep."""
+    counties = us_counties()
+    points = shapely.point_on_surface(counties.geometry.to_numpy())
+    clat, clon = shapely.get_y(points), shapely.get_x(points)
+    dist = np.stack(
+        [haversine_km(clat, clon, lat, lon) for lat, lon in zip(reps["lat"], reps["lon"], strict=True)]
+    )
+    owner = dist.argmin(axis=0)
+    shapes = [
+        shapely.union_all(counties.geometry.to_numpy()[owner == k], grid_size=1e-6) for k in range(len(reps))
+    ]
+    return pd.DataFrame(
+        {
+            "territory_id": [f"T{k + 1:02d}" for k in range(len(reps))],
+            "name": [m.region for m in metros],
+            "rep_id": reps["rep_id"].to_numpy(),
+            "color": neighbour_colors(shapes),
+            "geometry": shapes,
+        }
+    )
+
+
+def make_demo(
+    accounts: int = 1500,
+    reps: int = 8,
+    seed: int = 7,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Project:
+    """Generate the demo project.
+
+    Parameters
+    ----------
+    accounts
+        Number of accounts (at least 1).
+    reps
+        Number of reps, each with one territory (1 to 16).
+    seed
+        Random seed: the same seed gives the same project.
+    progress, cancel
+        The task contract (see `territory_planner.tasks`).
+    """
+    import geopandas as gpd  # noqa: PLC0415 (keep CLI start-up light)
+
+    if not 1 <= reps <= len(METROS):
+        msg = f"--reps must be between 1 and {len(METROS)} (got {reps})"
+        raise InputError(msg)
+    if accounts < 1:
+        msg = f"--accounts must be at least 1 (got {accounts})"
+        raise InputError(msg)
+    cancel = cancel or CancelToken()
+    rng = np.random.default_rng(seed)
+    metros = METROS[:reps]
+    progress(0.05, "Placing accounts at ZIP centroids")
+    account_frame = _accounts(rng, metros, accounts)
+    cancel.raise_if_cancelled()
+    progress(0.4, "Placing reps")
+    rep_frame = _reps(rng, metros)
+    progress(0.5, "Building territories from counties")
+    territory_frame = _territories(rep_frame, metros)
+    cancel.raise_if_cancelled()
+    progress(0.9, "Assigning accounts")
+    owner = containing_polygon(
+        account_frame["lon"].to_numpy(),
+        account_frame["lat"].to_numpy(),
+        list(territory_frame["geometry"]),
+    )
+    ids = territory_frame["territory_id"].to_numpy()
+    account_frame["territory_id"] = [ids[k] if k >= 0 else None for k in owner]
+    territories = gpd.GeoDataFrame(
+        conform(territory_frame, TERRITORY_COLUMNS),
+        geometry=list(territory_frame["geometry"]),
+        crs=CRS,
+    )
+    progress(1.0, "Demo ready")
+    return Project(
+        accounts=conform(account_frame, ACCOUNT_COLUMNS),
+        reps=conform(rep_frame, REP_COLUMNS),
+        territories=territories,
+        name="Demo: US field sales",
+        settings={"demo_seed": str(seed)},
+    )

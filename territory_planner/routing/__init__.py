@@ -1,0 +1,1 @@
+"""Travel times, day routes and visit calendars (no Qt)."""

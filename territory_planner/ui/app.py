@@ -1,0 +1,62 @@
+"""Start the desktop application: ``python main.py [PROJECT.gpkg | --demo]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def prepare_environment() -> None:
+    """Settings QtWebEngine needs before the application object exists."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to run its sandbox as root.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu")
+
+
+def create_application(argv: Sequence[str] = ()) -> object:
+    """The QApplication, created once with what the web view needs."""
+    prepare_environment()
+    from PySide6.QtCore import QCoreApplication, Qt  # noqa: PLC0415
+    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401, PLC0415 (must precede the app)
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+        app = QApplication(["territory-planner", *argv])
+    QCoreApplication.setOrganizationName("TerritoryPlanner")
+    QCoreApplication.setApplicationName("Territory Planner")
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the main window; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="territory-planner-gui", description="Territory Planner")
+    parser.add_argument("project", nargs="?", type=Path, help="a project file (.gpkg) to open")
+    parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
+    args = parser.parse_args(argv)
+    app = create_application()
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from territory_planner.ui.main_window import MainWindow  # noqa: PLC0415
+
+    window = MainWindow()
+    window.show()
+    last = window.settings.value("paths/last_project")
+    if args.project is not None:
+        window.open_project(args.project)
+    elif not args.demo and last and Path(str(last)).is_file():
+        window.open_project(Path(str(last)))
+    else:
+        window.open_demo()
+    assert isinstance(app, QApplication)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,500 @@
+"""The main window: menus, toolbar, docked panels around the central map."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_planner import __version__
+from territory_planner._errors import PlannerError
+from territory_planner.demo import make_demo
+from territory_planner.edits import Changes, Edit, MoveAccounts, RenameTerritory
+from territory_planner.io.export import export_accounts_csv, export_territories_geojson
+from territory_planner.io.project_file import load_project, save_project
+from territory_planner.mapping.events import AccountClicked, FeatureDrawn, MapEvent, TerritoryClicked
+from territory_planner.mapping.assign import containing_polygon
+from territory_planner.model import Project
+from territory_planner.resources import credits
+from territory_planner.ui.map_view import MapView
+from territory_planner.ui.table_model import Column, FrameModel, integer, money
+from territory_planner.ui.tasks import Task
+
+log = logging.getLogger(__name__)
+
+PROJECT_FILTER = "Territory Planner projects (*.gpkg)"
+DEMO_ARGS = {"accounts": 1500, "reps": 8, "seed": 7}
+
+ACCOUNT_COLUMNS = [
+    Column("account_id", "ID"),
+    Column("name", "Name"),
+    Column("territory", "Territory"),
+    Column("city", "City"),
+    Column("state", "State"),
+    Column("zip", "ZIP"),
+    Column("industry", "Industry"),
+    Column("size_band", "Size"),
+    Column("annual_revenue", "Revenue", money, numeric=True),
+    Column("potential", "Potential", money, numeric=True),
+    Column("visit_frequency", "Visits"),
+    Column("geocode", "Placed by"),
+]
+TERRITORY_COLUMNS = [
+    Column("name", "Territory", editable=True),
+    Column("rep", "Rep"),
+    Column("accounts", "Accounts", integer, numeric=True),
+    Column("revenue", "Revenue", money, numeric=True),
+    Column("potential", "Potential", money, numeric=True),
+]
+
+
+def demo_path() -> Path:
+    """Where the generated demo project is kept (made on first use)."""
+    folder = Path(platformdirs.user_cache_dir("territory-planner"))
+    tag = "-".join(f"{k}{v}" for k, v in DEMO_ARGS.items())
+    return folder / f"demo-{__version__}-{tag}.gpkg"
+
+
+class EditCommand(QUndoCommand):
+    """Puts a core `Edit` on Qt's undo stack."""
+
+    def __init__(self, edit: Edit, window: MainWindow) -> None:
+        super().__init__(edit.label)
+        self.edit = edit
+        self.window = window
+
+    def redo(self) -> None:
+        """Apply (also called once when pushed)."""
+        self.window.on_changes(self.edit.apply(self.window.project))
+
+    def undo(self) -> None:
+        """Revert."""
+        self.window.on_changes(self.edit.revert(self.window.project))
+
+
+class MainWindow(QMainWindow):
+    """The application window."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.project = Project.empty()
+        self.path: Path | None = None
+        self.task: Task | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.change_log: list[str] = []
+        self.setWindowTitle("Territory Planner")
+        self.resize(1400, 900)
+
+        cache = Path(platformdirs.user_cache_dir("territory-planner"))
+        self.map_view = MapView(cache / f"map-{id(self)}")
+        self.map_view.event.connect(self._on_map_event)
+        self.map_view.ready.connect(lambda _stats: self._update_status())
+        self.setCentralWidget(self.map_view)
+
+        self.territory_model = FrameModel(TERRITORY_COLUMNS, self)
+        self.territory_model.color_key = "color"
+        self.territory_model.on_edit = self._rename_territory
+        self.territory_table = self._table(self.territory_model)
+        self.territory_table.selectionModel().selectionChanged.connect(self._territory_selected)
+        self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
+        self.account_table = self._table(self.account_model)
+        self.account_table.doubleClicked.connect(self._zoom_to_account)
+        self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.account_table.customContextMenuRequested.connect(self._account_menu)
+        self.account_filter = QLineEdit(placeholderText="Filter accounts (name, city, ZIP, industry…)")
+        self.account_filter.setClearButtonEnabled(True)
+        self.account_filter.textChanged.connect(self.account_model.set_filter)
+
+        self.status_counts = QLabel()
+        self.status_saved = QLabel()
+        self.statusBar().addPermanentWidget(self.status_counts)
+        self.statusBar().addPermanentWidget(self.status_saved)
+
+        self._create_docks()
+        self._create_actions()
+        self._restore_layout()
+        self.set_project(self.project, None)
+
+    # ----- construction -----
+
+    def _table(self, model: FrameModel) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSortingEnabled(True)
+        table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(22)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _create_docks(self) -> None:
+        self.territory_dock = self._dock(
+            "Territories", "territories_dock", self.territory_table, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        accounts = QWidget()
+        layout = QVBoxLayout(accounts)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.account_filter)
+        layout.addWidget(self.account_table)
+        self.account_dock = self._dock(
+            "Accounts", "accounts_dock", accounts, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.resizeDocks([self.territory_dock], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
+
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        std = QKeySequence.StandardKey
+        self.new_action = self._action(file_menu, "&New", self.new_project, std.New, "Start an empty project")
+        self.open_action = self._action(file_menu, "&Open…", self.open_dialog, std.Open, "Open a project file")
+        self.demo_action = self._action(file_menu, "Open &Demo", self.open_demo, None, "Open the demo project")
+        file_menu.addSeparator()
+        self.save_action = self._action(file_menu, "&Save", self.save, std.Save, "Save the project")
+        self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
+        export_menu = file_menu.addMenu("&Export")
+        self._action(export_menu, "Accounts as &CSV…", self.export_csv)
+        self._action(export_menu, "Territories as &GeoJSON…", self.export_geojson)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, std.Quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(std.Undo))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence(std.Redo))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0")
+        view_menu.addSeparator()
+        view_menu.addAction(self.territory_dock.toggleViewAction())
+        view_menu.addAction(self.account_dock.toggleViewAction())
+        self._action(view_menu, "&Reset Layout", self.reset_layout)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Territory Planner", self.about)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        for action in (self.open_action, self.save_action, None, self.undo_action, self.redo_action, None):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        zoom = QAction("Zoom to All", self)
+        zoom.triggered.connect(self.zoom_to_all)
+        toolbar.addAction(zoom)
+
+    def _restore_layout(self) -> None:
+        self._default_state = self.saveState()
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def reset_layout(self) -> None:
+        """Show every panel in its default place."""
+        self.restoreState(self._default_state)
+        self.territory_dock.show()
+        self.account_dock.show()
+
+    # ----- project -----
+
+    def set_project(self, project: Project, path: Path | None) -> None:
+        """Show `project` everywhere; `path` is where Save writes (None: ask)."""
+        self.project = project
+        self.path = path
+        self.undo_stack.clear()
+        self.change_log.clear()
+        self._refresh_tables()
+        self.map_view.show_project(project)
+        self._update_title()
+        self._update_status()
+
+    def _refresh_tables(self) -> None:
+        table = self.project.territory_table()
+        self.territory_model.set_frame(table)
+        accounts = self.project.accounts.copy()
+        accounts["territory"] = accounts["territory_id"].map(table.set_index("territory_id")["name"])
+        self.account_model.set_frame(accounts)
+        self.territory_table.resizeColumnsToContents()
+
+    def on_changes(self, changes: Changes) -> None:
+        """Refresh what an edit changed (the one path for edits and undo)."""
+        self.change_log.append(f"{datetime.now():%H:%M:%S} {changes.description}")
+        self._refresh_tables()
+        self.map_view.update_layers(self.project)
+        self._update_status()
+        self.statusBar().showMessage(changes.description, 5000)
+
+    def push_edit(self, edit: Edit) -> None:
+        """Apply an edit through the undo stack."""
+        self.undo_stack.push(EditCommand(edit, self))
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else self.project.name
+        self.setWindowModified(not self.undo_stack.isClean())
+        self.setWindowTitle(f"{name}[*] — Territory Planner")
+        self._update_status()
+
+    def _update_status(self) -> None:
+        s = self.project.summary()
+        self.status_counts.setText(
+            f"{s.accounts:,} accounts · {s.territories} territories · {s.reps} reps · "
+            f"{s.unassigned:,} unassigned"
+        )
+        if not self.undo_stack.isClean():
+            self.status_saved.setText("Unsaved changes")
+        elif self.path is None:
+            self.status_saved.setText("Not saved yet")
+        else:
+            self.status_saved.setText(f"Saved: {self.path.name}")
+
+    # ----- file actions -----
+
+    def show_error(self, exc: Exception) -> None:
+        """The one place errors reach the user."""
+        log.error("%s", exc)
+        QMessageBox.warning(self, "Territory Planner", str(exc))
+
+    def maybe_save(self) -> bool:
+        """Ask what to do with unsaved changes; False if the user cancels."""
+        if self.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "This project has changes that are not saved. Save them?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        """Start an empty project."""
+        if self.maybe_save():
+            self.set_project(Project.empty(), None)
+
+    def open_dialog(self) -> None:
+        """Ask for a project file and open it."""
+        if not self.maybe_save():
+            return
+        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        name, _ = QFileDialog.getOpenFileName(self, "Open project", folder, PROJECT_FILTER)
+        if name:
+            self.open_project(Path(name))
+
+    def open_project(self, path: Path) -> None:
+        """Open a project file in the background."""
+        self.settings.setValue("paths/last_folder", str(path.parent))
+
+        def done(project: Project) -> None:
+            self.set_project(project, path)
+            self.settings.setValue("paths/last_project", str(path))
+
+        self.task = Task(self, f"Opening {path.name}", lambda **_: load_project(path), done, self.show_error)
+
+    def open_demo(self) -> None:
+        """Open the demo project (generated on first use, as `territory-planner demo` does)."""
+        if not self.maybe_save():
+            return
+        target = demo_path()
+
+        def build(progress: Any, cancel: Any) -> Project:
+            if target.exists():
+                progress(0.5, "Opening the demo project")
+                return load_project(target)
+            project = make_demo(**DEMO_ARGS, progress=progress, cancel=cancel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save_project(project, target)
+            return project
+
+        self.task = Task(self, "Preparing the demo project", build, lambda p: self.set_project(p, None), self.show_error)
+
+    def save(self) -> bool:
+        """Save to the current file (asks for one the first time)."""
+        if self.path is None:
+            return self.save_as()
+        return self._save_to(self.path)
+
+    def save_as(self) -> bool:
+        """Ask for a file name and save there."""
+        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        name, _ = QFileDialog.getSaveFileName(self, "Save project as", folder, PROJECT_FILTER)
+        if not name:
+            return False
+        path = Path(name) if name.endswith(".gpkg") else Path(name + ".gpkg")
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.project, path)
+        except PlannerError as exc:
+            self.show_error(exc)
+            return False
+        self.path = path
+        self.settings.setValue("paths/last_project", str(path))
+        self.undo_stack.setClean()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _export(self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str) -> None:
+        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        name, _ = QFileDialog.getSaveFileName(self, title, folder, file_filter)
+        if not name:
+            return
+        try:
+            count = write(self.project, Path(name))
+        except PlannerError as exc:
+            self.show_error(exc)
+            return
+        self.statusBar().showMessage(f"Exported {count:,} {noun} to {name}", 8000)
+
+    def export_csv(self) -> None:
+        """Export accounts with their territory and rep."""
+        self._export("Export accounts", "CSV files (*.csv)", export_accounts_csv, "accounts")
+
+    def export_geojson(self) -> None:
+        """Export territories with their totals."""
+        self._export("Export territories", "GeoJSON (*.geojson)", export_territories_geojson, "territories")
+
+    # ----- map and panels -----
+
+    def zoom_to_all(self) -> None:
+        """Fit the map to the project."""
+        from territory_planner.mapping.map_page import project_bounds  # noqa: PLC0415
+
+        self.map_view.send_update({"bounds": project_bounds(self.project)})
+
+    def _territory_selected(self) -> None:
+        rows = self.territory_table.selectionModel().selectedRows()
+        if rows:
+            row = self.territory_model.frame_row(rows[0].row())
+            self.map_view.send_update({"select": str(self.territory_model.frame["territory_id"].iloc[row])})
+
+    def select_territory(self, territory_id: str) -> None:
+        """Select a territory in the list (and so on the map)."""
+        row = self.territory_model.view_row("territory_id", territory_id)
+        if row is not None:
+            self.territory_table.selectRow(row)
+
+    def _rename_territory(self, row: int, _key: str, value: str) -> None:
+        territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
+        try:
+            self.push_edit(RenameTerritory(self.project, territory_id, value))
+        except PlannerError as exc:
+            self.show_error(exc)
+
+    def _zoom_to_account(self, index: Any) -> None:
+        row = self.account_model.frame_row(index.row())
+        acc = self.account_model.frame.iloc[row]
+        if acc["lat"] == acc["lat"]:  # not NaN
+            self.map_view.send_update({"zoomTo": {"lat": float(acc["lat"]), "lon": float(acc["lon"]), "zoom": 13}})
+
+    def _account_menu(self, pos: Any) -> None:
+        rows = {i.row() for i in self.account_table.selectionModel().selectedRows()}
+        if not rows:
+            return
+        ids = [str(self.account_model.frame["account_id"].iloc[self.account_model.frame_row(r)]) for r in rows]
+        menu = QMenu(self)
+        move = menu.addMenu(f"Move {len(ids)} account(s) to")
+        for territory_id, name in zip(self.project.territories["territory_id"], self.project.territories["name"], strict=True):
+            action = move.addAction(str(name))
+            action.triggered.connect(lambda _c=False, t=territory_id: self.push_edit(MoveAccounts(self.project, ids, t)))
+        menu.exec(self.account_table.viewport().mapToGlobal(pos))
+
+    def _on_map_event(self, event: MapEvent) -> None:
+        if isinstance(event, TerritoryClicked):
+            self.select_territory(event.territory_id)
+        elif isinstance(event, AccountClicked):
+            row = self.account_model.view_row("account_id", event.account_id)
+            if row is not None:
+                self.account_table.selectRow(row)
+                self.account_table.scrollTo(self.account_model.index(row, 0))
+        elif isinstance(event, FeatureDrawn):
+            acc = self.project.accounts
+            inside = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [event.geometry]) == 0
+            self.last_drawn_count = int(inside.sum())
+            self.statusBar().showMessage(
+                f"The {event.shape.lower()} you drew contains {self.last_drawn_count:,} accounts", 10000
+            )
+
+    def about(self) -> None:
+        """Version, and credits for every bundled component and data set."""
+        rows = "".join(
+            f"<li><b>{html.escape(c['name'])}</b> {html.escape(c['version'])} — "
+            f"{html.escape(c['what'])} ({html.escape(c['license'])})</li>"
+            for c in credits()
+        )
+        QMessageBox.about(
+            self,
+            "About Territory Planner",
+            f"<h3>Territory Planner {__version__}</h3>"
+            "<p>Plan sales territories and routes on your laptop, fully offline.</p>"
+            f"<p>Bundled software and data:</p><ul>{rows}</ul>"
+            "<p>Built with Qt for Python (PySide6, LGPL), folium, geopandas, shapely.</p>",
+        )
+
+    # ----- closing -----
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        """Ask about unsaved changes, remember the layout, free the web page."""
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.map_view.dispose()
+        event.accept()

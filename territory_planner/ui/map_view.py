@@ -1,0 +1,164 @@
+"""The central map: a QWebEngineView on the folium page, and its QWebChannel bridge.
+
+JS -> Python: the page calls ``bridge.send(json_text)``; the text is parsed by
+`territory_planner.mapping.events` and re-emitted as a typed event.
+Python -> JS: `MapView.update_layers` passes a JSON string to ``TP.update``.
+Calls made before the page says ``ready`` wait in a queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from territory_planner.mapping.events import MapEvent, PageReady, parse_event
+from territory_planner.mapping.map_page import build_map_page, layers_payload
+from territory_planner.model import Project
+
+log = logging.getLogger(__name__)
+
+#: URL schemes that never leave the machine.
+LOCAL_SCHEMES = frozenset({"file", "qrc", "data", "blob", "about"})
+
+
+class RequestGuard(QWebEngineUrlRequestInterceptor):
+    """Records every request the page makes and blocks any that would leave the machine."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt name)
+        """Record the request; block it unless its scheme is local."""
+        url = info.requestUrl()
+        self.requests.append(url.toString())
+        if url.scheme() not in LOCAL_SCHEMES:
+            self.blocked.append(url.toString())
+            info.block(True)
+
+
+_profile: QWebEngineProfile | None = None
+_guard: RequestGuard | None = None
+
+
+def shared_profile() -> tuple[QWebEngineProfile, RequestGuard]:
+    """One off-the-record profile for all map views, owned by the application.
+
+    Owned by the application so that every view and page is deleted before
+    it (deleting a profile first makes Qt crash at exit).
+    """
+    global _profile, _guard  # noqa: PLW0603 (one per process, like Qt's default profile)
+    if _profile is None or _guard is None:
+        app = QCoreApplication.instance()
+        _profile = QWebEngineProfile(app)
+        _guard = RequestGuard(_profile)
+        _profile.setUrlRequestInterceptor(_guard)
+    return _profile, _guard
+
+
+class MapBridge(QObject):
+    """The object the page sees as ``channel.objects.bridge``."""
+
+    received = Signal(object)
+
+    @Slot(str)
+    def send(self, text: str) -> None:
+        """Called from JavaScript with one JSON event."""
+        try:
+            event = parse_event(text)
+        except ValueError:
+            log.warning("ignored a malformed message from the map page: %.200s", text)
+            return
+        self.received.emit(event)
+
+
+class MapView(QWebEngineView):
+    """Shows the project map; emits `event` for clicks and drawn shapes."""
+
+    ready = Signal(dict)
+    event = Signal(object)
+
+    def __init__(self, page_folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.page_folder = page_folder
+        profile, self.guard = shared_profile()
+        page = QWebEnginePage(profile, self)
+        settings = page.settings()
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+        settings.setAttribute(
+            QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False
+        )
+        self.setPage(page)
+        self.bridge = MapBridge(self)
+        self.channel = QWebChannel(page)
+        self.channel.registerObject("bridge", self.bridge)
+        page.setWebChannel(self.channel)
+        self.bridge.received.connect(self._on_event)
+        self.is_ready = False
+        self.last_stats: dict[str, Any] = {}
+        self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
+
+    def show_project(self, project: Project) -> None:
+        """Build the page for `project` and load it (from a file, never setHtml)."""
+        self.is_ready = False
+        self._pending.clear()
+        page_file = build_map_page(project, self.page_folder)
+        self.load(QUrl.fromLocalFile(str(page_file)))
+
+    def update_layers(self, project: Project, extra: dict[str, Any] | None = None) -> None:
+        """Send the project's layers to the open page as a JSON string."""
+        payload = layers_payload(project)
+        payload.pop("bounds")
+        payload.update(extra or {})
+        self.run_js(f"TP.update({json.dumps(json.dumps(payload))})")
+
+    def send_update(self, update: dict[str, Any]) -> None:
+        """Send a partial update (e.g. ``{"select": "T01"}``) to the page."""
+        self.run_js(f"TP.update({json.dumps(json.dumps(update))})")
+
+    def request_stats(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Ask the page what it shows; `callback` gets the parsed JSON."""
+        self.run_js("TP.stats()", lambda text: callback(json.loads(text) if text else {}))
+
+    def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
+        """Run `script` in the page now if it is ready, else once it is."""
+        if not self.is_ready:
+            self._pending.append((script, callback))
+            return
+        if callback is None:
+            self.page().runJavaScript(script)
+        else:
+            self.page().runJavaScript(script, 0, callback)
+
+    def _on_event(self, event: MapEvent) -> None:
+        if isinstance(event, PageReady):
+            self.is_ready = True
+            self.last_stats = event.stats
+            pending, self._pending = self._pending, []
+            for script, callback in pending:
+                self.run_js(script, callback)
+            self.ready.emit(event.stats)
+        else:
+            self.event.emit(event)
+
+    def dispose(self) -> None:
+        """Delete the page before the profile goes (avoids a crash at exit)."""
+        page = self.page()
+        self.setPage(None)  # type: ignore[arg-type]
+        page.deleteLater()

@@ -1,0 +1,57 @@
+"""Save a PNG of the main window: ``python -m territory_planner.ui.screenshot OUT.png``.
+
+Opens the demo (or ``--project FILE``), waits until the map page has drawn
+its layers, and grabs the whole window. Used for the README and for looking
+at changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the screenshot; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--project", type=Path, help="project file (default: the demo)")
+    parser.add_argument("--size", default="1500x950", help="window size, WxH")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the map")
+    args = parser.parse_args(argv)
+
+    from territory_planner.ui.app import create_application  # noqa: PLC0415
+
+    create_application()
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: PLC0415
+
+    from territory_planner.ui.main_window import MainWindow  # noqa: PLC0415
+
+    settings = QSettings(str(args.output.with_suffix(".ini")), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    loop = QEventLoop()
+    window.map_view.ready.connect(lambda _stats: QTimer.singleShot(1500, loop.quit))
+    QTimer.singleShot(int(args.timeout * 1000), loop.quit)
+    if args.project:
+        window.open_project(args.project)
+    else:
+        window.open_demo()
+    loop.exec()
+    ok = window.map_view.is_ready and window.grab().save(str(args.output))
+    window.undo_stack.setClean()
+    window.close()
+    Path(settings.fileName()).unlink(missing_ok=True)
+    if not ok:
+        print(f"error: the map did not finish drawing within {args.timeout} s", file=sys.stderr)
+        return 1
+    print(args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""A Qt table model over a pandas frame: sorting and filtering done by pandas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def money(value: Any) -> str:
+    """$1,234 (empty for a missing value)."""
+    return "" if pd.isna(value) else f"${value:,.0f}"
+
+
+def integer(value: Any) -> str:
+    """1,234 (empty for a missing value)."""
+    return "" if pd.isna(value) else f"{int(value):,}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column shown: the frame column, its title and how to show a value."""
+
+    key: str
+    title: str
+    fmt: Callable[[Any], str] = _text
+    numeric: bool = False
+    editable: bool = False
+
+
+class FrameModel(QAbstractTableModel):
+    """Shows selected columns of a frame; sort and filter reorder a row index."""
+
+    def __init__(self, columns: list[Column], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = columns
+        self.frame = pd.DataFrame(columns=[c.key for c in columns])
+        self.rows = np.arange(0)
+        self._filter = ""
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self.on_edit: Callable[[int, str, str], None] | None = None
+        self.color_key: str | None = None
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        """Show a new frame, keeping the current filter and sort."""
+        self.beginResetModel()
+        self.frame = frame.reset_index(drop=True)
+        self._apply()
+        self.endResetModel()
+
+    def set_filter(self, text: str) -> None:
+        """Keep rows where any shown column contains `text` (case-insensitive)."""
+        self.beginResetModel()
+        self._filter = text.strip()
+        self._apply()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column (numbers as numbers)."""
+        self.beginResetModel()
+        self._sort = (column, order)
+        self._apply()
+        self.endResetModel()
+
+    def _apply(self) -> None:
+        frame = self.frame
+        mask = np.ones(len(frame), dtype=bool)
+        if self._filter:
+            needle = self._filter.lower()
+            mask[:] = False
+            for column in self.columns:
+                text = frame[column.key].astype("str").str.lower()
+                mask |= text.str.contains(needle, regex=False).fillna(value=False).to_numpy()
+        rows = np.flatnonzero(mask)
+        if self._sort is not None:
+            column = self.columns[self._sort[0]]
+            key = frame[column.key].iloc[rows]
+            values = (
+                key.astype("float64").to_numpy()
+                if column.numeric
+                else key.astype("str").fillna("").str.lower().to_numpy()
+            )
+            order = np.argsort(values, kind="stable")
+            if self._sort[1] == Qt.SortOrder.DescendingOrder:
+                order = order[::-1]
+            rows = rows[order]
+        self.rows = rows
+
+    def frame_row(self, view_row: int) -> int:
+        """The frame's row position shown at a view row."""
+        return int(self.rows[view_row])
+
+    def view_row(self, key_column: str, value: Any) -> int | None:
+        """The view row whose `key_column` equals `value`, if shown."""
+        hits = np.flatnonzero(self.frame[key_column].to_numpy()[self.rows] == value)
+        return int(hits[0]) if len(hits) else None
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Qt: number of visible rows."""
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Qt: number of columns."""
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Qt: the text, alignment or colour of one cell."""
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        value = self.frame[column.key].iloc[self.rows[index.row()]]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return column.fmt(value)
+        if role == Qt.ItemDataRole.EditRole:
+            return _text(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and self.color_key:
+            return QColor(str(self.frame[self.color_key].iloc[self.rows[index.row()]]))
+        return None
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Qt: column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].title
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        """Qt: editable where the column says so."""
+        base = super().flags(index)
+        if index.isValid() and self.columns[index.column()].editable:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        """Qt: hand an edit to `on_edit` (which makes it an undoable edit)."""
+        if role != Qt.ItemDataRole.EditRole or self.on_edit is None or not index.isValid():
+            return False
+        self.on_edit(self.frame_row(index.row()), self.columns[index.column()].key, str(value))
+        return True
