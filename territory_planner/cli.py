@@ -97,9 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_text(result: dict[str, Any]) -> None:
     for key, value in result.items():
-        if isinstance(value, list):
-            value = "; ".join(map(str, value)) or "none"
-        print(f"{key.replace('_', ' ')}: {value}")
+        text = ("; ".join(map(str, value)) or "none") if isinstance(value, list) else value
+        print(f"{key.replace('_', ' ')}: {text}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

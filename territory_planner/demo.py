@@ -29,6 +29,9 @@ from territory_planner.model import (
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 EARTH_RADIUS_KM = 6371.0
+PROSPECT_SHARE = 0.2  # accounts with no revenue yet
+EXACT_SHARE = 0.9  # accounts with CRM coordinates; the rest sit at their ZIP centroid
+PARENT_MIN_EMPLOYEES = 200  # only accounts this large can be divisions of a parent
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ SIZE_BANDS = (  # (name, minimum employees, frequencies, visit minutes)
 def _zip_table() -> pd.DataFrame:
     rows = [
         (z["zip_code"], z["city"], z["state"], float(z["lat"]), float(z["long"]))
-        for z in zipcodes.list_all()
+        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
         if z["active"] and z["zip_code_type"] == "STANDARD" and z["lat"] and z["long"]
     ]
     return pd.DataFrame(rows, columns=["zip", "city", "state", "lat", "lon"])
@@ -118,7 +121,7 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -
     dphi = p2 - p1
     dlmb = np.radians(lon2 - lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a)), dtype=np.float64)
 
 
 def _pick_zips(rng: np.random.Generator, metro: Metro, count: int, scale_km: float) -> pd.DataFrame:
@@ -142,10 +145,10 @@ def _accounts(rng: np.random.Generator, metros: tuple[Metro, ...], count: int) -
     industry = rng.choice(len(industry_names), size=n, p=INDUSTRY_WEIGHTS)
     employees = np.maximum(3, rng.lognormal(4.0, 1.5, size=n)).round().astype(np.int64)
     band = np.searchsorted([b[1] for b in SIZE_BANDS], employees, side="right") - 1
-    prospect = rng.random(n) < 0.2
+    prospect = rng.random(n) < PROSPECT_SHARE
     revenue = np.where(prospect, 0.0, 2000 * employees**0.8 * rng.lognormal(0, 0.5, size=n))
     potential = np.maximum(revenue * 1.1, 4500 * employees**0.8 * rng.lognormal(0, 0.4, size=n))
-    exact = rng.random(n) < 0.9
+    exact = rng.random(n) < EXACT_SHARE
     jitter = rng.normal(0, 0.006, size=(n, 2)) * exact[:, None]
     names = [
         f"{rng.choice(PREFIXES)} {rng.choice(INDUSTRIES[industry_names[i]])} {rng.choice(SUFFIXES)}"
@@ -186,7 +189,7 @@ def _accounts(rng: np.random.Generator, metros: tuple[Metro, ...], count: int) -
 
 def _add_parents(rng: np.random.Generator, frame: pd.DataFrame) -> None:
     """Make some large accounts divisions of parent companies spanning metros."""
-    large = np.flatnonzero(frame["employees"].to_numpy() >= 200)
+    large = np.flatnonzero(frame["employees"].to_numpy() >= PARENT_MIN_EMPLOYEES)
     members = rng.choice(large, size=min(len(large), max(1, len(frame) // 12)), replace=False)
     parent_count = max(1, len(members) // 4)
     parent_of = rng.integers(0, parent_count, size=len(members))
@@ -235,11 +238,15 @@ def _territories(reps: pd.DataFrame, metros: tuple[Metro, ...]) -> pd.DataFrame:
     points = shapely.point_on_surface(counties.geometry.to_numpy())
     clat, clon = shapely.get_y(points), shapely.get_x(points)
     dist = np.stack(
-        [haversine_km(clat, clon, lat, lon) for lat, lon in zip(reps["lat"], reps["lon"], strict=True)]
+        [
+            haversine_km(clat, clon, lat, lon)
+            for lat, lon in zip(reps["lat"], reps["lon"], strict=True)
+        ]
     )
     owner = dist.argmin(axis=0)
     shapes = [
-        shapely.union_all(counties.geometry.to_numpy()[owner == k], grid_size=1e-6) for k in range(len(reps))
+        shapely.union_all(counties.geometry.to_numpy()[owner == k], grid_size=1e-6)
+        for k in range(len(reps))
     ]
     return pd.DataFrame(
         {

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.model import Project
@@ -87,7 +86,9 @@ class MoveAccounts:
         self.old_territory = acc["territory_id"].iloc[self.rows].copy()
         self.old_locked = acc["locked"].iloc[self.rows].copy()
         self.territory_id = territory_id
-        names = dict(zip(project.territories["territory_id"], project.territories["name"], strict=True))
+        names = dict(
+            zip(project.territories["territory_id"], project.territories["name"], strict=True)
+        )
         self.target_name = names.get(territory_id or "", "no territory")
 
     @property
@@ -97,9 +98,9 @@ class MoveAccounts:
 
     def apply(self, project: Project) -> Changes:
         """Assign and lock the accounts."""
-        column = project.accounts.columns.get_loc("territory_id")
-        project.accounts.iloc[self.rows, column] = self.territory_id
-        project.accounts.iloc[self.rows, project.accounts.columns.get_loc("locked")] = True
+        labels = project.accounts.index[self.rows]
+        project.accounts.loc[labels, "territory_id"] = self.territory_id
+        project.accounts.loc[labels, "locked"] = True
         return Changes(
             f"Moved {len(self.rows)} account(s) to {self.target_name}",
             assignments=True,
@@ -108,11 +109,9 @@ class MoveAccounts:
 
     def revert(self, project: Project) -> Changes:
         """Put the accounts back where they were."""
-        acc = project.accounts
-        acc.iloc[self.rows, acc.columns.get_loc("territory_id")] = pd.Series(
-            self.old_territory.to_numpy(), dtype="str"
-        ).to_numpy()
-        acc.iloc[self.rows, acc.columns.get_loc("locked")] = self.old_locked.to_numpy()
+        labels = project.accounts.index[self.rows]
+        project.accounts.loc[labels, "territory_id"] = self.old_territory.to_numpy()
+        project.accounts.loc[labels, "locked"] = self.old_locked.to_numpy()
         return Changes(
             f"Moved {len(self.rows)} account(s) back from {self.target_name}",
             assignments=True,

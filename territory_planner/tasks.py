@@ -23,7 +23,7 @@ class Progress(Protocol):
         """Report progress."""
 
 
-def no_progress(fraction: float, message: str = "") -> None:  # noqa: ARG001
+def no_progress(fraction: float, message: str = "") -> None:
     """Ignore progress reports (the default for headless callers)."""
 
 

@@ -64,7 +64,10 @@ def _write_all(project: Project, path: Path) -> None:
         )
     territories = project.territories.copy()
     territories.geometry = shapely.force_2d(
-        [shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g for g in territories.geometry]
+        [
+            shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g
+            for g in territories.geometry
+        ]
     )
     pyogrio.write_dataframe(
         territories, path, layer="territories", driver="GPKG", geometry_type="MultiPolygon"
@@ -141,7 +144,8 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     """
     source = Path(path)
     if not source.is_file():
-        raise ProjectFileError("file not found; check the path", file=str(source))
+        msg = "file not found; check the path"
+        raise ProjectFileError(msg, file=str(source))
     try:
         layers = {name for name, _ in pyogrio.list_layers(source)}
     except (pyogrio.errors.DataSourceError, OSError) as exc:

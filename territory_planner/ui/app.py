@@ -40,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("project", nargs="?", type=Path, help="a project file (.gpkg) to open")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
     args = parser.parse_args(argv)
-    app = create_application()
+    create_application()
+    import shiboken6  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
     from territory_planner.ui.main_window import MainWindow  # noqa: PLC0415
@@ -54,8 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_project(Path(str(last)))
     else:
         window.open_demo()
-    assert isinstance(app, QApplication)
-    return app.exec()
+    code = QApplication.exec()
+    shiboken6.delete(window)  # the web view and page must go before the web profile
+    return code
 
 
 if __name__ == "__main__":

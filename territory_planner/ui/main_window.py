@@ -33,10 +33,15 @@ from territory_planner.demo import make_demo
 from territory_planner.edits import Changes, Edit, MoveAccounts, RenameTerritory
 from territory_planner.io.export import export_accounts_csv, export_territories_geojson
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.events import AccountClicked, FeatureDrawn, MapEvent, TerritoryClicked
 from territory_planner.mapping.assign import containing_polygon
+from territory_planner.mapping.events import (
+    AccountClicked,
+    FeatureDrawn,
+    MapEvent,
+    TerritoryClicked,
+)
 from territory_planner.model import Project
-from territory_planner.resources import credits
+from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.map_view import MapView
 from territory_planner.ui.table_model import Column, FrameModel, integer, money
 from territory_planner.ui.tasks import Task
@@ -110,7 +115,7 @@ class MainWindow(QMainWindow):
 
         cache = Path(platformdirs.user_cache_dir("territory-planner"))
         self.map_view = MapView(cache / f"map-{id(self)}")
-        self.map_view.event.connect(self._on_map_event)
+        self.map_view.map_event.connect(self._on_map_event)
         self.map_view.ready.connect(lambda _stats: self._update_status())
         self.setCentralWidget(self.map_view)
 
@@ -124,7 +129,9 @@ class MainWindow(QMainWindow):
         self.account_table.doubleClicked.connect(self._zoom_to_account)
         self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.account_table.customContextMenuRequested.connect(self._account_menu)
-        self.account_filter = QLineEdit(placeholderText="Filter accounts (name, city, ZIP, industry…)")
+        self.account_filter = QLineEdit(
+            placeholderText="Filter accounts (name, city, ZIP, industry…)"
+        )
         self.account_filter.setClearButtonEnabled(True)
         self.account_filter.textChanged.connect(self.account_model.set_filter)
 
@@ -162,7 +169,10 @@ class MainWindow(QMainWindow):
 
     def _create_docks(self) -> None:
         self.territory_dock = self._dock(
-            "Territories", "territories_dock", self.territory_table, Qt.DockWidgetArea.LeftDockWidgetArea
+            "Territories",
+            "territories_dock",
+            self.territory_table,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
         )
         accounts = QWidget()
         layout = QVBoxLayout(accounts)
@@ -190,9 +200,15 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         std = QKeySequence.StandardKey
-        self.new_action = self._action(file_menu, "&New", self.new_project, std.New, "Start an empty project")
-        self.open_action = self._action(file_menu, "&Open…", self.open_dialog, std.Open, "Open a project file")
-        self.demo_action = self._action(file_menu, "Open &Demo", self.open_demo, None, "Open the demo project")
+        self.new_action = self._action(
+            file_menu, "&New", self.new_project, std.New, "Start an empty project"
+        )
+        self.open_action = self._action(
+            file_menu, "&Open…", self.open_dialog, std.Open, "Open a project file"
+        )
+        self.demo_action = self._action(
+            file_menu, "Open &Demo", self.open_demo, None, "Open the demo project"
+        )
         file_menu.addSeparator()
         self.save_action = self._action(file_menu, "&Save", self.save, std.Save, "Save the project")
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
@@ -222,7 +238,14 @@ class MainWindow(QMainWindow):
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
-        for action in (self.open_action, self.save_action, None, self.undo_action, self.redo_action, None):
+        for action in (
+            self.open_action,
+            self.save_action,
+            None,
+            self.undo_action,
+            self.redo_action,
+            None,
+        ):
             if action is None:
                 toolbar.addSeparator()
             else:
@@ -263,13 +286,15 @@ class MainWindow(QMainWindow):
         table = self.project.territory_table()
         self.territory_model.set_frame(table)
         accounts = self.project.accounts.copy()
-        accounts["territory"] = accounts["territory_id"].map(table.set_index("territory_id")["name"])
+        accounts["territory"] = accounts["territory_id"].map(
+            table.set_index("territory_id")["name"]
+        )
         self.account_model.set_frame(accounts)
         self.territory_table.resizeColumnsToContents()
 
     def on_changes(self, changes: Changes) -> None:
         """Refresh what an edit changed (the one path for edits and undo)."""
-        self.change_log.append(f"{datetime.now():%H:%M:%S} {changes.description}")
+        self.change_log.append(f"{datetime.now().astimezone():%H:%M:%S} {changes.description}")
         self._refresh_tables()
         self.map_view.update_layers(self.project)
         self._update_status()
@@ -343,7 +368,9 @@ class MainWindow(QMainWindow):
             self.set_project(project, path)
             self.settings.setValue("paths/last_project", str(path))
 
-        self.task = Task(self, f"Opening {path.name}", lambda **_: load_project(path), done, self.show_error)
+        self.task = Task(
+            self, f"Opening {path.name}", lambda **_: load_project(path), done, self.show_error
+        )
 
     def open_demo(self) -> None:
         """Open the demo project (generated on first use, as `territory-planner demo` does)."""
@@ -360,7 +387,13 @@ class MainWindow(QMainWindow):
             save_project(project, target)
             return project
 
-        self.task = Task(self, "Preparing the demo project", build, lambda p: self.set_project(p, None), self.show_error)
+        self.task = Task(
+            self,
+            "Preparing the demo project",
+            build,
+            lambda p: self.set_project(p, None),
+            self.show_error,
+        )
 
     def save(self) -> bool:
         """Save to the current file (asks for one the first time)."""
@@ -390,7 +423,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def _export(self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str) -> None:
+    def _export(
+        self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str
+    ) -> None:
         folder = str(self.settings.value("paths/last_folder", str(Path.home())))
         name, _ = QFileDialog.getSaveFileName(self, title, folder, file_filter)
         if not name:
@@ -408,7 +443,9 @@ class MainWindow(QMainWindow):
 
     def export_geojson(self) -> None:
         """Export territories with their totals."""
-        self._export("Export territories", "GeoJSON (*.geojson)", export_territories_geojson, "territories")
+        self._export(
+            "Export territories", "GeoJSON (*.geojson)", export_territories_geojson, "territories"
+        )
 
     # ----- map and panels -----
 
@@ -422,7 +459,9 @@ class MainWindow(QMainWindow):
         rows = self.territory_table.selectionModel().selectedRows()
         if rows:
             row = self.territory_model.frame_row(rows[0].row())
-            self.map_view.send_update({"select": str(self.territory_model.frame["territory_id"].iloc[row])})
+            self.map_view.send_update(
+                {"select": str(self.territory_model.frame["territory_id"].iloc[row])}
+            )
 
     def select_territory(self, territory_id: str) -> None:
         """Select a territory in the list (and so on the map)."""
@@ -441,18 +480,27 @@ class MainWindow(QMainWindow):
         row = self.account_model.frame_row(index.row())
         acc = self.account_model.frame.iloc[row]
         if acc["lat"] == acc["lat"]:  # not NaN
-            self.map_view.send_update({"zoomTo": {"lat": float(acc["lat"]), "lon": float(acc["lon"]), "zoom": 13}})
+            self.map_view.send_update(
+                {"zoomTo": {"lat": float(acc["lat"]), "lon": float(acc["lon"]), "zoom": 13}}
+            )
 
     def _account_menu(self, pos: Any) -> None:
         rows = {i.row() for i in self.account_table.selectionModel().selectedRows()}
         if not rows:
             return
-        ids = [str(self.account_model.frame["account_id"].iloc[self.account_model.frame_row(r)]) for r in rows]
+        ids = [
+            str(self.account_model.frame["account_id"].iloc[self.account_model.frame_row(r)])
+            for r in rows
+        ]
         menu = QMenu(self)
         move = menu.addMenu(f"Move {len(ids)} account(s) to")
-        for territory_id, name in zip(self.project.territories["territory_id"], self.project.territories["name"], strict=True):
+        for territory_id, name in zip(
+            self.project.territories["territory_id"], self.project.territories["name"], strict=True
+        ):
             action = move.addAction(str(name))
-            action.triggered.connect(lambda _c=False, t=territory_id: self.push_edit(MoveAccounts(self.project, ids, t)))
+            action.triggered.connect(
+                lambda _c=False, t=territory_id: self.push_edit(MoveAccounts(self.project, ids, t))
+            )
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
 
     def _on_map_event(self, event: MapEvent) -> None:
@@ -465,10 +513,14 @@ class MainWindow(QMainWindow):
                 self.account_table.scrollTo(self.account_model.index(row, 0))
         elif isinstance(event, FeatureDrawn):
             acc = self.project.accounts
-            inside = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [event.geometry]) == 0
+            inside = (
+                containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [event.geometry])
+                == 0
+            )
             self.last_drawn_count = int(inside.sum())
             self.statusBar().showMessage(
-                f"The {event.shape.lower()} you drew contains {self.last_drawn_count:,} accounts", 10000
+                f"The {event.shape.lower()} you drew contains {self.last_drawn_count:,} accounts",
+                10000,
             )
 
     def about(self) -> None:
@@ -476,7 +528,7 @@ class MainWindow(QMainWindow):
         rows = "".join(
             f"<li><b>{html.escape(c['name'])}</b> {html.escape(c['version'])} — "
             f"{html.escape(c['what'])} ({html.escape(c['license'])})</li>"
-            for c in credits()
+            for c in bundled_credits()
         )
         QMessageBox.about(
             self,

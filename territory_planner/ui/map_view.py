@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
@@ -89,10 +90,10 @@ class MapBridge(QObject):
 
 
 class MapView(QWebEngineView):
-    """Shows the project map; emits `event` for clicks and drawn shapes."""
+    """Shows the project map; emits `map_event` for clicks and drawn shapes."""
 
     ready = Signal(dict)
-    event = Signal(object)
+    map_event = Signal(object)
 
     def __init__(self, page_folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,9 +102,9 @@ class MapView(QWebEngineView):
         page = QWebEnginePage(profile, self)
         settings = page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
-        settings.setAttribute(
-            QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False
-        )
+        # Let remote requests reach the RequestGuard, which records and blocks them:
+        # refused earlier by Chromium they would go unseen, and tests could not catch them.
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
         self.setPage(page)
         self.bridge = MapBridge(self)
         self.channel = QWebChannel(page)
@@ -113,6 +114,7 @@ class MapView(QWebEngineView):
         self.is_ready = False
         self.last_stats: dict[str, Any] = {}
         self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
+        self._disposed = False
 
     def show_project(self, project: Project) -> None:
         """Build the page for `project` and load it (from a file, never setHtml)."""
@@ -155,10 +157,12 @@ class MapView(QWebEngineView):
                 self.run_js(script, callback)
             self.ready.emit(event.stats)
         else:
-            self.event.emit(event)
+            self.map_event.emit(event)
 
     def dispose(self) -> None:
         """Delete the page before the profile goes (avoids a crash at exit)."""
-        page = self.page()
-        self.setPage(None)  # type: ignore[arg-type]
-        page.deleteLater()
+        if self._disposed:
+            return
+        self._disposed = True
+        self.stop()
+        shiboken6.delete(self.page())

@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from territory_planner.ui.app import create_application  # noqa: PLC0415
 
     create_application()
+    import shiboken6  # noqa: PLC0415
     from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: PLC0415
 
     from territory_planner.ui.main_window import MainWindow  # noqa: PLC0415
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ok = window.map_view.is_ready and window.grab().save(str(args.output))
     window.undo_stack.setClean()
     window.close()
+    shiboken6.delete(window)  # the web page must go before the web profile
     Path(settings.fileName()).unlink(missing_ok=True)
     if not ok:
         print(f"error: the map did not finish drawing within {args.timeout} s", file=sys.stderr)

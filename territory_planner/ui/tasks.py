@@ -1,12 +1,18 @@
-"""Runs core tasks (``f(..., progress, cancel)``) in a worker thread with a progress dialog."""
+"""Runs core tasks (``f(..., progress, cancel)``) in a worker thread with a progress dialog.
+
+Tasks run one at a time on a single long-lived Python thread (as Orange and
+Anki do). Libraries such as pyproj keep per-thread state that must outlive
+the task: Qt's pooled threads come and go, and pyproj crashed in them.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from territory_planner.tasks import CancelToken, TaskCancelledError
@@ -20,22 +26,16 @@ class _Signals(QObject):
     failed = Signal(object)
 
 
-class _Worker(QRunnable):
-    def __init__(self, fn: Callable[..., Any], signals: _Signals, token: CancelToken) -> None:
-        super().__init__()
-        self.fn = fn
-        self.signals = signals
-        self.token = token
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="territory-planner-task")
 
-    def run(self) -> None:
-        try:
-            result = self.fn(
-                progress=lambda f, m="": self.signals.progress.emit(f, m), cancel=self.token
-            )
-        except Exception as exc:  # noqa: BLE001 (handed to the GUI thread's error path)
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
+
+def _run(fn: Callable[..., Any], signals: _Signals, token: CancelToken) -> None:
+    try:
+        result = fn(progress=lambda f, m="": signals.progress.emit(f, m), cancel=token)
+    except Exception as exc:  # noqa: BLE001 (handed to the GUI thread's error path)
+        signals.failed.emit(exc)
+    else:
+        signals.done.emit(result)
 
 
 class Task(QObject):
@@ -63,7 +63,7 @@ class Task(QObject):
         self.signals.done.connect(lambda result: self._finish(on_done, result))
         self.signals.failed.connect(self._failed(on_error))
         self.finished = False
-        QThreadPool.globalInstance().start(_Worker(fn, self.signals, self.token))
+        _executor.submit(_run, fn, self.signals, self.token)
 
     def _progress(self, fraction: float, message: str) -> None:
         self.dialog.setValue(int(fraction * 1000))

@@ -30,7 +30,10 @@ def test_accounts_sit_at_real_zip_centroids(demo_project: Project) -> None:
     centroid = zips.loc[acc["zip"]]
     dist = haversine_km(acc["lat"].to_numpy(), acc["lon"].to_numpy(), 0, 0)  # shape check only
     assert dist.shape == (300,)
-    off = np.hypot(acc["lat"].to_numpy() - centroid["lat"].to_numpy(), acc["lon"].to_numpy() - centroid["lon"].to_numpy())
+    off = np.hypot(
+        acc["lat"].to_numpy() - centroid["lat"].to_numpy(),
+        acc["lon"].to_numpy() - centroid["lon"].to_numpy(),
+    )
     assert (off[acc["geocode"].to_numpy() == "zip"] < 1e-6).all()
     assert np.percentile(off, 99) < 0.03  # jitter of "exact" accounts stays within ~3 km
     assert (acc["state"].to_numpy() == centroid["state"].to_numpy()).all()

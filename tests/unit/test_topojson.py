@@ -28,7 +28,12 @@ def test_states_are_valid_with_names_and_abbreviations() -> None:
 
 def test_points_fall_in_the_right_state() -> None:
     states = us_states()
-    cities = {"CA": (-118.24, 34.05), "TX": (-96.80, 32.78), "IL": (-87.63, 41.88), "NY": (-74.0, 40.71)}
+    cities = {
+        "CA": (-118.24, 34.05),
+        "TX": (-96.80, 32.78),
+        "IL": (-87.63, 41.88),
+        "NY": (-74.0, 40.71),
+    }
     for abbr, (lon, lat) in cities.items():
         hits = states[states.contains(shapely.Point(lon, lat))]
         assert list(hits["abbr"]) == [abbr]
@@ -51,9 +56,19 @@ def test_reversed_arcs_and_holes(tmp_path) -> None:
             [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]],
             [[2, 2], [2, 4], [4, 4], [4, 2], [2, 2]],
         ],
-        "objects": {"shapes": {"type": "GeometryCollection", "geometries": [
-            {"type": "Polygon", "id": 7, "properties": {"name": "ring"}, "arcs": [[0], [-2]]}
-        ]}},
+        "objects": {
+            "shapes": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {
+                        "type": "Polygon",
+                        "id": 7,
+                        "properties": {"name": "ring"},
+                        "arcs": [[0], [-2]],
+                    }
+                ],
+            }
+        },
     }
     path = tmp_path / "t.json"
     path.write_text(json.dumps(topo))

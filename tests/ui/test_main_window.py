@@ -1,0 +1,114 @@
+"""The main window on the demo project: panels, map, edits, undo, files."""
+
+from __future__ import annotations
+
+import shapely
+from PySide6.QtCore import Qt
+
+from territory_planner.edits import MoveAccounts
+from territory_planner.io.project_file import load_project
+from territory_planner.mapping.events import FeatureDrawn, MapClicked
+from territory_planner.ui.main_window import MainWindow, demo_path
+from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
+
+
+def test_demo_fills_panels_and_map(qtbot, window: MainWindow) -> None:
+    window.open_demo()
+    wait_for_map(qtbot, window, 1500)
+    assert demo_path().exists()  # generated on first use, like `territory-planner demo`
+    assert window.account_model.rowCount() == 1500
+    assert window.territory_model.rowCount() == 8
+    names = {window.territory_model.index(r, 0).data() for r in range(8)}
+    assert {"Great Lakes", "Northeast", "Southern California"} <= names
+    total = sum(int(window.territory_model.index(r, 2).data().replace(",", "")) for r in range(8))
+    assert total == 1500 - window.project.summary().unassigned
+    stats = page_stats(qtbot, window)
+    assert stats["accounts"] == 1500
+    assert stats["territories"] == 8
+    assert stats["reps"] == 8
+    assert stats["basemap"]["states"] == 56
+    assert stats["basemap"]["counties"] > 3200
+    assert stats["basemap"]["countries"] > 200
+    assert "1,500 accounts" in window.status_counts.text()
+    assert window.windowTitle().startswith("Demo: US field sales")
+
+
+def test_open_project_file_and_filter_accounts(qtbot, window: MainWindow, demo_file) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    assert window.path == demo_file
+    assert window.account_model.rowCount() == 300
+    window.account_filter.setText("healthcare")
+    expected = (window.project.accounts["industry"] == "Healthcare").sum()
+    assert window.account_model.rowCount() >= expected > 0
+    window.account_filter.clear()
+    window.account_model.sort(8, Qt.SortOrder.DescendingOrder)  # revenue
+    top = window.account_model.frame_row(0)
+    revenue = window.account_model.frame["annual_revenue"]
+    assert revenue.iloc[top] == window.project.accounts["annual_revenue"].max()
+
+
+def test_rename_territory_is_undoable_and_saved(qtbot, window, demo_file, tmp_path) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    index = window.territory_model.index(0, 0)
+    old = index.data()
+    assert window.territory_model.setData(index, "Windy City")
+    assert window.territory_model.index(0, 0).data() == "Windy City"
+    assert window.isWindowModified()
+    assert window.change_log[-1].endswith(f"Renamed territory '{old}' to 'Windy City'")
+    window.undo_action.trigger()
+    assert window.territory_model.index(0, 0).data() == old
+    window.redo_action.trigger()
+    target = tmp_path / "renamed.gpkg"
+    assert window._save_to(target)
+    assert not window.isWindowModified()
+    assert "Windy City" in set(load_project(target).territories["name"])
+
+
+def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_file) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS) as blocker:
+        window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.5, -88.25)})")
+    assert blocker.args[0] == MapClicked(lat=41.5, lon=-88.25)
+
+    ring = [(-88.5, 41.5), (-87.5, 41.5), (-87.5, 42.2), (-88.5, 42.2)]
+    js_ring = ", ".join(f"[{lat}, {lon}]" for lon, lat in ring)
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS) as blocker:
+        window.map_view.run_js(
+            f"map_tp.fire('pm:create', {{shape: 'Polygon', layer: L.polygon([{js_ring}])}})"
+        )
+    event = blocker.args[0]
+    assert isinstance(event, FeatureDrawn)
+    polygon = shapely.Polygon(ring)
+    assert event.geometry.equals(polygon)
+    acc = window.project.accounts
+    points = zip(acc["lon"], acc["lat"], strict=True)
+    expected = sum(polygon.contains(shapely.Point(x, y)) for x, y in points)
+    assert expected > 0
+    assert window.last_drawn_count == expected
+
+
+def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    target = window.project.accounts["account_id"].iloc[5]
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js(
+            "map_tp.eachLayer(function (l) {"
+            f" if (l.tpId === '{target}') l.fire('click', {{latlng: l.getLatLng()}}, true); }})"
+        )
+    selected = window.account_table.selectionModel().selectedRows()
+    model = window.account_model
+    ids = [model.frame["account_id"].iloc[model.frame_row(i.row())] for i in selected]
+    assert ids == [target]
+
+    before = window.project.accounts.copy()
+    current = before["territory_id"].iloc[5]
+    other = next(t for t in window.project.territories["territory_id"] if t != current)
+    window.push_edit(MoveAccounts(window.project, [target], other))
+    assert window.project.accounts["territory_id"].iloc[5] == other
+    assert bool(window.project.accounts["locked"].iloc[5])
+    window.undo_stack.undo()
+    assert window.project.accounts.equals(before)
