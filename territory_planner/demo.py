@@ -299,11 +299,21 @@ def make_demo(
     territory_frame = _territories(rep_frame, metros)
     cancel.raise_if_cancelled()
     progress(0.9, "Assigning accounts")
-    owner = containing_polygon(
-        account_frame["lon"].to_numpy(),
-        account_frame["lat"].to_numpy(),
-        list(territory_frame["geometry"]),
-    )
+    def owners() -> np.ndarray:
+        return containing_polygon(
+            account_frame["lon"].to_numpy(),
+            account_frame["lat"].to_numpy(),
+            list(territory_frame["geometry"]),
+        )
+
+    owner = owners()
+    lost = owner < 0  # a jittered point that fell into a lake or the sea: back to its ZIP
+    if lost.any():
+        zips = _zip_table().set_index("zip").loc[account_frame.loc[lost, "zip"]]
+        account_frame.loc[lost, "lon"] = zips["lon"].to_numpy()
+        account_frame.loc[lost, "lat"] = zips["lat"].to_numpy()
+        account_frame.loc[lost, "geocode"] = "zip"
+        owner = owners()
     ids = territory_frame["territory_id"].to_numpy()
     account_frame["territory_id"] = [ids[k] if k >= 0 else None for k in owner]
     territories = gpd.GeoDataFrame(

@@ -60,7 +60,13 @@ def _meta_frame(project: Project) -> pd.DataFrame:
 def _write_all(project: Project, path: Path) -> None:
     for layer, frame in (("accounts", project.accounts), ("reps", project.reps)):
         pyogrio.write_dataframe(
-            _points_frame(frame), path, layer=layer, driver="GPKG", geometry_type="Point"
+            _points_frame(frame),
+            path,
+            layer=layer,
+            driver="GPKG",
+            geometry_type="Point",
+            # GeoPackage 1.2: read in full by the GDAL of Debian 12 and by QGIS 3.x.
+            dataset_options={"VERSION": "1.2"} if layer == "accounts" else None,
         )
     territories = project.territories.copy()
     territories.geometry = shapely.force_2d(

@@ -26,6 +26,7 @@ from branca.element import Element, Figure, JavascriptLink
 
 from territory_planner import __version__
 from territory_planner.mapping.areas import US_ATLAS, WORLD_ATLAS
+from territory_planner.mapping.topojson import read_topojson
 from territory_planner.model import Project
 from territory_planner.resources import WEB
 
@@ -36,10 +37,7 @@ DEFAULT_BOUNDS = ((24.5, -125.0), (49.5, -66.9))
 US_CITY_MIN_POPULATION = 40_000
 WORLD_CITY_MIN_POPULATION = 1_000_000
 
-ATTRIBUTION = (
-    "Outlines: Natural Earth, US Census Bureau (public domain) · "
-    'City names: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)'
-)
+ATTRIBUTION = "Natural Earth · US Census Bureau · GeoNames (CC BY 4.0)"
 
 #: Vendored scripts and styles, in load order.
 SCRIPTS = (
@@ -81,13 +79,30 @@ def _cities() -> list[list[Any]]:
     ]
 
 
+def us_lake_water(min_area: float = 0.05) -> list[dict[str, Any]]:
+    """The US parts of the Great Lakes, as GeoJSON geometries.
+
+    Natural Earth's country outlines run through the lakes, while the Census
+    outline of the US follows the shore: their difference is the water that
+    the US outline leaves out. Slivers along coasts (where the two sources
+    differ in detail) are dropped by `min_area` (square degrees).
+    """
+    countries = read_topojson(WORLD_ATLAS / "countries-50m.json", "countries")
+    united_states = countries.geometry[countries["id"] == "840"].iloc[0]
+    nation = read_topojson(US_ATLAS / "nation-10m.json", "nation").geometry.iloc[0]
+    parts = shapely.get_parts(shapely.difference(united_states, nation, grid_size=1e-4))
+    lakes = shapely.simplify(parts[shapely.area(parts) > min_area], 0.005)
+    return [json.loads(shapely.to_geojson(lake)) for lake in lakes]
+
+
 def basemap_script() -> str:
-    """The text of ``basemap.js``: TopoJSON outlines and city labels."""
+    """The text of ``basemap.js``: TopoJSON outlines, lake water and city labels."""
     counties = (US_ATLAS / "counties-10m.json").read_text(encoding="utf-8")
     countries = (WORLD_ATLAS / "countries-50m.json").read_text(encoding="utf-8")
     return (
         "window.TP_BASEMAP = {"
-        f'"us": {counties},\n"world": {countries},\n"cities": {json.dumps(_cities())}'
+        f'"us": {counties},\n"world": {countries},\n'
+        f'"lakes": {json.dumps(us_lake_water())},\n"cities": {json.dumps(_cities())}'
         "};\n"
     )
 
@@ -169,12 +184,21 @@ def project_bounds(project: Project) -> tuple[tuple[float, float], tuple[float, 
 
 
 def reps_layer(project: Project) -> list[dict[str, Any]]:
-    """Rep home bases: id, name, lat, lon."""
+    """Rep home bases: id, name, lat, lon and their territory's colour."""
     reps = project.reps
     placed = reps[np.isfinite(reps["lat"]) & np.isfinite(reps["lon"])]
+    colors = dict(zip(project.territories["rep_id"], project.territories["color"], strict=True))
     return [
-        {"id": r.rep_id, "name": r.name, "lat": round(r.lat, 5), "lon": round(r.lon, 5)}
-        for r in placed.itertuples()
+        {
+            "id": rep_id,
+            "name": name,
+            "lat": round(float(lat), 5),
+            "lon": round(float(lon), 5),
+            "color": colors.get(rep_id, UNASSIGNED_COLOR),
+        }
+        for rep_id, name, lat, lon in zip(
+            placed["rep_id"], placed["name"], placed["lat"], placed["lon"], strict=True
+        )
     ]
 
 

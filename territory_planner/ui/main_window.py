@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -43,7 +44,7 @@ from territory_planner.mapping.events import (
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.map_view import MapView
-from territory_planner.ui.table_model import Column, FrameModel, integer, money
+from territory_planner.ui.table_model import Column, FrameModel, integer, money, money_short
 from territory_planner.ui.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -52,25 +53,25 @@ PROJECT_FILTER = "Territory Planner projects (*.gpkg)"
 DEMO_ARGS = {"accounts": 1500, "reps": 8, "seed": 7}
 
 ACCOUNT_COLUMNS = [
-    Column("account_id", "ID"),
-    Column("name", "Name"),
-    Column("territory", "Territory"),
-    Column("city", "City"),
-    Column("state", "State"),
-    Column("zip", "ZIP"),
-    Column("industry", "Industry"),
-    Column("size_band", "Size"),
-    Column("annual_revenue", "Revenue", money, numeric=True),
-    Column("potential", "Potential", money, numeric=True),
-    Column("visit_frequency", "Visits"),
-    Column("geocode", "Placed by"),
+    Column("account_id", "ID", width=70),
+    Column("name", "Name", width=280),
+    Column("territory", "Territory", width=150),
+    Column("city", "City", width=130),
+    Column("state", "State", width=50),
+    Column("zip", "ZIP", width=60),
+    Column("industry", "Industry", width=130),
+    Column("size_band", "Size", width=90),
+    Column("annual_revenue", "Revenue", money, numeric=True, width=100),
+    Column("potential", "Potential", money, numeric=True, width=100),
+    Column("visit_frequency", "Visits", width=80),
+    Column("geocode", "Placed by", width=80),
 ]
 TERRITORY_COLUMNS = [
-    Column("name", "Territory", editable=True),
-    Column("rep", "Rep"),
-    Column("accounts", "Accounts", integer, numeric=True),
-    Column("revenue", "Revenue", money, numeric=True),
-    Column("potential", "Potential", money, numeric=True),
+    Column("name", "Territory", editable=True, width=150),
+    Column("rep", "Rep", width=120),
+    Column("accounts", "Accounts", integer, numeric=True, width=70),
+    Column("revenue", "Revenue", money_short, numeric=True, width=70),
+    Column("potential", "Potential", money_short, numeric=True, width=70),
 ]
 
 
@@ -100,6 +101,9 @@ class EditCommand(QUndoCommand):
 
 class MainWindow(QMainWindow):
     """The application window."""
+
+    #: A project was opened or created (the map page starts loading it).
+    project_opened = Signal()
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -158,6 +162,8 @@ class MainWindow(QMainWindow):
         table.verticalHeader().setDefaultSectionSize(22)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table.horizontalHeader().setStretchLastSection(True)
+        for number, column in enumerate(model.columns):
+            table.setColumnWidth(number, column.width)
         return table
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -182,35 +188,49 @@ class MainWindow(QMainWindow):
         self.account_dock = self._dock(
             "Accounts", "accounts_dock", accounts, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.resizeDocks([self.territory_dock], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
 
     def _action(
-        self, menu: QMenu, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: Any = None,
+        *,
+        tip: str = "",
+        icon: QStyle.StandardPixmap | None = None,
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         return action
 
     def _create_actions(self) -> None:
+        std = QKeySequence.StandardKey
+        pix = QStyle.StandardPixmap
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        std = QKeySequence.StandardKey
         self.new_action = self._action(
-            file_menu, "&New", self.new_project, std.New, "Start an empty project"
+            file_menu, "&New", self.new_project, std.New, tip="Start an empty project"
         )
         self.open_action = self._action(
-            file_menu, "&Open…", self.open_dialog, std.Open, "Open a project file"
-        )
+            file_menu, "&Open…", self.open_dialog, std.Open,
+            tip="Open a project file", icon=pix.SP_DialogOpenButton,
+        )  # fmt: skip
         self.demo_action = self._action(
-            file_menu, "Open &Demo", self.open_demo, None, "Open the demo project"
+            file_menu, "Open &Demo", self.open_demo, tip="Open the demo project"
         )
         file_menu.addSeparator()
-        self.save_action = self._action(file_menu, "&Save", self.save, std.Save, "Save the project")
+        self.save_action = self._action(
+            file_menu, "&Save", self.save, std.Save,
+            tip="Save the project", icon=pix.SP_DialogSaveButton,
+        )  # fmt: skip
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
         export_menu = file_menu.addMenu("&Export")
         self._action(export_menu, "Accounts as &CSV…", self.export_csv)
@@ -221,13 +241,18 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence(std.Undo))
+        self.undo_action.setIcon(self.style().standardIcon(pix.SP_ArrowBack))
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcut(QKeySequence(std.Redo))
+        self.redo_action.setIcon(self.style().standardIcon(pix.SP_ArrowForward))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
 
         view_menu = bar.addMenu("&View")
-        self._action(view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0")
+        self.zoom_action = self._action(
+            view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0",
+            tip="Fit the map to the project", icon=pix.SP_FileDialogContentsView,
+        )  # fmt: skip
         view_menu.addSeparator()
         view_menu.addAction(self.territory_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
@@ -238,21 +263,12 @@ class MainWindow(QMainWindow):
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
-        for action in (
-            self.open_action,
-            self.save_action,
-            None,
-            self.undo_action,
-            self.redo_action,
-            None,
-        ):
-            if action is None:
-                toolbar.addSeparator()
-            else:
-                toolbar.addAction(action)
-        zoom = QAction("Zoom to All", self)
-        zoom.triggered.connect(self.zoom_to_all)
-        toolbar.addAction(zoom)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([self.open_action, self.save_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addSeparator()
+        toolbar.addAction(self.zoom_action)
 
     def _restore_layout(self) -> None:
         self._default_state = self.saveState()
@@ -281,6 +297,7 @@ class MainWindow(QMainWindow):
         self.map_view.show_project(project)
         self._update_title()
         self._update_status()
+        self.project_opened.emit()
 
     def _refresh_tables(self) -> None:
         table = self.project.territory_table()
@@ -290,7 +307,6 @@ class MainWindow(QMainWindow):
             table.set_index("territory_id")["name"]
         )
         self.account_model.set_frame(accounts)
-        self.territory_table.resizeColumnsToContents()
 
     def on_changes(self, changes: Changes) -> None:
         """Refresh what an edit changed (the one path for edits and undo)."""

@@ -73,6 +73,21 @@ def shared_profile() -> tuple[QWebEngineProfile, RequestGuard]:
     return _profile, _guard
 
 
+class MapPage(QWebEnginePage):
+    """A page that passes the JavaScript console to Python logging."""
+
+    def javaScriptConsoleMessage(  # noqa: N802 (Qt name)
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
+    ) -> None:
+        """Log console output; errors as warnings."""
+        error = level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
+        log.log(logging.WARNING if error else logging.DEBUG, "map page %s:%d: %s", source, line, message)
+
+
 class MapBridge(QObject):
     """The object the page sees as ``channel.objects.bridge``."""
 
@@ -99,7 +114,7 @@ class MapView(QWebEngineView):
         super().__init__(parent)
         self.page_folder = page_folder
         profile, self.guard = shared_profile()
-        page = QWebEnginePage(profile, self)
+        page = MapPage(profile, self)
         settings = page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
         # Let remote requests reach the RequestGuard, which records and blocks them:

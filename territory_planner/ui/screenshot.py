@@ -19,6 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("output", type=Path)
     parser.add_argument("--project", type=Path, help="project file (default: the demo)")
     parser.add_argument("--size", default="1500x950", help="window size, WxH")
+    parser.add_argument("--zoom", help="centre the map on LAT,LON at zoom Z (e.g. 41.9,-87.8,9)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the map")
     args = parser.parse_args(argv)
 
@@ -36,7 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.resize(width, height)
     window.show()
     loop = QEventLoop()
-    window.map_view.ready.connect(lambda _stats: QTimer.singleShot(1500, loop.quit))
+    def on_ready(_stats: object) -> None:
+        if args.zoom:
+            lat, lon, zoom = (float(v) for v in args.zoom.split(","))
+            window.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": zoom}})
+        QTimer.singleShot(1500, loop.quit)
+
+    # The empty start-up page reports ready too: listen only once the project is open.
+    window.project_opened.connect(lambda: window.map_view.ready.connect(on_ready))
     QTimer.singleShot(int(args.timeout * 1000), loop.quit)
     if args.project:
         window.open_project(args.project)

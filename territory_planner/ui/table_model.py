@@ -30,6 +30,16 @@ def money(value: Any) -> str:
     return "" if pd.isna(value) else f"${value:,.0f}"
 
 
+def money_short(value: Any) -> str:
+    """$12.3M, $845K (empty for a missing value)."""
+    if pd.isna(value):
+        return ""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= limit:
+            return f"${value / limit:,.1f}{suffix}"
+    return f"${value:,.0f}"
+
+
 def integer(value: Any) -> str:
     """1,234 (empty for a missing value)."""
     return "" if pd.isna(value) else f"{int(value):,}"
@@ -44,6 +54,7 @@ class Column:
     fmt: Callable[[Any], str] = _text
     numeric: bool = False
     editable: bool = False
+    width: int = 90
 
 
 class FrameModel(QAbstractTableModel):

@@ -47,6 +47,11 @@
     }).addTo(map);
     S.basemap.countries = countries.features.length;
 
+    L.geoJSON({ type: "GeometryCollection", geometries: data.lakes || [] }, {
+      renderer: land, interactive: false,
+      style: { fillColor: "#c9dbe8", fillOpacity: 1, stroke: false }
+    }).addTo(map);
+
     var nation = topojson.feature(us, us.objects.nation);
     L.geoJSON(nation, {
       renderer: land, interactive: false,
@@ -86,11 +91,18 @@
   function drawCities() {
     var map = S.map, bounds = map.getBounds().pad(0.1), min = cityThreshold(map.getZoom());
     S.cityLayer.clearLayers();
-    var shown = 0;
+    var shown = 0, placed = [];
     for (var i = 0; i < S.cities.length; i++) {
       var c = S.cities[i];
       if (c[3] < min) break;  // sorted by population, largest first
       if (!bounds.contains([c[1], c[2]])) continue;
+      // Skip a label that would overlap a larger city's (estimated box in screen pixels).
+      var p = map.latLngToContainerPoint([c[1], c[2]]);
+      var box = [p.x - 4, p.y - 9, p.x + 8 + 6.5 * c[0].length, p.y + 9];
+      if (placed.some(function (b) {
+        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+      })) continue;
+      placed.push(box);
       var label = el("div", "tp-city" + (c[3] >= 1000000 ? " tp-big" : ""), c[0]);
       L.marker([c[1], c[2]], {
         pane: "tp-labels", interactive: false, keyboard: false,
@@ -175,7 +187,9 @@
     if (S.layers.reps) S.layers.reps.remove();
     var group = L.layerGroup();
     reps.forEach(function (r) {
-      var icon = L.divIcon({ className: "", html: el("div", "tp-home"), iconSize: [14, 14] });
+      var home = el("div", "tp-home");
+      home.style.background = r.color;
+      var icon = L.divIcon({ className: "", html: home, iconSize: [14, 14] });
       L.marker([r.lat, r.lon], { icon: icon, pane: "tp-labels", keyboard: false, title: "" })
         .bindTooltip(tooltipFor(r.name, "Home base"), { direction: "top", offset: [0, -8] })
         .addTo(group);
@@ -194,17 +208,20 @@
     });
   }
 
-  function fit(bounds) {
-    S.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
+  function fit(bounds, animate) {
+    S.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14, animate: animate });
   }
 
-  function apply(update) {
+  function apply(update, animate) {
     if (update.territories) setTerritories(update.territories);
     if (update.accounts) setAccounts(update.accounts);
     if (update.reps) setReps(update.reps);
     if ("select" in update) select(update.select);
-    if (update.bounds) fit(update.bounds);
-    if (update.zoomTo) S.map.setView([update.zoomTo.lat, update.zoomTo.lon], update.zoomTo.zoom || 13);
+    if (update.bounds) fit(update.bounds, animate);
+    if (update.zoomTo) {
+      S.map.setView([update.zoomTo.lat, update.zoomTo.lon], update.zoomTo.zoom || 13,
+        { animate: animate });
+    }
   }
 
   /* ---------- drawing ---------- */
@@ -259,7 +276,7 @@
     }
     setupDrawing();
     map.on("click", function (e) { send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng }); });
-    if (window.TP_DATA) apply(window.TP_DATA);
+    if (window.TP_DATA) apply(window.TP_DATA, false);
     drawCities();
     connectBridge();
     requestAnimationFrame(function () {
@@ -272,7 +289,7 @@
 
   window.TP = {
     init: init,
-    update: function (text) { apply(JSON.parse(text)); return JSON.stringify(stats()); },
+    update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); }
   };
 })();
