@@ -299,6 +299,7 @@ def make_demo(
     territory_frame = _territories(rep_frame, metros)
     cancel.raise_if_cancelled()
     progress(0.9, "Assigning accounts")
+
     def owners() -> np.ndarray:
         return containing_polygon(
             account_frame["lon"].to_numpy(),

@@ -539,21 +539,23 @@ class MainWindow(QMainWindow):
                 10000,
             )
 
-    def about(self) -> None:
-        """Version, and credits for every bundled component and data set."""
+    def about_text(self) -> str:
+        """The About box: version, and credits for every bundled component and data set."""
         rows = "".join(
             f"<li><b>{html.escape(c['name'])}</b> {html.escape(c['version'])} — "
             f"{html.escape(c['what'])} ({html.escape(c['license'])})</li>"
             for c in bundled_credits()
         )
-        QMessageBox.about(
-            self,
-            "About Territory Planner",
+        return (
             f"<h3>Territory Planner {__version__}</h3>"
             "<p>Plan sales territories and routes on your laptop, fully offline.</p>"
             f"<p>Bundled software and data:</p><ul>{rows}</ul>"
-            "<p>Built with Qt for Python (PySide6, LGPL), folium, geopandas, shapely.</p>",
+            "<p>Built with Qt for Python (PySide6, LGPL), folium, geopandas, shapely.</p>"
         )
+
+    def about(self) -> None:
+        """Show the About box."""
+        QMessageBox.about(self, "About Territory Planner", self.about_text())
 
     # ----- closing -----
 

@@ -85,7 +85,9 @@ class MapPage(QWebEnginePage):
     ) -> None:
         """Log console output; errors as warnings."""
         error = level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
-        log.log(logging.WARNING if error else logging.DEBUG, "map page %s:%d: %s", source, line, message)
+        log.log(
+            logging.WARNING if error else logging.DEBUG, "map page %s:%d: %s", source, line, message
+        )
 
 
 class MapBridge(QObject):

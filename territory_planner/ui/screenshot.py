@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,12 +32,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from territory_planner.ui.main_window import MainWindow  # noqa: PLC0415
 
-    settings = QSettings(str(args.output.with_suffix(".ini")), QSettings.Format.IniFormat)
+    scratch = tempfile.TemporaryDirectory(prefix="tp-screenshot-")
+    settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()
     loop = QEventLoop()
+
     def on_ready(_stats: object) -> None:
         if args.zoom:
             lat, lon, zoom = (float(v) for v in args.zoom.split(","))
@@ -55,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.undo_stack.setClean()
     window.close()
     shiboken6.delete(window)  # the web page must go before the web profile
-    Path(settings.fileName()).unlink(missing_ok=True)
+    del settings
+    scratch.cleanup()
     if not ok:
         print(f"error: the map did not finish drawing within {args.timeout} s", file=sys.stderr)
         return 1

@@ -112,3 +112,30 @@ def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file
     assert bool(window.project.accounts["locked"].iloc[5])
     window.undo_stack.undo()
     assert window.project.accounts.equals(before)
+
+
+def test_selecting_a_territory_highlights_it_on_the_map(
+    qtbot, window: MainWindow, demo_file
+) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    window.territory_table.selectRow(2)
+    expected = window.territory_model.frame["territory_id"].iloc[
+        window.territory_model.frame_row(2)
+    ]
+    qtbot.waitUntil(
+        lambda: page_stats(qtbot, window)["selected"] == expected, timeout=MAP_TIMEOUT_MS
+    )
+
+
+def test_about_box_credits_bundled_data(window: MainWindow) -> None:
+    text = window.about_text()
+    for needle in (
+        "leaflet</b> 1.9.4",
+        "us-atlas",
+        "world-atlas",
+        "GeoNames",
+        "CC BY 4.0",
+        "BSD-2-Clause",
+    ):
+        assert needle in text
