@@ -58,9 +58,12 @@ ensure_display() {
   [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && return
   [ "${QT_QPA_PLATFORM:-}" = offscreen ] && return
   export DISPLAY=:99
-  if ! xdpyinfo -display :99 >/dev/null 2>&1 && [ ! -e /tmp/.X11-unix/X99 ]; then
+  local pid
+  pid=$(tr -d ' ' </tmp/.X99-lock 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    rm -f /tmp/.X99-lock /tmp/.X11-unix/X99
     Xvfb :99 -screen 0 1600x1000x24 -nolisten tcp >/tmp/territory-planner-xvfb.log 2>&1 &
-    sleep 1
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.5; done
   fi
   say "no display found: the app runs on a virtual screen (Xvfb, DISPLAY=:99) that you cannot see."
   say "to see it, run this on a desktop; or view :99 with a VNC server (x11vnc -display :99);"
