@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from territory_planner import __version__
 from territory_planner._errors import PlannerError
 
@@ -44,6 +46,76 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
     if invalid.any():
         problems.append(f"{int(invalid.sum())} territories have invalid outlines")
     return {"project": str(args.project), **project.summary().as_dict(), "problems": problems}
+
+
+def _open_or_new(path: Path) -> Any:
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.model import Project  # noqa: PLC0415
+
+    return load_project(path) if path.exists() else Project.empty(path.stem)
+
+
+def _column_choices(pairs: list[str]) -> dict[str, str]:
+    choices = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip():
+            msg = f"--column takes FIELD=HEADER (got {pair!r})"
+            raise UsageError(msg)
+        choices[field.strip()] = header
+    return choices
+
+
+def _import(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.account_import import (  # noqa: PLC0415
+        imported_columns,
+        merge_accounts,
+        read_accounts,
+    )
+    from territory_planner.io.project_file import save_project  # noqa: PLC0415
+    from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
+    from territory_planner.mapping.assign import assign_unassigned  # noqa: PLC0415
+
+    columns = _column_choices(args.column)
+    project = _open_or_new(args.project)
+    result = read_accounts(
+        args.file, columns=columns, sheet=args.sheet, header_row=args.header_row,
+        fix_swapped=not args.no_fix_swapped,
+    )  # fmt: skip
+    merged, summary = merge_accounts(
+        project.accounts,
+        result.accounts,
+        imported_columns(result.report),
+        remove_missing=args.remove_missing,
+    )
+    merged["territory_id"] = assign_unassigned(merged, project.territories)
+    project.accounts = merged
+    save_project(project, args.project)
+    if args.report:
+        write_report_csv(result.report, args.report)
+    out = result.report.as_dict()
+    out.update({k: v for k, v in summary.items() if not k.endswith("_ids")})
+    out["project_accounts"] = len(merged)
+    return out
+
+
+def _reps(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.project_file import save_project  # noqa: PLC0415
+    from territory_planner.io.rep_import import read_reps  # noqa: PLC0415
+
+    project = _open_or_new(args.project)
+    reps, report = read_reps(args.file, columns=_column_choices(args.column), sheet=args.sheet)
+    known = project.reps.set_index("rep_id")
+    added = int((~reps["rep_id"].isin(known.index)).sum())
+    kept = project.reps[~project.reps["rep_id"].isin(reps["rep_id"])]
+    project.reps = pd.concat([kept, reps], ignore_index=True) if len(kept) else reps
+    save_project(project, args.project)
+    return {
+        **report.as_dict(),
+        "added": added,
+        "updated": len(reps) - added,
+        "project_reps": len(project.reps),
+    }
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
@@ -89,6 +161,41 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--reps", type=int, default=8, metavar="K")
     demo.add_argument("--seed", type=int, default=7, metavar="S")
     command("check", _check, "open a project and report counts and problems")
+    for name, handler, what in (
+        (
+            "import",
+            _import,
+            "import or update accounts from a CSV or XLSX file (creates the project if needed)",
+        ),
+        (
+            "reps",
+            _reps,
+            "import or update reps from a CSV or XLSX file (creates the project if needed)",
+        ),
+    ):
+        p = command(name, handler, what)
+        p.add_argument("file", type=Path, metavar="FILE")
+        p.add_argument(
+            "--column",
+            action="append",
+            default=[],
+            metavar="FIELD=HEADER",
+            help="use column HEADER for FIELD (repeatable); FIELD= un-maps a field",
+        )
+        p.add_argument("--sheet", help="the sheet of a workbook (default: the first with data)")
+        if name == "import":
+            p.add_argument(
+                "--header-row", type=int, metavar="N", help="1-based row of the column names"
+            )
+            p.add_argument(
+                "--no-fix-swapped", action="store_true", help="do not swap latitude/longitude back"
+            )
+            p.add_argument(
+                "--remove-missing", action="store_true", help="remove accounts not in the file"
+            )
+            p.add_argument(
+                "--report", type=Path, metavar="FILE.csv", help="write rejected rows and warnings"
+            )
     export = command("export", _export, "export accounts (CSV) and territories (GeoJSON)")
     export.add_argument("--csv", type=Path, metavar="FILE", help="accounts with assignment")
     export.add_argument("--geojson", type=Path, metavar="FILE", help="territories with totals")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.model import Project
@@ -117,3 +118,36 @@ class MoveAccounts:
             assignments=True,
             accounts=self.ids,
         )
+
+
+class ReplaceTable:
+    """Swap a project's accounts or reps for a new table (an import); undo restores the old."""
+
+    def __init__(self, project: Project, table: str, new: pd.DataFrame, description: str) -> None:
+        if table not in {"accounts", "reps"}:
+            msg = f"unknown table {table!r}"
+            raise ValueError(msg)
+        self.table = table
+        self.old = getattr(project, table)
+        self.new = new
+        self.description = description
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return self.description
+
+    def _set(self, project: Project, frame: pd.DataFrame, description: str) -> Changes:
+        setattr(project, self.table, frame)
+        ids = frozenset(frame["account_id"]) if self.table == "accounts" else frozenset()
+        return Changes(
+            description, assignments=True, territories=self.table == "reps", accounts=ids
+        )
+
+    def apply(self, project: Project) -> Changes:
+        """Put the new table in."""
+        return self._set(project, self.new, self.description)
+
+    def revert(self, project: Project) -> Changes:
+        """Put the old table back."""
+        return self._set(project, self.old, f"Undid: {self.description}")

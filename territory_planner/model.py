@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CRS = "EPSG:4326"
 
 #: Visits per year for each visit-frequency code.
@@ -69,6 +69,8 @@ REP_COLUMNS: dict[str, str] = {
     "work_days": "str",
     "day_start": "str",
     "day_end": "str",
+    "skills": "str",
+    "start_date": "str",
 }
 
 TERRITORY_COLUMNS: dict[str, str] = {

@@ -23,6 +23,7 @@ import shapely
 
 from territory_planner import __version__
 from territory_planner._errors import ProjectFileError
+from territory_planner.io.migrations import migrate
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     CRS,
@@ -173,18 +174,25 @@ def load_project(path: str | os.PathLike[str]) -> Project:
             f"reads up to {SCHEMA_VERSION}); update the app to open it"
         )
         raise ProjectFileError(msg, file=str(source))
-    accounts = conform(_read_points(source, "accounts"), ACCOUNT_COLUMNS)
-    reps = conform(_read_points(source, "reps"), REP_COLUMNS)
     raw = pyogrio.read_dataframe(source, layer="territories")
-    territories = gpd.GeoDataFrame(
-        conform(pd.DataFrame(raw.drop(columns="geometry")), TERRITORY_COLUMNS),
-        geometry=list(raw.geometry),
-        crs=CRS,
+    tables = migrate(
+        {
+            "accounts": _read_points(source, "accounts"),
+            "reps": _read_points(source, "reps"),
+            "territories": pd.DataFrame(raw.drop(columns="geometry")),
+        },
+        version,
     )
+    territories = gpd.GeoDataFrame(
+        conform(tables["territories"], TERRITORY_COLUMNS), geometry=list(raw.geometry), crs=CRS
+    )
+    settings = json.loads(meta.get("settings", "{}"))
+    if version < SCHEMA_VERSION:
+        settings["migrated_from_schema"] = str(version)
     return Project(
-        accounts=accounts,
-        reps=reps,
+        accounts=conform(tables["accounts"], ACCOUNT_COLUMNS),
+        reps=conform(tables["reps"], REP_COLUMNS),
         territories=territories,
         name=meta.get("name", source.stem),
-        settings=json.loads(meta.get("settings", "{}")),
+        settings=settings,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -41,3 +43,25 @@ def containing_polygon(
     first[hits > 1] = OVERLAP
     result[placed] = first
     return result
+
+
+def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> pd.Series:
+    """Territory IDs, with unassigned unlocked accounts put in the territory containing them.
+
+    Accounts already assigned, or locked, keep their territory; accounts in
+    no territory or in several stay unassigned.
+    """
+    current = accounts["territory_id"].copy()
+    todo = (current.isna() | ~current.isin(set(territories["territory_id"]))) & ~accounts["locked"]
+    rows = np.flatnonzero(todo.to_numpy())
+    if len(rows) == 0 or len(territories) == 0:
+        return current
+    owner = containing_polygon(
+        accounts["lon"].to_numpy()[rows],
+        accounts["lat"].to_numpy()[rows],
+        list(territories.geometry),
+    )
+    ids = territories["territory_id"].to_numpy()
+    values = current.to_numpy(dtype=object, copy=True)
+    values[rows] = [ids[k] if k >= 0 else None for k in owner]
+    return pd.Series(values, index=accounts.index, dtype="str")

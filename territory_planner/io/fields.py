@@ -1,0 +1,247 @@
+"""What each importable field is called in CRM exports, and how its text is parsed.
+
+A `Field` names a column of our model, the header spellings that map to it,
+and its kind; `detect_mapping` matches a file's headers (and, for ZIPs and
+coordinates, its contents) to fields; the ``parse_*`` functions turn the
+text of real exports ("1.234,56", "$12k", "2134", "Every 2 weeks") into values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from territory_planner.model import VISIT_FREQUENCIES
+
+
+@dataclass(frozen=True)
+class Field:
+    """One importable field: its model column, label, header aliases and kind."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    kind: str = (
+        "text"  # text | number | integer | zip | lat | lon | frequency | minutes | state | date
+    )
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+ACCOUNT_FIELDS = (
+    Field("account_id", "Account ID", ("id", "accountid", "accountnumber", "accountno", "customerid", "customernumber", "crmid", "recordid", "clientid")),
+    Field("name", "Name", ("name", "accountname", "company", "companyname", "customer", "customername", "organization", "organisation", "businessname", "client")),
+    Field("street", "Street", ("street", "address", "address1", "addressline1", "streetaddress", "billingstreet", "shippingstreet", "mailingstreet")),
+    Field("city", "City", ("city", "town", "billingcity", "shippingcity", "mailingcity", "locality")),
+    Field("state", "State", ("state", "st", "province", "region", "stateprovince", "billingstate", "shippingstate", "mailingstate"), "state"),
+    Field("zip", "ZIP", ("zip", "zipcode", "postalcode", "postcode", "zip5", "billingzip", "billingpostalcode", "shippingpostalcode", "mailingzip", "postal"), "zip"),
+    Field("country", "Country", ("country", "billingcountry", "shippingcountry", "countrycode")),
+    Field("lat", "Latitude", ("lat", "latitude", "y", "billinglatitude", "geolat"), "lat"),
+    Field("lon", "Longitude", ("lon", "lng", "long", "longitude", "x", "billinglongitude", "geolon", "geolng"), "lon"),
+    Field("industry", "Industry", ("industry", "sector", "vertical", "segment", "naics", "sic")),
+    Field("size_band", "Size band", ("size", "sizeband", "companysize", "tier", "customersize", "sizeclass")),
+    Field("employees", "Employees", ("employees", "numberofemployees", "employeecount", "headcount", "staff", "noofemployees"), "integer"),
+    Field("product_line", "Product line", ("productline", "product", "products", "productfamily", "productinterest")),
+    Field("lead_source", "Lead source", ("leadsource", "source", "origin", "channel", "acquisitionchannel")),
+    Field("parent_id", "Parent ID", ("parentid", "parentaccountid", "parentnumber", "ultimateparentid", "hqid")),
+    Field("parent_name", "Parent company", ("parent", "parentname", "parentaccount", "parentcompany", "ultimateparent", "headquarters")),
+    Field("annual_revenue", "Annual revenue", ("revenue", "annualrevenue", "sales", "currentrevenue", "ytdsales", "revenueusd", "annualsales"), "number"),
+    Field("potential", "Potential", ("potential", "salespotential", "marketpotential", "wallet", "totalpotential", "opportunity", "revenuepotential"), "number"),
+    Field("last_year_sales", "Last-year sales", ("lastyearsales", "lysales", "priorYearSales".lower(), "previousyearsales", "salesly", "lastyearrevenue", "py sales".replace(" ", "")), "number"),
+    Field("visit_frequency", "Visit frequency", ("visitfrequency", "frequency", "callfrequency", "callcycle", "visits", "visitcycle"), "frequency"),
+    Field("visit_minutes", "Visit duration (min)", ("visitduration", "visitminutes", "duration", "callduration", "visitlength", "minutes", "visittime"), "minutes"),
+    Field("rep", "Assigned rep", ("rep", "owner", "accountowner", "salesrep", "assignedrep", "assignedto", "representative")),
+    Field("territory", "Territory", ("territory", "territoryname", "salesterritory", "district")),
+)  # fmt: skip
+
+REP_FIELDS = (
+    Field("rep_id", "Rep ID", ("id", "repid", "employeeid", "userid", "salesrepid")),
+    Field("name", "Name", ("name", "repname", "fullname", "salesrep", "rep", "employee")),
+    Field("email", "Email", ("email", "emailaddress", "mail")),
+    Field("home_street", "Home street", ("street", "address", "homestreet", "homeaddress", "address1")),
+    Field("home_city", "Home city", ("city", "homecity", "town", "base", "homebase")),
+    Field("home_state", "Home state", ("state", "homestate", "st", "province"), "state"),
+    Field("home_zip", "Home ZIP", ("zip", "zipcode", "homezip", "postalcode", "postcode"), "zip"),
+    Field("lat", "Latitude", ("lat", "latitude", "homelat"), "lat"),
+    Field("lon", "Longitude", ("lon", "lng", "long", "longitude", "homelon", "homelng"), "lon"),
+    Field("weekly_capacity_hours", "Weekly capacity (h)", ("capacity", "weeklycapacity", "weeklycapacityhours", "hoursperweek", "weeklyhours", "hours"), "number"),
+    Field("work_days", "Working days", ("workdays", "workingdays", "days")),
+    Field("day_start", "Day starts", ("daystart", "start", "starttime", "workstart")),
+    Field("day_end", "Day ends", ("dayend", "end", "endtime", "workend")),
+    Field("skills", "Skills", ("skills", "industries", "products", "specialties", "specialities")),
+    Field("start_date", "Start date", ("startdate", "hiredate", "hired", "datehired"), "date"),
+)  # fmt: skip
+
+
+def detect_mapping(
+    headers: list[str], frame: pd.DataFrame, fields: tuple[Field, ...]
+) -> dict[str, str]:
+    """Guess which header holds each field: by name first, then by content.
+
+    Returns
+    -------
+    dict
+        Field name -> header, for the fields found (each header used once).
+    """
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    keys = {h: _key(h) for h in headers}
+    for exact in (True, False):
+        for f in fields:
+            if f.name in mapping:
+                continue
+            for header in headers:
+                key = keys[header]
+                if header in used or not key:
+                    continue
+                hit = key in f.aliases or key == _key(f.name) if exact else _loose_match(key, f)
+                if hit:
+                    mapping[f.name] = header
+                    used.add(header)
+                    break
+    _detect_by_content(headers, frame, fields, mapping, used)
+    return mapping
+
+
+def _loose_match(key: str, f: Field) -> bool:
+    """Headers like "Billing Zip/Postal Code" or "Account Name (legal)"."""
+    return any(len(alias) >= 4 and alias in key for alias in f.aliases)  # noqa: PLR2004
+
+
+def _detect_by_content(
+    headers: list[str],
+    frame: pd.DataFrame,
+    fields: tuple[Field, ...],
+    mapping: dict[str, str],
+    used: set[str],
+) -> None:
+    wanted = {
+        f.kind: f.name for f in fields if f.kind in {"zip", "lat", "lon"} and f.name not in mapping
+    }
+    for header in headers:
+        if header in used or not wanted:
+            continue
+        values = frame[header].astype(str).str.strip()
+        values = values[values != ""].head(200)
+        if len(values) < 3:  # noqa: PLR2004
+            continue
+        if "zip" in wanted and values.str.fullmatch(r"\d{5}(-\d{4})?").mean() > 0.9:  # noqa: PLR2004
+            mapping[wanted.pop("zip")] = header
+            used.add(header)
+
+
+# ----- value parsers -----
+
+THOUSANDS = 3  # digits after a thousands separator: "1,500" is 1500 but "1,5" is 1.5
+_SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+_NUMBER = re.compile(
+    r"^(?P<sign>[-+]?)(?P<body>[\d.,' ]*\d[\d.,' ]*|\.\d+)\s*(?P<suffix>k|m|mm|b|bn)?$"
+)
+
+
+def parse_number(text: str) -> float | None:
+    """Parse "1,234.50", "1.234,56", "$12k", "(1,200)", "€ 3,5 m", "12 345".
+
+    Returns
+    -------
+    float or None
+        None for text that is not a number (the caller reports it);
+        NaN for an empty cell.
+    """
+    s = text.strip().lower()
+    if not s or s in {"-", "n/a", "na", "none", "null"}:
+        return float("nan")
+    negative = s.startswith("(") and s.endswith(")")
+    s = s.strip("()").replace("usd", "").replace("eur", "").strip(" $€£¥")
+    match = _NUMBER.match(s.replace("\u00a0", " "))
+    if match is None:
+        return None
+    body = match["body"].replace(" ", "").replace("'", "")
+    if "," in body and "." in body:  # the last one separates the decimals
+        decimal = "," if body.rfind(",") > body.rfind(".") else "."
+    elif body.count(".") > 1 or (body.count(",") == 1 and len(body.split(",")[1]) != THOUSANDS):
+        decimal = ","
+    else:
+        decimal = "."
+    thousands = "," if decimal == "." else "."
+    body = body.replace(thousands, "").replace(decimal, ".")
+    try:
+        value = float(body)
+    except ValueError:
+        return None
+    value *= _SUFFIX.get(match["suffix"] or "", 1.0)
+    return -value if negative or match["sign"] == "-" else value
+
+
+def parse_zip(text: str) -> str | None:
+    """A 5-digit US ZIP from "02134", "2134" (leading zero lost), "02134-1234", "2134.0".
+
+    Returns None when the text is not a US ZIP; "" for an empty cell.
+    """
+    s = text.strip()
+    if not s:
+        return ""
+    s = re.sub(r"\.0+$", "", s)
+    match = re.fullmatch(r"(\d{3,5})(?:[- ]?(\d{4}))?", s)
+    if match is None:
+        match9 = re.fullmatch(r"(\d{9})", s)
+        return match9[1][:5] if match9 else None
+    return match[1].zfill(5)
+
+
+FREQUENCY_WORDS = {
+    "weekly": "weekly", "week": "weekly", "everyweek": "weekly", "1w": "weekly", "52": "weekly",
+    "biweekly": "biweekly", "fortnightly": "biweekly", "every2weeks": "biweekly", "everytwoweeks": "biweekly", "2w": "biweekly", "26": "biweekly",
+    "monthly": "monthly", "month": "monthly", "every4weeks": "monthly", "everyfourweeks": "monthly", "4w": "monthly", "12": "monthly",
+    "quarterly": "quarterly", "quarter": "quarterly", "every13weeks": "quarterly", "every3months": "quarterly", "13w": "quarterly", "4": "quarterly",
+}  # fmt: skip
+
+
+def parse_frequency(text: str) -> str | None:
+    """A visit-frequency code from "Weekly", "Every 2 weeks", "Fortnightly", "4" (per year)..."""
+    key = _key(text)
+    if not key:
+        return ""
+    code = FREQUENCY_WORDS.get(key)
+    return code if code in VISIT_FREQUENCIES else None
+
+
+def parse_minutes(text: str) -> float | None:
+    """Minutes from "45", "45 min", "1h", "1.5 hours", "1:30"."""
+    s = text.strip().lower()
+    if not s:
+        return float("nan")
+    if m := re.fullmatch(r"(\d+):(\d{2})", s):
+        return int(m[1]) * 60 + int(m[2])
+    if m := re.fullmatch(r"([\d.,]+)\s*(h|hr|hrs|hour|hours)", s):
+        value = parse_number(m[1])
+        return None if value is None else value * 60
+    s = re.sub(r"\s*(m|min|mins|minutes)$", "", s)
+    return parse_number(s)
+
+
+def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
+    """Parse a column of text; returns (values, mask of cells that could not be parsed)."""
+    text = values.astype(str)
+    if kind in {"number", "integer", "minutes", "lat", "lon"}:
+        parser = parse_minutes if kind == "minutes" else parse_number
+        parsed = [parser(t) for t in text]
+        bad = np.array([p is None for p in parsed])
+        out = pd.Series(
+            [np.nan if p is None else p for p in parsed], index=values.index, dtype="float64"
+        )
+        return out, bad
+    if kind in {"zip", "frequency"}:
+        parser2 = parse_zip if kind == "zip" else parse_frequency
+        parsed2 = [parser2(t) for t in text]
+        bad = np.array([p is None for p in parsed2])
+        return pd.Series([p or None for p in parsed2], index=values.index, dtype="str"), bad
+    cleaned = text.str.strip()
+    if kind == "state":  # "ca" -> "CA"; names such as "California" stay as written
+        cleaned = cleaned.where(cleaned.str.len() > 2, cleaned.str.upper())  # noqa: PLR2004
+    return cleaned.where(cleaned != "", None), np.zeros(len(values), dtype=bool)

@@ -1,0 +1,325 @@
+"""The import pipeline shared by accounts and reps: map columns, parse, validate, geocode.
+
+Every data row of the file ends up either imported or in ``rejected`` with
+its row number and the reason; problems with single cells (a number that is
+not one, a bad ZIP) keep the row and are listed in ``warnings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from territory_planner._errors import InputError
+from territory_planner.io.fields import Field, detect_mapping, parse_series
+from territory_planner.io.table_reader import RawTable, read_table
+from territory_planner.mapping.geocode import geocode, swapped_coordinates
+from territory_planner.tasks import CancelToken, Progress, no_progress
+
+
+@dataclass
+class ImportReport:
+    """What happened to every row; `as_dict` is the CLI's ``--json`` shape."""
+
+    source: str
+    rows: int = 0
+    imported: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    geocoded: dict[str, int] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    custom_columns: list[str] = field(default_factory=list)
+    swapped_rows: list[int] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def reject(self, row: int, reason: str, column: str | None = None) -> None:
+        """List a row that was not imported."""
+        self.rejected.append({"row": row, "column": column, "reason": reason})
+
+    def warn(self, row: int, column: str | None, message: str) -> None:
+        """List a problem with a row that was imported anyway."""
+        self.warnings.append({"row": row, "column": column, "message": message})
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (keys documented in the README)."""
+        return {
+            "source": self.source,
+            "rows": self.rows,
+            "imported": self.imported,
+            "rejected": sorted(self.rejected, key=lambda r: r["row"]),
+            "warnings": sorted(self.warnings, key=lambda w: w["row"]),
+            "geocoded": self.geocoded,
+            "mapping": self.mapping,
+            "custom_columns": self.custom_columns,
+            "swapped_rows": self.swapped_rows,
+            **self.details,
+        }
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """What is being imported: its fields and which of them identify and name a row."""
+
+    noun: str  # "account" / "rep"
+    fields: tuple[Field, ...]
+    id_field: str
+    name_field: str
+    zip_field: str
+    city_field: str
+    state_field: str
+    id_prefix: str
+
+
+@dataclass
+class ParsedTable:
+    """The valid rows, typed, with their file row numbers, and the report."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    report: ImportReport
+
+
+def resolve_mapping(
+    raw: RawTable, spec: ImportSpec, columns: dict[str, str] | None
+) -> dict[str, str]:
+    """Detected mapping, with the user's ``FIELD=HEADER`` choices on top.
+
+    A header of "" un-maps a field. Raises `InputError` for an unknown field
+    or header, naming the valid ones.
+    """
+    headers = list(raw.frame.columns)
+    mapping = detect_mapping(headers, raw.frame, spec.fields)
+    names = {f.name for f in spec.fields}
+    for name, header in (columns or {}).items():
+        if name not in names:
+            fields = ", ".join(sorted(names))
+            msg = f"there is no {spec.noun} field '{name}'; the fields are: {fields}"
+            raise InputError(msg)
+        if header == "":
+            mapping.pop(name, None)
+            continue
+        if header not in headers:
+            msg = (
+                f"there is no column '{header}' in the file; the columns are: {', '.join(headers)}"
+            )
+            raise InputError(msg, file=raw.source)
+        mapping = {k: v for k, v in mapping.items() if v != header}
+        mapping[name] = header
+    if spec.name_field not in mapping:
+        msg = (
+            f"no column holds the {spec.noun} name; name it with --column {spec.name_field}=HEADER "
+            f"(the columns are: {', '.join(headers)})"
+        )
+        raise InputError(msg, file=raw.source)
+    return mapping
+
+
+def parse_rows(
+    raw: RawTable, spec: ImportSpec, mapping: dict[str, str], *, fix_swapped: bool = True
+) -> ParsedTable:
+    """Validate and type the rows of `raw` (see the module docstring)."""
+    report = ImportReport(
+        source=raw.source, rows=len(raw.frame) + len(raw.ragged), mapping=dict(mapping)
+    )
+    for row, cells in raw.ragged:
+        width = len(raw.frame.columns)
+        report.reject(
+            row,
+            f"has {cells} cells but the header has {width}; "
+            "is a delimiter inside an unquoted cell?",
+        )
+    frame = raw.frame
+    rows = np.asarray(raw.rows, dtype=np.int64)
+    keep = np.ones(len(frame), dtype=bool)
+
+    empty = (frame.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
+    for row in rows[empty]:
+        report.reject(int(row), "empty row")
+    keep &= ~empty
+
+    out = pd.DataFrame(index=frame.index)
+    kinds = {f.name: f.kind for f in spec.fields}
+    for name, header in mapping.items():
+        values, bad = parse_series(frame[header], kinds[name])
+        out[name] = values
+        for i in np.flatnonzero(bad & keep):
+            text = str(frame[header].iloc[i]).strip()
+            report.warn(
+                int(rows[i]),
+                header,
+                f"'{text}' is not a valid {_kind_word(kinds[name])}; left empty",
+            )
+
+    name_header = mapping[spec.name_field]
+    missing_name = keep & out[spec.name_field].isna().to_numpy()
+    for row in rows[missing_name]:
+        report.reject(int(row), f"missing {spec.noun} name", name_header)
+    keep &= ~missing_name
+
+    _check_ids(out, rows, keep, spec=spec, mapping=mapping, report=report)
+    _check_coordinates(
+        out, rows, keep, spec=spec, mapping=mapping, report=report, fix_swapped=fix_swapped
+    )
+
+    custom = [h for h in frame.columns if h not in mapping.values()]
+    known = {f.name for f in spec.fields}
+    for header in custom:
+        column = header if header not in known else f"{header} (imported)"
+        values = frame[header].astype(str).str.strip()
+        out[column] = values.where(values != "", None)
+    report.custom_columns = custom
+    kept = out[keep].reset_index(drop=True)
+    report.imported = len(kept)
+    rejected_rows = {r["row"] for r in report.rejected}
+    report.warnings = [w for w in report.warnings if w["row"] not in rejected_rows]
+    return ParsedTable(kept, rows[keep], report)
+
+
+def _kind_word(kind: str) -> str:
+    return {
+        "zip": "US ZIP code", "frequency": "visit frequency (weekly, biweekly, monthly, quarterly)",
+        "minutes": "duration", "lat": "latitude", "lon": "longitude", "date": "date",
+    }.get(kind, "number")  # fmt: skip
+
+
+def _check_ids(
+    out: pd.DataFrame,
+    rows: np.ndarray,
+    keep: np.ndarray,
+    *,
+    spec: ImportSpec,
+    mapping: dict[str, str],
+    report: ImportReport,
+) -> None:
+    if spec.id_field not in mapping:
+        out[spec.id_field] = [f"{spec.id_prefix}{r}" for r in rows]
+        report.warn(
+            0,
+            None,
+            f"no {spec.noun} ID column: IDs were made from row numbers ({spec.id_prefix}2, ...)",
+        )
+        return
+    header = mapping[spec.id_field]
+    ids = out[spec.id_field]
+    missing = keep & ids.isna().to_numpy()
+    for row in rows[missing]:
+        report.reject(int(row), f"missing {spec.noun} ID", header)
+    keep &= ~missing
+    first_row: dict[str, int] = {}
+    for i in np.flatnonzero(keep):
+        value = ids.iloc[i]
+        if value in first_row:
+            report.reject(
+                int(rows[i]),
+                f"duplicate {spec.noun} ID '{value}' (first in row {first_row[value]})",
+                header,
+            )
+            keep[i] = False
+        else:
+            first_row[value] = int(rows[i])
+
+
+def _check_coordinates(
+    out: pd.DataFrame,
+    rows: np.ndarray,
+    keep: np.ndarray,
+    *,
+    spec: ImportSpec,
+    mapping: dict[str, str],
+    report: ImportReport,
+    fix_swapped: bool,
+) -> None:
+    n = len(out)
+    lat = out["lat"].to_numpy(dtype=float, copy=True) if "lat" in out else np.full(n, np.nan)
+    lon = out["lon"].to_numpy(dtype=float, copy=True) if "lon" in out else np.full(n, np.nan)
+    country = out["country"].astype(str).str.upper() if "country" in out else pd.Series([""] * n)
+    us_expected = country.isin(
+        ["", "NAN", "NONE", "US", "USA", "UNITED STATES", "UNITED STATES OF AMERICA"]
+    ).to_numpy()
+    swapped = swapped_coordinates(lat, lon, us_expected) & keep
+    for i in np.flatnonzero(swapped):
+        action = "swapped back" if fix_swapped else "not used (import with the fix on to swap them)"
+        report.warn(
+            int(rows[i]),
+            mapping.get("lat"),
+            f"latitude {lat[i]:g} and longitude {lon[i]:g} look swapped; {action}",
+        )
+    report.swapped_rows = [int(r) for r in rows[swapped]]
+    if fix_swapped:
+        lat[swapped], lon[swapped] = lon[swapped].copy(), lat[swapped].copy()
+    else:
+        lat[swapped] = lon[swapped] = np.nan
+    given = np.isfinite(lat) | np.isfinite(lon)
+    bad = given & ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180)) & keep  # noqa: PLR2004
+    for i in np.flatnonzero(bad):
+        report.warn(
+            int(rows[i]),
+            mapping.get("lat"),
+            f"coordinates {lat[i]:g}, {lon[i]:g} are out of range; placed by ZIP or city instead",
+        )
+    lat[bad] = lon[bad] = np.nan
+    empty = pd.Series([None] * n, dtype="str")
+    placement = geocode(
+        lat, lon, out.get(spec.zip_field, empty), out.get(spec.city_field, empty),
+        out.get(spec.state_field, empty),
+    )  # fmt: skip
+    out["lat"], out["lon"], out["geocode"] = placement.lat, placement.lon, placement.method
+    kept_methods = placement.method[keep]
+    report.geocoded = {
+        m: int((kept_methods == m).sum()) for m in ("exact", "zip", "city", "unplaced")
+    }
+
+
+def read_records(
+    path: str | Path,
+    spec: ImportSpec,
+    *,
+    columns: dict[str, str] | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    fix_swapped: bool = True,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> ParsedTable:
+    """Read, map, validate and geocode a file of accounts or reps."""
+    cancel = cancel or CancelToken()
+    raw = read_table(
+        path, sheet=sheet, header_row=header_row,
+        progress=lambda f, m="": progress(0.6 * f, m), cancel=cancel,
+    )  # fmt: skip
+    cancel.raise_if_cancelled()
+    progress(0.65, "Checking rows")
+    mapping = resolve_mapping(raw, spec, columns)
+    parsed = parse_rows(raw, spec, mapping, fix_swapped=fix_swapped)
+    cancel.raise_if_cancelled()
+    parsed.report.details.update(
+        {
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+            "sheet": raw.sheet,
+            "sheets": raw.sheets,
+            "header_row": raw.header_row,
+        }
+    )
+    progress(1.0, f"{parsed.report.imported:,} {spec.noun}s ready")
+    return parsed
+
+
+def write_report_csv(report: ImportReport, path: str | Path) -> int:
+    """Write the rejected rows and warnings as CSV (for fixing the source file); returns rows."""
+    lines = [
+        {"kind": "rejected", "row": r["row"], "column": r["column"] or "", "problem": r["reason"]}
+        for r in report.rejected
+    ] + [
+        {"kind": "warning", "row": w["row"], "column": w["column"] or "", "problem": w["message"]}
+        for w in report.warnings
+    ]
+    frame = pd.DataFrame(lines, columns=["kind", "row", "column", "problem"]).sort_values(
+        "row", kind="stable"
+    )
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return len(frame)

