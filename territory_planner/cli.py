@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from territory_planner import __version__
 from territory_planner._errors import PlannerError
 
@@ -68,13 +66,11 @@ def _column_choices(pairs: list[str]) -> dict[str, str]:
 
 def _import(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.account_import import (  # noqa: PLC0415
-        imported_columns,
-        merge_accounts,
+        accounts_after_import,
         read_accounts,
     )
     from territory_planner.io.project_file import save_project  # noqa: PLC0415
     from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
-    from territory_planner.mapping.assign import assign_unassigned  # noqa: PLC0415
 
     columns = _column_choices(args.column)
     project = _open_or_new(args.project)
@@ -82,13 +78,7 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
         args.file, columns=columns, sheet=args.sheet, header_row=args.header_row,
         fix_swapped=not args.no_fix_swapped,
     )  # fmt: skip
-    merged, summary = merge_accounts(
-        project.accounts,
-        result.accounts,
-        imported_columns(result.report),
-        remove_missing=args.remove_missing,
-    )
-    merged["territory_id"] = assign_unassigned(merged, project.territories)
+    merged, summary = accounts_after_import(project, result, remove_missing=args.remove_missing)
     project.accounts = merged
     save_project(project, args.project)
     if args.report:
@@ -101,19 +91,16 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
 
 def _reps(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import save_project  # noqa: PLC0415
-    from territory_planner.io.rep_import import read_reps  # noqa: PLC0415
+    from territory_planner.io.rep_import import merge_reps, read_reps  # noqa: PLC0415
 
     project = _open_or_new(args.project)
     reps, report = read_reps(args.file, columns=_column_choices(args.column), sheet=args.sheet)
-    known = project.reps.set_index("rep_id")
-    added = int((~reps["rep_id"].isin(known.index)).sum())
-    kept = project.reps[~project.reps["rep_id"].isin(reps["rep_id"])]
-    project.reps = pd.concat([kept, reps], ignore_index=True) if len(kept) else reps
+    project.reps, added, updated = merge_reps(project.reps, reps)
     save_project(project, args.project)
     return {
         **report.as_dict(),
         "added": added,
-        "updated": len(reps) - added,
+        "updated": updated,
         "project_reps": len(project.reps),
     }
 

@@ -8,7 +8,7 @@ panels refresh only that. The UI's undo stack wraps these same objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -151,3 +151,127 @@ class ReplaceTable:
     def revert(self, project: Project) -> Changes:
         """Put the old table back."""
         return self._set(project, self.old, f"Undid: {self.description}")
+
+
+class SetCells:
+    """Set some cells of one row of accounts or reps (an edit in a panel, a manual placement)."""
+
+    def __init__(
+        self, project: Project, table: str, row_id: str, values: dict[str, Any], description: str
+    ) -> None:
+        frame: pd.DataFrame = getattr(project, table)
+        key = "account_id" if table == "accounts" else "rep_id"
+        hits = np.flatnonzero(frame[key].to_numpy() == row_id)
+        if len(hits) == 0:
+            msg = f"there is no {table[:-1]} '{row_id}' in this project"
+            raise InputError(msg)
+        self.table, self.row_id, self.row = table, row_id, int(hits[0])
+        self.new = values
+        self.old = {c: frame[c].iloc[self.row] for c in values}
+        self.description = description
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return self.description
+
+    def _set(self, project: Project, values: dict[str, Any], description: str) -> Changes:
+        frame: pd.DataFrame = getattr(project, self.table)
+        label = frame.index[self.row]
+        for column, value in values.items():
+            frame.loc[label, column] = value
+        accounts = frozenset([self.row_id]) if self.table == "accounts" else frozenset()
+        return Changes(
+            description, territories=self.table == "reps", accounts=accounts, assignments=True
+        )
+
+    def apply(self, project: Project) -> Changes:
+        """Write the new values."""
+        return self._set(project, self.new, self.description)
+
+    def revert(self, project: Project) -> Changes:
+        """Write the old values back."""
+        return self._set(project, self.old, f"Undid: {self.description}")
+
+
+def place_account(project: Project, account_id: str, lat: float, lon: float) -> SetCells:
+    """Put an account at a spot chosen on the map (placed "manual")."""
+    return SetCells(
+        project, "accounts", account_id, {"lat": lat, "lon": lon, "geocode": "manual"},
+        f"Placed account {account_id} on the map",
+    )  # fmt: skip
+
+
+def place_account_at_zip(project: Project, account_id: str, text: str) -> SetCells:
+    """Put an account at the centroid of a ZIP code the user typed."""
+    from territory_planner.io.fields import parse_zip  # noqa: PLC0415
+    from territory_planner.mapping.geocode import zip_centroids  # noqa: PLC0415
+
+    code = parse_zip(text)
+    position = zip_centroids().get(code or "")
+    if position is None:
+        msg = f"'{text}' is not a known US ZIP code; type 5 digits, e.g. 60601"
+        raise InputError(msg)
+    lat, lon = position
+    return SetCells(
+        project, "accounts", account_id, {"zip": code, "lat": lat, "lon": lon, "geocode": "zip"},
+        f"Placed account {account_id} at ZIP {code}",
+    )  # fmt: skip
+
+
+REP_TEXT_COLUMNS = {"email", "home_street", "home_city", "skills", "start_date"}
+
+
+def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
+    """An edit of one rep field typed in the Reps panel, checked and converted.
+
+    Raises
+    ------
+    InputError
+        With what to type instead, when the text does not fit the field.
+    """
+    from territory_planner.io.fields import parse_number, parse_zip  # noqa: PLC0415
+    from territory_planner.io.rep_import import normalise_days, normalise_time  # noqa: PLC0415
+    from territory_planner.mapping.geocode import zip_centroids  # noqa: PLC0415
+
+    text = text.strip()
+    values: dict[str, Any]
+    if column == "name":
+        if not text:
+            msg = "a rep needs a name"
+            raise InputError(msg)
+        values = {"name": text}
+    elif column in REP_TEXT_COLUMNS:
+        values = {column: text or None}
+    elif column == "weekly_capacity_hours":
+        hours = parse_number(text)
+        if hours is None or not 0 <= hours <= 168:  # noqa: PLR2004 (hours in a week)
+            msg = f"'{text}' is not a number of hours per week (0 to 168)"
+            raise InputError(msg)
+        values = {column: hours}
+    elif column == "work_days":
+        days = normalise_days(text)
+        if days is None:
+            msg = f"'{text}' is not a list of days; type e.g. Mon-Fri or Mon,Wed,Fri"
+            raise InputError(msg)
+        values = {column: days}
+    elif column in {"day_start", "day_end"}:
+        time = normalise_time(text, "")
+        if not time:
+            msg = f"'{text}' is not a time of day; type e.g. 08:00"
+            raise InputError(msg)
+        values = {column: time}
+    elif column == "home_zip":
+        code = parse_zip(text)
+        position = zip_centroids().get(code or "")
+        if position is None:
+            msg = f"'{text}' is not a known US ZIP code; type 5 digits, e.g. 60601"
+            raise InputError(msg)
+        values = {"home_zip": code, "lat": position[0], "lon": position[1]}
+    else:
+        msg = f"the rep field '{column}' cannot be edited here"
+        raise InputError(msg)
+    name = str(project.reps.set_index("rep_id").loc[rep_id, "name"]) if column != "name" else text
+    return SetCells(
+        project, "reps", rep_id, values, f"Changed {column.replace('_', ' ')} of {name}"
+    )

@@ -9,6 +9,7 @@ text of real exports ("1.234,56", "$12k", "2134", "Every 2 weeks") into values.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,27 +31,29 @@ class Field:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Header key: lower case, accents and punctuation dropped ("Länge" -> "lange")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", plain.lower())
 
 
 ACCOUNT_FIELDS = (
-    Field("account_id", "Account ID", ("id", "accountid", "accountnumber", "accountno", "customerid", "customernumber", "crmid", "recordid", "clientid")),
-    Field("name", "Name", ("name", "accountname", "company", "companyname", "customer", "customername", "organization", "organisation", "businessname", "client")),
-    Field("street", "Street", ("street", "address", "address1", "addressline1", "streetaddress", "billingstreet", "shippingstreet", "mailingstreet")),
-    Field("city", "City", ("city", "town", "billingcity", "shippingcity", "mailingcity", "locality")),
+    Field("account_id", "Account ID", ("id", "accountid", "accountnumber", "accountno", "customerid", "customernumber", "crmid", "recordid", "clientid", "kundennr", "kundennummer", "numerocliente", "nocliente")),
+    Field("name", "Name", ("name", "accountname", "company", "companyname", "customer", "customername", "organization", "organisation", "businessname", "client", "firma", "firmenname", "kunde", "empresa", "societe", "raisonsociale", "nombre")),
+    Field("street", "Street", ("street", "address", "address1", "addressline1", "streetaddress", "billingstreet", "shippingstreet", "mailingstreet", "strasse", "adresse", "direccion")),
+    Field("city", "City", ("city", "town", "billingcity", "shippingcity", "mailingcity", "locality", "ort", "stadt", "ville", "ciudad")),
     Field("state", "State", ("state", "st", "province", "region", "stateprovince", "billingstate", "shippingstate", "mailingstate"), "state"),
-    Field("zip", "ZIP", ("zip", "zipcode", "postalcode", "postcode", "zip5", "billingzip", "billingpostalcode", "shippingpostalcode", "mailingzip", "postal"), "zip"),
+    Field("zip", "ZIP", ("zip", "zipcode", "postalcode", "postcode", "zip5", "billingzip", "billingpostalcode", "shippingpostalcode", "mailingzip", "postal", "plz", "cp", "codepostal", "codigopostal"), "zip"),
     Field("country", "Country", ("country", "billingcountry", "shippingcountry", "countrycode")),
-    Field("lat", "Latitude", ("lat", "latitude", "y", "billinglatitude", "geolat"), "lat"),
-    Field("lon", "Longitude", ("lon", "lng", "long", "longitude", "x", "billinglongitude", "geolon", "geolng"), "lon"),
-    Field("industry", "Industry", ("industry", "sector", "vertical", "segment", "naics", "sic")),
+    Field("lat", "Latitude", ("lat", "latitude", "y", "billinglatitude", "geolat", "breite", "breitengrad"), "lat"),
+    Field("lon", "Longitude", ("lon", "lng", "long", "longitude", "x", "billinglongitude", "geolon", "geolng", "lange", "laengengrad", "langengrad"), "lon"),
+    Field("industry", "Industry", ("industry", "sector", "vertical", "segment", "naics", "sic", "branche", "secteur")),
     Field("size_band", "Size band", ("size", "sizeband", "companysize", "tier", "customersize", "sizeclass")),
     Field("employees", "Employees", ("employees", "numberofemployees", "employeecount", "headcount", "staff", "noofemployees"), "integer"),
     Field("product_line", "Product line", ("productline", "product", "products", "productfamily", "productinterest")),
     Field("lead_source", "Lead source", ("leadsource", "source", "origin", "channel", "acquisitionchannel")),
     Field("parent_id", "Parent ID", ("parentid", "parentaccountid", "parentnumber", "ultimateparentid", "hqid")),
     Field("parent_name", "Parent company", ("parent", "parentname", "parentaccount", "parentcompany", "ultimateparent", "headquarters")),
-    Field("annual_revenue", "Annual revenue", ("revenue", "annualrevenue", "sales", "currentrevenue", "ytdsales", "revenueusd", "annualsales"), "number"),
+    Field("annual_revenue", "Annual revenue", ("revenue", "annualrevenue", "sales", "currentrevenue", "ytdsales", "revenueusd", "annualsales", "umsatz", "chiffredaffaires", "ventas"), "number"),
     Field("potential", "Potential", ("potential", "salespotential", "marketpotential", "wallet", "totalpotential", "opportunity", "revenuepotential"), "number"),
     Field("last_year_sales", "Last-year sales", ("lastyearsales", "lysales", "priorYearSales".lower(), "previousyearsales", "salesly", "lastyearrevenue", "py sales".replace(" ", "")), "number"),
     Field("visit_frequency", "Visit frequency", ("visitfrequency", "frequency", "callfrequency", "callcycle", "visits", "visitcycle"), "frequency"),

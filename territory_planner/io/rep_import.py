@@ -108,3 +108,14 @@ def read_reps(
                 "give coordinates, a ZIP or a city and state",
             )
     return conform(frame, REP_COLUMNS), report
+
+
+def merge_reps(existing: pd.DataFrame, imported: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """Reps matched by ID: imported ones replace their namesakes, others stay.
+
+    Returns the merged table, the number added and the number updated.
+    """
+    added = int((~imported["rep_id"].isin(existing["rep_id"])).sum())
+    kept = existing[~existing["rep_id"].isin(imported["rep_id"])]
+    merged = pd.concat([kept, imported], ignore_index=True) if len(kept) else imported.copy()
+    return conform(merged, REP_COLUMNS), added, len(imported) - added

@@ -157,6 +157,7 @@ def read_csv(
     path: Path,
     *,
     header_row: int | None = None,
+    max_rows: int | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RawTable:
@@ -180,6 +181,8 @@ def read_csv(
             for record, number in _csv_records(text, delimiter, size, progress, cancel):
                 records.append(record)
                 numbers.append(number)
+                if max_rows is not None and number >= max_rows:
+                    break
         except UnicodeDecodeError as exc:
             msg = f"the text is not valid {encoding} near row {len(records) + 1}; save it as UTF-8"
             raise InputError(msg, file=str(path)) from exc
@@ -214,6 +217,7 @@ def read_xlsx(
     *,
     sheet: str | None = None,
     header_row: int | None = None,
+    max_rows: int | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RawTable:
@@ -245,6 +249,8 @@ def read_xlsx(
                 progress(min(0.99, number / total), f"Reading row {number:,}")
             records.append([_cell_text(v) for v in values])
             numbers.append(number)
+            if max_rows is not None and number >= max_rows:
+                break
     finally:
         book.close()
     while records and not any(records[-1]):  # Excel reports formatted but empty rows at the end
@@ -262,6 +268,7 @@ def read_table(
     *,
     sheet: str | None = None,
     header_row: int | None = None,
+    max_rows: int | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RawTable:
@@ -277,6 +284,8 @@ def read_table(
     header_row
         1-based row of the column names (default: detected: the first
         wide row of mostly text, skipping titles above the table).
+    max_rows
+        Stop after this many rows of the file (for a quick preview).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
@@ -294,12 +303,15 @@ def read_table(
         magic = handle.read(8)
     if magic.startswith(XLSX_MAGIC):
         return read_xlsx(
-            source, sheet=sheet, header_row=header_row, progress=progress, cancel=cancel
-        )
+            source, sheet=sheet, header_row=header_row, max_rows=max_rows,
+            progress=progress, cancel=cancel,
+        )  # fmt: skip
     if magic.startswith(XLS_MAGIC):
         msg = (
             "this is an old Excel 97-2003 (.xls) file; "
             "open it in Excel or LibreOffice and save it as .xlsx or CSV"
         )
         raise InputError(msg, file=str(source))
-    return read_csv(source, header_row=header_row, progress=progress, cancel=cancel)
+    return read_csv(
+        source, header_row=header_row, max_rows=max_rows, progress=progress, cancel=cancel
+    )

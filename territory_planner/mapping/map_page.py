@@ -149,24 +149,37 @@ def territories_layer(project: Project) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def accounts_layer(project: Project) -> dict[str, Any]:
+#: Account colours when the map shows how each account was placed.
+GEOCODE_COLORS = {
+    "exact": "#2e7d32",
+    "zip": "#1e88e5",
+    "city": "#f9a825",
+    "manual": "#8e24aa",
+}
+
+
+def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, Any]:
     """Accounts as parallel arrays (compact for 100k points).
 
-    Keys: ``id``, ``name``, ``lat``, ``lon`` and ``color``; unplaced accounts
-    are left out (they are listed in the app, not drawn).
+    Keys: ``id``, ``name``, ``lat``, ``lon`` and ``color`` (by territory, or
+    by how the account was placed when `color_by` is ``"geocode"``);
+    unplaced accounts are left out (they are listed in the app, not drawn).
     """
     acc = project.accounts
     placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
     acc = acc[placed]
-    colors = dict(
-        zip(project.territories["territory_id"], project.territories["color"], strict=True)
-    )
+    if color_by == "geocode":
+        colors, key = GEOCODE_COLORS, acc["geocode"]
+    else:
+        territories = project.territories
+        colors = dict(zip(territories["territory_id"], territories["color"], strict=True))
+        key = acc["territory_id"]
     return {
         "id": acc["account_id"].tolist(),
         "name": acc["name"].fillna("").tolist(),
         "lat": acc["lat"].round(5).tolist(),
         "lon": acc["lon"].round(5).tolist(),
-        "color": [colors.get(t, UNASSIGNED_COLOR) for t in acc["territory_id"]],
+        "color": [colors.get(t, UNASSIGNED_COLOR) for t in key],
     }
 
 
@@ -202,11 +215,11 @@ def reps_layer(project: Project) -> list[dict[str, Any]]:
     ]
 
 
-def layers_payload(project: Project) -> dict[str, Any]:
+def layers_payload(project: Project, color_by: str = "territory") -> dict[str, Any]:
     """Everything the page draws for a project, as one JSON-able update."""
     return {
         "territories": territories_layer(project),
-        "accounts": accounts_layer(project),
+        "accounts": accounts_layer(project, color_by),
         "reps": reps_layer(project),
         "bounds": project_bounds(project),
     }

@@ -11,40 +11,58 @@ from typing import Any
 
 import platformdirs
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QKeySequence,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QFileDialog,
-    QHeaderView,
+    QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
+    QMenuBar,
     QMessageBox,
     QStyle,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from territory_planner import __version__
 from territory_planner._errors import PlannerError
 from territory_planner.demo import make_demo
-from territory_planner.edits import Changes, Edit, MoveAccounts, RenameTerritory
+from territory_planner.edits import (
+    Changes,
+    Edit,
+    MoveAccounts,
+    RenameTerritory,
+    ReplaceTable,
+    edit_rep,
+    place_account,
+    place_account_at_zip,
+)
+from territory_planner.io.account_import import AccountImport, accounts_after_import
 from territory_planner.io.export import export_accounts_csv, export_territories_geojson
 from territory_planner.io.project_file import load_project, save_project
+from territory_planner.io.rep_import import merge_reps
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.events import (
     AccountClicked,
     FeatureDrawn,
+    MapClicked,
     MapEvent,
     TerritoryClicked,
 )
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
+from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
 from territory_planner.ui.map_view import MapView
 from territory_planner.ui.table_model import Column, FrameModel, integer, money, money_short
+from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -65,6 +83,27 @@ ACCOUNT_COLUMNS = [
     Column("potential", "Potential", money, numeric=True, width=100),
     Column("visit_frequency", "Visits", width=80),
     Column("geocode", "Placed by", width=80),
+]
+REP_COLUMNS = [
+    Column("name", "Rep", editable=True, width=130),
+    Column("email", "Email", editable=True, width=170),
+    Column("home_zip", "Home ZIP", editable=True, width=70),
+    Column("home_city", "Home city", editable=True, width=110),
+    Column("weekly_capacity_hours", "Hours/week", integer, numeric=True, editable=True, width=80),
+    Column("work_days", "Days", editable=True, width=140),
+    Column("day_start", "Start", editable=True, width=55),
+    Column("day_end", "End", editable=True, width=55),
+    Column("skills", "Skills", editable=True, width=140),
+    Column("start_date", "Start date", editable=True, width=90),
+]
+ACCOUNT_SUBSETS: list[Subset] = [
+    ("All accounts", None),
+    ("Not placed", lambda f: (f["geocode"] == "unplaced").to_numpy()),
+    ("Not in a territory", lambda f: f["territory"].isna().to_numpy()),
+    ("Locked", lambda f: f["locked"].to_numpy(dtype=bool)),
+    ("Placed by ZIP", lambda f: (f["geocode"] == "zip").to_numpy()),
+    ("Placed by city", lambda f: (f["geocode"] == "city").to_numpy()),
+    ("Placed by hand", lambda f: (f["geocode"] == "manual").to_numpy()),
 ]
 TERRITORY_COLUMNS = [
     Column("name", "Territory", editable=True, width=150),
@@ -114,6 +153,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.change_log: list[str] = []
+        self.last_error = ""
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -126,18 +166,22 @@ class MainWindow(QMainWindow):
         self.territory_model = FrameModel(TERRITORY_COLUMNS, self)
         self.territory_model.color_key = "color"
         self.territory_model.on_edit = self._rename_territory
-        self.territory_table = self._table(self.territory_model)
+        self.territory_table = make_table(self.territory_model)
         self.territory_table.selectionModel().selectionChanged.connect(self._territory_selected)
         self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
-        self.account_table = self._table(self.account_model)
+        self.account_panel = TablePanel(
+            self.account_model, "Filter accounts (name, city, ZIP, industry…)", ACCOUNT_SUBSETS
+        )
+        self.account_table = self.account_panel.table
+        self.account_filter = self.account_panel.filter
         self.account_table.doubleClicked.connect(self._zoom_to_account)
         self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.account_table.customContextMenuRequested.connect(self._account_menu)
-        self.account_filter = QLineEdit(
-            placeholderText="Filter accounts (name, city, ZIP, industry…)"
-        )
-        self.account_filter.setClearButtonEnabled(True)
-        self.account_filter.textChanged.connect(self.account_model.set_filter)
+        self.rep_model = FrameModel(REP_COLUMNS, self)
+        self.rep_model.on_edit = self._edit_rep
+        self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
+        self.placing: str | None = None  # account waiting for a click on the map
+        self.color_by = "territory"
 
         self.status_counts = QLabel()
         self.status_saved = QLabel()
@@ -150,21 +194,6 @@ class MainWindow(QMainWindow):
         self.set_project(self.project, None)
 
     # ----- construction -----
-
-    def _table(self, model: FrameModel) -> QTableView:
-        table = QTableView()
-        table.setModel(model)
-        table.setSortingEnabled(True)
-        table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(22)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        table.horizontalHeader().setStretchLastSection(True)
-        for number, column in enumerate(model.columns):
-            table.setColumnWidth(number, column.width)
-        return table
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -180,13 +209,13 @@ class MainWindow(QMainWindow):
             self.territory_table,
             Qt.DockWidgetArea.LeftDockWidgetArea,
         )
-        accounts = QWidget()
-        layout = QVBoxLayout(accounts)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.account_filter)
-        layout.addWidget(self.account_table)
+        self.rep_dock = self._dock(
+            "Reps", "reps_dock", self.rep_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.tabifyDockWidget(self.territory_dock, self.rep_dock)
+        self.territory_dock.raise_()
         self.account_dock = self._dock(
-            "Accounts", "accounts_dock", accounts, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
@@ -227,6 +256,15 @@ class MainWindow(QMainWindow):
             file_menu, "Open &Demo", self.open_demo, tip="Open the demo project"
         )
         file_menu.addSeparator()
+        self.import_action = self._action(
+            file_menu, "&Import Accounts…", lambda: self.import_dialog(ACCOUNTS), "Ctrl+I",
+            tip="Import or update accounts from a CSV or Excel file",
+        )  # fmt: skip
+        self._action(
+            file_menu, "Import &Reps…", lambda: self.import_dialog(REPS),
+            tip="Import or update reps from a CSV or Excel file",
+        )  # fmt: skip
+        file_menu.addSeparator()
         self.save_action = self._action(
             file_menu, "&Save", self.save, std.Save,
             tip="Save the project", icon=pix.SP_DialogSaveButton,
@@ -238,6 +276,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, std.Quit)
 
+        self._create_edit_view_help_menus(bar)
+
+    def _create_edit_view_help_menus(self, bar: QMenuBar) -> None:
+        std = QKeySequence.StandardKey
+        pix = QStyle.StandardPixmap
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence(std.Undo))
@@ -253,8 +296,17 @@ class MainWindow(QMainWindow):
             view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0",
             tip="Fit the map to the project", icon=pix.SP_FileDialogContentsView,
         )  # fmt: skip
+        color_menu = view_menu.addMenu("&Colour Accounts By")
+        group = QActionGroup(self)
+        for key, text in (("territory", "&Territory"), ("geocode", "How They Were &Placed")):
+            action = color_menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == self.color_by)
+            action.triggered.connect(lambda _c=False, k=key: self.set_color_by(k))
+            group.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.territory_dock.toggleViewAction())
+        view_menu.addAction(self.rep_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
         self._action(view_menu, "&Reset Layout", self.reset_layout)
 
@@ -264,7 +316,7 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addActions([self.open_action, self.save_action])
+        toolbar.addActions([self.open_action, self.save_action, self.import_action])
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
         toolbar.addSeparator()
@@ -282,8 +334,8 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Show every panel in its default place."""
         self.restoreState(self._default_state)
-        self.territory_dock.show()
-        self.account_dock.show()
+        for dock in (self.territory_dock, self.rep_dock, self.account_dock):
+            dock.show()
 
     # ----- project -----
 
@@ -307,12 +359,14 @@ class MainWindow(QMainWindow):
             table.set_index("territory_id")["name"]
         )
         self.account_model.set_frame(accounts)
+        self.account_panel.apply_subset()
+        self.rep_model.set_frame(self.project.reps)
 
     def on_changes(self, changes: Changes) -> None:
         """Refresh what an edit changed (the one path for edits and undo)."""
         self.change_log.append(f"{datetime.now().astimezone():%H:%M:%S} {changes.description}")
         self._refresh_tables()
-        self.map_view.update_layers(self.project)
+        self.map_view.update_layers(self.project, color_by=self.color_by)
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)
 
@@ -344,7 +398,10 @@ class MainWindow(QMainWindow):
     def show_error(self, exc: Exception) -> None:
         """The one place errors reach the user."""
         log.error("%s", exc)
-        QMessageBox.warning(self, "Territory Planner", str(exc))
+        self.last_error = str(exc)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Territory Planner", str(exc), parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal, does not block the event loop
 
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved changes; False if the user cancels."""
@@ -509,6 +566,10 @@ class MainWindow(QMainWindow):
             for r in rows
         ]
         menu = QMenu(self)
+        if len(ids) == 1:
+            menu.addAction("Place on the Map (click the spot)…", lambda: self.start_placing(ids[0]))
+            menu.addAction("Place at a ZIP Code…", lambda: self.place_at_zip(ids[0]))
+            menu.addSeparator()
         move = menu.addMenu(f"Move {len(ids)} account(s) to")
         for territory_id, name in zip(
             self.project.territories["territory_id"], self.project.territories["name"], strict=True
@@ -519,8 +580,77 @@ class MainWindow(QMainWindow):
             )
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
 
+    def start_placing(self, account_id: str) -> None:
+        """The next click on the map places this account there."""
+        self.placing = account_id
+        name = str(self.project.accounts.set_index("account_id").loc[account_id, "name"])
+        self.statusBar().showMessage(f"Click the spot on the map where {name} is (Esc cancels)")
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        """Esc cancels placing an account."""
+        if event.key() == Qt.Key.Key_Escape and self.placing is not None:
+            self.placing = None
+            self.statusBar().showMessage("Placing cancelled", 3000)
+            return
+        super().keyPressEvent(event)
+
+    def place_at_zip(self, account_id: str) -> None:
+        """Ask for a ZIP code and put the account at its centroid."""
+        text, ok = QInputDialog.getText(
+            self, "Place at a ZIP code", f"ZIP code for account {account_id}:"
+        )
+        if ok and text.strip():
+            self._try_edit(lambda: place_account_at_zip(self.project, account_id, text))
+
+    def _try_edit(self, make: Callable[[], Edit]) -> None:
+        """Build an edit (which checks the input) and apply it, or show why not."""
+        try:
+            edit = make()
+        except PlannerError as exc:
+            self.show_error(exc)
+            return
+        self.push_edit(edit)
+
+    def _edit_rep(self, row: int, key: str, value: str) -> None:
+        rep_id = str(self.rep_model.frame["rep_id"].iloc[row])
+        self._try_edit(lambda: edit_rep(self.project, rep_id, key, value))
+
+    def set_color_by(self, key: str) -> None:
+        """Colour accounts on the map by territory or by how they were placed."""
+        self.color_by = key
+        self.map_view.update_layers(self.project, color_by=key)
+
+    def import_dialog(self, kind: ImportKind) -> None:
+        """Run the Import wizard; on Import, apply the result as one undoable edit."""
+        existing = self.project.accounts if kind is ACCOUNTS else self.project.reps
+        wizard = ImportWizard(kind, existing, self)
+        self.wizard = wizard
+        wizard.accepted.connect(lambda: self.apply_import(wizard))
+        wizard.open()
+
+    def apply_import(self, wizard: ImportWizard) -> None:
+        """Merge what the wizard read into the project (undoable)."""
+        if wizard.frame is None or wizard.report is None:
+            return
+        name = wizard.path.name
+        if wizard.kind is ACCOUNTS:
+            result = AccountImport(wizard.frame, wizard.report)
+            merged, summary = accounts_after_import(self.project, result)
+            text = (
+                f"Imported {name}: {summary['added']:,} accounts added, "
+                f"{summary['changed']:,} updated"
+            )
+            self.push_edit(ReplaceTable(self.project, "accounts", merged, text))
+        else:
+            reps, added, updated = merge_reps(self.project.reps, wizard.frame)
+            text = f"Imported {name}: {added} reps added, {updated} updated"
+            self.push_edit(ReplaceTable(self.project, "reps", reps, text))
+
     def _on_map_event(self, event: MapEvent) -> None:
-        if isinstance(event, TerritoryClicked):
+        if isinstance(event, MapClicked) and self.placing is not None:
+            account_id, self.placing = self.placing, None
+            self._try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
+        elif isinstance(event, TerritoryClicked):
             self.select_territory(event.territory_id)
         elif isinstance(event, AccountClicked):
             row = self.account_model.view_row("account_id", event.account_id)

@@ -140,9 +140,11 @@ class MapView(QWebEngineView):
         page_file = build_map_page(project, self.page_folder)
         self.load(QUrl.fromLocalFile(str(page_file)))
 
-    def update_layers(self, project: Project, extra: dict[str, Any] | None = None) -> None:
+    def update_layers(
+        self, project: Project, extra: dict[str, Any] | None = None, color_by: str = "territory"
+    ) -> None:
         """Send the project's layers to the open page as a JSON string."""
-        payload = layers_payload(project)
+        payload = layers_payload(project, color_by=color_by)
         payload.pop("bounds")
         payload.update(extra or {})
         self.run_js(f"TP.update({json.dumps(json.dumps(payload))})")

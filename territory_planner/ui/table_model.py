@@ -66,6 +66,7 @@ class FrameModel(QAbstractTableModel):
         self.frame = pd.DataFrame(columns=[c.key for c in columns])
         self.rows = np.arange(0)
         self._filter = ""
+        self._mask: np.ndarray | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self.on_edit: Callable[[int, str, str], None] | None = None
         self.color_key: str | None = None
@@ -84,6 +85,13 @@ class FrameModel(QAbstractTableModel):
         self._apply()
         self.endResetModel()
 
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Show only rows where `mask` is true (None: all rows), on top of the filter."""
+        self.beginResetModel()
+        self._mask = mask
+        self._apply()
+        self.endResetModel()
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column (numbers as numbers)."""
         self.beginResetModel()
@@ -94,12 +102,15 @@ class FrameModel(QAbstractTableModel):
     def _apply(self) -> None:
         frame = self.frame
         mask = np.ones(len(frame), dtype=bool)
+        if self._mask is not None and len(self._mask) == len(frame):
+            mask &= self._mask
         if self._filter:
             needle = self._filter.lower()
-            mask[:] = False
+            found = np.zeros(len(frame), dtype=bool)
             for column in self.columns:
                 text = frame[column.key].astype("str").str.lower()
-                mask |= text.str.contains(needle, regex=False).fillna(value=False).to_numpy()
+                found |= text.str.contains(needle, regex=False).fillna(value=False).to_numpy()
+            mask &= found
         rows = np.flatnonzero(mask)
         if self._sort is not None:
             column = self.columns[self._sort[0]]
