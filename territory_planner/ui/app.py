@@ -44,17 +44,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     import shiboken6  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
+    from territory_planner.ui.autosave import offer_recovery  # noqa: PLC0415
     from territory_planner.ui.main_window import MainWindow  # noqa: PLC0415
 
     window = MainWindow()
     window.show()
-    last = window.settings.value("paths/last_project")
-    if args.project is not None:
-        window.open_project(args.project)
-    elif not args.demo and last and Path(str(last)).is_file():
-        window.open_project(Path(str(last)))
-    else:
-        window.open_demo()
+    if not offer_recovery(window, window.data_folder / "recovery"):
+        last = window.settings.value("paths/last_project")
+        if args.project is not None:
+            window.open_project(args.project)
+        elif not args.demo and last and Path(str(last)).is_file():
+            window.open_project(Path(str(last)))
+        else:
+            window.open_demo()
     code = QApplication.exec()
     shiboken6.delete(window)  # the web view and page must go before the web profile
     return code

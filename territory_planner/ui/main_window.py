@@ -59,6 +59,7 @@ from territory_planner.mapping.events import (
 )
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
+from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
 from territory_planner.ui.map_view import MapView
 from territory_planner.ui.table_model import Column, FrameModel, integer, money, money_short
@@ -144,9 +145,16 @@ class MainWindow(QMainWindow):
     #: A project was opened or created (the map page starts loading it).
     project_opened = Signal()
 
-    def __init__(self, settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        data_folder: Path | None = None,
+        autosave_minutes: float = DEFAULT_MINUTES,
+    ) -> None:
         super().__init__()
         self.settings = settings or QSettings()
+        self.data_folder = data_folder or Path(platformdirs.user_data_dir("territory-planner"))
+        self.autosave = Autosave(self, self.data_folder / "recovery", autosave_minutes)
         self.project = Project.empty()
         self.path: Path | None = None
         self.task: Task | None = None
@@ -341,6 +349,7 @@ class MainWindow(QMainWindow):
 
     def set_project(self, project: Project, path: Path | None) -> None:
         """Show `project` everywhere; `path` is where Save writes (None: ask)."""
+        self.autosave.clear()  # the previous project was saved or discarded
         self.project = project
         self.path = path
         self.undo_stack.clear()
@@ -492,6 +501,7 @@ class MainWindow(QMainWindow):
         self.path = path
         self.settings.setValue("paths/last_project", str(path))
         self.undo_stack.setClean()
+        self.autosave.clear()
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
@@ -694,6 +704,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.autosave.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.map_view.dispose()

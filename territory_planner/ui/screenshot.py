@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     scratch = tempfile.TemporaryDirectory(prefix="tp-screenshot-")
     settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, data_folder=Path(scratch.name))
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()

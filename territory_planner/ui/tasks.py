@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from territory_planner.tasks import CancelToken, TaskCancelledError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _Signals(QObject):
@@ -27,6 +28,11 @@ class _Signals(QObject):
 
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="territory-planner-task")
+
+
+def run_in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `fn(*args)` on the task thread without a dialog (e.g. an autosave)."""
+    return _executor.submit(fn, *args)
 
 
 def _run(fn: Callable[..., Any], signals: _Signals, token: CancelToken) -> None:

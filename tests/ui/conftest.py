@@ -43,7 +43,7 @@ def page_stats(qtbot, window: MainWindow) -> dict:
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings)
+    win = MainWindow(settings=settings, data_folder=tmp_path / "data")
     win.show()
     qtbot.waitExposed(win)
     yield win

@@ -139,3 +139,50 @@ def test_about_box_credits_bundled_data(window: MainWindow) -> None:
         "BSD-2-Clause",
     ):
         assert needle in text
+
+
+def test_autosave_and_recovery_after_a_crash(
+    qtbot, window: MainWindow, demo_file, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    from territory_planner.io.recovery import pending
+    from territory_planner.ui.autosave import offer_recovery
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    assert window.autosave.tick() is None  # nothing unsaved, nothing written
+    window.territory_model.setData(window.territory_model.index(0, 0), "After the crash")
+    window.autosave.tick().result()
+    folder = window.data_folder / "recovery"
+    assert window.autosave.target.exists()
+
+    # A second window (as after a restart) finds it when the first process is gone: simulate
+    # by renaming the file to a pid that is not running.
+    dead = folder / "recovery-999999.gpkg"
+    window.autosave.target.rename(dead)
+    window.autosave.target.with_suffix(".json").rename(dead.with_suffix(".json"))
+    assert [r.file for r in pending(folder)] == [dead]
+    other = MainWindow(
+        QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat),
+        data_folder=window.data_folder,
+    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Open)
+    try:
+        assert offer_recovery(other, folder)
+        assert "After the crash" in set(other.project.territories["name"])
+        assert other.path == demo_file
+        assert other.isWindowModified() or not other.undo_stack.isClean()
+        assert not dead.exists()
+        other.autosave.last.result()
+        assert other.autosave.target.exists()  # adopted as the new session's copy
+    finally:
+        other.undo_stack.setClean()
+        other.close()
+        import shiboken6
+
+        shiboken6.delete(other)
+    window.undo_stack.setClean()
+    window._save_to(tmp_path / "saved.gpkg")
+    assert not window.autosave.target.exists()  # saved: the recovery copy goes

@@ -1,0 +1,88 @@
+"""Recovery files: what autosave writes, and finding those left by a session that crashed.
+
+Each running app writes ``recovery-<pid>.gpkg`` plus a ``.json`` note (the
+project's own path and name, and when) into the user's data folder. A file
+whose process is no longer running is work that was never saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from territory_planner.io.project_file import save_project
+from territory_planner.model import Project
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """One recovery file: the project copy and what it was."""
+
+    file: Path
+    original: Path | None
+    name: str
+    saved_at: str
+
+
+def recovery_file(folder: Path, pid: int | None = None) -> Path:
+    """The recovery file of process `pid` (default: this one) in `folder`."""
+    return folder / f"recovery-{os.getpid() if pid is None else pid}.gpkg"
+
+
+def write_recovery(project: Project, original: Path | None, target: Path) -> None:
+    """Save `project` to `target` (atomically) with its note beside it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    save_project(project, target)
+    note = {
+        "original": str(original) if original else "",
+        "name": project.name,
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    target.with_suffix(".json").write_text(json.dumps(note), encoding="utf-8")
+
+
+def discard(target: Path) -> None:
+    """Remove a recovery file and its note (after a save or a clean exit)."""
+    for path in (target, target.with_suffix(".json")):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pending(folder: Path) -> list[Recovery]:
+    """Recovery files left by processes that are no longer running, newest first."""
+    found = []
+    for file in folder.glob("recovery-*.gpkg"):
+        try:
+            pid = int(file.stem.removeprefix("recovery-"))
+        except ValueError:
+            continue
+        if pid != os.getpid() and _running(pid):
+            continue
+        try:
+            note = json.loads(file.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            note = {}
+        original = note.get("original") or ""
+        found.append(
+            Recovery(
+                file,
+                Path(original) if original else None,
+                note.get("name", file.stem),
+                note.get("saved_at", ""),
+            )
+        )
+    return sorted(found, key=lambda r: r.saved_at, reverse=True)
