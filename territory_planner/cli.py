@@ -106,22 +106,25 @@ def _reps(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.export import (  # noqa: PLC0415
-        export_accounts_csv,
-        export_territories_geojson,
-    )
+    from territory_planner.io import export  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
-    if not (args.csv or args.geojson):
-        msg = "nothing to export: give --csv FILE and/or --geojson FILE"
+    jobs = {
+        "csv": (args.csv, export.export_accounts_csv, "rows"),
+        "xlsx": (args.xlsx, export.export_accounts_xlsx, "rows"),
+        "accounts_geojson": (args.accounts_geojson, export.export_accounts_geojson, "features"),
+        "geojson": (args.geojson, export.export_territories_geojson, "features"),
+    }
+    if not (any(target for target, _, _ in jobs.values()) or args.shp):
+        msg = "nothing to export: give --csv, --xlsx, --accounts-geojson, --geojson and/or --shp"
         raise UsageError(msg)
     project = load_project(args.project)
     written: dict[str, Any] = {}
-    if args.csv:
-        written["csv"] = {"file": str(args.csv), "rows": export_accounts_csv(project, args.csv)}
-    if args.geojson:
-        count = export_territories_geojson(project, args.geojson)
-        written["geojson"] = {"file": str(args.geojson), "features": count}
+    for key, (target, write, unit) in jobs.items():
+        if target:
+            written[key] = {"file": str(target), unit: write(project, target)}
+    if args.shp:
+        written["shp"] = {"folder": str(args.shp), **export.export_shapefiles(project, args.shp)}
     return written
 
 
@@ -183,9 +186,16 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--report", type=Path, metavar="FILE.csv", help="write rejected rows and warnings"
             )
-    export = command("export", _export, "export accounts (CSV) and territories (GeoJSON)")
+    export = command(
+        "export", _export, "export accounts (CSV, XLSX, GeoJSON, Shapefile) and territories"
+    )
     export.add_argument("--csv", type=Path, metavar="FILE", help="accounts with assignment")
+    export.add_argument("--xlsx", type=Path, metavar="FILE", help="accounts as an Excel sheet")
+    export.add_argument("--accounts-geojson", type=Path, metavar="FILE", help="accounts as points")
     export.add_argument("--geojson", type=Path, metavar="FILE", help="territories with totals")
+    export.add_argument(
+        "--shp", type=Path, metavar="FOLDER", help="accounts.shp and territories.shp"
+    )
     return parser
 
 

@@ -45,8 +45,8 @@ from territory_planner.edits import (
     place_account,
     place_account_at_zip,
 )
+from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
-from territory_planner.io.export import export_accounts_csv, export_territories_geojson
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
 from territory_planner.mapping.assign import containing_polygon
@@ -280,7 +280,12 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
         export_menu = file_menu.addMenu("&Export")
         self._action(export_menu, "Accounts as &CSV…", self.export_csv)
+        self._action(export_menu, "Accounts as &Excel…", self.export_xlsx)
+        self._action(export_menu, "Accounts as GeoJSON…", self.export_accounts_geojson)
         self._action(export_menu, "Territories as &GeoJSON…", self.export_geojson)
+        self._action(
+            export_menu, "Accounts and Territories as &Shapefiles…", self.export_shapefiles
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, std.Quit)
 
@@ -522,12 +527,39 @@ class MainWindow(QMainWindow):
 
     def export_csv(self) -> None:
         """Export accounts with their territory and rep."""
-        self._export("Export accounts", "CSV files (*.csv)", export_accounts_csv, "accounts")
+        self._export("Export accounts", "CSV files (*.csv)", export.export_accounts_csv, "accounts")
+
+    def export_xlsx(self) -> None:
+        """Export accounts as an Excel sheet."""
+        self._export("Export accounts", "Excel (*.xlsx)", export.export_accounts_xlsx, "accounts")
+
+    def export_accounts_geojson(self) -> None:
+        """Export accounts as GeoJSON points."""
+        self._export(
+            "Export accounts", "GeoJSON (*.geojson)", export.export_accounts_geojson, "accounts"
+        )
 
     def export_geojson(self) -> None:
         """Export territories with their totals."""
         self._export(
-            "Export territories", "GeoJSON (*.geojson)", export_territories_geojson, "territories"
+            "Export territories", "GeoJSON (*.geojson)", export.export_territories_geojson,
+            "territories",
+        )  # fmt: skip
+
+    def export_shapefiles(self) -> None:
+        """Export accounts and territories as shapefiles into a folder."""
+        folder = QFileDialog.getExistingDirectory(self, "Export shapefiles into")
+        if not folder:
+            return
+        try:
+            counts = export.export_shapefiles(self.project, Path(folder))
+        except PlannerError as exc:
+            self.show_error(exc)
+            return
+        self.statusBar().showMessage(
+            f"Exported {counts['accounts']:,} accounts and {counts['territories']} territories "
+            f"to {folder}",
+            8000,
         )
 
     # ----- map and panels -----
