@@ -35,6 +35,13 @@ from territory_planner.model import (
 )
 
 META_LAYER = "tp_meta"
+TEMP_SUFFIX = ".saving.gpkg"
+READ_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    RuntimeError,
+    KeyError,
+)
 POINT_LAYERS = {"accounts": ACCOUNT_COLUMNS, "reps": REP_COLUMNS}
 
 
@@ -92,9 +99,10 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         (if any) is untouched.
     """
     target = Path(path)
+    _remove_stale_temps(target)
     try:
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=".saving.gpkg", dir=target.parent
+            prefix=f".{target.stem}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=target.parent
         )
     except OSError as exc:
         msg = f"cannot write in this folder ({exc.strerror}); choose another folder"
@@ -112,8 +120,30 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         msg = f"saving failed ({exc}); the previous version of the file is unchanged"
         raise ProjectFileError(msg, file=str(target)) from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for leftover in (tmp, *tmp.parent.glob(f"{tmp.name}-*")):  # and SQLite journals
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Delete temporary files of saves of `target` that were killed mid-way."""
+    for leftover in target.parent.glob(f".{target.stem}.*{TEMP_SUFFIX}*"):
+        parts = leftover.name.removeprefix(f".{target.stem}.").split(".")
+        pid = int(parts[0]) if parts and parts[0].isdigit() else None
+        if pid is None or pid == os.getpid() or not process_running(pid):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -166,6 +196,14 @@ def load_project(path: str | os.PathLike[str]) -> Project:
             + ". To use plain GIS data, import it instead"
         )
         raise ProjectFileError(msg, file=str(source))
+    try:
+        return _read_project(source)
+    except READ_ERRORS as exc:
+        msg = f"the file is damaged and cannot be read ({exc}); open a backup or the autosaved copy"
+        raise ProjectFileError(msg, file=str(source)) from exc
+
+
+def _read_project(source: Path) -> Project:
     meta = read_meta(source)
     version = int(meta.get("schema_version", "0"))
     if version > SCHEMA_VERSION:

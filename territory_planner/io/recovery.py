@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from territory_planner.io.project_file import save_project
+from territory_planner.io.project_file import process_running, save_project
 from territory_planner.model import Project
 
 
@@ -52,16 +52,6 @@ def discard(target: Path) -> None:
             path.unlink()
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def pending(folder: Path) -> list[Recovery]:
     """Recovery files left by processes that are no longer running, newest first."""
     found = []
@@ -70,7 +60,7 @@ def pending(folder: Path) -> list[Recovery]:
             pid = int(file.stem.removeprefix("recovery-"))
         except ValueError:
             continue
-        if pid != os.getpid() and _running(pid):
+        if pid != os.getpid() and process_running(pid):
             continue
         try:
             note = json.loads(file.with_suffix(".json").read_text(encoding="utf-8"))
