@@ -41,7 +41,7 @@ ACCOUNT_FIELDS = (
     Field("name", "Name", ("name", "accountname", "company", "companyname", "customer", "customername", "organization", "organisation", "businessname", "client", "firma", "firmenname", "kunde", "empresa", "societe", "raisonsociale", "nombre")),
     Field("street", "Street", ("street", "address", "address1", "addressline1", "streetaddress", "billingstreet", "shippingstreet", "mailingstreet", "strasse", "adresse", "direccion")),
     Field("city", "City", ("city", "town", "billingcity", "shippingcity", "mailingcity", "locality", "ort", "stadt", "ville", "ciudad")),
-    Field("state", "State", ("state", "st", "province", "region", "stateprovince", "billingstate", "shippingstate", "mailingstate"), "state"),
+    Field("state", "State", ("state", "st", "province", "stateprovince", "billingstate", "shippingstate", "mailingstate"), "state"),
     Field("zip", "ZIP", ("zip", "zipcode", "postalcode", "postcode", "zip5", "billingzip", "billingpostalcode", "shippingpostalcode", "mailingzip", "postal", "plz", "cp", "codepostal", "codigopostal"), "zip"),
     Field("country", "Country", ("country", "billingcountry", "shippingcountry", "countrycode")),
     Field("lat", "Latitude", ("lat", "latitude", "y", "billinglatitude", "geolat", "breite", "breitengrad"), "lat"),
@@ -231,10 +231,14 @@ def parse_minutes(text: str) -> float | None:
 def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     """Parse a column of text; returns (values, mask of cells that could not be parsed)."""
     text = values.astype(str)
+    if kind == "integer":  # "1.234" employees means 1234 (European thousands)
+        text = text.str.replace(
+            r"^(\d{1,3})((?:\.\d{3})+)$", lambda m: m[1] + m[2].replace(".", ""), regex=True
+        )
     if kind in {"number", "integer", "minutes", "lat", "lon"}:
         parser = parse_minutes if kind == "minutes" else parse_number
         parsed = [parser(t) for t in text]
-        bad = np.array([p is None for p in parsed])
+        bad = np.array([p is None for p in parsed], dtype=bool)
         out = pd.Series(
             [np.nan if p is None else p for p in parsed], index=values.index, dtype="float64"
         )
@@ -242,7 +246,7 @@ def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     if kind in {"zip", "frequency"}:
         parser2 = parse_zip if kind == "zip" else parse_frequency
         parsed2 = [parser2(t) for t in text]
-        bad = np.array([p is None for p in parsed2])
+        bad = np.array([p is None for p in parsed2], dtype=bool)
         return pd.Series([p or None for p in parsed2], index=values.index, dtype="str"), bad
     cleaned = text.str.strip()
     if kind == "state":  # "ca" -> "CA"; names such as "California" stay as written

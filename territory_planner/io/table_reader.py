@@ -43,7 +43,8 @@ class RawTable:
     rows
         For each frame row, its 1-based row number in the file.
     ragged
-        Rows whose number of cells differs from the header: (row, cells).
+        Rows with more cells than the header (misaligned data): (row, cells).
+        Shorter rows are padded with empty cells.
     """
 
     frame: pd.DataFrame
@@ -132,7 +133,7 @@ def _table(
     width = len(header)
     body, rows, ragged = [], [], []
     for record, number in zip(records[index + 1 :], numbers[index + 1 :], strict=True):
-        if len(record) != width and any(c.strip() for c in record):
+        if len(record) > width and any(c.strip() for c in record[width:]):
             ragged.append((number, len(record)))
             continue
         body.append((record + [""] * width)[:width])
@@ -189,9 +190,17 @@ def read_csv(
         except csv.Error as exc:
             msg = f"cannot read the CSV near row {len(records) + 1}: {exc}"
             raise InputError(msg, file=str(path)) from exc
+    _drop_trailing_empty(records, numbers)
     frame, rows, header, ragged = _table(records, numbers, str(path), _index(header_row))
     progress(1.0, f"Read {len(frame):,} rows")
     return RawTable(frame, rows, str(path), header, encoding, delimiter, ragged=ragged)
+
+
+def _drop_trailing_empty(records: list[list[str]], numbers: list[int]) -> None:
+    """Blank lines at the end of a file (or formatted empty rows of a sheet) are not data."""
+    while records and not any(c.strip() for c in records[-1]):
+        records.pop()
+        numbers.pop()
 
 
 def _index(header_row: int | None) -> int | None:
@@ -225,9 +234,13 @@ def read_xlsx(
     import openpyxl  # noqa: PLC0415 (slow import, only for Excel files)
 
     cancel = cancel or CancelToken()
+    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+
+    handle = path.open("rb")  # a file object: openpyxl would refuse an .xlsx named .csv
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        handle.close()
         msg = (
             "cannot open this Excel file (damaged, password-protected or not XLSX); "
             "save it again as XLSX or CSV"
@@ -253,9 +266,8 @@ def read_xlsx(
                 break
     finally:
         book.close()
-    while records and not any(records[-1]):  # Excel reports formatted but empty rows at the end
-        records.pop()
-        numbers.pop()
+        handle.close()
+    _drop_trailing_empty(records, numbers)
     frame, rows, header, ragged = _table(
         records, numbers, f"{path} (sheet '{sheet}')", _index(header_row)
     )

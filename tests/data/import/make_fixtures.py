@@ -1,0 +1,274 @@
+"""Write the malformed and realistic import fixtures in this folder (deterministic).
+
+Run: ``.venv/bin/python tests/data/import/make_fixtures.py``. Each file is one
+case that CRM exports really produce; tests/unit/test_import_files.py holds
+what importing each must give.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+
+HERE = Path(__file__).resolve().parent
+HEADER = "Account ID,Account Name,Street,City,State,Zip,Annual Revenue,Industry"
+ROWS = [
+    "A1,Acme Tools,1 Main St,Chicago,IL,60601,120000,Manufacturing",
+    "A2,Beta Health,2 Oak Ave,Boston,MA,02134,85000,Healthcare",
+    "A3,Gamma Retail,3 Elm St,Dallas,TX,75201,43000,Retail",
+]
+
+
+def text(name: str, content: str, encoding: str = "utf-8") -> None:
+    (HERE / name).write_bytes(content.encode(encoding))
+
+
+def lines(*rows: str) -> str:
+    return "\n".join(rows) + "\n"
+
+
+def workbook(name: str, sheets: dict[str, list[list[object]]], merge: str | None = None) -> Path:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if merge and title == next(iter(sheets)):
+            sheet.merge_cells(merge)
+    path = HERE / name
+    book.save(path)
+    return path
+
+
+def main() -> None:
+    text("utf8.csv", lines(HEADER, *ROWS))
+    text("utf8_bom.csv", "\ufeff" + lines(HEADER, *ROWS))
+    text(
+        "latin1.csv",
+        lines(
+            HEADER,
+            "L1,Müller Stahl GmbH,Hauptstraße 5,Chicago,IL,60601,1000,Manufacturing",
+            "L2,Café Zoë,9 Rue,Boston,MA,02134,2000,Hospitality",
+        ),
+        "cp1252",
+    )
+    (HERE / "utf16_tab.txt").write_bytes(
+        codecs.BOM_UTF16_LE
+        + lines(*(r.replace(",", "\t") for r in (HEADER, *ROWS))).encode("utf-16-le")
+    )
+    text(
+        "semicolon_eu.csv",
+        lines(
+            HEADER.replace(",", ";"),
+            'E1;Euro One;1 Rue;Chicago;IL;60601;"1.234,56";Retail',
+            "E2;Euro Two;2 Rue;Boston;MA;02134;12.500,00;Retail",
+        ),
+    )
+    text("tab.tsv", lines(*(r.replace(",", "\t") for r in (HEADER, *ROWS))))
+    text("pipe.txt", lines(*(r.replace(",", "|") for r in (HEADER, *ROWS))))
+    text(
+        "quoted_newlines.csv",
+        lines(
+            HEADER,
+            'Q1,"Smith, Jones\nand Partners","1 Main St\nSuite 5",Chicago,IL,60601,100,Legal',
+            *ROWS[1:],
+            "Q4,,4 Pine St,Dallas,TX,75201,1,Retail",
+        ),
+    )
+    text(
+        "blank_header.csv",
+        lines(
+            "Account ID,Account Name,,Zip", "B1,Blank One,note a,60601", "B2,Blank Two,note b,02134"
+        ),
+    )
+    text(
+        "duplicate_headers.csv",
+        lines("Account ID,Account Name,Notes,Zip,Notes", "D1,Dup One,first,60601,second"),
+    )
+    text("empty_rows.csv", lines(HEADER, ROWS[0], "", ",,,,,,,", ROWS[1], "", ROWS[2]))
+    text("trailing_empty.csv", lines(HEADER, *ROWS) + "\n\n")
+    text("one_row.csv", lines(HEADER, ROWS[0]))
+    text("header_only.csv", lines(HEADER))
+    text("empty.csv", "")
+    (HERE / "binary.csv").write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+    )
+    xlsx = workbook("_tmp.xlsx", {"Accounts": [HEADER.split(","), *[r.split(",") for r in ROWS]]})
+    xlsx.rename(HERE / "xlsx_renamed.csv")
+    (HERE / "old_excel.xls").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(1024))
+    workbook(
+        "title_rows.xlsx",
+        {
+            "Export": [
+                ["ACME CRM — Account export", None, None, None],
+                ["Generated 2026-11-01", None, None, None],
+                [],
+                ["Account ID", "Account Name", "Zip", "Annual Revenue"],
+                ["T1", "Title One", 60601, 1500.5],
+                ["T2", "Title Two", 2134, 99],
+            ]
+        },
+        merge="A1:D1",
+    )
+    workbook(
+        "two_sheets.xlsx",
+        {
+            "Notes": [["Read me first"]],
+            "Accounts": [["Account ID", "Account Name", "Zip"], ["S1", "Second Sheet Co", "75201"]],
+        },
+    )
+    workbook(
+        "dates.xlsx",
+        {
+            "Accounts": [
+                ["Account ID", "Account Name", "Zip", "Customer Since", "Last Order"],
+                ["DT1", "Dated One", "60601", dt.date(2019, 4, 1), 45000],
+                ["DT2", "Dated Two", "02134", dt.datetime(2021, 7, 15, 9, 30), 45100],  # noqa: DTZ001 (Excel has no time zones)
+            ]
+        },
+    )
+    workbook(
+        "zip_numbers.xlsx",
+        {
+            "Accounts": [
+                ["Account ID", "Account Name", "Zip"],
+                ["Z1", "Zero Lost", 2134],
+                ["Z2", "Zip Plus Four", "02134-1234"],
+                ["Z3", "Nine Digits", 21341234],
+                ["Z4", "Float Zip", 60601.0],
+            ]
+        },
+    )
+    text(
+        "swapped.csv",
+        lines(
+            "Account ID,Account Name,Latitude,Longitude",
+            "W1,Swapped Chicago,-87.6298,41.8781",
+            "W2,Right Boston,42.3601,-71.0589",
+            "W3,Swapped Out Of Range,-122.4194,37.7749",
+        ),
+    )
+    text(
+        "out_of_range.csv",
+        lines(
+            "Account ID,Account Name,Zip,Latitude,Longitude",
+            "R1,Far Out,60601,123.4,-200",
+            "R2,Placeholder,02134,0,0",
+        ),
+    )
+    text(
+        "duplicate_ids.csv",
+        lines(
+            HEADER,
+            *ROWS,
+            "A2,Beta Copy,2 Oak Ave,Boston,MA,02134,1,Healthcare",
+            "A1,Acme Copy,1 Main St,Chicago,IL,60601,1,Manufacturing",
+        ),
+    )
+    text(
+        "missing_names.csv",
+        lines(
+            HEADER,
+            ROWS[0],
+            "A9,,9 Nowhere,Chicago,IL,60601,5,Retail",
+            "A10,   ,10 Nowhere,Chicago,IL,60601,5,Retail",
+        ),
+    )
+    text("missing_ids.csv", lines(HEADER, ROWS[0], ",No Id Co,1 Main St,Chicago,IL,60601,5,Retail"))
+    text(
+        "numbers.csv",
+        lines(
+            "Account ID,Account Name,Zip,Annual Revenue,Potential,Employees",
+            'N1,Money One,60601,"$12k","(1,200)",n/a',
+            'N2,Money Two,60601,twelve,"€ 3,5 m",1.234',
+            'N3,Money Three,60601,"1,234,567.89",2.5M,250',
+        ),
+    )
+    text(
+        "bad_zips.csv",
+        lines(
+            "Account ID,Account Name,City,State,Zip",
+            "Z1,Bad Letters,Chicago,IL,ABCDE",
+            "Z2,Too Short,,,1",
+            "Z3,Unknown Zip,,,99999",
+        ),
+    )
+    text(
+        "frequencies.csv",
+        lines(
+            "Account ID,Account Name,Zip,Visit Frequency,Visit Duration",
+            "F1,Weekly Co,60601,Weekly,45 min",
+            "F2,Fortnight Co,60601,Every 2 weeks,1h",
+            "F3,Monthly Co,60601,Fortnightly,1:30",
+            "F4,Odd Co,60601,sometimes,forever",
+        ),
+    )
+    text(
+        "ragged.csv",
+        lines(
+            "Account ID,Account Name,Zip,Industry",
+            "G1,Good Co,60601,Retail",
+            "G2,Bad, Inc.,60601,Retail",
+            "G3,Short Co",
+        ),
+    )
+    text(
+        "crm_headers.csv",
+        lines(
+            "Account Number,Account Name,Billing Street,Billing City,Billing State/Province,Billing Zip/Postal Code,Annual Revenue,Account Owner,Parent Account,Number of Employees",
+            "CRM1,Salesforce Style,1 Main,Chicago,IL,60601,1000,Pat Doe,Big Holdings,120",
+        ),
+    )
+    text(
+        "custom_columns.csv",
+        lines(
+            "Account ID,Account Name,Zip,Region Code,Credit Limit,Key Account",
+            "C1,Custom One,60601,R-North,50000,yes",
+            "C2,Custom Two,02134,R-East,,no",
+        ),
+    )
+    text("no_id_column.csv", lines("Account Name,Zip", "First No Id,60601", "Second No Id,02134"))
+    text(
+        "city_state_only.csv",
+        lines(
+            "Account ID,Account Name,City,State",
+            "CS1,Saint Louis Co,Saint Louis,MO",
+            "CS2,Springfield Co,Springfield,Illinois",
+            "CS3,Nowhere Co,Atlantis,ZZ",
+        ),
+    )
+    text("reimport_v1.csv", lines(HEADER, *ROWS))
+    text(
+        "reimport_v2.csv",
+        lines(
+            HEADER,
+            "A1,Acme Tools Renamed,1 Main St,Chicago,IL,60601,150000,Manufacturing",
+            ROWS[1],
+            "A4,Delta New,4 Pine St,Denver,CO,80202,9000,Retail",
+        ),
+    )
+    text(
+        "reps.csv",
+        lines(
+            "Rep ID,Name,Email,Zip,Hours per week,Working days,Start,End,Skills",
+            "R1,Pat Doe,pat@example.com,60601,40,Mon-Fri,8:00,5pm,Healthcare",
+            "R2,Sam Roe,sam@example.com,,32,mon wed fri,9,15:30,",
+            "R3,Lee Poe,lee@example.com,75201,lots,someday,25:00,17:00,",
+        ),
+    )
+    text(
+        "lat_lon_no_zip.csv",
+        lines(
+            "Account ID,Account Name,Lat,Lng",
+            "P1,Coordinates Only,41.8781,-87.6298",
+            'P2,Coordinates Text,"41,8781","-87,6298"',
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()
