@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -228,27 +230,48 @@ def parse_minutes(text: str) -> float | None:
     return parse_number(s)
 
 
+def _slow_parse(
+    text: pd.Series, fast: pd.Series, todo: np.ndarray, parser: Callable[[str], Any]
+) -> tuple[pd.Series, np.ndarray]:
+    """Run the full Python parser only on the cells the vectorised pass left (`todo`)."""
+    out = fast.copy()
+    bad = np.zeros(len(text), dtype=bool)
+    positions = np.flatnonzero(todo)
+    parsed = [parser(t) for t in text.to_numpy()[positions]]
+    bad[positions] = [p is None for p in parsed]
+    values = out.to_numpy(dtype=object, na_value=None, copy=True)
+    values[positions] = [None if p is None else p for p in parsed]
+    return pd.Series(values, index=text.index), bad
+
+
 def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
-    """Parse a column of text; returns (values, mask of cells that could not be parsed)."""
-    text = values.astype(str)
+    """Parse a column of text; returns (values, mask of cells that could not be parsed).
+
+    Plain cells ("1234.5", "02134") are converted in one vectorised pass;
+    only the rest ("$12k", "1.234,56", "2134") go through the parsers above.
+    """
+    text = values.astype(str).str.strip()
+    blank = (text == "").to_numpy()
     if kind == "integer":  # "1.234" employees means 1234 (European thousands)
         text = text.str.replace(
             r"^(\d{1,3})((?:\.\d{3})+)$", lambda m: m[1] + m[2].replace(".", ""), regex=True
         )
     if kind in {"number", "integer", "minutes", "lat", "lon"}:
+        fast = pd.to_numeric(text.where(~blank, None), errors="coerce")
+        todo = fast.isna().to_numpy() & ~blank
         parser = parse_minutes if kind == "minutes" else parse_number
-        parsed = [parser(t) for t in text]
-        bad = np.array([p is None for p in parsed], dtype=bool)
-        out = pd.Series(
-            [np.nan if p is None else p for p in parsed], index=values.index, dtype="float64"
-        )
-        return out, bad
-    if kind in {"zip", "frequency"}:
-        parser2 = parse_zip if kind == "zip" else parse_frequency
-        parsed2 = [parser2(t) for t in text]
-        bad = np.array([p is None for p in parsed2], dtype=bool)
-        return pd.Series([p or None for p in parsed2], index=values.index, dtype="str"), bad
-    cleaned = text.str.strip()
+        out, bad = _slow_parse(text, fast.astype(object), todo, parser)
+        return out.astype("float64"), bad
+    if kind == "zip":
+        fast = text.where(text.str.fullmatch(r"\d{5}"), None)
+        todo = fast.isna().to_numpy() & ~blank
+        out, bad = _slow_parse(text, fast.astype(object), todo, parse_zip)
+        return out.where(out != "", None).astype("str"), bad
+    if kind == "frequency":
+        keys = text.str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+        codes = keys.map(FREQUENCY_WORDS)
+        bad = codes.isna().to_numpy() & ~blank
+        return codes.astype("str"), bad
     if kind == "state":  # "ca" -> "CA"; names such as "California" stay as written
-        cleaned = cleaned.where(cleaned.str.len() > 2, cleaned.str.upper())  # noqa: PLR2004
-    return cleaned.where(cleaned != "", None), np.zeros(len(values), dtype=bool)
+        text = text.where(text.str.len() > 2, text.str.upper())  # noqa: PLR2004
+    return text.where(~blank, None), np.zeros(len(values), dtype=bool)

@@ -136,7 +136,13 @@ def parse_rows(
     rows = np.asarray(raw.rows, dtype=np.int64)
     keep = np.ones(len(frame), dtype=bool)
 
-    empty = (frame.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
+    empty = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        cells = frame[column].to_numpy(dtype=object)
+        filled = cells != ""
+        if filled.any():  # only non-empty cells need the (slower) whitespace check
+            filled[filled] = np.char.str_len(np.char.strip(cells[filled].astype(str))) > 0
+        empty &= ~filled
     for row in rows[empty]:
         report.reject(int(row), "empty row")
     keep &= ~empty
@@ -209,18 +215,20 @@ def _check_ids(
     for row in rows[missing]:
         report.reject(int(row), f"missing {spec.noun} ID", header)
     keep &= ~missing
+    kept_ids = ids.where(keep, None)
+    repeated = (kept_ids.duplicated(keep="first") & kept_ids.notna()).to_numpy()
+    values = kept_ids.to_numpy(dtype=object)
     first_row: dict[str, int] = {}
-    for i in np.flatnonzero(keep):
-        value = ids.iloc[i]
-        if value in first_row:
-            report.reject(
-                int(rows[i]),
-                f"duplicate {spec.noun} ID '{value}' (first in row {first_row[value]})",
-                header,
-            )
-            keep[i] = False
-        else:
-            first_row[value] = int(rows[i])
+    for i in np.flatnonzero(keep & ~repeated & kept_ids.isin(set(values[repeated])).to_numpy()):
+        first_row[values[i]] = int(rows[i])
+    for i in np.flatnonzero(repeated):
+        value = values[i]
+        report.reject(
+            int(rows[i]),
+            f"duplicate {spec.noun} ID '{value}' (first in row {first_row[value]})",
+            header,
+        )
+    keep &= ~repeated
 
 
 def _check_coordinates(

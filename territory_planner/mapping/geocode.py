@@ -127,16 +127,18 @@ def geocode(
     method[exact] = "exact"
 
     centroids = zip_centroids()
+    zip_values = zips.to_numpy(dtype=object)
     for i in np.flatnonzero(~exact):
-        z = zips.iloc[i]
+        z = zip_values[i]
         hit = centroids.get(z) if isinstance(z, str) else None
         if hit is not None:
             out_lat[i], out_lon[i] = hit
             method[i] = "zip"
 
     codes, places = state_codes(), city_positions()
+    city_values, state_values = cities.to_numpy(dtype=object), states.to_numpy(dtype=object)
     for i in np.flatnonzero(method == "unplaced"):
-        city, state = cities.iloc[i], states.iloc[i]
+        city, state = city_values[i], state_values[i]
         if not (isinstance(city, str) and isinstance(state, str)):
             continue
         hit = places.get((_city_key(city), codes.get(state.strip().upper(), "")))
