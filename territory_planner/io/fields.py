@@ -239,7 +239,7 @@ def _slow_parse(
     positions = np.flatnonzero(todo)
     parsed = [parser(t) for t in text.to_numpy()[positions]]
     bad[positions] = [p is None for p in parsed]
-    values = out.to_numpy(dtype=object, na_value=None, copy=True)
+    values = out.astype(object).where(out.notna(), None).to_numpy(dtype=object, copy=True)
     values[positions] = [None if p is None else p for p in parsed]
     return pd.Series(values, index=text.index), bad
 

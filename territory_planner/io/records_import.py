@@ -138,10 +138,10 @@ def parse_rows(
 
     empty = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
-        cells = frame[column].to_numpy(dtype=object)
-        filled = cells != ""
+        column_cells = frame[column].to_numpy(dtype=object)
+        filled = column_cells != ""
         if filled.any():  # only non-empty cells need the (slower) whitespace check
-            filled[filled] = np.char.str_len(np.char.strip(cells[filled].astype(str))) > 0
+            filled[filled] = np.char.str_len(np.char.strip(column_cells[filled].astype(str))) > 0
         empty &= ~filled
     for row in rows[empty]:
         report.reject(int(row), "empty row")
