@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,17 @@ import pytest
 from territory_planner.demo import make_demo
 from territory_planner.io.project_file import save_project
 from territory_planner.model import Project
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m territory_planner ARGS`` as a user would (end-to-end tests)."""
+    return subprocess.run(
+        [sys.executable, "-m", "territory_planner", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
 
 SMALL_DEMO = {"accounts": 300, "reps": 4, "seed": 11}
 

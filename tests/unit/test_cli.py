@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 
 import pytest
 
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "territory_planner", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.conftest import run_cli
 
 
 def test_demo_end_to_end(tmp_path) -> None:
     out = tmp_path / "x.gpkg"
-    result = run("demo", str(out), "--accounts", "120", "--reps", "3", "--seed", "5", "--json")
+    result = run_cli("demo", str(out), "--accounts", "120", "--reps", "3", "--seed", "5", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["accounts"] == 120
@@ -81,7 +71,7 @@ def test_export_neutralises_formulas(tmp_path, fresh_demo) -> None:
 def test_bad_input_exits_1_with_the_file_named(tmp_path) -> None:
     bad = tmp_path / "notes.gpkg"
     bad.write_text("hello")
-    result = run("check", str(bad))
+    result = run_cli("check", str(bad))
     assert result.returncode == 1
     assert "notes.gpkg" in result.stderr
     assert "not a GeoPackage" in result.stderr

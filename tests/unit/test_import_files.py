@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from territory_planner.io.account_import import read_accounts
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import read_reps
 from territory_planner.tasks import CancelToken, TaskCancelledError
+from tests.conftest import run_cli
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "import"
 
@@ -270,18 +269,9 @@ def test_fifty_megabyte_file(tmp_path) -> None:
 HEADER_50 = "Account ID,Account Name,Street,City,State,Zip,Annual Revenue,Industry,Comment"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "territory_planner", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_cli_import_json_and_errors(tmp_path) -> None:
     project = tmp_path / "p.gpkg"
-    done = cli("import", str(project), str(DATA / "duplicate_ids.csv"), "--json")
+    done = run_cli("import", str(project), str(DATA / "duplicate_ids.csv"), "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["imported"] == 3
@@ -290,18 +280,18 @@ def test_cli_import_json_and_errors(tmp_path) -> None:
     assert data["geocoded"] == {"exact": 0, "zip": 3, "city": 0, "unplaced": 0}
     assert isinstance(data["warnings"], list)
     assert data["added"] == 3
-    failed = cli("import", str(project), str(DATA / "binary.csv"))
+    failed = run_cli("import", str(project), str(DATA / "binary.csv"))
     assert failed.returncode == 1
     assert "binary.csv" in failed.stderr
     assert "not a text file" in failed.stderr
     assert len(load_project(project).accounts) == 3  # the project is untouched
-    usage = cli("import", str(project), str(DATA / "utf8.csv"), "--column", "nonsense")
+    usage = run_cli("import", str(project), str(DATA / "utf8.csv"), "--column", "nonsense")
     assert usage.returncode == 2
 
 
 def test_cli_column_override_and_report(tmp_path) -> None:
     project, report = tmp_path / "p.gpkg", tmp_path / "report.csv"
-    done = cli(
+    done = run_cli(
         "import",
         str(project),
         str(DATA / "custom_columns.csv"),
@@ -319,7 +309,7 @@ def test_cli_column_override_and_report(tmp_path) -> None:
 
 def test_cli_reimport_keeps_locks(tmp_path) -> None:
     project = tmp_path / "p.gpkg"
-    assert cli("import", str(project), str(DATA / "reimport_v1.csv")).returncode == 0
+    assert run_cli("import", str(project), str(DATA / "reimport_v1.csv")).returncode == 0
     p = load_project(project)
     p.accounts.loc[p.accounts["account_id"] == "A2", ["territory_id", "locked"]] = ["T-KEEP", True]
     p.accounts.loc[p.accounts["account_id"] == "A3", ["lat", "lon", "geocode"]] = [
@@ -328,7 +318,7 @@ def test_cli_reimport_keeps_locks(tmp_path) -> None:
         "manual",
     ]
     save_project(p, project)
-    done = cli("import", str(project), str(DATA / "reimport_v2.csv"), "--json")
+    done = run_cli("import", str(project), str(DATA / "reimport_v2.csv"), "--json")
     data = json.loads(done.stdout)
     assert (data["added"], data["changed"], data["not_in_file"]) == (1, 1, 1)
     a = load_project(project).accounts.set_index("account_id")
@@ -337,7 +327,7 @@ def test_cli_reimport_keeps_locks(tmp_path) -> None:
     assert (a.loc["A2", "territory_id"], bool(a.loc["A2", "locked"])) == ("T-KEEP", True)
     assert (a.loc["A3", "geocode"], a.loc["A3", "lat"]) == ("manual", 33.0)
     assert "A4" in a.index
-    removed = cli(
+    removed = run_cli(
         "import", str(project), str(DATA / "reimport_v2.csv"), "--remove-missing", "--json"
     )
     assert json.loads(removed.stdout)["removed"] == 1
@@ -346,7 +336,7 @@ def test_cli_reimport_keeps_locks(tmp_path) -> None:
 
 def test_cli_reps(tmp_path) -> None:
     project = tmp_path / "p.gpkg"
-    done = cli("reps", str(project), str(DATA / "reps.csv"), "--json")
+    done = run_cli("reps", str(project), str(DATA / "reps.csv"), "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["imported"], data["added"], data["project_reps"]) == (3, 3, 3)
