@@ -92,6 +92,11 @@ class FilePage(QWizardPage):
         form.addRow("Sheet:", self.sheet_combo)
         form.addRow("Header row:", self.header_spin)
         form.addRow(self.info)
+        self.preview_model = FrameModel([], self)
+        self.preview_table = QTableView()
+        self.preview_table.setModel(self.preview_model)
+        self.preview_table.verticalHeader().setVisible(False)
+        form.addRow(self.preview_table)
         self.path_edit.editingFinished.connect(self.preview)
         self.sheet_combo.activated.connect(lambda _i: self.preview())
         self.header_spin.valueChanged.connect(lambda _v: self.preview())
@@ -121,6 +126,8 @@ class FilePage(QWizardPage):
         else:
             self.wiz.raw = raw
             self.wiz.path = path
+            self.preview_model.columns = [Column(c, c) for c in raw.frame.columns]
+            self.preview_model.set_frame(raw.frame.head(50))
             if raw.sheets and self.sheet_combo.count() == 0:
                 self.sheet_combo.addItems(raw.sheets)
                 self.sheet_combo.setCurrentText(raw.sheet)
