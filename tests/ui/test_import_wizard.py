@@ -9,6 +9,7 @@ import pytest
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportWizard
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+from tests.unit.test_import_files import CASES, DATA
 
 KUNDEN = (
     "Kunden-Nr;Firma;PLZ;Ort;Umsatz;Breite;Länge;Branche;Bezirk;State\n"
@@ -205,3 +206,23 @@ def test_unplaced_account_is_placed_by_zip_and_by_map_click(
     assert account["zip"] == "02134"
     assert account["geocode"] == "zip"
     assert account["lat"] == pytest.approx(42.35, abs=0.05)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_wizard_gives_the_same_result_as_the_cli_for_every_fixture(
+    qtbot, window: MainWindow, name: str
+) -> None:
+    imported, rejected, warnings, _geocoded = CASES[name]
+    wizard = run_wizard(qtbot, window, ACCOUNTS, DATA / name)
+    if not wizard.mapping_page.validatePage():
+        pytest.fail(f"{name}: no name column detected")
+    wizard.next()
+    wait_report(qtbot, wizard)
+    report = wizard.report
+    assert report.imported == imported
+    assert sorted(r["row"] for r in report.rejected) == [row for row, _ in rejected]
+    assert sorted(w["row"] for w in report.warnings) == sorted(row for row, _ in warnings)
+    assert wizard.report_page.model.rowCount() == len(rejected) + len(warnings)
+    wizard.accept()
+    assert len(window.project.accounts) == imported
+    wizard.deleteLater()
