@@ -5,11 +5,14 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.geometry.base import BaseGeometry
 
-NO_TERRITORY = -1
-OVERLAP = -2
+from territory_planner.mapping.point_index import MANY, NONE, PolygonGrid, exact_labels
+
+NO_TERRITORY = NONE
+OVERLAP = MANY
+#: From this many points on, a grid index beats testing each point against each polygon.
+GRID_MIN_POINTS = 20_000
 
 
 def containing_polygon(
@@ -29,20 +32,18 @@ def containing_polygon(
     numpy.ndarray
         For each point, the index of the one polygon containing it,
         `NO_TERRITORY` (-1) if none does, or `OVERLAP` (-2) if several do.
+        A point exactly on a border is inside neither side.
     """
-    result = np.full(len(lon), NO_TERRITORY, dtype=np.int64)
-    placed = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    if len(placed) == 0 or len(polygons) == 0:
-        return result
-    points = shapely.points(lon[placed], lat[placed])
-    tree = shapely.STRtree(np.asarray(polygons, dtype=object))
-    point_idx, poly_idx = tree.query(points, predicate="within")
-    hits = np.bincount(point_idx, minlength=len(placed))
-    first = np.full(len(placed), NO_TERRITORY, dtype=np.int64)
-    first[point_idx[::-1]] = poly_idx[::-1]
-    first[hits > 1] = OVERLAP
-    result[placed] = first
-    return result
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    shapes = np.asarray(polygons, dtype=object)
+    if len(shapes) == 0:
+        return np.full(len(lon), NO_TERRITORY, dtype=np.int64)
+    if len(lon) >= GRID_MIN_POINTS:
+        return PolygonGrid(shapes).label(lon, lat)
+    labels = np.full(len(lon), NO_TERRITORY, dtype=np.int64)
+    finite = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    labels[finite] = exact_labels(lon[finite], lat[finite], shapes)
+    return labels
 
 
 def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> pd.Series:
