@@ -128,6 +128,43 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     return written
 
 
+def _assign(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
+    from territory_planner.mapping.metrics import out_of_balance, territory_kpis  # noqa: PLC0415
+
+    project = load_project(args.project)
+    result = assign_accounts(project.accounts, project.territories)
+    project.accounts["territory_id"] = result.territory_id
+    save_project(project, args.project)
+    kpis = territory_kpis(project)
+    alerts = out_of_balance(kpis, args.tolerance)
+    return {
+        "territories": [_kpi_record(row) for row in kpis.to_dict("records")],
+        "unassigned": result.unassigned,
+        "overlapping": result.overlapping,
+        "locked": result.locked,
+        "moved": len(result.moves),
+        "moves": result.moves[:1000],
+        "tolerance": args.tolerance,
+        "out_of_balance": alerts["name"].tolist(),
+    }
+
+
+def _kpi_record(row: dict[Any, Any]) -> dict[str, Any]:
+    """One territory's KPIs for JSON: rounded, NaN as null, ``name``/``rep`` first."""
+    out: dict[str, Any] = {"name": row["name"], "rep": row["rep"]}
+    for key, value in row.items():
+        if key in out or key == "color":
+            continue
+        key = str(key)  # noqa: PLW2901
+        plain = value.item() if hasattr(value, "item") else value
+        if isinstance(plain, float):
+            plain = None if plain != plain else round(plain, 4)  # noqa: PLR0124 (NaN test)
+        out[key] = plain
+    return out
+
+
 class UsageError(Exception):
     """The command line itself is wrong (exit code 2)."""
 
@@ -151,6 +188,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--reps", type=int, default=8, metavar="K")
     demo.add_argument("--seed", type=int, default=7, metavar="S")
     command("check", _check, "open a project and report counts and problems")
+    assign = command("assign", _assign, "assign accounts to the territories containing them; KPIs")
+    assign.add_argument("--tolerance", type=float, default=0.05, help="balance band (0.05 = 5%%)")
     for name, handler, what in (
         (
             "import",

@@ -98,10 +98,10 @@ STREET_TYPES = ("St", "Ave", "Blvd", "Rd", "Dr", "Pkwy", "Way")
 PRODUCT_LINES = ("Core Platform", "Analytics", "Services", "Hardware", "Supplies")
 LEAD_SOURCES = ("Existing customer", "Referral", "Trade show", "Inbound web", "Outbound", "Partner")
 SIZE_BANDS = (  # (name, minimum employees, frequencies, visit minutes)
-    ("Small", 0, ("monthly", "quarterly"), 30),
-    ("Mid-market", 50, ("monthly", "biweekly"), 45),
-    ("Large", 500, ("biweekly", "monthly"), 60),
-    ("Enterprise", 5000, ("weekly", "biweekly"), 90),
+    ("Small", 0, ("quarterly",), 30),
+    ("Mid-market", 50, ("quarterly", "monthly"), 45),
+    ("Large", 500, ("monthly", "biweekly"), 60),
+    ("Enterprise", 5000, ("biweekly", "weekly"), 90),
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -66,3 +68,50 @@ def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> 
     values = current.to_numpy(dtype=object, copy=True)
     values[rows] = [ids[k] if k >= 0 else None for k in owner]
     return pd.Series(values, index=accounts.index, dtype="str")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The result of assigning accounts to the territories that contain them."""
+
+    territory_id: pd.Series
+    unassigned: int
+    overlapping: int
+    locked: int
+    moves: list[dict[str, str | None]]
+
+
+def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> Assignment:
+    """Put every unlocked account in the one territory containing it.
+
+    Locked accounts keep their territory. Accounts in no territory, in
+    several (an overlap), or without a position are unassigned.
+    """
+    labels = containing_polygon(
+        accounts["lon"].to_numpy(), accounts["lat"].to_numpy(), list(territories.geometry)
+    )
+    ids = territories["territory_id"].to_numpy(dtype=object)
+    new = np.asarray(np.where(labels >= 0, ids[np.maximum(labels, 0)], None), dtype=object)
+    locked = accounts["locked"].to_numpy(dtype=bool)
+    old = (
+        accounts["territory_id"]
+        .astype(object)
+        .where(accounts["territory_id"].notna(), None)
+        .to_numpy()
+    )
+    new[locked] = old[locked]
+    changed = np.flatnonzero(
+        ~locked & (pd.Series(old).fillna("") != pd.Series(new).fillna("")).to_numpy()
+    )
+    moves = [
+        {"account": str(accounts["account_id"].iloc[i]), "from": old[i], "to": new[i]}
+        for i in changed
+    ]
+    result = pd.Series(new, index=accounts.index, dtype="str")
+    return Assignment(
+        territory_id=result,
+        unassigned=int(result.isna().sum()),
+        overlapping=int(((labels == OVERLAP) & ~locked).sum()),
+        locked=int(locked.sum()),
+        moves=moves,
+    )

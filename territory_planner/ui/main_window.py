@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import platformdirs
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QListWidget,
     QMainWindow,
     QMenu,
     QMenuBar,
@@ -49,7 +51,7 @@ from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
-from territory_planner.mapping.assign import containing_polygon
+from territory_planner.mapping.assign import assign_accounts, containing_polygon
 from territory_planner.mapping.events import (
     AccountClicked,
     FeatureDrawn,
@@ -57,12 +59,22 @@ from territory_planner.mapping.events import (
     MapEvent,
     TerritoryClicked,
 )
+from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
 from territory_planner.ui.map_view import MapView
-from territory_planner.ui.table_model import Column, FrameModel, integer, money, money_short
+from territory_planner.ui.table_model import (
+    Column,
+    FrameModel,
+    decimal2,
+    integer,
+    money,
+    money_short,
+    percent,
+    signed_percent,
+)
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
 
@@ -106,12 +118,43 @@ ACCOUNT_SUBSETS: list[Subset] = [
     ("Placed by city", lambda f: (f["geocode"] == "city").to_numpy()),
     ("Placed by hand", lambda f: (f["geocode"] == "manual").to_numpy()),
 ]
+BALANCE_TOLERANCE = 0.05
+
+
+def balance_tint(deviation: Any) -> str | None:
+    """Green inside the tolerance band, amber up to twice it, red beyond."""
+    if pd.isna(deviation):
+        return None
+    if abs(deviation) <= BALANCE_TOLERANCE:
+        return "#dff0d8"
+    return "#fcf3cf" if abs(deviation) <= 2 * BALANCE_TOLERANCE else "#f8d7da"
+
+
+def capacity_tint(use: Any) -> str | None:
+    """Red when the rep's hours are over capacity."""
+    return "#f8d7da" if not pd.isna(use) and use > 1 else None
+
+
 TERRITORY_COLUMNS = [
     Column("name", "Territory", editable=True, width=150),
-    Column("rep", "Rep", width=120),
-    Column("accounts", "Accounts", integer, numeric=True, width=70),
-    Column("revenue", "Revenue", money_short, numeric=True, width=70),
-    Column("potential", "Potential", money_short, numeric=True, width=70),
+    Column("rep", "Rep", width=115),
+    Column("accounts", "Accounts", integer, numeric=True, width=65),
+    Column("revenue", "Revenue", money_short, numeric=True, width=68),
+    Column("potential", "Potential", money_short, numeric=True, width=68),
+    Column("workload_hours", "Workload h", integer, numeric=True, width=78),
+    Column(
+        "workload_hours_vs_mean",
+        "vs mean",
+        signed_percent,
+        numeric=True,
+        width=60,
+        tint=balance_tint,
+    ),
+    Column("capacity_use", "Capacity", percent, numeric=True, width=64, tint=capacity_tint),
+    Column("quota", "Quota", money_short, numeric=True, width=68),
+    Column("attainment", "Attain.", percent, numeric=True, width=56),
+    Column("compactness", "Compact.", decimal2, numeric=True, width=62),
+    Column("parts", "Parts", integer, numeric=True, width=45),
 ]
 
 
@@ -225,6 +268,12 @@ class MainWindow(QMainWindow):
         self.account_dock = self._dock(
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.log_list = QListWidget()
+        self.log_dock = self._dock(
+            "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.account_dock, self.log_dock)
+        self.account_dock.raise_()
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
 
@@ -320,8 +369,15 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.territory_dock.toggleViewAction())
         view_menu.addAction(self.rep_dock.toggleViewAction())
+        view_menu.addAction(self.log_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
         self._action(view_menu, "&Reset Layout", self.reset_layout)
+
+        territory_menu = bar.addMenu("&Territory")
+        self.assign_action = self._action(
+            territory_menu, "&Assign Accounts", self.assign, "Ctrl+Shift+A",
+            tip="Put every unlocked account in the territory that contains it",
+        )  # fmt: skip
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Territory Planner", self.about)
@@ -347,7 +403,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Show every panel in its default place."""
         self.restoreState(self._default_state)
-        for dock in (self.territory_dock, self.rep_dock, self.account_dock):
+        for dock in (self.territory_dock, self.rep_dock, self.account_dock, self.log_dock):
             dock.show()
 
     # ----- project -----
@@ -359,6 +415,7 @@ class MainWindow(QMainWindow):
         self.path = path
         self.undo_stack.clear()
         self.change_log.clear()
+        self.log_list.clear()
         self._refresh_tables()
         self.map_view.show_project(project)
         self._update_title()
@@ -366,7 +423,7 @@ class MainWindow(QMainWindow):
         self.project_opened.emit()
 
     def _refresh_tables(self) -> None:
-        table = self.project.territory_table()
+        table = territory_kpis(self.project)
         self.territory_model.set_frame(table)
         accounts = self.project.accounts.copy()
         accounts["territory"] = accounts["territory_id"].map(
@@ -378,7 +435,10 @@ class MainWindow(QMainWindow):
 
     def on_changes(self, changes: Changes) -> None:
         """Refresh what an edit changed (the one path for edits and undo)."""
-        self.change_log.append(f"{datetime.now().astimezone():%H:%M:%S} {changes.description}")
+        entry = f"{datetime.now().astimezone():%H:%M:%S}  {changes.description}"
+        self.change_log.append(entry)
+        self.log_list.addItem(entry)
+        self.log_list.scrollToBottom()
         self._refresh_tables()
         self.map_view.update_layers(self.project, color_by=self.color_by)
         self._update_status()
@@ -621,6 +681,17 @@ class MainWindow(QMainWindow):
                 lambda _c=False, t=territory_id: self.push_edit(MoveAccounts(self.project, ids, t))
             )
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
+
+    def assign(self) -> None:
+        """Assign accounts to the territories containing them (one undoable step)."""
+        result = assign_accounts(self.project.accounts, self.project.territories)
+        accounts = self.project.accounts.copy()
+        accounts["territory_id"] = result.territory_id
+        text = (
+            f"Assigned accounts: {len(result.moves):,} moved, {result.unassigned:,} unassigned"
+            + (f", {result.overlapping:,} in overlapping territories" if result.overlapping else "")
+        )
+        self.push_edit(ReplaceTable(self.project, "accounts", accounts, text))
 
     def start_placing(self, account_id: str) -> None:
         """The next click on the map places this account there."""

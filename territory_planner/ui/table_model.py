@@ -40,6 +40,21 @@ def money_short(value: Any) -> str:
     return f"${value:,.0f}"
 
 
+def percent(value: Any) -> str:
+    """12% (empty for a missing value)."""
+    return "" if pd.isna(value) else f"{value:.0%}"
+
+
+def signed_percent(value: Any) -> str:
+    """+4% / -12% (empty for a missing value)."""
+    return "" if pd.isna(value) else f"{value:+.0%}"
+
+
+def decimal2(value: Any) -> str:
+    """0.23 (empty for a missing value)."""
+    return "" if pd.isna(value) else f"{value:.2f}"
+
+
 def integer(value: Any) -> str:
     """1,234 (empty for a missing value)."""
     return "" if pd.isna(value) else f"{int(value):,}"
@@ -55,6 +70,7 @@ class Column:
     numeric: bool = False
     editable: bool = False
     width: int = 90
+    tint: Callable[[Any], str | None] | None = None  # value -> background colour
 
 
 class FrameModel(QAbstractTableModel):
@@ -143,7 +159,7 @@ class FrameModel(QAbstractTableModel):
         """Qt: number of columns."""
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911 (one branch per role)
         """Qt: the text, alignment or colour of one cell."""
         if not index.isValid():
             return None
@@ -155,6 +171,9 @@ class FrameModel(QAbstractTableModel):
             return _text(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and column.tint is not None:
+            colour = column.tint(value)
+            return QColor(colour) if colour else None
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and self.color_key:
             return QColor(str(self.frame[self.color_key].iloc[self.rows[index.row()]]))
         return None

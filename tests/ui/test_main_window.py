@@ -186,3 +186,40 @@ def test_autosave_and_recovery_after_a_crash(
     window.undo_stack.setClean()
     window._save_to(tmp_path / "saved.gpkg")
     assert not window.autosave.target.exists()  # saved: the recovery copy goes
+
+
+def test_territory_kpis_and_assign_in_the_window(qtbot, window: MainWindow, demo_file) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    model = window.territory_model
+    keys = [c.key for c in model.columns]
+    row = model.view_row("territory_id", "T01")
+    workload = float(model.index(row, keys.index("workload_hours")).data().replace(",", ""))
+    assert workload > 0
+    deviation = model.frame.set_index("territory_id").loc["T01", "workload_hours_vs_mean"]
+    cell = model.index(row, keys.index("workload_hours_vs_mean"))
+    assert cell.data() == f"{deviation:+.0%}"
+    from PySide6.QtCore import Qt
+
+    expected = (
+        "#dff0d8"
+        if abs(deviation) <= 0.05
+        else ("#fcf3cf" if abs(deviation) <= 0.10 else "#f8d7da")
+    )
+    assert cell.data(Qt.ItemDataRole.BackgroundRole).name() == expected
+
+    # Clear the assignment, then Territory > Assign Accounts puts everyone back, undoably.
+    from territory_planner.edits import ReplaceTable
+
+    cleared = window.project.accounts.copy()
+    cleared["territory_id"] = None
+    window.push_edit(ReplaceTable(window.project, "accounts", cleared, "clear"))
+    assert window.territory_model.frame["accounts"].sum() == 0
+    window.assign_action.trigger()
+    assert (
+        window.territory_model.frame["accounts"].sum() == 300 - window.project.summary().unassigned
+    )
+    assert window.log_list.item(window.log_list.count() - 1).text().endswith("unassigned")
+    assert "Assigned accounts: " in window.log_list.item(window.log_list.count() - 1).text()
+    window.undo_stack.undo()
+    assert window.territory_model.frame["accounts"].sum() == 0

@@ -1,0 +1,192 @@
+"""KPIs per territory and how balanced they are against the team average.
+
+Workload is what a rep's year costs in hours: visit time (duration x visits
+per year) plus an estimate of driving (see `drive_minutes`). Compactness is
+Polsby-Popper (4 pi area / perimeter^2, 1 for a circle) on the ellipsoid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+from territory_planner.model import VISIT_FREQUENCIES, Project
+
+GEOD = Geod(ellps="WGS84")
+EARTH_KM_PER_DEGREE = 111.2
+DETOUR = 1.3  # road distance / straight-line distance
+SPEED_KMH = 60.0
+STOPS_PER_DAY = 5  # a trip from home and back is shared by this many visits
+WORK_WEEKS = 46  # working weeks in a year, for capacity use
+DEFAULT_VISIT_MINUTES = 45
+#: The metrics that balance is judged on.
+BALANCE_METRICS = ("accounts", "revenue", "potential", "workload_hours")
+
+
+def polsby_popper(geometry: BaseGeometry | None) -> float:
+    """4 pi A / P^2 of a (multi)polygon on the WGS84 ellipsoid; 0 for an empty one."""
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    area, perimeter = GEOD.geometry_area_perimeter(geometry)
+    return float(4 * np.pi * abs(area) / perimeter**2) if perimeter else 0.0
+
+
+def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
+    scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
+    return lon * EARTH_KM_PER_DEGREE * scale, lat * EARTH_KM_PER_DEGREE
+
+
+def drive_minutes(lon: np.ndarray, lat: np.ndarray, home_lon: float, home_lat: float) -> np.ndarray:
+    """Estimated driving minutes per visit for accounts served from one home.
+
+    A visit's share of the trip from home and back (split over
+    `STOPS_PER_DAY` visits) plus the leg from the nearest other account,
+    straight-line distances times `DETOUR`, at `SPEED_KMH`.
+    """
+    n = len(lon)
+    if n == 0:
+        return np.zeros(0)
+    x, y = _local_km(np.append(lon, home_lon), np.append(lat, home_lat))
+    ax, ay, hx, hy = x[:-1], y[:-1], x[-1], y[-1]
+    home_km = np.hypot(ax - hx, ay - hy) if np.isfinite(hx) else np.zeros(n)
+    neighbour_km = np.zeros(n)
+    if n > 1:
+        points = np.asarray(shapely.points(ax, ay), dtype=object)
+        tree = shapely.STRtree(points)
+        (left, _right), dist = tree.query_nearest(
+            points, exclusive=True, return_distance=True, all_matches=False
+        )
+        neighbour_km[left] = dist
+    km = 2 * home_km / STOPS_PER_DAY + neighbour_km
+    return np.asarray(km * DETOUR / SPEED_KMH * 60, dtype=float)
+
+
+def account_workload(project: Project) -> pd.DataFrame:
+    """Per account: visits per year, visit hours and drive hours per year."""
+    acc = project.accounts
+    visits = acc["visit_frequency"].map(VISIT_FREQUENCIES).fillna(0).to_numpy(dtype=float)
+    minutes = acc["visit_minutes"].astype("float64").fillna(DEFAULT_VISIT_MINUTES).to_numpy()
+    drive = np.zeros(len(acc))
+    homes = project.territories.merge(project.reps, on="rep_id", how="left", suffixes=("", "_rep"))
+    home_of = {
+        t: (lo, la)
+        for t, lo, la in zip(homes["territory_id"], homes["lon"], homes["lat"], strict=True)
+    }
+    placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
+    for territory_id, members in acc.groupby("territory_id").indices.items():
+        rows = members[placed[members]]
+        home_lon, home_lat = home_of.get(territory_id, (np.nan, np.nan))
+        drive[rows] = drive_minutes(
+            acc["lon"].to_numpy()[rows], acc["lat"].to_numpy()[rows], home_lon, home_lat
+        )
+    return pd.DataFrame(
+        {
+            "territory_id": acc["territory_id"].to_numpy(),
+            "visits_per_year": visits,
+            "visit_hours": visits * minutes / 60,
+            "drive_hours": visits * drive / 60,
+        }
+    )
+
+
+def quotas(
+    project: Project,
+    *,
+    team_target: float | None = None,
+    potential_weight: float = 0.5,
+    growth: float = 0.05,
+) -> pd.Series:
+    """Each territory's share of the team target, by a blend of potential and last-year sales.
+
+    The default target is last year's sales of all accounts grown by `growth`.
+    """
+    acc = project.accounts
+    by = acc.groupby("territory_id")
+    potential = by["potential"].sum()
+    history = by["last_year_sales"].sum()
+    ids = project.territories["territory_id"]
+    potential_share = (
+        (potential / potential.sum()).reindex(ids).fillna(0)
+        if potential.sum()
+        else 0 * potential.reindex(ids).fillna(0)
+    )
+    history_share = (
+        (history / history.sum()).reindex(ids).fillna(0) if history.sum() else potential_share
+    )
+    target = (
+        team_target
+        if team_target is not None
+        else float(acc["last_year_sales"].sum()) * (1 + growth)
+    )
+    share = potential_weight * potential_share + (1 - potential_weight) * history_share
+    return pd.Series((share * target).to_numpy(), index=ids.to_numpy(), name="quota")
+
+
+def territory_kpis(project: Project) -> pd.DataFrame:
+    """One row per territory with every KPI and its deviation from the team mean.
+
+    Columns: ``territory_id name rep color accounts revenue potential
+    last_year_sales visits_per_year visit_hours drive_hours workload_hours
+    quota attainment share_of_wallet capacity_use area_km2 compactness
+    parts`` and ``<metric>_vs_mean`` (e.g. 0.04 = 4% above the mean) for
+    each of `BALANCE_METRICS`.
+    """
+    table = project.territory_table()
+    work = (
+        account_workload(project)
+        .groupby("territory_id")[["visits_per_year", "visit_hours", "drive_hours"]]
+        .sum()
+    )
+    lys = project.accounts.groupby("territory_id")["last_year_sales"].sum()
+    table = table.join(work, on="territory_id").join(lys, on="territory_id")
+    table = table.fillna(
+        dict.fromkeys(("visits_per_year", "visit_hours", "drive_hours", "last_year_sales"), 0.0)
+    )
+    table["workload_hours"] = table["visit_hours"] + table["drive_hours"]
+    table["quota"] = quotas(project).reindex(table["territory_id"]).to_numpy()
+    table["attainment"] = np.where(
+        table["quota"] > 0, table["revenue"] / table["quota"].where(table["quota"] > 0, 1), np.nan
+    )
+    table["share_of_wallet"] = np.where(
+        table["potential"] > 0,
+        table["revenue"] / table["potential"].where(table["potential"] > 0, 1),
+        np.nan,
+    )
+    capacity = project.territories[["territory_id", "rep_id"]].merge(
+        project.reps[["rep_id", "weekly_capacity_hours"]], on="rep_id", how="left"
+    )
+    yearly = (
+        capacity.set_index("territory_id")["weekly_capacity_hours"]
+        .reindex(table["territory_id"])
+        .to_numpy()
+        * WORK_WEEKS
+    )
+    table["capacity_use"] = table["workload_hours"].to_numpy() / np.where(
+        yearly > 0, yearly, np.nan
+    )
+    geometry = project.territories.set_index("territory_id").geometry.reindex(table["territory_id"])
+    table["area_km2"] = [
+        abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 if g is not None and not g.is_empty else 0.0
+        for g in geometry
+    ]
+    table["compactness"] = [polsby_popper(g) for g in geometry]
+    table["parts"] = [
+        len(shapely.get_parts(g)) if g is not None and not g.is_empty else 0 for g in geometry
+    ]
+    for metric in BALANCE_METRICS:
+        mean = table[metric].mean()
+        table[f"{metric}_vs_mean"] = table[metric] / mean - 1 if mean else 0.0
+    return table
+
+
+def out_of_balance(
+    kpis: pd.DataFrame, tolerance: float = 0.05, metric: str = "workload_hours"
+) -> pd.DataFrame:
+    """Territories whose `metric` is more than `tolerance` away from the mean, or over capacity."""
+    off = kpis[f"{metric}_vs_mean"].abs() > tolerance
+    over = kpis["capacity_use"] > 1
+    return kpis[off | over]
