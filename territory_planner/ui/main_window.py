@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QMessageBox,
     QStyle,
+    QTableView,
     QWidget,
 )
 
@@ -135,6 +136,8 @@ def capacity_tint(use: Any) -> str | None:
     return "#f8d7da" if not pd.isna(use) and use > 1 else None
 
 
+#: What the narrow Territories panel shows; the Territory KPIs panel shows every column.
+COMPACT_TERRITORY_KEYS = {"name", "rep", "accounts", "workload_hours", "workload_hours_vs_mean"}
 TERRITORY_COLUMNS = [
     Column("name", "Territory", editable=True, width=150),
     Column("rep", "Rep", width=115),
@@ -218,7 +221,15 @@ class MainWindow(QMainWindow):
         self.territory_model.color_key = "color"
         self.territory_model.on_edit = self._rename_territory
         self.territory_table = make_table(self.territory_model)
-        self.territory_table.selectionModel().selectionChanged.connect(self._territory_selected)
+        self.territory_table.selectionModel().selectionChanged.connect(
+            lambda: self._territory_selected(self.territory_table)
+        )
+        for number, column in enumerate(TERRITORY_COLUMNS):
+            self.territory_table.setColumnHidden(number, column.key not in COMPACT_TERRITORY_KEYS)
+        self.kpi_table = make_table(self.territory_model)  # the same model, every column
+        self.kpi_table.selectionModel().selectionChanged.connect(
+            lambda: self._territory_selected(self.kpi_table)
+        )
         self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
         self.account_panel = TablePanel(
             self.account_model, "Filter accounts (name, city, ZIP, industry…)", ACCOUNT_SUBSETS
@@ -268,11 +279,15 @@ class MainWindow(QMainWindow):
         self.account_dock = self._dock(
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.kpi_dock = self._dock(
+            "Territory KPIs", "kpi_dock", self.kpi_table, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.log_list = QListWidget()
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.tabifyDockWidget(self.account_dock, self.log_dock)
+        self.tabifyDockWidget(self.account_dock, self.kpi_dock)
+        self.tabifyDockWidget(self.kpi_dock, self.log_dock)
         self.account_dock.raise_()
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
@@ -369,6 +384,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.territory_dock.toggleViewAction())
         view_menu.addAction(self.rep_dock.toggleViewAction())
+        view_menu.addAction(self.kpi_dock.toggleViewAction())
         view_menu.addAction(self.log_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
         self._action(view_menu, "&Reset Layout", self.reset_layout)
@@ -403,7 +419,14 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Show every panel in its default place."""
         self.restoreState(self._default_state)
-        for dock in (self.territory_dock, self.rep_dock, self.account_dock, self.log_dock):
+        docks = (
+            self.territory_dock,
+            self.rep_dock,
+            self.account_dock,
+            self.kpi_dock,
+            self.log_dock,
+        )
+        for dock in docks:
             dock.show()
 
     # ----- project -----
@@ -630,8 +653,8 @@ class MainWindow(QMainWindow):
 
         self.map_view.send_update({"bounds": project_bounds(self.project)})
 
-    def _territory_selected(self) -> None:
-        rows = self.territory_table.selectionModel().selectedRows()
+    def _territory_selected(self, table: QTableView) -> None:
+        rows = table.selectionModel().selectedRows()
         if rows:
             row = self.territory_model.frame_row(rows[0].row())
             self.map_view.send_update(
