@@ -275,3 +275,101 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
     return SetCells(
         project, "reps", rep_id, values, f"Changed {column.replace('_', ' ')} of {name}"
     )
+
+
+class ShapeEdit:
+    """Replace the territories (a new or reshaped outline) and re-assign the accounts it touches.
+
+    Only accounts in the changed region are re-tested (see
+    `territory_planner.mapping.assign.reassign_near`), so the edit stays
+    fast with 100k accounts.
+    """
+
+    def __init__(self, project: Project, territories: Any, region: Any, description: str) -> None:
+        from territory_planner.mapping.assign import reassign_near  # noqa: PLC0415
+
+        self.before = project.territories
+        self.after = territories
+        self.rows, ids = reassign_near(project.accounts, territories, region)
+        self.new_ids = ids.to_numpy(dtype=object)
+        old = project.accounts["territory_id"].iloc[self.rows]
+        self.old_ids = old.astype(object).where(old.notna(), None).to_numpy()
+        moved = int(
+            sum((a or "") != (b or "") for a, b in zip(self.old_ids, self.new_ids, strict=True))
+        )
+        self.moved = moved
+        self.description = f"{description} ({moved:,} accounts changed territory)"
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return self.description
+
+    def _set(self, project: Project, territories: Any, ids: np.ndarray, text: str) -> Changes:
+        project.territories = territories
+        labels = project.accounts.index[self.rows]
+        project.accounts.loc[labels, "territory_id"] = pd.Series(ids, index=labels, dtype="str")
+        touched = frozenset(project.accounts["account_id"].iloc[self.rows])
+        return Changes(text, territories=True, assignments=True, accounts=touched)
+
+    def apply(self, project: Project) -> Changes:
+        """Put the new outlines in and move the affected accounts."""
+        return self._set(project, self.after, self.new_ids, self.description)
+
+    def revert(self, project: Project) -> Changes:
+        """Restore the outlines and the accounts' territories."""
+        return self._set(project, self.before, self.old_ids, f"Undid: {self.description}")
+
+
+def add_territory(
+    project: Project, geometry: Any, name: str, rep_id: str | None = None
+) -> ShapeEdit:
+    """A new territory from a drawn shape, cut back so it overlaps no other territory.
+
+    Raises
+    ------
+    InputError
+        If nothing is left of the shape (it lies inside other territories).
+    """
+    import geopandas as gpd  # noqa: PLC0415
+
+    from territory_planner.mapping.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
+    from territory_planner.mapping.colors import free_color  # noqa: PLC0415
+
+    name = name.strip() or "New territory"
+    shape = clip_to_free_space(clean_polygon(geometry), project.territories)
+    if shape.is_empty:
+        msg = (
+            "the shape lies inside other territories; "
+            "draw it over uncovered ground or reshape a territory"
+        )
+        raise InputError(msg)
+    existing = project.territories
+    numbers = [int(t[1:]) for t in existing["territory_id"] if t[1:].isdigit()]
+    territory_id = f"T{max(numbers, default=0) + 1:02d}"
+    color = free_color(shape, list(existing.geometry), list(existing["color"]))
+    row = gpd.GeoDataFrame(
+        {"territory_id": [territory_id], "name": [name], "rep_id": [rep_id], "color": [color]},
+        geometry=[shape],
+        crs=existing.crs,
+    )
+    after = pd.concat([existing, row], ignore_index=True)
+    return ShapeEdit(project, after, shape, f"Drew territory '{name}'")
+
+
+def reshape_territory(project: Project, territory_id: str, geometry: Any) -> ShapeEdit:
+    """A territory's new outline (e.g. a moved vertex), kept off its neighbours."""
+    from territory_planner.mapping.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
+
+    row = project.territory_index(territory_id)
+    old = project.territories.geometry.iloc[row]
+    shape = clip_to_free_space(clean_polygon(geometry), project.territories, exclude=territory_id)
+    if shape.is_empty:
+        msg = "nothing would be left of the territory; undo or draw it again"
+        raise InputError(msg)
+    after = project.territories.copy()
+    after.loc[after.index[row], "geometry"] = shape
+    name = project.territories["name"].iloc[row]
+    return ShapeEdit(
+        project, after, old.symmetric_difference(shape), f"Reshaped territory '{name}'"
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.mapping.point_index import MANY, NONE, PolygonGrid, exact_labels
@@ -115,3 +116,57 @@ def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> As
         locked=int(locked.sum()),
         moves=moves,
     )
+
+
+def clean_polygon(geometry: BaseGeometry) -> BaseGeometry:
+    """Repair a drawn or imported shape: valid, polygonal parts only, in 2D."""
+    repaired = shapely.make_valid(
+        shapely.force_2d(geometry), method="structure", keep_collapsed=False
+    )
+    parts = [
+        p for p in shapely.get_parts(repaired) if isinstance(p, shapely.Polygon) and not p.is_empty
+    ]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def clip_to_free_space(
+    geometry: BaseGeometry, territories: gpd.GeoDataFrame, exclude: str | None = None
+) -> BaseGeometry:
+    """`geometry` minus every other territory, so territories never overlap."""
+    others = territories[territories["territory_id"] != exclude].geometry.to_numpy()
+    tree = shapely.STRtree(others)
+    near = others[tree.query(geometry, predicate="intersects")]
+    if len(near) == 0:
+        return geometry
+    return clean_polygon(shapely.difference(geometry, shapely.union_all(near)))
+
+
+def reassign_near(
+    accounts: pd.DataFrame, territories: gpd.GeoDataFrame, region: BaseGeometry
+) -> tuple[np.ndarray, pd.Series]:
+    """Re-assign only the unlocked accounts inside the bounding box of `region`.
+
+    After an edit that changed territory shapes only within `region` (e.g.
+    the difference between a polygon before and after a vertex moved), no
+    other account can change territory.
+
+    Returns
+    -------
+    (rows, territory_ids)
+        Row positions re-tested and their territory IDs now (None if none).
+    """
+    if region.is_empty:
+        return np.zeros(0, dtype=np.int64), pd.Series([], dtype="str")
+    minx, miny, maxx, maxy = region.bounds
+    lon, lat = accounts["lon"].to_numpy(), accounts["lat"].to_numpy()
+    rows = np.flatnonzero(
+        (lon >= minx)
+        & (lon <= maxx)
+        & (lat >= miny)
+        & (lat <= maxy)
+        & ~accounts["locked"].to_numpy(dtype=bool)
+    )
+    labels = exact_labels(lon[rows], lat[rows], territories.geometry.to_numpy())
+    ids = territories["territory_id"].to_numpy(dtype=object)
+    values = np.where(labels >= 0, ids[np.maximum(labels, 0)], None)
+    return rows, pd.Series(values, dtype="str")

@@ -41,3 +41,15 @@ def neighbour_colors(geometries: list[BaseGeometry]) -> list[str]:
         graph.add_edges_from((int(a), int(b)) for a, b in zip(left, right, strict=True) if a < b)
     coloring = nx.greedy_color(graph, strategy="largest_first")
     return [PALETTE[coloring[i] % len(PALETTE)] for i in range(len(geometries))]
+
+
+def free_color(geometry: BaseGeometry, geometries: list[BaseGeometry], colors: list[str]) -> str:
+    """A colour for a new territory: unused if possible, else not used by a neighbour."""
+    touching = {c for g, c in zip(geometries, colors, strict=True) if g.intersects(geometry)}
+    for candidates in (
+        [c for c in PALETTE if c not in colors],
+        [c for c in PALETTE if c not in touching],
+    ):
+        if candidates:
+            return candidates[0]
+    return PALETTE[len(colors) % len(PALETTE)]
