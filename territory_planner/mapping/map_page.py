@@ -42,7 +42,7 @@ ATTRIBUTION = "Natural Earth · US Census Bureau · GeoNames (CC BY 4.0)"
 #: Vendored scripts and styles, in load order.
 SCRIPTS = (
     ("leaflet", "leaflet/leaflet.js"),
-    ("geoman", "leaflet-geoman/leaflet-geoman.js"),
+    ("geoman", "leaflet-geoman/leaflet-geoman.min.js"),
     ("topojson", "topojson-client/topojson-client.min.js"),
     ("tp_map", "tp/map.js"),
 )
