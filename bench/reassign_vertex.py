@@ -14,10 +14,10 @@ import numpy as np
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import big_project  # noqa: E402
+from synthetic import big_project
 
-from territory_planner.edits import reshape_territory  # noqa: E402
-from territory_planner.mapping.assign import assign_accounts  # noqa: E402
+from territory_planner.edits import reshape_territory
+from territory_planner.mapping.assign import assign_accounts
 
 
 def moved_vertex(
