@@ -53,7 +53,17 @@ class FeatureDrawn:
     shape: str
 
 
-MapEvent = PageReady | MapClicked | AccountClicked | TerritoryClicked | FeatureDrawn
+@dataclass(frozen=True)
+class TerritoryEdited:
+    """The user moved vertices of a territory's outline (GeoJSON geometry, lon/lat)."""
+
+    territory_id: str
+    geometry: BaseGeometry
+
+
+MapEvent = (
+    PageReady | MapClicked | AccountClicked | TerritoryClicked | FeatureDrawn | TerritoryEdited
+)
 
 
 def parse_event(text: str) -> MapEvent:
@@ -77,6 +87,9 @@ def parse_event(text: str) -> MapEvent:
             return TerritoryClicked(
                 territory_id=str(data["id"]), lat=float(data["lat"]), lon=float(data["lon"])
             )
+        if kind == "territory_edited":
+            geometry = shapely.from_geojson(json.dumps(data["geometry"]))
+            return TerritoryEdited(territory_id=str(data["id"]), geometry=geometry)
         if kind == "feature_drawn":
             geometry = shapely.from_geojson(json.dumps(data["geometry"]))
             return FeatureDrawn(geometry=geometry, shape=str(data.get("shape", "Polygon")))

@@ -44,9 +44,11 @@ from territory_planner.edits import (
     MoveAccounts,
     RenameTerritory,
     ReplaceTable,
+    add_territory,
     edit_rep,
     place_account,
     place_account_at_zip,
+    reshape_territory,
 )
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
@@ -59,6 +61,7 @@ from territory_planner.mapping.events import (
     MapClicked,
     MapEvent,
     TerritoryClicked,
+    TerritoryEdited,
 )
 from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.model import Project
@@ -705,6 +708,21 @@ class MainWindow(QMainWindow):
             )
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
 
+    def ask_new_territory(self, event: FeatureDrawn) -> None:
+        """Offer to make a drawn shape a territory (named by the user)."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("New territory")
+        dialog.setLabelText(
+            "Name of the new territory (it takes only ground no other territory covers):"
+        )
+        dialog.setTextValue(f"Territory {len(self.project.territories) + 1}")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(
+            lambda name: self._try_edit(lambda: add_territory(self.project, event.geometry, name))
+        )
+        self.name_dialog = dialog
+        dialog.open()
+
     def assign(self) -> None:
         """Assign accounts to the territories containing them (one undoable step)."""
         result = assign_accounts(self.project.accounts, self.project.territories)
@@ -793,7 +811,12 @@ class MainWindow(QMainWindow):
             if row is not None:
                 self.account_table.selectRow(row)
                 self.account_table.scrollTo(self.account_model.index(row, 0))
+        elif isinstance(event, TerritoryEdited):
+            self._try_edit(
+                lambda: reshape_territory(self.project, event.territory_id, event.geometry)
+            )
         elif isinstance(event, FeatureDrawn):
+            self.ask_new_territory(event)
             acc = self.project.accounts
             inside = (
                 containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [event.geometry])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import shapely
 from PySide6.QtCore import Qt
 
@@ -223,3 +224,51 @@ def test_territory_kpis_and_assign_in_the_window(qtbot, window: MainWindow, demo
     assert "Assigned accounts: " in window.log_list.item(window.log_list.count() - 1).text()
     window.undo_stack.undo()
     assert window.territory_model.frame["accounts"].sum() == 0
+
+
+def test_draw_a_territory_and_reshape_one_through_the_map(
+    qtbot, window: MainWindow, demo_file
+) -> None:
+    from territory_planner.mapping.assign import assign_accounts
+    from territory_planner.mapping.events import TerritoryEdited
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    # Reshape T01 (Chicago) to a box by editing its outline on the map, as Geoman reports it.
+    box = "[[41.6, -88.3], [41.6, -87.6], [42.1, -87.6], [42.1, -88.3]]"
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS) as blocker:
+        window.map_view.run_js(
+            f"var l = TP.territory('T01'); l.setLatLngs([{box}]); l.fire('pm:edit');"
+        )
+    assert isinstance(blocker.args[0], TerritoryEdited)
+    chicago = window.project.territories.set_index("territory_id").loc["T01", "geometry"]
+    assert chicago.bounds == pytest.approx((-88.3, 41.6, -87.6, 42.1))
+    expected = assign_accounts(window.project.accounts, window.project.territories).territory_id
+    assert (
+        window.project.accounts["territory_id"].fillna("").tolist() == expected.fillna("").tolist()
+    )
+    in_t01 = int((window.project.accounts["territory_id"] == "T01").sum())
+    row = window.territory_model.view_row("territory_id", "T01")
+    assert window.territory_model.index(row, 2).data() == f"{in_t01:,}"
+    assert 0 < in_t01 < 100
+
+    # Draw a new territory over the ground Chicago gave up; name it in the dialog.
+    before = window.project.summary().unassigned
+    ring = "[[41.4, -88.6], [41.4, -87.5], [42.4, -87.5], [42.4, -88.6]]"
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js(
+            f"map_tp.fire('pm:create', {{shape: 'Polygon', layer: L.polygon({ring})}})"
+        )
+    window.name_dialog.setTextValue("Chicago Suburbs")
+    window.name_dialog.accept()
+    territories = window.project.territories.set_index("territory_id")
+    assert territories.loc["T05", "name"] == "Chicago Suburbs"
+    assert territories.loc["T05", "geometry"].intersection(chicago).area < 1e-9  # clipped
+    suburbs = int((window.project.accounts["territory_id"] == "T05").sum())
+    assert suburbs > 0
+    assert window.project.summary().unassigned == before - suburbs
+    assert window.territory_model.rowCount() == 5
+    qtbot.waitUntil(lambda: page_stats(qtbot, window)["territories"] == 5, timeout=MAP_TIMEOUT_MS)
+    window.undo_stack.undo()
+    assert window.territory_model.rowCount() == 4
+    assert window.project.summary().unassigned == before

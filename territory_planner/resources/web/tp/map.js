@@ -139,6 +139,11 @@
       onEachFeature: function (f, lyr) {
         var p = f.properties;
         S.territoryLayers[p.id] = lyr;
+        lyr.options.pmIgnore = false;  // only territories can be edited with Geoman
+        if (L.PM && L.PM.reInitLayer) L.PM.reInitLayer(lyr);
+        lyr.on("pm:edit", function () {
+          send({ type: "territory_edited", id: p.id, geometry: lyr.toGeoJSON().geometry });
+        });
         lyr.on("click", function (e) {
           L.DomEvent.stopPropagation(e);
           send({ type: "territory_clicked", id: p.id, lat: e.latlng.lat, lon: e.latlng.lng });
@@ -230,7 +235,7 @@
     if (!S.map.pm) return;
     S.map.pm.addControls({
       position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
-      drawText: false, drawCircle: false, editMode: false, dragMode: false, cutPolygon: false,
+      drawText: false, drawCircle: false, editMode: true, dragMode: false, cutPolygon: false,
       removalMode: false, rotateMode: false
     });
     S.map.pm.setGlobalOptions({ allowSelfIntersection: false, snappable: true });
@@ -259,6 +264,7 @@
   }
 
   function init(map, options) {
+    if (L.PM && L.PM.setOptIn) L.PM.setOptIn(true);  // Geoman leaves the basemap and points alone
     S.map = map;
     S.options = options || {};
     pane("tp-land", 200, false);
@@ -290,6 +296,7 @@
   window.TP = {
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
-    stats: function () { return JSON.stringify(stats()); }
+    stats: function () { return JSON.stringify(stats()); },
+    territory: function (id) { return S.territoryLayers[id]; }
   };
 })();
