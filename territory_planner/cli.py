@@ -131,6 +131,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
 def _assign(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
     from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
+    from territory_planner.mapping.coverage import find_gaps, find_overlaps  # noqa: PLC0415
     from territory_planner.mapping.metrics import out_of_balance, territory_kpis  # noqa: PLC0415
 
     project = load_project(args.project)
@@ -139,6 +140,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     save_project(project, args.project)
     kpis = territory_kpis(project)
     alerts = out_of_balance(kpis, args.tolerance)
+    coverage = [*find_gaps(project), *find_overlaps(project)]
     return {
         "territories": [_kpi_record(row) for row in kpis.to_dict("records")],
         "unassigned": result.unassigned,
@@ -148,6 +150,15 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
         "moves": result.moves[:1000],
         "tolerance": args.tolerance,
         "out_of_balance": alerts["name"].tolist(),
+        "coverage": [
+            {
+                "kind": c.kind,
+                "where": c.where,
+                "area_km2": round(c.area_km2, 1),
+                "accounts": c.accounts,
+            }
+            for c in coverage
+        ],
     }
 
 

@@ -55,6 +55,7 @@ from territory_planner.io.account_import import AccountImport, accounts_after_im
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
 from territory_planner.mapping.assign import assign_accounts, containing_polygon
+from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
 from territory_planner.mapping.events import (
     AccountClicked,
     FeatureDrawn,
@@ -139,6 +140,12 @@ def capacity_tint(use: Any) -> str | None:
     return "#f8d7da" if not pd.isna(use) and use > 1 else None
 
 
+COVERAGE_COLUMNS = [
+    Column("kind", "Kind", width=70),
+    Column("where", "Where", width=260),
+    Column("area_km2", "Area km²", integer, numeric=True, width=80),
+    Column("accounts", "Accounts", integer, numeric=True, width=70),
+]
 #: What the narrow Territories panel shows; the Territory KPIs panel shows every column.
 COMPACT_TERRITORY_KEYS = {"name", "rep", "accounts", "workload_hours", "workload_hours_vs_mean"}
 TERRITORY_COLUMNS = [
@@ -242,6 +249,10 @@ class MainWindow(QMainWindow):
         self.account_table.doubleClicked.connect(self._zoom_to_account)
         self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.account_table.customContextMenuRequested.connect(self._account_menu)
+        self.coverage_model = FrameModel(COVERAGE_COLUMNS, self)
+        self.coverage_items: list[CoverageItem] = []
+        self.coverage_table = make_table(self.coverage_model)
+        self.coverage_table.doubleClicked.connect(self._zoom_to_coverage)
         self.rep_model = FrameModel(REP_COLUMNS, self)
         self.rep_model.on_edit = self._edit_rep
         self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
@@ -285,12 +296,19 @@ class MainWindow(QMainWindow):
         self.kpi_dock = self._dock(
             "Territory KPIs", "kpi_dock", self.kpi_table, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.coverage_dock = self._dock(
+            "Gaps && Overlaps",
+            "coverage_dock",
+            self.coverage_table,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
         self.log_list = QListWidget()
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.tabifyDockWidget(self.account_dock, self.kpi_dock)
-        self.tabifyDockWidget(self.kpi_dock, self.log_dock)
+        self.tabifyDockWidget(self.kpi_dock, self.coverage_dock)
+        self.tabifyDockWidget(self.coverage_dock, self.log_dock)
         self.account_dock.raise_()
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
@@ -388,6 +406,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.territory_dock.toggleViewAction())
         view_menu.addAction(self.rep_dock.toggleViewAction())
         view_menu.addAction(self.kpi_dock.toggleViewAction())
+        view_menu.addAction(self.coverage_dock.toggleViewAction())
         view_menu.addAction(self.log_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
         self._action(view_menu, "&Reset Layout", self.reset_layout)
@@ -427,6 +446,7 @@ class MainWindow(QMainWindow):
             self.rep_dock,
             self.account_dock,
             self.kpi_dock,
+            self.coverage_dock,
             self.log_dock,
         )
         for dock in docks:
@@ -443,6 +463,7 @@ class MainWindow(QMainWindow):
         self.change_log.clear()
         self.log_list.clear()
         self._refresh_tables()
+        self.refresh_coverage()
         self.map_view.show_project(project)
         self._update_title()
         self._update_status()
@@ -459,6 +480,24 @@ class MainWindow(QMainWindow):
         self.account_panel.apply_subset()
         self.rep_model.set_frame(self.project.reps)
 
+    def refresh_coverage(self) -> None:
+        """Find gaps and overlaps again (after territories changed)."""
+        self.coverage_items = [*find_gaps(self.project), *find_overlaps(self.project)]
+        rows = [
+            {"kind": c.kind, "where": c.where, "area_km2": c.area_km2, "accounts": c.accounts}
+            for c in self.coverage_items
+        ]
+        self.coverage_model.set_frame(pd.DataFrame(rows, columns=[c.key for c in COVERAGE_COLUMNS]))
+        count = len(self.coverage_items)
+        self.coverage_dock.setWindowTitle(
+            f"Gaps && Overlaps ({count})" if count else "Gaps && Overlaps"
+        )
+
+    def _zoom_to_coverage(self, index: Any) -> None:
+        item = self.coverage_items[self.coverage_model.frame_row(index.row())]
+        minx, miny, maxx, maxy = item.geometry.bounds
+        self.map_view.send_update({"bounds": [[miny, minx], [maxy, maxx]]})
+
     def on_changes(self, changes: Changes) -> None:
         """Refresh what an edit changed (the one path for edits and undo)."""
         entry = f"{datetime.now().astimezone():%H:%M:%S}  {changes.description}"
@@ -466,6 +505,8 @@ class MainWindow(QMainWindow):
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()
         self._refresh_tables()
+        if changes.territories:
+            self.refresh_coverage()
         self.map_view.update_layers(self.project, color_by=self.color_by)
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)

@@ -252,7 +252,13 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
     assert window.territory_model.index(row, 2).data() == f"{in_t01:,}"
     assert 0 < in_t01 < 100
 
-    # Draw a new territory over the ground Chicago gave up; name it in the dialog.
+    # The ground Chicago gave up is listed as a gap, with the accounts left in it.
+    gap_accounts = sum(c.accounts for c in window.coverage_items if c.kind == "gap")
+    assert gap_accounts > 0
+    assert window.coverage_model.rowCount() == len(window.coverage_items) >= 1
+    assert "(" in window.coverage_dock.windowTitle()
+
+    # Draw a new territory over that ground; name it in the dialog.
     before = window.project.summary().unassigned
     ring = "[[41.4, -88.6], [41.4, -87.5], [42.4, -87.5], [42.4, -88.6]]"
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
@@ -267,6 +273,7 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
     suburbs = int((window.project.accounts["territory_id"] == "T05").sum())
     assert suburbs > 0
     assert window.project.summary().unassigned == before - suburbs
+    assert sum(c.accounts for c in window.coverage_items if c.kind == "gap") == gap_accounts - suburbs
     assert window.territory_model.rowCount() == 5
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["territories"] == 5, timeout=MAP_TIMEOUT_MS)
     window.undo_stack.undo()

