@@ -273,7 +273,9 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
     suburbs = int((window.project.accounts["territory_id"] == "T05").sum())
     assert suburbs > 0
     assert window.project.summary().unassigned == before - suburbs
-    assert sum(c.accounts for c in window.coverage_items if c.kind == "gap") == gap_accounts - suburbs
+    assert (
+        sum(c.accounts for c in window.coverage_items if c.kind == "gap") == gap_accounts - suburbs
+    )
     assert window.territory_model.rowCount() == 5
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["territories"] == 5, timeout=MAP_TIMEOUT_MS)
     window.undo_stack.undo()
