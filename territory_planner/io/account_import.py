@@ -25,6 +25,7 @@ ACCOUNT_SPEC = ImportSpec(
     city_field="city",
     state_field="state",
     id_prefix="ROW",
+    model_columns=frozenset(ACCOUNT_COLUMNS) | {"crm_rep", "crm_territory", "territory", "rep"},
 )
 
 #: Imported CRM columns kept as attributes (assignment decides the territory).
@@ -86,6 +87,11 @@ def read_accounts(
     return AccountImport(conform(frame, ACCOUNT_COLUMNS), parsed.report)
 
 
+def _as_text(frame: pd.DataFrame) -> np.ndarray:
+    """Cells as text for comparing, a missing value as "" (NaN never equals NaN)."""
+    return frame.astype(object).where(frame.notna(), "").astype(str).to_numpy()
+
+
 def imported_columns(report: ImportReport) -> list[str]:
     """The account columns a file provided (what a re-import may overwrite)."""
     names = [CRM_COLUMNS.get(f, f) for f in report.mapping]
@@ -133,8 +139,8 @@ def merge_accounts(
     manual = both[(old.loc[both, "geocode"] == "manual").to_numpy()]
     updated.loc[manual, PLACEMENT] = old.loc[manual, PLACEMENT]
     compare = [c for c in columns if c in old.columns]
-    before = old.loc[both, compare].astype(str).to_numpy()
-    after = updated[compare].astype(str).to_numpy()
+    before = _as_text(old.loc[both, compare])
+    after = _as_text(updated[compare])
     changed = both[(before != after).any(axis=1)]
 
     kept = old.loc[missing] if not remove_missing else old.iloc[:0]

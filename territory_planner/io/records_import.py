@@ -72,6 +72,7 @@ class ImportSpec:
     city_field: str
     state_field: str
     id_prefix: str
+    model_columns: frozenset[str] = frozenset()  # columns a custom header must not take over
 
 
 @dataclass
@@ -172,7 +173,7 @@ def parse_rows(
     )
 
     custom = [h for h in frame.columns if h not in mapping.values()]
-    known = {f.name for f in spec.fields}
+    known = {f.name for f in spec.fields} | spec.model_columns
     for header in custom:
         column = header if header not in known else f"{header} (imported)"
         values = frame[header].astype(str).str.strip()

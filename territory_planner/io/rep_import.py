@@ -24,6 +24,7 @@ REP_SPEC = ImportSpec(
     city_field="home_city",
     state_field="home_state",
     id_prefix="REP",
+    model_columns=frozenset(REP_COLUMNS) | {"geocode"},
 )
 DEFAULT_CAPACITY_HOURS = 40.0
 DEFAULTS = {"work_days": "Mon,Tue,Wed,Thu,Fri", "day_start": "08:00", "day_end": "17:00"}

@@ -58,8 +58,12 @@ class RawTable:
     ragged: list[tuple[int, int]] = field(default_factory=list)
 
 
-def sniff_encoding(sample: bytes) -> str:
-    """UTF-16/UTF-8 by their byte order marks, UTF-8 if it decodes, else Windows-1252."""
+def sniff_encoding(sample: bytes, *, whole_file: bool = False) -> str:
+    """UTF-16/UTF-8 by their byte order marks, UTF-8 if it decodes, else Windows-1252.
+
+    A sample cut from a longer file may end inside a UTF-8 character, so an
+    error in its last 3 bytes does not count unless `whole_file`.
+    """
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if sample.startswith(codecs.BOM_UTF8):
@@ -67,7 +71,7 @@ def sniff_encoding(sample: bytes) -> str:
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
+        if whole_file or exc.start < len(sample) - 3:
             return "cp1252"
     return "utf-8"
 
@@ -90,12 +94,17 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _unique_headers(cells: list[str]) -> list[str]:
-    seen: Counter[str] = Counter()
+    """Header names made unique ("Notes", "Notes (2)", ...); blank ones named "Column N"."""
+    used: set[str] = set()
     names = []
     for number, cell in enumerate(cells, start=1):
-        name = " ".join(cell.split()) or f"Column {number}"
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+        base = " ".join(cell.split()) or f"Column {number}"
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base} ({n})"
+        used.add(name)
+        names.append(name)
     return names
 
 
@@ -126,8 +135,11 @@ def _table(
         msg = "the file is empty: it has no header row and no data"
         raise InputError(msg, file=source)
     index = _header_index(records) if header_index is None else header_index
+    if index < 0:
+        msg = "the header row is counted from 1 (the first row of the file)"
+        raise InputError(msg, file=source)
     if index >= len(records):
-        msg = f"there is no row {numbers[-1] + 1} to use as the header"
+        msg = f"there is no row {index + 1} to use as the header; the file has {numbers[-1]} rows"
         raise InputError(msg, file=source)
     header = _unique_headers(records[index])
     width = len(header)
@@ -164,36 +176,51 @@ def read_csv(
 ) -> RawTable:
     """Read a delimited text file; see `read_table`."""
     cancel = cancel or CancelToken()
-    raw = path.open("rb")
-    with raw:
+    with path.open("rb") as raw:
         sample = raw.read(SAMPLE_BYTES)
-        if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            msg = (
-                "this is not a text file (it contains binary data); export the data as CSV or XLSX"
-            )
-            raise InputError(msg, file=str(path))
-        encoding = sniff_encoding(sample)
-        delimiter = sniff_delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
-        raw.seek(0)
-        size = path.stat().st_size
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        msg = "this is not a text file (it contains binary data); export the data as CSV or XLSX"
+        raise InputError(msg, file=str(path))
+    encoding = sniff_encoding(sample, whole_file=len(sample) < SAMPLE_BYTES)
+    delimiter = sniff_delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
+    try:
+        records, numbers = _csv_rows(path, encoding, delimiter, max_rows, progress, cancel)
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8":
+            msg = f"the text is not valid {encoding}; save it as UTF-8 and import again"
+            raise InputError(msg, file=str(path)) from exc
+        # UTF-8 in the sample, Windows-1252 further down: the file is Windows-1252.
+        encoding = "cp1252"
+        records, numbers = _csv_rows(path, encoding, delimiter, max_rows, progress, cancel)
+    _drop_trailing_empty(records, numbers)
+    frame, rows, header, ragged = _table(records, numbers, str(path), _index(header_row))
+    progress(1.0, f"Read {len(frame):,} rows")
+    return RawTable(frame, rows, str(path), header, encoding, delimiter, ragged=ragged)
+
+
+def _csv_rows(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    max_rows: int | None,
+    progress: Progress,
+    cancel: CancelToken,
+) -> tuple[list[list[str]], list[int]]:
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    size = path.stat().st_size
+    with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        records, numbers = [], []
         try:
             for record, number in _csv_records(text, delimiter, size, progress, cancel):
                 records.append(record)
                 numbers.append(number)
                 if max_rows is not None and number >= max_rows:
                     break
-        except UnicodeDecodeError as exc:
-            msg = f"the text is not valid {encoding} near row {len(records) + 1}; save it as UTF-8"
-            raise InputError(msg, file=str(path)) from exc
         except csv.Error as exc:
             msg = f"cannot read the CSV near row {len(records) + 1}: {exc}"
             raise InputError(msg, file=str(path)) from exc
-    _drop_trailing_empty(records, numbers)
-    frame, rows, header, ragged = _table(records, numbers, str(path), _index(header_row))
-    progress(1.0, f"Read {len(frame):,} rows")
-    return RawTable(frame, rows, str(path), header, encoding, delimiter, ragged=ragged)
+    return records, numbers
 
 
 def _drop_trailing_empty(records: list[list[str]], numbers: list[int]) -> None:

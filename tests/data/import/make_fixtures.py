@@ -2,16 +2,21 @@
 
 Run: ``.venv/bin/python tests/data/import/make_fixtures.py``. Each file is one
 case that CRM exports really produce; tests/unit/test_import_files.py holds
-what importing each must give.
+what importing each must give (the files of `known_bugs` are imported wrongly
+today: their tests are marked xfail). Workbooks get fixed time stamps, so a
+rerun rewrites every file byte for byte.
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 HERE = Path(__file__).resolve().parent
 HEADER = "Account ID,Account Name,Street,City,State,Zip,Annual Revenue,Industry"
@@ -30,7 +35,28 @@ def lines(*rows: str) -> str:
     return "\n".join(rows) + "\n"
 
 
-def workbook(name: str, sheets: dict[str, list[list[object]]], merge: str | None = None) -> Path:
+FROZEN = (2026, 1, 1, 0, 0, 0)  # every XLSX gets this time stamp, so reruns give the same bytes
+
+
+def freeze(path: Path) -> None:
+    """Rewrite a workbook with fixed time stamps (openpyxl writes "now" into it)."""
+    with zipfile.ZipFile(path) as source:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts:
+            fixed = data
+            if name == "docProps/core.xml":
+                fixed = re.sub(rb">\d{4}-\d\d-\d\dT[\d:]+Z<", b">2026-01-01T00:00:00Z<", data)
+            target.writestr(zipfile.ZipInfo(name, FROZEN), fixed, zipfile.ZIP_DEFLATED)
+
+
+def workbook(
+    name: str,
+    sheets: dict[str, list[list[object]]],
+    merge: str | None = None,
+    styled_rows: range = range(0),
+) -> Path:
+    """Write a workbook; `styled_rows` get a formatted but empty cell (as Excel leaves them)."""
     book = Workbook()
     book.remove(book.active)
     for title, rows in sheets.items():
@@ -39,8 +65,11 @@ def workbook(name: str, sheets: dict[str, list[list[object]]], merge: str | None
             sheet.append(row)
         if merge and title == next(iter(sheets)):
             sheet.merge_cells(merge)
+        for row in styled_rows:
+            sheet.cell(row=row, column=2).font = Font(italic=True)
     path = HERE / name
     book.save(path)
+    freeze(path)
     return path
 
 
@@ -267,6 +296,184 @@ def main() -> None:
             "P1,Coordinates Only,41.8781,-87.6298",
             'P2,Coordinates Text,"41,8781","-87,6298"',
         ),
+    )
+    layouts()
+    known_bugs()
+
+
+NUMERIC_HEADER = ["Account ID", "Account Name", "Zip", "Employees", "Annual Revenue"]
+NUMERIC_HEADER += ["Latitude", "Longitude", "Key Account", "Score"]
+
+
+def layouts() -> None:
+    """More encodings, line endings and workbook layouts that real exports have."""
+    text(
+        "german_headers.csv",
+        lines(
+            "Kundennummer;Firma;Straße;PLZ;Ort;Umsatz;Mitarbeiter;Größe",
+            "K1;Müller Stahl GmbH;Hauptstraße 5;60601;Chicago;€ 1.234,56;1.200;groß",
+            "K2;Café Zoë;Rue 9;2134;Boston;12.500,00;35;klein",
+        ),
+        "cp1252",
+    )
+    (HERE / "utf16_be.txt").write_bytes(
+        codecs.BOM_UTF16_BE
+        + lines(*(r.replace(",", "\t") for r in (HEADER, *ROWS))).encode("utf-16-be")
+    )
+    text(
+        "crlf_quoted.csv",
+        "\r\n".join(
+            [
+                "Account ID,Account Name,Street,City,State,Zip",
+                'C1,"Joe ""Big"" Diner","1 Main St\r\nSuite 5",Chicago,IL,60601',
+                '"C2","Smith; Jones | Partners",2 Oak Ave,Boston,MA,"02134"',
+                "C3,Gamma Retail,3 Elm St,Dallas,TX,75201",
+                "",
+                "",
+            ]
+        ),
+    )
+    text(
+        "trailing_delimiter.csv",
+        lines("Account ID,Account Name,Zip,", "TD1,Trailing One,60601,", "TD2,Trailing Two,02134,"),
+    )
+    text(
+        "hubspot_headers.csv",
+        lines(
+            "Record ID,Company name,Street Address,City,State/Region,Postal Code,Annual Revenue,Company owner,Number of Employees,Industry,Create Date",
+            "101,Acme Tools,1 Main St,Chicago,IL,60601,1000000,Pat Doe,250,Manufacturing,2024-01-02 09:15",
+            "102,Beta Health,2 Oak Ave,Boston,MA,02134-1234,85000,Sam Roe,12,Healthcare,2024-02-03 10:00",
+        ),
+    )
+    workbook(
+        "xlsx_numeric_ids.xlsx",
+        {
+            "Accounts": [
+                NUMERIC_HEADER,
+                [1001, "Numeric Id", 60601, 250.0, 1234.5, 41.8781, -87.6298, True, 0.5],
+                [1002, "Text Zip", "02134", 12, 99, None, None, False, 3],
+                [1003.0, "Float Id", 75201.0, None, 1e6, None, None, None, None],
+            ]
+        },
+    )
+    workbook(
+        "xlsx_blank_rows.xlsx",
+        {
+            "Accounts": [
+                ["Account ID", "Account Name", "Zip"],
+                ["X1", "First", "60601"],
+                [],
+                ["X2", "Second", "02134"],
+                ["   ", None, ""],
+                ["X3", "Third", "75201"],
+            ]
+        },
+        styled_rows=range(3, 21),  # Excel keeps formatted empty rows, also below the data
+    )
+    (HERE / "damaged.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 2)
+    text(
+        "city_state_more.csv",
+        lines(
+            "Account ID,Account Name,City,State",
+            "CM1,Capitol Co,Washington,DC",
+            "CM2,Gateway Co,St. Louis,Missouri",
+            "CM3,Cowtown Co,Fort Worth,tx",
+            "CM4,Island Co,San Juan,PR",
+        ),
+    )
+
+
+def known_bugs() -> None:
+    """Files the importer gets wrong today (see the xfail tests in test_import_files.py)."""
+    text(
+        "cp1252_last_line.csv",
+        lines(
+            "Account ID,Account Name,Zip,City",
+            "J1,Acme Tools,60601,Chicago",
+            "J2,Gamma Retail,95113,San José",
+        ),
+        "cp1252",
+    )
+    text(
+        "duplicate_header_collision.csv",
+        lines("Account ID,Account Name,Zip,Notes,Notes,Notes (2)", "N1,Notes Co,60601,a,b,c"),
+    )
+    text(
+        "unterminated_quote.csv",
+        lines(
+            "Account ID,Account Name,Zip",
+            'U1,"Acme Tools,60601',
+            "U2,Beta Health,02134",
+            "U3,Gamma Retail,75201",
+        ),
+    )
+    text(
+        "own_export.csv",
+        lines(
+            "account_id,name,street,city,state,zip,country,lon,lat,geocode,industry,size_band,employees,product_line,lead_source,parent_id,parent_name,annual_revenue,potential,last_year_sales,visit_frequency,visit_minutes,territory_id,locked,territory,rep",
+            "E1,Acme Tools,1 Main St,Chicago,IL,60601,US,-87.6181,41.8858,zip,Manufacturing,,,,,,,120000.0,,,monthly,45,T1,False,North,Pat Doe",
+            "E2,Beta Health,2 Oak Ave,Boston,MA,02134,US,-71.1329,42.3535,zip,Healthcare,,,,,,,85000.0,,,weekly,30,T1,True,North,Pat Doe",
+            "E3,Gamma Retail,3 Elm St,Dallas,TX,75201,US,-96.8044,32.7904,zip,Retail,,,,,,,43000.0,,,,,,False,,",
+        ),
+    )
+    text(
+        "case_collision.csv",
+        lines(
+            "Account ID,Company,Name,Billing City,City,Zip,Region,REGION",
+            "K1,Acme Tools,Pat Doe,Chicago,Evanston,60601,North,N-1",
+        ),
+    )
+    text(
+        "lookalike_headers.csv",
+        lines(
+            "Account ID,Account Name,Zip,Sales Region,Capacity",
+            "LA1,Region One,60601,West,300",
+            "LA2,Region Two,02134,East,120",
+        ),
+    )
+    text(
+        "dynamics_headers.csv",
+        lines(
+            "Account Name,Main Phone,Address 1: City,Address 1: Street 1,Address 1: State/Province,Address 1: ZIP/Postal Code,Annual Revenue,Owner,Account Number",
+            "Acme Tools,555-0100,Chicago,1 Main St,IL,60601,120000,Pat Doe,D1",
+            "Beta Health,555-0101,Boston,2 Oak Ave,MA,02134,85000,Sam Roe,D2",
+        ),
+    )
+    text(
+        "coordinates_partial.csv",
+        lines(
+            "Account ID,Account Name,Zip,Latitude,Longitude",
+            "P1,Latitude Only,60601,41.8781,",
+            'P2,Three Decimals,02134,"41,878","-87,630"',
+            'P3,Four Decimals,75201,"41,8781","-87,6298"',
+        ),
+    )
+    workbook(
+        "durations.xlsx",
+        {
+            "Accounts": [
+                ["Account ID", "Account Name", "Zip", "Visit Duration"],
+                ["V1", "Time Cell", "60601", dt.time(1, 30)],
+                ["V2", "Duration Cell", "60601", dt.timedelta(minutes=45)],
+                ["V3", "Number Cell", "60601", 30],
+                ["V4", "Text Cell", "60601", "1:15"],
+            ]
+        },
+    )
+    text(
+        "reps_capacity_label.csv",
+        lines("Rep ID,Name,Zip,Weekly capacity (h)", "R1,Pat Doe,60601,32", "R2,Sam Roe,02134,20"),
+    )
+    workbook(
+        "reps_dates.xlsx",
+        {
+            "Reps": [
+                ["Rep ID", "Name", "Zip", "Start date"],
+                ["R1", "Date Cell", "60601", dt.date(2021, 3, 15)],
+                ["R2", "Serial Number", "60601", 44270],  # 2021-03-15 as Excel stores it
+                ["R3", "Text Date", "60601", "2021-03-15"],
+            ]
+        },
     )
 
 
