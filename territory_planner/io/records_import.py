@@ -173,9 +173,14 @@ def parse_rows(
     )
 
     custom = [h for h in frame.columns if h not in mapping.values()]
-    known = {f.name for f in spec.fields} | spec.model_columns
+    # A GeoPackage ignores case in field names: keep custom names unique that way too.
+    taken = {name.lower() for name in ({f.name for f in spec.fields} | spec.model_columns)}
     for header in custom:
-        column = header if header not in known else f"{header} (imported)"
+        column, n = header, 1
+        while column.lower() in taken:
+            n += 1
+            column = f"{header} (imported)" if n == 2 else f"{header} (imported {n - 1})"  # noqa: PLR2004
+        taken.add(column.lower())
         values = frame[header].astype(str).str.strip()
         out[column] = values.where(values != "", None)
     report.custom_columns = custom

@@ -184,14 +184,18 @@ def read_csv(
     encoding = sniff_encoding(sample, whole_file=len(sample) < SAMPLE_BYTES)
     delimiter = sniff_delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
     try:
-        records, numbers = _csv_rows(path, encoding, delimiter, max_rows, progress, cancel)
+        records, numbers = _csv_rows(
+            path, encoding, delimiter, max_rows=max_rows, progress=progress, cancel=cancel
+        )
     except UnicodeDecodeError as exc:
         if encoding != "utf-8":
             msg = f"the text is not valid {encoding}; save it as UTF-8 and import again"
             raise InputError(msg, file=str(path)) from exc
         # UTF-8 in the sample, Windows-1252 further down: the file is Windows-1252.
         encoding = "cp1252"
-        records, numbers = _csv_rows(path, encoding, delimiter, max_rows, progress, cancel)
+        records, numbers = _csv_rows(
+            path, encoding, delimiter, max_rows=max_rows, progress=progress, cancel=cancel
+        )
     _drop_trailing_empty(records, numbers)
     frame, rows, header, ragged = _table(records, numbers, str(path), _index(header_row))
     progress(1.0, f"Read {len(frame):,} rows")
@@ -202,6 +206,7 @@ def _csv_rows(
     path: Path,
     encoding: str,
     delimiter: str,
+    *,
     max_rows: int | None,
     progress: Progress,
     cancel: CancelToken,
