@@ -34,7 +34,9 @@ class Field:
 
 def _key(text: str) -> str:
     """Header key: lower case, accents and punctuation dropped ("Länge" -> "lange")."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    plain = (
+        unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode()
+    )
     return re.sub(r"[^a-z0-9]", "", plain.lower())
 
 
@@ -143,6 +145,11 @@ def _detect_by_content(
 # ----- value parsers -----
 
 THOUSANDS = 3  # digits after a thousands separator: "1,500" is 1500 but "1,5" is 1.5
+#: Digits with at most one decimal separator, and thousands separators only every 3 digits.
+_GROUPED = re.compile(  # "1,234.5", "1.234,5", "10,00,000" (lakh), but not "1.5.2020"
+    r"\d+([.,]\d*)?|\d{1,3}([.,]\d{3})+([.,]\d*)?|\d{1,3}(,\d{2,3})*(\.\d*)?"
+    r"|\d{1,3}(\.\d{3})*(,\d*)?|[.,]\d+"
+)
 _SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
 _NUMBER = re.compile(
     r"^(?P<sign>[-+]?)(?P<body>[\d.,' ]*\d[\d.,' ]*|\.\d+)\s*(?P<suffix>k|m|mm|b|bn)?$"
@@ -163,10 +170,14 @@ def parse_number(text: str) -> float | None:
         return float("nan")
     negative = s.startswith("(") and s.endswith(")")
     s = s.strip("()").replace("usd", "").replace("eur", "").strip(" $€£¥")
+    if s.startswith("-") and s[1:2] in {"$", "€", "£", "¥"}:  # "-$1,200"
+        negative, s = True, s[1:].strip(" $€£¥")
     match = _NUMBER.match(s.replace("\u00a0", " "))
     if match is None:
         return None
     body = match["body"].replace(" ", "").replace("'", "")
+    if not _GROUPED.fullmatch(body):  # "1.5.2020" is a date, not a number
+        return None
     if "," in body and "." in body:  # the last one separates the decimals
         decimal = "," if body.rfind(",") > body.rfind(".") else "."
     elif body.count(".") > 1 or (body.count(",") == 1 and len(body.split(",")[1]) != THOUSANDS):
@@ -203,6 +214,7 @@ FREQUENCY_WORDS = {
     "weekly": "weekly", "week": "weekly", "everyweek": "weekly", "1w": "weekly", "52": "weekly",
     "biweekly": "biweekly", "fortnightly": "biweekly", "every2weeks": "biweekly", "everytwoweeks": "biweekly", "2w": "biweekly", "26": "biweekly",
     "monthly": "monthly", "month": "monthly", "every4weeks": "monthly", "everyfourweeks": "monthly", "4w": "monthly", "12": "monthly",
+    "everymonth": "monthly", "everyotherweek": "biweekly", "twiceamonth": "biweekly", "bimonthly": "biweekly",
     "quarterly": "quarterly", "quarter": "quarterly", "every13weeks": "quarterly", "every3months": "quarterly", "13w": "quarterly", "4": "quarterly",
 }  # fmt: skip
 
@@ -217,17 +229,19 @@ def parse_frequency(text: str) -> str | None:
 
 
 def parse_minutes(text: str) -> float | None:
-    """Minutes from "45", "45 min", "1h", "1.5 hours", "1:30"."""
+    """Minutes from "45", "45 min", "1h", "1.5 hours", "1h30", "1 hr 30 min", "1:30", "0:45:00"."""
     s = text.strip().lower()
     if not s:
         return float("nan")
-    if m := re.fullmatch(r"(\d+):(\d{2})", s):
+    if m := re.fullmatch(r"(\d+):(\d{2})(?::(\d{2}))?", s):  # H:MM, or H:MM:SS from Excel
+        return int(m[1]) * 60 + int(m[2]) + int(m[3] or 0) / 60
+    if m := re.fullmatch(r"(\d+)\s*(?:h|hr|hrs|hours?)\s*(\d+)\s*(?:m|min|mins|minutes?)?", s):
         return int(m[1]) * 60 + int(m[2])
     if m := re.fullmatch(r"([\d.,]+)\s*(h|hr|hrs|hour|hours)", s):
         value = parse_number(m[1])
         return None if value is None else value * 60
-    s = re.sub(r"\s*(m|min|mins|minutes)$", "", s)
-    return parse_number(s)
+    value = parse_number(re.sub(r"\s*(m|min|mins|minutes)$", "", s))
+    return None if value is not None and value < 0 else value
 
 
 def _slow_parse(
@@ -256,8 +270,13 @@ def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
         text = text.str.replace(
             r"^(\d{1,3})((?:\.\d{3})+)$", lambda m: m[1] + m[2].replace(".", ""), regex=True
         )
+    if kind in {"lat", "lon"}:  # coordinates have no thousands: "41,878" is 41.878
+        text = text.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
     if kind in {"number", "integer", "minutes", "lat", "lon"}:
         fast = pd.to_numeric(text.where(~blank, None), errors="coerce")
+        fast = fast.where(
+            np.isfinite(fast.to_numpy(dtype=float, na_value=np.nan))
+        )  # "inf" is not a value
         todo = fast.isna().to_numpy() & ~blank
         parser = parse_minutes if kind == "minutes" else parse_number
         out, bad = _slow_parse(text, fast.astype(object), todo, parser)

