@@ -157,7 +157,7 @@ def _table(
 def _csv_records(
     handle: IO[str], delimiter: str, size: int, progress: Progress, cancel: CancelToken
 ) -> Iterator[tuple[list[str], int]]:
-    reader = csv.reader(handle, delimiter=delimiter)
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)  # an unclosed quote is an error
     number = 0
     for number, record in enumerate(reader, start=1):
         if number % 20000 == 0:
@@ -223,7 +223,10 @@ def _csv_rows(
                 if max_rows is not None and number >= max_rows:
                     break
         except csv.Error as exc:
-            msg = f"cannot read the CSV near row {len(records) + 1}: {exc}"
+            msg = (
+                f"cannot read the CSV near row {len(records) + 1} ({exc}); check the quote "
+                'marks (") in that row: a quoted cell must end with a quote'
+            )
             raise InputError(msg, file=str(path)) from exc
     return records, numbers
 
