@@ -43,9 +43,9 @@ def _key(text: str) -> str:
 ACCOUNT_FIELDS = (
     Field("account_id", "Account ID", ("id", "accountid", "accountnumber", "accountno", "customerid", "customernumber", "crmid", "recordid", "clientid", "kundennr", "kundennummer", "numerocliente", "nocliente")),
     Field("name", "Name", ("name", "accountname", "company", "companyname", "customer", "customername", "organization", "organisation", "businessname", "client", "firma", "firmenname", "kunde", "empresa", "societe", "raisonsociale", "nombre")),
-    Field("street", "Street", ("street", "address", "address1", "addressline1", "streetaddress", "billingstreet", "shippingstreet", "mailingstreet", "strasse", "adresse", "direccion")),
+    Field("street", "Street", ("street", "address", "address1", "addressline1", "streetaddress", "billingstreet", "shippingstreet", "mailingstreet", "street1", "strasse", "adresse", "direccion")),
     Field("city", "City", ("city", "town", "billingcity", "shippingcity", "mailingcity", "locality", "ort", "stadt", "ville", "ciudad")),
-    Field("state", "State", ("state", "st", "province", "stateprovince", "billingstate", "shippingstate", "mailingstate"), "state"),
+    Field("state", "State", ("state", "st", "province", "stateprovince", "stateregion", "provincestate", "billingstate", "shippingstate", "mailingstate"), "state"),
     Field("zip", "ZIP", ("zip", "zipcode", "postalcode", "postcode", "zip5", "billingzip", "billingpostalcode", "shippingpostalcode", "mailingzip", "postal", "plz", "cp", "codepostal", "codigopostal"), "zip"),
     Field("country", "Country", ("country", "billingcountry", "shippingcountry", "countrycode")),
     Field("lat", "Latitude", ("lat", "latitude", "y", "billinglatitude", "geolat", "breite", "breitengrad"), "lat"),
@@ -97,7 +97,7 @@ def detect_mapping(
     """
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    keys = {h: _key(h) for h in headers}
+    keys = {h: _key(_without_units(h)) for h in headers}
     for exact in (True, False):
         for f in fields:
             if f.name in mapping:
@@ -106,7 +106,7 @@ def detect_mapping(
                 key = keys[header]
                 if header in used or not key:
                     continue
-                hit = key in f.aliases or key == _key(f.name) if exact else _loose_match(key, f)
+                hit = key in f.aliases or key == _key(f.name) if exact else _loose_match(header, f)
                 if hit:
                     mapping[f.name] = header
                     used.add(header)
@@ -115,9 +115,20 @@ def detect_mapping(
     return mapping
 
 
-def _loose_match(key: str, f: Field) -> bool:
-    """Headers like "Billing Zip/Postal Code" or "Account Name (legal)"."""
-    return any(len(alias) >= 4 and alias in key for alias in f.aliases)  # noqa: PLR2004
+def _without_units(header: str) -> str:
+    """Drop a unit in brackets: "Weekly capacity (h)" -> "Weekly capacity"."""
+    return re.sub(r"\s*[(\[][^)\]]*[)\]]\s*$", "", header).strip() or header
+
+
+def _loose_match(header: str, f: Field) -> bool:
+    """Headers whose last words name the field: "Billing Zip/Postal Code", "Address 1: City".
+
+    Whole words only, counted from the end, so "Capacity" is not a city and
+    "Sales Region" is not sales.
+    """
+    words = [_key(w) for w in re.split(r"[^\w]+|_", _without_units(header)) if _key(w)]
+    tails = {"".join(words[i:]) for i in range(1, len(words))}
+    return any(alias in tails for alias in f.aliases)
 
 
 def _detect_by_content(

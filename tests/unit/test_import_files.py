@@ -756,11 +756,6 @@ def test_own_export_keeps_locks_and_placement() -> None:
     assert got["geocode"].value_counts().to_dict() == {"exact": 3}
 
 
-@xfail(
-    "fields.detect_mapping loose pass: 'Sales Region' contains the alias 'sales' and becomes "
-    "annual_revenue (every row warned 'not a valid number'), 'Capacity' contains 'city' and "
-    "becomes the city; neither is kept as a custom column"
-)
 def test_lookalike_headers_stay_custom_columns() -> None:
     result = read_accounts(DATA / "lookalike_headers.csv")
     assert "annual_revenue" not in result.report.mapping
@@ -781,11 +776,6 @@ def test_dynamics_headers_what_works() -> None:
     assert result.report.geocoded["zip"] == 2
 
 
-@xfail(
-    "fields.detect_mapping loose pass goes field by field: 'street' takes the first header "
-    "containing 'address1', which is 'Address 1: City' in a Dynamics 365 export; the city is "
-    "unmapped and the real street is left as a custom column"
-)
 def test_dynamics_address_headers() -> None:
     m = read_accounts(DATA / "dynamics_headers.csv").report.mapping
     assert (m["street"], m["city"]) == ("Address 1: Street 1", "Address 1: City")
@@ -832,11 +822,6 @@ def test_excel_time_cells_as_durations() -> None:
     assert result.report.warnings == []
 
 
-@xfail(
-    "fields.detect_mapping loose pass: REP_FIELDS lists home_city before weekly_capacity_hours "
-    "and 'Weekly capacity (h)' (the app's own label) contains 'city', so it becomes the home "
-    "city and every rep gets the default 40 hours"
-)
 def test_rep_capacity_label() -> None:
     reps, report = read_reps(DATA / "reps_capacity_label.csv")
     assert report.mapping["weekly_capacity_hours"] == "Weekly capacity (h)"
