@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,10 +23,31 @@ import pyogrio
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.io.project_file import describe_write_error
 from territory_planner.model import CRS, Project
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SHAPEFILE_FIELD_LENGTH = 10
+#: Shapefile field names of the standard columns (at most 10 characters);
+#: other columns are cut to 10 characters (see `shapefile_names`).
+SHAPEFILE_NAMES: dict[str, str] = {
+    "product_line": "product",
+    "lead_source": "lead_src",
+    "parent_name": "parent_nm",
+    "annual_revenue": "revenue",
+    "last_year_sales": "ly_sales",
+    "visit_frequency": "visit_freq",
+    "visit_minutes": "visit_min",
+    "territory_id": "terr_id",
+}
+#: Letters that do not decompose into ASCII ones (the others lose their accents).
+SPELLED_OUT = str.maketrans(
+    {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe"}
+)
+#: Files a shapefile ``NAME.shp`` may have beside it (replaced or removed on export).
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj")
+#: Characters an XLSX file cannot hold (openpyxl refuses them).
+XLSX_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
 def neutralise_formula(value: object) -> object:
@@ -36,10 +58,14 @@ def neutralise_formula(value: object) -> object:
 
 
 def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and column names made safe to open in a spreadsheet.
+
+    Only text is touched: a number such as -5 stays a number.
+    """
     out = frame.copy()
     for column in out.select_dtypes(include=["object", "string"]).columns:
         out[column] = out[column].map(neutralise_formula)
-    return out
+    return out.rename(columns=lambda c: neutralise_formula(str(c)))
 
 
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
@@ -48,14 +74,14 @@ def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     try:
         scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     except OSError as exc:
-        msg = f"cannot write in this folder ({exc.strerror}); choose another folder"
+        msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
         raise InputError(msg, file=str(path)) from exc
     try:
         tmp = scratch / path.name
         write(tmp)
         tmp.replace(path)
-    except (OSError, pyogrio.errors.DataSourceError, RuntimeError) as exc:
-        msg = f"cannot write the export ({exc}); the file was not changed"
+    except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
+        msg = f"cannot write the export ({describe_write_error(exc)}); the file was not changed"
         raise InputError(msg, file=str(path)) from exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -92,43 +118,52 @@ def export_accounts_csv(project: Project, path: str | os.PathLike[str]) -> int:
 
 
 def export_accounts_xlsx(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write accounts as a formatted Excel sheet (frozen bold header, column widths)."""
+    """Write accounts as a formatted Excel sheet (frozen bold header, filter, column widths).
+
+    Text that Excel would run as a formula is prefixed with an apostrophe and
+    control characters Excel cannot hold are removed; numbers stay numbers.
+    Returns the row count.
+    """
     from openpyxl import Workbook  # noqa: PLC0415 (slow import)
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
     from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
     frame = _neutralised(accounts_with_assignment(project))
+    columns = [_xlsx_values(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    headers = [XLSX_ILLEGAL.sub("", str(c)) for c in frame.columns]
 
     def write(tmp: Path) -> None:
-        book = Workbook(write_only=False)
-        sheet = book.active
-        sheet.title = "Accounts"
-        sheet.append(list(frame.columns))
-        for row in frame.itertuples(index=False):
-            sheet.append([None if _missing(v) else _plain(v) for v in row])
-        header_fill = PatternFill("solid", fgColor="DDE5F0")
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = header_fill
+        book = Workbook(write_only=True)  # streams rows: 100k accounts in a fraction of the memory
+        sheet = book.create_sheet("Accounts")
         sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for number, column in enumerate(frame.columns, start=1):
-            longest = frame[column].astype(str).str.len().head(500).max() if len(frame) else 0
-            width = min(45, max(len(str(column)), int(longest or 0)) + 2)
+        for number, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
+            longest = max((len(str(v)) for v in values[:500] if v is not None), default=0)
+            width = min(45, max(len(header), longest) + 2)
             sheet.column_dimensions[get_column_letter(number)].width = width
+        fill = PatternFill("solid", fgColor="DDE5F0")
+        cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font, cell.fill = Font(bold=True), fill
+            cells.append(cell)
+        sheet.append(cells)
+        if headers:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(frame) + 1}"
+        for row in zip(*columns, strict=True):
+            sheet.append(row)
         book.save(tmp)
 
     _write_atomic(Path(path), write)
     return len(frame)
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
-def _plain(value: object) -> object:
-    """Numpy scalars to Python values for openpyxl."""
-    return value.item() if isinstance(value, np.generic) else value
+def _xlsx_values(series: pd.Series) -> list[object]:
+    """Plain Python values for openpyxl: None for missing, no illegal characters."""
+    values = series.astype(object).where(series.notna(), None).tolist()
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        values = [XLSX_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in values]
+    return values
 
 
 def export_accounts_geojson(project: Project, path: str | os.PathLike[str]) -> int:
@@ -148,11 +183,24 @@ def export_territories_geojson(project: Project, path: str | os.PathLike[str]) -
 
 
 def shapefile_names(columns: list[str]) -> dict[str, str]:
-    """Column -> unique field name of at most 10 characters (a Shapefile limit)."""
+    """Column -> unique field name of at most 10 ASCII characters (a Shapefile limit).
+
+    Standard columns take their name from `SHAPEFILE_NAMES` (or keep it when it
+    fits); any other column is transliterated to ASCII and cut to 10
+    characters, with a number replacing its end when two would clash (field
+    names are compared ignoring case). The same columns always give the same
+    names.
+    """
     names: dict[str, str] = {}
     used: set[str] = set()
-    for column in columns:
-        base = re.sub(r"[^A-Za-z0-9_]", "_", column)[:SHAPEFILE_FIELD_LENGTH] or "field"
+    ordered = sorted(columns, key=lambda c: c not in SHAPEFILE_NAMES)  # standard names first
+    for column in ordered:
+        if column in SHAPEFILE_NAMES:
+            base = SHAPEFILE_NAMES[column]
+        else:
+            spelled = unicodedata.normalize("NFKD", column.translate(SPELLED_OUT))
+            ascii_name = spelled.encode("ascii", "ignore").decode()
+            base = re.sub(r"[^A-Za-z0-9_]", "_", ascii_name)[:SHAPEFILE_FIELD_LENGTH] or "field"
         name, n = base, 1
         while name.lower() in used:
             suffix = str(n)
@@ -160,37 +208,57 @@ def shapefile_names(columns: list[str]) -> dict[str, str]:
             n += 1
         used.add(name.lower())
         names[column] = name
-    return names
+    return {column: names[column] for column in columns}
 
 
 def export_shapefiles(project: Project, folder: str | os.PathLike[str]) -> dict[str, int]:
     """Write ``accounts.shp`` and ``territories.shp`` (plus ``field_names.txt``) into `folder`.
 
-    Shapefile field names are cut to 10 characters; ``field_names.txt`` lists
-    which column each field holds.
+    Every account is written; an unplaced one has an empty (null) shape.
+    Shapefile field names are at most 10 characters (see `shapefile_names`);
+    ``field_names.txt`` lists which column each field holds, one
+    ``layer.FIELD<tab>column`` a line. All files are written into a temporary
+    folder first and moved in only when all of them are complete, so a failed
+    export leaves the files of an earlier one as they were. Returns the
+    feature count of each layer.
     """
     target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    points = _accounts_points(project)
-    points = points[~points.geometry.isna()]
-    areas = _territories_with_totals(project)
-    counts = {}
-    lines = []
-    for layer, frame in (("accounts", points), ("territories", areas)):
-        columns = [c for c in frame.columns if c != "geometry"]
-        names = shapefile_names(columns)
-        lines += [f"{layer}.{names[c]}\t{c}" for c in columns]
-        renamed = frame.rename(columns=names)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{layer}.", dir=target))
-        try:
-            pyogrio.write_dataframe(renamed, scratch / f"{layer}.shp", encoding="UTF-8")
-            for part in scratch.iterdir():
-                part.replace(target / part.name)
-        except (OSError, pyogrio.errors.DataSourceError, RuntimeError) as exc:
-            msg = f"cannot write the shapefile ({exc}); choose another folder"
-            raise InputError(msg, file=str(target / f"{layer}.shp")) from exc
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        counts[layer] = len(frame)
-    (target / "field_names.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".shapefiles.", dir=target))
+    except OSError as exc:
+        msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
+        raise InputError(msg, file=str(target)) from exc
+    layers = {
+        "accounts": _accounts_points(project),
+        "territories": _territories_with_totals(project),
+    }
+    counts, lines = {}, []
+    try:
+        for layer, frame in layers.items():
+            columns = [c for c in frame.columns if c != frame.geometry.name]
+            names = shapefile_names(columns)
+            lines += [f"{layer}.{names[c]}\t{c}" for c in columns]
+            pyogrio.write_dataframe(
+                frame.rename(columns=names),
+                scratch / f"{layer}.shp",
+                driver="ESRI Shapefile",
+                encoding="UTF-8",
+                geometry_type="Point" if layer == "accounts" else "MultiPolygon",
+                promote_to_multi=layer != "accounts",
+                layer_options={"RESIZE": "YES"},  # text fields as wide as their longest value
+            )
+            counts[layer] = len(frame)
+        (scratch / "field_names.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for layer in layers:  # an old spatial index would no longer match
+            for suffix in SHAPEFILE_PARTS:
+                if not (scratch / f"{layer}{suffix}").exists():
+                    (target / f"{layer}{suffix}").unlink(missing_ok=True)
+        for part in sorted(scratch.iterdir(), key=lambda p: p.suffix == ".shp"):  # .shp last
+            part.replace(target / part.name)
+    except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
+        msg = f"cannot write the shapefiles ({describe_write_error(exc)}); choose another folder"
+        raise InputError(msg, file=str(target)) from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return counts

@@ -4,14 +4,24 @@ Layers: ``accounts`` and ``reps`` (points), ``territories`` (multipolygons)
 and ``tp_meta``, a key/value attribute table with the schema version. Saving
 writes a temporary file in the same folder, flushes it to disk and then
 replaces the target, so a crash mid-save leaves the previous file intact.
+
+Custom attribute columns keep their names and types: a name the GeoPackage
+cannot hold as is (``fid``, ``geom``, or one equal to another column but for
+case) is stored under a free name, and ``tp_meta`` records the name and
+dtype of every custom column so that opening the file restores both.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import json
 import os
+import re
+import sqlite3
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,13 +46,33 @@ from territory_planner.model import (
 
 META_LAYER = "tp_meta"
 TEMP_SUFFIX = ".saving.gpkg"
+#: A temporary file of a save of ``NAME``: ``.NAME.<pid>.<random>.saving.gpkg``
+#: (plus the SQLite journal GDAL may leave beside it).
+TEMP_NAME = re.compile(
+    r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[^.]+"
+    + re.escape(TEMP_SUFFIX)
+    + r"(?P<journal>-journal|-wal|-shm)?$"
+)
+#: Everything reading a damaged file can raise (pyogrio's errors are RuntimeErrors;
+#: ValueError covers undecodable text and unparsable metadata).
 READ_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
     RuntimeError,
     KeyError,
+    ValueError,
+    shapely.errors.GEOSException,
+    sqlite3.Error,
 )
 POINT_LAYERS = {"accounts": ACCOUNT_COLUMNS, "reps": REP_COLUMNS}
+LAYER_SCHEMAS = {**POINT_LAYERS, "territories": TERRITORY_COLUMNS}
+#: Column names GDAL keeps for itself in a GeoPackage layer.
+RESERVED_FIELDS = frozenset({"fid", "geom", "geometry"})
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26  # SQLite's primary result codes for damage
+
+# Temporary files this process is writing right now: a save in another thread
+# must not take them for leftovers of a killed save.
+_saving: set[str] = set()
+_saving_lock = threading.Lock()
 
 
 def _points_frame(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -54,21 +84,53 @@ def _points_frame(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=list(geometry), crs=CRS)
 
 
-def _meta_frame(project: Project) -> pd.DataFrame:
+def custom_columns(frame: pd.DataFrame, schema: dict[str, str]) -> list[list[str]]:
+    """``[column, stored name, dtype]`` for each custom (non-schema) column of a table.
+
+    The stored name is the column's own name unless the GeoPackage cannot hold
+    it: a name GDAL reserves (``fid``, ``geom``) or one that differs from an
+    earlier column only by case gets ``_2``, ``_3``... appended.
+    """
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else "geometry"
+    used = {c.lower() for c in schema} | RESERVED_FIELDS
+    entries = []
+    for column in frame.columns:
+        if column in schema or column == geometry:
+            continue
+        name = str(column)
+        stored, n = name, 2
+        while stored.lower() in used:
+            stored, n = f"{name}_{n}", n + 1
+        used.add(stored.lower())
+        entries.append([name, stored, str(frame[column].dtype)])
+    return entries
+
+
+def _meta_frame(project: Project, columns: dict[str, list[list[str]]]) -> pd.DataFrame:
     meta = {
         "schema_version": str(SCHEMA_VERSION),
         "app_version": __version__,
         "name": project.name,
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": json.dumps(project.settings, sort_keys=True),
+        "columns": json.dumps(columns, ensure_ascii=False),
     }
     return pd.DataFrame({"key": list(meta), "value": list(meta.values())})
 
 
 def _write_all(project: Project, path: Path) -> None:
-    for layer, frame in (("accounts", project.accounts), ("reps", project.reps)):
+    tables = {"accounts": project.accounts, "reps": project.reps}
+    columns = {
+        layer: custom_columns(frame, LAYER_SCHEMAS[layer])
+        for layer, frame in (*tables.items(), ("territories", project.territories))
+    }
+
+    def stored(layer: str) -> dict[str, str]:
+        return {name: s for name, s, _ in columns[layer] if s != name}
+
+    for layer, frame in tables.items():
         pyogrio.write_dataframe(
-            _points_frame(frame),
+            _points_frame(frame).rename(columns=stored(layer)),
             path,
             layer=layer,
             driver="GPKG",
@@ -84,13 +146,21 @@ def _write_all(project: Project, path: Path) -> None:
         ]
     )
     pyogrio.write_dataframe(
-        territories, path, layer="territories", driver="GPKG", geometry_type="MultiPolygon"
+        territories.rename(columns=stored("territories")),
+        path,
+        layer="territories",
+        driver="GPKG",
+        geometry_type="MultiPolygon",
     )
-    pyogrio.write_dataframe(_meta_frame(project), path, layer=META_LAYER, driver="GPKG")
+    pyogrio.write_dataframe(_meta_frame(project, columns), path, layer=META_LAYER, driver="GPKG")
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Save atomically: the target is either the old file or the complete new one.
+
+    The file is written as ``.NAME.<pid>.<random>.saving.gpkg`` beside the
+    target, flushed to disk and renamed over it. A save that was killed may
+    leave such a file behind; the next save of the same target removes it.
 
     Raises
     ------
@@ -102,37 +172,70 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     _remove_stale_temps(target)
     try:
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=target.parent
+            prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=target.parent
         )
     except OSError as exc:
-        msg = f"cannot write in this folder ({exc.strerror}); choose another folder"
+        msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
         raise ProjectFileError(msg, file=str(target)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
-    tmp.unlink()  # GDAL must create the file itself
+    with _saving_lock:
+        _saving.add(tmp.name)
     try:
+        tmp.unlink()  # GDAL must create the file itself
         _write_all(project, tmp)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
         tmp.replace(target)
         _fsync_dir(target.parent)
-    except (OSError, pyogrio.errors.DataSourceError, RuntimeError) as exc:
-        msg = f"saving failed ({exc}); the previous version of the file is unchanged"
+    except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
+        msg = (
+            f"saving failed ({describe_write_error(exc)}); the previous version of the file "
+            "is unchanged. Free some disk space or save to another folder"
+        )
         raise ProjectFileError(msg, file=str(target)) from exc
     finally:
-        for leftover in (tmp, *tmp.parent.glob(f"{tmp.name}-*")):  # and SQLite journals
+        for leftover in (tmp, *tmp.parent.glob(f"{glob.escape(tmp.name)}-*")):  # and journals
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+        with _saving_lock:
+            _saving.discard(tmp.name)
+
+
+def describe_write_error(exc: BaseException) -> str:
+    """Why writing a file failed, in words a user can act on (no traceback)."""
+    code = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+        return "the disk is full"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no permission to write there; the folder or drive may be read-only"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return _first_line(text) or type(exc).__name__
 
 
 def _remove_stale_temps(target: Path) -> None:
-    """Delete temporary files of saves of `target` that were killed mid-way."""
-    for leftover in target.parent.glob(f".{target.stem}.*{TEMP_SUFFIX}*"):
-        parts = leftover.name.removeprefix(f".{target.stem}.").split(".")
-        pid = int(parts[0]) if parts and parts[0].isdigit() else None
-        if pid is None or pid == os.getpid() or not process_running(pid):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+    """Delete temporary files of saves of `target` that were killed mid-way.
+
+    Only files named for exactly this target are considered, and only those of
+    processes that are no longer running (or of this process, but not a save
+    in progress in another thread).
+    """
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{TEMP_SUFFIX}*"):
+        match = TEMP_NAME.match(leftover.name)
+        if match is None or match["target"] != target.name:
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid():
+            with _saving_lock:
+                busy = leftover.name.removesuffix(match["journal"] or "") in _saving
+            if busy:
+                continue
+        elif process_running(pid):
+            continue
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def process_running(pid: int) -> bool:
@@ -176,8 +279,8 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     Raises
     ------
     ProjectFileError
-        If the file is missing, not a GeoPackage, not a Territory Planner
-        project, or written by a newer version.
+        If the file is missing, not a GeoPackage, damaged, not a Territory
+        Planner project, or written by a newer version.
     """
     source = Path(path)
     if not source.is_file():
@@ -185,9 +288,20 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         raise ProjectFileError(msg, file=str(source))
     try:
         layers = {name for name, _ in pyogrio.list_layers(source)}
-    except (pyogrio.errors.DataSourceError, OSError) as exc:
-        msg = "not a GeoPackage (it may be damaged or another kind of file)"
+    except (RuntimeError, OSError) as exc:  # pyogrio's errors are RuntimeErrors
+        msg = (
+            "the file is damaged and cannot be read; open a backup or the autosaved copy"
+            if _looks_like_sqlite(source)
+            else "not a GeoPackage (it may be damaged or another kind of file)"
+        )
         raise ProjectFileError(msg, file=str(source)) from exc
+    problems = integrity_problems(source)
+    if problems:
+        msg = (
+            f"the file is damaged (database check: {problems[0]}); "
+            "open a backup or the autosaved copy"
+        )
+        raise ProjectFileError(msg, file=str(source))
     missing = {META_LAYER, "accounts", "reps", "territories"} - layers
     if missing:
         msg = (
@@ -199,8 +313,60 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     try:
         return _read_project(source)
     except READ_ERRORS as exc:
-        msg = f"the file is damaged and cannot be read ({exc}); open a backup or the autosaved copy"
+        detail = _first_line(str(exc)) or type(exc).__name__
+        msg = (
+            f"the file is damaged and cannot be read ({detail}); "
+            "open a backup or the autosaved copy"
+        )
         raise ProjectFileError(msg, file=str(source)) from exc
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def integrity_problems(path: Path) -> list[str]:
+    """What SQLite's ``quick_check`` finds wrong in the file (empty if it is sound).
+
+    Reading a damaged GeoPackage does not always fail: rows can come back
+    silently wrong, so the file's structure is checked before it is read
+    (about 0.1 s for 100,000 accounts).
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            db.text_factory = bytes
+            rows = db.execute("PRAGMA quick_check(5)").fetchall()
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            return [_first_line(str(exc))]
+        return []  # busy, locked, cannot open read-only...: not a sign of damage
+    found = [bytes(row[0]).decode("utf-8", "replace") for row in rows]
+    if found == ["ok"]:
+        return []
+    lines = (line for text in found for line in text.splitlines())
+    problems = [_first_line(line) for line in lines if line and not line.startswith("***")]
+    return problems or ["quick_check failed"]
+
+
+def _restore_columns(frame: pd.DataFrame, entries: list[list[str]]) -> pd.DataFrame:
+    """Give custom columns back their own names and dtypes (see `custom_columns`)."""
+    frame = frame.rename(columns={stored: name for name, stored, _ in entries if stored != name})
+    for name, _, dtype in entries:
+        if name in frame.columns and str(frame[name].dtype) != dtype:
+            with contextlib.suppress(TypeError, ValueError):
+                frame[name] = frame[name].astype(pd.api.types.pandas_dtype(dtype))
+    return frame
 
 
 def _read_project(source: Path) -> Project:
@@ -212,13 +378,15 @@ def _read_project(source: Path) -> Project:
             f"reads up to {SCHEMA_VERSION}); update the app to open it"
         )
         raise ProjectFileError(msg, file=str(source))
+    columns = json.loads(meta.get("columns", "{}"))
     raw = pyogrio.read_dataframe(source, layer="territories")
+    tables = {
+        "accounts": _read_points(source, "accounts"),
+        "reps": _read_points(source, "reps"),
+        "territories": pd.DataFrame(raw.drop(columns="geometry")),
+    }
     tables = migrate(
-        {
-            "accounts": _read_points(source, "accounts"),
-            "reps": _read_points(source, "reps"),
-            "territories": pd.DataFrame(raw.drop(columns="geometry")),
-        },
+        {layer: _restore_columns(frame, columns.get(layer, [])) for layer, frame in tables.items()},
         version,
     )
     territories = gpd.GeoDataFrame(
