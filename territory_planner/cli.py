@@ -114,9 +114,13 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
         "xlsx": (args.xlsx, export.export_accounts_xlsx, "rows"),
         "accounts_geojson": (args.accounts_geojson, export.export_accounts_geojson, "features"),
         "geojson": (args.geojson, export.export_territories_geojson, "features"),
+        "territories_csv": (args.territories_csv, export.export_territories_csv, "rows"),
     }
     if not (any(target for target, _, _ in jobs.values()) or args.shp):
-        msg = "nothing to export: give --csv, --xlsx, --accounts-geojson, --geojson and/or --shp"
+        msg = (
+            "nothing to export: give --csv, --xlsx, --accounts-geojson, --geojson, "
+            "--territories-csv and/or --shp"
+        )
         raise UsageError(msg)
     project = load_project(args.project)
     written: dict[str, Any] = {}
@@ -243,6 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--xlsx", type=Path, metavar="FILE", help="accounts as an Excel sheet")
     export.add_argument("--accounts-geojson", type=Path, metavar="FILE", help="accounts as points")
     export.add_argument("--geojson", type=Path, metavar="FILE", help="territories with totals")
+    export.add_argument("--territories-csv", type=Path, metavar="FILE", help="territory KPIs")
     export.add_argument(
         "--shp", type=Path, metavar="FOLDER", help="accounts.shp and territories.shp"
     )
@@ -251,7 +256,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_text(result: dict[str, Any]) -> None:
     for key, value in result.items():
-        text = ("; ".join(map(str, value)) or "none") if isinstance(value, list) else value
+        if isinstance(value, list):
+            text = "; ".join(map(str, value)) or "none"
+        elif isinstance(value, dict):
+            text = ", ".join(f"{k} {v}" for k, v in value.items())
+        else:
+            text = str(value)
         print(f"{key.replace('_', ' ')}: {text}")
 
 

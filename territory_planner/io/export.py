@@ -182,6 +182,15 @@ def export_territories_geojson(project: Project, path: str | os.PathLike[str]) -
     return len(out)
 
 
+def export_territories_csv(project: Project, path: str | os.PathLike[str]) -> int:
+    """Write one row per territory with every KPI (see `mapping.metrics.territory_kpis`)."""
+    from territory_planner.mapping.metrics import territory_kpis  # noqa: PLC0415
+
+    frame = _neutralised(territory_kpis(project).drop(columns=["color"]))
+    _write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    return len(frame)
+
+
 def shapefile_names(columns: list[str]) -> dict[str, str]:
     """Column -> unique field name of at most 10 ASCII characters (a Shapefile limit).
 

@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
         self._action(export_menu, "Accounts as &Excel…", self.export_xlsx)
         self._action(export_menu, "Accounts as GeoJSON…", self.export_accounts_geojson)
         self._action(export_menu, "Territories as &GeoJSON…", self.export_geojson)
+        self._action(export_menu, "Territory &KPIs as CSV…", self.export_territories_csv)
         self._action(
             export_menu, "Accounts and Territories as &Shapefiles…", self.export_shapefiles
         )
@@ -672,6 +673,15 @@ class MainWindow(QMainWindow):
             "Export territories", "GeoJSON (*.geojson)", export.export_territories_geojson,
             "territories",
         )  # fmt: skip
+
+    def export_territories_csv(self) -> None:
+        """Export one row per territory with every KPI."""
+        self._export(
+            "Export territory KPIs",
+            "CSV files (*.csv)",
+            export.export_territories_csv,
+            "territories",
+        )
 
     def export_shapefiles(self) -> None:
         """Export accounts and territories as shapefiles into a folder."""

@@ -256,3 +256,22 @@ def test_cli_export_error_names_the_file(tmp_path, demo_file, capsys) -> None:
     err = capsys.readouterr().err
     assert str(target) in err
     assert "cannot write in this folder" in err
+
+
+def test_territory_kpis_csv(tmp_path, demo_file, capsys) -> None:
+    import csv as csv_module
+
+    from territory_planner.io.project_file import load_project
+    from territory_planner.mapping.metrics import territory_kpis
+
+    out = tmp_path / "kpis.csv"
+    assert main(["export", str(demo_file), "--territories-csv", str(out)]) == 0
+    assert "territories csv: file" in capsys.readouterr().out  # readable text, not a dict
+    rows = list(csv_module.DictReader(out.open(encoding="utf-8")))
+    kpis = territory_kpis(load_project(demo_file)).set_index("territory_id")
+    assert len(rows) == len(kpis)
+    for row in rows:
+        assert int(row["accounts"]) == kpis.loc[row["territory_id"], "accounts"]
+        assert float(row["workload_hours"]) == pytest.approx(
+            kpis.loc[row["territory_id"], "workload_hours"]
+        )
