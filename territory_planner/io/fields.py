@@ -8,6 +8,7 @@ text of real exports ("1.234,56", "$12k", "2134", "Every 2 weeks") into values.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -205,6 +206,28 @@ def parse_number(text: str) -> float | None:
     return -value if negative or match["sign"] == "-" else value
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = (20_000, 80_000)  # 1954 to 2119: a 5-digit number in a date column
+
+
+def parse_date(text: str) -> str | None:
+    """An ISO date from "2021-03-15", "2021-03-15 00:00:00", "3/15/2021" or an Excel serial.
+
+    Returns None when the text is not a date; "" for an empty cell.
+    """
+    s = text.strip()
+    if not s:
+        return ""
+    if re.fullmatch(r"\d{5}(\.0+)?", s) and EXCEL_SERIALS[0] <= float(s) <= EXCEL_SERIALS[1]:
+        return (EXCEL_EPOCH + dt.timedelta(days=int(float(s)))).isoformat()
+    for pattern in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(s, pattern).date().isoformat()  # noqa: DTZ007 (a date)
+        except ValueError:
+            continue
+    return None
+
+
 def parse_zip(text: str) -> str | None:
     """A 5-digit US ZIP from "02134", "2134" (leading zero lost), "02134-1234", "2134.0".
 
@@ -302,6 +325,10 @@ def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
         codes = keys.map(FREQUENCY_WORDS)
         bad = codes.isna().to_numpy() & ~blank
         return codes.astype("str"), bad
+    if kind == "date":
+        dates = [parse_date(t) for t in text]
+        bad = np.array([d is None for d in dates], dtype=bool) & ~blank
+        return pd.Series([d or None for d in dates], index=values.index, dtype="str"), bad
     if kind == "state":  # "ca" -> "CA"; names such as "California" stay as written
         text = text.where(text.str.len() > 2, text.str.upper())  # noqa: PLR2004
     return text.where(~blank, None), np.zeros(len(values), dtype=bool)

@@ -268,12 +268,23 @@ def _check_coordinates(
     else:
         lat[swapped] = lon[swapped] = np.nan
     given = np.isfinite(lat) | np.isfinite(lon)
-    bad = given & ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180)) & keep  # noqa: PLR2004
+    both = np.isfinite(lat) & np.isfinite(lon)
+    bad = both & ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180)) & keep  # noqa: PLR2004
     for i in np.flatnonzero(bad):
         report.warn(
             int(rows[i]),
             mapping.get("lat"),
             f"coordinates {lat[i]:g}, {lon[i]:g} are out of range; placed by ZIP or city instead",
+        )
+    half = given & ~(np.isfinite(lat) & np.isfinite(lon)) & keep & ~bad
+    for i in np.flatnonzero(half):
+        missing, column = (
+            ("longitude", mapping.get("lat"))
+            if np.isfinite(lat[i])
+            else ("latitude", mapping.get("lon"))
+        )
+        report.warn(
+            int(rows[i]), column, f"the {missing} is missing; placed by ZIP or city instead"
         )
     lat[bad] = lon[bad] = np.nan
     empty = pd.Series([None] * n, dtype="str")

@@ -151,6 +151,12 @@ def _table(
         body.append((record + [""] * width)[:width])
         rows.append(number)
     frame = pd.DataFrame(body, columns=header, dtype=object)
+    unnamed = [
+        name
+        for cell, name in zip(records[index], header, strict=False)
+        if not cell.strip() and (frame[name] == "").all()
+    ]
+    frame = frame.drop(columns=unnamed)  # a trailing delimiter on every line is not a column
     return frame, rows, numbers[index], ragged
 
 

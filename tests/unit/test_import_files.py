@@ -800,10 +800,6 @@ def test_european_coordinates_with_three_decimals() -> None:
     assert got.loc["P2", "geocode"] == "exact"
 
 
-@xfail(
-    "records_import._check_coordinates: a latitude without a longitude is reported as "
-    "'coordinates 41.8781, nan are out of range' instead of saying the longitude is missing"
-)
 def test_latitude_without_longitude_is_explained() -> None:
     warning = read_accounts(DATA / "coordinates_partial.csv").report.warnings[0]
     assert warning["row"] == 2
@@ -828,10 +824,6 @@ def test_rep_capacity_label() -> None:
     assert reps["weekly_capacity_hours"].tolist() == [32, 20]
 
 
-@xfail(
-    "fields.parse_series has no branch for kind 'date' (REP_FIELDS start_date): an Excel date "
-    "stored as a serial number stays '44270', and any text is accepted without a warning"
-)
 def test_rep_start_date_serial_number() -> None:
     reps, _ = read_reps(DATA / "reps_dates.xlsx")
     assert reps["start_date"].tolist() == ["2021-03-15"] * 3
@@ -869,10 +861,6 @@ def test_reimporting_the_same_file_changes_nothing() -> None:
     assert (again["added"], again["changed"]) == (0, 0)
 
 
-@xfail(
-    "table_reader: a trailing delimiter on every line (blank last header cell, every value "
-    "empty) adds an empty custom attribute 'Column 4' to every account"
-)
 def test_trailing_delimiter_adds_no_empty_column() -> None:
     assert read_accounts(DATA / "trailing_delimiter.csv").report.custom_columns == []
 
