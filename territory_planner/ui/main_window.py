@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
+    QCursor,
     QKeySequence,
     QUndoCommand,
     QUndoStack,
@@ -46,6 +47,7 @@ from territory_planner.edits import (
     ReplaceTable,
     add_territory,
     edit_rep,
+    move_area,
     place_account,
     place_account_at_zip,
     reshape_territory,
@@ -54,6 +56,7 @@ from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
+from territory_planner.mapping.areas import county_at
 from territory_planner.mapping.assign import assign_accounts, containing_polygon
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
 from territory_planner.mapping.events import (
@@ -774,6 +777,27 @@ class MainWindow(QMainWindow):
         self.name_dialog = dialog
         dialog.open()
 
+    def offer_county_move(self, event: TerritoryClicked) -> None:
+        """A menu at the click: move the county under the cursor to another territory."""
+        found = county_at(event.lon, event.lat)
+        if found is None or len(self.project.territories) < 2:  # noqa: PLR2004
+            return
+        county, shape = found
+        menu = QMenu(self)
+        move = menu.addMenu(f"Move {county} to")
+        for territory_id, name in zip(
+            self.project.territories["territory_id"], self.project.territories["name"], strict=True
+        ):
+            if territory_id != event.territory_id:
+                action = move.addAction(str(name))
+                action.triggered.connect(
+                    lambda _c=False, t=territory_id: self._try_edit(
+                        lambda: move_area(self.project, shape, t, county)
+                    )
+                )
+        self.unit_menu = menu
+        menu.popup(QCursor.pos())
+
     def assign(self) -> None:
         """Assign accounts to the territories containing them (one undoable step)."""
         result = assign_accounts(self.project.accounts, self.project.territories)
@@ -857,6 +881,7 @@ class MainWindow(QMainWindow):
             self._try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
         elif isinstance(event, TerritoryClicked):
             self.select_territory(event.territory_id)
+            self.offer_county_move(event)
         elif isinstance(event, AccountClicked):
             row = self.account_model.view_row("account_id", event.account_id)
             if row is not None:

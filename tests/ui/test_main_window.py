@@ -281,3 +281,51 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
     window.undo_stack.undo()
     assert window.territory_model.rowCount() == 4
     assert window.project.summary().unassigned == before
+
+
+def test_click_a_territory_and_move_the_county_under_the_cursor(
+    qtbot, window: MainWindow, demo_file
+) -> None:
+    import shapely
+
+    from territory_planner.mapping.areas import county_at
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    # A click inside Chicago's territory, in DuPage County (west of Chicago).
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js(
+            "TP.territory('T01').fire('click', {latlng: L.latLng(41.85, -88.1)})"
+        )
+    menu = window.unit_menu
+    submenu = menu.actions()[0].menu()
+    assert menu.actions()[0].text() == "Move DuPage County, IL to"
+    targets = {a.text(): a for a in submenu.actions()}
+    names = dict(
+        zip(
+            window.project.territories["territory_id"],
+            window.project.territories["name"],
+            strict=True,
+        )
+    )
+    assert names["T01"] not in targets
+    _county, dupage = county_at(-88.1, 41.85)
+    inside = [
+        i
+        for i, (x, y) in enumerate(
+            zip(window.project.accounts["lon"], window.project.accounts["lat"], strict=True)
+        )
+        if dupage.contains(shapely.Point(x, y))
+    ]
+    assert inside
+    targets[names["T02"]].trigger()
+    territories = window.project.territories.set_index("territory_id")
+    assert territories.loc["T02", "geometry"].contains(dupage.buffer(-0.01))
+    assert territories.loc["T01", "geometry"].intersection(dupage).area < 1e-6
+    assert set(window.project.accounts["territory_id"].iloc[inside]) == {"T02"}
+    assert (
+        window.log_list.item(window.log_list.count() - 1).text().count("Moved DuPage County, IL to")
+        == 1
+    )
+    window.undo_stack.undo()
+    assert set(window.project.accounts["territory_id"].iloc[inside]) == {"T01"}
