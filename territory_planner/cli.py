@@ -132,6 +132,27 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     return written
 
 
+def _territories(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.edits import replace_territories  # noqa: PLC0415
+    from territory_planner.io.project_file import save_project  # noqa: PLC0415
+    from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
+
+    project = _open_or_new(args.project)
+    territories = read_territories(args.source, args.name_field)
+    edit = replace_territories(project, territories, args.source.name)
+    edit.apply(project)
+    save_project(project, args.project)
+    counts = project.accounts["territory_id"].value_counts()
+    return {
+        "territories": [
+            {"territory_id": t, "name": n, "accounts": int(counts.get(t, 0))}
+            for t, n in zip(territories["territory_id"], territories["name"], strict=True)
+        ],
+        "unassigned": project.summary().unassigned,
+        "moved": edit.moved,
+    }
+
+
 def _assign(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
     from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
@@ -203,6 +224,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--reps", type=int, default=8, metavar="K")
     demo.add_argument("--seed", type=int, default=7, metavar="S")
     command("check", _check, "open a project and report counts and problems")
+    territories = command(
+        "territories", _territories, "replace the territories with a file's polygons"
+    )
+    territories.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE",
+                             help="GeoJSON, GeoPackage or Shapefile of polygons")  # fmt: skip
+    territories.add_argument("--name-field", metavar="F", help="the attribute with the names")
     assign = command("assign", _assign, "assign accounts to the territories containing them; KPIs")
     assign.add_argument("--tolerance", type=float, default=0.05, help="balance band (0.05 = 5%%)")
     for name, handler, what in (

@@ -293,7 +293,7 @@ class ShapeEdit:
         self.rows, ids = reassign_near(project.accounts, territories, region)
         self.new_ids = ids.to_numpy(dtype=object)
         old = project.accounts["territory_id"].iloc[self.rows]
-        self.old_ids = old.astype(object).where(old.notna(), None).to_numpy()
+        self.old_ids = old.astype(object).where(old.notna(), None).to_numpy(copy=True)  # not a view
         moved = int(
             sum((a or "") != (b or "") for a, b in zip(self.old_ids, self.new_ids, strict=True))
         )
@@ -393,3 +393,19 @@ def move_area(project: Project, area: Any, territory_id: str, what: str) -> Shap
     after = after.set_geometry(shapes, crs=project.territories.crs)
     name = project.territories["name"].iloc[project.territory_index(territory_id)]
     return ShapeEdit(project, after, area, f"Moved {what} to '{name}'")
+
+
+def replace_territories(project: Project, territories: Any, source: str) -> ShapeEdit:
+    """Swap in a whole new set of territories (an import) and re-assign every unlocked account."""
+    import shapely  # noqa: PLC0415
+
+    lon, lat = project.accounts["lon"], project.accounts["lat"]
+    boxes = [shapely.box(*territories.total_bounds)]
+    if len(project.territories):
+        boxes.append(shapely.box(*project.territories.total_bounds))
+    if lon.notna().any():
+        boxes.append(shapely.box(lon.min(), lat.min(), lon.max(), lat.max()))
+    everywhere = shapely.envelope(shapely.union_all(boxes))
+    return ShapeEdit(
+        project, territories, everywhere, f"Imported {len(territories)} territories from {source}"
+    )

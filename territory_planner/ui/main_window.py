@@ -50,12 +50,14 @@ from territory_planner.edits import (
     move_area,
     place_account,
     place_account_at_zip,
+    replace_territories,
     reshape_territory,
 )
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
+from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping.areas import county_at
 from territory_planner.mapping.assign import assign_accounts, containing_polygon
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
@@ -355,6 +357,10 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             file_menu, "&Import Accounts…", lambda: self.import_dialog(ACCOUNTS), "Ctrl+I",
             tip="Import or update accounts from a CSV or Excel file",
+        )  # fmt: skip
+        self._action(
+            file_menu, "Import &Territories…", self.import_territories,
+            tip="Replace the territories with the polygons of a GeoJSON, GeoPackage or Shapefile",
         )  # fmt: skip
         self._action(
             file_menu, "Import &Reps…", lambda: self.import_dialog(REPS),
@@ -776,6 +782,17 @@ class MainWindow(QMainWindow):
         )
         self.name_dialog = dialog
         dialog.open()
+
+    def import_territories(self, path: Path | None = None) -> None:
+        """Replace the territories with a file's polygons (one undo step)."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, "Import territories", "", "Polygons (*.geojson *.json *.gpkg *.shp)"
+            )
+            if not name:
+                return
+            path = Path(name)
+        self._try_edit(lambda: replace_territories(self.project, read_territories(path), path.name))
 
     def offer_county_move(self, event: TerritoryClicked) -> None:
         """A menu at the click: move the county under the cursor to another territory."""

@@ -329,3 +329,33 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
     )
     window.undo_stack.undo()
     assert set(window.project.accounts["territory_id"].iloc[inside]) == {"T01"}
+
+
+def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from territory_planner.mapping.areas import us_states
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    states = us_states().set_index("abbr")
+    regions = gpd.GeoDataFrame(
+        [
+            {
+                "name": "Lakes",
+                "geometry": shapely.union_all(states.loc[["IL", "IN", "WI"]].geometry.to_numpy()),
+            }
+        ],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "regions.geojson"
+    regions.to_file(path, driver="GeoJSON")
+    window.import_territories(path)
+    assert window.territory_model.rowCount() == 1
+    assert window.territory_model.index(0, 0).data() == "Lakes"
+    assert int(window.territory_model.frame["accounts"].iloc[0]) > 0
+    window.import_territories(tmp_path / "missing.geojson")
+    assert "file not found" in window.last_error
+    window.undo_stack.undo()
+    assert window.territory_model.rowCount() == 4
