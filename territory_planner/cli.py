@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from territory_planner import __version__
-from territory_planner._errors import PlannerError
+from territory_planner._errors import InputError, PlannerError
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 
@@ -158,21 +160,49 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
     from territory_planner.mapping.coverage import find_gaps, find_overlaps  # noqa: PLC0415
     from territory_planner.mapping.metrics import out_of_balance, territory_kpis  # noqa: PLC0415
+    from territory_planner.mapping.rules import (  # noqa: PLC0415
+        SETTINGS_KEY,
+        assign_with_rules,
+        parse_rules,
+        saved_rules,
+    )
 
     project = load_project(args.project)
+    if args.rules:
+        try:
+            data = json.loads(args.rules.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            msg = f"cannot read the rules ({exc}); give a JSON list of rules"
+            raise InputError(msg, file=str(args.rules)) from exc
+        parse_rules(data, project)  # check them before keeping them
+        project.settings[SETTINGS_KEY] = json.dumps(data)
+    rules = saved_rules(project)
     result = assign_accounts(project.accounts, project.territories)
-    project.accounts["territory_id"] = result.territory_id
+    before = project.accounts["territory_id"].fillna("").to_numpy()
+    territory, placed_by = assign_with_rules(project, rules)
+    project.accounts["territory_id"] = territory
+    project.accounts["placed_by"] = placed_by
     save_project(project, args.project)
+    changed = np.flatnonzero(before != territory.fillna("").to_numpy())
+    moves = [
+        {
+            "account": str(project.accounts["account_id"].iloc[i]),
+            "from": before[i] or None,
+            "to": territory.iloc[i] if isinstance(territory.iloc[i], str) else None,
+        }
+        for i in changed
+    ]
     kpis = territory_kpis(project)
     alerts = out_of_balance(kpis, args.tolerance)
     coverage = [*find_gaps(project), *find_overlaps(project)]
     return {
         "territories": [_kpi_record(row) for row in kpis.to_dict("records")],
-        "unassigned": result.unassigned,
+        "unassigned": int(territory.isna().sum()),
         "overlapping": result.overlapping,
         "locked": result.locked,
-        "moved": len(result.moves),
-        "moves": result.moves[:1000],
+        "moved": len(moves),
+        "moves": moves[:1000],
+        "placed_by": {str(k): int(v) for k, v in placed_by.value_counts().items()},
         "tolerance": args.tolerance,
         "out_of_balance": alerts["name"].tolist(),
         "coverage": [
@@ -232,6 +262,7 @@ def _parser() -> argparse.ArgumentParser:
     territories.add_argument("--name-field", metavar="F", help="the attribute with the names")
     assign = command("assign", _assign, "assign accounts to the territories containing them; KPIs")
     assign.add_argument("--tolerance", type=float, default=0.05, help="balance band (0.05 = 5%%)")
+    assign.add_argument("--rules", type=Path, metavar="RULES.json", help="set the assignment rules")
     for name, handler, what in (
         (
             "import",

@@ -53,6 +53,7 @@ ACCOUNT_COLUMNS: dict[str, str] = {
     "visit_minutes": "Int64",
     "territory_id": "str",
     "locked": "bool",
+    "placed_by": "str",  # what put the account in its territory: a rule, geography, locked
 }
 
 REP_COLUMNS: dict[str, str] = {

@@ -70,6 +70,7 @@ from territory_planner.mapping.events import (
     TerritoryEdited,
 )
 from territory_planner.mapping.metrics import territory_kpis
+from territory_planner.mapping.rules import assign_with_rules, saved_rules
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
@@ -106,6 +107,7 @@ ACCOUNT_COLUMNS = [
     Column("potential", "Potential", money, numeric=True, width=100),
     Column("visit_frequency", "Visits", width=80),
     Column("geocode", "Placed by", width=80),
+    Column("placed_by", "Assigned by", width=120),
 ]
 REP_COLUMNS = [
     Column("name", "Rep", editable=True, width=130),
@@ -816,13 +818,20 @@ class MainWindow(QMainWindow):
         menu.popup(QCursor.pos())
 
     def assign(self) -> None:
-        """Assign accounts to the territories containing them (one undoable step)."""
-        result = assign_accounts(self.project.accounts, self.project.territories)
+        """Assign accounts by the project's rules, then geography (one undoable step)."""
+        try:
+            rules = saved_rules(self.project)
+            territory, placed_by = assign_with_rules(self.project, rules)
+        except PlannerError as exc:
+            self.show_error(exc)
+            return
         accounts = self.project.accounts.copy()
-        accounts["territory_id"] = result.territory_id
-        text = (
-            f"Assigned accounts: {len(result.moves):,} moved, {result.unassigned:,} unassigned"
-            + (f", {result.overlapping:,} in overlapping territories" if result.overlapping else "")
+        moved = int((accounts["territory_id"].fillna("") != territory.fillna("")).sum())
+        accounts["territory_id"] = territory
+        accounts["placed_by"] = placed_by
+        overlapping = assign_accounts(accounts, self.project.territories).overlapping
+        text = f"Assigned accounts: {moved:,} moved, {int(territory.isna().sum()):,} unassigned" + (
+            f", {overlapping:,} in overlapping territories" if overlapping else ""
         )
         self.push_edit(ReplaceTable(self.project, "accounts", accounts, text))
 

@@ -1,0 +1,111 @@
+"""Rule-based and hybrid assignment, checked account by account."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from territory_planner._errors import InputError
+from territory_planner.io.project_file import load_project
+from territory_planner.mapping.assign import assign_accounts
+from territory_planner.mapping.rules import assign_with_rules, parse_rules
+from territory_planner.model import Project
+from tests.conftest import run_cli
+
+HEALTHCARE = [{"name": "Healthcare enterprise", "territory": "Healthcare Team",
+               "when": [["industry", "=", "Healthcare"], ["employees", ">", 500]], "within": "T01"}]  # fmt: skip
+
+
+def with_team(project: Project) -> Project:
+    """Add an overlay team territory with no area of its own."""
+    team = gpd.GeoDataFrame(
+        {"territory_id": ["T09"], "name": ["Healthcare Team"], "rep_id": [None], "color": ["#000000"]},
+        geometry=[shapely.Polygon()], crs=project.territories.crs,
+    )  # fmt: skip
+    project.territories = pd.concat([project.territories, team], ignore_index=True)
+    return project
+
+
+def test_hybrid_rule_then_geography(fresh_demo: Project) -> None:
+    project = with_team(fresh_demo)
+    acc = project.accounts
+    acc.loc[3, "locked"] = True
+    territory, placed_by = assign_with_rules(project, parse_rules(HEALTHCARE, project))
+    geography = assign_accounts(acc, project.territories).territory_id
+    t01 = project.territories.geometry.iloc[0]
+    for i, row in acc.iterrows():
+        inside = t01.contains(shapely.Point(row["lon"], row["lat"]))
+        rule = row["industry"] == "Healthcare" and row["employees"] > 500 and inside
+        if row["locked"]:
+            assert (territory[i], placed_by[i]) == (row["territory_id"], "locked")
+        elif rule:
+            assert (territory[i], placed_by[i]) == ("T09", "Healthcare enterprise")
+        else:
+            expected = geography[i] if isinstance(geography[i], str) else None
+            got = territory[i] if isinstance(territory[i], str) else None
+            assert got == expected
+            assert placed_by[i] == ("geography" if expected else "none")
+    assert (placed_by == "Healthcare enterprise").sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("clause", "check"),
+    [
+        (
+            ["industry", "in", ["Retail", "Logistics"]],
+            lambda r: r["industry"] in {"Retail", "Logistics"},
+        ),
+        (["size_band", "!=", "Small"], lambda r: r["size_band"] != "Small"),
+        (["potential", ">=", 100000], lambda r: r["potential"] >= 100000),
+        (["name", "contains", "health"], lambda r: "health" in r["name"].lower()),
+    ],
+)
+def test_operators(fresh_demo: Project, clause, check) -> None:
+    rules = parse_rules([{"name": "r", "territory": "T02", "when": [clause]}], fresh_demo)
+    territory, _ = assign_with_rules(fresh_demo, rules)
+    for i, row in fresh_demo.accounts.iterrows():
+        if check(row):
+            assert territory[i] == "T02"
+
+
+def test_bad_rules_are_explained(fresh_demo: Project) -> None:
+    with pytest.raises(InputError, match="there is no territory 'Nowhere'"):
+        parse_rules([{"territory": "Nowhere"}], fresh_demo)
+    with pytest.raises(InputError, match="a condition is \\[field, operator, value\\]"):
+        parse_rules([{"territory": "T01", "when": [["industry", "~", "x"]]}], fresh_demo)
+    rules = parse_rules([{"territory": "T01", "when": [["colour", "=", "red"]]}], fresh_demo)
+    with pytest.raises(InputError, match="the field 'colour'"):
+        assign_with_rules(fresh_demo, rules)
+
+
+def test_cli_rules_are_saved_and_reported(tmp_path, demo_file) -> None:
+    project = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project)
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Big retail",
+                    "territory": "T02",
+                    "when": [["industry", "=", "Retail"], ["employees", ">=", 200]],
+                }
+            ]
+        )
+    )
+    done = run_cli("assign", str(project), "--rules", str(rules), "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    saved = load_project(project)
+    big_retail = (saved.accounts["industry"] == "Retail") & (saved.accounts["employees"] >= 200)
+    assert data["placed_by"]["Big retail"] == int(big_retail.sum()) > 0
+    assert (saved.accounts.loc[big_retail, "territory_id"] == "T02").all()
+    assert (saved.accounts.loc[big_retail, "placed_by"] == "Big retail").all()
+    again = json.loads(run_cli("assign", str(project), "--json").stdout)  # the rules were kept
+    assert again["placed_by"]["Big retail"] == data["placed_by"]["Big retail"]
+    assert again["moved"] == 0
