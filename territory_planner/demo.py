@@ -317,6 +317,7 @@ def make_demo(
         owner = owners()
     ids = territory_frame["territory_id"].to_numpy()
     account_frame["territory_id"] = [ids[k] if k >= 0 else None for k in owner]
+    account_frame["placed_by"] = ["geography" if k >= 0 else "none" for k in owner]
     territories = gpd.GeoDataFrame(
         conform(territory_frame, TERRITORY_COLUMNS),
         geometry=list(territory_frame["geometry"]),
