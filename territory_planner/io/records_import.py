@@ -44,6 +44,28 @@ class ImportReport:
         """List a problem with a row that was imported anyway."""
         self.warnings.append({"row": row, "column": column, "message": message})
 
+    def problems(self) -> pd.DataFrame:
+        """Rejections and warnings as one table (kind, row, column, problem), by row."""
+        lines = [
+            {
+                "kind": "rejected",
+                "row": r["row"],
+                "column": r["column"] or "",
+                "problem": r["reason"],
+            }
+            for r in self.rejected
+        ] + [
+            {
+                "kind": "warning",
+                "row": w["row"],
+                "column": w["column"] or "",
+                "problem": w["message"],
+            }
+            for w in self.warnings
+        ]
+        frame = pd.DataFrame(lines, columns=["kind", "row", "column", "problem"])
+        return frame.sort_values("row", kind="stable").reset_index(drop=True)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict (keys documented in the README)."""
         return {
@@ -336,15 +358,6 @@ def read_records(
 
 def write_report_csv(report: ImportReport, path: str | Path) -> int:
     """Write the rejected rows and warnings as CSV (for fixing the source file); returns rows."""
-    lines = [
-        {"kind": "rejected", "row": r["row"], "column": r["column"] or "", "problem": r["reason"]}
-        for r in report.rejected
-    ] + [
-        {"kind": "warning", "row": w["row"], "column": w["column"] or "", "problem": w["message"]}
-        for w in report.warnings
-    ]
-    frame = pd.DataFrame(lines, columns=["kind", "row", "column", "problem"]).sort_values(
-        "row", kind="stable"
-    )
+    frame = report.problems()
     frame.to_csv(path, index=False, encoding="utf-8")
     return len(frame)

@@ -300,24 +300,7 @@ class ReportPage(QWizardPage):
     def _done(self, result: tuple[pd.DataFrame, ImportReport]) -> None:
         self.wiz.frame, self.wiz.report = result
         report = self.wiz.report
-        lines = [
-            {
-                "kind": "rejected",
-                "row": r["row"],
-                "column": r["column"] or "",
-                "problem": r["reason"],
-            }
-            for r in report.rejected
-        ] + [
-            {
-                "kind": "warning",
-                "row": w["row"],
-                "column": w["column"] or "",
-                "problem": w["message"],
-            }
-            for w in report.warnings
-        ]
-        self.model.set_frame(pd.DataFrame(lines, columns=["kind", "row", "column", "problem"]))
+        self.model.set_frame(report.problems())
         g = report.geocoded
         self.summary.setText(
             f"<b>{report.imported:,} {self.wiz.kind.noun} ready to import</b>, "
