@@ -179,7 +179,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     rules = saved_rules(project)
     result = assign_accounts(project.accounts, project.territories)
     before = project.accounts["territory_id"].fillna("").to_numpy()
-    territory, placed_by = assign_with_rules(project, rules)
+    territory, placed_by = assign_with_rules(project, rules, result)
     project.accounts["territory_id"] = territory
     project.accounts["placed_by"] = placed_by
     save_project(project, args.project)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.assign import assign_accounts, containing_polygon
+from territory_planner.mapping.assign import Assignment, assign_accounts, containing_polygon
 from territory_planner.model import Project
 
 OPERATORS = ("=", "!=", "in", ">", ">=", "<", "<=", "contains")
@@ -130,13 +130,18 @@ def saved_rules(project: Project) -> list[Rule]:
     return parse_rules(json.loads(project.settings.get(SETTINGS_KEY, "[]")), project)
 
 
-def assign_with_rules(project: Project, rules: list[Rule]) -> tuple[pd.Series, pd.Series]:
+def assign_with_rules(
+    project: Project, rules: list[Rule], geography: Assignment | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Territory of each account and what placed it: a rule's name, "geography" or "locked".
 
-    Accounts that nothing places have no territory and "none".
+    Accounts that nothing places have no territory and "none". `geography`
+    is the plain spatial assignment, if the caller has already computed it.
     """
     acc = project.accounts
-    geographic = assign_accounts(acc, project.territories).territory_id
+    if geography is None:
+        geography = assign_accounts(acc, project.territories)
+    geographic = geography.territory_id
     territory = geographic.astype(object).where(geographic.notna(), None).to_numpy(copy=True)
     placed_by = np.where(pd.notna(territory), "geography", "none").astype(object)
     locked = acc["locked"].to_numpy(dtype=bool)

@@ -819,9 +819,10 @@ class MainWindow(QMainWindow):
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
+        geography = assign_accounts(self.project.accounts, self.project.territories)
         try:
             rules = saved_rules(self.project)
-            territory, placed_by = assign_with_rules(self.project, rules)
+            territory, placed_by = assign_with_rules(self.project, rules, geography)
         except PlannerError as exc:
             self.show_error(exc)
             return
@@ -829,7 +830,7 @@ class MainWindow(QMainWindow):
         moved = int((accounts["territory_id"].fillna("") != territory.fillna("")).sum())
         accounts["territory_id"] = territory
         accounts["placed_by"] = placed_by
-        overlapping = assign_accounts(accounts, self.project.territories).overlapping
+        overlapping = geography.overlapping
         text = f"Assigned accounts: {moved:,} moved, {int(territory.isna().sum()):,} unassigned" + (
             f", {overlapping:,} in overlapping territories" if overlapping else ""
         )
