@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.model import Project
+from territory_planner.model import Project, values_or_none
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ class ShapeEdit:
         self.rows, ids = reassign_near(project.accounts, territories, region)
         self.new_ids = ids.to_numpy(dtype=object)
         old = project.accounts["territory_id"].iloc[self.rows]
-        self.old_ids = old.astype(object).where(old.notna(), None).to_numpy(copy=True)  # not a view
+        self.old_ids = values_or_none(old)
         moved = int(
             sum((a or "") != (b or "") for a, b in zip(self.old_ids, self.new_ids, strict=True))
         )

@@ -105,6 +105,17 @@ def conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def values_or_none(series: pd.Series) -> np.ndarray:
+    """A new object array of the series' values, None where one is missing.
+
+    Always a copy: pandas may hand out a view of a column, and an edit that
+    keeps "the old values" must not see them change.
+    """
+    return np.asarray(
+        series.astype(object).where(series.notna(), None).to_numpy(copy=True), dtype=object
+    )
+
+
 def empty_territories() -> gpd.GeoDataFrame:
     """A territories table with no rows."""
     frame = conform(pd.DataFrame(), TERRITORY_COLUMNS)

@@ -24,7 +24,7 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import describe_write_error
-from territory_planner.model import CRS, Project
+from territory_planner.model import CRS, Project, values_or_none
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SHAPEFILE_FIELD_LENGTH = 10
@@ -160,7 +160,7 @@ def export_accounts_xlsx(project: Project, path: str | os.PathLike[str]) -> int:
 
 def _xlsx_values(series: pd.Series) -> list[object]:
     """Plain Python values for openpyxl: None for missing, no illegal characters."""
-    values = series.astype(object).where(series.notna(), None).tolist()
+    values: list[object] = values_or_none(series).tolist()
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
         values = [XLSX_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in values]
     return values

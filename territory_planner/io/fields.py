@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from territory_planner.model import VISIT_FREQUENCIES
+from territory_planner.model import VISIT_FREQUENCIES, values_or_none
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ def _slow_parse(
     positions = np.flatnonzero(todo)
     parsed = [parser(t) for t in text.to_numpy()[positions]]
     bad[positions] = [p is None for p in parsed]
-    values = out.astype(object).where(out.notna(), None).to_numpy(dtype=object, copy=True)
+    values = values_or_none(out)
     values[positions] = [None if p is None else p for p in parsed]
     return pd.Series(values, index=text.index), bad
 

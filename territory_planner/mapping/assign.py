@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.mapping.point_index import MANY, NONE, PolygonGrid, exact_labels
+from territory_planner.model import values_or_none
 
 NO_TERRITORY = NONE
 OVERLAP = MANY
@@ -94,12 +95,7 @@ def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> As
     ids = territories["territory_id"].to_numpy(dtype=object)
     new = np.asarray(np.where(labels >= 0, ids[np.maximum(labels, 0)], None), dtype=object)
     locked = accounts["locked"].to_numpy(dtype=bool)
-    old = (
-        accounts["territory_id"]
-        .astype(object)
-        .where(accounts["territory_id"].notna(), None)
-        .to_numpy()
-    )
+    old = values_or_none(accounts["territory_id"])
     new[locked] = old[locked]
     changed = np.flatnonzero(
         ~locked & (pd.Series(old).fillna("") != pd.Series(new).fillna("")).to_numpy()

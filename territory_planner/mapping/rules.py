@@ -18,7 +18,7 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.mapping.assign import Assignment, assign_accounts, containing_polygon
-from territory_planner.model import Project
+from territory_planner.model import Project, values_or_none
 
 OPERATORS = ("=", "!=", "in", ">", ">=", "<", "<=", "contains")
 SETTINGS_KEY = "rules"
@@ -142,7 +142,7 @@ def assign_with_rules(
     if geography is None:
         geography = assign_accounts(acc, project.territories)
     geographic = geography.territory_id
-    territory = geographic.astype(object).where(geographic.notna(), None).to_numpy(copy=True)
+    territory = values_or_none(geographic)
     placed_by = np.where(pd.notna(territory), "geography", "none").astype(object)
     locked = acc["locked"].to_numpy(dtype=bool)
     placed_by[locked] = "locked"
