@@ -153,17 +153,25 @@ class ReplaceTable:
         return self._set(project, self.old, f"Undid: {self.description}")
 
 
+#: Each table's ID column and what one row is called.
+ROW_KEYS = {
+    "accounts": ("account_id", "account"),
+    "reps": ("rep_id", "rep"),
+    "territories": ("territory_id", "territory"),
+}
+
+
 class SetCells:
-    """Set some cells of one row of accounts or reps (an edit in a panel, a manual placement)."""
+    """Set some cells of one row of accounts, reps or territories (a panel edit, a placement)."""
 
     def __init__(
         self, project: Project, table: str, row_id: str, values: dict[str, Any], description: str
     ) -> None:
         frame: pd.DataFrame = getattr(project, table)
-        key = "account_id" if table == "accounts" else "rep_id"
+        key, singular = ROW_KEYS[table]
         hits = np.flatnonzero(frame[key].to_numpy() == row_id)
         if len(hits) == 0:
-            msg = f"there is no {table[:-1]} '{row_id}' in this project"
+            msg = f"there is no {singular} '{row_id}' in this project"
             raise InputError(msg)
         self.table, self.row_id, self.row = table, row_id, int(hits[0])
         self.new = values
@@ -182,7 +190,10 @@ class SetCells:
             frame.loc[label, column] = value
         accounts = frozenset([self.row_id]) if self.table == "accounts" else frozenset()
         return Changes(
-            description, territories=self.table == "reps", accounts=accounts, assignments=True
+            description,
+            territories=self.table != "accounts",
+            accounts=accounts,
+            assignments=self.table != "territories",
         )
 
     def apply(self, project: Project) -> Changes:
@@ -217,6 +228,64 @@ def place_account_at_zip(project: Project, account_id: str, text: str) -> SetCel
         project, "accounts", account_id, {"zip": code, "lat": lat, "lon": lon, "geocode": "zip"},
         f"Placed account {account_id} at ZIP {code}",
     )  # fmt: skip
+
+
+def set_quota(project: Project, territory_id: str, text: str) -> SetCells:
+    """A quota typed by hand for one territory; empty text returns it to the team split."""
+    from territory_planner.io.fields import parse_number  # noqa: PLC0415
+
+    name = project.territories["name"].iloc[project.territory_index(territory_id)]
+    if not text.strip():
+        return SetCells(
+            project, "territories", territory_id, {"quota": np.nan},
+            f"Quota of '{name}' back to its share of the team target",
+        )  # fmt: skip
+    value = parse_number(text)
+    if value is None or value < 0:
+        msg = f"'{text}' is not an amount; type e.g. 1250000 or 1.25M (empty: computed)"
+        raise InputError(msg)
+    return SetCells(
+        project, "territories", territory_id, {"quota": value},
+        f"Set the quota of '{name}' to {value:,.0f}",
+    )  # fmt: skip
+
+
+class ChangeSettings:
+    """Change project settings (rules, quota plan, tolerance, parent policy) as one step."""
+
+    def __init__(
+        self,
+        project: Project,
+        values: dict[str, str],
+        description: str,
+        *,
+        assignments: bool = False,
+    ) -> None:
+        self.new = dict(values)
+        self.old = {key: project.settings.get(key) for key in values}
+        self.description = description
+        self.assignments = assignments
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return self.description
+
+    def _set(self, project: Project, values: dict[str, str | None], text: str) -> Changes:
+        for key, value in values.items():
+            if value is None:
+                project.settings.pop(key, None)
+            else:
+                project.settings[key] = value
+        return Changes(text, territories=True, assignments=self.assignments)
+
+    def apply(self, project: Project) -> Changes:
+        """Store the new settings."""
+        return self._set(project, dict(self.new), self.description)
+
+    def revert(self, project: Project) -> Changes:
+        """Put the old settings back."""
+        return self._set(project, self.old, f"Undid: {self.description}")
 
 
 REP_TEXT_COLUMNS = {"email", "home_street", "home_city", "skills", "start_date"}
@@ -294,6 +363,8 @@ class ShapeEdit:
         self.new_ids = ids.to_numpy(dtype=object)
         old = project.accounts["territory_id"].iloc[self.rows]
         self.old_ids = values_or_none(old)
+        self.old_placed_by = values_or_none(project.accounts["placed_by"].iloc[self.rows])
+        self.new_placed_by = np.where(pd.notna(self.new_ids), "geography", "none")
         moved = int(
             sum((a or "") != (b or "") for a, b in zip(self.old_ids, self.new_ids, strict=True))
         )
@@ -305,20 +376,25 @@ class ShapeEdit:
         """Menu text."""
         return self.description
 
-    def _set(self, project: Project, territories: Any, ids: np.ndarray, text: str) -> Changes:
+    def _set(
+        self, project: Project, territories: Any, ids: np.ndarray, placed_by: Any, text: str
+    ) -> Changes:
         project.territories = territories
         labels = project.accounts.index[self.rows]
         project.accounts.loc[labels, "territory_id"] = pd.Series(ids, index=labels, dtype="str")
+        project.accounts.loc[labels, "placed_by"] = pd.Series(placed_by, index=labels, dtype="str")
         touched = frozenset(project.accounts["account_id"].iloc[self.rows])
         return Changes(text, territories=True, assignments=True, accounts=touched)
 
     def apply(self, project: Project) -> Changes:
         """Put the new outlines in and move the affected accounts."""
-        return self._set(project, self.after, self.new_ids, self.description)
+        return self._set(project, self.after, self.new_ids, self.new_placed_by, self.description)
 
     def revert(self, project: Project) -> Changes:
         """Restore the outlines and the accounts' territories."""
-        return self._set(project, self.before, self.old_ids, f"Undid: {self.description}")
+        return self._set(
+            project, self.before, self.old_ids, self.old_placed_by, f"Undid: {self.description}"
+        )
 
 
 def add_territory(

@@ -79,6 +79,7 @@ TERRITORY_COLUMNS: dict[str, str] = {
     "name": "str",
     "rep_id": "str",
     "color": "str",
+    "quota": "float64",  # set by hand; empty: the territory's share of the team target
 }
 
 

@@ -17,6 +17,13 @@ NO_TERRITORY = NONE
 OVERLAP = MANY
 #: From this many points on, a grid index beats testing each point against each polygon.
 GRID_MIN_POINTS = 20_000
+#: ``placed_by`` values a shape edit may change (a rule's or parent's placement it may not).
+GEOGRAPHIC_PLACEMENTS = ("geography", "none", "")
+
+
+def placed_by_geography(placed_by: pd.Series) -> np.ndarray:
+    """Which accounts are where geography (or nothing yet) put them."""
+    return np.asarray(placed_by.isna() | placed_by.isin(GEOGRAPHIC_PLACEMENTS), dtype=bool)
 
 
 def containing_polygon(
@@ -140,11 +147,12 @@ def clip_to_free_space(
 def reassign_near(
     accounts: pd.DataFrame, territories: gpd.GeoDataFrame, region: BaseGeometry
 ) -> tuple[np.ndarray, pd.Series]:
-    """Re-assign only the unlocked accounts inside the bounding box of `region`.
+    """Re-assign the accounts geography placed inside the bounding box of `region`.
 
     After an edit that changed territory shapes only within `region` (e.g.
     the difference between a polygon before and after a vertex moved), no
-    other account can change territory.
+    other account can change territory. Locked accounts, and accounts a rule
+    or their parent company placed, stay where they are.
 
     Returns
     -------
@@ -161,6 +169,7 @@ def reassign_near(
         & (lat >= miny)
         & (lat <= maxy)
         & ~accounts["locked"].to_numpy(dtype=bool)
+        & placed_by_geography(accounts["placed_by"])
     )
     labels = exact_labels(lon[rows], lat[rows], territories.geometry.to_numpy())
     ids = territories["territory_id"].to_numpy(dtype=object)

@@ -7,6 +7,8 @@ Polsby-Popper (4 pi area / perimeter^2, 1 for a circle) on the ellipsoid.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -23,7 +25,8 @@ STOPS_PER_DAY = 5  # a trip from home and back is shared by this many visits
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
 DEFAULT_VISIT_MINUTES = 45
 #: The metrics that balance is judged on.
-BALANCE_METRICS = ("accounts", "revenue", "potential", "workload_hours")
+BALANCE_METRICS = ("accounts", "revenue", "potential", "workload_hours", "quota")
+DEFAULT_TOLERANCE = 0.05
 
 
 def polsby_popper(geometry: BaseGeometry | None) -> float:
@@ -93,37 +96,68 @@ def account_workload(project: Project) -> pd.DataFrame:
     )
 
 
-def quotas(
-    project: Project,
-    *,
-    team_target: float | None = None,
-    potential_weight: float = 0.5,
-    growth: float = 0.05,
-) -> pd.Series:
-    """Each territory's share of the team target, by a blend of potential and last-year sales.
+@dataclass(frozen=True)
+class QuotaPlan:
+    """How the team target is split into territory quotas (kept in the project settings).
 
-    The default target is last year's sales of all accounts grown by `growth`.
+    The target (default: last year's sales of all accounts grown by
+    `growth`) is shared by a blend of each territory's potential and
+    last-year sales: `potential_weight` 1.0 splits by potential alone, 0.0
+    by history alone. Quotas typed by hand (the territories' ``quota``
+    column) are kept, and the rest of the target is shared among the others.
     """
+
+    team_target: float | None = None
+    potential_weight: float = 0.5
+    growth: float = 0.05
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, str]) -> QuotaPlan:
+        """The plan stored in a project's settings (defaults where unset)."""
+        target = settings.get("quota_target", "")
+        return cls(
+            team_target=float(target) if target else None,
+            potential_weight=float(settings.get("quota_potential_weight", 0.5)),
+            growth=float(settings.get("quota_growth", 0.05)),
+        )
+
+    def as_settings(self) -> dict[str, str]:
+        """The settings that store this plan."""
+        return {
+            "quota_target": "" if self.team_target is None else repr(self.team_target),
+            "quota_potential_weight": repr(self.potential_weight),
+            "quota_growth": repr(self.growth),
+        }
+
+    def target(self, accounts: pd.DataFrame) -> float:
+        """The team target: as set, or last year's sales grown by `growth`."""
+        if self.team_target is not None:
+            return self.team_target
+        return float(accounts["last_year_sales"].sum()) * (1 + self.growth)
+
+
+def _shares(values: pd.Series) -> pd.Series:
+    total = values.sum()
+    return values / total if total > 0 else values * 0
+
+
+def quotas(project: Project, plan: QuotaPlan | None = None) -> pd.Series:
+    """Each territory's quota, indexed by territory ID (see `QuotaPlan`)."""
+    plan = plan or QuotaPlan.from_settings(project.settings)
     acc = project.accounts
+    ids = project.territories["territory_id"].to_numpy()
     by = acc.groupby("territory_id")
-    potential = by["potential"].sum()
-    history = by["last_year_sales"].sum()
-    ids = project.territories["territory_id"]
-    potential_share = (
-        (potential / potential.sum()).reindex(ids).fillna(0)
-        if potential.sum()
-        else 0 * potential.reindex(ids).fillna(0)
-    )
-    history_share = (
-        (history / history.sum()).reindex(ids).fillna(0) if history.sum() else potential_share
-    )
-    target = (
-        team_target
-        if team_target is not None
-        else float(acc["last_year_sales"].sum()) * (1 + growth)
-    )
-    share = potential_weight * potential_share + (1 - potential_weight) * history_share
-    return pd.Series((share * target).to_numpy(), index=ids.to_numpy(), name="quota")
+    potential = by["potential"].sum().reindex(ids).fillna(0)
+    history = by["last_year_sales"].sum().reindex(ids).fillna(0)
+    manual = pd.Series(project.territories["quota"].to_numpy(dtype=float), index=ids)
+    free = manual.isna()
+    potential_share = _shares(potential[free])
+    history_share = _shares(history[free]) if history[free].sum() > 0 else potential_share
+    share = plan.potential_weight * potential_share + (1 - plan.potential_weight) * history_share
+    rest = max(plan.target(acc) - float(manual[~free].sum()), 0.0)
+    result = manual.copy()
+    result[free] = share * rest
+    return result.rename("quota")
 
 
 def territory_kpis(project: Project) -> pd.DataFrame:
@@ -181,6 +215,11 @@ def territory_kpis(project: Project) -> pd.DataFrame:
         mean = table[metric].mean()
         table[f"{metric}_vs_mean"] = table[metric] / mean - 1 if mean else 0.0
     return table
+
+
+def balance_tolerance(project: Project) -> float:
+    """The balance band of the project (0.05 = within 5% of the mean)."""
+    return float(project.settings.get("balance_tolerance", DEFAULT_TOLERANCE))
 
 
 def out_of_balance(

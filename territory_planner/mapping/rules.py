@@ -125,6 +125,41 @@ def parse_rules(data: list[dict[str, Any]], project: Project) -> list[Rule]:
     return rules
 
 
+def rules_as_data(rules: list[Rule]) -> list[dict[str, Any]]:
+    """The JSON form `parse_rules` reads (territories by ID)."""
+    data: list[dict[str, Any]] = []
+    for rule in rules:
+        entry: dict[str, Any] = {
+            "name": rule.name,
+            "territory": rule.territory_id,
+            "when": [[c.field, c.op, c.value] for c in rule.conditions],
+        }
+        if rule.within:
+            entry["within"] = rule.within
+        data.append(entry)
+    return data
+
+
+def rules_setting(rules: list[Rule]) -> dict[str, str]:
+    """The project setting that stores `rules`."""
+    return {SETTINGS_KEY: json.dumps(rules_as_data(rules))}
+
+
+def describe_condition(condition: Condition) -> str:
+    """``employees > 500``, ``industry in Healthcare, Education``."""
+    value = condition.value
+    text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+    return f"{condition.field} {condition.op} {text}"
+
+
+def describe(rule: Rule, names: dict[str, str]) -> str:
+    """A rule in words, e.g. ``industry = Healthcare and employees > 500, in West``."""
+    text = " and ".join(describe_condition(c) for c in rule.conditions) or "every account"
+    if rule.within:
+        text += f", inside {names.get(rule.within, rule.within)}"
+    return text
+
+
 def saved_rules(project: Project) -> list[Rule]:
     """The rules stored in the project (none if never set)."""
     return parse_rules(json.loads(project.settings.get(SETTINGS_KEY, "[]")), project)

@@ -109,3 +109,40 @@ def test_cli_rules_are_saved_and_reported(tmp_path, demo_file) -> None:
     again = json.loads(run_cli("assign", str(project), "--json").stdout)  # the rules were kept
     assert again["placed_by"]["Big retail"] == data["placed_by"]["Big retail"]
     assert again["moved"] == 0
+
+
+def test_rules_round_trip_and_words(fresh_demo: Project) -> None:
+    from territory_planner.mapping.rules import describe, rules_as_data, rules_setting
+
+    project = with_team(fresh_demo)
+    rules = parse_rules(HEALTHCARE, project)
+    assert parse_rules(rules_as_data(rules), project) == rules
+    assert json.loads(rules_setting(rules)["rules"])[0]["territory"] == "T09"
+    names = dict(zip(project.territories["territory_id"], project.territories["name"], strict=True))
+    assert describe(rules[0], names) == (
+        f"industry = Healthcare and employees > 500, inside {names['T01']}"
+    )
+
+
+def test_shape_edits_leave_rule_placements_alone(fresh_demo: Project) -> None:
+    from territory_planner.edits import reshape_territory
+
+    project = with_team(fresh_demo)
+    rules = parse_rules(HEALTHCARE, project)
+    territory, placed_by = assign_with_rules(project, rules)
+    project.accounts["territory_id"], project.accounts["placed_by"] = territory, placed_by
+    by_rule = placed_by == "Healthcare enterprise"
+    assert by_rule.sum() > 0
+    # shrink T01 to a sliver: its geographic accounts leave, the rule's accounts stay in T09
+    row = project.territory_index("T01")
+    old = project.territories.geometry.iloc[row]
+    edit = reshape_territory(project, "T01", old.centroid.buffer(0.05))
+    edit.apply(project)
+    acc = project.accounts
+    assert (acc.loc[by_rule, "territory_id"] == "T09").all()
+    moved = (acc["territory_id"] != territory) & ~by_rule
+    assert moved.sum() > 0
+    assert (acc.loc[moved, "placed_by"].isin(["geography", "none"])).all()
+    edit.revert(project)
+    assert (project.accounts["territory_id"].fillna("") == territory.fillna("")).all()
+    assert (project.accounts["placed_by"] == placed_by).all()
