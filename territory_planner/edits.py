@@ -277,7 +277,7 @@ class ChangeSettings:
                 project.settings.pop(key, None)
             else:
                 project.settings[key] = value
-        return Changes(text, territories=True, assignments=self.assignments)
+        return Changes(text, assignments=self.assignments)
 
     def apply(self, project: Project) -> Changes:
         """Store the new settings."""

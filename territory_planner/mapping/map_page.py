@@ -26,6 +26,7 @@ from branca.element import Element, Figure, JavascriptLink
 
 from territory_planner import __version__
 from territory_planner.mapping.areas import US_ATLAS, WORLD_ATLAS
+from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.topojson import read_topojson
 from territory_planner.model import Project
 from territory_planner.resources import WEB
@@ -180,6 +181,21 @@ def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, A
         "lat": acc["lat"].round(5).tolist(),
         "lon": acc["lon"].round(5).tolist(),
         "color": [colors.get(t, UNASSIGNED_COLOR) for t in key],
+    }
+
+
+def coverage_layer(items: list[CoverageItem]) -> dict[str, Any]:
+    """Gaps and overlaps as a GeoJSON FeatureCollection (``kind``: "gap" or "overlap")."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(c.geometry, 1e-5))),
+                "properties": {"kind": c.kind, "where": c.where},
+            }
+            for c in items
+        ],
     }
 
 

@@ -7,7 +7,9 @@ Polsby-Popper (4 pi area / perimeter^2, 1 for a circle) on the ellipsoid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from territory_planner.formats import decimal2, integer, money_short, percent
 from territory_planner.model import VISIT_FREQUENCIES, Project
 
 GEOD = Geod(ellps="WGS84")
@@ -24,9 +27,48 @@ SPEED_KMH = 60.0
 STOPS_PER_DAY = 5  # a trip from home and back is shared by this many visits
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
 DEFAULT_VISIT_MINUTES = 45
-#: The metrics that balance is judged on.
-BALANCE_METRICS = ("accounts", "revenue", "potential", "workload_hours", "quota")
 DEFAULT_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A KPI column the panels chart and the map can shade by."""
+
+    key: str
+    title: str
+    fmt: Callable[[Any], str]
+    balanced: bool = False  # judged against the team mean (has a ``<key>_vs_mean`` column)
+
+
+def _hours(value: Any) -> str:
+    return integer(value) + " h" if not pd.isna(value) else ""
+
+
+def _km2(value: Any) -> str:
+    return integer(value) + " km²" if not pd.isna(value) else ""
+
+
+#: Every metric that can be charted or shaded, in menu order.
+METRICS = {
+    m.key: m
+    for m in (
+        Metric("accounts", "Accounts", integer, balanced=True),
+        Metric("revenue", "Revenue", money_short, balanced=True),
+        Metric("potential", "Potential", money_short, balanced=True),
+        Metric("workload_hours", "Workload hours", _hours, balanced=True),
+        Metric("quota", "Quota", money_short, balanced=True),
+        Metric("last_year_sales", "Last-year sales", money_short),
+        Metric("attainment", "Attainment", percent),
+        Metric("share_of_wallet", "Share of wallet", percent),
+        Metric("capacity_use", "Rep capacity use", percent),
+        Metric("compactness", "Compactness", decimal2),
+        Metric("area_km2", "Area", _km2),
+    )
+}
+
+
+#: The metrics that balance is judged on.
+BALANCE_METRICS = tuple(key for key, metric in METRICS.items() if metric.balanced)
 
 
 def polsby_popper(geometry: BaseGeometry | None) -> float:
@@ -229,3 +271,41 @@ def out_of_balance(
     off = kpis[f"{metric}_vs_mean"].abs() > tolerance
     over = kpis["capacity_use"] > 1
     return kpis[off | over]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something about a territory the manager should look at."""
+
+    territory_id: str
+    name: str
+    text: str
+
+
+def balance_alerts(
+    kpis: pd.DataFrame, tolerance: float, metrics: tuple[str, ...] = BALANCE_METRICS
+) -> list[Alert]:
+    """Per territory, what is wrong: outside the tolerance band, over capacity, or in pieces.
+
+    One alert per territory and kind, e.g. "outside ±5%: accounts +25%,
+    workload hours +28%".
+    """
+    alerts = []
+    for row in kpis.to_dict("records"):
+        tid, name = str(row["territory_id"]), str(row["name"])
+        off = [
+            f"{METRICS[key].title.lower()} {row[f'{key}_vs_mean']:+.0%}"
+            for key in metrics
+            if pd.notna(row[f"{key}_vs_mean"]) and abs(row[f"{key}_vs_mean"]) > tolerance + 1e-12
+        ]
+        if off:
+            alerts.append(
+                Alert(tid, name, f"outside ±{tolerance:.0%} of the mean: {', '.join(off)}")
+            )
+        if pd.notna(row["capacity_use"]) and row["capacity_use"] > 1:
+            alerts.append(
+                Alert(tid, name, f"workload is {row['capacity_use']:.0%} of the rep's capacity")
+            )
+        if row["parts"] > 1:
+            alerts.append(Alert(tid, name, f"in {int(row['parts'])} separate parts"))
+    return alerts

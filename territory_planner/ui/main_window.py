@@ -41,6 +41,7 @@ from territory_planner._errors import PlannerError
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
     Changes,
+    ChangeSettings,
     Edit,
     MoveAccounts,
     RenameTerritory,
@@ -52,7 +53,9 @@ from territory_planner.edits import (
     place_account_at_zip,
     replace_territories,
     reshape_territory,
+    set_quota,
 )
+from territory_planner.formats import integer, money
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
 from territory_planner.io.project_file import load_project, save_project
@@ -60,6 +63,7 @@ from territory_planner.io.rep_import import merge_reps
 from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping.areas import county_at
 from territory_planner.mapping.assign import assign_accounts, containing_polygon
+from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
 from territory_planner.mapping.events import (
     AccountClicked,
@@ -69,23 +73,17 @@ from territory_planner.mapping.events import (
     TerritoryClicked,
     TerritoryEdited,
 )
-from territory_planner.mapping.metrics import territory_kpis
+from territory_planner.mapping.map_page import coverage_layer
+from territory_planner.mapping.metrics import METRICS, balance_tolerance, territory_kpis
 from territory_planner.mapping.rules import assign_with_rules, saved_rules
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
+from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_view import MapView
-from territory_planner.ui.table_model import (
-    Column,
-    FrameModel,
-    decimal2,
-    integer,
-    money,
-    money_short,
-    percent,
-    signed_percent,
-)
+from territory_planner.ui.quota_dialog import QuotaDialog
+from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
 
@@ -130,51 +128,11 @@ ACCOUNT_SUBSETS: list[Subset] = [
     ("Placed by city", lambda f: (f["geocode"] == "city").to_numpy()),
     ("Placed by hand", lambda f: (f["geocode"] == "manual").to_numpy()),
 ]
-BALANCE_TOLERANCE = 0.05
-
-
-def balance_tint(deviation: Any) -> str | None:
-    """Green inside the tolerance band, amber up to twice it, red beyond."""
-    if pd.isna(deviation):
-        return None
-    if abs(deviation) <= BALANCE_TOLERANCE:
-        return "#dff0d8"
-    return "#fcf3cf" if abs(deviation) <= 2 * BALANCE_TOLERANCE else "#f8d7da"
-
-
-def capacity_tint(use: Any) -> str | None:
-    """Red when the rep's hours are over capacity."""
-    return "#f8d7da" if not pd.isna(use) and use > 1 else None
-
-
 COVERAGE_COLUMNS = [
     Column("kind", "Kind", width=70),
     Column("where", "Where", width=260),
     Column("area_km2", "Area km²", integer, numeric=True, width=80),
     Column("accounts", "Accounts", integer, numeric=True, width=70),
-]
-#: What the narrow Territories panel shows; the Territory KPIs panel shows every column.
-COMPACT_TERRITORY_KEYS = {"name", "rep", "accounts", "workload_hours", "workload_hours_vs_mean"}
-TERRITORY_COLUMNS = [
-    Column("name", "Territory", editable=True, width=150),
-    Column("rep", "Rep", width=115),
-    Column("accounts", "Accounts", integer, numeric=True, width=65),
-    Column("revenue", "Revenue", money_short, numeric=True, width=68),
-    Column("potential", "Potential", money_short, numeric=True, width=68),
-    Column("workload_hours", "Workload h", integer, numeric=True, width=78),
-    Column(
-        "workload_hours_vs_mean",
-        "vs mean",
-        signed_percent,
-        numeric=True,
-        width=60,
-        tint=balance_tint,
-    ),
-    Column("capacity_use", "Capacity", percent, numeric=True, width=64, tint=capacity_tint),
-    Column("quota", "Quota", money_short, numeric=True, width=68),
-    Column("attainment", "Attain.", percent, numeric=True, width=56),
-    Column("compactness", "Compact.", decimal2, numeric=True, width=62),
-    Column("parts", "Parts", integer, numeric=True, width=45),
 ]
 
 
@@ -234,19 +192,7 @@ class MainWindow(QMainWindow):
         self.map_view.ready.connect(lambda _stats: self._update_status())
         self.setCentralWidget(self.map_view)
 
-        self.territory_model = FrameModel(TERRITORY_COLUMNS, self)
-        self.territory_model.color_key = "color"
-        self.territory_model.on_edit = self._rename_territory
-        self.territory_table = make_table(self.territory_model)
-        self.territory_table.selectionModel().selectionChanged.connect(
-            lambda: self._territory_selected(self.territory_table)
-        )
-        for number, column in enumerate(TERRITORY_COLUMNS):
-            self.territory_table.setColumnHidden(number, column.key not in COMPACT_TERRITORY_KEYS)
-        self.kpi_table = make_table(self.territory_model)  # the same model, every column
-        self.kpi_table.selectionModel().selectionChanged.connect(
-            lambda: self._territory_selected(self.kpi_table)
-        )
+        self._create_territory_panels()
         self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
         self.account_panel = TablePanel(
             self.account_model, "Filter accounts (name, city, ZIP, industry…)", ACCOUNT_SUBSETS
@@ -278,6 +224,30 @@ class MainWindow(QMainWindow):
 
     # ----- construction -----
 
+    def _create_territory_panels(self) -> None:
+        """The narrow Territories list and the KPI panel, over one model."""
+        columns = territory_columns(lambda: balance_tolerance(self.project))
+        self.territory_model = FrameModel(columns, self)
+        self.territory_model.color_key = "color"
+        self.territory_model.on_edit = self._edit_territory
+        self.territory_table = make_table(self.territory_model)
+        self.territory_table.selectionModel().selectionChanged.connect(
+            lambda: self._territory_selected(self.territory_table)
+        )
+        for number, column in enumerate(columns):
+            self.territory_table.setColumnHidden(number, column.key not in COMPACT_TERRITORY_KEYS)
+        panel = KpiPanel(self.territory_model)  # the same model, every column
+        panel.table.selectionModel().selectionChanged.connect(
+            lambda: self._territory_selected(panel.table)
+        )
+        panel.territory_clicked.connect(self.select_territory)
+        panel.tolerance_changed.connect(self.set_tolerance)
+        panel.shade_toggled.connect(lambda _on: self.send_shading())
+        panel.metric_changed.connect(lambda _key: self.send_shading())
+        panel.quotas_requested.connect(self.quota_dialog)
+        self.kpi_panel = panel
+        self.kpi_table = panel.table
+
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
@@ -301,7 +271,7 @@ class MainWindow(QMainWindow):
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.kpi_dock = self._dock(
-            "Territory KPIs", "kpi_dock", self.kpi_table, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Territory KPIs", "kpi_dock", self.kpi_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.coverage_dock = self._dock(
             "Gaps && Overlaps",
@@ -475,15 +445,18 @@ class MainWindow(QMainWindow):
         self.change_log.clear()
         self.log_list.clear()
         self._refresh_tables()
-        self.refresh_coverage()
         self.map_view.show_project(project)
+        self.send_shading()
+        self.refresh_coverage()
         self._update_title()
         self._update_status()
         self.project_opened.emit()
 
     def _refresh_tables(self) -> None:
         table = territory_kpis(self.project)
+        self.kpis = table
         self.territory_model.set_frame(table)
+        self.kpi_panel.refresh(table, balance_tolerance(self.project))
         accounts = self.project.accounts.copy()
         accounts["territory"] = accounts["territory_id"].map(
             table.set_index("territory_id")["name"]
@@ -500,6 +473,7 @@ class MainWindow(QMainWindow):
             for c in self.coverage_items
         ]
         self.coverage_model.set_frame(pd.DataFrame(rows, columns=[c.key for c in COVERAGE_COLUMNS]))
+        self.map_view.send_update({"coverage": coverage_layer(self.coverage_items)})
         count = len(self.coverage_items)
         self.coverage_dock.setWindowTitle(
             f"Gaps && Overlaps ({count})" if count else "Gaps && Overlaps"
@@ -519,9 +493,57 @@ class MainWindow(QMainWindow):
         self._refresh_tables()
         if changes.territories:
             self.refresh_coverage()
-        self.map_view.update_layers(self.project, color_by=self.color_by)
+        self.map_view.update_layers(self.project, {"shade": self.shading()}, color_by=self.color_by)
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)
+
+    def shading(self) -> dict[str, Any] | None:
+        """How the map shades territories now (None: in their own colours)."""
+        if not self.kpi_panel.shade.isChecked() or self.kpis.empty:
+            return None
+        metric = METRICS[self.kpi_panel.metric_key]
+        kpis = self.kpis.set_index("territory_id")
+        shading: Shading
+        if metric.balanced:
+            deviations = kpis[f"{metric.key}_vs_mean"]
+            shading = balance_shading(metric.title, deviations, balance_tolerance(self.project))
+        else:
+            shading = value_shading(metric.title, kpis[metric.key], metric.fmt)
+        return shading.as_dict()
+
+    def send_shading(self) -> None:
+        """Shade the map by the KPI panel's metric, or stop shading."""
+        self.map_view.send_update({"shade": self.shading()})
+
+    def set_tolerance(self, tolerance: float) -> None:
+        """A new balance band (one undo step)."""
+        self.push_edit(
+            ChangeSettings(
+                self.project,
+                {"balance_tolerance": repr(tolerance)},
+                f"Balance band set to ±{tolerance:.1%}",
+            )
+        )
+
+    def quota_dialog(self) -> None:
+        """Ask for the quota plan; apply it as one undo step."""
+        dialog = QuotaDialog(self.project, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.quotas = dialog
+
+        def accepted() -> None:
+            plan = dialog.plan()
+            if plan is None:
+                return
+            target = money(plan.target(self.project.accounts))
+            text = (
+                f"Quotas: team target {target}, split {plan.potential_weight:.0%} by potential, "
+                f"{1 - plan.potential_weight:.0%} by last year's sales"
+            )
+            self.push_edit(ChangeSettings(self.project, plan.as_settings(), text))
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
 
     def push_edit(self, edit: Edit) -> None:
         """Apply an edit through the undo stack."""
@@ -731,13 +753,14 @@ class MainWindow(QMainWindow):
         row = self.territory_model.view_row("territory_id", territory_id)
         if row is not None:
             self.territory_table.selectRow(row)
+        self.kpi_panel.chart.select(territory_id)
 
-    def _rename_territory(self, row: int, _key: str, value: str) -> None:
+    def _edit_territory(self, row: int, key: str, value: str) -> None:
         territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
-        try:
-            self.push_edit(RenameTerritory(self.project, territory_id, value))
-        except PlannerError as exc:
-            self.show_error(exc)
+        if key == "quota":
+            self._try_edit(lambda: set_quota(self.project, territory_id, value))
+        else:
+            self._try_edit(lambda: RenameTerritory(self.project, territory_id, value))
 
     def _zoom_to_account(self, index: Any) -> None:
         row = self.account_model.frame_row(index.row())

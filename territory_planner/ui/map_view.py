@@ -132,13 +132,17 @@ class MapView(QWebEngineView):
         self.last_stats: dict[str, Any] = {}
         self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
         self._disposed = False
+        self.load_number = 0  # tells the ready signal of this load from a replaced page's
 
     def show_project(self, project: Project) -> None:
         """Build the page for `project` and load it (from a file, never setHtml)."""
         self.is_ready = False
         self._pending.clear()
         page_file = build_map_page(project, self.page_folder)
-        self.load(QUrl.fromLocalFile(str(page_file)))
+        self.load_number += 1
+        url = QUrl.fromLocalFile(str(page_file))
+        url.setQuery(f"load={self.load_number}")
+        self.load(url)
 
     def update_layers(
         self, project: Project, extra: dict[str, Any] | None = None, color_by: str = "territory"
@@ -169,6 +173,8 @@ class MapView(QWebEngineView):
 
     def _on_event(self, event: MapEvent) -> None:
         if isinstance(event, PageReady):
+            if event.stats.get("load") != f"?load={self.load_number}":
+                return  # a page that was replaced while it loaded: its scripts are gone
             self.is_ready = True
             self.last_stats = event.stats
             pending, self._pending = self._pending, []

@@ -21,6 +21,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--project", type=Path, help="project file (default: the demo)")
     parser.add_argument("--size", default="1500x950", help="window size, WxH")
     parser.add_argument("--zoom", help="centre the map on LAT,LON at zoom Z (e.g. 41.9,-87.8,9)")
+    parser.add_argument(
+        "--panel", help="bring a bottom panel to the front: accounts, kpis, coverage or log"
+    )
+    parser.add_argument("--shade", metavar="METRIC", help="shade the map by a KPI, e.g. potential")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the map")
     args = parser.parse_args(argv)
 
@@ -41,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = QEventLoop()
 
     def on_ready(_stats: object) -> None:
+        if args.panel:
+            getattr(window, f"{args.panel.removesuffix('s')}_dock").raise_()
+        if args.shade:
+            box = window.kpi_panel.metric_box
+            box.setCurrentIndex(box.findData(args.shade))
+            window.kpi_panel.shade.setChecked(True)
         if args.zoom:
             lat, lon, zoom = (float(v) for v in args.zoom.split(","))
             window.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": zoom}})

@@ -69,3 +69,16 @@ def test_plan_round_trips_through_settings_and_undo(fresh_demo: Project) -> None
     assert quotas(fresh_demo).sum() == pytest.approx(5e6)
     edit.revert(fresh_demo)
     assert "quota_target" not in fresh_demo.settings
+
+
+def test_alerts_name_every_metric_outside_the_band(fresh_demo: Project) -> None:
+    from territory_planner.mapping.metrics import balance_alerts
+
+    kpis = territory_kpis(fresh_demo)
+    alerts = balance_alerts(kpis, 0.05)
+    for row in kpis.to_dict("records"):
+        text = " ".join(a.text for a in alerts if a.territory_id == row["territory_id"])
+        off = abs(row["workload_hours_vs_mean"]) > 0.05
+        assert (f"workload hours {row['workload_hours_vs_mean']:+.0%}" in text) == off
+        assert ("separate parts" in text) == (row["parts"] > 1)
+    assert len(balance_alerts(kpis, 10.0)) < len(alerts)

@@ -11,7 +11,8 @@
   var S = {
     map: null, options: {}, bridge: null, queue: [], ready: false,
     basemap: { countries: 0, states: 0, counties: 0, cities: 0 },
-    layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, selected: null,
+    layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, coverageCount: 0, selected: null,
+    shade: null, legend: null,
     territoryLayers: {}, accountIndex: {}
   };
 
@@ -124,18 +125,22 @@
     };
   }
 
+  /* A territory's look: its own colour, or its shade when the map is shaded by a metric. */
+  function territoryStyle(id, color) {
+    var on = id === S.selected, shade = S.shade && S.shade.colors[id];
+    return { color: color, weight: on ? 4 : 2, opacity: 0.9, fillColor: shade || color,
+             fillOpacity: shade ? (on ? 0.8 : 0.65) : (on ? 0.3 : 0.16) };
+  }
+
   function setTerritories(collection) {
-    if (S.layers.territories) S.layers.territories.remove();
-    if (S.layers.territoryLabels) S.layers.territoryLabels.remove();
+    S.groups.territories.clearLayers();
+    S.groups.labels.clearLayers();
     S.territoryLayers = {};
-    var labels = L.layerGroup();
+    var labels = S.groups.labels;
     var layer = L.geoJSON(collection, {
       pane: "tp-territories",
       renderer: L.canvas({ pane: "tp-territories", padding: 0.3 }),
-      style: function (f) {
-        return { color: f.properties.color, weight: 2, opacity: 0.9,
-                 fillColor: f.properties.color, fillOpacity: 0.16 };
-      },
+      style: function (f) { return territoryStyle(f.properties.id, f.properties.color); },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
         S.territoryLayers[p.id] = lyr;
@@ -156,16 +161,48 @@
         }).addTo(labels);
       }
     });
-    layer.addTo(S.map);
-    labels.addTo(S.map);
-    S.layers.territories = layer;
-    S.layers.territoryLabels = labels;
+    S.groups.territories.addLayer(layer);
     S.territoryCount = collection.features.length;
-    if (S.selected) select(S.selected);
+  }
+
+  function setShade(shade) {
+    S.shade = shade;
+    restyle();
+    if (S.legend) { S.legend.remove(); S.legend = null; }
+    if (!shade) return;
+    S.legend = L.control({ position: "bottomright" });
+    S.legend.onAdd = function () {
+      var box = el("div", "tp-legend");
+      box.appendChild(el("div", "tp-legend-title", shade.title));
+      shade.legend.forEach(function (entry) {
+        var row = el("div", "tp-legend-row");
+        var swatch = el("span", "tp-swatch");
+        swatch.style.background = entry[0];
+        row.appendChild(swatch);
+        row.appendChild(el("span", "", entry[1]));
+        box.appendChild(row);
+      });
+      return box;
+    };
+    S.legend.addTo(S.map);
+  }
+
+  function setCoverage(collection) {
+    S.groups.coverage.clearLayers();
+    L.geoJSON(collection, {
+      pane: "tp-coverage",
+      interactive: false,
+      style: function (f) {
+        var gap = f.properties.kind === "gap";
+        return { color: gap ? "#5f6670" : "#c0392b", weight: 1.5, dashArray: gap ? "5 4" : null,
+                 fillColor: gap ? "#ffffff" : "#e74c3c", fillOpacity: gap ? 0.55 : 0.5 };
+      }
+    }).addTo(S.groups.coverage);
+    S.coverageCount = collection.features.length;
   }
 
   function setAccounts(a) {
-    if (S.layers.accounts) S.layers.accounts.remove();
+    S.groups.accounts.clearLayers();
     var renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
     var group = L.featureGroup();
     S.accountIndex = {};
@@ -183,14 +220,13 @@
       L.DomEvent.stopPropagation(e);
       send({ type: "account_clicked", id: e.layer.tpId });
     });
-    group.addTo(S.map);
-    S.layers.accounts = group;
+    S.groups.accounts.addLayer(group);
     S.accountCount = a.id.length;
   }
 
   function setReps(reps) {
-    if (S.layers.reps) S.layers.reps.remove();
-    var group = L.layerGroup();
+    S.groups.reps.clearLayers();
+    var group = S.groups.reps;
     reps.forEach(function (r) {
       var home = el("div", "tp-home");
       home.style.background = r.color;
@@ -199,18 +235,20 @@
         .bindTooltip(tooltipFor(r.name, "Home base"), { direction: "top", offset: [0, -8] })
         .addTo(group);
     });
-    group.addTo(S.map);
-    S.layers.reps = group;
     S.repCount = reps.length;
+  }
+
+  function restyle() {
+    Object.keys(S.territoryLayers).forEach(function (id) {
+      var lyr = S.territoryLayers[id];
+      lyr.setStyle(territoryStyle(id, lyr.feature.properties.color));
+      if (id === S.selected) lyr.bringToFront();
+    });
   }
 
   function select(territoryId) {
     S.selected = territoryId;
-    Object.keys(S.territoryLayers).forEach(function (id) {
-      var lyr = S.territoryLayers[id], on = id === territoryId;
-      lyr.setStyle({ weight: on ? 4 : 2, fillOpacity: on ? 0.3 : 0.16 });
-      if (on) lyr.bringToFront();
-    });
+    restyle();
   }
 
   function fit(bounds, animate) {
@@ -221,6 +259,8 @@
     if (update.territories) setTerritories(update.territories);
     if (update.accounts) setAccounts(update.accounts);
     if (update.reps) setReps(update.reps);
+    if ("shade" in update) setShade(update.shade);
+    if (update.coverage) setCoverage(update.coverage);
     if ("select" in update) select(update.select);
     if (update.bounds) fit(update.bounds, animate);
     if (update.zoomTo) {
@@ -259,6 +299,8 @@
   function stats() {
     return {
       ready: S.ready, accounts: S.accountCount, territories: S.territoryCount, reps: S.repCount,
+      coverage: S.coverageCount, load: window.location.search, shade: S.shade ? S.shade.title : null,
+      hidden: Object.keys(S.groups || {}).filter(function (k) { return !S.map.hasLayer(S.groups[k]); }),
       basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected
     };
   }
@@ -270,16 +312,25 @@
     pane("tp-land", 200, false);
     pane("tp-borders", 250, false);
     pane("tp-territories", 400, true);
+    pane("tp-coverage", 430, false);
     pane("tp-accounts", 450, true);
     pane("tp-labels", 620, false);
     map.attributionControl.setPrefix("Leaflet");
     map.attributionControl.addAttribution(S.options.attribution || "");
     if (window.TP_BASEMAP) drawBasemap(window.TP_BASEMAP);
+    S.groups = {};
+    var overlays = {};
+    [["territories", "Territories"], ["labels", "Territory names"], ["coverage", "Gaps and overlaps"],
+     ["accounts", "Accounts"], ["reps", "Rep homes"]].forEach(function (entry) {
+      S.groups[entry[0]] = L.layerGroup().addTo(map);
+      overlays[entry[1]] = S.groups[entry[0]];
+    });
     if (S.options.onlineTiles) {
-      var osm = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+      overlays["OpenStreetMap tiles (online)"] = L.tileLayer(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
-      L.control.layers({}, { "OpenStreetMap tiles (online)": osm }, { position: "topright" }).addTo(map);
     }
+    S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
     setupDrawing();
     map.on("click", function (e) { send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng }); });
     if (window.TP_DATA) apply(window.TP_DATA, false);
