@@ -459,16 +459,25 @@ def move_area(project: Project, area: Any, territory_id: str, what: str) -> Shap
 
     project.territory_index(territory_id)  # KeyError for an unknown territory
     area = clean_polygon(area)
+    if area.is_empty:
+        msg = f"there is nothing to move: {what} has no area"
+        raise InputError(msg)
     after = project.territories.copy()
-    shapes = []
-    for tid, geometry in zip(after["territory_id"], after.geometry, strict=True):
+    shapes, losers = [], []
+    for tid, name, geometry in zip(
+        after["territory_id"], after["name"], after.geometry, strict=True
+    ):
         if tid == territory_id:
             shapes.append(clean_polygon(shapely.union(geometry, area)))
-        else:
-            shapes.append(clean_polygon(shapely.difference(geometry, area)))
+            continue
+        rest = clean_polygon(shapely.difference(geometry, area))
+        if rest.area < geometry.area * (1 - 1e-9):
+            losers.append(f"'{name}'")
+        shapes.append(rest)
     after = after.set_geometry(shapes, crs=project.territories.crs)
     name = project.territories["name"].iloc[project.territory_index(territory_id)]
-    return ShapeEdit(project, after, area, f"Moved {what} to '{name}'")
+    source = f" from {', '.join(losers)}" if losers else ""
+    return ShapeEdit(project, after, area, f"Moved {what}{source} to '{name}'")
 
 
 def replace_territories(project: Project, territories: Any, source: str) -> ShapeEdit:

@@ -61,7 +61,6 @@ from territory_planner.io.account_import import AccountImport, accounts_after_im
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
 from territory_planner.io.territory_import import read_territories
-from territory_planner.mapping.areas import county_at
 from territory_planner.mapping.assign import assign_accounts, containing_polygon
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
@@ -76,6 +75,7 @@ from territory_planner.mapping.events import (
 from territory_planner.mapping.map_page import coverage_layer
 from territory_planner.mapping.metrics import METRICS, balance_tolerance, territory_kpis
 from territory_planner.mapping.rules import assign_with_rules, saved_rules
+from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
         self.placing: str | None = None  # account waiting for a click on the map
         self.color_by = "territory"
+        self.unit_kind = "county"  # what a click or lasso on the map moves
 
         self.status_counts = QLabel()
         self.status_saved = QLabel()
@@ -393,11 +394,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.account_dock.toggleViewAction())
         self._action(view_menu, "&Reset Layout", self.reset_layout)
 
-        territory_menu = bar.addMenu("&Territory")
-        self.assign_action = self._action(
-            territory_menu, "&Assign Accounts", self.assign, "Ctrl+Shift+A",
-            tip="Put every unlocked account in the territory that contains it",
-        )  # fmt: skip
+        self._create_territory_menu(bar)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Territory Planner", self.about)
@@ -410,6 +407,28 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.undo_action, self.redo_action])
         toolbar.addSeparator()
         toolbar.addAction(self.zoom_action)
+
+    def _create_territory_menu(self, bar: QMenuBar) -> None:
+        territory_menu = bar.addMenu("&Territory")
+        self.assign_action = self._action(
+            territory_menu, "&Assign Accounts", self.assign, "Ctrl+Shift+A",
+            tip="Put every unlocked account in the territory that contains it",
+        )  # fmt: skip
+        territory_menu.addSeparator()
+        units_menu = territory_menu.addMenu("Click Moves &Units")
+        group = QActionGroup(self)
+        for key, (_one, many) in UNIT_KINDS.items():
+            action = units_menu.addAction(many.capitalize())
+            action.setCheckable(True)
+            action.setChecked(key == self.unit_kind)
+            action.triggered.connect(lambda _c=False, k=key: self.set_unit_kind(k))
+            group.addAction(action)
+        self.lasso_action = self._action(
+            territory_menu, "&Lasso Units", lambda: None, "Ctrl+L",
+            tip="While on, a shape drawn on the map selects the units inside it to move them",
+        )  # fmt: skip
+        self.lasso_action.setCheckable(True)
+        self.lasso_action.toggled.connect(self._lasso_toggled)
 
     def _restore_layout(self) -> None:
         self._default_state = self.saveState()
@@ -819,26 +838,64 @@ class MainWindow(QMainWindow):
             path = Path(name)
         self._try_edit(lambda: replace_territories(self.project, read_territories(path), path.name))
 
-    def offer_county_move(self, event: TerritoryClicked) -> None:
-        """A menu at the click: move the county under the cursor to another territory."""
-        found = county_at(event.lon, event.lat)
-        if found is None or len(self.project.territories) < 2:  # noqa: PLR2004
+    def offer_unit_move(self, lon: float, lat: float, territory_id: str | None) -> None:
+        """A menu at the click: move the unit (state, county, ZIP area) under it to a territory."""
+        try:
+            units = unit_at(self.unit_kind, lon, lat)
+        except PlannerError as exc:
+            self.show_error(exc)
             return
-        county, shape = found
+        if units is not None:
+            self.offer_units(units, exclude=territory_id)
+
+    def offer_units(self, units: Units, exclude: str | None = None) -> None:
+        """A menu at the cursor: "Move <units> to ▸ <territory>"."""
+        if not units.names or self.project.territories.empty:
+            self.statusBar().showMessage(f"No {UNIT_KINDS[units.kind][1]} there", 5000)
+            return
+        acc = self.project.accounts
+        inside = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [units.geometry])
+        count = int((inside == 0).sum())
         menu = QMenu(self)
-        move = menu.addMenu(f"Move {county} to")
+        move = menu.addMenu(f"Move {units.describe()} ({count:,} accounts) to")
         for territory_id, name in zip(
             self.project.territories["territory_id"], self.project.territories["name"], strict=True
         ):
-            if territory_id != event.territory_id:
-                action = move.addAction(str(name))
-                action.triggered.connect(
-                    lambda _c=False, t=territory_id: self._try_edit(
-                        lambda: move_area(self.project, shape, t, county)
-                    )
+            if territory_id == exclude:
+                continue
+            action = move.addAction(str(name))
+            action.triggered.connect(
+                lambda _c=False, t=territory_id: self._try_edit(
+                    lambda: move_area(self.project, units.geometry, t, units.describe())
                 )
+            )
         self.unit_menu = menu
         menu.popup(QCursor.pos())
+
+    def _try_units(self, find: Callable[[], Units]) -> None:
+        try:
+            units = find()
+        except (PlannerError, ValueError) as exc:
+            self.show_error(exc)
+            return
+        self.offer_units(units)
+        self._lasso_toggled(self.lasso_action.isChecked())  # ready for the next lasso
+
+    def _lasso_toggled(self, on: bool) -> None:
+        if on:
+            self.map_view.send_update({"draw": "Polygon"})
+            self.statusBar().showMessage(
+                f"Lasso: click around the {UNIT_KINDS[self.unit_kind][1]} to move, "
+                "then click the first point",
+                8000,
+            )
+
+    def set_unit_kind(self, kind: str) -> None:
+        """Clicks and lassos on the map pick states, counties or ZIP areas."""
+        self.unit_kind = kind
+        self.statusBar().showMessage(
+            f"Clicking the map now moves {UNIT_KINDS[kind][1]} between territories", 5000
+        )
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
@@ -929,9 +986,11 @@ class MainWindow(QMainWindow):
         if isinstance(event, MapClicked) and self.placing is not None:
             account_id, self.placing = self.placing, None
             self._try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
+        elif isinstance(event, MapClicked):
+            self.offer_unit_move(event.lon, event.lat, None)
         elif isinstance(event, TerritoryClicked):
             self.select_territory(event.territory_id)
-            self.offer_county_move(event)
+            self.offer_unit_move(event.lon, event.lat, event.territory_id)
         elif isinstance(event, AccountClicked):
             row = self.account_model.view_row("account_id", event.account_id)
             if row is not None:
@@ -941,6 +1000,8 @@ class MainWindow(QMainWindow):
             self._try_edit(
                 lambda: reshape_territory(self.project, event.territory_id, event.geometry)
             )
+        elif isinstance(event, FeatureDrawn) and self.lasso_action.isChecked():
+            self._try_units(lambda: units_in(self.unit_kind, event.geometry))
         elif isinstance(event, FeatureDrawn):
             self.ask_new_territory(event)
             acc = self.project.accounts

@@ -297,18 +297,6 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
         window.map_view.run_js(
             "TP.territory('T01').fire('click', {latlng: L.latLng(41.85, -88.1)})"
         )
-    menu = window.unit_menu
-    submenu = menu.actions()[0].menu()
-    assert menu.actions()[0].text() == "Move DuPage County, IL to"
-    targets = {a.text(): a for a in submenu.actions()}
-    names = dict(
-        zip(
-            window.project.territories["territory_id"],
-            window.project.territories["name"],
-            strict=True,
-        )
-    )
-    assert names["T01"] not in targets
     _county, dupage = county_at(-88.1, 41.85)
     inside = [
         i
@@ -318,13 +306,27 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
         if dupage.contains(shapely.Point(x, y))
     ]
     assert inside
+    menu = window.unit_menu
+    submenu = menu.actions()[0].menu()
+    assert menu.actions()[0].text() == f"Move DuPage County, IL ({len(inside)} accounts) to"
+    targets = {a.text(): a for a in submenu.actions()}
+    names = dict(
+        zip(
+            window.project.territories["territory_id"],
+            window.project.territories["name"],
+            strict=True,
+        )
+    )
+    assert names["T01"] not in targets
     targets[names["T02"]].trigger()
     territories = window.project.territories.set_index("territory_id")
     assert territories.loc["T02", "geometry"].contains(dupage.buffer(-0.01))
     assert territories.loc["T01", "geometry"].intersection(dupage).area < 1e-6
     assert set(window.project.accounts["territory_id"].iloc[inside]) == {"T02"}
     assert (
-        window.log_list.item(window.log_list.count() - 1).text().count("Moved DuPage County, IL to")
+        window.log_list.item(window.log_list.count() - 1)
+        .text()
+        .count(f"Moved DuPage County, IL from '{names['T01']}' to '{names['T02']}'")
         == 1
     )
     window.undo_stack.undo()
@@ -359,3 +361,36 @@ def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tm
     assert "file not found" in window.last_error
     window.undo_stack.undo()
     assert window.territory_model.rowCount() == 4
+
+
+def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_file) -> None:
+    from territory_planner.mapping.units import units_in
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    window.set_unit_kind("zip")
+    window.lasso_action.setChecked(True)
+    ring = [[41.80, -88.00], [41.80, -87.75], [41.95, -87.75], [41.95, -88.00]]
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js(
+            f"map_tp.fire('pm:create', {{shape: 'Polygon', layer: L.polygon({ring})}})"
+        )
+    lasso = shapely.Polygon([(lon, lat) for lat, lon in ring])
+    expected = units_in("zip", lasso)
+    assert len(expected.names) > 3
+    menu = window.unit_menu
+    assert menu.actions()[0].text().startswith(f"Move {len(expected.names)} ZIP areas (")
+    assert getattr(window, "name_dialog", None) is None  # a lasso is not a new territory
+    targets = {a.text(): a for a in menu.actions()[0].menu().actions()}
+    target_id = "T02"
+    name = window.project.territories.set_index("territory_id").loc[target_id, "name"]
+    targets[name].trigger()
+    moved = window.project.territories.set_index("territory_id").loc[target_id, "geometry"]
+    assert moved.buffer(1e-6).contains(expected.geometry)
+    assert f"Moved {len(expected.names)} ZIP areas from" in window.change_log[-1]
+    window.undo_stack.undo()
+    assert (
+        not window.project.territories.set_index("territory_id")
+        .loc[target_id, "geometry"]
+        .intersects(expected.geometry.buffer(-0.01))
+    )

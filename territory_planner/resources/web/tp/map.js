@@ -260,6 +260,7 @@
     if (update.accounts) setAccounts(update.accounts);
     if (update.reps) setReps(update.reps);
     if ("shade" in update) setShade(update.shade);
+    if (update.draw && S.map.pm) S.map.pm.enableDraw(update.draw, { snappable: false });
     if (update.coverage) setCoverage(update.coverage);
     if ("select" in update) select(update.select);
     if (update.bounds) fit(update.bounds, animate);
@@ -332,7 +333,10 @@
     }
     S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
     setupDrawing();
-    map.on("click", function (e) { send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng }); });
+    map.on("click", function (e) {
+      if (map.pm && (map.pm.globalDrawModeEnabled() || map.pm.globalEditModeEnabled())) return;
+      send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng });
+    });
     if (window.TP_DATA) apply(window.TP_DATA, false);
     drawCities();
     connectBridge();
