@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from territory_planner import __version__
 from territory_planner._errors import InputError, PlannerError
 
@@ -159,12 +157,18 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
     from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
     from territory_planner.mapping.coverage import find_gaps, find_overlaps  # noqa: PLC0415
-    from territory_planner.mapping.metrics import out_of_balance, territory_kpis  # noqa: PLC0415
+    from territory_planner.mapping.metrics import (  # noqa: PLC0415
+        balance_alerts,
+        territory_kpis,
+    )
+    from territory_planner.mapping.parents import (  # noqa: PLC0415
+        policy_setting,
+        split_parents_report,
+    )
     from territory_planner.mapping.rules import (  # noqa: PLC0415
         SETTINGS_KEY,
-        assign_with_rules,
         parse_rules,
-        saved_rules,
+        reassign,
     )
 
     project = load_project(args.project)
@@ -176,35 +180,43 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError(msg, file=str(args.rules)) from exc
         parse_rules(data, project)  # check them before keeping them
         project.settings[SETTINGS_KEY] = json.dumps(data)
-    rules = saved_rules(project)
-    result = assign_accounts(project.accounts, project.territories)
+    if args.parent_policy:
+        project.settings.update(policy_setting(args.parent_policy))
+    if args.tolerance is not None:
+        project.settings["balance_tolerance"] = repr(args.tolerance)
+    geography = assign_accounts(project.accounts, project.territories)
     before = project.accounts["territory_id"].fillna("").to_numpy()
-    territory, placed_by = assign_with_rules(project, rules, result)
-    project.accounts["territory_id"] = territory
-    project.accounts["placed_by"] = placed_by
+    result = reassign(project, geography=geography)
+    project.accounts = result.accounts
     save_project(project, args.project)
-    changed = np.flatnonzero(before != territory.fillna("").to_numpy())
+    territory = result.accounts["territory_id"]
     moves = [
         {
             "account": str(project.accounts["account_id"].iloc[i]),
             "from": before[i] or None,
             "to": territory.iloc[i] if isinstance(territory.iloc[i], str) else None,
         }
-        for i in changed
+        for i in result.moved
     ]
     kpis = territory_kpis(project)
-    alerts = out_of_balance(kpis, args.tolerance)
+    tolerance = float(project.settings.get("balance_tolerance", 0.05))
+    alerts = balance_alerts(kpis, tolerance)
     coverage = [*find_gaps(project), *find_overlaps(project)]
+    parents = split_parents_report(project)
     return {
         "territories": [_kpi_record(row) for row in kpis.to_dict("records")],
-        "unassigned": int(territory.isna().sum()),
+        "unassigned": result.unassigned,
         "overlapping": result.overlapping,
-        "locked": result.locked,
+        "locked": geography.locked,
         "moved": len(moves),
         "moves": moves[:1000],
-        "placed_by": {str(k): int(v) for k, v in placed_by.value_counts().items()},
-        "tolerance": args.tolerance,
-        "out_of_balance": alerts["name"].tolist(),
+        "placed_by": {
+            str(k): int(v) for k, v in result.accounts["placed_by"].value_counts().items()
+        },
+        "tolerance": tolerance,
+        "out_of_balance": sorted({a.name for a in alerts}),
+        "alerts": [{"territory": a.name, "alert": a.text} for a in alerts],
+        "split_parents": [_json_record(row) for row in parents.to_dict("records")],
         "coverage": [
             {
                 "kind": c.kind,
@@ -217,18 +229,22 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _kpi_record(row: dict[Any, Any]) -> dict[str, Any]:
-    """One territory's KPIs for JSON: rounded, NaN as null, ``name``/``rep`` first."""
-    out: dict[str, Any] = {"name": row["name"], "rep": row["rep"]}
+def _json_record(row: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A table row for JSON: plain Python values, floats rounded, NaN as null."""
+    out: dict[str, Any] = {}
     for key, value in row.items():
-        if key in out or key == "color":
+        if key in skip:
             continue
-        key = str(key)  # noqa: PLW2901
         plain = value.item() if hasattr(value, "item") else value
         if isinstance(plain, float):
             plain = None if plain != plain else round(plain, 4)  # noqa: PLR0124 (NaN test)
-        out[key] = plain
+        out[str(key)] = plain
     return out
+
+
+def _kpi_record(row: dict[Any, Any]) -> dict[str, Any]:
+    """One territory's KPIs for JSON, ``name`` and ``rep`` first."""
+    return {"name": row["name"], "rep": row["rep"], **_json_record(row, ("name", "rep", "color"))}
 
 
 class UsageError(Exception):
@@ -261,8 +277,12 @@ def _parser() -> argparse.ArgumentParser:
                              help="GeoJSON, GeoPackage or Shapefile of polygons")  # fmt: skip
     territories.add_argument("--name-field", metavar="F", help="the attribute with the names")
     assign = command("assign", _assign, "assign accounts to the territories containing them; KPIs")
-    assign.add_argument("--tolerance", type=float, default=0.05, help="balance band (0.05 = 5%%)")
+    assign.add_argument("--tolerance", type=float, help="set the balance band (0.05 = 5%%)")
     assign.add_argument("--rules", type=Path, metavar="RULES.json", help="set the assignment rules")
+    assign.add_argument(
+        "--parent-policy", choices=("geographic", "follow_parent"),
+        help="divisions stay where geography puts them, or follow the parent",
+    )  # fmt: skip
     for name, handler, what in (
         (
             "import",

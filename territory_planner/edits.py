@@ -41,6 +41,37 @@ class Edit(Protocol):
         """Undo the change."""
 
 
+class Batch:
+    """Several edits as one undo step (e.g. new rules and the re-assignment they cause)."""
+
+    def __init__(self, edits: list[Edit], description: str) -> None:
+        self.edits = edits
+        self.description = description
+
+    @property
+    def label(self) -> str:
+        """Menu text."""
+        return self.description
+
+    @staticmethod
+    def _merge(changes: list[Changes], text: str) -> Changes:
+        return Changes(
+            text,
+            territories=any(c.territories for c in changes),
+            assignments=any(c.assignments for c in changes),
+            accounts=frozenset().union(*(c.accounts for c in changes)),
+        )
+
+    def apply(self, project: Project) -> Changes:
+        """Apply every edit in order."""
+        return self._merge([e.apply(project) for e in self.edits], self.description)
+
+    def revert(self, project: Project) -> Changes:
+        """Revert every edit, last first."""
+        changes = [e.revert(project) for e in reversed(self.edits)]
+        return self._merge(changes, f"Undid: {self.description}")
+
+
 class RenameTerritory:
     """Give a territory a new name."""
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.mapping.assign import Assignment, assign_accounts, containing_polygon
+from territory_planner.mapping.parents import apply_parent_policy, parent_policy
 from territory_planner.model import Project, values_or_none
 
 OPERATORS = ("=", "!=", "in", ">", ">=", "<", "<=", "contains")
@@ -190,3 +191,45 @@ def assign_with_rules(
     return pd.Series(territory, index=acc.index, dtype="str"), pd.Series(
         placed_by, index=acc.index, dtype="str"
     )
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """The accounts table after assigning by rules, parents and geography, and what changed."""
+
+    accounts: pd.DataFrame
+    moved: np.ndarray  # row positions whose territory changed
+    unassigned: int
+    overlapping: int
+
+    def describe(self) -> str:
+        """E.g. "41 accounts moved, 3 unassigned"."""
+        text = f"{len(self.moved):,} accounts moved, {self.unassigned:,} unassigned"
+        return text + (
+            f", {self.overlapping:,} in overlapping territories" if self.overlapping else ""
+        )
+
+
+def reassign(
+    project: Project,
+    rules: list[Rule] | None = None,
+    policy: str | None = None,
+    geography: Assignment | None = None,
+) -> Reassignment:
+    """Assign every unlocked account: rules first, then geography, then the parent policy.
+
+    `rules` and `policy` default to the project's saved ones; pass new ones
+    to see their effect before saving them. The project is not changed.
+    """
+    rules = saved_rules(project) if rules is None else rules
+    policy = parent_policy(project) if policy is None else policy
+    if geography is None:
+        geography = assign_accounts(project.accounts, project.territories)
+    territory, placed_by = assign_with_rules(project, rules, geography)
+    territory, placed_by = apply_parent_policy(project, territory, placed_by, policy)
+    accounts = project.accounts.copy()
+    before = accounts["territory_id"].fillna("").to_numpy()
+    accounts["territory_id"] = territory
+    accounts["placed_by"] = placed_by
+    moved = np.flatnonzero(before != territory.fillna("").to_numpy())
+    return Reassignment(accounts, moved, int(territory.isna().sum()), geography.overlapping)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStyle,
     QTableView,
+    QToolButton,
     QWidget,
 )
 
@@ -40,6 +41,7 @@ from territory_planner import __version__
 from territory_planner._errors import PlannerError
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
+    Batch,
     Changes,
     ChangeSettings,
     Edit,
@@ -61,7 +63,7 @@ from territory_planner.io.account_import import AccountImport, accounts_after_im
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
 from territory_planner.io.territory_import import read_territories
-from territory_planner.mapping.assign import assign_accounts, containing_polygon
+from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
 from territory_planner.mapping.events import (
@@ -74,7 +76,9 @@ from territory_planner.mapping.events import (
 )
 from territory_planner.mapping.map_page import coverage_layer
 from territory_planner.mapping.metrics import METRICS, balance_tolerance, territory_kpis
-from territory_planner.mapping.rules import assign_with_rules, saved_rules
+from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
+from territory_planner.mapping.parents import parent_policy, split_parents_report
+from territory_planner.mapping.rules import Rule, reassign, rules_setting, saved_rules
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
@@ -83,6 +87,7 @@ from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, Impor
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_view import MapView
 from territory_planner.ui.quota_dialog import QuotaDialog
+from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
@@ -266,7 +271,15 @@ class MainWindow(QMainWindow):
         self.rep_dock = self._dock(
             "Reps", "reps_dock", self.rep_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
+        self.rules_panel = RulesPanel()
+        self.rules_panel.rules_edited.connect(self.apply_rules)
+        self.rules_panel.policy_changed.connect(self.set_parent_policy)
+        self.rules_panel.assign_requested.connect(self.assign)
+        self.rules_dock = self._dock(
+            "Rules", "rules_dock", self.rules_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.tabifyDockWidget(self.territory_dock, self.rep_dock)
+        self.tabifyDockWidget(self.rep_dock, self.rules_dock)
         self.territory_dock.raise_()
         self.account_dock = self._dock(
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -388,6 +401,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.territory_dock.toggleViewAction())
         view_menu.addAction(self.rep_dock.toggleViewAction())
+        view_menu.addAction(self.rules_dock.toggleViewAction())
         view_menu.addAction(self.kpi_dock.toggleViewAction())
         view_menu.addAction(self.coverage_dock.toggleViewAction())
         view_menu.addAction(self.log_dock.toggleViewAction())
@@ -405,6 +419,10 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.open_action, self.save_action, self.import_action])
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
+        for action in (self.undo_action, self.redo_action):  # the long text is in the tooltip
+            button = toolbar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
         toolbar.addAction(self.zoom_action)
 
@@ -445,6 +463,7 @@ class MainWindow(QMainWindow):
         docks = (
             self.territory_dock,
             self.rep_dock,
+            self.rules_dock,
             self.account_dock,
             self.kpi_dock,
             self.coverage_dock,
@@ -483,6 +502,7 @@ class MainWindow(QMainWindow):
         self.account_model.set_frame(accounts)
         self.account_panel.apply_subset()
         self.rep_model.set_frame(self.project.reps)
+        self._refresh_rules()
 
     def refresh_coverage(self) -> None:
         """Find gaps and overlaps again (after territories changed)."""
@@ -899,22 +919,52 @@ class MainWindow(QMainWindow):
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
-        geography = assign_accounts(self.project.accounts, self.project.territories)
         try:
-            rules = saved_rules(self.project)
-            territory, placed_by = assign_with_rules(self.project, rules, geography)
+            result = reassign(self.project)
         except PlannerError as exc:
             self.show_error(exc)
             return
-        accounts = self.project.accounts.copy()
-        moved = int((accounts["territory_id"].fillna("") != territory.fillna("")).sum())
-        accounts["territory_id"] = territory
-        accounts["placed_by"] = placed_by
-        overlapping = geography.overlapping
-        text = f"Assigned accounts: {moved:,} moved, {int(territory.isna().sum()):,} unassigned" + (
-            f", {overlapping:,} in overlapping territories" if overlapping else ""
+        text = f"Assigned accounts: {result.describe()}"
+        self.push_edit(ReplaceTable(self.project, "accounts", result.accounts, text))
+
+    def _reassign_with(self, setting: dict[str, str], description: str, **kwargs: Any) -> None:
+        """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
+        try:
+            result = reassign(self.project, **kwargs)
+        except PlannerError as exc:
+            self.show_error(exc)
+            return
+        text = f"{description} ({result.describe()})"
+        self.push_edit(
+            Batch(
+                [
+                    ChangeSettings(self.project, setting, description),
+                    ReplaceTable(self.project, "accounts", result.accounts, text),
+                ],
+                text,
+            )
         )
-        self.push_edit(ReplaceTable(self.project, "accounts", accounts, text))
+
+    def apply_rules(self, rules: list[Rule], description: str) -> None:
+        """New or changed rules: saved in the project, accounts re-assigned."""
+        self._reassign_with(rules_setting(rules), description, rules=rules)
+
+    def set_parent_policy(self, policy: str) -> None:
+        """How divisions of a parent company are placed; accounts re-assigned."""
+        text = dict(POLICIES)[policy]
+        self._reassign_with(
+            {PARENT_POLICY_KEY: policy}, f"Divisions of parent companies {text}", policy=policy
+        )
+
+    def _refresh_rules(self) -> None:
+        try:
+            rules = saved_rules(self.project)
+        except PlannerError as exc:
+            rules = []
+            self.statusBar().showMessage(f"The saved rules cannot be used: {exc}", 10000)
+        self.rules_panel.show_rules(
+            self.project, rules, parent_policy(self.project), split_parents_report(self.project)
+        )
 
     def start_placing(self, account_id: str) -> None:
         """The next click on the map places this account there."""

@@ -146,3 +146,26 @@ def test_shape_edits_leave_rule_placements_alone(fresh_demo: Project) -> None:
     edit.revert(project)
     assert (project.accounts["territory_id"].fillna("") == territory.fillna("")).all()
     assert (project.accounts["placed_by"] == placed_by).all()
+
+
+def test_cli_parent_policy_and_split_parents(demo_file, tmp_path) -> None:
+    project = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project)
+    first = json.loads(run_cli("assign", str(project), "--json").stdout)
+    saved = load_project(project)
+    groups = saved.accounts.dropna(subset=["parent_id"]).groupby("parent_id")["territory_id"]
+    split = int((groups.nunique() > 1).sum())
+    assert len(first["split_parents"]) == split > 0
+    assert all(row["territories"] >= 2 for row in first["split_parents"])
+    done = run_cli("assign", str(project), "--parent-policy", "follow_parent", "--json")
+    data = json.loads(done.stdout)
+    assert data["split_parents"] == []
+    saved = load_project(project)
+    assert saved.settings["parent_policy"] == "follow_parent"
+    moved = saved.accounts["placed_by"].str.startswith("parent: ").fillna(value=False)
+    assert int(moved.sum()) == sum(
+        v for k, v in data["placed_by"].items() if k.startswith("parent")
+    )
+    assert data["moved"] == int(moved.sum()) > 0
+    bad = run_cli("assign", str(project), "--parent-policy", "nearest")
+    assert bad.returncode == 2
