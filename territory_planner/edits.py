@@ -117,6 +117,7 @@ class MoveAccounts:
         self.ids = frozenset(acc["account_id"].iloc[self.rows])
         self.old_territory = acc["territory_id"].iloc[self.rows].copy()
         self.old_locked = acc["locked"].iloc[self.rows].copy()
+        self.old_placed_by = values_or_none(acc["placed_by"].iloc[self.rows])
         self.territory_id = territory_id
         names = dict(
             zip(project.territories["territory_id"], project.territories["name"], strict=True)
@@ -133,6 +134,7 @@ class MoveAccounts:
         labels = project.accounts.index[self.rows]
         project.accounts.loc[labels, "territory_id"] = self.territory_id
         project.accounts.loc[labels, "locked"] = True
+        project.accounts.loc[labels, "placed_by"] = "locked"
         return Changes(
             f"Moved {len(self.rows)} account(s) to {self.target_name}",
             assignments=True,
@@ -144,6 +146,9 @@ class MoveAccounts:
         labels = project.accounts.index[self.rows]
         project.accounts.loc[labels, "territory_id"] = self.old_territory.to_numpy()
         project.accounts.loc[labels, "locked"] = self.old_locked.to_numpy()
+        project.accounts.loc[labels, "placed_by"] = pd.Series(
+            self.old_placed_by, index=labels, dtype="str"
+        )
         return Changes(
             f"Moved {len(self.rows)} account(s) back from {self.target_name}",
             assignments=True,
@@ -524,4 +529,133 @@ def replace_territories(project: Project, territories: Any, source: str) -> Shap
     everywhere = shapely.envelope(shapely.union_all(boxes))
     return ShapeEdit(
         project, territories, everywhere, f"Imported {len(territories)} territories from {source}"
+    )
+
+
+def _territory_name(project: Project, territory_id: str) -> str:
+    return str(project.territories["name"].iloc[project.territory_index(territory_id)])
+
+
+def _refuse_if_ruled(project: Project, territory_id: str, action: str) -> None:
+    """A territory that rules send accounts to (or limit to) cannot go away."""
+    import json  # noqa: PLC0415
+
+    for rule in json.loads(project.settings.get("rules", "[]")):
+        if territory_id in {rule.get("territory"), rule.get("within")}:
+            name = _territory_name(project, territory_id)
+            msg = (
+                f"cannot {action} '{name}': the rule '{rule.get('name')}' uses it; "
+                "change or remove the rule first (Rules panel)"
+            )
+            raise InputError(msg)
+
+
+def _shapes_only(project: Project, territories: Any, description: str) -> ShapeEdit:
+    """New outlines that move no account by themselves."""
+    import shapely  # noqa: PLC0415
+
+    return ShapeEdit(project, territories, shapely.Polygon(), description)
+
+
+def split_territory(project: Project, territory_id: str, line: Any, new_name: str) -> ShapeEdit:
+    """Cut a territory along a line: the side with the rep's home (or the larger) keeps it.
+
+    The other side becomes a new territory without a rep (e.g. for a new hire).
+    """
+    import geopandas as gpd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    from territory_planner.mapping.colors import free_color  # noqa: PLC0415
+    from territory_planner.mapping.split import split_by_line  # noqa: PLC0415
+
+    row = project.territory_index(territory_id)
+    old = project.territories.iloc[row]
+    first, second = split_by_line(old.geometry, line)
+    home = project.reps.set_index("rep_id")[["lon", "lat"]].reindex([old["rep_id"]]).iloc[0]
+    x, y = float(home["lon"]), float(home["lat"])
+    known = bool(np.isfinite(x) and np.isfinite(y))
+    in_first = known and bool(shapely.intersects_xy(first, x, y))
+    in_second = known and bool(shapely.intersects_xy(second, x, y))
+    keep_first = in_first if in_first or in_second else first.area >= second.area
+    kept, carved = (first, second) if keep_first else (second, first)
+    after = project.territories.copy()
+    after.loc[after.index[row], "geometry"] = kept
+    numbers = [int(t[1:]) for t in after["territory_id"] if t[1:].isdigit()]
+    new_id = f"T{max(numbers, default=0) + 1:02d}"
+    others = after.drop(index=after.index[row])
+    color = free_color(carved, [*others.geometry, kept], [*others["color"], old["color"]])
+    name = new_name.strip() or f"{old['name']} (new)"
+    row_frame = gpd.GeoDataFrame(
+        {"territory_id": [new_id], "name": [name], "rep_id": [None], "color": [color]},
+        geometry=[carved],
+        crs=after.crs,
+    )
+    after = pd.concat([after, row_frame], ignore_index=True)
+    return ShapeEdit(project, after, carved, f"Split '{old['name']}': new territory '{name}'")
+
+
+def _accounts_moved(project: Project, mask: Any, territory_id: str | None) -> ReplaceTable:
+    accounts = project.accounts.copy()
+    accounts.loc[mask, "territory_id"] = territory_id
+    if territory_id is None:
+        accounts.loc[mask, "locked"] = False
+        accounts.loc[mask, "placed_by"] = "none"
+    return ReplaceTable(project, "accounts", accounts, "accounts moved")
+
+
+def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
+    """Merge `absorb_id` into `keep_id`: one outline, all its accounts (locks kept)."""
+    import shapely  # noqa: PLC0415
+
+    from territory_planner.mapping.assign import clean_polygon  # noqa: PLC0415
+
+    if keep_id == absorb_id:
+        msg = "choose two different territories to merge"
+        raise InputError(msg)
+    _refuse_if_ruled(project, absorb_id, "merge away")
+    keep, absorb = project.territory_index(keep_id), project.territory_index(absorb_id)
+    after = project.territories.copy()
+    union = shapely.union(after.geometry.iloc[keep], after.geometry.iloc[absorb])
+    after.loc[after.index[keep], "geometry"] = clean_polygon(union)
+    after = after.drop(index=after.index[absorb]).reset_index(drop=True)
+    mask = project.accounts["territory_id"] == absorb_id
+    keep_name, absorb_name = _territory_name(project, keep_id), _territory_name(project, absorb_id)
+    text = f"Merged '{absorb_name}' into '{keep_name}' ({int(mask.sum()):,} accounts)"
+    return Batch(
+        [_accounts_moved(project, mask, keep_id), _shapes_only(project, after, text)], text
+    )
+
+
+def delete_territory(project: Project, territory_id: str) -> Batch:
+    """Remove a territory; its accounts (locked ones too) become unassigned."""
+    _refuse_if_ruled(project, territory_id, "delete")
+    row = project.territory_index(territory_id)
+    after = project.territories.drop(index=project.territories.index[row]).reset_index(drop=True)
+    mask = project.accounts["territory_id"] == territory_id
+    text = (
+        f"Deleted territory '{_territory_name(project, territory_id)}' "
+        f"({int(mask.sum()):,} accounts unassigned)"
+    )
+    return Batch([_accounts_moved(project, mask, None), _shapes_only(project, after, text)], text)
+
+
+def unlock_accounts(project: Project, account_ids: list[str]) -> ReplaceTable:
+    """Unlock accounts and place them again by the rules and geography (only them)."""
+    from territory_planner.mapping.rules import reassign  # noqa: PLC0415
+
+    rows = project.accounts["account_id"].isin(account_ids).to_numpy()
+    if not rows.any():
+        msg = "none of the selected accounts exist in this project"
+        raise InputError(msg)
+    unlocked = project.accounts.copy()
+    unlocked.loc[rows, "locked"] = False
+    trial = Project(unlocked, project.reps, project.territories, project.name, project.settings)
+    placed = reassign(trial).accounts
+    for column in ("territory_id", "placed_by"):
+        unlocked.loc[rows, column] = placed.loc[rows, column]
+    return ReplaceTable(
+        project,
+        "accounts",
+        unlocked,
+        f"Unlocked {int(rows.sum())} account(s) and placed them again",
     )

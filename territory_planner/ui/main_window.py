@@ -49,13 +49,17 @@ from territory_planner.edits import (
     RenameTerritory,
     ReplaceTable,
     add_territory,
+    delete_territory,
     edit_rep,
+    merge_territories,
     move_area,
     place_account,
     place_account_at_zip,
     replace_territories,
     reshape_territory,
     set_quota,
+    split_territory,
+    unlock_accounts,
 )
 from territory_planner.formats import integer, money
 from territory_planner.io import export
@@ -215,6 +219,7 @@ class MainWindow(QMainWindow):
         self.rep_model.on_edit = self._edit_rep
         self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
         self.placing: str | None = None  # account waiting for a click on the map
+        self.splitting: str | None = None  # territory waiting for a line drawn across it
         self.color_by = "territory"
         self.unit_kind = "county"  # what a click or lasso on the map moves
 
@@ -242,6 +247,10 @@ class MainWindow(QMainWindow):
         )
         for number, column in enumerate(columns):
             self.territory_table.setColumnHidden(number, column.key not in COMPACT_TERRITORY_KEYS)
+        self.territory_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.territory_table.customContextMenuRequested.connect(
+            lambda pos: self._territory_menu(self.territory_table, pos)
+        )
         panel = KpiPanel(self.territory_model)  # the same model, every column
         panel.table.selectionModel().selectionChanged.connect(
             lambda: self._territory_selected(panel.table)
@@ -433,6 +442,11 @@ class MainWindow(QMainWindow):
             tip="Put every unlocked account in the territory that contains it",
         )  # fmt: skip
         territory_menu.addSeparator()
+        self._action(
+            territory_menu, "&Split Selected Territory with a Line", self.start_split, "Ctrl+K",
+            tip="Draw a line across the selected territory to cut off a new one",
+        )  # fmt: skip
+        self._action(territory_menu, "&Delete Selected Territory", self.delete_selected)
         units_menu = territory_menu.addMenu("Click Moves &Units")
         group = QActionGroup(self)
         for key, (_one, many) in UNIT_KINDS.items():
@@ -787,6 +801,76 @@ class MainWindow(QMainWindow):
                 {"select": str(self.territory_model.frame["territory_id"].iloc[row])}
             )
 
+    def selected_territory(self) -> str | None:
+        """The territory selected in the Territories list, if any."""
+        rows = self.territory_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        row = self.territory_model.frame_row(rows[0].row())
+        return str(self.territory_model.frame["territory_id"].iloc[row])
+
+    def _territory_menu(self, table: QTableView, pos: Any) -> None:
+        index = table.indexAt(pos)
+        if not index.isValid():
+            return
+        row = self.territory_model.frame_row(index.row())
+        territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
+        menu = self.territory_actions_menu(territory_id)
+        self.territory_context = menu
+        menu.popup(table.viewport().mapToGlobal(pos))
+
+    def _territory_submenu(
+        self, menu: QMenu, title: str, act: Callable[[str], Edit], exclude: str | None = None
+    ) -> QMenu:
+        """A submenu listing the territories; choosing one applies ``act(territory_id)``."""
+        submenu = menu.addMenu(title)
+        for territory_id, name in zip(
+            self.project.territories["territory_id"], self.project.territories["name"], strict=True
+        ):
+            if territory_id != exclude:
+                action = submenu.addAction(str(name))
+                action.triggered.connect(
+                    lambda _c=False, t=territory_id: self._try_edit(lambda: act(t))
+                )
+        return submenu
+
+    def territory_actions_menu(self, territory_id: str) -> QMenu:
+        """Split, merge and delete for one territory."""
+        name = self.project.territories["name"].iloc[self.project.territory_index(territory_id)]
+        menu = QMenu(self)
+        menu.addAction(f"Split '{name}' with a Line", lambda: self.start_split(territory_id))
+        self._territory_submenu(
+            menu,
+            f"Merge '{name}' Into",
+            lambda other: merge_territories(self.project, other, territory_id),
+            exclude=territory_id,
+        )
+        menu.addSeparator()
+        menu.addAction(
+            f"Delete '{name}'",
+            lambda: self._try_edit(lambda: delete_territory(self.project, territory_id)),
+        )
+        return menu
+
+    def delete_selected(self) -> None:
+        """Delete the territory selected in the list (undoable)."""
+        territory_id = self.selected_territory()
+        if territory_id is not None:
+            self._try_edit(lambda: delete_territory(self.project, territory_id))
+
+    def start_split(self, territory_id: str | None = None) -> None:
+        """The next line drawn on the map splits this territory (default: the selected one)."""
+        territory_id = territory_id or self.selected_territory()
+        if territory_id is None:
+            self.statusBar().showMessage("Select the territory to split first", 5000)
+            return
+        self.splitting = territory_id
+        self.map_view.send_update({"select": territory_id, "draw": "Line"})
+        name = self.project.territories["name"].iloc[self.project.territory_index(territory_id)]
+        self.statusBar().showMessage(
+            f"Draw a line across '{name}', click the last point again to finish (Esc cancels)"
+        )
+
     def select_territory(self, territory_id: str) -> None:
         """Select a territory in the list (and so on the map)."""
         row = self.territory_model.view_row("territory_id", territory_id)
@@ -822,14 +906,27 @@ class MainWindow(QMainWindow):
             menu.addAction("Place on the Map (click the spot)…", lambda: self.start_placing(ids[0]))
             menu.addAction("Place at a ZIP Code…", lambda: self.place_at_zip(ids[0]))
             menu.addSeparator()
-        move = menu.addMenu(f"Move {len(ids)} account(s) to")
-        for territory_id, name in zip(
-            self.project.territories["territory_id"], self.project.territories["name"], strict=True
+        self._territory_submenu(
+            menu,
+            f"Pin {len(ids)} account(s) to Territory",
+            lambda t: MoveAccounts(self.project, ids, t),
+        )
+        pin = menu.addMenu(f"Pin {len(ids)} account(s) to Rep")
+        for rep_id, territory_id in zip(
+            self.project.territories["rep_id"],
+            self.project.territories["territory_id"],
+            strict=True,
         ):
-            action = move.addAction(str(name))
-            action.triggered.connect(
-                lambda _c=False, t=territory_id: self.push_edit(MoveAccounts(self.project, ids, t))
-            )
+            rep = self.project.reps.set_index("rep_id")["name"].get(rep_id)
+            if rep is not None:
+                action = pin.addAction(str(rep))
+                action.triggered.connect(
+                    lambda _c=False, t=territory_id: self.push_edit(
+                        MoveAccounts(self.project, ids, t)
+                    )
+                )
+        unlock = menu.addAction("Unlock and Place Again")
+        unlock.triggered.connect(lambda: self._try_edit(lambda: unlock_accounts(self.project, ids)))
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
 
     def ask_new_territory(self, event: FeatureDrawn) -> None:
@@ -877,18 +974,12 @@ class MainWindow(QMainWindow):
         inside = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [units.geometry])
         count = int((inside == 0).sum())
         menu = QMenu(self)
-        move = menu.addMenu(f"Move {units.describe()} ({count:,} accounts) to")
-        for territory_id, name in zip(
-            self.project.territories["territory_id"], self.project.territories["name"], strict=True
-        ):
-            if territory_id == exclude:
-                continue
-            action = move.addAction(str(name))
-            action.triggered.connect(
-                lambda _c=False, t=territory_id: self._try_edit(
-                    lambda: move_area(self.project, units.geometry, t, units.describe())
-                )
-            )
+        self._territory_submenu(
+            menu,
+            f"Move {units.describe()} ({count:,} accounts) to",
+            lambda t: move_area(self.project, units.geometry, t, units.describe()),
+            exclude=exclude,
+        )
         self.unit_menu = menu
         menu.popup(QCursor.pos())
 
@@ -974,9 +1065,10 @@ class MainWindow(QMainWindow):
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         """Esc cancels placing an account."""
-        if event.key() == Qt.Key.Key_Escape and self.placing is not None:
-            self.placing = None
-            self.statusBar().showMessage("Placing cancelled", 3000)
+        if event.key() == Qt.Key.Key_Escape and (self.placing or self.splitting):
+            self.placing = self.splitting = None
+            self.map_view.run_js("map_tp.pm.disableDraw()")
+            self.statusBar().showMessage("Cancelled", 3000)
             return
         super().keyPressEvent(event)
 
@@ -1050,6 +1142,9 @@ class MainWindow(QMainWindow):
             self._try_edit(
                 lambda: reshape_territory(self.project, event.territory_id, event.geometry)
             )
+        elif isinstance(event, FeatureDrawn) and self.splitting is not None:
+            territory_id, self.splitting = self.splitting, None
+            self._try_edit(lambda: split_territory(self.project, territory_id, event.geometry, ""))
         elif isinstance(event, FeatureDrawn) and self.lasso_action.isChecked():
             self._try_units(lambda: units_in(self.unit_kind, event.geometry))
         elif isinstance(event, FeatureDrawn):

@@ -394,3 +394,42 @@ def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_fil
         .loc[target_id, "geometry"]
         .intersects(expected.geometry.buffer(-0.01))
     )
+
+
+def test_split_merge_and_delete_from_the_territory_menu(
+    qtbot, window: MainWindow, demo_file
+) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    count = len(window.project.territories)
+    window.select_territory("T01")
+    window.start_split()
+    assert window.splitting == "T01"
+    mine = window.project.accounts["territory_id"] == "T01"
+    lon = float(window.project.accounts.loc[mine, "lon"].median())
+    line = [[30.0, lon], [50.0, lon]]
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js(
+            f"map_tp.fire('pm:create', {{shape: 'Line', layer: L.polyline({line})}})"
+        )
+    assert window.splitting is None
+    assert len(window.project.territories) == count + 1
+    new_id = window.project.territories["territory_id"].iloc[-1]
+    assert (window.project.accounts["territory_id"] == new_id).sum() > 0
+    qtbot.waitUntil(lambda: page_stats(qtbot, window)["territories"] == count + 1)
+    assert window.change_log[-1].split("  ", 1)[1].startswith("Split '")
+    menu = window.territory_actions_menu(new_id)
+    merge = next(a.menu() for a in menu.actions() if a.menu())
+    target = next(
+        a for a in merge.actions() if a.text() == window.project.territories["name"].iloc[0]
+    )
+    target.trigger()  # merge the new piece back into T01
+    assert len(window.project.territories) == count
+    assert (window.project.accounts["territory_id"] == "T01").sum() == mine.sum()
+    window.select_territory("T02")
+    window.delete_selected()
+    assert "T02" not in set(window.project.territories["territory_id"])
+    for _ in range(3):
+        window.undo_stack.undo()
+    assert len(window.project.territories) == count
+    assert (window.project.accounts["territory_id"] == "T01").sum() == mine.sum()

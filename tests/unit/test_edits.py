@@ -53,3 +53,28 @@ def test_move_to_no_territory_and_unknown_accounts(fresh_demo: Project) -> None:
     assert fresh_demo.summary().unassigned >= 1
     with pytest.raises(InputError, match="none of the selected accounts"):
         MoveAccounts(fresh_demo, ["nope"], "T01")
+
+
+def test_pin_then_unlock_places_the_account_again(fresh_demo: Project) -> None:
+    from territory_planner.edits import unlock_accounts
+    from territory_planner.mapping.assign import assign_accounts
+
+    acc = fresh_demo.accounts
+    account = str(acc["account_id"].iloc[0])
+    home = acc["territory_id"].iloc[0]
+    other = next(t for t in fresh_demo.territories["territory_id"] if t != home)
+    MoveAccounts(fresh_demo, [account], other).apply(fresh_demo)
+    assert fresh_demo.accounts["placed_by"].iloc[0] == "locked"
+    assert fresh_demo.accounts["territory_id"].iloc[0] == other
+    before = fresh_demo.accounts.copy()
+    edit = unlock_accounts(fresh_demo, [account])
+    edit.apply(fresh_demo)
+    geography = assign_accounts(fresh_demo.accounts, fresh_demo.territories).territory_id
+    assert fresh_demo.accounts["territory_id"].iloc[0] == geography.iloc[0] == home
+    assert not fresh_demo.accounts["locked"].iloc[0]
+    assert fresh_demo.accounts["placed_by"].iloc[0] == "geography"
+    # only that account changed
+    changed = (fresh_demo.accounts["territory_id"] != before["territory_id"]).sum()
+    assert changed == 1
+    edit.revert(fresh_demo)
+    assert fresh_demo.accounts["territory_id"].iloc[0] == other
