@@ -434,9 +434,16 @@ class ShapeEdit:
 
 
 def add_territory(
-    project: Project, geometry: Any, name: str, rep_id: str | None = None
+    project: Project,
+    geometry: Any,
+    name: str,
+    rep_id: str | None = None,
+    *,
+    allow_overlap: bool = False,
 ) -> ShapeEdit:
     """A new territory from a drawn shape, cut back so it overlaps no other territory.
+
+    With `allow_overlap` the shape is kept whole (e.g. an overlay team's area).
 
     Raises
     ------
@@ -449,7 +456,9 @@ def add_territory(
     from territory_planner.mapping.colors import free_color  # noqa: PLC0415
 
     name = name.strip() or "New territory"
-    shape = clip_to_free_space(clean_polygon(geometry), project.territories)
+    shape = clean_polygon(geometry)
+    if not allow_overlap:
+        shape = clip_to_free_space(shape, project.territories)
     if shape.is_empty:
         msg = (
             "the shape lies inside other territories; "
@@ -469,13 +478,17 @@ def add_territory(
     return ShapeEdit(project, after, shape, f"Drew territory '{name}'")
 
 
-def reshape_territory(project: Project, territory_id: str, geometry: Any) -> ShapeEdit:
-    """A territory's new outline (e.g. a moved vertex), kept off its neighbours."""
+def reshape_territory(
+    project: Project, territory_id: str, geometry: Any, *, allow_overlap: bool = False
+) -> ShapeEdit:
+    """A territory's new outline (e.g. a moved vertex), kept off its neighbours unless allowed."""
     from territory_planner.mapping.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
 
     row = project.territory_index(territory_id)
     old = project.territories.geometry.iloc[row]
-    shape = clip_to_free_space(clean_polygon(geometry), project.territories, exclude=territory_id)
+    shape = clean_polygon(geometry)
+    if not allow_overlap:
+        shape = clip_to_free_space(shape, project.territories, exclude=territory_id)
     if shape.is_empty:
         msg = "nothing would be left of the territory; undo or draw it again"
         raise InputError(msg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner import __version__
+from territory_planner import demo as demo_module
 from territory_planner._errors import PlannerError
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
@@ -146,10 +148,11 @@ COVERAGE_COLUMNS = [
 
 
 def demo_path() -> Path:
-    """Where the generated demo project is kept (made on first use)."""
+    """Where the generated demo project is kept (made on first use, again when the demo changes)."""
     folder = Path(platformdirs.user_cache_dir("territory-planner"))
     tag = "-".join(f"{k}{v}" for k, v in DEMO_ARGS.items())
-    return folder / f"demo-{__version__}-{tag}.gpkg"
+    source = hashlib.sha256(Path(demo_module.__file__ or "").read_bytes()).hexdigest()[:8]
+    return folder / f"demo-{__version__}-{tag}-{source}.gpkg"
 
 
 class EditCommand(QUndoCommand):
@@ -447,6 +450,11 @@ class MainWindow(QMainWindow):
             tip="Draw a line across the selected territory to cut off a new one",
         )  # fmt: skip
         self._action(territory_menu, "&Delete Selected Territory", self.delete_selected)
+        self.overlap_action = self._action(
+            territory_menu, "Allow &Overlaps When Drawing", lambda: None,
+            tip="Keep drawn and edited shapes whole instead of cutting them back at neighbours",
+        )  # fmt: skip
+        self.overlap_action.setCheckable(True)
         units_menu = territory_menu.addMenu("Click Moves &Units")
         group = QActionGroup(self)
         for key, (_one, many) in UNIT_KINDS.items():
@@ -939,7 +947,14 @@ class MainWindow(QMainWindow):
         dialog.setTextValue(f"Territory {len(self.project.territories) + 1}")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.textValueSelected.connect(
-            lambda name: self._try_edit(lambda: add_territory(self.project, event.geometry, name))
+            lambda name: self._try_edit(
+                lambda: add_territory(
+                    self.project,
+                    event.geometry,
+                    name,
+                    allow_overlap=self.overlap_action.isChecked(),
+                )
+            )
         )
         self.name_dialog = dialog
         dialog.open()
@@ -1140,7 +1155,12 @@ class MainWindow(QMainWindow):
                 self.account_table.scrollTo(self.account_model.index(row, 0))
         elif isinstance(event, TerritoryEdited):
             self._try_edit(
-                lambda: reshape_territory(self.project, event.territory_id, event.geometry)
+                lambda: reshape_territory(
+                    self.project,
+                    event.territory_id,
+                    event.geometry,
+                    allow_overlap=self.overlap_action.isChecked(),
+                )
             )
         elif isinstance(event, FeatureDrawn) and self.splitting is not None:
             territory_id, self.splitting = self.splitting, None

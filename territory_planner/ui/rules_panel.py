@@ -72,6 +72,10 @@ class RulesPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.edit_rule())
         self.policy = QComboBox()
+        self.policy.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.policy.setMinimumContentsLength(16)
         for key, text in POLICIES:
             self.policy.addItem(text, key)
         self.policy.activated.connect(
@@ -95,22 +99,29 @@ class RulesPanel(QWidget):
             ("Add…", self.add_rule),
             ("Edit…", self.edit_rule),
             ("Remove", self.remove_rule),
-            ("Up", lambda: self.move_rule(-1)),
-            ("Down", lambda: self.move_rule(1)),
+            ("↑", lambda: self.move_rule(-1)),
+            ("↓", lambda: self.move_rule(1)),
         ):
             button = QPushButton(text)
+            if len(text) == 1:
+                button.setToolTip("Move the selected rule up" if text == "↑" else "Move it down")
+                button.setFixedWidth(32)
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        assign = QPushButton("Assign Now")
+        assign = QPushButton("Assign")
         assign.setToolTip("Re-assign every unlocked account: rules first, then geography")
         assign.clicked.connect(self.assign_requested.emit)
         buttons.addWidget(assign)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(QLabel("Rules are tried in order; the first that matches places "
-                                    "the account. Locked accounts never move."))  # fmt: skip
+        intro = QLabel(
+            "Rules are tried in order; the first that matches places the account. "
+            "Locked accounts never move."
+        )
+        intro.setWordWrap(True)
+        top_layout.addWidget(intro)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.placed)

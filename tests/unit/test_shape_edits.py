@@ -101,3 +101,14 @@ def test_locked_accounts_stay_and_bad_shapes_are_refused(fresh_demo: Project) ->
     inner = fresh_demo.territories.geometry.iloc[0].representative_point().buffer(0.01)
     with pytest.raises(InputError, match="lies inside other territories"):
         add_territory(fresh_demo, inner, "Inside")
+
+
+def test_overlap_allowed_keeps_the_drawn_shape_whole(fresh_demo: Project) -> None:
+    t01 = fresh_demo.territories.geometry.iloc[0]
+    blob = t01.representative_point().buffer(0.5)
+    assert blob.intersection(t01).area > 0.1
+    edit = add_territory(fresh_demo, blob, "Overlay", allow_overlap=True)
+    edit.apply(fresh_demo)
+    drawn = fresh_demo.territories.geometry.iloc[-1]
+    assert drawn.symmetric_difference(blob).area < 1e-9
+    assert fresh_demo.territories.geometry.iloc[0].intersection(drawn).area > 0
