@@ -106,7 +106,10 @@ def _accounts_points(project: Project) -> gpd.GeoDataFrame:
 
 
 def _territories_with_totals(project: Project) -> gpd.GeoDataFrame:
+    from territory_planner.mapping.metrics import quotas  # noqa: PLC0415
+
     table = project.territory_table()
+    table["quota"] = quotas(project).reindex(table["territory_id"]).to_numpy()
     return project.territories[["territory_id", "geometry"]].merge(table, on="territory_id")
 
 

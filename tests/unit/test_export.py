@@ -15,6 +15,7 @@ from openpyxl.writer.excel import ExcelWriter
 from territory_planner._errors import InputError
 from territory_planner.cli import main
 from territory_planner.io import export
+from territory_planner.mapping.metrics import quotas
 from territory_planner.model import Project
 
 HYPERLINK = '=HYPERLINK("http://evil.example","click")'
@@ -118,6 +119,7 @@ def test_geojson_keeps_data_as_is(tmp_path, tricky: Project) -> None:
         assert props["accounts"] == table.loc[props["territory_id"], "accounts"]
         assert props["revenue"] == pytest.approx(table.loc[props["territory_id"], "revenue"])
         assert props["potential"] == pytest.approx(table.loc[props["territory_id"], "potential"])
+        assert props["quota"] == pytest.approx(quotas(tricky)[props["territory_id"]])
         assert feature["geometry"]["type"] in {"Polygon", "MultiPolygon"}
 
 
