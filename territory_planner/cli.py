@@ -229,6 +229,34 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _schedule(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import date  # noqa: PLC0415
+
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.routing.schedule import (  # noqa: PLC0415
+        build_schedule,
+        schedule_record,
+    )
+
+    project = load_project(args.project)
+    start = None
+    if args.start:
+        try:
+            start = date.fromisoformat(args.start)
+        except ValueError as exc:
+            msg = f"--start {args.start}: give a date as YYYY-MM-DD"
+            raise UsageError(msg) from exc
+    staffed = project.territories["rep_id"].dropna().astype(str)
+    reps = args.rep or [r for r in project.reps["rep_id"].astype(str) if r in set(staffed)]
+    plans = [
+        schedule_record(
+            build_schedule(project, rep, args.weeks, start=start, allow_overtime=args.overtime)
+        )
+        for rep in reps
+    ]
+    return {"reps": plans}
+
+
 def _json_record(row: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A table row for JSON: plain Python values, floats rounded, NaN as null."""
     out: dict[str, Any] = {}
@@ -318,6 +346,13 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--report", type=Path, metavar="FILE.csv", help="write rejected rows and warnings"
             )
+    schedule = command("schedule", _schedule, "plan each rep's visit calendar and day routes")
+    schedule.add_argument("--rep", action="append", metavar="ID", help="only this rep (repeatable)")
+    schedule.add_argument("--weeks", type=int, metavar="N", help="1 to 13 (default: longest cycle)")
+    schedule.add_argument("--start", metavar="YYYY-MM-DD", help="first Monday (default: next one)")
+    schedule.add_argument(
+        "--overtime", action="store_true", help="run days over instead of leaving visits out"
+    )
     export = command(
         "export", _export, "export accounts (CSV, XLSX, GeoJSON, Shapefile) and territories"
     )

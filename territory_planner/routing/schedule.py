@@ -1,0 +1,634 @@
+"""A rep's visit calendar: every account at its frequency, evenly spaced, short days.
+
+Two parts, as in the periodic vehicle-routing literature:
+
+1. **Which days** (our heuristic). An account visited every ``p`` weeks gets
+   a pattern: a first week ``0 <= o < p`` and a weekday, so its visits fall
+   on weeks ``o, o + p, ...`` on that weekday, exactly ``p`` weeks apart
+   (a biweekly account in weeks 1 and 3, never 1 and 2). Patterns are chosen
+   greedily, most valuable account first, by the extra driving they add
+   (cheapest insertion into each day's tour) plus a penalty for loading a
+   day above the average, so days come out balanced. A local search then
+   takes each account out and puts it back in its best pattern while that
+   lowers the total. Accounts visited less often than the horizon (e.g.
+   quarterly in a 4-week plan) are split into geographic groups, one per
+   week of their cycle, and only the groups falling in the horizon are
+   planned.
+2. **Which order** (PyVRP, see `tour.route_day`): each day is routed from
+   home and back within working hours.
+
+When visits do not fit (an oversubscribed territory), the most valuable
+accounts are planned first and every visit left out is listed with the
+reason and the hours missing. Nothing is dropped silently and no day is
+planned over its hours without saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from territory_planner._errors import InputError
+from territory_planner.model import Project
+from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
+from territory_planner.routing.travel import TravelModel
+from territory_planner.tasks import CancelToken, Progress, no_progress
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: Weeks between visits for each visit-frequency code.
+FREQUENCY_WEEKS = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
+DEFAULT_FREQUENCY = "monthly"
+DEFAULT_VISIT_MINUTES = 45
+MAX_WEEKS = 13
+BALANCE_WEIGHT = 0.5  # minutes of penalty per minute of load above the average day
+
+
+@dataclass(frozen=True)
+class RepHours:
+    """When a rep works: weekdays (0 = Monday), start and end (minutes), lunch, drive limit."""
+
+    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    day_start: float = 8 * 60
+    day_end: float = 17 * 60
+    lunch: float = 30.0
+    max_drive: float | None = None  # minutes per day
+    days_off: frozenset[tuple[int, int]] = frozenset()  # (week, weekday)
+
+    @property
+    def available(self) -> float:
+        """Minutes of a working day for visits and driving."""
+        return self.day_end - self.day_start - self.lunch
+
+
+@dataclass
+class Visit:
+    """One planned visit."""
+
+    account_id: str
+    name: str
+    week: int  # 0-based
+    weekday: int  # 0 = Monday
+    order: int  # 1-based within the day
+    arrival: float  # minutes from midnight
+    departure: float
+    drive_before: float  # minutes from the previous stop (or home)
+    km_before: float
+
+
+@dataclass
+class LeftOut:
+    """A visit that is not in the plan, and why."""
+
+    account_id: str
+    name: str
+    visits: int  # how many visits of the horizon are missing
+    hours: float  # visit hours they need
+    reason: str
+
+
+@dataclass
+class DaySummary:
+    """One working day of the plan."""
+
+    week: int
+    weekday: int
+    date: date
+    visits: int
+    visit_minutes: float
+    drive_minutes: float
+    km: float
+    start: float
+    end: float
+    overtime: float
+
+
+@dataclass
+class Schedule:
+    """A rep's calendar over the horizon, with totals and what was left out."""
+
+    rep_id: str
+    rep_name: str
+    weeks: int
+    start_date: date
+    visits: list[Visit] = field(default_factory=list)
+    days: list[DaySummary] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    available_minutes: float = 0.0
+    naive_drive_minutes: float = 0.0  # the same visits in ZIP order, for comparison
+
+    @property
+    def drive_minutes(self) -> float:
+        """Driving over the horizon."""
+        return float(sum(d.drive_minutes for d in self.days))
+
+    @property
+    def visit_minutes(self) -> float:
+        """Time at customers over the horizon."""
+        return float(sum(d.visit_minutes for d in self.days))
+
+    def totals(self) -> dict[str, float | int]:
+        """Visits, hours, km, utilisation, overtime, and the saving over the naive plan."""
+        km = float(sum(d.km for d in self.days))
+        used = self.visit_minutes + self.drive_minutes
+        return {
+            "visits": len(self.visits),
+            "visit_hours": round(self.visit_minutes / 60, 2),
+            "drive_hours": round(self.drive_minutes / 60, 2),
+            "km": round(km, 1),
+            "utilisation": round(used / self.available_minutes, 4) if self.available_minutes else 0,
+            "overtime_hours": round(sum(d.overtime for d in self.days) / 60, 2),
+            "left_out_visits": sum(x.visits for x in self.left_out),
+            "naive_drive_hours": round(self.naive_drive_minutes / 60, 2),
+            "drive_saving": round(1 - self.drive_minutes / self.naive_drive_minutes, 4)
+            if self.naive_drive_minutes
+            else 0.0,
+        }
+
+
+@dataclass
+class Problem:
+    """What the calendar heuristic works on (index 0 of the matrices is home)."""
+
+    ids: list[str]
+    names: list[str]
+    period: np.ndarray  # weeks between visits
+    service: np.ndarray  # minutes per visit
+    value: np.ndarray  # priority: higher is planned first
+    minutes: np.ndarray  # (n + 1) x (n + 1) driving minutes
+    km: np.ndarray
+    zips: list[str]
+    lon: np.ndarray  # index 0 is home
+    lat: np.ndarray
+    hours: RepHours
+    weeks: int
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def parse_time(text: object, default: float) -> float:
+    """Minutes from midnight of a time such as 08:30 (510); `default` when unreadable."""
+    if not isinstance(text, str) or ":" not in text:
+        return default
+    hours, _, minutes = text.partition(":")
+    try:
+        return int(hours) * 60 + int(minutes)
+    except ValueError:
+        return default
+
+
+def frequency_weeks(code: object) -> int:
+    """Weeks between visits: weekly 1, biweekly 2, monthly 4, quarterly 13, "every 3 weeks" 3."""
+    text = str(code).strip().lower() if isinstance(code, str) else ""
+    if text in FREQUENCY_WEEKS:
+        return FREQUENCY_WEEKS[text]
+    digits = "".join(c for c in text if c.isdigit())
+    if "week" in text and digits:
+        return max(1, min(int(digits), MAX_WEEKS))
+    return FREQUENCY_WEEKS[DEFAULT_FREQUENCY]
+
+
+def rep_hours(rep: pd.Series, lunch: float = 30.0, max_drive: float | None = None) -> RepHours:
+    """A rep's working days and hours from the Reps table."""
+    days = str(rep.get("work_days") or "Mon,Tue,Wed,Thu,Fri")
+    work = tuple(i for i, d in enumerate(DAYS) if d in days.split(","))
+    return RepHours(
+        work_days=work or (0, 1, 2, 3, 4),
+        day_start=parse_time(rep.get("day_start"), 8 * 60),
+        day_end=parse_time(rep.get("day_end"), 17 * 60),
+        lunch=lunch,
+        max_drive=max_drive,
+    )
+
+
+def rep_problem(
+    project: Project,
+    rep_id: str,
+    weeks: int | None = None,
+    *,
+    travel: TravelModel | None = None,
+    lunch: float = 30.0,
+    value_column: str = "potential",
+) -> tuple[Problem, list[LeftOut], pd.Series]:
+    """The accounts of a rep's territories as a calendar problem.
+
+    Returns the problem, the accounts that cannot be planned at all (no
+    position), and the rep's row.
+    """
+    hits = project.reps[project.reps["rep_id"] == rep_id]
+    if hits.empty:
+        known = ", ".join(project.reps["rep_id"].astype(str).head(20))
+        msg = f"there is no rep '{rep_id}'; the reps are: {known}"
+        raise InputError(msg)
+    rep = hits.iloc[0]
+    if not (np.isfinite(rep["lon"]) and np.isfinite(rep["lat"])):
+        msg = f"rep {rep['name']} has no home position; set a home ZIP in the Reps panel"
+        raise InputError(msg)
+    territories = project.territories.loc[project.territories["rep_id"] == rep_id, "territory_id"]
+    acc = project.accounts[project.accounts["territory_id"].isin(set(territories))]
+    placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
+    unplaced = [
+        LeftOut(str(a), str(n), 0, 0.0, "no position on the map: place it first")
+        for a, n in zip(acc.loc[~placed, "account_id"], acc.loc[~placed, "name"], strict=True)
+    ]
+    acc = acc[placed]
+    period = np.array([frequency_weeks(f) for f in acc["visit_frequency"]], dtype=int)
+    horizon = int(weeks or min(max(int(period.max(initial=1)), 1), MAX_WEEKS))
+    if not 1 <= horizon <= MAX_WEEKS:
+        msg = f"the plan covers 1 to {MAX_WEEKS} weeks, not {horizon}"
+        raise InputError(msg)
+    lon = np.append(rep["lon"], acc["lon"].to_numpy(dtype=float))
+    lat = np.append(rep["lat"], acc["lat"].to_numpy(dtype=float))
+    km, minutes = (travel or TravelModel()).matrices(lon, lat)
+    service = acc["visit_minutes"].astype("float64").fillna(DEFAULT_VISIT_MINUTES).to_numpy()
+    value = (
+        pd.to_numeric(acc[value_column], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if value_column in acc.columns
+        else np.zeros(len(acc))
+    )
+    problem = Problem(
+        ids=acc["account_id"].astype(str).tolist(),
+        names=acc["name"].fillna("").astype(str).tolist(),
+        period=period,
+        service=service,
+        value=value,
+        minutes=minutes,
+        km=km,
+        zips=acc["zip"].fillna("").astype(str).tolist(),
+        lon=lon,
+        lat=lat,
+        hours=rep_hours(rep, lunch),
+        weeks=horizon,
+    )
+    return problem, unplaced, rep
+
+
+# ---------------------------------------------------------------- patterns
+
+
+@dataclass
+class _Days:
+    """The working days of the horizon, each with its visits (matrix rows) in tour order."""
+
+    slots: list[tuple[int, int]]  # (week, weekday)
+    tours: list[list[int]]
+    load: np.ndarray  # service + driving minutes per day
+    drive: np.ndarray
+
+    @classmethod
+    def empty(cls, problem: Problem) -> _Days:
+        hours = problem.hours
+        slots = [
+            (w, d)
+            for w in range(problem.weeks)
+            for d in hours.work_days
+            if (w, d) not in hours.days_off
+        ]
+        return cls(slots, [[] for _ in slots], np.zeros(len(slots)), np.zeros(len(slots)))
+
+
+def _patterns(problem: Problem, account: int, days: _Days, phase: int | None) -> list[list[int]]:
+    """Day-slot lists an account could be visited on (all its visits in the horizon)."""
+    p = int(problem.period[account])
+    index = {slot: i for i, slot in enumerate(days.slots)}
+    phases = [phase] if phase is not None else list(range(min(p, problem.weeks)))
+    result = []
+    for o in phases:
+        weeks = list(range(o, problem.weeks, p))
+        if not weeks:
+            continue
+        for weekday in problem.hours.work_days:
+            slots = [index.get((w, weekday)) for w in weeks]
+            if all(s is not None for s in slots):
+                result.append([s for s in slots if s is not None])
+    return result
+
+
+def _insertion(problem: Problem, tour: list[int], row: int) -> tuple[float, int]:
+    """Cheapest extra driving to add `row` to a day's tour, and where."""
+    m = problem.minutes
+    path = [0, *tour, 0]
+    extra = m[path[:-1], row] + m[row, path[1:]] - m[path[:-1], path[1:]]
+    k = int(np.argmin(extra))
+    return float(extra[k]), k
+
+
+def _fixed_phases(problem: Problem) -> dict[int, int | None]:
+    """Phases of accounts visited less often than the horizon: geographic groups per week.
+
+    Such an account has one visit per cycle; sorting them by bearing from
+    home and cutting the sequence into `period` runs gives each week of the
+    cycle a compact group. Groups whose week lies beyond the horizon are
+    planned in a later horizon (phase >= weeks).
+    """
+    phases: dict[int, int | None] = {}
+    east = (problem.lon[1:] - problem.lon[0]) * np.cos(np.radians(problem.lat[0]))
+    north = problem.lat[1:] - problem.lat[0]
+    bearing = np.arctan2(north, east)
+    for p in sorted(set(problem.period.tolist())):
+        members = np.flatnonzero(problem.period == p)
+        if p <= problem.weeks:
+            phases.update(dict.fromkeys(members.tolist()))
+            continue
+        order = members[np.argsort(bearing[members], kind="stable")]
+        for rank, account in enumerate(order):
+            phases[int(account)] = int(rank * p // len(order))
+    return phases
+
+
+class _Planner:
+    """Chooses the visit pattern of every account (see the module docstring)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.days = _Days.empty(problem)
+        self.phases = _fixed_phases(problem)
+        self.chosen: dict[int, list[int]] = {}
+        weeks = problem.weeks
+        self.accounts = [
+            a for a in range(len(problem.ids)) if (self.phases[a] or 0) < weeks
+        ]  # the others are visited in a later horizon
+        expected = sum(
+            problem.service[a] * len(range(0, weeks, int(problem.period[a])))
+            if self.phases[a] is None
+            else problem.service[a]
+            for a in self.accounts
+        )
+        self.target = expected * 1.25 / max(len(self.days.slots), 1)  # visits + typical driving
+
+    def best_pattern(self, account: int) -> list[int] | None:
+        """The cheapest pattern that fits the days' hours (None if none fits)."""
+        problem, days = self.problem, self.days
+        capacity, max_drive = problem.hours.available, problem.hours.max_drive
+        best: tuple[float, list[int]] | None = None
+        for slots in _patterns(problem, account, days, self.phases[account]):
+            cost = 0.0
+            for s in slots:
+                extra, _k = _insertion(problem, days.tours[s], account + 1)
+                load = days.load[s] + extra + problem.service[account]
+                if load > capacity or (max_drive is not None and days.drive[s] + extra > max_drive):
+                    break
+                cost += extra + BALANCE_WEIGHT * max(0.0, load - self.target)
+            else:
+                if best is None or cost < best[0]:
+                    best = (cost, slots)
+        return best[1] if best else None
+
+    def put(self, account: int, slots: list[int]) -> None:
+        """Insert the account's visits into its days at their cheapest places."""
+        days = self.days
+        for s in slots:
+            extra, k = _insertion(self.problem, days.tours[s], account + 1)
+            days.tours[s].insert(k, account + 1)
+            days.load[s] += extra + self.problem.service[account]
+            days.drive[s] += extra
+        self.chosen[account] = slots
+
+    def take(self, account: int) -> list[int]:
+        """Remove the account's visits; returns the days they were on."""
+        slots = self.chosen.pop(account)
+        for s in slots:
+            self.days.tours[s].remove(account + 1)
+            _recount(self.problem, self.days, s)
+        return slots
+
+    def total(self) -> float:
+        """Driving plus the imbalance penalty."""
+        days = self.days
+        return float(
+            days.drive.sum() + BALANCE_WEIGHT * np.maximum(days.load - self.target, 0).sum()
+        )
+
+    def improve(self, order: list[int]) -> bool:
+        """One pass: re-place every account in its best pattern; True if anything got better."""
+        improved = False
+        for account in order:
+            if account not in self.chosen:
+                found = self.best_pattern(account)
+                if found is not None:
+                    self.put(account, found)
+                    improved = True
+                continue
+            before = self.total()
+            old = self.take(account)
+            self.put(account, self.best_pattern(account) or old)
+            improved |= self.total() < before - 1e-6
+        for s, tour in enumerate(self.days.tours):
+            self.days.tours[s] = quick_tour(self.problem.minutes, tour) if tour else []
+            _recount(self.problem, self.days, s)
+        return improved
+
+
+def plan_days(
+    problem: Problem,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    *,
+    passes: int = 6,
+) -> tuple[_Days, dict[int, list[int]], list[int]]:
+    """Choose each account's visit days. Returns the days, account -> slots, accounts left out."""
+    planner = _Planner(problem)
+    order = sorted(
+        planner.accounts,
+        key=lambda a: (-problem.value[a], -problem.service[a] / problem.period[a]),
+    )
+    for step, account in enumerate(order):
+        if cancel is not None and step % 50 == 0:
+            cancel.raise_if_cancelled()
+        found = planner.best_pattern(account)
+        if found is not None:
+            planner.put(account, found)
+        progress(0.3 * step / max(len(order), 1), "Choosing visit days")
+    for number in range(passes):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        improved = planner.improve(order)
+        progress(0.3 + 0.4 * (number + 1) / passes, "Improving the calendar")
+        if not improved:
+            break
+    left = [a for a in order if a not in planner.chosen]
+    return planner.days, planner.chosen, left
+
+
+def _recount(problem: Problem, days: _Days, s: int) -> None:
+    tour = days.tours[s]
+    drive = tour_minutes(problem.minutes, tour)
+    days.drive[s] = drive
+    days.load[s] = drive + float(sum(problem.service[r - 1] for r in tour))
+
+
+# ---------------------------------------------------------------- the calendar
+
+
+def next_monday(today: date | None = None) -> date:
+    """The Monday after `today` (the default first day of a plan)."""
+    today = today or date.today()  # noqa: DTZ011 (a calendar date, not a time)
+    return today + timedelta(days=7 - today.weekday())
+
+
+def build_schedule(
+    project: Project,
+    rep_id: str,
+    weeks: int | None = None,
+    *,
+    start: date | None = None,
+    allow_overtime: bool = False,
+    travel: TravelModel | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Schedule:
+    """Plan a rep's visits over `weeks` weeks (default: the longest visit cycle, at most 13).
+
+    Every day is routed from home and back within the rep's hours. Visits
+    that do not fit are listed in `Schedule.left_out` with the reason and
+    the hours they need; with `allow_overtime` the days run over instead
+    (and `DaySummary.overtime` says by how much).
+    """
+    problem, unplaced, rep = rep_problem(project, rep_id, weeks, travel=travel)
+    start = start or next_monday()
+    if start.weekday() != 0:
+        start -= timedelta(days=start.weekday())
+    days, chosen, left = plan_days(problem, progress, cancel)
+    schedule = Schedule(rep_id, str(rep["name"]), problem.weeks, start)
+    schedule.available_minutes = problem.hours.available * len(days.slots)
+    schedule.left_out = unplaced + [_left_out(problem, a, "no room in any day") for a in left]
+    hours = problem.hours
+    end_of_day = hours.day_end - hours.lunch
+    for s, (week, weekday) in enumerate(days.slots):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        progress(0.7 + 0.3 * s / max(len(days.slots), 1), "Routing each day")
+        rows = days.tours[s]
+        stops = [Stop(r, float(problem.service[r - 1])) for r in rows]
+        route = route_day(problem.minutes, stops, hours.day_start, end_of_day, seed=s)
+        while route.overtime > 0 and not allow_overtime and route.order:
+            worst = min(route.order, key=lambda r: problem.value[r - 1])
+            schedule.left_out.append(
+                _left_out(problem, worst - 1, "the day would run over working hours", visits=1)
+            )
+            stops = [x for x in stops if x.index != worst]
+            route = route_day(problem.minutes, stops, hours.day_start, end_of_day, seed=s)
+        _add_day(schedule, problem, route, week, weekday)
+    schedule.naive_drive_minutes = naive_drive(problem, chosen, days)
+    progress(1.0, "Calendar ready")
+    return schedule
+
+
+def _left_out(problem: Problem, account: int, reason: str, visits: int | None = None) -> LeftOut:
+    p = int(problem.period[account])
+    count = visits if visits is not None else max(len(range(0, problem.weeks, p)), 1)
+    hours = count * float(problem.service[account]) / 60
+    return LeftOut(problem.ids[account], problem.names[account], count, round(hours, 2), reason)
+
+
+def _add_day(
+    schedule: Schedule, problem: Problem, route: DayRoute, week: int, weekday: int
+) -> None:
+    lunch = problem.hours.lunch
+    noon = 12 * 60
+    shift = 0.0
+    previous = 0
+    km = 0.0
+    for number, (row, arrival, departure, drive) in enumerate(
+        zip(route.order, route.arrival, route.departure, route.drive_before, strict=True), start=1
+    ):
+        if shift == 0 and lunch and arrival >= noon:
+            shift = lunch  # lunch before the first visit that starts after noon
+        leg = float(problem.km[previous, row])
+        km += leg
+        schedule.visits.append(
+            Visit(
+                problem.ids[row - 1], problem.names[row - 1], week, weekday, number,
+                arrival + shift, departure + shift, drive, leg,
+            )
+        )  # fmt: skip
+        previous = row
+    if route.order:
+        km += float(problem.km[previous, 0])
+    end = route.end + (lunch if route.order else 0.0)
+    schedule.days.append(
+        DaySummary(
+            week, weekday, schedule.start_date + timedelta(weeks=week, days=weekday),
+            len(route.order), float(sum(problem.service[r - 1] for r in route.order)),
+            route.drive_minutes, km, route.start, end,
+            max(0.0, end - problem.hours.day_end),
+        )
+    )  # fmt: skip
+
+
+def naive_drive(problem: Problem, chosen: dict[int, list[int]], days: _Days) -> float:
+    """Driving of a plan made by hand the simple way, for comparison.
+
+    The same accounts, taken in ZIP order, each given the pattern whose days
+    are least loaded so far (so the days are as balanced as ours and every
+    frequency is met), and each day driven in ZIP order.
+    """
+    tours: list[list[int]] = [[] for _ in days.slots]
+    load = np.zeros(len(days.slots))
+    phases = _fixed_phases(problem)
+    for account in sorted(chosen, key=lambda a: (problem.zips[a], problem.ids[a])):
+        patterns = _patterns(problem, account, days, phases[account])
+        slots = min(patterns, key=lambda p: (max(load[s] for s in p), p))
+        for s in slots:
+            tours[s].append(account + 1)
+            load[s] += problem.service[account]
+    return float(sum(tour_minutes(problem.minutes, t) for t in tours))
+
+
+def clock(minutes: float) -> str:
+    """Minutes from midnight as HH:MM."""
+    whole = round(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def schedule_record(schedule: Schedule) -> dict[str, object]:
+    """A schedule as plain JSON data: totals, each day's ordered visits, what was left out."""
+    visits_by_day: dict[tuple[int, int], list[Visit]] = {}
+    for visit in schedule.visits:
+        visits_by_day.setdefault((visit.week, visit.weekday), []).append(visit)
+    return {
+        "rep_id": schedule.rep_id,
+        "rep": schedule.rep_name,
+        "weeks": schedule.weeks,
+        "start_date": schedule.start_date.isoformat(),
+        "totals": schedule.totals(),
+        "days": [
+            {
+                "date": day.date.isoformat(),
+                "week": day.week + 1,
+                "day": DAYS[day.weekday],
+                "start": clock(day.start),
+                "end": clock(day.end),
+                "drive_minutes": round(day.drive_minutes, 1),
+                "visit_minutes": round(day.visit_minutes, 1),
+                "km": round(day.km, 1),
+                "overtime_minutes": round(day.overtime, 1),
+                "visits": [
+                    {
+                        "order": v.order,
+                        "account_id": v.account_id,
+                        "name": v.name,
+                        "arrival": clock(v.arrival),
+                        "departure": clock(v.departure),
+                        "drive_minutes": round(v.drive_before, 1),
+                        "km": round(v.km_before, 1),
+                    }
+                    for v in visits_by_day.get((day.week, day.weekday), [])
+                ],
+            }
+            for day in schedule.days
+        ],
+        "left_out": [
+            {
+                "account_id": x.account_id,
+                "name": x.name,
+                "visits": x.visits,
+                "hours": x.hours,
+                "reason": x.reason,
+            }
+            for x in schedule.left_out
+        ],
+    }

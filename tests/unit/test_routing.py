@@ -1,0 +1,114 @@
+"""Travel times and day routes, checked against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from territory_planner._errors import InputError
+from territory_planner.routing.tour import Stop, quick_tour, route_day, tour_minutes
+from territory_planner.routing.travel import RoadNetwork, TravelModel, great_circle_km
+
+
+def test_great_circle_and_speed() -> None:
+    # Chicago (O'Hare) to New York (JFK): 1,190 km on the great circle
+    km = great_circle_km(np.array([-87.9048, -73.7781]), np.array([41.9786, 40.6413]))
+    assert km[0, 1] == pytest.approx(1190, rel=0.01)
+    assert km[0, 0] == 0
+    model = TravelModel()
+    road = np.linspace(0.1, 300, 500)
+    hours = road / model.speed_kmh(road)
+    assert (np.diff(hours) > 0).all()  # a longer leg never takes less time
+    assert model.speed_kmh(np.array([0.0]))[0] == pytest.approx(model.town_kmh)
+    assert model.speed_kmh(np.array([1000.0]))[0] == pytest.approx(model.highway_kmh, rel=1e-3)
+
+
+def small_day(seed: int, n: int = 8) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    lon = -87.9 + rng.uniform(-0.5, 0.5, n + 1)
+    lat = 41.9 + rng.uniform(-0.35, 0.35, n + 1)
+    return TravelModel().matrices(lon, lat)[1]
+
+
+def brute_force(minutes: np.ndarray, stops: list[int]) -> float:
+    return min(tour_minutes(minutes, list(p)) for p in itertools.permutations(stops))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_routes_are_optimal_on_small_days(seed: int) -> None:
+    minutes = small_day(seed)
+    stops = list(range(1, 9))
+    best = brute_force(minutes, stops)
+    day = route_day(minutes, [Stop(i, 30) for i in stops], 8 * 60, 18 * 60)
+    assert sorted(day.order) == stops
+    assert day.drive_minutes == pytest.approx(best, rel=1e-3)
+    assert tour_minutes(minutes, quick_tour(minutes, stops)) <= best * 1.02
+    # times add up: leave home, drive, visit, drive ...
+    assert day.arrival[0] >= day.start + minutes[0, day.order[0]] - 0.02
+    for k in range(1, len(day.order)):
+        drive = minutes[day.order[k - 1], day.order[k]]
+        assert day.arrival[k] >= day.departure[k - 1] + drive - 0.02
+        assert day.departure[k] == pytest.approx(day.arrival[k] + 30, abs=0.02)
+    assert day.overtime == 0
+
+
+def test_short_day_leaves_out_optional_visits_or_runs_over() -> None:
+    minutes = small_day(4)
+    stops = [Stop(i, 60, prize=500) for i in range(1, 9)]
+    day = route_day(minutes, stops, 8 * 60, 12 * 60)
+    assert day.left_out
+    assert day.end <= 12 * 60 + 0.02
+    assert sorted(day.order + day.left_out) == list(range(1, 9))
+    required = route_day(minutes, [Stop(i, 60) for i in range(1, 9)], 8 * 60, 12 * 60)
+    assert sorted(required.order) == list(range(1, 9))
+    assert required.overtime == pytest.approx(required.end - 12 * 60, abs=0.05)
+    assert required.overtime > 0
+
+
+def test_time_windows_are_kept() -> None:
+    minutes = small_day(5, 4)
+    stops = [Stop(1, 30, early=14 * 60, late=14 * 60 + 30), *[Stop(i, 30) for i in (2, 3, 4)]]
+    day = route_day(minutes, stops, 8 * 60, 18 * 60)
+    at = day.arrival[day.order.index(1)]
+    assert 14 * 60 <= at <= 14 * 60 + 30
+
+
+def test_road_network_shortest_paths() -> None:
+    graph = nx.Graph()
+    positions = {"a": (-88.0, 42.0), "b": (-87.9, 42.0), "c": (-87.8, 42.0), "d": (-87.9, 42.1)}
+    for node, (x, y) in positions.items():
+        graph.add_node(node, x=x, y=y)
+    graph.add_edge("a", "b", length=8000, travel_time=480)
+    graph.add_edge("b", "c", length=8000, travel_time=480)
+    graph.add_edge("a", "d", length=20000, travel_time=600)
+    graph.add_edge("d", "c", length=20000, travel_time=600)
+    roads = RoadNetwork(graph)
+    km, minutes = roads.matrices(np.array([-88.0, -87.8]), np.array([42.0, 42.0]))
+    assert minutes[0, 1] == pytest.approx(16)  # via b: 8 + 8 minutes, not 10 + 10
+    assert km[0, 1] == pytest.approx(16)
+    graph.add_node("e", x=-80.0, y=40.0)  # no road to it
+    far = RoadNetwork(graph).matrices(np.array([-88.0, -80.0]), np.array([42.0, 40.0]))[1]
+    assert np.isinf(far[0, 1])
+    with pytest.raises(InputError, match="no roads"):
+        RoadNetwork(nx.Graph())
+
+
+def test_road_network_from_graphml(tmp_path) -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_node(1, x=-88.0, y=42.0)
+    graph.add_node(2, x=-87.9, y=42.0)
+    graph.add_edge(1, 2, length=9000.0)
+    graph.add_edge(2, 1, length=9000.0)
+    path = tmp_path / "roads.graphml"
+    nx.write_graphml(graph, path)
+    roads = RoadNetwork.from_graphml(path)
+    km, minutes = roads.matrices(np.array([-88.0, -87.9]), np.array([42.0, 42.0]))
+    assert km[0, 1] == pytest.approx(9.0)
+    assert minutes[0, 1] == pytest.approx(9.0 / 50 * 60)  # no travel_time: 50 km/h
+    bad = tmp_path / "bad.graphml"
+    bad.write_text("not xml")
+    with pytest.raises(InputError, match="cannot read the road network"):
+        RoadNetwork.from_graphml(bad)

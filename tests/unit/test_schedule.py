@@ -1,0 +1,181 @@
+"""Visit calendars, checked independently: frequency, spacing, hours and routes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from datetime import date
+
+import numpy as np
+import pytest
+
+from territory_planner._errors import InputError
+from territory_planner.io.project_file import load_project
+from territory_planner.model import Project
+from territory_planner.routing.schedule import FREQUENCY_WEEKS, build_schedule, frequency_weeks
+from territory_planner.routing.travel import TravelModel
+from territory_planner.tasks import CancelToken, TaskCancelledError
+from tests.conftest import run_cli
+
+DAY_START, DAY_END, LUNCH = 8 * 60, 17 * 60, 30
+
+
+def minutes_of(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def check_plan(project: Project, plan: dict, weeks: int) -> None:
+    """Every rule of a calendar, recomputed from the project."""
+    rep = project.reps.set_index("rep_id").loc[plan["rep_id"]]
+    mine = set(
+        project.territories.loc[project.territories["rep_id"] == plan["rep_id"], "territory_id"]
+    )
+    acc = project.accounts[project.accounts["territory_id"].isin(mine)].set_index("account_id")
+    visits = [(day, v) for day in plan["days"] for v in day["visits"]]
+    # routes: only the rep's accounts, each at most once a day, orders 1..n
+    for day in plan["days"]:
+        ids = [v["account_id"] for v in day["visits"]]
+        assert len(ids) == len(set(ids))
+        assert set(ids) <= set(acc.index)
+        assert [v["order"] for v in day["visits"]] == list(range(1, len(ids) + 1))
+    # frequency and spacing
+    weeks_of: dict[str, list[tuple[int, str]]] = {}
+    for day, v in visits:
+        weeks_of.setdefault(v["account_id"], []).append((day["week"], day["day"]))
+    missing = {x["account_id"]: x["visits"] for x in plan["left_out"]}
+    quarterly_planned = 0
+    for account, row in acc.iterrows():
+        period = frequency_weeks(row["visit_frequency"])
+        got = sorted(weeks_of.get(account, []))
+        if period > weeks:
+            assert len(got) <= 1
+            quarterly_planned += len(got)
+            continue
+        assert len(got) + missing.get(account, 0) == weeks // period, account
+        if len(got) > 1:
+            assert {d for _w, d in got} == {got[0][1]}  # same weekday
+            gaps = {b[0] - a[0] for a, b in itertools.pairwise(got)}
+            assert gaps == {period}, account  # exactly `period` weeks apart
+    long_cycle = [a for a, r in acc.iterrows() if frequency_weeks(r["visit_frequency"]) > weeks]
+    if long_cycle:  # about weeks/13 of the quarterly accounts fall in this horizon
+        share = quarterly_planned / len(long_cycle)
+        assert share <= weeks / 13 + 0.2
+    # hours and driving, recomputed with the travel model
+    home = (rep["lon"], rep["lat"])
+    for day in plan["days"]:
+        if not day["visits"]:
+            continue
+        points = [home] + [tuple(acc.loc[v["account_id"], ["lon", "lat"]]) for v in day["visits"]]
+        lon, lat = np.array(points).T
+        minutes = TravelModel().matrices(lon, lat)[1]
+        assert minutes_of(day["start"]) >= DAY_START
+        assert minutes_of(day["end"]) <= DAY_END + 1 or day["overtime_minutes"] > 0
+        clock = minutes_of(day["start"])
+        for k, v in enumerate(day["visits"], start=1):
+            drive = minutes[k - 1, k]
+            assert v["drive_minutes"] == pytest.approx(drive, abs=0.1)
+            arrival, departure = minutes_of(v["arrival"]), minutes_of(v["departure"])
+            assert arrival >= clock + drive - 1
+            service = acc.loc[v["account_id"], "visit_minutes"]
+            assert departure - arrival == pytest.approx(float(service), abs=1)
+            clock = departure
+        total_drive = sum(minutes[k, k + 1] for k in range(len(points) - 1)) + minutes[-1, 0]
+        assert day["drive_minutes"] == pytest.approx(total_drive, abs=0.2)
+        span = minutes_of(day["end"]) - minutes_of(day["start"])
+        assert span >= total_drive + day["visit_minutes"] + LUNCH - 2  # lunch is in the day
+
+
+def test_cli_schedule_four_weeks_every_rule_holds(demo_file, tmp_path) -> None:
+    project_file = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project_file)
+    done = run_cli("schedule", str(project_file), "--weeks", "4", "--start", "2026-11-30", "--json")
+    assert done.returncode == 0, done.stderr
+    plans = json.loads(done.stdout)["reps"]
+    project = load_project(project_file)
+    staffed = set(project.territories["rep_id"].dropna())
+    assert {p["rep_id"] for p in plans} == staffed
+    for plan in plans:
+        assert plan["start_date"] == "2026-11-30"
+        assert len(plan["days"]) == 20  # Mon-Fri for 4 weeks
+        assert plan["days"][5]["date"] == "2026-12-07"
+        check_plan(project, plan, 4)
+        totals = plan["totals"]
+        assert totals["visits"] == sum(len(d["visits"]) for d in plan["days"])
+        assert totals["drive_hours"] == pytest.approx(
+            sum(d["drive_minutes"] for d in plan["days"]) / 60, abs=0.05
+        )
+        assert totals["drive_hours"] < totals["naive_drive_hours"]  # better than ZIP order
+
+
+def oversubscribed(fresh_demo: Project) -> tuple[Project, str]:
+    project = fresh_demo
+    rep_id = str(project.territories["rep_id"].iloc[0])
+    mine = project.accounts["territory_id"] == project.territories["territory_id"].iloc[0]
+    project.accounts.loc[mine, "visit_frequency"] = "weekly"
+    project.accounts.loc[mine, "visit_minutes"] = 90
+    return project, rep_id
+
+
+def test_oversubscribed_keeps_the_most_valuable_and_lists_the_rest(fresh_demo) -> None:
+    project, rep_id = oversubscribed(fresh_demo)
+    schedule = build_schedule(project, rep_id, 2, start=date(2026, 11, 30))
+    assert schedule.left_out
+    left = {x.account_id for x in schedule.left_out}
+    planned = {v.account_id for v in schedule.visits}
+    no_room = {x.account_id for x in schedule.left_out if x.reason == "no room in any day"}
+    assert no_room.isdisjoint(planned)  # an account with no room has none of its visits
+    assert left
+    for item in schedule.left_out:
+        assert item.hours == pytest.approx(item.visits * 1.5)
+        assert item.reason
+    acc = project.accounts.set_index("account_id")
+    # the planned accounts are worth more, on average, than those left out entirely
+    whole = [x.account_id for x in schedule.left_out if x.visits == 2]
+    if whole:
+        assert acc.loc[list(planned), "potential"].mean() > acc.loc[whole, "potential"].mean()
+    for day in schedule.days:
+        assert day.end <= DAY_END + 0.5  # no day over hours
+        assert day.overtime == 0
+    total = len(schedule.visits) + sum(x.visits for x in schedule.left_out)
+    mine = project.accounts["territory_id"] == project.territories["territory_id"].iloc[0]
+    placed = mine & project.accounts["lon"].notna()
+    assert total == 2 * int(placed.sum())  # every weekly visit is planned or listed
+
+
+def test_overtime_instead_of_leaving_out(fresh_demo) -> None:
+    project, rep_id = oversubscribed(fresh_demo)
+    schedule = build_schedule(project, rep_id, 1, allow_overtime=True)
+    no_room = [x for x in schedule.left_out if x.reason == "no room in any day"]
+    assert not [x for x in schedule.left_out if "run over" in x.reason]
+    over = [d for d in schedule.days if d.overtime > 0]
+    for day in over:
+        assert day.end > DAY_END
+    assert over or no_room
+
+
+def test_cancel_and_bad_input(fresh_demo) -> None:
+    token = CancelToken()
+    token.cancel()
+    rep_id = str(fresh_demo.territories["rep_id"].iloc[0])
+    with pytest.raises(TaskCancelledError):
+        build_schedule(fresh_demo, rep_id, 4, cancel=token)
+    with pytest.raises(InputError, match="there is no rep 'nobody'"):
+        build_schedule(fresh_demo, "nobody", 4)
+    with pytest.raises(InputError, match="1 to 13 weeks"):
+        build_schedule(fresh_demo, rep_id, 20)
+    assert frequency_weeks("every 3 weeks") == 3
+    assert frequency_weeks(None) == FREQUENCY_WEEKS["monthly"]
+    assert frequency_weeks("quarterly") == 13
+
+
+def test_unplaced_accounts_are_listed(fresh_demo) -> None:
+    rep_id = str(fresh_demo.territories["rep_id"].iloc[0])
+    first = fresh_demo.accounts.index[
+        fresh_demo.accounts["territory_id"] == fresh_demo.territories["territory_id"].iloc[0]
+    ][0]
+    fresh_demo.accounts.loc[first, ["lon", "lat"]] = [np.nan, np.nan]
+    schedule = build_schedule(fresh_demo, rep_id, 4)
+    reasons = {x.account_id: x.reason for x in schedule.left_out}
+    assert "no position" in reasons[fresh_demo.accounts.loc[first, "account_id"]]
