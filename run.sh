@@ -20,6 +20,8 @@ APT_PACKAGES=(
   libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth
   # ogrinfo, to check project files independently of the app
   gdal-bin
+  # LibreOffice (headless), to check that exported calendars open in a spreadsheet program
+  libreoffice-calc-nogui
 )
 
 say() { printf '\033[1m[territory-planner]\033[0m %s\n' "$*" >&2; }

@@ -232,6 +232,10 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
 def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     from datetime import date  # noqa: PLC0415
 
+    from territory_planner.io.calendar_export import (  # noqa: PLC0415
+        write_calendar_ics,
+        write_calendar_xlsx,
+    )
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.routing.schedule import (  # noqa: PLC0415
         build_schedule,
@@ -250,11 +254,17 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     reps = args.rep or [r for r in project.reps["rep_id"].astype(str) if r in set(staffed)]
     plans = [
         schedule_record(
-            build_schedule(project, rep, args.weeks, start=start, allow_overtime=args.overtime)
+            build_schedule(project, rep, args.weeks, start=start, allow_overtime=args.overtime),
+            project.accounts,
         )
         for rep in reps
     ]
-    return {"reps": plans}
+    written: dict[str, Any] = {}
+    if args.xlsx:
+        written["xlsx"] = str(write_calendar_xlsx(plans, args.xlsx))
+    if args.ics:
+        written["ics"] = [str(f) for f in write_calendar_ics(plans, args.ics)]
+    return {"reps": plans, **written}
 
 
 def _json_record(row: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -353,6 +363,8 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument(
         "--overtime", action="store_true", help="run days over instead of leaving visits out"
     )
+    schedule.add_argument("--xlsx", type=Path, metavar="FILE", help="the calendars as Excel")
+    schedule.add_argument("--ics", type=Path, metavar="FOLDER", help="one .ics file per rep")
     export = command(
         "export", _export, "export accounts (CSV, XLSX, GeoJSON, Shapefile) and territories"
     )

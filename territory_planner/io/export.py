@@ -68,7 +68,7 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda c: neutralise_formula(str(c)))
 
 
-def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary folder beside `path`, then move the result in place."""
     path = Path(path)
     try:
@@ -116,7 +116,7 @@ def _territories_with_totals(project: Project) -> gpd.GeoDataFrame:
 def export_accounts_csv(project: Project, path: str | os.PathLike[str]) -> int:
     """Write accounts (with territory and rep) as UTF-8 CSV; returns the row count."""
     frame = _neutralised(accounts_with_assignment(project))
-    _write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
     return len(frame)
 
 
@@ -157,7 +157,7 @@ def export_accounts_xlsx(project: Project, path: str | os.PathLike[str]) -> int:
             sheet.append(row)
         book.save(tmp)
 
-    _write_atomic(Path(path), write)
+    write_atomic(Path(path), write)
     return len(frame)
 
 
@@ -172,7 +172,7 @@ def _xlsx_values(series: pd.Series) -> list[object]:
 def export_accounts_geojson(project: Project, path: str | os.PathLike[str]) -> int:
     """Write accounts as GeoJSON points (unplaced ones with no geometry)."""
     points = _accounts_points(project)
-    _write_atomic(
+    write_atomic(
         Path(path), lambda tmp: tmp.write_text(points.to_json(na="null"), encoding="utf-8")
     )
     return len(points)
@@ -181,7 +181,7 @@ def export_accounts_geojson(project: Project, path: str | os.PathLike[str]) -> i
 def export_territories_geojson(project: Project, path: str | os.PathLike[str]) -> int:
     """Write territories with their account totals as GeoJSON; returns the count."""
     out = _territories_with_totals(project)
-    _write_atomic(Path(path), lambda tmp: tmp.write_text(out.to_json(), encoding="utf-8"))
+    write_atomic(Path(path), lambda tmp: tmp.write_text(out.to_json(), encoding="utf-8"))
     return len(out)
 
 
@@ -190,7 +190,7 @@ def export_territories_csv(project: Project, path: str | os.PathLike[str]) -> in
     from territory_planner.mapping.metrics import territory_kpis  # noqa: PLC0415
 
     frame = _neutralised(territory_kpis(project).drop(columns=["color"]))
-    _write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
     return len(frame)
 
 

@@ -584,8 +584,28 @@ def clock(minutes: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def schedule_record(schedule: Schedule) -> dict[str, object]:
-    """A schedule as plain JSON data: totals, each day's ordered visits, what was left out."""
+#: Account columns copied into each visit of `schedule_record` (when the project has them).
+CONTACT_COLUMNS = ("street", "city", "state", "zip", "phone")
+
+
+def _contacts(accounts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+    if accounts is None:
+        return {}
+    columns = [c for c in CONTACT_COLUMNS if c in accounts.columns]
+    table = accounts.set_index("account_id")[columns].astype(object)
+    table = table.where(table.notna(), "").astype(str)
+    return {
+        str(k): {str(c): str(x) for c, x in v.items()} for k, v in table.to_dict("index").items()
+    }
+
+
+def schedule_record(schedule: Schedule, accounts: pd.DataFrame | None = None) -> dict[str, object]:
+    """A schedule as plain JSON data: totals, each day's ordered visits, what was left out.
+
+    With the project's `accounts`, each visit also carries the account's
+    address (street, city, state, ZIP) and phone, for exports.
+    """
+    contacts = _contacts(accounts)
     visits_by_day: dict[tuple[int, int], list[Visit]] = {}
     for visit in schedule.visits:
         visits_by_day.setdefault((visit.week, visit.weekday), []).append(visit)
@@ -615,6 +635,7 @@ def schedule_record(schedule: Schedule) -> dict[str, object]:
                         "departure": clock(v.departure),
                         "drive_minutes": round(v.drive_before, 1),
                         "km": round(v.km_before, 1),
+                        **contacts.get(v.account_id, {}),
                     }
                     for v in visits_by_day.get((day.week, day.weekday), [])
                 ],

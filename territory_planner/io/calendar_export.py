@@ -1,0 +1,238 @@
+"""Visit calendars out: a formatted Excel workbook and one iCalendar (.ics) file per rep.
+
+Both read the plain calendar records of `routing.schedule.schedule_record`
+(the same data ``territory-planner schedule --json`` prints), so the files
+and the JSON always agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from territory_planner._errors import InputError
+from territory_planner.io.export import XLSX_ILLEGAL, neutralise_formula, write_atomic
+
+Plan = dict[str, Any]
+
+SUMMARY_HEADERS = (
+    ("Rep", 24), ("Weeks", 8), ("Visits", 8), ("Visit hours", 12), ("Drive hours", 12),
+    ("Km", 10), ("Utilisation", 12), ("Overtime hours", 14), ("Visits left out", 15),
+    ("Drive hours, ZIP-order plan", 26), ("Driving saved", 14),
+)  # fmt: skip
+CALENDAR_HEADERS = (
+    ("Week", 7), ("Date", 12), ("Day", 6), ("Order", 7), ("Arrival", 9), ("Departure", 10),
+    ("Account ID", 12), ("Account", 34), ("Address", 30), ("City", 16), ("State", 7),
+    ("ZIP", 8), ("Phone", 15), ("Drive min", 10), ("Km", 8),
+)  # fmt: skip
+HEADER_FILL = "DDE5F0"
+DAY_FILL = "F3F6FA"
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _text(value: object) -> object:
+    """Safe for a spreadsheet: no formula, no control characters."""
+    value = neutralise_formula(value)
+    return XLSX_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    return time(hours % 24, minutes)
+
+
+def sheet_names(plans: list[Plan]) -> list[str]:
+    """A unique, valid sheet name per rep (at most 31 characters, none of the forbidden ones)."""
+    names: list[str] = []
+    for plan in plans:
+        base = SHEET_NAME_BAD.sub(" ", str(plan["rep"]) or str(plan["rep_id"])).strip()[:31]
+        base = base.strip("'") or "Rep"
+        name, number = base, 2
+        while name.lower() in {n.lower() for n in [*names, "summary"]}:
+            suffix = f" ({number})"
+            name, number = base[: 31 - len(suffix)] + suffix, number + 1
+        names.append(name)
+    return names
+
+
+def write_calendar_xlsx(plans: list[Plan], path: Path) -> Path:
+    """Write a Summary sheet and one calendar sheet per rep; returns the path.
+
+    Dates and times are real Excel dates and times; each sheet has a frozen
+    bold header, a filter, column widths, landscape pages fitted to the
+    width with the header repeated, and a print area.
+    """
+    from openpyxl import Workbook  # noqa: PLC0415 (slow import)
+
+    if not plans:
+        msg = "there is no calendar to export: no rep has a territory"
+        raise InputError(msg, file=str(path))
+    book = Workbook()
+    summary = book.active
+    assert summary is not None  # noqa: S101 (a new workbook has a sheet)
+    summary.title = "Summary"
+    _summary_sheet(summary, plans)
+    for plan, name in zip(plans, sheet_names(plans), strict=True):
+        _calendar_sheet(book.create_sheet(name), plan)
+    write_atomic(Path(path), book.save)
+    return Path(path)
+
+
+def _header(sheet: Any, headers: tuple[tuple[str, int], ...], row: int = 1) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    for number, (title, width) in enumerate(headers, start=1):
+        cell = sheet.cell(row=row, column=number, value=title)
+        cell.font, cell.fill = Font(bold=True), fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
+
+
+def _page_setup(sheet: Any, last_row: int, columns: int, header_row: int = 1) -> None:
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    last = get_column_letter(columns)
+    sheet.auto_filter.ref = f"A{header_row}:{last}{max(last_row, header_row)}"
+    sheet.print_area = f"A1:{last}{max(last_row, header_row)}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _summary_sheet(sheet: Any, plans: list[Plan]) -> None:
+    _header(sheet, SUMMARY_HEADERS)
+    for row, plan in enumerate(plans, start=2):
+        t = plan["totals"]
+        values = (
+            _text(plan["rep"]), plan["weeks"], t["visits"], t["visit_hours"], t["drive_hours"],
+            t["km"], t["utilisation"], t["overtime_hours"], t["left_out_visits"],
+            t["naive_drive_hours"], t["drive_saving"],
+        )  # fmt: skip
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row, column=column, value=value)
+            if column in {7, 11}:
+                cell.number_format = "0%"
+            elif column in {4, 5, 8, 10}:
+                cell.number_format = "0.0"
+            elif column == 6:  # noqa: PLR2004 (the km column)
+                cell.number_format = "#,##0"
+    _page_setup(sheet, len(plans) + 1, len(SUMMARY_HEADERS))
+
+
+def _calendar_sheet(sheet: Any, plan: Plan) -> None:
+    from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
+
+    title = (
+        f"{plan['rep']}: visit calendar, {plan['weeks']} week(s) from "
+        f"{date.fromisoformat(plan['start_date']):%A %d %B %Y}"
+    )
+    sheet.cell(row=1, column=1, value=_text(title)).font = Font(bold=True, size=13)
+    _header(sheet, CALENDAR_HEADERS, row=3)
+    row = 4
+    shade = PatternFill("solid", fgColor=DAY_FILL)
+    for number, day in enumerate(plan["days"]):
+        for visit in day["visits"]:
+            values = (
+                day["week"], date.fromisoformat(day["date"]), day["day"], visit["order"],
+                _clock(visit["arrival"]), _clock(visit["departure"]), _text(visit["account_id"]),
+                _text(visit["name"]), _text(visit.get("street", "")), _text(visit.get("city", "")),
+                _text(visit.get("state", "")), _text(visit.get("zip", "")),
+                _text(visit.get("phone", "")), visit["drive_minutes"], visit["km"],
+            )  # fmt: skip
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=row, column=column, value=value)
+                if number % 2:
+                    cell.fill = shade
+                if column == 2:  # noqa: PLR2004
+                    cell.number_format = "ddd dd mmm yyyy"
+                elif column in {5, 6}:
+                    cell.number_format = "hh:mm"
+                elif column in {14, 15}:
+                    cell.number_format = "0"
+            row += 1
+    last = row - 1
+    _page_setup(sheet, last, len(CALENDAR_HEADERS), header_row=3)
+    if plan["left_out"]:
+        row += 1
+        sheet.cell(row=row, column=1, value="Not planned").font = Font(bold=True)
+        row += 1
+        for column, title in enumerate(("Account ID", "Account", "Visits", "Hours", "Reason"), 7):
+            sheet.cell(row=row, column=column, value=title).font = Font(bold=True)
+        for item in plan["left_out"]:
+            row += 1
+            cells = (
+                _text(item["account_id"]), _text(item["name"]), item["visits"], item["hours"],
+                _text(item["reason"]),
+            )  # fmt: skip
+            for column, value in enumerate(cells, start=7):
+                sheet.cell(row=row, column=column, value=value)
+
+
+def write_calendar_ics(plans: list[Plan], folder: Path) -> list[Path]:
+    """Write ``<rep>.ics`` per rep: one event per visit, the address as its location.
+
+    Times are floating local times (the rep's own clock), which Outlook and
+    Google Calendar import as such.
+    """
+    from icalendar import Calendar, Event  # noqa: PLC0415
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create the folder ({exc}); choose another one"
+        raise InputError(msg, file=str(folder)) from exc
+    stamp = datetime.now().astimezone()
+    written = []
+    for plan, name in zip(plans, sheet_names(plans), strict=True):
+        calendar = Calendar()
+        calendar.add("prodid", "-//Territory Planner//Visit calendar//EN")
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", f"Visits: {plan['rep']}")
+        for day in plan["days"]:
+            when = date.fromisoformat(day["date"])
+            for visit in day["visits"]:
+                event = Event()
+                start = datetime.combine(when, _clock(visit["arrival"]))
+                end = datetime.combine(when, _clock(visit["departure"]))
+                if end <= start:
+                    end = start + timedelta(minutes=1)
+                event.add("uid", f"{plan['rep_id']}-{visit['account_id']}-{when}@territory-planner")
+                event.add("dtstamp", stamp)
+                event.add("dtstart", start)
+                event.add("dtend", end)
+                event.add("summary", f"Visit: {visit['name']}")
+                address = ", ".join(
+                    p
+                    for p in (
+                        visit.get("street", ""),
+                        visit.get("city", ""),
+                        " ".join(x for x in (visit.get("state", ""), visit.get("zip", "")) if x),
+                    )
+                    if p
+                )
+                if address:
+                    event.add("location", address)
+                event.add(
+                    "description",
+                    f"Account {visit['account_id']}; stop {visit['order']} of the day; "
+                    f"{visit['drive_minutes']:.0f} min drive from the previous stop"
+                    + (f"; phone {visit['phone']}" if visit.get("phone") else ""),
+                )
+                calendar.add_component(event)
+        path = folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name).strip('_') or 'rep'}.ics"
+        write_atomic(path, _bytes_writer(calendar.to_ical()))
+        written.append(path)
+    return written
+
+
+def _bytes_writer(data: bytes) -> Callable[[Path], object]:
+    return lambda tmp: tmp.write_bytes(data)
