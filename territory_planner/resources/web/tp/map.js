@@ -187,6 +187,24 @@
     S.legend.addTo(S.map);
   }
 
+  function setRoute(route) {
+    S.groups.route.clearLayers();
+    S.routeStops = 0;
+    if (!route) return;
+    var path = [route.home].concat(route.stops.map(function (s) { return [s.lat, s.lon]; }), [route.home]);
+    L.polyline(path, { pane: "tp-route", color: "#1f3a93", weight: 4, opacity: 0.85,
+                       interactive: false }).addTo(S.groups.route);
+    route.stops.forEach(function (s, i) {
+      var badge = el("div", "tp-stop", String(i + 1));
+      L.marker([s.lat, s.lon], { pane: "tp-route", keyboard: false,
+        icon: L.divIcon({ className: "", html: badge, iconSize: [22, 22], iconAnchor: [11, 11] }) })
+        .bindTooltip(tooltipFor(s.name, s.when), { direction: "top", offset: [0, -10] })
+        .addTo(S.groups.route);
+    });
+    S.routeStops = route.stops.length;
+    if (route.fit !== false) fit(L.latLngBounds(path), true);
+  }
+
   function setCoverage(collection) {
     S.groups.coverage.clearLayers();
     L.geoJSON(collection, {
@@ -262,6 +280,7 @@
     if ("shade" in update) setShade(update.shade);
     if (update.draw && S.map.pm) S.map.pm.enableDraw(update.draw, { snappable: false });
     if (update.coverage) setCoverage(update.coverage);
+    if ("route" in update) setRoute(update.route);
     if ("select" in update) select(update.select);
     if (update.bounds) fit(update.bounds, animate);
     if (update.zoomTo) {
@@ -300,7 +319,7 @@
   function stats() {
     return {
       ready: S.ready, accounts: S.accountCount, territories: S.territoryCount, reps: S.repCount,
-      coverage: S.coverageCount, load: window.location.search, shade: S.shade ? S.shade.title : null,
+      coverage: S.coverageCount, load: window.location.search, routeStops: S.routeStops || 0, shade: S.shade ? S.shade.title : null,
       hidden: Object.keys(S.groups || {}).filter(function (k) { return !S.map.hasLayer(S.groups[k]); }),
       basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected
     };
@@ -315,6 +334,7 @@
     pane("tp-territories", 400, true);
     pane("tp-coverage", 430, false);
     pane("tp-accounts", 450, true);
+    pane("tp-route", 600, true);
     pane("tp-labels", 620, false);
     map.attributionControl.setPrefix("Leaflet");
     map.attributionControl.addAttribution(S.options.attribution || "");
@@ -322,7 +342,7 @@
     S.groups = {};
     var overlays = {};
     [["territories", "Territories"], ["labels", "Territory names"], ["coverage", "Gaps and overlaps"],
-     ["accounts", "Accounts"], ["reps", "Rep homes"]].forEach(function (entry) {
+     ["accounts", "Accounts"], ["reps", "Rep homes"], ["route", "Day route"]].forEach(function (entry) {
       S.groups[entry[0]] = L.layerGroup().addTo(map);
       overlays[entry[1]] = S.groups[entry[0]];
     });

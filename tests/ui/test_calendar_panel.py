@@ -1,0 +1,48 @@
+"""The Calendar panel: build a rep's calendar in the background, show a day's route, export."""
+
+from __future__ import annotations
+
+import openpyxl
+from PySide6.QtWidgets import QFileDialog
+
+from territory_planner.ui.main_window import MainWindow
+from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
+
+
+def test_build_a_calendar_and_see_a_day_on_the_map(
+    qtbot, window: MainWindow, demo_file, tmp_path, monkeypatch
+) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    panel = window.calendar_panel
+    staffed = set(window.project.territories["rep_id"].dropna())
+    assert panel.rep.count() == len(staffed)
+    panel.rep.setCurrentIndex(1)
+    rep_id = panel.rep.currentData()
+    panel.weeks.setValue(2)
+    panel.request_build()
+    qtbot.waitUntil(lambda: rep_id in panel.plans, timeout=MAP_TIMEOUT_MS)
+    plan = panel.plans[rep_id]
+    assert plan["weeks"] == 2
+    assert panel.grid.rowCount() == 2
+    assert panel.grid.columnCount() == 5
+    busy = next(d for d in plan["days"] if d["visits"])
+    row, column = busy["week"] - 1, ["Mon", "Tue", "Wed", "Thu", "Fri"].index(busy["day"])
+    assert panel.grid.item(row, column).text().startswith(f"{len(busy['visits'])} visits")
+    panel.grid.setCurrentCell(row, column)
+    assert panel.day.rowCount() == len(busy["visits"])
+    assert panel.day.item(0, 3).text() == busy["visits"][0]["name"]
+    qtbot.waitUntil(
+        lambda: page_stats(qtbot, window)["routeStops"] == len(busy["visits"]),
+        timeout=MAP_TIMEOUT_MS,
+    )
+    assert str(plan["totals"]["visits"]) in panel.totals.text()
+    target = tmp_path / "calendars.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    panel.export_requested.emit("xlsx")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "Summary"
+    assert book["Summary"]["C2"].value == plan["totals"]["visits"]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "ics"))
+    panel.export_requested.emit("ics")
+    assert len(list((tmp_path / "ics").glob("*.ics"))) == 1
