@@ -252,11 +252,21 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(msg) from exc
     staffed = project.territories["rep_id"].dropna().astype(str)
     reps = args.rep or [r for r in project.reps["rep_id"].astype(str) if r in set(staffed)]
+    try:
+        days_off = [date.fromisoformat(d.strip()) for d in (args.days_off or "").split(",") if d]
+    except ValueError as exc:
+        msg = f"--days-off {args.days_off}: give dates as YYYY-MM-DD, separated by commas"
+        raise UsageError(msg) from exc
+    options: dict[str, Any] = {
+        "start": start,
+        "allow_overtime": args.overtime,
+        "lunch": args.lunch,
+        "max_drive": args.max_drive * 60 if args.max_drive else None,
+        "days_off": days_off,
+        "priority": args.priority,
+    }
     plans = [
-        schedule_record(
-            build_schedule(project, rep, args.weeks, start=start, allow_overtime=args.overtime),
-            project.accounts,
-        )
+        schedule_record(build_schedule(project, rep, args.weeks, **options), project.accounts)
         for rep in reps
     ]
     written: dict[str, Any] = {}
@@ -363,6 +373,13 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument(
         "--overtime", action="store_true", help="run days over instead of leaving visits out"
     )
+    schedule.add_argument("--lunch", type=float, default=30.0, metavar="MIN", help="lunch break")
+    schedule.add_argument("--max-drive", type=float, metavar="H", help="most driving hours a day")
+    schedule.add_argument("--days-off", metavar="DATES", help="YYYY-MM-DD,... not to plan")
+    schedule.add_argument(
+        "--priority", default="potential", metavar="COLUMN",
+        help="account column ranking visits when not all fit (default: potential)",
+    )  # fmt: skip
     schedule.add_argument("--xlsx", type=Path, metavar="FILE", help="the calendars as Excel")
     schedule.add_argument("--ics", type=Path, metavar="FOLDER", help="one .ics file per rep")
     export = command(

@@ -25,7 +25,9 @@ planned over its hours without saying so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -118,6 +120,7 @@ class Schedule:
     left_out: list[LeftOut] = field(default_factory=list)
     available_minutes: float = 0.0
     naive_drive_minutes: float = 0.0  # the same visits in ZIP order, for comparison
+    suggestions: list[str] = field(default_factory=list)  # ways to fit what was left out
 
     @property
     def drive_minutes(self) -> float:
@@ -164,6 +167,11 @@ class Problem:
     lat: np.ndarray
     hours: RepHours
     weeks: int
+    #: weekdays each account may be visited on (None: any working day)
+    preferred: list[frozenset[int] | None] = field(default_factory=list)
+    #: the time of day each visit must start in, (earliest, latest) minutes (None: any)
+    windows: list[tuple[float, float] | None] = field(default_factory=list)
+    allow_overtime: bool = False  # plan every visit, running days over if need be
 
 
 # ---------------------------------------------------------------- inputs
@@ -191,6 +199,29 @@ def frequency_weeks(code: object) -> int:
     return FREQUENCY_WEEKS[DEFAULT_FREQUENCY]
 
 
+def parse_days(text: object) -> frozenset[int] | None:
+    """Weekdays from "Tue,Thu" or "Mon-Wed" (None when empty or unreadable)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    found: set[int] = set()
+    for part in text.replace(";", ",").replace(" ", ",").split(","):
+        bounds = [b[:3].capitalize() for b in part.split("-") if b]
+        if not bounds or any(b not in DAYS for b in bounds):
+            continue
+        first, last = DAYS.index(bounds[0]), DAYS.index(bounds[-1])
+        found.update(range(first, last + 1))
+    return frozenset(found) or None
+
+
+def parse_window(text: object) -> tuple[float, float] | None:
+    """A visit window such as "09:00-12:00" in minutes (None when empty or unreadable)."""
+    if not isinstance(text, str) or "-" not in text:
+        return None
+    early, _, late = text.partition("-")
+    start, end = parse_time(early.strip(), -1.0), parse_time(late.strip(), -1.0)
+    return (start, end) if 0 <= start < end else None
+
+
 def rep_hours(rep: pd.Series, lunch: float = 30.0, max_drive: float | None = None) -> RepHours:
     """A rep's working days and hours from the Reps table."""
     days = str(rep.get("work_days") or "Mon,Tue,Wed,Thu,Fri")
@@ -212,6 +243,9 @@ def rep_problem(
     travel: TravelModel | None = None,
     lunch: float = 30.0,
     value_column: str = "potential",
+    max_drive: float | None = None,
+    days_off: frozenset[tuple[int, int]] = frozenset(),
+    allow_overtime: bool = False,
 ) -> tuple[Problem, list[LeftOut], pd.Series]:
     """The accounts of a rep's territories as a calendar problem.
 
@@ -260,8 +294,11 @@ def rep_problem(
         zips=acc["zip"].fillna("").astype(str).tolist(),
         lon=lon,
         lat=lat,
-        hours=rep_hours(rep, lunch),
+        hours=replace(rep_hours(rep, lunch, max_drive), days_off=days_off),
         weeks=horizon,
+        preferred=[parse_days(v) for v in acc.get("preferred_days", pd.Series(index=acc.index))],
+        windows=[parse_window(v) for v in acc.get("visit_window", pd.Series(index=acc.index))],
+        allow_overtime=allow_overtime,
     )
     return problem, unplaced, rep
 
@@ -296,11 +333,13 @@ def _patterns(problem: Problem, account: int, days: _Days, phase: int | None) ->
     index = {slot: i for i, slot in enumerate(days.slots)}
     phases = [phase] if phase is not None else list(range(min(p, problem.weeks)))
     result = []
+    allowed = problem.preferred[account] if problem.preferred else None
+    weekdays = [d for d in problem.hours.work_days if allowed is None or d in allowed]
     for o in phases:
         weeks = list(range(o, problem.weeks, p))
         if not weeks:
             continue
-        for weekday in problem.hours.work_days:
+        for weekday in weekdays or problem.hours.work_days:
             slots = [index.get((w, weekday)) for w in weeks]
             if all(s is not None for s in slots):
                 result.append([s for s in slots if s is not None])
@@ -362,7 +401,8 @@ class _Planner:
     def best_pattern(self, account: int) -> list[int] | None:
         """The cheapest pattern that fits the days' hours (None if none fits)."""
         problem, days = self.problem, self.days
-        capacity, max_drive = problem.hours.available, problem.hours.max_drive
+        capacity = math.inf if problem.allow_overtime else problem.hours.available
+        max_drive = problem.hours.max_drive
         best: tuple[float, list[int]] | None = None
         for slots in _patterns(problem, account, days, self.phases[account]):
             cost = 0.0
@@ -477,20 +517,32 @@ def build_schedule(
     start: date | None = None,
     allow_overtime: bool = False,
     travel: TravelModel | None = None,
+    lunch: float = 30.0,
+    max_drive: float | None = None,
+    days_off: Iterable[date] = (),
+    priority: str = "potential",
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> Schedule:
     """Plan a rep's visits over `weeks` weeks (default: the longest visit cycle, at most 13).
 
-    Every day is routed from home and back within the rep's hours. Visits
-    that do not fit are listed in `Schedule.left_out` with the reason and
-    the hours they need; with `allow_overtime` the days run over instead
-    (and `DaySummary.overtime` says by how much).
+    Every day is routed from home and back within the rep's hours (minus
+    `lunch` minutes, and with at most `max_drive` minutes of driving if
+    given); `days_off` are not planned. Accounts may have ``preferred_days``
+    ("Tue,Thu") and ``visit_window`` ("09:00-12:00") columns. Visits that do
+    not fit are listed in `Schedule.left_out` with the reason and the hours
+    they need, the most valuable by `priority` (an account column) planned
+    first; with `allow_overtime` every visit is planned and the days run
+    over instead (`DaySummary.overtime` says by how much).
     """
-    problem, unplaced, rep = rep_problem(project, rep_id, weeks, travel=travel)
     start = start or next_monday()
     if start.weekday() != 0:
         start -= timedelta(days=start.weekday())
+    off = frozenset(((d - start).days // 7, d.weekday()) for d in days_off if (d - start).days >= 0)
+    problem, unplaced, rep = rep_problem(
+        project, rep_id, weeks, travel=travel, lunch=lunch, value_column=priority,
+        max_drive=max_drive, days_off=off, allow_overtime=allow_overtime,
+    )  # fmt: skip
     days, chosen, left = plan_days(problem, progress, cancel)
     schedule = Schedule(rep_id, str(rep["name"]), problem.weeks, start)
     schedule.available_minutes = problem.hours.available * len(days.slots)
@@ -501,8 +553,7 @@ def build_schedule(
         if cancel is not None:
             cancel.raise_if_cancelled()
         progress(0.7 + 0.3 * s / max(len(days.slots), 1), "Routing each day")
-        rows = days.tours[s]
-        stops = [Stop(r, float(problem.service[r - 1])) for r in rows]
+        stops = [_stop(problem, r) for r in days.tours[s]]
         route = route_day(problem.minutes, stops, hours.day_start, end_of_day, seed=s)
         while route.overtime > 0 and not allow_overtime and route.order:
             worst = min(route.order, key=lambda r: problem.value[r - 1])
@@ -513,8 +564,56 @@ def build_schedule(
             route = route_day(problem.minutes, stops, hours.day_start, end_of_day, seed=s)
         _add_day(schedule, problem, route, week, weekday)
     schedule.naive_drive_minutes = naive_drive(problem, chosen, days)
+    schedule.suggestions = suggestions(project, problem, schedule)
     progress(1.0, "Calendar ready")
     return schedule
+
+
+def _stop(problem: Problem, row: int) -> Stop:
+    window = problem.windows[row - 1] if problem.windows else None
+    early, late = window if window else (None, None)
+    return Stop(row, float(problem.service[row - 1]), early, late)
+
+
+def suggestions(project: Project, problem: Problem, schedule: Schedule) -> list[str]:
+    """What would fit the visits left out: overtime, fewer visits, or another rep."""
+    missing = [x for x in schedule.left_out if x.visits]
+    if not missing:
+        return []
+    hours = sum(x.hours for x in missing)
+    visits = sum(x.visits for x in missing)
+    tips = [
+        f"Allow overtime: about {hours:.1f} h of visits (plus driving) over "
+        f"{problem.weeks} week(s) would fit all {visits} visits left out."
+    ]
+    index = {a: i for i, a in enumerate(problem.ids)}
+    frequent = sorted(
+        (a for a in range(len(problem.ids)) if problem.period[a] == 1),
+        key=lambda a: problem.value[a],
+    )
+    freed, lower = 0.0, []
+    for account in frequent:
+        if freed >= hours:
+            break
+        freed += problem.service[account] * (problem.weeks - len(range(0, problem.weeks, 2))) / 60
+        lower.append(problem.names[account])
+    if lower and freed >= hours:
+        tips.append(
+            f"Visit {len(lower)} of the least valuable weekly accounts every two weeks instead "
+            f"(frees {freed:.1f} h), e.g. {', '.join(lower[:3])}."
+        )
+    others = project.reps[(project.reps["rep_id"] != schedule.rep_id) & project.reps["lon"].notna()]
+    if len(others) and missing[0].account_id in index:
+        row = index[missing[0].account_id] + 1
+        lon, lat = problem.lon[row], problem.lat[row]
+        scale = math.cos(math.radians(lat))
+        distance = np.hypot((others["lon"] - lon) * scale, others["lat"] - lat)
+        nearest = others.iloc[int(np.argmin(distance.to_numpy()))]
+        tips.append(
+            f"Move accounts on the edge of the territory to a neighbouring rep, e.g. "
+            f"{missing[0].name} is nearest to {nearest['name']}'s home among the other reps."
+        )
+    return tips
 
 
 def _left_out(problem: Problem, account: int, reason: str, visits: int | None = None) -> LeftOut:
@@ -642,6 +741,7 @@ def schedule_record(schedule: Schedule, accounts: pd.DataFrame | None = None) ->
             }
             for day in schedule.days
         ],
+        "suggestions": schedule.suggestions,
         "left_out": [
             {
                 "account_id": x.account_id,

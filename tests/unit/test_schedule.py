@@ -179,3 +179,41 @@ def test_unplaced_accounts_are_listed(fresh_demo) -> None:
     schedule = build_schedule(fresh_demo, rep_id, 4)
     reasons = {x.account_id: x.reason for x in schedule.left_out}
     assert "no position" in reasons[fresh_demo.accounts.loc[first, "account_id"]]
+
+
+def test_preferred_days_windows_days_off_and_drive_limit(fresh_demo) -> None:
+    project = fresh_demo
+    territory = project.territories["territory_id"].iloc[1]
+    rep_id = str(project.territories["rep_id"].iloc[1])
+    mine = project.accounts.index[project.accounts["territory_id"] == territory]
+    project.accounts["preferred_days"] = None
+    project.accounts["visit_window"] = None
+    project.accounts.loc[mine[:4], "preferred_days"] = "Tue,Thu"
+    project.accounts.loc[mine[4:6], "visit_window"] = "13:00-15:00"
+    start = date(2026, 11, 30)
+    off = [date(2026, 12, 1), date(2026, 12, 9)]  # Tue of week 1, Wed of week 2
+    schedule = build_schedule(project, rep_id, 4, start=start, days_off=off, max_drive=180)
+    ids = project.accounts["account_id"]
+    for visit in schedule.visits:
+        if visit.account_id in set(ids[mine[:4]]):
+            assert visit.weekday in {1, 3}
+        if visit.account_id in set(ids[mine[4:6]]):
+            assert 13 * 60 - 0.5 <= visit.arrival <= 15 * 60 + 0.5 + 30  # (+ lunch shift)
+    planned_days = {(d.week, d.weekday) for d in schedule.days}
+    assert (0, 1) not in planned_days
+    assert (1, 2) not in planned_days
+    assert len(schedule.days) == 18
+    for day in schedule.days:
+        assert day.drive_minutes <= 180 + 1
+
+
+def test_overtime_plans_every_visit_and_left_out_come_with_suggestions(fresh_demo) -> None:
+    project, rep_id = oversubscribed(fresh_demo)
+    strict = build_schedule(project, rep_id, 1)
+    assert strict.left_out
+    assert strict.suggestions
+    assert strict.suggestions[0].startswith("Allow overtime")
+    relaxed = build_schedule(project, rep_id, 1, allow_overtime=True)
+    assert not [x for x in relaxed.left_out if x.visits]
+    assert sum(d.overtime for d in relaxed.days) > 0
+    assert relaxed.suggestions == []
