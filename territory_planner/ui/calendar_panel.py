@@ -123,9 +123,16 @@ class CalendarPanel(QWidget):
         self.left_out = _table(LEFT_OUT_COLUMNS)
         for column, width in enumerate((80, 220, 50, 55)):
             self.left_out.setColumnWidth(column, width)
+        self.advice = QLabel()
+        self.advice.setWordWrap(True)
+        not_planned = QWidget()
+        box = QVBoxLayout(not_planned)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.advice)
+        box.addWidget(self.left_out, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.day, "Day")
-        self.tabs.addTab(self.left_out, "Not planned")
+        self.tabs.addTab(not_planned, "Not planned")
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.grid)
         split.addWidget(self.tabs)
@@ -226,6 +233,10 @@ class CalendarPanel(QWidget):
             for column, value in enumerate(cells):
                 self.left_out.setItem(row, column, _item(value, right=column in {2, 3}))
         self.tabs.setTabText(1, f"Not planned ({len(plan['left_out'])})")
+        self.advice.setText(
+            "\n".join(f"• {tip}" for tip in plan.get("suggestions", []))
+            or "Every visit is planned."
+        )
 
     def _cell_chosen(self, row: int, column: int) -> None:
         item = self.grid.item(row, column)

@@ -37,6 +37,8 @@ def test_build_a_calendar_and_see_a_day_on_the_map(
         timeout=MAP_TIMEOUT_MS,
     )
     assert str(plan["totals"]["visits"]) in panel.totals.text()
+    expected = "\n".join(f"• {t}" for t in plan["suggestions"]) or "Every visit is planned."
+    assert panel.advice.text() == expected
     target = tmp_path / "calendars.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     panel.export_requested.emit("xlsx")
