@@ -241,6 +241,7 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
         build_schedule,
         schedule_record,
     )
+    from territory_planner.routing.travel import load_roads  # noqa: PLC0415
 
     project = load_project(args.project)
     start = None
@@ -264,6 +265,7 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
         "max_drive": args.max_drive * 60 if args.max_drive else None,
         "days_off": days_off,
         "priority": args.priority,
+        "travel": load_roads(args.roads) if args.roads else None,
     }
     plans = [
         schedule_record(build_schedule(project, rep, args.weeks, **options), project.accounts)
@@ -380,6 +382,9 @@ def _parser() -> argparse.ArgumentParser:
         "--priority", default="potential", metavar="COLUMN",
         help="account column ranking visits when not all fit (default: potential)",
     )  # fmt: skip
+    schedule.add_argument(
+        "--roads", type=Path, metavar="FILE", help="road network: OpenStreetMap .osm.pbf or GraphML"
+    )
     schedule.add_argument("--xlsx", type=Path, metavar="FILE", help="the calendars as Excel")
     schedule.add_argument("--ics", type=Path, metavar="FOLDER", help="one .ics file per rep")
     export = command(

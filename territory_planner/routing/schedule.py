@@ -36,7 +36,7 @@ import pandas as pd
 from territory_planner._errors import InputError
 from territory_planner.model import Project
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
-from territory_planner.routing.travel import TravelModel
+from territory_planner.routing.travel import TravelModel, TravelTimes
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -240,7 +240,7 @@ def rep_problem(
     rep_id: str,
     weeks: int | None = None,
     *,
-    travel: TravelModel | None = None,
+    travel: TravelTimes | None = None,
     lunch: float = 30.0,
     value_column: str = "potential",
     max_drive: float | None = None,
@@ -516,7 +516,7 @@ def build_schedule(
     *,
     start: date | None = None,
     allow_overtime: bool = False,
-    travel: TravelModel | None = None,
+    travel: TravelTimes | None = None,
     lunch: float = 30.0,
     max_drive: float | None = None,
     days_off: Iterable[date] = (),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from xml.etree import ElementTree as ET
 
 import networkx as nx
@@ -33,6 +33,20 @@ def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     dlam = lam[:, None] - lam[None, :]
     a = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=float)
+
+
+class TravelTimes(Protocol):
+    """Anything that gives road kilometres and driving minutes between points."""
+
+    def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All-pairs kilometres and minutes."""
+
+
+def load_roads(path: Path) -> RoadNetwork:
+    """A road network from an OpenStreetMap extract (.osm.pbf) or a GraphML file."""
+    if str(path).lower().endswith(".pbf"):
+        return RoadNetwork.from_osm_pbf(path)
+    return RoadNetwork.from_graphml(path)
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,29 @@ class TravelModel:
         road = great_circle_km(lon, lat) * self.detour
         minutes = road / self.speed_kmh(road) * 60
         return road, minutes
+
+
+#: Typical speeds (km/h) by OpenStreetMap ``highway`` kind, when a road has no ``maxspeed``.
+ROAD_SPEEDS_KMH = {
+    "motorway": 100.0, "motorway_link": 60.0, "trunk": 80.0, "trunk_link": 50.0,
+    "primary": 60.0, "primary_link": 40.0, "secondary": 50.0, "secondary_link": 35.0,
+    "tertiary": 40.0, "tertiary_link": 30.0, "unclassified": 40.0, "residential": 30.0,
+    "living_street": 10.0, "service": 20.0, "road": 30.0,
+}  # fmt: skip
+DEFAULT_ROAD_KMH = 30.0
+MPH = 1.609344
+
+
+def road_speeds(edges: Any) -> np.ndarray:
+    """km/h of each road: its ``maxspeed`` ("50", "30 mph") or the usual speed of its kind."""
+    kinds = edges["highway"].fillna("").astype(str)
+    typical = kinds.map(ROAD_SPEEDS_KMH).fillna(DEFAULT_ROAD_KMH).to_numpy(dtype=float)
+    if "maxspeed" not in edges.columns:
+        return np.asarray(typical, dtype=float)
+    text = edges["maxspeed"].fillna("").astype(str).str.lower()
+    number = text.str.extract(r"(\d+(?:\.\d+)?)")[0].astype(float).to_numpy()
+    number = np.where(text.str.contains("mph").to_numpy(), number * MPH, number)
+    return np.asarray(np.where(np.isfinite(number) & (number > 0), number, typical), dtype=float)
 
 
 class RoadNetwork:
@@ -101,6 +138,38 @@ class RoadNetwork:
         except (OSError, nx.NetworkXError, ValueError, ET.ParseError) as exc:
             msg = f"cannot read the road network: {exc}"
             raise InputError(msg, file=str(path)) from exc
+        return cls(graph)
+
+    @classmethod
+    def from_osm_pbf(cls, path: Path) -> RoadNetwork:
+        """Read the drivable roads of an OpenStreetMap extract (``.osm.pbf``, with pyrosm).
+
+        Each road's speed is its ``maxspeed`` tag, or a typical speed for its
+        kind of road (`ROAD_SPEEDS_KMH`); one-way streets are one-way.
+        """
+        from pyrosm import OSM  # noqa: PLC0415 (optional, slow import)
+
+        try:
+            nodes, edges = OSM(str(path)).get_network(network_type="driving", nodes=True)
+        except Exception as exc:
+            msg = f"cannot read the OpenStreetMap extract: {exc}"
+            raise InputError(msg, file=str(path)) from exc
+        if nodes is None or edges is None or len(edges) == 0:
+            msg = "the OpenStreetMap extract has no drivable roads"
+            raise InputError(msg, file=str(path))
+        graph = nx.MultiDiGraph()
+        for node, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"], strict=True):
+            graph.add_node(int(node), x=float(x), y=float(y))
+        speeds = road_speeds(edges)
+        lengths = edges["length"].to_numpy(dtype=float)
+        oneway = edges["oneway"].fillna("").astype(str).str.lower().isin({"yes", "true", "1"})
+        for u, v, length, kmh, single in zip(
+            edges["u"], edges["v"], lengths, speeds, oneway.to_numpy(), strict=True
+        ):
+            data = {"length": float(length), "travel_time": float(length) / (kmh / 3.6)}
+            graph.add_edge(int(u), int(v), **data)
+            if not single:
+                graph.add_edge(int(v), int(u), **data)
         return cls(graph)
 
     def nearest_nodes(self, lon: np.ndarray, lat: np.ndarray) -> list[Any]:

