@@ -63,6 +63,7 @@ class CalendarPanel(QWidget):
     build_requested = Signal(str, int, object, bool)  # rep_id, weeks (0: auto), start, overtime
     day_selected = Signal(object, object)  # the plan, the day record
     export_requested = Signal(str)  # "xlsx" or "ics"
+    roads_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +96,12 @@ class CalendarPanel(QWidget):
         for widget in (QLabel("Rep:"), self.rep, self.weeks, QLabel("from"), self.start, build):
             bar.addWidget(widget)
         bar.addStretch(1)
+        roads = QPushButton("Roads…")
+        roads.setToolTip("Drive on real roads: load an OpenStreetMap extract (.osm.pbf) or GraphML")
+        roads.clicked.connect(self.roads_requested.emit)
+        self.roads = QLabel("Travel: estimated from distance")
+        bar.addWidget(self.roads)
+        bar.addWidget(roads)
         self.totals = QLabel("Pick a rep and build the calendar.")
         self.totals.setWordWrap(True)
         info = QHBoxLayout()

