@@ -98,6 +98,7 @@ from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
+from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
@@ -392,6 +393,12 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
         export_menu = file_menu.addMenu("&Export")
+        self._action(
+            export_menu, "Map &Report (PDF)…", lambda: self.export_report("pdf"), "Ctrl+P",
+            tip="The map with title, legend, north arrow and date, then the KPI table",
+        )  # fmt: skip
+        self._action(export_menu, "Map &Image (PNG)…", lambda: self.export_report("png"))
+        export_menu.addSeparator()
         self._action(export_menu, "Accounts as &CSV…", self.export_csv)
         self._action(export_menu, "Accounts as &Excel…", self.export_xlsx)
         self._action(export_menu, "Accounts as GeoJSON…", self.export_accounts_geojson)
@@ -770,6 +777,25 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return
         self.statusBar().showMessage(f"Exported {count:,} {noun} to {name}", 8000)
+
+    def export_report(self, kind: str, path: Path | None = None) -> Path | None:
+        """Write the map report as PDF (map and KPIs) or PNG (the map page)."""
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export map report", f"{self.project.name}.{kind}",
+                "PDF documents (*.pdf)" if kind == "pdf" else "PNG images (*.png)",
+            )  # fmt: skip
+            if not name:
+                return None
+            path = Path(name)
+        image = self.map_view.grab_for_print()
+        try:
+            written = write_map_report(path, self.project.name, image, self.kpis)
+        except PlannerError as exc:
+            self.show_error(exc)
+            return None
+        self.statusBar().showMessage(f"Exported the map report to {written}", 8000)
+        return written
 
     def export_csv(self) -> None:
         """Export accounts with their territory and rep."""

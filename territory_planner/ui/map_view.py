@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QImage
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
@@ -183,6 +184,20 @@ class MapView(QWebEngineView):
             self.ready.emit(event.stats)
         else:
             self.map_event.emit(event)
+
+    def grab_for_print(self, timeout_ms: int = 2000) -> QImage:
+        """The map as an image without the zoom, drawing and layer controls (for reports)."""
+        if self.is_ready:
+            loop = QEventLoop()
+            self.run_js("document.body.classList.add('tp-print'); true", lambda _r: loop.quit())
+            QTimer.singleShot(timeout_ms, loop.quit)
+            loop.exec()
+            settle = QEventLoop()
+            QTimer.singleShot(150, settle.quit)  # let the page repaint without the controls
+            settle.exec()
+        image = self.grab().toImage()
+        self.run_js("document.body.classList.remove('tp-print')")
+        return image
 
     def dispose(self) -> None:
         """Delete the page before the profile goes (avoids a crash at exit)."""

@@ -1,0 +1,51 @@
+"""The printable map report: a two-page PDF (map, then KPIs) and a PNG of the map page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QImage
+from PySide6.QtPdf import QPdfDocument
+
+from territory_planner.ui.main_window import MainWindow
+from tests.ui.conftest import wait_for_map
+
+
+def colours(image: QImage, step: int = 7) -> int:
+    """How many distinct colours a sample of the image holds (a blank page has one)."""
+    return len(
+        {
+            image.pixel(x, y)
+            for x in range(0, image.width(), step)
+            for y in range(0, image.height(), step)
+        }
+    )
+
+
+def test_pdf_has_the_map_and_the_kpi_table(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    pdf = window.export_report("pdf", tmp_path / "report.pdf")
+    assert pdf is not None
+    document = QPdfDocument()
+    assert document.load(str(pdf)) == QPdfDocument.Error.None_
+    assert document.pageCount() == 2
+    map_page = document.render(0, QSize(1100, 850))
+    assert colours(map_page) > 40  # the map, not an empty frame
+    # text comes back in glyph runs split by line breaks: compare without white space
+    first = "".join(document.getAllText(0).text().split())
+    second = "".join(document.getAllText(1).text().split())
+    names = ["".join(n.split()) for n in window.project.territories["name"]]
+    assert "".join(window.project.name.split()) in first
+    assert all(name in first for name in names)  # the legend
+    assert "KPIs" in second
+    assert all(name in second for name in names)
+    assert "Allterritories" in second
+    total = int(window.kpis["accounts"].sum())
+    assert f"{total:,}" in second
+    png = window.export_report("png", tmp_path / "map.png")
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (3300, 2550)
+    assert colours(image, 23) > 40
+    # a folder that cannot be written: a clear error, no file
+    assert window.export_report("pdf", tmp_path / "missing" / "r.pdf") is None
+    assert "cannot write" in window.last_error
