@@ -100,6 +100,7 @@ from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, Impor
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView
+from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.table_model import Column, FrameModel
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.settings = settings or QSettings()
+        self.preferences = Preferences(self.settings)
         self.data_folder = data_folder or Path(platformdirs.user_data_dir("territory-planner"))
         self.autosave = Autosave(self, self.data_folder / "recovery", autosave_minutes)
         self.project = Project.empty()
@@ -370,6 +372,8 @@ class MainWindow(QMainWindow):
             file_menu, "&Open…", self.open_dialog, std.Open,
             tip="Open a project file", icon=pix.SP_DialogOpenButton,
         )  # fmt: skip
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.demo_action = self._action(
             file_menu, "Open &Demo", self.open_demo, tip="Open the demo project"
         )
@@ -447,11 +451,19 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.calendar_dock.toggleViewAction())
         view_menu.addAction(self.log_dock.toggleViewAction())
         view_menu.addAction(self.account_dock.toggleViewAction())
+        self._action(
+            view_menu, "Zoom to Selected &Territory", self.zoom_to_selected, "Ctrl+T",
+            tip="Fit the map to the territory selected in the list",
+        )  # fmt: skip
+        self._action(view_menu, "&Next Territory", lambda: self.step_territory(1), "Ctrl+]")
+        self._action(view_menu, "&Previous Territory", lambda: self.step_territory(-1), "Ctrl+[")
+        view_menu.addSeparator()
         self._action(view_menu, "&Reset Layout", self.reset_layout)
 
         self._create_territory_menu(bar)
 
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
         self._action(help_menu, "&About Territory Planner", self.about)
 
         toolbar = self.addToolBar("Main")
@@ -700,6 +712,23 @@ class MainWindow(QMainWindow):
         if name:
             self.open_project(Path(name))
 
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.preferences.recent_files()
+        for number, path in enumerate(files, start=1):
+            action = self.recent_menu.addAction(f"&{number} {path.name}")
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
+        if not files:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+            return
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear the List", self.preferences.clear_recent)
+
+    def _open_recent(self, path: Path) -> None:
+        if self.maybe_save():
+            self.open_project(path)
+
     def open_project(self, path: Path) -> None:
         """Open a project file in the background."""
         self.settings.setValue("paths/last_folder", str(path.parent))
@@ -707,6 +736,7 @@ class MainWindow(QMainWindow):
         def done(project: Project) -> None:
             self.set_project(project, path)
             self.settings.setValue("paths/last_project", str(path))
+            self.preferences.add_recent(path)
 
         self.task = Task(
             self, f"Opening {path.name}", lambda **_: load_project(path), done, self.show_error
@@ -758,6 +788,7 @@ class MainWindow(QMainWindow):
             return False
         self.path = path
         self.settings.setValue("paths/last_project", str(path))
+        self.preferences.add_recent(path)
         self.undo_stack.setClean()
         self.autosave.clear()
         self._update_title()
@@ -858,6 +889,28 @@ class MainWindow(QMainWindow):
             self.map_view.send_update(
                 {"select": str(self.territory_model.frame["territory_id"].iloc[row])}
             )
+
+    def zoom_to_selected(self) -> None:
+        """Fit the map to the selected territory."""
+        territory_id = self.selected_territory()
+        if territory_id is None:
+            return
+        geometry = self.project.territories.geometry.iloc[
+            self.project.territory_index(territory_id)
+        ]
+        if geometry is not None and not geometry.is_empty:
+            minx, miny, maxx, maxy = geometry.bounds
+            self.map_view.send_update({"bounds": [[miny, minx], [maxy, maxx]]})
+
+    def step_territory(self, step: int) -> None:
+        """Select the next (1) or previous (-1) territory in the list and zoom to it."""
+        rows = self.territory_model.rowCount()
+        if rows == 0:
+            return
+        current = self.territory_table.selectionModel().selectedRows()
+        row = (current[0].row() + step) % rows if current else 0
+        self.territory_table.selectRow(row)
+        self.zoom_to_selected()
 
     def selected_territory(self) -> str | None:
         """The territory selected in the Territories list, if any."""
@@ -1315,6 +1368,33 @@ class MainWindow(QMainWindow):
             f"<p>Bundled software and data:</p><ul>{rows}</ul>"
             "<p>Built with Qt for Python (PySide6, LGPL), folium, geopandas, shapely.</p>"
         )
+
+    def shortcuts_text(self) -> str:
+        """Every menu command that has a keyboard shortcut, by menu, as HTML."""
+        sections = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if not isinstance(menu, QMenu):
+                continue
+            rows = []
+            stack = list(menu.actions())
+            while stack:
+                action = stack.pop(0)
+                submenu = action.menu()
+                if isinstance(submenu, QMenu):
+                    stack[:0] = submenu.actions()
+                elif not action.shortcut().isEmpty():
+                    key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                    name = action.text().replace("&", "").rstrip("…")
+                    rows.append(f"<tr><td>{html.escape(name)}</td><td><b>{key}</b></td></tr>")
+            if rows:
+                title = menu_action.text().replace("&", "")
+                sections.append(f"<h4>{title}</h4><table>{''.join(rows)}</table>")
+        return "".join(sections)
+
+    def show_shortcuts(self) -> None:
+        """List the keyboard shortcuts."""
+        QMessageBox.information(self, "Keyboard shortcuts", self.shortcuts_text())
 
     def about(self) -> None:
         """Show the About box."""

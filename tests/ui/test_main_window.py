@@ -433,3 +433,27 @@ def test_split_merge_and_delete_from_the_territory_menu(
         window.undo_stack.undo()
     assert len(window.project.territories) == count
     assert (window.project.accounts["territory_id"] == "T01").sum() == mine.sum()
+
+
+def test_shortcuts_recent_files_and_territory_navigation(
+    qtbot, window: MainWindow, demo_file, tmp_path
+) -> None:
+    text = window.shortcuts_text()
+    for name, key in (("Undo", "Ctrl+Z"), ("Save", "Ctrl+S"), ("Map Report (PDF)", "Ctrl+P"),
+                      ("Next Territory", "Ctrl+]"), ("Lasso Units", "Ctrl+L")):  # fmt: skip
+        assert f"<td>{name}</td><td><b>{key}</b></td>" in text
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    assert window.preferences.recent_files()[0] == demo_file
+    copy = tmp_path / "copy.gpkg"
+    assert window._save_to(copy)
+    assert window.preferences.recent_files()[:2] == [copy, demo_file]
+    window._fill_recent_menu()
+    assert window.recent_menu.actions()[0].text() == "&1 copy.gpkg"
+    window.step_territory(1)
+    first = window.selected_territory()
+    window.step_territory(1)
+    second = window.selected_territory()
+    window.step_territory(-1)
+    assert window.selected_territory() == first != second
+    qtbot.waitUntil(lambda: page_stats(qtbot, window)["selected"] == first, timeout=MAP_TIMEOUT_MS)
