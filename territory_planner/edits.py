@@ -470,7 +470,14 @@ def add_territory(
     territory_id = f"T{max(numbers, default=0) + 1:02d}"
     color = free_color(shape, list(existing.geometry), list(existing["color"]))
     row = gpd.GeoDataFrame(
-        {"territory_id": [territory_id], "name": [name], "rep_id": [rep_id], "color": [color]},
+        {
+            "territory_id": [territory_id],
+            "name": [name],
+            "rep_id": [rep_id],
+            "color": [color],
+            "quota": [np.nan],
+            "locked": [False],
+        },
         geometry=[shape],
         crs=existing.crs,
     )
@@ -485,6 +492,7 @@ def reshape_territory(
     from territory_planner.mapping.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
 
     row = project.territory_index(territory_id)
+    refuse_if_locked(project, [territory_id], "reshape it")
     old = project.territories.geometry.iloc[row]
     shape = clean_polygon(geometry)
     if not allow_overlap:
@@ -511,6 +519,8 @@ def move_area(project: Project, area: Any, territory_id: str, what: str) -> Shap
     if area.is_empty:
         msg = f"there is nothing to move: {what} has no area"
         raise InputError(msg)
+    touched = project.territories[project.territories.intersects(area)]["territory_id"]
+    refuse_if_locked(project, [territory_id, *touched], f"move {what}")
     after = project.territories.copy()
     shapes, losers = [], []
     for tid, name, geometry in zip(
@@ -543,6 +553,25 @@ def replace_territories(project: Project, territories: Any, source: str) -> Shap
     return ShapeEdit(
         project, territories, everywhere, f"Imported {len(territories)} territories from {source}"
     )
+
+
+def refuse_if_locked(project: Project, territory_ids: Any, action: str) -> None:
+    """Locked territories keep their outline: say so instead of changing them."""
+    table = project.territories
+    hits = table[
+        table["territory_id"].isin(list(territory_ids)).to_numpy() & project.territories_locked()
+    ]
+    if len(hits):
+        names = ", ".join(f"'{n}'" for n in hits["name"])
+        msg = f"cannot {action}: {names} {'is' if len(hits) == 1 else 'are'} locked; unlock first"
+        raise InputError(msg)
+
+
+def set_territory_lock(project: Project, territory_id: str, *, locked: bool) -> SetCells:
+    """Lock a territory (edits and the optimizer leave it alone) or unlock it."""
+    name = _territory_name(project, territory_id)
+    word = "Locked" if locked else "Unlocked"
+    return SetCells(project, "territories", territory_id, {"locked": locked}, f"{word} '{name}'")
 
 
 def _territory_name(project: Project, territory_id: str) -> str:
@@ -582,6 +611,7 @@ def split_territory(project: Project, territory_id: str, line: Any, new_name: st
     from territory_planner.mapping.split import split_by_line  # noqa: PLC0415
 
     row = project.territory_index(territory_id)
+    refuse_if_locked(project, [territory_id], "split it")
     old = project.territories.iloc[row]
     first, second = split_by_line(old.geometry, line)
     home = project.reps.set_index("rep_id")[["lon", "lat"]].reindex([old["rep_id"]]).iloc[0]
@@ -599,7 +629,14 @@ def split_territory(project: Project, territory_id: str, line: Any, new_name: st
     color = free_color(carved, [*others.geometry, kept], [*others["color"], old["color"]])
     name = new_name.strip() or f"{old['name']} (new)"
     row_frame = gpd.GeoDataFrame(
-        {"territory_id": [new_id], "name": [name], "rep_id": [None], "color": [color]},
+        {
+            "territory_id": [new_id],
+            "name": [name],
+            "rep_id": [None],
+            "color": [color],
+            "quota": [np.nan],
+            "locked": [False],
+        },
         geometry=[carved],
         crs=after.crs,
     )
@@ -626,6 +663,7 @@ def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
         msg = "choose two different territories to merge"
         raise InputError(msg)
     _refuse_if_ruled(project, absorb_id, "merge away")
+    refuse_if_locked(project, [keep_id, absorb_id], "merge them")
     keep, absorb = project.territory_index(keep_id), project.territory_index(absorb_id)
     after = project.territories.copy()
     union = shapely.union(after.geometry.iloc[keep], after.geometry.iloc[absorb])
@@ -642,6 +680,7 @@ def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
 def delete_territory(project: Project, territory_id: str) -> Batch:
     """Remove a territory; its accounts (locked ones too) become unassigned."""
     _refuse_if_ruled(project, territory_id, "delete")
+    refuse_if_locked(project, [territory_id], "delete it")
     row = project.territory_index(territory_id)
     after = project.territories.drop(index=project.territories.index[row]).reset_index(drop=True)
     mask = project.accounts["territory_id"] == territory_id

@@ -80,6 +80,7 @@ TERRITORY_COLUMNS: dict[str, str] = {
     "rep_id": "str",
     "color": "str",
     "quota": "float64",  # set by hand; empty: the territory's share of the team target
+    "locked": "bool",  # no edit or optimizer changes a locked territory's outline
 }
 
 
@@ -203,6 +204,12 @@ class Project:
         table = table.join(totals, on="territory_id")
         table["accounts"] = table["accounts"].fillna(0).astype(np.int64)
         return table.fillna({"revenue": 0.0, "potential": 0.0})
+
+    def territories_locked(self) -> np.ndarray:
+        """Which territories are locked (a missing flag is not locked)."""
+        return np.asarray(
+            self.territories["locked"].astype(object).fillna(value=False).to_numpy(dtype=bool)
+        )
 
     def territory_index(self, territory_id: str) -> int:
         """Row position of a territory; raises KeyError if it does not exist."""

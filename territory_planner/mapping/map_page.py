@@ -129,6 +129,7 @@ def _label_point(geometry: shapely.Geometry) -> tuple[float, float]:
 def territories_layer(project: Project) -> dict[str, Any]:
     """Territories as a GeoJSON FeatureCollection with display properties."""
     table = project.territory_table()
+    table["locked"] = project.territories_locked()
     features = []
     for row, geometry in zip(table.to_dict("records"), project.territories.geometry, strict=True):
         if geometry is None or geometry.is_empty:
@@ -144,6 +145,7 @@ def territories_layer(project: Project) -> dict[str, Any]:
                     "rep": row["rep"],
                     "color": row["color"],
                     "accounts": int(row["accounts"]),
+                    "locked": bool(row["locked"]),
                     "label": [lat, lon],
                 },
             }

@@ -62,6 +62,7 @@ from territory_planner.edits import (
     replace_territories,
     reshape_territory,
     set_quota,
+    set_territory_lock,
     split_territory,
     unlock_accounts,
 )
@@ -955,6 +956,13 @@ class MainWindow(QMainWindow):
             f"Merge '{name}' Into",
             lambda other: merge_territories(self.project, other, territory_id),
             exclude=territory_id,
+        )
+        locked = bool(self.project.territories_locked()[self.project.territory_index(territory_id)])
+        lock = menu.addAction(f"Unlock '{name}'" if locked else f"Lock '{name}'")
+        lock.triggered.connect(
+            lambda: self._try_edit(
+                lambda: set_territory_lock(self.project, territory_id, locked=not locked)
+            )
         )
         menu.addSeparator()
         menu.addAction(

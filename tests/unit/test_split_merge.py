@@ -111,3 +111,31 @@ def test_delete_unassigns_and_refuses_ruled_territories(fresh_demo: Project) -> 
         delete_territory(project, "T03")
     with pytest.raises(InputError, match="the rule 'Retail' uses it"):
         merge_territories(project, "T01", "T03")
+
+
+def test_locked_territories_keep_their_outline(fresh_demo: Project) -> None:
+    from territory_planner.edits import move_area, reshape_territory, set_territory_lock
+    from territory_planner.mapping.map_page import territories_layer
+
+    project = fresh_demo
+    lock = set_territory_lock(project, "T01", locked=True)
+    lock.apply(project)
+    assert bool(project.territories["locked"].iloc[0])
+    t01 = project.territories.geometry.iloc[0]
+    with pytest.raises(InputError, match=r"'.*' is locked; unlock first"):
+        reshape_territory(project, "T01", t01.buffer(0.1))
+    with pytest.raises(InputError, match="is locked"):
+        move_area(project, t01.representative_point().buffer(0.05), "T02", "a blob")
+    with pytest.raises(InputError, match="is locked"):
+        merge_territories(project, "T02", "T01")
+    with pytest.raises(InputError, match="is locked"):
+        delete_territory(project, "T01")
+    with pytest.raises(InputError, match="is locked"):
+        split_territory(project, "T01", shapely.LineString([(-90, 30), (-90, 50)]), "x")
+    features = {
+        f["properties"]["id"]: f["properties"] for f in territories_layer(project)["features"]
+    }
+    assert features["T01"]["locked"] is True
+    assert features["T02"]["locked"] is False
+    lock.revert(project)
+    reshape_territory(project, "T01", t01.buffer(0.01))  # unlocked again: allowed

@@ -126,9 +126,10 @@
   }
 
   /* A territory's look: its own colour, or its shade when the map is shaded by a metric. */
-  function territoryStyle(id, color) {
+  function territoryStyle(id, color, locked) {
     var on = id === S.selected, shade = S.shade && S.shade.colors[id];
     return { color: color, weight: on ? 4 : 2, opacity: 0.9, fillColor: shade || color,
+             dashArray: locked ? "9 6" : null,
              fillOpacity: shade ? (on ? 0.8 : 0.65) : (on ? 0.3 : 0.16) };
   }
 
@@ -140,11 +141,13 @@
     var layer = L.geoJSON(collection, {
       pane: "tp-territories",
       renderer: L.canvas({ pane: "tp-territories", padding: 0.3 }),
-      style: function (f) { return territoryStyle(f.properties.id, f.properties.color); },
+      style: function (f) {
+        return territoryStyle(f.properties.id, f.properties.color, f.properties.locked);
+      },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
         S.territoryLayers[p.id] = lyr;
-        lyr.options.pmIgnore = false;  // only territories can be edited with Geoman
+        lyr.options.pmIgnore = !!p.locked;  // only unlocked territories can be edited
         if (L.PM && L.PM.reInitLayer) L.PM.reInitLayer(lyr);
         lyr.on("pm:edit", function () {
           send({ type: "territory_edited", id: p.id, geometry: lyr.toGeoJSON().geometry });
@@ -154,7 +157,8 @@
           send({ type: "territory_clicked", id: p.id, lat: e.latlng.lat, lon: e.latlng.lng });
         });
         var box = el("div", "tp-territory-label", p.name);
-        if (p.rep) box.appendChild(el("span", "tp-rep", p.rep));
+        var sub = [p.rep, p.locked ? "locked" : ""].filter(Boolean).join(" · ");
+        if (sub) box.appendChild(el("span", "tp-rep", sub));
         L.marker(p.label, {
           pane: "tp-labels", interactive: false, keyboard: false,
           icon: L.divIcon({ className: "", html: box, iconSize: null })
@@ -259,7 +263,7 @@
   function restyle() {
     Object.keys(S.territoryLayers).forEach(function (id) {
       var lyr = S.territoryLayers[id];
-      lyr.setStyle(territoryStyle(id, lyr.feature.properties.color));
+      lyr.setStyle(territoryStyle(id, lyr.feature.properties.color, lyr.feature.properties.locked));
       if (id === S.selected) lyr.bringToFront();
     });
   }
