@@ -46,6 +46,7 @@ DEFAULT_FREQUENCY = "monthly"
 DEFAULT_VISIT_MINUTES = 45
 MAX_WEEKS = 13
 BALANCE_WEIGHT = 0.5  # minutes of penalty per minute of load above the average day
+SECTOR_WEIGHT = 15.0  # minutes of penalty per weekday sector away from the account's own
 
 
 @dataclass(frozen=True)
@@ -378,6 +379,40 @@ def _fixed_phases(problem: Problem) -> dict[int, int | None]:
     return phases
 
 
+def _ring(a: int, b: int, size: int) -> int:
+    """Steps between two positions on a ring of `size`."""
+    step = abs(a - b) % size
+    return min(step, size - step)
+
+
+def _sectors(problem: Problem) -> np.ndarray:
+    """A sector around home per account, one per working weekday, of equal weekly work.
+
+    Accounts are sorted by bearing from home, starting after the widest
+    empty angle (so no sector straddles it), and cut where the cumulative
+    weekly visit time passes each share. Giving each weekday its own sector
+    makes the calendar's days geographic from the start; the cost of leaving
+    one's sector is small, so balance and frequency still come first.
+    """
+    n = len(problem.ids)
+    days = max(len(problem.hours.work_days), 1)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    east = (problem.lon[1:] - problem.lon[0]) * np.cos(np.radians(problem.lat[0]))
+    bearing = np.arctan2(problem.lat[1:] - problem.lat[0], east)
+    order = np.argsort(bearing, kind="stable")
+    ordered = bearing[order]
+    gaps = np.diff(np.append(ordered, ordered[0] + 2 * np.pi))
+    start = (int(np.argmax(gaps)) + 1) % n
+    order = np.roll(order, -start)
+    weekly = problem.service / np.maximum(problem.period, 1)
+    cumulative = np.cumsum(weekly[order]) - weekly[order] / 2
+    share = cumulative / max(float(weekly.sum()), 1e-9)
+    sector = np.zeros(n, dtype=int)
+    sector[order] = np.minimum((share * days).astype(int), days - 1)
+    return sector
+
+
 class _Planner:
     """Chooses the visit pattern of every account (see the module docstring)."""
 
@@ -397,6 +432,10 @@ class _Planner:
             for a in self.accounts
         )
         self.target = expected * 1.25 / max(len(self.days.slots), 1)  # visits + typical driving
+        self.sector = _sectors(problem)
+        self.slot_sector = [
+            problem.hours.work_days.index(weekday) for _week, weekday in self.days.slots
+        ]
 
     def best_pattern(self, account: int) -> list[int] | None:
         """The cheapest pattern that fits the days' hours (None if none fits)."""
@@ -404,6 +443,7 @@ class _Planner:
         capacity = math.inf if problem.allow_overtime else problem.hours.available
         max_drive = problem.hours.max_drive
         best: tuple[float, list[int]] | None = None
+        sectors = len(problem.hours.work_days)
         for slots in _patterns(problem, account, days, self.phases[account]):
             cost = 0.0
             for s in slots:
@@ -412,6 +452,7 @@ class _Planner:
                 if load > capacity or (max_drive is not None and days.drive[s] + extra > max_drive):
                     break
                 cost += extra + BALANCE_WEIGHT * max(0.0, load - self.target)
+                cost += SECTOR_WEIGHT * _ring(self.sector[account], self.slot_sector[s], sectors)
             else:
                 if best is None or cost < best[0]:
                     best = (cost, slots)
@@ -473,7 +514,7 @@ def plan_days(
     planner = _Planner(problem)
     order = sorted(
         planner.accounts,
-        key=lambda a: (-problem.value[a], -problem.service[a] / problem.period[a]),
+        key=lambda a: (-problem.value[a], problem.service[a] / problem.period[a]),
     )
     for step, account in enumerate(order):
         if cancel is not None and step % 50 == 0:
@@ -490,7 +531,96 @@ def plan_days(
         if not improved:
             break
     left = [a for a in order if a not in planner.chosen]
+    if problem.weeks == 1 and len(order) > 1:
+        progress(0.7, "Comparing with a whole-week routing")
+        _whole_week(problem, planner, left, order)
+        left = [a for a in order if a not in planner.chosen]
     return planner.days, planner.chosen, left
+
+
+def _whole_week(problem: Problem, planner: _Planner, left: list[int], order: list[int]) -> None:
+    """For a one-week plan, let PyVRP route the whole week at once; keep it if it is better.
+
+    In one week every visit may go to any day, so the week is a vehicle
+    routing problem with one vehicle per day. Each day is capped a little
+    above the average day (tightened until the days are within 15% of each
+    other), so the days stay balanced; when not everything fits, visits are
+    optional with a prize (value first, then as many as possible). The
+    answer replaces ours only if it plans more visits, or as many with less
+    driving and days as balanced.
+    """
+    days = planner.days
+    optional = bool(left) and not problem.allow_overtime
+    average = (float(days.load.sum()) + float(problem.service[left].sum())) / len(days.slots)
+    best: list[list[int]] | None = None
+    for slack in (1.12, 1.09, 1.06, 1.03):  # the loosest cap whose days come out balanced
+        cap = problem.hours.available if optional else min(problem.hours.available, average * slack)
+        tours = _week_vrp(problem, order, len(days.slots), cap, optional=optional)
+        if tours is None:
+            break
+        loads = [_load(problem, t) for t in tours if t]
+        balanced = len(loads) == len(days.slots) and max(loads) <= 1.15 * min(loads)
+        if optional or balanced:
+            best = tours
+            break
+        average = sum(loads) / len(days.slots)
+    if best is None:
+        return
+    visited = sum(len(t) for t in best)
+    drive = sum(tour_minutes(problem.minutes, t) for t in best)
+    ours = sum(len(t) for t in days.tours)
+    if visited < ours or (visited == ours and drive >= float(days.drive.sum()) - 1e-6):
+        return
+    planner.chosen.clear()
+    for s, tour in enumerate(best):
+        days.tours[s] = tour
+        _recount(problem, days, s)
+        for row in tour:
+            planner.chosen[row - 1] = [s]
+
+
+def _load(problem: Problem, tour: list[int]) -> float:
+    return tour_minutes(problem.minutes, tour) + float(sum(problem.service[r - 1] for r in tour))
+
+
+def _week_vrp(
+    problem: Problem, order: list[int], vehicles: int, cap: float, *, optional: bool
+) -> list[list[int]] | None:
+    """PyVRP on one week: a vehicle per day, each day at most `cap` minutes (None: infeasible)."""
+    import pyvrp  # noqa: PLC0415
+    from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement  # noqa: PLC0415
+
+    model = pyvrp.Model()
+    rows = [0, *[a + 1 for a in order]]
+    places = [model.add_location(x=float(i), y=0.0) for i in range(len(rows))]
+    depot = model.add_depot(places[0])
+    overtime = 24 * 3600 if problem.allow_overtime else 0
+    model.add_vehicle_type(
+        vehicles, start_depot=depot, end_depot=depot, shift_duration=int(cap * 60),
+        max_overtime=overtime, unit_overtime_cost=100,
+    )  # fmt: skip
+    top = max(float(problem.value[order].max()), 1.0)
+    for place, account in zip(places[1:], order, strict=True):
+        model.add_client(
+            place,
+            service_duration=round(problem.service[account] * 60),
+            prize=int(10 * 3600 + 3600 * problem.value[account] / top) if optional else 0,
+            required=not optional,
+        )
+    seconds = np.rint(problem.minutes[np.ix_(rows, rows)] * 60).astype(np.int64)
+    for i, a in enumerate(places):
+        for j, b in enumerate(places):
+            if i != j:
+                model.add_edge(a, b, distance=int(seconds[i, j]), duration=int(seconds[i, j]))
+    stop = MultipleCriteria([MaxIterations(3000), NoImprovement(800)])
+    solution = model.solve(stop=stop, seed=0, display=False, collect_stats=False).best
+    if not solution.is_feasible():
+        return None
+    tours = [
+        [rows[1 + int(a.idx)] for a in route.schedule() if a.is_client()]
+        for route in solution.routes()
+    ]
+    return tours + [[] for _ in range(vehicles - len(tours))]
 
 
 def _recount(problem: Problem, days: _Days, s: int) -> None:
