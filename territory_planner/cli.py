@@ -105,6 +105,161 @@ def _reps(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.actuals_import import (  # noqa: PLC0415
+        actuals_after_import,
+        read_actuals,
+    )
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
+
+    columns = _column_choices(args.column)
+    for pair in args.map:  # HEADER=FIELD, the other way round from --column
+        header, sep, name = pair.rpartition("=")
+        if not sep or not name.strip():
+            msg = f"--map takes HEADER=FIELD (got {pair!r})"
+            raise UsageError(msg)
+        columns[name.strip()] = header
+    project = load_project(args.project)
+    result = read_actuals(
+        args.file, project.accounts["account_id"].astype(str), columns=columns,
+        sheet=args.sheet, header_row=args.header_row,
+    )  # fmt: skip
+    project.actuals, summary = actuals_after_import(project, result)
+    save_project(project, args.project)
+    if args.report:
+        write_report_csv(result.report, args.report)
+    return {**result.report.as_dict(), **summary}
+
+
+def _territory_by_id_or_name(project: Any, text: str) -> str:
+    """The ID of the territory `text` names (its ID or its name)."""
+    ids = [str(t) for t in project.territories["territory_id"]]
+    names = [str(n) for n in project.territories["name"]]
+    if text in ids:
+        return text
+    if names.count(text) == 1:
+        return ids[names.index(text)]
+    msg = f"there is no territory '{text}'; the territories are: {', '.join(names)}"
+    raise InputError(msg)
+
+
+def _rep_by_id_or_name(project: Any, text: str) -> str:
+    """The ID of the rep `text` names (their ID or their name)."""
+    ids = [str(r) for r in project.reps["rep_id"]]
+    names = [str(n) for n in project.reps["name"]]
+    if text in ids:
+        return text
+    if names.count(text) == 1:
+        return ids[names.index(text)]
+    msg = f"there is no rep '{text}'; the reps are: {', '.join(names)}"
+    raise InputError(msg)
+
+
+def _set_goals(project: Any, specs: list[str]) -> None:
+    """Apply ``[territory:T:|rep:R:]ACTIVITY=N`` goals to the project settings."""
+    from territory_planner.mapping.performance import ActivityGoals  # noqa: PLC0415
+
+    goals = ActivityGoals.from_settings(project.settings)
+    for spec in specs:
+        target, sep, value = spec.rpartition("=")
+        parts = target.split(":")
+        scope, key = "", ""
+        if len(parts) >= 3 and parts[0] in {"territory", "rep"}:  # noqa: PLR2004
+            scope, key = parts[0], ":".join(parts[1:-1])
+            lookup = _territory_by_id_or_name if scope == "territory" else _rep_by_id_or_name
+            key = lookup(project, key)
+        elif len(parts) != 1:
+            sep = ""
+        try:
+            number = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            msg = (
+                f"--goal takes ACTIVITY=N, territory:TERRITORY:ACTIVITY=N or rep:REP:ACTIVITY=N "
+                f"(got {spec!r})"
+            )
+            raise UsageError(msg)
+        goals = goals.with_goal(parts[-1].strip(), number, scope, key)
+    project.settings.update(goals.as_settings())
+
+
+def _performance(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import date  # noqa: PLC0415
+
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.mapping.performance import (  # noqa: PLC0415
+        ActivityGoals,
+        Thresholds,
+        alerts,
+        parse_threshold,
+        performance,
+    )
+
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = date.fromisoformat(args.as_of)
+        except ValueError as exc:
+            msg = f"--as-of {args.as_of}: give a date as YYYY-MM-DD"
+            raise UsageError(msg) from exc
+    project = load_project(args.project)
+    if args.threshold:
+        values = Thresholds.from_settings(project.settings).as_dict()
+        for pair in args.threshold:
+            name, sep, value = pair.partition("=")
+            if not sep:
+                msg = f"--threshold takes NAME=VALUE, e.g. attainment_below=0.8 (got {pair!r})"
+                raise UsageError(msg)
+            values[name.strip()] = parse_threshold(name.strip(), value)
+        project.settings.update(Thresholds(**values).as_settings())
+    if args.goal:
+        _set_goals(project, args.goal)
+    if args.threshold or args.goal:
+        save_project(project, args.project)
+    thresholds = Thresholds.from_settings(project.settings)
+    perf = performance(project, as_of)
+    return {
+        "as_of": perf.as_of.isoformat(),
+        "year": perf.year,
+        "elapsed": round(perf.elapsed, 6),
+        "territories": [_kpi_record(row) for row in perf.territories.to_dict("records")],
+        "reps": [_json_record(row) for row in perf.reps.to_dict("records")],
+        "alerts": [a.as_dict() for a in alerts(perf, thresholds)],
+        "thresholds": thresholds.as_dict(),
+        "goals": ActivityGoals.from_settings(project.settings).as_dict(),
+        "unassigned_sales": round(perf.unassigned_sales, 2),
+        "actuals": len(project.actuals),
+        "saved": bool(args.threshold or args.goal),
+    }
+
+
+def _upsell(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.mapping.performance import upsell_list, upsell_summary  # noqa: PLC0415
+
+    project = load_project(args.project)
+    territory = _territory_by_id_or_name(project, args.territory) if args.territory else None
+    table = upsell_list(
+        project, min_gap=args.min_gap, max_share=args.max_share, top=args.top,
+        territory_id=territory,
+    )  # fmt: skip
+    out: dict[str, Any] = {
+        "min_gap": args.min_gap,
+        "max_share": args.max_share,
+        "top": args.top,
+        "listed": len(table),
+        "territories": [_json_record(r) for r in upsell_summary(table).to_dict("records")],
+        "accounts": [_json_record(r) for r in table.to_dict("records")],
+    }
+    if args.xlsx:
+        write_table_xlsx(table, args.xlsx, "Upsell")
+        out["xlsx"] = str(args.xlsx)
+    return out
+
+
 def _export(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io import export  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
@@ -279,6 +434,127 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     return {"reps": plans, **written}
 
 
+def _plan_report(project: Any, shares: dict[str, float], tolerance: float) -> dict[str, Any]:
+    """Per-territory totals of the plan in use, its balance, contiguity and shapes."""
+    from territory_planner.mapping.scenarios import plan_kpis  # noqa: PLC0415
+
+    kpis = plan_kpis(project, shares)
+    columns = ("territory_id", "name", "rep", "accounts", "potential", "revenue",
+               "workload_hours", "balanced", "balanced_vs_mean", "parts", "compactness",
+               "locked")  # fmt: skip
+    kpis["locked"] = project.territories_locked()
+    deviation = float(kpis["balanced_vs_mean"].abs().max()) if len(kpis) else 0.0
+    return {
+        "territories": [_json_record(row) for row in kpis[list(columns)].to_dict("records")],
+        "max_deviation": round(deviation, 6),
+        "within_tolerance": deviation <= tolerance + 1e-9,
+        "contiguous": bool((kpis["parts"] <= 1).all()),
+        "mean_compactness": round(float(kpis["compactness"].mean()), 4),
+        "unassigned": int(project.accounts["territory_id"].isna().sum()),
+    }
+
+
+def _design(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.mapping.project_design import design_project  # noqa: PLC0415
+    from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
+
+    project = load_project(args.project)
+    balance = args.balance or default_balance(project)
+    outcome = design_project(
+        project,
+        kind=args.units,
+        balance=balance,
+        k=args.territories,
+        tolerance=args.tolerance,
+        use_homes=not args.no_homes,
+        name=args.name,
+    )
+    AddScenario(project, outcome.scenario).apply(project)
+    if args.use:
+        UseScenario(project, outcome.scenario.name).apply(project)
+    if not args.dry_run:
+        save_project(project, args.project)
+    result = outcome.result
+    report = _plan_report(
+        _scenario_view(project, outcome.scenario.name), parse_balance(balance), args.tolerance
+    )
+    return {
+        "scenario": outcome.scenario.name,
+        "note": outcome.scenario.note,
+        "in_use": project.scenario_name,
+        "saved": not args.dry_run,
+        "balance": balance,
+        "tolerance": args.tolerance,
+        "units": outcome.units.describe(),
+        **report,
+        "unit_graph_contiguous": all(result.contiguous),
+        "violations": result.violations,
+        "seconds": round(result.seconds, 2),
+    }
+
+
+def _scenario_view(project: Any, name: str) -> Any:
+    from territory_planner.mapping.scenarios import scenario_project  # noqa: PLC0415
+
+    return (
+        project
+        if name == project.scenario_name
+        else scenario_project(project, project.scenario(name))
+    )
+
+
+def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner import edits  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.mapping.scenarios import compare_scenarios  # noqa: PLC0415
+
+    project = load_project(args.project)
+    changed: list[edits.Edit] = []
+    try:
+        if args.copy:
+            changed.append(edits.copy_scenario(project, args.copy))
+        if args.rename:
+            changed.append(edits.RenameScenario(project, *args.rename))
+        if args.delete:
+            changed.append(edits.DeleteScenario(project, args.delete))
+        if args.use:
+            changed.append(edits.UseScenario(project, args.use))
+        for edit in changed:  # one at a time: each checks the project as the last left it
+            edit.apply(project)
+        compared = compare_scenarios(project, *args.compare) if args.compare else None
+    except KeyError as exc:
+        msg = f"no scenario named {exc}; the project has: {', '.join(project.scenario_names())}"
+        raise InputError(msg, file=str(args.project)) from exc
+    if changed:
+        save_project(project, args.project)
+    out: dict[str, Any] = {
+        "in_use": project.scenario_name,
+        "scenarios": [
+            {
+                "name": name,
+                "note": project.scenario(name).note,
+                "in_use": i == 0,
+                "territories": len(project.scenario(name).territories),
+            }
+            for i, name in enumerate(project.scenario_names())
+        ],
+        "changed": [edit.label for edit in changed],
+    }
+    if compared is not None:
+        out["compare"] = {
+            "a": compared.a,
+            "b": compared.b,
+            "summary": compared.describe(),
+            "territories": [_json_record(r) for r in compared.table.to_dict("records")],
+            "moved_accounts": len(compared.moves),
+            "moves": [_json_record(r) for r in compared.moves.head(1000).to_dict("records")],
+            "totals": {k: [round(a, 2), round(b, 2)] for k, (a, b) in compared.totals.items()},
+        }
+    return out
+
+
 def _json_record(row: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A table row for JSON: plain Python values, floats rounded, NaN as null."""
     out: dict[str, Any] = {}
@@ -301,7 +577,7 @@ class UsageError(Exception):
     """The command line itself is wrong (exit code 2)."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)
     parser = argparse.ArgumentParser(
         prog="territory-planner", description="Territory Planner, headless."
     )
@@ -368,6 +644,44 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--report", type=Path, metavar="FILE.csv", help="write rejected rows and warnings"
             )
+    actuals = command(
+        "import-actuals", _import_actuals,
+        "import sales and activities per account and month or quarter (CSV or XLSX)",
+    )  # fmt: skip
+    actuals.add_argument("file", type=Path, metavar="FILE")
+    actuals.add_argument(
+        "--column", action="append", default=[], metavar="FIELD=HEADER",
+        help="use column HEADER for FIELD (account_id period sales calls meetings emails)",
+    )  # fmt: skip
+    actuals.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
+                         help="the same, the other way round")  # fmt: skip
+    actuals.add_argument("--sheet", help="the sheet of a workbook (default: the first with data)")
+    actuals.add_argument("--header-row", type=int, metavar="N", help="1-based row of the names")
+    actuals.add_argument("--report", type=Path, metavar="FILE.csv", help="write rejected rows")
+    perf = command(
+        "performance", _performance,
+        "sales to date against quota, run rate, year over year, activities, retention; alerts",
+    )  # fmt: skip
+    perf.add_argument(
+        "--as-of", metavar="YYYY-MM-DD",
+        help="default: the end of the latest period with actuals (or today, if earlier)",
+    )  # fmt: skip
+    perf.add_argument(
+        "--threshold", action="append", default=[], metavar="NAME=VALUE",
+        help="set an alert threshold and save it (e.g. attainment_below=0.8; VALUE off: none)",
+    )  # fmt: skip
+    perf.add_argument(
+        "--goal", action="append", default=[], metavar="[territory:T:|rep:R:]ACTIVITY=N",
+        help="set a yearly activity goal (calls, meetings, emails) and save it",
+    )  # fmt: skip
+    upsell = command("upsell", _upsell, "accounts whose potential is far above their revenue")
+    upsell.add_argument("--min-gap", type=float, default=0.0, metavar="X",
+                        help="smallest potential - revenue to list (default 0)")  # fmt: skip
+    upsell.add_argument("--max-share", type=float, default=0.5, metavar="F",
+                        help="largest share of wallet to list (default 0.5)")  # fmt: skip
+    upsell.add_argument("--top", type=int, metavar="N", help="at most N accounts per territory")
+    upsell.add_argument("--territory", metavar="T", help="only this territory (ID or name)")
+    upsell.add_argument("--xlsx", type=Path, metavar="FILE", help="the list as an Excel sheet")
     schedule = command("schedule", _schedule, "plan each rep's visit calendar and day routes")
     schedule.add_argument("--rep", action="append", metavar="ID", help="only this rep (repeatable)")
     schedule.add_argument("--weeks", type=int, metavar="N", help="1 to 13 (default: longest cycle)")
@@ -387,6 +701,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     schedule.add_argument("--xlsx", type=Path, metavar="FILE", help="the calendars as Excel")
     schedule.add_argument("--ics", type=Path, metavar="FOLDER", help="one .ics file per rep")
+    design = command(
+        "design", _design, "design balanced, contiguous, compact territories as a new scenario"
+    )
+    design.add_argument("--units", choices=("state", "county", "zip"), default="county",
+                        help="area units to build territories from (default: county)")  # fmt: skip
+    design.add_argument(
+        "--balance", metavar="TARGET",
+        help="accounts, potential, revenue, workload, or a blend such as potential=60,workload=40 "
+        "(default: workload when visit frequencies are known, else potential)",
+    )  # fmt: skip
+    design.add_argument("--territories", type=int, metavar="K", help="default: one per rep")
+    design.add_argument("--tolerance", type=float, default=0.05, help="allowed deviation (0.05)")
+    design.add_argument("--no-homes", action="store_true", help="do not seed with reps' homes")
+    design.add_argument("--name", help="name of the new scenario")
+    design.add_argument("--use", action="store_true", help="make the new scenario the plan in use")
+    design.add_argument("--dry-run", action="store_true", help="report only; do not save")
+    scenarios = command(
+        "scenarios", _scenarios, "list, copy, rename, delete, use and compare plans"
+    )
+    scenarios.add_argument("--copy", metavar="NAME", help="keep a copy of the plan in use as NAME")
+    scenarios.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"))
+    scenarios.add_argument("--delete", metavar="NAME")
+    scenarios.add_argument("--use", metavar="NAME", help="make NAME the plan in use")
+    scenarios.add_argument("--compare", nargs=2, metavar=("A", "B"), help="KPIs and moved accounts")
     export = command(
         "export", _export, "export accounts (CSV, XLSX, GeoJSON, Shapefile) and territories"
     )

@@ -7,6 +7,9 @@ the single definition of what each table holds.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +77,20 @@ REP_COLUMNS: dict[str, str] = {
     "start_date": "str",
 }
 
+#: Sales and activities per account and period (issue 9): one row per account and
+#: period; a period is a month ("2026-03") or a calendar quarter ("2026Q1").
+ACTUAL_COLUMNS: dict[str, str] = {
+    "account_id": "str",
+    "period": "str",
+    "sales": "float64",  # empty: not given (an activity-only import)
+    "calls": "Int64",
+    "meetings": "Int64",
+    "emails": "Int64",
+}
+
+#: The activity counts an actuals import may carry.
+ACTIVITIES = ("calls", "meetings", "emails")
+
 TERRITORY_COLUMNS: dict[str, str] = {
     "territory_id": "str",
     "name": "str",
@@ -82,6 +99,18 @@ TERRITORY_COLUMNS: dict[str, str] = {
     "quota": "float64",  # set by hand; empty: the territory's share of the team target
     "locked": "bool",  # no edit or optimizer changes a locked territory's outline
 }
+
+
+#: Who holds each account in a stored scenario.
+ASSIGNMENT_COLUMNS: dict[str, str] = {
+    "account_id": "str",
+    "territory_id": "str",
+    "locked": "bool",
+    "placed_by": "str",
+}
+
+#: The name of the plan in use when the project has never named it.
+DEFAULT_SCENARIO = "Current plan"
 
 
 def conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
@@ -124,6 +153,38 @@ def empty_territories() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 
 
+def empty_actuals() -> pd.DataFrame:
+    """An actuals table with no rows."""
+    return conform(pd.DataFrame(), ACTUAL_COLUMNS)
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period: a month "2026-03" or a quarter "2026Q1".
+
+    Raises
+    ------
+    ValueError
+        If `period` is neither (the import writes only these two forms).
+    """
+    if match := _MONTH.fullmatch(period):
+        year, month = int(match[1]), int(match[2])
+        if 1 <= month <= 12:  # noqa: PLR2004
+            first = dt.date(year, month, 1)
+            return first, dt.date(year, month, calendar.monthrange(year, month)[1])
+    elif match := _QUARTER.fullmatch(period):
+        year, quarter = int(match[1]), int(match[2])
+        last_month = 3 * quarter
+        return dt.date(year, last_month - 2, 1), dt.date(
+            year, last_month, calendar.monthrange(year, last_month)[1]
+        )
+    msg = f"'{period}' is not a period: give a month such as 2026-03 or a quarter such as 2026Q1"
+    raise ValueError(msg)
+
+
 @dataclass(frozen=True)
 class Summary:
     """Headline counts shown in the status bar and printed by the CLI."""
@@ -150,6 +211,20 @@ class Summary:
 
 
 @dataclass
+class Scenario:
+    """An alternative plan kept in the project: territories and who holds each account.
+
+    The plan in use lives in the project's own tables; the others are
+    scenarios (see `Project.scenarios`), swapped in by `Project.use_scenario`.
+    """
+
+    name: str
+    territories: gpd.GeoDataFrame
+    assignment: pd.DataFrame  # ASSIGNMENT_COLUMNS, one row per account
+    note: str = ""  # how it was made, e.g. "Designed: 10 territories balanced on potential"
+
+
+@dataclass
 class Project:
     """Everything a territory plan holds; saved as one GeoPackage."""
 
@@ -158,6 +233,8 @@ class Project:
     territories: gpd.GeoDataFrame
     name: str = "Untitled"
     settings: dict[str, str] = field(default_factory=dict)
+    actuals: pd.DataFrame = field(default_factory=empty_actuals)  # see ACTUAL_COLUMNS
+    scenarios: list[Scenario] = field(default_factory=list)  # the plans not in use
 
     @classmethod
     def empty(cls, name: str = "Untitled") -> Project:
@@ -217,3 +294,53 @@ class Project:
         if len(hits) == 0:
             raise KeyError(territory_id)
         return int(hits[0])
+
+    @property
+    def scenario_name(self) -> str:
+        """Name of the plan in use."""
+        return self.settings.get("scenario", DEFAULT_SCENARIO)
+
+    @property
+    def scenario_note(self) -> str:
+        """How the plan in use was made (may be empty)."""
+        return self.settings.get("scenario_note", "")
+
+    def scenario_names(self) -> list[str]:
+        """The plan in use first, then the stored scenarios."""
+        return [self.scenario_name, *(s.name for s in self.scenarios)]
+
+    def scenario(self, name: str) -> Scenario:
+        """A plan by name (the one in use as a snapshot); KeyError if there is none."""
+        if name == self.scenario_name:
+            return self.snapshot()
+        for stored in self.scenarios:
+            if stored.name == name:
+                return stored
+        raise KeyError(name)
+
+    def snapshot(self, name: str | None = None, note: str | None = None) -> Scenario:
+        """The plan in use as a scenario (copies, so later edits do not change it)."""
+        acc = self.accounts
+        return Scenario(
+            name=self.scenario_name if name is None else name,
+            territories=self.territories.copy(),
+            assignment=conform(acc[list(ASSIGNMENT_COLUMNS)].copy(), ASSIGNMENT_COLUMNS),
+            note=self.scenario_note if note is None else note,
+        )
+
+    def use_scenario(self, scenario: Scenario) -> None:
+        """Make `scenario` the plan in use (its territories and assignment).
+
+        Accounts the scenario does not know (imported after it was made) keep
+        no territory until the next assignment.
+        """
+        held = scenario.assignment.set_index("account_id")
+        ids = self.accounts["account_id"]
+        accounts = self.accounts.copy()
+        for column in ("territory_id", "placed_by"):
+            accounts[column] = ids.map(held[column]).astype("str")
+        accounts["locked"] = ids.map(held["locked"]).fillna(value=False).astype(bool)
+        self.accounts = accounts
+        self.territories = scenario.territories.copy()
+        self.settings["scenario"] = scenario.name
+        self.settings["scenario_note"] = scenario.note

@@ -46,3 +46,12 @@ class CancelToken:
         """Raise `TaskCancelledError` if cancel() was called."""
         if self._event.is_set():
             raise TaskCancelledError
+
+
+def scaled(progress: Progress, start: float, end: float) -> Progress:
+    """Progress of a step that is the part from `start` to `end` of a larger task."""
+
+    def report(fraction: float, message: str = "") -> None:
+        progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message)
+
+    return report

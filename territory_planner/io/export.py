@@ -127,18 +127,26 @@ def export_accounts_xlsx(project: Project, path: str | os.PathLike[str]) -> int:
     control characters Excel cannot hold are removed; numbers stay numbers.
     Returns the row count.
     """
+    return write_table_xlsx(accounts_with_assignment(project), path, "Accounts")
+
+
+def write_table_xlsx(frame: pd.DataFrame, path: str | os.PathLike[str], sheet_name: str) -> int:
+    """Write any table as one formatted Excel sheet, as `export_accounts_xlsx` does.
+
+    Returns the row count.
+    """
     from openpyxl import Workbook  # noqa: PLC0415 (slow import)
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
     from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
-    frame = _neutralised(accounts_with_assignment(project))
+    frame = _neutralised(frame)
     columns = [_xlsx_values(frame.iloc[:, k]) for k in range(frame.shape[1])]
     headers = [XLSX_ILLEGAL.sub("", str(c)) for c in frame.columns]
 
     def write(tmp: Path) -> None:
         book = Workbook(write_only=True)  # streams rows: 100k accounts in a fraction of the memory
-        sheet = book.create_sheet("Accounts")
+        sheet = book.create_sheet(sheet_name)
         sheet.freeze_panes = "A2"
         for number, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
             longest = max((len(str(v)) for v in values[:500] if v is not None), default=0)

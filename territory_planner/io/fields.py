@@ -85,6 +85,16 @@ REP_FIELDS = (
     Field("start_date", "Start date", ("startdate", "hiredate", "hired", "datehired"), "date"),
 )  # fmt: skip
 
+#: Actuals: sales and activities per account and period (a month, a quarter, or a date).
+ACTUAL_FIELDS = (
+    Field("account_id", "Account ID", ("accountid", "id", "accountnumber", "accountno", "customerid", "customernumber", "customerno", "crmid", "clientid", "kundennr", "kundennummer", "numerocliente", "nocliente")),
+    Field("period", "Period", ("period", "month", "quarter", "date", "yearmonth", "monthyear", "fiscalperiod", "salesperiod", "periodo", "invoicedate", "orderdate", "postingdate", "closedate", "transactiondate", "monat", "datum", "mois", "mes", "fecha"), "period"),
+    Field("sales", "Sales", ("sales", "revenue", "amount", "netsales", "grosssales", "salesamount", "invoiceamount", "netamount", "totalsales", "bookings", "value", "umsatz", "chiffredaffaires", "ventas"), "number"),
+    Field("calls", "Calls", ("calls", "phonecalls", "callcount", "numberofcalls", "noofcalls", "anrufe"), "integer"),
+    Field("meetings", "Meetings", ("meetings", "visits", "meetingcount", "numberofmeetings", "appointments", "termine", "besuche"), "integer"),
+    Field("emails", "Emails", ("emails", "email", "emailssent", "emailcount", "numberofemails", "mails"), "integer"),
+)  # fmt: skip
+
 
 def detect_mapping(
     headers: list[str], frame: pd.DataFrame, fields: tuple[Field, ...]

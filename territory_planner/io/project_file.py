@@ -36,15 +36,24 @@ from territory_planner._errors import ProjectFileError
 from territory_planner.io.migrations import migrate
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
+    ACTUAL_COLUMNS,
+    ASSIGNMENT_COLUMNS,
     CRS,
     REP_COLUMNS,
     SCHEMA_VERSION,
     TERRITORY_COLUMNS,
     Project,
+    Scenario,
     conform,
 )
 
 META_LAYER = "tp_meta"
+#: Sales and activities per account and period (a plain table, no geometry); files
+#: saved before it existed have no such layer and open with no actuals.
+ACTUALS_LAYER = "actuals"
+#: The stored scenarios (not the plan in use): territories, and who holds each account.
+SCENARIO_TERRITORIES = "scenario_territories"
+SCENARIO_ACCOUNTS = "scenario_accounts"
 TEMP_SUFFIX = ".saving.gpkg"
 #: A temporary file of a save of ``NAME``: ``.NAME.<pid>.<random>.saving.gpkg``
 #: (plus the SQLite journal GDAL may leave beside it).
@@ -114,6 +123,9 @@ def _meta_frame(project: Project, columns: dict[str, list[list[str]]]) -> pd.Dat
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": json.dumps(project.settings, sort_keys=True),
         "columns": json.dumps(columns, ensure_ascii=False),
+        "scenarios": json.dumps(
+            [{"name": s.name, "note": s.note} for s in project.scenarios], ensure_ascii=False
+        ),
     }
     return pd.DataFrame({"key": list(meta), "value": list(meta.values())})
 
@@ -138,21 +150,82 @@ def _write_all(project: Project, path: Path) -> None:
             # GeoPackage 1.2: read in full by the GDAL of Debian 12 and by QGIS 3.x.
             dataset_options={"VERSION": "1.2"} if layer == "accounts" else None,
         )
-    territories = project.territories.copy()
-    territories.geometry = shapely.force_2d(
-        [
-            shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g
-            for g in territories.geometry
-        ]
-    )
     pyogrio.write_dataframe(
-        territories.rename(columns=stored("territories")),
+        _multipolygons(project.territories).rename(columns=stored("territories")),
         path,
         layer="territories",
         driver="GPKG",
         geometry_type="MultiPolygon",
     )
+    _write_scenarios(project, path)
+    actuals = conform(project.actuals, ACTUAL_COLUMNS)[list(ACTUAL_COLUMNS)]
+    pyogrio.write_dataframe(actuals, path, layer=ACTUALS_LAYER, driver="GPKG")
     pyogrio.write_dataframe(_meta_frame(project, columns), path, layer=META_LAYER, driver="GPKG")
+
+
+def _multipolygons(territories: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = territories.copy()
+    out.geometry = shapely.force_2d(
+        [shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g for g in out.geometry]
+    )
+    return out
+
+
+def _write_scenarios(project: Project, path: Path) -> None:
+    """The stored scenarios: their territories and assignments, one layer each for all."""
+    if not project.scenarios:
+        return
+    territories = pd.concat(
+        [
+            _multipolygons(
+                gpd.GeoDataFrame(
+                    conform(s.territories, TERRITORY_COLUMNS),
+                    geometry=list(s.territories.geometry),
+                    crs=CRS,
+                )
+            ).assign(scenario=s.name)
+            for s in project.scenarios
+        ],
+        ignore_index=True,
+    )
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame(territories, geometry="geometry", crs=CRS),
+        path,
+        layer=SCENARIO_TERRITORIES,
+        driver="GPKG",
+        geometry_type="MultiPolygon",
+    )
+    assignment = pd.concat(
+        [
+            conform(s.assignment, ASSIGNMENT_COLUMNS).assign(scenario=s.name)
+            for s in project.scenarios
+        ],
+        ignore_index=True,
+    )
+    pyogrio.write_dataframe(assignment, path, layer=SCENARIO_ACCOUNTS, driver="GPKG")
+
+
+def _read_scenarios(source: Path, meta: dict[str, str]) -> list[Scenario]:
+    """The stored scenarios, in the order they were saved (none in older files)."""
+    listed = json.loads(meta.get("scenarios", "[]"))
+    if not listed:
+        return []
+    raw = pyogrio.read_dataframe(source, layer=SCENARIO_TERRITORIES)
+    held = pyogrio.read_dataframe(source, layer=SCENARIO_ACCOUNTS, read_geometry=False)
+    scenarios = []
+    for entry in listed:
+        name = entry["name"]
+        mine = raw[raw["scenario"] == name]
+        territories = gpd.GeoDataFrame(
+            conform(pd.DataFrame(mine.drop(columns=["geometry", "scenario"])), TERRITORY_COLUMNS),
+            geometry=list(mine.geometry),
+            crs=CRS,
+        )
+        assignment = conform(pd.DataFrame(held[held["scenario"] == name]), ASSIGNMENT_COLUMNS)
+        scenarios.append(
+            Scenario(name, territories, assignment[list(ASSIGNMENT_COLUMNS)], entry.get("note", ""))
+        )
+    return scenarios
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
@@ -401,4 +474,14 @@ def _read_project(source: Path) -> Project:
         territories=territories,
         name=meta.get("name", source.stem),
         settings=settings,
+        actuals=_read_actuals(source),
+        scenarios=_read_scenarios(source, meta),
     )
+
+
+def _read_actuals(source: Path) -> pd.DataFrame:
+    """The actuals table, or an empty one for a file saved before actuals existed."""
+    if ACTUALS_LAYER not in {name for name, _ in pyogrio.list_layers(source)}:
+        return conform(pd.DataFrame(), ACTUAL_COLUMNS)
+    frame = pyogrio.read_dataframe(source, layer=ACTUALS_LAYER, read_geometry=False)
+    return conform(pd.DataFrame(frame), ACTUAL_COLUMNS)

@@ -95,6 +95,7 @@ class ImportSpec:
     state_field: str
     id_prefix: str
     model_columns: frozenset[str] = frozenset()  # columns a custom header must not take over
+    name_label: str = ""  # what the required `name_field` is called (default: "<noun> name")
 
 
 @dataclass
@@ -133,8 +134,9 @@ def resolve_mapping(
         mapping = {k: v for k, v in mapping.items() if v != header}
         mapping[name] = header
     if spec.name_field not in mapping:
+        what = spec.name_label or f"{spec.noun} name"
         msg = (
-            f"no column holds the {spec.noun} name; name it with --column {spec.name_field}=HEADER "
+            f"no column holds the {what}; name it with --column {spec.name_field}=HEADER "
             f"(the columns are: {', '.join(headers)})"
         )
         raise InputError(msg, file=raw.source)
@@ -148,27 +150,8 @@ def parse_rows(
     report = ImportReport(
         source=raw.source, rows=len(raw.frame) + len(raw.ragged), mapping=dict(mapping)
     )
-    for row, cells in raw.ragged:
-        width = len(raw.frame.columns)
-        report.reject(
-            row,
-            f"has {cells} cells but the header has {width}; "
-            "is a delimiter inside an unquoted cell?",
-        )
     frame = raw.frame
-    rows = np.asarray(raw.rows, dtype=np.int64)
-    keep = np.ones(len(frame), dtype=bool)
-
-    empty = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        column_cells = frame[column].to_numpy(dtype=object)
-        filled = column_cells != ""
-        if filled.any():  # only non-empty cells need the (slower) whitespace check
-            filled[filled] = np.char.str_len(np.char.strip(column_cells[filled].astype(str))) > 0
-        empty &= ~filled
-    for row in rows[empty]:
-        report.reject(int(row), "empty row")
-    keep &= ~empty
+    rows, keep = screen_rows(raw, report)
 
     out = pd.DataFrame(index=frame.index)
     kinds = {f.name: f.kind for f in spec.fields}
@@ -211,6 +194,35 @@ def parse_rows(
     rejected_rows = {r["row"] for r in report.rejected}
     report.warnings = [w for w in report.warnings if w["row"] not in rejected_rows]
     return ParsedTable(kept, rows[keep], report)
+
+
+def screen_rows(raw: RawTable, report: ImportReport) -> tuple[np.ndarray, np.ndarray]:
+    """Reject the rows no import can use: misaligned (too many cells) and empty ones.
+
+    Returns
+    -------
+    (rows, keep)
+        The file row number of each frame row, and which rows are still in.
+    """
+    for row, cells in raw.ragged:
+        width = len(raw.frame.columns)
+        report.reject(
+            row,
+            f"has {cells} cells but the header has {width}; "
+            "is a delimiter inside an unquoted cell?",
+        )
+    frame = raw.frame
+    rows = np.asarray(raw.rows, dtype=np.int64)
+    empty = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        column_cells = frame[column].to_numpy(dtype=object)
+        filled = column_cells != ""
+        if filled.any():  # only non-empty cells need the (slower) whitespace check
+            filled[filled] = np.char.str_len(np.char.strip(column_cells[filled].astype(str))) > 0
+        empty &= ~filled
+    for row in rows[empty]:
+        report.reject(int(row), "empty row")
+    return rows, ~empty
 
 
 def _kind_word(kind: str) -> str:
@@ -343,21 +355,31 @@ def read_records(
     mapping = resolve_mapping(raw, spec, columns)
     parsed = parse_rows(raw, spec, mapping, fix_swapped=fix_swapped)
     cancel.raise_if_cancelled()
-    parsed.report.details.update(
-        {
-            "encoding": raw.encoding,
-            "delimiter": raw.delimiter,
-            "sheet": raw.sheet,
-            "sheets": raw.sheets,
-            "header_row": raw.header_row,
-        }
-    )
+    parsed.report.details.update(file_details(raw))
     progress(1.0, f"{parsed.report.imported:,} {spec.noun}s ready")
     return parsed
 
 
+def file_details(raw: RawTable) -> dict[str, Any]:
+    """How the file was read (the report's ``encoding``, ``delimiter``, ``sheet``... keys)."""
+    return {
+        "encoding": raw.encoding,
+        "delimiter": raw.delimiter,
+        "sheet": raw.sheet,
+        "sheets": raw.sheets,
+        "header_row": raw.header_row,
+    }
+
+
 def write_report_csv(report: ImportReport, path: str | Path) -> int:
-    """Write the rejected rows and warnings as CSV (for fixing the source file); returns rows."""
-    frame = report.problems()
-    frame.to_csv(path, index=False, encoding="utf-8")
+    """Write the rejected rows and warnings as CSV (for fixing the source file); returns rows.
+
+    Like every export: text from the file that a spreadsheet would run as a
+    formula (a header such as ``=Revenue``) is neutralised, and a file that
+    cannot be written raises `InputError`, leaving an existing one as it was.
+    """
+    from territory_planner.io.export import neutralise_formula, write_atomic  # noqa: PLC0415
+
+    frame = report.problems().map(neutralise_formula)
+    write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
     return len(frame)

@@ -110,32 +110,87 @@ def drive_minutes(lon: np.ndarray, lat: np.ndarray, home_lon: float, home_lat: f
     return np.asarray(km * DETOUR / SPEED_KMH * 60, dtype=float)
 
 
-def account_workload(project: Project) -> pd.DataFrame:
-    """Per account: visits per year, visit hours and drive hours per year."""
-    acc = project.accounts
+def _drive_hours_per_visit(
+    lon: np.ndarray, lat: np.ndarray, group: np.ndarray, home_lon: np.ndarray, home_lat: np.ndarray
+) -> np.ndarray:
+    """Drive hours per visit for accounts served in groups, group ``g`` from home ``g``.
+
+    A negative group has no home: only the legs between its accounts count.
+    """
+    hours = np.zeros(len(lon))
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    for g in np.unique(group[placed]):
+        rows = np.flatnonzero(placed & (group == g))
+        hx, hy = (home_lon[g], home_lat[g]) if g >= 0 else (np.nan, np.nan)
+        hours[rows] = drive_minutes(lon[rows], lat[rows], hx, hy) / 60
+    return hours
+
+
+def _visits(acc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Visits per year and minutes per visit of each account."""
     visits = acc["visit_frequency"].map(VISIT_FREQUENCIES).fillna(0).to_numpy(dtype=float)
     minutes = acc["visit_minutes"].astype("float64").fillna(DEFAULT_VISIT_MINUTES).to_numpy()
-    drive = np.zeros(len(acc))
+    return visits, minutes
+
+
+def account_workload(project: Project) -> pd.DataFrame:
+    """Per account: visits per year, visit hours and drive hours per year.
+
+    Driving is estimated from the home of the rep of the account's territory.
+    """
+    acc = project.accounts
+    visits, minutes = _visits(acc)
     homes = project.territories.merge(project.reps, on="rep_id", how="left", suffixes=("", "_rep"))
-    home_of = {
-        t: (lo, la)
-        for t, lo, la in zip(homes["territory_id"], homes["lon"], homes["lat"], strict=True)
-    }
-    placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
-    for territory_id, members in acc.groupby("territory_id").indices.items():
-        rows = members[placed[members]]
-        home_lon, home_lat = home_of.get(territory_id, (np.nan, np.nan))
-        drive[rows] = drive_minutes(
-            acc["lon"].to_numpy()[rows], acc["lat"].to_numpy()[rows], home_lon, home_lat
-        )
+    codes, _ = pd.factorize(acc["territory_id"])
+    order = {t: i for i, t in enumerate(homes["territory_id"])}
+    uniques = pd.unique(acc["territory_id"].dropna())
+    home_row = np.array([order.get(t, -1) for t in uniques], dtype=np.int64)
+    home_lon = np.append(homes["lon"].to_numpy(dtype=float), np.nan)[home_row]
+    home_lat = np.append(homes["lat"].to_numpy(dtype=float), np.nan)[home_row]
+    drive = _drive_hours_per_visit(
+        acc["lon"].to_numpy(dtype=float),
+        acc["lat"].to_numpy(dtype=float),
+        codes,
+        home_lon,
+        home_lat,
+    )
     return pd.DataFrame(
         {
             "territory_id": acc["territory_id"].to_numpy(),
             "visits_per_year": visits,
             "visit_hours": visits * minutes / 60,
-            "drive_hours": visits * drive / 60,
+            "drive_hours": visits * drive,
         }
     )
+
+
+def nearest_home_workload(project: Project) -> np.ndarray:
+    """Yearly workload hours per account if served by the rep living nearest to it.
+
+    Visit time (duration x visits per year) plus the drive estimate of
+    `drive_minutes`; what territory design balances before territories exist.
+    Accounts without a visit frequency cost nothing.
+    """
+    acc = project.accounts
+    visits, minutes = _visits(acc)
+    lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
+    reps = project.reps
+    home = np.isfinite(reps["lon"].to_numpy(dtype=float)) & np.isfinite(
+        reps["lat"].to_numpy(dtype=float)
+    )
+    home_lon, home_lat = (
+        reps["lon"].to_numpy(dtype=float)[home],
+        reps["lat"].to_numpy(dtype=float)[home],
+    )
+    group = np.full(len(acc), -1, dtype=np.int64)
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    if len(home_lon) and placed.any():
+        x, y = _local_km(np.append(lon[placed], home_lon), np.append(lat[placed], home_lat))
+        n = int(placed.sum())
+        d2 = (x[:n, None] - x[None, n:]) ** 2 + (y[:n, None] - y[None, n:]) ** 2
+        group[placed] = d2.argmin(axis=1)
+    drive = _drive_hours_per_visit(lon, lat, group, home_lon, home_lat)
+    return np.asarray(visits * (minutes / 60 + drive), dtype=float)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def snapshot(project: Project) -> Project:
         territories=project.territories.copy(),
         name=project.name,
         settings=dict(project.settings),
+        actuals=project.actuals.copy(),
     )
 
 

@@ -104,6 +104,7 @@ from territory_planner.ui.map_view import MapView
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
+from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
@@ -302,8 +303,16 @@ class MainWindow(QMainWindow):
         self.rules_dock = self._dock(
             "Rules", "rules_dock", self.rules_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
+        self.scenarios = ScenarioActions(self)
+        self.scenarios_dock = self._dock(
+            "Scenarios",
+            "scenarios_dock",
+            self.scenarios.panel,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+        )
         self.tabifyDockWidget(self.territory_dock, self.rep_dock)
         self.tabifyDockWidget(self.rep_dock, self.rules_dock)
+        self.tabifyDockWidget(self.rules_dock, self.scenarios_dock)
         self.territory_dock.raise_()
         self.account_dock = self._dock(
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -462,6 +471,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "&Reset Layout", self.reset_layout)
 
         self._create_territory_menu(bar)
+        self._create_plan_menu(bar)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
@@ -479,6 +489,26 @@ class MainWindow(QMainWindow):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
         toolbar.addAction(self.zoom_action)
+
+    def _create_plan_menu(self, bar: QMenuBar) -> None:
+        plan_menu = bar.addMenu("&Plan")
+        self.design_action = self._action(
+            plan_menu, "&Design Territories…", self.scenarios.ask_design, "Ctrl+Shift+D",
+            tip="Let the optimizer design balanced, contiguous, compact territories",
+        )  # fmt: skip
+        plan_menu.addSeparator()
+        self._action(
+            plan_menu, "&Copy Plan as Scenario…", self.scenarios.copy_plan,
+            tip="Keep a copy of the plan in use to try changes on",
+        )  # fmt: skip
+        self._action(
+            plan_menu, "Compare with &Selected Scenario…",
+            lambda: self.scenarios.compare(
+                self.project.scenario_name, self.scenarios.panel.selected()
+            ),
+            tip="The plan in use beside the scenario selected in the Scenarios panel",
+        )  # fmt: skip
+        self._action(plan_menu, "Show &Scenarios", self.scenarios_dock.raise_)
 
     def _create_territory_menu(self, bar: QMenuBar) -> None:
         territory_menu = bar.addMenu("&Territory")
@@ -528,6 +558,7 @@ class MainWindow(QMainWindow):
             self.territory_dock,
             self.rep_dock,
             self.rules_dock,
+            self.scenarios_dock,
             self.account_dock,
             self.kpi_dock,
             self.coverage_dock,
@@ -551,6 +582,7 @@ class MainWindow(QMainWindow):
         self.map_view.show_project(project)
         self.send_shading()
         self.refresh_coverage()
+        self.scenarios.refresh()
         self._update_title()
         self._update_status()
         self.project_opened.emit()
@@ -596,6 +628,7 @@ class MainWindow(QMainWindow):
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()
         self._refresh_tables()
+        self.scenarios.refresh()
         if changes.territories:
             self.refresh_coverage()
         self.map_view.update_layers(self.project, {"shade": self.shading()}, color_by=self.color_by)

@@ -1,0 +1,187 @@
+"""Auto-design for a project: K territories from area units, as a new scenario.
+
+`design_project` gathers the units around the project's accounts
+(`unit_plan`), weighs them by the chosen balance target, seeds the design
+with the reps' homes (so each rep's territory contains their home), keeps
+locked territories as they are, and returns the plan as a `Scenario`; the
+plan in use is never changed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from territory_planner.mapping.design import DesignResult, design_territories
+from territory_planner.mapping.unit_plan import (
+    ProjectUnits,
+    account_weights,
+    describe_balance,
+    nearest_labels,
+    outer_units,
+    parse_balance,
+    plan_territories,
+    project_units,
+    rep_home_units,
+    unit_weights,
+)
+from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario
+from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A designed (or rebalanced) plan and how good it is.
+
+    Attributes
+    ----------
+    scenario
+        The plan, ready to store in the project.
+    units
+        The units it was built from.
+    labels
+        Territory row (in ``scenario.territories``) of each unit.
+    weights
+        The balanced value per unit (shares of the team totals).
+    result
+        The optimizer's own report (totals, deviation, contiguity, shapes).
+    """
+
+    scenario: Scenario
+    units: ProjectUnits
+    labels: np.ndarray
+    weights: np.ndarray
+    result: DesignResult
+
+
+def _territory_base(
+    project: Project, k: int, locked_rows: np.ndarray, seed_reps: list[int]
+) -> pd.DataFrame:
+    """Per label: id, name, rep (and quota/lock) of the designed territories.
+
+    Labels 0..L-1 are the locked territories, unchanged; then one per
+    seeded rep, which takes over the rep's current territory's id and name
+    if they have one; then new territories.
+    """
+    terr, reps = project.territories, project.reps
+    rows = [terr.iloc[int(r)].drop(labels="geometry").to_dict() for r in locked_rows]
+    used = {row["territory_id"] for row in rows}
+    for r in seed_reps:
+        rep_id, rep_name = reps["rep_id"].iloc[r], reps["name"].iloc[r]
+        held = terr[(terr["rep_id"] == rep_id) & ~terr["territory_id"].isin(used)]
+        if len(held):
+            row = {"territory_id": held["territory_id"].iloc[0], "name": held["name"].iloc[0]}
+        else:
+            row = {"territory_id": "", "name": f"{rep_name}'s territory"}
+        rows.append({**row, "rep_id": rep_id})
+        used.add(row["territory_id"])
+    number = 1
+    for row in rows:
+        if not row["territory_id"]:
+            while f"T{number:02d}" in used or f"T{number:02d}" in set(terr["territory_id"]):
+                number += 1
+            row["territory_id"] = f"T{number:02d}"
+            used.add(row["territory_id"])
+    while len(rows) < k:
+        while f"T{number:02d}" in used:
+            number += 1
+        rows.append({"territory_id": f"T{number:02d}", "name": f"Territory {number}"})
+        used.add(f"T{number:02d}")
+    base = pd.DataFrame(rows)
+    base["color"] = None  # new shapes, new colours (neighbours differ)
+    return base
+
+
+def design_project(
+    project: Project,
+    *,
+    kind: str = "county",
+    balance: str = "potential",
+    k: int | None = None,
+    tolerance: float = 0.05,
+    use_homes: bool = True,
+    name: str | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> PlanOutcome:
+    """Design `k` territories (default: one per rep) from units of `kind`.
+
+    Parameters
+    ----------
+    project
+        The project; not changed.
+    kind
+        Area units: "state", "county" or "zip".
+    balance
+        What to balance: "accounts", "potential", "revenue", "workload" or a
+        blend such as "potential=60,workload=40" (see `parse_balance`).
+    k
+        Number of territories, locked ones included.
+    tolerance
+        Allowed deviation from the mean of the balanced value.
+    use_homes
+        Seed the design with the reps' homes: each of the first reps (that
+        have a home) gets a territory that contains it.
+    name
+        Name of the new scenario (default: says how it was made).
+    progress, cancel
+        The task contract (see `territory_planner.tasks`).
+    """
+    shares = parse_balance(balance)
+    k = len(project.reps) if k is None else k
+    progress(0.0, "Gathering the area units")
+    plan_units = project_units(project, kind)
+    weights = unit_weights(plan_units, account_weights(project, shares))
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    locked_rows = np.flatnonzero(project.territories_locked())
+    locked_rows = locked_rows[np.isin(locked_rows, plan_units.current)]
+    lock = np.full(len(plan_units.units), -1, dtype=np.int64)
+    for label, row in enumerate(locked_rows):
+        lock[plan_units.current == row] = label
+    seeds = [int(np.flatnonzero(lock == label)[0]) for label in range(len(locked_rows))]
+    seed_reps: list[int] = []
+    if use_homes:
+        holding = set(project.territories["rep_id"].iloc[locked_rows].dropna())
+        homes = rep_home_units(project, plan_units)
+        for r, unit in enumerate(homes):
+            free = unit >= 0 and lock[unit] < 0 and unit not in seeds
+            if free and project.reps["rep_id"].iloc[r] not in holding and len(seeds) < (k or 0):
+                seeds.append(int(unit))
+                seed_reps.append(r)
+    result = design_territories(
+        plan_units.units,
+        weights,
+        k,
+        tolerance=tolerance,
+        seeds=seeds or None,
+        locked=lock,
+        progress=scaled(progress, 0.05, 0.9),
+        cancel=cancel,
+    )
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.92, "Building the territories and assigning accounts")
+    base = _territory_base(project, k, locked_rows, seed_reps)
+    kept = {
+        label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)
+    }
+    outer = outer_units(project, plan_units)
+    outer_labels = nearest_labels(outer, plan_units, result.labels)
+    territories, accounts = plan_territories(
+        project, plan_units, result.labels, base, kept=kept, outer=(outer, outer_labels)
+    )
+    note = (
+        f"designed: {k} territories from {plan_units.describe()}, "
+        f"balanced on {describe_balance(shares)} within ±{tolerance:.0%}"
+    )
+    scenario = Scenario(
+        name=name or f"{k} territories by {describe_balance(shares)}",
+        territories=territories,
+        assignment=accounts[list(ASSIGNMENT_COLUMNS)].copy(),
+        note=note,
+    )
+    progress(1.0, "Done")
+    return PlanOutcome(scenario, plan_units, result.labels, weights, result)

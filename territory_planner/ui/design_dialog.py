@@ -1,0 +1,128 @@
+"""The Design Territories dialog: units, what to balance (or a blend), K, tolerance, seeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_planner.mapping.metrics import balance_tolerance
+from territory_planner.mapping.unit_plan import BALANCE_TARGETS, default_balance
+from territory_planner.mapping.units import UNIT_KINDS
+from territory_planner.model import Project
+
+
+@dataclass(frozen=True)
+class DesignOptions:
+    """What the user asked the optimizer for."""
+
+    kind: str
+    balance: str  # e.g. "potential=60,workload=40" (see `unit_plan.parse_balance`)
+    k: int
+    tolerance: float
+    use_homes: bool
+    name: str | None
+
+
+class DesignDialog(QDialog):
+    """Ask how to design the territories; the result becomes a new scenario."""
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Design Territories")
+        self.units = QComboBox()
+        for key, (_one, many) in UNIT_KINDS.items():
+            self.units.addItem(many.capitalize(), key)
+        self.units.setCurrentIndex(list(UNIT_KINDS).index("county"))
+        self.shares: dict[str, QSpinBox] = {}
+        grid = QGridLayout()
+        default = default_balance(project)
+        for row, (key, words) in enumerate(BALANCE_TARGETS.items()):
+            box = QSpinBox()
+            box.setRange(0, 100)
+            box.setSingleStep(10)
+            box.setSuffix(" %")
+            box.setValue(100 if key == default else 0)
+            box.setToolTip(f"Weight of {words} in the balance")
+            box.valueChanged.connect(self._update)
+            grid.addWidget(QLabel(words.capitalize()), row // 2, 2 * (row % 2))
+            grid.addWidget(box, row // 2, 2 * (row % 2) + 1)
+            self.shares[key] = box
+        self.count = QSpinBox()
+        self.count.setRange(1, 500)
+        self.count.setValue(max(len(project.reps), 1))
+        self.tolerance = QDoubleSpinBox()
+        self.tolerance.setRange(0.1, 50.0)
+        self.tolerance.setDecimals(1)
+        self.tolerance.setSuffix(" %")
+        self.tolerance.setPrefix("± ")
+        self.tolerance.setValue(balance_tolerance(project) * 100)
+        self.homes = QCheckBox("Each rep's territory contains their home")
+        self.homes.setChecked(bool(project.reps["lon"].notna().any()))
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("say how it was made")
+        self.explain = QLabel()
+        self.explain.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Build from:", self.units)
+        form.addRow("Balance on:", grid)
+        form.addRow("Territories:", self.count)
+        form.addRow("Tolerance:", self.tolerance)
+        form.addRow("", self.homes)
+        form.addRow("Scenario name:", self.name)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Design")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.explain)
+        layout.addWidget(buttons)
+        self._update()
+
+    def balance(self) -> str:
+        """The balance target as text, e.g. "potential=60,workload=40"."""
+        return ",".join(f"{key}={box.value()}" for key, box in self.shares.items() if box.value())
+
+    def _update(self) -> None:
+        chosen = {key: box.value() for key, box in self.shares.items() if box.value()}
+        self.ok.setEnabled(bool(chosen))
+        total = sum(chosen.values())
+        if not chosen:
+            self.explain.setText("Give at least one of the balance targets a weight.")
+            return
+        words = ", ".join(
+            f"{value / total:.0%} {BALANCE_TARGETS[key]}" for key, value in chosen.items()
+        )
+        self.explain.setText(
+            f"Territories get equal shares of: {words}. Contiguous and compact; locked "
+            "territories stay as they are. The result is a new scenario: your current plan "
+            "is not changed."
+        )
+
+    def options(self) -> DesignOptions:
+        """The choices made."""
+        return DesignOptions(
+            kind=str(self.units.currentData()),
+            balance=self.balance(),
+            k=self.count.value(),
+            tolerance=self.tolerance.value() / 100,
+            use_homes=self.homes.isChecked(),
+            name=self.name.text().strip() or None,
+        )

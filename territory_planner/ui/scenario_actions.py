@@ -1,0 +1,189 @@
+"""What the Scenarios panel and the Plan menu do: design, copy, use, rename, delete, compare.
+
+Long work (design, split, rebalance) runs as a background task with a
+progress bar and Cancel; its result arrives as a new scenario (an undoable
+edit), never over the plan in use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from territory_planner import edits
+from territory_planner._errors import InputError
+from territory_planner.mapping.project_design import PlanOutcome, design_project
+from territory_planner.mapping.scenarios import compare_scenarios, plan_kpis, scenario_project
+from territory_planner.model import Project
+from territory_planner.ui.compare_dialog import CompareDialog
+from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
+from territory_planner.ui.scenarios_panel import ScenariosPanel
+from territory_planner.ui.tasks import Task
+
+if TYPE_CHECKING:
+    from territory_planner.ui.main_window import MainWindow
+
+
+def _copy(project: Project) -> Project:
+    """A snapshot a background task can read while the user goes on editing."""
+    return Project(
+        project.accounts.copy(), project.reps.copy(), project.territories.copy(),
+        project.name, dict(project.settings),
+    )  # fmt: skip
+
+
+def outcome_text(outcome: PlanOutcome, project: Project, tolerance: float) -> str:
+    """In words: how balanced, contiguous and compact a new plan is, and what it missed."""
+    plan = scenario_project(project, outcome.scenario)
+    kpis = plan_kpis(plan)
+    result = outcome.result
+    lines = [
+        f"'{outcome.scenario.name}': {len(kpis)} territories from {outcome.units.describe()}.",
+        f"Largest deviation from the mean: {result.max_deviation:.1%} "
+        f"({'within' if result.max_deviation <= tolerance + 1e-9 else 'outside'} "
+        f"±{tolerance:.0%}).",
+        "Every territory is one connected piece."
+        if all(result.contiguous)
+        else f"{result.contiguous.count(False)} territories are in several pieces.",
+        f"Mean compactness (Polsby-Popper): {kpis['compactness'].mean():.2f}.",
+    ]
+    if result.violations:
+        lines += ["", "Why the target is not met:", *(f"• {v}" for v in result.violations)]
+    return "\n".join(lines)
+
+
+class ScenarioActions(QObject):
+    """Connects the Scenarios panel to the window's project, undo stack and tasks."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = ScenariosPanel()
+        self.report: QMessageBox | None = None  # the last design's result box
+        self.compare_dialog: CompareDialog | None = None
+        self.design_dialog: DesignDialog | None = None
+        self.panel.design_requested.connect(self.ask_design)
+        self.panel.copy_requested.connect(self.copy_plan)
+        self.panel.use_requested.connect(self.use)
+        self.panel.rename_requested.connect(self.rename)
+        self.panel.delete_requested.connect(self.delete)
+        self.panel.compare_requested.connect(self.compare)
+
+    def refresh(self) -> None:
+        """Show the project's scenarios."""
+        self.panel.refresh(self.window.project)
+
+    def _push(self, make: Any, *args: Any) -> bool:
+        try:
+            edit = make(self.window.project, *args)
+        except InputError as exc:
+            self.window.show_error(exc)
+            return False
+        except KeyError as exc:
+            self.window.show_error(InputError(f"no scenario named {exc}"))
+            return False
+        self.window.push_edit(edit)
+        return True
+
+    # ----- design -----
+
+    def ask_design(self) -> None:
+        """Open the Design dialog; Design runs it in the background."""
+        dialog = DesignDialog(self.window.project, self.window)
+        dialog.accepted.connect(lambda: self.design(dialog.options()))
+        self.design_dialog = dialog
+        dialog.open()
+
+    def design(self, options: DesignOptions) -> None:
+        """Design territories in the background; the result becomes a new scenario."""
+        snapshot = _copy(self.window.project)
+
+        def run(progress: Any, cancel: Any) -> PlanOutcome:
+            return design_project(
+                snapshot, kind=options.kind, balance=options.balance, k=options.k,
+                tolerance=options.tolerance, use_homes=options.use_homes, name=options.name,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
+
+        self.window.task = Task(
+            self.window,
+            "Designing territories",
+            run,
+            lambda outcome: self.arrived(outcome, options.tolerance),
+            self.window.show_error,
+        )
+
+    def arrived(self, outcome: PlanOutcome, tolerance: float) -> None:
+        """Keep a new plan as a scenario and offer to use or compare it."""
+        scenario = outcome.scenario
+        taken = {n.casefold() for n in self.window.project.scenario_names()}
+        base, number = scenario.name, 2
+        while scenario.name.casefold() in taken:
+            scenario.name, number = f"{base} ({number})", number + 1
+        text = outcome_text(outcome, self.window.project, tolerance)
+        if not self._push(edits.AddScenario, scenario):
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, "New scenario", text, parent=self.window)
+        use = box.addButton("Use It Now", QMessageBox.ButtonRole.AcceptRole)
+        compare = box.addButton("Compare…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("Keep for Later", QMessageBox.ButtonRole.RejectRole)
+
+        def clicked(button: Any) -> None:
+            if button is use:
+                self.use(scenario.name)
+            elif button is compare:
+                self.compare(self.window.project.scenario_name, scenario.name)
+
+        box.buttonClicked.connect(clicked)
+        self.report = box
+        box.open()
+
+    # ----- list actions -----
+
+    def copy_plan(self) -> None:
+        """Keep a copy of the plan in use as a new scenario (asks its name)."""
+        project = self.window.project
+        name, ok = QInputDialog.getText(
+            self.window, "Copy plan", "Name of the copy:", text=f"{project.scenario_name} copy"
+        )
+        if ok:
+            self._push(edits.copy_scenario, name)
+
+    def use(self, name: str) -> None:
+        """Make a stored scenario the plan in use (undoable)."""
+        if name and name != self.window.project.scenario_name:
+            self._push(edits.UseScenario, name)
+
+    def rename(self, name: str, new: str | None = None) -> None:
+        """Rename a scenario (asks the new name when `new` is None)."""
+        if not name:
+            return
+        if new is None:
+            new, ok = QInputDialog.getText(self.window, "Rename scenario", "New name:", text=name)
+            if not ok:
+                return
+        self._push(edits.RenameScenario, name, new)
+
+    def delete(self, name: str) -> None:
+        """Delete a stored scenario (undoable)."""
+        if name:
+            self._push(edits.DeleteScenario, name)
+
+    def compare(self, a: str, b: str) -> None:
+        """Show scenarios `a` and `b` side by side."""
+        project = self.window.project
+        try:
+            comparison = compare_scenarios(project, a, b)
+        except KeyError as exc:
+            self.window.show_error(InputError(f"no scenario named {exc}"))
+            return
+        dialog = CompareDialog(
+            comparison,
+            (project.scenario(a).territories, project.scenario(b).territories),
+            project.accounts,
+            self.window,
+        )
+        self.compare_dialog = dialog
+        dialog.open()

@@ -1,0 +1,103 @@
+"""Design territories in the app: progress and Cancel, a new scenario, use it, undo, compare."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
+from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+
+STATES = DesignOptions(
+    kind="state", balance="accounts", k=3, tolerance=0.05, use_homes=False, name="Three regions"
+)
+
+
+def _open_demo(qtbot, window, demo_project) -> None:
+    window.set_project(demo_project, None)
+    wait_for_map(qtbot, window, len(demo_project.accounts))
+
+
+def test_design_arrives_as_a_scenario_to_use_undo_and_compare(qtbot, window, fresh_demo) -> None:
+    _open_demo(qtbot, window, fresh_demo)
+    before = list(window.project.territories["territory_id"])
+    window.scenarios.design(STATES)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    assert window.project.scenario_names() == ["Current plan", "Three regions"]
+    assert list(window.project.territories["territory_id"]) == before  # not an overwrite
+    report = window.scenarios.report.text()
+    assert "3 territories from" in report
+    assert window.scenarios.panel.list.count() == 2
+
+    use = next(b for b in window.scenarios.report.buttons() if b.text() == "Use It Now")
+    use.click()
+    qtbot.waitUntil(lambda: window.project.scenario_name == "Three regions", timeout=5000)
+    assert len(window.project.territories) == 3
+    assert window.territory_model.rowCount() == 3
+    held = window.project.accounts["territory_id"].value_counts()
+    assert held.sum() >= 0.99 * len(window.project.accounts)
+
+    window.undo_stack.undo()
+    assert window.project.scenario_name == "Current plan"
+    assert list(window.project.territories["territory_id"]) == before
+
+    window.scenarios.compare("Current plan", "Three regions")
+    dialog = window.scenarios.compare_dialog
+    assert dialog is not None
+    old = window.project.accounts.set_index("account_id")["territory_id"].fillna("")
+    new = (
+        window.project.scenario("Three regions")
+        .assignment.set_index("account_id")["territory_id"]
+        .fillna("")
+    )
+    moved = int((old != new.reindex(old.index)).sum())
+    assert dialog.move_model.rowCount() == moved
+    assert str(moved) in dialog.summary.text()
+    image = dialog.grab()
+    assert not image.isNull()
+    dialog.close()
+
+
+def test_cancel_leaves_no_scenario(qtbot, window, fresh_demo) -> None:
+    _open_demo(qtbot, window, fresh_demo)
+    window.scenarios.design(STATES)
+    task = window.task
+    task.dialog.canceled.emit()  # what the progress bar's Cancel button sends
+    qtbot.waitUntil(lambda: task.finished, timeout=MAP_TIMEOUT_MS)
+    assert window.project.scenario_names() == ["Current plan"]
+    assert window.scenarios.report is None
+
+
+def test_design_dialog_blends_targets_and_defaults_to_one_territory_per_rep(
+    qtbot, window, fresh_demo
+) -> None:
+    dialog = DesignDialog(fresh_demo, window)
+    qtbot.addWidget(dialog)
+    assert dialog.count.value() == len(fresh_demo.reps)
+    for box in dialog.shares.values():
+        box.setValue(0)
+    assert not dialog.ok.isEnabled()
+    dialog.shares["potential"].setValue(60)
+    dialog.shares["workload"].setValue(40)
+    assert dialog.options().balance == "potential=60,workload=40"
+    assert "60% potential, 40% workload hours" in dialog.explain.text()
+
+
+def test_scenario_panel_rename_delete_and_errors(qtbot, window, fresh_demo, monkeypatch) -> None:
+    _open_demo(qtbot, window, fresh_demo)
+    monkeypatch.setattr(
+        "territory_planner.ui.scenario_actions.QInputDialog.getText",
+        lambda *a, **k: ("Before workshop", True),
+    )
+    window.scenarios.copy_plan()
+    assert window.project.scenario_names() == ["Current plan", "Before workshop"]
+    window.scenarios.rename("Before workshop", "Baseline")
+    window.scenarios.copy_plan()  # same name again: refused with a message, nothing added
+    assert window.project.scenario_names() == ["Current plan", "Baseline", "Before workshop"]
+    window.scenarios.copy_plan()
+    assert "already exists" in window.last_error
+    window.scenarios.delete("Current plan")
+    assert "plan in use" in window.last_error
+    window.scenarios.delete("Baseline")
+    assert window.project.scenario_names() == ["Current plan", "Before workshop"]
+    for box in window.findChildren(QMessageBox):
+        box.close()
