@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CRS = "EPSG:4326"
 
 #: Visits per year for each visit-frequency code.

@@ -2,7 +2,8 @@
 
 `migrate` runs every step from the file's version up to
 `territory_planner.model.SCHEMA_VERSION`. A step takes and returns the raw
-tables (``accounts``, ``reps``, ``territories``, as read from the file).
+tables (``accounts``, ``reps``, ``territories``, as read from the file); tables
+added by later versions are read as empty when a file lacks them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ def _v1_to_v2(tables: Tables) -> Tables:
     return {**tables, "reps": reps}
 
 
-STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2}
+def _v2_to_v3(tables: Tables) -> Tables:
+    """Version 3 adds tables, not columns: actuals and stored scenarios (none in older files).
+
+    The version still changes so that an older app refuses these files
+    rather than open them and drop the new tables on its next save.
+    """
+    return tables
+
+
+STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(tables: Tables, version: int) -> Tables:
