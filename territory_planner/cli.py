@@ -495,6 +495,52 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _change(args: argparse.Namespace) -> dict[str, Any]:
+    """`split` and `rebalance`: change the plan by moving units; a new scenario and a move list."""
+    from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
+    from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.mapping.plan_changes import (  # noqa: PLC0415
+        rebalance_project,
+        split_project,
+    )
+    from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
+
+    project = load_project(args.project)
+    balance = args.balance or default_balance(project)
+    common = {"kind": args.units, "balance": balance, "tolerance": args.tolerance,
+              "name": args.name}  # fmt: skip
+    if args.command == "split":
+        change = split_project(
+            project, args.source, rep_id=args.rep, territory_name=args.territory_name, **common
+        )
+    else:
+        change = rebalance_project(project, minimise=args.minimise, **common)
+    AddScenario(project, change.scenario).apply(project)
+    if args.use:
+        UseScenario(project, change.scenario.name).apply(project)
+    if not args.dry_run:
+        save_project(project, args.project)
+    if args.xlsx:
+        write_table_xlsx(change.moves, args.xlsx, "Moves")
+    report = _plan_report(
+        _scenario_view(project, change.scenario.name), parse_balance(balance), args.tolerance
+    )
+    return {
+        "scenario": change.scenario.name,
+        "note": change.scenario.note,
+        "in_use": project.scenario_name,
+        "saved": not args.dry_run,
+        "balance": balance,
+        "units_moved": change.units_moved,
+        "accounts_moved": len(change.moves),
+        "moves": [_json_record(r) for r in change.moves.head(5000).to_dict("records")],
+        **report,
+        "violations": change.result.violations,
+        "seconds": round(change.result.seconds, 2),
+    }
+
+
 def _scenario_view(project: Any, name: str) -> Any:
     from territory_planner.mapping.scenarios import scenario_project  # noqa: PLC0415
 
@@ -717,6 +763,30 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     design.add_argument("--name", help="name of the new scenario")
     design.add_argument("--use", action="store_true", help="make the new scenario the plan in use")
     design.add_argument("--dry-run", action="store_true", help="report only; do not save")
+    for name, what in (
+        ("split", "carve a territory for a new hire out of existing ones, as a new scenario"),
+        ("rebalance", "bring territories within tolerance moving the fewest accounts (scenario)"),
+    ):
+        change = command(name, _change, what)
+        change.add_argument("--units", choices=("state", "county", "zip"), default="county")
+        change.add_argument("--balance", metavar="TARGET", help="as for design")
+        change.add_argument("--tolerance", type=float, default=0.05)
+        change.add_argument("--name", help="name of the new scenario")
+        change.add_argument("--use", action="store_true", help="make it the plan in use")
+        change.add_argument("--dry-run", action="store_true", help="report only; do not save")
+        change.add_argument("--xlsx", type=Path, metavar="FILE", help="the move list as Excel")
+        if name == "split":
+            change.add_argument(
+                "--from", dest="source", action="append", required=True, metavar="TERRITORY_ID",
+                help="a territory to take from (repeat)",
+            )  # fmt: skip
+            change.add_argument(
+                "--rep", metavar="REP_ID", help="the new hire (their home seeds it)"
+            )
+            change.add_argument("--territory-name", metavar="NAME")
+        else:
+            change.add_argument("--minimise", choices=("accounts", "potential"), default="accounts",
+                                help="what the moves should least disturb")  # fmt: skip
     scenarios = command(
         "scenarios", _scenarios, "list, copy, rename, delete, use and compare plans"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -344,3 +345,21 @@ class Project:
         self.territories = scenario.territories.copy()
         self.settings["scenario"] = scenario.name
         self.settings["scenario_note"] = scenario.note
+
+
+#: Settings key of the project's change log (every edit in words, kept across sessions).
+CHANGE_LOG_KEY = "change_log"
+CHANGE_LOG_LIMIT = 10_000  # the oldest entries go beyond this many
+
+
+def change_log(project: Project) -> list[tuple[str, str]]:
+    """The project's change log: (ISO time, what changed), oldest first."""
+    return [(str(when), str(text)) for when, text in json.loads(
+        project.settings.get(CHANGE_LOG_KEY, "[]")
+    )]  # fmt: skip
+
+
+def record_change(project: Project, when: dt.datetime, text: str) -> None:
+    """Add an entry to the project's change log (it is not an edit: undo keeps it)."""
+    entries = [*change_log(project), (when.isoformat(timespec="seconds"), text)]
+    project.settings[CHANGE_LOG_KEY] = json.dumps(entries[-CHANGE_LOG_LIMIT:], ensure_ascii=False)

@@ -30,7 +30,9 @@ CALENDAR_HEADERS = (
 )  # fmt: skip
 HEADER_FILL = "DDE5F0"
 DAY_FILL = "F3F6FA"
-SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+#: What a sheet name cannot hold: Excel's forbidden characters, and control characters (in
+#: the workbook's XML they make the whole file unreadable).
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 
 
 def _text(value: object) -> object:

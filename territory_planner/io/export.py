@@ -24,9 +24,13 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import describe_write_error
-from territory_planner.model import CRS, Project, values_or_none
+from territory_planner.model import CRS, Project, change_log, values_or_none
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Line ends of CSV exports (RFC 4180). With them Python's writer also quotes a cell holding
+#: a lone carriage return, which a spreadsheet would otherwise read as a new row, starting
+#: with the rest of the cell: ``Acme\r=1+2`` would put a live formula in the next row.
+CSV_LINE_END = "\r\n"
 SHAPEFILE_FIELD_LENGTH = 10
 #: Shapefile field names of the standard columns (at most 10 characters);
 #: other columns are cut to 10 characters (see `shapefile_names`).
@@ -116,7 +120,10 @@ def _territories_with_totals(project: Project) -> gpd.GeoDataFrame:
 def export_accounts_csv(project: Project, path: str | os.PathLike[str]) -> int:
     """Write accounts (with territory and rep) as UTF-8 CSV; returns the row count."""
     frame = _neutralised(accounts_with_assignment(project))
-    write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    write_atomic(
+        Path(path),
+        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator=CSV_LINE_END),
+    )
     return len(frame)
 
 
@@ -193,12 +200,26 @@ def export_territories_geojson(project: Project, path: str | os.PathLike[str]) -
     return len(out)
 
 
+def export_change_log(project: Project, path: str | os.PathLike[str]) -> int:
+    """Write the project's change log (time, change) as CSV; returns the number of entries."""
+    entries = change_log(project)
+    frame = _neutralised(pd.DataFrame(entries, columns=["time", "change"]))
+    write_atomic(
+        Path(path),
+        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator=CSV_LINE_END),
+    )
+    return len(entries)
+
+
 def export_territories_csv(project: Project, path: str | os.PathLike[str]) -> int:
     """Write one row per territory with every KPI (see `mapping.metrics.territory_kpis`)."""
     from territory_planner.mapping.metrics import territory_kpis  # noqa: PLC0415
 
     frame = _neutralised(territory_kpis(project).drop(columns=["color"]))
-    write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    write_atomic(
+        Path(path),
+        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator=CSV_LINE_END),
+    )
     return len(frame)
 
 

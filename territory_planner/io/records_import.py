@@ -378,8 +378,15 @@ def write_report_csv(report: ImportReport, path: str | Path) -> int:
     formula (a header such as ``=Revenue``) is neutralised, and a file that
     cannot be written raises `InputError`, leaving an existing one as it was.
     """
-    from territory_planner.io.export import neutralise_formula, write_atomic  # noqa: PLC0415
+    from territory_planner.io.export import (  # noqa: PLC0415
+        CSV_LINE_END,
+        neutralise_formula,
+        write_atomic,
+    )
 
     frame = report.problems().map(neutralise_formula)
-    write_atomic(Path(path), lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    write_atomic(
+        Path(path),
+        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator=CSV_LINE_END),
+    )
     return len(frame)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from territory_planner.io.project_file import process_running, save_project
+from territory_planner.io.project_file import _remove_stale_temps, process_running, save_project
 from territory_planner.model import Project
 
 
@@ -46,10 +46,15 @@ def write_recovery(project: Project, original: Path | None, target: Path) -> Non
 
 
 def discard(target: Path) -> None:
-    """Remove a recovery file and its note (after a save or a clean exit)."""
+    """Remove a recovery file and its note (after a save or a clean exit).
+
+    Also what a crash in the middle of an autosave left beside it: each
+    process autosaves to a file of its own, so no later save would.
+    """
     for path in (target, target.with_suffix(".json")):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+    _remove_stale_temps(target)
 
 
 def pending(folder: Path) -> list[Recovery]:

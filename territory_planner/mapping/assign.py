@@ -100,7 +100,9 @@ def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> As
         accounts["lon"].to_numpy(), accounts["lat"].to_numpy(), list(territories.geometry)
     )
     ids = territories["territory_id"].to_numpy(dtype=object)
-    new = np.asarray(np.where(labels >= 0, ids[np.maximum(labels, 0)], None), dtype=object)
+    new = np.full(len(labels), None, dtype=object)  # (no territories at all: all unassigned)
+    inside = labels >= 0
+    new[inside] = ids[labels[inside]]
     locked = accounts["locked"].to_numpy(dtype=bool)
     old = values_or_none(accounts["territory_id"])
     new[locked] = old[locked]

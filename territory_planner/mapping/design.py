@@ -185,6 +185,18 @@ def unit_graph(units: gpd.GeoDataFrame) -> nx.Graph:
     return graph
 
 
+def _measures(graph: nx.Graph, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's area (km²) and perimeter (km): from the graph's nodes, else measured."""
+    n = len(geoms)
+    area = np.array([graph.nodes[i].get("area_km2", np.nan) for i in range(n)], dtype=float)
+    perimeter = np.array(
+        [graph.nodes[i].get("perimeter_km", np.nan) for i in range(n)], dtype=float
+    )
+    if not (np.isfinite(area).all() and np.isfinite(perimeter).all()):
+        area, perimeter = _area_km2(geoms), _length_km(shapely.boundary(geoms))
+    return area, perimeter
+
+
 def _bridge_components(graph: nx.Graph, geoms: np.ndarray) -> None:
     """Tie every component to the nearest unit of another one until the graph is connected."""
     comp = np.zeros(len(geoms), dtype=int)
@@ -739,13 +751,20 @@ def _repair(plan: _Plan) -> None:
 
 
 def _fill_empty(plan: _Plan) -> None:
-    """Give each empty territory a free border unit of the territory with the most units."""
+    """Give each empty territory a free unit (border units first) of the largest one with one.
+
+    The largest territory may hold only locked units: the next largest with a
+    free unit to spare gives one then.
+    """
     for t in range(plan.k):
         if plan.count[t]:
             continue
-        big = int(np.argmax(plan.count))
-        for v in plan.boundary_units().tolist() + list(range(plan.n)):
-            if plan.label[v] == big and not plan.fixed[v]:
+        units = plan.boundary_units().tolist() + list(range(plan.n))
+        for big in np.argsort(-np.asarray(plan.count), kind="stable").tolist():
+            if plan.count[big] < 2:  # noqa: PLR2004 (giving its only unit would empty it)
+                break
+            v = next((v for v in units if plan.label[v] == big and not plan.fixed[v]), None)
+            if v is not None:
                 plan.move(v, t)
                 break
 
@@ -860,7 +879,8 @@ def _targets(
             for v in np.argsort(-w, kind="stable")[: k + 1]
             if preset[v] < 0 and w[v] > mean * (1 + tolerance)
         ]
-        empty = [t for t in range(k) if pinned[t] == 0 and t not in anchors]
+        held = np.bincount(preset[taken], minlength=k)  # (locked units may weigh nothing)
+        empty = [t for t in range(k) if held[t] == 0 and t not in anchors]
         if not heavy or not empty:
             break
         preset[heavy[0]] = empty[0]
@@ -1042,12 +1062,7 @@ def design_territories(
 
     geoms = _lonlat(units)
     xyz = _sphere_km(geoms)
-    area = np.array([graph.nodes[i].get("area_km2", np.nan) for i in range(n)], dtype=float)
-    perimeter = np.array(
-        [graph.nodes[i].get("perimeter_km", np.nan) for i in range(n)], dtype=float
-    )
-    if not (np.isfinite(area).all() and np.isfinite(perimeter).all()):
-        area, perimeter = _area_km2(geoms), _length_km(shapely.boundary(geoms))
+    area, perimeter = _measures(graph, geoms)
     plan = _Plan(graph, w, area, perimeter, fixed=preset >= 0, k=k)
     plan.set_targets(targets.tolist(), overfull.tolist())
     plan.set_band(tolerance)
@@ -1131,6 +1146,8 @@ def _result(
             )
     pieces = plan.pieces()
     for t, p in enumerate(pieces):
+        if not p:  # every territory with a free unit to spare has given one
+            violations.append(f"territory {t} has no units: too few units are free (not locked)")
         if len(p) > 1:
             anchored = sum(any(plan.fixed[u] for u in piece) for piece in p)
             why = ": its locked units are not connected" if anchored > 1 else ""

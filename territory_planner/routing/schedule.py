@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -172,6 +172,8 @@ class Problem:
     preferred: list[frozenset[int] | None] = field(default_factory=list)
     #: the time of day each visit must start in, (earliest, latest) minutes (None: any)
     windows: list[tuple[float, float] | None] = field(default_factory=list)
+    #: a fixed appointment: (week, weekday, start minute) of the horizon (None: none)
+    appointments: list[tuple[int, int, float] | None] = field(default_factory=list)
     allow_overtime: bool = False  # plan every visit, running days over if need be
 
 
@@ -223,6 +225,28 @@ def parse_window(text: object) -> tuple[float, float] | None:
     return (start, end) if 0 <= start < end else None
 
 
+NOON = 12 * 60  # the lunch break starts before the first visit after noon
+
+
+def parse_appointment(text: object, start: date, weeks: int) -> tuple[int, int, float] | None:
+    """A fixed appointment ("2026-12-03 10:00") as (week, weekday, minute) of a plan.
+
+    None when the cell is empty or the date falls outside the plan's weeks.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a date and time.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
+        return None
+    when = datetime.fromisoformat(str(text).strip().replace("/", "-"))
+    days = (when.date() - start).days
+    if not 0 <= days < 7 * weeks:
+        return None
+    return days // 7, when.weekday(), when.hour * 60.0 + when.minute
+
+
 def rep_hours(rep: pd.Series, lunch: float = 30.0, max_drive: float | None = None) -> RepHours:
     """A rep's working days and hours from the Reps table."""
     days = str(rep.get("work_days") or "Mon,Tue,Wed,Thu,Fri")
@@ -247,11 +271,15 @@ def rep_problem(
     max_drive: float | None = None,
     days_off: frozenset[tuple[int, int]] = frozenset(),
     allow_overtime: bool = False,
+    start: date | None = None,
 ) -> tuple[Problem, list[LeftOut], pd.Series]:
     """The accounts of a rep's territories as a calendar problem.
 
-    Returns the problem, the accounts that cannot be planned at all (no
-    position), and the rep's row.
+    An ``appointment`` column ("2026-12-03 10:00") fixes a visit's day and
+    start time (its other visits, if any, fall on the same weekday and time
+    every cycle); `start` is the plan's first Monday. Returns the problem,
+    the accounts that cannot be planned at all (no position, an unreadable
+    appointment), and the rep's row.
     """
     hits = project.reps[project.reps["rep_id"] == rep_id]
     if hits.empty:
@@ -275,6 +303,11 @@ def rep_problem(
     if not 1 <= horizon <= MAX_WEEKS:
         msg = f"the plan covers 1 to {MAX_WEEKS} weeks, not {horizon}"
         raise InputError(msg)
+    by_account, unreadable = _appointments(acc, start or next_monday(), horizon)
+    unplaced += unreadable
+    acc = acc[~acc["account_id"].isin({u.account_id for u in unreadable})]
+    appointments = [by_account[str(a)] for a in acc["account_id"]]
+    period = np.array([frequency_weeks(f) for f in acc["visit_frequency"]], dtype=int)
     lon = np.append(rep["lon"], acc["lon"].to_numpy(dtype=float))
     lat = np.append(rep["lat"], acc["lat"].to_numpy(dtype=float))
     km, minutes = (travel or TravelModel()).matrices(lon, lat)
@@ -298,10 +331,39 @@ def rep_problem(
         hours=replace(rep_hours(rep, lunch, max_drive), days_off=days_off),
         weeks=horizon,
         preferred=[parse_days(v) for v in acc.get("preferred_days", pd.Series(index=acc.index))],
-        windows=[parse_window(v) for v in acc.get("visit_window", pd.Series(index=acc.index))],
+        windows=_windows(acc, appointments),
+        appointments=appointments,
         allow_overtime=allow_overtime,
     )
     return problem, unplaced, rep
+
+
+def _windows(
+    acc: pd.DataFrame, appointments: list[tuple[int, int, float] | None]
+) -> list[tuple[float, float] | None]:
+    """Start windows: an appointment's time, else the ``visit_window`` column's."""
+    cells = acc.get("visit_window", pd.Series(index=acc.index, dtype=object))
+    return [
+        (fixed[2], fixed[2]) if fixed is not None else parse_window(cell)
+        for cell, fixed in zip(cells, appointments, strict=True)
+    ]
+
+
+def _appointments(
+    acc: pd.DataFrame, start: date, weeks: int
+) -> tuple[dict[str, tuple[int, int, float] | None], list[LeftOut]]:
+    """Each account's appointment in the plan (by ID), and the accounts whose cell is unreadable."""
+    found: dict[str, tuple[int, int, float] | None] = {}
+    bad: list[LeftOut] = []
+    cells = acc.get("appointment", pd.Series(index=acc.index, dtype=object))
+    for account_id, name, cell in zip(acc["account_id"], acc["name"], cells, strict=True):
+        try:
+            found[str(account_id)] = parse_appointment(cell, start, weeks)
+        except ValueError:
+            found[str(account_id)] = None
+            reason = f"appointment '{cell}' is not a date and time such as 2026-12-03 10:00"
+            bad.append(LeftOut(str(account_id), str(name), 0, 0.0, reason))
+    return found, bad
 
 
 # ---------------------------------------------------------------- patterns
@@ -335,6 +397,9 @@ def _patterns(problem: Problem, account: int, days: _Days, phase: int | None) ->
     phases = [phase] if phase is not None else list(range(min(p, problem.weeks)))
     result = []
     allowed = problem.preferred[account] if problem.preferred else None
+    fixed = problem.appointments[account] if problem.appointments else None
+    if fixed is not None:
+        phases, allowed = [fixed[0] % p], frozenset({fixed[1]})
     weekdays = [d for d in problem.hours.work_days if allowed is None or d in allowed]
     for o in phases:
         weeks = list(range(o, problem.weeks, p))
@@ -344,6 +409,8 @@ def _patterns(problem: Problem, account: int, days: _Days, phase: int | None) ->
             slots = [index.get((w, weekday)) for w in weeks]
             if all(s is not None for s in slots):
                 result.append([s for s in slots if s is not None])
+    if fixed is not None:  # the appointment's own day must exist (not off, a working day)
+        return result if (fixed[0], fixed[1]) in index else []
     return result
 
 
@@ -376,6 +443,9 @@ def _fixed_phases(problem: Problem) -> dict[int, int | None]:
         order = members[np.argsort(bearing[members], kind="stable")]
         for rank, account in enumerate(order):
             phases[int(account)] = int(rank * p // len(order))
+    for account, fixed in enumerate(problem.appointments):
+        if fixed is not None:
+            phases[account] = fixed[0] % int(problem.period[account])
     return phases
 
 
@@ -512,9 +582,10 @@ def plan_days(
 ) -> tuple[_Days, dict[int, list[int]], list[int]]:
     """Choose each account's visit days. Returns the days, account -> slots, accounts left out."""
     planner = _Planner(problem)
+    fixed = problem.appointments or [None] * len(problem.ids)
     order = sorted(
-        planner.accounts,
-        key=lambda a: (-problem.value[a], problem.service[a] / problem.period[a]),
+        planner.accounts,  # appointments first: their day is not negotiable
+        key=lambda a: (fixed[a] is None, -problem.value[a], problem.service[a] / problem.period[a]),
     )
     for step, account in enumerate(order):
         if cancel is not None and step % 50 == 0:
@@ -531,7 +602,8 @@ def plan_days(
         if not improved:
             break
     left = [a for a in order if a not in planner.chosen]
-    if problem.weeks == 1 and len(order) > 1:
+    constrained = any(problem.preferred) or any(a is not None for a in problem.appointments)
+    if problem.weeks == 1 and len(order) > 1 and not constrained:  # (PyVRP sees no weekdays)
         progress(0.7, "Comparing with a whole-week routing")
         _whole_week(problem, planner, left, order)
         left = [a for a in order if a not in planner.chosen]
@@ -659,7 +731,8 @@ def build_schedule(
     Every day is routed from home and back within the rep's hours (minus
     `lunch` minutes, and with at most `max_drive` minutes of driving if
     given); `days_off` are not planned. Accounts may have ``preferred_days``
-    ("Tue,Thu") and ``visit_window`` ("09:00-12:00") columns. Visits that do
+    ("Tue,Thu"), ``visit_window`` ("09:00-12:00") and ``appointment``
+    ("2026-12-03 10:00", a fixed day and start time) columns. Visits that do
     not fit are listed in `Schedule.left_out` with the reason and the hours
     they need, the most valuable by `priority` (an account column) planned
     first; with `allow_overtime` every visit is planned and the days run
@@ -671,9 +744,10 @@ def build_schedule(
     off = frozenset(((d - start).days // 7, d.weekday()) for d in days_off if (d - start).days >= 0)
     problem, unplaced, rep = rep_problem(
         project, rep_id, weeks, travel=travel, lunch=lunch, value_column=priority,
-        max_drive=max_drive, days_off=off, allow_overtime=allow_overtime,
+        max_drive=max_drive, days_off=off, allow_overtime=allow_overtime, start=start,
     )  # fmt: skip
     days, chosen, left = plan_days(problem, progress, cancel)
+    fixed = problem.appointments
     schedule = Schedule(rep_id, str(rep["name"]), problem.weeks, start)
     schedule.available_minutes = problem.hours.available * len(days.slots)
     schedule.left_out = unplaced + [_left_out(problem, a, "no room in any day") for a in left]
@@ -686,7 +760,10 @@ def build_schedule(
         stops = [_stop(problem, r) for r in days.tours[s]]
         route = route_day(problem.minutes, stops, hours.day_start, end_of_day, seed=s)
         while route.overtime > 0 and not allow_overtime and route.order:
-            worst = min(route.order, key=lambda r: problem.value[r - 1])
+            worst = min(  # the least valuable visit goes, appointments last
+                route.order,
+                key=lambda r: (fixed[r - 1] is not None, problem.value[r - 1]),
+            )
             schedule.left_out.append(
                 _left_out(problem, worst - 1, "the day would run over working hours", visits=1)
             )
@@ -699,9 +776,21 @@ def build_schedule(
     return schedule
 
 
+def _route_clock(problem: Problem, minute: float) -> float:
+    """A time of day as the router sees it.
+
+    The day is routed without the lunch break, which `_add_day` then inserts
+    before the first visit starting after noon.
+    """
+    lunch = problem.hours.lunch
+    return minute - lunch if lunch and minute >= NOON + lunch else minute
+
+
 def _stop(problem: Problem, row: int) -> Stop:
     window = problem.windows[row - 1] if problem.windows else None
-    early, late = window if window else (None, None)
+    if window is None:
+        return Stop(row, float(problem.service[row - 1]), None, None)
+    early, late = (_route_clock(problem, t) for t in window)
     return Stop(row, float(problem.service[row - 1]), early, late)
 
 
@@ -757,7 +846,7 @@ def _add_day(
     schedule: Schedule, problem: Problem, route: DayRoute, week: int, weekday: int
 ) -> None:
     lunch = problem.hours.lunch
-    noon = 12 * 60
+    noon = NOON
     shift = 0.0
     previous = 0
     km = 0.0

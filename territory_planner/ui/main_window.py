@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QCursor,
     QKeySequence,
+    QPalette,
     QUndoCommand,
     QUndoStack,
 )
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMenuBar,
@@ -90,7 +92,7 @@ from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
 from territory_planner.mapping.parents import parent_policy, split_parents_report
 from territory_planner.mapping.rules import Rule, reassign, rules_setting, saved_rules
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
-from territory_planner.model import Project
+from territory_planner.model import Project, change_log, record_change
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork
@@ -110,6 +112,7 @@ from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
 
 log = logging.getLogger(__name__)
+LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
 
 PROJECT_FILTER = "Territory Planner projects (*.gpkg)"
 DEMO_ARGS = {"accounts": 1500, "reps": 8, "seed": 7}
@@ -419,6 +422,12 @@ class MainWindow(QMainWindow):
         self._action(export_menu, "Territories as &GeoJSON…", self.export_geojson)
         self._action(export_menu, "Territory &KPIs as CSV…", self.export_territories_csv)
         self._action(
+            export_menu, "Change &Log as CSV…",
+            lambda: self._export(
+                "Export change log", "CSV files (*.csv)", export.export_change_log, "changes"
+            ),
+        )  # fmt: skip
+        self._action(
             export_menu, "Accounts and Territories as &Shapefiles…", self.export_shapefiles
         )
         file_menu.addSeparator()
@@ -495,6 +504,15 @@ class MainWindow(QMainWindow):
         self.design_action = self._action(
             plan_menu, "&Design Territories…", self.scenarios.ask_design, "Ctrl+Shift+D",
             tip="Let the optimizer design balanced, contiguous, compact territories",
+        )  # fmt: skip
+        self._action(
+            plan_menu, "&New Hire: Carve a Territory…",
+            lambda: self.scenarios.ask_change(split=True),
+            tip="Make a territory for a new rep out of existing ones, balanced against the rest",
+        )  # fmt: skip
+        self._action(
+            plan_menu, "&Rebalance…", lambda: self.scenarios.ask_change(split=False),
+            tip="Bring every territory within tolerance, moving the fewest accounts",
         )  # fmt: skip
         plan_menu.addSeparator()
         self._action(
@@ -578,6 +596,11 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.change_log.clear()
         self.log_list.clear()
+        for when, text in change_log(project)[-LOG_SHOWN:]:  # earlier sessions, greyed
+            item = QListWidgetItem(f"{when.replace('T', ' ')[:16]}  {text}")
+            item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            self.log_list.addItem(item)
+        self.log_list.scrollToBottom()
         self._refresh_tables()
         self.map_view.show_project(project)
         self.send_shading()
@@ -623,7 +646,9 @@ class MainWindow(QMainWindow):
 
     def on_changes(self, changes: Changes) -> None:
         """Refresh what an edit changed (the one path for edits and undo)."""
-        entry = f"{datetime.now().astimezone():%H:%M:%S}  {changes.description}"
+        now = datetime.now().astimezone()
+        record_change(self.project, now, changes.description)
+        entry = f"{now:%H:%M:%S}  {changes.description}"
         self.change_log.append(entry)
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()

@@ -1,4 +1,4 @@
-"""What the Scenarios panel and the Plan menu do: design, copy, use, rename, delete, compare.
+"""What the Scenarios panel and the Plan menu do: design, split, rebalance, copy, use, compare.
 
 Long work (design, split, rebalance) runs as a background task with a
 progress bar and Cancel; its result arrives as a new scenario (an undoable
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from territory_planner import edits
 from territory_planner._errors import InputError
+from territory_planner.mapping.plan_changes import PlanChange, rebalance_project, split_project
 from territory_planner.mapping.project_design import PlanOutcome, design_project
 from territory_planner.mapping.scenarios import compare_scenarios, plan_kpis, scenario_project
-from territory_planner.model import Project
+from territory_planner.model import Project, Scenario
+from territory_planner.ui.change_dialog import ChangeDialog, ChangeOptions, MovesDialog
 from territory_planner.ui.compare_dialog import CompareDialog
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
 from territory_planner.ui.scenarios_panel import ScenariosPanel
@@ -64,7 +67,11 @@ class ScenarioActions(QObject):
         self.report: QMessageBox | None = None  # the last design's result box
         self.compare_dialog: CompareDialog | None = None
         self.design_dialog: DesignDialog | None = None
+        self.change_dialog: ChangeDialog | None = None
+        self.moves_dialog: MovesDialog | None = None
         self.panel.design_requested.connect(self.ask_design)
+        self.panel.split_requested.connect(lambda: self.ask_change(split=True))
+        self.panel.rebalance_requested.connect(lambda: self.ask_change(split=False))
         self.panel.copy_requested.connect(self.copy_plan)
         self.panel.use_requested.connect(self.use)
         self.panel.rename_requested.connect(self.rename)
@@ -116,18 +123,22 @@ class ScenarioActions(QObject):
         )
 
     def arrived(self, outcome: PlanOutcome, tolerance: float) -> None:
-        """Keep a new plan as a scenario and offer to use or compare it."""
-        scenario = outcome.scenario
+        """Keep a designed plan as a scenario and offer to use or compare it."""
+        self._offer(outcome.scenario, outcome_text(outcome, self.window.project, tolerance))
+
+    def _offer(self, scenario: Scenario, text: str, moves: pd.DataFrame | None = None) -> None:
+        """Keep `scenario` (renamed if its name is taken); offer to use, compare or list moves."""
         taken = {n.casefold() for n in self.window.project.scenario_names()}
         base, number = scenario.name, 2
         while scenario.name.casefold() in taken:
             scenario.name, number = f"{base} ({number})", number + 1
-        text = outcome_text(outcome, self.window.project, tolerance)
         if not self._push(edits.AddScenario, scenario):
             return
         box = QMessageBox(QMessageBox.Icon.Information, "New scenario", text, parent=self.window)
         use = box.addButton("Use It Now", QMessageBox.ButtonRole.AcceptRole)
         compare = box.addButton("Compare…", QMessageBox.ButtonRole.ActionRole)
+        show = box.addButton("Show Moves…", QMessageBox.ButtonRole.ActionRole)
+        show.setVisible(moves is not None)
         box.addButton("Keep for Later", QMessageBox.ButtonRole.RejectRole)
 
         def clicked(button: Any) -> None:
@@ -135,10 +146,57 @@ class ScenarioActions(QObject):
                 self.use(scenario.name)
             elif button is compare:
                 self.compare(self.window.project.scenario_name, scenario.name)
+            elif button is show and moves is not None:
+                self.show_moves(scenario.name, moves)
 
         box.buttonClicked.connect(clicked)
         self.report = box
         box.open()
+
+    def show_moves(self, name: str, moves: pd.DataFrame) -> None:
+        """The move list of a change: account, from, to, reason."""
+        dialog = MovesDialog(
+            f"Moves of '{name}'", f"{len(moves):,} accounts change territory.", moves, self.window
+        )
+        self.moves_dialog = dialog
+        dialog.open()
+
+    # ----- split and rebalance -----
+
+    def ask_change(self, *, split: bool) -> None:
+        """Open the New Hire or Rebalance dialog; OK runs it in the background."""
+        dialog = ChangeDialog(self.window.project, split=split, parent=self.window)
+        dialog.accepted.connect(lambda: self.change(dialog.options(), split=split))
+        self.change_dialog = dialog
+        dialog.open()
+
+    def change(self, options: ChangeOptions, *, split: bool) -> None:
+        """Split or rebalance in the background; the result becomes a new scenario."""
+        snapshot = _copy(self.window.project)
+
+        def run(progress: Any, cancel: Any) -> PlanChange:
+            if split:
+                return split_project(
+                    snapshot, list(options.sources), rep_id=options.rep_id,
+                    territory_name=options.territory_name, kind=options.kind,
+                    balance=options.balance, tolerance=options.tolerance,
+                    progress=progress, cancel=cancel,
+                )  # fmt: skip
+            return rebalance_project(
+                snapshot, kind=options.kind, balance=options.balance,
+                tolerance=options.tolerance, minimise=options.minimise,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
+
+        def done(change: PlanChange) -> None:
+            lines = [f"'{change.scenario.name}': {change.describe()}."]
+            if change.result.violations:
+                lines += ["", "Why the target is not met:"]
+                lines += [f"• {v}" for v in change.result.violations]
+            self._offer(change.scenario, "\n".join(lines), change.moves)
+
+        title = "Carving the new territory" if split else "Rebalancing"
+        self.window.task = Task(self.window, title, run, done, self.window.show_error)
 
     # ----- list actions -----
 

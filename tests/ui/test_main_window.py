@@ -7,8 +7,10 @@ import shapely
 from PySide6.QtCore import Qt
 
 from territory_planner.edits import MoveAccounts
+from territory_planner.io import export
 from territory_planner.io.project_file import load_project
 from territory_planner.mapping.events import FeatureDrawn, MapClicked
+from territory_planner.model import change_log
 from territory_planner.ui.main_window import MainWindow, demo_path
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
 
@@ -65,6 +67,23 @@ def test_rename_territory_is_undoable_and_saved(qtbot, window, demo_file, tmp_pa
     assert window._save_to(target)
     assert not window.isWindowModified()
     assert "Windy City" in set(load_project(target).territories["name"])
+
+    # the change log goes with the project: undo and redo are in it, in words, with the time
+    saved = change_log(load_project(target))
+    assert [text for _, text in saved[-3:]] == [
+        f"Renamed territory '{old}' to 'Windy City'",
+        f"Renamed territory 'Windy City' to '{old}'",
+        f"Renamed territory '{old}' to 'Windy City'",
+    ]
+    window.undo_stack.setClean()
+    window.open_project(target)
+    qtbot.waitUntil(lambda: window.path == target and not window.change_log, timeout=MAP_TIMEOUT_MS)
+    shown = [window.log_list.item(i).text() for i in range(window.log_list.count())]
+    assert shown[-1].endswith(f"Renamed territory '{old}' to 'Windy City'")
+    assert shown[-1][:10] == saved[-1][0][:10], shown[-4:]  # dated
+    out = tmp_path / "log.csv"
+    assert export.export_change_log(load_project(target), out) == len(saved)
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "time,change"
 
 
 def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_file) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from territory_planner.mapping.project_design import design_project
+from territory_planner.ui.change_dialog import ChangeOptions
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+from tests.unit.plan_fixtures import spread_accounts
 
 STATES = DesignOptions(
     kind="state", balance="accounts", k=3, tolerance=0.05, use_homes=False, name="Three regions"
@@ -101,3 +104,43 @@ def test_scenario_panel_rename_delete_and_errors(qtbot, window, fresh_demo, monk
     assert window.project.scenario_names() == ["Current plan", "Before workshop"]
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+def test_rebalance_and_new_hire_in_the_app_give_move_lists(qtbot, window, tmp_path) -> None:
+    project = spread_accounts(600, seed=8)
+    outcome = design_project(project, kind="county", balance="potential", k=4, tolerance=0.3)
+    project.use_scenario(outcome.scenario)
+    window.set_project(project, None)
+    wait_for_map(qtbot, window, len(project.accounts))
+    before = window.project.accounts.set_index("account_id")["territory_id"].fillna("")
+
+    window.scenarios.change(
+        ChangeOptions(kind="county", balance="potential", tolerance=0.05), split=False
+    )
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    name = window.project.scenario_names()[-1]
+    assert name.startswith("Rebalanced")
+    show = next(b for b in window.scenarios.report.buttons() if b.text() == "Show Moves…")
+    show.click()
+    dialog = window.scenarios.moves_dialog
+    after = window.project.scenario(name).assignment.set_index("account_id")["territory_id"]
+    moved = int((before != after.reindex(before.index).fillna("")).sum())
+    assert moved > 0
+    assert dialog.model.rowCount() == moved
+    assert dialog.export(tmp_path / "moves.xlsx") == moved
+    dialog.close()
+    window.scenarios.report.close()
+    window.scenarios.report = None
+
+    first = window.project.territories["territory_id"].iloc[0]
+    window.scenarios.change(
+        ChangeOptions(
+            kind="county", balance="potential", tolerance=0.05, sources=(first,),
+            territory_name="Newcomer",
+        ),
+        split=True,
+    )  # fmt: skip
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    split = window.project.scenario(window.project.scenario_names()[-1])
+    assert split.territories["name"].iloc[-1] == "Newcomer"
+    assert len(split.territories) == len(window.project.territories) + 1

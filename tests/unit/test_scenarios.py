@@ -17,8 +17,8 @@ from territory_planner.mapping.areas import us_counties
 from territory_planner.mapping.project_design import design_project
 from territory_planner.mapping.scenarios import compare_scenarios
 from territory_planner.mapping.unit_plan import parse_balance, project_units
-from territory_planner.model import ACCOUNT_COLUMNS, Project, conform
 from tests.conftest import run_cli
+from tests.unit.plan_fixtures import spread_accounts
 
 
 @pytest.mark.parametrize(
@@ -41,25 +41,6 @@ def test_bad_balance_targets_say_what_to_write(text: str) -> None:
         parse_balance(text)
 
 
-def _spread_accounts(n: int = 1200, seed: int = 3) -> Project:
-    """Accounts spread evenly over the Midwest (no reps): a plan that can be balanced."""
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(
-        {
-            "account_id": [f"A{i:05d}" for i in range(n)],
-            "name": [f"Account {i}" for i in range(n)],
-            "lon": rng.uniform(-97.0, -86.0, n),
-            "lat": rng.uniform(36.0, 43.0, n),
-            "geocode": "exact",
-            "potential": np.round(rng.lognormal(11, 0.6, n), -2),
-            "annual_revenue": np.round(rng.lognormal(10, 0.6, n), -2),
-        }
-    )
-    project = Project.empty("Spread")
-    project.accounts = conform(frame, ACCOUNT_COLUMNS)
-    return project
-
-
 def _county_graph(polygons: np.ndarray) -> nx.Graph:
     """Counties that share a border (an independent check: shapely only)."""
     graph = nx.Graph()
@@ -74,7 +55,7 @@ def _county_graph(polygons: np.ndarray) -> nx.Graph:
 
 def test_cli_design_is_balanced_and_contiguous_by_independent_check(tmp_path) -> None:
     path = tmp_path / "spread.gpkg"
-    save_project(_spread_accounts(), path)
+    save_project(spread_accounts(), path)
     result = run_cli(
         "design", str(path), "--units", "county", "--balance", "potential",
         "--territories", "10", "--json",

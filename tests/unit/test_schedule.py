@@ -261,3 +261,43 @@ def test_calendar_on_real_roads() -> None:
         assert visit.drive_before == pytest.approx(minutes[before, here], abs=1e-6)
         assert visit.km_before == pytest.approx(km[before, here], abs=1e-6)
         previous[visit.weekday] = here
+
+
+def test_fixed_appointments_keep_their_day_and_time(fresh_demo) -> None:
+    project = fresh_demo
+    territory = project.territories["territory_id"].iloc[0]
+    rep_id = str(project.territories["rep_id"].iloc[0])
+    mine = project.accounts.index[project.accounts["territory_id"] == territory]
+    project.accounts.loc[mine, "visit_frequency"] = "biweekly"
+    project.accounts["appointment"] = None
+    project.accounts.loc[mine[0], "appointment"] = "2026-12-09 14:15"  # Wed of week 2
+    project.accounts.loc[mine[1], "appointment"] = "2026-12-01 09:30"  # Tue of week 1
+    project.accounts.loc[mine[2], "appointment"] = "next Tuesday"
+    project.accounts.loc[mine[3], "appointment"] = "2026-12-02 10:00"  # a day off
+    start = date(2026, 11, 30)
+    schedule = build_schedule(project, rep_id, 4, start=start, days_off=[date(2026, 12, 2)])
+    ids = project.accounts["account_id"]
+    visits = {a: [v for v in schedule.visits if v.account_id == a] for a in ids[mine[:4]]}
+    first = sorted((v.week, v.weekday, round(v.arrival)) for v in visits[ids[mine[0]]])
+    assert first == [(1, 2, 14 * 60 + 15), (3, 2, 14 * 60 + 15)]  # weeks 2 and 4, Wed 14:15
+    second = sorted((v.week, v.weekday, round(v.arrival)) for v in visits[ids[mine[1]]])
+    assert second == [(0, 1, 9 * 60 + 30), (2, 1, 9 * 60 + 30)]
+    left = {x.account_id: x.reason for x in schedule.left_out}
+    assert "not a date and time" in left[ids[mine[2]]]
+    assert not visits[ids[mine[2]]]
+    assert ids[mine[3]] in left  # its appointment falls on a day off
+    assert not visits[ids[mine[3]]]
+
+
+def test_one_week_plans_keep_preferred_days(fresh_demo) -> None:
+    project = fresh_demo
+    territory = project.territories["territory_id"].iloc[2]
+    rep_id = str(project.territories["rep_id"].iloc[2])
+    mine = project.accounts.index[project.accounts["territory_id"] == territory]
+    project.accounts["preferred_days"] = None
+    project.accounts.loc[mine[:6], "preferred_days"] = "Mon"
+    project.accounts.loc[mine[:6], "visit_frequency"] = "weekly"
+    schedule = build_schedule(project, rep_id, 1, start=date(2026, 11, 30))
+    pinned = set(project.accounts["account_id"][mine[:6]])
+    days = {v.weekday for v in schedule.visits if v.account_id in pinned}
+    assert days == {0}

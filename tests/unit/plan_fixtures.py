@@ -1,0 +1,27 @@
+"""Projects for the territory-design tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from territory_planner.model import ACCOUNT_COLUMNS, Project, conform
+
+
+def spread_accounts(n: int = 1200, seed: int = 3) -> Project:
+    """Accounts spread evenly over the Midwest (no reps): a plan that can be balanced."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"A{i:05d}" for i in range(n)],
+            "name": [f"Account {i}" for i in range(n)],
+            "lon": rng.uniform(-97.0, -86.0, n),
+            "lat": rng.uniform(36.0, 43.0, n),
+            "geocode": "exact",
+            "potential": np.round(rng.lognormal(11, 0.6, n), -2),
+            "annual_revenue": np.round(rng.lognormal(10, 0.6, n), -2),
+        }
+    )
+    project = Project.empty("Spread")
+    project.accounts = conform(frame, ACCOUNT_COLUMNS)
+    return project

@@ -1,0 +1,139 @@
+"""Rebalance and split a project's plan: balance reached, few moves, locks kept, a move list."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from territory_planner import edits
+from territory_planner._errors import InputError
+from territory_planner.io.project_file import load_project, save_project
+from territory_planner.mapping.plan_changes import rebalance_project, split_project
+from territory_planner.mapping.project_design import design_project
+from territory_planner.model import Project
+from tests.conftest import run_cli
+from tests.unit.plan_fixtures import spread_accounts
+
+
+@pytest.fixture(scope="module")
+def loose_plan() -> Project:
+    """Six territories designed within ±30% on potential: a plan that needs rebalancing."""
+    project = spread_accounts(900, seed=5)
+    outcome = design_project(project, kind="county", balance="potential", k=6, tolerance=0.3)
+    edits.AddScenario(project, outcome.scenario).apply(project)
+    edits.UseScenario(project, outcome.scenario.name).apply(project)
+    project.scenarios.clear()
+    return project
+
+
+def _copy(project: Project) -> Project:
+    return Project(
+        project.accounts.copy(), project.reps.copy(), project.territories.copy(), project.name,
+        dict(project.settings),
+    )  # fmt: skip
+
+
+def _potential_by_territory(project: Project, assignment: pd.DataFrame) -> pd.Series:
+    held = assignment.set_index("account_id")["territory_id"]
+    potential = project.accounts.set_index("account_id")["potential"]
+    return potential.groupby(held.reindex(potential.index)).sum()
+
+
+def _moved(project: Project, assignment: pd.DataFrame) -> set[str]:
+    before = project.accounts.set_index("account_id")["territory_id"].fillna("")
+    after = assignment.set_index("account_id")["territory_id"].fillna("").reindex(before.index)
+    return set(before.index[before != after])
+
+
+def test_rebalance_reaches_tolerance_and_lists_every_move(loose_plan) -> None:
+    project = _copy(loose_plan)
+    start = _potential_by_territory(project, project.accounts)
+    assert (start / start.mean() - 1).abs().max() > 0.05  # it needs rebalancing
+    pinned = project.accounts["account_id"].iloc[:40].tolist()
+    project.accounts.loc[:39, "locked"] = True
+    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.05)
+    totals = _potential_by_territory(project, change.scenario.assignment)
+    assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
+    moved = _moved(project, change.scenario.assignment)
+    assert set(change.moves["account_id"]) == moved
+    assert not moved & set(pinned)  # locked accounts never move
+    assert len(moved) < 0.5 * len(project.accounts)
+    names = dict(zip(project.territories["territory_id"], project.territories["name"], strict=True))
+    row = change.moves.iloc[0]
+    account = project.accounts.set_index("account_id").loc[row["account_id"]]
+    assert row["from"] == names[account["territory_id"]]
+    assert "to balance potential" in row["reason"]
+    # territories that neither give nor take keep their outline exactly
+    touched = set(change.moves["from"]) | set(change.moves["to"])
+    for old, new in zip(project.territories.itertuples(), change.scenario.territories.itertuples(),
+                        strict=True):  # fmt: skip
+        if old.name not in touched:
+            assert old.geometry.equals(new.geometry)
+
+
+def test_rebalance_keeps_locked_territories(loose_plan) -> None:
+    project = _copy(loose_plan)
+    project.territories.loc[0, "locked"] = True
+    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.05)
+    first = project.territories["territory_id"].iloc[0]
+    held = project.accounts["territory_id"] == first
+    assert not set(change.moves["account_id"]) & set(project.accounts["account_id"][held])
+    assert change.scenario.territories.geometry.iloc[0].equals(project.territories.geometry.iloc[0])
+
+
+def test_split_takes_only_from_its_sources(loose_plan) -> None:
+    project = _copy(loose_plan)
+    shapes, ids = project.territories.geometry, project.territories["territory_id"]
+    pairs = [(a, b) for a in range(len(ids)) for b in range(a + 1, len(ids))]
+    a, b = next(p for p in pairs if shapes.iloc[p[0]].intersection(shapes.iloc[p[1]]).length > 0.5)
+    sources = [ids.iloc[a], ids.iloc[b]]  # two neighbours: the new territory borders both
+    change = split_project(
+        project, sources, territory_name="New hire", kind="county", balance="potential"
+    )
+    new = change.scenario.territories
+    assert len(new) == len(project.territories) + 1
+    new_id = new["territory_id"].iloc[-1]
+    assert new["name"].iloc[-1] == "New hire"
+    moves = change.moves
+    assert set(moves["to"]) == {"New hire"}
+    names = set(project.territories.set_index("territory_id").loc[sources, "name"])
+    assert set(moves["from"]) <= names
+    assert set(moves["account_id"]) == _moved(project, change.scenario.assignment)
+    # the sources' potential is shared by them and the new territory (nothing else changes)
+    totals = _potential_by_territory(project, change.scenario.assignment)
+    share = totals[[*sources, new_id]].sum() / 3
+    assert totals[[*sources, new_id]].to_numpy() == pytest.approx([share] * 3, rel=0.05)
+    for row in set(range(len(ids))) - {a, b}:
+        assert project.territories.geometry.iloc[row].equals(new.geometry.iloc[row])
+
+
+def test_split_refuses_locked_or_unknown_sources(loose_plan) -> None:
+    project = _copy(loose_plan)
+    with pytest.raises(InputError, match="no territory 'nope'"):
+        split_project(project, ["nope"])
+    project.territories.loc[0, "locked"] = True
+    with pytest.raises(InputError, match="is locked"):
+        split_project(project, [project.territories["territory_id"].iloc[0]])
+
+
+def test_cli_rebalance_writes_scenario_and_move_list(tmp_path, loose_plan) -> None:
+    path, xlsx = tmp_path / "p.gpkg", tmp_path / "moves.xlsx"
+    save_project(loose_plan, path)
+    result = run_cli(
+        "rebalance", str(path), "--balance", "potential", "--xlsx", str(xlsx), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    project = load_project(path)
+    plan = project.scenario(report["scenario"])
+    totals = _potential_by_territory(project, plan.assignment)
+    assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
+    assert report["accounts_moved"] == len(_moved(project, plan.assignment))
+    rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows[0][:5] == ("account_id", "name", "from", "to", "reason")
+    assert len(rows) - 1 == report["accounts_moved"]
+    assert np.isclose(report["max_deviation"], (totals / totals.mean() - 1).abs().max(), atol=1e-4)
