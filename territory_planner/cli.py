@@ -394,6 +394,7 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.routing.schedule import (  # noqa: PLC0415
         build_schedule,
+        parse_dates,
         schedule_record,
     )
     from territory_planner.routing.travel import load_roads  # noqa: PLC0415
@@ -409,9 +410,9 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     staffed = project.territories["rep_id"].dropna().astype(str)
     reps = args.rep or [r for r in project.reps["rep_id"].astype(str) if r in set(staffed)]
     try:
-        days_off = [date.fromisoformat(d.strip()) for d in (args.days_off or "").split(",") if d]
+        days_off = parse_dates(args.days_off or "")
     except ValueError as exc:
-        msg = f"--days-off {args.days_off}: give dates as YYYY-MM-DD, separated by commas"
+        msg = f"--days-off: {exc}"
         raise UsageError(msg) from exc
     options: dict[str, Any] = {
         "start": start,

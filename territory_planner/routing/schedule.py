@@ -26,6 +26,7 @@ planned over its hours without saying so.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -223,6 +224,35 @@ def parse_window(text: object) -> tuple[float, float] | None:
     early, _, late = text.partition("-")
     start, end = parse_time(early.strip(), -1.0), parse_time(late.strip(), -1.0)
     return (start, end) if 0 <= start < end else None
+
+
+@dataclass(frozen=True)
+class DayRules:
+    """A rep's day: lunch break and most driving (minutes), and the days off."""
+
+    lunch: float = 30.0
+    max_drive: float | None = None
+    days_off: tuple[date, ...] | list[date] = ()
+
+
+def parse_dates(text: str) -> list[date]:
+    """Dates typed as "2026-12-24, 2026-12-25" (commas, semicolons or spaces between).
+
+    Raises
+    ------
+    ValueError
+        Naming the first piece that is not a YYYY-MM-DD date.
+    """
+    days = []
+    for piece in re.split(r"[,;\s]+", text.strip()):
+        if not piece:
+            continue
+        try:
+            days.append(date.fromisoformat(piece))
+        except ValueError:
+            msg = f"'{piece}' is not a date: write dates as YYYY-MM-DD, separated by commas"
+            raise ValueError(msg) from None
+    return days
 
 
 NOON = 12 * 60  # the lunch break starts before the first visit after noon
@@ -602,8 +632,12 @@ def plan_days(
         if not improved:
             break
     left = [a for a in order if a not in planner.chosen]
-    constrained = any(problem.preferred) or any(a is not None for a in problem.appointments)
-    if problem.weeks == 1 and len(order) > 1 and not constrained:  # (PyVRP sees no weekdays)
+    constrained = (  # what the whole-week routing cannot see: weekdays, driving limits
+        any(problem.preferred)
+        or any(a is not None for a in problem.appointments)
+        or problem.hours.max_drive is not None
+    )
+    if problem.weeks == 1 and len(order) > 1 and not constrained:
         progress(0.7, "Comparing with a whole-week routing")
         _whole_week(problem, planner, left, order)
         left = [a for a in order if a not in planner.chosen]

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner.model import Project
-from territory_planner.routing.schedule import DAYS, next_monday
+from territory_planner.routing.schedule import DAYS, DayRules, next_monday, parse_dates
 
 Plan = dict[str, Any]
 DAY_COLUMNS = ("#", "Arrival", "Departure", "Account", "City", "Drive min", "Km")
@@ -60,7 +62,8 @@ class CalendarPanel(QWidget):
     result back through `show_plan`.
     """
 
-    build_requested = Signal(str, int, object, bool)  # rep_id, weeks (0: auto), start, overtime
+    #: rep_id, weeks (0: auto), start, overtime, DayRules
+    build_requested = Signal(str, int, object, bool, object)
     day_selected = Signal(object, object)  # the plan, the day record
     export_requested = Signal(str)  # "xlsx" or "ics"
     roads_requested = Signal()
@@ -110,12 +113,42 @@ class CalendarPanel(QWidget):
         info.addWidget(QLabel("Export:"))
         info.addWidget(self.export_xlsx)
         info.addWidget(self.export_ics)
+        rules = self._rules_row()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addLayout(rules)
         layout.addLayout(info)
         layout.addWidget(self._panes(), 1)
         self._set_export_enabled()
+
+    def _rules_row(self) -> QHBoxLayout:
+        """Lunch, the daily driving limit and days off."""
+        self.lunch = QSpinBox()
+        self.lunch.setRange(0, 120)
+        self.lunch.setSingleStep(15)
+        self.lunch.setValue(30)
+        self.lunch.setSuffix(" min")
+        self.lunch.setToolTip("Lunch break each day (taken before the first visit after noon)")
+        self.max_drive = QDoubleSpinBox()
+        self.max_drive.setRange(0.0, 12.0)
+        self.max_drive.setSingleStep(0.5)
+        self.max_drive.setDecimals(1)
+        self.max_drive.setSuffix(" h")
+        self.max_drive.setSpecialValueText("no limit")
+        self.max_drive.setToolTip("Most driving in one day")
+        self.days_off = QLineEdit()
+        self.days_off.setPlaceholderText("days off, e.g. 2026-12-24, 2026-12-25")
+        self.days_off.setToolTip("Holidays and days off: no visits are planned on them")
+        self.days_off.textChanged.connect(lambda _t: self._check_days_off())
+        row = QHBoxLayout()
+        for widget in (
+            QLabel("Lunch:"), self.lunch, QLabel("Max drive:"), self.max_drive,
+            QLabel("Days off:"),
+        ):  # fmt: skip
+            row.addWidget(widget)
+        row.addWidget(self.days_off, 1)
+        return row
 
     def _panes(self) -> QSplitter:
         self.grid = QTableWidget(0, 5)
@@ -164,14 +197,37 @@ class CalendarPanel(QWidget):
         """The calendar of the rep chosen, if built."""
         return self.plans.get(str(self.rep.currentData()))
 
+    def _check_days_off(self) -> list[date] | None:
+        """The days off typed (None, and the field marked, if one is not a date)."""
+        try:
+            days = parse_dates(self.days_off.text())
+        except ValueError as exc:
+            self.days_off.setStyleSheet("color: #b00020")
+            self.days_off.setToolTip(str(exc))
+            return None
+        self.days_off.setStyleSheet("")
+        self.days_off.setToolTip("Holidays and days off: no visits are planned on them")
+        return days
+
+    def day_rules(self) -> DayRules | None:
+        """Lunch, driving limit and days off as set (None if the days off are not dates)."""
+        days_off = self._check_days_off()
+        if days_off is None:
+            return None
+        drive = self.max_drive.value()
+        return DayRules(float(self.lunch.value()), drive * 60 if drive > 0 else None, days_off)
+
     def request_build(self) -> None:
         """Ask for the chosen rep's calendar."""
         rep_id = self.rep.currentData()
-        if rep_id is None:
+        rules = self.day_rules()
+        if rep_id is None or rules is None:
             return
         qdate = self.start.date()
         start = date(qdate.year(), qdate.month(), qdate.day())
-        self.build_requested.emit(str(rep_id), self.weeks.value(), start, self.overtime.isChecked())
+        self.build_requested.emit(
+            str(rep_id), self.weeks.value(), start, self.overtime.isChecked(), rules
+        )
 
     def add_plan(self, plan: Plan) -> None:
         """A calendar was built: keep it and show it."""

@@ -94,7 +94,7 @@ from territory_planner.mapping.rules import Rule, reassign, rules_setting, saved
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project, change_log, record_change
 from territory_planner.resources import credits as bundled_credits
-from territory_planner.routing.schedule import build_schedule, schedule_record
+from territory_planner.routing.schedule import DayRules, build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork
 from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
@@ -1231,8 +1231,11 @@ class MainWindow(QMainWindow):
             {PARENT_POLICY_KEY: policy}, f"Divisions of parent companies {text}", policy=policy
         )
 
-    def build_calendar(self, rep_id: str, weeks: int, start: date, overtime: bool) -> None:
+    def build_calendar(
+        self, rep_id: str, weeks: int, start: date, overtime: bool, rules: DayRules | None = None
+    ) -> None:
         """Plan a rep's calendar in the background (progress and Cancel), then show it."""
+        rules = rules or DayRules()
         snapshot = Project(
             self.project.accounts.copy(), self.project.reps.copy(),
             self.project.territories.copy(), self.project.name, dict(self.project.settings),
@@ -1243,7 +1246,8 @@ class MainWindow(QMainWindow):
         def plan(progress: Any, cancel: Any) -> dict[str, Any]:
             schedule = build_schedule(
                 snapshot, rep_id, weeks or None, start=start, allow_overtime=overtime,
-                travel=roads, progress=progress, cancel=cancel,
+                travel=roads, lunch=rules.lunch, max_drive=rules.max_drive,
+                days_off=rules.days_off, progress=progress, cancel=cancel,
             )  # fmt: skip
             return schedule_record(schedule, snapshot.accounts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QFileDialog
 
 from territory_planner.ui.main_window import MainWindow
@@ -63,3 +64,27 @@ def test_roads_loaded_in_the_background(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(
         lambda: "cannot read the road network" in window.last_error, timeout=MAP_TIMEOUT_MS
     )
+
+
+def test_day_rules_reach_the_calendar(qtbot, window: MainWindow, demo_file) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    panel = window.calendar_panel
+    rep_id = panel.rep.currentData()
+    panel.weeks.setValue(1)
+    panel.start.setDate(QDate(2026, 12, 7))
+    panel.days_off.setText("2026-12-08; Christmas")
+    panel.request_build()  # not a date: nothing is planned, the field says why
+    assert "not a date" in panel.days_off.toolTip()
+    assert window.task is None or window.task.finished
+    panel.days_off.setText("2026-12-08, 2026-12-10")
+    panel.lunch.setValue(60)
+    panel.max_drive.setValue(1.5)
+    panel.request_build()
+    qtbot.waitUntil(lambda: rep_id in panel.plans, timeout=MAP_TIMEOUT_MS)
+    plan = panel.plans[rep_id]
+    dates = {d["date"] for d in plan["days"]}
+    assert "2026-12-08" not in dates
+    assert "2026-12-10" not in dates
+    assert len(dates) == 3
+    assert all(d["drive_minutes"] <= 90 + 1 for d in plan["days"])
