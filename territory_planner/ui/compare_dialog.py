@@ -9,9 +9,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,10 +26,9 @@ from PySide6.QtWidgets import (
 from territory_planner.formats import decimal2, integer, money_short
 from territory_planner.io.export import write_table_xlsx
 from territory_planner.mapping.scenarios import Comparison
+from territory_planner.ui.shape_painter import Bounds, Shape, paint_map, points_bounds
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
-
-_SIMPLIFY_DEGREES = 0.02  # outlines drawn at thumbnail size need no more detail
 
 
 def _signed(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -69,17 +67,6 @@ MOVE_COLUMNS = [
 ]
 
 
-def _view_bounds(accounts: pd.DataFrame) -> tuple[float, float, float, float]:
-    """The accounts' extent plus a margin: what both maps show (not far islands)."""
-    lon, lat = accounts["lon"].to_numpy(dtype=float), accounts["lat"].to_numpy(dtype=float)
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
-        return (-125.0, 24.0, -66.0, 50.0)
-    x0, x1, y0, y1 = lon[ok].min(), lon[ok].max(), lat[ok].min(), lat[ok].max()
-    mx, my = max((x1 - x0) * 0.08, 0.2), max((y1 - y0) * 0.08, 0.2)
-    return (float(x0 - mx), float(y0 - my), float(x1 + mx), float(y1 + my))
-
-
 class ScenarioMap(QWidget):
     """A small static map of one scenario's territories, with the moved accounts as dots."""
 
@@ -90,30 +77,20 @@ class ScenarioMap(QWidget):
         points: np.ndarray,
         point_colors: list[str],
         *,
-        bounds: tuple[float, float, float, float],
+        bounds: Bounds,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.title = title
         self.bounds = bounds
         self.shapes = [
-            (shapely.simplify(g, _SIMPLIFY_DEGREES), c or "#888888")
+            Shape(g, c or "#888888")
             for g, c in zip(territories.geometry, territories["color"], strict=True)
             if g is not None and not g.is_empty
         ]
         self.points = points
         self.point_colors = point_colors
         self.setMinimumSize(360, 260)
-
-    def _project(self, rect: QRectF) -> tuple[float, float, float, float]:
-        """Scale and offsets mapping lon/lat to the widget (equal distances across)."""
-        x0, y0, x1, y1 = self.bounds
-        aspect = np.cos(np.radians((y0 + y1) / 2))
-        width, height = max((x1 - x0) * aspect, 1e-9), max(y1 - y0, 1e-9)
-        scale = min(rect.width() / width, rect.height() / height)
-        left = rect.left() + (rect.width() - width * scale) / 2
-        top = rect.top() + (rect.height() - height * scale) / 2
-        return scale, aspect, left, top
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         """Draw the territories, the dots and the title."""
@@ -122,32 +99,10 @@ class ScenarioMap(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#f4f4f1"))
         rect = QRectF(self.rect()).adjusted(8, 26, -8, -8)
-        scale, aspect, left, top = self._project(rect)
-        x0, _, _, y1 = self.bounds
-        painter.setClipRect(rect)
-
-        def point(lon: float, lat: float) -> QPointF:
-            return QPointF(left + (lon - x0) * aspect * scale, top + (y1 - lat) * scale)
-
-        for geometry, color in self.shapes:
-            path = QPainterPath()
-            for polygon in shapely.get_parts(geometry):
-                for ring in [polygon.exterior, *polygon.interiors]:
-                    coords = np.asarray(ring.coords)
-                    path.moveTo(point(*coords[0]))
-                    for lon, lat in coords[1:]:
-                        path.lineTo(point(lon, lat))
-                    path.closeSubpath()
-            fill = QColor(color)
-            fill.setAlpha(150)
-            painter.setPen(QPen(QColor("#333333"), 0.8))
-            painter.setBrush(QBrush(fill))
-            painter.drawPath(path)
-        painter.setPen(QPen(QColor("#111111"), 0.6))
-        for (lon, lat), color in zip(self.points, self.point_colors, strict=True):
-            painter.setBrush(QBrush(QColor(color)))
-            painter.drawEllipse(point(lon, lat), 2.6, 2.6)
-        painter.setClipping(False)
+        paint_map(
+            painter, rect, self.bounds, self.shapes,
+            points=self.points, point_colors=self.point_colors,
+        )  # fmt: skip
         painter.setPen(QColor("#111111"))
         painter.drawText(
             QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignLeft, self.title
@@ -181,7 +136,9 @@ class CompareDialog(QDialog):
         where = accounts.set_index("account_id")[["lon", "lat"]].reindex(moves["account_id"])
         points = where.to_numpy(dtype=float)
         placed = np.isfinite(points).all(axis=1)
-        bounds = _view_bounds(accounts)
+        bounds = points_bounds(
+            accounts["lon"].to_numpy(dtype=float), accounts["lat"].to_numpy(dtype=float)
+        )
         maps = QHBoxLayout()
         for label, frame, side in (("A", territories[0], "from"), ("B", territories[1], "to")):
             colors = dict(zip(frame["territory_id"], frame["color"], strict=True))

@@ -105,6 +105,7 @@ from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
+from territory_planner.ui.rep_pages import write_rep_pages
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.table_model import Column, FrameModel
@@ -415,6 +416,10 @@ class MainWindow(QMainWindow):
             tip="The map with title, legend, north arrow and date, then the KPI table",
         )  # fmt: skip
         self._action(export_menu, "Map &Image (PNG)…", lambda: self.export_report("png"))
+        self._action(
+            export_menu, "Rep &One-Pagers (PDF)…", self.export_rep_pages,
+            tip="A page per rep: their territory map, KPIs, calendar summary and top accounts",
+        )  # fmt: skip
         export_menu.addSeparator()
         self._action(export_menu, "Accounts as &CSV…", self.export_csv)
         self._action(export_menu, "Accounts as &Excel…", self.export_xlsx)
@@ -885,6 +890,28 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return None
         self.statusBar().showMessage(f"Exported the map report to {written}", 8000)
+        return written
+
+    def export_rep_pages(self, path: Path | None = None) -> Path | None:
+        """Write a one-page PDF summary per rep with a territory (map, KPIs, calendar, accounts)."""
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export rep one-pagers", f"{self.project.name} reps.pdf",
+                "PDF documents (*.pdf)",
+            )  # fmt: skip
+            if not name:
+                return None
+            path = Path(name)
+        staffed = set(self.project.territories["rep_id"].dropna())
+        reps = [r for r in self.project.reps["rep_id"] if r in staffed]
+        try:
+            written = write_rep_pages(
+                path, self.project, self.kpis, reps, self.calendar_panel.plans
+            )
+        except PlannerError as exc:
+            self.show_error(exc)
+            return None
+        self.statusBar().showMessage(f"Exported {len(reps)} rep one-pagers to {written}", 8000)
         return written
 
     def export_csv(self) -> None:

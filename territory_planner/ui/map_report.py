@@ -50,7 +50,9 @@ KPI_COLUMNS: tuple[tuple[str, str, float, Callable[[Any], str]], ...] = (
 )
 
 
-def _fonts(scale: float) -> dict[str, QFont]:
+def report_fonts(scale: float) -> dict[str, QFont]:
+    """The report's fonts, sized for a page `scale` times 1,100 pixels wide."""
+
     def font(points: float, *, bold: bool = False) -> QFont:
         f = QFont("DejaVu Sans")
         f.setPixelSize(max(1, round(points * scale)))
@@ -101,7 +103,7 @@ def paint_map_page(
 ) -> None:
     """Title and date, the map image, the legend and a north arrow, within `page`."""
     scale = page.width() / 1100
-    fonts = _fonts(scale)
+    fonts = report_fonts(scale)
     margin = 0.0
     painter.setFont(fonts["title"])
     painter.setPen(QColor("#1c2430"))
@@ -168,7 +170,7 @@ def paint_map_page(
 def paint_kpi_page(painter: QPainter, page: QRectF, title: str, kpis: pd.DataFrame) -> None:
     """The KPI table of every territory, with a totals row."""
     scale = page.width() / 1100
-    fonts = _fonts(scale)
+    fonts = report_fonts(scale)
     painter.setFont(fonts["title"])
     painter.setPen(QColor("#1c2430"))
     painter.drawText(QRectF(page.left(), page.top(), page.width(), 40 * scale), f"{title}: KPIs")
@@ -234,8 +236,19 @@ def paint_kpi_page(painter: QPainter, page: QRectF, title: str, kpis: pd.DataFra
         y += row_height
 
 
-def _temporary(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+def temporary_beside(path: Path) -> Path:
+    """A new temporary file beside `path`, to write and then rename over it.
+
+    Raises
+    ------
+    InputError
+        If the folder is not writable.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        msg = f"cannot write in this folder ({exc}); choose another folder"
+        raise InputError(msg, file=str(path)) from exc
     os.close(fd)
     return Path(name)
 
@@ -243,11 +256,7 @@ def _temporary(path: Path) -> Path:
 def write_map_report(path: Path, title: str, map_image: QImage, kpis: pd.DataFrame) -> Path:
     """Write the report as PDF (map page and KPI page) or PNG (map page), by the suffix."""
     path = Path(path)
-    try:
-        tmp = _temporary(path)
-    except OSError as exc:
-        msg = f"cannot write in this folder ({exc}); choose another folder"
-        raise InputError(msg, file=str(path)) from exc
+    tmp = temporary_beside(path)
     try:
         if path.suffix.lower() == ".png":
             image = QImage(*PNG_SIZE, QImage.Format.Format_RGB32)

@@ -49,3 +49,28 @@ def test_pdf_has_the_map_and_the_kpi_table(qtbot, window: MainWindow, demo_file,
     # a folder that cannot be written: a clear error, no file
     assert window.export_report("pdf", tmp_path / "missing" / "r.pdf") is None
     assert "cannot write" in window.last_error
+
+
+def test_rep_one_pagers(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    project = window.project
+    staffed = [r for r in project.reps["rep_id"] if r in set(project.territories["rep_id"])]
+    pdf = window.export_rep_pages(tmp_path / "reps.pdf")
+    assert pdf is not None
+    document = QPdfDocument()
+    assert document.load(str(pdf)) == QPdfDocument.Error.None_
+    assert document.pageCount() == len(staffed)
+    for page, rep_id in enumerate(staffed):
+        text = "".join(document.getAllText(page).text().split())
+        rep = project.reps.set_index("rep_id").loc[rep_id]
+        mine = project.territories[project.territories["rep_id"] == rep_id]
+        acc = project.accounts[project.accounts["territory_id"].isin(set(mine["territory_id"]))]
+        assert "".join(str(rep["name"]).split()) in text
+        assert f"Accountsbypotential({len(acc):,})" in text
+        top = acc.sort_values("potential", ascending=False)["name"].iloc[0]
+        assert "".join(str(top).split()) in text  # the biggest account is listed
+        yearly = acc["visit_frequency"].map({"weekly": 52, "biweekly": 26, "monthly": 12,
+                                             "quarterly": 4}).fillna(0).sum()  # fmt: skip
+        assert f"{yearly:,.0f}visitsayear" in text
+    assert colours(document.render(0, QSize(850, 1100))) > 20  # the map is drawn
