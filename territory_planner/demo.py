@@ -90,6 +90,13 @@ PREFIXES = (
     "Meridian", "Sterling", "Horizon", "Beacon", "Cornerstone", "Frontier",
 )  # fmt: skip
 SUFFIXES = ("Inc.", "LLC", "Co.", "Group", "Partners", "Corp.")
+
+
+def _company(prefix: str, trade: str, suffix: str) -> str:
+    """E.g. "Summit Medical Group" (not "Summit Medical Group Group")."""
+    return f"{prefix} {trade}" if trade.endswith(suffix) else f"{prefix} {trade} {suffix}"
+
+
 STREETS = (
     "Main", "Oak", "Maple", "Cedar", "Park", "Washington", "Lake", "Hill",
     "Elm", "Pine", "Market", "Commerce", "Industrial", "Center", "River",
@@ -151,7 +158,9 @@ def _accounts(rng: np.random.Generator, metros: tuple[Metro, ...], count: int) -
     exact = rng.random(n) < EXACT_SHARE
     jitter = rng.normal(0, 0.006, size=(n, 2)) * exact[:, None]
     names = [
-        f"{rng.choice(PREFIXES)} {rng.choice(INDUSTRIES[industry_names[i]])} {rng.choice(SUFFIXES)}"
+        _company(
+            rng.choice(PREFIXES), rng.choice(INDUSTRIES[industry_names[i]]), rng.choice(SUFFIXES)
+        )
         for i in industry
     ]
     frame = pd.DataFrame(
