@@ -260,6 +260,112 @@ def _upsell(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _segments(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.mapping import market  # noqa: PLC0415
+
+    if args.where and not args.save:
+        msg = "--where needs --save NAME (the segment the conditions make)"
+        raise UsageError(msg)
+    project = load_project(args.project)
+    changed = []
+    if args.save:
+        conditions = tuple(market.parse_condition(text) for text in args.where)
+        changed.append(market.save_segment(project, market.Segment(args.save, conditions)))
+        changed[-1].apply(project)
+    if args.delete:
+        changed.append(market.delete_segment(project, args.delete))
+        changed[-1].apply(project)
+    if changed:
+        save_project(project, args.project)
+    segments = []
+    for segment in market.saved_segments(project):
+        totals = market.summarize(project, market.segment_mask(project, segment))
+        segments.append({
+            **segment.as_data(), "description": segment.describe(), "accounts": totals.accounts,
+            "potential": round(totals.potential, 2), "revenue": round(totals.revenue, 2),
+        })  # fmt: skip
+    return {"segments": segments, "changed": [e.label for e in changed], "saved": bool(changed)}
+
+
+def _clusters(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.mapping.market import find_clusters, find_segment  # noqa: PLC0415
+
+    project = load_project(args.project)
+    segment = find_segment(project, args.segment) if args.segment else None
+    found = find_clusters(
+        project, segment=segment, radius_km=args.radius_km, min_accounts=args.min_accounts
+    )
+    return {
+        "segment": found.segment,
+        "radius_km": found.radius_km,
+        "min_accounts": found.min_accounts,
+        "considered": found.considered,
+        "clustered": found.considered - found.noise,
+        "noise": found.noise,
+        "summary": found.describe(),
+        "clusters": [c.as_dict() for c in found.clusters],
+    }
+
+
+def _whitespace(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.mapping.market import find_segment, whitespace  # noqa: PLC0415
+
+    project = load_project(args.project)
+    segment = find_segment(project, args.segment) if args.segment else None
+    found = whitespace(
+        project, segment=segment, min_potential=args.min_potential, far_km=args.far_km,
+        radius_km=args.radius_km, min_accounts=args.min_accounts,
+    )  # fmt: skip
+    out: dict[str, Any] = {
+        "segment": found.segment,
+        "min_potential": found.min_potential,
+        "far_km": found.far_km,
+        **found.totals(),
+        "summary": found.describe(),
+        "accounts": [_json_record(r) for r in found.accounts.to_dict("records")],
+        "clusters": [c.as_dict() for c in found.clusters.clusters],
+    }
+    if args.xlsx:
+        write_table_xlsx(found.accounts, args.xlsx, "Whitespace")
+        out["xlsx"] = str(args.xlsx)
+    return out
+
+
+def _heatmap(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.io.export import write_atomic  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.mapping.market import find_segment, heat_map  # noqa: PLC0415
+
+    project = load_project(args.project)
+    segment = find_segment(project, args.segment) if args.segment else None
+    heat = heat_map(
+        project, args.value, kind=args.by, segment=segment, cell_km=args.cell_km, stat=args.stat
+    )
+    cells = heat.cells.drop(columns="geometry")
+    out: dict[str, Any] = {
+        "title": heat.title,
+        "value": heat.value,
+        "by": heat.kind,
+        "cell_km": heat.cell_km,
+        "segment": heat.segment,
+        "accounts": heat.accounts,
+        "unplaced": heat.unplaced,
+        "outside": heat.outside,
+        "total": round(heat.total, 2),
+        "legend": [{"color": c, "range": t} for c, t in heat.shading.legend],
+        "cells": [_json_record(r) for r in cells.to_dict("records")],
+    }
+    if args.geojson:
+        text = json.dumps(heat.as_layer()["features"])
+        write_atomic(args.geojson, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        out["geojson"] = str(args.geojson)
+    return out
+
+
 def _export(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io import export  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
@@ -729,6 +835,40 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     upsell.add_argument("--top", type=int, metavar="N", help="at most N accounts per territory")
     upsell.add_argument("--territory", metavar="T", help="only this territory (ID or name)")
     upsell.add_argument("--xlsx", type=Path, metavar="FILE", help="the list as an Excel sheet")
+    segments = command(
+        "segments", _segments, "list, save and delete segments (named filters over accounts)"
+    )
+    segments.add_argument("--save", metavar="NAME", help="save a segment of the --where conditions")
+    segments.add_argument(
+        "--where", action="append", default=[], metavar="CONDITION",
+        help="e.g. industry=Healthcare, employees>500, 'industry in Retail,Technology' "
+        "(repeatable: every condition must hold)",
+    )  # fmt: skip
+    segments.add_argument("--delete", metavar="NAME", help="delete a saved segment")
+    clusters = command("clusters", _clusters, "geographic clusters of accounts with their totals")
+    whitespace = command(
+        "whitespace", _whitespace,
+        "high-potential accounts outside every territory or far from every rep's home",
+    )  # fmt: skip
+    for p in (clusters, whitespace):
+        p.add_argument("--segment", metavar="NAME", help="only this segment's accounts")
+        p.add_argument("--radius-km", type=float, default=25.0, metavar="R",
+                       help="accounts this near are neighbours (default 25)")  # fmt: skip
+        p.add_argument("--min-accounts", type=int, default=5, metavar="N",
+                       help="neighbours that make a cluster's core (default 5)")  # fmt: skip
+    whitespace.add_argument("--min-potential", type=float, default=0.0, metavar="X",
+                            help="only accounts with at least this potential")  # fmt: skip
+    whitespace.add_argument("--far-km", type=float, metavar="K",
+                            help="also accounts over K km from every rep's home")  # fmt: skip
+    whitespace.add_argument("--xlsx", type=Path, metavar="FILE", help="the list as an Excel sheet")
+    heat = command("heatmap", _heatmap, "a numeric attribute added up over hexagons or counties")
+    heat.add_argument("--value", default="potential", metavar="COLUMN",
+                      help="a numeric account column, or 'accounts' to count them")  # fmt: skip
+    heat.add_argument("--by", choices=("hex", "county"), default="hex")
+    heat.add_argument("--cell-km", type=float, metavar="K", help="hexagon width (default: auto)")
+    heat.add_argument("--stat", choices=("sum", "mean"), default="sum")
+    heat.add_argument("--segment", metavar="NAME", help="only this segment's accounts")
+    heat.add_argument("--geojson", type=Path, metavar="FILE", help="write the cells as GeoJSON")
     schedule = command("schedule", _schedule, "plan each rep's visit calendar and day routes")
     schedule.add_argument("--rep", action="append", metavar="ID", help="only this rep (repeatable)")
     schedule.add_argument("--weeks", type=int, metavar="N", help="1 to 13 (default: longest cycle)")

@@ -23,6 +23,8 @@ from territory_planner.model import Project, values_or_none
 
 OPERATORS = ("=", "!=", "in", ">", ">=", "<", "<=", "contains")
 SETTINGS_KEY = "rules"
+#: A condition on this field tests a saved segment: ``segment = NAME`` (see `mapping.market`).
+SEGMENT_FIELD = "segment"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,12 @@ class Rule:
         """Which accounts the rule applies to."""
         result = np.ones(len(accounts), dtype=bool)
         for condition in self.conditions:
-            result &= condition.mask(accounts)
+            if condition.field == SEGMENT_FIELD:
+                from territory_planner.mapping.market import segment_condition_mask  # noqa: PLC0415 (market imports rules)
+
+                result &= segment_condition_mask(project, condition, accounts)
+            else:
+                result &= condition.mask(accounts)
         if self.within is not None:
             area = project.territories.geometry.iloc[project.territory_index(self.within)]
             labels = containing_polygon(

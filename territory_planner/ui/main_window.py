@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import platformdirs
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -44,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from territory_planner import __version__
 from territory_planner import demo as demo_module
-from territory_planner._errors import PlannerError
+from territory_planner._errors import InputError, PlannerError
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
     Batch,
@@ -75,6 +76,7 @@ from territory_planner.io.calendar_export import write_calendar_ics, write_calen
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
 from territory_planner.io.territory_import import read_territories
+from territory_planner.mapping import market
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
@@ -103,6 +105,8 @@ from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, Impor
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView
+from territory_planner.ui.market_panel import MarketPanel
+from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.rep_pages import write_rep_pages
@@ -346,13 +350,53 @@ class MainWindow(QMainWindow):
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self._create_market_docks()
         self.tabifyDockWidget(self.account_dock, self.kpi_dock)
         self.tabifyDockWidget(self.kpi_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.calendar_dock)
         self.tabifyDockWidget(self.calendar_dock, self.log_dock)
+        self.tabifyDockWidget(self.log_dock, self.performance_dock)
+        self.tabifyDockWidget(self.performance_dock, self.market_dock)
         self.account_dock.raise_()
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
+
+    def _create_market_docks(self) -> None:
+        """The Performance panel (actuals against quota, alerts) and the Market panel."""
+        status = self.statusBar()
+        self.performance_panel = PerformancePanel()
+        self.performance_panel.thresholds_changed.connect(self.push_edit)
+        self.performance_panel.territory_clicked.connect(self.select_territory)
+        self.performance_panel.failed.connect(self.show_error)
+        self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
+        self.performance_dock = self._dock(
+            "Performance", "performance_dock", self.performance_panel,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )  # fmt: skip
+        self.segment = ""  # the market segment the Accounts panel shows ("" for all)
+        panel = MarketPanel()
+        panel.run_task = lambda title, fn, done: setattr(
+            self, "task", Task(self, title, fn, done, self.show_error)
+        )
+        panel.segment_saved.connect(self.push_edit)
+        panel.segment_deleted.connect(self.push_edit)
+        panel.heat_requested.connect(lambda layer: self.map_view.send_update({"heat": layer}))
+        panel.clusters_requested.connect(
+            lambda layer: self.map_view.send_update({"clusters": layer})
+        )
+        panel.zoom_requested.connect(lambda bounds: self.map_view.send_update({"bounds": bounds}))
+        panel.segment_changed.connect(self._segment_chosen)
+        panel.account_selected.connect(self.zoom_to_account_id)
+        panel.failed.connect(self.show_error)
+        panel.message.connect(lambda text: status.showMessage(text, 5000))
+        self.market_panel = panel
+        self.market_dock = self._dock(
+            "Market", "market_dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+
+    def _segment_chosen(self, name: str, mask: Any) -> None:
+        self.segment = name or ""
+        self.account_panel.set_also(mask)
 
     def _action(
         self,
@@ -467,14 +511,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, k=key: self.set_color_by(k))
             group.addAction(action)
         view_menu.addSeparator()
-        view_menu.addAction(self.territory_dock.toggleViewAction())
-        view_menu.addAction(self.rep_dock.toggleViewAction())
-        view_menu.addAction(self.rules_dock.toggleViewAction())
-        view_menu.addAction(self.kpi_dock.toggleViewAction())
-        view_menu.addAction(self.coverage_dock.toggleViewAction())
-        view_menu.addAction(self.calendar_dock.toggleViewAction())
-        view_menu.addAction(self.log_dock.toggleViewAction())
-        view_menu.addAction(self.account_dock.toggleViewAction())
+        for dock in self.docks():
+            view_menu.addAction(dock.toggleViewAction())
         self._action(
             view_menu, "Zoom to Selected &Territory", self.zoom_to_selected, "Ctrl+T",
             tip="Fit the map to the territory selected in the list",
@@ -574,21 +612,18 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def docks(self) -> tuple[QDockWidget, ...]:
+        """Every panel, in View menu order."""
+        return (
+            self.territory_dock, self.rep_dock, self.rules_dock, self.scenarios_dock,
+            self.account_dock, self.kpi_dock, self.coverage_dock, self.calendar_dock,
+            self.log_dock, self.performance_dock, self.market_dock,
+        )  # fmt: skip
+
     def reset_layout(self) -> None:
         """Show every panel in its default place."""
         self.restoreState(self._default_state)
-        docks = (
-            self.territory_dock,
-            self.rep_dock,
-            self.rules_dock,
-            self.scenarios_dock,
-            self.account_dock,
-            self.kpi_dock,
-            self.coverage_dock,
-            self.calendar_dock,
-            self.log_dock,
-        )
-        for dock in docks:
+        for dock in self.docks():
             dock.show()
 
     # ----- project -----
@@ -625,10 +660,23 @@ class MainWindow(QMainWindow):
             table.set_index("territory_id")["name"]
         )
         self.account_model.set_frame(accounts)
+        self.account_panel.also = self._segment_mask()
         self.account_panel.apply_subset()
         self.rep_model.set_frame(self.project.reps)
         self._refresh_rules()
         self.calendar_panel.set_reps(self.project)
+        self.performance_panel.refresh(self.project)
+        self.market_panel.refresh(self.project)
+
+    def _segment_mask(self) -> np.ndarray | None:
+        """The chosen market segment's accounts (None: no segment, or it was deleted)."""
+        if not self.segment:
+            return None
+        try:
+            return market.segment_mask(self.project, self.segment)
+        except (KeyError, InputError):
+            self.segment = ""
+            return None
 
     def refresh_coverage(self) -> None:
         """Find gaps and overlaps again (after territories changed)."""
@@ -1081,6 +1129,15 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.territory_table.selectRow(row)
         self.kpi_panel.chart.select(territory_id)
+        self.performance_panel.select_territory(territory_id)
+
+    def zoom_to_account_id(self, account_id: str) -> None:
+        """Centre the map on an account."""
+        acc = self.project.accounts
+        where = acc.loc[acc["account_id"] == account_id, ["lat", "lon"]].to_numpy(dtype=float)
+        if len(where) and np.isfinite(where[0]).all():
+            lat, lon = (float(v) for v in where[0])
+            self.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": 13}})
 
     def _edit_territory(self, row: int, key: str, value: str) -> None:
         territory_id = str(self.territory_model.frame["territory_id"].iloc[row])

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from territory_planner._errors import PlannerError
 from territory_planner.io.fields import parse_number
-from territory_planner.mapping.rules import OPERATORS, Condition, Rule
+from territory_planner.mapping.market import segment_names
+from territory_planner.mapping.rules import OPERATORS, SEGMENT_FIELD, Condition, Rule
 from territory_planner.model import ACCOUNT_COLUMNS, Project
 
 #: Account fields a rule can test, before any custom columns of the project.
@@ -34,9 +35,9 @@ MAX_SUGGESTIONS = 60
 
 
 def rule_fields(project: Project) -> list[str]:
-    """The standard rule fields, then the project's own (imported) columns."""
+    """The standard rule fields, the project's own (imported) columns, then saved segments."""
     custom = [c for c in project.accounts.columns if c not in ACCOUNT_COLUMNS]
-    return [*RULE_FIELDS, *custom]
+    return [*RULE_FIELDS, *custom, *([SEGMENT_FIELD] if segment_names(project) else [])]
 
 
 def parse_value(op: str, text: str) -> Any:
@@ -161,7 +162,9 @@ class RuleDialog(QDialog):
         text = box.currentText()
         box.blockSignals(True)
         box.clear()
-        if field in self.project.accounts.columns:
+        if field == SEGMENT_FIELD:
+            box.addItems(segment_names(self.project))
+        elif field in self.project.accounts.columns:
             common = self.project.accounts[field].dropna().astype(str).value_counts()
             box.addItems(common.index[:MAX_SUGGESTIONS].tolist())
         box.setCurrentText(text)

@@ -76,7 +76,7 @@ class FrameModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column (numbers as numbers)."""
         self.beginResetModel()
-        self._sort = (column, order)
+        self._sort = (column, order) if column >= 0 else None  # -1: the frame's own order
         self._apply()
         self.endResetModel()
 

@@ -50,6 +50,7 @@ class TablePanel(QWidget):
         super().__init__()
         self.model = model
         self.subsets = subsets or []
+        self.also: np.ndarray | None = None
         self.filter = QLineEdit(placeholderText=placeholder)
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(model.set_filter)
@@ -67,11 +68,19 @@ class TablePanel(QWidget):
         layout.addWidget(self.table)
 
     def apply_subset(self) -> None:
-        """Show only the rows of the chosen subset (call after the frame changes)."""
-        if not self.subsets:
-            return
-        _label, select = self.subsets[self.subset.currentIndex()]
-        self.model.set_mask(None if select is None else select(self.model.frame))
+        """Show only the rows of the chosen subset and `also` (call after the frame changes)."""
+        mask = self.also
+        if self.subsets:
+            _label, select = self.subsets[self.subset.currentIndex()]
+            if select is not None:
+                chosen = np.asarray(select(self.model.frame), dtype=bool)
+                mask = chosen if mask is None else chosen & mask
+        self.model.set_mask(mask)
+
+    def set_also(self, mask: np.ndarray | None) -> None:
+        """Rows to keep besides the subset (e.g. a market segment), None for all."""
+        self.also = mask
+        self.apply_subset()
 
     def choose_subset(self, label: str) -> None:
         """Pick a subset by its label."""

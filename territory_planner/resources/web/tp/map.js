@@ -12,7 +12,7 @@
     map: null, options: {}, bridge: null, queue: [], ready: false,
     basemap: { countries: 0, states: 0, counties: 0, cities: 0 },
     layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, coverageCount: 0, selected: null,
-    shade: null, legend: null,
+    shade: null, legend: null, overlays: {},
     territoryLayers: {}, accountIndex: {}
   };
 
@@ -191,6 +191,58 @@
     S.legend.addTo(S.map);
   }
 
+  /* Market layers ("heat", "clusters"): GeoJSON polygons filled (or outlined, when
+   * properties.outline) in properties.color, points as dots, each with a tooltip, and a legend.
+   * null removes the layer. */
+  function setOverlay(key, data) {
+    var old = S.overlays[key];
+    S.groups[key].clearLayers();
+    if (old && old.legend) old.legend.remove();
+    S.overlays[key] = { count: 0, title: null, legend: null };
+    if (!data) return;
+    var pane = "tp-" + key;
+    L.geoJSON(data.features, {
+      pane: pane,
+      renderer: L.canvas({ pane: pane, padding: 0.3 }),
+      style: function (f) {
+        var p = f.properties;
+        return p.outline
+          ? { color: p.color, weight: 2.5, dashArray: "6 4", fillColor: p.color, fillOpacity: 0.08 }
+          : { color: "#ffffff", weight: 0.6, opacity: 0.8, fillColor: p.color, fillOpacity: 0.62 };
+      },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { pane: pane, radius: 6, weight: 1.5, color: "#ffffff",
+                                        fillColor: f.properties.color, fillOpacity: 0.95 });
+      },
+      onEachFeature: function (f, lyr) {
+        lyr.bindTooltip(tooltipFor(f.properties.name, f.properties.label), { sticky: true });
+        if (f.properties.account) {
+          lyr.on("click", function (e) {
+            L.DomEvent.stopPropagation(e);
+            send({ type: "account_clicked", id: f.properties.account });
+          });
+        }
+      }
+    }).addTo(S.groups[key]);
+    var legend = L.control({ position: "bottomleft" });
+    legend.onAdd = function () {
+      var box = el("div", "tp-legend");
+      box.appendChild(el("div", "tp-legend-title", data.title));
+      (data.legend || []).forEach(function (entry) {
+        var row = el("div", "tp-legend-row");
+        var swatch = el("span", "tp-swatch");
+        swatch.style.background = entry[0];
+        row.appendChild(swatch);
+        row.appendChild(el("span", "", entry[1]));
+        box.appendChild(row);
+      });
+      return box;
+    };
+    legend.addTo(S.map);
+    S.overlays[key] = { count: data.features.features.length, title: data.title, legend: legend };
+    if (!S.map.hasLayer(S.groups[key])) S.groups[key].addTo(S.map);
+  }
+
   function setRoute(route) {
     S.groups.route.clearLayers();
     S.routeStops = 0;
@@ -284,6 +336,8 @@
     if ("shade" in update) setShade(update.shade);
     if (update.draw && S.map.pm) S.map.pm.enableDraw(update.draw, { snappable: false });
     if (update.coverage) setCoverage(update.coverage);
+    if ("heat" in update) setOverlay("heat", update.heat);
+    if ("clusters" in update) setOverlay("clusters", update.clusters);
     if ("route" in update) setRoute(update.route);
     if ("select" in update) select(update.select);
     if (update.bounds) fit(update.bounds, animate);
@@ -325,7 +379,9 @@
       ready: S.ready, accounts: S.accountCount, territories: S.territoryCount, reps: S.repCount,
       coverage: S.coverageCount, load: window.location.search, routeStops: S.routeStops || 0, shade: S.shade ? S.shade.title : null,
       hidden: Object.keys(S.groups || {}).filter(function (k) { return !S.map.hasLayer(S.groups[k]); }),
-      basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected
+      basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected,
+      heat: S.overlays.heat ? S.overlays.heat.count : 0,
+      clusters: S.overlays.clusters ? S.overlays.clusters.count : 0
     };
   }
 
@@ -336,7 +392,9 @@
     pane("tp-land", 200, false);
     pane("tp-borders", 250, false);
     pane("tp-territories", 400, true);
+    pane("tp-heat", 410, true);
     pane("tp-coverage", 430, false);
+    pane("tp-clusters", 440, true);
     pane("tp-accounts", 450, true);
     pane("tp-route", 600, true);
     pane("tp-labels", 620, false);
@@ -346,6 +404,7 @@
     S.groups = {};
     var overlays = {};
     [["territories", "Territories"], ["labels", "Territory names"], ["coverage", "Gaps and overlaps"],
+     ["heat", "Heat map"], ["clusters", "Clusters"],
      ["accounts", "Accounts"], ["reps", "Rep homes"], ["route", "Day route"]].forEach(function (entry) {
       S.groups[entry[0]] = L.layerGroup().addTo(map);
       overlays[entry[1]] = S.groups[entry[0]];

@@ -1,0 +1,495 @@
+"""The Performance panel: sales against quota per territory and rep, trend, alerts, thresholds.
+
+A view over `territory_planner.mapping.performance` (and `sales_trend`): the
+window calls `PerformancePanel.refresh` with the project after every change;
+the panel never changes the project. New thresholds come out as an undoable
+edit (`thresholds_changed`) for the window to push.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_planner._errors import InputError, PlannerError
+from territory_planner.edits import ChangeSettings
+from territory_planner.formats import integer, money, money_short, percent, signed_percent
+from territory_planner.io.fields import parse_number
+from territory_planner.io.table_export import write_table
+from territory_planner.mapping.performance import (
+    Performance,
+    PerformanceAlert,
+    Thresholds,
+    alerts,
+    default_as_of,
+    parse_threshold,
+    performance,
+)
+from territory_planner.mapping.sales_trend import sales_trend
+from territory_planner.model import Project
+from territory_planner.ui.performance_charts import (
+    AttainmentChart,
+    AttainmentData,
+    TrendChart,
+    TrendData,
+)
+from territory_planner.ui.table_model import Column, FrameModel
+from territory_planner.ui.table_panel import make_table
+
+
+class Messages:
+    """Every sentence the panel shows, in one place."""
+
+    NO_ACTUALS = (
+        "No sales imported yet: import actuals (territory-planner import-actuals) to see "
+        "attainment, trend and alerts."
+    )
+    AS_OF = "As of {date}: {elapsed:.0%} of {year} gone by · {rows:,} account-periods of actuals"
+    NO_ALERTS = "No alerts: every territory and rep is within its thresholds"
+    EXPORTED = "Wrote {rows:,} alerts to {name}"
+    UNCHANGED = "The thresholds are as saved"
+    EXPORT_FILTER = "Excel workbook (*.xlsx);;CSV file (*.csv)"
+
+
+#: Threshold name -> (what it means, whether it is a share shown as a percentage).
+THRESHOLD_TEXT = {
+    "attainment_below": ("Sales to date below this share of the pro-rated quota", True),
+    "activity_below": ("An activity to date below this share of its pro-rated goal", True),
+    "capacity_above": ("Workload above this share of the rep's capacity", True),
+    "yoy_below": ("Sales changed by less than this on the same periods last year", True),
+    "retention_below": ("Fewer than this share of last year's buyers bought again", True),
+    "penetration_below": ("Fewer than this share of the accounts bought this year", True),
+    "potential_per_rep_above": ("A rep's potential above this amount", False),
+}
+ALERT_COLUMNS = ["level", "name", "kind", "value", "threshold", "alert"]
+
+
+def pace_tint(value: Any, alert_below: float | None) -> str | None:
+    """Red below the alert threshold, amber behind pace, green on pace."""
+    if pd.isna(value):
+        return None
+    if value >= 1:
+        return "#dff0d8"
+    if alert_below is not None and value < alert_below:
+        return "#f8d7da"
+    return "#fcf3cf"
+
+
+def performance_columns(level: str, alert_below: Callable[[], float | None]) -> list[Column]:
+    """The table's columns for ``level`` "territory" or "rep"."""
+    first = (
+        [Column("name", "Territory", width=140), Column("rep", "Rep", width=110)]
+        if level == "territory"
+        else [
+            Column("rep", "Rep", width=130),
+            Column("territories", "Terr.", integer, numeric=True, width=45),
+        ]
+    )
+    return [
+        *first,
+        Column("quota", "Quota", money_short, numeric=True, width=68),
+        Column("quota_to_date", "Pro-rated", money_short, numeric=True, width=70),
+        Column("sales_to_date", "Sales YTD", money_short, numeric=True, width=72),
+        Column(
+            "attainment_to_date",
+            "vs pace",
+            percent,
+            numeric=True,
+            width=60,
+            tint=lambda v: pace_tint(v, alert_below()),
+        ),
+        Column("attainment", "of quota", percent, numeric=True, width=62),
+        Column("run_rate", "Run rate", money_short, numeric=True, width=68),
+        Column("yoy_change", "vs LY", signed_percent, numeric=True, width=55),
+        Column("customers", "Buyers", integer, numeric=True, width=55),
+        Column("penetration", "Penetr.", percent, numeric=True, width=58),
+        Column("retention", "Retention", percent, numeric=True, width=68),
+        Column("lost", "Lost", integer, numeric=True, width=45),
+        Column("calls", "Calls", integer, numeric=True, width=50),
+        Column("calls_vs_goal", "vs goal", percent, numeric=True, width=58),
+        Column("meetings", "Meetings", integer, numeric=True, width=65),
+        Column("meetings_vs_goal", "vs goal", percent, numeric=True, width=58),
+        Column("emails", "Emails", integer, numeric=True, width=55),
+        Column("emails_vs_goal", "vs goal", percent, numeric=True, width=58),
+        Column("capacity_use", "Capacity", percent, numeric=True, width=64),
+    ]
+
+
+#: Short words for each threshold in the alerts list.
+ALERT_KINDS = {
+    "attainment_below": "Behind pace",
+    "activity_below": "Activity below goal",
+    "capacity_above": "Over capacity",
+    "yoy_below": "Down on last year",
+    "retention_below": "Low retention",
+    "penetration_below": "Low penetration",
+    "potential_per_rep_above": "Potential too high",
+}
+ALERT_VIEW_COLUMNS = [
+    Column("level", "For", width=62),
+    Column("name", "Name", width=130),
+    Column("what", "What", width=130),
+    Column("alert", "Alert (hover for all of it)", width=560),
+]
+
+
+def alert_table(found: list[PerformanceAlert]) -> pd.DataFrame:
+    """Alerts as a table (what the panel lists and exports)."""
+    rows = [a.as_dict() for a in found]
+    columns = ["level", "id", "name", "kind", "value", "threshold", "alert"]
+    frame = pd.DataFrame(rows, columns=columns).rename(columns={"id": "key"})
+    frame.insert(4, "what", frame["kind"].map(ALERT_KINDS).fillna(frame["kind"]))
+    return frame
+
+
+def threshold_text(name: str, value: float | None) -> str:
+    """A threshold as the editor shows it: "80%", "-10%", "$2,000,000" or "off"."""
+    if value is None:
+        return "off"
+    if THRESHOLD_TEXT[name][1]:
+        return f"{value * 100:g}%"
+    return money(value)
+
+
+def read_threshold(name: str, text: str) -> float | None:
+    """A threshold typed in the editor (raises InputError with what to type)."""
+    if THRESHOLD_TEXT[name][1] or text.strip().lower() in {"", "off", "none"}:
+        return parse_threshold(name, text)
+    number = parse_number(text)
+    if number is None or np.isnan(number):
+        msg = f"{THRESHOLD_TEXT[name][0]}: '{text}' is not an amount; give e.g. 2,000,000 or 'off'"
+        raise InputError(msg)
+    return number
+
+
+class PerformancePanel(QWidget):
+    """Performance table (territories, reps), attainment and trend charts, alerts, thresholds."""
+
+    #: The alert thresholds typed in the editor, as an undoable `ChangeSettings` edit.
+    thresholds_changed = Signal(object)
+    #: A territory picked in the chart, the table or the alerts (its ID).
+    territory_clicked = Signal(str)
+    #: A rep picked in the reps table or the alerts (their ID).
+    rep_clicked = Signal(str)
+    #: Something the user asked for failed (a `PlannerError`): the window shows it.
+    failed = Signal(object)
+    #: A sentence for the status bar (e.g. after an export).
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = Project.empty()
+        self.perf: Performance | None = None
+        self.thresholds = Thresholds()
+        self.alerts: list[PerformanceAlert] = []
+        self.as_of_pinned = False  # the user picked a date: keep it when the project changes
+        self.as_of = QDateEdit()
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("d MMM yyyy")
+        self.as_of.setToolTip("The day the figures are for (sales of every period begun by then)")
+        self.as_of.dateChanged.connect(self._date_picked)
+        self.latest = QPushButton("Latest")
+        self.latest.setToolTip("The end of the latest period with actuals")
+        self.latest.clicked.connect(self._latest)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        limit = lambda: self.thresholds.attainment_below  # noqa: E731
+        self.territory_model = FrameModel(performance_columns("territory", limit), self)
+        self.rep_model = FrameModel(performance_columns("rep", limit), self)
+        self.territory_table = make_table(self.territory_model)
+        self.rep_table = make_table(self.rep_model)
+        self.territory_table.clicked.connect(lambda i: self._row_clicked(self.territory_table, i))
+        self.rep_table.clicked.connect(lambda i: self._row_clicked(self.rep_table, i))
+        self.chart = AttainmentChart()
+        self.chart.territory_clicked.connect(self._chart_clicked)
+        self.trend = TrendChart()
+        self.alert_model = FrameModel(ALERT_VIEW_COLUMNS, self)
+        self.alert_table = make_table(self.alert_model)
+        self.alert_table.clicked.connect(self._alert_clicked)
+        self.alert_note = QLabel()
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the alerts as an Excel workbook or a CSV file")
+        self.export_button.clicked.connect(self._export_dialog)
+        self.threshold_edits: dict[str, QLineEdit] = {}
+        self.threshold_error = QLabel()
+        self.threshold_error.setStyleSheet("color: #b00020")
+        self.threshold_error.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._toolbar())
+        layout.addWidget(self._panes(), 1)
+
+    # ----- layout -----
+
+    def _toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("As of:"))
+        bar.addWidget(self.as_of)
+        bar.addWidget(self.latest)
+        bar.addWidget(self.status, 1)
+        return bar
+
+    def _panes(self) -> QSplitter:
+        tables = QTabWidget()
+        tables.addTab(self.territory_table, "Territories")
+        tables.addTab(self.rep_table, "Reps")
+        self.tables = tables
+        chart_scroll = QScrollArea()
+        chart_scroll.setWidgetResizable(True)
+        chart_scroll.setWidget(self.chart)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(chart_scroll, "Attainment")
+        self.tabs.addTab(self.trend, "Trend")
+        self.tabs.addTab(self._alerts_tab(), "Alerts")
+        self.tabs.addTab(self._thresholds_tab(), "Thresholds")
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(tables)
+        split.addWidget(self.tabs)
+        split.setSizes([640, 640])
+        return split
+
+    def _alerts_tab(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 4, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.alert_note, 1)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+        layout.addWidget(self.alert_table, 1)
+        return box
+
+    def _thresholds_tab(self) -> QWidget:
+        box = QWidget()
+        form = QFormLayout()
+        for name, (text, share) in THRESHOLD_TEXT.items():
+            edit = QLineEdit()
+            edit.setPlaceholderText("off")
+            edit.setToolTip(
+                ("a percentage such as 80%" if share else "an amount such as 2,000,000")
+                + ", or 'off' for no alert"
+            )
+            edit.setMaximumWidth(140)
+            edit.returnPressed.connect(self.apply_thresholds)
+            self.threshold_edits[name] = edit
+            form.addRow(text + ":", edit)
+        apply = QPushButton("Apply")
+        apply.setToolTip("Save the thresholds in the project (one undo step)")
+        apply.clicked.connect(self.apply_thresholds)
+        reset = QPushButton("Revert")
+        reset.setToolTip("Show the thresholds as saved")
+        reset.clicked.connect(self._show_thresholds)
+        buttons = QHBoxLayout()
+        buttons.addWidget(apply)
+        buttons.addWidget(reset)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(box)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.threshold_error)
+        layout.addStretch(1)
+        return box
+
+    # ----- data -----
+
+    def refresh(self, project: Project) -> None:
+        """Show `project`'s figures (after it was opened or changed)."""
+        self.project = project
+        try:
+            self.thresholds = Thresholds.from_settings(project.settings)
+        except PlannerError as exc:
+            self.failed.emit(exc)
+            self.thresholds = Thresholds()
+        self._show_thresholds()
+        if not self.as_of_pinned:
+            self._set_date(default_as_of(project.actuals))
+        self._recompute()
+
+    def selected_date(self) -> dt.date:
+        """The as-of date picked."""
+        q = self.as_of.date()
+        return dt.date(q.year(), q.month(), q.day())
+
+    def _set_date(self, day: dt.date) -> None:
+        self.as_of.blockSignals(True)
+        self.as_of.setDate(QDate(day.year, day.month, day.day))
+        self.as_of.blockSignals(False)
+
+    def _date_picked(self) -> None:
+        self.as_of_pinned = True
+        self._recompute()
+
+    def _latest(self) -> None:
+        self.as_of_pinned = False
+        self._set_date(default_as_of(self.project.actuals))
+        self._recompute()
+
+    def _recompute(self) -> None:
+        project = self.project
+        day = self.selected_date()
+        try:
+            perf = performance(project, day)
+            trend = sales_trend(project, day)
+        except PlannerError as exc:
+            self.failed.emit(exc)
+            return
+        self.perf = perf
+        self.alerts = alerts(perf, self.thresholds)
+        self.territory_model.set_frame(perf.territories)
+        self.rep_model.set_frame(perf.reps)
+        if project.actuals.empty:
+            self.status.setText(Messages.NO_ACTUALS)
+        else:
+            self.status.setText(
+                Messages.AS_OF.format(
+                    date=f"{day:%d %b %Y}",
+                    elapsed=perf.elapsed,
+                    year=day.year,
+                    rows=len(project.actuals),
+                )
+            )
+        table = perf.territories
+        colors = dict(zip(project.territories["territory_id"], project.territories["color"],
+                          strict=True))  # fmt: skip
+        self.chart.set_data(
+            AttainmentData(
+                title=f"Sales to date against the pro-rated quota, {day:%d %b %Y}",
+                ids=table["territory_id"].astype(str).tolist(),
+                names=table["name"].astype(str).tolist(),
+                sales=table["sales_to_date"].to_numpy(dtype=float, na_value=np.nan),
+                pace=table["quota_to_date"].to_numpy(dtype=float, na_value=np.nan),
+                quota=table["quota"].to_numpy(dtype=float, na_value=np.nan),
+                alert_below=self.thresholds.attainment_below,
+            )
+        )
+        self.trend_colors = colors
+        ids = [str(i) for i in trend.table.index]
+        self.trend.set_data(
+            TrendData(
+                title=f"Sales per {trend.granularity} and territory",
+                periods=trend.periods,
+                ids=ids,
+                names=[trend.names[i] for i in ids],
+                colors=[trend.colors[i] for i in ids],
+                values=trend.table.to_numpy(dtype=float),
+            )
+        )
+        self._show_alerts()
+
+    def _show_alerts(self) -> None:
+        frame = alert_table(self.alerts)
+        self.alert_model.set_frame(frame)
+        count = len(self.alerts)
+        self.alert_note.setText(
+            f"{count} thresholds breached (set them in Thresholds)" if count else Messages.NO_ALERTS
+        )
+        self.export_button.setEnabled(bool(count))
+        self.tabs.setTabText(2, f"Alerts ({count})" if count else "Alerts")
+
+    # ----- selection -----
+
+    def select_territory(self, territory_id: str | None) -> None:
+        """Highlight a territory in the charts (when it is selected elsewhere)."""
+        self.chart.select(territory_id)
+        self.trend.select(territory_id)
+
+    def _chart_clicked(self, territory_id: str) -> None:
+        self.select_territory(territory_id)
+        self.territory_clicked.emit(territory_id)
+
+    def _row_clicked(self, table: QTableView, index: Any) -> None:
+        model = table.model()
+        assert isinstance(model, FrameModel)  # noqa: S101 (set in __init__)
+        row = model.frame.iloc[model.frame_row(index.row())]
+        if table is self.territory_table:
+            self._chart_clicked(str(row["territory_id"]))
+        else:
+            self.rep_clicked.emit(str(row["rep_id"]))
+
+    def _alert_clicked(self, index: Any) -> None:
+        row = self.alert_model.frame.iloc[self.alert_model.frame_row(index.row())]
+        if row["level"] == "territory":
+            self._chart_clicked(str(row["key"]))
+        else:
+            self.rep_clicked.emit(str(row["key"]))
+
+    # ----- thresholds -----
+
+    def _show_thresholds(self) -> None:
+        for name, value in self.thresholds.as_dict().items():
+            self.threshold_edits[name].setText(threshold_text(name, value))
+        self.threshold_error.setText("")
+
+    def typed_thresholds(self) -> Thresholds:
+        """The thresholds as typed (raises InputError naming the one that is wrong)."""
+        values = {
+            name: read_threshold(name, edit.text()) for name, edit in self.threshold_edits.items()
+        }
+        return Thresholds(**values)
+
+    def apply_thresholds(self) -> None:
+        """Emit the typed thresholds as one undoable edit (nothing if unchanged)."""
+        try:
+            new = self.typed_thresholds()
+        except PlannerError as exc:
+            self.threshold_error.setText(str(exc))
+            return
+        old = self.thresholds
+        changed = [
+            f"{name.replace('_', ' ')} {threshold_text(name, before)} → "
+            f"{threshold_text(name, getattr(new, name))}"
+            for name, before in old.as_dict().items()
+            if getattr(new, name) != before
+        ]
+        if not changed:
+            self.threshold_error.setText(Messages.UNCHANGED)
+            return
+        self.threshold_error.setText("")
+        text = "Alert thresholds: " + "; ".join(changed)
+        self.thresholds_changed.emit(ChangeSettings(self.project, new.as_settings(), text))
+
+    # ----- export -----
+
+    def _export_dialog(self) -> None:
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Export alerts", str(Path.home() / "alerts.xlsx"), Messages.EXPORT_FILTER
+        )
+        if not name:
+            return
+        path = Path(name)
+        if path.suffix.lower() not in {".csv", ".xlsx"}:
+            path = path.with_suffix(".csv" if "csv" in chosen.lower() else ".xlsx")
+        self.export_alerts(path)
+
+    def export_alerts(self, path: Path) -> int:
+        """Write the alerts listed to `path` (.csv or .xlsx); returns the rows written."""
+        frame = alert_table(self.alerts)
+        frame.insert(0, "as_of", self.selected_date().isoformat())
+        try:
+            rows = write_table(frame, path, "Alerts")
+        except PlannerError as exc:
+            self.failed.emit(exc)
+            return 0
+        self.message.emit(Messages.EXPORTED.format(rows=rows, name=path.name))
+        return rows
