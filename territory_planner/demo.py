@@ -20,9 +20,11 @@ from territory_planner.mapping.colors import neighbour_colors
 from territory_planner.mapping.geocode import all_zips
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
+    ACTUAL_COLUMNS,
     CRS,
     REP_COLUMNS,
     TERRITORY_COLUMNS,
+    VISIT_FREQUENCIES,
     Project,
     conform,
 )
@@ -268,6 +270,48 @@ def _territories(reps: pd.DataFrame, metros: tuple[Metro, ...]) -> pd.DataFrame:
     )
 
 
+#: The demo's sales history: every month of last year and this year to October.
+DEMO_YEAR = 2026
+DEMO_MONTHS = [f"{DEMO_YEAR - 1}-{m:02d}" for m in range(1, 13)] + [
+    f"{DEMO_YEAR}-{m:02d}" for m in range(1, 11)
+]
+ACTUALS_MAX_ACCOUNTS = 20_000  # larger demos (for benchmarks) come without a sales history
+LOST_SHARE = 0.06  # customers of last year who bought nothing this year
+
+
+def _actuals(seed: int, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Monthly sales (around last year's sales, then this year's revenue) and activities."""
+    rng = np.random.default_rng([seed, 1])  # its own stream: the accounts stay as they were
+    n, months = len(accounts), len(DEMO_MONTHS)
+    last_year = accounts["last_year_sales"].to_numpy(dtype=float)
+    this_year = accounts["annual_revenue"].to_numpy(dtype=float)
+    lost = (last_year > 0) & (rng.random(n) < LOST_SHARE)
+    this_year = np.where(lost, 0.0, this_year)
+    season = 1 + 0.15 * np.sin(np.arange(12) / 12 * 2 * np.pi - 1.2)
+    monthly = np.concatenate(
+        [last_year[:, None] * season[None, :] / season.sum(),
+         this_year[:, None] * season[None, :10] / season.sum()],
+        axis=1,
+    ) * rng.lognormal(-0.03, 0.25, size=(n, months))  # fmt: skip
+    visits = accounts["visit_frequency"].map(VISIT_FREQUENCIES).fillna(0).to_numpy(dtype=float)
+    calls = rng.poisson(np.repeat(visits[:, None] / 12 + 0.4, months, axis=1))
+    meetings = rng.poisson(np.repeat(visits[:, None] / 12 * 0.8, months, axis=1))
+    sales = (monthly / 10).round() * 10
+    keep = (sales > 0) | (calls > 0) | (meetings > 0)
+    rows, cols = np.nonzero(keep)
+    frame = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy()[rows],
+            "period": np.asarray(DEMO_MONTHS)[cols],
+            "sales": sales[rows, cols],
+            "calls": calls[rows, cols],
+            "meetings": meetings[rows, cols],
+            "emails": rng.poisson(2.0, size=len(rows)),
+        }
+    )
+    return conform(frame, ACTUAL_COLUMNS)
+
+
 def make_demo(
     accounts: int = 1500,
     reps: int = 8,
@@ -332,6 +376,7 @@ def make_demo(
         geometry=list(territory_frame["geometry"]),
         crs=CRS,
     )
+    actuals = _actuals(seed, account_frame) if accounts <= ACTUALS_MAX_ACCOUNTS else None
     progress(1.0, "Demo ready")
     return Project(
         accounts=conform(account_frame, ACCOUNT_COLUMNS),
@@ -339,4 +384,5 @@ def make_demo(
         territories=territories,
         name="Demo: US field sales",
         settings={"demo_seed": str(seed)},
+        actuals=actuals if actuals is not None else conform(pd.DataFrame(), ACTUAL_COLUMNS),
     )

@@ -87,3 +87,20 @@ def test_progress_and_cancel() -> None:
     token.cancel()
     with pytest.raises(TaskCancelledError):
         make_demo(accounts=20, reps=1, cancel=token)
+
+
+def test_demo_has_a_sales_history(demo_project) -> None:
+    actuals = demo_project.actuals
+    acc = demo_project.accounts.set_index("account_id")
+    year = actuals["period"].str[:4]
+    last = actuals[year == "2025"].groupby("account_id")["sales"].sum()
+    # last year's monthly sales add up to about each account's last-year sales
+    expected = acc["last_year_sales"].reindex(last.index)
+    assert abs(last.sum() / expected.sum() - 1) < 0.05
+    assert set(actuals["period"]) == {f"2025-{m:02d}" for m in range(1, 13)} | {
+        f"2026-{m:02d}" for m in range(1, 11)
+    }
+    buyers_2025 = set(last.index[last > 0])
+    buyers_2026 = set(actuals.loc[(year == "2026") & (actuals["sales"] > 0), "account_id"])
+    assert 0 < len(buyers_2025 - buyers_2026) < 0.15 * len(buyers_2025)  # some customers lost
+    assert (actuals[["calls", "meetings", "emails"]].sum() > 0).all()
