@@ -157,10 +157,10 @@ class MoveAccounts:
 
 
 class ReplaceTable:
-    """Swap a project's accounts or reps for a new table (an import); undo restores the old."""
+    """Swap a project's accounts, reps or actuals for a new table (an import); undo restores."""
 
     def __init__(self, project: Project, table: str, new: pd.DataFrame, description: str) -> None:
-        if table not in {"accounts", "reps"}:
+        if table not in {"accounts", "reps", "actuals"}:
             msg = f"unknown table {table!r}"
             raise ValueError(msg)
         self.table = table

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from territory_planner._errors import PlannerError
 from territory_planner.io.account_import import ACCOUNT_SPEC, read_accounts
+from territory_planner.io.actuals_import import ACTUALS_SPEC, read_actuals
 from territory_planner.io.fields import detect_mapping
 from territory_planner.io.records_import import ImportReport, ImportSpec, write_report_csv
 from territory_planner.io.rep_import import REP_SPEC, read_reps
@@ -45,10 +46,11 @@ FILE_FILTER = "Spreadsheets (*.csv *.txt *.tsv *.xlsx);;All files (*)"
 
 @dataclass(frozen=True)
 class ImportKind:
-    """What the wizard imports: accounts or reps."""
+    """What the wizard imports: accounts, reps, or sales and activities (actuals)."""
 
     noun: str
     spec: ImportSpec
+    account_ids: frozenset[str] = frozenset()  # actuals: the project's accounts
 
     def read(
         self, path: Path, options: dict[str, Any], progress: Progress, cancel: CancelToken
@@ -58,7 +60,17 @@ class ImportKind:
             result = read_accounts(path, progress=progress, cancel=cancel, **options)
             return result.accounts, result.report
         options = {k: v for k, v in options.items() if k != "fix_swapped"}
+        if self.spec is ACTUALS_SPEC:
+            actuals = read_actuals(
+                path, self.account_ids, progress=progress, cancel=cancel, **options
+            )
+            return actuals.actuals, actuals.report
         return read_reps(path, progress=progress, cancel=cancel, **options)
+
+
+def actuals_kind(account_ids: Any) -> ImportKind:
+    """Importing sales and activities for these accounts."""
+    return ImportKind("sales and activities", ACTUALS_SPEC, frozenset(map(str, account_ids)))
 
 
 ACCOUNTS = ImportKind("accounts", ACCOUNT_SPEC)
@@ -358,7 +370,17 @@ class ImportWizard(QWizard):
 
     def merge_preview(self) -> str:
         """What importing would do to the project's existing rows."""
-        if self.frame is None or self.existing.empty:
+        if self.frame is None:
+            return ""
+        if self.kind.spec is ACTUALS_SPEC:
+            periods = sorted(set(self.frame["period"]))
+            span = f"{periods[0]} to {periods[-1]}" if periods else "no period"
+            return (
+                f"<br>{len(self.frame):,} account-periods for "
+                f"{self.frame['account_id'].nunique():,} accounts, {span}; figures already "
+                "in the project for the same account and period are replaced."
+            )
+        if self.existing.empty:
             return ""
         id_field = self.kind.spec.id_field
         known = self.existing[id_field].isin(self.frame[id_field])

@@ -72,6 +72,12 @@ from territory_planner.edits import (
 from territory_planner.formats import integer, money
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
+from territory_planner.io.actuals_import import (
+    ACTUALS_SPEC,
+    FIGURES,
+    ActualsImport,
+    actuals_after_import,
+)
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import merge_reps
@@ -101,7 +107,13 @@ from territory_planner.routing.travel import RoadNetwork
 from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_panel import CalendarPanel
-from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportKind, ImportWizard
+from territory_planner.ui.import_wizard import (
+    ACCOUNTS,
+    REPS,
+    ImportKind,
+    ImportWizard,
+    actuals_kind,
+)
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView
@@ -447,6 +459,11 @@ class MainWindow(QMainWindow):
         self._action(
             file_menu, "Import &Reps…", lambda: self.import_dialog(REPS),
             tip="Import or update reps from a CSV or Excel file",
+        )  # fmt: skip
+        self._action(
+            file_menu, "Import &Sales && Activities…",
+            lambda: self.import_dialog(actuals_kind(self.project.accounts["account_id"])),
+            tip="Sales, calls, meetings and emails per account and month or quarter",
         )  # fmt: skip
         file_menu.addSeparator()
         self.save_action = self._action(
@@ -1444,7 +1461,9 @@ class MainWindow(QMainWindow):
 
     def import_dialog(self, kind: ImportKind) -> None:
         """Run the Import wizard; on Import, apply the result as one undoable edit."""
-        existing = self.project.accounts if kind is ACCOUNTS else self.project.reps
+        existing = {
+            "accounts": self.project.accounts, "reps": self.project.reps,
+        }.get(kind.noun, self.project.actuals)  # fmt: skip
         wizard = ImportWizard(kind, existing, self)
         self.wizard = wizard
         wizard.accepted.connect(lambda: self.apply_import(wizard))
@@ -1463,6 +1482,16 @@ class MainWindow(QMainWindow):
                 f"{summary['changed']:,} updated"
             )
             self.push_edit(ReplaceTable(self.project, "accounts", merged, text))
+        elif wizard.kind.spec is ACTUALS_SPEC:
+            given = [f for f in FIGURES if f in wizard.report.mapping]
+            actuals, summary = actuals_after_import(
+                self.project, ActualsImport(wizard.frame, wizard.report, given)
+            )
+            text = (
+                f"Imported {name}: {len(wizard.frame):,} account-periods of "
+                f"{', '.join(given)} ({summary['project_rows']:,} in the project)"
+            )
+            self.push_edit(ReplaceTable(self.project, "actuals", actuals, text))
         else:
             reps, added, updated = merge_reps(self.project.reps, wizard.frame)
             text = f"Imported {name}: {added} reps added, {updated} updated"

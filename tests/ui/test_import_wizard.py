@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportWizard
+from territory_planner.ui.import_wizard import ACCOUNTS, REPS, ImportWizard, actuals_kind
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
 from tests.unit.test_import_files import CASES, DATA
@@ -226,3 +226,33 @@ def test_wizard_gives_the_same_result_as_the_cli_for_every_fixture(
     wizard.accept()
     assert len(window.project.accounts) == imported
     wizard.deleteLater()
+
+
+def test_sales_and_activities_import(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    before = len(window.project.actuals)
+    ids = window.project.accounts["account_id"].iloc[:2].tolist()
+    sales = tmp_path / "sales.csv"
+    sales.write_text(
+        "Account ID;Month;Revenue;Calls\n"
+        f"{ids[0]};2026-11;1200,50;3\n"
+        f"{ids[1]};Nov 2026;800;\n"
+        "NOPE;2026-11;10;1\n"
+        f"{ids[1]};someday;5;1\n",
+        encoding="utf-8-sig",
+    )
+    wizard = run_wizard(qtbot, window, actuals_kind(window.project.accounts["account_id"]), sales)
+    wizard.next()
+    wait_report(qtbot, wizard)
+    assert wizard.report is not None
+    assert sorted(r["row"] for r in wizard.report.rejected) == [4, 5]  # unknown account, bad period
+    assert "2 account-periods" in wizard.merge_preview()
+    wizard.accept()
+    added = window.project.actuals[window.project.actuals["period"] == "2026-11"]
+    assert len(window.project.actuals) == before + 2
+    assert added.set_index("account_id").loc[ids[0], "sales"] == 1200.5
+    assert added.set_index("account_id").loc[ids[0], "calls"] == 3
+    assert "Imported sales.csv: 2 account-periods" in window.change_log[-1]
+    window.undo_stack.undo()
+    assert len(window.project.actuals) == before
