@@ -97,6 +97,7 @@ def us_lake_water(min_area: float = 0.05) -> list[dict[str, Any]]:
     return [json.loads(shapely.to_geojson(lake)) for lake in lakes]
 
 
+@cache  # bundled data only: the same text all session (building it takes a second or more)
 def basemap_script() -> str:
     """The text of ``basemap.js``: TopoJSON outlines, lake water and city labels."""
     counties = (US_ATLAS / "counties-10m.json").read_text(encoding="utf-8")
