@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import platformdirs
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -405,6 +405,25 @@ class MainWindow(QMainWindow):
         self.market_dock = self._dock(
             "Market", "market_dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.stale_panels: set[QDockWidget] = set()
+        for dock in (self.performance_dock, self.market_dock):
+            dock.visibilityChanged.connect(
+                lambda shown, d=dock: (
+                    shown and QTimer.singleShot(0, lambda: self._refresh_if_shown(d))
+                )
+            )
+
+    def _refresh_if_shown(self, dock: QDockWidget) -> None:
+        """Bring a costly panel up to date when it is on screen; until then it waits.
+
+        With 100k accounts the Performance and Market panels take seconds to
+        recompute, so edits do not pay for them while they are hidden behind a tab.
+        """
+        if dock not in self.stale_panels or dock.visibleRegion().isEmpty():
+            return
+        self.stale_panels.discard(dock)
+        panel = self.performance_panel if dock is self.performance_dock else self.market_panel
+        panel.refresh(self.project)
 
     def _segment_chosen(self, name: str, mask: Any) -> None:
         self.segment = name or ""
@@ -682,8 +701,9 @@ class MainWindow(QMainWindow):
         self.rep_model.set_frame(self.project.reps)
         self._refresh_rules()
         self.calendar_panel.set_reps(self.project)
-        self.performance_panel.refresh(self.project)
-        self.market_panel.refresh(self.project)
+        self.stale_panels = {self.performance_dock, self.market_dock}
+        for dock in self.stale_panels.copy():
+            self._refresh_if_shown(dock)
 
     def _segment_mask(self) -> np.ndarray | None:
         """The chosen market segment's accounts (None: no segment, or it was deleted)."""

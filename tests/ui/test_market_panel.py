@@ -218,6 +218,10 @@ def test_market_and_performance_panels_in_the_window(qtbot, window: MainWindow, 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     panel = window.market_panel
+    assert window.market_dock in window.stale_panels  # hidden behind a tab: not computed
+    window.market_dock.raise_()
+    qtbot.waitUntil(lambda: window.market_dock not in window.stale_panels, timeout=5000)
+    assert panel.project is window.project
     healthcare(panel)
     expected = int((window.project.accounts["industry"] == "Healthcare").sum())
     assert window.account_model.rowCount() == expected  # the Accounts panel shows the segment
@@ -230,5 +234,7 @@ def test_market_and_performance_panels_in_the_window(qtbot, window: MainWindow, 
     assert market.segment_names(window.project) == []
     panel.heat_on.setChecked(True)  # computed as a task, drawn on the map
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["heat"] > 0, timeout=MAP_TIMEOUT_MS)
-    perf = window.performance_panel  # refreshed with the project: a row per territory
+    perf = window.performance_panel  # refreshed when shown: a row per territory
+    window.performance_dock.raise_()
+    qtbot.waitUntil(lambda: window.performance_dock not in window.stale_panels, timeout=5000)
     assert perf.territory_model.rowCount() == len(window.project.territories)
