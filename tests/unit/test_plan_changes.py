@@ -11,6 +11,7 @@ import pytest
 
 from territory_planner import edits
 from territory_planner._errors import InputError
+from territory_planner.demo import make_demo
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.mapping.plan_changes import rebalance_project, split_project
 from territory_planner.mapping.project_design import design_project
@@ -137,3 +138,29 @@ def test_cli_rebalance_writes_scenario_and_move_list(tmp_path, loose_plan) -> No
     assert rows[0][:5] == ("account_id", "name", "from", "to", "reason")
     assert len(rows) - 1 == report["accounts_moved"]
     assert np.isclose(report["max_deviation"], (totals / totals.mean() - 1).abs().max(), atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def metro_clusters() -> Project:
+    """The demo: accounts around eight metros, empty counties along the territories' borders."""
+    return make_demo()
+
+
+def test_rebalance_and_split_reach_metro_clusters_across_empty_land(metro_clusters) -> None:
+    project = metro_clusters
+    names = project.territories["name"].tolist()
+    change = rebalance_project(project, kind="county", balance="workload", tolerance=0.1)
+    result = change.result
+    assert result.contiguous == [True] * len(names)
+    deviation = result.totals / result.totals.mean() - 1
+    los_angeles = names.index("Southern California")  # Los Angeles County alone is 1.1x
+    assert np.abs(np.delete(deviation, los_angeles)).max() <= 0.1 + 1e-9
+    assert "Los Angeles alone is 1.1x the mean territory" in result.violations
+    assert 0 < len(change.moves) < 0.15 * len(project.accounts)
+    assert set(change.moves["account_id"]) == _moved(project, change.scenario.assignment)
+    # Splitting the Great Lakes in two: each half gets its equal share, within the tolerance.
+    split = split_project(project, ["T01"], kind="county", balance="workload", tolerance=0.1)
+    totals = split.result.totals
+    halves = totals[[0, len(names)]]
+    assert np.abs(halves / halves.mean() - 1).max() <= 0.1 + 1e-9
+    assert split.result.contiguous == [True] * (len(names) + 1)

@@ -332,6 +332,82 @@ def test_counties_are_rebalanced_with_far_fewer_moves_than_a_redesign(
     check(tight, adjacency, weights, perturbed, 0.01)
 
 
+def clusters(rows: int, cols: int, blocks: list[tuple[int, int, int, int]]) -> np.ndarray:
+    """Weight 1 in the cells of each block (rows r0 .. r1-1, columns c0 .. c1-1), 0 elsewhere."""
+    weights = np.zeros(rows * cols)
+    for r0, r1, c0, c1 in blocks:
+        for r in range(r0, r1):
+            weights[r * cols + c0 : r * cols + c1] = 1.0
+    return weights
+
+
+def roundness(units: gpd.GeoDataFrame, labels: np.ndarray) -> list[float]:
+    geoms = units.geometry.to_numpy()
+    return [polsby_popper(shapely.union_all(geoms[labels == t])) for t in range(labels.max() + 1)]
+
+
+def test_clusters_far_from_the_borders_are_reached_across_empty_land() -> None:
+    # Accounts in two clusters, 20 | 12, three empty columns away from the border: no
+    # border unit weighs anything, so no border move or chain changes a total.
+    rows, cols = 10, 20
+    units, adjacency = grid(rows, cols), rook(rows, cols)
+    weights = clusters(rows, cols, [(3, 7, 2, 7), (3, 7, 13, 16)])
+    labels = columns(rows, [10, 10])
+    result = rebalance_units(units, weights, labels, tolerance=0.05, cost=weights)  # accounts
+    check(result, adjacency, weights, labels, 0.05)
+    assert weights[result.moved].sum() == 4  # 20 | 12 -> 16 | 16: the least possible
+    assert set(labels[result.moved].tolist()) == {0}
+    taken = [int(v) for v in result.moved if weights[v] > 0]
+    assert taken == [r * cols + 6 for r in range(3, 7)]  # the cluster's side facing 1
+    # The empty land between comes along (it costs nothing): rounder than a corridor.
+    corridor = labels.copy()
+    corridor[[*taken, 4 * cols + 7, 4 * cols + 8, 4 * cols + 9]] = 1
+    assert min(roundness(units, result.labels)) > min(roundness(units, corridor)) + 0.1
+    again = rebalance_units(units, weights, labels, tolerance=0.05, cost=weights)
+    assert (again.labels == result.labels).all()  # deterministic
+    # Counting units instead, the fewest: the 4 weighted cells and the 3 empty ones between.
+    fewest = rebalance_units(units, weights, labels, tolerance=0.05)
+    check(fewest, adjacency, weights, labels, 0.05)
+    assert weights[fewest.moved].sum() == 4
+    assert len(fewest.moved) == 7
+
+
+def test_weight_passes_along_a_row_of_clusters_and_around_locked_land() -> None:
+    rows, cols = 9, 27
+    units, adjacency = grid(rows, cols), rook(rows, cols)
+    weights = clusters(rows, cols, [(3, 6, 2, 7), (3, 6, 11, 15), (3, 6, 20, 23)])  # 15|12|9
+    labels = columns(rows, [9, 9, 9])
+    result = rebalance_units(units, weights, labels, tolerance=0.05, cost=weights)
+    check(result, adjacency, weights, labels, 0.05)
+    assert weights[result.moved].sum() == 6  # 3 from the west to the middle, 3 on east
+    steps = {(int(labels[v]), int(result.labels[v])) for v in result.moved if weights[v] > 0}
+    assert steps == {(0, 1), (1, 2)}
+    # Empty land of the west locked from row 2 up: the middle reaches round it.
+    locked = np.zeros(rows * cols, dtype=bool)
+    locked[[r * cols + 7 for r in range(2, rows)]] = True
+    around = rebalance_units(units, weights, labels, tolerance=0.05, cost=weights, locked=locked)
+    check(around, adjacency, weights, labels, 0.05)
+    assert (around.labels[locked] == 0).all()
+    assert weights[around.moved].sum() == 6
+
+
+def test_a_cluster_too_heavy_for_the_band_is_explained() -> None:
+    rows, cols = 9, 27
+    weights = clusters(rows, cols, [(3, 6, 2, 7), (3, 6, 11, 15), (3, 6, 20, 23)])
+    heavy = 4 * cols + 4
+    weights[heavy] = 30.0  # about 1.4x the mean territory, in the west's cluster
+    labels = columns(rows, [9, 9, 9])
+    accounts = np.minimum(weights, 1.0)
+    result = rebalance_units(grid(rows, cols), weights, labels, tolerance=0.05, cost=accounts)
+    assert "cell 4-4 alone is 1.4x the mean territory" in result.violations
+    assert result.labels[heavy] == 0
+    assert result.totals[0] == 30.0  # the west sheds the rest of its cluster...
+    others = result.totals[1:]
+    assert np.abs(others / others.mean() - 1).max() <= 0.05  # ...and the others share it
+    adjacency = rook(rows, cols)
+    assert all(pieces(adjacency, result.labels, t) == 1 for t in range(3))
+
+
 def test_progress_and_cancel() -> None:
     units = grid(12, 12)
     labels = columns(12, [5, 4, 3])
