@@ -564,14 +564,17 @@ def _plan_report(project: Any, shares: dict[str, float], tolerance: float) -> di
 def _design(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
     from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
     from territory_planner.mapping.project_design import design_project  # noqa: PLC0415
     from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
+    areas = read_territories(args.units_file) if args.units_file else None
     outcome = design_project(
         project,
-        kind=args.units,
+        kind="file" if areas is not None else args.units,
+        areas=areas,
         balance=balance,
         k=args.territories,
         tolerance=args.tolerance,
@@ -897,6 +900,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         "--balance", metavar="TARGET",
         help="accounts, potential, revenue, workload, or a blend such as potential=60,workload=40 "
         "(default: workload when visit frequencies are known, else potential)",
+    )  # fmt: skip
+    design.add_argument(
+        "--units-file", type=Path, metavar="FILE",
+        help="build from the polygons of a GeoJSON, GeoPackage or Shapefile instead",
     )  # fmt: skip
     design.add_argument("--territories", type=int, metavar="K", help="default: one per rep")
     design.add_argument("--tolerance", type=float, default=0.05, help="allowed deviation (0.05)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -103,6 +104,7 @@ def design_project(
     tolerance: float = 0.05,
     use_homes: bool = True,
     name: str | None = None,
+    areas: gpd.GeoDataFrame | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> PlanOutcome:
@@ -113,7 +115,7 @@ def design_project(
     project
         The project; not changed.
     kind
-        Area units: "state", "county" or "zip".
+        Area units: "state", "county", "zip", or "file" for `areas`.
     balance
         What to balance: "accounts", "potential", "revenue", "workload" or a
         blend such as "potential=60,workload=40" (see `parse_balance`).
@@ -126,13 +128,15 @@ def design_project(
         have a home) gets a territory that contains it.
     name
         Name of the new scenario (default: says how it was made).
+    areas
+        For `kind` "file": the polygons to build from (``name`` and geometry).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
     """
     shares = parse_balance(balance)
     k = len(project.reps) if k is None else k
     progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind)
+    plan_units = project_units(project, kind, areas)
     weights = unit_weights(plan_units, account_weights(project, shares))
     if cancel is not None:
         cancel.raise_if_cancelled()

@@ -46,7 +46,13 @@ _SHARE = re.compile(
     r"(?:\s*[=:]\s*(?P<tail>\d[\d.]*)\s*%?)?"
 )
 _MARGIN_DEGREES = 0.5  # around the accounts' region (about 50 km)
-_GRID = 1e-6  # degrees: unions of units snap to this grid so shared borders vanish
+_GRID = 1e-6
+#: Units from a file of polygons the user chose, and what one and many are called.
+FILE_KIND = "file"
+FILE_UNITS = (
+    "area",
+    "areas",
+)  # degrees: unions of units snap to this grid so shared borders vanish
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class ProjectUnits:
 
     def describe(self) -> str:
         """E.g. "1,204 counties"."""
-        one, many = UNIT_KINDS[self.kind]
+        one, many = UNIT_KINDS.get(self.kind, FILE_UNITS)
         return f"{len(self.units):,} {one if len(self.units) == 1 else many}"
 
 
@@ -155,18 +161,30 @@ def _in_scope(units: gpd.GeoDataFrame, project: Project) -> np.ndarray:
     return keep
 
 
-def project_units(project: Project, kind: str) -> ProjectUnits:
-    """The units of `kind` around the project's accounts (see `_in_scope`)."""
-    if kind not in UNIT_KINDS:
-        msg = f"unknown unit kind '{kind}'; use one of {', '.join(UNIT_KINDS)}"
+def project_units(
+    project: Project, kind: str, areas: gpd.GeoDataFrame | None = None
+) -> ProjectUnits:
+    """The units of `kind` around the project's accounts (see `_in_scope`).
+
+    `kind` "file" takes `areas` as they are: polygons the user imported
+    (e.g. sales regions or postal areas from a GIS file), with a ``name``.
+    """
+    if kind == FILE_KIND:
+        if areas is None or len(areas) == 0:
+            msg = "the file has no areas to build territories from; choose a file of polygons"
+            raise InputError(msg)
+        units = areas
+    elif kind not in UNIT_KINDS:
+        msg = f"unknown unit kind '{kind}'; use one of {', '.join(UNIT_KINDS)} or a file"
         raise InputError(msg)
-    units = us_states() if kind == "state" else us_counties()
-    units = units[_in_scope(units, project)]
-    if len(units) == 0:
-        msg = "no account lies in the US; import accounts (with positions) first"
-        raise InputError(msg)
-    if kind == "zip":
-        units = zip_areas(units["fips"].tolist())
+    else:
+        units = us_states() if kind == "state" else us_counties()
+        units = units[_in_scope(units, project)]
+        if len(units) == 0:
+            msg = "no account lies in the US; import accounts (with positions) first"
+            raise InputError(msg)
+        if kind == "zip":
+            units = zip_areas(units["fips"].tolist())
     units = gpd.GeoDataFrame(
         {"name": units["name"].to_numpy()}, geometry=units.geometry.to_numpy(), crs=CRS
     )
@@ -189,6 +207,8 @@ def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:
     It holds no account, so it does not count for balance; a new plan gives
     each piece to the nearest territory so that it covers what the old one did.
     """
+    if plan_units.kind == FILE_KIND:  # the user's own areas: nothing to add
+        return gpd.GeoDataFrame(geometry=[], crs=CRS)
     units = us_states() if plan_units.kind == "state" else us_counties()
     covered = shapely.union_all(plan_units.units.geometry.to_numpy(), grid_size=_GRID)
     points = shapely.point_on_surface(units.geometry.to_numpy())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner.mapping.metrics import balance_tolerance
-from territory_planner.mapping.unit_plan import BALANCE_TARGETS, default_balance
+from territory_planner.mapping.unit_plan import BALANCE_TARGETS, FILE_KIND, default_balance
 from territory_planner.mapping.units import UNIT_KINDS
 from territory_planner.model import Project
 
@@ -35,6 +37,7 @@ class DesignOptions:
     tolerance: float
     use_homes: bool
     name: str | None
+    areas_file: Path | None = None  # kind "file": the polygons to build from
 
 
 class DesignDialog(QDialog):
@@ -46,21 +49,12 @@ class DesignDialog(QDialog):
         self.units = QComboBox()
         for key, (_one, many) in UNIT_KINDS.items():
             self.units.addItem(many.capitalize(), key)
+        self.units.addItem("Areas from a file…", FILE_KIND)
         self.units.setCurrentIndex(list(UNIT_KINDS).index("county"))
+        self.areas_file: Path | None = None
+        self.units.activated.connect(lambda _i: self._choose_file())
         self.shares: dict[str, QSpinBox] = {}
-        grid = QGridLayout()
-        default = default_balance(project)
-        for row, (key, words) in enumerate(BALANCE_TARGETS.items()):
-            box = QSpinBox()
-            box.setRange(0, 100)
-            box.setSingleStep(10)
-            box.setSuffix(" %")
-            box.setValue(100 if key == default else 0)
-            box.setToolTip(f"Weight of {words} in the balance")
-            box.valueChanged.connect(self._update)
-            grid.addWidget(QLabel(words.capitalize()), row // 2, 2 * (row % 2))
-            grid.addWidget(box, row // 2, 2 * (row % 2) + 1)
-            self.shares[key] = box
+        grid = self._share_grid(default_balance(project))
         self.count = QSpinBox()
         self.count.setRange(1, 500)
         self.count.setValue(max(len(project.reps), 1))
@@ -96,6 +90,41 @@ class DesignDialog(QDialog):
         layout.addWidget(buttons)
         self._update()
 
+    def _share_grid(self, default: str) -> QGridLayout:
+        """A weight (0-100%) for each balance target, `default` at 100%."""
+        grid = QGridLayout()
+        for row, (key, words) in enumerate(BALANCE_TARGETS.items()):
+            box = QSpinBox()
+            box.setRange(0, 100)
+            box.setSingleStep(10)
+            box.setSuffix(" %")
+            box.setValue(100 if key == default else 0)
+            box.setToolTip(f"Weight of {words} in the balance")
+            box.valueChanged.connect(self._update)
+            grid.addWidget(QLabel(words.capitalize()), row // 2, 2 * (row % 2))
+            grid.addWidget(box, row // 2, 2 * (row % 2) + 1)
+            self.shares[key] = box
+        return grid
+
+    def _choose_file(self) -> None:
+        """Ask for the polygons when "Areas from a file…" is picked."""
+        if self.units.currentData() != FILE_KIND:
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Areas to build territories from", "",
+            "GIS polygons (*.geojson *.json *.gpkg *.shp);;All files (*)",
+        )  # fmt: skip
+        if name:
+            self.set_areas_file(Path(name))
+        elif self.areas_file is None:
+            self.units.setCurrentIndex(list(UNIT_KINDS).index("county"))
+
+    def set_areas_file(self, path: Path) -> None:
+        """Build from the polygons of `path`."""
+        self.areas_file = path
+        self.units.setCurrentIndex(self.units.findData(FILE_KIND))
+        self.units.setItemText(self.units.currentIndex(), f"Areas from {path.name}")
+
     def balance(self) -> str:
         """The balance target as text, e.g. "potential=60,workload=40"."""
         return ",".join(f"{key}={box.value()}" for key, box in self.shares.items() if box.value())
@@ -125,4 +154,5 @@ class DesignDialog(QDialog):
             tolerance=self.tolerance.value() / 100,
             use_homes=self.homes.isChecked(),
             name=self.name.text().strip() or None,
+            areas_file=self.areas_file if self.units.currentData() == FILE_KIND else None,
         )

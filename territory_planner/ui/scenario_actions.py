@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from territory_planner import edits
 from territory_planner._errors import InputError
+from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping.plan_changes import PlanChange, rebalance_project, split_project
 from territory_planner.mapping.project_design import PlanOutcome, design_project
 from territory_planner.mapping.scenarios import compare_scenarios, plan_kpis, scenario_project
@@ -108,10 +109,14 @@ class ScenarioActions(QObject):
         snapshot = _copy(self.window.project)
 
         def run(progress: Any, cancel: Any) -> PlanOutcome:
+            areas = None
+            if options.areas_file is not None:
+                progress(0.0, f"Reading {options.areas_file.name}")
+                areas = read_territories(options.areas_file)
             return design_project(
                 snapshot, kind=options.kind, balance=options.balance, k=options.k,
                 tolerance=options.tolerance, use_homes=options.use_homes, name=options.name,
-                progress=progress, cancel=cancel,
+                areas=areas, progress=progress, cancel=cancel,
             )  # fmt: skip
 
         self.window.task = Task(

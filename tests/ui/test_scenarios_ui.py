@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from territory_planner.mapping.areas import us_states
 from territory_planner.mapping.project_design import design_project
 from territory_planner.ui.change_dialog import ChangeOptions
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
@@ -144,3 +145,24 @@ def test_rebalance_and_new_hire_in_the_app_give_move_lists(qtbot, window, tmp_pa
     split = window.project.scenario(window.project.scenario_names()[-1])
     assert split.territories["name"].iloc[-1] == "Newcomer"
     assert len(split.territories) == len(window.project.territories) + 1
+
+
+def test_design_from_a_file_of_areas_in_the_app(qtbot, window, fresh_demo, tmp_path) -> None:
+    _open_demo(qtbot, window, fresh_demo)
+    states = us_states()
+    areas = tmp_path / "regions.geojson"
+    chosen = states[states["abbr"].isin(["IL", "IN", "WI", "MI", "OH", "IA", "MN", "MO"])]
+    chosen[["name", "geometry"]].to_file(areas)
+    dialog = DesignDialog(window.project, window)
+    qtbot.addWidget(dialog)
+    dialog.set_areas_file(areas)
+    dialog.count.setValue(2)
+    options = dialog.options()
+    assert options.kind == "file"
+    assert options.areas_file == areas
+    window.scenarios.design(options)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    assert "2 territories from 8 areas" in window.scenarios.report.text()
+    designed = window.project.scenario(window.project.scenario_names()[-1]).territories
+    assert len(designed) == 2
+    assert abs(designed.geometry.union_all().area - chosen.geometry.union_all().area) < 0.05

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -185,3 +187,37 @@ def test_units_cover_the_accounts_region_only(demo_project) -> None:
     assert "Hawaii" not in names
     placed = demo_project.accounts["lon"].notna()
     assert (units.account_unit[placed.to_numpy()] >= 0).mean() > 0.99
+
+
+def test_cli_design_from_a_file_of_areas(tmp_path) -> None:
+    path, areas = tmp_path / "spread.gpkg", tmp_path / "squares.geojson"
+    save_project(spread_accounts(), path)
+    xs, ys = np.linspace(-97.0, -86.0, 13), np.linspace(36.0, 43.0, 9)  # 12 x 8 squares
+    squares = [
+        shapely.box(x0, y0, x1, y1)
+        for x0, x1 in itertools.pairwise(xs)
+        for y0, y1 in itertools.pairwise(ys)
+    ]
+    gpd.GeoDataFrame(
+        {"name": [f"Square {i}" for i in range(len(squares))]}, geometry=squares, crs="EPSG:4326"
+    ).to_file(areas)
+    result = run_cli(
+        "design", str(path), "--units-file", str(areas), "--balance", "potential",
+        "--territories", "4", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["units"] == "96 areas"
+    plan = load_project(path).scenario(report["scenario"])
+    # every square is in exactly one territory, and each territory's squares touch
+    centres = shapely.centroid(np.asarray(squares, dtype=object))
+    owner = [[i for i, g in enumerate(plan.territories.geometry) if g.contains(c)] for c in centres]
+    assert all(len(o) == 1 for o in owner)
+    for t in range(4):
+        mine = np.asarray([s for s, o in zip(squares, owner, strict=True) if o == [t]])
+        assert len(mine) > 0
+        assert nx.is_connected(_county_graph(mine))
+    held = plan.assignment.set_index("account_id")["territory_id"]
+    project = load_project(path)
+    totals = project.accounts.set_index("account_id")["potential"].groupby(held).sum()
+    assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
