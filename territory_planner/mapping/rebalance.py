@@ -689,7 +689,12 @@ class _Balancer:
     # ----------------------------------------------------------------- border shifts
 
     def _init_shifts(self, xyz: np.ndarray | None) -> None:
-        """What `shift_borders` needs: positions, distances, hearts, the scales of cost."""
+        """What `shift_borders` needs: positions, distances, pinned units, scales of cost.
+
+        No shift takes a pinned unit: a fixed one, or the heaviest unit a
+        territory started with, its heart (where its rep most likely works;
+        moves and chains may still move it).
+        """
         plan = self.plan
         self.xyz = xyz
         empty = self.w == 0
@@ -698,7 +703,7 @@ class _Balancer:
         self._version = [0] * plan.k  # bumped when a territory changes
         self._ways: dict[tuple[int, int], tuple[tuple[int, int], list[_Shift]]] = {}
         self._centres: dict[int, np.ndarray] = {}
-        self.hearts: set[int] = set()
+        self.pinned = ~self.movable  # and the hearts, below
         self._km: list[list[float]] = []
         area = float(np.sum(plan.area))
         self.land = _LAND * float(self.cost.sum()) / max(area, 1e-300)  # cost per km2
@@ -713,7 +718,8 @@ class _Balancer:
         heaviest: dict[int, int] = {}
         for v in np.argsort(-self.w, kind="stable").tolist():
             heaviest.setdefault(int(self.orig[v]), v)
-        self.hearts = {v for v in heaviest.values() if self.w[v] > 0}
+        hearts = [v for v in heaviest.values() if self.w[v] > 0]
+        self.pinned[hearts] = True
 
     def shift_borders(self) -> bool:
         """Shift one border across empty land up to where the weight is; False if none helps.
@@ -758,19 +764,20 @@ class _Balancer:
         return [divmod(code, k) for code in np.unique(ls[ok] * k + ld[ok]).tolist()]
 
     def _shifts(self, a: int, b: int, total: np.ndarray, exc: np.ndarray) -> list[_Shift]:
-        """The shifts of the border of `a` and `b` into `a` that remove excess."""
+        """The shifts of the border of `a` and `b` into `a` that remove excess.
+
+        Free units are empty ones of `a` whose move costs nothing; units
+        that are pinned (`_init_shifts`) never move.
+        """
         plan = self.plan
-        free = {
-            v
-            for v in range(plan.n)
-            if plan.label[v] == a
-            and self.w[v] == 0
-            and not self.held(v)
-            and self._move_cost(v, a, b) <= 0
-        }
+        lab = np.asarray(plan.label)
+        mine = np.flatnonzero((lab == a) & ~self.pinned)
+        members = mine.tolist()
+        free = set(mine[self.w[mine] == 0].tolist())
+        free = {v for v in free if self._move_cost(v, a, b) <= 0}
         found: list[_Shift] = []
         seen: set[tuple[int, ...]] = set()
-        for start in self._front(a, b, total, exc) + self._bites(a, b, free):
+        for start in self._front(a, b, members, total, exc) + self._bites(a, b, members, free):
             units = self._close(self._smooth(start, a, b, free), a)
             key = tuple(sorted(units)) if units else ()
             if not key or key in seen:
@@ -794,19 +801,20 @@ class _Balancer:
             after += off if off > self.eps else 0.0
         return float(exc[a] + exc[b] - after)
 
-    def _front(self, a: int, b: int, total: np.ndarray, exc: np.ndarray) -> list[set[int]]:
+    def _front(
+        self, a: int, b: int, members: list[int], total: np.ndarray, exc: np.ndarray
+    ) -> list[set[int]]:
         """Fronts: `b`'s border moved into `a` up to each of the first weighted units.
 
-        Units of `a` go to `b` from its border inwards, nearest `b`'s middle
-        first (as if `b`'s rep reached further), each once `a` stays in one
-        piece without it, never a held unit (`held`), skipping a weighted
-        unit that would add excess; one front ends at each weighted unit
-        taken, up to `_FRONTS` of them or until `a` is down to its floor.
-        The plan is left as it was.
+        `a`'s `members` (its units that are not pinned) go to `b` from its
+        border inwards, nearest `b`'s middle first (as if `b`'s rep reached
+        further), each once `a` stays in one piece without it
+        (`_whole_nearby`), skipping a weighted unit that would add excess;
+        one front ends at each weighted unit taken, up to `_FRONTS` of them
+        or until `a` is down to its floor. The plan is left as it was.
         """
         plan = self.plan
         label, nbr, w = plan.label, plan.nbr, self.w
-        members = [v for v in range(plan.n) if label[v] == a and not self.held(v)]
         if not members or plan.count[a] <= 1:
             return []
         near = self._reach(b, members)
@@ -818,7 +826,7 @@ class _Balancer:
         most = max(total[a] - self.lo[a], 0.0)
         while heap and len(found) < _FRONTS and moved < most:
             _, v = heapq.heappop(heap)
-            if label[v] != a or plan.count[a] <= 1 or not plan.stays_connected(v, a):
+            if label[v] != a or plan.count[a] <= 1 or not self._whole_nearby(v, a):
                 continue  # offered again when a neighbour goes
             if w[v] > 0 and self._gain(a, b, moved + w[v], total, exc) <= self._gain(
                 a, b, moved, total, exc
@@ -836,21 +844,38 @@ class _Balancer:
             plan.move(x, a)
         return found
 
-    def _bites(self, a: int, b: int, free: set[int]) -> list[set[int]]:
+    def _whole_nearby(self, v: int, a: int) -> bool:
+        """Whether `v`'s neighbours in territory `a` link up without it, within two steps of it.
+
+        A cheap, cautious `_Plan.stays_connected`: a unit whose neighbours
+        only link up far around is kept (a front goes round it).
+        """
+        label, nbr = self.plan.label, self.plan.nbr
+        targets = [u for u in nbr[v] if label[u] == a]
+        if len(targets) <= 1:
+            return True
+        near = {u for x in targets for u in nbr[x] if label[u] == a} | set(targets)
+        near.discard(v)
+        seen = {targets[0]}
+        queue = [targets[0]]
+        for x in queue:  # grows while it is read
+            for y in nbr[x]:
+                if y in near and y not in seen:
+                    seen.add(y)
+                    queue.append(y)
+        return all(u in seen for u in targets)
+
+    def _bites(self, a: int, b: int, members: list[int], free: set[int]) -> list[set[int]]:
         """Bites: `b` reaching into `a` up to one weighted unit, with the free land between.
 
         For each of `a`'s first `_TARGETS` weighted units (nearest `b`'s
         middle): the cheapest path to it from `b`'s border (then the
-        shortest, never through a held unit), and the free units linked to
+        shortest, never through a pinned unit), and the free units linked to
         it within an ellipse around its ends (`_WIDEN`).
         """
         plan = self.plan
         label, nbr, km, w = plan.label, plan.nbr, self._km, self.w
-        step = {
-            v: max(self._move_cost(v, a, b), 0.0)
-            for v in range(plan.n)
-            if label[v] == a and not self.held(v)
-        }
+        step = {v: max(self._move_cost(v, a, b), 0.0) for v in members}
         if not step or plan.count[a] <= 1:
             return []
         heap = [(step[s], 0.0, s, -1) for s in step if any(label[u] == b for u in nbr[s])]
@@ -926,28 +951,34 @@ class _Balancer:
     def _close(self, units: set[int], a: int) -> set[int] | None:
         """`units` and the pieces of `a` they would cut off.
 
-        The piece that stays is the one holding a held unit, else the
+        The piece that stays is the one holding a pinned unit, else the
         heaviest; None if two pieces hold one or nothing of `a` would stay.
         """
         plan = self.plan
         label, nbr = plan.label, plan.nbr
-        ring = sorted({y for x in units for y in nbr[x] if label[y] == a and y not in units})
+        if plan.count[a] <= len(units):
+            return None
+        ring = {y for x in units for y in nbr[x] if label[y] == a and y not in units}
         parts: list[list[int]] = []
         seen: set[int] = set()
-        for r in ring:
+        for r in sorted(ring):
             if r in seen:
                 continue
             seen.add(r)
             part = [r]
+            reached = 1
             for x in part:  # grows while it is read
                 for y in nbr[x]:
                     if y not in seen and y not in units and label[y] == a:
                         seen.add(y)
                         part.append(y)
+                        reached += y in ring
+                if not parts and reached == len(ring):
+                    return units  # the rest of `a` links up around them: nothing cut off
             parts.append(part)
         if len(parts) <= 1:
-            return units if plan.count[a] > len(units) else None
-        held = [p for p in parts if any(self.held(x) for x in p)]
+            return units
+        held = [p for p in parts if self.pinned[p].any()]
         if len(held) > 1:
             return None
         w = self.w
@@ -976,14 +1007,6 @@ class _Balancer:
         """What moving unit `v` from territory `a` to `b` adds to the cost (as in `pairs`)."""
         home = self.orig[v]
         return float(self.cost[v]) * (float(b != home) - float(a not in (home, self.keep)))
-
-    def held(self, v: int) -> bool:
-        """Whether no shift may take unit `v`: fixed, or its territory's heart.
-
-        The heart is the heaviest unit a territory started with (where its
-        rep most likely works); moves and chains may still move it.
-        """
-        return not self.movable[v] or v in self.hearts
 
     def _reach(self, b: int, units: list[int]) -> dict[int, float]:
         """Per unit, its distance (km) to the middle of territory `b`."""
