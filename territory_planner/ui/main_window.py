@@ -203,6 +203,15 @@ class EditCommand(QUndoCommand):
         self.window.on_changes(self.edit.revert(self.window.project))
 
 
+def scrolling(panel: QWidget) -> QScrollArea:
+    """`panel` in a scroll area: a wide panel scrolls rather than widen the whole window."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(panel)
+    return scroll
+
+
 class MainWindow(QMainWindow):
     """The application window."""
 
@@ -351,13 +360,10 @@ class MainWindow(QMainWindow):
         self.calendar_panel.day_selected.connect(self.show_day_route)
         self.calendar_panel.export_requested.connect(self.export_calendars)
         self.calendar_panel.roads_requested.connect(self.load_roads)
-        scroll = QScrollArea()  # the panel scrolls rather than widen the window
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.calendar_panel)
         self.calendar_dock = self._dock(
-            "Calendar", "calendar_dock", scroll, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
+            "Calendar", "calendar_dock", scrolling(self.calendar_panel),
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )  # fmt: skip
         self.log_list = QListWidget()
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -382,7 +388,7 @@ class MainWindow(QMainWindow):
         self.performance_panel.failed.connect(self.show_error)
         self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
         self.performance_dock = self._dock(
-            "Performance", "performance_dock", self.performance_panel,
+            "Performance", "performance_dock", scrolling(self.performance_panel),
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )  # fmt: skip
         self.segment = ""  # the market segment the Accounts panel shows ("" for all)
@@ -403,7 +409,7 @@ class MainWindow(QMainWindow):
         panel.message.connect(lambda text: status.showMessage(text, 5000))
         self.market_panel = panel
         self.market_dock = self._dock(
-            "Market", "market_dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Market", "market_dock", scrolling(panel), Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.stale_panels: set[QDockWidget] = set()
         for dock in (self.performance_dock, self.market_dock):
