@@ -689,12 +689,12 @@ def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
         "in_use": project.scenario_name,
         "scenarios": [
             {
-                "name": name,
-                "note": project.scenario(name).note,
+                "name": plan.name,
+                "note": plan.note,
                 "in_use": i == 0,
-                "territories": len(project.scenario(name).territories),
+                "territories": len(plan.territories),
             }
-            for i, name in enumerate(project.scenario_names())
+            for i, plan in enumerate([project.snapshot(), *project.scenarios])
         ],
         "changed": [edit.label for edit in changed],
     }

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QLabel,
@@ -25,10 +24,9 @@ from PySide6.QtWidgets import (
 
 from territory_planner.formats import money_short
 from territory_planner.io.export import write_table_xlsx
-from territory_planner.mapping.metrics import balance_tolerance
 from territory_planner.mapping.unit_plan import BALANCE_TARGETS, default_balance
-from territory_planner.mapping.units import UNIT_KINDS
 from territory_planner.model import Project
+from territory_planner.ui.design_dialog import tolerance_box, unit_choice
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
 
@@ -62,20 +60,12 @@ class ChangeDialog(QDialog):
         super().__init__(parent)
         self.split = split
         self.setWindowTitle("New Hire: Carve a Territory" if split else "Rebalance Territories")
-        self.units = QComboBox()
-        for key, (_one, many) in UNIT_KINDS.items():
-            self.units.addItem(many.capitalize(), key)
-        self.units.setCurrentIndex(list(UNIT_KINDS).index("county"))
+        self.units = unit_choice()
         self.balance = QComboBox()
         for key, words in BALANCE_TARGETS.items():
             self.balance.addItem(words.capitalize(), key)
         self.balance.setCurrentIndex(list(BALANCE_TARGETS).index(default_balance(project)))
-        self.tolerance = QDoubleSpinBox()
-        self.tolerance.setRange(0.1, 50.0)
-        self.tolerance.setDecimals(1)
-        self.tolerance.setPrefix("± ")
-        self.tolerance.setSuffix(" %")
-        self.tolerance.setValue(balance_tolerance(project) * 100)
+        self.tolerance = tolerance_box(project)
         form = QFormLayout()
         self.minimise = QComboBox()
         self.sources = QListWidget()
@@ -180,11 +170,16 @@ class MovesDialog(QDialog):
 
     def export(self, path: Path | None = None) -> int:
         """Write the moves to an Excel file (asks where when `path` is None)."""
-        if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Export moves", "moves.xlsx", "Excel workbooks (*.xlsx)"
-            )
-            if not name:
-                return 0
-            path = Path(name)
-        return write_table_xlsx(self.moves, path, "Moves")
+        return export_moves(self, self.moves, path)
+
+
+def export_moves(parent: QWidget, moves: pd.DataFrame, path: Path | None = None) -> int:
+    """Write a move list to an Excel file (asks where when `path` is None); rows written."""
+    if path is None:
+        name, _ = QFileDialog.getSaveFileName(
+            parent, "Export moves", "moves.xlsx", "Excel workbooks (*.xlsx)"
+        )
+        if not name:
+            return 0
+        path = Path(name)
+    return write_table_xlsx(moves, path, "Moves")

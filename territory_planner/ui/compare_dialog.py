@@ -14,7 +14,6 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -24,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner.formats import decimal2, integer, money_short
-from territory_planner.io.export import write_table_xlsx
 from territory_planner.mapping.scenarios import Comparison
+from territory_planner.ui.change_dialog import export_moves
 from territory_planner.ui.shape_painter import Bounds, Shape, paint_map, points_bounds
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
@@ -179,13 +178,6 @@ class CompareDialog(QDialog):
 
     def export_moves(self, path: Path | None = None) -> int:
         """Write the moved accounts to an Excel file (asks where when `path` is None)."""
-        if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Export moves", "moves.xlsx", "Excel workbooks (*.xlsx)"
-            )
-            if not name:
-                return 0
-            path = Path(name)
         table = self.moves[["account_id", "name", "from_name", "to_name", "potential", "revenue"]]
         table = table.rename(columns={"from_name": "from", "to_name": "to"})
-        return write_table_xlsx(table, path, "Moves")
+        return export_moves(self, table, path)

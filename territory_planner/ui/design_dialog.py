@@ -40,17 +40,34 @@ class DesignOptions:
     areas_file: Path | None = None  # kind "file": the polygons to build from
 
 
+def unit_choice() -> QComboBox:
+    """States, counties or ZIP areas; counties chosen."""
+    box = QComboBox()
+    for key, (_one, many) in UNIT_KINDS.items():
+        box.addItem(many.capitalize(), key)
+    box.setCurrentIndex(list(UNIT_KINDS).index("county"))
+    return box
+
+
+def tolerance_box(project: Project) -> QDoubleSpinBox:
+    """The allowed deviation in percent, starting at the project's balance band."""
+    box = QDoubleSpinBox()
+    box.setRange(0.1, 50.0)
+    box.setDecimals(1)
+    box.setPrefix("± ")
+    box.setSuffix(" %")
+    box.setValue(balance_tolerance(project) * 100)
+    return box
+
+
 class DesignDialog(QDialog):
     """Ask how to design the territories; the result becomes a new scenario."""
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Design Territories")
-        self.units = QComboBox()
-        for key, (_one, many) in UNIT_KINDS.items():
-            self.units.addItem(many.capitalize(), key)
+        self.units = unit_choice()
         self.units.addItem("Areas from a file…", FILE_KIND)
-        self.units.setCurrentIndex(list(UNIT_KINDS).index("county"))
         self.areas_file: Path | None = None
         self.units.activated.connect(lambda _i: self._choose_file())
         self.shares: dict[str, QSpinBox] = {}
@@ -58,12 +75,7 @@ class DesignDialog(QDialog):
         self.count = QSpinBox()
         self.count.setRange(1, 500)
         self.count.setValue(max(len(project.reps), 1))
-        self.tolerance = QDoubleSpinBox()
-        self.tolerance.setRange(0.1, 50.0)
-        self.tolerance.setDecimals(1)
-        self.tolerance.setSuffix(" %")
-        self.tolerance.setPrefix("± ")
-        self.tolerance.setValue(balance_tolerance(project) * 100)
+        self.tolerance = tolerance_box(project)
         self.homes = QCheckBox("Each rep's territory contains their home")
         self.homes.setChecked(bool(project.reps["lon"].notna().any()))
         self.name = QLineEdit()
