@@ -365,10 +365,11 @@ def window_child(path: Path, runs: int, *, profile: bool) -> dict[str, Any]:  # 
         loop.exec()
 
     def page_caught_up() -> None:
-        """Wait until the page has run every script sent so far (they run in order)."""
+        """Wait until the page has run every script sent so far (they run in order), and the
+        panels show the project as it is (their figures are computed in the background)."""
         box: list[dict[str, Any]] = []
         window.map_view.request_stats(box.append)
-        wait_until(lambda: bool(box))
+        wait_until(lambda: bool(box) and not window.refresher.pending)
 
     profiles: dict[str, pstats.Stats] = {}
 
@@ -410,9 +411,9 @@ def window_child(path: Path, runs: int, *, profile: bool) -> dict[str, Any]:  # 
     marks: dict[str, float] = {}
     real_set_project = window.set_project
 
-    def timed_set_project(project: Project, where: Path | None) -> None:
+    def timed_set_project(project: Project, where: Path | None, *page: Any) -> None:
         marks["set_project"] = time.perf_counter()
-        real_set_project(project, where)
+        real_set_project(project, where, *page)
         marks["set_project_done"] = time.perf_counter()
 
     window.set_project = timed_set_project  # type: ignore[method-assign, assignment]
@@ -430,6 +431,7 @@ def window_child(path: Path, runs: int, *, profile: bool) -> dict[str, Any]:  # 
                     "ready" in marks
                     and window.map_view.last_stats.get("accounts") == len(window.project.accounts)
                     and len(window.project.accounts) > 0
+                    and not window.refresher.pending
                 )
             )
 

@@ -175,7 +175,7 @@ class ReplaceTable:
 
     def _set(self, project: Project, frame: pd.DataFrame, description: str) -> Changes:
         setattr(project, self.table, frame)
-        ids = frozenset(frame["account_id"]) if self.table == "accounts" else frozenset()
+        ids = frozenset(frame["account_id"].tolist()) if self.table == "accounts" else frozenset()
         return Changes(
             description, assignments=True, territories=self.table == "reps", accounts=ids
         )

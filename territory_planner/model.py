@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -318,6 +318,18 @@ class Project:
             if stored.name == name:
                 return stored
         raise KeyError(name)
+
+    def copy(self) -> Project:
+        """A copy whose tables later edits do not touch (for work in another thread)."""
+        return Project(
+            accounts=self.accounts.copy(),
+            reps=self.reps.copy(),
+            territories=self.territories.copy(),
+            name=self.name,
+            settings=dict(self.settings),
+            actuals=self.actuals.copy(),
+            scenarios=[replace(s) for s in self.scenarios],
+        )
 
     def snapshot(self, name: str | None = None, note: str | None = None) -> Scenario:
         """The plan in use as a scenario (copies, so later edits do not change it)."""

@@ -24,6 +24,7 @@ import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -84,6 +85,40 @@ _saving: set[str] = set()
 _saving_lock = threading.Lock()
 
 
+#: Rows per pyogrio call. pyogrio holds the GIL while it reads or writes, so a save or
+#: open in a worker thread would freeze the window for the whole layer; in chunks of this
+#: size (about 0.1 s each for accounts) the window gets its turn in between.
+CHUNK_ROWS = 4_000
+
+
+def _write_layer(frame: pd.DataFrame, path: Path, layer: str, **options: Any) -> None:
+    """Write `frame` as `layer` of the GeoPackage at `path`, appending in chunks of rows."""
+    dataset_options = options.pop("dataset_options", None)
+    for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+        pyogrio.write_dataframe(
+            frame.iloc[start : start + CHUNK_ROWS],
+            path,
+            layer=layer,
+            driver="GPKG",
+            append=start > 0,
+            dataset_options=None if start else dataset_options,
+            **options,
+        )
+
+
+def _read_layer(path: Path, layer: str, **options: Any) -> pd.DataFrame:
+    """Read `layer` of the GeoPackage at `path` in chunks of rows (see `CHUNK_ROWS`)."""
+    count = int(pyogrio.read_info(path, layer=layer)["features"])
+    parts = [
+        pyogrio.read_dataframe(
+            path, layer=layer, skip_features=start, max_features=CHUNK_ROWS, **options
+        )
+        for start in range(0, max(count, 1), CHUNK_ROWS)
+    ]
+    frame: pd.DataFrame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frame
+
+
 def _points_frame(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
     placed = np.isfinite(lon) & np.isfinite(lat)
@@ -141,26 +176,27 @@ def _write_all(project: Project, path: Path) -> None:
         return {name: s for name, s, _ in columns[layer] if s != name}
 
     for layer, frame in tables.items():
-        pyogrio.write_dataframe(
+        _write_layer(
             _points_frame(frame).rename(columns=stored(layer)),
             path,
-            layer=layer,
-            driver="GPKG",
+            layer,
             geometry_type="Point",
+            # No R-tree: the app never queries the file by area, and appending the chunks to
+            # an indexed layer takes twice as long (the index is updated row by row).
+            layer_options={"SPATIAL_INDEX": "NO"},
             # GeoPackage 1.2: read in full by the GDAL of Debian 12 and by QGIS 3.x.
             dataset_options={"VERSION": "1.2"} if layer == "accounts" else None,
         )
-    pyogrio.write_dataframe(
+    _write_layer(
         _multipolygons(project.territories).rename(columns=stored("territories")),
         path,
-        layer="territories",
-        driver="GPKG",
+        "territories",
         geometry_type="MultiPolygon",
     )
     _write_scenarios(project, path)
     actuals = conform(project.actuals, ACTUAL_COLUMNS)[list(ACTUAL_COLUMNS)]
-    pyogrio.write_dataframe(actuals, path, layer=ACTUALS_LAYER, driver="GPKG")
-    pyogrio.write_dataframe(_meta_frame(project, columns), path, layer=META_LAYER, driver="GPKG")
+    _write_layer(actuals, path, ACTUALS_LAYER)
+    _write_layer(_meta_frame(project, columns), path, META_LAYER)
 
 
 def _multipolygons(territories: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -188,11 +224,10 @@ def _write_scenarios(project: Project, path: Path) -> None:
         ],
         ignore_index=True,
     )
-    pyogrio.write_dataframe(
+    _write_layer(
         gpd.GeoDataFrame(territories, geometry="geometry", crs=CRS),
         path,
-        layer=SCENARIO_TERRITORIES,
-        driver="GPKG",
+        SCENARIO_TERRITORIES,
         geometry_type="MultiPolygon",
     )
     assignment = pd.concat(
@@ -202,7 +237,7 @@ def _write_scenarios(project: Project, path: Path) -> None:
         ],
         ignore_index=True,
     )
-    pyogrio.write_dataframe(assignment, path, layer=SCENARIO_ACCOUNTS, driver="GPKG")
+    _write_layer(assignment, path, SCENARIO_ACCOUNTS)
 
 
 def _read_scenarios(source: Path, meta: dict[str, str]) -> list[Scenario]:
@@ -211,7 +246,7 @@ def _read_scenarios(source: Path, meta: dict[str, str]) -> list[Scenario]:
     if not listed:
         return []
     raw = pyogrio.read_dataframe(source, layer=SCENARIO_TERRITORIES)
-    held = pyogrio.read_dataframe(source, layer=SCENARIO_ACCOUNTS, read_geometry=False)
+    held = _read_layer(source, SCENARIO_ACCOUNTS, read_geometry=False)
     scenarios = []
     for entry in listed:
         name = entry["name"]
@@ -332,7 +367,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _read_points(path: Path, layer: str) -> pd.DataFrame:
-    frame = pyogrio.read_dataframe(path, layer=layer)
+    frame = _read_layer(path, layer)
     geometry = frame.geometry.to_numpy()
     empty = shapely.is_missing(geometry) | shapely.is_empty(geometry)
     frame["lon"] = np.where(empty, np.nan, shapely.get_x(geometry))
@@ -483,5 +518,5 @@ def _read_actuals(source: Path) -> pd.DataFrame:
     """The actuals table, or an empty one for a file saved before actuals existed."""
     if ACTUALS_LAYER not in {name for name, _ in pyogrio.list_layers(source)}:
         return conform(pd.DataFrame(), ACTUAL_COLUMNS)
-    frame = pyogrio.read_dataframe(source, layer=ACTUALS_LAYER, read_geometry=False)
+    frame = _read_layer(source, ACTUALS_LAYER, read_geometry=False)
     return conform(pd.DataFrame(frame), ACTUAL_COLUMNS)

@@ -127,19 +127,34 @@ def _label_point(geometry: shapely.Geometry) -> tuple[float, float]:
     return round(point.y, 5), round(point.x, 5)
 
 
-def territories_layer(project: Project) -> dict[str, Any]:
-    """Territories as a GeoJSON FeatureCollection with display properties."""
+#: Per territory: its outline as WKB, that outline as GeoJSON, and its label point.
+ShapeCache = dict[str, tuple[bytes, dict[str, Any], tuple[float, float]]]
+
+
+def territories_layer(project: Project, shapes: ShapeCache | None = None) -> dict[str, Any]:
+    """Territories as a GeoJSON FeatureCollection with display properties.
+
+    `shapes` keeps each territory's GeoJSON between calls: an outline that is the
+    same as last time is not converted again (most edits change one or two).
+    """
     table = project.territory_table()
     table["locked"] = project.territories_locked()
+    shapes = {} if shapes is None else shapes
     features = []
     for row, geometry in zip(table.to_dict("records"), project.territories.geometry, strict=True):
         if geometry is None or geometry.is_empty:
             continue
-        lat, lon = _label_point(geometry)
+        key, wkb = str(row["territory_id"]), shapely.to_wkb(geometry)
+        known = shapes.get(key)
+        if known is None or known[0] != wkb:
+            rounded = shapely.set_precision(geometry, 1e-5)
+            known = (wkb, json.loads(shapely.to_geojson(rounded)), _label_point(geometry))
+            shapes[key] = known
+        lat, lon = known[2]
         features.append(
             {
                 "type": "Feature",
-                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-5))),
+                "geometry": known[1],
                 "properties": {
                     "id": row["territory_id"],
                     "name": row["name"],
@@ -163,6 +178,28 @@ GEOCODE_COLORS = {
 }
 
 
+def account_colors(project: Project, color_by: str = "territory") -> np.ndarray:
+    """Each account's colour on the map (by territory, or by how it was placed)."""
+    acc = project.accounts
+    if color_by == "geocode":
+        colors, key = GEOCODE_COLORS, acc["geocode"]
+    else:
+        territories = project.territories
+        colors = dict(zip(territories["territory_id"], territories["color"], strict=True))
+        key = acc["territory_id"]
+    mapped: np.ndarray = key.map(colors).to_numpy(dtype=object, copy=True)
+    mapped[pd.isna(mapped)] = UNASSIGNED_COLOR
+    return mapped
+
+
+def placed_accounts(project: Project) -> np.ndarray:
+    """Which accounts have a position (the others are listed in the app, not drawn)."""
+    lon = project.accounts["lon"].to_numpy(dtype=float)
+    lat = project.accounts["lat"].to_numpy(dtype=float)
+    placed: np.ndarray = np.isfinite(lon) & np.isfinite(lat)
+    return placed
+
+
 def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, Any]:
     """Accounts as parallel arrays (compact for 100k points).
 
@@ -170,21 +207,14 @@ def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, A
     by how the account was placed when `color_by` is ``"geocode"``);
     unplaced accounts are left out (they are listed in the app, not drawn).
     """
-    acc = project.accounts
-    placed = np.isfinite(acc["lon"].to_numpy()) & np.isfinite(acc["lat"].to_numpy())
-    acc = acc[placed]
-    if color_by == "geocode":
-        colors, key = GEOCODE_COLORS, acc["geocode"]
-    else:
-        territories = project.territories
-        colors = dict(zip(territories["territory_id"], territories["color"], strict=True))
-        key = acc["territory_id"]
+    placed = placed_accounts(project)
+    acc = project.accounts[placed]
     return {
         "id": acc["account_id"].tolist(),
         "name": acc["name"].fillna("").tolist(),
         "lat": acc["lat"].round(5).tolist(),
         "lon": acc["lon"].round(5).tolist(),
-        "color": [colors.get(t, UNASSIGNED_COLOR) for t in key],
+        "color": account_colors(project, color_by)[placed].tolist(),
     }
 
 
@@ -269,7 +299,13 @@ def layers_payload(project: Project, color_by: str = "territory") -> dict[str, A
     }
 
 
-def build_map_page(project: Project, folder: Path, *, online_tiles: bool = False) -> Path:
+def build_map_page(
+    project: Project,
+    folder: Path,
+    *,
+    online_tiles: bool = False,
+    payload: dict[str, Any] | None = None,
+) -> Path:
     """Write the map page for `project` into `folder`; returns ``index.html``.
 
     Parameters
@@ -281,15 +317,18 @@ def build_map_page(project: Project, folder: Path, *, online_tiles: bool = False
     online_tiles
         Offer OpenStreetMap tiles as a layer the user may switch on. Off by
         default: the page then makes no request that leaves the machine.
+    payload
+        The layers to draw, if already made (`layers_payload` of `project`).
     """
     folder.mkdir(parents=True, exist_ok=True)
     basemap = basemap_script()
     version = hashlib.sha256(basemap.encode()).hexdigest()[:12]
     _write_if_changed(folder / "basemap.js", basemap)
-    data = "window.TP_DATA = " + json.dumps(layers_payload(project)) + ";\n"
+    payload = layers_payload(project) if payload is None else payload
+    data = "window.TP_DATA = " + json.dumps(payload) + ";\n"
     _write_if_changed(folder / "data.js", data)
 
-    (south, west), (north, east) = project_bounds(project)
+    (south, west), (north, east) = payload["bounds"]
     fmap = OfflineMap(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=4,

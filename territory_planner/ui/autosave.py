@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QMessageBox
 from territory_planner._errors import PlannerError
 from territory_planner.io.project_file import load_project
 from territory_planner.io.recovery import discard, pending, recovery_file, write_recovery
-from territory_planner.model import Project
 from territory_planner.ui.tasks import run_in_background
 
 if TYPE_CHECKING:
@@ -21,18 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_MINUTES = 3
-
-
-def snapshot(project: Project) -> Project:
-    """A copy the background save can write while the user keeps editing."""
-    return Project(
-        accounts=project.accounts.copy(),
-        reps=project.reps.copy(),
-        territories=project.territories.copy(),
-        name=project.name,
-        settings=dict(project.settings),
-        actuals=project.actuals.copy(),
-    )
 
 
 class Autosave(QObject):
@@ -52,7 +39,7 @@ class Autosave(QObject):
         """Save a recovery copy now if there is unsaved work (in the background)."""
         if self.window.undo_stack.isClean():
             return None
-        copy = snapshot(self.window.project)
+        copy = self.window.project.copy()  # written while the user keeps editing
         self.last = run_in_background(write_recovery, copy, self.window.path, self.target)
         self.last.add_done_callback(_log_failure)
         return self.last

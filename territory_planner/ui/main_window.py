@@ -8,12 +8,12 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import platformdirs
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMenuBar,
     QMessageBox,
+    QProgressBar,
     QScrollArea,
     QStyle,
     QTableView,
@@ -85,7 +86,7 @@ from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping import market
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
-from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
+from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.events import (
     AccountClicked,
     FeatureDrawn,
@@ -95,10 +96,17 @@ from territory_planner.mapping.events import (
     TerritoryEdited,
 )
 from territory_planner.mapping.map_page import coverage_layer, route_layer
-from territory_planner.mapping.metrics import METRICS, balance_tolerance, territory_kpis
+from territory_planner.mapping.metrics import METRICS, balance_tolerance
+from territory_planner.mapping.overview import Overview, project_overview
 from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
-from territory_planner.mapping.parents import parent_policy, split_parents_report
-from territory_planner.mapping.rules import Rule, reassign, rules_setting, saved_rules
+from territory_planner.mapping.parents import parent_policy
+from territory_planner.mapping.rules import (
+    Reassignment,
+    Rule,
+    reassign,
+    rules_setting,
+    saved_rules,
+)
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project, change_log, record_change
 from territory_planner.resources import credits as bundled_credits
@@ -116,11 +124,12 @@ from territory_planner.ui.import_wizard import (
 )
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_report import write_map_report
-from territory_planner.ui.map_view import MapView
+from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.market_panel import MarketPanel
 from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
+from territory_planner.ui.refresher import Refresher, in_background
 from territory_planner.ui.rep_pages import write_rep_pages
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
@@ -128,6 +137,7 @@ from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
 
@@ -268,17 +278,33 @@ class MainWindow(QMainWindow):
         self.unit_kind = "county"  # what a click or lasso on the map moves
         self.roads: RoadNetwork | None = None  # calendars drive on these when loaded
 
-        self.status_counts = QLabel()
-        self.status_saved = QLabel()
-        self.statusBar().addPermanentWidget(self.status_counts)
-        self.statusBar().addPermanentWidget(self.status_saved)
-
+        self.kpis = pd.DataFrame()
+        self.summary = self.project.summary()
+        self.refresher = Refresher(lambda: self.project, self._overview_job, self)
+        self.refresher.ready.connect(self._show_overview)
+        self.refresher.failed.connect(self.show_error)
+        self._create_status_bar()
         self._create_docks()
         self._create_actions()
         self._restore_layout()
         self.set_project(self.project, None)
 
     # ----- construction -----
+
+    def _create_status_bar(self) -> None:
+        """Counts, saved state, and a busy bar while the panels' figures are updated."""
+        self.status_counts = QLabel()
+        self.status_saved = QLabel()
+        self.status_busy = QProgressBar()
+        self.status_busy.setRange(0, 0)
+        self.status_busy.setMaximumWidth(120)
+        self.status_busy.setTextVisible(False)
+        self.status_busy.setToolTip("Updating the figures in the panels…")
+        self.status_busy.hide()
+        self.refresher.busy.connect(self.status_busy.setVisible)
+        self.statusBar().addPermanentWidget(self.status_busy)
+        self.statusBar().addPermanentWidget(self.status_counts)
+        self.statusBar().addPermanentWidget(self.status_saved)
 
     def _create_territory_panels(self) -> None:
         """The narrow Territories list and the KPI panel, over one model."""
@@ -670,8 +696,13 @@ class MainWindow(QMainWindow):
 
     # ----- project -----
 
-    def set_project(self, project: Project, path: Path | None) -> None:
-        """Show `project` everywhere; `path` is where Save writes (None: ask)."""
+    def set_project(
+        self, project: Project, path: Path | None, page: PreparedPage | None = None
+    ) -> None:
+        """Show `project` everywhere; `path` is where Save writes (None: ask).
+
+        `page`: its map page, if already written (e.g. by the task that opened it).
+        """
         self.autosave.clear()  # the previous project was saved or discarded
         self.project = project
         self.path = path
@@ -683,33 +714,43 @@ class MainWindow(QMainWindow):
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
-        self._refresh_tables()
-        self.map_view.show_project(project)
+        self.map_view.show_project(project, page)
+        self._refresh_tables(coverage=True)
         self.send_shading()
-        self.refresh_coverage()
         self.scenarios.refresh()
         self._update_title()
         self._update_status()
         self.project_opened.emit()
 
-    def _refresh_tables(self) -> None:
-        table = territory_kpis(self.project)
-        self.kpis = table
-        self.territory_model.set_frame(table)
-        self.kpi_panel.refresh(table, balance_tolerance(self.project))
-        accounts = self.project.accounts.copy()
-        accounts["territory"] = accounts["territory_id"].map(
-            table.set_index("territory_id")["name"]
-        )
-        self.account_model.set_frame(accounts)
-        self.account_panel.also = self._segment_mask()
-        self.account_panel.apply_subset()
+    def _refresh_tables(self, *, coverage: bool) -> None:
+        """Bring the panels up to date (gaps and overlaps too if `coverage`)."""
         self.rep_model.set_frame(self.project.reps)
-        self._refresh_rules()
         self.calendar_panel.set_reps(self.project)
+        self.refresher.request(coverage=coverage)  # KPIs, accounts, rules: `_show_overview`
         self.stale_panels = {self.performance_dock, self.market_dock}
         for dock in self.stale_panels.copy():
             self._refresh_if_shown(dock)
+
+    def _overview_job(self, project: Project, coverage: bool) -> Callable[[], Overview]:
+        """The overview of `project` (or a copy of it), with the map's update, to run."""
+        sent, color_by = self.map_view.sent, self.color_by
+        return lambda: project_overview(project, coverage=coverage, sent=sent, color_by=color_by)
+
+    def _show_overview(self, overview: Overview) -> None:
+        """Show the figures the refresher computed for the project as it is now."""
+        table = overview.kpis
+        self.kpis = table
+        self.territory_model.set_frame(table)
+        self.kpi_panel.refresh(table, balance_tolerance(self.project))
+        self.account_model.set_frame(overview.accounts)
+        self.account_panel.also = self._segment_mask()
+        self.account_panel.apply_subset()
+        self._refresh_rules(overview.split_parents, overview.placed_by)
+        if overview.coverage is not None:
+            self._show_coverage(overview.coverage)
+        self.map_view.apply_update(overview.map_update, {"shade": self.shading()})
+        self.summary = overview.summary
+        self._update_status()
 
     def _segment_mask(self) -> np.ndarray | None:
         """The chosen market segment's accounts (None: no segment, or it was deleted)."""
@@ -721,9 +762,9 @@ class MainWindow(QMainWindow):
             self.segment = ""
             return None
 
-    def refresh_coverage(self) -> None:
-        """Find gaps and overlaps again (after territories changed)."""
-        self.coverage_items = [*find_gaps(self.project), *find_overlaps(self.project)]
+    def _show_coverage(self, items: list[CoverageItem]) -> None:
+        """List the gaps and overlaps found and show them on the map."""
+        self.coverage_items = items
         rows = [
             {"kind": c.kind, "where": c.where, "area_km2": c.area_km2, "accounts": c.accounts}
             for c in self.coverage_items
@@ -748,11 +789,8 @@ class MainWindow(QMainWindow):
         self.change_log.append(entry)
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()
-        self._refresh_tables()
+        self._refresh_tables(coverage=changes.territories)
         self.scenarios.refresh()
-        if changes.territories:
-            self.refresh_coverage()
-        self.map_view.update_layers(self.project, {"shade": self.shading()}, color_by=self.color_by)
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)
 
@@ -815,7 +853,7 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        s = self.project.summary()
+        s = self.summary  # of the latest overview
         self.status_counts.setText(
             f"{s.accounts:,} accounts · {s.territories} territories · {s.reps} reps · "
             f"{s.unassigned:,} unassigned"
@@ -888,14 +926,20 @@ class MainWindow(QMainWindow):
         """Open a project file in the background."""
         self.settings.setValue("paths/last_folder", str(path.parent))
 
-        def done(project: Project) -> None:
-            self.set_project(project, path)
+        def read(progress: Any, cancel: Any) -> tuple[Project, PreparedPage]:
+            progress(0.0, f"Reading {path.name}")
+            project = load_project(path)
+            cancel.raise_if_cancelled()
+            progress(0.7, "Drawing the map")
+            return project, self.map_view.prepare_page(project)
+
+        def done(opened: tuple[Project, PreparedPage]) -> None:
+            project, page = opened
+            self.set_project(project, path, page)
             self.settings.setValue("paths/last_project", str(path))
             self.preferences.add_recent(path)
 
-        self.task = Task(
-            self, f"Opening {path.name}", lambda **_: load_project(path), done, self.show_error
-        )
+        self.task = Task(self, f"Opening {path.name}", read, done, self.show_error)
 
     def open_demo(self) -> None:
         """Open the demo project (generated on first use, as `territory-planner demo` does)."""
@@ -936,10 +980,27 @@ class MainWindow(QMainWindow):
         return self._save_to(path)
 
     def _save_to(self, path: Path) -> bool:
-        try:
-            save_project(self.project, path)
-        except PlannerError as exc:
-            self.show_error(exc)
+        """Save a copy of the project on the task thread; the window stays responsive."""
+        copy = self.project.copy()
+        outcome: list[Exception | None] = []
+        loop = QEventLoop()
+
+        def finish(result: Exception | None) -> None:
+            outcome.append(result)
+            loop.quit()
+
+        self.task = Task(
+            self,
+            f"Saving {path.name}…",
+            lambda **_: save_project(copy, path),
+            lambda _none: finish(None),
+            finish,
+            cancellable=False,
+        )
+        if not outcome:
+            loop.exec()  # until saved: the window repaints, input waits behind the dialog
+        if outcome[0] is not None:
+            self.show_error(outcome[0])
             return False
         self.path = path
         self.settings.setValue("paths/last_project", str(path))
@@ -1321,31 +1382,57 @@ class MainWindow(QMainWindow):
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
-        try:
-            result = reassign(self.project)
-        except PlannerError as exc:
-            self.show_error(exc)
-            return
-        text = f"Assigned accounts: {result.describe()}"
-        self.push_edit(ReplaceTable(self.project, "accounts", result.accounts, text))
+
+        def done(result: Reassignment) -> None:
+            text = f"Assigned accounts: {result.describe()}"
+            self.push_edit(ReplaceTable(self.project, "accounts", result.accounts, text))
+
+        self._compute("Assigning accounts", reassign, done)
 
     def _reassign_with(self, setting: dict[str, str], description: str, **kwargs: Any) -> None:
         """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
-        try:
-            result = reassign(self.project, **kwargs)
-        except PlannerError as exc:
-            self.show_error(exc)
-            return
-        text = f"{description} ({result.describe()})"
-        self.push_edit(
-            Batch(
-                [
-                    ChangeSettings(self.project, setting, description),
-                    ReplaceTable(self.project, "accounts", result.accounts, text),
-                ],
-                text,
+
+        def done(result: Reassignment) -> None:
+            text = f"{description} ({result.describe()})"
+            self.push_edit(
+                Batch(
+                    [
+                        ChangeSettings(self.project, setting, description),
+                        ReplaceTable(self.project, "accounts", result.accounts, text),
+                    ],
+                    text,
+                )
             )
-        )
+
+        self._compute("Assigning accounts", lambda project: reassign(project, **kwargs), done)
+
+    def _compute(self, title: str, fn: Callable[[Project], T], done: Callable[[T], None]) -> None:
+        """`done(fn(project))`: at once for a small project, else on the task thread.
+
+        For a large project `fn` runs on a copy on the task thread (progress dialog,
+        the window stays responsive) and `done` follows unless the project was changed
+        meanwhile.
+        """
+        if not in_background(self.project):
+            try:
+                result = fn(self.project)
+            except PlannerError as exc:
+                self.show_error(exc)
+                return
+            done(result)
+            return
+        project, copy, step = self.project, self.project.copy(), self.undo_stack.index()
+
+        def finished(result: T) -> None:
+            if self.project is not project or self.undo_stack.index() != step:
+                self.statusBar().showMessage(
+                    f"{title}: the project changed meanwhile, so nothing was done; try again",
+                    10000,
+                )
+                return
+            done(result)
+
+        self.task = Task(self, title, lambda **_: fn(copy), finished, self.show_error)
 
     def apply_rules(self, rules: list[Rule], description: str) -> None:
         """New or changed rules: saved in the project, accounts re-assigned."""
@@ -1434,14 +1521,14 @@ class MainWindow(QMainWindow):
         except PlannerError as exc:
             self.show_error(exc)
 
-    def _refresh_rules(self) -> None:
+    def _refresh_rules(self, split_parents: pd.DataFrame, placed_by: pd.Series) -> None:
         try:
             rules = saved_rules(self.project)
         except PlannerError as exc:
             rules = []
             self.statusBar().showMessage(f"The saved rules cannot be used: {exc}", 10000)
         self.rules_panel.show_rules(
-            self.project, rules, parent_policy(self.project), split_parents_report(self.project)
+            self.project, rules, parent_policy(self.project), split_parents, placed_by
         )
 
     def start_placing(self, account_id: str) -> None:
@@ -1483,7 +1570,7 @@ class MainWindow(QMainWindow):
     def set_color_by(self, key: str) -> None:
         """Colour accounts on the map by territory or by how they were placed."""
         self.color_by = key
-        self.map_view.update_layers(self.project, color_by=key)
+        self.refresher.request(coverage=False)  # the map's update comes with the overview
 
     def import_dialog(self, kind: ImportKind) -> None:
         """Run the Import wizard; on Import, apply the result as one undoable edit."""

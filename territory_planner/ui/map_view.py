@@ -2,7 +2,8 @@
 
 JS -> Python: the page calls ``bridge.send(json_text)``; the text is parsed by
 `territory_planner.mapping.events` and re-emitted as a typed event.
-Python -> JS: `MapView.update_layers` passes a JSON string to ``TP.update``.
+Python -> JS: `MapView.apply_update` / `send_update` pass a JSON string to ``TP.update``
+(only what changed: see `territory_planner.mapping.map_updates`).
 Calls made before the page says ``ready`` wait in a queue.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,8 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from territory_planner.mapping.events import MapEvent, PageReady, parse_event
-from territory_planner.mapping.map_page import build_map_page, layers_payload
+from territory_planner.mapping.map_page import build_map_page
+from territory_planner.mapping.map_updates import MapUpdate, SentLayers
 from territory_planner.model import Project
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,14 @@ class MapBridge(QObject):
         self.received.emit(event)
 
 
+@dataclass
+class PreparedPage:
+    """A map page written for a project, and what it holds."""
+
+    page_file: Path
+    sent: SentLayers
+
+
 class MapView(QWebEngineView):
     """Shows the project map; emits `map_event` for clicks and drawn shapes."""
 
@@ -134,25 +145,38 @@ class MapView(QWebEngineView):
         self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
         self._disposed = False
         self.load_number = 0  # tells the ready signal of this load from a replaced page's
+        self.sent = SentLayers()  # what the page holds: updates send only what changed
 
-    def show_project(self, project: Project) -> None:
-        """Build the page for `project` and load it (from a file, never setHtml)."""
+    def prepare_page(self, project: Project) -> PreparedPage:
+        """Write the page for `project` (no Qt: may run on a worker thread)."""
+        sent = SentLayers()
+        return PreparedPage(
+            build_map_page(project, self.page_folder, payload=sent.payload(project)), sent
+        )
+
+    def show_project(self, project: Project, prepared: PreparedPage | None = None) -> None:
+        """Load the page for `project` (from a file, never setHtml); `prepared`: written."""
+        prepared = prepared or self.prepare_page(project)
         self.is_ready = False
         self._pending.clear()
-        page_file = build_map_page(project, self.page_folder)
+        self.sent = prepared.sent
+        page_file = prepared.page_file
         self.load_number += 1
         url = QUrl.fromLocalFile(str(page_file))
         url.setQuery(f"load={self.load_number}")
         self.load(url)
 
-    def update_layers(
-        self, project: Project, extra: dict[str, Any] | None = None, color_by: str = "territory"
-    ) -> None:
-        """Send the project's layers to the open page as a JSON string."""
-        payload = layers_payload(project, color_by=color_by)
-        payload.pop("bounds")
-        payload.update(extra or {})
-        self.run_js(f"TP.update({json.dumps(json.dumps(payload))})")
+    def apply_update(self, update: MapUpdate | None, extra: dict[str, Any] | None = None) -> None:
+        """Send `update` (made by ``self.sent.diff``) and `extra` to the page.
+
+        An update made for a page that was replaced since is dropped (the new page
+        was drawn from the project as it is).
+        """
+        payload = dict(extra or {})
+        if update is not None and update.base is self.sent:
+            payload.update(self.sent.commit(update))
+        if payload:
+            self.send_update(payload)
 
     def send_update(self, update: dict[str, Any]) -> None:
         """Send a partial update (e.g. ``{"select": "T01"}``) to the page."""

@@ -140,14 +140,21 @@ class RulesPanel(QWidget):
         return bottom
 
     def show_rules(
-        self, project: Project, rules: list[Rule], policy: str, parents: pd.DataFrame
+        self,
+        project: Project,
+        rules: list[Rule],
+        policy: str,
+        parents: pd.DataFrame,
+        placed: pd.Series,
     ) -> None:
-        """Show the project's rules, how many accounts each placed, and split parents."""
+        """Show the project's rules, how many accounts each placed, and split parents.
+
+        `placed`: accounts per ``placed_by`` value (a rule's name, geography, …).
+        """
         self.project, self.rules = project, rules
         names = dict(
             zip(project.territories["territory_id"], project.territories["name"], strict=True)
         )
-        placed = project.accounts["placed_by"].value_counts()
         self.table.setRowCount(len(rules))
         for row, rule in enumerate(rules):
             cells = (

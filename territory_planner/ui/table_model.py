@@ -51,11 +51,13 @@ class FrameModel(QAbstractTableModel):
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self.on_edit: Callable[[int, str, str], None] | None = None
         self.color_key: str | None = None
+        self._values: dict[str, np.ndarray] = {}  # columns as arrays: cells are read fast
 
     def set_frame(self, frame: pd.DataFrame) -> None:
         """Show a new frame, keeping the current filter and sort."""
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True)
+        self._values = {}
         self._apply()
         self.endResetModel()
 
@@ -129,7 +131,7 @@ class FrameModel(QAbstractTableModel):
         if not index.isValid():
             return None
         column = self.columns[index.column()]
-        value = self.frame[column.key].iloc[self.rows[index.row()]]
+        value = self._cell(column.key, index.row())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return column.fmt(value)
         if role == Qt.ItemDataRole.EditRole:
@@ -140,8 +142,14 @@ class FrameModel(QAbstractTableModel):
             colour = column.tint(value)
             return QColor(colour) if colour else None
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and self.color_key:
-            return QColor(str(self.frame[self.color_key].iloc[self.rows[index.row()]]))
+            return QColor(str(self._cell(self.color_key, index.row())))
         return None
+
+    def _cell(self, key: str, view_row: int) -> Any:
+        values = self._values.get(key)
+        if values is None:
+            values = self._values[key] = self.frame[key].to_numpy(dtype=object)
+        return values[self.rows[view_row]]
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

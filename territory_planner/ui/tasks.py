@@ -54,6 +54,8 @@ class Task(QObject):
         fn: Callable[..., Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[Exception], None],
+        *,
+        cancellable: bool = True,
     ) -> None:
         super().__init__(parent)
         self.token = CancelToken()
@@ -65,6 +67,8 @@ class Task(QObject):
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
         self.dialog.canceled.connect(self.token.cancel)
+        if not cancellable:  # e.g. a save: stopping half-way would help no one
+            self.dialog.setCancelButton(None)
         self.signals.progress.connect(self._progress)
         self.signals.done.connect(lambda result: self._finish(on_done, result))
         self.signals.failed.connect(self._failed(on_error))

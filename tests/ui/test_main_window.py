@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import shapely
 from PySide6.QtCore import Qt
@@ -110,14 +112,27 @@ def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_
     assert window.last_drawn_count == expected
 
 
+def run_js(qtbot, window: MainWindow, script: str) -> object:
+    box: list[object] = []
+    window.map_view.run_js(script, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=MAP_TIMEOUT_MS)
+    return box[0]
+
+
 def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file) -> None:
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     target = window.project.accounts["account_id"].iloc[5]
+    lat, lon = window.project.accounts[["lat", "lon"]].iloc[5]
+    window.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": 17}})
+    here = f"L.latLng({lat}, {lon})"
+    for _ in range(100):  # once zoomed in and redrawn, a click there picks the account
+        if run_js(qtbot, window, f"TP.accountAt({here})") == target:
+            break
+        qtbot.wait(100)
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js(
-            "map_tp.eachLayer(function (l) {"
-            f" if (l.tpId === '{target}') l.fire('click', {{latlng: l.getLatLng()}}, true); }})"
+            f"map_tp.fire('click', {{latlng: {here}, layerPoint: map_tp.latLngToLayerPoint({here})}})"
         )
     selected = window.account_table.selectionModel().selectedRows()
     model = window.account_model
@@ -129,6 +144,12 @@ def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file
     other = next(t for t in window.project.territories["territory_id"] if t != current)
     window.push_edit(MoveAccounts(window.project, [target], other))
     assert window.project.accounts["territory_id"].iloc[5] == other
+    territories = window.project.territories.set_index("territory_id")
+    color = f"TP.accountColor({json.dumps(target)})"
+    qtbot.waitUntil(  # the page was sent the account's new colour (a recolor, not a resend)
+        lambda: run_js(qtbot, window, color) == territories.loc[other, "color"],
+        timeout=MAP_TIMEOUT_MS,
+    )
     assert bool(window.project.accounts["locked"].iloc[5])
     window.undo_stack.undo()
     assert window.project.accounts.equals(before)

@@ -33,6 +33,15 @@ PROBE = """
 (function () {
   var opened = 0, popups = [];
   var INJECTED = 'img[src="x"], svg[onload], b, i';
+  var names = [], ids = [], injected = 0;
+  var count = JSON.parse(TP.stats()).accounts;
+  for (var a = 0; a < count; a++) {
+    var tip = TP.accountTip(a);  // the accounts share one tooltip: read each in turn
+    opened++;
+    names.push(tip.querySelector('.tp-tooltip-name').textContent);
+    ids.push(tip.querySelector('.tp-tooltip-sub').textContent);
+    injected += tip.querySelectorAll(INJECTED).length;
+  }
   map_tp.eachLayer(function (layer) {
     if (layer.getTooltip && layer.getTooltip()) { layer.openTooltip(); opened++; }
     if (layer.getPopup && layer.getPopup()) {  // one popup open at a time: check each in turn
@@ -48,11 +57,11 @@ PROBE = """
   }
   return JSON.stringify({
     opened: opened,
-    tooltips: texts('.tp-tooltip-name'),
-    subs: texts('.tp-tooltip-sub'),
+    tooltips: names.concat(texts('.tp-tooltip-name')),
+    subs: ids.concat(texts('.tp-tooltip-sub')),
     labels: texts('.tp-territory-label', true),
     legend: texts('.tp-legend'),
-    injected: document.querySelectorAll(INJECTED).length,
+    injected: injected + document.querySelectorAll(INJECTED).length,
     popups: popups,
     xss: window.tpXss || 0
   });

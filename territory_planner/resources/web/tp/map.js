@@ -13,7 +13,7 @@
     basemap: { countries: 0, states: 0, counties: 0, cities: 0 },
     layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, coverageCount: 0, selected: null,
     shade: null, legend: null, overlays: {},
-    territoryLayers: {}, accountIndex: {}
+    territoryLayers: {}, points: null
   };
 
   function el(tag, className, text) {
@@ -275,27 +275,131 @@
     S.coverageCount = collection.features.length;
   }
 
-  function setAccounts(a) {
-    S.groups.accounts.clearLayers();
-    var renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
-    var group = L.featureGroup();
-    S.accountIndex = {};
-    for (var i = 0; i < a.id.length; i++) {
-      var marker = L.circleMarker([a.lat[i], a.lon[i]], {
-        renderer: renderer, pane: "tp-accounts", radius: 4, weight: 0.8, color: "#ffffff",
-        fillColor: a.color[i], fillOpacity: 0.95
-      });
-      marker.tpId = a.id[i];
-      marker.bindTooltip(tooltipFor(a.name[i], a.id[i]), { direction: "top", offset: [0, -4] });
-      S.accountIndex[a.id[i]] = marker;
-      group.addLayer(marker);
+  /* Accounts: one canvas that draws every point from plain arrays (100k points stay light:
+   * no Leaflet object per account). Hover shows one shared tooltip, a click sends
+   * account_clicked; the points are found through a grid of the drawn positions. */
+  var RADIUS = 4, HIT = RADIUS + 3, CELL = 16;
+
+  function mercator(lat, lon) {
+    var s = Math.sin(Math.max(-85.0511287798, Math.min(85.0511287798, lat)) * Math.PI / 180);
+    return [0.5 + lon / 360, 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)];
+  }
+
+  function Points() {
+    this.n = 0;
+    this.renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
+    this.renderer.on("update", this.draw, this);
+    this.tip = L.tooltip({ direction: "top", offset: [0, -4] });
+    this.dim = null;  // when set: the indices shown strongly; the others faded
+  }
+
+  Points.prototype.set = function (a) {
+    var n = a.id.length;
+    this.id = a.id; this.name = a.name; this.color = a.color.slice();
+    this.mx = new Float64Array(n); this.my = new Float64Array(n);
+    this.index = {};
+    for (var i = 0; i < n; i++) {
+      var m = mercator(a.lat[i], a.lon[i]);
+      this.mx[i] = m[0]; this.my[i] = m[1];
+      this.index[a.id[i]] = i;
     }
-    group.on("click", function (e) {
-      L.DomEvent.stopPropagation(e);
-      send({ type: "account_clicked", id: e.layer.tpId });
-    });
-    S.groups.accounts.addLayer(group);
+    this.n = n;
+    this.redraw();
+  };
+
+  Points.prototype.recolor = function (change) {
+    for (var k = 0; k < change.index.length; k++) this.color[change.index[k]] = change.color[k];
+    this.redraw();
+  };
+
+  Points.prototype.redraw = function () {
+    if (this.renderer._map) this.renderer._update();  // resizes, clears and fires "update"
+  };
+
+  Points.prototype.draw = function () {
+    var map = this.renderer._map, b = this.renderer._bounds;
+    if (!map || !b) return;
+    var ctx = this.renderer._ctx, scale = 256 * Math.pow(2, map.getZoom());
+    var origin = map.getPixelOrigin(), groups = {}, grid = {};
+    var x0 = b.min.x - RADIUS, y0 = b.min.y - RADIUS, x1 = b.max.x + RADIUS, y1 = b.max.y + RADIUS;
+    this.x = new Float32Array(this.n); this.y = new Float32Array(this.n);
+    for (var i = 0; i < this.n; i++) {
+      var x = this.mx[i] * scale - origin.x, y = this.my[i] * scale - origin.y;
+      this.x[i] = x; this.y[i] = y;
+      if (x < x0 || x > x1 || y < y0 || y > y1) continue;
+      var faded = this.dim && !this.dim[i];
+      var key = faded ? "faded" : this.color[i];
+      (groups[key] || (groups[key] = [])).push(i);
+      var cell = Math.floor(x / CELL) + "," + Math.floor(y / CELL);
+      (grid[cell] || (grid[cell] = [])).push(i);
+    }
+    this.grid = grid;
+    var keys = Object.keys(groups).sort(function (p, q) { return p === "faded" ? -1 : q === "faded" ? 1 : 0; });
+    for (var g = 0; g < keys.length; g++) {
+      var list = groups[keys[g]], faded = keys[g] === "faded";
+      ctx.beginPath();
+      for (var j = 0; j < list.length; j++) {
+        var px = this.x[list[j]], py = this.y[list[j]];
+        ctx.moveTo(px + RADIUS, py);
+        ctx.arc(px, py, RADIUS, 0, 2 * Math.PI);
+      }
+      ctx.globalAlpha = faded ? 0.25 : 0.95;
+      ctx.fillStyle = faded ? "#9aa0a6" : keys[g];
+      ctx.fill();
+      ctx.globalAlpha = faded ? 0.3 : 1;
+      ctx.lineWidth = 0.8;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  };
+
+  /* The account drawn nearest to a layer point, within the hit distance (or -1). */
+  Points.prototype.hit = function (point) {
+    if (!this.grid || !this.renderer._map) return -1;
+    var best = -1, bestD = HIT * HIT;
+    var cx = Math.floor(point.x / CELL), cy = Math.floor(point.y / CELL);
+    for (var dx = -1; dx <= 1; dx++) {
+      for (var dy = -1; dy <= 1; dy++) {
+        var list = this.grid[(cx + dx) + "," + (cy + dy)] || [];
+        for (var k = 0; k < list.length; k++) {
+          var i = list[k], ex = this.x[i] - point.x, ey = this.y[i] - point.y, d = ex * ex + ey * ey;
+          if (d <= bestD) { bestD = d; best = i; }  // the last drawn wins, as on screen
+        }
+      }
+    }
+    return best;
+  };
+
+  Points.prototype.latLng = function (i) {
+    var map = this.renderer._map, scale = 256 * Math.pow(2, map.getZoom());
+    return map.unproject([this.mx[i] * scale, this.my[i] * scale], map.getZoom());
+  };
+
+  /* Show account i's tooltip (its name and ID, as text); returns the tooltip's element. */
+  Points.prototype.showTip = function (i) {
+    this.tip.setContent(tooltipFor(this.name[i], this.id[i])());
+    this.tip.setLatLng(this.latLng(i));
+    this.renderer._map.openTooltip(this.tip);
+    return this.tip.getElement();
+  };
+
+  Points.prototype.onMove = function (e) {
+    var i = this.hit(e.layerPoint), map = this.renderer._map;
+    map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+    if (i >= 0) { this.showTip(i); } else if (this.tip.isOpen()) { map.closeTooltip(this.tip); }
+  };
+
+  function setAccounts(a) {
+    S.points.set(a);
     S.accountCount = a.id.length;
+  }
+
+  /* Click on an account (as a user would): the app selects it. */
+  function clickAccount(id) {
+    if (!(id in S.points.index)) return false;
+    send({ type: "account_clicked", id: id });
+    return true;
   }
 
   function setReps(reps) {
@@ -332,6 +436,7 @@
   function apply(update, animate) {
     if (update.territories) setTerritories(update.territories);
     if (update.accounts) setAccounts(update.accounts);
+    if (update.recolor) S.points.recolor(update.recolor);
     if (update.reps) setReps(update.reps);
     if ("shade" in update) setShade(update.shade);
     if (update.draw && S.map.pm) S.map.pm.enableDraw(update.draw, { snappable: false });
@@ -416,8 +521,15 @@
     }
     S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
     setupDrawing();
+    S.points = new Points();
+    S.groups.accounts.addLayer(S.points.renderer);
+    map.on("mousemove", function (e) {
+      if (map.hasLayer(S.points.renderer)) S.points.onMove(e);
+    });
     map.on("click", function (e) {
       if (map.pm && (map.pm.globalDrawModeEnabled() || map.pm.globalEditModeEnabled())) return;
+      var i = map.hasLayer(S.points.renderer) && e.layerPoint ? S.points.hit(e.layerPoint) : -1;
+      if (i >= 0) { send({ type: "account_clicked", id: S.points.id[i] }); return; }
       send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng });
     });
     if (window.TP_DATA) apply(window.TP_DATA, false);
@@ -435,6 +547,13 @@
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
-    territory: function (id) { return S.territoryLayers[id]; }
+    territory: function (id) { return S.territoryLayers[id]; },
+    clickAccount: clickAccount,
+    accountTip: function (i) { return S.points.showTip(i); },
+    accountColor: function (id) { return id in S.points.index ? S.points.color[S.points.index[id]] : null; },
+    accountAt: function (latlng) {  // the ID of the account a click there would pick, or null
+      var i = S.points.hit(S.map.latLngToLayerPoint(latlng));
+      return i >= 0 ? S.points.id[i] : null;
+    }
   };
 })();
