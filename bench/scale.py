@@ -371,6 +371,11 @@ def window_child(path: Path, runs: int, *, profile: bool) -> dict[str, Any]:  # 
         window.map_view.request_stats(box.append)
         wait_until(lambda: bool(box) and not window.refresher.pending)
 
+    def assigned() -> None:
+        """Wait for the assignment (a task on a large project), then as page_caught_up."""
+        wait_until(lambda: window.task is None or window.task.finished)
+        page_caught_up()
+
     profiles: dict[str, pstats.Stats] = {}
 
     def step(name: str, action: Callable[[], object], until: Callable[[], None]) -> dict[str, Any]:
@@ -459,7 +464,7 @@ def window_child(path: Path, runs: int, *, profile: bool) -> dict[str, Any]:  # 
         result["move"].append(row)
         result["undo"].append(step("undo", window.undo_stack.undo, page_caught_up))
     for _ in range(runs):
-        result["assign"].append(step("assign", window.assign, page_caught_up))
+        result["assign"].append(step("assign", window.assign, assigned))
         result["save"].append(step("save", window.save, lambda: None))
     result["accounts"] = n
     result["drawn"] = int(window.map_view.last_stats.get("accounts", -1))

@@ -87,8 +87,8 @@ _saving_lock = threading.Lock()
 
 #: Rows per pyogrio call. pyogrio holds the GIL while it reads or writes, so a save or
 #: open in a worker thread would freeze the window for the whole layer; in chunks of this
-#: size (about 0.1 s each for accounts) the window gets its turn in between.
-CHUNK_ROWS = 4_000
+#: size (about 50 ms each for accounts) the window gets its turn in between.
+CHUNK_ROWS = 2_000
 
 
 def _write_layer(frame: pd.DataFrame, path: Path, layer: str, **options: Any) -> None:
