@@ -384,6 +384,7 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.performance_panel = PerformancePanel()
         self.performance_panel.thresholds_changed.connect(self.push_edit)
+        self.performance_panel.goals_changed.connect(self.push_edit)
         self.performance_panel.territory_clicked.connect(self.select_territory)
         self.performance_panel.failed.connect(self.show_error)
         self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
