@@ -94,10 +94,16 @@ from territory_planner.mapping.events import (
     TerritoryClicked,
     TerritoryEdited,
 )
-from territory_planner.mapping.map_page import coverage_layer, route_layer
+from territory_planner.mapping.map_page import (
+    alerts_layer,
+    coverage_layer,
+    route_layer,
+    segment_layer,
+)
 from territory_planner.mapping.metrics import METRICS, balance_tolerance, territory_kpis
 from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
 from territory_planner.mapping.parents import parent_policy, split_parents_report
+from territory_planner.mapping.performance import PerformanceAlert, Thresholds, alerts, performance
 from territory_planner.mapping.rules import Rule, reassign, rules_setting, saved_rules
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project, change_log, record_change
@@ -126,7 +132,7 @@ from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
-from territory_planner.ui.tasks import Task
+from territory_planner.ui.tasks import Task, run_in_background
 
 log = logging.getLogger(__name__)
 LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
@@ -217,6 +223,8 @@ class MainWindow(QMainWindow):
 
     #: A project was opened or created (the map page starts loading it).
     project_opened = Signal()
+    #: Alerts for the map computed on the task thread: (run number, (as-of date, Future)).
+    _alerts_computed = Signal(int, object)
 
     def __init__(
         self,
@@ -385,6 +393,12 @@ class MainWindow(QMainWindow):
         self.performance_panel = PerformancePanel()
         self.performance_panel.thresholds_changed.connect(self.push_edit)
         self.performance_panel.goals_changed.connect(self.push_edit)
+        self.performance_panel.map_alerts.connect(self._panel_alerts)
+        self._alerts_computed.connect(self._background_alerts)
+        self.map_layers: dict[str, Any] = {}  # the segment and alerts shown: sent to a new page
+        self.alerts_run = 0  # numbers the alert computations: only the latest is shown
+        self.alerts_busy = False  # a background computation is under way
+        self.alerts_again = False  # ... and the project changed since it began
         self.performance_panel.territory_clicked.connect(self.select_territory)
         self.performance_panel.failed.connect(self.show_error)
         self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
@@ -435,6 +449,76 @@ class MainWindow(QMainWindow):
     def _segment_chosen(self, name: str, mask: Any) -> None:
         self.segment = name or ""
         self.account_panel.set_also(mask)
+        self._show_segment(mask)
+
+    def _send_map_layer(self, key: str, layer: dict[str, Any] | None) -> None:
+        """Send a layer kept across page loads ("segment", "alerts"); None takes it off."""
+        self.map_layers[key] = layer
+        self.map_view.send_update({key: layer})
+
+    def _show_segment(self, mask: np.ndarray | None) -> None:
+        """Ring the segment's accounts on the map and grey the others (None: every account)."""
+        if mask is None:
+            if self.map_layers.get("segment") is not None:
+                self._send_map_layer("segment", None)
+            return
+        if self.segment:
+            title = f"Segment: {self.segment}"
+        else:
+            draft = self.market_panel.segment()
+            title = f"Filter: {draft.describe() if draft else 'every account'}"
+        self._send_map_layer("segment", segment_layer(self.project, title, mask))
+
+    def _panel_alerts(self, found: list[PerformanceAlert] | None) -> None:
+        """The Performance panel's alerts (None: not on the map)."""
+        self.alerts_run += 1  # a background result still under way is older: dropped
+        layer = (
+            None
+            if found is None
+            else alerts_layer(self.project, found, self.performance_panel.selected_date())
+        )
+        self._send_map_layer("alerts", layer)
+
+    def _update_map_alerts(self) -> None:
+        """Keep the map's alerts current while the Performance panel is hidden (not refreshed).
+
+        The figures take seconds with 100k accounts, so they are computed on the task
+        thread from a copy of the project; edits made meanwhile start one more run.
+        """
+        if not self.performance_panel.on_map.isChecked():
+            return
+        if self.alerts_busy:
+            self.alerts_again = True
+            return
+        project = self.project
+        snapshot = Project(
+            project.accounts.copy(), project.reps.copy(), project.territories.copy(),
+            project.name, dict(project.settings),
+            project.actuals,  # replaced, never changed in place, by edits
+        )  # fmt: skip
+        day = self.performance_panel.as_of_for(snapshot)
+        self.alerts_run += 1
+        run = self.alerts_run
+        self.alerts_busy = True
+        future = run_in_background(
+            lambda: alerts(performance(snapshot, day), Thresholds.from_settings(snapshot.settings))
+        )
+        future.add_done_callback(lambda done: self._alerts_computed.emit(run, (day, done)))
+
+    def _background_alerts(self, run: int, result: Any) -> None:
+        day, future = result
+        self.alerts_busy = False
+        if self.alerts_again:
+            self.alerts_again = False
+            self._update_map_alerts()
+            return
+        if run != self.alerts_run or not self.performance_panel.on_map.isChecked():
+            return
+        error = future.exception()
+        if error is not None:  # the panel shows it when opened
+            log.warning("alerts for the map could not be computed: %s", error)
+            return
+        self._send_map_layer("alerts", alerts_layer(self.project, future.result(), day))
 
     def _action(
         self,
@@ -684,8 +768,11 @@ class MainWindow(QMainWindow):
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
+        self.map_layers = {}
         self._refresh_tables()
         self.map_view.show_project(project)
+        for key, layer in self.map_layers.items():  # made for the page that was replaced
+            self.map_view.send_update({key: layer})
         self.send_shading()
         self.refresh_coverage()
         self.scenarios.refresh()
@@ -703,14 +790,18 @@ class MainWindow(QMainWindow):
             table.set_index("territory_id")["name"]
         )
         self.account_model.set_frame(accounts)
-        self.account_panel.also = self._segment_mask()
+        mask = self._segment_mask()
+        self.account_panel.also = mask
         self.account_panel.apply_subset()
+        self._show_segment(mask)
         self.rep_model.set_frame(self.project.reps)
         self._refresh_rules()
         self.calendar_panel.set_reps(self.project)
         self.stale_panels = {self.performance_dock, self.market_dock}
         for dock in self.stale_panels.copy():
             self._refresh_if_shown(dock)
+        if self.performance_dock in self.stale_panels:
+            self._update_map_alerts()
 
     def _segment_mask(self) -> np.ndarray | None:
         """The chosen market segment's accounts (None: no segment, or it was deleted)."""

@@ -183,10 +183,12 @@ def goal_text(cell: GoalCell) -> str:
     return "" if math.isnan(cell.inherited) else f"({cell.inherited:,.0f})"
 
 
+OWN_GOAL = "#e3ecfa"  # the background of a goal set for its row (not inherited)
 GOAL_COLUMNS = [
     Column("level", "For", width=100),
     Column("name", "Name", width=140),
-    *(Column(a, f"{a.capitalize()} / year", goal_text, numeric=True, editable=True, width=95)
+    *(Column(a, f"{a.capitalize()} / year", goal_text, numeric=True, editable=True, width=95,
+             tint=lambda cell: None if cell.own is None else OWN_GOAL)
       for a in ACTIVITIES),
 ]  # fmt: skip
 #: The first row of the Goals table: the goal of every territory without its own.

@@ -9,9 +9,14 @@ proves that the same payload, parsed as HTML in this page, would be caught.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+import numpy as np
+
+from territory_planner.mapping.map_page import alerts_layer, segment_layer
+from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
@@ -99,10 +104,22 @@ def test_names_with_html_show_as_text(qtbot, window: MainWindow, fresh_demo: Pro
     stops = [
         {"lat": 41.9, "lon": -87.7 + i / 10, "name": p, "when": p} for i, p in enumerate(PAYLOADS)
     ]
+    found = [  # an alert per payload, on the territories (named by payloads) and a rep
+        PerformanceAlert(level, key, p, "attainment_below", 0.5, 0.8, p)
+        for p in PAYLOADS
+        for level, key in (
+            ("territory", project.territories["territory_id"].iloc[PAYLOADS.index(p) % 2]),
+            ("rep", project.reps["rep_id"].iloc[0]),
+        )
+    ]
+    segment = np.zeros(len(project.accounts), dtype=bool)
+    segment[:n] = True
     window.map_view.send_update(
         {
             "route": {"home": [41.8, -87.8], "stops": stops, "fit": False},
             "shade": {"title": SVG, "colors": {}, "legend": [["#ffffff", IMG], ["#000000", SVG]]},
+            "segment": segment_layer(project, SVG, segment),
+            "alerts": alerts_layer(project, found, dt.date(2026, 1, 31)),
         }
     )
     seen = probe(qtbot, window)
@@ -116,3 +133,6 @@ def test_names_with_html_show_as_text(qtbot, window: MainWindow, fresh_demo: Pro
     assert sorted(seen["labels"]) == sorted(project.territories["name"])
     assert set(project.reps["name"]) <= set(seen["tooltips"])
     assert SVG + IMG + SVG in seen["legend"]
+    assert any(text.startswith(SVG + f"{n} of ") for text in seen["legend"])  # the segment
+    for payload in PAYLOADS:  # each alert's sentence in its territory's and rep's badge
+        assert seen["subs"].count(f"Behind pace: {payload}") == 2, payload

@@ -12,8 +12,9 @@
     map: null, options: {}, bridge: null, queue: [], ready: false,
     basemap: { countries: 0, states: 0, counties: 0, cities: 0 },
     layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, coverageCount: 0, selected: null,
-    shade: null, legend: null, overlays: {},
-    territoryLayers: {}, accountIndex: {}
+    shade: null, legends: {}, overlays: {},
+    territoryLayers: {}, accountIndex: {}, accountMarkers: [],
+    segment: null, segmentShown: 0, alertCount: 0
   };
 
   function el(tag, className, text) {
@@ -116,13 +117,45 @@
 
   /* ---------- project layers ---------- */
 
+  /* A tooltip: the name in bold, then a line (or each line of a list) below. */
   function tooltipFor(name, sub) {
     return function () {
       var box = el("div");
       box.appendChild(el("div", "tp-tooltip-name", name));
-      if (sub) box.appendChild(el("div", "tp-tooltip-sub", sub));
+      [].concat(sub || []).forEach(function (line) {
+        box.appendChild(el("div", "tp-tooltip-sub", line));
+      });
       return box;
     };
+  }
+
+  /* The legend `key` (one each for shading, heat, clusters, segment, alerts): a bold title, then
+   * a swatch and a text per entry ([colour, text, optional swatch class]; no colour: a note
+   * without a swatch); no title removes it. */
+  function setLegend(key, title, entries, position) {
+    if (S.legends[key]) S.legends[key].remove();
+    delete S.legends[key];
+    if (!title) return;
+    var legend = L.control({ position: position });
+    legend.onAdd = function () {
+      var box = el("div", "tp-legend");
+      box.appendChild(el("div", "tp-legend-title", title));
+      (entries || []).forEach(function (entry) {
+        var row = el("div", "tp-legend-row" + (entry[0] ? "" : " tp-legend-note"));
+        if (entry[0]) {
+          var swatch = el("span", "tp-swatch" + (entry[2] ? " " + entry[2] : ""));
+          swatch.style.background = entry[0];
+          row.appendChild(swatch);
+        }
+        row.appendChild(el("span", "", entry[1]));
+        box.appendChild(row);
+      });
+      return box;
+    };
+    S.legends[key] = legend.addTo(S.map);
+    if (S.groups[key] && !S.map.hasLayer(S.groups[key])) {
+      legend.getContainer().style.display = "none";  // its layer is switched off
+    }
   }
 
   /* A territory's look: its own colour, or its shade when the map is shaded by a metric. */
@@ -172,33 +205,16 @@
   function setShade(shade) {
     S.shade = shade;
     restyle();
-    if (S.legend) { S.legend.remove(); S.legend = null; }
-    if (!shade) return;
-    S.legend = L.control({ position: "bottomright" });
-    S.legend.onAdd = function () {
-      var box = el("div", "tp-legend");
-      box.appendChild(el("div", "tp-legend-title", shade.title));
-      shade.legend.forEach(function (entry) {
-        var row = el("div", "tp-legend-row");
-        var swatch = el("span", "tp-swatch");
-        swatch.style.background = entry[0];
-        row.appendChild(swatch);
-        row.appendChild(el("span", "", entry[1]));
-        box.appendChild(row);
-      });
-      return box;
-    };
-    S.legend.addTo(S.map);
+    setLegend("shade", shade && shade.title, shade && shade.legend, "bottomright");
   }
 
   /* Market layers ("heat", "clusters"): GeoJSON polygons filled (or outlined, when
    * properties.outline) in properties.color, points as dots, each with a tooltip, and a legend.
    * null removes the layer. */
   function setOverlay(key, data) {
-    var old = S.overlays[key];
     S.groups[key].clearLayers();
-    if (old && old.legend) old.legend.remove();
-    S.overlays[key] = { count: 0, title: null, legend: null };
+    setLegend(key, null);
+    S.overlays[key] = { count: 0, title: null };
     if (!data) return;
     var pane = "tp-" + key;
     L.geoJSON(data.features, {
@@ -224,22 +240,8 @@
         }
       }
     }).addTo(S.groups[key]);
-    var legend = L.control({ position: "bottomleft" });
-    legend.onAdd = function () {
-      var box = el("div", "tp-legend");
-      box.appendChild(el("div", "tp-legend-title", data.title));
-      (data.legend || []).forEach(function (entry) {
-        var row = el("div", "tp-legend-row");
-        var swatch = el("span", "tp-swatch");
-        swatch.style.background = entry[0];
-        row.appendChild(swatch);
-        row.appendChild(el("span", "", entry[1]));
-        box.appendChild(row);
-      });
-      return box;
-    };
-    legend.addTo(S.map);
-    S.overlays[key] = { count: data.features.features.length, title: data.title, legend: legend };
+    setLegend(key, data.title, data.legend, "bottomleft");
+    S.overlays[key] = { count: data.features.features.length, title: data.title };
     if (!S.map.hasLayer(S.groups[key])) S.groups[key].addTo(S.map);
   }
 
@@ -275,19 +277,32 @@
     S.coverageCount = collection.features.length;
   }
 
+  /* An account's look: its territory's colour; while a segment is shown, its accounts are
+   * ringed and the others small and grey. */
+  function accountStyle(id, color) {
+    if (!S.segment) {
+      return { radius: 4, weight: 0.8, color: "#ffffff", fillColor: color, fillOpacity: 0.95 };
+    }
+    if (S.segment.ids.has(id)) {
+      return { radius: 5.5, weight: 2, color: "#1b1f24", fillColor: color, fillOpacity: 1 };
+    }
+    return { radius: 3, weight: 0, color: "#ffffff", fillColor: "#a9afb7", fillOpacity: 0.45 };
+  }
+
   function setAccounts(a) {
     S.groups.accounts.clearLayers();
     var renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
     var group = L.featureGroup();
     S.accountIndex = {};
+    S.accountMarkers = [];
     for (var i = 0; i < a.id.length; i++) {
-      var marker = L.circleMarker([a.lat[i], a.lon[i]], {
-        renderer: renderer, pane: "tp-accounts", radius: 4, weight: 0.8, color: "#ffffff",
-        fillColor: a.color[i], fillOpacity: 0.95
-      });
+      var marker = L.circleMarker([a.lat[i], a.lon[i]], L.extend(
+        { renderer: renderer, pane: "tp-accounts" }, accountStyle(a.id[i], a.color[i])));
       marker.tpId = a.id[i];
+      marker.tpColor = a.color[i];
       marker.bindTooltip(tooltipFor(a.name[i], a.id[i]), { direction: "top", offset: [0, -4] });
       S.accountIndex[a.id[i]] = marker;
+      S.accountMarkers.push(marker);
       group.addLayer(marker);
     }
     group.on("click", function (e) {
@@ -296,6 +311,48 @@
     });
     S.groups.accounts.addLayer(group);
     S.accountCount = a.id.length;
+    if (S.segment) frontSegment();
+  }
+
+  /* Draw the segment's accounts over the greyed others; count them. */
+  function frontSegment() {
+    var shown = 0;
+    S.accountMarkers.forEach(function (m) {
+      if (S.segment.ids.has(m.tpId)) { m.bringToFront(); shown++; }
+    });
+    S.segmentShown = shown;
+  }
+
+  /* A market segment ({title, ids, legend}) or null: restyle the accounts already drawn
+   * (only the IDs come in, never the account layer again). */
+  function setSegment(segment) {
+    S.segment = segment ? { title: segment.title, ids: new Set(segment.ids) } : null;
+    S.accountMarkers.forEach(function (m) { m.setStyle(accountStyle(m.tpId, m.tpColor)); });
+    S.segmentShown = 0;
+    if (S.segment) frontSegment();
+    setLegend("segment", segment && segment.title, segment && segment.legend, "bottomleft");
+  }
+
+  /* Breached alerts ({title, legend, markers}) or null: a numbered badge just above each
+   * territory's label, or right of a rep's home, the alerts in its tooltip. */
+  function setAlerts(data) {
+    S.groups.alerts.clearLayers();
+    setLegend("alerts", null);
+    S.alertCount = 0;
+    if (!data) return;
+    data.markers.forEach(function (m) {
+      var badge = el("div", "tp-alert tp-alert-" + m.level, "\u26a0 " + m.count);
+      var anchor = m.level === "rep" ? [-10, 9] : [15, 40];
+      L.marker([m.lat, m.lon], {
+        pane: "tp-alerts", keyboard: false, title: "",
+        icon: L.divIcon({ className: "", html: badge, iconSize: [30, 18], iconAnchor: anchor })
+      }).bindTooltip(tooltipFor(m.name, m.lines), {
+        direction: "top", offset: [15 - anchor[0], -anchor[1]], className: "tp-alert-tooltip"
+      })
+        .addTo(S.groups.alerts);
+    });
+    S.alertCount = data.markers.length;
+    setLegend("alerts", data.title, data.legend, "bottomright");
   }
 
   function setReps(reps) {
@@ -333,6 +390,8 @@
     if (update.territories) setTerritories(update.territories);
     if (update.accounts) setAccounts(update.accounts);
     if (update.reps) setReps(update.reps);
+    if ("segment" in update) setSegment(update.segment);
+    if ("alerts" in update) setAlerts(update.alerts);
     if ("shade" in update) setShade(update.shade);
     if (update.draw && S.map.pm) S.map.pm.enableDraw(update.draw, { snappable: false });
     if (update.coverage) setCoverage(update.coverage);
@@ -381,7 +440,9 @@
       hidden: Object.keys(S.groups || {}).filter(function (k) { return !S.map.hasLayer(S.groups[k]); }),
       basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected,
       heat: S.overlays.heat ? S.overlays.heat.count : 0,
-      clusters: S.overlays.clusters ? S.overlays.clusters.count : 0
+      clusters: S.overlays.clusters ? S.overlays.clusters.count : 0,
+      segment: S.segment ? S.segment.title : null, segmentShown: S.segmentShown,
+      alerts: S.alertCount, legends: Object.keys(S.legends)
     };
   }
 
@@ -398,6 +459,7 @@
     pane("tp-accounts", 450, true);
     pane("tp-route", 600, true);
     pane("tp-labels", 620, false);
+    pane("tp-alerts", 630, true);
     map.attributionControl.setPrefix("Leaflet");
     map.attributionControl.addAttribution(S.options.attribution || "");
     if (window.TP_BASEMAP) drawBasemap(window.TP_BASEMAP);
@@ -405,7 +467,8 @@
     var overlays = {};
     [["territories", "Territories"], ["labels", "Territory names"], ["coverage", "Gaps and overlaps"],
      ["heat", "Heat map"], ["clusters", "Clusters"],
-     ["accounts", "Accounts"], ["reps", "Rep homes"], ["route", "Day route"]].forEach(function (entry) {
+     ["accounts", "Accounts"], ["reps", "Rep homes"], ["route", "Day route"],
+     ["alerts", "Alerts"]].forEach(function (entry) {
       S.groups[entry[0]] = L.layerGroup().addTo(map);
       overlays[entry[1]] = S.groups[entry[0]];
     });
@@ -415,6 +478,13 @@
         { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
     }
     S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
+    map.on("overlayadd overlayremove", function (e) {  // a layer's legend goes with it
+      Object.keys(S.legends).forEach(function (key) {
+        if (S.groups[key] === e.layer) {
+          S.legends[key].getContainer().style.display = e.type === "overlayadd" ? "" : "none";
+        }
+      });
+    });
     setupDrawing();
     map.on("click", function (e) {
       if (map.pm && (map.pm.globalDrawModeEnabled() || map.pm.globalEditModeEnabled())) return;
