@@ -19,7 +19,7 @@ from territory_planner.mapping.map_page import alerts_layer, segment_layer
 from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
-from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+from tests.ui.conftest import run_js, wait_for_map
 
 IMG = '<img src=x onerror="window.tpXss = (window.tpXss || 0) + 1">'
 SVG = '<svg onload="window.tpXss = (window.tpXss || 0) + 1"></svg>'
@@ -70,17 +70,10 @@ CONTROL = (
 )
 
 
-def run(qtbot, window: MainWindow, script: str) -> Any:
-    box: list[Any] = []
-    window.map_view.run_js(script, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=MAP_TIMEOUT_MS)
-    return box[0]
-
-
 def probe(qtbot, window: MainWindow) -> dict[str, Any]:
-    run(qtbot, window, PROBE)
+    run_js(qtbot, window, PROBE)
     qtbot.wait(500)  # an <img> that failed to load runs its onerror a moment later
-    result: dict[str, Any] = json.loads(run(qtbot, window, PROBE))
+    result: dict[str, Any] = json.loads(run_js(qtbot, window, PROBE))
     return result
 
 
@@ -95,11 +88,11 @@ def test_names_with_html_show_as_text(qtbot, window: MainWindow, fresh_demo: Pro
     wait_for_map(qtbot, window, len(project.accounts))
 
     # The control: parsed as HTML, the payload is caught by the probe.
-    assert run(qtbot, window, CONTROL) == "added"
+    assert run_js(qtbot, window, CONTROL) == "added"
     seen = probe(qtbot, window)
     assert seen["xss"] >= 1
     assert seen["injected"] >= 1
-    run(qtbot, window, "document.getElementById('tp-control').remove(); window.tpXss = 0; 1")
+    run_js(qtbot, window, "document.getElementById('tp-control').remove(); window.tpXss = 0; 1")
 
     stops = [
         {"lat": 41.9, "lon": -87.7 + i / 10, "name": p, "when": p} for i, p in enumerate(PAYLOADS)

@@ -7,10 +7,15 @@ from typing import Any
 
 from territory_planner.edits import ChangeSettings
 from territory_planner.mapping import market
-from territory_planner.mapping.performance import Thresholds, alerts, performance
+from territory_planner.mapping.performance import (
+    ActivityGoals,
+    Thresholds,
+    alerts,
+    performance,
+)
 from territory_planner.mapping.rules import Condition
 from territory_planner.ui.main_window import MainWindow
-from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
+from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 
 #: Opens the tooltip of every alert badge and returns the texts shown.
 ALERT_TOOLTIPS = """
@@ -78,7 +83,7 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
     stats = wait_stats(qtbot, window, lambda s: s["segment"] == "Segment: Healthcare")
     assert stats["segmentShown"] == len(healthcare)
     legend = json.loads(
-        run(qtbot, window, "JSON.stringify(Array.prototype.map.call("
+        run_js(qtbot, window, "JSON.stringify(Array.prototype.map.call("
             "document.querySelectorAll('.tp-legend'), function (n) { return n.textContent; }))")
     )  # fmt: skip
     assert any(
@@ -91,13 +96,6 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
     stats = wait_stats(qtbot, window, lambda s: s["segment"] is None)
     assert stats["segmentShown"] == 0
     assert "segment" not in stats["legends"]
-
-
-def run(qtbot, window: MainWindow, script: str) -> Any:
-    box: list[Any] = []
-    window.map_view.run_js(script, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=MAP_TIMEOUT_MS)
-    return box[0]
 
 
 def badges(found) -> set[tuple[str, str]]:
@@ -117,7 +115,7 @@ def test_breached_alerts_are_badges_on_the_map_kept_current_and_switchable(
     assert expected, "the demo has breached alerts"
     stats = wait_stats(qtbot, window, lambda s: s["alerts"] == len(expected))
     assert "alerts" in stats["legends"]
-    tooltips = json.loads(run(qtbot, window, ALERT_TOOLTIPS))
+    tooltips = json.loads(run_js(qtbot, window, ALERT_TOOLTIPS))
     assert len(tooltips) == len(expected)
     first = panel.alerts[0]
     assert any(first.name in t and f"{first.what}: {first.text}" in t for t in tooltips)
@@ -126,6 +124,19 @@ def test_breached_alerts_are_badges_on_the_map_kept_current_and_switchable(
     stats = wait_stats(qtbot, window, lambda s: s["alerts"] == 0)
     assert "alerts" not in stats["legends"]
     panel.on_map.setChecked(True)
+    wait_stats(qtbot, window, lambda s: s["alerts"] == len(expected))
+
+    # A goal typed in the Goals tab is one undoable step of the window: 100,000 calls a
+    # year for every territory puts every territory and rep below its goal.
+    model = panel.goal_model
+    cell = model.index(model.view_row("key", ""), [c.key for c in model.columns].index("calls"))
+    assert model.setData(cell, "100,000")
+    assert "Activity goal: calls for every territory 100,000 a year" in window.change_log[-1]
+    assert ActivityGoals.from_settings(project.settings).default == {"calls": 100_000}
+    every = len(project.territories) + project.territories["rep_id"].nunique()
+    wait_stats(qtbot, window, lambda s: s["alerts"] == every)
+    window.undo_stack.undo()
+    assert ActivityGoals.from_settings(project.settings).default == {}
     wait_stats(qtbot, window, lambda s: s["alerts"] == len(expected))
 
     # With the panel hidden behind another tab, an edit still updates the badges (computed
