@@ -503,7 +503,14 @@ class MainWindow(QMainWindow):
         future = run_in_background(
             lambda: alerts(performance(snapshot, day), Thresholds.from_settings(snapshot.settings))
         )
-        future.add_done_callback(lambda done: self._alerts_computed.emit(run, (day, done)))
+
+        def finished(done: Any) -> None:  # on the task thread: the signal queues it to ours
+            try:
+                self._alerts_computed.emit(run, (day, done))
+            except RuntimeError:  # the window was closed meanwhile
+                log.debug("alerts computed after the window closed")
+
+        future.add_done_callback(finished)
 
     def _background_alerts(self, run: int, result: Any) -> None:
         day, future = result
