@@ -10,6 +10,7 @@ once.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,7 @@ from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_ove
 from territory_planner.mapping.map_updates import MapUpdate, SentLayers
 from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.mapping.parents import split_parents_report
+from territory_planner.mapping.performance import PerformanceAlert, Thresholds, alerts, performance
 from territory_planner.model import Project, Summary
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -33,6 +35,7 @@ class Overview:
     summary: Summary
     coverage: list[CoverageItem] | None  # gaps, then overlaps; None: not looked for
     map_update: MapUpdate | None  # for the page that holds `sent`; None: no page given
+    alerts: tuple[dt.date, list[PerformanceAlert]] | None  # as of that day; None: not asked
 
 
 def project_overview(
@@ -41,13 +44,15 @@ def project_overview(
     coverage: bool = True,
     sent: SentLayers | None = None,
     color_by: str = "territory",
+    alerts_as_of: dt.date | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> Overview:
     """The panels' figures for `project`; gaps and overlaps only if `coverage`.
 
     With `sent` (what a map page was sent), also the update that page needs, its
-    accounts coloured by `color_by`.
+    accounts coloured by `color_by`; with `alerts_as_of`, the performance alerts
+    breached on that day (for the map while the Performance panel is hidden).
     """
     cancel = cancel or CancelToken()
     progress(0.0, "Territory figures")
@@ -63,6 +68,12 @@ def project_overview(
         progress(0.6, "Gaps and overlaps")
         items = [*find_gaps(project), *find_overlaps(project)]
         cancel.raise_if_cancelled()
+    found = None
+    if alerts_as_of is not None:
+        progress(0.7, "Alerts")
+        thresholds = Thresholds.from_settings(project.settings)
+        found = (alerts_as_of, alerts(performance(project, alerts_as_of), thresholds))
+        cancel.raise_if_cancelled()
     progress(0.8, "Map")
     update = None if sent is None else sent.diff(project, color_by)
     progress(1.0)
@@ -74,4 +85,5 @@ def project_overview(
         summary=project.summary(),
         coverage=items,
         map_update=update,
+        alerts=found,
     )

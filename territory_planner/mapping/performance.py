@@ -172,25 +172,36 @@ class ActivityGoals:
         }
 
     def with_goal(
-        self, activity: str, value: float, scope: str = "", key: str = ""
+        self, activity: str, value: float | None, scope: str = "", key: str = ""
     ) -> ActivityGoals:
-        """A copy with one goal set: for every territory, or ``scope`` "territory"/"rep" `key`."""
+        """A copy with one goal set: for every territory, or ``scope`` "territory"/"rep" `key`.
+
+        A `value` of None removes that goal (the territory or rep then has the
+        inherited one, see the class docstring).
+        """
         if activity not in ACTIVITIES:
             msg = f"there is no activity '{activity}'; the activities are: {', '.join(ACTIVITIES)}"
             raise InputError(msg)
-        if value < 0:
+        if value is not None and not value >= 0:  # NaN too
             msg = f"an activity goal cannot be negative ({activity}={value:g})"
             raise InputError(msg)
+
+        def changed(goals: Mapping[str, float]) -> dict[str, float]:
+            rest = {k: v for k, v in goals.items() if k != activity}
+            return rest if value is None else {**rest, activity: value}
+
         if not scope:
-            return ActivityGoals({**self.default, activity: value}, self.territories, self.reps)
+            return ActivityGoals(changed(self.default), self.territories, self.reps)
         table = {"territory": self.territories, "rep": self.reps}.get(scope)
         if table is None:
             msg = f"goals are set for a 'territory' or a 'rep', not '{scope}'"
             raise InputError(msg)
-        changed = {**table, key: {**table.get(key, {}), activity: value}}
+        own = changed(table.get(key, {}))
+        others = {k: v for k, v in table.items() if k != key}
+        new_table = {**others, key: own} if own else others
         if scope == "territory":
-            return ActivityGoals(self.default, changed, self.reps)
-        return ActivityGoals(self.default, self.territories, changed)
+            return ActivityGoals(self.default, new_table, self.reps)
+        return ActivityGoals(self.default, self.territories, new_table)
 
     def territory_goal(self, territory_id: str, activity: str) -> float:
         """A territory's yearly goal (NaN: none)."""
@@ -227,6 +238,18 @@ class Performance:
         return self.as_of.year
 
 
+#: Short words for each threshold (alert lists and the map's alert badges).
+ALERT_KINDS = {
+    "attainment_below": "Behind pace",
+    "activity_below": "Activity below goal",
+    "capacity_above": "Over capacity",
+    "yoy_below": "Down on last year",
+    "retention_below": "Low retention",
+    "penetration_below": "Low penetration",
+    "potential_per_rep_above": "Potential too high",
+}
+
+
 @dataclass(frozen=True)
 class PerformanceAlert:
     """A breached threshold of a territory or rep, in words."""
@@ -238,6 +261,11 @@ class PerformanceAlert:
     value: float
     threshold: float
     text: str
+
+    @property
+    def what(self) -> str:
+        """The threshold in a few words, e.g. "Behind pace"."""
+        return ALERT_KINDS.get(self.kind, self.kind)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""

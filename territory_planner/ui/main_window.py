@@ -95,11 +95,17 @@ from territory_planner.mapping.events import (
     TerritoryClicked,
     TerritoryEdited,
 )
-from territory_planner.mapping.map_page import coverage_layer, route_layer
+from territory_planner.mapping.map_page import (
+    alerts_layer,
+    coverage_layer,
+    route_layer,
+    segment_layer,
+)
 from territory_planner.mapping.metrics import METRICS, balance_tolerance
 from territory_planner.mapping.overview import Overview, project_overview
 from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
 from territory_planner.mapping.parents import parent_policy
+from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.mapping.rules import (
     Reassignment,
     Rule,
@@ -410,6 +416,9 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.performance_panel = PerformancePanel()
         self.performance_panel.thresholds_changed.connect(self.push_edit)
+        self.performance_panel.goals_changed.connect(self.push_edit)
+        self.performance_panel.map_alerts.connect(self._panel_alerts)
+        self.map_layers: dict[str, Any] = {}  # the segment and alerts shown: sent to a new page
         self.performance_panel.territory_clicked.connect(self.select_territory)
         self.performance_panel.failed.connect(self.show_error)
         self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
@@ -460,6 +469,34 @@ class MainWindow(QMainWindow):
     def _segment_chosen(self, name: str, mask: Any) -> None:
         self.segment = name or ""
         self.account_panel.set_also(mask)
+        self._show_segment(mask)
+
+    def _send_map_layer(self, key: str, layer: dict[str, Any] | None) -> None:
+        """Send a layer kept across page loads ("segment", "alerts"); None takes it off."""
+        self.map_layers[key] = layer
+        self.map_view.send_update({key: layer})
+
+    def _show_segment(self, mask: np.ndarray | None) -> None:
+        """Ring the segment's accounts on the map and grey the others (None: every account)."""
+        if mask is None:
+            if self.map_layers.get("segment") is not None:
+                self._send_map_layer("segment", None)
+            return
+        if self.segment:
+            title = f"Segment: {self.segment}"
+        else:
+            draft = self.market_panel.segment()
+            title = f"Filter: {draft.describe() if draft else 'every account'}"
+        self._send_map_layer("segment", segment_layer(self.project, title, mask))
+
+    def _panel_alerts(self, found: list[PerformanceAlert] | None) -> None:
+        """The Performance panel's alerts (None: not on the map)."""
+        layer = (
+            None
+            if found is None
+            else alerts_layer(self.project, found, self.performance_panel.selected_date())
+        )
+        self._send_map_layer("alerts", layer)
 
     def _action(
         self,
@@ -714,6 +751,7 @@ class MainWindow(QMainWindow):
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
+        self.map_layers = {}
         self.map_view.show_project(project, page)
         self._refresh_tables(coverage=True)
         self.send_shading()
@@ -726,15 +764,21 @@ class MainWindow(QMainWindow):
         """Bring the panels up to date (gaps and overlaps too if `coverage`)."""
         self.rep_model.set_frame(self.project.reps)
         self.calendar_panel.set_reps(self.project)
-        self.refresher.request(coverage=coverage)  # KPIs, accounts, rules: `_show_overview`
         self.stale_panels = {self.performance_dock, self.market_dock}
         for dock in self.stale_panels.copy():
             self._refresh_if_shown(dock)
+        self.refresher.request(coverage=coverage)  # KPIs, accounts, rules: `_show_overview`
 
     def _overview_job(self, project: Project, coverage: bool) -> Callable[[], Overview]:
         """The overview of `project` (or a copy of it), with the map's update, to run."""
         sent, color_by = self.map_view.sent, self.color_by
-        return lambda: project_overview(project, coverage=coverage, sent=sent, color_by=color_by)
+        # the map's alerts, while the Performance panel is hidden (else the panel sends them)
+        hidden = self.performance_dock in self.stale_panels
+        day = self.performance_panel.as_of_for(project)
+        alerts_as_of = day if hidden and self.performance_panel.on_map.isChecked() else None
+        return lambda: project_overview(
+            project, coverage=coverage, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of
+        )
 
     def _show_overview(self, overview: Overview) -> None:
         """Show the figures the refresher computed for the project as it is now."""
@@ -743,8 +787,13 @@ class MainWindow(QMainWindow):
         self.territory_model.set_frame(table)
         self.kpi_panel.refresh(table, balance_tolerance(self.project))
         self.account_model.set_frame(overview.accounts)
-        self.account_panel.also = self._segment_mask()
+        mask = self._segment_mask()
+        self.account_panel.also = mask
         self.account_panel.apply_subset()
+        self._show_segment(mask)
+        if overview.alerts is not None and self.performance_panel.on_map.isChecked():
+            day, found = overview.alerts
+            self._send_map_layer("alerts", alerts_layer(self.project, found, day))
         self._refresh_rules(overview.split_parents, overview.placed_by)
         if overview.coverage is not None:
             self._show_coverage(overview.coverage)

@@ -9,7 +9,9 @@ edit (`thresholds_changed`) for the window to push.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDateEdit,
     QFileDialog,
     QFormLayout,
@@ -38,6 +41,8 @@ from territory_planner.formats import integer, money, money_short, percent, sign
 from territory_planner.io.fields import parse_number
 from territory_planner.io.table_export import write_table
 from territory_planner.mapping.performance import (
+    ALERT_KINDS,
+    ActivityGoals,
     Performance,
     PerformanceAlert,
     Thresholds,
@@ -47,7 +52,7 @@ from territory_planner.mapping.performance import (
     performance,
 )
 from territory_planner.mapping.sales_trend import sales_trend
-from territory_planner.model import Project
+from territory_planner.model import ACTIVITIES, Project
 from territory_planner.ui.performance_charts import (
     AttainmentChart,
     AttainmentData,
@@ -136,16 +141,6 @@ def performance_columns(level: str, alert_below: Callable[[], float | None]) -> 
     ]
 
 
-#: Short words for each threshold in the alerts list.
-ALERT_KINDS = {
-    "attainment_below": "Behind pace",
-    "activity_below": "Activity below goal",
-    "capacity_above": "Over capacity",
-    "yoy_below": "Down on last year",
-    "retention_below": "Low retention",
-    "penetration_below": "Low penetration",
-    "potential_per_rep_above": "Potential too high",
-}
 ALERT_VIEW_COLUMNS = [
     Column("level", "For", width=62),
     Column("name", "Name", width=130),
@@ -161,6 +156,75 @@ def alert_table(found: list[PerformanceAlert]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns).rename(columns={"id": "key"})
     frame.insert(4, "what", frame["kind"].map(ALERT_KINDS).fillna(frame["kind"]))
     return frame
+
+
+@dataclass(frozen=True)
+class GoalCell:
+    """A yearly activity goal as the Goals table shows it: set here, or inherited.
+
+    ``str`` is what the editor starts from (the own goal, or empty), ``float``
+    the goal that counts (own, else inherited; NaN: none) for sorting.
+    """
+
+    own: float | None
+    inherited: float = math.nan
+
+    def __str__(self) -> str:
+        return "" if self.own is None else f"{self.own:g}"
+
+    def __float__(self) -> float:
+        return self.inherited if self.own is None else self.own
+
+
+def goal_text(cell: GoalCell) -> str:
+    """The goal shown: "480" when set here, "(480)" when inherited, "" for none."""
+    if cell.own is not None:
+        return f"{cell.own:,.0f}"
+    return "" if math.isnan(cell.inherited) else f"({cell.inherited:,.0f})"
+
+
+OWN_GOAL = "#e3ecfa"  # the background of a goal set for its row (not inherited)
+GOAL_COLUMNS = [
+    Column("level", "For", width=100),
+    Column("name", "Name", width=140),
+    *(Column(a, f"{a.capitalize()} / year", goal_text, numeric=True, editable=True, width=95,
+             tint=lambda cell: None if cell.own is None else OWN_GOAL)
+      for a in ACTIVITIES),
+]  # fmt: skip
+#: The first row of the Goals table: the goal of every territory without its own.
+EVERY_TERRITORY = "Every territory"
+
+
+def goal_table(project: Project, goals: ActivityGoals) -> pd.DataFrame:
+    """One row for every territory's default goal, one per territory, one per rep holding one.
+
+    Columns: ``scope`` ("", "territory", "rep" as `ActivityGoals.with_goal`
+    takes it), ``key``, ``level``, ``name`` and a `GoalCell` per activity.
+    """
+    inherited_only = ActivityGoals(goals.default, goals.territories, {})
+    rows: list[dict[str, Any]] = [
+        {"scope": "", "key": "", "level": EVERY_TERRITORY, "name": "(unless set below)",
+         **{a: GoalCell(goals.default.get(a)) for a in ACTIVITIES}},
+    ]  # fmt: skip
+    territories = project.territories
+    for tid, name in zip(territories["territory_id"], territories["name"], strict=True):
+        own = goals.territories.get(str(tid), {})
+        rows.append(
+            {"scope": "territory", "key": str(tid), "level": "Territory", "name": str(name),
+             **{a: GoalCell(own.get(a), goals.default.get(a, math.nan)) for a in ACTIVITIES}}
+        )  # fmt: skip
+    names = project.reps.drop_duplicates("rep_id").set_index("rep_id")["name"]
+    staffed = territories[territories["rep_id"].notna() & (territories["rep_id"] != "")]
+    for rep_id, held in staffed.groupby("rep_id", sort=False)["territory_id"]:
+        own = goals.reps.get(str(rep_id), {})
+        ids = [str(t) for t in held]
+        rows.append(
+            {"scope": "rep", "key": str(rep_id), "level": "Rep",
+             "name": str(names.get(rep_id, rep_id)),
+             **{a: GoalCell(own.get(a), inherited_only.rep_goal(str(rep_id), ids, a))
+                for a in ACTIVITIES}}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["scope", "key", "level", "name", *ACTIVITIES])
 
 
 def threshold_text(name: str, value: float | None) -> str:
@@ -188,6 +252,11 @@ class PerformancePanel(QWidget):
 
     #: The alert thresholds typed in the editor, as an undoable `ChangeSettings` edit.
     thresholds_changed = Signal(object)
+    #: An activity goal typed in the Goals table, as an undoable `ChangeSettings` edit.
+    goals_changed = Signal(object)
+    #: The breached alerts to show on the map (a list of `PerformanceAlert`), or None
+    #: when the user switched them off; sent after every recompute.
+    map_alerts = Signal(object)
     #: A territory picked in the chart, the table or the alerts (its ID).
     territory_clicked = Signal(str)
     #: A rep picked in the reps table or the alerts (their ID).
@@ -231,6 +300,14 @@ class PerformancePanel(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the alerts as an Excel workbook or a CSV file")
         self.export_button.clicked.connect(self._export_dialog)
+        self.on_map = QCheckBox("Show on map")
+        self.on_map.setChecked(True)
+        self.on_map.setToolTip(
+            "A warning badge at each territory (and rep home) with breached thresholds; "
+            "hover it for the alerts"
+        )
+        self.on_map.toggled.connect(lambda _on: self._send_map_alerts())
+        self._build_goal_widgets()
         self.threshold_edits: dict[str, QLineEdit] = {}
         self.threshold_error = QLabel()
         self.threshold_error.setStyleSheet("color: #b00020")
@@ -239,6 +316,15 @@ class PerformancePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._toolbar())
         layout.addWidget(self._panes(), 1)
+
+    def _build_goal_widgets(self) -> None:
+        self.goals = ActivityGoals()
+        self.goal_model = FrameModel(GOAL_COLUMNS, self)
+        self.goal_model.on_edit = self._goal_edited
+        self.goal_table = make_table(self.goal_model)
+        self.goal_error = QLabel()
+        self.goal_error.setStyleSheet("color: #b00020")
+        self.goal_error.setWordWrap(True)
 
     # ----- layout -----
 
@@ -263,6 +349,7 @@ class PerformancePanel(QWidget):
         self.tabs.addTab(self.trend, "Trend")
         self.tabs.addTab(self._alerts_tab(), "Alerts")
         self.tabs.addTab(self._thresholds_tab(), "Thresholds")
+        self.tabs.addTab(self._goals_tab(), "Goals")
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(tables)
         split.addWidget(self.tabs)
@@ -275,6 +362,7 @@ class PerformancePanel(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         row = QHBoxLayout()
         row.addWidget(self.alert_note, 1)
+        row.addWidget(self.on_map)
         row.addWidget(self.export_button)
         layout.addLayout(row)
         layout.addWidget(self.alert_table, 1)
@@ -311,6 +399,21 @@ class PerformancePanel(QWidget):
         layout.addStretch(1)
         return box
 
+    def _goals_tab(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 4, 0, 0)
+        note = QLabel(
+            "Yearly goals (pro-rated to date in the table). Double-click a cell to type a goal; "
+            "clear it to inherit the one in brackets: a territory's from 'Every territory', "
+            "a rep's the sum of their territories'."
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addWidget(self.goal_table, 1)
+        layout.addWidget(self.goal_error)
+        return box
+
     # ----- data -----
 
     def refresh(self, project: Project) -> None:
@@ -322,6 +425,13 @@ class PerformancePanel(QWidget):
             self.failed.emit(exc)
             self.thresholds = Thresholds()
         self._show_thresholds()
+        try:
+            self.goals = ActivityGoals.from_settings(project.settings)
+        except PlannerError as exc:
+            self.failed.emit(exc)
+            self.goals = ActivityGoals()
+        self.goal_model.set_frame(goal_table(project, self.goals))
+        self.goal_error.setText("")
         if not self.as_of_pinned:
             self._set_date(default_as_of(project.actuals))
         self._recompute()
@@ -406,6 +516,14 @@ class PerformancePanel(QWidget):
         )
         self.export_button.setEnabled(bool(count))
         self.tabs.setTabText(2, f"Alerts ({count})" if count else "Alerts")
+        self._send_map_alerts()
+
+    def _send_map_alerts(self) -> None:
+        self.map_alerts.emit(list(self.alerts) if self.on_map.isChecked() else None)
+
+    def as_of_for(self, project: Project) -> dt.date:
+        """The day the figures of `project` are for: the date picked, else its latest actuals."""
+        return self.selected_date() if self.as_of_pinned else default_as_of(project.actuals)
 
     # ----- selection -----
 
@@ -468,6 +586,34 @@ class PerformancePanel(QWidget):
         self.threshold_error.setText("")
         text = "Alert thresholds: " + "; ".join(changed)
         self.thresholds_changed.emit(ChangeSettings(self.project, new.as_settings(), text))
+
+    # ----- activity goals -----
+
+    def _goal_edited(self, row: int, activity: str, text: str) -> None:
+        """A goal typed in the Goals table: emit it as one undoable edit (or say what is wrong)."""
+        entry = self.goal_model.frame.iloc[row]
+        scope, key = str(entry["scope"]), str(entry["key"])
+        before: GoalCell = entry[activity]
+        number = parse_number(text)
+        try:
+            if number is None:
+                msg = f"'{text}' is not a number: type a yearly goal such as 480, or clear the cell"
+                raise InputError(msg)
+            value = None if math.isnan(number) else number
+            if value == before.own:
+                return
+            goals = self.goals.with_goal(activity, value, scope, key)
+        except PlannerError as exc:
+            self.goal_error.setText(str(exc))
+            return
+        self.goal_error.setText("")
+        who = "every territory" if not scope else f"{scope} {entry['name']}"
+        was = goal_text(before).strip("()") or "none"
+        if before.own is None and was != "none":
+            was += " inherited"
+        now = f"{value:,.0f} a year" if value is not None else "cleared"
+        text = f"Activity goal: {activity} for {who} {now} (was {was})"
+        self.goals_changed.emit(ChangeSettings(self.project, goals.as_settings(), text))
 
     # ----- export -----
 

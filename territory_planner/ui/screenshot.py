@@ -14,19 +14,31 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Write the screenshot; returns the exit code."""
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("output", type=Path)
     parser.add_argument("--project", type=Path, help="project file (default: the demo)")
     parser.add_argument("--size", default="1500x950", help="window size, WxH")
     parser.add_argument("--zoom", help="centre the map on LAT,LON at zoom Z (e.g. 41.9,-87.8,9)")
     parser.add_argument(
-        "--panel", help="bring a bottom panel to the front: accounts, kpis, coverage or log"
+        "--panel",
+        help="bring a bottom panel to the front: accounts, kpis, coverage, log, "
+        "performance or market",
     )
     parser.add_argument("--shade", metavar="METRIC", help="shade the map by a KPI, e.g. potential")
+    parser.add_argument(
+        "--segment",
+        metavar="FIELD=VALUE",
+        help="show a market segment on the map, e.g. industry=Healthcare",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the map")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the screenshot; returns the exit code."""
+    args = parse_args(argv)
 
     from territory_planner.ui.app import create_application  # noqa: PLC0415
 
@@ -51,6 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             box = window.kpi_panel.metric_box
             box.setCurrentIndex(box.findData(args.shade))
             window.kpi_panel.shade.setChecked(True)
+        if args.segment:
+            from territory_planner.mapping.rules import Condition  # noqa: PLC0415
+
+            field, value = args.segment.split("=", 1)
+            window.market_panel.refresh(window.project)
+            window.market_panel.add_condition(Condition(field, "=", value))
         if args.zoom:
             lat, lon, zoom = (float(v) for v in args.zoom.split(","))
             window.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": zoom}})

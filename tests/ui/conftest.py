@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,14 @@ def wait_for_map(qtbot, window: MainWindow, accounts: int) -> None:
         lambda: window.map_view.is_ready and window.map_view.last_stats.get("accounts") == accounts,
         timeout=MAP_TIMEOUT_MS,
     )
+
+
+def run_js(qtbot, window: MainWindow, script: str) -> Any:
+    """Run a script in the map page and return its result."""
+    box: list[Any] = []
+    window.map_view.run_js(script, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=MAP_TIMEOUT_MS)
+    return box[0]
 
 
 def page_stats(qtbot, window: MainWindow) -> dict:

@@ -14,7 +14,7 @@ from territory_planner.io.project_file import load_project
 from territory_planner.mapping.events import FeatureDrawn, MapClicked
 from territory_planner.model import change_log
 from territory_planner.ui.main_window import MainWindow, demo_path
-from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
+from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 
 
 def test_demo_fills_panels_and_map(qtbot, window: MainWindow) -> None:
@@ -110,13 +110,6 @@ def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_
     expected = sum(polygon.contains(shapely.Point(x, y)) for x, y in points)
     assert expected > 0
     assert window.last_drawn_count == expected
-
-
-def run_js(qtbot, window: MainWindow, script: str) -> object:
-    box: list[object] = []
-    window.map_view.run_js(script, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=MAP_TIMEOUT_MS)
-    return box[0]
 
 
 def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file) -> None:

@@ -9,12 +9,17 @@ proves that the same payload, parsed as HTML in this page, would be caught.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+import numpy as np
+
+from territory_planner.mapping.map_page import alerts_layer, segment_layer
+from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
-from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+from tests.ui.conftest import run_js, wait_for_map
 
 IMG = '<img src=x onerror="window.tpXss = (window.tpXss || 0) + 1">'
 SVG = '<svg onload="window.tpXss = (window.tpXss || 0) + 1"></svg>'
@@ -74,17 +79,10 @@ CONTROL = (
 )
 
 
-def run(qtbot, window: MainWindow, script: str) -> Any:
-    box: list[Any] = []
-    window.map_view.run_js(script, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=MAP_TIMEOUT_MS)
-    return box[0]
-
-
 def probe(qtbot, window: MainWindow) -> dict[str, Any]:
-    run(qtbot, window, PROBE)
+    run_js(qtbot, window, PROBE)
     qtbot.wait(500)  # an <img> that failed to load runs its onerror a moment later
-    result: dict[str, Any] = json.loads(run(qtbot, window, PROBE))
+    result: dict[str, Any] = json.loads(run_js(qtbot, window, PROBE))
     return result
 
 
@@ -99,19 +97,31 @@ def test_names_with_html_show_as_text(qtbot, window: MainWindow, fresh_demo: Pro
     wait_for_map(qtbot, window, len(project.accounts))
 
     # The control: parsed as HTML, the payload is caught by the probe.
-    assert run(qtbot, window, CONTROL) == "added"
+    assert run_js(qtbot, window, CONTROL) == "added"
     seen = probe(qtbot, window)
     assert seen["xss"] >= 1
     assert seen["injected"] >= 1
-    run(qtbot, window, "document.getElementById('tp-control').remove(); window.tpXss = 0; 1")
+    run_js(qtbot, window, "document.getElementById('tp-control').remove(); window.tpXss = 0; 1")
 
     stops = [
         {"lat": 41.9, "lon": -87.7 + i / 10, "name": p, "when": p} for i, p in enumerate(PAYLOADS)
     ]
+    found = [  # an alert per payload, on the territories (named by payloads) and a rep
+        PerformanceAlert(level, key, p, "attainment_below", 0.5, 0.8, p)
+        for p in PAYLOADS
+        for level, key in (
+            ("territory", project.territories["territory_id"].iloc[PAYLOADS.index(p) % 2]),
+            ("rep", project.reps["rep_id"].iloc[0]),
+        )
+    ]
+    segment = np.zeros(len(project.accounts), dtype=bool)
+    segment[:n] = True
     window.map_view.send_update(
         {
             "route": {"home": [41.8, -87.8], "stops": stops, "fit": False},
             "shade": {"title": SVG, "colors": {}, "legend": [["#ffffff", IMG], ["#000000", SVG]]},
+            "segment": segment_layer(project, SVG, segment),
+            "alerts": alerts_layer(project, found, dt.date(2026, 1, 31)),
         }
     )
     seen = probe(qtbot, window)
@@ -125,3 +135,6 @@ def test_names_with_html_show_as_text(qtbot, window: MainWindow, fresh_demo: Pro
     assert sorted(seen["labels"]) == sorted(project.territories["name"])
     assert set(project.reps["name"]) <= set(seen["tooltips"])
     assert SVG + IMG + SVG in seen["legend"]
+    assert any(text.startswith(SVG + f"{n} of ") for text in seen["legend"])  # the segment
+    for payload in PAYLOADS:  # each alert's sentence in its territory's and rep's badge
+        assert seen["subs"].count(f"Behind pace: {payload}") == 2, payload

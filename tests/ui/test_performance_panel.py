@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -24,7 +25,7 @@ from territory_planner.mapping.performance import (
 )
 from territory_planner.model import Project
 from territory_planner.ui.performance_charts import ALERT, BELOW_PACE, TITLE_HEIGHT
-from territory_planner.ui.performance_panel import PerformancePanel
+from territory_planner.ui.performance_panel import EVERY_TERRITORY, PerformancePanel
 from tests.unit.actuals_fixture import ACTUALS_CSV, make_project
 
 AS_OF = dt.date(2026, 3, 31)
@@ -170,3 +171,84 @@ def test_an_empty_project_says_what_to_import(qtbot) -> None:
     assert "No sales imported yet" in widget.status.text()
     assert widget.territory_model.rowCount() == 0
     assert not widget.export_button.isEnabled()
+
+
+def activity_alerts(panel: PerformancePanel) -> set[tuple[str, str]]:
+    frame = panel.alert_model.frame
+    chosen = frame[frame["kind"] == "activity_below"]
+    return set(zip(chosen["key"], chosen["alert"].str.split().str[1], strict=True))
+
+
+def goal_cell(panel: PerformancePanel, key: str, activity: str):
+    model = panel.goal_model
+    column = [c.key for c in model.columns].index(activity)
+    return model.index(model.view_row("key", key), column)
+
+
+def test_activity_goals_are_edited_per_territory_and_rep_as_undoable_settings(
+    panel, project
+) -> None:
+    """Calls to date (as of 31 March): North 22 (A1: 10 + 8 + 4), South 5 (A4); the goal of
+    every territory is 100 a year, 24.7 pro-rated: North is at 89%, South at 20%."""
+    edits: list[ChangeSettings] = []
+    panel.goals_changed.connect(edits.append)
+
+    def push(edit: ChangeSettings) -> None:  # what the window's undo stack does
+        edit.apply(project)
+        panel.refresh(project)
+
+    goals = panel.goal_model.frame
+    assert goals["level"].tolist() == [EVERY_TERRITORY, "Territory", "Territory", "Rep", "Rep"]
+    assert goal_cell(panel, "", "calls").data() == "100"
+    assert goal_cell(panel, "T1", "calls").data() == "(100)"  # inherited
+    assert goal_cell(panel, "R1", "calls").data() == "(100)"  # Ann: North's goal
+    assert goal_cell(panel, "T1", "calls").data(Qt.ItemDataRole.EditRole) == ""
+    frame = panel.territory_model.frame.set_index("territory_id")
+    assert frame.loc["T1", "calls_vs_goal"] == pytest.approx(22 / (100 * 90 / 365))
+    assert activity_alerts(panel) == {("T1", "calls"), ("T2", "calls"), ("R1", "calls"),
+                                      ("R2", "calls")}  # fmt: skip
+
+    # North's own goal: 80 calls a year (19.7 to date): 22 calls are above it
+    assert panel.goal_model.setData(goal_cell(panel, "T1", "calls"), "80")
+    (edit,) = edits
+    assert edit.label == "Activity goal: calls for territory North 80 a year (was 100 inherited)"
+    push(edit)
+    assert ActivityGoals.from_settings(project.settings).territories == {"T1": {"calls": 80.0}}
+    assert goal_cell(panel, "T1", "calls").data() == "80"
+    assert goal_cell(panel, "R1", "calls").data() == "(80)"  # the rep follows the territory
+    frame = panel.territory_model.frame.set_index("territory_id")
+    assert frame.loc["T1", "calls_goal"] == 80
+    assert frame.loc["T1", "calls_vs_goal"] == pytest.approx(22 / (80 * 90 / 365))
+    assert panel.rep_model.frame.set_index("rep_id").loc["R1", "calls_goal"] == 80
+    assert activity_alerts(panel) == {("T2", "calls"), ("R2", "calls")}
+
+    # Bob's own meetings goal: 10 a year (2.5 to date); he had 1 meeting (A4)
+    assert panel.goal_model.setData(goal_cell(panel, "R2", "meetings"), "10")
+    push(edits[-1])
+    assert panel.rep_model.frame.set_index("rep_id").loc["R2", "meetings_vs_goal"] == (
+        pytest.approx(1 / (10 * 90 / 365))
+    )
+    assert ("R2", "meetings") in activity_alerts(panel)
+
+    # a bad number is explained, not saved; the same value again is no edit
+    assert panel.goal_model.setData(goal_cell(panel, "T2", "calls"), "lots")
+    assert "'lots' is not a number" in panel.goal_error.text()
+    panel.goal_model.setData(goal_cell(panel, "T1", "calls"), "80")
+    assert len(edits) == 2
+
+    # undo (in reverse order) puts the project and the panel back
+    edits[1].revert(project)
+    edits[0].revert(project)
+    panel.refresh(project)
+    assert ActivityGoals.from_settings(project.settings) == ActivityGoals(default={"calls": 100})
+    assert goal_cell(panel, "T1", "calls").data() == "(100)"
+    assert activity_alerts(panel) == {("T1", "calls"), ("T2", "calls"), ("R1", "calls"),
+                                      ("R2", "calls")}  # fmt: skip
+
+    # clearing a goal makes the territory inherit again
+    panel.goal_model.setData(goal_cell(panel, "", "calls"), "")
+    assert edits[-1].label == "Activity goal: calls for every territory cleared (was 100)"
+    push(edits[-1])
+    assert goal_cell(panel, "T1", "calls").data() == ""
+    assert np.isnan(panel.territory_model.frame.set_index("territory_id").loc["T1", "calls_goal"])
+    assert activity_alerts(panel) == set()

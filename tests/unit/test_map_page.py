@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import numpy as np
 import pytest
 
 from territory_planner.mapping.map_page import (
     MAP_VARIABLE,
     UNASSIGNED_COLOR,
+    alerts_layer,
     build_map_page,
     layers_payload,
+    segment_layer,
 )
+from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project
 from territory_planner.resources import WEB
 from territory_planner.resources import credits as bundled_credits
@@ -106,3 +111,62 @@ def test_credits_name_every_vendored_package() -> None:
     assert any("GeoNames" in n for n in names)
     licenses = list(WEB.rglob("LICENSE"))
     assert len(licenses) >= 5
+
+
+def test_a_segment_travels_as_the_ids_of_its_placed_accounts(demo_project: Project) -> None:
+    project = demo_project
+    acc = project.accounts
+    mask = (acc["industry"] == acc["industry"].iloc[0]).to_numpy().copy()
+    mask[0] = True
+    placed = np.isfinite(acc["lon"].to_numpy(dtype=float)) & np.isfinite(
+        acc["lat"].to_numpy(dtype=float)
+    )
+    layer = segment_layer(project, "Segment: <b>Big</b>", mask)
+    assert set(layer) == {"title", "ids", "count", "legend"}  # no coordinates, names or colours
+    assert layer["ids"] == acc["account_id"][mask & placed].tolist()
+    assert layer["count"] == int(mask.sum())
+    assert layer["title"] == "Segment: <b>Big</b>"  # the page shows it as text
+    assert layer["legend"][0][1] == f"{int(mask.sum()):,} of {len(acc):,} accounts, ringed"
+    assert layer["legend"][1][1] == f"{len(acc) - int(mask.sum()):,} others, greyed"
+
+
+def test_alerts_get_one_badge_per_territory_and_rep(demo_project: Project) -> None:
+    project = demo_project
+    territory, other = project.territories["territory_id"].iloc[:2]
+    rep_id = str(project.reps["rep_id"].iloc[0])
+
+    def alert(level: str, key: str, kind: str) -> PerformanceAlert:
+        return PerformanceAlert(level, key, f"name of {key}", kind, 0.5, 0.8, f"{kind} text")
+
+    found = [
+        alert("territory", territory, "attainment_below"),
+        alert("rep", rep_id, "capacity_above"),
+        alert("territory", territory, "retention_below"),
+        alert("territory", "gone", "yoy_below"),  # no such territory: no badge
+    ]
+    layer = alerts_layer(project, found, dt.date(2026, 10, 31))
+    assert layer["title"] == "Alerts as of 31 Oct 2026"
+    assert [e[1] for e in layer["legend"][:2]] == [
+        "2 territories (badge over the name)",
+        "1 rep (badge by the home)",
+    ]
+    badges = {(m["level"], m["id"]): m for m in layer["markers"]}
+    assert set(badges) == {("territory", territory), ("rep", rep_id)}
+    mine = badges["territory", territory]
+    assert mine["count"] == 2
+    assert mine["lines"] == [
+        "Behind pace: attainment_below text",
+        "Low retention: retention_below text",
+    ]
+    label = next(
+        f["properties"]["label"]
+        for f in layers_payload(project)["territories"]["features"]
+        if f["properties"]["id"] == territory
+    )
+    assert [mine["lat"], mine["lon"]] == label  # at the territory's name on the map
+    home = project.reps.iloc[0]
+    assert badges["rep", rep_id]["lat"] == round(float(home["lat"]), 5)
+    assert other not in {m["id"] for m in layer["markers"]}
+    nothing = alerts_layer(project, [], dt.date(2026, 10, 31))
+    assert nothing["markers"] == []
+    assert nothing["title"] == ""  # no legend

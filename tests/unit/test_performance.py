@@ -228,6 +228,18 @@ def test_thresholds_and_goals_live_in_the_settings() -> None:
     assert more.rep_goal("R1", ["T1"], "meetings") == 12
     assert more.rep_goal("R1", ["T1"], "emails") == 300
     assert np.isnan(ActivityGoals().territory_goal("T1", "calls"))
+    # None clears a goal: the territory or rep inherits again, empty entries go
+    own = more.with_goal("calls", 60, "territory", "T2")
+    assert own.territory_goal("T2", "calls") == 60
+    cleared = own.with_goal("calls", None, "territory", "T2").with_goal(
+        "meetings", None, "rep", "R1"
+    )
+    assert cleared.territory_goal("T2", "calls") == 100
+    assert "T2" not in cleared.territories
+    assert cleared.reps == {"R2": {"calls": 50}}  # R1 had only the meetings goal
+    assert cleared.with_goal("emails", None).default == {"calls": 100}
+    with pytest.raises(InputError, match="cannot be negative"):
+        GOALS.with_goal("calls", -1, "territory", "T1")
     with pytest.raises(InputError, match="no activity 'visits'"):
         GOALS.with_goal("visits", 5)
     with pytest.raises(InputError, match="cannot be read"):

@@ -12,8 +12,9 @@
     map: null, options: {}, bridge: null, queue: [], ready: false,
     basemap: { countries: 0, states: 0, counties: 0, cities: 0 },
     layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, coverageCount: 0, selected: null,
-    shade: null, legend: null, overlays: {},
-    territoryLayers: {}, points: null
+    shade: null, legends: {}, overlays: {},
+    territoryLayers: {}, points: null,
+    segment: null, segmentShown: 0, alertCount: 0
   };
 
   function el(tag, className, text) {
@@ -116,13 +117,45 @@
 
   /* ---------- project layers ---------- */
 
+  /* A tooltip: the name in bold, then a line (or each line of a list) below. */
   function tooltipFor(name, sub) {
     return function () {
       var box = el("div");
       box.appendChild(el("div", "tp-tooltip-name", name));
-      if (sub) box.appendChild(el("div", "tp-tooltip-sub", sub));
+      [].concat(sub || []).forEach(function (line) {
+        box.appendChild(el("div", "tp-tooltip-sub", line));
+      });
       return box;
     };
+  }
+
+  /* The legend `key` (one each for shading, heat, clusters, segment, alerts): a bold title, then
+   * a swatch and a text per entry ([colour, text, optional swatch class]; no colour: a note
+   * without a swatch); no title removes it. */
+  function setLegend(key, title, entries, position) {
+    if (S.legends[key]) S.legends[key].remove();
+    delete S.legends[key];
+    if (!title) return;
+    var legend = L.control({ position: position });
+    legend.onAdd = function () {
+      var box = el("div", "tp-legend");
+      box.appendChild(el("div", "tp-legend-title", title));
+      (entries || []).forEach(function (entry) {
+        var row = el("div", "tp-legend-row" + (entry[0] ? "" : " tp-legend-note"));
+        if (entry[0]) {
+          var swatch = el("span", "tp-swatch" + (entry[2] ? " " + entry[2] : ""));
+          swatch.style.background = entry[0];
+          row.appendChild(swatch);
+        }
+        row.appendChild(el("span", "", entry[1]));
+        box.appendChild(row);
+      });
+      return box;
+    };
+    S.legends[key] = legend.addTo(S.map);
+    if (S.groups[key] && !S.map.hasLayer(S.groups[key])) {
+      legend.getContainer().style.display = "none";  // its layer is switched off
+    }
   }
 
   /* A territory's look: its own colour, or its shade when the map is shaded by a metric. */
@@ -172,33 +205,16 @@
   function setShade(shade) {
     S.shade = shade;
     restyle();
-    if (S.legend) { S.legend.remove(); S.legend = null; }
-    if (!shade) return;
-    S.legend = L.control({ position: "bottomright" });
-    S.legend.onAdd = function () {
-      var box = el("div", "tp-legend");
-      box.appendChild(el("div", "tp-legend-title", shade.title));
-      shade.legend.forEach(function (entry) {
-        var row = el("div", "tp-legend-row");
-        var swatch = el("span", "tp-swatch");
-        swatch.style.background = entry[0];
-        row.appendChild(swatch);
-        row.appendChild(el("span", "", entry[1]));
-        box.appendChild(row);
-      });
-      return box;
-    };
-    S.legend.addTo(S.map);
+    setLegend("shade", shade && shade.title, shade && shade.legend, "bottomright");
   }
 
   /* Market layers ("heat", "clusters"): GeoJSON polygons filled (or outlined, when
    * properties.outline) in properties.color, points as dots, each with a tooltip, and a legend.
    * null removes the layer. */
   function setOverlay(key, data) {
-    var old = S.overlays[key];
     S.groups[key].clearLayers();
-    if (old && old.legend) old.legend.remove();
-    S.overlays[key] = { count: 0, title: null, legend: null };
+    setLegend(key, null);
+    S.overlays[key] = { count: 0, title: null };
     if (!data) return;
     var pane = "tp-" + key;
     L.geoJSON(data.features, {
@@ -224,22 +240,8 @@
         }
       }
     }).addTo(S.groups[key]);
-    var legend = L.control({ position: "bottomleft" });
-    legend.onAdd = function () {
-      var box = el("div", "tp-legend");
-      box.appendChild(el("div", "tp-legend-title", data.title));
-      (data.legend || []).forEach(function (entry) {
-        var row = el("div", "tp-legend-row");
-        var swatch = el("span", "tp-swatch");
-        swatch.style.background = entry[0];
-        row.appendChild(swatch);
-        row.appendChild(el("span", "", entry[1]));
-        box.appendChild(row);
-      });
-      return box;
-    };
-    legend.addTo(S.map);
-    S.overlays[key] = { count: data.features.features.length, title: data.title, legend: legend };
+    setLegend(key, data.title, data.legend, "bottomleft");
+    S.overlays[key] = { count: data.features.features.length, title: data.title };
     if (!S.map.hasLayer(S.groups[key])) S.groups[key].addTo(S.map);
   }
 
@@ -290,7 +292,7 @@
     this.renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
     this.renderer.on("update", this.draw, this);
     this.tip = L.tooltip({ direction: "top", offset: [0, -4] });
-    this.dim = null;  // when set: the indices shown strongly; the others faded
+    this.segment = null;  // a Set of account IDs: those ringed, the others small and grey
   }
 
   Points.prototype.set = function (a) {
@@ -316,42 +318,52 @@
     if (this.renderer._map) this.renderer._update();  // resizes, clears and fires "update"
   };
 
+  /* How a group of points looks: [radius, fill, fill opacity, stroke or null, stroke width]. */
+  var LOOKS = {
+    plain: function (color) { return [RADIUS, color, 0.95, "#ffffff", 0.8]; },
+    ringed: function (color) { return [5.5, color, 1, "#1b1f24", 2]; },
+    grey: function () { return [3, "#a9afb7", 0.45, null, 0]; }
+  };
+
   Points.prototype.draw = function () {
     var map = this.renderer._map, b = this.renderer._bounds;
     if (!map || !b) return;
     var ctx = this.renderer._ctx, scale = 256 * Math.pow(2, map.getZoom());
-    var origin = map.getPixelOrigin(), groups = {}, grid = {};
-    var x0 = b.min.x - RADIUS, y0 = b.min.y - RADIUS, x1 = b.max.x + RADIUS, y1 = b.max.y + RADIUS;
+    var origin = map.getPixelOrigin(), groups = {}, grid = {}, segment = this.segment;
+    var x0 = b.min.x - HIT, y0 = b.min.y - HIT, x1 = b.max.x + HIT, y1 = b.max.y + HIT;
     this.x = new Float32Array(this.n); this.y = new Float32Array(this.n);
     for (var i = 0; i < this.n; i++) {
       var x = this.mx[i] * scale - origin.x, y = this.my[i] * scale - origin.y;
       this.x[i] = x; this.y[i] = y;
       if (x < x0 || x > x1 || y < y0 || y > y1) continue;
-      var faded = this.dim && !this.dim[i];
-      var key = faded ? "faded" : this.color[i];
+      var look = !segment ? "plain" : segment.has(this.id[i]) ? "ringed" : "grey";
+      var key = look + (look === "grey" ? "" : " " + this.color[i]);
       (groups[key] || (groups[key] = [])).push(i);
       var cell = Math.floor(x / CELL) + "," + Math.floor(y / CELL);
       (grid[cell] || (grid[cell] = [])).push(i);
     }
     this.grid = grid;
-    var keys = Object.keys(groups).sort(function (p, q) { return p === "faded" ? -1 : q === "faded" ? 1 : 0; });
+    var keys = Object.keys(groups).sort(function (p, q) {  // grey under the segment's rings
+      return (p === "grey" ? 0 : 1) - (q === "grey" ? 0 : 1);
+    });
     for (var g = 0; g < keys.length; g++) {
-      var list = groups[keys[g]], faded = keys[g] === "faded";
+      var parts = keys[g].split(" "), style = LOOKS[parts[0]](parts[1]), list = groups[keys[g]];
       ctx.beginPath();
       for (var j = 0; j < list.length; j++) {
         var px = this.x[list[j]], py = this.y[list[j]];
-        ctx.moveTo(px + RADIUS, py);
-        ctx.arc(px, py, RADIUS, 0, 2 * Math.PI);
+        ctx.moveTo(px + style[0], py);
+        ctx.arc(px, py, style[0], 0, 2 * Math.PI);
       }
-      ctx.globalAlpha = faded ? 0.25 : 0.95;
-      ctx.fillStyle = faded ? "#9aa0a6" : keys[g];
+      ctx.globalAlpha = style[2];
+      ctx.fillStyle = style[1];
       ctx.fill();
-      ctx.globalAlpha = faded ? 0.3 : 1;
-      ctx.lineWidth = 0.8;
-      ctx.strokeStyle = "#ffffff";
-      ctx.stroke();
+      ctx.globalAlpha = 1;
+      if (style[3]) {
+        ctx.lineWidth = style[4];
+        ctx.strokeStyle = style[3];
+        ctx.stroke();
+      }
     }
-    ctx.globalAlpha = 1;
   };
 
   /* The account drawn nearest to a layer point, within the hit distance (or -1). */
@@ -393,6 +405,14 @@
   function setAccounts(a) {
     S.points.set(a);
     S.accountCount = a.id.length;
+    if (S.segment) countSegment();
+  }
+
+  /* How many of the segment's accounts are drawn. */
+  function countSegment() {
+    var shown = 0, index = S.points.index;
+    S.segment.ids.forEach(function (id) { if (id in index) shown++; });
+    S.segmentShown = shown;
   }
 
   /* Click on an account (as a user would): the app selects it. */
@@ -400,6 +420,39 @@
     if (!(id in S.points.index)) return false;
     send({ type: "account_clicked", id: id });
     return true;
+  }
+
+  /* A market segment ({title, ids, legend}) or null: restyle the accounts already drawn
+   * (only the IDs come in, never the account layer again). */
+  function setSegment(segment) {
+    S.segment = segment ? { title: segment.title, ids: new Set(segment.ids) } : null;
+    S.points.segment = S.segment && S.segment.ids;
+    S.segmentShown = 0;
+    if (S.segment) countSegment();
+    S.points.redraw();
+    setLegend("segment", segment && segment.title, segment && segment.legend, "bottomleft");
+  }
+
+  /* Breached alerts ({title, legend, markers}) or null: a numbered badge just above each
+   * territory's label, or right of a rep's home, the alerts in its tooltip. */
+  function setAlerts(data) {
+    S.groups.alerts.clearLayers();
+    setLegend("alerts", null);
+    S.alertCount = 0;
+    if (!data) return;
+    data.markers.forEach(function (m) {
+      var badge = el("div", "tp-alert tp-alert-" + m.level, "\u26a0 " + m.count);
+      var anchor = m.level === "rep" ? [-10, 9] : [15, 40];
+      L.marker([m.lat, m.lon], {
+        pane: "tp-alerts", keyboard: false, title: "",
+        icon: L.divIcon({ className: "", html: badge, iconSize: [30, 18], iconAnchor: anchor })
+      }).bindTooltip(tooltipFor(m.name, m.lines), {
+        direction: "top", offset: [15 - anchor[0], -anchor[1]], className: "tp-alert-tooltip"
+      })
+        .addTo(S.groups.alerts);
+    });
+    S.alertCount = data.markers.length;
+    setLegend("alerts", data.title, data.legend, "bottomright");
   }
 
   function setReps(reps) {
@@ -438,6 +491,8 @@
     if (update.accounts) setAccounts(update.accounts);
     if (update.recolor) S.points.recolor(update.recolor);
     if (update.reps) setReps(update.reps);
+    if ("segment" in update) setSegment(update.segment);
+    if ("alerts" in update) setAlerts(update.alerts);
     if ("shade" in update) setShade(update.shade);
     if (update.draw && S.map.pm) S.map.pm.enableDraw(update.draw, { snappable: false });
     if (update.coverage) setCoverage(update.coverage);
@@ -486,7 +541,9 @@
       hidden: Object.keys(S.groups || {}).filter(function (k) { return !S.map.hasLayer(S.groups[k]); }),
       basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected,
       heat: S.overlays.heat ? S.overlays.heat.count : 0,
-      clusters: S.overlays.clusters ? S.overlays.clusters.count : 0
+      clusters: S.overlays.clusters ? S.overlays.clusters.count : 0,
+      segment: S.segment ? S.segment.title : null, segmentShown: S.segmentShown,
+      alerts: S.alertCount, legends: Object.keys(S.legends)
     };
   }
 
@@ -503,6 +560,7 @@
     pane("tp-accounts", 450, true);
     pane("tp-route", 600, true);
     pane("tp-labels", 620, false);
+    pane("tp-alerts", 630, true);
     map.attributionControl.setPrefix("Leaflet");
     map.attributionControl.addAttribution(S.options.attribution || "");
     if (window.TP_BASEMAP) drawBasemap(window.TP_BASEMAP);
@@ -510,7 +568,8 @@
     var overlays = {};
     [["territories", "Territories"], ["labels", "Territory names"], ["coverage", "Gaps and overlaps"],
      ["heat", "Heat map"], ["clusters", "Clusters"],
-     ["accounts", "Accounts"], ["reps", "Rep homes"], ["route", "Day route"]].forEach(function (entry) {
+     ["accounts", "Accounts"], ["reps", "Rep homes"], ["route", "Day route"],
+     ["alerts", "Alerts"]].forEach(function (entry) {
       S.groups[entry[0]] = L.layerGroup().addTo(map);
       overlays[entry[1]] = S.groups[entry[0]];
     });
@@ -520,6 +579,13 @@
         { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
     }
     S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
+    map.on("overlayadd overlayremove", function (e) {  // a layer's legend goes with it
+      Object.keys(S.legends).forEach(function (key) {
+        if (S.groups[key] === e.layer) {
+          S.legends[key].getContainer().style.display = e.type === "overlayadd" ? "" : "none";
+        }
+      });
+    });
     setupDrawing();
     S.points = new Points();
     S.groups.accounts.addLayer(S.points.renderer);
