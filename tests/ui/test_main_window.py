@@ -112,6 +112,13 @@ def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_
     assert window.last_drawn_count == expected
 
 
+def near(pixel: object, color: str, tolerance: int = 24) -> bool:
+    """Whether a canvas pixel "[r, g, b, a]" shows `color` ("#rrggbb"), give or take blending."""
+    r, g, b, a = json.loads(str(pixel))
+    wanted = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return a > 200 and all(abs(x - y) <= tolerance for x, y in zip((r, g, b), wanted, strict=True))
+
+
 def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file) -> None:
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
@@ -123,6 +130,10 @@ def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file
         if run_js(qtbot, window, f"TP.accountAt({here})") == target:
             break
         qtbot.wait(100)
+    territories = window.project.territories.set_index("territory_id")
+    pixel = f"TP.accountPixel({lat}, {lon})"
+    drawn = run_js(qtbot, window, pixel)  # the point is painted in its territory's colour
+    assert near(drawn, territories.loc[window.project.accounts["territory_id"].iloc[5], "color"])
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js(
             f"map_tp.fire('click', {{latlng: {here}, layerPoint: map_tp.latLngToLayerPoint({here})}})"
@@ -137,12 +148,12 @@ def test_account_click_selects_row_and_move_is_undoable(qtbot, window, demo_file
     other = next(t for t in window.project.territories["territory_id"] if t != current)
     window.push_edit(MoveAccounts(window.project, [target], other))
     assert window.project.accounts["territory_id"].iloc[5] == other
-    territories = window.project.territories.set_index("territory_id")
     color = f"TP.accountColor({json.dumps(target)})"
     qtbot.waitUntil(  # the page was sent the account's new colour (a recolor, not a resend)
         lambda: run_js(qtbot, window, color) == territories.loc[other, "color"],
         timeout=MAP_TIMEOUT_MS,
     )
+    assert near(run_js(qtbot, window, pixel), territories.loc[other, "color"])  # and painted
     assert bool(window.project.accounts["locked"].iloc[5])
     window.undo_stack.undo()
     assert window.project.accounts.equals(before)

@@ -290,7 +290,11 @@
   function Points() {
     this.n = 0;
     this.renderer = L.canvas({ pane: "tp-accounts", padding: 0.3 });
-    this.renderer.on("update", this.draw, this);
+    var points = this, drawLayers = this.renderer._draw;
+    this.renderer._draw = function () {  // after the renderer cleared its canvas for a redraw
+      drawLayers.call(this);
+      points.draw();
+    };
     this.tip = L.tooltip({ direction: "top", offset: [0, -4] });
     this.segment = null;  // a Set of account IDs: those ringed, the others small and grey
   }
@@ -315,7 +319,7 @@
   };
 
   Points.prototype.redraw = function () {
-    if (this.renderer._map) this.renderer._update();  // resizes, clears and fires "update"
+    if (this.renderer._map) this.renderer._update();  // resizes, clears and redraws
   };
 
   /* How a group of points looks: [radius, fill, fill opacity, stroke or null, stroke width]. */
@@ -616,6 +620,12 @@
     territory: function (id) { return S.territoryLayers[id]; },
     clickAccount: clickAccount,
     accountTip: function (i) { return S.points.showTip(i); },
+    accountPixel: function (lat, lon) {  // "[r, g, b, a]" drawn there on the accounts' canvas
+      var r = S.points.renderer, m = L.Browser.retina ? 2 : 1;
+      var p = S.map.latLngToLayerPoint([lat, lon]).subtract(r._bounds.min);
+      var px = r._ctx.getImageData(Math.round(p.x * m), Math.round(p.y * m), 1, 1).data;
+      return JSON.stringify(Array.prototype.slice.call(px));
+    },
     accountColor: function (id) { return id in S.points.index ? S.points.color[S.points.index[id]] : null; },
     accountAt: function (latlng) {  // the ID of the account a click there would pick, or null
       var i = S.points.hit(S.map.latLngToLayerPoint(latlng));
