@@ -473,7 +473,7 @@ def window_child(path: Path, runs: int, *, profile: bool) -> dict[str, Any]:  # 
             print(f"\n== profile of the GUI thread: {name} (all runs)", file=sys.stderr)
             stats.sort_stats("cumulative").print_stats(40)
             # where the window's own steps spend it, one level down
-            stats.print_callees(r"\((set_project|on_changes|_refresh_tables|_save_to|assign)\)")
+            stats.print_callees(r"\((set_project|on_changes|_refresh_tables|_show_overview|_save_to|assign)\)")
     window.undo_stack.setClean()
     window.close()
     shiboken6.delete(window)

@@ -329,6 +329,30 @@
     grey: function () { return [3, "#a9afb7", 0.45, null, 0]; }
   };
 
+  /* A point's image for a look ("plain #hex", "ringed #hex", "grey"), drawn once and reused:
+   * stamping 100k small images is many times cheaper than filling 100k circles. */
+  Points.prototype.sprite = function (key) {
+    var cached = this.sprites[key];
+    if (cached) return cached;
+    var parts = key.split(" "), style = LOOKS[parts[0]](parts[1]);
+    var half = Math.ceil(style[0] + style[4]) + 1, canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 2 * half;
+    var c = canvas.getContext("2d");
+    c.beginPath();
+    c.arc(half, half, style[0], 0, 2 * Math.PI);
+    c.globalAlpha = style[2];
+    c.fillStyle = style[1];
+    c.fill();
+    c.globalAlpha = 1;
+    if (style[3]) {
+      c.lineWidth = style[4];
+      c.strokeStyle = style[3];
+      c.stroke();
+    }
+    this.sprites[key] = { canvas: canvas, half: half };
+    return this.sprites[key];
+  };
+
   Points.prototype.draw = function () {
     var map = this.renderer._map, b = this.renderer._bounds;
     if (!map || !b) return;
@@ -336,37 +360,28 @@
     var origin = map.getPixelOrigin(), groups = {}, grid = {}, segment = this.segment;
     var x0 = b.min.x - HIT, y0 = b.min.y - HIT, x1 = b.max.x + HIT, y1 = b.max.y + HIT;
     this.x = new Float32Array(this.n); this.y = new Float32Array(this.n);
+    this.sprites = this.sprites || {};
     for (var i = 0; i < this.n; i++) {
       var x = this.mx[i] * scale - origin.x, y = this.my[i] * scale - origin.y;
       this.x[i] = x; this.y[i] = y;
       if (x < x0 || x > x1 || y < y0 || y > y1) continue;
-      var look = !segment ? "plain" : segment.has(this.id[i]) ? "ringed" : "grey";
-      var key = look + (look === "grey" ? "" : " " + this.color[i]);
-      (groups[key] || (groups[key] = [])).push(i);
       var cell = Math.floor(x / CELL) + "," + Math.floor(y / CELL);
       (grid[cell] || (grid[cell] = [])).push(i);
+      var look = !segment ? "plain" : segment.has(this.id[i]) ? "ringed" : "grey";
+      var key = look + (look === "grey" ? "" : " " + this.color[i]);
+      var group = groups[key] || (groups[key] = { at: new Set(), xy: [] });
+      var xi = Math.round(x), yi = Math.round(y), at = (xi + 32768) * 65536 + (yi + 32768);
+      if (group.at.has(at)) continue;  // the same image on the same pixel: drawn once
+      group.at.add(at);
+      group.xy.push(xi, yi);
     }
     this.grid = grid;
     var keys = Object.keys(groups).sort(function (p, q) {  // grey under the segment's rings
       return (p === "grey" ? 0 : 1) - (q === "grey" ? 0 : 1);
     });
     for (var g = 0; g < keys.length; g++) {
-      var parts = keys[g].split(" "), style = LOOKS[parts[0]](parts[1]), list = groups[keys[g]];
-      ctx.beginPath();
-      for (var j = 0; j < list.length; j++) {
-        var px = this.x[list[j]], py = this.y[list[j]];
-        ctx.moveTo(px + style[0], py);
-        ctx.arc(px, py, style[0], 0, 2 * Math.PI);
-      }
-      ctx.globalAlpha = style[2];
-      ctx.fillStyle = style[1];
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      if (style[3]) {
-        ctx.lineWidth = style[4];
-        ctx.strokeStyle = style[3];
-        ctx.stroke();
-      }
+      var sprite = this.sprite(keys[g]), xy = groups[keys[g]].xy, h = sprite.half;
+      for (var j = 0; j < xy.length; j += 2) ctx.drawImage(sprite.canvas, xy[j] - h, xy[j + 1] - h);
     }
   };
 
