@@ -519,15 +519,19 @@ def move_area(project: Project, area: Any, territory_id: str, what: str) -> Shap
     if area.is_empty:
         msg = f"there is nothing to move: {what} has no area"
         raise InputError(msg)
-    touched = project.territories[project.territories.intersects(area)]["territory_id"]
+    hits = project.territories.intersects(area).to_numpy()
+    touched = project.territories["territory_id"][hits]
     refuse_if_locked(project, [territory_id, *touched], f"move {what}")
     after = project.territories.copy()
     shapes, losers = [], []
-    for tid, name, geometry in zip(
-        after["territory_id"], after["name"], after.geometry, strict=True
+    for tid, name, geometry, hit in zip(
+        after["territory_id"], after["name"], after.geometry, hits, strict=True
     ):
         if tid == territory_id:
             shapes.append(clean_polygon(shapely.union(geometry, area)))
+            continue
+        if not hit:  # untouched: the same outline (also to the map, which sends only changes)
+            shapes.append(geometry)
             continue
         rest = clean_polygon(shapely.difference(geometry, area))
         if rest.area < geometry.area * (1 - 1e-9):

@@ -320,14 +320,19 @@ class Project:
         raise KeyError(name)
 
     def copy(self) -> Project:
-        """A copy whose tables later edits do not touch (for work in another thread)."""
+        """A copy whose tables later edits do not touch (for work in another thread).
+
+        The tables are shallow copies: pandas' copy-on-write (always on since pandas 3)
+        gives a table that is changed its own copy of the changed columns, so the copy
+        stays as it was without duplicating 100k rows up front.
+        """
         return Project(
-            accounts=self.accounts.copy(),
-            reps=self.reps.copy(),
-            territories=self.territories.copy(),
+            accounts=self.accounts.copy(deep=False),
+            reps=self.reps.copy(deep=False),
+            territories=self.territories.copy(deep=False),
             name=self.name,
             settings=dict(self.settings),
-            actuals=self.actuals.copy(),
+            actuals=self.actuals.copy(deep=False),
             scenarios=[replace(s) for s in self.scenarios],
         )
 

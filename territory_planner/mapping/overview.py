@@ -58,7 +58,7 @@ def project_overview(
     progress(0.0, "Territory figures")
     kpis = territory_kpis(project)
     cancel.raise_if_cancelled()
-    accounts = project.accounts.copy()
+    accounts = project.accounts.copy(deep=False)  # copy-on-write: one new column only
     accounts["territory"] = accounts["territory_id"].map(kpis.set_index("territory_id")["name"])
     progress(0.5, "Parent companies")
     split = split_parents_report(project)

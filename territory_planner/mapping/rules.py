@@ -234,7 +234,7 @@ def reassign(
         geography = assign_accounts(project.accounts, project.territories)
     territory, placed_by = assign_with_rules(project, rules, geography)
     territory, placed_by = apply_parent_policy(project, territory, placed_by, policy)
-    accounts = project.accounts.copy()
+    accounts = project.accounts.copy(deep=False)  # copy-on-write: shares the unchanged columns
     before = accounts["territory_id"].fillna("").to_numpy()
     accounts["territory_id"] = territory
     accounts["placed_by"] = placed_by

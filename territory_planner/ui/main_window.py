@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -286,8 +286,9 @@ class MainWindow(QMainWindow):
 
         self.kpis = pd.DataFrame()
         self.summary = self.project.summary()
-        self.refresher = Refresher(lambda: self.project, self._overview_job, self)
-        self.refresher.ready.connect(self._show_overview)
+        self.refresher = Refresher(
+            lambda: self.project, self._overview_job, self._show_overview, self
+        )
         self.refresher.failed.connect(self.show_error)
         self._create_status_bar()
         self._create_docks()
@@ -780,26 +781,32 @@ class MainWindow(QMainWindow):
             project, coverage=coverage, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of
         )
 
-    def _show_overview(self, overview: Overview) -> None:
-        """Show the figures the refresher computed for the project as it is now."""
+    def _show_overview(self, overview: Overview) -> Iterator[None]:
+        """Show the figures the refresher computed for the project as it is now.
+
+        A generator: the refresher lets the window run at each ``yield`` (large projects).
+        """
         table = overview.kpis
         self.kpis = table
+        self.map_view.apply_update(overview.map_update, {"shade": self.shading()})
+        yield
         self.territory_model.set_frame(table)
         self.kpi_panel.refresh(table, balance_tolerance(self.project))
+        self.summary = overview.summary
+        self._update_status()
+        yield
         self.account_model.set_frame(overview.accounts)
         mask = self._segment_mask()
         self.account_panel.also = mask
         self.account_panel.apply_subset()
         self._show_segment(mask)
+        yield
         if overview.alerts is not None and self.performance_panel.on_map.isChecked():
             day, found = overview.alerts
             self._send_map_layer("alerts", alerts_layer(self.project, found, day))
         self._refresh_rules(overview.split_parents, overview.placed_by)
         if overview.coverage is not None:
             self._show_coverage(overview.coverage)
-        self.map_view.apply_update(overview.map_update, {"shade": self.shading()})
-        self.summary = overview.summary
-        self._update_status()
 
     def _segment_mask(self) -> np.ndarray | None:
         """The chosen market segment's accounts (None: no segment, or it was deleted)."""

@@ -3,17 +3,18 @@
 A small project's overview takes milliseconds: it is computed at once. A large
 one's (100k accounts: seconds) is computed on a copy of the project in its own
 worker thread; the window stays responsive and the panels are filled when it is
-done. Edits made meanwhile are not lost: a result that is out of date when it
-arrives is dropped and the overview of the latest project is computed (one run
-at a time, at most one waiting).
+done, a few at a time (`show` is a generator: each ``yield`` lets the window run
+before the next panel). Edits made meanwhile are not lost: a result that is out
+of date when it arrives is dropped and the overview of the latest project is
+computed (one run at a time, at most one waiting).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from territory_planner.mapping.overview import Overview
 from territory_planner.model import Project
@@ -21,6 +22,8 @@ from territory_planner.model import Project
 #: Given the project (or a copy of it) and whether to look for gaps and overlaps, the
 #: function that computes its overview (made on the GUI thread, run on any).
 Job = Callable[[Project, bool], Callable[[], Overview]]
+#: Shows an overview in the panels, a part per step of the iteration.
+Show = Callable[[Overview], Iterable[None]]
 
 #: Projects with at least this many accounts get their overview in the background.
 BACKGROUND_FROM = 20_000
@@ -35,23 +38,25 @@ _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="territory-plan
 
 
 class Refresher(QObject):
-    """Computes the overview of `project()` by `job` when asked; `ready` carries it."""
+    """Computes the overview of `project()` by `job` when asked, and shows it by `show`."""
 
-    ready = Signal(object)  # Overview
     busy = Signal(bool)  # a background run started (True) / the panels caught up (False)
     failed = Signal(object)  # Exception
     _finished = Signal(int, object)  # generation, Future (from the worker thread)
 
     def __init__(
-        self, project: Callable[[], Project], job: Job, parent: QObject | None = None
+        self, project: Callable[[], Project], job: Job, show: Show, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.project = project
         self.job = job
+        self.show = show
         self.generation = 0  # counts requests; a result is shown only if it is the latest
-        self.running = False
+        self.running = False  # computing, or showing, an overview in the background
         self._coverage = False  # gaps and overlaps are wanted in the next run
         self._wanted = False  # the run going looks for gaps and overlaps
+        self._steps: Iterator[None] = iter(())
+        self._showing = 0  # the generation whose overview is being shown
         self._finished.connect(self._done)
 
     @property
@@ -66,7 +71,8 @@ class Refresher(QObject):
         project = self.project()
         if not in_background(project) and not self.running:
             wanted, self._coverage = self._coverage, False
-            self.ready.emit(self.job(project, wanted)())
+            for _ in self.show(self.job(project, wanted)()):
+                pass
             return
         if not self.running:  # else: the run going is out of date and starts again when done
             self._start()
@@ -82,10 +88,10 @@ class Refresher(QObject):
         future.add_done_callback(lambda f: self._finished.emit(generation, f))
 
     def _done(self, generation: int, future: Future[Overview]) -> None:
-        self.running = False
         try:
             overview = future.result()
         except Exception as exc:  # noqa: BLE001 (shown through the window's error path)
+            self.running = False
             self.busy.emit(False)
             self.failed.emit(exc)
             return
@@ -93,5 +99,17 @@ class Refresher(QObject):
             self._coverage = self._coverage or self._wanted
             self._start()
             return
+        self._showing = generation
+        self._steps = iter(self.show(overview))
+        self._step()
+
+    def _step(self) -> None:
+        """Show the next part; the window runs between parts."""
+        if next(self._steps, StopIteration) is not StopIteration:
+            QTimer.singleShot(0, self._step)
+            return
+        if self.generation != self._showing:
+            self._start()  # edited while the parts were shown
+            return
+        self.running = False
         self.busy.emit(False)
-        self.ready.emit(overview)

@@ -301,7 +301,7 @@
 
   Points.prototype.set = function (a) {
     var n = a.id.length;
-    this.id = a.id; this.name = a.name; this.color = a.color.slice();
+    this.id = a.id; this.name = a.name; this.color = a.color;  // kept, changed by recolor
     this.mx = new Float64Array(n); this.my = new Float64Array(n);
     this.index = {};
     for (var i = 0; i < n; i++) {
@@ -618,6 +618,7 @@
       send({ type: "map_clicked", lat: e.latlng.lat, lon: e.latlng.lng });
     });
     if (window.TP_DATA) apply(window.TP_DATA, false);
+    delete window.TP_DATA;  // the layers keep what they need; the rest can be collected
     drawCities();
     connectBridge();
     requestAnimationFrame(function () {
