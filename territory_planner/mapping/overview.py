@@ -11,11 +11,13 @@ once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import pandas as pd
 
 from territory_planner.mapping.coverage import CoverageItem, find_gaps, find_overlaps
+from territory_planner.mapping.map_page import coverage_layer
 from territory_planner.mapping.map_updates import MapUpdate, SentLayers
 from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.mapping.parents import split_parents_report
@@ -34,6 +36,7 @@ class Overview:
     placed_by: pd.Series  # accounts per "placed_by" (rule name, geography, …)
     summary: Summary
     coverage: list[CoverageItem] | None  # gaps, then overlaps; None: not looked for
+    coverage_update: str | None  # the map page's update for them, as JSON text
     map_update: MapUpdate | None  # for the page that holds `sent`; None: no page given
     alerts: tuple[dt.date, list[PerformanceAlert]] | None  # as of that day; None: not asked
 
@@ -63,11 +66,13 @@ def project_overview(
     progress(0.5, "Parent companies")
     split = split_parents_report(project)
     cancel.raise_if_cancelled()
-    items = None
+    items, coverage_update = None, None
     if coverage:
         progress(0.6, "Gaps and overlaps")
         items = [*find_gaps(project), *find_overlaps(project)]
         cancel.raise_if_cancelled()
+        # made here, not on the GUI thread: thousands of coastal slivers at 100k accounts
+        coverage_update = json.dumps({"coverage": coverage_layer(items)})
     found = None
     if alerts_as_of is not None:
         progress(0.7, "Alerts")
@@ -84,6 +89,7 @@ def project_overview(
         placed_by=project.accounts["placed_by"].value_counts(),
         summary=project.summary(),
         coverage=items,
+        coverage_update=coverage_update,
         map_update=update,
         alerts=found,
     )

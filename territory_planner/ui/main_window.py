@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -806,7 +807,7 @@ class MainWindow(QMainWindow):
             self._send_map_layer("alerts", alerts_layer(self.project, found, day))
         self._refresh_rules(overview.split_parents, overview.placed_by)
         if overview.coverage is not None:
-            self._show_coverage(overview.coverage)
+            self._show_coverage(overview.coverage, overview.coverage_update)
 
     def _segment_mask(self) -> np.ndarray | None:
         """The chosen market segment's accounts (None: no segment, or it was deleted)."""
@@ -818,15 +819,20 @@ class MainWindow(QMainWindow):
             self.segment = ""
             return None
 
-    def _show_coverage(self, items: list[CoverageItem]) -> None:
-        """List the gaps and overlaps found and show them on the map."""
+    def _show_coverage(self, items: list[CoverageItem], update: str | None = None) -> None:
+        """List the gaps and overlaps found and show them on the map.
+
+        `update`: the page's update for them as JSON text, if already made.
+        """
         self.coverage_items = items
         rows = [
             {"kind": c.kind, "where": c.where, "area_km2": c.area_km2, "accounts": c.accounts}
             for c in self.coverage_items
         ]
         self.coverage_model.set_frame(pd.DataFrame(rows, columns=[c.key for c in COVERAGE_COLUMNS]))
-        self.map_view.send_update({"coverage": coverage_layer(self.coverage_items)})
+        if update is None:
+            update = json.dumps({"coverage": coverage_layer(items)})
+        self.map_view.send_json(update)
         count = len(self.coverage_items)
         self.coverage_dock.setWindowTitle(
             f"Gaps && Overlaps ({count})" if count else "Gaps && Overlaps"

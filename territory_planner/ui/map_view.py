@@ -180,7 +180,11 @@ class MapView(QWebEngineView):
 
     def send_update(self, update: dict[str, Any]) -> None:
         """Send a partial update (e.g. ``{"select": "T01"}``) to the page."""
-        self.run_js(f"TP.update({json.dumps(json.dumps(update))})")
+        self.send_json(json.dumps(update))
+
+    def send_json(self, text: str) -> None:
+        """Send a partial update already written as JSON text."""
+        self.run_js(f"TP.update({json.dumps(text)})")
 
     def request_stats(self, callback: Callable[[dict[str, Any]], None]) -> None:
         """Ask the page what it shows; `callback` gets the parsed JSON."""
