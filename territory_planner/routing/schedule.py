@@ -13,7 +13,10 @@ Two parts, as in the periodic vehicle-routing literature:
    lowers the total. Accounts visited less often than the horizon (e.g.
    quarterly in a 4-week plan) are split into geographic groups, one per
    week of their cycle, and only the groups falling in the horizon are
-   planned.
+   planned. A one-week plan is also solved as a whole week by PyVRP (a
+   vehicle per day, days capped), and the best week found either way is
+   settled by moving and swapping visits between days so that its days stay
+   within 15% of each other with the least driving.
 2. **Which order** (PyVRP, see `tour.route_day`): each day is routed from
    home and back within working hours.
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -645,44 +649,203 @@ def plan_days(
 
 
 def _whole_week(problem: Problem, planner: _Planner, left: list[int], order: list[int]) -> None:
-    """For a one-week plan, let PyVRP route the whole week at once; keep it if it is better.
+    """For a one-week plan, let PyVRP route the whole week at once; keep what is best.
 
     In one week every visit may go to any day, so the week is a vehicle
-    routing problem with one vehicle per day. Each day is capped a little
-    above the average day (tightened until the days are within 15% of each
-    other), so the days stay balanced; when not everything fits, visits are
-    optional with a prize (value first, then as many as possible). The
-    answer replaces ours only if it plans more visits, or as many with less
-    driving and days as balanced.
+    routing problem with one vehicle per day. When not everything fits,
+    visits are optional with a prize (value first, then as many as
+    possible), and the answer replaces ours if it plans more visits, or as
+    many with less driving.
+
+    When everything fits (ours, or PyVRP's week with every visit), the days
+    must also stay within 15% of each other (`BAND`), which PyVRP cannot be
+    told (it has no shortest day): each day is capped a little above the
+    average day, tightened until the days come out balanced, and every week
+    so found, ours included, is then settled by `_settle_week` (visits moved
+    and swapped between days, into the band, then to drive less). The
+    balanced week that drives least is kept.
     """
     days = planner.days
-    optional = bool(left) and not problem.allow_overtime
     average = (float(days.load.sum()) + float(problem.service[left].sum())) / len(days.slots)
-    best: list[list[int]] | None = None
-    for slack in (1.12, 1.09, 1.06, 1.03):  # the loosest cap whose days come out balanced
-        cap = problem.hours.available if optional else min(problem.hours.available, average * slack)
-        tours = _week_vrp(problem, order, len(days.slots), cap, optional=optional)
+    candidates = [] if left else [[t[:] for t in days.tours]]
+    tried: set[int] = set()  # day caps given to PyVRP
+    if left and not problem.allow_overtime:  # visits left out: as many as fit, then less driving
+        best = _week_vrp(problem, order, len(days.slots), problem.hours.available, optional=True)
+        if best is None:
+            return
+        visited = sum(len(t) for t in best)
+        drive = sum(tour_minutes(problem.minutes, t) for t in best)
+        ours = sum(len(t) for t in days.tours)
+        if visited < len(order):  # still not everything: keep the better, balance aside
+            if visited > ours or (visited == ours and drive < float(days.drive.sum()) - 1e-6):
+                _take_week(problem, planner, best)
+            return
+        candidates.append(best)  # everything fits after all: a week to balance like any other
+        tried.add(round(problem.hours.available))
+        average = sum(_load(problem, t) for t in best) / len(days.slots)
+    for slack in (1.12, 1.09, 1.06, 1.03):  # caps from loose to tight, until balanced
+        cap = min(problem.hours.available, average * slack)
+        if round(cap) in tried:  # the same cap gives the same week
+            continue
+        tried.add(round(cap))
+        tours = _week_vrp(problem, order, len(days.slots), cap, optional=False)
         if tours is None:
             break
-        loads = [_load(problem, t) for t in tours if t]
-        balanced = len(loads) == len(days.slots) and max(loads) <= 1.15 * min(loads)
-        if optional or balanced:
-            best = tours
+        candidates.append(tours)
+        loads = [_load(problem, t) for t in tours]
+        if min(loads) > 0 and max(loads) <= BAND_AIM * min(loads):
             break
         average = sum(loads) / len(days.slots)
-    if best is None:
+    capacity = math.inf if problem.allow_overtime else problem.hours.available
+    if not candidates:
         return
-    visited = sum(len(t) for t in best)
-    drive = sum(tour_minutes(problem.minutes, t) for t in best)
-    ours = sum(len(t) for t in days.tours)
-    if visited < ours or (visited == ours and drive >= float(days.drive.sum()) - 1e-6):
-        return
+    settled = [
+        _settle_week(problem, t, capacity, time.perf_counter() + SETTLE_SECONDS / len(candidates))
+        for t in candidates
+    ]
+    best = min(candidates + settled, key=lambda t: _week_key(problem, t, capacity))
+    if left or _week_key(problem, best, capacity) < _week_key(problem, days.tours, capacity):
+        _take_week(problem, planner, best)
+
+
+BAND = 1.15  # a one-week plan's longest day at most this times its shortest
+BAND_AIM = 1.145  # what the planner aims at: the router may still shorten a day a little
+OVERTIME_WEIGHT = 100.0  # a minute over the working day counts as this many out of the band
+SETTLE_SECONDS = 1.5  # for settling the candidate weeks of a one-week plan, shared
+
+
+def _take_week(problem: Problem, planner: _Planner, tours: list[list[int]]) -> None:
+    days = planner.days
     planner.chosen.clear()
-    for s, tour in enumerate(best):
+    for s, tour in enumerate(tours):
         days.tours[s] = tour
         _recount(problem, days, s)
         for row in tour:
             planner.chosen[row - 1] = [s]
+
+
+def _excess(loads: list[float], capacity: float) -> float:
+    """Minutes by which days leave the band, plus overtime weighted heavily (0: neither)."""
+    if not loads:
+        return 0.0
+    low, high = min(loads), max(loads)
+    over = sum(max(0.0, x - capacity) for x in loads)
+    return max(0.0, high - BAND_AIM * low) + OVERTIME_WEIGHT * over
+
+
+def _week_key(problem: Problem, tours: list[list[int]], capacity: float) -> tuple[float, float]:
+    """How a week compares: out of the band or hours first, then driving."""
+    loads = [_load(problem, t) for t in tours]
+    drive = sum(tour_minutes(problem.minutes, t) for t in tours)
+    return round(_excess(loads, capacity), 6), drive
+
+
+def _settle_week(
+    problem: Problem, tours: list[list[int]], capacity: float, deadline: float
+) -> list[list[int]]:
+    """Move and swap visits between the days of a week: into the band and hours, driving little.
+
+    Each minute out of the band or over the hours first costs a few minutes
+    of driving (`SETTLE_WEIGHTS`), so the week is pulled into the band by the
+    cheapest changes rather than the first ones; the last round puts the
+    band and hours strictly first.
+    """
+    settler = _Settler(problem, tours, capacity)
+    for weight in SETTLE_WEIGHTS:
+        settler.weight = weight
+        while time.perf_counter() < deadline and settler.sweep():
+            pass
+    return settler.tours
+
+
+SETTLE_WEIGHTS = (2.0, 8.0, math.inf)  # driving minutes per minute out of the band, by round
+
+
+class _Settler:
+    """A week's days and their loads, changed one visit move or swap at a time."""
+
+    def __init__(self, problem: Problem, tours: list[list[int]], capacity: float) -> None:
+        self.problem, self.capacity, self.weight = problem, capacity, math.inf
+        self.tours = [quick_tour(problem.minutes, t) if t else [] for t in tours]
+        self.drive = [tour_minutes(problem.minutes, t) for t in self.tours]
+        self.load = [d + self._service(t) for d, t in zip(self.drive, self.tours, strict=True)]
+
+    def _service(self, tour: list[int]) -> float:
+        return float(sum(self.problem.service[r - 1] for r in tour))
+
+    def key(self, loads: list[float], drives: list[float]) -> tuple[float, float]:
+        """Lower is better: driving plus the weighted excess, or the excess first."""
+        excess, drive = round(_excess(loads, self.capacity), 6), round(sum(drives), 6)
+        if math.isinf(self.weight):
+            return excess, drive
+        return round(drive + self.weight * excess, 6), 0.0
+
+    def _without(self, s: int, row: int) -> float:
+        """Driving saved by taking `row` out of day `s`."""
+        m, tour = self.problem.minutes, self.tours[s]
+        k = tour.index(row)
+        before = tour[k - 1] if k else 0
+        after = tour[k + 1] if k + 1 < len(tour) else 0
+        return float(m[before, row] + m[row, after] - m[before, after])
+
+    def _try(self, changes: dict[int, tuple[list[int], float]]) -> bool:
+        """Apply new tours if their estimate improves the week and re-ordered they still do.
+
+        `changes` maps a day to its new visits (in insertion order) and the
+        estimated change of its driving.
+        """
+        service = self.problem.service
+        loads, drives = self.load[:], self.drive[:]
+        for s, (tour, delta) in changes.items():
+            drives[s] += delta
+            loads[s] = drives[s] + float(sum(service[r - 1] for r in tour))
+        current = self.key(self.load, self.drive)
+        if self.key(loads, drives) >= current:
+            return False
+        trial = {
+            s: quick_tour(self.problem.minutes, t) if t else [] for s, (t, _) in changes.items()
+        }
+        for s, tour in trial.items():
+            drives[s] = tour_minutes(self.problem.minutes, tour)
+            loads[s] = drives[s] + self._service(tour)
+        if self.key(loads, drives) >= current:
+            return False
+        for s, tour in trial.items():
+            self.tours[s] = tour
+        self.load, self.drive = loads, drives
+        return True
+
+    def sweep(self) -> bool:
+        """Every move of a visit to another day and swap of two visits once; True if any helped."""
+        improved = False
+        days = range(len(self.tours))
+        for a, b in ((a, b) for a in days for b in days if a != b):
+            for row in list(self.tours[a]):
+                if row in self.tours[a]:
+                    improved |= self._move(a, b, row) or (a < b and self._swap(a, b, row))
+        return improved
+
+    def _move(self, a: int, b: int, row: int) -> bool:
+        saving = self._without(a, row)
+        extra, k = _insertion(self.problem, self.tours[b], row)
+        rest = [r for r in self.tours[a] if r != row]
+        into = [*self.tours[b][:k], row, *self.tours[b][k:]]
+        return self._try({a: (rest, -saving), b: (into, extra)})
+
+    def _swap(self, a: int, b: int, row: int) -> bool:
+        saving = self._without(a, row)
+        rest = [r for r in self.tours[a] if r != row]
+        for other in list(self.tours[b]):
+            out = self._without(b, other)
+            rest_b = [r for r in self.tours[b] if r != other]
+            in_a, ka = _insertion(self.problem, rest, other)
+            in_b, kb = _insertion(self.problem, rest_b, row)
+            if self._try({
+                a: ([*rest[:ka], other, *rest[ka:]], in_a - saving),
+                b: ([*rest_b[:kb], row, *rest_b[kb:]], in_b - out),
+            }):  # fmt: skip
+                return True
+        return False
 
 
 def _load(problem: Problem, tour: list[int]) -> float:

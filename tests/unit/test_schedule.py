@@ -14,7 +14,15 @@ import pytest
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import load_project
 from territory_planner.model import Project
-from territory_planner.routing.schedule import FREQUENCY_WEEKS, build_schedule, frequency_weeks
+from territory_planner.routing.schedule import (
+    FREQUENCY_WEEKS,
+    Problem,
+    RepHours,
+    build_schedule,
+    frequency_weeks,
+    plan_days,
+)
+from territory_planner.routing.tour import tour_minutes
 from territory_planner.routing.travel import TravelModel
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.conftest import run_cli
@@ -301,3 +309,27 @@ def test_one_week_plans_keep_preferred_days(fresh_demo) -> None:
     pinned = set(project.accounts["account_id"][mine[:6]])
     days = {v.weekday for v in schedule.visits if v.account_id in pinned}
     assert days == {0}
+
+
+def test_one_week_days_stay_within_15_percent() -> None:
+    # 30 weekly accounts in a 160 x 155 km box around Chicago, 30-60 min visits: the cheapest
+    # week PyVRP finds has its longest day 1.55x its shortest (and plan_days used to keep it).
+    rng = np.random.default_rng(10)
+    n = 30
+    lon = -87.62 + rng.uniform(-1.0, 1.0, n + 1)
+    lat = 41.88 + rng.uniform(-0.7, 0.7, n + 1)
+    lon[0], lat[0] = -87.62, 41.88
+    km, minutes = TravelModel().matrices(lon, lat)
+    service = rng.integers(30, 61, n).astype(float)
+    problem = Problem(
+        ids=[f"A{i}" for i in range(n)], names=[""] * n, period=np.ones(n, dtype=int),
+        service=service, value=np.zeros(n), minutes=minutes, km=km, zips=[""] * n,
+        lon=lon, lat=lat, hours=RepHours(lunch=0.0), weeks=1,
+    )  # fmt: skip
+    days, _chosen, left = plan_days(problem)
+    assert not left
+    rows = sorted(r for tour in days.tours for r in tour)
+    assert rows == list(range(1, n + 1))  # every account once
+    loads = [tour_minutes(minutes, t) + service[np.array(t) - 1].sum() for t in days.tours]
+    assert max(loads) <= 9 * 60
+    assert max(loads) <= 1.15 * min(loads)
