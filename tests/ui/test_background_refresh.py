@@ -26,12 +26,25 @@ def shown_counts(window: MainWindow) -> dict[str, int]:
     return dict(zip(frame["territory_id"], frame["accounts"].astype(int), strict=True))
 
 
-def test_edits_in_quick_succession_end_with_the_latest_figures(
-    qtbot, window: MainWindow, demo_file, background
-) -> None:
+def assert_counts_current(window: MainWindow) -> None:
+    """The Territories panel shows the accounts per territory of the project as it is."""
+    truth = territory_kpis(window.project)
+    assert shown_counts(window) == dict(
+        zip(truth["territory_id"], truth["accounts"].astype(int), strict=True)
+    )
+
+
+def open_and_settle(qtbot, window: MainWindow, demo_file) -> None:
+    """Open the demo and wait for its map and its figures."""
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     qtbot.waitUntil(lambda: not window.refresher.pending, timeout=MAP_TIMEOUT_MS)
+
+
+def test_edits_in_quick_succession_end_with_the_latest_figures(
+    qtbot, window: MainWindow, demo_file, background
+) -> None:
+    open_and_settle(qtbot, window, demo_file)
     assert len(window.account_model.frame) == 300
     expected_gaps = len(find_gaps(window.project)) + len(find_overlaps(window.project))
     assert len(window.coverage_items) == expected_gaps
@@ -47,10 +60,8 @@ def test_edits_in_quick_succession_end_with_the_latest_figures(
     window.push_edit(MoveAccounts(window.project, accounts[90:100], ids[2]))
     qtbot.waitUntil(lambda: not window.refresher.pending, timeout=MAP_TIMEOUT_MS)
 
+    assert_counts_current(window)
     truth = territory_kpis(window.project)
-    assert shown_counts(window) == dict(
-        zip(truth["territory_id"], truth["accounts"].astype(int), strict=True)
-    )
     names = dict(zip(truth["territory_id"], truth["name"], strict=True))
     table = window.account_model.frame.set_index("account_id")
     assert (table.loc[accounts[:40], "territory"] == names[ids[0]]).all()
@@ -61,10 +72,7 @@ def test_edits_in_quick_succession_end_with_the_latest_figures(
 
     window.undo_stack.undo()  # undo goes the same way
     qtbot.waitUntil(lambda: not window.refresher.pending, timeout=MAP_TIMEOUT_MS)
-    truth = territory_kpis(window.project)
-    assert shown_counts(window) == dict(
-        zip(truth["territory_id"], truth["accounts"].astype(int), strict=True)
-    )
+    assert_counts_current(window)
 
 
 def test_save_runs_on_the_task_thread_and_writes_the_project(
@@ -91,9 +99,7 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
 ) -> None:
     from territory_planner.mapping.rules import reassign
 
-    window.open_project(demo_file)
-    wait_for_map(qtbot, window, 300)
-    qtbot.waitUntil(lambda: not window.refresher.pending, timeout=MAP_TIMEOUT_MS)
+    open_and_settle(qtbot, window, demo_file)
     ids = window.project.territories["territory_id"].tolist()
     stray = window.project.accounts["account_id"].tolist()[:30]
     window.project.accounts.loc[:29, "territory_id"] = None  # as if imported unassigned
@@ -108,10 +114,7 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
     assert window.project.accounts["territory_id"].tolist() == expected
     assert "Assigned accounts" in window.change_log[-1]
     qtbot.waitUntil(lambda: not window.refresher.pending, timeout=MAP_TIMEOUT_MS)
-    truth = territory_kpis(window.project)
-    assert shown_counts(window) == dict(
-        zip(truth["territory_id"], truth["accounts"].astype(int), strict=True)
-    )
+    assert_counts_current(window)
 
     # an edit made while the assignment runs: its result would undo the edit, so it is dropped
     window.project.accounts.loc[:29, "territory_id"] = None
