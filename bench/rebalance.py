@@ -50,7 +50,8 @@ import time
 import networkx as nx
 import numpy as np
 import shapely
-from design import counties, potential  # the same counties and potential as bench/design.py
+from design import K as DESIGN_K
+from design import balancing_pass, counties, potential  # the same as bench/design.py
 
 from territory_planner.demo import make_demo
 from territory_planner.mapping.design import design_territories, unit_graph
@@ -163,39 +164,8 @@ def perturb(graph: nx.Graph, labels: np.ndarray, seed: int, *, drift: bool) -> n
 
 def greedy(graph: nx.Graph, w: np.ndarray, labels: np.ndarray, tolerance: float) -> np.ndarray:
     """bench/design.py's balancing pass, stopping once every territory is in the band."""
-    labels = labels.copy()
-    mean = w.sum() / K
-    for _ in range(5000):
-        totals = np.bincount(labels, weights=w, minlength=K)
-        if np.abs(totals / mean - 1).max() <= tolerance:
-            break
-        pairs: dict[tuple[int, int], list[int]] = {}
-        for a, b in graph.edges():
-            la, lb = int(labels[a]), int(labels[b])
-            if la != lb:
-                pairs.setdefault((la, lb), []).append(a)
-                pairs.setdefault((lb, la), []).append(b)
-        moved = False
-        for (la, lb), units in sorted(
-            pairs.items(), key=lambda p: totals[p[0][1]] - totals[p[0][0]]
-        ):
-            gap = totals[la] - totals[lb]
-            if gap <= 0:
-                break
-            for v in sorted(set(units), key=lambda u: abs(w[u] - gap / 2)):
-                if w[v] >= gap:
-                    continue
-                rest = np.flatnonzero(labels == la)
-                rest = rest[rest != v].tolist()
-                if rest and nx.is_connected(graph.subgraph(rest)):
-                    labels[v] = lb
-                    moved = True
-                    break
-            if moved:
-                break
-        if not moved:
-            break
-    return labels
+    assert K == DESIGN_K, "the pass balances bench/design.py's K territories"
+    return balancing_pass(graph, w, labels, tolerance)
 
 
 # ----------------------------------------------------------------------------- table
