@@ -209,22 +209,26 @@ def placed_accounts(project: Project) -> np.ndarray:
     return placed
 
 
-def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, Any]:
-    """Accounts as parallel arrays (compact for 100k points).
+def account_arrays(project: Project, color_by: str = "territory") -> dict[str, np.ndarray]:
+    """The placed accounts as parallel arrays: ``id``, ``name``, ``lat``, ``lon``, ``color``.
 
-    Keys: ``id``, ``name``, ``lat``, ``lon`` and ``color`` (by territory, or
-    by how the account was placed when `color_by` is ``"geocode"``);
-    unplaced accounts are left out (they are listed in the app, not drawn).
+    Colours by territory, or by how the account was placed when `color_by` is
+    ``"geocode"``; unplaced accounts are left out (they are listed in the app, not drawn).
     """
     placed = placed_accounts(project)
     acc = project.accounts[placed]
     return {
-        "id": acc["account_id"].tolist(),
-        "name": acc["name"].fillna("").tolist(),
-        "lat": acc["lat"].round(5).tolist(),
-        "lon": acc["lon"].round(5).tolist(),
-        "color": account_colors(project, color_by)[placed].tolist(),
+        "id": acc["account_id"].to_numpy(dtype=object),
+        "name": acc["name"].fillna("").to_numpy(dtype=object),
+        "lat": acc["lat"].to_numpy(dtype=float).round(5),
+        "lon": acc["lon"].to_numpy(dtype=float).round(5),
+        "color": account_colors(project, color_by)[placed],
     }
+
+
+def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, Any]:
+    """Accounts for the page as parallel lists (compact for 100k points; see `account_arrays`)."""
+    return {key: values.tolist() for key, values in account_arrays(project, color_by).items()}
 
 
 def coverage_layer(items: list[CoverageItem]) -> dict[str, Any]:

@@ -17,8 +17,7 @@ import numpy as np
 
 from territory_planner.mapping.map_page import (
     ShapeCache,
-    account_colors,
-    placed_accounts,
+    account_arrays,
     project_bounds,
     reps_layer,
     territories_layer,
@@ -28,42 +27,25 @@ from territory_planner.model import Project
 
 @dataclass
 class _Accounts:
-    ids: np.ndarray
-    names: np.ndarray
-    lat: np.ndarray
-    lon: np.ndarray
-    colors: np.ndarray
+    arrays: dict[str, np.ndarray]  # see `account_arrays`
 
     @classmethod
     def of(cls, project: Project, color_by: str) -> _Accounts:
-        placed = placed_accounts(project)
-        acc = project.accounts[placed]
-        return cls(
-            ids=acc["account_id"].to_numpy(dtype=object),
-            names=acc["name"].fillna("").to_numpy(dtype=object),
-            lat=acc["lat"].to_numpy(dtype=float).round(5),
-            lon=acc["lon"].to_numpy(dtype=float).round(5),
-            colors=account_colors(project, color_by)[placed],
-        )
+        return cls(account_arrays(project, color_by))
+
+    @property
+    def colors(self) -> np.ndarray:
+        return self.arrays["color"]
 
     def same_points(self, other: _Accounts) -> bool:
         """Whether both hold the same accounts, in the same order and places."""
-        return (
-            len(self.ids) == len(other.ids)
-            and np.array_equal(self.lat, other.lat)
-            and np.array_equal(self.lon, other.lon)
-            and bool((self.ids == other.ids).all())
-            and bool((self.names == other.names).all())
+        mine, theirs = self.arrays, other.arrays
+        return len(mine["id"]) == len(theirs["id"]) and all(
+            np.array_equal(mine[key], theirs[key]) for key in ("lat", "lon", "id", "name")
         )
 
     def layer(self) -> dict[str, Any]:
-        return {
-            "id": self.ids.tolist(),
-            "name": self.names.tolist(),
-            "lat": self.lat.tolist(),
-            "lon": self.lon.tolist(),
-            "color": self.colors.tolist(),
-        }
+        return {key: values.tolist() for key, values in self.arrays.items()}
 
 
 @dataclass

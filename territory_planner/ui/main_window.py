@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -98,7 +97,6 @@ from territory_planner.mapping.events import (
 )
 from territory_planner.mapping.map_page import (
     alerts_layer,
-    coverage_layer,
     route_layer,
     segment_layer,
 )
@@ -755,8 +753,7 @@ class MainWindow(QMainWindow):
         self.log_list.scrollToBottom()
         self.map_layers = {}
         self.map_view.show_project(project, page)
-        self._refresh_tables(coverage=True)
-        self.send_shading()
+        self._refresh_tables(coverage=True)  # the overview brings the map's shading too
         self.scenarios.refresh()
         self._update_title()
         self._update_status()
@@ -776,8 +773,8 @@ class MainWindow(QMainWindow):
         sent, color_by = self.map_view.sent, self.color_by
         # the map's alerts, while the Performance panel is hidden (else the panel sends them)
         hidden = self.performance_dock in self.stale_panels
-        day = self.performance_panel.as_of_for(project)
-        alerts_as_of = day if hidden and self.performance_panel.on_map.isChecked() else None
+        wanted = hidden and self.performance_panel.on_map.isChecked()
+        alerts_as_of = self.performance_panel.as_of_for(project) if wanted else None
         return lambda: project_overview(
             project, coverage=coverage, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of
         )
@@ -806,7 +803,7 @@ class MainWindow(QMainWindow):
             day, found = overview.alerts
             self._send_map_layer("alerts", alerts_layer(self.project, found, day))
         self._refresh_rules(overview.split_parents, overview.placed_by)
-        if overview.coverage is not None:
+        if overview.coverage is not None and overview.coverage_update is not None:
             self._show_coverage(overview.coverage, overview.coverage_update)
 
     def _segment_mask(self) -> np.ndarray | None:
@@ -819,19 +816,14 @@ class MainWindow(QMainWindow):
             self.segment = ""
             return None
 
-    def _show_coverage(self, items: list[CoverageItem], update: str | None = None) -> None:
-        """List the gaps and overlaps found and show them on the map.
-
-        `update`: the page's update for them as JSON text, if already made.
-        """
+    def _show_coverage(self, items: list[CoverageItem], update: str) -> None:
+        """List the gaps and overlaps found; `update` shows them on the map (JSON text)."""
         self.coverage_items = items
         rows = [
             {"kind": c.kind, "where": c.where, "area_km2": c.area_km2, "accounts": c.accounts}
             for c in self.coverage_items
         ]
         self.coverage_model.set_frame(pd.DataFrame(rows, columns=[c.key for c in COVERAGE_COLUMNS]))
-        if update is None:
-            update = json.dumps({"coverage": coverage_layer(items)})
         self.map_view.send_json(update)
         count = len(self.coverage_items)
         self.coverage_dock.setWindowTitle(

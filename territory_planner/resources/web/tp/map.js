@@ -434,13 +434,6 @@
     S.segmentShown = shown;
   }
 
-  /* Click on an account (as a user would): the app selects it. */
-  function clickAccount(id) {
-    if (!(id in S.points.index)) return false;
-    send({ type: "account_clicked", id: id });
-    return true;
-  }
-
   /* A market segment ({title, ids, legend}) or null: restyle the accounts already drawn
    * (only the IDs come in, never the account layer again). */
   function setSegment(segment) {
@@ -634,7 +627,6 @@
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
     territory: function (id) { return S.territoryLayers[id]; },
-    clickAccount: clickAccount,
     accountTip: function (i) { return S.points.showTip(i); },
     accountPixel: function (lat, lon) {  // "[r, g, b, a]" drawn there on the accounts' canvas
       var r = S.points.renderer, m = L.Browser.retina ? 2 : 1;
