@@ -47,6 +47,7 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.mapping.metrics import EARTH_KM_PER_DEGREE, polsby_popper
+from territory_planner.mapping.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 EARTH_RADIUS_KM = 6371.0
@@ -964,6 +965,47 @@ def _rebalance(plan: _Plan, rng: np.random.Generator, cancel: CancelToken | None
         _sweeps(plan, None, rng, cancel)
 
 
+def _recombine(plan: _Plan, anchors: dict[int, int], seed: int, cancel: CancelToken | None) -> None:
+    """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
+
+    Territories holding fixed units other than their seed (locked units) stay as they are.
+    """
+    roots = np.full(plan.k, -1, dtype=np.int64)
+    for t, v in anchors.items():
+        roots[t] = v
+    label = np.asarray(plan.label)
+    fixed = np.asarray(plan.fixed)
+    frozen = np.zeros(plan.k, dtype=bool)
+    held = fixed.copy()
+    held[list(anchors.values())] = False
+    frozen[np.unique(label[held])] = True
+    before = _score(plan)
+    kept = list(plan.label)
+    labels = recombine(
+        label,
+        np.asarray(plan.w),
+        src=plan.src,
+        dst=plan.dst,
+        roots=roots,
+        lo=np.asarray(plan.lo),
+        hi=np.asarray(plan.hi),
+        frozen=frozen,
+        seconds=_RECOMBINE_SECONDS,
+        seed=seed,
+        cancel=cancel,
+    )
+    plan.assign(labels)
+    rng = np.random.default_rng([seed, 2])
+    _sweeps(plan, None, rng, cancel)
+    if plan.total_excess() > 0:
+        _rebalance(plan, rng, cancel)
+    if _score(plan) > before:
+        plan.assign(np.asarray(kept))
+
+
+_RECOMBINE_SECONDS = 5.0
+
+
 def _score(plan: _Plan) -> tuple[float, float]:
     """Lower is better: excess over the band first, then the shape cost."""
     return round(plan.total_excess(), 12), float(sum(plan.shape))
@@ -1099,6 +1141,9 @@ def design_territories(
             if best[0][0] == 0:
                 break
     plan.assign(np.asarray(best[2]))
+    if best[0][0] > 0 and all(len(p) == 1 for p in plan.pieces()):
+        progress(0.92, "Recombining neighbouring territories")
+        _recombine(plan, anchors, seed, cancel)
     progress(0.95, "Measuring the territories")
     result = _result(plan, geoms, tolerance, violations, start)
     progress(1.0, "Done")

@@ -269,16 +269,31 @@ def unit_weights(plan_units: ProjectUnits, account_values: np.ndarray) -> np.nda
     )
 
 
+#: How far (degrees, about 50 km) a home outside every unit may lie from the nearest one.
+_HOME_REACH_DEGREES = 0.5
+
+
 def rep_home_units(project: Project, plan_units: ProjectUnits) -> np.ndarray:
-    """Unit holding each rep's home, -1 where the rep has no home in the units."""
+    """Unit holding each rep's home, -1 where the rep has no home or it lies far from the units.
+
+    A home outside every unit outline (a ZIP centroid in a lake or the sea,
+    a downtown on the shore) belongs to the nearest unit within about 50 km.
+    """
     reps = project.reps
-    found = containing_polygon(
-        reps["lon"].to_numpy(dtype=float),
-        reps["lat"].to_numpy(dtype=float),
-        plan_units.units.geometry.values,
-    )
+    lon = reps["lon"].to_numpy(dtype=float)
+    lat = reps["lat"].to_numpy(dtype=float)
+    geoms = plan_units.units.geometry.values
+    found = np.asarray(containing_polygon(lon, lat, geoms), dtype=np.int64)
     found[found < 0] = -1
-    return np.asarray(found, dtype=np.int64)
+    lost = np.flatnonzero((found < 0) & np.isfinite(lon) & np.isfinite(lat))
+    if len(lost) and len(geoms):
+        points = shapely.points(lon[lost], lat[lost])
+        (which, unit), dist = shapely.STRtree(geoms).query_nearest(
+            points, all_matches=False, return_distance=True
+        )
+        near = dist <= _HOME_REACH_DEGREES
+        found[lost[which[near]]] = unit[near]
+    return found
 
 
 def plan_territories(
