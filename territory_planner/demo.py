@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.areas import us_counties
+from territory_planner.mapping.areas import contiguous_us_states, us_counties
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import neighbour_colors
 from territory_planner.mapping.geocode import all_zips
@@ -244,8 +244,13 @@ def _reps(rng: np.random.Generator, metros: tuple[Metro, ...]) -> pd.DataFrame:
 
 
 def _territories(reps: pd.DataFrame, metros: tuple[Metro, ...]) -> pd.DataFrame:
-    """Counties nearest to each rep's home, merged into one territory per rep."""
+    """Counties of the lower 48 nearest to each rep's home, merged into one territory per rep.
+
+    Alaska, Hawaii and the territories hold no demo account: nobody covers them.
+    """
     counties = us_counties()
+    states = set(contiguous_us_states()["fips"])
+    counties = counties[counties["state_fips"].isin(states)]
     points = shapely.point_on_surface(counties.geometry.to_numpy())
     clat, clon = shapely.get_y(points), shapely.get_x(points)
     dist = np.stack(

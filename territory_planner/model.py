@@ -310,6 +310,16 @@ class Project:
         """The plan in use first, then the stored scenarios."""
         return [self.scenario_name, *(s.name for s in self.scenarios)]
 
+    def fresh_scenario_name(self, name: str) -> str:
+        """`name`, or "name (2)", "name (3)", ... if a plan of that name exists."""
+        clean = " ".join(name.split())
+        taken = {n.casefold() for n in self.scenario_names()}
+        candidate, number = clean, 1
+        while candidate.casefold() in taken:
+            number += 1
+            candidate = f"{clean} ({number})"
+        return candidate
+
     def scenario(self, name: str) -> Scenario:
         """A plan by name (the one in use as a snapshot); KeyError if there is none."""
         if name == self.scenario_name:

@@ -83,15 +83,39 @@ def _count(project: Project, shapes: list[BaseGeometry]) -> np.ndarray:
     return np.bincount(labels[labels >= 0], minlength=len(shapes))
 
 
+def _meant_to_cover(project: Project, covered: BaseGeometry) -> BaseGeometry:
+    """The parts of the US a territory reaches into or where an account or a home lies."""
+    land = shapely.get_parts(us_outline())
+    lon = np.concatenate(
+        [project.accounts["lon"].to_numpy(dtype=float), project.reps["lon"].to_numpy(dtype=float)]
+    )
+    lat = np.concatenate(
+        [project.accounts["lat"].to_numpy(dtype=float), project.reps["lat"].to_numpy(dtype=float)]
+    )
+    held = containing_polygon(lon, lat, list(land))
+    meant = np.zeros(len(land), dtype=bool)
+    meant[held[held >= 0]] = True
+    shapely.prepare(covered)
+    meant |= shapely.intersects(covered, land)
+    return shapely.union_all(land[meant])
+
+
 def find_gaps(
     project: Project, region: BaseGeometry | None = None, min_area_km2: float = MIN_AREA_KM2
 ) -> list[CoverageItem]:
-    """Parts of `region` (default: the US) that no territory covers, largest first."""
+    """Parts of `region` that no territory covers, most accounts first.
+
+    The default region is the land someone is meant to cover: the parts of
+    the US (the mainland, Alaska, each island) that a territory reaches
+    into or that hold an account or a rep's home. Alaska, Hawaii or Puerto
+    Rico with nobody selling there are not gaps.
+    """
     territories = project.territories.geometry.to_numpy()
     if len(territories) == 0:
         return []
-    region = us_outline() if region is None else region
-    uncovered = shapely.difference(region, shapely.union_all(territories))
+    covered = shapely.union_all(territories)
+    region = _meant_to_cover(project, covered) if region is None else region
+    uncovered = shapely.difference(region, covered)
     parts = [p for p in shapely.get_parts(uncovered) if _area_km2(p) >= min_area_km2]
     counts = _count(project, parts) if parts else np.zeros(0, dtype=np.int64)
     items = [

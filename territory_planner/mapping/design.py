@@ -784,6 +784,13 @@ def _unit_names(units: gpd.GeoDataFrame) -> list[str]:
     return names
 
 
+def _territory_words(given: Sequence[str] | None, k: int) -> list[str]:
+    """What to call each territory in messages: its name, else "territory 1", ..."""
+    if given is not None and len(given) == k:
+        return [str(t) for t in given]
+    return [f"territory {t + 1}" for t in range(k)]
+
+
 def _check_inputs(n: int, weights: np.ndarray, k: int) -> None:
     if len(weights) != n:
         msg = f"{len(weights)} weights for {n} units: give one weight per unit"
@@ -816,8 +823,10 @@ def _place_seeds(
     seeds: Sequence[int] | np.ndarray | None,
     k: int,
     preset: np.ndarray,
+    *,
     names: list[str],
     violations: list[str],
+    territories: list[str],
 ) -> dict[int, int]:
     """Territory -> seed unit, for the seeds that can be honoured (the others explained)."""
     if seeds is None:
@@ -837,13 +846,12 @@ def _place_seeds(
     for t, v in enumerate(given):
         if v in owner:
             violations.append(
-                f"{names[v]} is the seed of territories {owner[v]} and {t}: it can only be "
-                f"in one, so territory {t} has no seed"
+                f"{names[v]} is the seed of {territories[owner[v]]} and {territories[t]}: "
+                f"it can only be in one, so {territories[t]} has no seed"
             )
         elif preset[v] >= 0 and preset[v] != t:
             violations.append(
-                f"{names[v]}, the seed of territory {t}, is locked to territory "
-                f"{preset[v]}: the lock wins"
+                f"{names[v]}, the seed of {territories[t]}, is locked to {preset[v]}: the lock wins"
             )
         else:
             anchors[t] = v
@@ -899,6 +907,7 @@ def _explain_inputs(
     tolerance: float,
     names: list[str],
     violations: list[str],
+    territories: list[str],
 ) -> None:
     """Say which inputs make the balance impossible."""
     mean = float(w.sum()) / k
@@ -915,7 +924,7 @@ def _explain_inputs(
     taken = lock >= 0
     locked_totals = np.bincount(lock[taken], weights=w[taken], minlength=k)
     violations.extend(
-        f"the units locked to territory {t} already total "
+        f"the units locked to {territories[t]} already total "
         f"{locked_totals[t] / mean:.2f}x the mean territory"
         for t in np.flatnonzero(locked_totals > mean * (1 + tolerance))
     )
@@ -965,11 +974,18 @@ def _rebalance(plan: _Plan, rng: np.random.Generator, cancel: CancelToken | None
         _sweeps(plan, None, rng, cancel)
 
 
-def _recombine(plan: _Plan, anchors: dict[int, int], seed: int, cancel: CancelToken | None) -> None:
+def _recombine(
+    plan: _Plan,
+    anchors: dict[int, int],
+    seed: int,
+    cancel: CancelToken | None,
+    progress: Progress = no_progress,
+) -> None:
     """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
 
     Territories holding fixed units other than their seed (locked units) stay as they are.
     """
+    progress(0.92, "Recombining neighbouring territories")
     roots = np.full(plan.k, -1, dtype=np.int64)
     for t, v in anchors.items():
         roots[t] = v
@@ -1029,6 +1045,7 @@ def design_territories(
     seed: int = 0,
     graph: nx.Graph | None = None,
     starts: int | None = None,
+    territory_names: Sequence[str] | None = None,
 ) -> DesignResult:
     """Split area units into `k` connected, balanced, compact territories.
 
@@ -1060,6 +1077,8 @@ def design_territories(
     starts
         How many first plans to improve, the best kept (default: 16 for
         3,000 units and 10 territories, fewer for more).
+    territory_names
+        What to call the territories in the violations (default "territory 1", ...).
 
     Returns
     -------
@@ -1082,7 +1101,10 @@ def design_territories(
     violations: list[str] = []
     lock = _locks(locked, n, k)
     preset = lock.copy()
-    anchors = _place_seeds(seeds, k, preset, names, violations)
+    territories = _territory_words(territory_names, k)
+    anchors = _place_seeds(
+        seeds, k, preset, names=names, violations=violations, territories=territories
+    )
     for t, v in anchors.items():
         preset[v] = t
     targets, overfull = _targets(w, k, preset, anchors, tolerance)
@@ -1095,12 +1117,11 @@ def design_territories(
         tolerance=tolerance,
         names=names,
         violations=violations,
+        territories=territories,
     )
     if graph is None:
         progress(0.0, "Finding neighbouring units")
         graph = unit_graph(units)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
 
     geoms = _lonlat(units)
     xyz = _sphere_km(geoms)
@@ -1142,10 +1163,11 @@ def design_territories(
                 break
     plan.assign(np.asarray(best[2]))
     if best[0][0] > 0 and all(len(p) == 1 for p in plan.pieces()):
-        progress(0.92, "Recombining neighbouring territories")
-        _recombine(plan, anchors, seed, cancel)
+        _recombine(plan, anchors, seed, cancel, progress)
     progress(0.95, "Measuring the territories")
-    result = _result(plan, geoms, tolerance, violations, start)
+    result = _result(
+        plan, geoms, tolerance, violations=violations, start=start, territories=territories
+    )
     progress(1.0, "Done")
     return result
 
@@ -1157,8 +1179,10 @@ def _result(
     plan: _Plan,
     geoms: np.ndarray,
     tolerance: float,
+    *,
     violations: list[str],
     start: float,
+    territories: list[str],
 ) -> DesignResult:
     """The plan as a `DesignResult`, with its shapes measured on the ellipsoid."""
     k = plan.k
@@ -1179,7 +1203,7 @@ def _result(
     if len(off) and plan.mean > 0:
         violations.append(
             f"outside ±{tolerance:.1%} of the mean: "
-            + ", ".join(f"territory {t} {dev[t]:+.1%}" for t in off[:_LISTED])
+            + ", ".join(f"{territories[t]} {dev[t]:+.1%}" for t in off[:_LISTED])
             + (f" and {len(off) - _LISTED} more" if len(off) > _LISTED else "")
         )
         free = [w for w, f in zip(plan.w, plan.fixed, strict=True) if w > 0 and not f]
@@ -1192,11 +1216,11 @@ def _result(
     pieces = plan.pieces()
     for t, p in enumerate(pieces):
         if not p:  # every territory with a free unit to spare has given one
-            violations.append(f"territory {t} has no units: too few units are free (not locked)")
+            violations.append(f"{territories[t]} has no units: too few units are free (not locked)")
         if len(p) > 1:
             anchored = sum(any(plan.fixed[u] for u in piece) for piece in p)
             why = ": its locked units are not connected" if anchored > 1 else ""
-            violations.append(f"territory {t} is in {len(p)} pieces{why}")
+            violations.append(f"{territories[t]} is in {len(p)} pieces{why}")
     return DesignResult(
         labels=labels,
         totals=totals,

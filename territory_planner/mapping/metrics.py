@@ -79,6 +79,48 @@ def polsby_popper(geometry: BaseGeometry | None) -> float:
     return float(4 * np.pi * abs(area) / perimeter**2) if perimeter else 0.0
 
 
+#: Pieces this close (degrees, about 10 km) to each other count as one part.
+ISLAND_REACH_DEGREES = 0.1
+#: Islands (pieces under `ISLAND_SHARE` of the territory's area) this close to its land join it.
+OFFSHORE_REACH_DEGREES = 1.5
+ISLAND_SHARE = 0.02
+
+
+def territory_parts(geometry: BaseGeometry | None) -> int:
+    """How many separate pieces a territory is in, islands off its shore joined to it.
+
+    A coast's islands (the Keys, the San Juans, the Channel Islands) belong
+    to the territory that holds the shore, as on the unit graph that design
+    works on: a piece within `ISLAND_REACH_DEGREES` of another joins it, and
+    a small one (an island) within `OFFSHORE_REACH_DEGREES`. Large pieces
+    apart, or an island far away (Hawaii handed to a territory in
+    California), are separate parts.
+    """
+    if geometry is None or geometry.is_empty:
+        return 0
+    parts = shapely.get_parts(geometry)
+    if len(parts) <= 1:
+        return len(parts)
+    tree = shapely.STRtree(parts)
+    left, right = tree.query(parts, predicate="dwithin", distance=ISLAND_REACH_DEGREES)
+    area = shapely.area(parts)
+    small = np.flatnonzero(area < ISLAND_SHARE * area.sum())
+    island, land = tree.query(parts[small], predicate="dwithin", distance=OFFSHORE_REACH_DEGREES)
+    left = np.concatenate([left, small[island]])
+    right = np.concatenate([right, land])
+    root = list(range(len(parts)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        root[find(a)] = find(b)
+    return len({find(i) for i in range(len(parts))})
+
+
 def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
     scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
@@ -305,9 +347,7 @@ def territory_kpis(project: Project) -> pd.DataFrame:
         for g in geometry
     ]
     table["compactness"] = [polsby_popper(g) for g in geometry]
-    table["parts"] = [
-        len(shapely.get_parts(g)) if g is not None and not g.is_empty else 0 for g in geometry
-    ]
+    table["parts"] = [territory_parts(g) for g in geometry]
     for metric in BALANCE_METRICS:
         mean = table[metric].mean()
         table[f"{metric}_vs_mean"] = table[metric] / mean - 1 if mean else 0.0

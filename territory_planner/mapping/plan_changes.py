@@ -124,7 +124,7 @@ def _plan_change(
         columns=list(MOVE_COLUMNS),
     )
     scenario = Scenario(
-        name=name,
+        name=project.fresh_scenario_name(name),
         territories=territories,
         assignment=accounts[list(ASSIGNMENT_COLUMNS)].copy(),
         note=f"{why}: {len(result.moved)} units, {len(moves)} accounts moved",

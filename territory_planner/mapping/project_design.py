@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from territory_planner.mapping.balance_reasons import balance_reasons
 from territory_planner.mapping.design import DesignResult, design_territories
 from territory_planner.mapping.unit_plan import (
     ProjectUnits,
@@ -95,6 +96,22 @@ def _territory_base(
     return base
 
 
+def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
+    """Territory each unit must stay in: locked units, and each seed in its own territory."""
+    pinned = lock.copy()
+    for label, unit in enumerate(seeds):
+        pinned[unit] = label
+    return pinned
+
+
+def _home_holders(
+    project: Project, seeds: list[int], seed_reps: list[int], locked: int
+) -> dict[int, str]:
+    """Unit -> the rep whose home it holds (seeded homes only)."""
+    names = project.reps["name"].astype(str).to_numpy()
+    return {seeds[locked + i]: str(names[r]) for i, r in enumerate(seed_reps)}
+
+
 def design_project(
     project: Project,
     *,
@@ -155,6 +172,7 @@ def design_project(
             if free and project.reps["rep_id"].iloc[r] not in holding and len(seeds) < (k or 0):
                 seeds.append(int(unit))
                 seed_reps.append(r)
+    base = _territory_base(project, k, locked_rows, seed_reps)
     result = design_territories(
         plan_units.units,
         weights,
@@ -164,11 +182,22 @@ def design_project(
         locked=lock,
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
+        territory_names=base["name"].astype(str).tolist(),
     )
     if cancel is not None:
         cancel.raise_if_cancelled()
+    if result.max_deviation > tolerance + 1e-9:
+        result.violations.extend(
+            balance_reasons(
+                project,
+                plan_units,
+                weights,
+                pinned=_pinned(lock, seeds),
+                tolerance=tolerance,
+                holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
+            )
+        )
     progress(0.92, "Building the territories and assigning accounts")
-    base = _territory_base(project, k, locked_rows, seed_reps)
     kept = {
         label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)
     }
@@ -182,7 +211,7 @@ def design_project(
         f"balanced on {describe_balance(shares)} within ±{tolerance:.0%}"
     )
     scenario = Scenario(
-        name=name or f"{k} territories by {describe_balance(shares)}",
+        name=project.fresh_scenario_name(name or f"{k} territories by {describe_balance(shares)}"),
         territories=territories,
         assignment=accounts[list(ASSIGNMENT_COLUMNS)].copy(),
         note=note,

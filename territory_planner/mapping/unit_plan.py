@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.areas import us_counties, us_states
+from territory_planner.mapping.areas import contiguous_us_states, us_counties, us_states
 from territory_planner.mapping.assign import NO_TERRITORY, containing_polygon
 from territory_planner.mapping.colors import neighbour_colors
 from territory_planner.mapping.metrics import nearest_home_workload
@@ -132,15 +132,20 @@ def default_balance(project: Project) -> str:
 
 
 def _in_scope(units: gpd.GeoDataFrame, project: Project) -> np.ndarray:
-    """Which units hold accounts, lie in the region the accounts span, or in a locked territory.
+    """Which units a plan should cover: the land the team's accounts and homes span.
 
-    The region is the convex hull of the placed accounts (plus a margin of
-    `_MARGIN_DEGREES`); units touching it are kept: the units between a team's accounts, so
-    territories stay connected, and leaves out far empty land (Alaska for a
-    team in the lower 48, the rest of the country for a team in Texas).
+    The region is the convex hull of the placed accounts and the reps' homes
+    (plus a margin of `_MARGIN_DEGREES`); units touching it are kept: the
+    units between a team's accounts, so territories stay connected and tile
+    the land between them. A team that spans most of the lower 48 gets all
+    of it (no strip of border counties left out). Far land where nobody
+    sells and nobody lives (Alaska, Hawaii, Puerto Rico for a team in the
+    lower 48, the rest of the country for a team in Texas) is left out;
+    units with an account, a home or a locked territory are always in.
     """
-    acc = project.accounts
-    lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
+    acc, reps = project.accounts, project.reps
+    lon = np.concatenate([acc["lon"].to_numpy(dtype=float), reps["lon"].to_numpy(dtype=float)])
+    lat = np.concatenate([acc["lat"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)])
     placed = np.isfinite(lon) & np.isfinite(lat)
     keep = np.zeros(len(units), dtype=bool)
     held = containing_polygon(lon[placed], lat[placed], units.geometry.values)
@@ -151,7 +156,11 @@ def _in_scope(units: gpd.GeoDataFrame, project: Project) -> np.ndarray:
     near, _ = shapely.STRtree(np.array([region], dtype=object)).query(
         units.geometry.to_numpy(), predicate="intersects"
     )
+    mainland = _lower_48(units)
+    near = near[mainland[near]]
     keep[near] = True
+    if len(near) > _NATIONAL_SHARE * mainland.sum():
+        keep |= mainland
     locked = project.territories[project.territories_locked()]
     if len(locked):
         inside = containing_polygon(
@@ -159,6 +168,17 @@ def _in_scope(units: gpd.GeoDataFrame, project: Project) -> np.ndarray:
         )
         keep |= inside != NO_TERRITORY
     return keep
+
+
+#: A team whose region holds more than this share of the lower 48's units covers all of it.
+_NATIONAL_SHARE = 0.5
+
+
+def _lower_48(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Which units (states or counties) lie in the 48 contiguous states or DC."""
+    states = set(contiguous_us_states()["fips"])
+    column = "state_fips" if "state_fips" in units.columns else "fips"
+    return np.asarray(units[column].isin(states), dtype=bool)
 
 
 def project_units(
@@ -202,10 +222,12 @@ def project_units(
 
 
 def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:
-    """Land the plan in use covers outside the units' region (e.g. Alaska), as states or counties.
+    """Land the plan in use covers just outside the units' region, as states or counties.
 
     It holds no account, so it does not count for balance; a new plan gives
-    each piece to the nearest territory so that it covers what the old one did.
+    each piece to the nearest territory so that it covers what the old one
+    did. Land far from the region (Alaska, Hawaii, islands offshore) is
+    not handed to a territory thousands of kilometres away: it is left out.
     """
     if plan_units.kind == FILE_KIND:  # the user's own areas: nothing to add
         return gpd.GeoDataFrame(geometry=[], crs=CRS)
@@ -216,7 +238,13 @@ def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:
         shapely.get_x(points), shapely.get_y(points), project.territories.geometry.values
     )
     outside = (inside != NO_TERRITORY) & ~shapely.contains(covered, points)
-    return gpd.GeoDataFrame(geometry=units.geometry.to_numpy()[outside], crs=CRS)
+    geoms = units.geometry.to_numpy()[outside]
+    near = shapely.dwithin(geoms, covered, _OUTER_REACH_DEGREES)
+    return gpd.GeoDataFrame(geometry=geoms[near], crs=CRS)
+
+
+#: How far (degrees, about 100 km) from the units land of the old plan may still be handed on.
+_OUTER_REACH_DEGREES = 1.0
 
 
 def nearest_labels(

@@ -140,4 +140,6 @@ def test_locked_units_keep_their_territory(
         members = np.flatnonzero(labels == t).tolist()
         assert whole == (len(members) > 0 and nx.is_connected(graph.subgraph(members)))
         if not whole:
-            assert any(f"territory {t} " in v for v in result.violations), "a piece is explained"
+            assert any(f"territory {t + 1} " in v for v in result.violations), (
+                "a piece is explained"
+            )

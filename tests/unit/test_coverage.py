@@ -51,3 +51,14 @@ def test_nearest_place() -> None:
     assert nearest_place(41.85, -87.72) == "Chicago, IL"  # the big city, not a neighbourhood
     assert nearest_place(39.18, -96.6) == "Manhattan, KS"
     assert nearest_place(40.71, -74.0) == "New York City, NY"
+
+
+def test_land_nobody_sells_in_is_not_a_gap_until_someone_does(fresh_demo: Project) -> None:
+    covered = shapely.union_all(fresh_demo.territories.geometry.to_numpy())
+    anchorage = shapely.Point(-149.9, 61.2)
+    assert not covered.contains(anchorage)  # the demo covers the lower 48 only
+    assert find_gaps(fresh_demo) == []  # Alaska, Hawaii, Puerto Rico: nobody's to cover
+    row = fresh_demo.accounts.index[0]
+    fresh_demo.accounts.loc[row, ["lon", "lat"]] = [anchorage.x, anchorage.y]
+    gaps = find_gaps(fresh_demo)  # an account in Alaska: now Alaska is a gap, with it
+    assert [g.accounts for g in gaps if g.geometry.contains(anchorage)] == [1]

@@ -233,11 +233,18 @@ def test_infeasible_seeds_and_locks_are_explained() -> None:
     locked[:30] = 0
     result = design_territories(units, weights, 2, locked=locked)
     assert any(
-        "the units locked to territory 0 already total 1.67x" in v for v in result.violations
+        "the units locked to territory 1 already total 1.67x" in v for v in result.violations
     )
     assert (result.labels[:30] == 0).all()
     result = design_territories(units, weights, 3, seeds=[4, 4])
-    assert any("cell 0-4 is the seed of territories 0 and 1" in v for v in result.violations)
+    assert any(
+        "cell 0-4 is the seed of territory 1 and territory 2" in v for v in result.violations
+    )
+    named = design_territories(units, weights, 3, seeds=[4, 4], territory_names=["N", "S", "E"])
+    assert any(
+        "cell 0-4 is the seed of N and S: it can only be in one, so S has no seed" in v
+        for v in named.violations
+    )
 
 
 def test_bad_inputs_raise() -> None:

@@ -1,0 +1,94 @@
+"""Why a designed plan misses its balance band, in words a manager can act on.
+
+When territories end outside the band, the first question is whether any
+plan of these units could do better. `balance_bound` answers it exactly
+(ignoring connectedness), and the reasons name the lumps that stand in the
+way ("Cook County alone is 1.70 of a mean territory and holds Tom Becker's
+home"), then the fixes: finer units where the lumps are, a wider band, or
+designing without the home rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from territory_planner.mapping.allocation import balance_bound
+from territory_planner.mapping.unit_plan import FILE_KIND, ProjectUnits
+from territory_planner.model import Project
+
+_LUMP = 0.25  # of a mean territory: a unit this heavy is worth naming
+_NAMED = 3
+
+
+def unit_words(plan_units: ProjectUnits, unit: int) -> str:
+    """A unit as a manager would say it: "Cook County", "ZIP area 60601", "Texas"."""
+    name = str(plan_units.units["name"].iloc[unit])
+    if plan_units.kind == "county":
+        return f"{name} County"
+    if plan_units.kind == "zip":
+        return f"ZIP area {name}"
+    return name
+
+
+def balance_reasons(
+    project: Project,
+    plan_units: ProjectUnits,
+    weights: np.ndarray,
+    *,
+    pinned: np.ndarray,
+    tolerance: float,
+    holders: dict[int, str],
+    k: int | None = None,
+) -> list[str]:
+    """Why no plan of these units is within ±`tolerance`, and what would help.
+
+    Parameters
+    ----------
+    project
+        The project (its reps name the homes).
+    plan_units
+        The units the plan was built from.
+    weights
+        The balanced value per unit.
+    pinned
+        Territory each unit must stay in (homes, locks), -1 where free.
+    tolerance
+        The band asked for.
+    holders
+        Unit -> name of the rep whose home it holds.
+    k
+        Number of territories (default: one per rep).
+    """
+    k = len(project.reps) if k is None else k
+    if k < 1 or weights.sum() <= 0:
+        return []
+    mean = float(weights.sum()) / k
+    bound = balance_bound(weights, k, pinned, target=tolerance)
+    heavy = [int(u) for u in np.argsort(-weights, kind="stable")[:_NAMED]]
+    heavy = [u for u in heavy if weights[u] >= _LUMP * mean]
+    lumps = [
+        f"{unit_words(plan_units, u)} alone is {weights[u] / mean:.2f} of a mean territory"
+        + (f" and holds {holders[u]}'s home" if u in holders else "")
+        for u in heavy
+    ]
+    if bound.lower <= tolerance + 1e-9:
+        return [
+            f"±{tolerance:.1%} is reachable with these units if territories need not be in one "
+            f"piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece each was "
+            "found: try finer units (ZIP areas) or a wider band"
+        ]
+    widest = math.ceil(bound.lower * 100 + 1e-6)
+    fixes = [f"a wider band (±{widest}% is the closest these units allow)"]
+    if plan_units.kind not in {FILE_KIND, "zip"} and heavy:
+        where = ", ".join(unit_words(plan_units, u) for u in heavy)
+        fixes.insert(0, f"ZIP areas instead of {plan_units.kind} units (the lumps are {where})")
+    if any(u in holders for u in heavy):
+        fixes.append("designing without the reps' homes as seeds")
+    return [
+        f"No plan of these units can be within ±{tolerance:.1%}: the closest is "
+        f"±{bound.lower:.1%}, whatever the shapes",
+        *lumps,
+        f"±{tolerance:.1%} needs " + ", or ".join(fixes),
+    ]

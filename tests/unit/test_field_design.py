@@ -1,0 +1,59 @@
+"""Design helpers for users' data: homes in the water, parts with islands, fresh names, reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from territory_planner.mapping.metrics import territory_parts
+from territory_planner.mapping.project_design import design_project
+from territory_planner.mapping.unit_plan import project_units, rep_home_units
+from territory_planner.model import Project
+from territory_planner.sample_data import LAKE_HOME, field_project
+
+
+def test_a_home_in_the_lake_belongs_to_the_nearest_county() -> None:
+    project = field_project(0, accounts=200, reps=3, region="midwest")
+    chicago = int(np.flatnonzero(project.reps["home_city"] == "Chicago")[0])
+    assert (project.reps["lat"].iloc[chicago], project.reps["lon"].iloc[chicago]) == LAKE_HOME
+    units = project_units(project, "county")
+    geoms = units.units.geometry.to_numpy()
+    home = shapely.Point(LAKE_HOME[1], LAKE_HOME[0])
+    assert not shapely.contains(geoms, home).any()  # in the water, outside every county
+    found = rep_home_units(project, units)
+    nearest = int(np.argmin(shapely.distance(geoms, home)))
+    assert found[chicago] == nearest
+    assert units.units["name"].iloc[nearest] == "Cook"
+    assert (found >= 0).all()
+
+
+def test_islands_off_the_shore_are_not_separate_parts() -> None:
+    land = shapely.box(0, 0, 4, 4)
+    islands = [shapely.box(4.3 + i * 0.05, 1, 4.32 + i * 0.05, 1.02) for i in range(3)]
+    assert territory_parts(shapely.union_all([land, *islands])) == 1
+    far_island = shapely.box(10, 10, 10.1, 10.1)  # 6 degrees away: a part of its own
+    assert territory_parts(shapely.union_all([land, far_island])) == 2
+    second_land = shapely.box(5, 0, 9, 4)  # a big piece 1 degree away: separate
+    assert territory_parts(shapely.union_all([land, second_land])) == 2
+    assert territory_parts(None) == 0
+
+
+def test_a_repeated_design_gets_a_fresh_name_and_reasons_name_the_lumps() -> None:
+    project = field_project(4, accounts=600, reps=7, region="midwest")
+    first = design_project(project, kind="county", balance="accounts", tolerance=0.01)
+    project.scenarios.append(first.scenario)
+    again = design_project(project, kind="county", balance="accounts", tolerance=0.01)
+    assert again.scenario.name == f"{first.scenario.name} (2)"
+    text = "\n".join(first.result.violations)
+    cook = "Cook County alone is"
+    assert cook in text  # Chicago's county is heavier than a territory
+    assert "needs ZIP areas instead of county units" in text
+    assert "territory 1" not in text  # territories are named, never numbered
+    rep_names = set(project.reps["name"])
+    assert any(name in text for name in rep_names)
+
+
+def test_every_rep_gets_a_territory_on_field_data() -> None:
+    project: Project = field_project(2, accounts=500, reps=6, region="national")
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.05)
+    assert sorted(outcome.scenario.territories["rep_id"]) == sorted(project.reps["rep_id"])
