@@ -21,11 +21,12 @@ import pandas as pd
 SCHEMA_VERSION = 3
 CRS = "EPSG:4326"
 
-#: Visits per year for each visit-frequency code.
+#: Visits per year for each visit-frequency code, as the calendar plans them (every 1, 2,
+#: 4 or 13 weeks: `territory_planner.routing.workload`, which counts workload).
 VISIT_FREQUENCIES: dict[str, int] = {
     "weekly": 52,
     "biweekly": 26,
-    "monthly": 12,
+    "monthly": 13,
     "quarterly": 4,
 }
 

@@ -1022,6 +1022,43 @@ def _recombine(
 _RECOMBINE_SECONDS = 5.0
 
 
+def _first_plan(
+    plan: _Plan,
+    start: np.ndarray | None,
+    *,
+    xyz: np.ndarray,
+    area: np.ndarray,
+    targets: np.ndarray,
+    preset: np.ndarray,
+    anchors: dict[int, int],
+    tolerance: float,
+    rng: np.random.Generator,
+    cancel: CancelToken | None,
+) -> None:
+    """A first plan, improved: from `start` if given (kept where balanced), else k-means."""
+    if start is not None:
+        plan.assign(np.where(preset >= 0, preset, np.asarray(start, dtype=np.int64)))
+        _repair(plan)
+        _sweeps(plan, None, rng, cancel)
+        return
+    plan.assign(
+        _power_diagram(
+            xyz,
+            area,
+            np.asarray(plan.w),
+            targets=targets,
+            preset=preset,
+            anchors=anchors,
+            rng=rng,
+            cancel=cancel,
+        )
+    )
+    _fill_empty(plan)
+    _repair(plan)
+    _fill_empty(plan)
+    _improve(plan, tolerance, rng, cancel)
+
+
 def _score(plan: _Plan) -> tuple[float, float]:
     """Lower is better: excess over the band first, then the shape cost."""
     return round(plan.total_excess(), 12), float(sum(plan.shape))
@@ -1046,6 +1083,7 @@ def design_territories(
     graph: nx.Graph | None = None,
     starts: int | None = None,
     territory_names: Sequence[str] | None = None,
+    initial: np.ndarray | None = None,
 ) -> DesignResult:
     """Split area units into `k` connected, balanced, compact territories.
 
@@ -1079,6 +1117,9 @@ def design_territories(
         3,000 units and 10 territories, fewer for more).
     territory_names
         What to call the territories in the violations (default "territory 1", ...).
+    initial
+        An earlier plan (a territory per unit) to start from, e.g. the same
+        design with weights that have changed since; tried first.
 
     Returns
     -------
@@ -1134,22 +1175,18 @@ def design_territories(
     for attempt in range(starts):
         progress(0.05 + 0.85 * attempt / starts, "Improving shapes and balance")
         rng = np.random.default_rng([seed, attempt])
-        plan.assign(
-            _power_diagram(
-                xyz,
-                area,
-                w,
-                targets=targets,
-                preset=preset,
-                anchors=anchors,
-                rng=rng,
-                cancel=cancel,
-            )
+        _first_plan(
+            plan,
+            initial if attempt == 0 else None,
+            xyz=xyz,
+            area=area,
+            targets=targets,
+            preset=preset,
+            anchors=anchors,
+            tolerance=tolerance,
+            rng=rng,
+            cancel=cancel,
         )
-        _fill_empty(plan)
-        _repair(plan)
-        _fill_empty(plan)
-        _improve(plan, tolerance, rng, cancel)
         tried.append((_score(plan), attempt, list(plan.label)))
     tried.sort()
     best = tried[0]

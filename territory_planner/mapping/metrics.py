@@ -18,15 +18,12 @@ from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.formats import decimal2, integer, money_short, percent
-from territory_planner.model import VISIT_FREQUENCIES, Project
+from territory_planner.model import Project
+from territory_planner.routing.workload import has_frequencies, yearly_workload
 
 GEOD = Geod(ellps="WGS84")
 EARTH_KM_PER_DEGREE = 111.2
-DETOUR = 1.3  # road distance / straight-line distance
-SPEED_KMH = 60.0
-STOPS_PER_DAY = 5  # a trip from home and back is shared by this many visits
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
-DEFAULT_VISIT_MINUTES = 45
 DEFAULT_TOLERANCE = 0.05
 
 
@@ -121,118 +118,73 @@ def territory_parts(geometry: BaseGeometry | None) -> int:
     return len({find(i) for i in range(len(parts))})
 
 
-def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
-    scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
-    return lon * EARTH_KM_PER_DEGREE * scale, lat * EARTH_KM_PER_DEGREE
-
-
-def drive_minutes(lon: np.ndarray, lat: np.ndarray, home_lon: float, home_lat: float) -> np.ndarray:
-    """Estimated driving minutes per visit for accounts served from one home.
-
-    A visit's share of the trip from home and back (split over
-    `STOPS_PER_DAY` visits) plus the leg from the nearest other account,
-    straight-line distances times `DETOUR`, at `SPEED_KMH`.
-    """
-    n = len(lon)
-    if n == 0:
-        return np.zeros(0)
-    x, y = _local_km(np.append(lon, home_lon), np.append(lat, home_lat))
-    ax, ay, hx, hy = x[:-1], y[:-1], x[-1], y[-1]
-    home_km = np.hypot(ax - hx, ay - hy) if np.isfinite(hx) else np.zeros(n)
-    neighbour_km = np.zeros(n)
-    if n > 1:
-        points = np.asarray(shapely.points(ax, ay), dtype=object)
-        tree = shapely.STRtree(points)
-        (left, _right), dist = tree.query_nearest(
-            points, exclusive=True, return_distance=True, all_matches=False
-        )
-        neighbour_km[left] = dist
-    km = 2 * home_km / STOPS_PER_DAY + neighbour_km
-    return np.asarray(km * DETOUR / SPEED_KMH * 60, dtype=float)
-
-
-def _drive_hours_per_visit(
-    lon: np.ndarray, lat: np.ndarray, group: np.ndarray, home_lon: np.ndarray, home_lat: np.ndarray
-) -> np.ndarray:
-    """Drive hours per visit for accounts served in groups, group ``g`` from home ``g``.
-
-    A negative group has no home: only the legs between its accounts count.
-    """
-    hours = np.zeros(len(lon))
-    placed = np.isfinite(lon) & np.isfinite(lat)
-    for g in np.unique(group[placed]):
-        rows = np.flatnonzero(placed & (group == g))
-        hx, hy = (home_lon[g], home_lat[g]) if g >= 0 else (np.nan, np.nan)
-        hours[rows] = drive_minutes(lon[rows], lat[rows], hx, hy) / 60
-    return hours
-
-
-def _visits(acc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Visits per year and minutes per visit of each account."""
-    visits = acc["visit_frequency"].map(VISIT_FREQUENCIES).fillna(0).to_numpy(dtype=float)
-    minutes = acc["visit_minutes"].astype("float64").fillna(DEFAULT_VISIT_MINUTES).to_numpy()
-    return visits, minutes
+def _homes(project: Project) -> tuple[np.ndarray, np.ndarray]:
+    """The reps' homes (NaN where a rep has none)."""
+    reps = project.reps
+    return reps["lon"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)
 
 
 def account_workload(project: Project) -> pd.DataFrame:
     """Per account: visits per year, visit hours and drive hours per year.
 
-    Driving is estimated from the home of the rep of the account's territory.
+    The one workload (`territory_planner.routing.workload`), with driving
+    from the home of the rep of the account's territory.
     """
     acc = project.accounts
-    visits, minutes = _visits(acc)
-    homes = project.territories.merge(project.reps, on="rep_id", how="left", suffixes=("", "_rep"))
+    rep_of = project.territories.set_index("territory_id")["rep_id"]
+    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
+    server = np.array(
+        [rep_row.get(rep_of.get(t), -1) if isinstance(t, str) else -1 for t in acc["territory_id"]],
+        dtype=np.int64,
+    )
+    # Accounts of territories without a rep still share legs among themselves.
     codes, _ = pd.factorize(acc["territory_id"])
-    order = {t: i for i, t in enumerate(homes["territory_id"])}
-    uniques = pd.unique(acc["territory_id"].dropna())
-    home_row = np.array([order.get(t, -1) for t in uniques], dtype=np.int64)
-    home_lon = np.append(homes["lon"].to_numpy(dtype=float), np.nan)[home_row]
-    home_lat = np.append(homes["lat"].to_numpy(dtype=float), np.nan)[home_row]
-    drive = _drive_hours_per_visit(
-        acc["lon"].to_numpy(dtype=float),
-        acc["lat"].to_numpy(dtype=float),
-        codes,
-        home_lon,
-        home_lat,
-    )
-    return pd.DataFrame(
-        {
-            "territory_id": acc["territory_id"].to_numpy(),
-            "visits_per_year": visits,
-            "visit_hours": visits * minutes / 60,
-            "drive_hours": visits * drive,
-        }
-    )
+    orphan = server < 0
+    server[orphan] = -2 - codes[orphan]
+    home_lon, home_lat = _homes(project)
+    work = yearly_workload(acc, server, home_lon, home_lat)
+    work.insert(0, "territory_id", acc["territory_id"].to_numpy())
+    return work.reset_index(drop=True)
 
 
 def nearest_home_workload(project: Project) -> np.ndarray:
     """Yearly workload hours per account if served by the rep living nearest to it.
 
-    Visit time (duration x visits per year) plus the drive estimate of
-    `drive_minutes`; what territory design balances before territories exist.
-    Accounts without a visit frequency cost nothing.
+    What territory design balances before territories exist (the one
+    workload of `territory_planner.routing.workload`).
     """
+    return served_workload(project, nearest_home(project))
+
+
+def nearest_home(project: Project) -> np.ndarray:
+    """Row of the rep living nearest to each account (-1: no rep has a home, or unplaced)."""
     acc = project.accounts
-    visits, minutes = _visits(acc)
     lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
-    reps = project.reps
-    home = np.isfinite(reps["lon"].to_numpy(dtype=float)) & np.isfinite(
-        reps["lat"].to_numpy(dtype=float)
-    )
-    home_lon, home_lat = (
-        reps["lon"].to_numpy(dtype=float)[home],
-        reps["lat"].to_numpy(dtype=float)[home],
-    )
-    group = np.full(len(acc), -1, dtype=np.int64)
+    home_lon, home_lat = _homes(project)
+    homed = np.flatnonzero(np.isfinite(home_lon) & np.isfinite(home_lat))
+    nearest = np.full(len(acc), -1, dtype=np.int64)
     placed = np.isfinite(lon) & np.isfinite(lat)
-    if len(home_lon) and placed.any():
-        x, y = _local_km(np.append(lon[placed], home_lon), np.append(lat[placed], home_lat))
+    if len(homed) and placed.any():
+        x, y = _local_km(
+            np.append(lon[placed], home_lon[homed]), np.append(lat[placed], home_lat[homed])
+        )
         n = int(placed.sum())
         d2 = (x[:n, None] - x[None, n:]) ** 2 + (y[:n, None] - y[None, n:]) ** 2
-        group[placed] = d2.argmin(axis=1)
-    drive = _drive_hours_per_visit(lon, lat, group, home_lon, home_lat)
-    return np.asarray(visits * (minutes / 60 + drive), dtype=float)
+        nearest[placed] = homed[d2.argmin(axis=1)]
+    return nearest
+
+
+def served_workload(project: Project, rep_row: np.ndarray) -> np.ndarray:
+    """Yearly workload hours per account if rep ``rep_row[i]`` serves account ``i``."""
+    home_lon, home_lat = _homes(project)
+    work = yearly_workload(project.accounts, rep_row, home_lon, home_lat)
+    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
+
+
+def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
+    scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
+    return lon * EARTH_KM_PER_DEGREE * scale, lat * EARTH_KM_PER_DEGREE
 
 
 @dataclass(frozen=True)
@@ -348,10 +300,50 @@ def territory_kpis(project: Project) -> pd.DataFrame:
     ]
     table["compactness"] = [polsby_popper(g) for g in geometry]
     table["parts"] = [territory_parts(g) for g in geometry]
+    missing = missing_data(project)
+    for key in missing:
+        table[key] = np.nan  # unknown, not zero
     for metric in BALANCE_METRICS:
         mean = table[metric].mean()
         table[f"{metric}_vs_mean"] = table[metric] / mean - 1 if mean else 0.0
+    table.attrs["missing"] = missing
     return table
+
+
+def missing_data(project: Project) -> dict[str, str]:
+    """KPIs the project has no data for (metric key -> what is missing and what to do).
+
+    A column no account has (no potential, no visit frequencies) is unknown,
+    not zero: its KPIs show as "—" with this note, never as 0 and "+0%".
+    """
+    acc = project.accounts
+    notes: dict[str, str] = {}
+
+    def lacks(column: str) -> bool:
+        return bool(acc[column].isna().all())
+
+    if len(acc) == 0:
+        return notes
+    if lacks("potential"):
+        note = "no account has a potential: import a potential column to see it"
+        notes.update(dict.fromkeys(("potential", "share_of_wallet"), note))
+    if lacks("annual_revenue"):
+        note = "no account has revenue: import a revenue column to see it"
+        notes.update(dict.fromkeys(("revenue", "attainment", "share_of_wallet"), note))
+    if lacks("last_year_sales"):
+        notes["last_year_sales"] = "no account has last year's sales: import them to see them"
+    if (
+        lacks("potential")
+        and lacks("last_year_sales")
+        and project.territories["quota"].isna().all()
+    ):
+        note = "quotas need potential or last year's sales (or quotas typed in the table)"
+        notes.update(dict.fromkeys(("quota", "attainment"), note))
+    if not has_frequencies(acc):
+        note = "no account has a visit frequency: import visit frequencies to see workload"
+        keys = ("visits_per_year", "visit_hours", "drive_hours", "workload_hours", "capacity_use")
+        notes.update(dict.fromkeys(keys, note))
+    return notes
 
 
 def balance_tolerance(project: Project) -> float:

@@ -9,7 +9,7 @@ plan in use is never changed here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 
 from territory_planner.mapping.balance_reasons import balance_reasons
 from territory_planner.mapping.design import DesignResult, design_territories
+from territory_planner.mapping.metrics import nearest_home, served_workload
 from territory_planner.mapping.unit_plan import (
     ProjectUnits,
     account_weights,
@@ -94,6 +95,90 @@ def _territory_base(
     base = pd.DataFrame(rows)
     base["color"] = None  # new shapes, new colours (neighbours differ)
     return base
+
+
+_WORKLOAD_ROUNDS = 3  # redesigns with the drive of each territory's own rep
+
+
+def _serving_reps(
+    project: Project, plan_units: ProjectUnits, result: DesignResult, base: pd.DataFrame
+) -> np.ndarray:
+    """Row of the rep serving each account in this plan (the nearest rep where none is known)."""
+    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
+    reps = base["rep_id"] if "rep_id" in base else pd.Series([None] * len(base))
+    label_rep = np.array(
+        [rep_row.get(r, -1) if isinstance(r, str) else -1 for r in reps], dtype=np.int64
+    )
+    unit = plan_units.account_unit
+    server = np.where(unit >= 0, label_rep[result.labels[np.maximum(unit, 0)]], -1)
+    nearest = nearest_home(project)
+    return np.where(server >= 0, server, nearest)
+
+
+def _served_plan(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    result: DesignResult,
+    base: pd.DataFrame,
+) -> tuple[DesignResult, np.ndarray]:
+    """The plan judged with the workload its own reps would drive (the KPIs' workload)."""
+    served = served_workload(project, _serving_reps(project, plan_units, result, base))
+    weights = unit_weights(plan_units, account_weights(project, shares, served))
+    totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
+    mean = totals.mean()
+    deviation = float(np.abs(totals / mean - 1).max()) if mean > 0 else 0.0
+    return replace(result, totals=totals, max_deviation=deviation), weights
+
+
+def _balance_served_workload(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    result: DesignResult,
+    base: pd.DataFrame,
+    *,
+    seeds: list[int],
+    lock: np.ndarray,
+    tolerance: float,
+    cancel: CancelToken | None,
+) -> tuple[DesignResult, np.ndarray]:
+    """Redesign with each territory's own rep driving, keeping the plan balanced best so judged.
+
+    The first design drives every account from the nearest rep's home; a
+    territory that takes a far metro to balance pays its real drive only
+    once its rep is known. A few rounds redesign from the last plan with
+    the drive of the rep each account now has; the plan whose served
+    workload is most even is kept, and reported with those totals, so the
+    design and the KPI panel show the same deviations.
+    """
+    best, weights = _served_plan(project, plan_units, shares, result, base)
+    for _ in range(_WORKLOAD_ROUNDS):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        result = design_territories(
+            plan_units.units,
+            weights,
+            len(result.totals),
+            tolerance=tolerance,
+            seeds=seeds or None,
+            locked=lock,
+            cancel=cancel,
+            territory_names=base["name"].astype(str).tolist(),
+            initial=result.labels,
+            starts=1,
+        )
+        judged, weights = _served_plan(project, plan_units, shares, result, base)
+        if judged.max_deviation < best.max_deviation:
+            best = judged
+    return best, unit_weights(
+        plan_units,
+        account_weights(
+            project,
+            shares,
+            served_workload(project, _serving_reps(project, plan_units, best, base)),
+        ),
+    )
 
 
 def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
@@ -184,6 +269,18 @@ def design_project(
         cancel=cancel,
         territory_names=base["name"].astype(str).tolist(),
     )
+    if "workload" in shares:
+        result, weights = _balance_served_workload(
+            project,
+            plan_units,
+            shares,
+            result,
+            base,
+            seeds=seeds,
+            lock=lock,
+            tolerance=tolerance,
+            cancel=cancel,
+        )
     if cancel is not None:
         cancel.raise_if_cancelled()
     if result.max_deviation > tolerance + 1e-9:

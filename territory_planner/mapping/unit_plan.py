@@ -32,6 +32,7 @@ from territory_planner.mapping.rules import reassign
 from territory_planner.mapping.units import UNIT_KINDS
 from territory_planner.mapping.zip_areas import zip_areas
 from territory_planner.model import CRS, TERRITORY_COLUMNS, VISIT_FREQUENCIES, Project, conform
+from territory_planner.routing.workload import has_frequencies
 
 #: What a plan can be balanced on: key -> words.
 BALANCE_TARGETS = {
@@ -260,14 +261,24 @@ def nearest_labels(
     return found
 
 
-def account_weights(project: Project, shares: dict[str, float]) -> np.ndarray:
+def account_weights(
+    project: Project, shares: dict[str, float], workload: np.ndarray | None = None
+) -> np.ndarray:
     """Per account, the blend of balance targets, each scaled to its team total.
 
     Scaling makes a blend mean what it says: "60% potential, 40% workload"
     weighs a territory's share of the team's potential against its share
-    of the team's workload, whatever their units.
+    of the team's workload, whatever their units. `workload` gives each
+    account's yearly hours as its territory's rep would drive them (default:
+    served by the rep living nearest).
     """
     acc = project.accounts
+    if "workload" in shares and not has_frequencies(acc):
+        msg = (
+            "no account has a visit frequency, so workload is unknown: import visit "
+            "frequencies, or balance on accounts, revenue or potential"
+        )
+        raise InputError(msg)
     columns = {
         "accounts": np.ones(len(acc)),
         "potential": acc["potential"].fillna(0).to_numpy(dtype=float),
@@ -275,7 +286,10 @@ def account_weights(project: Project, shares: dict[str, float]) -> np.ndarray:
     }
     weights = np.zeros(len(acc))
     for key, share in shares.items():
-        values = nearest_home_workload(project) if key == "workload" else columns[key]
+        if key == "workload":
+            values = nearest_home_workload(project) if workload is None else workload
+        else:
+            values = columns[key]
         values = np.clip(np.nan_to_num(values), 0, None)
         total = values.sum()
         if total <= 0:

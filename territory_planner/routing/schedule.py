@@ -42,14 +42,11 @@ from territory_planner._errors import InputError
 from territory_planner.model import Project
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import TravelModel, TravelTimes
+from territory_planner.routing.workload import MAX_WEEKS, frequency_weeks, visit_minutes
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Weeks between visits for each visit-frequency code.
-FREQUENCY_WEEKS = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
-DEFAULT_FREQUENCY = "monthly"
-DEFAULT_VISIT_MINUTES = 45
-MAX_WEEKS = 13
 BALANCE_WEIGHT = 0.5  # minutes of penalty per minute of load above the average day
 SECTOR_WEIGHT = 15.0  # minutes of penalty per weekday sector away from the account's own
 
@@ -196,17 +193,6 @@ def parse_time(text: object, default: float) -> float:
         return default
 
 
-def frequency_weeks(code: object) -> int:
-    """Weeks between visits: weekly 1, biweekly 2, monthly 4, quarterly 13, "every 3 weeks" 3."""
-    text = str(code).strip().lower() if isinstance(code, str) else ""
-    if text in FREQUENCY_WEEKS:
-        return FREQUENCY_WEEKS[text]
-    digits = "".join(c for c in text if c.isdigit())
-    if "week" in text and digits:
-        return max(1, min(int(digits), MAX_WEEKS))
-    return FREQUENCY_WEEKS[DEFAULT_FREQUENCY]
-
-
 def parse_days(text: object) -> frozenset[int] | None:
     """Weekdays from "Tue,Thu" or "Mon-Wed" (None when empty or unreadable)."""
     if not isinstance(text, str) or not text.strip():
@@ -345,7 +331,7 @@ def rep_problem(
     lon = np.append(rep["lon"], acc["lon"].to_numpy(dtype=float))
     lat = np.append(rep["lat"], acc["lat"].to_numpy(dtype=float))
     km, minutes = (travel or TravelModel()).matrices(lon, lat)
-    service = acc["visit_minutes"].astype("float64").fillna(DEFAULT_VISIT_MINUTES).to_numpy()
+    service = visit_minutes(acc)
     value = (
         pd.to_numeric(acc[value_column], errors="coerce").fillna(0).to_numpy(dtype=float)
         if value_column in acc.columns

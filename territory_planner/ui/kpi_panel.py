@@ -48,32 +48,49 @@ def capacity_tint(use: Any) -> str | None:
     return "#f8d7da" if not pd.isna(use) and use > 1 else None
 
 
+def dash(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`fmt`, with "—" for a value that is unknown (the project has no data for it)."""
+
+    def show(value: Any) -> str:
+        return "—" if value is None or pd.isna(value) else fmt(value)
+
+    return show
+
+
+def missing_note(kpis: pd.DataFrame) -> str:
+    """What "—" means in the table: which data the project lacks, and what to import."""
+    missing: dict[str, str] = kpis.attrs.get("missing", {})
+    notes = list(dict.fromkeys(missing.values()))
+    return "— " + "; ".join(notes) if notes else ""
+
+
 def territory_columns(tolerance: Callable[[], float]) -> list[Column]:
     """The KPI table's columns; deviations are tinted against the current `tolerance`."""
+    integer_, money_, percent_ = dash(integer), dash(money_short), dash(percent)
 
     def vs_mean(key: str) -> Column:
         return Column(
-            key, "vs mean", signed_percent, numeric=True, width=60,
+            key, "vs mean", dash(signed_percent), numeric=True, width=60,
             tint=lambda v: balance_tint(v, tolerance()),
         )  # fmt: skip
 
     return [
         Column("name", "Territory", editable=True, width=150),
         Column("rep", "Rep", width=115),
-        Column("accounts", "Accounts", integer, numeric=True, width=65),
+        Column("accounts", "Accounts", integer_, numeric=True, width=65),
         vs_mean("accounts_vs_mean"),
-        Column("revenue", "Revenue", money_short, numeric=True, width=68),
+        Column("revenue", "Revenue", money_, numeric=True, width=68),
         vs_mean("revenue_vs_mean"),
-        Column("potential", "Potential", money_short, numeric=True, width=68),
+        Column("potential", "Potential", money_, numeric=True, width=68),
         vs_mean("potential_vs_mean"),
-        Column("workload_hours", "Workload h", integer, numeric=True, width=78),
+        Column("workload_hours", "Workload h", integer_, numeric=True, width=78),
         vs_mean("workload_hours_vs_mean"),
-        Column("drive_hours", "Drive h", integer, numeric=True, width=60),
-        Column("capacity_use", "Capacity", percent, numeric=True, width=64, tint=capacity_tint),
-        Column("quota", "Quota", money_short, numeric=True, editable=True, width=72),
-        Column("last_year_sales", "Last year", money_short, numeric=True, width=70),
-        Column("attainment", "Attain.", percent, numeric=True, width=56),
-        Column("share_of_wallet", "Wallet", percent, numeric=True, width=56),
+        Column("drive_hours", "Drive h", integer_, numeric=True, width=60),
+        Column("capacity_use", "Capacity", percent_, numeric=True, width=64, tint=capacity_tint),
+        Column("quota", "Quota", money_, numeric=True, editable=True, width=72),
+        Column("last_year_sales", "Last year", money_, numeric=True, width=70),
+        Column("attainment", "Attain.", percent_, numeric=True, width=56),
+        Column("share_of_wallet", "Wallet", percent_, numeric=True, width=56),
         Column("area_km2", "Area km²", integer, numeric=True, width=72),
         Column("compactness", "Compact.", decimal2, numeric=True, width=62),
         Column("parts", "Parts", integer, numeric=True, width=45),
@@ -126,6 +143,10 @@ class KpiPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._toolbar())
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        layout.addWidget(self.note)
         layout.addWidget(self._panes(), 1)
 
     def _toolbar(self) -> QHBoxLayout:
@@ -177,6 +198,9 @@ class KpiPanel(QWidget):
         self.band.blockSignals(True)
         self.band.setValue(tolerance * 100)
         self.band.blockSignals(False)
+        note = missing_note(kpis)
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
         self._update_chart()
         self._update_alerts(balance_alerts(kpis, tolerance))
 
@@ -184,6 +208,10 @@ class KpiPanel(QWidget):
         metric, kpis = METRICS[self.metric_key], self.kpis
         if kpis.empty:
             self.chart.set_data(ChartData(title=metric.title))
+            return
+        missing = kpis.attrs.get("missing", {})
+        if metric.key in missing:
+            self.chart.set_data(ChartData(title=f"{metric.title}: no data ({missing[metric.key]})"))
             return
         self.chart.set_data(
             ChartData(

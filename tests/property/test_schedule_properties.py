@@ -28,13 +28,8 @@ from territory_planner.model import (
     Project,
     conform,
 )
-from territory_planner.routing.schedule import (
-    Schedule,
-    Visit,
-    build_schedule,
-    frequency_weeks,
-    schedule_record,
-)
+from territory_planner.routing.schedule import Schedule, Visit, build_schedule, schedule_record
+from territory_planner.routing.workload import frequency_weeks
 from tests.property.conftest import examples
 
 HOME = (-71.06, 42.36)

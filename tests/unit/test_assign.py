@@ -10,8 +10,10 @@ import shapely
 
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.mapping.assign import assign_accounts
-from territory_planner.mapping.metrics import drive_minutes, polsby_popper, territory_kpis
+from territory_planner.mapping.metrics import polsby_popper, territory_kpis
 from territory_planner.model import VISIT_FREQUENCIES, Project
+from territory_planner.routing.travel import TravelModel
+from territory_planner.routing.workload import STOPS_PER_DAY, drive_minutes_per_visit
 from tests.conftest import run_cli
 
 
@@ -81,9 +83,17 @@ def test_compactness_and_drive_estimates() -> None:
     assert polsby_popper(shapely.box(-110, 40, -100, 40.1)) < 0.05  # a long thin strip
     # Two accounts 10 km east and 20 km east of home at 40N (about 85 km per degree there).
     lon = np.array([-100 + 10 / 85.2, -100 + 20 / 85.2])
-    minutes = drive_minutes(lon, np.array([40.0, 40.0]), -100.0, 40.0)
-    # home share 2 * d / 5 plus 10 km to the neighbour, * 1.3 detour, at 60 km/h
-    assert minutes == pytest.approx([(4 + 10) * 1.3, (8 + 10) * 1.3], rel=0.02)
+    minutes = drive_minutes_per_visit(lon, np.array([40.0, 40.0]), -100.0, 40.0)
+    # the trip from home and back shared by STOPS_PER_DAY visits, plus 10 km from the
+    # neighbour; road km = 1.3 x straight, at the calendar's speed for a leg that long
+    travel = TravelModel()
+
+    def leg(km: float) -> float:
+        road = km * travel.detour
+        return float(road / travel.speed_kmh(np.array(road)) * 60)
+
+    expected = [2 * leg(d) / STOPS_PER_DAY + leg(10) for d in (10, 20)]
+    assert minutes == pytest.approx(expected, rel=0.02)
 
 
 def test_cli_assign_json(tmp_path, demo_file) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 
-from territory_planner.mapping.metrics import territory_parts
+from territory_planner._errors import InputError
+from territory_planner.mapping.metrics import balance_alerts, territory_kpis, territory_parts
 from territory_planner.mapping.project_design import design_project
 from territory_planner.mapping.unit_plan import project_units, rep_home_units
 from territory_planner.model import Project
@@ -57,3 +59,22 @@ def test_every_rep_gets_a_territory_on_field_data() -> None:
     project: Project = field_project(2, accounts=500, reps=6, region="national")
     outcome = design_project(project, kind="county", balance="accounts", tolerance=0.05)
     assert sorted(outcome.scenario.territories["rep_id"]) == sorted(project.reps["rep_id"])
+
+
+def test_missing_columns_are_unknown_not_zero() -> None:
+    project = field_project(1, accounts=300, reps=4, potential=False, frequencies=False)
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.05)
+    project.territories = outcome.scenario.territories
+    project.accounts["territory_id"] = outcome.scenario.assignment["territory_id"].to_numpy()
+    kpis = territory_kpis(project)
+    for key in ("potential", "potential_vs_mean", "workload_hours", "workload_hours_vs_mean"):
+        assert kpis[key].isna().all(), key
+    assert kpis["accounts"].sum() == project.accounts["territory_id"].notna().sum()
+    assert "no account has a potential" in kpis.attrs["missing"]["potential"]
+    assert "visit frequency" in kpis.attrs["missing"]["workload_hours"]
+    texts = " ".join(a.text for a in balance_alerts(kpis, 0.05))
+    assert "potential" not in texts
+    assert "workload" not in texts
+    for target in ("potential", "workload"):
+        with pytest.raises(InputError, match="no account has"):
+            design_project(project, kind="county", balance=target)

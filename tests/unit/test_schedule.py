@@ -14,16 +14,10 @@ import pytest
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import load_project
 from territory_planner.model import Project
-from territory_planner.routing.schedule import (
-    FREQUENCY_WEEKS,
-    Problem,
-    RepHours,
-    build_schedule,
-    frequency_weeks,
-    plan_days,
-)
+from territory_planner.routing.schedule import Problem, RepHours, build_schedule, plan_days
 from territory_planner.routing.tour import tour_minutes
 from territory_planner.routing.travel import TravelModel
+from territory_planner.routing.workload import FREQUENCY_WEEKS, frequency_weeks
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.conftest import run_cli
 

@@ -1,0 +1,149 @@
+"""One workload: what serving an account costs its rep in a year, in hours.
+
+Territory design, the KPI panel, rebalance, split and the visit calendar
+all speak of workload; they must mean the same thing, so it is defined here
+once:
+
+- **Visits a year**: an account visited every ``p`` weeks (`frequency_weeks`:
+  weekly 1, biweekly 2, monthly 4, quarterly 13) is visited ``52 / p`` times
+  a year, as the calendar plans it (monthly = every 4 weeks = 13 visits).
+  An account without a frequency is planned monthly by the calendar, so it
+  costs a monthly account's hours here too.
+- **Visit time**: its visit minutes (default 45) per visit.
+- **Driving**: per visit, its share of the day's trip from the rep's home
+  and back (the trip shared by `STOPS_PER_DAY` visits) plus the leg from
+  the nearest other account the rep serves, in road kilometres at the
+  calendar's travel model speeds (`TravelModel`: straight line x detour, a
+  speed that rises with the leg's length).
+
+`STOPS_PER_DAY` is calibrated against the calendar: on the demo, the
+13-week calendar of every rep plans within 10% of this estimate
+(`bench/workload.py` prints the comparison).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from territory_planner.routing.travel import EARTH_RADIUS_KM, TravelModel
+
+FREQUENCY_WEEKS = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
+DEFAULT_FREQUENCY = "monthly"
+DEFAULT_VISIT_MINUTES = 45
+MAX_WEEKS = 13
+WEEKS_PER_YEAR = 52
+#: A trip from home and back is shared by this many visits (calibrated, see the module text).
+STOPS_PER_DAY = 4.0
+TRAVEL = TravelModel()
+
+
+def frequency_weeks(code: object) -> int:
+    """Weeks between visits: weekly 1, biweekly 2, monthly 4, quarterly 13, "every 3 weeks" 3."""
+    text = str(code).strip().lower() if isinstance(code, str) else ""
+    if text in FREQUENCY_WEEKS:
+        return FREQUENCY_WEEKS[text]
+    digits = "".join(c for c in text if c.isdigit())
+    if "week" in text and digits:
+        return max(1, min(int(digits), MAX_WEEKS))
+    return FREQUENCY_WEEKS[DEFAULT_FREQUENCY]
+
+
+def has_frequencies(accounts: pd.DataFrame) -> bool:
+    """Whether any account has a visit frequency (else workload is unknown, not zero)."""
+    column = accounts["visit_frequency"]
+    return bool(column.notna().any() and (column.astype("str").str.strip() != "").any())
+
+
+def visits_per_year(accounts: pd.DataFrame) -> np.ndarray:
+    """Visits a year of each account, as the calendar plans them."""
+    weeks = np.array([frequency_weeks(code) for code in accounts["visit_frequency"]], dtype=float)
+    return WEEKS_PER_YEAR / weeks if len(weeks) else np.zeros(0)
+
+
+def visit_minutes(accounts: pd.DataFrame) -> np.ndarray:
+    """Minutes per visit of each account (default `DEFAULT_VISIT_MINUTES`)."""
+    minutes = accounts["visit_minutes"].astype("float64")
+    return np.asarray(minutes.fillna(DEFAULT_VISIT_MINUTES).to_numpy(), dtype=float)
+
+
+def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lam, phi = np.radians(lon), np.radians(lat)
+    return EARTH_RADIUS_KM * np.column_stack(
+        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
+    )
+
+
+def _road_minutes(chord_km: np.ndarray) -> np.ndarray:
+    """Driving minutes of legs given as straight chords (km), at the travel model's speeds."""
+    angle = 2 * np.arcsin(np.clip(chord_km / (2 * EARTH_RADIUS_KM), 0, 1))
+    road = angle * EARTH_RADIUS_KM * TRAVEL.detour
+    return np.asarray(road / TRAVEL.speed_kmh(road) * 60, dtype=float)
+
+
+def drive_minutes_per_visit(
+    lon: np.ndarray, lat: np.ndarray, home_lon: float, home_lat: float
+) -> np.ndarray:
+    """Driving minutes per visit for accounts one rep serves from one home.
+
+    A visit's share of the trip from home and back plus the leg from the
+    nearest other account (see the module text). Without a home (NaN), only
+    the legs between the accounts count.
+    """
+    n = len(lon)
+    if n == 0:
+        return np.zeros(0)
+    xyz = _xyz(np.asarray(lon, float), np.asarray(lat, float))
+    home = (
+        _road_minutes(
+            np.linalg.norm(xyz - _xyz(np.array([home_lon]), np.array([home_lat])), axis=1)
+        )
+        if np.isfinite(home_lon) and np.isfinite(home_lat)
+        else np.zeros(n)
+    )
+    neighbour = np.zeros(n)
+    if n > 1:
+        points = np.asarray(shapely.points(xyz), dtype=object)
+        (left, _right), dist = shapely.STRtree(points).query_nearest(
+            points, exclusive=True, return_distance=True, all_matches=False
+        )
+        neighbour[left] = _road_minutes(dist)
+    return np.asarray(2 * home / STOPS_PER_DAY + neighbour, dtype=float)
+
+
+def yearly_workload(
+    accounts: pd.DataFrame, server: np.ndarray, home_lon: np.ndarray, home_lat: np.ndarray
+) -> pd.DataFrame:
+    """Per account: visits a year, visit hours and drive hours a year.
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``visit_frequency``, ``visit_minutes``, ``lon``, ``lat``).
+    server
+        Per account, which home serves it (an index into `home_lon`/`home_lat`);
+        accounts with the same server share driving legs. -1: no home (only
+        the legs between the accounts of that group count).
+    home_lon, home_lat
+        The homes.
+    """
+    visits = visits_per_year(accounts)
+    minutes = visit_minutes(accounts)
+    lon = accounts["lon"].to_numpy(dtype=float)
+    lat = accounts["lat"].to_numpy(dtype=float)
+    drive = np.zeros(len(accounts))
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    server = np.asarray(server, dtype=np.int64)
+    for group in np.unique(server[placed]).tolist():
+        rows = np.flatnonzero(placed & (server == group))
+        hx, hy = (home_lon[group], home_lat[group]) if group >= 0 else (np.nan, np.nan)
+        drive[rows] = drive_minutes_per_visit(lon[rows], lat[rows], hx, hy) / 60
+    return pd.DataFrame(
+        {
+            "visits_per_year": visits,
+            "visit_hours": visits * minutes / 60,
+            "drive_hours": visits * drive,
+        },
+        index=accounts.index,
+    )
