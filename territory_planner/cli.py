@@ -644,11 +644,21 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         "balance": balance,
         "units_moved": change.units_moved,
         "accounts_moved": len(change.moves),
+        **_bound_record(change.bound),
         "moves": [_json_record(r) for r in change.moves.head(5000).to_dict("records")],
         **report,
         "violations": change.result.violations,
         "seconds": round(change.result.seconds, 2),
     }
+
+
+def _bound_record(bound: Any) -> dict[str, Any]:
+    """The fewest moves any plan within the band needs (rebalance only; contiguity ignored)."""
+    if bound is None:
+        return {}
+    found = None if bound.found == float("inf") else round(bound.found, 2)
+    return {"moved_lower_bound": round(bound.lower, 2), "moved_bound_plan": found,
+            "moved_bound_optimal": bound.optimal}  # fmt: skip
 
 
 def _scenario_view(project: Any, name: str) -> Any:

@@ -152,3 +152,77 @@ def _bound(
     totals = np.bincount(chosen, weights=w[units], minlength=k)
     found = float(np.abs(totals / mean - 1).max())
     return BalanceBound(max(min(lower, found), 0.0), found, labels, optimal)
+
+
+@dataclass(frozen=True)
+class MovesBound:
+    """The fewest moves any rebalanced plan of these units needs.
+
+    Attributes
+    ----------
+    lower
+        No plan within the band moves less (proved; 0 when nothing is known).
+    found
+        What the best plan the solver found moves (ignoring contiguity), or
+        ``inf`` when it found none (the band may be out of reach).
+    optimal
+        Whether the solver finished.
+    """
+
+    lower: float
+    found: float
+    optimal: bool
+
+
+def moves_bound(
+    w: np.ndarray,
+    cost: np.ndarray,
+    current: np.ndarray,
+    k: int,
+    tolerance: float,
+    *,
+    locked: np.ndarray | None = None,
+    time_limit: float = _TIME_LIMIT,
+) -> MovesBound:
+    """The least total `cost` of units moved so every territory is within ±`tolerance`.
+
+    Ignores contiguity and shape (a lower bound for rebalancing): each unit
+    with weight stays in its `current` territory or moves to another; units
+    that weigh nothing never need to move; `locked` units stay.
+    """
+    w = np.asarray(w, dtype=float)
+    cost = np.asarray(cost, dtype=float)
+    current = np.asarray(current, dtype=np.int64)
+    mean = float(w.sum()) / k if k else 0.0
+    units = np.flatnonzero((w > 0) & (current >= 0))
+    m = len(units)
+    if mean <= 0 or m == 0:
+        return MovesBound(0.0, 0.0, optimal=True)
+    nvar = m * k
+    rows = np.repeat(np.arange(m), k)
+    cols = np.arange(nvar)
+    one_each = coo_matrix((np.ones(nvar), (rows, cols)), shape=(m, nvar)).tocsr()
+    t_rows = np.tile(np.arange(k), m)
+    sums = coo_matrix((np.repeat(w[units] / mean, k), (t_rows, cols)), shape=(k, nvar)).tocsr()
+    lo, hi = np.full(k, 1 - tolerance), np.full(k, 1 + tolerance)
+    stay = np.arange(m) * k + current[units]
+    objective = np.repeat(cost[units], k)
+    objective[stay] = 0.0
+    lo_x, hi_x = np.zeros(nvar), np.ones(nvar)
+    if locked is not None:
+        held = np.asarray(locked, dtype=bool)[units]
+        for i in np.flatnonzero(held):
+            hi_x[i * k : (i + 1) * k] = 0.0
+            lo_x[stay[i]] = hi_x[stay[i]] = 1.0
+    result = milp(
+        objective,
+        constraints=[LinearConstraint(one_each, 1.0, 1.0), LinearConstraint(sums, lo, hi)],
+        integrality=np.ones(nvar),
+        bounds=Bounds(lo_x, hi_x),
+        options={"time_limit": float(time_limit), "disp": False},
+    )
+    bound = float(getattr(result, "mip_dual_bound", 0.0) or 0.0)
+    if result.x is None:
+        return MovesBound(max(bound, 0.0), float("inf"), optimal=False)
+    found = float(result.fun)
+    return MovesBound(max(min(bound, found), 0.0), found, optimal=result.status == 0)

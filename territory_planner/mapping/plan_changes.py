@@ -10,7 +10,7 @@ locked accounts never move.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +18,9 @@ import pandas as pd
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.mapping.allocation import MovesBound, moves_bound
 from territory_planner.mapping.colors import free_color
+from territory_planner.mapping.metrics import account_workload
 from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units, split_units
 from territory_planner.mapping.rules import reassign
 from territory_planner.mapping.unit_plan import (
@@ -46,6 +48,7 @@ class PlanChange:
     moves: pd.DataFrame  # MOVE_COLUMNS; from/to are territory names
     units_moved: int
     result: RebalanceResult
+    bound: MovesBound | None = None  # the fewest accounts any plan within the band moves
 
     def describe(self) -> str:
         """E.g. "12 counties and 85 accounts move; largest deviation 3.1%"."""
@@ -156,7 +159,11 @@ def rebalance_project(
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
-    weights = unit_weights(plan_units, account_weights(project, shares))
+    served = None
+    if "workload" in shares:  # the workload the KPIs show: each account's own rep driving
+        work = account_workload(project)
+        served = (work["visit_hours"] + work["drive_hours"]).to_numpy(dtype=float)
+    weights = unit_weights(plan_units, account_weights(project, shares, served))
     cost_values = (
         np.ones(len(project.accounts))
         if minimise == "accounts"
@@ -176,7 +183,7 @@ def rebalance_project(
     progress(0.92, "Reshaping the territories and assigning accounts")
     territories = _reshaped(project.territories, plan_units, plan_units.current, result.labels)
     why = f"to balance {describe_balance(shares)} within ±{tolerance:.0%}"
-    return _plan_change(
+    change = _plan_change(
         project,
         plan_units,
         territories,
@@ -184,6 +191,15 @@ def rebalance_project(
         why=why,
         name=name or f"Rebalanced ({describe_balance(shares)})",
     )
+    bound = moves_bound(
+        weights,
+        cost,
+        plan_units.current,
+        len(project.territories),
+        tolerance,
+        locked=_locked_units(project, plan_units),
+    )
+    return replace(change, bound=bound)
 
 
 def split_project(

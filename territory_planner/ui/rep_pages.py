@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, 
 from territory_planner._errors import InputError
 from territory_planner.formats import decimal2, integer, money_short, percent
 from territory_planner.model import VISIT_FREQUENCIES, Project
+from territory_planner.routing.workload import DEFAULT_FREQUENCY, visits_per_year
 from territory_planner.ui.map_report import DPI, report_fonts, temporary_beside
 from territory_planner.ui.shape_painter import Shape, paint_map, points_bounds
 
@@ -66,9 +67,12 @@ def _calendar_lines(accounts: pd.DataFrame, plan: dict[str, Any] | None) -> list
         ]
     counts = accounts["visit_frequency"].value_counts()
     parts = [f"{counts[f]} {f}" for f in VISIT_FREQUENCIES if f in counts]
-    yearly = accounts["visit_frequency"].map(VISIT_FREQUENCIES).fillna(0).sum()
+    yearly = visits_per_year(accounts).sum()
+    unset = int(accounts["visit_frequency"].isna().sum())
+    if unset:
+        parts.append(f"{unset} not set (visited {DEFAULT_FREQUENCY})")
     return [
-        "Visit frequencies: " + (", ".join(parts) or "none set"),
+        "Visit frequencies: " + ", ".join(parts),
         f"{yearly:,.0f} visits a year (build the calendar for days and routes)",
     ]
 

@@ -70,7 +70,11 @@ def test_rep_one_pagers(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
         assert f"Accountsbypotential({len(acc):,})" in text
         top = acc.sort_values("potential", ascending=False)["name"].iloc[0]
         assert "".join(str(top).split()) in text  # the biggest account is listed
-        yearly = acc["visit_frequency"].map({"weekly": 52, "biweekly": 26, "monthly": 12,
-                                             "quarterly": 4}).fillna(0).sum()  # fmt: skip
+        yearly = (
+            acc["visit_frequency"]
+            .map({"weekly": 52, "biweekly": 26, "monthly": 13, "quarterly": 4})
+            .fillna(0)
+            .sum()
+        )  # every 4 weeks
         assert f"{yearly:,.0f}visitsayear" in text
     assert colours(document.render(0, QSize(850, 1100))) > 20  # the map is drawn
