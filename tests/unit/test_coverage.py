@@ -51,6 +51,7 @@ def test_nearest_place() -> None:
     assert nearest_place(41.85, -87.72) == "Chicago, IL"  # the big city, not a neighbourhood
     assert nearest_place(39.18, -96.6) == "Manhattan, KS"
     assert nearest_place(40.71, -74.0) == "New York City, NY"
+    assert nearest_place(45.5, -73.6) == "Montréal, Canada"  # a country in words, not "CA"
 
 
 def test_land_nobody_sells_in_is_not_a_gap_until_someone_does(fresh_demo: Project) -> None:
