@@ -57,6 +57,34 @@ def containing_polygon(
     return labels
 
 
+#: An account this close (degrees, about 5 km) to a territory but outside every one (a ZIP
+#: centroid in a bay, a lakeshore address) belongs to the nearest territory.
+SHORE_REACH_DEGREES = 0.05
+
+
+def territory_of_points(
+    lon: np.ndarray, lat: np.ndarray, polygons: list[BaseGeometry] | np.ndarray
+) -> np.ndarray:
+    """Index of the territory holding each point: the one containing it, else one on the shore.
+
+    Like `containing_polygon` (-1 for none, -2 for an overlap), except that a
+    point outside every polygon but within `SHORE_REACH_DEGREES` of one (a
+    position in the water off its coast) gets the nearest polygon.
+    """
+    labels = containing_polygon(lon, lat, polygons)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    lost = np.flatnonzero((labels == NO_TERRITORY) & np.isfinite(lon) & np.isfinite(lat))
+    shapes = np.asarray(polygons, dtype=object)
+    if len(lost) and len(shapes):
+        which, shape = shapely.STRtree(shapes).query_nearest(
+            shapely.points(lon[lost], lat[lost]),
+            max_distance=SHORE_REACH_DEGREES,
+            all_matches=False,
+        )
+        labels[lost[which]] = shape
+    return labels
+
+
 def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> pd.Series:
     """Territory IDs, with unassigned unlocked accounts put in the territory containing them.
 
@@ -68,7 +96,7 @@ def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> 
     rows = np.flatnonzero(todo.to_numpy())
     if len(rows) == 0 or len(territories) == 0:
         return current
-    owner = containing_polygon(
+    owner = territory_of_points(
         accounts["lon"].to_numpy()[rows],
         accounts["lat"].to_numpy()[rows],
         list(territories.geometry),
@@ -91,12 +119,12 @@ class Assignment:
 
 
 def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> Assignment:
-    """Put every unlocked account in the one territory containing it.
+    """Put every unlocked account in the one territory containing it (or on its shore).
 
     Locked accounts keep their territory. Accounts in no territory, in
     several (an overlap), or without a position are unassigned.
     """
-    labels = containing_polygon(
+    labels = territory_of_points(
         accounts["lon"].to_numpy(), accounts["lat"].to_numpy(), list(territories.geometry)
     )
     ids = territories["territory_id"].to_numpy(dtype=object)
@@ -174,6 +202,11 @@ def reassign_near(
         & placed_by_geography(accounts["placed_by"])
     )
     labels = exact_labels(lon[rows], lat[rows], territories.geometry.to_numpy())
+    lost = labels == NO_TERRITORY
+    if lost.any():
+        labels[lost] = territory_of_points(
+            lon[rows][lost], lat[rows][lost], territories.geometry.to_numpy()
+        )
     ids = territories["territory_id"].to_numpy(dtype=object)
     values = np.where(labels >= 0, ids[np.maximum(labels, 0)], None)
     return rows, pd.Series(values, dtype="str")

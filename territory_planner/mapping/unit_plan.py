@@ -25,7 +25,11 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
 from territory_planner.mapping.areas import contiguous_us_states, us_counties, us_states
-from territory_planner.mapping.assign import NO_TERRITORY, containing_polygon
+from territory_planner.mapping.assign import (
+    NO_TERRITORY,
+    containing_polygon,
+    territory_of_points,
+)
 from territory_planner.mapping.colors import neighbour_colors
 from territory_planner.mapping.metrics import nearest_home_workload
 from territory_planner.mapping.rules import reassign
@@ -210,7 +214,7 @@ def project_units(
         {"name": units["name"].to_numpy()}, geometry=units.geometry.to_numpy(), crs=CRS
     )
     acc = project.accounts
-    account_unit = containing_polygon(
+    account_unit = territory_of_points(  # the same rule as assignment: shores included
         acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float), units.geometry.values
     )
     account_unit[account_unit < 0] = -1

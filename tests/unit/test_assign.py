@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.assign import assign_accounts
+from territory_planner.mapping.assign import assign_accounts, territory_of_points
 from territory_planner.mapping.metrics import polsby_popper, territory_kpis
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.routing.travel import TravelModel
@@ -23,9 +23,20 @@ def brute_force(project: Project) -> list[str | None]:
     )
     out = []
     for lon, lat in zip(project.accounts["lon"], project.accounts["lat"], strict=True):
-        hits = [t for t, g in shapes if np.isfinite(lon) and g.contains(shapely.Point(lon, lat))]
+        point = shapely.Point(lon, lat)
+        hits = [t for t, g in shapes if np.isfinite(lon) and g.contains(point)]
+        if not hits and np.isfinite(lon):  # off the shore: the nearest territory within 0.05°
+            near = sorted((g.distance(point), t) for t, g in shapes)
+            hits = [near[0][1]] if near and near[0][0] <= 0.05 else []
         out.append(hits[0] if len(hits) == 1 else None)
     return out
+
+
+def test_an_account_just_off_the_shore_joins_the_territory_on_it() -> None:
+    land = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
+    lon = np.array([0.5, 2.02, 2.2, np.nan])  # inside, 2 km off the coast, 20 km off, unplaced
+    lat = np.array([0.5, 0.5, 0.5, np.nan])
+    assert territory_of_points(lon, lat, land).tolist() == [0, 1, -1, -1]
 
 
 def test_assign_matches_brute_force_and_keeps_locks(fresh_demo: Project) -> None:
