@@ -1006,7 +1006,7 @@ def _recombine(plan: _Plan, anchors: dict[int, int], seed: int, cancel: CancelTo
         plan.assign(np.asarray(kept))
 
 
-_RECOMBINE_SECONDS = 5.0
+_RECOMBINE_SECONDS = 6.0  # a safety net: the step budgets usually end first
 
 
 def _score(plan: _Plan) -> tuple[float, float]:
