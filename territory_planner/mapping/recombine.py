@@ -349,7 +349,7 @@ def _best_cut(
     resistance = step.g[0, 0] + step.g[1, 1] - 2 * step.g[0, 1]
     least = max(found[0][0] + resistance * slack * slack, min(found[0][0], 0.0) + 2 * _EPS)
     best: _Cut | None = None
-    for gain_t, t, order, first, stop in [c for c in found if c[0] <= least][: 4 * _SHORTLIST]:
+    for gain_t, _, order, first, stop in [c for c in found if c[0] <= least][: 4 * _SHORTLIST]:
         side = np.zeros(pair.size, dtype=bool)
         side[order[first:stop]] = True
         if flip:  # (a tree's: Voronoi splits need both roots)
