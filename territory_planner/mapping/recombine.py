@@ -419,11 +419,12 @@ class _Search:
         excess[self.frozen] = 0.0
         return totals, excess
 
-    def cut(  # noqa: PLR0913 (the pair and its energy)
+    def cut(
         self,
         labels: np.ndarray,
         x: int,
         y: int,
+        *,
         phi: np.ndarray,
         g: np.ndarray,
         enough: float = -np.inf,
@@ -490,7 +491,9 @@ def _balance(
         for ideal, x, y in ranked[:_TRIES]:  # x gives, y takes (ideal: minus the best gain)
             ix = np.array([x, y])
             enough = _ENOUGH * ideal
-            units, _, cut = search.cut(labels, x, y, phi[ix], g[np.ix_(ix, ix)], enough)
+            units, _, cut = search.cut(
+                labels, x, y, phi=phi[ix], g=g[np.ix_(ix, ix)], enough=enough
+            )
             tabu[(min(x, y), max(x, y))] = step + _TABU
             if cut is None:
                 continue
@@ -530,9 +533,8 @@ def _reshape(
         _, x, y = ranked[0]
         _, excess = search.excess(labels)
         ix = np.array([x, y])
-        units, pair, cut = search.cut(
-            labels, x, y, excess[ix], np.eye(2)
-        )  # gain: change of excess^2
+        # with these, a cut's gain is the change of the pair's squared excess
+        units, pair, cut = search.cut(labels, x, y, phi=excess[ix], g=np.eye(2))
         tabu[(x, y)] = step + _RESHAPE_TABU
         if cut is not None and cut.gain <= _EPS * 4:
             now = pair.compactness(labels[units] == y, search.shapes)
