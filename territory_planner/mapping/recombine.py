@@ -19,9 +19,13 @@ Laplacian plus a little identity (so the energy is zero only in band).
 Moving weight from ``x`` to ``y`` lowers it when the potential ``G @ e`` is
 higher at ``x``, even if ``y`` is over itself: the surplus travels on in
 later steps, as heat diffuses. Each step recombines the pair whose ideal
-transfer lowers the energy most; over several trees the cut that lowers it
-most is kept or, among cuts about as good, the one with the most compact
-sides.
+transfer lowers the energy most; over several random splits the cut that
+lowers it most is kept or, among cuts about as good, the one with the most
+compact sides. The splits are, in turn, plain random spanning trees,
+shifted Voronoi splits between the two homes (one unit at a time, so totals
+can be matched finely) and trees forced through a heavy unit (so a metro
+cluster far from both homes can be divided, not only passed whole). Once
+every total is in band, a few steps recombine pairs for compactness alone.
 """
 
 from __future__ import annotations
