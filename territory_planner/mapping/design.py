@@ -1006,6 +1006,9 @@ def _recombine(
         lo=np.asarray(plan.lo),
         hi=np.asarray(plan.hi),
         frozen=frozen,
+        border=plan.border_flat,
+        area=np.asarray(plan.area),
+        perimeter=np.asarray(plan.perim),
         seconds=_RECOMBINE_SECONDS,
         seed=seed,
         cancel=cancel,
@@ -1019,7 +1022,7 @@ def _recombine(
         plan.assign(np.asarray(kept))
 
 
-_RECOMBINE_SECONDS = 5.0
+_RECOMBINE_SECONDS = 6.0  # a safety net: the step budgets usually end first
 
 
 def _first_plan(
