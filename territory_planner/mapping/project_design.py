@@ -181,6 +181,27 @@ def _balance_served_workload(
     )
 
 
+def _staffing(project: Project, base: pd.DataFrame, *, use_homes: bool) -> list[str]:
+    """Reps left without a territory and territories without a rep, said in words."""
+    staffed = set(base["rep_id"].dropna()) if "rep_id" in base else set()
+    reps = project.reps
+    idle = [str(n) for r, n in zip(reps["rep_id"], reps["name"], strict=True) if r not in staffed]
+    if "rep_id" in base:
+        open_ = [str(n) for n, r in zip(base["name"], base["rep_id"], strict=True) if pd.isna(r)]
+    else:
+        open_ = [str(n) for n in base["name"]]
+    why = "" if use_homes else " (designed without the reps' homes)"
+    notes = []
+    if idle:
+        notes.append(f"{len(idle)} reps have no territory{why}: {', '.join(idle[:_LISTED])}")
+    if open_ and len(reps):
+        notes.append(f"{len(open_)} territories have no rep yet: {', '.join(open_[:_LISTED])}")
+    return notes
+
+
+_LISTED = 6
+
+
 def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
     """Territory each unit must stay in: locked units, and each seed in its own territory."""
     pinned = lock.copy()
@@ -294,6 +315,7 @@ def design_project(
                 holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
             )
         )
+    result.violations.extend(_staffing(project, base, use_homes=use_homes))
     progress(0.92, "Building the territories and assigning accounts")
     kept = {
         label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)

@@ -94,7 +94,10 @@ def brute_force(lon: np.ndarray, lat: np.ndarray, shapes: list[BaseGeometry]) ->
 def with_shore(
     hits: list[list[int]], lon: np.ndarray, lat: np.ndarray, shapes: list[BaseGeometry]
 ) -> list[list[int]]:
-    """A point in no polygon but within 0.05 degrees of one belongs to the nearest one."""
+    """A point in no polygon but within 0.05 degrees of one belongs to the nearest one.
+
+    (Only off US land: these made-up maps lie in the Gulf of Guinea, all water.)
+    """
     out = []
     for found, x, y in zip(hits, lon, lat, strict=True):
         if not found and math.isfinite(x + y) and shapes:

@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from territory_planner.io.project_file import load_project, save_project
+from territory_planner.mapping.areas import us_outline
 from territory_planner.mapping.assign import assign_accounts, territory_of_points
 from territory_planner.mapping.metrics import polsby_popper, territory_kpis
 from territory_planner.model import VISIT_FREQUENCIES, Project
@@ -22,10 +23,11 @@ def brute_force(project: Project) -> list[str | None]:
         zip(project.territories["territory_id"], project.territories.geometry, strict=True)
     )
     out = []
+    land = us_outline()
     for lon, lat in zip(project.accounts["lon"], project.accounts["lat"], strict=True):
         point = shapely.Point(lon, lat)
         hits = [t for t, g in shapes if np.isfinite(lon) and g.contains(point)]
-        if not hits and np.isfinite(lon):  # off the shore: the nearest territory within 0.05°
+        if not hits and np.isfinite(lon) and not land.contains(point):  # in the water, ashore
             near = sorted((g.distance(point), t) for t, g in shapes)
             hits = [near[0][1]] if near and near[0][0] <= 0.05 else []
         out.append(hits[0] if len(hits) == 1 else None)

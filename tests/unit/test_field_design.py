@@ -78,3 +78,17 @@ def test_missing_columns_are_unknown_not_zero() -> None:
     for target in ("potential", "workload"):
         with pytest.raises(InputError, match="no account has"):
             design_project(project, kind="county", balance=target)
+
+
+def test_reps_left_without_a_territory_are_named() -> None:
+    project = field_project(3, accounts=300, reps=4, region="south")
+    fewer = design_project(project, kind="county", balance="accounts", k=3, tolerance=0.1)
+    idle = [v for v in fewer.result.violations if "reps have no territory" in v]
+    assert len(idle) == 1
+    staffed = set(fewer.scenario.territories["rep_id"].dropna())
+    missing = [n for r, n in zip(project.reps["rep_id"], project.reps["name"], strict=True)
+               if r not in staffed]  # fmt: skip
+    assert missing
+    assert all(name in idle[0] for name in missing)
+    unseeded = design_project(project, kind="county", balance="accounts", use_homes=False)
+    assert any("without the reps' homes" in v for v in unseeded.result.violations)
