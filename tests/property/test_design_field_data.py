@@ -28,6 +28,7 @@ from territory_planner.io.project_file import load_project, save_project
 from territory_planner.mapping.areas import contiguous_us_states, us_counties
 from territory_planner.model import Project
 from territory_planner.sample_data import field_project
+from tests.unit.plan_fixtures import touching
 
 ALBERS = "EPSG:5070"  # equal-area, metres, for the lower 48
 
@@ -55,13 +56,7 @@ def counties() -> gpd.GeoDataFrame:
 def adjacency(counties: gpd.GeoDataFrame) -> nx.Graph:
     """Counties sharing a border line; each island group tied to its nearest other county."""
     geoms = counties.geometry.to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    shared = shapely.length(shapely.intersection(geoms[left], geoms[right])) > 0
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(geoms)))
-    graph.add_edges_from(zip(left[shared].tolist(), right[shared].tolist(), strict=True))
+    graph = touching(counties)
     components = sorted(nx.connected_components(graph), key=len)
     for component in components[:-1]:  # the mainland is the largest
         inside = np.array(sorted(component))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from territory_planner.model import ACCOUNT_COLUMNS, Project, conform
 
@@ -25,3 +28,16 @@ def spread_accounts(n: int = 1200, seed: int = 3) -> Project:
     project = Project.empty("Spread")
     project.accounts = conform(frame, ACCOUNT_COLUMNS)
     return project
+
+
+def touching(units: gpd.GeoDataFrame) -> nx.Graph:
+    """Units sharing a border of positive length, straight from shapely (not `unit_graph`)."""
+    geoms = units.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    shared = shapely.length(shapely.intersection(geoms[left], geoms[right])) > 0
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(units)))
+    graph.add_edges_from(zip(left[shared].tolist(), right[shared].tolist(), strict=True))
+    return graph

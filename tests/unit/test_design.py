@@ -13,6 +13,7 @@ from territory_planner.mapping.areas import us_counties
 from territory_planner.mapping.design import DesignResult, design_territories, unit_graph
 from territory_planner.mapping.metrics import polsby_popper
 from territory_planner.tasks import CancelToken, TaskCancelledError
+from tests.unit.plan_fixtures import touching
 
 SIDE = 12
 CELL = 0.1  # degrees
@@ -50,19 +51,6 @@ def grid_neighbours(side: int = SIDE) -> nx.Graph:
                 graph.add_edge(i, i + 1)
             if row + 1 < side:
                 graph.add_edge(i, i + side)
-    return graph
-
-
-def touching(units: gpd.GeoDataFrame) -> nx.Graph:
-    """Units sharing a border of positive length, straight from shapely."""
-    geoms = units.geometry.to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    shared = shapely.length(shapely.intersection(geoms[left], geoms[right])) > 0
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(units)))
-    graph.add_edges_from(zip(left[shared].tolist(), right[shared].tolist(), strict=True))
     return graph
 
 

@@ -16,6 +16,7 @@ from territory_planner.mapping.design import design_territories, unit_graph
 from territory_planner.mapping.metrics import polsby_popper
 from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units, split_units
 from territory_planner.tasks import CancelToken, TaskCancelledError
+from tests.unit.plan_fixtures import touching
 
 CELL = 0.1  # degrees
 
@@ -43,19 +44,6 @@ def rook(rows: int, cols: int) -> nx.Graph:
                 graph.add_edge(i, i + 1)
             if r + 1 < rows:
                 graph.add_edge(i, i + cols)
-    return graph
-
-
-def touching(units: gpd.GeoDataFrame) -> nx.Graph:
-    """Units sharing a border of positive length, straight from shapely."""
-    geoms = units.geometry.to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    shared = shapely.length(shapely.intersection(geoms[left], geoms[right])) > 0
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(units)))
-    graph.add_edges_from(zip(left[shared].tolist(), right[shared].tolist(), strict=True))
     return graph
 
 
