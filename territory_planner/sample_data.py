@@ -240,14 +240,15 @@ def field_project(
         raise InputError(msg)
     rng = np.random.default_rng(seed)
     cities = [_city(name) for name in REGIONS[region]]
+    by_size = sorted(cities, key=lambda c: -c.size)
     if not 1 <= reps <= len(cities):
         msg = f"reps must be between 1 and {len(cities)} for the {region} region"
         raise InputError(msg)
     if homes not in {"biggest", "mixed"}:
         msg = f"unknown homes '{homes}'; use biggest or mixed"
         raise InputError(msg)
-    big = cities[: reps if homes == "biggest" else max(1, reps // 2)]
-    rest = [cities[i] for i in rng.permutation(np.arange(len(big), len(cities)))]
+    big = by_size[: reps if homes == "biggest" else max(1, reps // 2)]
+    rest = [by_size[i] for i in rng.permutation(np.arange(len(big), len(cities)))]
     home_cities = big + rest[: reps - len(big)]
     frame = _accounts(rng, cities, accounts, scattered, lump)
     if not potential:
