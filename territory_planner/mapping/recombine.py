@@ -477,7 +477,7 @@ def _balance(
         if value < best:
             best, best_labels, best_max = value, labels.copy(), float(np.abs(excess).max())
         stalled = step > best_step + _PATIENCE and best_max <= search.slack * 2
-        if value == 0.0 or step > steps or stalled or time.perf_counter() > deadline:
+        if value == 0.0 or step > steps or stalled or time.process_time() > deadline:
             break
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -522,7 +522,7 @@ def _reshape(
         return
     tabu: dict[tuple[int, int], int] = {}
     for step in range(1, steps + 1):
-        if time.perf_counter() > deadline:
+        if time.process_time() > deadline:
             return
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -591,7 +591,7 @@ def recombine(
         Most recombination steps for balance, then for shape; the result
         depends only on `seed` when they end within `seconds`.
     seconds
-        Time budget (a safety net).
+        CPU-time budget (a safety net; CPU time, so a busy machine gets the same plan).
     seed, cancel
         Random seed; cancel token.
 
@@ -600,7 +600,7 @@ def recombine(
     np.ndarray
         The new labels (each territory still one piece, holding its root).
     """
-    deadline = time.perf_counter() + seconds
+    deadline = time.process_time() + seconds
     labels = np.asarray(labels, dtype=np.int64).copy()
     k = len(lo)
     frozen = np.zeros(k, dtype=bool) if frozen is None else np.asarray(frozen, dtype=bool)
