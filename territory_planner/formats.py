@@ -29,7 +29,7 @@ def percent(value: Any) -> str:
 
 def signed_percent(value: Any) -> str:
     """+4% / -12% (empty for a missing value)."""
-    return "" if pd.isna(value) else f"{value:+.0%}"
+    return "" if pd.isna(value) else f"{round(float(value), 2) + 0.0:+.0%}"  # never "-0%"
 
 
 def decimal2(value: Any) -> str:

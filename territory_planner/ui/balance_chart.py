@@ -32,6 +32,7 @@ class ChartData:
     values: np.ndarray = field(default_factory=lambda: np.zeros(0))
     fmt: Callable[[Any], str] = str
     tolerance: float | None = None  # a band around the mean, for balanced metrics
+    empty: str = "No territories yet"  # what to say when there are no bars
 
 
 class BalanceChart(QWidget):
@@ -104,7 +105,7 @@ class BalanceChart(QWidget):
         painter.drawText(QRectF(MARGIN, 4, self.width() - 2 * MARGIN, 20), data.title)
         if not data.ids:
             painter.setFont(self.font())
-            painter.drawText(plot.adjusted(0, 0, 0, 40), "No territories yet")
+            painter.drawText(plot.adjusted(0, 0, 0, 40), int(Qt.TextFlag.TextWordWrap), data.empty)
             return
         scale, mean = self._scale(), self.mean()
         if data.tolerance is not None and mean > 0:

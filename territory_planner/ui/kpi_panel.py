@@ -211,7 +211,8 @@ class KpiPanel(QWidget):
             return
         missing = kpis.attrs.get("missing", {})
         if metric.key in missing:
-            self.chart.set_data(ChartData(title=f"{metric.title}: no data ({missing[metric.key]})"))
+            note = missing[metric.key]
+            self.chart.set_data(ChartData(title=f"{metric.title}: no data", empty=f"— {note}"))
             return
         self.chart.set_data(
             ChartData(

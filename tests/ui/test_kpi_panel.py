@@ -89,3 +89,30 @@ def test_quota_typed_in_the_table_and_the_quota_dialog(
     window.undo_stack.undo()  # the typed quota
     assert np.isnan(window.project.territories["quota"]).all()
     assert "quota_target" not in window.project.settings
+
+
+def test_missing_columns_show_as_unknown_with_a_note(qtbot, window: MainWindow, tmp_path) -> None:
+    from territory_planner.io.project_file import save_project
+    from territory_planner.mapping.project_design import design_project
+    from territory_planner.sample_data import field_project
+
+    project = field_project(0, accounts=200, reps=3, potential=False, frequencies=False)
+    plan = design_project(project, balance="accounts", tolerance=0.2).scenario
+    project.territories = plan.territories
+    project.accounts["territory_id"] = plan.assignment["territory_id"].to_numpy()
+    path = tmp_path / "crm.gpkg"
+    save_project(project, path)
+    window.open_project(path)
+    wait_for_map(qtbot, window, 200)
+    qtbot.waitUntil(lambda: window.kpi_panel.note.text() != "")
+    panel = window.kpi_panel
+    assert "no account has a potential" in panel.note.text()
+    assert "visit frequenc" in panel.note.text()
+    panel.metric_box.setCurrentIndex(panel.metric_box.findData("potential"))
+    assert panel.chart.data.title == "Potential: no data"
+    assert "import a potential column" in panel.chart.data.empty
+    model = window.territory_model
+    assert model.rowCount() == 3
+    for key in ("potential", "potential_vs_mean", "workload_hours"):
+        assert model.index(0, column(window, key)).data() == "—"
+    assert model.index(0, column(window, "accounts")).data() not in {"", "—"}
