@@ -34,7 +34,9 @@ ORDER = (  # quick and headless first, the long ones last
     "project_file",
     "zip_areas",
     "design",
+    "design_clustered",
     "rebalance",
+    "workload",
     "import_accounts",
     "routing",
     "map_page",
@@ -224,6 +226,36 @@ def read_design(out: str) -> list[Row]:
     return rows
 
 
+COUNT = re.compile(r"(\d+) of (\d+) (?:cases|reps) met")
+
+
+def _counted(bench: str, figure: str, out: str, start: str, goal: str) -> Row:
+    """A row from a line "goal (...): N of M cases met"."""
+    line = _line(out, start)
+    found = COUNT.search(line)
+    if found is None:
+        msg = f"no count in {line!r}"
+        raise ValueError(msg)
+    met, total = int(found[1]), int(found[2])
+    return Row(bench, figure, f"{met} of {total} met", goal=goal, met=_yes(met == total))
+
+
+def read_design_clustered(out: str) -> list[Row]:
+    goal = "bound <= 1%: ours <= 2%, one piece, PP >= 0.2, <= 10 s"
+    rows = [_counted("design_clustered", "design on lumpy CRM-like data and demo seeds",
+                     out, "goal (", goal)]  # fmt: skip
+    if "info (mixed homes)" in out:
+        row = _counted("design_clustered", "info: half the reps in small metros", out,
+                       "info (mixed homes)", goal)  # fmt: skip
+        rows.append(Row(row.bench, row.figure, row.ours, goal="info"))
+    return rows
+
+
+def read_workload(out: str) -> list[Row]:
+    return [_counted("workload", "KPI workload vs each rep's 13-week calendar", out, "goal (",
+                     "within 10%, or visits left out and listed")]  # fmt: skip
+
+
 REBALANCE_ROW = re.compile(  # scenario tol method moved moved-pot. max-dev contig. PP seconds
     r"^(\w+)\s+(\S+%) (.+?)\s{2,}(\d+)\s+(\S+%)\s+(\S+%)\s+(yes|NO)\s+([\d.]+)\s+([\d.]+)(.*)$"
 )
@@ -342,7 +374,9 @@ READERS: dict[str, Callable[[str], list[Row]]] = {
     "project_file": read_project_file,
     "zip_areas": read_zip_areas,
     "design": read_design,
+    "design_clustered": read_design_clustered,
     "rebalance": read_rebalance,
+    "workload": read_workload,
     "import_accounts": read_import_accounts,
     "routing": read_routing,
     "map_page": read_map_page,
