@@ -81,11 +81,11 @@ def territory_of_points(
     shapes = np.asarray(polygons, dtype=object)
     if len(lost) and len(shapes):
         which, shape = shapely.STRtree(shapes).query_nearest(
-            shapely.points(lon[lost], lat[lost]),
-            max_distance=SHORE_REACH_DEGREES,
-            all_matches=False,
+            shapely.points(lon[lost], lat[lost]), max_distance=SHORE_REACH_DEGREES
         )
-        labels[lost[which]] = shape
+        order = np.lexsort((shape, which))  # equally near (on a shared corner): the first one
+        which, first = np.unique(which[order], return_index=True)
+        labels[lost[which]] = shape[order][first]
     return labels
 
 

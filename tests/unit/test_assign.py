@@ -39,6 +39,9 @@ def test_an_account_just_off_the_shore_joins_the_territory_on_it() -> None:
     lon = np.array([0.5, 2.02, 2.2, np.nan])  # inside, 2 km off the coast, 20 km off, unplaced
     lat = np.array([0.5, 0.5, 0.5, np.nan])
     assert territory_of_points(lon, lat, land).tolist() == [0, 1, -1, -1]
+    # on a corner both share, off land (hypothesis found it): the first, as brute force does
+    corner = [shapely.Polygon([(0, 0), (0, 1.25), (0.25, 0)]), shapely.box(0, 0, 1, 1)]
+    assert territory_of_points(np.array([0.0]), np.array([0.0]), corner).tolist() == [0]
 
 
 def test_assign_matches_brute_force_and_keeps_locks(fresh_demo: Project) -> None:
