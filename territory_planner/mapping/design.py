@@ -851,7 +851,8 @@ def _place_seeds(
             )
         elif preset[v] >= 0 and preset[v] != t:
             violations.append(
-                f"{names[v]}, the seed of {territories[t]}, is locked to {preset[v]}: the lock wins"
+                f"{names[v]}, the seed of {territories[t]}, is locked to "
+                f"{territories[preset[v]]}: the lock wins"
             )
         else:
             anchors[t] = v
@@ -989,15 +990,12 @@ def _recombine(
     roots = np.full(plan.k, -1, dtype=np.int64)
     for t, v in anchors.items():
         roots[t] = v
-    label = np.asarray(plan.label)
-    fixed = np.asarray(plan.fixed)
-    frozen = np.zeros(plan.k, dtype=bool)
-    held = fixed.copy()
-    held[list(anchors.values())] = False
-    frozen[np.unique(label[held])] = True
-    before = _score(plan)
-    kept = list(plan.label)
     start = np.asarray(plan.label)
+    held = np.asarray(plan.fixed)
+    held[list(anchors.values())] = False
+    frozen = np.zeros(plan.k, dtype=bool)
+    frozen[np.unique(start[held])] = True
+    before = _score(plan)
     best: tuple[tuple[float, float], list[int]] | None = None
     deadline = time.process_time() + _RECOMBINE_SECONDS
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
@@ -1027,10 +1025,7 @@ def _recombine(
             _rebalance(plan, rng, cancel)
         if best is None or _score(plan) < best[0]:
             best = (_score(plan), list(plan.label))
-    if best is None or best[0] > before:
-        plan.assign(np.asarray(kept))
-    else:
-        plan.assign(np.asarray(best[1]))
+    plan.assign(start if best is None or best[0] > before else np.asarray(best[1]))
 
 
 _LUMPY_STARTS = 4  # first plans tried before judging the data lumpy

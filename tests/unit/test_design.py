@@ -228,6 +228,12 @@ def test_infeasible_seeds_and_locks_are_explained() -> None:
     assert any(
         "cell 0-4 is the seed of territory 1 and territory 2" in v for v in result.violations
     )
+    locked = np.full(36, -1)
+    locked[0] = 1
+    held = design_territories(
+        units, weights, 2, seeds=[0], locked=locked, territory_names=["N", "S"]
+    )
+    assert "cell 0-0, the seed of N, is locked to S: the lock wins" in held.violations
     named = design_territories(units, weights, 3, seeds=[4, 4], territory_names=["N", "S", "E"])
     assert any(
         "cell 0-4 is the seed of N and S: it can only be in one, so S has no seed" in v
