@@ -78,15 +78,29 @@ def territory_of_points(
     lost = np.flatnonzero((labels == NO_TERRITORY) & np.isfinite(lon) & np.isfinite(lat))
     if len(lost):
         lost = lost[~shapely.contains_xy(us_outline(), lon[lost], lat[lost])]
-    shapes = np.asarray(polygons, dtype=object)
-    if len(lost) and len(shapes):
-        which, shape = shapely.STRtree(shapes).query_nearest(
-            shapely.points(lon[lost], lat[lost]), max_distance=SHORE_REACH_DEGREES
-        )
-        order = np.lexsort((shape, which))  # equally near (on a shared corner): the first one
-        which, first = np.unique(which[order], return_index=True)
-        labels[lost[which]] = shape[order][first]
+        near = nearest_within(lon[lost], lat[lost], polygons, SHORE_REACH_DEGREES)
+        labels[lost[near >= 0]] = near[near >= 0]
     return labels
+
+
+def nearest_within(
+    lon: np.ndarray, lat: np.ndarray, polygons: list[BaseGeometry] | np.ndarray, reach: float
+) -> np.ndarray:
+    """Index of the polygon nearest each point if within `reach` degrees, else -1.
+
+    Points equally near several (on a corner they share) get the first of them.
+    """
+    found = np.full(len(lon), NO_TERRITORY, dtype=np.int64)
+    shapes = np.asarray(polygons, dtype=object)
+    if len(found) == 0 or len(shapes) == 0:
+        return found
+    which, shape = shapely.STRtree(shapes).query_nearest(
+        shapely.points(lon, lat), max_distance=reach
+    )
+    order = np.lexsort((shape, which))
+    which, first = np.unique(which[order], return_index=True)
+    found[which] = shape[order][first]
+    return found
 
 
 def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> pd.Series:

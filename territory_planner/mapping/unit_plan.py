@@ -28,6 +28,7 @@ from territory_planner.mapping.areas import contiguous_us_states, us_counties, u
 from territory_planner.mapping.assign import (
     NO_TERRITORY,
     containing_polygon,
+    nearest_within,
     territory_of_points,
 )
 from territory_planner.mapping.colors import neighbour_colors
@@ -332,13 +333,7 @@ def rep_home_units(project: Project, plan_units: ProjectUnits) -> np.ndarray:
     found = np.asarray(containing_polygon(lon, lat, geoms), dtype=np.int64)
     found[found < 0] = -1
     lost = np.flatnonzero((found < 0) & np.isfinite(lon) & np.isfinite(lat))
-    if len(lost) and len(geoms):
-        points = shapely.points(lon[lost], lat[lost])
-        (which, unit), dist = shapely.STRtree(geoms).query_nearest(
-            points, all_matches=False, return_distance=True
-        )
-        near = dist <= _HOME_REACH_DEGREES
-        found[lost[which[near]]] = unit[near]
+    found[lost] = nearest_within(lon[lost], lat[lost], geoms, _HOME_REACH_DEGREES)
     return found
 
 
