@@ -170,13 +170,14 @@ def rebalance_project(
         else project.accounts["potential"].fillna(0).to_numpy(dtype=float)
     )
     cost = unit_weights(plan_units, cost_values)
+    locked = _locked_units(project, plan_units)
     result = rebalance_units(
         plan_units.units,
         weights,
         plan_units.current,
         tolerance=tolerance,
         cost=cost,
-        locked=_locked_units(project, plan_units),
+        locked=locked,
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
@@ -197,7 +198,7 @@ def rebalance_project(
         plan_units.current,
         len(project.territories),
         tolerance,
-        locked=_locked_units(project, plan_units),
+        locked=locked,
     )
     return replace(change, bound=bound)
 

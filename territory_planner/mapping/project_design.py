@@ -101,9 +101,13 @@ _WORKLOAD_ROUNDS = 3  # redesigns with the drive of each territory's own rep
 
 
 def _serving_reps(
-    project: Project, plan_units: ProjectUnits, result: DesignResult, base: pd.DataFrame
+    project: Project,
+    plan_units: ProjectUnits,
+    result: DesignResult,
+    base: pd.DataFrame,
+    nearest: np.ndarray,
 ) -> np.ndarray:
-    """Row of the rep serving each account in this plan (the nearest rep where none is known)."""
+    """Row of the rep serving each account in this plan (`nearest` rep where none is known)."""
     rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
     reps = base["rep_id"] if "rep_id" in base else pd.Series([None] * len(base))
     label_rep = np.array(
@@ -111,7 +115,6 @@ def _serving_reps(
     )
     unit = plan_units.account_unit
     server = np.where(unit >= 0, label_rep[result.labels[np.maximum(unit, 0)]], -1)
-    nearest = nearest_home(project)
     return np.where(server >= 0, server, nearest)
 
 
@@ -121,9 +124,14 @@ def _served_plan(
     shares: dict[str, float],
     result: DesignResult,
     base: pd.DataFrame,
+    *,
+    nearest: np.ndarray,
 ) -> tuple[DesignResult, np.ndarray]:
-    """The plan judged with the workload its own reps would drive (the KPIs' workload)."""
-    served = served_workload(project, _serving_reps(project, plan_units, result, base))
+    """The plan judged with the workload its own reps would drive (the KPIs' workload).
+
+    Returns the plan with those totals, and the unit weights they come from.
+    """
+    served = served_workload(project, _serving_reps(project, plan_units, result, base, nearest))
     weights = unit_weights(plan_units, account_weights(project, shares, served))
     totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
     mean = totals.mean()
@@ -152,7 +160,9 @@ def _balance_served_workload(
     workload is most even is kept, and reported with those totals, so the
     design and the KPI panel show the same deviations.
     """
-    best, weights = _served_plan(project, plan_units, shares, result, base)
+    nearest = nearest_home(project)
+    best, weights = _served_plan(project, plan_units, shares, result, base, nearest=nearest)
+    best_weights = weights
     for _ in range(_WORKLOAD_ROUNDS):
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -168,17 +178,10 @@ def _balance_served_workload(
             initial=result.labels,
             starts=1,
         )
-        judged, weights = _served_plan(project, plan_units, shares, result, base)
+        judged, weights = _served_plan(project, plan_units, shares, result, base, nearest=nearest)
         if judged.max_deviation < best.max_deviation:
-            best = judged
-    return best, unit_weights(
-        plan_units,
-        account_weights(
-            project,
-            shares,
-            served_workload(project, _serving_reps(project, plan_units, best, base)),
-        ),
-    )
+            best, best_weights = judged, weights
+    return best, best_weights
 
 
 def _staffing(project: Project, base: pd.DataFrame, *, use_homes: bool) -> list[str]:
