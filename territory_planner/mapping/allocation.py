@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 _TIME_LIMIT = 5.0
 
@@ -88,28 +88,18 @@ def balance_bound(
     units = np.flatnonzero(w > 0)
     m = len(units)
     nvar = m * k + 1  # x[i, t] at i * k + t, then z
-    share = w[units] / mean
-    rows = np.repeat(np.arange(m), k)
-    cols = np.arange(m * k)
-    one_each = coo_matrix((np.ones(m * k), (rows, cols)), shape=(m, nvar))
-    # share_t - z <= 1 and share_t + z >= 1, per territory t
-    t_rows = np.tile(np.arange(k), m)
-    sums = coo_matrix((np.repeat(share, k), (t_rows, cols)), shape=(k, nvar)).tolil()
-    upper = sums.copy()
-    upper[:, nvar - 1] = -1.0
-    lower = sums.copy()
-    lower[:, nvar - 1] = 1.0
+    one_each, sums = _rows(w[units] / mean, k, nvar)
+    z = coo_matrix((np.ones(k), (np.arange(k), np.full(k, nvar - 1))), shape=(k, nvar))
     lo_x = np.zeros(nvar)
     hi_x = np.ones(nvar)
     hi_x[-1] = np.inf
     fixed = pinned[units]
-    for i in np.flatnonzero(fixed >= 0):
-        hi_x[i * k : (i + 1) * k] = 0.0
-        lo_x[i * k + fixed[i]] = hi_x[i * k + fixed[i]] = 1.0
-    constraints = [
-        LinearConstraint(one_each.tocsr(), 1.0, 1.0),
-        LinearConstraint(upper.tocsr(), -np.inf, 1.0),
-        LinearConstraint(lower.tocsr(), 1.0, np.inf),
+    held = np.flatnonzero(fixed >= 0)
+    _pin(lo_x, hi_x, held * k + fixed[held], k)
+    constraints = [  # each unit in one territory; share_t - z <= 1 and share_t + z >= 1
+        LinearConstraint(one_each, 1.0, 1.0),
+        LinearConstraint((sums - z).tocsr(), -np.inf, 1.0),
+        LinearConstraint((sums + z).tocsr(), 1.0, np.inf),
     ]
     integrality = np.ones(nvar)
     integrality[-1] = 0
@@ -139,6 +129,27 @@ def balance_bound(
     if result.x is None:
         return BalanceBound(max(bound, 0.0), float("inf"), labels, optimal=False)
     return _bound(result.x, units, w, k, lower=bound, optimal=result.status == 0)
+
+
+def _rows(share: np.ndarray, k: int, nvar: int) -> tuple[csr_matrix, csr_matrix]:
+    """The assignment rows over x[i, t] (column i * k + t of `nvar`).
+
+    One row per unit (its territories' x sum to one) and one per territory
+    (its units' `share` summed).
+    """
+    m = len(share)
+    cols = np.arange(m * k)
+    one_each = coo_matrix((np.ones(m * k), (np.repeat(np.arange(m), k), cols)), shape=(m, nvar))
+    sums = coo_matrix((np.repeat(share, k), (np.tile(np.arange(k), m), cols)), shape=(k, nvar))
+    return one_each.tocsr(), sums.tocsr()
+
+
+def _pin(lo_x: np.ndarray, hi_x: np.ndarray, chosen: np.ndarray, k: int) -> None:
+    """Fix the units of the columns `chosen` (i * k + t) to those territories."""
+    for column in chosen.tolist():
+        unit = column // k
+        hi_x[unit * k : (unit + 1) * k] = 0.0
+        lo_x[column] = hi_x[column] = 1.0
 
 
 def _bound(
@@ -199,21 +210,14 @@ def moves_bound(
     if mean <= 0 or m == 0:
         return MovesBound(0.0, 0.0, optimal=True)
     nvar = m * k
-    rows = np.repeat(np.arange(m), k)
-    cols = np.arange(nvar)
-    one_each = coo_matrix((np.ones(nvar), (rows, cols)), shape=(m, nvar)).tocsr()
-    t_rows = np.tile(np.arange(k), m)
-    sums = coo_matrix((np.repeat(w[units] / mean, k), (t_rows, cols)), shape=(k, nvar)).tocsr()
+    one_each, sums = _rows(w[units] / mean, k, nvar)
     lo, hi = np.full(k, 1 - tolerance), np.full(k, 1 + tolerance)
     stay = np.arange(m) * k + current[units]
     objective = np.repeat(cost[units], k)
     objective[stay] = 0.0
     lo_x, hi_x = np.zeros(nvar), np.ones(nvar)
     if locked is not None:
-        held = np.asarray(locked, dtype=bool)[units]
-        for i in np.flatnonzero(held):
-            hi_x[i * k : (i + 1) * k] = 0.0
-            lo_x[stay[i]] = hi_x[stay[i]] = 1.0
+        _pin(lo_x, hi_x, stay[np.asarray(locked, dtype=bool)[units]], k)
     result = milp(
         objective,
         constraints=[LinearConstraint(one_each, 1.0, 1.0), LinearConstraint(sums, lo, hi)],
