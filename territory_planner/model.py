@@ -21,14 +21,11 @@ import pandas as pd
 SCHEMA_VERSION = 3
 CRS = "EPSG:4326"
 
-#: Visits per year for each visit-frequency code, as the calendar plans them (every 1, 2,
-#: 4 or 13 weeks: `territory_planner.routing.workload`, which counts workload).
-VISIT_FREQUENCIES: dict[str, int] = {
-    "weekly": 52,
-    "biweekly": 26,
-    "monthly": 13,
-    "quarterly": 4,
-}
+#: Weeks between visits for each visit-frequency code (the calendar's cycle).
+FREQUENCY_WEEKS: dict[str, int] = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
+#: Visits per year for each code, as the calendar plans them (monthly = every 4 weeks = 13;
+#: workload is counted from these in `territory_planner.routing.workload`).
+VISIT_FREQUENCIES: dict[str, int] = {code: 52 // weeks for code, weeks in FREQUENCY_WEEKS.items()}
 
 #: How an account's position was found.
 GEOCODE_METHODS = ("exact", "zip", "city", "manual", "unplaced")

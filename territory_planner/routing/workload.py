@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from territory_planner.model import FREQUENCY_WEEKS
 from territory_planner.routing.travel import EARTH_RADIUS_KM, TravelModel
 
-FREQUENCY_WEEKS = {"weekly": 1, "biweekly": 2, "monthly": 4, "quarterly": 13}
 DEFAULT_FREQUENCY = "monthly"
 DEFAULT_VISIT_MINUTES = 45
 MAX_WEEKS = 13
