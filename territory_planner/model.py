@@ -308,6 +308,13 @@ class Project:
         """The plan in use first, then the stored scenarios."""
         return [self.scenario_name, *(s.name for s in self.scenarios)]
 
+    def team_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Longitudes and latitudes of the accounts, then of the reps' homes (NaN: unplaced)."""
+        acc, reps = self.accounts, self.reps
+        lon = np.concatenate([acc["lon"].to_numpy(dtype=float), reps["lon"].to_numpy(dtype=float)])
+        lat = np.concatenate([acc["lat"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)])
+        return lon, lat
+
     def fresh_scenario_name(self, name: str) -> str:
         """`name`, or "name (2)", "name (3)", ... if a plan of that name exists."""
         clean = " ".join(name.split())

@@ -77,12 +77,7 @@ def _count(project: Project, shapes: list[BaseGeometry]) -> np.ndarray:
 def _meant_to_cover(project: Project, covered: BaseGeometry) -> BaseGeometry:
     """The parts of the US a territory reaches into or where an account or a home lies."""
     land = shapely.get_parts(us_outline())
-    lon = np.concatenate(
-        [project.accounts["lon"].to_numpy(dtype=float), project.reps["lon"].to_numpy(dtype=float)]
-    )
-    lat = np.concatenate(
-        [project.accounts["lat"].to_numpy(dtype=float), project.reps["lat"].to_numpy(dtype=float)]
-    )
+    lon, lat = project.team_positions()
     held = containing_polygon(lon, lat, list(land))
     meant = np.zeros(len(land), dtype=bool)
     meant[held[held >= 0]] = True

@@ -149,9 +149,7 @@ def _in_scope(units: gpd.GeoDataFrame, project: Project) -> np.ndarray:
     lower 48, the rest of the country for a team in Texas) is left out;
     units with an account, a home or a locked territory are always in.
     """
-    acc, reps = project.accounts, project.reps
-    lon = np.concatenate([acc["lon"].to_numpy(dtype=float), reps["lon"].to_numpy(dtype=float)])
-    lat = np.concatenate([acc["lat"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)])
+    lon, lat = project.team_positions()
     placed = np.isfinite(lon) & np.isfinite(lat)
     keep = np.zeros(len(units), dtype=bool)
     held = containing_polygon(lon[placed], lat[placed], units.geometry.values)
