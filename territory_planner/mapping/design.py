@@ -275,6 +275,7 @@ class _Plan:
         *,
         fixed: np.ndarray,
         k: int,
+        served: np.ndarray | None = None,
     ) -> None:
         n = len(weights)
         self.n, self.k = n, k
@@ -293,6 +294,14 @@ class _Plan:
             (b for x in self.border for b in x), dtype=float, count=len(self.src)
         )
         self.w: list[float] = weights.astype(float).tolist()
+        self.served = (
+            np.repeat(weights.astype(float)[:, None], k, axis=1)
+            if served is None
+            else np.asarray(served, dtype=float)
+        )
+        self.wk: list[list[float]] = self.served.tolist()  # what each unit weighs in each territory
+        self.varies = served is not None
+        self.band = 0.0
         self.area: list[float] = area.astype(float).tolist()
         self.perim: list[float] = perimeter.astype(float).tolist()
         self.fixed: list[bool] = fixed.astype(bool).tolist()
@@ -322,12 +331,21 @@ class _Plan:
 
     def set_band(self, band: float) -> None:
         """Accept totals within ``target * (1 +- band)`` (overfull: up to their pinned weight)."""
+        self.band = band
         for t in range(self.k):
             if self.overfull[t]:
                 self.lo[t], self.hi[t] = 0.0, self.targets[t]
             else:
                 self.lo[t] = self.targets[t] * (1 - band)
                 self.hi[t] = self.targets[t] * (1 + band)
+
+    def recenter(self) -> None:
+        """With served weights the team total moves with the plan: aim at its mean again."""
+        if not self.varies:
+            return
+        mean = sum(self.total) / self.k
+        self.targets = [t if o else mean for t, o in zip(self.targets, self.overfull, strict=True)]
+        self.set_band(self.band)
 
     def assign(self, labels: np.ndarray) -> None:
         """Start over from these labels."""
@@ -338,7 +356,7 @@ class _Plan:
         """Totals, areas, perimeters and sizes from scratch."""
         k = self.k
         lab = np.asarray(self.label)
-        self.total = np.bincount(lab, weights=self.w, minlength=k).tolist()
+        self.total = self.totals_of(lab).tolist()
         self.t_area = np.bincount(lab, weights=self.area, minlength=k).tolist()
         perim = np.bincount(lab, weights=self.perim, minlength=k)
         inside = lab[self.src] == lab[self.dst]
@@ -347,6 +365,11 @@ class _Plan:
         self.t_perim = perim.tolist()
         self.count = np.bincount(lab, minlength=k).tolist()
         self.shape = [self.shape_cost(p, a) for p, a in zip(self.t_perim, self.t_area, strict=True)]
+
+    def totals_of(self, labels: np.ndarray) -> np.ndarray:
+        """Each territory's total under these labels."""
+        rows = np.arange(self.n)
+        return np.bincount(labels, weights=self.served[rows, labels], minlength=self.k)
 
     @staticmethod
     def shape_cost(perimeter: float, area: float) -> float:
@@ -432,8 +455,8 @@ class _Plan:
         self.t_perim[b] += self.perim[v] - 2 * shared.get(b, 0.0)
         self.t_area[a] -= self.area[v]
         self.t_area[b] += self.area[v]
-        self.total[a] -= self.w[v]
-        self.total[b] += self.w[v]
+        self.total[a] -= self.wk[v][a]
+        self.total[b] += self.wk[v][b]
         self.count[a] -= 1
         self.count[b] += 1
         self.shape[a] = self.shape_cost(self.t_perim[a], self.t_area[a])
@@ -455,7 +478,7 @@ class _Plan:
             self.shape,
             self.count,
         )
-        w, area, perim, fixed = self.w, self.area, self.perim, self.fixed
+        wk, area, perim, fixed = self.wk, self.area, self.perim, self.fixed
         lo, hi, scale = self.lo, self.hi, self.scale
         cost = self.shape_cost
         hard = mu is None
@@ -487,14 +510,14 @@ class _Plan:
                     other[lu] = other.get(lu, 0.0) + km
             if not other:
                 continue
-            wv, av, pv = w[v], area[v], perim[v]
+            wv, av, pv = wk[v], area[v], perim[v]
             shape_a = cost(t_perim[a] - pv + 2 * sa, t_area[a] - av) - shape[a]
-            pen_a = penalty(total[a] - wv, a) - penalty(total[a], a)
+            pen_a = penalty(total[a] - wv[a], a) - penalty(total[a], a)
             best_b = -1
             if hard:
                 best_pen, best_shape = 0.0, -1e-9
                 for b, sb in other.items():
-                    dp = pen_a + penalty(total[b] + wv, b) - penalty(total[b], b)
+                    dp = pen_a + penalty(total[b] + wv[b], b) - penalty(total[b], b)
                     if dp > _EPS:
                         continue
                     ds = shape_a + cost(t_perim[b] + pv - 2 * sb, t_area[b] + av) - shape[b]
@@ -506,7 +529,7 @@ class _Plan:
                 base = shape_a + weight * pen_a
                 for b, sb in other.items():
                     delta = base + cost(t_perim[b] + pv - 2 * sb, t_area[b] + av) - shape[b]
-                    delta += weight * (penalty(total[b] + wv, b) - penalty(total[b], b))
+                    delta += weight * (penalty(total[b] + wv[b], b) - penalty(total[b], b))
                     if delta < best:
                         best, best_b = delta, b
             if best_b >= 0 and self.stays_connected(v, a):
@@ -546,7 +569,7 @@ class _Plan:
         if self._budget <= 0:
             return False
         self._budget -= 1
-        label, w = self.label, self.w
+        label, wk = self.label, self.wk
         candidates: list[tuple[tuple[int, int, float], int, int, int]] = []
         need = self.total[x] - self.targets[x]
         for v in self._frontier(x, sign):
@@ -560,14 +583,14 @@ class _Plan:
             for t in targets:
                 if sign < 0 and source in visited:
                     continue
-                lands = self.excess(x, self.total[x] - sign * w[v]) == 0
+                lands = self.excess(x, self.total[x] - sign * wk[v][x]) == 0
                 nxt = t if sign > 0 else source
-                ok = self.excess(nxt, self.total[nxt] + sign * w[v]) == 0
+                ok = self.excess(nxt, self.total[nxt] + sign * wk[v][nxt]) == 0
                 closing = lands and ok
                 key = (
                     -int(closing),
                     -int(lands),
-                    self.shape_delta(v, t, shared) if closing else abs(w[v] - abs(need)),
+                    self.shape_delta(v, t, shared) if closing else abs(wk[v][x] - abs(need)),
                 )
                 candidates.append((key, v, source, t))
         candidates.sort()
@@ -962,13 +985,16 @@ def _improve(
     """Local search: shape under a balance penalty that grows until balance rules."""
     plan.set_band(tolerance)
     for mu in _MU_LADDER:
+        plan.recenter()
         _sweeps(plan, mu, rng, cancel)
+    plan.recenter()
     _sweeps(plan, None, rng, cancel)
 
 
 def _rebalance(plan: _Plan, rng: np.random.Generator, cancel: CancelToken | None) -> None:
     """Ejection chains for the balance single moves cannot reach, then shape again."""
     for _ in range(3):
+        plan.recenter()
         if plan.total_excess() == 0:
             return
         plan.balance_by_chains(_CHAIN_DEPTH, cancel)
@@ -987,6 +1013,7 @@ def _recombine(
     Territories holding fixed units other than their seed (locked units) stay as they are.
     """
     progress(0.92, "Recombining neighbouring territories")
+    plan.recenter()
     roots = np.full(plan.k, -1, dtype=np.int64)
     for t, v in anchors.items():
         roots[t] = v
@@ -1004,7 +1031,7 @@ def _recombine(
             break
         labels = recombine(
             start,
-            np.asarray(plan.w),
+            plan.served,
             src=plan.src,
             dst=plan.dst,
             roots=roots,
@@ -1020,6 +1047,7 @@ def _recombine(
         )
         plan.assign(labels)
         rng = np.random.default_rng([seed, 2, restart])
+        plan.recenter()
         _sweeps(plan, None, rng, cancel)
         if plan.total_excess() > 0:
             _rebalance(plan, rng, cancel)
@@ -1052,6 +1080,7 @@ def _first_plan(
     if start is not None:
         plan.assign(np.where(preset >= 0, preset, np.asarray(start, dtype=np.int64)))
         _repair(plan)
+        plan.recenter()
         _sweeps(plan, None, rng, cancel)
         return
     plan.assign(
@@ -1097,6 +1126,7 @@ def design_territories(
     starts: int | None = None,
     territory_names: Sequence[str] | None = None,
     initial: np.ndarray | None = None,
+    served: np.ndarray | None = None,
 ) -> DesignResult:
     """Split area units into `k` connected, balanced, compact territories.
 
@@ -1133,6 +1163,12 @@ def design_territories(
     initial
         An earlier plan (a territory per unit) to start from, e.g. the same
         design with weights that have changed since; tried first.
+    served
+        Optional, shape (units, k): what each unit weighs in each territory,
+        when that depends on the territory (a workload includes the drive
+        from its rep's home). Totals are then summed from it, and balanced
+        around their own mean; `weights` (e.g. each unit's weight in its
+        territory of `initial`) still place the first plans.
 
     Returns
     -------
@@ -1180,7 +1216,10 @@ def design_territories(
     geoms = _lonlat(units)
     xyz = _sphere_km(geoms)
     area, perimeter = _measures(graph, geoms)
-    plan = _Plan(graph, w, area, perimeter, fixed=preset >= 0, k=k)
+    if served is not None and np.shape(served) != (n, k):
+        msg = f"served weights must have shape ({n}, {k}), not {np.shape(served)}"
+        raise InputError(msg)
+    plan = _Plan(graph, w, area, perimeter, fixed=preset >= 0, k=k, served=served)
     plan.set_targets(targets.tolist(), overfull.tolist())
     plan.set_band(tolerance)
     starts = _auto_starts(n, k) if starts is None else max(int(starts), 1)
@@ -1239,8 +1278,9 @@ def _result(
     """The plan as a `DesignResult`, with its shapes measured on the ellipsoid."""
     k = plan.k
     labels = np.asarray(plan.label, dtype=int)
-    totals = np.bincount(labels, weights=plan.w, minlength=k)
-    dev = totals / plan.mean - 1 if plan.mean > 0 else np.zeros(k)
+    totals = plan.totals_of(labels)
+    mean = float(totals.mean())  # (served weights: the team total depends on the plan)
+    dev = totals / mean - 1 if mean > 0 else np.zeros(k)
     compactness = []
     for t in range(k):
         members = geoms[labels == t]
@@ -1252,14 +1292,14 @@ def _result(
             union = shapely.union_all(members)
         compactness.append(polsby_popper(union))
     off = np.flatnonzero(np.abs(dev) > tolerance + 1e-12)
-    if len(off) and plan.mean > 0:
+    if len(off) and mean > 0:
         violations.append(
             f"outside ±{tolerance:.1%} of the mean: "
             + ", ".join(f"{territories[t]} {dev[t]:+.1%}" for t in off[:_LISTED])
             + (f" and {len(off) - _LISTED} more" if len(off) > _LISTED else "")
         )
         free = [w for w, f in zip(plan.w, plan.fixed, strict=True) if w > 0 and not f]
-        lightest = min(free, default=0.0) / plan.mean
+        lightest = min(free, default=0.0) / mean
         if lightest > tolerance:
             violations.append(
                 f"the units are too coarse for ±{tolerance:.1%}: "

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_planner.formats import decimal2, integer, money_short, percent
 from territory_planner.model import Project
-from territory_planner.routing.workload import has_frequencies, yearly_workload
+from territory_planner.routing.workload import has_frequencies, workload_by_home, yearly_workload
 
 GEOD = Geod(ellps="WGS84")
 EARTH_KM_PER_DEGREE = 111.2
@@ -147,6 +147,12 @@ def account_workload(project: Project) -> pd.DataFrame:
     return work.reset_index(drop=True)
 
 
+def plan_workload(project: Project) -> np.ndarray:
+    """Yearly workload hours of each account as the plan in use serves it (the KPIs' workload)."""
+    work = account_workload(project)
+    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
+
+
 def nearest_home_workload(project: Project) -> np.ndarray:
     """Yearly workload hours per account if served by the rep living nearest to it.
 
@@ -179,6 +185,16 @@ def served_workload(project: Project, rep_row: np.ndarray) -> np.ndarray:
     home_lon, home_lat = _homes(project)
     work = yearly_workload(project.accounts, rep_row, home_lon, home_lat)
     return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
+
+
+def workload_by_rep(project: Project, rep_row: np.ndarray) -> np.ndarray:
+    """Yearly workload hours of each account (rows) if each rep (columns) served it.
+
+    The legs between accounts are those of the plan in `rep_row` (see
+    `served_workload`); only the trip from home changes with the rep.
+    """
+    home_lon, home_lat = _homes(project)
+    return workload_by_home(project.accounts, rep_row, home_lon, home_lat)
 
 
 def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

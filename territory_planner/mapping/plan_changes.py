@@ -20,7 +20,7 @@ import shapely
 from territory_planner._errors import InputError
 from territory_planner.mapping.allocation import MovesBound, moves_bound
 from territory_planner.mapping.colors import free_color
-from territory_planner.mapping.metrics import account_workload
+from territory_planner.mapping.metrics import plan_workload
 from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units, split_units
 from territory_planner.mapping.rules import reassign
 from territory_planner.mapping.unit_plan import (
@@ -159,10 +159,7 @@ def rebalance_project(
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
-    served = None
-    if "workload" in shares:  # the workload the KPIs show: each account's own rep driving
-        work = account_workload(project)
-        served = (work["visit_hours"] + work["drive_hours"]).to_numpy(dtype=float)
+    served = plan_workload(project) if "workload" in shares else None  # as the KPIs show it
     weights = unit_weights(plan_units, account_weights(project, shares, served))
     cost_values = (
         np.ones(len(project.accounts))
@@ -245,7 +242,8 @@ def split_project(
         rep_name = str(project.reps["name"].iloc[found[0]])
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
-    weights = unit_weights(plan_units, account_weights(project, shares))
+    served = plan_workload(project) if "workload" in shares else None  # as the KPIs show it
+    weights = unit_weights(plan_units, account_weights(project, shares, served))
     result = split_units(
         plan_units.units,
         weights,

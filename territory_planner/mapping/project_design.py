@@ -17,7 +17,7 @@ import pandas as pd
 
 from territory_planner.mapping.balance_reasons import balance_reasons
 from territory_planner.mapping.design import DesignResult, design_territories
-from territory_planner.mapping.metrics import nearest_home, served_workload
+from territory_planner.mapping.metrics import nearest_home, served_workload, workload_by_rep
 from territory_planner.mapping.unit_plan import (
     ProjectUnits,
     account_weights,
@@ -97,90 +97,129 @@ def _territory_base(
     return base
 
 
-_WORKLOAD_ROUNDS = 3  # redesigns with the drive of each territory's own rep
+_WORKLOAD_ROUNDS = 2  # redesigns from the last plan, its legs between accounts known
+_ROUND_GAIN = 0.002  # a round that brings the largest deviation down less ends the rounds
+
+
+def _label_reps(project: Project, base: pd.DataFrame) -> np.ndarray:
+    """Row of each territory's rep (-1: none)."""
+    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
+    reps = base["rep_id"] if "rep_id" in base else pd.Series([None] * len(base))
+    return np.array(
+        [rep_row.get(r, -1) if isinstance(r, str) else -1 for r in reps], dtype=np.int64
+    )
 
 
 def _serving_reps(
     project: Project,
     plan_units: ProjectUnits,
-    result: DesignResult,
+    labels: np.ndarray,
     base: pd.DataFrame,
     nearest: np.ndarray,
 ) -> np.ndarray:
     """Row of the rep serving each account in this plan (`nearest` rep where none is known)."""
-    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
-    reps = base["rep_id"] if "rep_id" in base else pd.Series([None] * len(base))
-    label_rep = np.array(
-        [rep_row.get(r, -1) if isinstance(r, str) else -1 for r in reps], dtype=np.int64
-    )
     unit = plan_units.account_unit
-    server = np.where(unit >= 0, label_rep[result.labels[np.maximum(unit, 0)]], -1)
+    server = np.where(unit >= 0, _label_reps(project, base)[labels[np.maximum(unit, 0)]], -1)
     return np.where(server >= 0, server, nearest)
 
 
-def _served_plan(
+@dataclass(frozen=True)
+class _Workload:
+    """Unit weights for a design on workload, with the legs of one plan (or nearest reps).
+
+    ``weights``: each unit's weight as that plan serves it (what the KPI
+    panel shows for it); ``served``: its weight in each territory, driven
+    from that territory's rep's home (the design's totals).
+    """
+
+    weights: np.ndarray
+    served: np.ndarray
+
+
+def _workload_weights(
     project: Project,
     plan_units: ProjectUnits,
     shares: dict[str, float],
-    result: DesignResult,
     base: pd.DataFrame,
-    *,
-    nearest: np.ndarray,
-) -> tuple[DesignResult, np.ndarray]:
-    """The plan judged with the workload its own reps would drive (the KPIs' workload).
+    server: np.ndarray,
+) -> _Workload:
+    """The weights of a design on (a blend with) workload when `server` serves the accounts."""
+    reference = served_workload(project, server)
+    weights = unit_weights(plan_units, account_weights(project, shares, reference))
+    others = {key: share for key, share in shares.items() if key != "workload"}
+    fixed = account_weights(project, others) if others else np.zeros(len(reference))
+    by_rep = workload_by_rep(project, server) * shares["workload"] / reference.sum()
+    columns = [
+        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r])
+        for r in _label_reps(project, base).tolist()
+    ]
+    return _Workload(weights, np.column_stack(columns))
 
-    Returns the plan with those totals, and the unit weights they come from.
-    """
-    served = served_workload(project, _serving_reps(project, plan_units, result, base, nearest))
-    weights = unit_weights(plan_units, account_weights(project, shares, served))
+
+def _judged(result: DesignResult, weights: np.ndarray) -> DesignResult:
+    """The plan with its totals and deviation recomputed from these unit weights."""
     totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
     mean = totals.mean()
     deviation = float(np.abs(totals / mean - 1).max()) if mean > 0 else 0.0
-    return replace(result, totals=totals, max_deviation=deviation), weights
+    return replace(result, totals=totals, max_deviation=deviation)
 
 
-def _balance_served_workload(
+def _design_on_workload(
     project: Project,
     plan_units: ProjectUnits,
     shares: dict[str, float],
-    result: DesignResult,
     base: pd.DataFrame,
     *,
+    k: int,
     seeds: list[int],
     lock: np.ndarray,
     tolerance: float,
+    progress: Progress,
     cancel: CancelToken | None,
 ) -> tuple[DesignResult, np.ndarray]:
-    """Redesign with each territory's own rep driving, keeping the plan balanced best so judged.
+    """Design on workload, each account driven from its own territory's rep's home.
 
-    The first design drives every account from the nearest rep's home; a
-    territory that takes a far metro to balance pays its real drive only
-    once its rep is known. A few rounds redesign from the last plan with
-    the drive of the rep each account now has; the plan whose served
-    workload is most even is kept, and reported with those totals, so the
-    design and the KPI panel show the same deviations.
+    The first design knows each territory's rep but not yet which accounts
+    lie next to each other in it (the legs between visits): it takes them
+    from the nearest reps' groups. A few rounds redesign from the last plan
+    with its legs until the plan, judged as the KPI panel judges it, is in
+    band; the most even plan is kept, with those totals.
     """
     nearest = nearest_home(project)
-    best, weights = _served_plan(project, plan_units, shares, result, base, nearest=nearest)
-    best_weights = weights
-    for _ in range(_WORKLOAD_ROUNDS):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+    names = base["name"].astype(str).tolist()
+
+    def judged_design(work: _Workload, labels: np.ndarray | None) -> tuple[DesignResult, _Workload]:
         result = design_territories(
             plan_units.units,
-            weights,
-            len(result.totals),
+            work.weights,
+            k,
             tolerance=tolerance,
             seeds=seeds or None,
             locked=lock,
+            progress=progress if labels is None else no_progress,
             cancel=cancel,
-            territory_names=base["name"].astype(str).tolist(),
-            initial=result.labels,
-            starts=1,
+            territory_names=names,
+            initial=labels,
+            starts=None if labels is None else 1,
+            served=work.served,
         )
-        judged, weights = _served_plan(project, plan_units, shares, result, base, nearest=nearest)
+        server = _serving_reps(project, plan_units, result.labels, base, nearest)
+        served = _workload_weights(project, plan_units, shares, base, server)
+        return _judged(result, served.weights), served
+
+    best, work = judged_design(_workload_weights(project, plan_units, shares, base, nearest), None)
+    best_weights = work.weights
+    for _ in range(_WORKLOAD_ROUNDS):
+        if best.max_deviation <= tolerance + 1e-9:
+            break
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        judged, work = judged_design(work, best.labels)
+        gained = judged.max_deviation < best.max_deviation - _ROUND_GAIN
         if judged.max_deviation < best.max_deviation:
-            best, best_weights = judged, weights
+            best, best_weights = judged, work.weights
+        if not gained:
+            break
     return best, best_weights
 
 
@@ -282,28 +321,30 @@ def design_project(
                 seeds.append(int(unit))
                 seed_reps.append(r)
     base = _territory_base(project, k, locked_rows, seed_reps)
-    result = design_territories(
-        plan_units.units,
-        weights,
-        k,
-        tolerance=tolerance,
-        seeds=seeds or None,
-        locked=lock,
-        progress=scaled(progress, 0.05, 0.9),
-        cancel=cancel,
-        territory_names=base["name"].astype(str).tolist(),
-    )
     if "workload" in shares:
-        result, weights = _balance_served_workload(
+        result, weights = _design_on_workload(
             project,
             plan_units,
             shares,
-            result,
             base,
+            k=k,
             seeds=seeds,
             lock=lock,
             tolerance=tolerance,
+            progress=scaled(progress, 0.05, 0.9),
             cancel=cancel,
+        )
+    else:
+        result = design_territories(
+            plan_units.units,
+            weights,
+            k,
+            tolerance=tolerance,
+            seeds=seeds or None,
+            locked=lock,
+            progress=scaled(progress, 0.05, 0.9),
+            cancel=cancel,
+            territory_names=base["name"].astype(str).tolist(),
         )
     if cancel is not None:
         cancel.raise_if_cancelled()

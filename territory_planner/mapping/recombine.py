@@ -246,11 +246,10 @@ class _Step:
     phi: np.ndarray  # potentials of x and y
     g: np.ndarray  # the 2x2 block of the energy's matrix
 
-    def gain(self, side_y: np.ndarray) -> np.ndarray:
-        """Change of the energy when `y` ends with total `side_y` (and `x` with the rest)."""
-        whole = float(self.totals.sum())
+    def gain(self, side_y: np.ndarray, side_x: np.ndarray) -> np.ndarray:
+        """Change of the energy when `y` ends with total `side_y` and `x` with `side_x`."""
         before = _signed_excess(self.totals, self.lo, self.hi)
-        dx = _signed_excess(whole - side_y, self.lo[0], self.hi[0]) - before[0]
+        dx = _signed_excess(side_x, self.lo[0], self.hi[0]) - before[0]
         dy = _signed_excess(side_y, self.lo[1], self.hi[1]) - before[1]
         g = self.g
         return np.asarray(
@@ -273,7 +272,10 @@ class _Cut:
 def _subtrees(
     order: np.ndarray, parent: np.ndarray, w_local: np.ndarray, roots: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tree's cuts: where each cut subtree starts and stops in `order`, and its weight.
+    """The tree's cuts: where each cut subtree starts and stops in `order`, and its weights.
+
+    `w_local` holds one column per territory of the pair (what each unit
+    weighs in it); the weights returned have the same columns.
 
     A cut is a unit other than the root (``roots[0]``); with a second root,
     only units on the path from it up to the root (their subtrees hold it).
@@ -282,7 +284,7 @@ def _subtrees(
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     size = np.asarray(_subtree_sizes(order, parent), dtype=np.int64)
-    cumulative = np.concatenate([[0.0], np.cumsum(w_local[order])])
+    cumulative = np.vstack([np.zeros((1, w_local.shape[1])), np.cumsum(w_local[order], axis=0)])
     if other >= 0:
         path = [other]
         up = parent.tolist()
@@ -312,31 +314,35 @@ def _best_cut(
     unit whose subtree goes to the other territory, which must not hold the
     root and must hold the other root if there is one. Among the cuts within
     `slack` (in total) of the best, the one with the most compact sides wins.
-    The draws stop early once a cut's gain is `enough`.
+    The draws stop early once a cut's gain is `enough`. `w_local` holds,
+    per unit of the pair, what it weighs in `x` and in `y` (two columns).
     """
     rx, ry = roots
     flip = rx < 0 and ry >= 0  # rooted at y's home: the subtree goes to x
     root = ry if flip else max(rx, 0)
     other = -1 if flip else ry
-    whole = float(w_local.sum())
+    whole = w_local.sum(axis=0)  # each territory's total if it held all the pair's units
     found: list[tuple[float, int, np.ndarray, int, int]] = []  # gain, draw, order, start, stop
     both = rx >= 0 and ry >= 0
-    heavy = w_local / whole if whole > 0 else None
+    mass = w_local.mean(axis=1)
+    heavy = mass / float(mass.sum()) if mass.sum() > 0 else None
     for t in range(_DRAWS):
         kind = _KINDS[t % len(_KINDS)] if both else "tree"
         if kind == "voronoi":  # y gets a prefix of the order
             order, ends = pair.voronoi(rng, rx, ry)
             starts = np.zeros(len(ends), dtype=np.int64)
-            side_y = np.cumsum(w_local[order])[ends - 1]
+            moved = np.cumsum(w_local[order], axis=0)[ends - 1]
         else:  # a subtree of a spanning tree
             hub = int(rng.choice(pair.size, p=heavy)) if kind == "hub" and heavy is not None else -1
             order, parent = pair.tree(rng, root, hub, other)
             if len(order) < pair.size:  # the merged units are not connected: no tree spans them
                 return None
-            starts, ends, side_y = _subtrees(order, parent, w_local, (root, other))
-            if flip:
-                side_y = whole - side_y
-        gain = step.gain(side_y) + rng.random(len(side_y)) * _EPS  # ties broken at random
+            starts, ends, moved = _subtrees(order, parent, w_local, (root, other))
+        if flip:  # the subtree goes to x, the rest to y
+            side_y, side_x = whole[1] - moved[:, 1], moved[:, 0]
+        else:
+            side_y, side_x = moved[:, 1], whole[0] - moved[:, 0]
+        gain = step.gain(side_y, side_x) + rng.random(len(side_y)) * _EPS  # ties broken at random
         near = (
             np.argpartition(gain, _SHORTLIST)[:_SHORTLIST]
             if len(gain) > _SHORTLIST
@@ -402,7 +408,7 @@ class _Search:
     ) -> None:
         lo, hi = band
         self.scale = 1.0 / max(float(np.mean(hi)), _EPS)
-        self.w = w * self.scale
+        self.w = (w[:, None] if w.ndim == 1 else w) * self.scale  # a column per territory
         self.lo, self.hi = lo * self.scale, hi * self.scale
         self.slack = (
             float(np.mean(self.hi - self.lo)) / 4
@@ -415,10 +421,12 @@ class _Search:
             rng,
         )
         self.k, self.n = len(lo), len(w)
+        self.w = np.broadcast_to(self.w, (self.n, self.k))
+        self._rows = np.arange(self.n)
 
     def excess(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Scaled totals and signed excess of each territory (frozen ones count as in band)."""
-        totals = np.bincount(labels, weights=self.w, minlength=self.k)
+        totals = np.bincount(labels, weights=self.w[self._rows, labels], minlength=self.k)
         excess = _signed_excess(totals, self.lo, self.hi)
         excess[self.frozen] = 0.0
         return totals, excess
@@ -442,7 +450,7 @@ class _Search:
         roots = tuple(int(pair.local[self.roots[t]]) if self.roots[t] >= 0 else -1 for t in (x, y))
         cut = _best_cut(
             pair,
-            self.w[units],
+            self.w[np.ix_(units, ix)],
             (roots[0], roots[1]),
             step,
             slack=self.slack,
@@ -573,7 +581,8 @@ def recombine(
     labels
         Territory of each unit; every territory one connected piece.
     w
-        Weight of each unit.
+        Weight of each unit; or, shape (units, territories), what each unit
+        weighs in each territory (a workload depends on whose home it is driven from).
     src, dst
         The unit graph's edges (both directions or one).
     roots

@@ -82,6 +82,26 @@ def _road_minutes(chord_km: np.ndarray) -> np.ndarray:
     return np.asarray(road / TRAVEL.speed_kmh(road) * 60, dtype=float)
 
 
+def _home_minutes(xyz: np.ndarray, home_lon: float, home_lat: float) -> np.ndarray:
+    """Driving minutes from a home to each point (zero without a home)."""
+    if not (np.isfinite(home_lon) and np.isfinite(home_lat)):
+        return np.zeros(len(xyz))
+    home = _xyz(np.array([home_lon]), np.array([home_lat]))
+    return _road_minutes(np.linalg.norm(xyz - home, axis=1))
+
+
+def _neighbour_minutes(xyz: np.ndarray) -> np.ndarray:
+    """Driving minutes from each point to the nearest other one (zero when alone)."""
+    neighbour = np.zeros(len(xyz))
+    if len(xyz) > 1:
+        points = np.asarray(shapely.points(xyz), dtype=object)
+        (left, _right), dist = shapely.STRtree(points).query_nearest(
+            points, exclusive=True, return_distance=True, all_matches=False
+        )
+        neighbour[left] = _road_minutes(dist)
+    return neighbour
+
+
 def drive_minutes_per_visit(
     lon: np.ndarray, lat: np.ndarray, home_lon: float, home_lat: float
 ) -> np.ndarray:
@@ -91,25 +111,11 @@ def drive_minutes_per_visit(
     nearest other account (see the module text). Without a home (NaN), only
     the legs between the accounts count.
     """
-    n = len(lon)
-    if n == 0:
+    if len(lon) == 0:
         return np.zeros(0)
     xyz = _xyz(np.asarray(lon, float), np.asarray(lat, float))
-    home = (
-        _road_minutes(
-            np.linalg.norm(xyz - _xyz(np.array([home_lon]), np.array([home_lat])), axis=1)
-        )
-        if np.isfinite(home_lon) and np.isfinite(home_lat)
-        else np.zeros(n)
-    )
-    neighbour = np.zeros(n)
-    if n > 1:
-        points = np.asarray(shapely.points(xyz), dtype=object)
-        (left, _right), dist = shapely.STRtree(points).query_nearest(
-            points, exclusive=True, return_distance=True, all_matches=False
-        )
-        neighbour[left] = _road_minutes(dist)
-    return np.asarray(2 * home / STOPS_PER_DAY + neighbour, dtype=float)
+    home = _home_minutes(xyz, home_lon, home_lat)
+    return np.asarray(2 * home / STOPS_PER_DAY + _neighbour_minutes(xyz), dtype=float)
 
 
 def yearly_workload(
@@ -147,3 +153,29 @@ def yearly_workload(
         },
         index=accounts.index,
     )
+
+
+def workload_by_home(
+    accounts: pd.DataFrame, server: np.ndarray, home_lon: np.ndarray, home_lat: np.ndarray
+) -> np.ndarray:
+    """Yearly hours of each account (rows) if served from each home (columns).
+
+    As `yearly_workload`, with the leg from the nearest other account taken
+    among the accounts of its `server` group (the plan as it stands): only
+    the trip from home changes with the home. Unplaced accounts cost their
+    visit hours.
+    """
+    visits = visits_per_year(accounts)
+    lon = accounts["lon"].to_numpy(dtype=float)
+    lat = accounts["lat"].to_numpy(dtype=float)
+    placed = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    xyz = _xyz(lon[placed], lat[placed])
+    per_visit = np.zeros((len(accounts), len(home_lon)))
+    per_visit += visit_minutes(accounts)[:, None]
+    server = np.asarray(server, dtype=np.int64)[placed]
+    for group in np.unique(server).tolist():
+        rows = server == group
+        per_visit[placed[rows]] += _neighbour_minutes(xyz[rows])[:, None]
+    for h, (hx, hy) in enumerate(zip(home_lon, home_lat, strict=True)):
+        per_visit[placed, h] += 2 * _home_minutes(xyz, float(hx), float(hy)) / STOPS_PER_DAY
+    return np.asarray(per_visit * visits[:, None] / 60, dtype=float)

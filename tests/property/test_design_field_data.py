@@ -26,6 +26,7 @@ from territory_planner.cli import main
 from territory_planner.demo import make_demo
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.mapping.areas import contiguous_us_states, us_counties
+from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.model import Project
 from territory_planner.sample_data import field_project
 from tests.unit.plan_fixtures import touching
@@ -148,3 +149,30 @@ def test_designed_plan_holds_on_field_data(
 
     # compact enough to drive
     assert np.mean([polsby_popper(shape) for shape in terr.geometry]) >= MIN_COMPACTNESS
+
+
+WORKLOAD_CASES = {  # id: (field_project arguments, tolerance)
+    "national-7-reps": ({"seed": 9, "accounts": 1800, "reps": 7}, 0.05),
+    "south-6-reps": ({"seed": 2, "accounts": 800, "reps": 6, "region": "south"}, 0.05),
+}
+
+
+@pytest.mark.parametrize("case", list(WORKLOAD_CASES))
+def test_plan_balanced_on_workload_is_balanced_in_the_kpi_panel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    """Each account's workload depends on whose home it is driven from: the plan must hold
+    with each territory's own rep driving, as the KPI panel computes it from the saved file."""
+    arguments, tolerance = WORKLOAD_CASES[case]
+    path = tmp_path / "field.gpkg"
+    save_project(field_project(**arguments), path)
+    capsys.readouterr()
+    args = ["design", str(path), "--units", "county", "--balance", "workload"]
+    assert main([*args, "--tolerance", str(tolerance), "--use", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    project = load_project(path)
+    assert project.accounts["territory_id"].notna().all()
+    hours = territory_kpis(project)["workload_hours"].to_numpy(dtype=float)
+    deviation = np.abs(hours / hours.mean() - 1)
+    assert deviation.max() <= tolerance + 1e-9, f"{case}: {np.round(deviation, 3)}"
+    assert report["max_deviation"] == pytest.approx(deviation.max(), abs=1e-3)
