@@ -34,6 +34,7 @@ import shapely
 
 from territory_planner import __version__
 from territory_planner._errors import ProjectFileError
+from territory_planner.io.gis_files import SQLITE_HEADER
 from territory_planner.io.migrations import migrate
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
@@ -76,7 +77,6 @@ POINT_LAYERS = {"accounts": ACCOUNT_COLUMNS, "reps": REP_COLUMNS}
 LAYER_SCHEMAS = {**POINT_LAYERS, "territories": TERRITORY_COLUMNS}
 #: Column names GDAL keeps for itself in a GeoPackage layer.
 RESERVED_FIELDS = frozenset({"fid", "geom", "geometry"})
-SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26  # SQLite's primary result codes for damage
 
 # Temporary files this process is writing right now: a save in another thread
@@ -393,6 +393,9 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     source = Path(path)
     if not source.is_file():
         msg = "file not found; check the path"
+        raise ProjectFileError(msg, file=str(source))
+    if not _looks_like_sqlite(source):  # judged by content before GDAL sees it (a VRT can fetch)
+        msg = "not a GeoPackage (it may be damaged or another kind of file)"
         raise ProjectFileError(msg, file=str(source))
     try:
         layers = {name for name, _ in pyogrio.list_layers(source)}

@@ -10,6 +10,7 @@ import pyogrio
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.io.gis_files import open_source
 from territory_planner.mapping.assign import clean_polygon
 from territory_planner.mapping.colors import neighbour_colors
 from territory_planner.model import CRS, TERRITORY_COLUMNS, conform
@@ -37,8 +38,9 @@ def read_territories(path: str | Path, name_field: str | None = None) -> gpd.Geo
     if not source.exists():
         msg = "file not found; check the path"
         raise InputError(msg, file=str(source))
+    data = open_source(source)  # by content: GeoJSON, GeoPackage or Shapefile, nothing else
     try:
-        frame = pyogrio.read_dataframe(source)
+        frame = pyogrio.read_dataframe(data)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, RuntimeError) as exc:
         msg = "cannot read this file as GeoJSON, GeoPackage or Shapefile; export the polygons again"
         raise InputError(msg, file=str(source)) from exc
