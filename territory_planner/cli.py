@@ -91,11 +91,15 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
 
 def _reps(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import save_project  # noqa: PLC0415
-    from territory_planner.io.rep_import import merge_reps, read_reps  # noqa: PLC0415
+    from territory_planner.io.rep_import import (  # noqa: PLC0415
+        merge_reps,
+        provided_columns,
+        read_reps,
+    )
 
     project = _open_or_new(args.project)
     reps, report = read_reps(args.file, columns=_column_choices(args.column), sheet=args.sheet)
-    project.reps, added, updated = merge_reps(project.reps, reps)
+    project.reps, added, updated = merge_reps(project.reps, reps, provided_columns(report))
     save_project(project, args.project)
     return {
         **report.as_dict(),

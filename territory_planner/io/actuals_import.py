@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.io.fields import ACTUAL_FIELDS, parse_date, parse_series
+from territory_planner.io.fields import ACTUAL_FIELDS, MAX_WHOLE, parse_date, parse_series
 from territory_planner.io.records_import import (
     ImportReport,
     ImportSpec,
@@ -325,7 +325,7 @@ def _figure(
     """Parse one figure column; reject (and drop from `keep`) rows whose cell is wrong."""
     header = str(cells.name)
     activity = name in ACTIVITIES
-    values, bad = parse_series(_dot_thousands(cells), "integer" if activity else "number")
+    values, bad = parse_series(_dot_thousands(cells), "number")
     number = values.to_numpy(dtype=float, na_value=np.nan)
     text = cells.astype(str).str.strip().to_numpy(dtype=object)
     what = f"number of {name}" if activity else name
@@ -351,6 +351,10 @@ def _figure(
         for i in np.flatnonzero(fraction):
             report.reject(int(rows[i]), f"'{text[i]}' is not a whole number of {name}", header)
         keep &= ~fraction
+        huge = keep & (number > MAX_WHOLE)
+        for i in np.flatnonzero(huge):
+            report.reject(int(rows[i]), f"'{text[i]}' {name} is more than 10^15", header)
+        keep &= ~huge
     return pd.Series(number, index=cells.index)
 
 

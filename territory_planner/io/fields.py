@@ -302,6 +302,24 @@ def _slow_parse(
     return pd.Series(values, index=text.index), bad
 
 
+#: The largest count or duration stored (whole numbers are 64-bit; far below their limit).
+MAX_WHOLE = 1e15
+
+
+def _whole(numbers: pd.Series, bad: np.ndarray, *, round_up: bool) -> tuple[pd.Series, np.ndarray]:
+    """Whole numbers for a count or a duration.
+
+    A duration's fraction of a minute is rounded up (45.5 minutes plan as
+    46); a fractional count, or either beyond `MAX_WHOLE`, is bad.
+    """
+    values = numbers.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    if round_up:
+        values = np.ceil(values)
+    wrong = np.isfinite(values) & ((np.abs(values) > MAX_WHOLE) | (values != np.round(values)))
+    values[wrong] = np.nan
+    return pd.Series(values, index=numbers.index), bad | wrong
+
+
 def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     """Parse a column of text; returns (values, mask of cells that could not be parsed).
 
@@ -324,7 +342,10 @@ def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
         todo = fast.isna().to_numpy() & ~blank
         parser = parse_minutes if kind == "minutes" else parse_number
         out, bad = _slow_parse(text, fast.astype(object), todo, parser)
-        return out.astype("float64"), bad
+        numbers = out.astype("float64")
+        if kind in {"integer", "minutes"}:
+            numbers, bad = _whole(numbers, bad, round_up=kind == "minutes")
+        return numbers, bad
     if kind == "zip":
         fast = text.where(text.str.fullmatch(r"\d{5}"), None)
         todo = fast.isna().to_numpy() & ~blank

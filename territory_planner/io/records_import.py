@@ -152,6 +152,8 @@ def parse_rows(
     )
     frame = raw.frame
     rows, keep = screen_rows(raw, report)
+    for row, message in raw.notes:
+        report.warn(row, None, message)
 
     out = pd.DataFrame(index=frame.index)
     kinds = {f.name: f.kind for f in spec.fields}
@@ -180,6 +182,7 @@ def parse_rows(
     custom = [h for h in frame.columns if h not in mapping.values()]
     # A GeoPackage ignores case in field names: keep custom names unique that way too.
     taken = {name.lower() for name in ({f.name for f in spec.fields} | spec.model_columns)}
+    stored = []
     for header in custom:
         column, n = header, 1
         while column.lower() in taken:
@@ -188,7 +191,8 @@ def parse_rows(
         taken.add(column.lower())
         values = frame[header].astype(str).str.strip()
         out[column] = values.where(values != "", None)
-    report.custom_columns = custom
+        stored.append(column)
+    report.custom_columns = stored  # as stored: "NOTES (imported)" beside "Notes"
     kept = out[keep].reset_index(drop=True)
     report.imported = len(kept)
     rejected_rows = {r["row"] for r in report.rejected}
@@ -228,7 +232,8 @@ def screen_rows(raw: RawTable, report: ImportReport) -> tuple[np.ndarray, np.nda
 def _kind_word(kind: str) -> str:
     return {
         "zip": "US ZIP code", "frequency": "visit frequency (weekly, biweekly, monthly, quarterly)",
-        "minutes": "duration", "lat": "latitude", "lon": "longitude", "date": "date",
+        "minutes": "duration (up to 10^15 minutes)", "integer": "whole number (up to 10^15)",
+        "lat": "latitude", "lon": "longitude", "date": "date",
     }.get(kind, "number")  # fmt: skip
 
 

@@ -111,12 +111,40 @@ def read_reps(
     return conform(frame, REP_COLUMNS), report
 
 
-def merge_reps(existing: pd.DataFrame, imported: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
-    """Reps matched by ID: imported ones replace their namesakes, others stay.
+#: A rep's home base: a file giving any of these gives the whole home (and its position).
+HOME_COLUMNS = ("home_street", "home_city", "home_state", "home_zip", "lat", "lon")
+
+
+def provided_columns(report: ImportReport) -> set[str]:
+    """The rep columns a file gave (what a re-import may overwrite)."""
+    given = {"rep_id", "name", *report.mapping, *report.custom_columns}
+    if given & set(HOME_COLUMNS):
+        given |= set(HOME_COLUMNS)
+    return given
+
+
+def merge_reps(
+    existing: pd.DataFrame, imported: pd.DataFrame, provided: set[str] | None = None
+) -> tuple[pd.DataFrame, int, int]:
+    """Reps matched by ID: imported ones update their namesakes, others stay.
+
+    A known rep takes the file's values for the `provided` columns (default:
+    all) and keeps the rest: a roster without home columns keeps every
+    rep's home base, working hours and capacity as they were.
 
     Returns the merged table, the number added and the number updated.
     """
     added = int((~imported["rep_id"].isin(existing["rep_id"])).sum())
     kept = existing[~existing["rep_id"].isin(imported["rep_id"])]
-    merged = pd.concat([kept, imported], ignore_index=True) if len(kept) else imported.copy()
+    incoming = imported.copy()
+    if provided is not None and len(existing):
+        old = existing.drop_duplicates("rep_id", keep="last").set_index("rep_id")
+        known = incoming["rep_id"].isin(old.index).to_numpy()
+        ids = incoming.loc[known, "rep_id"]
+        for column in old.columns:
+            if column not in provided:
+                if column not in incoming:
+                    incoming[column] = pd.Series(dtype=old[column].dtype)
+                incoming.loc[known, column] = old.loc[ids, column].to_numpy()
+    merged = pd.concat([kept, incoming], ignore_index=True) if len(kept) else incoming
     return conform(merged, REP_COLUMNS), added, len(imported) - added

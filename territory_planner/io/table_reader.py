@@ -8,16 +8,18 @@ with line breaks stays one row.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as dt
 import io
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
@@ -45,6 +47,9 @@ class RawTable:
     ragged
         Rows with more cells than the header (misaligned data): (row, cells).
         Shorter rows are padded with empty cells.
+    notes
+        Warnings about how rows were read (row, message): characters read
+        in another encoding, NUL characters removed.
     """
 
     frame: pd.DataFrame
@@ -56,6 +61,7 @@ class RawTable:
     sheet: str = ""
     sheets: list[str] = field(default_factory=list)
     ragged: list[tuple[int, int]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
 
 
 def sniff_encoding(sample: bytes, *, whole_file: bool = False) -> str:
@@ -161,15 +167,17 @@ def _table(
 
 
 def _csv_records(
-    handle: IO[str], delimiter: str, size: int, progress: Progress, cancel: CancelToken
-) -> Iterator[tuple[list[str], int]]:
+    text: str, delimiter: str, progress: Progress, cancel: CancelToken
+) -> Iterator[tuple[list[str], int, int]]:
+    """Each record, its number (from 1) and the line of the text it ends on."""
+    handle = io.StringIO(text, newline="")
+    lines = max(text.count("\n"), 1)
     reader = csv.reader(handle, delimiter=delimiter, strict=True)  # an unclosed quote is an error
-    number = 0
     for number, record in enumerate(reader, start=1):
         if number % 20000 == 0:
             cancel.raise_if_cancelled()
-            progress(min(0.99, handle.buffer.tell() / max(size, 1)), f"Reading row {number:,}")  # type: ignore[attr-defined]
-        yield record, number
+            progress(min(0.99, reader.line_num / lines), f"Reading row {number:,}")
+        yield record, number, reader.line_num
 
 
 def read_csv(
@@ -182,59 +190,134 @@ def read_csv(
 ) -> RawTable:
     """Read a delimited text file; see `read_table`."""
     cancel = cancel or CancelToken()
-    with path.open("rb") as raw:
-        sample = raw.read(SAMPLE_BYTES)
+    data = path.read_bytes()
+    sample = data[:SAMPLE_BYTES]
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         msg = "this is not a text file (it contains binary data); export the data as CSV or XLSX"
         raise InputError(msg, file=str(path))
-    encoding = sniff_encoding(sample, whole_file=len(sample) < SAMPLE_BYTES)
-    delimiter = sniff_delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
-    try:
-        records, numbers = _csv_rows(
-            path, encoding, delimiter, max_rows=max_rows, progress=progress, cancel=cancel
-        )
-    except UnicodeDecodeError as exc:
-        if encoding != "utf-8":
-            msg = f"the text is not valid {encoding}; save it as UTF-8 and import again"
-            raise InputError(msg, file=str(path)) from exc
-        # UTF-8 in the sample, Windows-1252 further down: the file is Windows-1252.
-        encoding = "cp1252"
-        records, numbers = _csv_rows(
-            path, encoding, delimiter, max_rows=max_rows, progress=progress, cancel=cancel
-        )
+    encoding = sniff_encoding(sample, whole_file=len(data) <= SAMPLE_BYTES)
+    text, odd_lines = _decode(data, encoding, str(path))
+    nul_lines = _lines_of(text, "\x00")
+    text = text.replace("\x00", "")
+    delimiter = sniff_delimiter(text[:SAMPLE_BYTES].lstrip("\ufeff"))
+    records, numbers, ends = _csv_rows(
+        text.lstrip("\ufeff"), delimiter, str(path), max_rows=max_rows, progress=progress,
+        cancel=cancel,
+    )  # fmt: skip
+    notes = [(r, _ODD_BYTES.format(encoding)) for r in _records_of(odd_lines, ends, numbers)]
+    notes += [(r, _NUL) for r in _records_of(nul_lines, ends, numbers)]
     _drop_trailing_empty(records, numbers)
     frame, rows, header, ragged = _table(records, numbers, str(path), _index(header_row))
     progress(1.0, f"Read {len(frame):,} rows")
-    return RawTable(frame, rows, str(path), header, encoding, delimiter, ragged=ragged)
+    return RawTable(
+        frame, rows, str(path), header, encoding, delimiter, ragged=ragged, notes=sorted(notes)
+    )
+
+
+_ODD_BYTES = (
+    "some characters are not valid {} and were read as Windows-1252 (check accented "
+    "letters in this row; save the file as UTF-8 to be sure)"
+)
+_NUL = "a NUL character (a byte of zeros) was removed from this row"
+
+
+def _decode(data: bytes, encoding: str, source: str) -> tuple[str, list[int]]:
+    """The file's text, and the lines (from 1) where bytes were not valid in `encoding`.
+
+    UTF-8 is decoded with a fallback for each byte that is not: it is read as
+    Windows-1252 (an export pasted together from two systems), and its line
+    is kept for a warning. UTF-16 must be valid; Windows-1252 reads anything.
+    """
+    if encoding.startswith("utf-16"):
+        try:
+            return data.decode(encoding), []
+        except UnicodeDecodeError as exc:
+            msg = f"the text is not valid {encoding}; save it as UTF-8 and import again"
+            raise InputError(msg, file=source) from exc
+    if encoding == "cp1252":
+        return data.decode(encoding, errors="replace"), []
+    odd: list[int] = []
+
+    def fallback(exc: UnicodeError) -> tuple[str, int]:
+        assert isinstance(exc, UnicodeDecodeError)  # noqa: S101 (registered for decoding only)
+        odd.append(exc.start)
+        return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
+
+    _FALLBACK.handler = fallback
+    text = data.decode(encoding, errors=_FALLBACK_NAME)
+    return text, _line_numbers(data, b"\n", odd[:_MAX_NOTES])
+
+
+class _Fallback(threading.local):
+    """The decoding fallback of this thread's import (codecs registers handlers by name)."""
+
+    handler: Any = None
+
+
+_FALLBACK = _Fallback()
+_FALLBACK_NAME = "territory_planner.cp1252_fallback"
+
+
+def _dispatch(exc: UnicodeError) -> tuple[str, int]:
+    return _FALLBACK.handler(exc)  # type: ignore[no-any-return]
+
+
+codecs.register_error(_FALLBACK_NAME, _dispatch)
+_MAX_NOTES = 1000  # rows warned about one problem, at most
+
+
+def _lines_of(text: str, character: str) -> list[int]:
+    """Lines (from 1) holding `character`, at most `_MAX_NOTES`."""
+    offsets: list[int] = []
+    at = text.find(character)
+    while at >= 0 and len(offsets) < _MAX_NOTES:
+        offsets.append(at)
+        at = text.find(character, at + 1)
+    return _line_numbers(text, "\n", offsets)
+
+
+def _line_numbers(text: Any, newline: Any, offsets: list[int]) -> list[int]:
+    """The line (from 1) of each offset of `text` (ascending), counting as it goes."""
+    lines, line, last = [], 1, 0
+    for offset in offsets:
+        line += text.count(newline, last, offset)
+        last = offset
+        lines.append(line)
+    return lines
+
+
+def _records_of(lines: list[int], ends: list[int], numbers: list[int]) -> list[int]:
+    """The record number holding each line (a quoted cell may span lines), each once."""
+    found = {numbers[min(bisect.bisect_left(ends, line), len(ends) - 1)] for line in lines if ends}
+    return sorted(found)
 
 
 def _csv_rows(
-    path: Path,
-    encoding: str,
+    text: str,
     delimiter: str,
+    source: str,
     *,
     max_rows: int | None,
     progress: Progress,
     cancel: CancelToken,
-) -> tuple[list[list[str]], list[int]]:
+) -> tuple[list[list[str]], list[int], list[int]]:
     records: list[list[str]] = []
     numbers: list[int] = []
-    size = path.stat().st_size
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        try:
-            for record, number in _csv_records(text, delimiter, size, progress, cancel):
-                records.append(record)
-                numbers.append(number)
-                if max_rows is not None and number >= max_rows:
-                    break
-        except csv.Error as exc:
-            msg = (
-                f"cannot read the CSV near row {len(records) + 1} ({exc}); check the quote "
-                'marks (") in that row: a quoted cell must end with a quote'
-            )
-            raise InputError(msg, file=str(path)) from exc
-    return records, numbers
+    ends: list[int] = []
+    try:
+        for record, number, end in _csv_records(text, delimiter, progress, cancel):
+            records.append(record)
+            numbers.append(number)
+            ends.append(end)
+            if max_rows is not None and number >= max_rows:
+                break
+    except csv.Error as exc:
+        msg = (
+            f"cannot read the CSV near row {len(records) + 1} ({exc}); check the quote "
+            'marks (") in that row: a quoted cell must end with a quote'
+        )
+        raise InputError(msg, file=source) from exc
+    return records, numbers, ends
 
 
 def _drop_trailing_empty(records: list[list[str]], numbers: list[int]) -> None:

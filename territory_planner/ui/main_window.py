@@ -81,7 +81,7 @@ from territory_planner.io.actuals_import import (
 )
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.io.rep_import import merge_reps
+from territory_planner.io.rep_import import merge_reps, provided_columns
 from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping import market
 from territory_planner.mapping.assign import containing_polygon
@@ -1660,7 +1660,9 @@ class MainWindow(QMainWindow):
             )
             self.push_edit(ReplaceTable(self.project, "actuals", actuals, text))
         else:
-            reps, added, updated = merge_reps(self.project.reps, wizard.frame)
+            reps, added, updated = merge_reps(
+                self.project.reps, wizard.frame, provided_columns(wizard.report)
+            )
             text = f"Imported {name}: {added} reps added, {updated} updated"
             self.push_edit(ReplaceTable(self.project, "reps", reps, text))
 

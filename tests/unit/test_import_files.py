@@ -362,7 +362,7 @@ def test_column_override() -> None:
     assert "Credit Limit" not in result.report.custom_columns
     unmapped = read_accounts(DATA / "utf8.csv", columns={"zip": ""})
     assert "zip" not in unmapped.report.mapping
-    assert "Zip" in unmapped.report.custom_columns
+    assert "Zip (imported)" in unmapped.report.custom_columns  # as stored: "zip" is a field
     assert unmapped.report.geocoded["city"] == 3  # no ZIP: placed by city and state
     moved = read_accounts(DATA / "utf8.csv", columns={"name": "Industry"})
     assert moved.accounts["name"].tolist() == ["Manufacturing", "Healthcare", "Retail"]
@@ -871,7 +871,10 @@ def test_case_collision_what_works() -> None:
         "Company",
         "Billing City",
     )
-    assert result.report.custom_columns == ["Name", "City", "Region", "REGION"]
+    # as stored (what a re-import matches on)
+    assert result.report.custom_columns == [
+        "Name (imported)", "City (imported)", "Region", "REGION (imported)"
+    ]  # fmt: skip
     row = result.accounts.iloc[0]
     # Custom columns that equal a model column or each other but for case get a suffix,
     # since a GeoPackage (and so the project file) ignores case in field names.

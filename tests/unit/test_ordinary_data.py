@@ -1,0 +1,130 @@
+"""Ordinary data that used to crash or corrupt an import (issue 15): every case is
+something a CRM export or a hand-edited roster holds, checked through the CLI and
+in the saved project."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from territory_planner.cli import main
+from territory_planner.io.project_file import load_project
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_fractional_minutes_and_huge_counts(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "account_id,name,zip,visit_minutes,employees\n"
+        "A1,Acme,60601,45.5,10\n"
+        "A2,Beta,10001,0.5,99999999999999999999\n"
+        "A3,Gamma,10001,30,12.5\n"
+    )
+    project = tmp_path / "p.gpkg"
+    report = cli_json(capsys, "import", str(project), str(path))
+    warned = {(w["row"], w["column"]) for w in report["warnings"]}
+    assert warned == {(3, "employees"), (4, "employees")}
+    accounts = load_project(project).accounts.set_index("account_id")
+    assert accounts["visit_minutes"].to_dict() == {"A1": 46, "A2": 1, "A3": 30}
+    assert accounts.loc["A1", "employees"] == 10
+    assert accounts[["employees"]].loc[["A2", "A3"]].isna().all().all()
+
+
+def test_huge_activity_counts_reject_their_row_with_the_reason(tmp_path: Path, capsys) -> None:
+    project = tmp_path / "p.gpkg"
+    accounts = tmp_path / "a.csv"
+    accounts.write_text("account_id,name,zip\nA1,Acme,60601\n")
+    cli_json(capsys, "import", str(project), str(accounts))
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "account_id,month,sales,calls\nA1,2026-01,100,9300000000000000000\nA1,2026-02,50,3\n"
+    )
+    report = cli_json(capsys, "import-actuals", str(project), str(actuals))
+    [rejected] = report["rejected"]
+    assert (rejected["row"], rejected["column"]) == (2, "calls")
+    assert "is more than 10^15" in rejected["reason"]
+    saved = load_project(project).actuals
+    assert saved["sales"].tolist() == [50]
+    assert saved["calls"].tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    ("headers", "values", "stored"),
+    [
+        ("Notes,NOTES", "x,y", {"Notes": "x", "NOTES (imported)": "y"}),
+        ("Geocode", "x", {"Geocode (imported)": "x"}),
+    ],
+)
+def test_custom_headers_that_collide_import_again_and_again(
+    tmp_path: Path, capsys, headers: str, values: str, stored: dict[str, str]
+) -> None:
+    path = tmp_path / "a.csv"
+    project = tmp_path / "p.gpkg"
+    for run in range(3):
+        path.write_text(f"account_id,name,zip,{headers}\nA1,Acme {run},60601,{values}\n")
+        report = cli_json(capsys, "import", str(project), str(path))
+        assert report["custom_columns"] == list(stored)
+    accounts = load_project(project).accounts
+    assert accounts["name"].tolist() == ["Acme 2"]
+    for column, value in stored.items():
+        assert accounts[column].tolist() == [value]
+
+
+def test_mixed_encodings_and_nul_are_read_per_row(tmp_path: Path, capsys) -> None:
+    """UTF-8 throughout but one Windows-1252 row past the encoding sample, and a NUL."""
+    rows = [f"A{i},Café {i},60601" for i in range(1, 20001)]
+    data = ("account_id,name,zip\n" + "\n".join(rows) + "\n").encode()
+    data += "B1,José Inc,60601\n".encode("cp1252")
+    data += b"B2,Ok\x00 Corp,60601\n"
+    data += 'B3,"Two\nlines é",60601\n'.encode()
+    assert len(data) > 256 * 1024
+    path = tmp_path / "a.csv"
+    path.write_bytes(data)
+    project = tmp_path / "p.gpkg"
+    report = cli_json(capsys, "import", str(project), str(path))
+    assert report["encoding"] == "utf-8"
+    messages = {w["row"]: w["message"] for w in report["warnings"]}
+    assert set(messages) == {20002, 20003}
+    assert "Windows-1252" in messages[20002]
+    assert "NUL" in messages[20003]
+    names = load_project(project).accounts.set_index("account_id")["name"]
+    assert names["A1"] == "Café 1"
+    assert names["A20000"] == "Café 20000"
+    assert names["B1"] == "José Inc"
+    assert names["B2"] == "Ok Corp"
+    assert names["B3"] == "Two\nlines é"
+
+
+def test_roster_without_home_columns_keeps_the_homes(tmp_path: Path, capsys) -> None:
+    project = tmp_path / "p.gpkg"
+    full = tmp_path / "reps.csv"
+    full.write_text(
+        "rep_id,name,zip,capacity,work_days\nR1,Ann,60601,30,Mon-Thu\nR2,Bob,10001,40,Mon-Fri\n"
+    )
+    cli_json(capsys, "reps", str(project), str(full))
+    before = load_project(project).reps.set_index("rep_id")
+    emails = tmp_path / "emails.csv"
+    emails.write_text("rep_id,name,email\nR1,Ann Lee,ann@example.com\nR3,Cy,cy@example.com\n")
+    report = cli_json(capsys, "reps", str(project), str(emails))
+    assert (report["added"], report["updated"]) == (1, 1)
+    reps = load_project(project).reps.set_index("rep_id")
+    assert reps.loc["R1", "name"] == "Ann Lee"
+    assert reps.loc["R1", "email"] == "ann@example.com"
+    for column in ("home_zip", "lon", "lat", "weekly_capacity_hours", "work_days"):
+        assert reps.loc["R1", column] == before.loc["R1", column], column
+    assert reps.loc["R2", "home_zip"] == "10001"
+    assert reps.loc["R3", "lon"] != reps.loc["R3", "lon"]  # no home given: NaN, not R1's
+    moved = tmp_path / "moved.csv"
+    moved.write_text("rep_id,name,zip\nR1,Ann Lee,10001\n")
+    cli_json(capsys, "reps", str(project), str(moved))
+    reps = load_project(project).reps.set_index("rep_id")
+    assert reps.loc["R1", "home_zip"] == "10001"
+    assert reps.loc["R1", "lat"] == pytest.approx(before.loc["R2", "lat"], abs=0.05)
+    assert reps.loc["R1", "work_days"] == before.loc["R1", "work_days"] == "Mon,Tue,Wed,Thu"
