@@ -747,6 +747,38 @@ class UsageError(Exception):
     """The command line itself is wrong (exit code 2)."""
 
 
+def _output(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
+    """Add option `flag` naming a file or folder the command writes (see `_check_outputs`)."""
+    action = parser.add_argument(flag, type=Path, **options)
+    parser.set_defaults(outputs={**(parser.get_default("outputs") or {}), action.dest: flag})
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output option that names the project file itself.
+
+    Raises
+    ------
+    InputError
+        Naming the option and the file (exit code 1).
+    """
+    for dest, flag in (getattr(args, "outputs", None) or {}).items():
+        target = getattr(args, dest)
+        if target is not None and _same_file(target, args.project):
+            msg = (
+                f"{flag} names the project file itself; writing there would destroy the "
+                "project. Choose another file name"
+            )
+            raise InputError(msg, file=str(target))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are one file (through links, or one name of a file not there yet)."""
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist (yet)
+        return a.resolve() == b.resolve()
+
+
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)
     parser = argparse.ArgumentParser(
         prog="territory-planner", description="Territory Planner, headless."
@@ -811,9 +843,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
             p.add_argument(
                 "--remove-missing", action="store_true", help="remove accounts not in the file"
             )
-            p.add_argument(
-                "--report", type=Path, metavar="FILE.csv", help="write rejected rows and warnings"
-            )
+            _output(p, "--report", metavar="FILE.csv", help="write rejected rows and warnings")
     actuals = command(
         "import-actuals", _import_actuals,
         "import sales and activities per account and month or quarter (CSV or XLSX)",
@@ -827,7 +857,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
                          help="the same, the other way round")  # fmt: skip
     actuals.add_argument("--sheet", help="the sheet of a workbook (default: the first with data)")
     actuals.add_argument("--header-row", type=int, metavar="N", help="1-based row of the names")
-    actuals.add_argument("--report", type=Path, metavar="FILE.csv", help="write rejected rows")
+    _output(actuals, "--report", metavar="FILE.csv", help="write rejected rows")
     perf = command(
         "performance", _performance,
         "sales to date against quota, run rate, year over year, activities, retention; alerts",
@@ -851,7 +881,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
                         help="largest share of wallet to list (default 0.5)")  # fmt: skip
     upsell.add_argument("--top", type=int, metavar="N", help="at most N accounts per territory")
     upsell.add_argument("--territory", metavar="T", help="only this territory (ID or name)")
-    upsell.add_argument("--xlsx", type=Path, metavar="FILE", help="the list as an Excel sheet")
+    _output(upsell, "--xlsx", metavar="FILE", help="the list as an Excel sheet")
     segments = command(
         "segments", _segments, "list, save and delete segments (named filters over accounts)"
     )
@@ -877,7 +907,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
                             help="only accounts with at least this potential")  # fmt: skip
     whitespace.add_argument("--far-km", type=float, metavar="K",
                             help="also accounts over K km from every rep's home")  # fmt: skip
-    whitespace.add_argument("--xlsx", type=Path, metavar="FILE", help="the list as an Excel sheet")
+    _output(whitespace, "--xlsx", metavar="FILE", help="the list as an Excel sheet")
     heat = command("heatmap", _heatmap, "a numeric attribute added up over hexagons or counties")
     heat.add_argument("--value", default="potential", metavar="COLUMN",
                       help="a numeric account column, or 'accounts' to count them")  # fmt: skip
@@ -885,7 +915,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     heat.add_argument("--cell-km", type=float, metavar="K", help="hexagon width (default: auto)")
     heat.add_argument("--stat", choices=("sum", "mean"), default="sum")
     heat.add_argument("--segment", metavar="NAME", help="only this segment's accounts")
-    heat.add_argument("--geojson", type=Path, metavar="FILE", help="write the cells as GeoJSON")
+    _output(heat, "--geojson", metavar="FILE", help="write the cells as GeoJSON")
     schedule = command("schedule", _schedule, "plan each rep's visit calendar and day routes")
     schedule.add_argument("--rep", action="append", metavar="ID", help="only this rep (repeatable)")
     schedule.add_argument("--weeks", type=int, metavar="N", help="1 to 13 (default: longest cycle)")
@@ -903,8 +933,8 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     schedule.add_argument(
         "--roads", type=Path, metavar="FILE", help="road network: OpenStreetMap .osm.pbf or GraphML"
     )
-    schedule.add_argument("--xlsx", type=Path, metavar="FILE", help="the calendars as Excel")
-    schedule.add_argument("--ics", type=Path, metavar="FOLDER", help="one .ics file per rep")
+    _output(schedule, "--xlsx", metavar="FILE", help="the calendars as Excel")
+    _output(schedule, "--ics", metavar="FOLDER", help="one .ics file per rep")
     design = command(
         "design", _design, "design balanced, contiguous, compact territories as a new scenario"
     )
@@ -936,7 +966,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         change.add_argument("--name", help="name of the new scenario")
         change.add_argument("--use", action="store_true", help="make it the plan in use")
         change.add_argument("--dry-run", action="store_true", help="report only; do not save")
-        change.add_argument("--xlsx", type=Path, metavar="FILE", help="the move list as Excel")
+        _output(change, "--xlsx", metavar="FILE", help="the move list as Excel")
         if name == "split":
             change.add_argument(
                 "--from", dest="source", action="append", required=True, metavar="TERRITORY_ID",
@@ -960,14 +990,12 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     export = command(
         "export", _export, "export accounts (CSV, XLSX, GeoJSON, Shapefile) and territories"
     )
-    export.add_argument("--csv", type=Path, metavar="FILE", help="accounts with assignment")
-    export.add_argument("--xlsx", type=Path, metavar="FILE", help="accounts as an Excel sheet")
-    export.add_argument("--accounts-geojson", type=Path, metavar="FILE", help="accounts as points")
-    export.add_argument("--geojson", type=Path, metavar="FILE", help="territories with totals")
-    export.add_argument("--territories-csv", type=Path, metavar="FILE", help="territory KPIs")
-    export.add_argument(
-        "--shp", type=Path, metavar="FOLDER", help="accounts.shp and territories.shp"
-    )
+    _output(export, "--csv", metavar="FILE", help="accounts with assignment")
+    _output(export, "--xlsx", metavar="FILE", help="accounts as an Excel sheet")
+    _output(export, "--accounts-geojson", metavar="FILE", help="accounts as points")
+    _output(export, "--geojson", metavar="FILE", help="territories with totals")
+    _output(export, "--territories-csv", metavar="FILE", help="territory KPIs")
+    _output(export, "--shp", metavar="FOLDER", help="accounts.shp and territories.shp")
     return parser
 
 
@@ -987,6 +1015,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        _check_outputs(args)
         result = args.handler(args)
     except UsageError as exc:
         parser.error(str(exc))

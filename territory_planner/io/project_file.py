@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import tempfile
 import threading
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ import shapely
 
 from territory_planner import __version__
 from territory_planner._errors import ProjectFileError
+from territory_planner.io.foreign_tables import copy_foreign_tables
 from territory_planner.io.gis_files import SQLITE_HEADER
 from territory_planner.io.migrations import migrate
 from territory_planner.model import (
@@ -75,6 +77,12 @@ READ_ERRORS = (
 )
 POINT_LAYERS = {"accounts": ACCOUNT_COLUMNS, "reps": REP_COLUMNS}
 LAYER_SCHEMAS = {**POINT_LAYERS, "territories": TERRITORY_COLUMNS}
+#: Every table the app writes; a save keeps all others (layers added in QGIS, say).
+OWN_LAYERS = frozenset(
+    {*LAYER_SCHEMAS, ACTUALS_LAYER, SCENARIO_TERRITORIES, SCENARIO_ACCOUNTS, META_LAYER}
+)
+#: Write permission for anyone: a file without any of these bits is read-only.
+WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 #: Column names GDAL keeps for itself in a GeoPackage layer.
 RESERVED_FIELDS = frozenset({"fid", "geom", "geometry"})
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26  # SQLite's primary result codes for damage
@@ -270,13 +278,19 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     target, flushed to disk and renamed over it. A save that was killed may
     leave such a file behind; the next save of the same target removes it.
 
+    What the app does not own is kept: the tables other programs added to the
+    file (see `OWN_LAYERS`), the file's permissions, and a symbolic link (the
+    file it points to is saved).
+
     Raises
     ------
     ProjectFileError
-        If the folder is not writable or the disk is full; the previous file
-        (if any) is untouched.
+        If the file is read-only, the folder is not writable or the disk is
+        full; the previous file (if any) is untouched.
     """
-    target = Path(path)
+    shown = Path(path)
+    target = _real_path(shown)
+    previous = _writable_stat(target, shown)
     _remove_stale_temps(target)
     try:
         fd, tmp_name = tempfile.mkstemp(
@@ -284,7 +298,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         )
     except OSError as exc:
         msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
-        raise ProjectFileError(msg, file=str(target)) from exc
+        raise ProjectFileError(msg, file=str(shown)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     with _saving_lock:
@@ -292,22 +306,82 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     try:
         tmp.unlink()  # GDAL must create the file itself
         _write_all(project, tmp)
+        if previous is not None:
+            _keep_foreign_tables(target, tmp, shown)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
+        if previous is not None:
+            _copy_permissions(previous, tmp)
         tmp.replace(target)
         _fsync_dir(target.parent)
-    except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
+    except (OSError, RuntimeError, sqlite3.Error) as exc:  # pyogrio's errors are RuntimeErrors
         msg = (
             f"saving failed ({describe_write_error(exc)}); the previous version of the file "
             "is unchanged. Free some disk space or save to another folder"
         )
-        raise ProjectFileError(msg, file=str(target)) from exc
+        raise ProjectFileError(msg, file=str(shown)) from exc
     finally:
         for leftover in (tmp, *tmp.parent.glob(f"{glob.escape(tmp.name)}-*")):  # and journals
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         with _saving_lock:
             _saving.discard(tmp.name)
+
+
+def _keep_foreign_tables(target: Path, tmp: Path, shown: Path) -> None:
+    """Copy the tables other programs added to the file `target` into the new file `tmp`."""
+    if not _looks_like_sqlite(target):
+        return  # not a GeoPackage: nothing in it is a table
+    try:
+        copy_foreign_tables(target, tmp, OWN_LAYERS)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            raise
+        msg = (
+            "the file is damaged, so the layers other programs added to it cannot be kept; "
+            "it was not changed. Save as another file"
+        )
+        raise ProjectFileError(msg, file=str(shown)) from exc
+
+
+def _real_path(path: Path) -> Path:
+    """The file `path` names, following symbolic links (a save replaces that file)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
+        msg = f"cannot follow the link ({describe_write_error(exc)}); save to another file"
+        raise ProjectFileError(msg, file=str(path)) from exc
+
+
+def _writable_stat(target: Path, shown: Path) -> os.stat_result | None:
+    """The status of the existing file at `target` (None if there is none).
+
+    Raises
+    ------
+    ProjectFileError
+        If the file is read-only. Its mode bits are checked, not `os.access`,
+        which says yes to everything for root.
+    """
+    try:
+        status = target.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        msg = f"cannot save over this file ({describe_write_error(exc)}); save to another file"
+        raise ProjectFileError(msg, file=str(shown)) from exc
+    if not status.st_mode & WRITE_BITS:
+        msg = "the file is read-only and was not changed; save as another file, or make it writable"
+        raise ProjectFileError(msg, file=str(shown))
+    return status
+
+
+def _copy_permissions(previous: os.stat_result, tmp: Path) -> None:
+    """Give the new file the permission bits (and, where allowed, the owner) of the old one."""
+    tmp.chmod(stat.S_IMODE(previous.st_mode))
+    current = tmp.stat()
+    if (current.st_uid, current.st_gid) != (previous.st_uid, previous.st_gid):
+        with contextlib.suppress(OSError):  # only root may give a file away
+            os.chown(tmp, previous.st_uid, previous.st_gid)
 
 
 def describe_write_error(exc: BaseException) -> str:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project
 from tests.conftest import run_cli
+
+DATA = Path(__file__).parents[1] / "data" / "import"
 
 
 def test_demo_end_to_end(tmp_path) -> None:
@@ -98,3 +102,76 @@ def test_demo_argument_errors_exit_1(tmp_path, capsys) -> None:
     assert main(["demo", str(tmp_path / "x.gpkg"), "--reps", "99"]) == 1
     assert "--reps must be between 1 and 16" in capsys.readouterr().err
     assert not (tmp_path / "x.gpkg").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["export"], "--csv"),
+        (["export"], "--xlsx"),
+        (["export"], "--accounts-geojson"),
+        (["export"], "--geojson"),
+        (["export"], "--territories-csv"),
+        (["export"], "--shp"),
+        (["import", "accounts.csv"], "--report"),
+        (["import-actuals", "actuals.csv"], "--report"),
+        (["schedule"], "--xlsx"),
+        (["schedule"], "--ics"),
+        (["rebalance"], "--xlsx"),
+        (["split", "--from", "T1"], "--xlsx"),
+        (["upsell"], "--xlsx"),
+        (["whitespace"], "--xlsx"),
+        (["heatmap"], "--geojson"),
+    ],
+)
+def test_no_output_is_written_over_the_project(
+    tmp_path, demo_file, capsys, command: list[str], option: str
+) -> None:
+    project = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project)
+    before = project.read_bytes()
+    args = [command[0], str(project), *command[1:], option, str(project), "--json"]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: {project}: {option} names the project file itself; writing there would "
+        "destroy the project. Choose another file name\n"
+    )
+    assert project.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg"]
+
+
+def test_the_project_is_recognised_under_another_name(tmp_path, demo_file, capsys) -> None:
+    """Through a symbolic link, a relative path or `..`: still the project file."""
+    project = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project)
+    before = project.read_bytes()
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "link.gpkg"
+    link.symlink_to(project)
+    for other in (link, tmp_path / "sub" / ".." / "p.gpkg"):
+        assert main(["export", str(project), "--csv", str(other)]) == 1
+        assert "names the project file itself" in capsys.readouterr().err
+    assert project.read_bytes() == before
+    assert link.is_symlink()
+
+
+def test_a_new_project_is_not_written_over_either(tmp_path, capsys) -> None:
+    new = tmp_path / "new.gpkg"
+    args = ["import", str(new), str(DATA / "crm_headers.csv"), "--report", str(new)]
+    assert main(args) == 1
+    assert "--report names the project file itself" in capsys.readouterr().err
+    assert not new.exists()
+
+
+def test_export_over_the_project_exits_1_end_to_end(tmp_path, demo_file) -> None:
+    """The command of issue 15, as a user types it."""
+    project = tmp_path / "P.gpkg"
+    shutil.copy(demo_file, project)
+    before = project.read_bytes()
+    result = run_cli("export", str(project), "--csv", str(project))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {project}: --csv names the project file itself")
+    assert project.read_bytes() == before
+    assert len(load_project(project).accounts) == 300
