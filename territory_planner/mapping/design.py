@@ -1007,6 +1007,8 @@ def _recombine(
     seed: int,
     cancel: CancelToken | None,
     progress: Progress = no_progress,
+    *,
+    seconds: float = 0.0,
 ) -> None:
     """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
 
@@ -1024,7 +1026,7 @@ def _recombine(
     frozen[np.unique(start[held])] = True
     before = _score(plan)
     best: tuple[tuple[float, float], list[int]] | None = None
-    deadline = time.process_time() + _RECOMBINE_SECONDS
+    deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
         if best is not None and (best[0][0] == 0 or left < _MIN_RESTART_SECONDS):
@@ -1127,6 +1129,7 @@ def design_territories(
     territory_names: Sequence[str] | None = None,
     initial: np.ndarray | None = None,
     served: np.ndarray | None = None,
+    recombine_seconds: float = 0.0,
 ) -> DesignResult:
     """Split area units into `k` connected, balanced, compact territories.
 
@@ -1169,6 +1172,9 @@ def design_territories(
         from its rep's home). Totals are then summed from it, and balanced
         around their own mean; `weights` (e.g. each unit's weight in its
         territory of `initial`) still place the first plans.
+    recombine_seconds
+        CPU seconds for recombination when border moves leave the plan out
+        of band (default 7; less for a plan nearly there, such as `initial`).
 
     Returns
     -------
@@ -1254,7 +1260,7 @@ def design_territories(
                 break
     plan.assign(np.asarray(best[2]))
     if best[0][0] > 0 and all(len(p) == 1 for p in plan.pieces()):
-        _recombine(plan, anchors, seed, cancel, progress)
+        _recombine(plan, anchors, seed, cancel, progress, seconds=recombine_seconds)
     progress(0.95, "Measuring the territories")
     result = _result(
         plan, geoms, tolerance, violations=violations, start=start, territories=territories

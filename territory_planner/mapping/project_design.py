@@ -98,6 +98,7 @@ def _territory_base(
 
 
 _WORKLOAD_ROUNDS = 2  # redesigns from the last plan, its legs between accounts known
+_ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
 _ROUND_GAIN = 0.002  # a round that brings the largest deviation down less ends the rounds
 
 
@@ -202,6 +203,7 @@ def _design_on_workload(
             initial=labels,
             starts=None if labels is None else 1,
             served=work.served,
+            recombine_seconds=0.0 if labels is None else _ROUND_SECONDS,
         )
         server = _serving_reps(project, plan_units, result.labels, base, nearest)
         served = _workload_weights(project, plan_units, shares, base, server)
