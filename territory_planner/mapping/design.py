@@ -1029,7 +1029,9 @@ def _recombine(
     deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
-        if best is not None and (best[0][0] == 0 or left < _MIN_RESTART_SECONDS):
+        if best is not None and (
+            (best[0][0] == 0 and restart >= _SHAPE_RESTARTS) or left < _MIN_RESTART_SECONDS
+        ):
             break
         labels = recombine(
             start,
@@ -1062,6 +1064,7 @@ _LUMPY_STARTS = 4  # first plans tried before judging the data lumpy
 _LUMPY_EXCESS = 0.5  # summed excess (in mean territories) that border moves will not fix
 _RECOMBINE_SECONDS = 7.0  # CPU seconds for all restarts (CPU time: the same plan on a busy machine)
 _RESTARTS = 4
+_SHAPE_RESTARTS = 2  # restarts run even when the first reaches the band (the most compact kept)
 _MIN_RESTART_SECONDS = 1.5
 
 
