@@ -11,12 +11,36 @@ designing without the home rule.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from territory_planner.mapping.allocation import balance_bound
 from territory_planner.mapping.unit_plan import FILE_KIND, ProjectUnits
 from territory_planner.model import Project
+
+
+@dataclass(frozen=True)
+class DesignFix:
+    """A change of the design's options that would help (what a "Try…" button runs again).
+
+    Only the fields that change are set: ``kind`` (finer units), ``tolerance``
+    (a wider band) or ``use_homes`` (False: without the reps' homes as seeds).
+    """
+
+    label: str
+    kind: str | None = None
+    tolerance: float | None = None
+    use_homes: bool | None = None
+
+
+@dataclass(frozen=True)
+class BalanceAdvice:
+    """Why the band is missed (sentences) and the fixes to offer."""
+
+    reasons: list[str] = field(default_factory=list)
+    fixes: list[DesignFix] = field(default_factory=list)
+
 
 _LUMP = 0.25  # of a mean territory: a unit this heavy is worth naming
 _NAMED = 3
@@ -41,7 +65,8 @@ def balance_reasons(
     tolerance: float,
     holders: dict[int, str],
     k: int | None = None,
-) -> list[str]:
+    reached: float | None = None,
+) -> BalanceAdvice:
     """Why no plan of these units is within ±`tolerance`, and what would help.
 
     Parameters
@@ -60,10 +85,12 @@ def balance_reasons(
         Unit -> name of the rep whose home it holds.
     k
         Number of territories (default: one per rep).
+    reached
+        The designed plan's largest deviation (a band that surely holds it is offered).
     """
     k = len(project.reps) if k is None else k
     if k < 1 or weights.sum() <= 0:
-        return []
+        return BalanceAdvice()
     mean = float(weights.sum()) / k
     bound = balance_bound(weights, k, pinned, target=tolerance)
     heavy = [int(u) for u in np.argsort(-weights, kind="stable")[:_NAMED]]
@@ -73,22 +100,34 @@ def balance_reasons(
         + (f" and holds {holders[u]}'s home" if u in holders else "")
         for u in heavy
     ]
+    finer = plan_units.kind not in {FILE_KIND, "zip"}
+    zip_fix = DesignFix("ZIP areas", kind="zip")
     if bound.lower <= tolerance + 1e-9:
-        return [
-            f"±{tolerance:.1%} is reachable with these units if territories need not be in one "
-            f"piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece each was "
-            "found: try finer units (ZIP areas) or a wider band"
-        ]
+        wider = math.ceil(100 * (reached or 2 * tolerance) - 1e-6) / 100
+        return BalanceAdvice(
+            [
+                f"±{tolerance:.1%} is reachable with these units if territories need not be in "
+                f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
+                "each was found: try finer units (ZIP areas) or a wider band"
+            ],
+            [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
+        )
     widest = math.ceil(bound.lower * 100 + 1e-6)
-    fixes = [f"a wider band (±{widest}% is the closest these units allow)"]
-    if plan_units.kind not in {FILE_KIND, "zip"} and heavy:
+    words = [f"a wider band (±{widest}% is the closest these units allow)"]
+    # the band offered holds this plan: the bound ignores connectedness, so it may not
+    offered = max(widest, math.ceil(100 * (reached or 0.0) - 1e-6))
+    fixes = [DesignFix(f"±{offered}%", tolerance=offered / 100)]
+    if finer and heavy:
         where = ", ".join(unit_words(plan_units, u) for u in heavy)
-        fixes.insert(0, f"ZIP areas instead of {plan_units.kind} units (the lumps are {where})")
+        words.insert(0, f"ZIP areas instead of {plan_units.kind} units (the lumps are {where})")
+        fixes.insert(0, zip_fix)
     if any(u in holders for u in heavy):
-        fixes.append("designing without the reps' homes as seeds")
-    return [
+        words.append("designing without the reps' homes as seeds")
+        fixes.append(DesignFix("Without homes", use_homes=False))
+    reasons = [
         f"No plan of these units can be within ±{tolerance:.1%}: the closest is "
         f"±{bound.lower:.1%}, whatever the shapes",
         *lumps,
-        f"±{tolerance:.1%} needs " + ", or ".join(fixes),
+        f"±{tolerance:.1%} needs " + ", or ".join(words),
     ]
+    return BalanceAdvice(reasons, fixes)

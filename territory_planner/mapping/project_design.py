@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from territory_planner.mapping.balance_reasons import balance_reasons
+from territory_planner.mapping.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
 from territory_planner.mapping.design import DesignResult, design_territories
 from territory_planner.mapping.metrics import nearest_home, served_workload, workload_by_rep
 from territory_planner.mapping.unit_plan import (
@@ -50,6 +50,8 @@ class PlanOutcome:
         The balanced value per unit (shares of the team totals).
     result
         The optimizer's own report (totals, deviation, contiguity, shapes).
+    fixes
+        When the band is missed, option changes that would help (see `DesignFix`).
     """
 
     scenario: Scenario
@@ -57,6 +59,7 @@ class PlanOutcome:
     labels: np.ndarray
     weights: np.ndarray
     result: DesignResult
+    fixes: tuple[DesignFix, ...] = ()
 
 
 def _territory_base(
@@ -350,17 +353,19 @@ def design_project(
         )
     if cancel is not None:
         cancel.raise_if_cancelled()
+    advice = BalanceAdvice()
     if result.max_deviation > tolerance + 1e-9:
-        result.violations.extend(
-            balance_reasons(
-                project,
-                plan_units,
-                weights,
-                pinned=_pinned(lock, seeds),
-                tolerance=tolerance,
-                holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
-            )
+        advice = balance_reasons(
+            project,
+            plan_units,
+            weights,
+            pinned=_pinned(lock, seeds),
+            tolerance=tolerance,
+            holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
+            k=k,
+            reached=result.max_deviation,
         )
+        result.violations.extend(advice.reasons)
     result.violations.extend(_staffing(project, base, use_homes=use_homes))
     progress(0.92, "Building the territories and assigning accounts")
     kept = {
@@ -382,4 +387,6 @@ def design_project(
         note=note,
     )
     progress(1.0, "Done")
-    return PlanOutcome(scenario, plan_units, result.labels, weights, result)
+    return PlanOutcome(
+        scenario, plan_units, result.labels, weights, result, fixes=tuple(advice.fixes)
+    )

@@ -7,6 +7,9 @@ edit), never over the plan in use.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from territory_planner import edits
 from territory_planner._errors import InputError
 from territory_planner.io.territory_import import read_territories
+from territory_planner.mapping.balance_reasons import DesignFix
 from territory_planner.mapping.plan_changes import PlanChange, rebalance_project, split_project
 from territory_planner.mapping.project_design import PlanOutcome, design_project
 from territory_planner.mapping.scenarios import compare_scenarios, plan_kpis, scenario_project
@@ -36,6 +40,18 @@ def _copy(project: Project) -> Project:
         project.accounts.copy(), project.reps.copy(), project.territories.copy(),
         project.name, dict(project.settings),
     )  # fmt: skip
+
+
+def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
+    """The same design with what the fix changes (a fresh name: the first one is taken)."""
+    changes: dict[str, Any] = {"name": None}
+    if fix.kind is not None:
+        changes.update(kind=fix.kind, areas_file=None)
+    if fix.tolerance is not None:
+        changes["tolerance"] = fix.tolerance
+    if fix.use_homes is not None:
+        changes["use_homes"] = fix.use_homes
+    return replace(options, **changes)
 
 
 def outcome_text(outcome: PlanOutcome, project: Project, tolerance: float) -> str:
@@ -123,16 +139,30 @@ class ScenarioActions(QObject):
             self.window,
             "Designing territories",
             run,
-            lambda outcome: self.arrived(outcome, options.tolerance),
+            lambda outcome: self.arrived(outcome, options),
             self.window.show_error,
         )
 
-    def arrived(self, outcome: PlanOutcome, tolerance: float) -> None:
-        """Keep a designed plan as a scenario and offer to use or compare it."""
-        self._offer(outcome.scenario, outcome_text(outcome, self.window.project, tolerance))
+    def arrived(self, outcome: PlanOutcome, options: DesignOptions) -> None:
+        """Keep a designed plan as a scenario; offer to use or compare it, or to try a fix."""
+        tries = [
+            (f"Try {fix.label}", partial(self.design, _with_fix(options, fix)))
+            for fix in outcome.fixes
+        ]
+        text = outcome_text(outcome, self.window.project, options.tolerance)
+        self._offer(outcome.scenario, text, tries=tries)
 
-    def _offer(self, scenario: Scenario, text: str, moves: pd.DataFrame | None = None) -> None:
-        """Keep `scenario` (renamed if its name is taken); offer to use, compare or list moves."""
+    def _offer(
+        self,
+        scenario: Scenario,
+        text: str,
+        moves: pd.DataFrame | None = None,
+        tries: Sequence[tuple[str, Callable[[], object]]] = (),
+    ) -> None:
+        """Keep `scenario` (renamed if its name is taken); offer to use, compare or list moves.
+
+        `tries` adds a button per fix (its label and what it runs: a design again).
+        """
         taken = {n.casefold() for n in self.window.project.scenario_names()}
         base, number = scenario.name, 2
         while scenario.name.casefold() in taken:
@@ -145,9 +175,14 @@ class ScenarioActions(QObject):
         show = box.addButton("Show Moves…", QMessageBox.ButtonRole.ActionRole)
         show.setVisible(moves is not None)
         box.addButton("Keep for Later", QMessageBox.ButtonRole.RejectRole)
+        actions = {
+            box.addButton(label, QMessageBox.ButtonRole.ActionRole): run for label, run in tries
+        }
 
         def clicked(button: Any) -> None:
-            if button is use:
+            if button in actions:
+                actions[button]()
+            elif button is use:
                 self.use(scenario.name)
             elif button is compare:
                 self.compare(self.window.project.scenario_name, scenario.name)

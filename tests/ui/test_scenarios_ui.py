@@ -166,3 +166,31 @@ def test_design_from_a_file_of_areas_in_the_app(qtbot, window, fresh_demo, tmp_p
     designed = window.project.scenario(window.project.scenario_names()[-1]).territories
     assert len(designed) == 2
     assert abs(designed.geometry.union_all().area - chosen.geometry.union_all().area) < 0.05
+
+
+def test_a_missed_band_offers_fixes_that_design_again(qtbot, window, fresh_demo) -> None:
+    """States cannot balance three territories within 1%: the result box offers finer units
+    and a band the plan holds; trying the band designs again and the new plan is within it."""
+    _open_demo(qtbot, window, fresh_demo)
+    tight = DesignOptions(
+        kind="state", balance="potential", k=3, tolerance=0.01, use_homes=False, name="Tight"
+    )
+    window.scenarios.design(tight)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    first = window.scenarios.report
+    labels = [b.text() for b in first.buttons()]
+    tries = [t for t in labels if t.startswith("Try ")]
+    assert "Try ZIP areas" in tries
+    band = next(t for t in tries if t.startswith("Try ±"))
+    percent = int(band.removeprefix("Try ±").removesuffix("%"))
+    assert percent > 1
+    next(b for b in first.buttons() if b.text() == band).click()
+    qtbot.waitUntil(lambda: window.scenarios.report is not first, timeout=MAP_TIMEOUT_MS)
+    names = window.project.scenario_names()
+    assert len(names) == 3  # the current plan, the tight design and the retried one
+    retried = window.project.scenario(names[-1])
+    assert f"within ±{percent}%" in retried.note
+    potential = fresh_demo.accounts.set_index("account_id")["potential"].fillna(0)
+    held = retried.assignment.set_index("account_id")["territory_id"]
+    totals = potential.groupby(held.reindex(potential.index)).sum()
+    assert (abs(totals / totals.mean() - 1) <= percent / 100 + 1e-9).all()
