@@ -25,13 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
-from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, save_project
+from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, load_project, save_project
 from territory_planner.model import Project
 
 #: Seconds a writer waits for another to finish (this environment variable overrides it).
 TIMEOUT_ENV = "TERRITORY_PLANNER_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 POLL_SECONDS = 0.05
+#: Reads of a file that keeps changing while it is read before giving up on a stable one.
+LOAD_TRIES = 3
 
 
 if sys.platform == "win32":
@@ -228,3 +230,18 @@ def save_guarded(
         check_unchanged(path, expected)
         save_project(project, path)
         return file_stamp(path)
+
+
+def load_stamped(path: str | os.PathLike[str]) -> tuple[Project, FileStamp]:
+    """Open a project and tell which version of the file was read (see `save_guarded`).
+
+    A file is read in parts; if another program saves it meanwhile, it is read
+    again (up to `LOAD_TRIES` times; a stamp of the version read first still
+    makes the next guarded save ask rather than lose anything).
+    """
+    for _ in range(LOAD_TRIES):
+        stamp = file_stamp(path)
+        project = load_project(path)
+        if file_stamp(path) == stamp:
+            break
+    return project, stamp

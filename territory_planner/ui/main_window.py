@@ -81,7 +81,7 @@ from territory_planner.io.actuals_import import (
 )
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.io.project_lock import FileStamp, file_stamp, save_guarded
+from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
 from territory_planner.io.rep_import import merge_reps, provided_columns
 from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping import market
@@ -993,8 +993,7 @@ class MainWindow(QMainWindow):
 
         def read(progress: Any, cancel: Any) -> tuple[Project, PreparedPage, FileStamp]:
             progress(0.0, f"Reading {path.name}")
-            stamp = file_stamp(path)  # before reading: a change while reading is seen later
-            project = load_project(path)
+            project, stamp = load_stamped(path)
             cancel.raise_if_cancelled()
             progress(0.7, "Drawing the map")
             return project, self.map_view.prepare_page(project), stamp
@@ -1019,7 +1018,7 @@ class MainWindow(QMainWindow):
                 return load_project(target)
             project = make_demo(**DEMO_ARGS, progress=progress, cancel=cancel)
             target.parent.mkdir(parents=True, exist_ok=True)
-            save_project(project, target)
+            save_guarded(project, target, None)  # another window may be making it too
             return project
 
         self.task = Task(

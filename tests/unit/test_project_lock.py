@@ -171,3 +171,24 @@ def test_read_only_commands_take_no_lock(demo_file) -> None:
     with project_lock(demo_file, timeout=0):
         assert main(["check", str(demo_file)]) == 0
     assert not lock_path(demo_file).exists()
+
+
+def test_a_file_saved_while_it_is_read_is_read_again(tmp_path, monkeypatch) -> None:
+    from territory_planner.io import project_lock
+
+    project = tmp_path / "P.gpkg"
+    save_project(Project.empty("first"), project)
+    reads: list[str] = []
+
+    def read_while_another_saves(path: Path) -> Project:
+        read = load_project(path)
+        reads.append(read.name)
+        if len(reads) == 1:
+            save_project(Project.empty("second"), path)
+        return read
+
+    monkeypatch.setattr(project_lock, "load_project", read_while_another_saves)
+    opened, stamp = project_lock.load_stamped(project)
+    assert reads == ["first", "second"]
+    assert opened.name == "second"
+    assert stamp == file_stamp(project)
