@@ -130,10 +130,15 @@ def _acquire(path: Path, deadline: float, shown: str) -> int:
 def _open_lock_file(path: Path, shown: str) -> int:
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError as exc:
+        error: OSError = exc
+        with contextlib.suppress(OSError):  # another user's lock file: reading it is enough
+            return os.open(path, os.O_RDONLY)
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        msg = f"cannot write in this folder ({reason}); choose another folder"
-        raise ProjectFileError(msg, file=shown) from exc
+        error = exc
+    reason = error.strerror or type(error).__name__
+    msg = f"cannot write in this folder ({reason}); choose another folder"
+    raise ProjectFileError(msg, file=shown) from error
 
 
 def _is_current(fd: int, path: Path) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from territory_planner._errors import ProjectBusyError, ProjectChangedError
+from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.project_lock import (
@@ -192,3 +192,12 @@ def test_a_file_saved_while_it_is_read_is_read_again(tmp_path, monkeypatch) -> N
     assert reads == ["first", "second"]
     assert opened.name == "second"
     assert stamp == file_stamp(project)
+
+
+def test_a_folder_where_no_lock_can_be_made_is_named(tmp_path) -> None:
+    project = tmp_path / "missing" / "P.gpkg"
+    with (
+        pytest.raises(ProjectFileError, match=r"P\.gpkg: cannot write in this folder"),
+        project_lock(project),
+    ):
+        pass
