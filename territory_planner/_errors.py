@@ -44,3 +44,11 @@ class InputError(PlannerError):
 
 class ProjectFileError(InputError):
     """A project file cannot be opened or saved."""
+
+
+class ProjectBusyError(ProjectFileError):
+    """Another program is changing the project file and did not finish in time."""
+
+
+class ProjectChangedError(ProjectFileError):
+    """The project file was changed by another program since it was opened."""

@@ -7,9 +7,10 @@ on stdout. Errors go to stderr: exit code 1 for bad input, 2 for usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,42 @@ from territory_planner import __version__
 from territory_planner._errors import InputError, PlannerError
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
+#: Whether a command, given its arguments, changes the project file.
+Writes = Callable[[argparse.Namespace], bool]
+
+
+@contextlib.contextmanager
+def _writing(args: argparse.Namespace) -> Iterator[None]:
+    """Hold the project's lock while a command that changes it runs (from load to save).
+
+    Two commands changing one project take turns; the second waits for the
+    first (see `territory_planner.io.project_lock`). The file's stamp when the
+    lock was taken is kept in ``args.stamp`` for `_save`.
+    """
+    if not args.writes(args):
+        yield
+        return
+    from territory_planner.io.project_lock import file_stamp, project_lock  # noqa: PLC0415
+
+    with project_lock(args.project):
+        args.stamp = file_stamp(args.project)
+        yield
+
+
+def _save(project: Any, args: argparse.Namespace) -> None:
+    """Save the project, unless another program changed the file since the command read it."""
+    from territory_planner.io.project_file import save_project  # noqa: PLC0415
+    from territory_planner.io.project_lock import check_unchanged  # noqa: PLC0415
+
+    check_unchanged(args.project, getattr(args, "stamp", None))
+    save_project(project, args.project)
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.demo import make_demo  # noqa: PLC0415
-    from territory_planner.io.project_file import save_project  # noqa: PLC0415
 
     project = make_demo(accounts=args.accounts, reps=args.reps, seed=args.seed)
-    save_project(project, args.project)
+    _save(project, args)
     return {"project": str(args.project), **project.summary().as_dict()}
 
 
@@ -69,7 +98,6 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
         accounts_after_import,
         read_accounts,
     )
-    from territory_planner.io.project_file import save_project  # noqa: PLC0415
     from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
 
     columns = _column_choices(args.column)
@@ -80,7 +108,7 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
     )  # fmt: skip
     merged, summary = accounts_after_import(project, result, remove_missing=args.remove_missing)
     project.accounts = merged
-    save_project(project, args.project)
+    _save(project, args)
     if args.report:
         write_report_csv(result.report, args.report)
     out = result.report.as_dict()
@@ -90,7 +118,6 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _reps(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.project_file import save_project  # noqa: PLC0415
     from territory_planner.io.rep_import import (  # noqa: PLC0415
         merge_reps,
         provided_columns,
@@ -100,7 +127,7 @@ def _reps(args: argparse.Namespace) -> dict[str, Any]:
     project = _open_or_new(args.project)
     reps, report = read_reps(args.file, columns=_column_choices(args.column), sheet=args.sheet)
     project.reps, added, updated = merge_reps(project.reps, reps, provided_columns(report))
-    save_project(project, args.project)
+    _save(project, args)
     return {
         **report.as_dict(),
         "added": added,
@@ -114,7 +141,7 @@ def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
         actuals_after_import,
         read_actuals,
     )
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
 
     columns = _column_choices(args.column)
@@ -130,7 +157,7 @@ def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
         sheet=args.sheet, header_row=args.header_row,
     )  # fmt: skip
     project.actuals, summary = actuals_after_import(project, result)
-    save_project(project, args.project)
+    _save(project, args)
     if args.report:
         write_report_csv(result.report, args.report)
     return {**result.report.as_dict(), **summary}
@@ -192,7 +219,7 @@ def _set_goals(project: Any, specs: list[str]) -> None:
 def _performance(args: argparse.Namespace) -> dict[str, Any]:
     from datetime import date  # noqa: PLC0415
 
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.performance import (  # noqa: PLC0415
         ActivityGoals,
         Thresholds,
@@ -221,7 +248,7 @@ def _performance(args: argparse.Namespace) -> dict[str, Any]:
     if args.goal:
         _set_goals(project, args.goal)
     if args.threshold or args.goal:
-        save_project(project, args.project)
+        _save(project, args)
     thresholds = Thresholds.from_settings(project.settings)
     perf = performance(project, as_of)
     return {
@@ -265,7 +292,7 @@ def _upsell(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _segments(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping import market  # noqa: PLC0415
 
     if args.where and not args.save:
@@ -281,7 +308,7 @@ def _segments(args: argparse.Namespace) -> dict[str, Any]:
         changed.append(market.delete_segment(project, args.delete))
         changed[-1].apply(project)
     if changed:
-        save_project(project, args.project)
+        _save(project, args)
     segments = []
     for segment in market.saved_segments(project):
         totals = market.summarize(project, market.segment_mask(project, segment))
@@ -399,14 +426,13 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
 
 def _territories(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.edits import replace_territories  # noqa: PLC0415
-    from territory_planner.io.project_file import save_project  # noqa: PLC0415
     from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
 
     project = _open_or_new(args.project)
     territories = read_territories(args.source, args.name_field)
     edit = replace_territories(project, territories, args.source.name)
     edit.apply(project)
-    save_project(project, args.project)
+    _save(project, args)
     counts = project.accounts["territory_id"].value_counts()
     return {
         "territories": [
@@ -419,7 +445,7 @@ def _territories(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _assign(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
     from territory_planner.mapping.coverage import find_gaps, find_overlaps  # noqa: PLC0415
     from territory_planner.mapping.metrics import (  # noqa: PLC0415
@@ -453,7 +479,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     before = project.accounts["territory_id"].fillna("").to_numpy()
     result = reassign(project, geography=geography)
     project.accounts = result.accounts
-    save_project(project, args.project)
+    _save(project, args)
     territory = result.accounts["territory_id"]
     moves = [
         {
@@ -567,7 +593,7 @@ def _plan_report(project: Any, shares: dict[str, float], tolerance: float) -> di
 
 def _design(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
     from territory_planner.mapping.project_design import design_project  # noqa: PLC0415
     from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
@@ -589,7 +615,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
     if args.use:
         UseScenario(project, outcome.scenario.name).apply(project)
     if not args.dry_run:
-        save_project(project, args.project)
+        _save(project, args)
     result = outcome.result
     report = _plan_report(
         _scenario_view(project, outcome.scenario.name), parse_balance(balance), args.tolerance
@@ -613,7 +639,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     """`split` and `rebalance`: change the plan by moving units; a new scenario and a move list."""
     from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.plan_changes import (  # noqa: PLC0415
         rebalance_project,
         split_project,
@@ -634,7 +660,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     if args.use:
         UseScenario(project, change.scenario.name).apply(project)
     if not args.dry_run:
-        save_project(project, args.project)
+        _save(project, args)
     if args.xlsx:
         write_table_xlsx(change.moves, args.xlsx, "Moves")
     report = _plan_report(
@@ -677,7 +703,7 @@ def _scenario_view(project: Any, name: str) -> Any:
 
 def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner import edits  # noqa: PLC0415
-    from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.scenarios import compare_scenarios  # noqa: PLC0415
 
     project = load_project(args.project)
@@ -698,7 +724,7 @@ def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
         msg = f"no scenario named {exc}; the project has: {', '.join(project.scenario_names())}"
         raise InputError(msg, file=str(args.project)) from exc
     if changed:
-        save_project(project, args.project)
+        _save(project, args)
     out: dict[str, Any] = {
         "in_use": project.scenario_name,
         "scenarios": [
@@ -786,25 +812,35 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, handler: Handler, help_text: str, writes: Writes = lambda _args: False
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("project", type=Path, metavar="PROJECT.gpkg")
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=handler, writes=writes)
         return p
 
-    demo = command("demo", _demo, "generate the demo project (reproducible from --seed)")
+    def always(_args: argparse.Namespace) -> bool:
+        return True
+
+    def unless_dry_run(args: argparse.Namespace) -> bool:
+        return not args.dry_run
+
+    demo = command("demo", _demo, "generate the demo project (reproducible from --seed)", always)
     demo.add_argument("--accounts", type=int, default=1500, metavar="N")
     demo.add_argument("--reps", type=int, default=8, metavar="K")
     demo.add_argument("--seed", type=int, default=7, metavar="S")
     command("check", _check, "open a project and report counts and problems")
     territories = command(
-        "territories", _territories, "replace the territories with a file's polygons"
+        "territories", _territories, "replace the territories with a file's polygons", always
     )
     territories.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE",
                              help="GeoJSON, GeoPackage or Shapefile of polygons")  # fmt: skip
     territories.add_argument("--name-field", metavar="F", help="the attribute with the names")
-    assign = command("assign", _assign, "assign accounts to the territories containing them; KPIs")
+    assign = command(
+        "assign", _assign, "assign accounts to the territories containing them; KPIs", always
+    )
     assign.add_argument("--tolerance", type=float, help="set the balance band (0.05 = 5%%)")
     assign.add_argument("--rules", type=Path, metavar="RULES.json", help="set the assignment rules")
     assign.add_argument(
@@ -823,7 +859,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
             "import or update reps from a CSV or XLSX file (creates the project if needed)",
         ),
     ):
-        p = command(name, handler, what)
+        p = command(name, handler, what, always)
         p.add_argument("file", type=Path, metavar="FILE")
         p.add_argument(
             "--column",
@@ -846,7 +882,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
             _output(p, "--report", metavar="FILE.csv", help="write rejected rows and warnings")
     actuals = command(
         "import-actuals", _import_actuals,
-        "import sales and activities per account and month or quarter (CSV or XLSX)",
+        "import sales and activities per account and month or quarter (CSV or XLSX)", always,
     )  # fmt: skip
     actuals.add_argument("file", type=Path, metavar="FILE")
     actuals.add_argument(
@@ -861,6 +897,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     perf = command(
         "performance", _performance,
         "sales to date against quota, run rate, year over year, activities, retention; alerts",
+        lambda a: bool(a.threshold or a.goal),
     )  # fmt: skip
     perf.add_argument(
         "--as-of", metavar="YYYY-MM-DD",
@@ -883,7 +920,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     upsell.add_argument("--territory", metavar="T", help="only this territory (ID or name)")
     _output(upsell, "--xlsx", metavar="FILE", help="the list as an Excel sheet")
     segments = command(
-        "segments", _segments, "list, save and delete segments (named filters over accounts)"
+        "segments",
+        _segments,
+        "list, save and delete segments (named filters over accounts)",
+        lambda a: bool(a.save or a.delete),
     )
     segments.add_argument("--save", metavar="NAME", help="save a segment of the --where conditions")
     segments.add_argument(
@@ -936,7 +976,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     _output(schedule, "--xlsx", metavar="FILE", help="the calendars as Excel")
     _output(schedule, "--ics", metavar="FOLDER", help="one .ics file per rep")
     design = command(
-        "design", _design, "design balanced, contiguous, compact territories as a new scenario"
+        "design",
+        _design,
+        "design balanced, contiguous, compact territories as a new scenario",
+        unless_dry_run,
     )
     design.add_argument("--units", choices=("state", "county", "zip"), default="county",
                         help="area units to build territories from (default: county)")  # fmt: skip
@@ -959,7 +1002,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         ("split", "carve a territory for a new hire out of existing ones, as a new scenario"),
         ("rebalance", "bring territories within tolerance moving the fewest accounts (scenario)"),
     ):
-        change = command(name, _change, what)
+        change = command(name, _change, what, unless_dry_run)
         change.add_argument("--units", choices=("state", "county", "zip"), default="county")
         change.add_argument("--balance", metavar="TARGET", help="as for design")
         change.add_argument("--tolerance", type=float, default=0.05)
@@ -980,7 +1023,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
             change.add_argument("--minimise", choices=("accounts", "potential"), default="accounts",
                                 help="what the moves should least disturb")  # fmt: skip
     scenarios = command(
-        "scenarios", _scenarios, "list, copy, rename, delete, use and compare plans"
+        "scenarios",
+        _scenarios,
+        "list, copy, rename, delete, use and compare plans",
+        lambda a: bool(a.copy or a.rename or a.delete or a.use),
     )
     scenarios.add_argument("--copy", metavar="NAME", help="keep a copy of the plan in use as NAME")
     scenarios.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"))
@@ -1016,7 +1062,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_outputs(args)
-        result = args.handler(args)
+        with _writing(args):
+            result = args.handler(args)
     except UsageError as exc:
         parser.error(str(exc))
     except PlannerError as exc:

@@ -23,6 +23,7 @@ import sqlite3
 import stat
 import tempfile
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ from territory_planner.model import (
 )
 
 META_LAYER = "tp_meta"
+#: A fresh id each save writes into `META_LAYER`: which version of the file this is.
+SAVE_ID_KEY = "save_id"
 #: Sales and activities per account and period (a plain table, no geometry); files
 #: saved before it existed have no such layer and open with no actuals.
 ACTUALS_LAYER = "actuals"
@@ -164,6 +167,7 @@ def _meta_frame(project: Project, columns: dict[str, list[list[str]]]) -> pd.Dat
         "app_version": __version__,
         "name": project.name,
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        SAVE_ID_KEY: uuid.uuid4().hex,
         "settings": json.dumps(project.settings, sort_keys=True),
         "columns": json.dumps(columns, ensure_ascii=False),
         "scenarios": json.dumps(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from territory_planner.io.project_file import _remove_stale_temps, process_running, save_project
+from territory_planner.io.project_lock import FileStamp
 from territory_planner.model import Project
 
 
@@ -26,6 +27,8 @@ class Recovery:
     original: Path | None
     name: str
     saved_at: str
+    #: The version of `original` the work started from (a later Save asks if it changed).
+    stamp: FileStamp | None = None
 
 
 def recovery_file(folder: Path, pid: int | None = None) -> Path:
@@ -33,14 +36,20 @@ def recovery_file(folder: Path, pid: int | None = None) -> Path:
     return folder / f"recovery-{os.getpid() if pid is None else pid}.gpkg"
 
 
-def write_recovery(project: Project, original: Path | None, target: Path) -> None:
-    """Save `project` to `target` (atomically) with its note beside it."""
+def write_recovery(
+    project: Project, original: Path | None, target: Path, stamp: FileStamp | None = None
+) -> None:
+    """Save `project` to `target` (atomically) with its note beside it.
+
+    `stamp`: the version of `original` the work started from, if known.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     save_project(project, target)
     note = {
         "original": str(original) if original else "",
         "name": project.name,
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "original_stamp": asdict(stamp) if stamp else None,
     }
     target.with_suffix(".json").write_text(json.dumps(note), encoding="utf-8")
 
@@ -78,6 +87,17 @@ def pending(folder: Path) -> list[Recovery]:
                 Path(original) if original else None,
                 note.get("name", file.stem),
                 note.get("saved_at", ""),
+                _stamp(note.get("original_stamp")),
             )
         )
     return sorted(found, key=lambda r: r.saved_at, reverse=True)
+
+
+def _stamp(data: object) -> FileStamp | None:
+    """The stamp a note recorded (None if it has none, or one this version cannot read)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return FileStamp(**data)
+    except TypeError:
+        return None

@@ -40,7 +40,9 @@ class Autosave(QObject):
         if self.window.undo_stack.isClean():
             return None
         copy = self.window.project.copy()  # written while the user keeps editing
-        self.last = run_in_background(write_recovery, copy, self.window.path, self.target)
+        self.last = run_in_background(
+            write_recovery, copy, self.window.path, self.target, self.window.stamp
+        )
         self.last.add_done_callback(_log_failure)
         return self.last
 
@@ -79,7 +81,7 @@ def offer_recovery(window: MainWindow, folder: Path) -> bool:
     except PlannerError as exc:
         window.show_error(exc)
         return False
-    window.set_project(project, latest.original)
+    window.set_project(project, latest.original, stamp=latest.stamp)
     window.undo_stack.resetClean()  # unsaved until the user saves
     window.autosave.tick()  # adopt it as this session's recovery copy
     for recovery in found:

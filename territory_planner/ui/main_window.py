@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from territory_planner import __version__
 from territory_planner import demo as demo_module
-from territory_planner._errors import InputError, PlannerError
+from territory_planner._errors import InputError, PlannerError, ProjectChangedError
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
     Batch,
@@ -81,6 +81,7 @@ from territory_planner.io.actuals_import import (
 )
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.project_file import load_project, save_project
+from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
 from territory_planner.io.rep_import import merge_reps, provided_columns
 from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping import market
@@ -120,6 +121,7 @@ from territory_planner.routing.travel import RoadNetwork
 from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_panel import CalendarPanel
+from territory_planner.ui.file_conflict import Conflict, ask_conflict, copy_beside
 from territory_planner.ui.import_wizard import (
     ACCOUNTS,
     REPS,
@@ -246,6 +248,8 @@ class MainWindow(QMainWindow):
         self.autosave = Autosave(self, self.data_folder / "recovery", autosave_minutes)
         self.project = Project.empty()
         self.path: Path | None = None
+        #: The version of the file at `path` the project was read from or last saved as.
+        self.stamp: FileStamp | None = None
         self.task: Task | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
@@ -734,15 +738,22 @@ class MainWindow(QMainWindow):
     # ----- project -----
 
     def set_project(
-        self, project: Project, path: Path | None, page: PreparedPage | None = None
+        self,
+        project: Project,
+        path: Path | None,
+        page: PreparedPage | None = None,
+        stamp: FileStamp | None = None,
     ) -> None:
         """Show `project` everywhere; `path` is where Save writes (None: ask).
 
         `page`: its map page, if already written (e.g. by the task that opened it).
+        `stamp`: the version of the file at `path` the project was read from; a
+        Save asks first if the file has changed since (None: it does not check).
         """
         self.autosave.clear()  # the previous project was saved or discarded
         self.project = project
         self.path = path
+        self.stamp = stamp
         self.undo_stack.clear()
         self.change_log.clear()
         self.log_list.clear()
@@ -980,16 +991,16 @@ class MainWindow(QMainWindow):
         """Open a project file in the background."""
         self.settings.setValue("paths/last_folder", str(path.parent))
 
-        def read(progress: Any, cancel: Any) -> tuple[Project, PreparedPage]:
+        def read(progress: Any, cancel: Any) -> tuple[Project, PreparedPage, FileStamp]:
             progress(0.0, f"Reading {path.name}")
-            project = load_project(path)
+            project, stamp = load_stamped(path)
             cancel.raise_if_cancelled()
             progress(0.7, "Drawing the map")
-            return project, self.map_view.prepare_page(project)
+            return project, self.map_view.prepare_page(project), stamp
 
-        def done(opened: tuple[Project, PreparedPage]) -> None:
-            project, page = opened
-            self.set_project(project, path, page)
+        def done(opened: tuple[Project, PreparedPage, FileStamp]) -> None:
+            project, page, stamp = opened
+            self.set_project(project, path, page, stamp)
             self.settings.setValue("paths/last_project", str(path))
             self.preferences.add_recent(path)
 
@@ -1007,7 +1018,7 @@ class MainWindow(QMainWindow):
                 return load_project(target)
             project = make_demo(**DEMO_ARGS, progress=progress, cancel=cancel)
             target.parent.mkdir(parents=True, exist_ok=True)
-            save_project(project, target)
+            save_guarded(project, target, None)  # another window may be making it too
             return project
 
         self.task = Task(
@@ -1022,7 +1033,7 @@ class MainWindow(QMainWindow):
         """Save to the current file (asks for one the first time)."""
         if self.path is None:
             return self.save_as()
-        return self._save_to(self.path)
+        return self._save_to(self.path, self.stamp)
 
     def save_as(self) -> bool:
         """Ask for a file name and save there."""
@@ -1033,30 +1044,20 @@ class MainWindow(QMainWindow):
         path = Path(name) if name.endswith(".gpkg") else Path(name + ".gpkg")
         return self._save_to(path)
 
-    def _save_to(self, path: Path) -> bool:
-        """Save a copy of the project on the task thread; the window stays responsive."""
+    def _save_to(self, path: Path, expected: FileStamp | None = None) -> bool:
+        """Save a copy of the project on the task thread; the window stays responsive.
+
+        `expected`: the version of the file the project was read from; if the
+        file has changed since, the user chooses what happens (`_resolve_conflict`).
+        """
         copy = self.project.copy()
-        outcome: list[Exception | None] = []
-        loop = QEventLoop()
-
-        def finish(result: Exception | None) -> None:
-            outcome.append(result)
-            loop.quit()
-
-        self.task = Task(
-            self,
-            f"Saving {path.name}…",
-            lambda **_: save_project(copy, path),
-            lambda _none: finish(None),
-            finish,
-            cancellable=False,
-        )
-        if not outcome:
-            loop.exec()  # until saved: the window repaints, input waits behind the dialog
-        if outcome[0] is not None:
-            self.show_error(outcome[0])
+        outcome = self._run_save(path, lambda: save_guarded(copy, path, expected))
+        if isinstance(outcome, ProjectChangedError):
+            return self._resolve_conflict(path)
+        if isinstance(outcome, Exception):
+            self.show_error(outcome)
             return False
-        self.path = path
+        self.path, self.stamp = path, outcome
         self.settings.setValue("paths/last_project", str(path))
         self.preferences.add_recent(path)
         self.undo_stack.setClean()
@@ -1064,6 +1065,51 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def _run_save(self, path: Path, save: Callable[[], FileStamp]) -> FileStamp | Exception:
+        """Run `save` on the task thread and wait for it (the window keeps repainting)."""
+        outcome: list[FileStamp | Exception] = []
+        loop = QEventLoop()
+
+        def finish(result: FileStamp | Exception) -> None:
+            outcome.append(result)
+            loop.quit()
+
+        self.task = Task(
+            self, f"Saving {path.name}…", lambda **_: save(), finish, finish, cancellable=False
+        )
+        if not outcome:
+            loop.exec()  # until saved: input waits behind the progress dialog
+        return outcome[0]
+
+    def _resolve_conflict(self, path: Path) -> bool:
+        """The file changed on disk since it was opened: ask, and lose nothing; True if saved."""
+        choice = ask_conflict(self, path)
+        if choice is Conflict.OVERWRITE:
+            return self._save_to(path)
+        if choice is Conflict.SAVE_AS:
+            return self.save_as()
+        if choice is Conflict.RELOAD:
+            self._reload_keeping_copy(path)
+        return False
+
+    def _reload_keeping_copy(self, path: Path) -> None:
+        """Keep the window's version in a copy beside `path`, then open `path` as it is now."""
+        kept = copy_beside(path)
+        copy = self.project.copy()
+
+        def save_copy() -> FileStamp:
+            save_project(copy, kept)
+            return file_stamp(kept)
+
+        outcome = self._run_save(kept, save_copy)
+        if isinstance(outcome, Exception):
+            self.show_error(outcome)  # nothing reloaded: the changes are still in the window
+            return
+        self.preferences.add_recent(kept)
+        self.undo_stack.setClean()  # they are in the copy
+        self.open_project(path)
+        self.statusBar().showMessage(f"Your changes were kept in {kept}", 15000)
 
     def _export(
         self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str

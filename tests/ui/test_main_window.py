@@ -218,6 +218,8 @@ def test_autosave_and_recovery_after_a_crash(
         assert offer_recovery(other, folder)
         assert "After the crash" in set(other.project.territories["name"])
         assert other.path == demo_file
+        assert other.stamp == window.stamp  # a later Save asks if the file changed since
+        assert other.stamp is not None
         assert other.isWindowModified() or not other.undo_stack.isClean()
         assert not dead.exists()
         other.autosave.last.result()

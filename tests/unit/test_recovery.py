@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 
-from territory_planner.io.project_file import load_project
+from territory_planner.io.project_file import load_project, save_project
+from territory_planner.io.project_lock import file_stamp
 from territory_planner.io.recovery import discard, pending, recovery_file, write_recovery
 
 
@@ -33,6 +34,15 @@ def test_recovery_of_a_dead_process_is_pending(tmp_path, demo_project) -> None:
     discard(crashed)
     assert pending(tmp_path) == []
     assert not crashed.with_suffix(".json").exists()
+
+
+def test_the_note_keeps_the_version_the_work_started_from(tmp_path, demo_project) -> None:
+    original = tmp_path / "plan.gpkg"
+    save_project(demo_project, original)
+    stamp = file_stamp(original)
+    write_recovery(demo_project, original, recovery_file(tmp_path, dead_pid()), stamp)
+    write_recovery(demo_project, original, recovery_file(tmp_path, dead_pid()))
+    assert sorted(str(r.stamp) for r in pending(tmp_path)) == sorted([str(stamp), "None"])
 
 
 def test_own_recovery_counts_as_left_over(tmp_path, demo_project) -> None:

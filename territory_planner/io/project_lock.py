@@ -1,0 +1,252 @@
+"""Two writers, one project: a lock while a program changes the file, and its stamp.
+
+A program that changes a project (a CLI command, the window's Save) holds an
+exclusive lock on it from before it reads the file until its save is done, so
+two writers take turns instead of the last save silently winning. The lock is
+a file beside the project, ``.NAME.lock``, locked with ``flock`` (POSIX) or
+``msvcrt.locking`` (Windows); the operating system releases it when the
+process ends, however it ends.
+
+A `FileStamp` tells whether the file changed on disk since a program read it:
+its identity (device, inode, size, modification time) and the ``save_id`` each
+save writes into the ``tp_meta`` table (saves replace the file by a rename, and
+a file system may reuse an inode or keep coarse times: the id settles it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
+from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, load_project, save_project
+from territory_planner.model import Project
+
+#: Seconds a writer waits for another to finish (this environment variable overrides it).
+TIMEOUT_ENV = "TERRITORY_PLANNER_LOCK_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
+POLL_SECONDS = 0.05
+#: Reads of a file that keeps changing while it is read before giving up on a stable one.
+LOAD_TRIES = 3
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_path(project: str | os.PathLike[str]) -> Path:
+    """The lock file of a project: ``.NAME.lock`` beside the file (links followed)."""
+    target = Path(project).resolve()
+    return target.with_name(f".{target.name}.lock")
+
+
+def lock_timeout() -> float:
+    """How long a writer waits for the lock: `TIMEOUT_ENV` if set, else 30 seconds."""
+    try:
+        return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+@contextlib.contextmanager
+def project_lock(project: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+    """Hold the project's exclusive lock for the ``with`` block (released even on errors).
+
+    Parameters
+    ----------
+    project
+        The project file (it need not exist yet).
+    timeout
+        Seconds to wait for another program to finish (default: `lock_timeout`).
+
+    Raises
+    ------
+    ProjectBusyError
+        If another program still holds the lock after `timeout` seconds.
+    ProjectFileError
+        If the lock file cannot be created (the folder is missing or read-only).
+    """
+    path = lock_path(project)
+    deadline = time.monotonic() + (lock_timeout() if timeout is None else timeout)
+    fd = _acquire(path, deadline, shown=str(project))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # Windows cannot remove an open file: it stays
+            path.unlink()  # while still locked, so a waiter sees it is gone (see `_acquire`)
+        _unlock(fd)
+        os.close(fd)
+
+
+def _acquire(path: Path, deadline: float, shown: str) -> int:
+    """Open and lock `path`; retry until `deadline` while another program holds it."""
+    while True:
+        fd = _open_lock_file(path, shown)
+        if _try_lock(fd):
+            if _is_current(fd, path):
+                return fd
+            _unlock(fd)  # the holder removed this file as it let go: lock the new one
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            msg = (
+                "another program is changing this project (the app or a territory-planner "
+                "command); nothing was changed. Try again when it has finished"
+            )
+            raise ProjectBusyError(msg, file=shown)
+        time.sleep(POLL_SECONDS)
+
+
+def _open_lock_file(path: Path, shown: str) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError as exc:
+        error: OSError = exc
+        with contextlib.suppress(OSError):  # another user's lock file: reading it is enough
+            return os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        error = exc
+    reason = error.strerror or type(error).__name__
+    msg = f"cannot write in this folder ({reason}); choose another folder"
+    raise ProjectFileError(msg, file=shown) from error
+
+
+def _is_current(fd: int, path: Path) -> bool:
+    """Whether the open file `fd` is still the file named `path`."""
+    try:
+        named = path.stat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies one version of a project file (``exists`` False: there was none)."""
+
+    exists: bool
+    device: int = 0
+    inode: int = 0
+    size: int = 0
+    mtime_ns: int = 0
+    save_id: str | None = None
+
+
+def file_stamp(project: str | os.PathLike[str]) -> FileStamp:
+    """The stamp of the project file as it is on disk now (links followed)."""
+    target = Path(project).resolve()
+    try:
+        status = target.stat()
+    except FileNotFoundError:
+        return FileStamp(exists=False)
+    return FileStamp(
+        True, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, _save_id(target)
+    )
+
+
+def _save_id(path: Path) -> str | None:
+    """The id the last save wrote into the file (None: not a project, or saved before ids)."""
+    uri = path.as_uri() + "?mode=ro"
+    query = f"SELECT value FROM {META_LAYER} WHERE key = ?"  # noqa: S608 (a constant)
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            row = db.execute(query, (SAVE_ID_KEY,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def check_unchanged(project: str | os.PathLike[str], expected: FileStamp | None) -> None:
+    """Refuse to save over a file that changed since it was read as `expected`.
+
+    Nothing to check when `expected` is None, or when the file is gone (saving
+    brings it back and loses nothing).
+
+    Raises
+    ------
+    ProjectChangedError
+        If the file on disk is not the version that was read.
+    """
+    if expected is None:
+        return
+    current = file_stamp(project)
+    if current.exists and current != expected:
+        msg = (
+            "the file was changed by another program since it was read, so it was not "
+            "saved over and nothing was lost. Open it again (or run the command again) and redo "
+            "the change, or save as another file"
+        )
+        raise ProjectChangedError(msg, file=str(project))
+
+
+def save_guarded(
+    project: Project, path: str | os.PathLike[str], expected: FileStamp | None
+) -> FileStamp:
+    """Save under the project's lock, refusing a file changed since it was read.
+
+    Parameters
+    ----------
+    expected
+        The stamp of the file when `project` was read from it (`file_stamp`
+        taken before loading); None to save over whatever is there.
+
+    Returns
+    -------
+    FileStamp
+        The stamp of the file just saved: what the next save expects.
+
+    Raises
+    ------
+    ProjectChangedError, ProjectBusyError, ProjectFileError
+        See `check_unchanged`, `project_lock` and `save_project`.
+    """
+    with project_lock(path):
+        check_unchanged(path, expected)
+        save_project(project, path)
+        return file_stamp(path)
+
+
+def load_stamped(path: str | os.PathLike[str]) -> tuple[Project, FileStamp]:
+    """Open a project and tell which version of the file was read (see `save_guarded`).
+
+    A file is read in parts; if another program saves it meanwhile, it is read
+    again (up to `LOAD_TRIES` times; a stamp of the version read first still
+    makes the next guarded save ask rather than lose anything).
+    """
+    for _ in range(LOAD_TRIES):
+        stamp = file_stamp(path)
+        project = load_project(path)
+        if file_stamp(path) == stamp:
+            break
+    return project, stamp

@@ -1,0 +1,122 @@
+"""Saving in the window after another program changed the file (issue 15): nothing is lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from territory_planner.io.project_file import load_project, save_project
+from territory_planner.ui import main_window
+from territory_planner.ui.file_conflict import Conflict, copy_beside
+from territory_planner.ui.main_window import MainWindow
+from tests.ui.conftest import wait_for_map
+
+
+def _names(path: Path) -> set[str]:
+    return set(load_project(path).territories["name"])
+
+
+def _rename_first(window: MainWindow, name: str) -> None:
+    model = window.territory_model
+    assert model.setData(model.index(0, 0), name)
+
+
+def _change_outside(path: Path, name: str) -> None:
+    """What another program (the CLI, another window) does: a save of its own."""
+    project = load_project(path)
+    project.name = name
+    save_project(project, path)
+
+
+def _answer(monkeypatch, choice: Conflict) -> list[Path]:
+    """Answer the window's question with `choice`; returns the files it was asked about."""
+    asked: list[Path] = []
+
+    def ask(_parent: object, path: Path) -> Conflict:
+        asked.append(path)
+        return choice
+
+    monkeypatch.setattr(main_window, "ask_conflict", ask)
+    return asked
+
+
+@pytest.fixture
+def opened(qtbot, window: MainWindow, demo_file, tmp_path) -> Path:
+    path = tmp_path / "P.gpkg"
+    shutil.copy(demo_file, path)
+    window.open_project(path)
+    wait_for_map(qtbot, window, 300)
+    return path
+
+
+def test_without_outside_change_save_asks_nothing(window, opened, monkeypatch) -> None:
+    asked = _answer(monkeypatch, Conflict.CANCEL)
+    _rename_first(window, "Mine")
+    assert window.save()
+    _rename_first(window, "Mine again")
+    assert window.save()  # the window's own save is not an outside change
+    assert asked == []
+    assert "Mine again" in _names(opened)
+    assert not window.isWindowModified()
+
+
+def test_save_as_keeps_both_versions(window, opened, monkeypatch, tmp_path) -> None:
+    _change_outside(opened, "outside")
+    _rename_first(window, "Mine")
+    asked = _answer(monkeypatch, Conflict.SAVE_AS)
+    other = tmp_path / "mine.gpkg"
+    monkeypatch.setattr(
+        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(other), "")
+    )
+    assert window.save()
+    assert asked == [opened]
+    assert load_project(opened).name == "outside"  # the other program's save is kept
+    assert "Mine" not in _names(opened)
+    assert "Mine" in _names(other)
+    assert window.path == other
+    assert not window.isWindowModified()
+
+
+def test_reload_keeps_my_changes_in_a_copy(qtbot, window, opened, monkeypatch, tmp_path) -> None:
+    _change_outside(opened, "outside")
+    _rename_first(window, "Mine")
+    _answer(monkeypatch, Conflict.RELOAD)
+    assert not window.save()
+    qtbot.waitUntil(lambda: window.project.name == "outside", timeout=10_000)
+    wait_for_map(qtbot, window, 300)
+    assert window.path == opened
+    assert "Mine" not in set(window.project.territories["name"])
+    copies = [p for p in tmp_path.iterdir() if p.name.startswith("P (my changes ")]
+    assert len(copies) == 1
+    assert "Mine" in _names(copies[0])
+    assert load_project(opened).name == "outside"
+    _rename_first(window, "After reload")
+    _answer(monkeypatch, Conflict.CANCEL)
+    assert window.save()  # the reloaded version is the one the window now expects
+    assert "After reload" in _names(opened)
+
+
+def test_overwrite_and_cancel(window, opened, monkeypatch) -> None:
+    _change_outside(opened, "outside")
+    _rename_first(window, "Mine")
+    asked = _answer(monkeypatch, Conflict.CANCEL)
+    assert not window.save()
+    assert asked == [opened]
+    assert load_project(opened).name == "outside"
+    assert window.isWindowModified()  # still the user's to save
+    _answer(monkeypatch, Conflict.OVERWRITE)
+    assert window.save()
+    assert "Mine" in _names(opened)
+    assert not window.isWindowModified()
+
+
+def test_a_copy_beside_never_takes_an_existing_name(tmp_path) -> None:
+    path = tmp_path / "P.gpkg"
+    first = copy_beside(path)
+    first.touch()
+    second = copy_beside(path)
+    assert first != second
+    assert second.parent == tmp_path
+    assert second.suffix == ".gpkg"

@@ -1,0 +1,203 @@
+"""Two writers, one project (issue 15): the lock, the file's stamp, and the CLI's writers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
+from territory_planner.cli import main
+from territory_planner.io.project_file import load_project, save_project
+from territory_planner.io.project_lock import (
+    TIMEOUT_ENV,
+    check_unchanged,
+    file_stamp,
+    lock_path,
+    project_lock,
+    save_guarded,
+)
+from territory_planner.model import Project
+
+DATA = Path(__file__).parents[1] / "data" / "import"
+ACCOUNTS, REPS = DATA / "crm_headers.csv", DATA / "reps.csv"
+RUNS = 6
+
+
+WORKER = Path(__file__).with_name("cli_worker.py")
+
+
+def _worker() -> subprocess.Popen[str]:
+    """A child process running CLI commands sent on its stdin (see `cli_worker`)."""
+    process = subprocess.Popen(
+        [sys.executable, str(WORKER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+def test_concurrent_import_and_reps_both_land(tmp_path) -> None:
+    """`import` and `reps` started together on one project: both changes are saved, every run."""
+    workers = {"import": _worker(), "reps": _worker()}
+    try:
+        for run in range(RUNS):
+            project = tmp_path / f"P{run}.gpkg"
+            if run % 2:  # every other run, the first of the two creates the project
+                save_project(Project.empty(project.stem), project)
+            for command, file in (("import", ACCOUNTS), ("reps", REPS)):
+                stdin = workers[command].stdin
+                assert stdin is not None
+                stdin.write(json.dumps([command, str(project), str(file)]) + "\n")
+                stdin.flush()
+            codes = [w.stdout.readline() for w in workers.values() if w.stdout is not None]
+            assert codes == ["0\n", "0\n"], run
+            saved = load_project(project)
+            assert (len(saved.accounts), len(saved.reps)) == (1, 3), run
+    finally:
+        for worker in workers.values():
+            worker.communicate(timeout=30)
+    assert len(list(tmp_path.iterdir())) == RUNS  # the projects, no lock or temporary file
+
+
+def test_a_held_lock_makes_a_writer_wait_then_fail(tmp_path, monkeypatch, capsys) -> None:
+    project = tmp_path / "P.gpkg"
+    save_project(Project.empty("P"), project)
+    monkeypatch.setenv(TIMEOUT_ENV, "0.3")
+    with project_lock(project):
+        start = time.monotonic()
+        code = main(["reps", str(project), str(REPS)])
+        waited = time.monotonic() - start
+    assert code == 1
+    assert waited >= 0.3
+    err = capsys.readouterr().err
+    assert str(project) in err
+    assert "another program is changing this project" in err
+    assert len(load_project(project).reps) == 0  # nothing changed
+    assert main(["reps", str(project), str(REPS)]) == 0  # free again
+    assert len(load_project(project).reps) == 3
+
+
+def test_a_writer_waits_for_the_lock_to_be_let_go(tmp_path) -> None:
+    project = tmp_path / "P.gpkg"
+    held = threading.Event()
+
+    def hold() -> None:
+        with project_lock(project):
+            held.set()
+            time.sleep(0.2)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    start = time.monotonic()
+    with project_lock(project, timeout=5):
+        assert time.monotonic() - start >= 0.1
+    holder.join()
+    assert not lock_path(project).exists()  # no lock file is left behind
+
+
+def test_the_lock_is_let_go_after_an_error(tmp_path) -> None:
+    project = tmp_path / "P.gpkg"
+
+    def fail_while_locked() -> None:
+        with project_lock(project):
+            msg = "boom"
+            raise ValueError(msg)
+
+    with pytest.raises(ValueError, match="boom"):
+        fail_while_locked()
+    with project_lock(project, timeout=0):
+        pass
+
+
+def test_a_busy_project_raises_a_typed_error(tmp_path) -> None:
+    project = tmp_path / "P.gpkg"
+    with (
+        project_lock(project),
+        pytest.raises(ProjectBusyError, match=r"P\.gpkg"),
+        project_lock(project, timeout=0),
+    ):
+        pass
+
+
+def test_the_stamp_tells_another_save_apart(tmp_path) -> None:
+    project = tmp_path / "P.gpkg"
+    assert not file_stamp(project).exists
+    stamp = save_guarded(Project.empty("P"), project, file_stamp(project))
+    assert stamp == file_stamp(project)
+    check_unchanged(project, stamp)  # the same version: nothing to say
+    save_project(Project.empty("other"), project)  # another program saves
+    with pytest.raises(ProjectChangedError, match="changed by another program"):
+        save_guarded(Project.empty("mine"), project, stamp)
+    assert load_project(project).name == "other"  # not saved over
+    save_guarded(Project.empty("mine"), project, None)  # overwrite on purpose
+    assert load_project(project).name == "mine"
+    project.unlink()
+    check_unchanged(project, stamp)  # gone: saving brings it back, nothing is lost
+
+
+def test_the_cli_refuses_a_file_changed_while_it_ran(tmp_path, monkeypatch, capsys) -> None:
+    """A program that ignores the lock (QGIS, say) saves while `reps` runs: `reps` refuses."""
+    from territory_planner.io import rep_import
+
+    project = tmp_path / "P.gpkg"
+    save_project(Project.empty("P"), project)
+    read_reps = rep_import.read_reps
+
+    def read_and_meanwhile_save(*args: object, **kwargs: object) -> object:
+        save_project(Project.empty("meanwhile"), project)
+        return read_reps(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rep_import, "read_reps", read_and_meanwhile_save)
+    assert main(["reps", str(project), str(REPS)]) == 1
+    err = capsys.readouterr().err
+    assert str(project) in err
+    assert "changed by another program" in err
+    assert load_project(project).name == "meanwhile"
+
+
+def test_read_only_commands_take_no_lock(demo_file) -> None:
+    with project_lock(demo_file, timeout=0):
+        assert main(["check", str(demo_file)]) == 0
+    assert not lock_path(demo_file).exists()
+
+
+def test_a_file_saved_while_it_is_read_is_read_again(tmp_path, monkeypatch) -> None:
+    from territory_planner.io import project_lock
+
+    project = tmp_path / "P.gpkg"
+    save_project(Project.empty("first"), project)
+    reads: list[str] = []
+
+    def read_while_another_saves(path: Path) -> Project:
+        read = load_project(path)
+        reads.append(read.name)
+        if len(reads) == 1:
+            save_project(Project.empty("second"), path)
+        return read
+
+    monkeypatch.setattr(project_lock, "load_project", read_while_another_saves)
+    opened, stamp = project_lock.load_stamped(project)
+    assert reads == ["first", "second"]
+    assert opened.name == "second"
+    assert stamp == file_stamp(project)
+
+
+def test_a_folder_where_no_lock_can_be_made_is_named(tmp_path) -> None:
+    project = tmp_path / "missing" / "P.gpkg"
+    with (
+        pytest.raises(ProjectFileError, match=r"P\.gpkg: cannot write in this folder"),
+        project_lock(project),
+    ):
+        pass
