@@ -35,6 +35,7 @@ ORDER = (  # quick and headless first, the long ones last
     "zip_areas",
     "design",
     "design_clustered",
+    "design_workload",
     "rebalance",
     "workload",
     "import_accounts",
@@ -251,6 +252,11 @@ def read_design_clustered(out: str) -> list[Row]:
     return rows
 
 
+def read_design_workload(out: str) -> list[Row]:
+    return [_counted("design_workload", "design on workload, judged by the KPI panel", out,
+                     "goal (", "KPI panel within ±5%")]  # fmt: skip
+
+
 def read_workload(out: str) -> list[Row]:
     return [_counted("workload", "KPI workload vs each rep's 13-week calendar", out, "goal (",
                      "within 10%, or visits left out and listed")]  # fmt: skip
@@ -375,6 +381,7 @@ READERS: dict[str, Callable[[str], list[Row]]] = {
     "zip_areas": read_zip_areas,
     "design": read_design,
     "design_clustered": read_design_clustered,
+    "design_workload": read_design_workload,
     "rebalance": read_rebalance,
     "workload": read_workload,
     "import_accounts": read_import_accounts,

@@ -100,9 +100,8 @@ def _territory_base(
     return base
 
 
-_WORKLOAD_ROUNDS = 2  # redesigns from the last plan, its legs between accounts known
+_WORKLOAD_ROUNDS = 3  # redesigns from the last plan, its legs between accounts known
 _ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
-_ROUND_GAIN = 0.002  # a round that brings the largest deviation down less ends the rounds
 
 
 def _label_reps(project: Project, base: pd.DataFrame) -> np.ndarray:
@@ -212,19 +211,16 @@ def _design_on_workload(
         served = _workload_weights(project, plan_units, shares, base, server)
         return _judged(result, served.weights), served
 
-    best, work = judged_design(_workload_weights(project, plan_units, shares, base, nearest), None)
-    best_weights = work.weights
-    for _ in range(_WORKLOAD_ROUNDS):
+    last, work = judged_design(_workload_weights(project, plan_units, shares, base, nearest), None)
+    best, best_weights = last, work.weights
+    for _ in range(_WORKLOAD_ROUNDS):  # from the last plan: its legs are the ones it has
         if best.max_deviation <= tolerance + 1e-9:
             break
         if cancel is not None:
             cancel.raise_if_cancelled()
-        judged, work = judged_design(work, best.labels)
-        gained = judged.max_deviation < best.max_deviation - _ROUND_GAIN
-        if judged.max_deviation < best.max_deviation:
-            best, best_weights = judged, work.weights
-        if not gained:
-            break
+        last, work = judged_design(work, last.labels)
+        if last.max_deviation < best.max_deviation:
+            best, best_weights = last, work.weights
     return best, best_weights
 
 
