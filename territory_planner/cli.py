@@ -787,22 +787,12 @@ def _check_outputs(args: argparse.Namespace) -> None:
     InputError
         Naming the option and the file (exit code 1).
     """
+    from territory_planner.io.outputs import refuse_project_target  # noqa: PLC0415
+
     for dest, flag in (getattr(args, "outputs", None) or {}).items():
         target = getattr(args, dest)
-        if target is not None and _same_file(target, args.project):
-            msg = (
-                f"{flag} names the project file itself; writing there would destroy the "
-                "project. Choose another file name"
-            )
-            raise InputError(msg, file=str(target))
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether `a` and `b` are one file (through links, or one name of a file not there yet)."""
-    try:
-        return a.samefile(b)
-    except OSError:  # one of them does not exist (yet)
-        return a.resolve() == b.resolve()
+        if target is not None:
+            refuse_project_target(target, args.project, flag)
 
 
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per option)

@@ -80,6 +80,7 @@ from territory_planner.io.actuals_import import (
     actuals_after_import,
 )
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
+from territory_planner.io.outputs import refuse_project_target
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
 from territory_planner.io.rep_import import merge_reps, provided_columns
@@ -1115,26 +1116,38 @@ class MainWindow(QMainWindow):
         self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str
     ) -> None:
         folder = str(self.settings.value("paths/last_folder", str(Path.home())))
-        name, _ = QFileDialog.getSaveFileName(self, title, folder, file_filter)
-        if not name:
+        target = self._save_target(title, folder, file_filter)
+        if target is None:
             return
+        name = str(target)
         try:
-            count = write(self.project, Path(name))
+            count = write(self.project, target)
         except PlannerError as exc:
             self.show_error(exc)
             return
         self.statusBar().showMessage(f"Exported {count:,} {noun} to {name}", 8000)
 
+    def _save_target(self, title: str, default: str, file_filter: str) -> Path | None:
+        """Ask where to write an export; None if cancelled or it is the project file itself."""
+        name, _ = QFileDialog.getSaveFileName(self, title, default, file_filter)
+        if not name:
+            return None
+        try:
+            refuse_project_target(Path(name), self.path)
+        except PlannerError as exc:
+            self.show_error(exc)
+            return None
+        return Path(name)
+
     def export_report(self, kind: str, path: Path | None = None) -> Path | None:
         """Write the map report as PDF (map and KPIs) or PNG (the map page)."""
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Export map report", f"{self.project.name}.{kind}",
+            path = self._save_target(
+                "Export map report", f"{self.project.name}.{kind}",
                 "PDF documents (*.pdf)" if kind == "pdf" else "PNG images (*.png)",
             )  # fmt: skip
-            if not name:
+            if path is None:
                 return None
-            path = Path(name)
         image = self.map_view.grab_for_print()
         try:
             written = write_map_report(path, self.project.name, image, self.kpis)
@@ -1147,13 +1160,11 @@ class MainWindow(QMainWindow):
     def export_rep_pages(self, path: Path | None = None) -> Path | None:
         """Write a one-page PDF summary per rep with a territory (map, KPIs, calendar, accounts)."""
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Export rep one-pagers", f"{self.project.name} reps.pdf",
-                "PDF documents (*.pdf)",
-            )  # fmt: skip
-            if not name:
+            path = self._save_target(
+                "Export rep one-pagers", f"{self.project.name} reps.pdf", "PDF documents (*.pdf)"
+            )
+            if path is None:
                 return None
-            path = Path(name)
         staffed = set(self.project.territories["rep_id"].dropna())
         reps = [r for r in self.project.reps["rep_id"] if r in staffed]
         try:
@@ -1603,13 +1614,13 @@ class MainWindow(QMainWindow):
         plans = list(self.calendar_panel.plans.values())
         try:
             if kind == "xlsx":
-                name, _ = QFileDialog.getSaveFileName(
-                    self, "Export calendars", "calendars.xlsx", "Excel workbooks (*.xlsx)"
+                target = self._save_target(
+                    "Export calendars", "calendars.xlsx", "Excel workbooks (*.xlsx)"
                 )
-                if name:
-                    write_calendar_xlsx(plans, Path(name))
+                if target is not None:
+                    write_calendar_xlsx(plans, target)
                     self.statusBar().showMessage(
-                        f"Exported {len(plans)} calendar(s) to {name}", 8000
+                        f"Exported {len(plans)} calendar(s) to {target}", 8000
                     )
             else:
                 folder = QFileDialog.getExistingDirectory(self, "Folder for the .ics files")

@@ -120,3 +120,27 @@ def test_a_copy_beside_never_takes_an_existing_name(tmp_path) -> None:
     assert first != second
     assert second.parent == tmp_path
     assert second.suffix == ".gpkg"
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx", "report", "calendars"])
+def test_no_export_from_the_window_over_the_open_project(
+    window, opened, monkeypatch, export: str
+) -> None:
+    """Choosing the project file itself as an export's target is refused; the file is kept."""
+    before = opened.read_bytes()
+    errors: list[str] = []
+    monkeypatch.setattr(window, "show_error", lambda exc: errors.append(str(exc)))
+    monkeypatch.setattr(
+        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(opened), "")
+    )
+    run = {
+        "csv": window.export_csv,
+        "xlsx": window.export_xlsx,
+        "report": lambda: window.export_report("pdf"),
+        "calendars": lambda: window.export_calendars("xlsx"),
+    }[export]
+    run()
+    assert opened.read_bytes() == before
+    assert len(errors) == 1
+    assert "names the project file itself" in errors[0]
+    assert str(opened) in errors[0]
