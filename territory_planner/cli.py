@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -751,6 +752,17 @@ def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float as null: JSON output is always valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
 def _json_record(row: dict[Any, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A table row for JSON: plain Python values, floats rounded, NaN as null."""
     out: dict[str, Any] = {}
@@ -1060,7 +1072,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(_finite(result), allow_nan=False))
     else:
         _print_text(result)
     return 0

@@ -337,6 +337,10 @@ def _figure(
             header,
         )
     keep &= ~bad
+    huge = keep & (np.abs(number) > MAX_WHOLE)  # sums of such would overflow
+    for i in np.flatnonzero(huge):
+        report.reject(int(rows[i]), f"'{text[i]}' {what} is more than 10^15", header)
+    keep &= ~huge
     negative = keep & (number < 0)
     for i in np.flatnonzero(negative):
         advice = (
@@ -351,10 +355,7 @@ def _figure(
         for i in np.flatnonzero(fraction):
             report.reject(int(rows[i]), f"'{text[i]}' is not a whole number of {name}", header)
         keep &= ~fraction
-        huge = keep & (number > MAX_WHOLE)
-        for i in np.flatnonzero(huge):
-            report.reject(int(rows[i]), f"'{text[i]}' {name} is more than 10^15", header)
-        keep &= ~huge
+
     return pd.Series(number, index=cells.index)
 
 

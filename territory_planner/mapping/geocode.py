@@ -113,13 +113,24 @@ def in_us(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def swapped_coordinates(lat: np.ndarray, lon: np.ndarray, us_expected: np.ndarray) -> np.ndarray:
     """Rows whose latitude and longitude look exchanged.
 
-    Either the latitude is out of range while the longitude would fit as
-    one, or the account should be in the US and only the swapped pair is.
+    Either the latitude is out of range while the longitude would fit as a
+    latitude where people live (not near a pole: latitude 91 is a typo, not
+    a swap that would land in Antarctica) and, for an account that should be
+    in the US, the swapped pair is in the US; or the account should be in
+    the US and only the swapped pair is.
     """
     finite = np.isfinite(lat) & np.isfinite(lon)
-    out_of_range = (np.abs(lat) > 90) & (np.abs(lon) <= 90)  # noqa: PLR2004
-    us_swap = us_expected & ~in_us(lat, lon) & in_us(lon, lat)
+    swapped_in_us = in_us(lon, lat)
+    out_of_range = (
+        (np.abs(lat) > 90)  # noqa: PLR2004
+        & (np.abs(lon) <= _LIVED_LATITUDE)
+        & (~us_expected | swapped_in_us)
+    )
+    us_swap = us_expected & ~in_us(lat, lon) & swapped_in_us
     return np.asarray(finite & (out_of_range | us_swap), dtype=bool)
+
+
+_LIVED_LATITUDE = 72.0  # degrees: beyond this, a "swapped" latitude would be polar
 
 
 def geocode(

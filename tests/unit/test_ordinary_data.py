@@ -128,3 +128,50 @@ def test_roster_without_home_columns_keeps_the_homes(tmp_path: Path, capsys) -> 
     assert reps.loc["R1", "home_zip"] == "10001"
     assert reps.loc["R1", "lat"] == pytest.approx(before.loc["R2", "lat"], abs=0.05)
     assert reps.loc["R1", "work_days"] == before.loc["R1", "work_days"] == "Mon,Tue,Wed,Thu"
+
+
+def test_latitude_91_is_out_of_range_not_a_swap(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "account_id,name,zip,latitude,longitude\n"
+        "A1,Typo,60601,91,-87.6298\n"
+        "A2,Swapped,94103,-122.4194,37.7749\n"
+    )
+    project = tmp_path / "p.gpkg"
+    report = cli_json(capsys, "import", str(project), str(path))
+    assert report["swapped_rows"] == [3]
+    warned = {w["row"]: w["message"] for w in report["warnings"]}
+    assert "out of range" in warned[2]
+    accounts = load_project(project).accounts.set_index("account_id")
+    assert accounts.loc["A1", "geocode"] == "zip"  # placed by its ZIP in Chicago
+    assert 41 < accounts.loc["A1", "lat"] < 43
+    assert (accounts.loc["A2", "lat"], accounts.loc["A2", "lon"]) == (37.7749, -122.4194)
+
+
+def test_huge_sales_are_row_errors_and_json_stays_valid(tmp_path: Path, capsys) -> None:
+    project = tmp_path / "p.gpkg"
+    accounts = tmp_path / "a.csv"
+    accounts.write_text("account_id,name,zip\nA1,Acme,60601\nA2,Beta,10001\n")
+    cli_json(capsys, "import", str(project), str(accounts))
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "account_id,month,sales\nA1,2026-01,1e308\nA1,2026-02,1e308\nA2,2026-01,250\n"
+    )
+    report = cli_json(capsys, "import-actuals", str(project), str(actuals))
+    assert [(r["row"], r["column"]) for r in report["rejected"]] == [(2, "sales"), (3, "sales")]
+    assert "more than 10^15" in report["rejected"][0]["reason"]
+    capsys.readouterr()
+    assert main(["performance", str(project), "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "Infinity" not in text
+    assert "NaN" not in text
+    json.loads(text)  # strict: the standard library accepts only what it writes
+
+
+def test_json_output_turns_non_finite_numbers_into_null() -> None:
+    from territory_planner.cli import _finite
+
+    value = {"a": [float("inf"), 1.5, float("nan")], "b": (float("-inf"),), "c": "x"}
+    assert json.dumps(_finite(value), allow_nan=False) == (
+        '{"a": [null, 1.5, null], "b": [null], "c": "x"}'
+    )
