@@ -42,6 +42,7 @@ ORDER = (  # quick and headless first, the long ones last
     "routing",
     "map_page",
     "scale",
+    "schedule_memory",
 )
 TIMEOUT_S = 1800
 
@@ -257,6 +258,12 @@ def read_design_workload(out: str) -> list[Row]:
                      "goal (", "KPI panel within ±5%")]  # fmt: skip
 
 
+def read_schedule_memory(out: str) -> list[Row]:
+    line = _line(out, "all ")
+    return [_counted("schedule_memory", f"peak MB of {' '.join(line.split()[:3])}: "
+                     f"{line.split()[3]}", out, "goal (", "<= 1536 MB")]  # fmt: skip
+
+
 def read_workload(out: str) -> list[Row]:
     return [_counted("workload", "KPI workload vs each rep's 13-week calendar", out, "goal (",
                      "within 10%, or visits left out and listed")]  # fmt: skip
@@ -388,6 +395,7 @@ READERS: dict[str, Callable[[str], list[Row]]] = {
     "routing": read_routing,
     "map_page": read_map_page,
     "scale": read_scale,
+    "schedule_memory": read_schedule_memory,
 }
 
 
