@@ -64,6 +64,18 @@ def test_too_many_columns_refused_at_the_header() -> None:
     assert "1,001 columns, more than the 1,000 a project can hold" in str(error)
 
 
+def test_workbook_limits_name_row_and_column(monkeypatch) -> None:
+    path = DATA / "xlsx_numeric_ids.xlsx"
+    monkeypatch.setattr(table_reader, "MAX_CELL_CHARS", 11)
+    error = refused(path)
+    assert (error.row, error.column) == (1, "Column 2")  # the header "Account Name" itself
+    assert "12 characters, more than the 11 a cell may hold" in str(error)
+    monkeypatch.setattr(table_reader, "MAX_COLUMNS", 5)
+    error = refused(path)
+    assert error.row == 1
+    assert "9 columns, more than the 5 a project can hold" in str(error)
+
+
 def test_too_many_rows(monkeypatch) -> None:
     monkeypatch.setattr(table_reader, "MAX_ROWS", 3)
     assert "more than 3 rows" in str(refused(DATA / "utf8.csv"))
