@@ -17,6 +17,7 @@ import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,16 @@ from typing import Any
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.io.limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_LINE_BYTES,
+    MAX_RECORD_CHARS,
+    MAX_ROWS,
+    READ_CHUNK,
+)
+from territory_planner.io.workbook_guard import BROKEN_XML, NOT_VALID_XML, check_workbook
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -87,9 +98,9 @@ def sniff_delimiter(text: str) -> str:
     lines = text.splitlines()[:50]
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        widths = [
-            len(r) for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)
-        ]
+        with _field_size_limit(MAX_RECORD_CHARS):
+            rows = list(csv.reader(lines, delimiter=delimiter))
+        widths = [len(r) for r in rows if any(c.strip() for c in r)]
         if not widths:
             continue
         width, count = Counter(widths).most_common(1)[0]
@@ -148,6 +159,7 @@ def _table(
         msg = f"there is no row {index + 1} to use as the header; the file has {numbers[-1]} rows"
         raise InputError(msg, file=source)
     header = _unique_headers(records[index])
+    _check_cells(records, numbers, header, index, source)
     width = len(header)
     body, rows, ragged = [], [], []
     for record, number in zip(records[index + 1 :], numbers[index + 1 :], strict=True):
@@ -173,11 +185,22 @@ def _csv_records(
     handle = io.StringIO(text, newline="")
     lines = max(text.count("\n"), 1)
     reader = csv.reader(handle, delimiter=delimiter, strict=True)  # an unclosed quote is an error
-    for number, record in enumerate(reader, start=1):
-        if number % 20000 == 0:
-            cancel.raise_if_cancelled()
-            progress(min(0.99, reader.line_num / lines), f"Reading row {number:,}")
-        yield record, number, reader.line_num
+    with _field_size_limit(MAX_RECORD_CHARS):
+        for number, record in enumerate(reader, start=1):
+            if number % 20000 == 0:
+                cancel.raise_if_cancelled()
+                progress(min(0.99, reader.line_num / lines), f"Reading row {number:,}")
+            yield record, number, reader.line_num
+
+
+@contextmanager
+def _field_size_limit(limit: int) -> Iterator[None]:
+    """Python's csv field limit (131,072 characters) raised while reading, then restored."""
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 def read_csv(
@@ -190,8 +213,8 @@ def read_csv(
 ) -> RawTable:
     """Read a delimited text file; see `read_table`."""
     cancel = cancel or CancelToken()
-    data = path.read_bytes()
-    sample = data[:SAMPLE_BYTES]
+    data = _read_limited(path)
+    sample = bytes(data[:SAMPLE_BYTES])
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         msg = "this is not a text file (it contains binary data); export the data as CSV or XLSX"
         raise InputError(msg, file=str(path))
@@ -214,6 +237,32 @@ def read_csv(
     )
 
 
+def _read_limited(path: Path) -> bytearray:
+    """The file's bytes, refusing as soon as one line is longer than `MAX_LINE_BYTES`."""
+    data = bytearray()
+    line = 0  # bytes of the line being read so far
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_CHUNK):
+            first = chunk.find(b"\n")
+            longest = line + (len(chunk) if first < 0 else first)
+            if first >= 0:
+                last = chunk.rfind(b"\n")
+                longest = max(longest, *map(len, chunk[first + 1 : last].split(b"\n")))
+                line = len(chunk) - last - 1
+            else:
+                line = longest
+            if max(longest, line) > MAX_LINE_BYTES:
+                lines = data.count(b"\n") + chunk.count(b"\n", 0, max(first, 0)) + 1
+                msg = (
+                    f"a line near line {lines:,} is longer than {MAX_LINE_BYTES:,} bytes, the "
+                    f"most a record of {MAX_COLUMNS:,} cells of {MAX_CELL_CHARS:,} characters "
+                    "can take; this is not a table export: check the file and export it again"
+                )
+                raise InputError(msg, file=str(path))
+            data += chunk
+    return data
+
+
 _ODD_BYTES = (
     "some characters are not valid {} and were read as Windows-1252 (check accented "
     "letters in this row; save the file as UTF-8 to be sure)"
@@ -221,7 +270,7 @@ _ODD_BYTES = (
 _NUL = "a NUL character (a byte of zeros) was removed from this row"
 
 
-def _decode(data: bytes, encoding: str, source: str) -> tuple[str, list[int]]:
+def _decode(data: bytes | bytearray, encoding: str, source: str) -> tuple[str, list[int]]:
     """The file's text, and the lines (from 1) where bytes were not valid in `encoding`.
 
     UTF-8 is decoded with a fallback for each byte that is not: it is read as
@@ -306,18 +355,59 @@ def _csv_rows(
     ends: list[int] = []
     try:
         for record, number, end in _csv_records(text, delimiter, progress, cancel):
+            _check_record(record, number, source)
             records.append(record)
             numbers.append(number)
             ends.append(end)
             if max_rows is not None and number >= max_rows:
                 break
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            msg = (
+                f"a cell is longer than {MAX_RECORD_CHARS:,} characters (a cell may hold "
+                f'{MAX_CELL_CHARS:,}); nothing was imported: check the quote marks (") in '
+                "that row and export the file again"
+            )
+            raise InputError(msg, file=source, row=len(records) + 1) from exc
         msg = (
             f"cannot read the CSV near row {len(records) + 1} ({exc}); check the quote "
             'marks (") in that row: a quoted cell must end with a quote'
         )
         raise InputError(msg, file=source) from exc
     return records, numbers, ends
+
+
+def _check_record(record: list[str], number: int, source: str) -> None:
+    """Refuse a file as soon as a record passes the row or column limit."""
+    if number > MAX_ROWS:
+        msg = (
+            f"the file has more than {MAX_ROWS:,} rows, more than a project holds; "
+            "nothing was imported: split it into smaller files"
+        )
+        raise InputError(msg, file=source)
+    if len(record) > MAX_COLUMNS:
+        msg = (
+            f"this row has {len(record):,} columns, more than the {MAX_COLUMNS:,} a project "
+            "can hold; nothing was imported: export only the columns you need"
+        )
+        raise InputError(msg, file=source, row=number)
+
+
+def _check_cells(
+    records: list[list[str]], numbers: list[int], header: list[str], at: int, source: str
+) -> None:
+    """Refuse a cell longer than `MAX_CELL_CHARS`, naming its row and column."""
+    for index, (record, number) in enumerate(zip(records, numbers, strict=True)):
+        if record and max(map(len, record)) > MAX_CELL_CHARS:
+            column = next(i for i, c in enumerate(record) if len(c) > MAX_CELL_CHARS)
+            name = header[column] if index > at and column < len(header) else None
+            msg = (
+                f"a cell has {len(record[column]):,} characters, more than the "
+                f"{MAX_CELL_CHARS:,} a cell may hold (Excel's limit too); nothing was imported, "
+                "so no text is cut: shorten that cell and import again"
+            )
+            name = name or f"Column {column + 1}"
+            raise InputError(msg, file=source, row=number, column=name)
 
 
 def _drop_trailing_empty(records: list[list[str]], numbers: list[int]) -> None:
@@ -360,6 +450,7 @@ def read_xlsx(
     cancel = cancel or CancelToken()
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
+    check_workbook(path)
     handle = path.open("rb")  # a file object: openpyxl would refuse an .xlsx named .csv
     try:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
@@ -384,10 +475,14 @@ def read_xlsx(
             if number % 20000 == 0:
                 cancel.raise_if_cancelled()
                 progress(min(0.99, number / total), f"Reading row {number:,}")
-            records.append([_cell_text(v) for v in values])
+            record = [_cell_text(v) for v in values]
+            _check_record(record, number, f"{path} (sheet '{sheet}')")
+            records.append(record)
             numbers.append(number)
             if max_rows is not None and number >= max_rows:
                 break
+    except BROKEN_XML as exc:
+        raise InputError(NOT_VALID_XML, file=str(path)) from exc
     finally:
         book.close()
         handle.close()
@@ -434,6 +529,13 @@ def read_table(
     source = Path(path)
     if not source.is_file():
         msg = "file not found; check the path"
+        raise InputError(msg, file=str(source))
+    size = source.stat().st_size
+    if size > MAX_FILE_BYTES:
+        msg = (
+            f"the file has {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}; "
+            "nothing was imported: split it into smaller files"
+        )
         raise InputError(msg, file=str(source))
     with source.open("rb") as handle:
         magic = handle.read(8)

@@ -299,6 +299,7 @@ def main() -> None:
     )
     layouts()
     known_bugs()
+    limits()
 
 
 NUMERIC_HEADER = ["Account ID", "Account Name", "Zip", "Employees", "Annual Revenue"]
@@ -475,6 +476,71 @@ def known_bugs() -> None:
             ]
         },
     )
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sst [\n<!ENTITY lol "lol">\n'
+    + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">\n'
+        for n in range(1, 10)
+    )
+    + ']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1"'
+    ' uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+)
+XXE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1"'
+    ' uniqueCount="1"><si><t>&xxe;</t></si></sst>'
+)
+
+
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def with_strings(name: str, strings: str) -> None:
+    """A small workbook whose cell B2 is read from `strings` (its sharedStrings.xml)."""
+    path = workbook(name, {"Accounts": [["Account ID", "Account Name", "Zip"], ["K1", "x", "1"]]})
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/sharedStrings.xml"] = strings.encode()
+    types = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_TYPE}"/></Types>'
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", types.encode())
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<c r="B2" t="inlineStr"><is><t>x</t></is></c>', '<c r="B2" t="s"><v>0</v></c>', sheet
+    ).encode()
+    write_parts(path, parts)
+
+
+def write_parts(path: Path, parts: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for filename, content in parts.items():
+            target.writestr(zipfile.ZipInfo(filename, FROZEN), content, zipfile.ZIP_DEFLATED)
+
+
+def limits() -> None:
+    """Files past the importer's limits or crafted against it (see test_import_limits.py)."""
+    text(
+        "long_cell.csv",
+        lines(
+            "Account ID,Account Name,Zip,Notes",
+            "L1,Short,60601,ok",
+            "L2,Long,60601," + "x" * 40_000,
+        ),
+    )
+    text(
+        "too_many_columns.csv",
+        lines(",".join(f"Field {n}" for n in range(1, 1_002)), ",".join("1" * 1_001)),
+    )
+    with_strings("billion_laughs.xlsx", BILLION_LAUGHS)
+    with_strings("xxe.xlsx", XXE)
+    path = workbook("broken_xml.xlsx", {"Accounts": [["Account ID", "Account Name"], ["K1", "x"]]})
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet[: sheet.index(b'<c r="B2"')]  # cut off mid-sheet
+    write_parts(path, parts)
 
 
 if __name__ == "__main__":
