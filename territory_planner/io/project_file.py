@@ -39,7 +39,11 @@ from territory_planner._errors import ProjectFileError
 from territory_planner.io.foreign_tables import copy_foreign_tables
 from territory_planner.io.gis_files import SQLITE_HEADER
 from territory_planner.io.migrations import migrate
-from territory_planner.io.project_tables import meta_object, refuse_foreign_tables
+from territory_planner.io.project_tables import (
+    meta_object,
+    meta_records,
+    refuse_foreign_tables,
+)
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     ACTUAL_COLUMNS,
@@ -260,7 +264,7 @@ def _write_scenarios(project: Project, path: Path) -> None:
 
 def _read_scenarios(source: Path, meta: dict[str, str]) -> list[Scenario]:
     """The stored scenarios, in the order they were saved (none in older files)."""
-    listed = json.loads(meta.get("scenarios", "[]"))
+    listed = meta_records(meta, "scenarios", source)
     if not listed:
         return []
     raw = pyogrio.read_dataframe(source, layer=SCENARIO_TERRITORIES)

@@ -24,6 +24,10 @@ CHECK_SECONDS = 10.0
 #: How often (in SQLite virtual machine steps) the time limit is looked at.
 _STEPS = 10_000
 REGISTRY = "gpkg_contents"
+#: What a metadata value is, in words (for the messages).
+_KINDS = {list: "a list", dict: "an object", int: "a number", float: "a number",
+          bool: "true/false", type(None): "null", str: "a text"}  # fmt: skip
+_NOT_JSON = object()
 
 
 def table_problem(path: Path, expected: dict[str, str], seconds: float = CHECK_SECONDS) -> str:
@@ -121,21 +125,44 @@ def meta_object(meta: dict[str, str], key: str, path: Path) -> dict[str, Any]:
     ProjectFileError
         If the value is not JSON, or is JSON but not an object (a list, say).
     """
-    text = meta.get(key)
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        value = text
+    value = _meta_json(meta, key)
     if not isinstance(value, dict):
-        kind = type(value).__name__ if not isinstance(value, str) else "text"
-        kind = {"list": "a list", "int": "a number", "float": "a number", "bool": "true/false",
-                "NoneType": "null", "text": "not JSON"}.get(kind, kind)  # fmt: skip
-        msg = (
-            f"the '{key}' entry of its tp_meta table is {kind}, not a JSON object; the file "
-            "was changed outside Territory Planner and is not read, so that nothing in it "
-            "is lost: fix that entry (it must be {...}) or open a backup"
-        )
-        raise ProjectFileError(msg, file=str(path))
+        raise _bad_meta(key, value, "a JSON object", "{...}", path)
     return value
+
+
+def meta_records(meta: dict[str, str], key: str, path: Path) -> list[dict[str, Any]]:
+    """The JSON list of objects, each with a text ``name``, stored under `key` (``[]`` if absent).
+
+    Raises
+    ------
+    ProjectFileError
+        If the value is not such a list.
+    """
+    value = _meta_json(meta, key, "[]")
+    if not isinstance(value, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("name"), str) for v in value
+    ):
+        raise _bad_meta(key, value, "a list of named entries", '[{"name": ...}]', path)
+    return value
+
+
+def _meta_json(meta: dict[str, str], key: str, default: str = "{}") -> Any:
+    """The parsed value under `key`, or the text itself if it is not JSON."""
+    text = meta.get(key, default)
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return _NOT_JSON
+
+
+def _bad_meta(key: str, value: object, wanted: str, shape: str, path: Path) -> ProjectFileError:
+    kind = "not JSON" if value is _NOT_JSON else _KINDS.get(type(value), type(value).__name__)
+    if isinstance(value, list) and wanted.startswith("a list"):
+        kind = "a list with an entry that is not a named object"
+    msg = (
+        f"the '{key}' entry of its tp_meta table is {kind}, not {wanted}; the file was "
+        "changed outside Territory Planner and is not read, so that nothing in it is lost: "
+        f"fix that entry (it must be {shape}) or open a backup"
+    )
+    return ProjectFileError(msg, file=str(path))

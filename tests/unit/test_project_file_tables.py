@@ -68,6 +68,22 @@ def test_settings_that_are_not_an_object_are_refused(demo_file, tmp_path, value,
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [('{"a": 1}', "an object"), ('[{"note": "x"}]', "a list with an entry that is not a named")],
+)
+def test_scenarios_that_are_not_a_list_of_named_entries_are_refused(
+    demo_file, tmp_path, value, kind
+) -> None:
+    path = _changed(
+        demo_file, tmp_path,
+        f"UPDATE tp_meta SET value = '{value}' WHERE key = 'scenarios'",  # noqa: S608
+        "INSERT INTO tp_meta(key, value) SELECT 'scenarios', '[]' "
+        "WHERE NOT EXISTS (SELECT 1 FROM tp_meta WHERE key = 'scenarios')",
+    )  # fmt: skip
+    _refused_everywhere(path, rf"'scenarios' entry of its tp_meta table is {kind}")
+
+
 def test_settings_values_that_are_not_text_are_kept_as_json(demo_file, tmp_path) -> None:
     path = _changed(
         demo_file, tmp_path,
