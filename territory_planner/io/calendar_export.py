@@ -8,6 +8,7 @@ and the JSON always agree.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -178,62 +179,114 @@ def _calendar_sheet(sheet: Any, plan: Plan) -> None:
                 sheet.cell(row=row, column=column, value=value)
 
 
-def write_calendar_ics(plans: list[Plan], folder: Path) -> list[Path]:
-    """Write ``<rep>.ics`` per rep: one event per visit, the address as its location.
+#: What a file name cannot hold on Windows, macOS or Linux: separators, the characters
+#: Windows refuses, and control characters (a line break included).
+FILE_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
+#: Names Windows keeps for devices, whatever the extension.
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)
+}
+FILE_STEM_MAX = 100
 
-    Times are floating local times (the rep's own clock), which Outlook and
-    Google Calendar import as such.
+
+def _one_line(value: object) -> str:
+    """The text on one line: control characters (line breaks too) become spaces."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", str(value)).split())
+
+
+def ics_file_names(plans: list[Plan]) -> list[str]:
+    """A unique, readable ``.ics`` file name per rep: its ID, then its name (``R01 Ann Lee.ics``).
+
+    Letters of any script are kept (when the file system's encoding can hold them);
+    separators, characters Windows refuses and control characters become ``_``;
+    names that differ only in case get a ``(2)``, ``(3)``... suffix.
     """
-    from icalendar import Calendar, Event  # noqa: PLC0415
+    import sys  # noqa: PLC0415
 
+    encoding = sys.getfilesystemencoding()
+    names: list[str] = []
+    taken: set[str] = set()
+    for plan in plans:
+        rep_id, rep = _one_line(plan.get("rep_id", "")), _one_line(plan.get("rep", ""))
+        label = rep_id if not rep or rep == rep_id else f"{rep_id} {rep}".strip()
+        label = unicodedata.normalize("NFC", label)
+        label = label.encode(encoding, errors="replace").decode(encoding).replace("\ufffd", "_")
+        stem = FILE_NAME_BAD.sub("_", label)[:FILE_STEM_MAX].strip(" .") or "rep"
+        if stem.split(".")[0].upper() in WINDOWS_RESERVED:
+            stem = f"{stem}_"
+        name, number = f"{stem}.ics", 2
+        while name.lower() in taken:
+            name, number = f"{stem} ({number}).ics", number + 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def write_calendar_ics(plans: list[Plan], folder: Path) -> list[Path]:
+    """Write one ``.ics`` file per rep (see `ics_file_names`): one event per visit.
+
+    Every calendar is built (and every name checked) before the first file is
+    written, so a bad rep leaves no half-done folder. Times are floating local
+    times (the rep's own clock), which Outlook and Google Calendar import as such.
+    """
     folder = Path(folder)
+    contents = [_calendar_bytes(plan) for plan in plans]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         msg = f"cannot create the folder ({exc}); choose another one"
         raise InputError(msg, file=str(folder)) from exc
-    stamp = datetime.now().astimezone()
     written = []
-    for plan, name in zip(plans, sheet_names(plans), strict=True):
-        calendar = Calendar()
-        calendar.add("prodid", "-//Territory Planner//Visit calendar//EN")
-        calendar.add("version", "2.0")
-        calendar.add("x-wr-calname", f"Visits: {plan['rep']}")
-        for day in plan["days"]:
-            when = date.fromisoformat(day["date"])
-            for visit in day["visits"]:
-                event = Event()
-                start = datetime.combine(when, _clock(visit["arrival"]))
-                end = datetime.combine(when, _clock(visit["departure"]))
-                if end <= start:
-                    end = start + timedelta(minutes=1)
-                event.add("uid", f"{plan['rep_id']}-{visit['account_id']}-{when}@territory-planner")
-                event.add("dtstamp", stamp)
-                event.add("dtstart", start)
-                event.add("dtend", end)
-                event.add("summary", f"Visit: {visit['name']}")
-                address = ", ".join(
-                    p
-                    for p in (
-                        visit.get("street", ""),
-                        visit.get("city", ""),
-                        " ".join(x for x in (visit.get("state", ""), visit.get("zip", "")) if x),
-                    )
-                    if p
-                )
-                if address:
-                    event.add("location", address)
-                event.add(
-                    "description",
-                    f"Account {visit['account_id']}; stop {visit['order']} of the day; "
-                    f"{visit['drive_minutes']:.0f} min drive from the previous stop"
-                    + (f"; phone {visit['phone']}" if visit.get("phone") else ""),
-                )
-                calendar.add_component(event)
-        path = folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name).strip('_') or 'rep'}.ics"
-        write_atomic(path, _bytes_writer(calendar.to_ical()))
+    for name, data in zip(ics_file_names(plans), contents, strict=True):
+        path = folder / name
+        write_atomic(path, _bytes_writer(data))
         written.append(path)
     return written
+
+
+def _calendar_bytes(plan: Plan) -> bytes:
+    """One rep's calendar as iCalendar bytes: one event per visit, the address as location."""
+    from icalendar import Calendar, Event  # noqa: PLC0415
+
+    stamp = datetime.now().astimezone()
+    rep_id = _one_line(plan["rep_id"])
+    calendar = Calendar()
+    calendar.add("prodid", "-//Territory Planner//Visit calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Visits: {_one_line(plan['rep'])}")
+    for day in plan["days"]:
+        when = date.fromisoformat(day["date"])
+        for visit in day["visits"]:
+            event = Event()
+            start = datetime.combine(when, _clock(visit["arrival"]))
+            end = datetime.combine(when, _clock(visit["departure"]))
+            if end <= start:
+                end = start + timedelta(minutes=1)
+            account = _one_line(visit["account_id"])
+            event.add("uid", f"{rep_id}-{account}-{when}@territory-planner")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", start)
+            event.add("dtend", end)
+            event.add("summary", f"Visit: {visit['name']}")
+            address = ", ".join(
+                p
+                for p in (
+                    visit.get("street", ""),
+                    visit.get("city", ""),
+                    " ".join(x for x in (visit.get("state", ""), visit.get("zip", "")) if x),
+                )
+                if p
+            )
+            if address:
+                event.add("location", address)
+            event.add(
+                "description",
+                f"Account {visit['account_id']}; stop {visit['order']} of the day; "
+                f"{visit['drive_minutes']:.0f} min drive from the previous stop"
+                + (f"; phone {visit['phone']}" if visit.get("phone") else ""),
+            )
+            calendar.add_component(event)
+    return bytes(calendar.to_ical())
 
 
 def _bytes_writer(data: bytes) -> Callable[[Path], object]:

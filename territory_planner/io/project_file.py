@@ -39,6 +39,11 @@ from territory_planner._errors import ProjectFileError
 from territory_planner.io.foreign_tables import copy_foreign_tables
 from territory_planner.io.gis_files import SQLITE_HEADER
 from territory_planner.io.migrations import migrate
+from territory_planner.io.project_tables import (
+    meta_object,
+    meta_records,
+    refuse_foreign_tables,
+)
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     ACTUAL_COLUMNS,
@@ -84,6 +89,11 @@ LAYER_SCHEMAS = {**POINT_LAYERS, "territories": TERRITORY_COLUMNS}
 OWN_LAYERS = frozenset(
     {*LAYER_SCHEMAS, ACTUALS_LAYER, SCENARIO_TERRITORIES, SCENARIO_ACCOUNTS, META_LAYER}
 )
+#: The kind `gpkg_contents` registers each of the app's tables as (checked before reading).
+OWN_KINDS = {
+    **dict.fromkeys([*LAYER_SCHEMAS, SCENARIO_TERRITORIES], "features"),
+    **dict.fromkeys([ACTUALS_LAYER, SCENARIO_ACCOUNTS, META_LAYER], "attributes"),
+}
 #: Write permission for anyone: a file without any of these bits is read-only.
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 #: Column names GDAL keeps for itself in a GeoPackage layer.
@@ -254,7 +264,7 @@ def _write_scenarios(project: Project, path: Path) -> None:
 
 def _read_scenarios(source: Path, meta: dict[str, str]) -> list[Scenario]:
     """The stored scenarios, in the order they were saved (none in older files)."""
-    listed = json.loads(meta.get("scenarios", "[]"))
+    listed = meta_records(meta, "scenarios", source)
     if not listed:
         return []
     raw = pyogrio.read_dataframe(source, layer=SCENARIO_TERRITORIES)
@@ -475,6 +485,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     if not _looks_like_sqlite(source):  # judged by content before GDAL sees it (a VRT can fetch)
         msg = "not a GeoPackage (it may be damaged or another kind of file)"
         raise ProjectFileError(msg, file=str(source))
+    refuse_foreign_tables(source, OWN_KINDS)  # a view there may never finish reading
     try:
         layers = {name for name, _ in pyogrio.list_layers(source)}
     except (RuntimeError, OSError) as exc:  # pyogrio's errors are RuntimeErrors
@@ -567,7 +578,7 @@ def _read_project(source: Path) -> Project:
             f"reads up to {SCHEMA_VERSION}); update the app to open it"
         )
         raise ProjectFileError(msg, file=str(source))
-    columns = json.loads(meta.get("columns", "{}"))
+    columns = meta_object(meta, "columns", source)
     raw = pyogrio.read_dataframe(source, layer="territories")
     tables = {
         "accounts": _read_points(source, "accounts"),
@@ -581,7 +592,10 @@ def _read_project(source: Path) -> Project:
     territories = gpd.GeoDataFrame(
         conform(tables["territories"], TERRITORY_COLUMNS), geometry=list(raw.geometry), crs=CRS
     )
-    settings = json.loads(meta.get("settings", "{}"))
+    settings = {
+        str(key): value if isinstance(value, str) else json.dumps(value)
+        for key, value in meta_object(meta, "settings", source).items()
+    }
     if version < SCHEMA_VERSION:
         settings["migrated_from_schema"] = str(version)
     return Project(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
 from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, load_project, save_project
+from territory_planner.io.project_tables import CHECK_SECONDS
 from territory_planner.model import Project
 
 #: Seconds a writer waits for another to finish (this environment variable overrides it).
@@ -179,10 +180,16 @@ def _save_id(path: Path) -> str | None:
     """The id the last save wrote into the file (None: not a project, or saved before ids)."""
     uri = path.as_uri() + "?mode=ro"
     query = f"SELECT value FROM {META_LAYER} WHERE key = ?"  # noqa: S608 (a constant)
+    kind = "SELECT type FROM sqlite_master WHERE name = ?"
+    deadline = time.monotonic() + CHECK_SECONDS
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            db.text_factory = lambda raw: raw.decode("utf-8", "replace")
+            db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            if db.execute(kind, (META_LAYER,)).fetchone() != ("table",):
+                return None  # a view there may never finish (load_project refuses it)
             row = db.execute(query, (SAVE_ID_KEY,)).fetchone()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return None
     return str(row[0]) if row else None
 

@@ -14,7 +14,12 @@ import pytest
 from icalendar import Calendar
 
 from territory_planner._errors import InputError
-from territory_planner.io.calendar_export import sheet_names, write_calendar_xlsx
+from territory_planner.io.calendar_export import (
+    ics_file_names,
+    sheet_names,
+    write_calendar_xlsx,
+)
+from territory_planner.io.project_file import load_project, save_project
 from tests.conftest import run_cli
 
 
@@ -90,9 +95,7 @@ def test_ics_has_one_event_per_visit(exported) -> None:
     files = sorted(folder.glob("*.ics"))
     assert len(files) == len(plans)
     plan = plans[0]
-    calendar = Calendar.from_ical(
-        (folder / f"{sheet_names(plans)[0].replace(' ', '_')}.ics").read_bytes()
-    )
+    calendar = Calendar.from_ical((folder / ics_file_names(plans)[0]).read_bytes())
     events = list(calendar.walk("VEVENT"))
     visits = [(d, v) for d in plan["days"] for v in d["visits"]]
     assert len(events) == len(visits)
@@ -116,3 +119,39 @@ def test_sheet_names_are_valid_and_unique(tmp_path) -> None:
     with pytest.raises(InputError, match="no calendar"):
         write_calendar_xlsx([], tmp_path / "never.xlsx")
     assert not (tmp_path / "never.xlsx").exists()
+
+
+def test_ics_file_names_are_unique_readable_and_carry_the_rep_id(demo_file, tmp_path) -> None:
+    """Reps named a/b and a_b, all-non-Latin names and a line break: one file each, no crash."""
+    project = load_project(demo_file)
+    names = ["a/b", "a_b", "Анна Иванова", "Ann\nLee"]
+    ids = project.reps["rep_id"].astype(str).tolist()[: len(names)]
+    project.reps.loc[project.reps.index[: len(names)], "name"] = names
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    before = path.read_bytes()
+    folder = tmp_path / "ics"
+    done = run_cli("schedule", str(path), "--weeks", "1", "--json", "--ics", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    listed = json.loads(done.stdout)["ics"]
+    assert len(listed) == len(set(listed)) == len(ids)
+    files = sorted(p.name for p in folder.glob("*.ics"))
+    assert files == sorted(Path(f).name for f in listed)
+    expected = {f"{ids[0]} a_b.ics", f"{ids[1]} a_b.ics", f"{ids[2]} Анна Иванова.ics",
+                f"{ids[3]} Ann Lee.ics"}  # fmt: skip
+    assert expected <= set(files)
+    for name in files:
+        Calendar.from_ical((folder / name).read_bytes())
+    assert path.read_bytes() == before
+
+
+def test_ics_file_names_clean_what_a_file_system_refuses() -> None:
+    plans = [{"rep_id": "R1", "rep": 'a<b>:"c"|?*'}, {"rep_id": "r1", "rep": 'A<B>:"C"|?*'},
+             {"rep_id": "CON", "rep": ""}, {"rep_id": "R9", "rep": "x" * 300}]  # fmt: skip
+    names = ics_file_names(plans)
+    assert names[0] == "R1 a_b_c_.ics"
+    assert names[1] == "r1 A_B_C_ (2).ics"
+    assert names[2] == "CON_.ics"
+    assert len(names[3]) <= 110
+    assert all(not set(n) & set('<>:"/\\|?*\n') for n in names)

@@ -262,7 +262,7 @@ DISK_FULL: list[tuple[str, Callable[[Path], object], str, Callable[..., None]]] 
         lambda _book, path: _half_then_full(path),
     ),
     (
-        "Rep_One.ics",
+        "R1 Rep One.ics",
         lambda path: calendar_export.write_calendar_ics([PLAN], path.parent),
         "pathlib.Path.write_bytes",
         _disk_full,

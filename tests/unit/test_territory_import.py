@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -114,3 +116,51 @@ def test_cli_territories(tmp_path, demo_file, regions) -> None:
     ]
     assert data["unassigned"] == len(saved.accounts) - int(counts.sum())
     assert counts.get("T01", 0) > 0
+
+
+FILES = Path(__file__).resolve().parents[1] / "data" / "files"
+
+
+def _metres_gpkg(folder: Path) -> Path:
+    """A GeoPackage layer in EPSG:3857 metres whose CRS was lost (undefined SRS)."""
+    square = shapely.box(-10018754, 3503550, -9907435, 3632749)
+    path = folder / "metres_no_crs.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "'crs' was not provided"
+        gpd.GeoDataFrame({"name": ["South"]}, geometry=[square], crs=None).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["metres_no_crs.geojson", "metres_no_prj.shp", "gpkg"])
+def test_metres_without_a_crs_are_refused(tmp_path, demo_file, name) -> None:
+    source = _metres_gpkg(tmp_path) if name == "gpkg" else FILES / name
+    with pytest.raises(InputError, match=r"metres or another projection without a CRS") as info:
+        read_territories(source)
+    assert str(source) in str(info.value)
+    assert "EPSG:4326" in str(info.value)
+    assert ".prj" in str(info.value)
+    project = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project)
+    before = project.read_bytes()
+    for args in (["territories", str(project), "--from", str(source)],
+                 ["design", str(project), "--units-file", str(source)]):  # fmt: skip
+        done = run_cli(*args)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines() == [f"error: {info.value}"]
+        assert project.read_bytes() == before
+
+
+def test_unclosed_ring_is_refused_naming_the_feature(tmp_path, demo_file) -> None:
+    source = FILES / "unclosed_ring.geojson"
+    with pytest.raises(InputError, match=r"feature 2: .*not form a closed") as info:
+        read_territories(source)
+    assert str(info.value).startswith(f"{source}: ")
+    project = tmp_path / "p.gpkg"
+    shutil.copy(demo_file, project)
+    before = project.read_bytes()
+    done = run_cli("territories", str(project), "--from", str(source))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {info.value}"]
+    assert project.read_bytes() == before
