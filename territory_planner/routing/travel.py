@@ -26,13 +26,26 @@ from territory_planner._errors import InputError
 EARTH_RADIUS_KM = 6371.0088
 
 
+#: Rows of an all-pairs matrix computed at once: the temporaries stay small (a few MB)
+#: instead of several copies of the whole matrix (6,000 stops: 290 MB each).
+_BLOCK_ROWS = 256
+
+
+def _row_blocks(n: int) -> list[slice]:
+    return [slice(start, min(start + _BLOCK_ROWS, n)) for start in range(0, n, _BLOCK_ROWS)]
+
+
 def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """All-pairs great-circle distances (km) between points, vectorised (haversine)."""
+    """All-pairs great-circle distances (km) between points (haversine), by blocks of rows."""
     lam, phi = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
-    dphi = phi[:, None] - phi[None, :]
-    dlam = lam[:, None] - lam[None, :]
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=float)
+    cos_phi = np.cos(phi)
+    out = np.empty((len(phi), len(phi)))
+    for rows in _row_blocks(len(phi)):
+        dphi = phi[rows, None] - phi[None, :]
+        dlam = lam[rows, None] - lam[None, :]
+        a = np.sin(dphi / 2) ** 2 + cos_phi[rows, None] * cos_phi[None, :] * np.sin(dlam / 2) ** 2
+        out[rows] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return out
 
 
 class TravelTimes(Protocol):
@@ -71,8 +84,11 @@ class TravelModel:
 
     def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Road kilometres and driving minutes between every pair of points."""
-        road = great_circle_km(lon, lat) * self.detour
-        minutes = road / self.speed_kmh(road) * 60
+        road = great_circle_km(lon, lat)
+        road *= self.detour
+        minutes = np.empty_like(road)
+        for rows in _row_blocks(len(road)):
+            minutes[rows] = road[rows] / self.speed_kmh(road[rows]) * 60
         return road, minutes
 
 
