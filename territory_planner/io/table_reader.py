@@ -221,12 +221,11 @@ def read_csv(
     encoding = sniff_encoding(sample, whole_file=len(data) <= SAMPLE_BYTES)
     text, odd_lines = _decode(data, encoding, str(path))
     nul_lines = _lines_of(text, "\x00")
-    text = text.replace("\x00", "")
-    delimiter = sniff_delimiter(text[:SAMPLE_BYTES].lstrip("\ufeff"))
+    text = text.replace("\x00", "").lstrip("\ufeff")
+    delimiter = sniff_delimiter(text[:SAMPLE_BYTES])
     records, numbers, ends = _csv_rows(
-        text.lstrip("\ufeff"), delimiter, str(path), max_rows=max_rows, progress=progress,
-        cancel=cancel,
-    )  # fmt: skip
+        text, delimiter, str(path), max_rows=max_rows, progress=progress, cancel=cancel
+    )
     notes = [(r, _ODD_BYTES.format(encoding)) for r in _records_of(odd_lines, ends, numbers)]
     notes += [(r, _NUL) for r in _records_of(nul_lines, ends, numbers)]
     _drop_trailing_empty(records, numbers)

@@ -20,14 +20,13 @@ import shapely
 from territory_planner._errors import InputError
 from territory_planner.mapping.allocation import MovesBound, moves_bound
 from territory_planner.mapping.colors import free_color
-from territory_planner.mapping.metrics import plan_workload
 from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units, split_units
 from territory_planner.mapping.rules import reassign
 from territory_planner.mapping.unit_plan import (
     ProjectUnits,
-    account_weights,
     describe_balance,
     parse_balance,
+    plan_account_weights,
     project_units,
     rep_home_units,
     unit_weights,
@@ -159,8 +158,7 @@ def rebalance_project(
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
-    served = plan_workload(project) if "workload" in shares else None  # as the KPIs show it
-    weights = unit_weights(plan_units, account_weights(project, shares, served))
+    weights = unit_weights(plan_units, plan_account_weights(project, shares))
     cost_values = (
         np.ones(len(project.accounts))
         if minimise == "accounts"
@@ -242,8 +240,7 @@ def split_project(
         rep_name = str(project.reps["name"].iloc[found[0]])
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
-    served = plan_workload(project) if "workload" in shares else None  # as the KPIs show it
-    weights = unit_weights(plan_units, account_weights(project, shares, served))
+    weights = unit_weights(plan_units, plan_account_weights(project, shares))
     result = split_units(
         plan_units.units,
         weights,

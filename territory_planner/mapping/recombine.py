@@ -418,7 +418,6 @@ class _Search:
     ) -> None:
         lo, hi = band
         self.scale = 1.0 / max(float(np.mean(hi)), _EPS)
-        self.w = (w[:, None] if w.ndim == 1 else w) * self.scale  # a column per territory
         self.lo, self.hi = lo * self.scale, hi * self.scale
         # a cut this much off the best is as good (then the most compact wins): wide
         # enough that shape counts while balancing (measured: mean PP 0.18 -> 0.20 on
@@ -432,7 +431,8 @@ class _Search:
             rng,
         )
         self.k, self.n = len(lo), len(w)
-        self.w = np.broadcast_to(self.w, (self.n, self.k))
+        # a column per territory: what each unit weighs in it (the same in all for 1-D `w`)
+        self.w = np.broadcast_to((w[:, None] if w.ndim == 1 else w) * self.scale, (self.n, self.k))
         self._rows = np.arange(self.n)
 
     def excess(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territory_planner.mapping.metrics import plan_workload, territory_kpis
-from territory_planner.mapping.unit_plan import account_weights
+from territory_planner.mapping.metrics import territory_kpis
+from territory_planner.mapping.unit_plan import plan_account_weights
 from territory_planner.model import Project, Scenario
 
 #: KPI columns compared between two scenarios, in table order.
@@ -43,8 +43,7 @@ def plan_kpis(project: Project, shares: dict[str, float] | None = None) -> pd.Da
     """
     kpis = territory_kpis(project)
     if shares:
-        served = plan_workload(project) if "workload" in shares else None
-        values = pd.Series(account_weights(project, shares, served), index=project.accounts.index)
+        values = pd.Series(plan_account_weights(project, shares), index=project.accounts.index)
         per = values.groupby(project.accounts["territory_id"]).sum()
         kpis["balanced"] = per.reindex(kpis["territory_id"]).fillna(0.0).to_numpy()
         mean = kpis["balanced"].mean()

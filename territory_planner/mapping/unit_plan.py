@@ -32,7 +32,7 @@ from territory_planner.mapping.assign import (
     territory_of_points,
 )
 from territory_planner.mapping.colors import neighbour_colors
-from territory_planner.mapping.metrics import nearest_home_workload
+from territory_planner.mapping.metrics import nearest_home_workload, plan_workload
 from territory_planner.mapping.rules import reassign
 from territory_planner.mapping.units import UNIT_KINDS
 from territory_planner.mapping.zip_areas import zip_areas
@@ -302,6 +302,12 @@ def account_weights(
             raise InputError(msg)
         weights += share * values / total
     return weights
+
+
+def plan_account_weights(project: Project, shares: dict[str, float]) -> np.ndarray:
+    """`account_weights` with workload as the plan in use serves it (what the KPI panel shows)."""
+    served = plan_workload(project) if "workload" in shares else None
+    return account_weights(project, shares, served)
 
 
 def unit_weights(plan_units: ProjectUnits, account_values: np.ndarray) -> np.ndarray:
