@@ -37,16 +37,22 @@ def test_fractional_minutes_and_huge_counts(tmp_path: Path, capsys) -> None:
     assert accounts[["employees"]].loc[["A2", "A3"]].isna().all().all()
 
 
-def test_huge_activity_counts_reject_their_row_with_the_reason(tmp_path: Path, capsys) -> None:
+def import_actuals(tmp_path: Path, capsys, accounts: str, actuals: str) -> tuple[Path, dict]:
+    """A project of these accounts (CSV rows after the header), then these actuals imported."""
     project = tmp_path / "p.gpkg"
-    accounts = tmp_path / "a.csv"
-    accounts.write_text("account_id,name,zip\nA1,Acme,60601\n")
-    cli_json(capsys, "import", str(project), str(accounts))
-    actuals = tmp_path / "actuals.csv"
-    actuals.write_text(
-        "account_id,month,sales,calls\nA1,2026-01,100,9300000000000000000\nA1,2026-02,50,3\n"
+    (tmp_path / "a.csv").write_text("account_id,name,zip\n" + accounts)
+    cli_json(capsys, "import", str(project), str(tmp_path / "a.csv"))
+    (tmp_path / "actuals.csv").write_text(actuals)
+    return project, cli_json(capsys, "import-actuals", str(project), str(tmp_path / "actuals.csv"))
+
+
+def test_huge_activity_counts_reject_their_row_with_the_reason(tmp_path: Path, capsys) -> None:
+    project, report = import_actuals(
+        tmp_path,
+        capsys,
+        "A1,Acme,60601\n",
+        "account_id,month,sales,calls\nA1,2026-01,100,9300000000000000000\nA1,2026-02,50,3\n",
     )
-    report = cli_json(capsys, "import-actuals", str(project), str(actuals))
     [rejected] = report["rejected"]
     assert (rejected["row"], rejected["column"]) == (2, "calls")
     assert "is more than 10^15" in rejected["reason"]
@@ -149,15 +155,12 @@ def test_latitude_91_is_out_of_range_not_a_swap(tmp_path: Path, capsys) -> None:
 
 
 def test_huge_sales_are_row_errors_and_json_stays_valid(tmp_path: Path, capsys) -> None:
-    project = tmp_path / "p.gpkg"
-    accounts = tmp_path / "a.csv"
-    accounts.write_text("account_id,name,zip\nA1,Acme,60601\nA2,Beta,10001\n")
-    cli_json(capsys, "import", str(project), str(accounts))
-    actuals = tmp_path / "actuals.csv"
-    actuals.write_text(
-        "account_id,month,sales\nA1,2026-01,1e308\nA1,2026-02,1e308\nA2,2026-01,250\n"
+    project, report = import_actuals(
+        tmp_path,
+        capsys,
+        "A1,Acme,60601\nA2,Beta,10001\n",
+        "account_id,month,sales\nA1,2026-01,1e308\nA1,2026-02,1e308\nA2,2026-01,250\n",
     )
-    report = cli_json(capsys, "import-actuals", str(project), str(actuals))
     assert [(r["row"], r["column"]) for r in report["rejected"]] == [(2, "sales"), (3, "sales")]
     assert "more than 10^15" in report["rejected"][0]["reason"]
     capsys.readouterr()
