@@ -610,6 +610,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         k=args.territories,
         tolerance=args.tolerance,
         use_homes=not args.no_homes,
+        free_homes=args.free_home,
         name=args.name,
     )
     AddScenario(project, outcome.scenario).apply(project)
@@ -997,6 +998,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     design.add_argument("--territories", type=int, metavar="K", help="default: one per rep")
     design.add_argument("--tolerance", type=float, default=0.05, help="allowed deviation (0.05)")
     design.add_argument("--no-homes", action="store_true", help="do not seed with reps' homes")
+    design.add_argument(
+        "--free-home", action="append", default=[], metavar="REP_ID",
+        help="design this rep's territory without their home in it (repeatable)",
+    )  # fmt: skip
     design.add_argument("--name", help="name of the new scenario")
     design.add_argument("--use", action="store_true", help="make the new scenario the plan in use")
     design.add_argument("--dry-run", action="store_true", help="report only; do not save")

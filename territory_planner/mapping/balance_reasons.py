@@ -25,13 +25,15 @@ class DesignFix:
     """A change of the design's options that would help (what a "Try…" button runs again).
 
     Only the fields that change are set: ``kind`` (finer units), ``tolerance``
-    (a wider band) or ``use_homes`` (False: without the reps' homes as seeds).
+    (a wider band), ``use_homes`` (False: without the reps' homes as seeds) or
+    ``free_home`` (the ID of one rep designed without the home rule).
     """
 
     label: str
     kind: str | None = None
     tolerance: float | None = None
     use_homes: bool | None = None
+    free_home: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def balance_reasons(
     *,
     pinned: np.ndarray,
     tolerance: float,
-    holders: dict[int, str],
+    holders: dict[int, tuple[str, str]],
     k: int | None = None,
     reached: float | None = None,
 ) -> BalanceAdvice:
@@ -82,7 +84,7 @@ def balance_reasons(
     tolerance
         The band asked for.
     holders
-        Unit -> name of the rep whose home it holds.
+        Unit -> name and ID of the rep whose home it holds.
     k
         Number of territories (default: one per rep).
     reached
@@ -97,7 +99,7 @@ def balance_reasons(
     heavy = [u for u in heavy if weights[u] >= _LUMP * mean]
     lumps = [
         f"{unit_words(plan_units, u)} alone is {weights[u] / mean:.2f} of a mean territory"
-        + (f" and holds {holders[u]}'s home" if u in holders else "")
+        + (f" and holds {holders[u][0]}'s home" if u in holders else "")
         for u in heavy
     ]
     finer = plan_units.kind not in {FILE_KIND, "zip"}
@@ -112,7 +114,7 @@ def balance_reasons(
             ],
             [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
         )
-    widest = math.ceil(bound.lower * 100 + 1e-6)
+    widest = math.ceil(round(bound.lower * 100, 6))
     words = [f"a wider band (±{widest}% is the closest these units allow)"]
     # the band offered holds this plan: the bound ignores connectedness, so it may not
     offered = max(widest, math.ceil(100 * (reached or 0.0) - 1e-6))
@@ -121,6 +123,12 @@ def balance_reasons(
         where = ", ".join(unit_words(plan_units, u) for u in heavy)
         words.insert(0, f"ZIP areas instead of {plan_units.kind} units (the lumps are {where})")
         fixes.insert(0, zip_fix)
+    freed = _free_home_fix(
+        weights, k, pinned, {u: holders[u] for u in heavy if u in holders}, bound.lower
+    )
+    if freed is not None:
+        fixes.append(freed[0])
+        words.append(freed[1])
     if any(u in holders for u in heavy):
         words.append("designing without the reps' homes as seeds")
         fixes.append(DesignFix("Without homes", use_homes=False))
@@ -131,3 +139,33 @@ def balance_reasons(
         f"±{tolerance:.1%} needs " + ", or ".join(words),
     ]
     return BalanceAdvice(reasons, fixes)
+
+
+_FREED_GAIN = 0.005  # a home rule is worth dropping when the bound falls by this much
+_FREED_SECONDS = 2.0  # per solve
+
+
+def _free_home_fix(
+    weights: np.ndarray,
+    k: int,
+    pinned: np.ndarray,
+    homes: dict[int, tuple[str, str]],
+    lower: float,
+) -> tuple[DesignFix, str] | None:
+    """The rep whose home rule, dropped, lets the balance come closest, and why in words.
+
+    `homes` holds the units to try (unit -> name and ID of the rep living
+    there); None when dropping none of them lowers the bound.
+    """
+    best: tuple[float, int] | None = None
+    for unit in homes:
+        free = pinned.copy()
+        free[unit] = -1
+        then = balance_bound(weights, k, free, time_limit=_FREED_SECONDS).lower
+        if then <= lower - _FREED_GAIN and (best is None or then < best[0]):
+            best = (then, unit)
+    if best is None:
+        return None
+    name, rep_id = homes[best[1]]
+    words = f"designing {name}'s territory without their home (then ±{best[0]:.1%} is the closest)"
+    return DesignFix(f"Without {name}'s home", free_home=rep_id), words

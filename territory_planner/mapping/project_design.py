@@ -9,12 +9,16 @@ plan in use is never changed here.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from territory_planner._errors import InputError
 from territory_planner.mapping.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
 from territory_planner.mapping.design import DesignResult, design_territories
 from territory_planner.mapping.metrics import nearest_home, served_workload, workload_by_rep
@@ -255,10 +259,95 @@ def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
 
 def _home_holders(
     project: Project, seeds: list[int], seed_reps: list[int], locked: int
-) -> dict[int, str]:
-    """Unit -> the rep whose home it holds (seeded homes only)."""
-    names = project.reps["name"].astype(str).to_numpy()
-    return {seeds[locked + i]: str(names[r]) for i, r in enumerate(seed_reps)}
+) -> dict[int, tuple[str, str]]:
+    """Unit -> name and ID of the rep whose home it holds (seeded homes only)."""
+    reps = project.reps
+    return {
+        seeds[locked + i]: (str(reps["name"].iloc[r]), str(reps["rep_id"].iloc[r]))
+        for i, r in enumerate(seed_reps)
+    }
+
+
+def _seed_homes(
+    project: Project,
+    plan_units: ProjectUnits,
+    *,
+    lock: np.ndarray,
+    locked_rows: np.ndarray,
+    seeds: list[int],
+    k: int,
+    free_homes: set[str],
+) -> tuple[list[int], list[int]]:
+    """Add the reps' home units to `seeds` (in place); the reps seeded, and those left to float.
+
+    Reps holding a locked territory keep it; reps in `free_homes` get no seed
+    (they take a territory after the design, see `_staff_floating`).
+    """
+    holding = set(project.territories["rep_id"].iloc[locked_rows].dropna())
+    seeded: list[int] = []
+    floating: list[int] = []
+    for r, unit in enumerate(rep_home_units(project, plan_units).tolist()):
+        rep_id = project.reps["rep_id"].iloc[r]
+        if rep_id in holding:
+            continue
+        if rep_id in free_homes:
+            floating.append(r)
+        elif unit >= 0 and lock[unit] < 0 and unit not in seeds and len(seeds) < k:
+            seeds.append(int(unit))
+            seeded.append(r)
+    return seeded, floating
+
+
+def _staff_floating(
+    project: Project,
+    plan_units: ProjectUnits,
+    labels: np.ndarray,
+    base: pd.DataFrame,
+    floating: list[int],
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Reps designed without their home rule take the territories left without a rep.
+
+    Each takes the open territory holding their home, else the one nearest
+    to it. Returns the new base, its renamed territories (old name -> new)
+    and a note per rep.
+    """
+    base = base.copy()
+    if "rep_id" not in base:
+        base["rep_id"] = None
+    base["rep_id"] = base["rep_id"].astype(object)
+    geoms = plan_units.units.geometry.values
+    homes = rep_home_units(project, plan_units)
+    renamed: dict[str, str] = {}
+    notes: list[str] = []
+    for r in floating:
+        open_ = np.flatnonzero(base["rep_id"].isna().to_numpy())
+        if not len(open_):
+            break
+        rep = project.reps.iloc[r]
+        home = shapely.Point(float(rep["lon"]), float(rep["lat"]))
+        if homes[r] >= 0 and labels[homes[r]] in open_:
+            label = int(labels[homes[r]])
+        elif home.is_empty or not np.isfinite([rep["lon"], rep["lat"]]).all():
+            label = int(open_[0])
+        else:
+            far = shapely.distance(geoms, home)
+            label = int(min(open_, key=lambda t: float(far[labels == t].min(initial=np.inf))))
+        old, new = str(base.at[label, "name"]), f"{rep['name']}'s territory"
+        base.at[label, "rep_id"], base.at[label, "name"] = rep["rep_id"], new
+        renamed[old] = new
+        inside = homes[r] >= 0 and labels[homes[r]] == label
+        notes.append(
+            f"{rep['name']} was designed without the home rule: their territory "
+            + ("holds their home" if inside else "does not hold their home")
+        )
+    return base, renamed, notes
+
+
+def _renamed(messages: list[str], names: dict[str, str]) -> list[str]:
+    """The messages with the territories called by their new names."""
+    for old, new in names.items():
+        messages = [re.sub(rf"\b{re.escape(old)}\b", new, m) for m in messages]
+    return messages
 
 
 def design_project(
@@ -269,6 +358,7 @@ def design_project(
     k: int | None = None,
     tolerance: float = 0.05,
     use_homes: bool = True,
+    free_homes: Collection[str] = (),
     name: str | None = None,
     areas: gpd.GeoDataFrame | None = None,
     progress: Progress = no_progress,
@@ -300,6 +390,10 @@ def design_project(
         The task contract (see `territory_planner.tasks`).
     """
     shares = parse_balance(balance)
+    unknown = sorted(set(free_homes) - set(project.reps["rep_id"].astype(str)))
+    if unknown:
+        msg = f"no rep has the ID {', '.join(unknown)}: give the IDs of the project's reps"
+        raise InputError(msg)
     k = len(project.reps) if k is None else k
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind, areas)
@@ -312,15 +406,19 @@ def design_project(
     for label, row in enumerate(locked_rows):
         lock[plan_units.current == row] = label
     seeds = [int(np.flatnonzero(lock == label)[0]) for label in range(len(locked_rows))]
-    seed_reps: list[int] = []
-    if use_homes:
-        holding = set(project.territories["rep_id"].iloc[locked_rows].dropna())
-        homes = rep_home_units(project, plan_units)
-        for r, unit in enumerate(homes):
-            free = unit >= 0 and lock[unit] < 0 and unit not in seeds
-            if free and project.reps["rep_id"].iloc[r] not in holding and len(seeds) < (k or 0):
-                seeds.append(int(unit))
-                seed_reps.append(r)
+    seed_reps, floating = (
+        _seed_homes(
+            project,
+            plan_units,
+            lock=lock,
+            locked_rows=locked_rows,
+            seeds=seeds,
+            k=k,
+            free_homes=set(free_homes),
+        )
+        if use_homes
+        else ([], [])
+    )
     base = _territory_base(project, k, locked_rows, seed_reps)
     if "workload" in shares:
         result, weights = _design_on_workload(
@@ -362,6 +460,9 @@ def design_project(
             reached=result.max_deviation,
         )
         result.violations.extend(advice.reasons)
+    if floating:
+        base, names, notes = _staff_floating(project, plan_units, result.labels, base, floating)
+        result.violations[:] = [*_renamed(result.violations, names), *notes]
     result.violations.extend(_staffing(project, base, use_homes=use_homes))
     progress(0.92, "Building the territories and assigning accounts")
     kept = {

@@ -38,6 +38,7 @@ class DesignOptions:
     use_homes: bool
     name: str | None
     areas_file: Path | None = None  # kind "file": the polygons to build from
+    free_homes: tuple[str, ...] = ()  # IDs of reps designed without the home rule
 
 
 def unit_choice() -> QComboBox:

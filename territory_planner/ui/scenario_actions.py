@@ -51,6 +51,8 @@ def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
         changes["tolerance"] = fix.tolerance
     if fix.use_homes is not None:
         changes["use_homes"] = fix.use_homes
+    if fix.free_home is not None:
+        changes["free_homes"] = (*options.free_homes, fix.free_home)
     return replace(options, **changes)
 
 
@@ -131,7 +133,8 @@ class ScenarioActions(QObject):
                 areas = read_territories(options.areas_file)
             return design_project(
                 snapshot, kind=options.kind, balance=options.balance, k=options.k,
-                tolerance=options.tolerance, use_homes=options.use_homes, name=options.name,
+                tolerance=options.tolerance, use_homes=options.use_homes,
+                free_homes=options.free_homes, name=options.name,
                 areas=areas, progress=progress, cancel=cancel,
             )  # fmt: skip
 

@@ -9,7 +9,7 @@ from territory_planner.mapping.project_design import design_project
 from territory_planner.ui.change_dialog import ChangeOptions
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
-from tests.unit.plan_fixtures import spread_accounts
+from tests.unit.plan_fixtures import spread_accounts, two_homes_beside_each_other
 
 STATES = DesignOptions(
     kind="state", balance="accounts", k=3, tolerance=0.05, use_homes=False, name="Three regions"
@@ -194,3 +194,24 @@ def test_a_missed_band_offers_fixes_that_design_again(qtbot, window, fresh_demo)
     held = retried.assignment.set_index("account_id")["territory_id"]
     totals = potential.groupby(held.reindex(potential.index)).sum()
     assert (abs(totals / totals.mean() - 1) <= percent / 100 + 1e-9).all()
+
+
+def test_the_fix_without_one_reps_home_designs_again_in_the_app(qtbot, window) -> None:
+    """Two reps live side by side and half the accounts are in Chicago: the result box offers
+    designing one rep's territory without their home; trying it balances the plan."""
+    project = two_homes_beside_each_other()
+    _open_demo(qtbot, window, project)
+    options = DesignOptions(
+        kind="county", balance="accounts", k=2, tolerance=0.05, use_homes=True, name="Homes"
+    )
+    window.scenarios.design(options)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    first = window.scenarios.report
+    button = next(b for b in first.buttons() if b.text().endswith("'s home"))
+    assert button.text().startswith("Try Without ")
+    button.click()
+    qtbot.waitUntil(lambda: window.scenarios.report is not first, timeout=MAP_TIMEOUT_MS)
+    retried = window.project.scenario(window.project.scenario_names()[-1])
+    counts = retried.assignment["territory_id"].value_counts()
+    assert sorted(counts.tolist()) == [100, 100]
+    assert set(retried.territories["rep_id"]) == set(project.reps["rep_id"])

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from territory_planner.model import ACCOUNT_COLUMNS, Project, conform
+from territory_planner.sample_data import field_project
 
 
 def spread_accounts(n: int = 1200, seed: int = 3) -> Project:
@@ -41,3 +42,15 @@ def touching(units: gpd.GeoDataFrame) -> nx.Graph:
     graph.add_nodes_from(range(len(units)))
     graph.add_edges_from(zip(left[shared].tolist(), right[shared].tolist(), strict=True))
     return graph
+
+
+def two_homes_beside_each_other() -> Project:
+    """Two reps in neighbouring counties (Los Angeles, Orange), half the accounts in Chicago."""
+    project = field_project(1, accounts=200, reps=2, region="national")
+    rng = np.random.default_rng(0)
+    spots = np.array([(34.05, -118.25)] * 50 + [(33.75, -117.85)] * 50 + [(41.85, -87.70)] * 100)
+    project.accounts["lat"] = spots[:, 0] + rng.normal(0, 0.02, len(spots))
+    project.accounts["lon"] = spots[:, 1] + rng.normal(0, 0.02, len(spots))
+    project.reps.loc[0, ["lat", "lon"]] = [34.05, -118.25]
+    project.reps.loc[1, ["lat", "lon"]] = [33.84, -117.91]
+    return project

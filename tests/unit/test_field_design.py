@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.io.project_file import load_project, save_project
 from territory_planner.mapping.metrics import balance_alerts, territory_kpis, territory_parts
 from territory_planner.mapping.project_design import design_project
 from territory_planner.mapping.unit_plan import project_units, rep_home_units
 from territory_planner.model import Project
 from territory_planner.sample_data import LAKE_HOME, field_project
+from tests.conftest import run_cli
+from tests.unit.plan_fixtures import two_homes_beside_each_other
 
 
 def test_a_home_in_the_lake_belongs_to_the_nearest_county() -> None:
@@ -92,3 +97,37 @@ def test_reps_left_without_a_territory_are_named() -> None:
     assert all(name in idle[0] for name in missing)
     unseeded = design_project(project, kind="county", balance="accounts", use_homes=False)
     assert any("without the reps' homes" in v for v in unseeded.result.violations)
+
+
+def test_dropping_one_reps_home_rule_is_offered_and_balances(tmp_path: Path) -> None:
+    project = two_homes_beside_each_other()
+    first = design_project(project, kind="county", balance="accounts", tolerance=0.05)
+    assert first.result.max_deviation == pytest.approx(0.5)  # each home holds half of one
+    offered = [fix for fix in first.fixes if fix.free_home is not None]
+    assert len(offered) == 1
+    freed = offered[0].free_home
+    name = str(project.reps.loc[project.reps["rep_id"] == freed, "name"].iloc[0])
+    assert offered[0].label == f"Without {name}'s home"
+    assert f"designing {name}'s territory without their home" in "\n".join(first.result.violations)
+
+    path = tmp_path / "two.gpkg"
+    save_project(project, path)
+    done = run_cli(
+        "design", str(path), "--units", "county", "--balance", "accounts",
+        "--free-home", str(freed), "--use",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    saved = load_project(path)
+    counts = saved.accounts["territory_id"].value_counts()
+    assert sorted(counts.tolist()) == [100, 100]  # recomputed from the saved plan
+    terr = saved.territories.set_index("rep_id")
+    assert set(terr.index) == set(project.reps["rep_id"])  # both reps staffed
+    for rep in saved.reps.itertuples():
+        home = shapely.Point(rep.lon, rep.lat)
+        assert terr.geometry[rep.rep_id].contains(home) == (rep.rep_id != freed)
+    assert "without the home rule" in done.stdout
+
+    unknown = run_cli("design", str(path), "--free-home", "NOBODY")
+    assert unknown.returncode == 1
+    assert "no rep has the ID NOBODY" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
