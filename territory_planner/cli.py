@@ -52,8 +52,13 @@ def _save(project: Any, args: argparse.Namespace) -> None:
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.demo import make_demo  # noqa: PLC0415
+    from territory_planner.edits import Changes  # noqa: PLC0415
 
     project = make_demo(accounts=args.accounts, reps=args.reps, seed=args.seed)
+    _session(project).announce(
+        Changes(f"Made the demo project ({args.accounts:,} accounts, {args.reps} reps, "
+                f"seed {args.seed})")
+    )  # fmt: skip
     _save(project, args)
     return {"project": str(args.project), **project.summary().as_dict()}
 
@@ -95,20 +100,22 @@ def _column_choices(pairs: list[str]) -> dict[str, str]:
 
 
 def _import(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.account_import import (  # noqa: PLC0415
-        accounts_after_import,
-        read_accounts,
-    )
+    from territory_planner.app.operations import import_accounts  # noqa: PLC0415
+    from territory_planner.io.account_import import read_accounts  # noqa: PLC0415
     from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
 
     columns = _column_choices(args.column)
-    project = _open_or_new(args.project)
+    session = _session(_open_or_new(args.project))
+    project = session.project
     result = read_accounts(
         args.file, columns=columns, sheet=args.sheet, header_row=args.header_row,
         fix_swapped=not args.no_fix_swapped,
     )  # fmt: skip
-    merged, summary = accounts_after_import(project, result, remove_missing=args.remove_missing)
-    project.accounts = merged
+    imported = import_accounts(
+        project, result, Path(args.file).name, remove_missing=args.remove_missing
+    )
+    session.apply(imported.edit)
+    summary, merged = imported.summary, project.accounts
     _save(project, args)
     if args.report:
         write_report_csv(result.report, args.report)
@@ -119,15 +126,15 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _reps(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.rep_import import (  # noqa: PLC0415
-        merge_reps,
-        provided_columns,
-        read_reps,
-    )
+    from territory_planner.app.operations import import_reps  # noqa: PLC0415
+    from territory_planner.io.rep_import import read_reps  # noqa: PLC0415
 
-    project = _open_or_new(args.project)
+    session = _session(_open_or_new(args.project))
+    project = session.project
     reps, report = read_reps(args.file, columns=_column_choices(args.column), sheet=args.sheet)
-    project.reps, added, updated = merge_reps(project.reps, reps, provided_columns(report))
+    imported = import_reps(project, reps, report, Path(args.file).name)
+    session.apply(imported.edit)
+    added, updated = imported.summary["added"], imported.summary["updated"]
     _save(project, args)
     return {
         **report.as_dict(),
@@ -138,10 +145,8 @@ def _reps(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io.actuals_import import (  # noqa: PLC0415
-        actuals_after_import,
-        read_actuals,
-    )
+    from territory_planner.app.operations import import_actuals  # noqa: PLC0415
+    from territory_planner.io.actuals_import import read_actuals  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.io.records_import import write_report_csv  # noqa: PLC0415
 
@@ -157,7 +162,9 @@ def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
         args.file, project.accounts["account_id"].astype(str), columns=columns,
         sheet=args.sheet, header_row=args.header_row,
     )  # fmt: skip
-    project.actuals, summary = actuals_after_import(project, result)
+    imported = import_actuals(project, result, Path(args.file).name)
+    _session(project).apply(imported.edit)
+    summary = imported.summary
     _save(project, args)
     if args.report:
         write_report_csv(result.report, args.report)
@@ -188,8 +195,8 @@ def _rep_by_id_or_name(project: Any, text: str) -> str:
     raise InputError(msg)
 
 
-def _set_goals(project: Any, specs: list[str]) -> None:
-    """Apply ``[territory:T:|rep:R:]ACTIVITY=N`` goals to the project settings."""
+def _goal_settings(project: Any, specs: list[str]) -> dict[str, str]:
+    """The project's goal settings with ``[territory:T:|rep:R:]ACTIVITY=N`` goals set."""
     from territory_planner.mapping.performance import ActivityGoals  # noqa: PLC0415
 
     goals = ActivityGoals.from_settings(project.settings)
@@ -214,12 +221,13 @@ def _set_goals(project: Any, specs: list[str]) -> None:
             )
             raise UsageError(msg)
         goals = goals.with_goal(parts[-1].strip(), number, scope, key)
-    project.settings.update(goals.as_settings())
+    return goals.as_settings()
 
 
 def _performance(args: argparse.Namespace) -> dict[str, Any]:
     from datetime import date  # noqa: PLC0415
 
+    from territory_planner.edits import ChangeSettings  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.performance import (  # noqa: PLC0415
         ActivityGoals,
@@ -237,6 +245,7 @@ def _performance(args: argparse.Namespace) -> dict[str, Any]:
             msg = f"--as-of {args.as_of}: give a date as YYYY-MM-DD"
             raise UsageError(msg) from exc
     project = load_project(args.project)
+    settings: dict[str, str] = {}
     if args.threshold:
         values = Thresholds.from_settings(project.settings).as_dict()
         for pair in args.threshold:
@@ -245,10 +254,16 @@ def _performance(args: argparse.Namespace) -> dict[str, Any]:
                 msg = f"--threshold takes NAME=VALUE, e.g. attainment_below=0.8 (got {pair!r})"
                 raise UsageError(msg)
             values[name.strip()] = parse_threshold(name.strip(), value)
-        project.settings.update(Thresholds(**values).as_settings())
+        settings.update(Thresholds(**values).as_settings())
     if args.goal:
-        _set_goals(project, args.goal)
-    if args.threshold or args.goal:
+        settings.update(_goal_settings(project, args.goal))
+    if settings:
+        what = " and ".join(
+            w
+            for w, given in (("thresholds", args.threshold), ("activity goals", args.goal))
+            if given
+        )
+        _session(project).apply(ChangeSettings(project, settings, f"Set the performance {what}"))
         _save(project, args)
     thresholds = Thresholds.from_settings(project.settings)
     perf = performance(project, as_of)
@@ -300,14 +315,15 @@ def _segments(args: argparse.Namespace) -> dict[str, Any]:
         msg = "--where needs --save NAME (the segment the conditions make)"
         raise UsageError(msg)
     project = load_project(args.project)
+    session = _session(project)
     changed = []
     if args.save:
         conditions = tuple(market.parse_condition(text) for text in args.where)
         changed.append(market.save_segment(project, market.Segment(args.save, conditions)))
-        changed[-1].apply(project)
+        session.apply(changed[-1])
     if args.delete:
         changed.append(market.delete_segment(project, args.delete))
-        changed[-1].apply(project)
+        session.apply(changed[-1])
     if changed:
         _save(project, args)
     segments = []
@@ -432,7 +448,7 @@ def _territories(args: argparse.Namespace) -> dict[str, Any]:
     project = _open_or_new(args.project)
     territories = read_territories(args.source, args.name_field)
     edit = replace_territories(project, territories, args.source.name)
-    edit.apply(project)
+    _session(project).apply(edit)
     _save(project, args)
     counts = project.accounts["territory_id"].value_counts()
     return {
@@ -445,9 +461,27 @@ def _territories(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _assign_words(args: argparse.Namespace) -> str:
+    """What `assign` did, for the change log."""
+    asked = (
+        ("new rules", args.rules),
+        ("a parent policy", args.parent_policy),
+        ("a balance tolerance", args.tolerance is not None),
+    )
+    given = [words for words, on in asked if on]
+    return "Assigned accounts" + (f" with {' and '.join(given)}" if given else "")
+
+
+def _session(project: Any) -> Any:
+    """A session on `project`: its changes go through edits into the change log."""
+    from territory_planner.app.session import Session  # noqa: PLC0415
+
+    return Session(project)
+
+
 def _assign(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.app.operations import assign  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.assign import assign_accounts  # noqa: PLC0415
     from territory_planner.mapping.coverage import find_gaps, find_overlaps  # noqa: PLC0415
     from territory_planner.mapping.metrics import (  # noqa: PLC0415
         balance_alerts,
@@ -457,13 +491,10 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
         policy_setting,
         split_parents_report,
     )
-    from territory_planner.mapping.rules import (  # noqa: PLC0415
-        SETTINGS_KEY,
-        parse_rules,
-        reassign,
-    )
+    from territory_planner.mapping.rules import SETTINGS_KEY, parse_rules  # noqa: PLC0415
 
     project = load_project(args.project)
+    settings: dict[str, str] = {}
     if args.rules:
         try:
             data = json.loads(args.rules.read_text(encoding="utf-8"))
@@ -471,15 +502,14 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
             msg = f"cannot read the rules ({exc}); give a JSON list of rules"
             raise InputError(msg, file=str(args.rules)) from exc
         parse_rules(data, project)  # check them before keeping them
-        project.settings[SETTINGS_KEY] = json.dumps(data)
+        settings[SETTINGS_KEY] = json.dumps(data)
     if args.parent_policy:
-        project.settings.update(policy_setting(args.parent_policy))
+        settings.update(policy_setting(args.parent_policy))
     if args.tolerance is not None:
-        project.settings["balance_tolerance"] = repr(args.tolerance)
-    geography = assign_accounts(project.accounts, project.territories)
+        settings["balance_tolerance"] = repr(args.tolerance)
     before = project.accounts["territory_id"].fillna("").to_numpy()
-    result = reassign(project, geography=geography)
-    project.accounts = result.accounts
+    edit, result = assign(project, settings, _assign_words(args))
+    _session(project).apply(edit)
     _save(project, args)
     territory = result.accounts["territory_id"]
     moves = [
@@ -499,7 +529,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
         "territories": [_kpi_record(row) for row in kpis.to_dict("records")],
         "unassigned": result.unassigned,
         "overlapping": result.overlapping,
-        "locked": geography.locked,
+        "locked": result.locked,
         "moved": len(moves),
         "moves": moves[:1000],
         "placed_by": {
@@ -613,9 +643,10 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         free_homes=args.free_home,
         name=args.name,
     )
-    AddScenario(project, outcome.scenario).apply(project)
+    session = _session(project)
+    session.apply(AddScenario(project, outcome.scenario))
     if args.use:
-        UseScenario(project, outcome.scenario.name).apply(project)
+        session.apply(UseScenario(project, outcome.scenario.name))
     if not args.dry_run:
         _save(project, args)
     result = outcome.result
@@ -658,9 +689,10 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         )
     else:
         change = rebalance_project(project, minimise=args.minimise, **common)
-    AddScenario(project, change.scenario).apply(project)
+    session = _session(project)
+    session.apply(AddScenario(project, change.scenario))
     if args.use:
-        UseScenario(project, change.scenario.name).apply(project)
+        session.apply(UseScenario(project, change.scenario.name))
     if not args.dry_run:
         _save(project, args)
     if args.xlsx:
@@ -719,8 +751,9 @@ def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
             changed.append(edits.DeleteScenario(project, args.delete))
         if args.use:
             changed.append(edits.UseScenario(project, args.use))
+        session = _session(project)
         for edit in changed:  # one at a time: each checks the project as the last left it
-            edit.apply(project)
+            session.apply(edit)
         compared = compare_scenarios(project, *args.compare) if args.compare else None
     except KeyError as exc:
         msg = f"no scenario named {exc}; the project has: {', '.join(project.scenario_names())}"

@@ -11,9 +11,8 @@ import pandas as pd
 
 from territory_planner.io.fields import ACCOUNT_FIELDS
 from territory_planner.io.records_import import ImportReport, ImportSpec, read_records
-from territory_planner.mapping.assign import assign_unassigned
 from territory_planner.mapping.geocode import state_codes
-from territory_planner.model import ACCOUNT_COLUMNS, Project, conform
+from territory_planner.model import ACCOUNT_COLUMNS, conform
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 ACCOUNT_SPEC = ImportSpec(
@@ -156,21 +155,3 @@ def merge_accounts(
         "missing_ids": [str(i) for i in missing[:1000]],
     }
     return conform(result, ACCOUNT_COLUMNS), summary
-
-
-def accounts_after_import(
-    project: Project, result: AccountImport, *, remove_missing: bool = False
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The project's accounts with an import merged in and new accounts assigned.
-
-    New (unassigned, unlocked) accounts go to the territory that contains
-    them; everything else keeps its territory.
-    """
-    merged, summary = merge_accounts(
-        project.accounts,
-        result.accounts,
-        imported_columns(result.report),
-        remove_missing=remove_missing,
-    )
-    merged["territory_id"] = assign_unassigned(merged, project.territories)
-    return merged, summary

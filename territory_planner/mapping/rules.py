@@ -208,6 +208,7 @@ class Reassignment:
     moved: np.ndarray  # row positions whose territory changed
     unassigned: int
     overlapping: int
+    locked: int = 0  # accounts locked to their territory (not moved)
 
     def describe(self) -> str:
         """E.g. "41 accounts moved, 3 unassigned"."""
@@ -239,4 +240,6 @@ def reassign(
     accounts["territory_id"] = territory
     accounts["placed_by"] = placed_by
     moved = np.flatnonzero(before != territory.fillna("").to_numpy())
-    return Reassignment(accounts, moved, int(territory.isna().sum()), geography.overlapping)
+    return Reassignment(
+        accounts, moved, int(territory.isna().sum()), geography.overlapping, geography.locked
+    )

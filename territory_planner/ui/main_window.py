@@ -47,15 +47,20 @@ from PySide6.QtWidgets import (
 from territory_planner import __version__
 from territory_planner import demo as demo_module
 from territory_planner._errors import InputError, PlannerError, ProjectChangedError
+from territory_planner.app.operations import (
+    assignment,
+    import_accounts,
+    import_actuals,
+    import_reps,
+)
+from territory_planner.app.session import Session
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
-    Batch,
     Changes,
     ChangeSettings,
     Edit,
     MoveAccounts,
     RenameTerritory,
-    ReplaceTable,
     add_territory,
     delete_territory,
     edit_rep,
@@ -72,18 +77,16 @@ from territory_planner.edits import (
 )
 from territory_planner.formats import integer, money
 from territory_planner.io import export
-from territory_planner.io.account_import import AccountImport, accounts_after_import
+from territory_planner.io.account_import import AccountImport
 from territory_planner.io.actuals_import import (
     ACTUALS_SPEC,
     FIGURES,
     ActualsImport,
-    actuals_after_import,
 )
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.outputs import refuse_project_target
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
-from territory_planner.io.rep_import import merge_reps, provided_columns
 from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping import market
 from territory_planner.mapping.assign import containing_polygon
@@ -115,7 +118,7 @@ from territory_planner.mapping.rules import (
     saved_rules,
 )
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
-from territory_planner.model import Project, change_log, record_change
+from territory_planner.model import Project, change_log
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.routing.schedule import DayRules, build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork
@@ -214,11 +217,11 @@ class EditCommand(QUndoCommand):
 
     def redo(self) -> None:
         """Apply (also called once when pushed)."""
-        self.window.on_changes(self.edit.apply(self.window.project))
+        self.window.on_changes(self.window.session.apply(self.edit))
 
     def undo(self) -> None:
         """Revert."""
-        self.window.on_changes(self.edit.revert(self.window.project))
+        self.window.on_changes(self.window.session.revert(self.edit))
 
 
 def scrolling(panel: QWidget) -> QScrollArea:
@@ -247,7 +250,8 @@ class MainWindow(QMainWindow):
         self.preferences = Preferences(self.settings)
         self.data_folder = data_folder or Path(platformdirs.user_data_dir("territory-planner"))
         self.autosave = Autosave(self, self.data_folder / "recovery", autosave_minutes)
-        self.project = Project.empty()
+        #: The open project and its change log: every edit goes through it.
+        self.session = Session(Project.empty())
         self.path: Path | None = None
         #: The version of the file at `path` the project was read from or last saved as.
         self.stamp: FileStamp | None = None
@@ -752,7 +756,7 @@ class MainWindow(QMainWindow):
         Save asks first if the file has changed since (None: it does not check).
         """
         self.autosave.clear()  # the previous project was saved or discarded
-        self.project = project
+        self.session = Session(project)
         self.path = path
         self.stamp = stamp
         self.undo_stack.clear()
@@ -847,10 +851,14 @@ class MainWindow(QMainWindow):
         minx, miny, maxx, maxy = item.geometry.bounds
         self.map_view.send_update({"bounds": [[miny, minx], [maxy, maxx]]})
 
+    @property
+    def project(self) -> Project:
+        """The open project (the session's)."""
+        return self.session.project
+
     def on_changes(self, changes: Changes) -> None:
-        """Refresh what an edit changed (the one path for edits and undo)."""
-        now = datetime.now().astimezone()
-        record_change(self.project, now, changes.description)
+        """Refresh what an edit changed (the one path for edits and undo; the session logged it)."""
+        now = self.session.last_time or datetime.now().astimezone()
         entry = f"{now:%H:%M:%S}  {changes.description}"
         self.change_log.append(entry)
         self.log_list.addItem(entry)
@@ -1495,8 +1503,7 @@ class MainWindow(QMainWindow):
         """Assign accounts by the project's rules, then geography (one undoable step)."""
 
         def done(result: Reassignment) -> None:
-            text = f"Assigned accounts: {result.describe()}"
-            self.push_edit(ReplaceTable(self.project, "accounts", result.accounts, text))
+            self.push_edit(assignment(self.project, result))
 
         self._compute("Assigning accounts", reassign, done)
 
@@ -1504,16 +1511,7 @@ class MainWindow(QMainWindow):
         """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
 
         def done(result: Reassignment) -> None:
-            text = f"{description} ({result.describe()})"
-            self.push_edit(
-                Batch(
-                    [
-                        ChangeSettings(self.project, setting, description),
-                        ReplaceTable(self.project, "accounts", result.accounts, text),
-                    ],
-                    text,
-                )
-            )
+            self.push_edit(assignment(self.project, result, description, setting))
 
         self._compute("Assigning accounts", lambda project: reassign(project, **kwargs), done)
 
@@ -1700,28 +1698,15 @@ class MainWindow(QMainWindow):
         name = wizard.path.name
         if wizard.kind is ACCOUNTS:
             result = AccountImport(wizard.frame, wizard.report)
-            merged, summary = accounts_after_import(self.project, result)
-            text = (
-                f"Imported {name}: {summary['added']:,} accounts added, "
-                f"{summary['changed']:,} updated"
-            )
-            self.push_edit(ReplaceTable(self.project, "accounts", merged, text))
+            done = import_accounts(self.project, result, name)
         elif wizard.kind.spec is ACTUALS_SPEC:
             given = [f for f in FIGURES if f in wizard.report.mapping]
-            actuals, summary = actuals_after_import(
-                self.project, ActualsImport(wizard.frame, wizard.report, given)
+            done = import_actuals(
+                self.project, ActualsImport(wizard.frame, wizard.report, given), name
             )
-            text = (
-                f"Imported {name}: {len(wizard.frame):,} account-periods of "
-                f"{', '.join(given)} ({summary['project_rows']:,} in the project)"
-            )
-            self.push_edit(ReplaceTable(self.project, "actuals", actuals, text))
         else:
-            reps, added, updated = merge_reps(
-                self.project.reps, wizard.frame, provided_columns(wizard.report)
-            )
-            text = f"Imported {name}: {added} reps added, {updated} updated"
-            self.push_edit(ReplaceTable(self.project, "reps", reps, text))
+            done = import_reps(self.project, wizard.frame, wizard.report, name)
+        self.push_edit(done.edit)
 
     def _on_map_event(self, event: MapEvent) -> None:
         if isinstance(event, MapClicked) and self.placing is not None:

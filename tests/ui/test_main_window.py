@@ -266,8 +266,8 @@ def test_territory_kpis_and_assign_in_the_window(qtbot, window: MainWindow, demo
     assert (
         window.territory_model.frame["accounts"].sum() == 300 - window.project.summary().unassigned
     )
-    assert window.log_list.item(window.log_list.count() - 1).text().endswith("unassigned")
-    assert "Assigned accounts: " in window.log_list.item(window.log_list.count() - 1).text()
+    assert window.log_list.item(window.log_list.count() - 1).text().endswith("unassigned)")
+    assert "Assigned accounts (" in window.log_list.item(window.log_list.count() - 1).text()
     window.undo_stack.undo()
     assert window.territory_model.frame["accounts"].sum() == 0
 

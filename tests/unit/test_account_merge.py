@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shapely
 
-from territory_planner.io.account_import import accounts_after_import, merge_accounts, read_accounts
+from territory_planner.app.operations import accounts_after_import
+from territory_planner.io.account_import import merge_accounts, read_accounts
 from territory_planner.model import Project
 
 

@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 
 from territory_planner._errors import InputError
+from territory_planner.app.operations import accounts_after_import
 from territory_planner.cli import main as cli_main
-from territory_planner.io.account_import import accounts_after_import, read_accounts
+from territory_planner.io.account_import import read_accounts
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import read_reps
 from territory_planner.model import Project

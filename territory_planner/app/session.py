@@ -1,0 +1,53 @@
+"""One open project and every change made to it.
+
+The window and the command line change a project the same way: they get an
+edit (from `territory_planner.edits` or `territory_planner.app.operations`)
+and give it to `Session.apply`, which makes the change and writes it to the
+project's change log. Undo gives the edit back to `Session.revert`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from territory_planner.edits import Changes, Edit
+from territory_planner.model import Project, record_change
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class Session:
+    """A project being changed: each change is applied, logged and handed to the listeners.
+
+    Parameters
+    ----------
+    project
+        The project to change (changed in place).
+    clock
+        Gives the time of each change (tests pass a fixed one).
+    """
+
+    def __init__(self, project: Project, clock: Callable[[], datetime] = _now) -> None:
+        self.project = project
+        self.clock = clock
+        self.listeners: list[Callable[[Changes], None]] = []
+        self.last_time: datetime | None = None
+
+    def apply(self, edit: Edit) -> Changes:
+        """Make the change `edit` describes; it goes to the change log and the listeners."""
+        return self.announce(edit.apply(self.project))
+
+    def revert(self, edit: Edit) -> Changes:
+        """Undo `edit` (the last change applied and not yet reverted)."""
+        return self.announce(edit.revert(self.project))
+
+    def announce(self, changes: Changes) -> Changes:
+        """Log a change made here (also one with no edit, such as a new project) and pass it on."""
+        self.last_time = self.clock()
+        record_change(self.project, self.last_time, changes.description)
+        for listener in list(self.listeners):
+            listener(changes)
+        return changes
