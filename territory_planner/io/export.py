@@ -23,6 +23,7 @@ import pyogrio
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.files import FolderNotWritableError, keep_mode, write_atomically
 from territory_planner.io.project_file import describe_write_error
 from territory_planner.model import CRS, Project, change_log, values_or_none
 
@@ -73,22 +74,25 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary folder beside `path`, then move the result in place."""
+    """Write through a temporary folder beside `path`, then move the result in place.
+
+    The file gets the user's normal permissions (or keeps those of the file it
+    replaces; see `files.write_atomically`).
+
+    Raises
+    ------
+    InputError
+        If the folder or the file cannot be written; an existing file is left as it was.
+    """
     path = Path(path)
     try:
-        scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    except OSError as exc:
+        write_atomically(path, write)
+    except FolderNotWritableError as exc:
         msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
         raise InputError(msg, file=str(path)) from exc
-    try:
-        tmp = scratch / path.name
-        write(tmp)
-        tmp.replace(path)
     except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
         msg = f"cannot write the export ({describe_write_error(exc)}); the file was not changed"
         raise InputError(msg, file=str(path)) from exc
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def accounts_with_assignment(project: Project) -> pd.DataFrame:
@@ -318,6 +322,7 @@ def export_shapefiles(project: Project, folder: str | os.PathLike[str]) -> dict[
                 if not (scratch / f"{layer}{suffix}").exists():
                     (target / f"{layer}{suffix}").unlink(missing_ok=True)
         for part in sorted(scratch.iterdir(), key=lambda p: p.suffix == ".shp"):  # .shp last
+            keep_mode(target / part.name, part)
             part.replace(target / part.name)
     except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
         msg = f"cannot write the shapefiles ({describe_write_error(exc)}); choose another folder"

@@ -22,7 +22,7 @@ from territory_planner._errors import InputError
 from territory_planner.formats import decimal2, integer, money_short, percent
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.routing.workload import DEFAULT_FREQUENCY, visits_per_year
-from territory_planner.ui.map_report import DPI, report_fonts, temporary_beside
+from territory_planner.ui.map_report import DPI, report_fonts, write_report_file
 from territory_planner.ui.shape_painter import Shape, paint_map, points_bounds
 
 ACCOUNT_ROWS = 24  # accounts listed on a page, by potential
@@ -253,8 +253,8 @@ def write_rep_pages(
         msg = "no rep has a territory yet: give territories reps first"
         raise InputError(msg, file=str(path))
     plans = plans or {}
-    tmp = temporary_beside(Path(path))
-    try:
+
+    def write(tmp: Path) -> None:
         writer = QPdfWriter(str(tmp))
         writer.setResolution(DPI)
         writer.setTitle(f"{project.name}: territory one-pagers")
@@ -275,9 +275,5 @@ def write_rep_pages(
                 writer.newPage()
             RepPage(painter, page, project, rep_id).paint(kpis, plans.get(rep_id))
         painter.end()
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        msg = f"cannot write the one-pagers ({exc}); check the disk and the folder"
-        raise InputError(msg, file=str(path)) from exc
-    return Path(path)
+
+    return write_report_file(Path(path), write, "the one-pagers")
