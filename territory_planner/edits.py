@@ -337,7 +337,7 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
     """
     from territory_planner.io.fields import parse_number, parse_zip  # noqa: PLC0415
     from territory_planner.io.rep_import import normalise_days, normalise_time  # noqa: PLC0415
-    from territory_planner.mapping.geocode import zip_centroids  # noqa: PLC0415
+    from territory_planner.mapping.geocode import fill_from_zip, zip_centroids  # noqa: PLC0415
 
     text = text.strip()
     values: dict[str, Any]
@@ -373,6 +373,9 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
             msg = f"'{text}' is not a known US ZIP code; type 5 digits, e.g. 60601"
             raise InputError(msg)
         values = {"home_zip": code, "lat": position[0], "lon": position[1]}
+        rep = project.reps.loc[project.reps["rep_id"] == rep_id, ["home_city", "home_state"]]
+        city, state = fill_from_zip(rep["home_city"], rep["home_state"], pd.Series([code]))
+        values |= {"home_city": city.iloc[0], "home_state": state.iloc[0]}
     else:
         msg = f"the rep field '{column}' cannot be edited here"
         raise InputError(msg)
