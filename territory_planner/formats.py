@@ -65,3 +65,16 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
         else:
             many = noun + "s"
     return f"{count:,} {many}"
+
+
+def agree(count: int, one: str, many: str) -> str:
+    """The word that agrees with `count`: ``agree(n, "has", "have")``, ``agree(n, "it", "them")``.
+
+    Parameters
+    ----------
+    count
+        How many.
+    one, many
+        The word for exactly one, and for any other count.
+    """
+    return one if count == 1 else many

@@ -27,6 +27,7 @@ from branca.element import Element, Figure, JavascriptLink
 
 from territory_planner import __version__
 from territory_planner.files import write_atomically
+from territory_planner.formats import plural
 from territory_planner.mapping.areas import US_ATLAS, WORLD_ATLAS
 from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.performance import PerformanceAlert
@@ -279,7 +280,7 @@ def segment_layer(project: Project, title: str, mask: np.ndarray) -> dict[str, A
     )
     count, unplaced = int(chosen.sum()), int((chosen & ~placed).sum())
     legend: list[list[str | None]] = [
-        [SEGMENT_RING, f"{count:,} of {len(acc):,} accounts, ringed", "tp-ring"],
+        [SEGMENT_RING, f"{count:,} of {plural(len(acc), 'account')}, ringed", "tp-ring"],
         [SEGMENT_OTHERS, f"{len(acc) - count:,} others, greyed"],
     ]
     if unplaced:

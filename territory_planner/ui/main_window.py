@@ -70,7 +70,7 @@ from territory_planner.edits import (
     split_territory,
     unlock_accounts,
 )
-from territory_planner.formats import integer, money
+from territory_planner.formats import integer, money, plural
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport, accounts_after_import
 from territory_planner.io.actuals_import import (
@@ -921,7 +921,8 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         s = self.summary  # of the latest overview
         self.status_counts.setText(
-            f"{s.accounts:,} accounts · {s.territories} territories · {s.reps} reps · "
+            f"{plural(s.accounts, 'account')} · {plural(s.territories, 'territory')} · "
+            f"{plural(s.reps, 'rep')} · "
             f"{s.unassigned:,} unassigned"
         )
         if not self.undo_stack.isClean():
@@ -1174,7 +1175,9 @@ class MainWindow(QMainWindow):
         except PlannerError as exc:
             self.show_error(exc)
             return None
-        self.statusBar().showMessage(f"Exported {len(reps)} rep one-pagers to {written}", 8000)
+        self.statusBar().showMessage(
+            f"Exported {plural(len(reps), 'rep one-pager')} to {written}", 8000
+        )
         return written
 
     def export_csv(self) -> None:
@@ -1218,7 +1221,8 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return
         self.statusBar().showMessage(
-            f"Exported {counts['accounts']:,} accounts and {counts['territories']} territories "
+            f"Exported {plural(counts['accounts'], 'account')} and "
+            f"{plural(counts['territories'], 'territory')} "
             f"to {folder}",
             8000,
         )
@@ -1384,10 +1388,10 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
         self._territory_submenu(
             menu,
-            f"Pin {len(ids)} account(s) to Territory",
+            f"Pin {plural(len(ids), 'account')} to Territory",
             lambda t: MoveAccounts(self.project, ids, t),
         )
-        pin = menu.addMenu(f"Pin {len(ids)} account(s) to Rep")
+        pin = menu.addMenu(f"Pin {plural(len(ids), 'account')} to Rep")
         for rep_id, territory_id in zip(
             self.project.territories["rep_id"],
             self.project.territories["territory_id"],
@@ -1459,7 +1463,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         self._territory_submenu(
             menu,
-            f"Move {units.describe()} ({count:,} accounts) to",
+            f"Move {units.describe()} ({plural(count, 'account')}) to",
             lambda t: move_area(self.project, units.geometry, t, units.describe()),
             exclude=exclude,
         )
@@ -1620,14 +1624,14 @@ class MainWindow(QMainWindow):
                 if target is not None:
                     write_calendar_xlsx(plans, target)
                     self.statusBar().showMessage(
-                        f"Exported {len(plans)} calendar(s) to {target}", 8000
+                        f"Exported {plural(len(plans), 'calendar')} to {target}", 8000
                     )
             else:
                 folder = QFileDialog.getExistingDirectory(self, "Folder for the .ics files")
                 if folder:
                     files = write_calendar_ics(plans, Path(folder))
                     self.statusBar().showMessage(
-                        f"Wrote {len(files)} .ics file(s) to {folder}", 8000
+                        f"Wrote {plural(len(files), '.ics file')} to {folder}", 8000
                     )
         except PlannerError as exc:
             self.show_error(exc)
@@ -1702,7 +1706,7 @@ class MainWindow(QMainWindow):
             result = AccountImport(wizard.frame, wizard.report)
             merged, summary = accounts_after_import(self.project, result)
             text = (
-                f"Imported {name}: {summary['added']:,} accounts added, "
+                f"Imported {name}: {plural(summary['added'], 'account')} added, "
                 f"{summary['changed']:,} updated"
             )
             self.push_edit(ReplaceTable(self.project, "accounts", merged, text))
@@ -1712,7 +1716,7 @@ class MainWindow(QMainWindow):
                 self.project, ActualsImport(wizard.frame, wizard.report, given)
             )
             text = (
-                f"Imported {name}: {len(wizard.frame):,} account-periods of "
+                f"Imported {name}: {plural(len(wizard.frame), 'account-period')} of "
                 f"{', '.join(given)} ({summary['project_rows']:,} in the project)"
             )
             self.push_edit(ReplaceTable(self.project, "actuals", actuals, text))
@@ -1720,7 +1724,7 @@ class MainWindow(QMainWindow):
             reps, added, updated = merge_reps(
                 self.project.reps, wizard.frame, provided_columns(wizard.report)
             )
-            text = f"Imported {name}: {added} reps added, {updated} updated"
+            text = f"Imported {name}: {plural(added, 'rep')} added, {updated} updated"
             self.push_edit(ReplaceTable(self.project, "reps", reps, text))
 
     def _on_map_event(self, event: MapEvent) -> None:
@@ -1760,7 +1764,8 @@ class MainWindow(QMainWindow):
             )
             self.last_drawn_count = int(inside.sum())
             self.statusBar().showMessage(
-                f"The {event.shape.lower()} you drew contains {self.last_drawn_count:,} accounts",
+                f"The {event.shape.lower()} you drew contains "
+                f"{plural(self.last_drawn_count, 'account')}",
                 10000,
             )
 

@@ -30,7 +30,14 @@ from PySide6.QtGui import (
 
 from territory_planner._errors import InputError
 from territory_planner.files import FolderNotWritableError, write_atomically
-from territory_planner.formats import decimal2, integer, money_short, percent, signed_percent
+from territory_planner.formats import (
+    decimal2,
+    integer,
+    money_short,
+    percent,
+    plural,
+    signed_percent,
+)
 
 DPI = 150
 PNG_SIZE = (3300, 2550)  # 11 x 8.5 inches at 300 dpi
@@ -114,7 +121,10 @@ def paint_map_page(
     summary = stamp
     if len(kpis):
         accounts = int(kpis["accounts"].sum())
-        summary = f"{len(kpis)} territories · {accounts:,} accounts in territories · {stamp}"
+        summary = (
+            f"{plural(len(kpis), 'territory')} · {plural(accounts, 'account')} in territories "
+            f"· {stamp}"
+        )
     painter.drawText(
         QRectF(page.left(), title_box.bottom(), page.width(), 22 * scale),
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -161,7 +171,7 @@ def paint_map_page(
         rep = str(row.get("rep") or "no rep")
         painter.drawText(
             QRectF(text_left, y + 17 * scale, legend.right() - text_left, 16 * scale),
-            f"{rep} · {int(row['accounts']):,} accounts",
+            f"{rep} · {plural(int(row['accounts']), 'account')}",
         )
         y += 40 * scale
 

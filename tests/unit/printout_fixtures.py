@@ -19,6 +19,13 @@ def _visit(order: int, name: str, arrival: str, departure: str) -> dict[str, Any
     }  # fmt: skip
 
 
+def _day_totals(start: str, end: str) -> dict[str, Any]:
+    return {
+        "start": start, "end": end, "drive_minutes": 40.0, "visit_minutes": 90.0, "km": 35.0,
+        "overtime_minutes": 0.0,
+    }  # fmt: skip
+
+
 def calendar_plan(rep: str = "Dana Whitfield") -> dict[str, Any]:
     """Two days of one rep's week (Wednesday, the widest day name), one visit left out."""
     return {
@@ -42,6 +49,7 @@ def calendar_plan(rep: str = "Dana Whitfield") -> dict[str, Any]:
                 "date": "2026-12-09",
                 "week": 1,
                 "day": "Wed",
+                **_day_totals("08:10", "10:40"),
                 "visits": [
                     _visit(1, "Acme", "08:30", "09:15"),
                     _visit(2, LONG_NAME, "09:40", "10:25"),
@@ -51,6 +59,7 @@ def calendar_plan(rep: str = "Dana Whitfield") -> dict[str, Any]:
                 "date": "2026-12-10",
                 "week": 1,
                 "day": "Thu",
+                **_day_totals("12:50", "14:05"),
                 "visits": [
                     _visit(3, "Bell Ltd", "13:05", "13:50"),
                 ],
