@@ -17,6 +17,7 @@ from typing import Any
 
 from territory_planner import __version__
 from territory_planner._errors import InputError, PlannerError
+from territory_planner.formats import agree, plural
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 #: Whether a command, given its arguments, changes the project file.
@@ -53,12 +54,11 @@ def _save(project: Any, args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.demo import make_demo  # noqa: PLC0415
     from territory_planner.edits import Changes  # noqa: PLC0415
+    from territory_planner.formats import plural  # noqa: PLC0415
 
     project = make_demo(accounts=args.accounts, reps=args.reps, seed=args.seed)
-    _session(project).announce(
-        Changes(f"Made the demo project ({args.accounts:,} accounts, {args.reps} reps, "
-                f"seed {args.seed})")
-    )  # fmt: skip
+    counts = f"{plural(args.accounts, 'account')}, {plural(args.reps, 'rep')}"
+    _session(project).announce(Changes(f"Made the demo project ({counts}, seed {args.seed})"))
     _save(project, args)
     return {"project": str(args.project), **project.summary().as_dict()}
 
@@ -70,14 +70,18 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
     problems = []
     duplicated = project.accounts["account_id"].duplicated()
     if duplicated.any():
-        problems.append(f"{int(duplicated.sum())} duplicate account IDs")
+        problems.append(plural(int(duplicated.sum()), "duplicate account ID"))
     known_reps = set(project.reps["rep_id"])
     orphans = [t for t in project.territories["rep_id"].dropna() if t not in known_reps]
     if orphans:
-        problems.append(f"{len(orphans)} territories name a rep that does not exist")
+        problems.append(
+            f"{plural(len(orphans), 'territory')} {agree(len(orphans), 'names', 'name')} "
+            "a rep that does not exist"
+        )
     invalid = ~project.territories.geometry.is_valid
     if invalid.any():
-        problems.append(f"{int(invalid.sum())} territories have invalid outlines")
+        bad = int(invalid.sum())
+        problems.append(f"{plural(bad, 'territory')} {agree(bad, 'has', 'have')} invalid outlines")
     return {"project": str(args.project), **project.summary().as_dict(), "problems": problems}
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.formats import agree, plural
 from territory_planner.model import Project, Scenario, values_or_none
 
 
@@ -127,7 +128,7 @@ class MoveAccounts:
     @property
     def label(self) -> str:
         """Menu text."""
-        return f"Move {len(self.rows)} account(s) to {self.target_name}"
+        return f"Move {plural(len(self.rows), 'account')} to {self.target_name}"
 
     def apply(self, project: Project) -> Changes:
         """Assign and lock the accounts."""
@@ -136,7 +137,7 @@ class MoveAccounts:
         project.accounts.loc[labels, "locked"] = True
         project.accounts.loc[labels, "placed_by"] = "locked"
         return Changes(
-            f"Moved {len(self.rows)} account(s) to {self.target_name}",
+            f"Moved {plural(len(self.rows), 'account')} to {self.target_name}",
             assignments=True,
             accounts=self.ids,
         )
@@ -150,7 +151,7 @@ class MoveAccounts:
             self.old_placed_by, index=labels, dtype="str"
         )
         return Changes(
-            f"Moved {len(self.rows)} account(s) back from {self.target_name}",
+            f"Moved {plural(len(self.rows), 'account')} back from {self.target_name}",
             assignments=True,
             accounts=self.ids,
         )
@@ -337,7 +338,7 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
     """
     from territory_planner.io.fields import parse_number, parse_zip  # noqa: PLC0415
     from territory_planner.io.rep_import import normalise_days, normalise_time  # noqa: PLC0415
-    from territory_planner.mapping.geocode import zip_centroids  # noqa: PLC0415
+    from territory_planner.mapping.geocode import fill_from_zip, zip_centroids  # noqa: PLC0415
 
     text = text.strip()
     values: dict[str, Any]
@@ -373,6 +374,9 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
             msg = f"'{text}' is not a known US ZIP code; type 5 digits, e.g. 60601"
             raise InputError(msg)
         values = {"home_zip": code, "lat": position[0], "lon": position[1]}
+        rep = project.reps.loc[project.reps["rep_id"] == rep_id, ["home_city", "home_state"]]
+        city, state = fill_from_zip(rep["home_city"], rep["home_state"], pd.Series([code]))
+        values |= {"home_city": city.iloc[0], "home_state": state.iloc[0]}
     else:
         msg = f"the rep field '{column}' cannot be edited here"
         raise InputError(msg)
@@ -405,7 +409,7 @@ class ShapeEdit:
             sum((a or "") != (b or "") for a, b in zip(self.old_ids, self.new_ids, strict=True))
         )
         self.moved = moved
-        self.description = f"{description} ({moved:,} accounts changed territory)"
+        self.description = f"{description} ({plural(moved, 'account')} changed territory)"
 
     @property
     def label(self) -> str:
@@ -555,7 +559,10 @@ def replace_territories(project: Project, territories: Any, source: str) -> Shap
         boxes.append(shapely.box(lon.min(), lat.min(), lon.max(), lat.max()))
     everywhere = shapely.envelope(shapely.union_all(boxes))
     return ShapeEdit(
-        project, territories, everywhere, f"Imported {len(territories)} territories from {source}"
+        project,
+        territories,
+        everywhere,
+        f"Imported {plural(len(territories), 'territory')} from {source}",
     )
 
 
@@ -675,7 +682,7 @@ def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
     after = after.drop(index=after.index[absorb]).reset_index(drop=True)
     mask = project.accounts["territory_id"] == absorb_id
     keep_name, absorb_name = _territory_name(project, keep_id), _territory_name(project, absorb_id)
-    text = f"Merged '{absorb_name}' into '{keep_name}' ({int(mask.sum()):,} accounts)"
+    text = f"Merged '{absorb_name}' into '{keep_name}' ({plural(int(mask.sum()), 'account')})"
     return Batch(
         [_accounts_moved(project, mask, keep_id), _shapes_only(project, after, text)], text
     )
@@ -690,7 +697,7 @@ def delete_territory(project: Project, territory_id: str) -> Batch:
     mask = project.accounts["territory_id"] == territory_id
     text = (
         f"Deleted territory '{_territory_name(project, territory_id)}' "
-        f"({int(mask.sum()):,} accounts unassigned)"
+        f"({plural(int(mask.sum()), 'account')} unassigned)"
     )
     return Batch([_accounts_moved(project, mask, None), _shapes_only(project, after, text)], text)
 
@@ -713,7 +720,8 @@ def unlock_accounts(project: Project, account_ids: list[str]) -> ReplaceTable:
         project,
         "accounts",
         unlocked,
-        f"Unlocked {int(rows.sum())} account(s) and placed them again",
+        f"Unlocked {plural(int(rows.sum()), 'account')} and placed "
+        f"{agree(int(rows.sum()), 'it', 'them')} again",
     )
 
 

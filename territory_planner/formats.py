@@ -1,4 +1,4 @@
-"""How numbers are shown to a sales manager: $12.3M, 45%, +4%, 1,234."""
+"""How numbers are shown to a sales manager: $12.3M, 45%, +4%, 1,234, 1 visit, 2 visits."""
 
 from __future__ import annotations
 
@@ -40,3 +40,41 @@ def decimal2(value: Any) -> str:
 def integer(value: Any) -> str:
     """1,234 (empty for a missing value)."""
     return "" if pd.isna(value) else f"{int(value):,}"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """A count and its noun, singular for exactly one: "1 visit", "2 visits", "1,234 accounts".
+
+    Parameters
+    ----------
+    count
+        How many (shown with thousands separators).
+    noun
+        The noun for one ("visit", "territory", "address").
+    many
+        The noun for several, when it is not the regular English plural
+        ("territory" -> "territories", "address" -> "addresses", "rep" -> "reps").
+    """
+    if count == 1:
+        return f"1 {noun}"
+    if many is None:
+        if noun.endswith("y") and noun[-2:-1] not in set("aeiou"):
+            many = noun[:-1] + "ies"
+        elif noun.endswith(("s", "x", "z", "ch", "sh")):
+            many = noun + "es"
+        else:
+            many = noun + "s"
+    return f"{count:,} {many}"
+
+
+def agree(count: int, one: str, many: str) -> str:
+    """The word that agrees with `count`: ``agree(n, "has", "have")``, ``agree(n, "it", "them")``.
+
+    Parameters
+    ----------
+    count
+        How many.
+    one, many
+        The word for exactly one, and for any other count.
+    """
+    return one if count == 1 else many

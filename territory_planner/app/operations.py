@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from territory_planner.edits import Batch, ChangeSettings, Edit, ReplaceTable
+from territory_planner.formats import plural
 from territory_planner.io.account_import import AccountImport, imported_columns, merge_accounts
 from territory_planner.io.actuals_import import ActualsImport, actuals_after_import
 from territory_planner.io.records_import import ImportReport
@@ -78,7 +79,7 @@ def import_reps(
 ) -> Operation:
     """Merge reps read from `source` (a column the file lacks leaves the field as it is)."""
     merged, added, updated = merge_reps(project.reps, reps, provided_columns(report))
-    text = f"Imported {source}: {added} reps added, {updated} updated"
+    text = f"Imported {source}: {plural(added, 'rep')} added, {updated} updated"
     edit = ReplaceTable(project, "reps", merged, text)
     return Operation(edit, {"added": added, "updated": updated})
 
@@ -88,7 +89,7 @@ def import_actuals(project: Project, result: ActualsImport, source: str) -> Oper
     actuals, summary = actuals_after_import(project, result)
     given = [c for c in result.columns if c in actuals.columns]
     text = (
-        f"Imported {source}: {len(result.actuals):,} account-periods of "
+        f"Imported {source}: {plural(len(result.actuals), 'account-period')} of "
         f"{', '.join(given)} ({summary['project_rows']:,} in the project)"
     )
     return Operation(ReplaceTable(project, "actuals", actuals, text), summary)

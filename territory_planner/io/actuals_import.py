@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.formats import agree, plural
 from territory_planner.io.fields import ACTUAL_FIELDS, MAX_WHOLE, parse_date, parse_series
 from territory_planner.io.records_import import (
     ImportReport,
@@ -296,7 +297,7 @@ def read_actuals(
             "combined_rows": combined,
         }
     )
-    progress(1.0, f"{report.imported:,} rows ready")
+    progress(1.0, f"{plural(report.imported, 'row')} ready")
     return ActualsImport(actuals, report, figures)
 
 
@@ -443,7 +444,8 @@ def actuals_after_import(
         result.report.warn(
             0,
             None,
-            f"{len(overlaps)} account quarters also have monthly figures (e.g. account "
+            f"{plural(len(overlaps), 'account quarter')} also "
+            f"{agree(len(overlaps), 'has', 'have')} monthly figures (e.g. account "
             f"'{account_id}': {quarter} and {', '.join(months)}), so their figures count "
             "twice; import either quarters or months for an account",
         )

@@ -15,20 +15,27 @@ from pathlib import Path
 from typing import Any
 
 from territory_planner._errors import InputError
+from territory_planner.formats import plural
 from territory_planner.io.export import XLSX_ILLEGAL, neutralise_formula, write_atomic
+from territory_planner.io.workbook_layout import ColumnFit, lay_out_for_print
 
 Plan = dict[str, Any]
 
 SUMMARY_HEADERS = (
-    ("Rep", 24), ("Weeks", 8), ("Visits", 8), ("Visit hours", 12), ("Drive hours", 12),
-    ("Km", 10), ("Utilisation", 12), ("Overtime hours", 14), ("Visits left out", 15),
-    ("Drive hours, ZIP-order plan", 26), ("Driving saved", 14),
+    "Rep", "Weeks", "Visits", "Visit hours", "Drive hours", "Km", "Utilisation",
+    "Overtime hours", "Visits left out", "Drive hours, ZIP-order plan", "Driving saved",
 )  # fmt: skip
+#: Number formats of the summary's columns (1-based; the others show numbers as they are).
+SUMMARY_FORMATS = {4: "0.0", 5: "0.0", 6: "#,##0", 7: "0%", 8: "0.0", 10: "0.0", 11: "0%"}
 CALENDAR_HEADERS = (
-    ("Week", 7), ("Date", 12), ("Day", 6), ("Order", 7), ("Arrival", 9), ("Departure", 10),
-    ("Account ID", 12), ("Account", 34), ("Address", 30), ("City", 16), ("State", 7),
-    ("ZIP", 8), ("Phone", 15), ("Drive min", 10), ("Km", 8),
+    "Week", "Date", "Day", "Order", "Arrival", "Departure", "Account ID", "Account", "Address",
+    "City", "State", "ZIP", "Phone", "Drive min", "Km",
 )  # fmt: skip
+#: Number formats of the calendar's columns (1-based).
+CALENDAR_FORMATS = {2: "ddd dd mmm yyyy", 5: "hh:mm", 6: "hh:mm", 14: "0", 15: "0"}
+#: The "Not planned" list under a calendar: its headers, from the Account ID column on.
+LEFT_OUT_HEADERS = ("Account ID", "Account", "Reason", "Visits", "Hours")
+LEFT_OUT_COLUMN = 7
 HEADER_FILL = "DDE5F0"
 DAY_FILL = "F3F6FA"
 #: What a sheet name cannot hold: Excel's forbidden characters, and control characters (in
@@ -65,8 +72,10 @@ def write_calendar_xlsx(plans: list[Plan], path: Path) -> Path:
     """Write a Summary sheet and one calendar sheet per rep; returns the path.
 
     Dates and times are real Excel dates and times; each sheet has a frozen
-    bold header, a filter, column widths, landscape pages fitted to the
-    width with the header repeated, and a print area.
+    bold header and a filter, and prints readably (see
+    `workbook_layout.lay_out_for_print`: every column as wide as what it
+    shows, the header on every page, the sheet's name and page numbers in
+    the footer).
     """
     from openpyxl import Workbook  # noqa: PLC0415 (slow import)
 
@@ -84,34 +93,59 @@ def write_calendar_xlsx(plans: list[Plan], path: Path) -> Path:
     return Path(path)
 
 
-def _header(sheet: Any, headers: tuple[tuple[str, int], ...], row: int = 1) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+class _Sheet:
+    """Writes cells of one sheet and counts how wide each column must be."""
 
-    fill = PatternFill("solid", fgColor=HEADER_FILL)
-    for number, (title, width) in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=number, value=title)
-        cell.font, cell.fill = Font(bold=True), fill
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(number)].width = width
-    sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+        self.fit = ColumnFit()
 
+    def put(
+        self,
+        row: int,
+        column: int,
+        value: object,
+        number_format: str = "General",
+        *,
+        bold: bool = False,
+    ) -> Any:
+        """Write one cell (wrapping text too long for a column); returns it."""
+        from openpyxl.styles import Alignment, Font  # noqa: PLC0415
 
-def _page_setup(sheet: Any, last_row: int, columns: int, header_row: int = 1) -> None:
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+        cell = self.sheet.cell(row=row, column=column, value=value)
+        if number_format != "General":
+            cell.number_format = number_format
+        if bold:
+            cell.font = Font(bold=True)
+        if self.fit.add(column, value, number_format, bold=bold):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return cell
 
-    last = get_column_letter(columns)
-    sheet.auto_filter.ref = f"A{header_row}:{last}{max(last_row, header_row)}"
-    sheet.print_area = f"A1:{last}{max(last_row, header_row)}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    def header(self, row: int, titles: tuple[str, ...], first: int = 1) -> None:
+        """Bold, shaded column titles from column `first` on."""
+        from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+
+        fill = PatternFill("solid", fgColor=HEADER_FILL)
+        for column, title in enumerate(titles, start=first):
+            cell = self.sheet.cell(row=row, column=column, value=title)
+            cell.font, cell.fill = Font(bold=True), fill
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            self.fit.add(column, title, bold=True)
+
+    def finish(self, columns: int, *, header_row: int, table_end: int, last_row: int) -> None:
+        """Freeze the header, filter the table (down to `table_end`), set widths and printing."""
+        from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+        self.sheet.freeze_panes = self.sheet.cell(row=header_row + 1, column=1)
+        self.sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{table_end}"
+        lay_out_for_print(
+            self.sheet, self.fit, columns=columns, last_row=last_row, header_row=header_row
+        )
 
 
 def _summary_sheet(sheet: Any, plans: list[Plan]) -> None:
-    _header(sheet, SUMMARY_HEADERS)
+    out = _Sheet(sheet)
+    out.header(1, SUMMARY_HEADERS)
     for row, plan in enumerate(plans, start=2):
         t = plan["totals"]
         values = (
@@ -120,25 +154,22 @@ def _summary_sheet(sheet: Any, plans: list[Plan]) -> None:
             t["naive_drive_hours"], t["drive_saving"],
         )  # fmt: skip
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
-            if column in {7, 11}:
-                cell.number_format = "0%"
-            elif column in {4, 5, 8, 10}:
-                cell.number_format = "0.0"
-            elif column == 6:  # noqa: PLR2004 (the km column)
-                cell.number_format = "#,##0"
-    _page_setup(sheet, len(plans) + 1, len(SUMMARY_HEADERS))
+            out.put(row, column, value, SUMMARY_FORMATS.get(column, "General"))
+    last = len(plans) + 1
+    out.finish(len(SUMMARY_HEADERS), header_row=1, table_end=last, last_row=last)
 
 
 def _calendar_sheet(sheet: Any, plan: Plan) -> None:
     from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
 
     title = (
-        f"{plan['rep']}: visit calendar, {plan['weeks']} week(s) from "
+        f"{plan['rep']}: visit calendar, {plural(plan['weeks'], 'week')} from "
         f"{date.fromisoformat(plan['start_date']):%A %d %B %Y}"
     )
+    # the title runs over the empty cells beside it: it does not set column A's width
     sheet.cell(row=1, column=1, value=_text(title)).font = Font(bold=True, size=13)
-    _header(sheet, CALENDAR_HEADERS, row=3)
+    out = _Sheet(sheet)
+    out.header(3, CALENDAR_HEADERS)
     row = 4
     shade = PatternFill("solid", fgColor=DAY_FILL)
     for number, day in enumerate(plan["days"]):
@@ -151,32 +182,26 @@ def _calendar_sheet(sheet: Any, plan: Plan) -> None:
                 _text(visit.get("phone", "")), visit["drive_minutes"], visit["km"],
             )  # fmt: skip
             for column, value in enumerate(values, start=1):
-                cell = sheet.cell(row=row, column=column, value=value)
+                cell = out.put(row, column, value, CALENDAR_FORMATS.get(column, "General"))
                 if number % 2:
                     cell.fill = shade
-                if column == 2:  # noqa: PLR2004
-                    cell.number_format = "ddd dd mmm yyyy"
-                elif column in {5, 6}:
-                    cell.number_format = "hh:mm"
-                elif column in {14, 15}:
-                    cell.number_format = "0"
             row += 1
-    last = row - 1
-    _page_setup(sheet, last, len(CALENDAR_HEADERS), header_row=3)
+    last_visit = max(row - 1, 3)
     if plan["left_out"]:
         row += 1
-        sheet.cell(row=row, column=1, value="Not planned").font = Font(bold=True)
+        out.put(row, LEFT_OUT_COLUMN, "Not planned", bold=True)
         row += 1
-        for column, title in enumerate(("Account ID", "Account", "Visits", "Hours", "Reason"), 7):
-            sheet.cell(row=row, column=column, value=title).font = Font(bold=True)
+        for column, title in enumerate(LEFT_OUT_HEADERS, start=LEFT_OUT_COLUMN):
+            out.put(row, column, title, bold=True)
         for item in plan["left_out"]:
             row += 1
             cells = (
-                _text(item["account_id"]), _text(item["name"]), item["visits"], item["hours"],
-                _text(item["reason"]),
+                _text(item["account_id"]), _text(item["name"]), _text(item["reason"]),
+                item["visits"], item["hours"],
             )  # fmt: skip
-            for column, value in enumerate(cells, start=7):
-                sheet.cell(row=row, column=column, value=value)
+            for column, value in enumerate(cells, start=LEFT_OUT_COLUMN):
+                out.put(row, column, value)
+    out.finish(len(CALENDAR_HEADERS), header_row=3, table_end=last_visit, last_row=row)
 
 
 #: What a file name cannot hold on Windows, macOS or Linux: separators, the characters

@@ -23,6 +23,7 @@ import pyogrio
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.files import FolderNotWritableError, keep_mode, write_atomically
 from territory_planner.io.project_file import describe_write_error
 from territory_planner.model import CRS, Project, change_log, values_or_none
 
@@ -73,22 +74,25 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary folder beside `path`, then move the result in place."""
+    """Write through a temporary folder beside `path`, then move the result in place.
+
+    The file gets the user's normal permissions (or keeps those of the file it
+    replaces; see `files.write_atomically`).
+
+    Raises
+    ------
+    InputError
+        If the folder or the file cannot be written; an existing file is left as it was.
+    """
     path = Path(path)
     try:
-        scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    except OSError as exc:
+        write_atomically(path, write)
+    except FolderNotWritableError as exc:
         msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
         raise InputError(msg, file=str(path)) from exc
-    try:
-        tmp = scratch / path.name
-        write(tmp)
-        tmp.replace(path)
     except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
         msg = f"cannot write the export ({describe_write_error(exc)}); the file was not changed"
         raise InputError(msg, file=str(path)) from exc
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def accounts_with_assignment(project: Project) -> pd.DataFrame:
@@ -140,6 +144,8 @@ def export_accounts_xlsx(project: Project, path: str | os.PathLike[str]) -> int:
 def write_table_xlsx(frame: pd.DataFrame, path: str | os.PathLike[str], sheet_name: str) -> int:
     """Write any table as one formatted Excel sheet, as `export_accounts_xlsx` does.
 
+    The sheet prints readably (see `workbook_layout.lay_out_for_print`): every
+    column as wide as its longest value, text too long for a page wrapped.
     Returns the row count.
     """
     from openpyxl import Workbook  # noqa: PLC0415 (slow import)
@@ -147,18 +153,21 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | os.PathLike[str], sheet_na
     from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
+    from territory_planner.io.workbook_layout import ColumnFit, lay_out_for_print  # noqa: PLC0415
+
     frame = _neutralised(frame)
     columns = [_xlsx_values(frame.iloc[:, k]) for k in range(frame.shape[1])]
     headers = [XLSX_ILLEGAL.sub("", str(c)) for c in frame.columns]
+    fit = ColumnFit()
+    for number, header in enumerate(headers, start=1):
+        fit.add(number, header, bold=True)
+    long_text = [fit.add_column(n, values) for n, values in enumerate(columns, start=1)]
 
     def write(tmp: Path) -> None:
         book = Workbook(write_only=True)  # streams rows: 100k accounts in a fraction of the memory
         sheet = book.create_sheet(sheet_name)
         sheet.freeze_panes = "A2"
-        for number, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
-            longest = max((len(str(v)) for v in values[:500] if v is not None), default=0)
-            width = min(45, max(len(header), longest) + 2)
-            sheet.column_dimensions[get_column_letter(number)].width = width
+        lay_out_for_print(sheet, fit, columns=len(headers), last_row=len(frame) + 1)
         fill = PatternFill("solid", fgColor="DDE5F0")
         cells = []
         for header in headers:
@@ -168,12 +177,29 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | os.PathLike[str], sheet_na
         sheet.append(cells)
         if headers:
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(frame) + 1}"
+        wrapping = any(long_text)
         for row in zip(*columns, strict=True):
-            sheet.append(row)
+            sheet.append(_wrap_long_text(sheet, row, long_text) if wrapping else row)
         book.save(tmp)
 
     write_atomic(Path(path), write)
     return len(frame)
+
+
+def _wrap_long_text(sheet: object, row: tuple[object, ...], long_text: list[bool]) -> list[object]:
+    """The row's values; text too long for its column as a cell that wraps onto more lines."""
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Alignment  # noqa: PLC0415
+
+    from territory_planner.io.workbook_layout import TEXT_WIDTH_LIMIT, text_width  # noqa: PLC0415
+
+    out = list(row)
+    for k, value in enumerate(row):
+        if long_text[k] and isinstance(value, str) and text_width(value) > TEXT_WIDTH_LIMIT:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            out[k] = cell
+    return out
 
 
 def _xlsx_values(series: pd.Series) -> list[object]:
@@ -296,6 +322,7 @@ def export_shapefiles(project: Project, folder: str | os.PathLike[str]) -> dict[
                 if not (scratch / f"{layer}{suffix}").exists():
                     (target / f"{layer}{suffix}").unlink(missing_ok=True)
         for part in sorted(scratch.iterdir(), key=lambda p: p.suffix == ".shp"):  # .shp last
+            keep_mode(target / part.name, part)
             part.replace(target / part.name)
     except (OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
         msg = f"cannot write the shapefiles ({describe_write_error(exc)}); choose another folder"

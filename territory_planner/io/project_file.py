@@ -21,7 +21,6 @@ import os
 import re
 import sqlite3
 import stat
-import tempfile
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ import shapely
 
 from territory_planner import __version__
 from territory_planner._errors import ProjectFileError
+from territory_planner.files import new_file
 from territory_planner.io.foreign_tables import copy_foreign_tables
 from territory_planner.io.gis_files import SQLITE_HEADER
 from territory_planner.io.migrations import migrate
@@ -307,14 +307,11 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     previous = _writable_stat(target, shown)
     _remove_stale_temps(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=target.parent
-        )
+        tmp = new_file(target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
     except OSError as exc:
         msg = f"cannot write in this folder ({describe_write_error(exc)}); choose another folder"
         raise ProjectFileError(msg, file=str(shown)) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
+    normal_mode = stat.S_IMODE(tmp.stat().st_mode)  # 0666 less the umask
     with _saving_lock:
         _saving.add(tmp.name)
     try:
@@ -326,6 +323,8 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             os.fsync(handle.fileno())
         if previous is not None:
             _copy_permissions(previous, tmp)
+        else:  # SQLite creates files 0644, whatever the umask allows
+            tmp.chmod(normal_mode)
         tmp.replace(target)
         _fsync_dir(target.parent)
     except (OSError, RuntimeError, sqlite3.Error) as exc:  # pyogrio's errors are RuntimeErrors

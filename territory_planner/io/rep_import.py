@@ -12,6 +12,7 @@ import pandas as pd
 from territory_planner.io.account_import import normalise_states
 from territory_planner.io.fields import REP_FIELDS
 from territory_planner.io.records_import import ImportReport, ImportSpec, read_records
+from territory_planner.mapping.geocode import fill_from_zip
 from territory_planner.model import REP_COLUMNS, conform
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -72,7 +73,10 @@ def read_reps(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> tuple[pd.DataFrame, ImportReport]:
-    """Read a rep roster, validated and with home bases geocoded."""
+    """Read a rep roster, validated and with home bases geocoded.
+
+    A home given by its ZIP code alone gets that ZIP's city and state.
+    """
     parsed = read_records(
         path, REP_SPEC, columns=columns, sheet=sheet, header_row=header_row,
         progress=progress, cancel=cancel,
@@ -80,6 +84,11 @@ def read_reps(
     frame, report = parsed.frame, parsed.report
     if "home_state" in frame:
         frame["home_state"] = normalise_states(frame["home_state"])
+    if "home_zip" in frame:  # a home placed by its ZIP gets that ZIP's city (and state)
+        blank = pd.Series(None, index=frame.index, dtype=object)
+        frame["home_city"], frame["home_state"] = fill_from_zip(
+            frame.get("home_city", blank), frame.get("home_state", blank), frame["home_zip"]
+        )
     for column, value in DEFAULTS.items():
         if column not in frame:
             frame[column] = value

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.formats import plural
 from territory_planner.io.limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -156,7 +157,10 @@ def _table(
         msg = "the header row is counted from 1 (the first row of the file)"
         raise InputError(msg, file=source)
     if index >= len(records):
-        msg = f"there is no row {index + 1} to use as the header; the file has {numbers[-1]} rows"
+        msg = (
+            f"there is no row {index + 1} to use as the header; "
+            f"the file has {plural(numbers[-1], 'row')}"
+        )
         raise InputError(msg, file=source)
     header = _unique_headers(records[index])
     _check_cells(records, numbers, header, index, source)
@@ -230,7 +234,7 @@ def read_csv(
     notes += [(r, _NUL) for r in _records_of(nul_lines, ends, numbers)]
     _drop_trailing_empty(records, numbers)
     frame, rows, header, ragged = _table(records, numbers, str(path), _index(header_row))
-    progress(1.0, f"Read {len(frame):,} rows")
+    progress(1.0, f"Read {plural(len(frame), 'row')}")
     return RawTable(
         frame, rows, str(path), header, encoding, delimiter, ragged=ragged, notes=sorted(notes)
     )
@@ -489,7 +493,7 @@ def read_xlsx(
     frame, rows, header, ragged = _table(
         records, numbers, f"{path} (sheet '{sheet}')", _index(header_row)
     )
-    progress(1.0, f"Read {len(frame):,} rows")
+    progress(1.0, f"Read {plural(len(frame), 'row')}")
     return RawTable(frame, rows, str(path), header, sheet=sheet, sheets=names, ragged=ragged)
 
 

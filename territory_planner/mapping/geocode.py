@@ -38,6 +38,42 @@ def zip_centroids() -> dict[str, tuple[float, float]]:
     }
 
 
+@cache
+def zip_places() -> dict[str, tuple[str, str]]:
+    """Every ZIP code's city and state code: ZIP -> ("Chicago", "IL")."""
+    return {z["zip_code"]: (z["city"], z["state"]) for z in all_zips() if z["city"]}
+
+
+def fill_from_zip(
+    cities: pd.Series, states: pd.Series, zips: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Empty cities and states filled in from each row's ZIP code, as the postal service names them.
+
+    A city or state that is given is kept, even if the ZIP says otherwise;
+    a row without a known ZIP stays as it is.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        The cities and the states (same index as `cities`).
+    """
+    places = zip_places()
+    city_out, state_out = cities.astype(object).copy(), states.astype(object).copy()
+    for i, code in enumerate(zips.to_numpy(dtype=object)):
+        place = places.get(code) if isinstance(code, str) else None
+        if place is None:
+            continue
+        if _blank(city_out.iloc[i]):
+            city_out.iloc[i] = place[0]
+        if _blank(state_out.iloc[i]):
+            state_out.iloc[i] = place[1]
+    return city_out, state_out
+
+
+def _blank(value: object) -> bool:
+    return not (isinstance(value, str) and value.strip())
+
+
 def _city_key(city: str) -> str:
     s = city.upper().replace(".", "")
     s = re.sub(r"\bSAINT\b", "ST", s)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -28,6 +26,8 @@ import shapely
 from branca.element import Element, Figure, JavascriptLink
 
 from territory_planner import __version__
+from territory_planner.files import write_atomically
+from territory_planner.formats import plural
 from territory_planner.mapping.areas import US_ATLAS, WORLD_ATLAS
 from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.performance import PerformanceAlert
@@ -122,10 +122,7 @@ def basemap_script() -> str:
 def _write_if_changed(path: Path, text: str) -> None:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    Path(tmp).replace(path)
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _label_point(geometry: shapely.Geometry) -> tuple[float, float]:
@@ -283,7 +280,7 @@ def segment_layer(project: Project, title: str, mask: np.ndarray) -> dict[str, A
     )
     count, unplaced = int(chosen.sum()), int((chosen & ~placed).sum())
     legend: list[list[str | None]] = [
-        [SEGMENT_RING, f"{count:,} of {len(acc):,} accounts, ringed", "tp-ring"],
+        [SEGMENT_RING, f"{count:,} of {plural(len(acc), 'account')}, ringed", "tp-ring"],
         [SEGMENT_OTHERS, f"{len(acc) - count:,} others, greyed"],
     ]
     if unplaced:

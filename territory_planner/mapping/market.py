@@ -34,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
 from territory_planner.edits import ChangeSettings
-from territory_planner.formats import integer, money_short
+from territory_planner.formats import agree, integer, money_short, plural
 from territory_planner.mapping.assign import NO_TERRITORY, containing_polygon
 from territory_planner.mapping.colors import SEQUENTIAL_SHADES, Shading
 from territory_planner.mapping.rules import (
@@ -288,7 +288,7 @@ def save_segment(project: Project, segment: Segment) -> ChangeSettings:
     else:
         segments.append(segment)
         verb = "Saved"
-    text = f"{verb} segment '{segment.name}': {segment.describe()} ({count:,} accounts)"
+    text = f"{verb} segment '{segment.name}': {segment.describe()} ({plural(count, 'account')})"
     return ChangeSettings(project, segments_setting(segments), text)
 
 
@@ -346,7 +346,8 @@ class SegmentSummary:
     def describe(self) -> str:
         """E.g. ``42 of 300 accounts · potential $1.2M · revenue $310K``."""
         return (
-            f"{self.accounts:,} of {self.of:,} accounts · potential {money_short(self.potential)}"
+            f"{self.accounts:,} of {plural(self.of, 'account')} · potential "
+            f"{money_short(self.potential)}"
             f" · revenue {money_short(self.revenue)}"
         )
 
@@ -416,10 +417,6 @@ def _numbers(project: Project, column: str) -> np.ndarray:
         ),
         dtype=float,
     )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def label(column: str) -> str:
@@ -533,13 +530,13 @@ class HeatMap:
     def describe(self) -> str:
         """E.g. "Potential of 300 accounts in 41 hexagons (50 km across)"."""
         what = (
-            f"{len(self.cells):,} hexagons ({self.cell_km:g} km across)"
+            f"{plural(len(self.cells), 'hexagon')} ({self.cell_km:g} km across)"
             if self.kind == "hex"
-            else f"{len(self.cells):,} counties"
+            else plural(len(self.cells), "county")
         )
-        text = f"{label(self.value)} of {self.accounts:,} accounts in {what}"
+        text = f"{label(self.value)} of {plural(self.accounts, 'account')} in {what}"
         if self.unplaced:
-            text += f"; {_plural(self.unplaced, 'account')} without a position left out"
+            text += f"; {plural(self.unplaced, 'account')} without a position left out"
         if self.outside:
             text += f"; {self.outside:,} outside every county"
         return text
@@ -560,7 +557,11 @@ class HeatMap:
                     "accounts": int(row["accounts"]),
                     "label": (
                         f"{fmt(row['value'])} {unit}"
-                        + (f" · {int(row['accounts']):,} accounts" if self.value != COUNT else "")
+                        + (
+                            f" · {plural(int(row['accounts']), 'account')}"
+                            if self.value != COUNT
+                            else ""
+                        )
                     ),
                 },
             }
@@ -877,7 +878,7 @@ class Cluster:
     def describe(self) -> str:
         """E.g. "C1 near Chicago, IL: 42 accounts, potential $1.2M, revenue $300K"."""
         return (
-            f"{self.cluster_id} {self.where}: {self.accounts:,} accounts, potential "
+            f"{self.cluster_id} {self.where}: {plural(self.accounts, 'account')}, potential "
             f"{money_short(self.potential)}, revenue {money_short(self.revenue)}"
         )
 
@@ -916,8 +917,9 @@ class Clusters:
         """E.g. "4 clusters hold 120 of 300 accounts (25 km, at least 5 accounts)"."""
         held = self.considered - self.noise
         return (
-            f"{len(self.clusters):,} clusters hold {held:,} of {self.considered:,} accounts "
-            f"(within {self.radius_km:g} km, at least {self.min_accounts} accounts)"
+            f"{plural(len(self.clusters), 'cluster')} {agree(len(self.clusters), 'holds', 'hold')} "
+            f"{held:,} of {plural(self.considered, 'account')} "
+            f"(within {self.radius_km:g} km, at least {plural(self.min_accounts, 'account')})"
         )
 
     def as_layer(self, title: str = "Clusters") -> dict[str, Any]:
@@ -938,7 +940,7 @@ class Clusters:
                         "value": cluster.potential,
                         "accounts": cluster.accounts,
                         "label": (
-                            f"{cluster.accounts:,} accounts · potential "
+                            f"{plural(cluster.accounts, 'account')} · potential "
                             f"{money_short(cluster.potential)} · revenue "
                             f"{money_short(cluster.revenue)}"
                         ),
@@ -1167,12 +1169,12 @@ class Whitespace:
         """E.g. "12 accounts, potential $2.1M: 9 outside every territory, 3 far from a rep"."""
         t = self.totals()
         text = (
-            f"{_plural(t['listed'], 'whitespace account')}, potential "
+            f"{plural(t['listed'], 'whitespace account')}, potential "
             f"{money_short(t['potential'])}: {t['outside']:,} outside every territory"
         )
         if self.far_km is not None:
             text += f", {t['far']:,} more than {self.far_km:g} km from every rep's home"
-        return text + f"; {_plural(t['clusters'], 'cluster')}"
+        return text + f"; {plural(t['clusters'], 'cluster')}"
 
 
 def whitespace(

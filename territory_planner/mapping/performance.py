@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.formats import money
+from territory_planner.formats import agree, money, plural
 from territory_planner.mapping.metrics import WORK_WEEKS, territory_kpis
 from territory_planner.model import ACTIVITIES, ACTUAL_COLUMNS, Project, conform, period_bounds
 
@@ -510,9 +510,11 @@ def _breaches(
     for activity in ACTIVITIES:
         share = row[f"{activity}_vs_goal"]
         if t.activity_below is not None and known(share) and share < t.activity_below:
+            done = int(row[activity])
             out.append((
                 "activity_below", share, t.activity_below,
-                f"{int(row[activity]):,} {activity} to date are {share:.0%} of the pro-rated goal "
+                f"{plural(done, activity.removesuffix('s'), activity)} to date "
+                f"{agree(done, 'is', 'are')} {share:.0%} of the pro-rated goal "
                 f"of {row[f'{activity}_goal_to_date']:,.0f} (alert below {t.activity_below:.0%})",
             ))  # fmt: skip
     use = row["capacity_use"]
@@ -532,15 +534,17 @@ def _breaches(
     if t.retention_below is not None and known(retention) and retention < t.retention_below:
         out.append((
             "retention_below", retention, t.retention_below,
-            f"{int(row['lost'])} of {int(row['customers_last_year'])} accounts that had bought by "
-            f"this time last year have not bought this year: retention {retention:.0%} "
+            f"{int(row['lost'])} of {plural(int(row['customers_last_year']), 'account')} "
+            f"that had bought by this time last year {agree(int(row['lost']), 'has', 'have')} "
+            f"not bought this year: retention {retention:.0%} "
             f"(alert below {t.retention_below:.0%})",
         ))  # fmt: skip
     reach = row["penetration"]
     if t.penetration_below is not None and known(reach) and reach < t.penetration_below:
         out.append((
             "penetration_below", reach, t.penetration_below,
-            f"{int(row['customers'])} of {int(row['accounts'])} accounts have bought this year: "
+            f"{int(row['customers'])} of {plural(int(row['accounts']), 'account')} "
+            f"{agree(int(row['customers']), 'has', 'have')} bought this year: "
             f"penetration {reach:.0%} (alert below {t.penetration_below:.0%})",
         ))  # fmt: skip
     potential, most = row["potential"], t.potential_per_rep_above

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.formats import plural
 from territory_planner.mapping.allocation import MovesBound, moves_bound
 from territory_planner.mapping.colors import free_color
 from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units, split_units
@@ -52,8 +53,8 @@ class PlanChange:
     def describe(self) -> str:
         """E.g. "12 counties and 85 accounts move; largest deviation 3.1%"."""
         return (
-            f"{self.units_moved:,} units and {len(self.moves):,} accounts move; largest "
-            f"deviation {self.result.max_deviation:.1%}"
+            f"{plural(self.units_moved, 'unit')} and {plural(len(self.moves), 'account')} "
+            f"move; largest deviation {self.result.max_deviation:.1%}"
         )
 
 
@@ -129,7 +130,7 @@ def _plan_change(
         name=project.fresh_scenario_name(name),
         territories=territories,
         assignment=accounts[list(ASSIGNMENT_COLUMNS)].copy(),
-        note=f"{why}: {len(result.moved)} units, {len(moves)} accounts moved",
+        note=f"{why}: {plural(len(result.moved), 'unit')}, {plural(len(moves), 'account')} moved",
     )
     return PlanChange(scenario, moves, len(result.moved), result)
 

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.formats import agree, plural
 from territory_planner.mapping.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
 from territory_planner.mapping.design import DesignResult, design_territories
 from territory_planner.mapping.metrics import nearest_home, served_workload, workload_by_rep
@@ -240,9 +241,15 @@ def _staffing(project: Project, base: pd.DataFrame, *, use_homes: bool) -> list[
     why = "" if use_homes else " (designed without the reps' homes)"
     notes = []
     if idle:
-        notes.append(f"{len(idle)} reps have no territory{why}: {', '.join(idle[:_LISTED])}")
+        notes.append(
+            f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory{why}: "
+            f"{', '.join(idle[:_LISTED])}"
+        )
     if open_ and len(reps):
-        notes.append(f"{len(open_)} territories have no rep yet: {', '.join(open_[:_LISTED])}")
+        notes.append(
+            f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep yet: "
+            f"{', '.join(open_[:_LISTED])}"
+        )
     return notes
 
 
@@ -474,11 +481,13 @@ def design_project(
         project, plan_units, result.labels, base, kept=kept, outer=(outer, outer_labels)
     )
     note = (
-        f"designed: {k} territories from {plan_units.describe()}, "
+        f"designed: {plural(k, 'territory')} from {plan_units.describe()}, "
         f"balanced on {describe_balance(shares)} within ±{tolerance:.0%}"
     )
     scenario = Scenario(
-        name=project.fresh_scenario_name(name or f"{k} territories by {describe_balance(shares)}"),
+        name=project.fresh_scenario_name(
+            name or f"{plural(k, 'territory')} by {describe_balance(shares)}"
+        ),
         territories=territories,
         assignment=accounts[list(ASSIGNMENT_COLUMNS)].copy(),
         note=note,

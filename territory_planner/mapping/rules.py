@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.formats import plural
 from territory_planner.mapping.assign import Assignment, assign_accounts, containing_polygon
 from territory_planner.mapping.parents import apply_parent_policy, parent_policy
 from territory_planner.model import Project, values_or_none
@@ -212,7 +213,7 @@ class Reassignment:
 
     def describe(self) -> str:
         """E.g. "41 accounts moved, 3 unassigned"."""
-        text = f"{len(self.moved):,} accounts moved, {self.unassigned:,} unassigned"
+        text = f"{plural(len(self.moved), 'account')} moved, {self.unassigned:,} unassigned"
         return text + (
             f", {self.overlapping:,} in overlapping territories" if self.overlapping else ""
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from territory_planner.formats import agree, plural
 from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.mapping.unit_plan import plan_account_weights
 from territory_planner.model import Project, Scenario
@@ -77,7 +78,8 @@ class Comparison:
         """One sentence: accounts moved, and the change in drive and workload hours."""
         drive_a, drive_b = self.totals["drive_hours"]
         return (
-            f"{len(self.moves):,} accounts change territory from '{self.a}' to '{self.b}'; "
+            f"{plural(len(self.moves), 'account')} {agree(len(self.moves), 'changes', 'change')} "
+            f"territory from '{self.a}' to '{self.b}'; "
             f"estimated driving {drive_a:,.0f} h -> {drive_b:,.0f} h a year "
             f"({drive_b - drive_a:+,.0f} h)"
         )

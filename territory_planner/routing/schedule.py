@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import TravelModel, TravelTimes
@@ -986,7 +987,8 @@ def suggestions(project: Project, problem: Problem, schedule: Schedule) -> list[
     visits = sum(x.visits for x in missing)
     tips = [
         f"Allow overtime: about {hours:.1f} h of visits (plus driving) over "
-        f"{problem.weeks} week(s) would fit all {visits} visits left out."
+        f"{plural(problem.weeks, 'week')} would fit "
+        + ("the visit left out." if visits == 1 else f"all {visits} visits left out.")
     ]
     index = {a: i for i, a in enumerate(problem.ids)}
     frequent = sorted(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.routing.schedule import DAYS, DayRules, next_monday, parse_dates
 
@@ -260,14 +261,14 @@ class CalendarPanel(QWidget):
         self.grid.setVerticalHeaderLabels([f"Week {w + 1}" for w in range(plan["weeks"])])
         for day in plan["days"]:
             text = (
-                f"{len(day['visits'])} visits, {day['drive_minutes'] / 60:.1f} h\n"
+                f"{plural(len(day['visits']), 'visit')}, {day['drive_minutes'] / 60:.1f} h\n"
                 f"{day['start']}-{day['end']}"
                 if day["visits"]
                 else "free"
             )
             item = _item(text)
             item.setToolTip(
-                f"{day['date']}: {len(day['visits'])} visits, "
+                f"{day['date']}: {plural(len(day['visits']), 'visit')}, "
                 f"{day['drive_minutes']:.0f} min driving, {day['km']:.0f} km"
             )
             item.setData(Qt.ItemDataRole.UserRole, day)
@@ -276,12 +277,17 @@ class CalendarPanel(QWidget):
             self.grid.setItem(day["week"] - 1, weekdays.index(DAYS.index(day["day"])), item)
         t = plan["totals"]
         self.totals.setText(
-            f"{plan['rep']}: {t['visits']} visits, {t['visit_hours']:.1f} h at customers, "
+            f"{plan['rep']}: {plural(t['visits'], 'visit')}, "
+            f"{t['visit_hours']:.1f} h at customers, "
             f"{t['drive_hours']:.1f} h driving ({t['km']:,.0f} km), "
             f"{t['utilisation']:.0%} of working time used"
             + (f", {t['overtime_hours']:.1f} h overtime" if t["overtime_hours"] else "")
             + f". Driving {t['drive_saving']:.0%} less than visiting in ZIP order."
-            + (f" {t['left_out_visits']} visits not planned." if t["left_out_visits"] else "")
+            + (
+                f" {plural(t['left_out_visits'], 'visit')} not planned."
+                if t["left_out_visits"]
+                else ""
+            )
         )
         for item in plan["left_out"]:
             row = self.left_out.rowCount()

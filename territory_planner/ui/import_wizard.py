@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import PlannerError
+from territory_planner.formats import plural
 from territory_planner.io.account_import import ACCOUNT_SPEC, read_accounts
 from territory_planner.io.actuals_import import ACTUALS_SPEC, read_actuals
 from territory_planner.io.fields import detect_mapping
@@ -51,6 +52,12 @@ class ImportKind:
     noun: str
     spec: ImportSpec
     account_ids: frozenset[str] = frozenset()  # actuals: the project's accounts
+
+    def count(self, rows: int) -> str:
+        """How many rows of this kind, in words: "1 account", "12 reps", "3 rows of actuals"."""
+        if self.spec is ACTUALS_SPEC:
+            return f"{plural(rows, 'row')} of {self.noun}"
+        return plural(rows, self.spec.noun)
 
     def read(
         self, path: Path, options: dict[str, Any], progress: Progress, cancel: CancelToken
@@ -149,7 +156,8 @@ class FilePage(QWizardPage):
                 else f"encoding {raw.encoding}, delimiter {_delimiter_name(raw.delimiter)}"
             )  # fmt: skip
             self.info.setText(
-                f"Found {len(raw.frame.columns)} columns with the header in row {raw.header_row} "
+                f"Found {plural(len(raw.frame.columns), 'column')} with the header in row "
+                f"{raw.header_row} "
                 f"({found}): {', '.join(raw.frame.columns[:12])}"
                 + ("…" if len(raw.frame.columns) > 12 else "")  # noqa: PLR2004
             )
@@ -315,15 +323,16 @@ class ReportPage(QWizardPage):
         self.model.set_frame(report.problems())
         g = report.geocoded
         self.summary.setText(
-            f"<b>{report.imported:,} {self.wiz.kind.noun} ready to import</b>, "
-            f"{len(report.rejected):,} rows rejected, {len(report.warnings):,} warnings.<br>"
+            f"<b>{self.wiz.kind.count(report.imported)} ready to import</b>, "
+            f"{plural(len(report.rejected), 'row')} rejected, "
+            f"{plural(len(report.warnings), 'warning')}.<br>"
             f"Placed by coordinates: {g.get('exact', 0):,} · by ZIP: {g.get('zip', 0):,} · "
             f"by city: {g.get('city', 0):,} · not placed: {g.get('unplaced', 0):,}."
             + self.wiz.merge_preview()
         )
         swapped = len(report.swapped_rows)
         self.swap_box.setText(
-            f"Swap back latitude/longitude pairs that look exchanged ({swapped} rows)"
+            f"Swap back latitude/longitude pairs that look exchanged ({plural(swapped, 'row')})"
         )
         self.done = True
         self.completeChanged.emit()
@@ -376,8 +385,8 @@ class ImportWizard(QWizard):
             periods = sorted(set(self.frame["period"]))
             span = f"{periods[0]} to {periods[-1]}" if periods else "no period"
             return (
-                f"<br>{len(self.frame):,} account-periods for "
-                f"{self.frame['account_id'].nunique():,} accounts, {span}; figures already "
+                f"<br>{plural(len(self.frame), 'account-period')} for "
+                f"{plural(self.frame['account_id'].nunique(), 'account')}, {span}; figures already "
                 "in the project for the same account and period are replaced."
             )
         if self.existing.empty:

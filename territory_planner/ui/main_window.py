@@ -75,7 +75,7 @@ from territory_planner.edits import (
     split_territory,
     unlock_accounts,
 )
-from territory_planner.formats import integer, money
+from territory_planner.formats import integer, money, plural
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport
 from territory_planner.io.actuals_import import (
@@ -929,7 +929,8 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         s = self.summary  # of the latest overview
         self.status_counts.setText(
-            f"{s.accounts:,} accounts · {s.territories} territories · {s.reps} reps · "
+            f"{plural(s.accounts, 'account')} · {plural(s.territories, 'territory')} · "
+            f"{plural(s.reps, 'rep')} · "
             f"{s.unassigned:,} unassigned"
         )
         if not self.undo_stack.isClean():
@@ -1182,7 +1183,9 @@ class MainWindow(QMainWindow):
         except PlannerError as exc:
             self.show_error(exc)
             return None
-        self.statusBar().showMessage(f"Exported {len(reps)} rep one-pagers to {written}", 8000)
+        self.statusBar().showMessage(
+            f"Exported {plural(len(reps), 'rep one-pager')} to {written}", 8000
+        )
         return written
 
     def export_csv(self) -> None:
@@ -1226,7 +1229,8 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return
         self.statusBar().showMessage(
-            f"Exported {counts['accounts']:,} accounts and {counts['territories']} territories "
+            f"Exported {plural(counts['accounts'], 'account')} and "
+            f"{plural(counts['territories'], 'territory')} "
             f"to {folder}",
             8000,
         )
@@ -1392,10 +1396,10 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
         self._territory_submenu(
             menu,
-            f"Pin {len(ids)} account(s) to Territory",
+            f"Pin {plural(len(ids), 'account')} to Territory",
             lambda t: MoveAccounts(self.project, ids, t),
         )
-        pin = menu.addMenu(f"Pin {len(ids)} account(s) to Rep")
+        pin = menu.addMenu(f"Pin {plural(len(ids), 'account')} to Rep")
         for rep_id, territory_id in zip(
             self.project.territories["rep_id"],
             self.project.territories["territory_id"],
@@ -1467,7 +1471,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         self._territory_submenu(
             menu,
-            f"Move {units.describe()} ({count:,} accounts) to",
+            f"Move {units.describe()} ({plural(count, 'account')}) to",
             lambda t: move_area(self.project, units.geometry, t, units.describe()),
             exclude=exclude,
         )
@@ -1618,14 +1622,14 @@ class MainWindow(QMainWindow):
                 if target is not None:
                     write_calendar_xlsx(plans, target)
                     self.statusBar().showMessage(
-                        f"Exported {len(plans)} calendar(s) to {target}", 8000
+                        f"Exported {plural(len(plans), 'calendar')} to {target}", 8000
                     )
             else:
                 folder = QFileDialog.getExistingDirectory(self, "Folder for the .ics files")
                 if folder:
                     files = write_calendar_ics(plans, Path(folder))
                     self.statusBar().showMessage(
-                        f"Wrote {len(files)} .ics file(s) to {folder}", 8000
+                        f"Wrote {plural(len(files), '.ics file')} to {folder}", 8000
                     )
         except PlannerError as exc:
             self.show_error(exc)
@@ -1745,7 +1749,8 @@ class MainWindow(QMainWindow):
             )
             self.last_drawn_count = int(inside.sum())
             self.statusBar().showMessage(
-                f"The {event.shape.lower()} you drew contains {self.last_drawn_count:,} accounts",
+                f"The {event.shape.lower()} you drew contains "
+                f"{plural(self.last_drawn_count, 'account')}",
                 10000,
             )
 

@@ -9,8 +9,6 @@ written.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +29,15 @@ from PySide6.QtGui import (
 )
 
 from territory_planner._errors import InputError
-from territory_planner.formats import decimal2, integer, money_short, percent, signed_percent
+from territory_planner.files import FolderNotWritableError, write_atomically
+from territory_planner.formats import (
+    decimal2,
+    integer,
+    money_short,
+    percent,
+    plural,
+    signed_percent,
+)
 
 DPI = 150
 PNG_SIZE = (3300, 2550)  # 11 x 8.5 inches at 300 dpi
@@ -115,7 +121,10 @@ def paint_map_page(
     summary = stamp
     if len(kpis):
         accounts = int(kpis["accounts"].sum())
-        summary = f"{len(kpis)} territories · {accounts:,} accounts in territories · {stamp}"
+        summary = (
+            f"{plural(len(kpis), 'territory')} · {plural(accounts, 'account')} in territories "
+            f"· {stamp}"
+        )
     painter.drawText(
         QRectF(page.left(), title_box.bottom(), page.width(), 22 * scale),
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -162,7 +171,7 @@ def paint_map_page(
         rep = str(row.get("rep") or "no rep")
         painter.drawText(
             QRectF(text_left, y + 17 * scale, legend.right() - text_left, 16 * scale),
-            f"{rep} · {int(row['accounts']):,} accounts",
+            f"{rep} · {plural(int(row['accounts']), 'account')}",
         )
         y += 40 * scale
 
@@ -236,29 +245,32 @@ def paint_kpi_page(painter: QPainter, page: QRectF, title: str, kpis: pd.DataFra
         y += row_height
 
 
-def temporary_beside(path: Path) -> Path:
-    """A new temporary file beside `path`, to write and then rename over it.
+def write_report_file(path: Path, write: Callable[[Path], object], what: str) -> Path:
+    """Write a report file whole or not at all, with the user's normal permissions.
+
+    `write` creates the file at the name it is given (see `files.write_atomically`).
 
     Raises
     ------
     InputError
-        If the folder is not writable.
+        If the folder or the file cannot be written (`what` names the file in the message).
     """
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    except OSError as exc:
+        write_atomically(Path(path), write)
+    except FolderNotWritableError as exc:
         msg = f"cannot write in this folder ({exc}); choose another folder"
         raise InputError(msg, file=str(path)) from exc
-    os.close(fd)
-    return Path(name)
+    except OSError as exc:
+        msg = f"cannot write {what} ({exc}); check the disk and the folder"
+        raise InputError(msg, file=str(path)) from exc
+    return Path(path)
 
 
 def write_map_report(path: Path, title: str, map_image: QImage, kpis: pd.DataFrame) -> Path:
     """Write the report as PDF (map page and KPI page) or PNG (map page), by the suffix."""
-    path = Path(path)
-    tmp = temporary_beside(path)
-    try:
-        if path.suffix.lower() == ".png":
+
+    def write(tmp: Path) -> None:
+        if Path(path).suffix.lower() == ".png":
             image = QImage(*PNG_SIZE, QImage.Format.Format_RGB32)
             image.fill(QColor("#ffffff"))
             painter = QPainter(image)
@@ -269,29 +281,25 @@ def write_map_report(path: Path, title: str, map_image: QImage, kpis: pd.DataFra
             if not image.save(str(tmp)):  # PNG, from the suffix
                 msg = "the image could not be written"
                 raise OSError(msg)
-        else:
-            writer = QPdfWriter(str(tmp))
-            writer.setResolution(DPI)
-            writer.setTitle(title)
-            writer.setCreator("Territory Planner")
-            writer.setPageLayout(
-                QPageLayout(
-                    QPageSize(QPageSize.PageSizeId.Letter),
-                    QPageLayout.Orientation.Landscape,
-                    QMarginsF(12, 12, 12, 12),
-                    QPageLayout.Unit.Millimeter,
-                )
+            return
+        writer = QPdfWriter(str(tmp))
+        writer.setResolution(DPI)
+        writer.setTitle(title)
+        writer.setCreator("Territory Planner")
+        writer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.Letter),
+                QPageLayout.Orientation.Landscape,
+                QMarginsF(12, 12, 12, 12),
+                QPageLayout.Unit.Millimeter,
             )
-            painter = QPainter(writer)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            page = QRectF(painter.viewport())
-            paint_map_page(painter, page, title, map_image, kpis)
-            writer.newPage()
-            paint_kpi_page(painter, page, title, kpis)
-            painter.end()
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        msg = f"cannot write the report ({exc}); check the disk and the folder"
-        raise InputError(msg, file=str(path)) from exc
-    return path
+        )
+        painter = QPainter(writer)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        page = QRectF(painter.viewport())
+        paint_map_page(painter, page, title, map_image, kpis)
+        writer.newPage()
+        paint_kpi_page(painter, page, title, kpis)
+        painter.end()
+
+    return write_report_file(path, write, "the report")

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import PlannerError
-from territory_planner.formats import integer, money_short, percent
+from territory_planner.formats import integer, money_short, percent, plural
 from territory_planner.io.table_export import write_table
 from territory_planner.mapping import market
 from territory_planner.mapping.market import Clusters, HeatMap, Segment, Whitespace
@@ -63,7 +63,7 @@ class Messages:
     NO_HEAT = "Tick 'Show on map' to shade the map by the chosen value"
     NO_CLUSTERS = "Press Find to look for clusters of the segment's accounts"
     NO_WHITESPACE = "Press Find to list high-potential accounts no territory or rep covers"
-    EXPORTED = "Wrote {rows:,} rows to {name}"
+    EXPORTED = "Wrote {rows} to {name}"
     EXPORT_FILTER = "Excel workbook (*.xlsx);;CSV file (*.csv)"
     DRAFT = "(not saved)"
 
@@ -778,7 +778,7 @@ class MarketPanel(QWidget):
         self.upsell_model.set_frame(self.upsell)
         gap = float(self.upsell["gap"].sum()) if len(self.upsell) else 0.0
         self.upsell_note.setText(
-            f"{len(self.upsell):,} accounts, {money_short(gap)} of potential not yet won"
+            f"{plural(len(self.upsell), 'account')}, {money_short(gap)} of potential not yet won"
         )
 
     # ----- shared -----
@@ -808,5 +808,5 @@ class MarketPanel(QWidget):
         except PlannerError as exc:
             self.failed.emit(exc)
             return 0
-        self.message.emit(Messages.EXPORTED.format(rows=rows, name=path.name))
+        self.message.emit(Messages.EXPORTED.format(rows=plural(rows, "row"), name=path.name))
         return rows

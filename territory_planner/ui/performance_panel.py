@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from territory_planner._errors import InputError, PlannerError
 from territory_planner.edits import ChangeSettings
-from territory_planner.formats import integer, money, money_short, percent, signed_percent
+from territory_planner.formats import integer, money, money_short, percent, plural, signed_percent
 from territory_planner.io.fields import parse_number
 from territory_planner.io.table_export import write_table
 from territory_planner.mapping.performance import (
@@ -70,9 +70,9 @@ class Messages:
         "No sales imported yet: import actuals (territory-planner import-actuals) to see "
         "attainment, trend and alerts."
     )
-    AS_OF = "As of {date}: {elapsed:.0%} of {year} gone by · {rows:,} account-periods of actuals"
+    AS_OF = "As of {date}: {elapsed:.0%} of {year} gone by · {rows} of actuals"
     NO_ALERTS = "No alerts: every territory and rep is within its thresholds"
-    EXPORTED = "Wrote {rows:,} alerts to {name}"
+    EXPORTED = "Wrote {rows} to {name}"
     UNCHANGED = "The thresholds are as saved"
     EXPORT_FILTER = "Excel workbook (*.xlsx);;CSV file (*.csv)"
 
@@ -476,7 +476,7 @@ class PerformancePanel(QWidget):
                     date=f"{day:%d %b %Y}",
                     elapsed=perf.elapsed,
                     year=day.year,
-                    rows=len(project.actuals),
+                    rows=plural(len(project.actuals), "account-period"),
                 )
             )
         table = perf.territories
@@ -637,5 +637,5 @@ class PerformancePanel(QWidget):
         except PlannerError as exc:
             self.failed.emit(exc)
             return 0
-        self.message.emit(Messages.EXPORTED.format(rows=rows, name=path.name))
+        self.message.emit(Messages.EXPORTED.format(rows=plural(rows, "alert"), name=path.name))
         return rows

@@ -19,10 +19,10 @@ from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from territory_planner._errors import InputError
-from territory_planner.formats import decimal2, integer, money_short, percent
+from territory_planner.formats import decimal2, integer, money_short, percent, plural
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.routing.workload import DEFAULT_FREQUENCY, visits_per_year
-from territory_planner.ui.map_report import DPI, report_fonts, temporary_beside
+from territory_planner.ui.map_report import DPI, report_fonts, write_report_file
 from territory_planner.ui.shape_painter import Shape, paint_map, points_bounds
 
 ACCOUNT_ROWS = 24  # accounts listed on a page, by potential
@@ -59,11 +59,15 @@ def _calendar_lines(accounts: pd.DataFrame, plan: dict[str, Any] | None) -> list
     if plan is not None:
         t = plan["totals"]
         return [
-            f"Calendar of {plan['weeks']} weeks from {plan['start_date']}:",
-            f"{t['visits']} visits, {t['visit_hours']:.1f} h visiting, "
+            f"Calendar of {plural(plan['weeks'], 'week')} from {plan['start_date']}:",
+            f"{plural(t['visits'], 'visit')}, {t['visit_hours']:.1f} h visiting, "
             f"{t['drive_hours']:.1f} h driving, {t['km']:,.0f} km",
             f"Utilisation {t['utilisation']:.0%}; "
-            + (f"{t['left_out_visits']} visits left out" if t["left_out_visits"] else "all fit"),
+            + (
+                f"{plural(t['left_out_visits'], 'visit')} left out"
+                if t["left_out_visits"]
+                else "all fit"
+            ),
         ]
     counts = accounts["visit_frequency"].value_counts()
     parts = [f"{counts[f]} {f}" for f in VISIT_FREQUENCIES if f in counts]
@@ -73,7 +77,7 @@ def _calendar_lines(accounts: pd.DataFrame, plan: dict[str, Any] | None) -> list
         parts.append(f"{unset} not set (visited {DEFAULT_FREQUENCY})")
     return [
         "Visit frequencies: " + ", ".join(parts),
-        f"{yearly:,.0f} visits a year (build the calendar for days and routes)",
+        f"{plural(round(float(yearly)), 'visit')} a year (build the calendar for days and routes)",
     ]
 
 
@@ -253,8 +257,8 @@ def write_rep_pages(
         msg = "no rep has a territory yet: give territories reps first"
         raise InputError(msg, file=str(path))
     plans = plans or {}
-    tmp = temporary_beside(Path(path))
-    try:
+
+    def write(tmp: Path) -> None:
         writer = QPdfWriter(str(tmp))
         writer.setResolution(DPI)
         writer.setTitle(f"{project.name}: territory one-pagers")
@@ -275,9 +279,5 @@ def write_rep_pages(
                 writer.newPage()
             RepPage(painter, page, project, rep_id).paint(kpis, plans.get(rep_id))
         painter.end()
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        msg = f"cannot write the one-pagers ({exc}); check the disk and the folder"
-        raise InputError(msg, file=str(path)) from exc
-    return Path(path)
+
+    return write_report_file(Path(path), write, "the one-pagers")

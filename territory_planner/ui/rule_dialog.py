@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import PlannerError
+from territory_planner.formats import plural
 from territory_planner.io.fields import parse_number
 from territory_planner.mapping.market import segment_names
 from territory_planner.mapping.rules import OPERATORS, SEGMENT_FIELD, Condition, Rule
@@ -205,7 +206,9 @@ class RuleDialog(QDialog):
             self.preview.setText("")
             return
         self.error.setText("")
-        self.preview.setText(f"Matches {count:,} of {len(self.project.accounts):,} accounts now")
+        self.preview.setText(
+            f"Matches {count:,} of {plural(len(self.project.accounts), 'account')} now"
+        )
 
     def try_accept(self) -> None:
         """Accept if the rule is complete."""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from territory_planner import edits
 from territory_planner._errors import InputError
+from territory_planner.formats import agree, plural
 from territory_planner.io.territory_import import read_territories
 from territory_planner.mapping.balance_reasons import DesignFix
 from territory_planner.mapping.plan_changes import PlanChange, rebalance_project, split_project
@@ -62,13 +63,15 @@ def outcome_text(outcome: PlanOutcome, project: Project, tolerance: float) -> st
     kpis = plan_kpis(plan)
     result = outcome.result
     lines = [
-        f"'{outcome.scenario.name}': {len(kpis)} territories from {outcome.units.describe()}.",
+        f"'{outcome.scenario.name}': {plural(len(kpis), 'territory')} "
+        f"from {outcome.units.describe()}.",
         f"Largest deviation from the mean: {result.max_deviation:.1%} "
         f"({'within' if result.max_deviation <= tolerance + 1e-9 else 'outside'} "
         f"±{tolerance:.0%}).",
         "Every territory is one connected piece."
         if all(result.contiguous)
-        else f"{result.contiguous.count(False)} territories are in several pieces.",
+        else f"{plural(result.contiguous.count(False), 'territory')} "
+        f"{agree(result.contiguous.count(False), 'is', 'are')} in several pieces.",
         f"Mean compactness (Polsby-Popper): {kpis['compactness'].mean():.2f}.",
     ]
     if result.violations:
@@ -199,7 +202,10 @@ class ScenarioActions(QObject):
     def show_moves(self, name: str, moves: pd.DataFrame) -> None:
         """The move list of a change: account, from, to, reason."""
         dialog = MovesDialog(
-            f"Moves of '{name}'", f"{len(moves):,} accounts change territory.", moves, self.window
+            f"Moves of '{name}'",
+            f"{plural(len(moves), 'account')} {agree(len(moves), 'changes', 'change')} territory.",
+            moves,
+            self.window,
         )
         self.moves_dialog = dialog
         dialog.open()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QFileDialog
 
+from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.main_window import MainWindow
+from territory_planner.ui.rep_pages import _calendar_lines
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
+from tests.unit.printout_fixtures import calendar_plan
 
 
 def test_build_a_calendar_and_see_a_day_on_the_map(
@@ -29,7 +33,8 @@ def test_build_a_calendar_and_see_a_day_on_the_map(
     assert panel.grid.columnCount() == 5
     busy = next(d for d in plan["days"] if d["visits"])
     row, column = busy["week"] - 1, ["Mon", "Tue", "Wed", "Thu", "Fri"].index(busy["day"])
-    assert panel.grid.item(row, column).text().startswith(f"{len(busy['visits'])} visits")
+    count = len(busy["visits"])
+    assert panel.grid.item(row, column).text().startswith(f"{count} visit{'s' * (count != 1)},")
     panel.grid.setCurrentCell(row, column)
     assert panel.day.rowCount() == len(busy["visits"])
     assert panel.day.item(0, 3).text() == busy["visits"][0]["name"]
@@ -88,3 +93,21 @@ def test_day_rules_reach_the_calendar(qtbot, window: MainWindow, demo_file) -> N
     assert "2026-12-10" not in dates
     assert len(dates) == 3
     assert all(d["drive_minutes"] <= 90 + 1 for d in plan["days"])
+
+
+def test_one_visit_is_one_visit(qtbot) -> None:
+    panel = CalendarPanel()
+    qtbot.addWidget(panel)
+    plan = calendar_plan()  # Wednesday: 2 visits, Thursday: 1
+    plan["totals"] |= {"visits": 1, "left_out_visits": 1}
+    panel.show_plan(plan)
+    wednesday, thursday = panel.grid.item(0, 0), panel.grid.item(0, 1)
+    assert wednesday.text().startswith("2 visits, ")
+    assert thursday.text().startswith("1 visit, ")
+    assert thursday.toolTip().startswith("2026-12-10: 1 visit, ")
+    assert panel.totals.text().startswith("Dana Whitfield: 1 visit, ")
+    assert panel.totals.text().endswith(" 1 visit not planned.")
+    lines = _calendar_lines(pd.DataFrame(), plan)  # the rep one-pager's calendar lines
+    assert lines[0] == "Calendar of 1 week from 2026-12-07:"
+    assert lines[1].startswith("1 visit, ")
+    assert lines[2].endswith("1 visit left out")

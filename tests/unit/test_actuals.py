@@ -296,7 +296,7 @@ def test_quarter_and_months_of_one_account_are_flagged(tmp_path) -> None:
     )
     actuals_after_import(project, result)
     (warning,) = result.report.warnings
-    assert "1 account quarters also have monthly figures" in warning["message"]
+    assert "1 account quarter also has monthly figures" in warning["message"]
     assert "account 'A1': 2026Q1 and 2026-01" in warning["message"]
 
 

@@ -15,6 +15,7 @@ from openpyxl.writer.excel import ExcelWriter
 from territory_planner._errors import InputError
 from territory_planner.cli import main
 from territory_planner.io import export
+from territory_planner.io.workbook_layout import PADDING, TEXT_WIDTH_LIMIT
 from territory_planner.mapping.metrics import quotas
 from territory_planner.model import Project
 
@@ -60,7 +61,7 @@ def test_xlsx_is_formatted_and_safe(tmp_path, tricky: Project) -> None:
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}301"
     widths = {sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
     assert min(widths) >= 4
-    assert max(widths) <= 47
+    assert max(widths) <= TEXT_WIDTH_LIMIT + PADDING
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(tricky.accounts)
     assert rows[0][col["name"]] == "'" + HYPERLINK

@@ -21,6 +21,7 @@ import pytest
 from territory_planner._errors import InputError
 from territory_planner.app.operations import accounts_after_import
 from territory_planner.cli import main as cli_main
+from territory_planner.edits import edit_rep
 from territory_planner.io.account_import import read_accounts
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.rep_import import read_reps
@@ -420,6 +421,41 @@ def test_reps_roster() -> None:
     dated, _ = read_reps(DATA / "reps_dates.xlsx")
     assert dated.set_index("rep_id").loc["R1", "start_date"] == "2021-03-15"
     assert dated.set_index("rep_id").loc["R3", "start_date"] == "2021-03-15"
+
+
+def test_a_rep_placed_by_zip_gets_the_zips_city_and_state(tmp_path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "Rep ID,Name,Home ZIP,Home city,Home state\n"
+        "R1,Pat Doe,60610,,\n"  # the ZIP alone
+        "R2,Sam Roe,98101,Bellevue,\n"  # a city given is kept
+        "R3,Lee Poe,00000,,\n",  # no such ZIP: nothing to fill in
+        encoding="utf-8",
+    )
+    reps, _report = read_reps(roster)
+    r = reps.set_index("rep_id")
+    assert (r.loc["R1", "home_city"], r.loc["R1", "home_state"]) == ("Chicago", "IL")
+    assert r.loc["R1", "geocode"] == "zip"
+    assert (r.loc["R2", "home_city"], r.loc["R2", "home_state"]) == ("Bellevue", "WA")
+    assert pd.isna(r.loc["R3", "home_city"])
+    assert pd.isna(r.loc["R3", "home_state"])
+    only_zip, _ = read_reps(DATA / "reps.csv")  # no city column at all
+    assert only_zip.set_index("rep_id").loc["R3", "home_city"] == "Dallas"
+
+
+def test_a_zip_typed_in_the_reps_panel_fills_an_empty_home_city(demo_project: Project) -> None:
+    project = demo_project.copy()
+    rep_id = str(project.reps["rep_id"].iloc[0])
+    row = project.reps.index[project.reps["rep_id"] == rep_id][0]
+    project.reps.loc[row, ["home_city", "home_state"]] = [None, None]
+    edit = edit_rep(project, rep_id, "home_zip", "98101")
+    edit.apply(project)
+    assert tuple(project.reps.loc[row, ["home_city", "home_state"]]) == ("Seattle", "WA")
+    edit.revert(project)
+    assert project.reps.loc[row, ["home_city", "home_state"]].isna().all()
+    project.reps.loc[row, "home_city"] = "Redmond"
+    edit_rep(project, rep_id, "home_zip", "60610").apply(project)
+    assert tuple(project.reps.loc[row, ["home_city", "home_state"]]) == ("Redmond", "IL")
 
 
 # ----- size, progress and cancel -----

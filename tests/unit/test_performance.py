@@ -178,7 +178,7 @@ def test_alerts_in_plain_words(perf: Performance) -> None:
     assert "5 calls to date are 20% of the pro-rated goal of 25 (alert below 100%)" in texts
     north = [a.text for a in found if a.name == "North"]
     assert (
-        "1 of 3 accounts that had bought by this time last year have not bought this year: "
+        "1 of 3 accounts that had bought by this time last year has not bought this year: "
         "retention 67% (alert below 80%)" in north
     )
     assert any("-17% on the same periods last year ($30,000)" in t for t in north)

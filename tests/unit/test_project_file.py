@@ -297,7 +297,7 @@ def test_permission_denied_is_explained(
     if where == "writer":
         monkeypatch.setattr(project_file, "_write_all", denied)
     else:
-        monkeypatch.setattr(project_file.tempfile, "mkstemp", denied)
+        monkeypatch.setattr(project_file, "new_file", denied)
     with pytest.raises(ProjectFileError, match="no permission to write there") as info:
         save_project(Project.empty(), path)
     assert str(info.value).startswith(f"{path}: ")
