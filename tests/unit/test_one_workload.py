@@ -1,0 +1,37 @@
+"""One workload: the KPI panel, design and the calendar all move when its speed model does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from territory_planner.mapping.metrics import territory_kpis
+from territory_planner.mapping.project_design import design_project
+from territory_planner.model import Project
+from territory_planner.routing.schedule import build_schedule
+from territory_planner.routing.travel import TravelModel
+
+
+def _measure(project: Project) -> tuple[float, np.ndarray, float]:
+    """Drive hours in the KPI panel, the workload shares design balances, a calendar's driving."""
+    kpis = territory_kpis(project)
+    design = design_project(project, kind="state", balance="workload", tolerance=0.2)
+    rep = str(project.territories["rep_id"].dropna().iloc[0])
+    calendar = build_schedule(project, rep, 4)
+    return float(kpis["drive_hours"].sum()), design.weights, calendar.drive_minutes
+
+
+def test_halving_the_speed_model_moves_kpis_design_and_calendar(
+    demo_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _measure(demo_project)
+    original: Callable[[TravelModel, np.ndarray], np.ndarray] = TravelModel.speed_kmh
+    monkeypatch.setattr(TravelModel, "speed_kmh", lambda self, km: original(self, km) / 2)
+    after = _measure(demo_project)
+    assert after[0] / before[0] == pytest.approx(2.0, rel=1e-6)  # every drive estimate doubles
+    # design balances shares of the team's workload: driving now weighs more in them, so the
+    # units far from home gain (a separate model would leave the shares as they were)
+    assert np.abs(after[1] - before[1]).max() > 1e-3
+    assert after[2] / before[2] > 1.5  # the calendar drives the same roads slower
