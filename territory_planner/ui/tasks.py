@@ -36,8 +36,10 @@ def run_in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
 
 
 def _run(fn: Callable[..., Any], signals: _Signals, token: CancelToken) -> None:
+    """Run `fn`; a result that arrives after Cancel was pressed is dropped, never applied."""
     try:
         result = fn(progress=lambda f, m="": signals.progress.emit(f, m), cancel=token)
+        token.raise_if_cancelled()  # (a job that does not poll the token stops here)
     except Exception as exc:  # noqa: BLE001 (handed to the GUI thread's error path)
         signals.failed.emit(exc)
     else:

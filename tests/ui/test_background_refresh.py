@@ -11,7 +11,8 @@ import pytest
 from territory_planner.edits import MoveAccounts
 from territory_planner.mapping.coverage import find_gaps, find_overlaps
 from territory_planner.mapping.metrics import territory_kpis
-from territory_planner.ui import refresher
+from territory_planner.tasks import CancelToken
+from territory_planner.ui import refresher, tasks
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
 
@@ -125,3 +126,28 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
     assert window.undo_stack.index() == before_edit + 1  # only the move
     assert "changed meanwhile" in window.statusBar().currentMessage()
     assert window.project.accounts["territory_id"].iloc[1:30].isna().all()
+
+
+class _CancelledAtOnce(CancelToken):
+    """A token whose Cancel was pressed before the job even started."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel()
+
+
+def test_a_cancelled_assignment_is_dropped_even_though_it_finished(
+    qtbot, window: MainWindow, demo_file, background, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_and_settle(qtbot, window, demo_file)
+    window.project.accounts.loc[:29, "territory_id"] = None  # as if imported unassigned
+    before = window.project.accounts["territory_id"].tolist()
+    step = window.undo_stack.index()
+    monkeypatch.setattr(tasks, "CancelToken", _CancelledAtOnce)
+    window.assign()  # reassign() does not poll the token: it runs to the end
+    qtbot.waitUntil(
+        lambda: window.task is not None and window.task.finished, timeout=MAP_TIMEOUT_MS
+    )
+    assert window.project.accounts["territory_id"].tolist() == before  # nothing applied
+    assert window.undo_stack.index() == step
+    assert not any("Assigned accounts" in entry for entry in window.change_log)
