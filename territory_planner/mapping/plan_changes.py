@@ -21,7 +21,8 @@ from territory_planner._errors import InputError
 from territory_planner.formats import plural
 from territory_planner.mapping.allocation import MovesBound, moves_bound
 from territory_planner.mapping.colors import free_color
-from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units, split_units
+from territory_planner.mapping.new_hire import split_units
+from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units
 from territory_planner.mapping.rules import reassign
 from territory_planner.mapping.unit_plan import (
     ProjectUnits,
