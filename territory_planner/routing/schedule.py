@@ -41,7 +41,7 @@ import pandas as pd
 from territory_planner._errors import InputError
 from territory_planner.model import Project
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
-from territory_planner.routing.travel import TravelModel, TravelTimes
+from territory_planner.routing.travel import Kilometres, TravelModel, TravelTimes
 from territory_planner.routing.workload import MAX_WEEKS, frequency_weeks, visit_minutes
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -164,7 +164,7 @@ class Problem:
     service: np.ndarray  # minutes per visit
     value: np.ndarray  # priority: higher is planned first
     minutes: np.ndarray  # (n + 1) x (n + 1) driving minutes
-    km: np.ndarray
+    km: Kilometres  # road km of a leg: ``km[origins, destinations]`` (a matrix, or computed)
     zips: list[str]
     lon: np.ndarray  # index 0 is home
     lat: np.ndarray
@@ -330,7 +330,7 @@ def rep_problem(
     period = np.array([frequency_weeks(f) for f in acc["visit_frequency"]], dtype=int)
     lon = np.append(rep["lon"], acc["lon"].to_numpy(dtype=float))
     lat = np.append(rep["lat"], acc["lat"].to_numpy(dtype=float))
-    km, minutes = (travel or TravelModel()).matrices(lon, lat)
+    km, minutes = (travel or TravelModel()).planning_tables(lon, lat)
     service = visit_minutes(acc)
     value = (
         pd.to_numeric(acc[value_column], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -1031,24 +1031,26 @@ def _add_day(
     lunch = problem.hours.lunch
     noon = NOON
     shift = 0.0
-    previous = 0
+    path = np.array([0, *route.order, 0])
+    legs = problem.km[path[:-1], path[1:]] if route.order else np.zeros(0)
     km = 0.0
-    for number, (row, arrival, departure, drive) in enumerate(
-        zip(route.order, route.arrival, route.departure, route.drive_before, strict=True), start=1
+    for number, (row, arrival, departure, drive, leg) in enumerate(
+        zip(
+            route.order, route.arrival, route.departure, route.drive_before, legs[:-1], strict=True
+        ),
+        start=1,
     ):
         if shift == 0 and lunch and arrival >= noon:
             shift = lunch  # lunch before the first visit that starts after noon
-        leg = float(problem.km[previous, row])
-        km += leg
+        km += float(leg)
         schedule.visits.append(
             Visit(
                 problem.ids[row - 1], problem.names[row - 1], week, weekday, number,
-                arrival + shift, departure + shift, drive, leg,
+                arrival + shift, departure + shift, drive, float(leg),
             )
         )  # fmt: skip
-        previous = row
     if route.order:
-        km += float(problem.km[previous, 0])
+        km += float(legs[-1])  # back home
     end = route.end + (lunch if route.order else 0.0)
     schedule.days.append(
         DaySummary(

@@ -327,3 +327,26 @@ def test_one_week_days_stay_within_15_percent() -> None:
     loads = [tour_minutes(minutes, t) + service[np.array(t) - 1].sum() for t in days.tours]
     assert max(loads) <= 9 * 60
     assert max(loads) <= 1.15 * min(loads)
+
+
+class AllPairsKm:
+    """The calendar's travel as it was before: the all-pairs km matrix kept beside the minutes."""
+
+    def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return TravelModel().matrices(lon, lat)
+
+    def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.matrices(lon, lat)
+
+
+def test_calendar_is_the_same_without_the_all_pairs_km_matrix(demo_project) -> None:
+    """The km of the legs driven, computed when asked, give the very same calendar."""
+    rep_id = str(demo_project.territories["rep_id"].dropna().iloc[0])
+    start = date(2026, 11, 30)
+    kept = build_schedule(demo_project, rep_id, 4, start=start, travel=AllPairsKm())
+    computed = build_schedule(demo_project, rep_id, 4, start=start)
+    assert computed.visits  # a real calendar, with km driven
+    assert sum(v.km_before for v in computed.visits) > 0
+    assert computed.visits == kept.visits  # same accounts, days, order, times and km, exactly
+    assert computed.days == kept.days
+    assert computed.left_out == kept.left_out
