@@ -1091,11 +1091,13 @@ def clock(minutes: float) -> str:
 CONTACT_COLUMNS = ("street", "city", "state", "zip", "phone")
 
 
-def _contacts(accounts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+def _contacts(accounts: pd.DataFrame | None, ids: set[str]) -> dict[str, dict[str, str]]:
+    """The contact columns of the accounts `ids` (not of the whole project: 100,000 dicts)."""
     if accounts is None:
         return {}
     columns = [c for c in CONTACT_COLUMNS if c in accounts.columns]
-    table = accounts.set_index("account_id")[columns].astype(object)
+    mine = accounts["account_id"].astype(str).isin(ids)
+    table = accounts.loc[mine, ["account_id", *columns]].set_index("account_id").astype(object)
     table = table.where(table.notna(), "").astype(str)
     return {
         str(k): {str(c): str(x) for c, x in v.items()} for k, v in table.to_dict("index").items()
@@ -1108,7 +1110,7 @@ def schedule_record(schedule: Schedule, accounts: pd.DataFrame | None = None) ->
     With the project's `accounts`, each visit also carries the account's
     address (street, city, state, ZIP) and phone, for exports.
     """
-    contacts = _contacts(accounts)
+    contacts = _contacts(accounts, {v.account_id for v in schedule.visits})
     visits_by_day: dict[tuple[int, int], list[Visit]] = {}
     for visit in schedule.visits:
         visits_by_day.setdefault((visit.week, visit.weekday), []).append(visit)
