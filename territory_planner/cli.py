@@ -1,7 +1,8 @@
 """The headless command line: ``territory-planner COMMAND PROJECT.gpkg ...``.
 
 Every command takes the project file first. ``--json`` prints one JSON object
-on stdout. Errors go to stderr: exit code 1 for bad input, 2 for usage.
+on stdout. Errors go to stderr: exit code 1 for bad input, 2 for usage; so does
+the progress of long commands (``schedule``: a line per rep).
 """
 
 from __future__ import annotations
@@ -594,10 +595,11 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
         "priority": args.priority,
         "travel": load_roads(args.roads) if args.roads else None,
     }
-    plans = [
-        schedule_record(build_schedule(project, rep, args.weeks, **options), project.accounts)
-        for rep in reps
-    ]
+    plans = []
+    for number, rep in enumerate(reps, start=1):  # one rep's travel times in memory at a time
+        print(f"planning rep {rep} ({number} of {len(reps)})", file=sys.stderr, flush=True)
+        schedule = build_schedule(project, rep, args.weeks, **options)
+        plans.append(schedule_record(schedule, project.accounts))
     written: dict[str, Any] = {}
     if args.xlsx:
         written["xlsx"] = str(write_calendar_xlsx(plans, args.xlsx))

@@ -42,7 +42,7 @@ from territory_planner._errors import InputError
 from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
-from territory_planner.routing.travel import TravelModel, TravelTimes
+from territory_planner.routing.travel import Kilometres, TravelModel, TravelTimes
 from territory_planner.routing.workload import MAX_WEEKS, frequency_weeks, visit_minutes
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -165,7 +165,7 @@ class Problem:
     service: np.ndarray  # minutes per visit
     value: np.ndarray  # priority: higher is planned first
     minutes: np.ndarray  # (n + 1) x (n + 1) driving minutes
-    km: np.ndarray
+    km: Kilometres  # road km of a leg: ``km[origins, destinations]`` (a matrix, or computed)
     zips: list[str]
     lon: np.ndarray  # index 0 is home
     lat: np.ndarray
@@ -331,7 +331,7 @@ def rep_problem(
     period = np.array([frequency_weeks(f) for f in acc["visit_frequency"]], dtype=int)
     lon = np.append(rep["lon"], acc["lon"].to_numpy(dtype=float))
     lat = np.append(rep["lat"], acc["lat"].to_numpy(dtype=float))
-    km, minutes = (travel or TravelModel()).matrices(lon, lat)
+    km, minutes = (travel or TravelModel()).planning_tables(lon, lat)
     service = visit_minutes(acc)
     value = (
         pd.to_numeric(acc[value_column], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -1033,24 +1033,26 @@ def _add_day(
     lunch = problem.hours.lunch
     noon = NOON
     shift = 0.0
-    previous = 0
+    path = np.array([0, *route.order, 0])
+    legs = problem.km[path[:-1], path[1:]] if route.order else np.zeros(0)
     km = 0.0
-    for number, (row, arrival, departure, drive) in enumerate(
-        zip(route.order, route.arrival, route.departure, route.drive_before, strict=True), start=1
+    for number, (row, arrival, departure, drive, leg) in enumerate(
+        zip(
+            route.order, route.arrival, route.departure, route.drive_before, legs[:-1], strict=True
+        ),
+        start=1,
     ):
         if shift == 0 and lunch and arrival >= noon:
             shift = lunch  # lunch before the first visit that starts after noon
-        leg = float(problem.km[previous, row])
-        km += leg
+        km += float(leg)
         schedule.visits.append(
             Visit(
                 problem.ids[row - 1], problem.names[row - 1], week, weekday, number,
-                arrival + shift, departure + shift, drive, leg,
+                arrival + shift, departure + shift, drive, float(leg),
             )
         )  # fmt: skip
-        previous = row
     if route.order:
-        km += float(problem.km[previous, 0])
+        km += float(legs[-1])  # back home
     end = route.end + (lunch if route.order else 0.0)
     schedule.days.append(
         DaySummary(
@@ -1091,11 +1093,13 @@ def clock(minutes: float) -> str:
 CONTACT_COLUMNS = ("street", "city", "state", "zip", "phone")
 
 
-def _contacts(accounts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+def _contacts(accounts: pd.DataFrame | None, ids: set[str]) -> dict[str, dict[str, str]]:
+    """The contact columns of the accounts `ids` (not of the whole project: 100,000 dicts)."""
     if accounts is None:
         return {}
     columns = [c for c in CONTACT_COLUMNS if c in accounts.columns]
-    table = accounts.set_index("account_id")[columns].astype(object)
+    mine = accounts["account_id"].astype(str).isin(ids)
+    table = accounts.loc[mine, ["account_id", *columns]].set_index("account_id").astype(object)
     table = table.where(table.notna(), "").astype(str)
     return {
         str(k): {str(c): str(x) for c, x in v.items()} for k, v in table.to_dict("index").items()
@@ -1108,7 +1112,7 @@ def schedule_record(schedule: Schedule, accounts: pd.DataFrame | None = None) ->
     With the project's `accounts`, each visit also carries the account's
     address (street, city, state, ZIP) and phone, for exports.
     """
-    contacts = _contacts(accounts)
+    contacts = _contacts(accounts, {v.account_id for v in schedule.visits})
     visits_by_day: dict[tuple[int, int], list[Visit]] = {}
     for visit in schedule.visits:
         visits_by_day.setdefault((visit.week, visit.weekday), []).append(visit)

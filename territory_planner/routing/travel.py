@@ -35,17 +35,65 @@ def _row_blocks(n: int) -> list[slice]:
     return [slice(start, min(start + _BLOCK_ROWS, n)) for start in range(0, n, _BLOCK_ROWS)]
 
 
+#: Points in radians for the haversine: latitude, longitude, cosine of latitude.
+Radians = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _haversine_km(a: Radians, b: Radians) -> np.ndarray:
+    """Great-circle km between points a and b (broadcast): one formula for every caller."""
+    (phi_a, lam_a, cos_a), (phi_b, lam_b, cos_b) = a, b
+    dphi = phi_a - phi_b
+    dlam = lam_a - lam_b
+    h = np.sin(dphi / 2) ** 2 + cos_a * cos_b * np.sin(dlam / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
+
+
+def _radians(lon: np.ndarray, lat: np.ndarray) -> Radians:
+    phi = np.radians(np.asarray(lat, float))
+    return phi, np.radians(np.asarray(lon, float)), np.cos(phi)
+
+
+def _great_circle_rows(points: Radians, rows: slice) -> np.ndarray:
+    """Great-circle km from the points of `rows` to every point."""
+    phi, lam, cos_phi = points
+    return _haversine_km(
+        (phi[rows, None], lam[rows, None], cos_phi[rows, None]),
+        (phi[None, :], lam[None, :], cos_phi[None, :]),
+    )
+
+
 def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """All-pairs great-circle distances (km) between points (haversine), by blocks of rows."""
-    lam, phi = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
-    cos_phi = np.cos(phi)
-    out = np.empty((len(phi), len(phi)))
-    for rows in _row_blocks(len(phi)):
-        dphi = phi[rows, None] - phi[None, :]
-        dlam = lam[rows, None] - lam[None, :]
-        a = np.sin(dphi / 2) ** 2 + cos_phi[rows, None] * cos_phi[None, :] * np.sin(dlam / 2) ** 2
-        out[rows] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    points = _radians(lon, lat)
+    out = np.empty((len(points[0]), len(points[0])))
+    for rows in _row_blocks(len(out)):
+        out[rows] = _great_circle_rows(points, rows)
     return out
+
+
+def great_circle_legs_km(
+    lon: np.ndarray, lat: np.ndarray, origins: np.ndarray, destinations: np.ndarray
+) -> np.ndarray:
+    """Great-circle km of the legs ``origins[k] -> destinations[k]`` (indices into the points).
+
+    The same numbers, bit for bit, as the entries of `great_circle_km` (the same formula on
+    contiguous arrays), without the all-pairs matrix.
+    """
+    points = _radians(lon, lat)
+    a, b = np.asarray(origins, dtype=np.intp), np.asarray(destinations, dtype=np.intp)
+    return _haversine_km(_take(points, a), _take(points, b))
+
+
+def _take(points: Radians, index: np.ndarray) -> Radians:
+    phi, lam, cos_phi = points
+    return phi[index], lam[index], cos_phi[index]
+
+
+class Kilometres(Protocol):
+    """Road km between points, indexed like a matrix: ``km[origins, destinations]``."""
+
+    def __getitem__(self, pairs: tuple[np.ndarray, np.ndarray], /) -> np.ndarray:
+        """The km of each leg ``origins[k] -> destinations[k]``."""
 
 
 class TravelTimes(Protocol):
@@ -53,6 +101,9 @@ class TravelTimes(Protocol):
 
     def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All-pairs kilometres and minutes."""
+
+    def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[Kilometres, np.ndarray]:
+        """What a calendar needs: km of the legs driven, and all-pairs minutes (a matrix)."""
 
 
 def load_roads(path: Path) -> RoadNetwork:
@@ -82,14 +133,58 @@ class TravelModel:
         rise = 1 - np.exp(-np.asarray(road_km, float) / self.ramp_km)
         return self.town_kmh + (self.highway_kmh - self.town_kmh) * rise
 
+    def driving_minutes(self, road_km: np.ndarray) -> np.ndarray:
+        """Minutes to drive legs of `road_km` road kilometres."""
+        return np.asarray(road_km / self.speed_kmh(road_km) * 60)
+
+    def _road_rows(self, points: Radians, rows: slice) -> np.ndarray:
+        road = _great_circle_rows(points, rows)
+        road *= self.detour
+        return road
+
     def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Road kilometres and driving minutes between every pair of points."""
-        road = great_circle_km(lon, lat)
-        road *= self.detour
+        points = _radians(lon, lat)
+        road = np.empty((len(points[0]), len(points[0])))
         minutes = np.empty_like(road)
         for rows in _row_blocks(len(road)):
-            minutes[rows] = road[rows] / self.speed_kmh(road[rows]) * 60
+            road[rows] = self._road_rows(points, rows)
+            minutes[rows] = self.driving_minutes(road[rows])
         return road, minutes
+
+    def minutes(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Driving minutes between every pair of points (`matrices` without the km matrix)."""
+        points = _radians(lon, lat)
+        minutes = np.empty((len(points[0]), len(points[0])))
+        for rows in _row_blocks(len(minutes)):
+            minutes[rows] = self.driving_minutes(self._road_rows(points, rows))
+        return minutes
+
+    def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[Kilometres, np.ndarray]:
+        """Km of the legs, computed when asked (`LegKilometres`), and the all-pairs minutes.
+
+        Only one all-pairs matrix is kept: the km of a calendar are those of the legs driven.
+        """
+        lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+        return LegKilometres(self, lon, lat), self.minutes(lon, lat)
+
+
+@dataclass(frozen=True)
+class LegKilometres:
+    """Road km of `TravelModel` between points, computed a leg at a time: ``km[origins, dest]``.
+
+    The same numbers, bit for bit, as the km matrix of `TravelModel.matrices`, without its
+    n x n floats (9,600 stops: 740 MB).
+    """
+
+    model: TravelModel
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def __getitem__(self, pairs: tuple[np.ndarray, np.ndarray], /) -> np.ndarray:
+        """The road km of each leg ``origins[k] -> destinations[k]``."""
+        origins, destinations = pairs
+        return great_circle_legs_km(self.lon, self.lat, origins, destinations) * self.model.detour
 
 
 #: Typical speeds (km/h) by OpenStreetMap ``highway`` kind, when a road has no ``maxspeed``.
@@ -215,6 +310,10 @@ class RoadNetwork:
                         for a, b in itertools.pairwise(path)
                     )
         return km, minutes
+
+    def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[Kilometres, np.ndarray]:
+        """Km and minutes between every pair of points (both come from the same Dijkstras)."""
+        return self.matrices(lon, lat)
 
 
 def _edge_data(graph: nx.Graph, a: Any, b: Any) -> list[dict[str, Any]]:

@@ -168,3 +168,20 @@ def test_all_pairs_matrices_by_blocks_equal_the_whole_formula() -> None:
     road, minutes = model.matrices(lon, lat)
     assert np.array_equal(road, whole * model.detour)
     assert np.array_equal(minutes, road / model.speed_kmh(road) * 60)
+
+
+def test_planning_tables_keep_one_matrix_and_the_same_numbers() -> None:
+    """A calendar keeps the all-pairs minutes only; the km of its legs are computed when asked.
+
+    Both are the numbers of `TravelModel.matrices`, bit for bit.
+    """
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(-125, -66, 700), rng.uniform(24, 49, 700)
+    model = TravelModel()
+    road, minutes = model.matrices(lon, lat)
+    km, planned = model.planning_tables(lon, lat)
+    assert np.array_equal(planned, minutes)
+    assert not isinstance(km, np.ndarray)  # no all-pairs km matrix
+    origins, destinations = rng.integers(0, 700, 5000), rng.integers(0, 700, 5000)
+    assert np.array_equal(km[origins, destinations], road[origins, destinations])
+    assert np.array_equal(km[np.arange(700), np.arange(700)], np.zeros(700))

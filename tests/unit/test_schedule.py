@@ -14,7 +14,14 @@ import pytest
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import load_project
 from territory_planner.model import Project
-from territory_planner.routing.schedule import Problem, RepHours, build_schedule, plan_days
+from territory_planner.routing.schedule import (
+    Problem,
+    RepHours,
+    _contacts,
+    build_schedule,
+    plan_days,
+    schedule_record,
+)
 from territory_planner.routing.tour import tour_minutes
 from territory_planner.routing.travel import TravelModel
 from territory_planner.routing.workload import FREQUENCY_WEEKS, frequency_weeks
@@ -110,6 +117,9 @@ def test_cli_schedule_four_weeks_every_rule_holds(demo_file, tmp_path) -> None:
             sum(d["drive_minutes"] for d in plan["days"]) / 60, abs=0.05
         )
         assert totals["drive_hours"] < totals["naive_drive_hours"]  # better than ZIP order
+    assert [line for line in done.stderr.splitlines() if line.startswith("planning rep")] == [
+        f"planning rep {p['rep_id']} ({k} of {len(plans)})" for k, p in enumerate(plans, start=1)
+    ]  # progress: a line per rep
 
 
 def oversubscribed(fresh_demo: Project) -> tuple[Project, str]:
@@ -327,3 +337,43 @@ def test_one_week_days_stay_within_15_percent() -> None:
     loads = [tour_minutes(minutes, t) + service[np.array(t) - 1].sum() for t in days.tours]
     assert max(loads) <= 9 * 60
     assert max(loads) <= 1.15 * min(loads)
+
+
+class AllPairsKm:
+    """The calendar's travel as it was before: the all-pairs km matrix kept beside the minutes."""
+
+    def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return TravelModel().matrices(lon, lat)
+
+    def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.matrices(lon, lat)
+
+
+def test_calendar_is_the_same_without_the_all_pairs_km_matrix(demo_project) -> None:
+    """The km of the legs driven, computed when asked, give the very same calendar."""
+    rep_id = str(demo_project.territories["rep_id"].dropna().iloc[0])
+    start = date(2026, 11, 30)
+    kept = build_schedule(demo_project, rep_id, 4, start=start, travel=AllPairsKm())
+    computed = build_schedule(demo_project, rep_id, 4, start=start)
+    assert computed.visits  # a real calendar, with km driven
+    assert sum(v.km_before for v in computed.visits) > 0
+    assert computed.visits == kept.visits  # same accounts, days, order, times and km, exactly
+    assert computed.days == kept.days
+    assert computed.left_out == kept.left_out
+
+
+def test_visits_carry_their_accounts_contacts_and_only_those_are_read(demo_project) -> None:
+    rep_id = str(demo_project.territories["rep_id"].dropna().iloc[0])
+    schedule = build_schedule(demo_project, rep_id, 4, start=date(2026, 11, 30))
+    record = schedule_record(schedule, demo_project.accounts)
+    accounts = demo_project.accounts.set_index("account_id")
+    visits = [v for day in record["days"] for v in day["visits"]]
+    assert visits
+    for visit in visits:
+        account = accounts.loc[visit["account_id"]]
+        assert (visit["street"], visit["city"], visit["zip"]) == (
+            account["street"], account["city"], account["zip"],
+        )  # fmt: skip
+    visited = {v.account_id for v in schedule.visits}
+    assert len(visited) < len(demo_project.accounts)
+    assert set(_contacts(demo_project.accounts, visited)) == visited  # not the whole project
