@@ -17,10 +17,8 @@ import networkx as nx
 import numpy as np
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.design import (
-    _Plan,
-    _unit_names,
-)
+from territory_planner.mapping.design import _unit_names
+from territory_planner.mapping.design_plan import _Plan
 from territory_planner.mapping.rebalance import (
     RebalanceResult,
     _describe,

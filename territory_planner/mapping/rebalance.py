@@ -61,15 +61,10 @@ import networkx as nx
 import numpy as np
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.design import (
-    _lonlat,
-    _measures,
-    _Plan,
-    _sphere_km,
-    _unit_names,
-    unit_graph,
-)
+from territory_planner.mapping.design import _unit_names
+from territory_planner.mapping.design_plan import _Plan
 from territory_planner.mapping.rebalance_steps import _SAME, _Balancer, _band
+from territory_planner.mapping.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 _LISTED = 6  # territories named in one message

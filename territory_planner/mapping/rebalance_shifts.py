@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from territory_planner.mapping.design import _Plan
+from territory_planner.mapping.design_plan import _Plan
 
 _TIE = 0.01  # candidates this close to the best count as tied: the rounder shape wins
 _FRONTS = 6  # fronts per border: ending at each of the first weighted units taken

@@ -1,6 +1,6 @@
 """The search steps of rebalancing: border moves, chains of moves, border shifts across empty land.
 
-`_Balancer` holds a plan (`design._Plan`) and its band, and takes the step
+`_Balancer` holds a plan (`design_plan._Plan`) and its band, and takes the step
 that removes the most excess per unit of cost, as `territory_planner.mapping.rebalance`
 describes; `rebalance_units` and `split_units` (`new_hire`) drive it.
 """
@@ -13,9 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from territory_planner.mapping.design import (
-    _Plan,
-)
+from territory_planner.mapping.design_plan import _Plan
 from territory_planner.mapping.rebalance_shifts import _TIE, _BorderShifts
 from territory_planner.tasks import CancelToken, Progress
 
