@@ -37,9 +37,10 @@ from pyvrp.stop import MaxRuntime
 
 from territory_planner.demo import haversine_km
 from territory_planner.mapping.geocode import zip_centroids
-from territory_planner.routing.schedule import Problem, RepHours, plan_days
+from territory_planner.routing.calendar_types import Problem, RepHours
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import TravelModel
+from territory_planner.routing.week_plan import plan_days
 
 DATA = Path(__file__).parent / "data" / "tsplib"
 TSPLIB = {"eil51": 426, "berlin52": 7542, "st70": 675, "kroA100": 21282}

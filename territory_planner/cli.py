@@ -564,9 +564,9 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
         write_calendar_xlsx,
     )
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.routing.calendar_inputs import parse_dates  # noqa: PLC0415
     from territory_planner.routing.schedule import (  # noqa: PLC0415
         build_schedule,
-        parse_dates,
         schedule_record,
     )
     from territory_planner.routing.travel import load_roads  # noqa: PLC0415

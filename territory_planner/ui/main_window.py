@@ -120,7 +120,8 @@ from territory_planner.mapping.rules import (
 from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project, change_log
 from territory_planner.resources import credits as bundled_credits
-from territory_planner.routing.schedule import DayRules, build_schedule, schedule_record
+from territory_planner.routing.calendar_inputs import DayRules
+from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork
 from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave

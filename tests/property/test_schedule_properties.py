@@ -28,7 +28,8 @@ from territory_planner.model import (
     Project,
     conform,
 )
-from territory_planner.routing.schedule import Schedule, Visit, build_schedule, schedule_record
+from territory_planner.routing.calendar_types import Schedule, Visit
+from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.routing.workload import frequency_weeks
 from tests.property.conftest import examples
 

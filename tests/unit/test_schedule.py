@@ -14,16 +14,11 @@ import pytest
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import load_project
 from territory_planner.model import Project
-from territory_planner.routing.schedule import (
-    Problem,
-    RepHours,
-    _contacts,
-    build_schedule,
-    plan_days,
-    schedule_record,
-)
+from territory_planner.routing.calendar_types import Problem, RepHours
+from territory_planner.routing.schedule import _contacts, build_schedule, schedule_record
 from territory_planner.routing.tour import tour_minutes
 from territory_planner.routing.travel import TravelModel
+from territory_planner.routing.week_plan import plan_days
 from territory_planner.routing.workload import FREQUENCY_WEEKS, frequency_weeks
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.conftest import run_cli
