@@ -12,6 +12,8 @@ import pytest
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project
 
+DATA = Path(__file__).parents[1] / "data" / "import"  # made by make_fixtures.py
+
 
 def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
     capsys.readouterr()
@@ -20,15 +22,8 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 
 def test_fractional_minutes_and_huge_counts(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "a.csv"
-    path.write_text(
-        "account_id,name,zip,visit_minutes,employees\n"
-        "A1,Acme,60601,45.5,10\n"
-        "A2,Beta,10001,0.5,99999999999999999999\n"
-        "A3,Gamma,10001,30,12.5\n"
-    )
     project = tmp_path / "p.gpkg"
-    report = cli_json(capsys, "import", str(project), str(path))
+    report = cli_json(capsys, "import", str(project), str(DATA / "fractional_minutes.csv"))
     warned = {(w["row"], w["column"]) for w in report["warnings"]}
     assert warned == {(3, "employees"), (4, "employees")}
     accounts = load_project(project).accounts.set_index("account_id")
@@ -38,21 +33,14 @@ def test_fractional_minutes_and_huge_counts(tmp_path: Path, capsys) -> None:
 
 
 def import_actuals(tmp_path: Path, capsys, accounts: str, actuals: str) -> tuple[Path, dict]:
-    """A project of these accounts (CSV rows after the header), then these actuals imported."""
+    """A project of the accounts of one file, then the actuals of another imported."""
     project = tmp_path / "p.gpkg"
-    (tmp_path / "a.csv").write_text("account_id,name,zip\n" + accounts)
-    cli_json(capsys, "import", str(project), str(tmp_path / "a.csv"))
-    (tmp_path / "actuals.csv").write_text(actuals)
-    return project, cli_json(capsys, "import-actuals", str(project), str(tmp_path / "actuals.csv"))
+    cli_json(capsys, "import", str(project), str(DATA / accounts))
+    return project, cli_json(capsys, "import-actuals", str(project), str(DATA / actuals))
 
 
 def test_huge_activity_counts_reject_their_row_with_the_reason(tmp_path: Path, capsys) -> None:
-    project, report = import_actuals(
-        tmp_path,
-        capsys,
-        "A1,Acme,60601\n",
-        "account_id,month,sales,calls\nA1,2026-01,100,9300000000000000000\nA1,2026-02,50,3\n",
-    )
+    project, report = import_actuals(tmp_path, capsys, "one_account.csv", "actuals_huge_calls.csv")
     [rejected] = report["rejected"]
     assert (rejected["row"], rejected["column"]) == (2, "calls")
     assert "is more than 10^15" in rejected["reason"]
@@ -62,37 +50,29 @@ def test_huge_activity_counts_reject_their_row_with_the_reason(tmp_path: Path, c
 
 
 @pytest.mark.parametrize(
-    ("headers", "values", "stored"),
+    ("name", "stored"),
     [
-        ("Notes,NOTES", "x,y", {"Notes": "x", "NOTES (imported)": "y"}),
-        ("Geocode", "x", {"Geocode (imported)": "x"}),
+        ("notes_twice.csv", {"Notes": "x", "NOTES (imported)": "y"}),
+        ("geocode_header.csv", {"Geocode (imported)": "x"}),
     ],
 )
 def test_custom_headers_that_collide_import_again_and_again(
-    tmp_path: Path, capsys, headers: str, values: str, stored: dict[str, str]
+    tmp_path: Path, capsys, name: str, stored: dict[str, str]
 ) -> None:
-    path = tmp_path / "a.csv"
     project = tmp_path / "p.gpkg"
-    for run in range(3):
-        path.write_text(f"account_id,name,zip,{headers}\nA1,Acme {run},60601,{values}\n")
-        report = cli_json(capsys, "import", str(project), str(path))
+    for _run in range(3):
+        report = cli_json(capsys, "import", str(project), str(DATA / name))
         assert report["custom_columns"] == list(stored)
     accounts = load_project(project).accounts
-    assert accounts["name"].tolist() == ["Acme 2"]
+    assert accounts["name"].tolist() == ["Acme"]
     for column, value in stored.items():
         assert accounts[column].tolist() == [value]
 
 
 def test_mixed_encodings_and_nul_are_read_per_row(tmp_path: Path, capsys) -> None:
     """UTF-8 throughout but one Windows-1252 row past the encoding sample, and a NUL."""
-    rows = [f"A{i},Café {i},60601" for i in range(1, 20001)]
-    data = ("account_id,name,zip\n" + "\n".join(rows) + "\n").encode()
-    data += "B1,José Inc,60601\n".encode("cp1252")
-    data += b"B2,Ok\x00 Corp,60601\n"
-    data += 'B3,"Two\nlines é",60601\n'.encode()
-    assert len(data) > 256 * 1024
-    path = tmp_path / "a.csv"
-    path.write_bytes(data)
+    path = DATA / "late_cp1252_and_nul.csv"
+    assert path.stat().st_size > 256 * 1024
     project = tmp_path / "p.gpkg"
     report = cli_json(capsys, "import", str(project), str(path))
     assert report["encoding"] == "utf-8"
@@ -110,15 +90,9 @@ def test_mixed_encodings_and_nul_are_read_per_row(tmp_path: Path, capsys) -> Non
 
 def test_roster_without_home_columns_keeps_the_homes(tmp_path: Path, capsys) -> None:
     project = tmp_path / "p.gpkg"
-    full = tmp_path / "reps.csv"
-    full.write_text(
-        "rep_id,name,zip,capacity,work_days\nR1,Ann,60601,30,Mon-Thu\nR2,Bob,10001,40,Mon-Fri\n"
-    )
-    cli_json(capsys, "reps", str(project), str(full))
+    cli_json(capsys, "reps", str(project), str(DATA / "reps_with_homes.csv"))
     before = load_project(project).reps.set_index("rep_id")
-    emails = tmp_path / "emails.csv"
-    emails.write_text("rep_id,name,email\nR1,Ann Lee,ann@example.com\nR3,Cy,cy@example.com\n")
-    report = cli_json(capsys, "reps", str(project), str(emails))
+    report = cli_json(capsys, "reps", str(project), str(DATA / "reps_emails_only.csv"))
     assert (report["added"], report["updated"]) == (1, 1)
     reps = load_project(project).reps.set_index("rep_id")
     assert reps.loc["R1", "name"] == "Ann Lee"
@@ -127,9 +101,7 @@ def test_roster_without_home_columns_keeps_the_homes(tmp_path: Path, capsys) -> 
         assert reps.loc["R1", column] == before.loc["R1", column], column
     assert reps.loc["R2", "home_zip"] == "10001"
     assert reps.loc["R3", "lon"] != reps.loc["R3", "lon"]  # no home given: NaN, not R1's
-    moved = tmp_path / "moved.csv"
-    moved.write_text("rep_id,name,zip\nR1,Ann Lee,10001\n")
-    cli_json(capsys, "reps", str(project), str(moved))
+    cli_json(capsys, "reps", str(project), str(DATA / "reps_moved_home.csv"))
     reps = load_project(project).reps.set_index("rep_id")
     assert reps.loc["R1", "home_zip"] == "10001"
     assert reps.loc["R1", "lat"] == pytest.approx(before.loc["R2", "lat"], abs=0.05)
@@ -137,14 +109,8 @@ def test_roster_without_home_columns_keeps_the_homes(tmp_path: Path, capsys) -> 
 
 
 def test_latitude_91_is_out_of_range_not_a_swap(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "a.csv"
-    path.write_text(
-        "account_id,name,zip,latitude,longitude\n"
-        "A1,Typo,60601,91,-87.6298\n"
-        "A2,Swapped,94103,-122.4194,37.7749\n"
-    )
     project = tmp_path / "p.gpkg"
-    report = cli_json(capsys, "import", str(project), str(path))
+    report = cli_json(capsys, "import", str(project), str(DATA / "latitude_91.csv"))
     assert report["swapped_rows"] == [3]
     warned = {w["row"]: w["message"] for w in report["warnings"]}
     assert "out of range" in warned[2]
@@ -155,12 +121,7 @@ def test_latitude_91_is_out_of_range_not_a_swap(tmp_path: Path, capsys) -> None:
 
 
 def test_huge_sales_are_row_errors_and_json_stays_valid(tmp_path: Path, capsys) -> None:
-    project, report = import_actuals(
-        tmp_path,
-        capsys,
-        "A1,Acme,60601\nA2,Beta,10001\n",
-        "account_id,month,sales\nA1,2026-01,1e308\nA1,2026-02,1e308\nA2,2026-01,250\n",
-    )
+    project, report = import_actuals(tmp_path, capsys, "two_accounts.csv", "actuals_huge_sales.csv")
     assert [(r["row"], r["column"]) for r in report["rejected"]] == [(2, "sales"), (3, "sales")]
     assert "more than 10^15" in report["rejected"][0]["reason"]
     capsys.readouterr()

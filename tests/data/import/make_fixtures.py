@@ -300,6 +300,7 @@ def main() -> None:
     layouts()
     known_bugs()
     limits()
+    ordinary_data()
 
 
 NUMERIC_HEADER = ["Account ID", "Account Name", "Zip", "Employees", "Annual Revenue"]
@@ -541,6 +542,61 @@ def limits() -> None:
     sheet = parts["xl/worksheets/sheet1.xml"]
     parts["xl/worksheets/sheet1.xml"] = sheet[: sheet.index(b'<c r="B2"')]  # cut off mid-sheet
     write_parts(path, parts)
+
+
+def ordinary_data() -> None:
+    """Ordinary data that used to crash or corrupt an import (see test_ordinary_data.py)."""
+    text(
+        "fractional_minutes.csv",
+        lines(
+            "account_id,name,zip,visit_minutes,employees",
+            "A1,Acme,60601,45.5,10",
+            "A2,Beta,10001,0.5,99999999999999999999",
+            "A3,Gamma,10001,30,12.5",
+        ),
+    )
+    text("one_account.csv", lines("account_id,name,zip", "A1,Acme,60601"))
+    text("two_accounts.csv", lines("account_id,name,zip", "A1,Acme,60601", "A2,Beta,10001"))
+    text(
+        "actuals_huge_calls.csv",
+        lines(
+            "account_id,month,sales,calls", "A1,2026-01,100,9300000000000000000", "A1,2026-02,50,3"
+        ),
+    )
+    text(
+        "actuals_huge_sales.csv",
+        lines("account_id,month,sales", "A1,2026-01,1e308", "A1,2026-02,1e308", "A2,2026-01,250"),
+    )
+    text("notes_twice.csv", lines("account_id,name,zip,Notes,NOTES", "A1,Acme,60601,x,y"))
+    text("geocode_header.csv", lines("account_id,name,zip,Geocode", "A1,Acme,60601,x"))
+    text(
+        "reps_with_homes.csv",
+        lines(
+            "rep_id,name,zip,capacity,work_days",
+            "R1,Ann,60601,30,Mon-Thu",
+            "R2,Bob,10001,40,Mon-Fri",
+        ),
+    )
+    text(
+        "reps_emails_only.csv",
+        lines("rep_id,name,email", "R1,Ann Lee,ann@example.com", "R3,Cy,cy@example.com"),
+    )
+    text("reps_moved_home.csv", lines("rep_id,name,zip", "R1,Ann Lee,10001"))
+    text(
+        "latitude_91.csv",
+        lines(
+            "account_id,name,zip,latitude,longitude",
+            "A1,Typo,60601,91,-87.6298",
+            "A2,Swapped,94103,-122.4194,37.7749",
+        ),
+    )
+    # UTF-8 throughout (past the 256 KiB sample), then one Windows-1252 row and a NUL
+    rows = [f"A{i},Café {i},60601" for i in range(1, 20001)]
+    data = ("account_id,name,zip\n" + "\n".join(rows) + "\n").encode()
+    data += "B1,José Inc,60601\n".encode("cp1252")
+    data += b"B2,Ok\x00 Corp,60601\n"
+    data += 'B3,"Two\nlines é",60601\n'.encode()
+    (HERE / "late_cp1252_and_nul.csv").write_bytes(data)
 
 
 if __name__ == "__main__":
