@@ -64,6 +64,7 @@ from territory_planner._errors import InputError
 from territory_planner.mapping.design import _unit_names
 from territory_planner.mapping.design_plan import _Plan
 from territory_planner.mapping.rebalance_steps import _SAME, _Balancer, _band
+from territory_planner.mapping.recombine import recombine
 from territory_planner.mapping.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -410,6 +411,44 @@ def _rebalance_violations(
     return violations
 
 
+_RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
+
+
+def _recombine_into_band(
+    plan: _Plan,
+    original: np.ndarray,
+    movable: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray],
+    *,
+    frozen: np.ndarray,
+    cancel: CancelToken | None,
+) -> None:
+    """Recombine neighbouring territories of `plan` until their totals are in `band` (in place).
+
+    Each territory keeps its heart (the heaviest unit it started with);
+    territories that are locked or hold locked units stay as they are, and
+    so do the units in no territory (`plan`'s last label when there are any).
+    """
+    k = plan.k
+    w = np.asarray(plan.w, dtype=float)
+    roots = np.full(k, -1, dtype=np.int64)
+    for v in np.argsort(-w, kind="stable").tolist():
+        t = int(original[v])
+        if roots[t] < 0:
+            roots[t] = v
+    labels = np.asarray(plan.label, dtype=np.int64)
+    still = np.zeros(k, dtype=bool)  # locked territories, those with locked units, and "none"
+    still[: len(frozen)] = frozen
+    still[len(frozen) :] = True
+    still[labels[~movable]] = True
+    new = recombine(
+        labels, w, src=plan.src, dst=plan.dst, roots=roots, lo=band[0], hi=band[1],
+        frozen=still, border=plan.border_flat, area=np.asarray(plan.area),
+        perimeter=np.asarray(plan.perim), seconds=_RECOMBINE_SECONDS, cancel=cancel,
+    )  # fmt: skip
+    plan.assign(new)
+
+
 def rebalance_units(
     units: gpd.GeoDataFrame,
     weights: Sequence[float] | np.ndarray,
@@ -508,7 +547,17 @@ def rebalance_units(
         xyz=s.xyz,
     )
     progress(0.05, "Balancing")
-    balancer.run(progress, cancel, (0.05, 0.95))
+    balancer.run(progress, cancel, (0.05, 0.8))
+    if balancer.off() > 0:
+        # border moves and shifts are stuck: recombine neighbouring pairs into the band,
+        # then the same steps again, which also move back what turned out unnecessary
+        progress(0.8, "Recombining neighbouring territories")
+        _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
+        balancer = _Balancer(
+            plan, lo=lo, hi=hi, active=active, movable=movable, cost=c,
+            original=s.internal, unit=mean, xyz=s.xyz,
+        )  # fmt: skip
+        balancer.run(progress, cancel, (0.85, 0.95))
 
     progress(0.95, "Measuring the territories")
     internal = np.asarray(plan.label, dtype=np.int64)
