@@ -35,7 +35,7 @@ import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
-from territory_planner.demo import haversine_km
+from territory_planner.geo import haversine_km
 from territory_planner.mapping.geocode import zip_centroids
 from territory_planner.routing.calendar_types import Problem, RepHours
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
@@ -179,7 +179,7 @@ def accounts_near(
             keys.append(key)
     lat = np.array([zips[k][0] for k in keys])
     lon = np.array([zips[k][1] for k in keys])
-    dist = haversine_km(lat, lon, home_lat, home_lon)
+    dist = haversine_km(lon, lat, home_lon, home_lat)
     near = [k for k, d in zip(keys, dist, strict=True) if d <= radius_km]
     chosen = [
         near[i] for i in sorted(np.random.default_rng(seed).choice(len(near), count, replace=False))

@@ -55,7 +55,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from territory_planner.demo import haversine_km, make_demo
+from territory_planner.demo import make_demo
+from territory_planner.geo import haversine_km
 from territory_planner.mapping.areas import us_counties
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import neighbour_colors
@@ -132,7 +133,7 @@ def scale_project(
     per_county = np.bincount(county_of[county_of >= 0], minlength=len(counties))
     seeds = _seed_counties(points, per_county + 1.0, territories, rng)
     dist = np.stack(
-        [haversine_km(points[:, 1], points[:, 0], points[s, 1], points[s, 0]) for s in seeds]
+        [haversine_km(points[:, 0], points[:, 1], points[s, 0], points[s, 1]) for s in seeds]
     )
     owner = dist.argmin(axis=0)  # a seed county is nearest to itself: no territory is empty
     shapes = [shapely.union_all(geoms[owner == k], grid_size=1e-6) for k in range(territories)]
@@ -140,7 +141,7 @@ def scale_project(
     names = [f"{counties['name'].iloc[s]} area" for s in seeds]
 
     lon, lat = acc["lon"].to_numpy(), acc["lat"].to_numpy()
-    near_seed = [int(np.argmin(haversine_km(lat, lon, points[s, 1], points[s, 0]))) for s in seeds]
+    near_seed = [int(np.argmin(haversine_km(lon, lat, points[s, 0], points[s, 1]))) for s in seeds]
     others = rng.integers(0, accounts, size=reps - territories).tolist()
     homes = acc.iloc[near_seed + others].reset_index(drop=True)  # the holders live near their seed
     rep_ids = [f"R{i + 1:03d}" for i in range(reps)]

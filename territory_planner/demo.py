@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.geo import haversine_km
 from territory_planner.mapping.areas import contiguous_us_states, us_counties
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import neighbour_colors
@@ -30,7 +31,6 @@ from territory_planner.model import (
 )
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
-EARTH_RADIUS_KM = 6371.0
 PROSPECT_SHARE = 0.2  # accounts with no revenue yet
 EXACT_SHARE = 0.9  # accounts with CRM coordinates; the rest sit at their ZIP centroid
 PARENT_MIN_EMPLOYEES = 200  # only accounts this large can be divisions of a parent
@@ -124,18 +124,9 @@ def _zip_table() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["zip", "city", "state", "lat", "lon"])
 
 
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
-    """Great-circle distance in km from many points to one point."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2 - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a)), dtype=np.float64)
-
-
 def _pick_zips(rng: np.random.Generator, metro: Metro, count: int, scale_km: float) -> pd.DataFrame:
     zips = _zip_table()
-    dist = haversine_km(zips["lat"].to_numpy(), zips["lon"].to_numpy(), metro.lat, metro.lon)
+    dist = haversine_km(zips["lon"].to_numpy(), zips["lat"].to_numpy(), metro.lon, metro.lat)
     near = dist < 4 * scale_km
     weights = np.exp(-dist[near] / scale_km)
     chosen = rng.choice(np.flatnonzero(near), size=count, p=weights / weights.sum())
@@ -255,7 +246,7 @@ def _territories(reps: pd.DataFrame, metros: tuple[Metro, ...]) -> pd.DataFrame:
     clat, clon = shapely.get_y(points), shapely.get_x(points)
     dist = np.stack(
         [
-            haversine_km(clat, clon, lat, lon)
+            haversine_km(clon, clat, lon, lat)
             for lat, lon in zip(reps["lat"], reps["lon"], strict=True)
         ]
     )

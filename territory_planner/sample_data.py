@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.demo import REP_NAMES, SIZE_BANDS, _zip_table, haversine_km
+from territory_planner.demo import REP_NAMES, SIZE_BANDS, _zip_table
+from territory_planner.geo import haversine_km
 from territory_planner.model import ACCOUNT_COLUMNS, REP_COLUMNS, Project, conform
 
 
@@ -105,7 +106,7 @@ def _city(name: str) -> City:
 
 def _near_zips(rng: np.random.Generator, city: City, count: int, scale_km: float) -> pd.DataFrame:
     zips = _zip_table()
-    dist = haversine_km(zips["lat"].to_numpy(), zips["lon"].to_numpy(), city.lat, city.lon)
+    dist = haversine_km(zips["lon"].to_numpy(), zips["lat"].to_numpy(), city.lon, city.lat)
     near = np.flatnonzero(dist < 5 * scale_km)
     chance = np.exp(-dist[near] / scale_km)
     chosen = rng.choice(near, size=count, p=chance / chance.sum())

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from territory_planner._errors import InputError
 from territory_planner.edits import ChangeSettings
 from territory_planner.formats import agree, integer, money_short, plural
+from territory_planner.geo import haversine_km
 from territory_planner.mapping.assign import NO_TERRITORY, containing_polygon
 from territory_planner.mapping.colors import SEQUENTIAL_SHADES, Shading
 from territory_planner.mapping.rules import (
@@ -74,7 +75,6 @@ DEFAULT_RADIUS_KM = 25.0
 DEFAULT_MIN_ACCOUNTS = 5
 HEX_TARGET_ACROSS = 40  # automatic hexagon size: about this many across the accounts' extent
 NICE_SIZES_KM = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200)
-EARTH_RADIUS_KM = 6371.0088
 _WHERE = re.compile(r"^\s*(?P<field>[^=!<>]+?)\s*(?P<op>>=|<=|!=|=|>|<)\s*(?P<value>.*?)\s*$")
 _WORD_OP = re.compile(r"^\s*(?P<field>\S+)\s+(?P<op>in|contains)\s+(?P<value>.+?)\s*$", re.I)
 
@@ -959,17 +959,6 @@ class Clusters:
         }
 
 
-def _haversine_km(
-    lon: np.ndarray, lat: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
-) -> np.ndarray:
-    """Great-circle km between each point (rows) and each other point (columns)."""
-    p1, p2 = np.radians(lat)[:, None], np.radians(lat2)[None, :]
-    dlat = p2 - p1
-    dlon = np.radians(lon2)[None, :] - np.radians(lon)[:, None]
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=float)
-
-
 def nearest_home(
     project: Project, lon: np.ndarray, lat: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
@@ -986,8 +975,8 @@ def nearest_home(
     km = np.empty(len(lon))
     which = np.empty(len(lon), dtype=np.int64)
     for start in range(0, len(lon), 50_000):
-        part = _haversine_km(lon[start : start + 50_000], lat[start : start + 50_000],
-                             hx[placed], hy[placed])  # fmt: skip
+        rows = slice(start, start + 50_000)
+        part = haversine_km(lon[rows, None], lat[rows, None], hx[None, placed], hy[None, placed])
         which[start : start + 50_000] = np.argmin(part, axis=1)
         km[start : start + 50_000] = part[np.arange(len(part)), which[start : start + 50_000]]
     names = reps["name"].fillna(reps["rep_id"]).astype(str).to_numpy()[placed]

@@ -18,11 +18,12 @@ from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.formats import decimal2, integer, money_short, percent
+from territory_planner.geo import KM_PER_DEGREE
 from territory_planner.model import Project
 from territory_planner.routing.workload import has_frequencies, workload_by_home, yearly_workload
 
 GEOD = Geod(ellps="WGS84")
-EARTH_KM_PER_DEGREE = 111.2
+EARTH_KM_PER_DEGREE = KM_PER_DEGREE
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
 DEFAULT_TOLERANCE = 0.05
 

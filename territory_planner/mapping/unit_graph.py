@@ -12,9 +12,9 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from territory_planner.mapping.metrics import EARTH_KM_PER_DEGREE
+from territory_planner.geo import EARTH_RADIUS_KM
+from territory_planner.geo import KM_PER_DEGREE as EARTH_KM_PER_DEGREE
 
-EARTH_RADIUS_KM = 6371.0
 _SNAP_DECIMALS = 7  # of a degree: about 1 cm
 _MIN_BORDER = 1e-6  # of the shorter perimeter
 _EPS = 1e-12

@@ -22,9 +22,7 @@ import numpy as np
 import shapely
 
 from territory_planner._errors import InputError
-
-EARTH_RADIUS_KM = 6371.0088
-
+from territory_planner.geo import EARTH_RADIUS_KM
 
 #: Rows of an all-pairs matrix computed at once: the temporaries stay small (a few MB)
 #: instead of several copies of the whole matrix (6,000 stops: 290 MB each).

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from territory_planner.geo import EARTH_RADIUS_KM
 from territory_planner.model import FREQUENCY_WEEKS
-from territory_planner.routing.travel import EARTH_RADIUS_KM, TravelModel
+from territory_planner.routing.travel import TravelModel
 
 DEFAULT_FREQUENCY = "monthly"
 DEFAULT_VISIT_MINUTES = 45

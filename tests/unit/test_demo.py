@@ -7,7 +7,8 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.demo import _zip_table, haversine_km, make_demo
+from territory_planner.demo import _zip_table, make_demo
+from territory_planner.geo import haversine_km
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.tasks import CancelToken, TaskCancelledError
 
@@ -28,7 +29,7 @@ def test_accounts_sit_at_real_zip_centroids(demo_project: Project) -> None:
     zips = _zip_table().set_index("zip")
     acc = demo_project.accounts
     centroid = zips.loc[acc["zip"]]
-    dist = haversine_km(acc["lat"].to_numpy(), acc["lon"].to_numpy(), 0, 0)  # shape check only
+    dist = haversine_km(acc["lon"].to_numpy(), acc["lat"].to_numpy(), 0, 0)  # shape check only
     assert dist.shape == (300,)
     off = np.hypot(
         acc["lat"].to_numpy() - centroid["lat"].to_numpy(),
