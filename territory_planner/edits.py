@@ -16,6 +16,7 @@ import pandas as pd
 from territory_planner._errors import InputError
 from territory_planner.formats import agree, plural
 from territory_planner.model import Project, Scenario, values_or_none
+from territory_planner.workdays import normalise_days, normalise_time
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,6 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
         With what to type instead, when the text does not fit the field.
     """
     from territory_planner.io.fields import parse_number, parse_zip  # noqa: PLC0415
-    from territory_planner.io.rep_import import normalise_days, normalise_time  # noqa: PLC0415
     from territory_planner.mapping.geocode import fill_from_zip, zip_centroids  # noqa: PLC0415
 
     text = text.strip()

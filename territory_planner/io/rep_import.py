@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from territory_planner.io.records_import import ImportReport, ImportSpec, read_r
 from territory_planner.mapping.geocode import fill_from_zip
 from territory_planner.model import REP_COLUMNS, conform
 from territory_planner.tasks import CancelToken, Progress, no_progress
+from territory_planner.workdays import WORK_DAYS, normalise_days, normalise_time
 
 REP_SPEC = ImportSpec(
     noun="rep",
@@ -28,40 +28,7 @@ REP_SPEC = ImportSpec(
     model_columns=frozenset(REP_COLUMNS) | {"geocode"},
 )
 DEFAULT_CAPACITY_HOURS = 40.0
-DEFAULTS = {"work_days": "Mon,Tue,Wed,Thu,Fri", "day_start": "08:00", "day_end": "17:00"}
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def normalise_days(text: object) -> str | None:
-    """Read working days: "Mon-Fri", "monday, tuesday", "M-F" -> "Mon,Tue,..."; None if unclear."""
-    if not isinstance(text, str) or not text.strip():
-        return DEFAULTS["work_days"]
-    s = text.strip().lower().replace("m-f", "mon-fri")
-    found: list[str] = []
-    for part in re.split(r"[,;/ ]+", s):
-        bounds = [p[:3].capitalize() for p in part.split("-") if p]
-        if not bounds or any(b not in DAYS for b in bounds):
-            return None
-        first, last = DAYS.index(bounds[0]), DAYS.index(bounds[-1])
-        found.extend(DAYS[first : last + 1])
-    return ",".join(d for d in DAYS if d in found)
-
-
-def normalise_time(text: object, default: str) -> str | None:
-    """Read a time of day: "8", "8:30", "5pm", "17.00" -> "HH:MM"; None if not a time."""
-    if not isinstance(text, str) or not text.strip():
-        return default
-    m = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", text.strip().lower())
-    if m is None:
-        return None
-    hour, minute = int(m[1]), int(m[2] or 0)
-    if m[3] == "pm" and hour < 12:  # noqa: PLR2004
-        hour += 12
-    if m[3] == "am" and hour == 12:  # noqa: PLR2004
-        hour = 0
-    if hour > 23 or minute > 59:  # noqa: PLR2004
-        return None
-    return f"{hour:02d}:{minute:02d}"
+DEFAULTS = {"work_days": WORK_DAYS, "day_start": "08:00", "day_end": "17:00"}
 
 
 def read_reps(

@@ -17,36 +17,12 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.model import Project
-from territory_planner.routing.calendar_types import DAYS, LeftOut, Problem, RepHours
+from territory_planner.routing.calendar_types import LeftOut, Problem, RepHours
 from territory_planner.routing.travel import TravelModel, TravelTimes
 from territory_planner.routing.workload import MAX_WEEKS, frequency_weeks, visit_minutes
+from territory_planner.workdays import DAYS, minutes_of_day, weekdays
 
 # ---------------------------------------------------------------- inputs
-
-
-def parse_time(text: object, default: float) -> float:
-    """Minutes from midnight of a time such as 08:30 (510); `default` when unreadable."""
-    if not isinstance(text, str) or ":" not in text:
-        return default
-    hours, _, minutes = text.partition(":")
-    try:
-        return int(hours) * 60 + int(minutes)
-    except ValueError:
-        return default
-
-
-def parse_days(text: object) -> frozenset[int] | None:
-    """Weekdays from "Tue,Thu" or "Mon-Wed" (None when empty or unreadable)."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    found: set[int] = set()
-    for part in text.replace(";", ",").replace(" ", ",").split(","):
-        bounds = [b[:3].capitalize() for b in part.split("-") if b]
-        if not bounds or any(b not in DAYS for b in bounds):
-            continue
-        first, last = DAYS.index(bounds[0]), DAYS.index(bounds[-1])
-        found.update(range(first, last + 1))
-    return frozenset(found) or None
 
 
 def parse_window(text: object) -> tuple[float, float] | None:
@@ -54,7 +30,7 @@ def parse_window(text: object) -> tuple[float, float] | None:
     if not isinstance(text, str) or "-" not in text:
         return None
     early, _, late = text.partition("-")
-    start, end = parse_time(early.strip(), -1.0), parse_time(late.strip(), -1.0)
+    start, end = minutes_of_day(early.strip(), -1.0), minutes_of_day(late.strip(), -1.0)
     return (start, end) if 0 <= start < end else None
 
 
@@ -115,8 +91,8 @@ def rep_hours(rep: pd.Series, lunch: float = 30.0, max_drive: float | None = Non
     work = tuple(i for i, d in enumerate(DAYS) if d in days.split(","))
     return RepHours(
         work_days=work or (0, 1, 2, 3, 4),
-        day_start=parse_time(rep.get("day_start"), 8 * 60),
-        day_end=parse_time(rep.get("day_end"), 17 * 60),
+        day_start=minutes_of_day(rep.get("day_start"), 8 * 60),
+        day_end=minutes_of_day(rep.get("day_end"), 17 * 60),
         lunch=lunch,
         max_drive=max_drive,
     )
@@ -192,7 +168,7 @@ def rep_problem(
         lat=lat,
         hours=replace(rep_hours(rep, lunch, max_drive), days_off=days_off),
         weeks=horizon,
-        preferred=[parse_days(v) for v in acc.get("preferred_days", pd.Series(index=acc.index))],
+        preferred=[weekdays(v) for v in acc.get("preferred_days", pd.Series(index=acc.index))],
         windows=_windows(acc, appointments),
         appointments=appointments,
         allow_overtime=allow_overtime,

@@ -9,8 +9,6 @@ import numpy as np
 
 from territory_planner.routing.travel import Kilometres
 
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
 
 @dataclass(frozen=True)
 class RepHours:

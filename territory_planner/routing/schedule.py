@@ -39,7 +39,6 @@ from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.routing.calendar_inputs import NOON, next_monday, rep_problem
 from territory_planner.routing.calendar_types import (
-    DAYS,
     DaySummary,
     LeftOut,
     Problem,
@@ -50,6 +49,7 @@ from territory_planner.routing.tour import DayRoute, Stop, route_day, tour_minut
 from territory_planner.routing.travel import TravelTimes
 from territory_planner.routing.week_plan import _Days, _fixed_phases, _patterns, plan_days
 from territory_planner.tasks import CancelToken, Progress, no_progress
+from territory_planner.workdays import DAYS
 
 # ---------------------------------------------------------------- the calendar
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.routing.calendar_inputs import DayRules, next_monday, parse_dates
-from territory_planner.routing.calendar_types import DAYS
+from territory_planner.workdays import DAYS
 
 Plan = dict[str, Any]
 DAY_COLUMNS = ("#", "Arrival", "Departure", "Account", "City", "Drive min", "Km")
