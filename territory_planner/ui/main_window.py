@@ -1564,10 +1564,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         """Plan a rep's calendar in the background (progress and Cancel), then show it."""
         rules = rules or DayRules()
-        snapshot = Project(
-            self.project.accounts.copy(), self.project.reps.copy(),
-            self.project.territories.copy(), self.project.name, dict(self.project.settings),
-        )  # fmt: skip
+        snapshot = self.project.copy()  # the calendar plans on it while the user edits on
 
         roads = self.roads
 

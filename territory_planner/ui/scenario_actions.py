@@ -35,14 +35,6 @@ if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow
 
 
-def _copy(project: Project) -> Project:
-    """A snapshot a background task can read while the user goes on editing."""
-    return Project(
-        project.accounts.copy(), project.reps.copy(), project.territories.copy(),
-        project.name, dict(project.settings),
-    )  # fmt: skip
-
-
 def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
     """The same design with what the fix changes (a fresh name: the first one is taken)."""
     changes: dict[str, Any] = {"name": None}
@@ -127,7 +119,7 @@ class ScenarioActions(QObject):
 
     def design(self, options: DesignOptions) -> None:
         """Design territories in the background; the result becomes a new scenario."""
-        snapshot = _copy(self.window.project)
+        snapshot = self.window.project.copy()
 
         def run(progress: Any, cancel: Any) -> PlanOutcome:
             areas = None
@@ -221,7 +213,7 @@ class ScenarioActions(QObject):
 
     def change(self, options: ChangeOptions, *, split: bool) -> None:
         """Split or rebalance in the background; the result becomes a new scenario."""
-        snapshot = _copy(self.window.project)
+        snapshot = self.window.project.copy()
 
         def run(progress: Any, cancel: Any) -> PlanChange:
             if split:
