@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -144,10 +146,43 @@ def test_window_draws_the_demo_map_offscreen(app_folder: Path, home: Path) -> No
     assert drawn, result.stderr
     print(f"bundled window: demo generated and map drawn {drawn[1]} s after start")
 
+    assert window_picture_is_a_map(shot)  # not a blank page
+
+
+def window_picture_is_a_map(shot: Path) -> bool:
+    """Whether the screenshot shows a drawn map (many colours right of the side panel)."""
     from PySide6.QtGui import QImage
 
     image = QImage(str(shot))
-    assert (image.width(), image.height()) == (1500, 950)
-    # The map (right of the Territories panel) is drawn, not a blank page: many colours.
     colours = {image.pixel(x, y) for x in range(700, 1480, 7) for y in range(100, 600, 7)}
-    assert len(colours) > 40
+    return (image.width(), image.height()) == (1500, 950) and len(colours) > 40
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root (to run as another user) and setpriv",
+)
+def test_window_keeps_chromium_sandbox_for_a_normal_user(app_folder: Path) -> None:
+    # As root the app turns Chromium's sandbox off; a user's laptop runs it with the sandbox.
+    base = Path(tempfile.mkdtemp(prefix="tp-bundle-user-"))
+    try:
+        base.chmod(0o755)
+        folder = base / app_folder.name
+        shutil.copytree(app_folder, folder, symlinks=True)
+        home = base / "home"
+        home.mkdir(mode=0o777)
+        home.chmod(0o777)
+        shot = home / "window.png"
+        result = subprocess.run(
+            [
+                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", "QT_QPA_PLATFORM=offscreen",
+                str(folder / "territory-planner-gui"), "--screenshot", str(shot),
+            ],
+            cwd=home, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "Sandboxing disabled" not in result.stderr
+        assert window_picture_is_a_map(shot)
+    finally:
+        shutil.rmtree(base)
