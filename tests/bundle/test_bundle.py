@@ -87,6 +87,15 @@ def test_the_folder_holds_both_programs_and_the_desktop_entry(app_folder: Path) 
     assert (app_folder / "territory-planner.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_add_to_menu_writes_a_desktop_entry_for_this_folder(app_folder: Path, tmp_path) -> None:
+    result = run(app_folder / "add-to-menu.sh", tmp_path)
+    assert result.returncode == 0, result.stderr
+    entry = tmp_path / ".local" / "share" / "applications" / "territory-planner.desktop"
+    text = entry.read_text(encoding="utf-8")
+    assert f'Exec="{app_folder}/territory-planner-gui" %f' in text
+    assert f"Icon={app_folder}/territory-planner.png" in text
+
+
 def test_version_names_the_build_date(app_folder: Path, home: Path) -> None:
     for program in ("territory-planner", "territory-planner-gui"):
         result = run(app_folder / program, home, "--version")
