@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from territory_planner import __version__
 from territory_planner._errors import InputError, PlannerError
+from territory_planner.bundle import version_text
 from territory_planner.formats import agree, plural
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
@@ -851,7 +851,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     parser = argparse.ArgumentParser(
         prog="territory-planner", description="Territory Planner, headless."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version_text()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from territory_planner.bundle import version_text
+
 
 def prepare_environment() -> None:
     """Settings QtWebEngine needs before the application object exists."""
@@ -31,6 +33,12 @@ def create_application(argv: Sequence[str] = ()) -> object:
         app = QApplication(["territory-planner", *argv])
     QCoreApplication.setOrganizationName("TerritoryPlanner")
     QCoreApplication.setApplicationName("Territory Planner")
+    if isinstance(app, QApplication):
+        from PySide6.QtGui import QIcon  # noqa: PLC0415
+
+        from territory_planner.resources import RESOURCES  # noqa: PLC0415
+
+        app.setWindowIcon(QIcon(str(RESOURCES / "icon.png")))
     return app
 
 
@@ -39,7 +47,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="territory-planner-gui", description="Territory Planner")
     parser.add_argument("project", nargs="?", type=Path, help="a project file (.gpkg) to open")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="open the project (or the demo), save a picture of the window once the map is "
+        "drawn, and quit (with QT_QPA_PLATFORM=offscreen it needs no screen)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version_text()}")
     args = parser.parse_args(argv)
+    if args.screenshot is not None:
+        from territory_planner.ui import screenshot  # noqa: PLC0415
+
+        project = [] if args.project is None else ["--project", str(args.project)]
+        return screenshot.main([str(args.screenshot), *project])
     create_application()
     import shiboken6  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415

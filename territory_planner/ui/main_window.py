@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -54,6 +55,7 @@ from territory_planner.app.operations import (
     import_reps,
 )
 from territory_planner.app.session import Session
+from territory_planner.bundle import build_stamp, version_text
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
     Changes,
@@ -204,7 +206,10 @@ def demo_path() -> Path:
     """Where the generated demo project is kept (made on first use, again when the demo changes)."""
     folder = Path(platformdirs.user_cache_dir("territory-planner"))
     tag = "-".join(f"{k}{v}" for k, v in DEMO_ARGS.items())
-    source = hashlib.sha256(Path(demo_module.__file__ or "").read_bytes()).hexdigest()[:8]
+    try:
+        source = hashlib.sha256(Path(demo_module.__file__ or "").read_bytes()).hexdigest()[:8]
+    except OSError:  # the self-contained build holds no sources: a new build may change the demo
+        source = re.sub(r"\D", "", build_stamp().get("time", "")) or "build"
     return folder / f"demo-{__version__}-{tag}-{source}.gpkg"
 
 
@@ -1760,7 +1765,7 @@ class MainWindow(QMainWindow):
             for c in bundled_credits()
         )
         return (
-            f"<h3>Territory Planner {__version__}</h3>"
+            f"<h3>Territory Planner {html.escape(version_text())}</h3>"
             "<p>Plan sales territories and routes on your laptop, fully offline.</p>"
             f"<p>Bundled software and data:</p><ul>{rows}</ul>"
             "<p>Built with Qt for Python (PySide6, LGPL), folium, geopandas, shapely.</p>"

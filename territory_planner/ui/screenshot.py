@@ -8,8 +8,10 @@ at changes.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +38,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+_IMPORTED = time.monotonic()
+
+
+def seconds_since_start() -> float:
+    """How long this process has been running (Linux: from its start; elsewhere: from import)."""
+    try:
+        stat = Path("/proc/self/stat").read_text(encoding="ascii")
+        uptime = float(Path("/proc/uptime").read_text(encoding="ascii").split()[0])
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        return uptime - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _IMPORTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the screenshot; returns the exit code."""
     args = parse_args(argv)
@@ -56,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     loop = QEventLoop()
 
+    drawn: list[float] = []
+
     def on_ready(_stats: object) -> None:
+        drawn.append(seconds_since_start())
         if args.panel:
             getattr(window, f"{args.panel.removesuffix('s')}_dock").raise_()
         if args.shade:
@@ -92,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: the map did not finish drawing within {args.timeout} s", file=sys.stderr)
         return 1
     print(args.output)
+    if drawn:
+        print(f"map drawn {drawn[0]:.1f} s after the program started", file=sys.stderr)
     return 0
 
 
