@@ -28,6 +28,7 @@ from territory_planner.model import (
     VISIT_FREQUENCIES,
     Project,
     conform,
+    new_territory_ids,
 )
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -257,7 +258,7 @@ def _territories(reps: pd.DataFrame, metros: tuple[Metro, ...]) -> pd.DataFrame:
     ]
     return pd.DataFrame(
         {
-            "territory_id": [f"T{k + 1:02d}" for k in range(len(reps))],
+            "territory_id": new_territory_ids((), len(reps)),
             "name": [m.region for m in metros],
             "rep_id": reps["rep_id"].to_numpy(),
             "color": neighbour_colors(shapes),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.formats import agree, plural
-from territory_planner.model import Project, Scenario, values_or_none
+from territory_planner.model import Project, Scenario, new_territory_ids, values_or_none
 from territory_planner.workdays import normalise_days, normalise_time
 
 
@@ -470,8 +470,7 @@ def add_territory(
         )
         raise InputError(msg)
     existing = project.territories
-    numbers = [int(t[1:]) for t in existing["territory_id"] if t[1:].isdigit()]
-    territory_id = f"T{max(numbers, default=0) + 1:02d}"
+    territory_id = new_territory_ids(existing["territory_id"])[0]
     color = free_color(shape, list(existing.geometry), list(existing["color"]))
     row = gpd.GeoDataFrame(
         {
@@ -634,8 +633,7 @@ def split_territory(project: Project, territory_id: str, line: Any, new_name: st
     kept, carved = (first, second) if keep_first else (second, first)
     after = project.territories.copy()
     after.loc[after.index[row], "geometry"] = kept
-    numbers = [int(t[1:]) for t in after["territory_id"] if t[1:].isdigit()]
-    new_id = f"T{max(numbers, default=0) + 1:02d}"
+    new_id = new_territory_ids(after["territory_id"])[0]
     others = after.drop(index=after.index[row])
     color = free_color(carved, [*others.geometry, kept], [*others["color"], old["color"]])
     name = new_name.strip() or f"{old['name']} (new)"

@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -144,6 +145,22 @@ def values_or_none(series: pd.Series) -> np.ndarray:
     return np.asarray(
         series.astype(object).where(series.notna(), None).to_numpy(copy=True), dtype=object
     )
+
+
+def new_territory_ids(taken: Iterable[object], count: int = 1) -> list[str]:
+    """The next `count` territory IDs (T01, T02, ...) not in `taken` (an iterable of IDs).
+
+    The lowest free numbers: the one place territory IDs are made.
+    """
+    used = {str(t) for t in taken}
+    ids: list[str] = []
+    number = 1
+    while len(ids) < count:
+        candidate = f"T{number:02d}"
+        if candidate not in used:
+            ids.append(candidate)
+        number += 1
+    return ids
 
 
 def empty_territories() -> gpd.GeoDataFrame:

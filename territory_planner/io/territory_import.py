@@ -17,7 +17,7 @@ from territory_planner._errors import InputError
 from territory_planner.io.gis_files import open_source
 from territory_planner.mapping.assign import clean_polygon
 from territory_planner.mapping.colors import neighbour_colors
-from territory_planner.model import CRS, TERRITORY_COLUMNS, conform
+from territory_planner.model import CRS, TERRITORY_COLUMNS, conform, new_territory_ids
 
 MAX_LON, MAX_LAT = 180.0, 90.0
 NAME_FIELDS = ("name", "territory", "territory_name", "region", "label", "title")
@@ -76,7 +76,7 @@ def read_territories(path: str | Path, name_field: str | None = None) -> gpd.Geo
         msg = "the file holds no polygons; territories need areas, not points or lines"
         raise InputError(msg, file=str(source))
     table = {
-        "territory_id": [f"T{i:02d}" for i in range(1, len(shapes) + 1)],
+        "territory_id": new_territory_ids((), len(shapes)),
         "name": names,
         "rep_id": [None] * len(shapes),
         "color": neighbour_colors(shapes),

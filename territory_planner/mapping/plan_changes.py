@@ -35,7 +35,7 @@ from territory_planner.mapping.unit_plan import (
     unit_weights,
 )
 from territory_planner.mapping.units import UNIT_KINDS
-from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario
+from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 
 _GRID = 1e-6
@@ -275,11 +275,10 @@ def split_project(
     new_label = int(plan_units.current.max()) + 1
     labels = result.labels.copy()
     labels[(labels == new_label) & (plan_units.current != new_label)] = len(terr)
-    number = len(terr) + 1
-    while f"T{number:02d}" in set(terr["territory_id"]):
-        number += 1
+    new_id = new_territory_ids(terr["territory_id"])[0]
+    number = int(new_id[1:])
     row = {
-        "territory_id": f"T{number:02d}",
+        "territory_id": new_id,
         "name": territory_name
         or (f"{rep_name}'s territory" if rep_name else f"Territory {number}"),
         "rep_id": rep_id,

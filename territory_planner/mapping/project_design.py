@@ -35,7 +35,7 @@ from territory_planner.mapping.unit_plan import (
     rep_home_units,
     unit_weights,
 )
-from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario
+from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 
 
@@ -88,18 +88,14 @@ def _territory_base(
             row = {"territory_id": "", "name": f"{rep_name}'s territory"}
         rows.append({**row, "rep_id": rep_id})
         used.add(row["territory_id"])
-    number = 1
-    for row in rows:
-        if not row["territory_id"]:
-            while f"T{number:02d}" in used or f"T{number:02d}" in set(terr["territory_id"]):
-                number += 1
-            row["territory_id"] = f"T{number:02d}"
-            used.add(row["territory_id"])
-    while len(rows) < k:
-        while f"T{number:02d}" in used:
-            number += 1
-        rows.append({"territory_id": f"T{number:02d}", "name": f"Territory {number}"})
-        used.add(f"T{number:02d}")
+    unnamed = [row for row in rows if not row["territory_id"]]
+    fresh = new_territory_ids({*used, *terr["territory_id"]}, len(unnamed))
+    for row, territory_id in zip(unnamed, fresh, strict=True):
+        row["territory_id"] = territory_id
+    rows.extend(
+        {"territory_id": new, "name": f"Territory {int(new[1:])}"}
+        for new in new_territory_ids({*used, *fresh}, max(k - len(rows), 0))
+    )
     base = pd.DataFrame(rows)
     base["color"] = None  # new shapes, new colours (neighbours differ)
     return base

@@ -22,12 +22,15 @@ from tests.unit.plan_fixtures import spread_accounts
 
 @pytest.fixture(scope="module")
 def loose_plan() -> Project:
-    """Six territories designed within ±30% on potential: a plan that needs rebalancing."""
+    """Six territories designed within ±5% on potential, then the first one's accounts worth
+    25% more: a plan that needs rebalancing, whatever the design found."""
     project = spread_accounts(900, seed=5)
-    outcome = design_project(project, kind="county", balance="potential", k=6, tolerance=0.3)
+    outcome = design_project(project, kind="county", balance="potential", k=6, tolerance=0.05)
     edits.AddScenario(project, outcome.scenario).apply(project)
     edits.UseScenario(project, outcome.scenario.name).apply(project)
     project.scenarios.clear()
+    first = project.accounts["territory_id"] == project.territories["territory_id"].iloc[0]
+    project.accounts.loc[first, "potential"] *= 1.25
     return project
 
 

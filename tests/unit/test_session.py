@@ -126,3 +126,11 @@ def test_an_imported_account_is_placed_by_the_rules(tmp_path: Path, demo_file: P
     assert saved.loc["NEW1", "placed_by"] == "Big retail"
     assert saved.loc["NEW2", "territory_id"] == elsewhere["territory_id"]  # by geography
     assert saved.loc["NEW2", "placed_by"] == "geography"
+
+
+def test_territory_ids_are_made_in_one_place() -> None:
+    from territory_planner.model import new_territory_ids
+
+    assert new_territory_ids([]) == ["T01"]
+    assert new_territory_ids(["T01", "T02", "T04"], 3) == ["T03", "T05", "T06"]
+    assert new_territory_ids(["North", "T01"], 1) == ["T02"]  # IDs of any shape are kept clear
