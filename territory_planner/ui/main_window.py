@@ -762,6 +762,7 @@ class MainWindow(QMainWindow):
         Save asks first if the file has changed since (None: it does not check).
         """
         self.autosave.clear()  # the previous project was saved or discarded
+        self._let_go()
         self.session = Session(project)
         self.path = path
         self.stamp = stamp
@@ -780,6 +781,28 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_status()
         self.project_opened.emit()
+
+    def _let_go(self) -> None:
+        """Drop what the panels hold of the project shown: another one replaces it.
+
+        Its figures would go when the next project's arrive (seconds later at 100k
+        accounts); a hidden Performance or Market panel would keep the whole project
+        until shown again. Each panel is filled from the next project as usual.
+        """
+        for model in (self.account_model, self.territory_model, self.coverage_model):
+            model.clear()
+        self.coverage_items = []
+        self.kpis = pd.DataFrame()
+        self.rules_panel.project = Project.empty()
+        self.performance_panel.release()
+        self.market_panel.release()
+        self.calendar_panel.plans.clear()  # calendars of the other project's accounts
+
+    def _show_again(self) -> None:
+        """Show the open project again after `_let_go` (another could not be opened)."""
+        self.map_layers = {}
+        self.map_view.show_project(self.project)
+        self._refresh_tables(coverage=True)
 
     def _refresh_tables(self, *, coverage: bool) -> None:
         """Bring the panels up to date (gaps and overlaps too if `coverage`)."""
@@ -1004,8 +1027,15 @@ class MainWindow(QMainWindow):
             self.open_project(path)
 
     def open_project(self, path: Path) -> None:
-        """Open a project file in the background."""
+        """Open a project file in the background.
+
+        The map page and the panels' figures of the project shown are let go first, so
+        that two large projects are never held at once; if the file cannot be opened (or
+        Cancel is pressed) the project shown comes back.
+        """
         self.settings.setValue("paths/last_folder", str(path.parent))
+        self.map_view.release()
+        self._let_go()
 
         def read(progress: Any, cancel: Any) -> tuple[Project, PreparedPage, FileStamp]:
             progress(0.0, f"Reading {path.name}")
@@ -1020,7 +1050,13 @@ class MainWindow(QMainWindow):
             self.settings.setValue("paths/last_project", str(path))
             self.preferences.add_recent(path)
 
-        self.task = Task(self, f"Opening {path.name}", read, done, self.show_error)
+        def failed(exc: Exception) -> None:
+            self._show_again()
+            self.show_error(exc)
+
+        self.task = Task(
+            self, f"Opening {path.name}", read, done, failed, on_cancel=self._show_again
+        )
 
     def open_demo(self) -> None:
         """Open the demo project (generated on first use, as `territory-planner demo` does)."""

@@ -451,6 +451,10 @@ class MarketPanel(QWidget):
 
     # ----- the project -----
 
+    def release(self) -> None:
+        """Let go of the project shown (another replaces it; `refresh` shows that one)."""
+        self.project = Project.empty()
+
     def refresh(self, project: Project) -> None:
         """Show `project` (after it was opened or changed): segments, heat map, upsell list."""
         self.project = project

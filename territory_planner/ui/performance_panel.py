@@ -416,6 +416,11 @@ class PerformancePanel(QWidget):
 
     # ----- data -----
 
+    def release(self) -> None:
+        """Let go of the project shown (another replaces it; `refresh` shows that one)."""
+        self.project = Project.empty()
+        self.perf = None
+
     def refresh(self, project: Project) -> None:
         """Show `project`'s figures (after it was opened or changed)."""
         self.project = project

@@ -61,6 +61,10 @@ class FrameModel(QAbstractTableModel):
         self._apply()
         self.endResetModel()
 
+    def clear(self) -> None:
+        """Show no rows (and hold no data), keeping the columns, filter and sort."""
+        self.set_frame(pd.DataFrame(columns=[c.key for c in self.columns]))
+
     def set_filter(self, text: str) -> None:
         """Keep rows where any shown column contains `text` (case-insensitive)."""
         self.beginResetModel()

@@ -47,7 +47,7 @@ def _run(fn: Callable[..., Any], signals: _Signals, token: CancelToken) -> None:
 
 
 class Task(QObject):
-    """One running task: a progress dialog with Cancel, and done/failed callbacks."""
+    """One running task: a progress dialog with Cancel, and done/failed/cancelled callbacks."""
 
     def __init__(
         self,
@@ -58,6 +58,7 @@ class Task(QObject):
         on_error: Callable[[Exception], None],
         *,
         cancellable: bool = True,
+        on_cancel: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.token = CancelToken()
@@ -73,7 +74,7 @@ class Task(QObject):
             self.dialog.setCancelButton(None)
         self.signals.progress.connect(self._progress)
         self.signals.done.connect(lambda result: self._finish(on_done, result))
-        self.signals.failed.connect(self._failed(on_error))
+        self.signals.failed.connect(self._failed(on_error, on_cancel or (lambda: None)))
         self.finished = False
         _executor.submit(_run, fn, self.signals, self.token)
 
@@ -82,10 +83,12 @@ class Task(QObject):
         if message:
             self.dialog.setLabelText(message)
 
-    def _failed(self, on_error: Callable[[Exception], None]) -> Callable[[Exception], None]:
+    def _failed(
+        self, on_error: Callable[[Exception], None], on_cancel: Callable[[], None]
+    ) -> Callable[[Exception], None]:
         def handle(exc: Exception) -> None:
             if isinstance(exc, TaskCancelledError):
-                self._finish(lambda _: None, None)
+                self._finish(lambda _: on_cancel(), None)
             else:
                 self._finish(lambda _: on_error(exc), None)
 
