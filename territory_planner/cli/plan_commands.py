@@ -17,11 +17,11 @@ from territory_planner.cli.common import (
 
 
 def _design(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
     from territory_planner.mapping.project_design import design_project  # noqa: PLC0415
     from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
+    from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
@@ -64,7 +64,6 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
 
 def _change(args: argparse.Namespace) -> dict[str, Any]:
     """`split` and `rebalance`: change the plan by moving units; a new scenario and a move list."""
-    from territory_planner.edits import AddScenario, UseScenario  # noqa: PLC0415
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.plan_changes import (  # noqa: PLC0415
@@ -72,6 +71,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         split_project,
     )
     from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
+    from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
@@ -111,21 +111,22 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner import edits  # noqa: PLC0415
+    from territory_planner import scenario_edits  # noqa: PLC0415
+    from territory_planner.edits import Edit  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.mapping.scenarios import compare_scenarios  # noqa: PLC0415
 
     project = load_project(args.project)
-    changed: list[edits.Edit] = []
+    changed: list[Edit] = []
     try:
         if args.copy:
-            changed.append(edits.copy_scenario(project, args.copy))
+            changed.append(scenario_edits.copy_scenario(project, args.copy))
         if args.rename:
-            changed.append(edits.RenameScenario(project, *args.rename))
+            changed.append(scenario_edits.RenameScenario(project, *args.rename))
         if args.delete:
-            changed.append(edits.DeleteScenario(project, args.delete))
+            changed.append(scenario_edits.DeleteScenario(project, args.delete))
         if args.use:
-            changed.append(edits.UseScenario(project, args.use))
+            changed.append(scenario_edits.UseScenario(project, args.use))
         session = _session(project)
         for edit in changed:  # one at a time: each checks the project as the last left it
             session.apply(edit)

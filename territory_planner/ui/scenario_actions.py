@@ -16,7 +16,7 @@ import pandas as pd
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from territory_planner import edits
+from territory_planner import scenario_edits
 from territory_planner._errors import InputError
 from territory_planner.formats import agree, plural
 from territory_planner.io.territory_import import read_territories
@@ -165,7 +165,7 @@ class ScenarioActions(QObject):
         base, number = scenario.name, 2
         while scenario.name.casefold() in taken:
             scenario.name, number = f"{base} ({number})", number + 1
-        if not self._push(edits.AddScenario, scenario):
+        if not self._push(scenario_edits.AddScenario, scenario):
             return
         box = QMessageBox(QMessageBox.Icon.Information, "New scenario", text, parent=self.window)
         use = box.addButton("Use It Now", QMessageBox.ButtonRole.AcceptRole)
@@ -248,12 +248,12 @@ class ScenarioActions(QObject):
             self.window, "Copy plan", "Name of the copy:", text=f"{project.scenario_name} copy"
         )
         if ok:
-            self._push(edits.copy_scenario, name)
+            self._push(scenario_edits.copy_scenario, name)
 
     def use(self, name: str) -> None:
         """Make a stored scenario the plan in use (undoable)."""
         if name and name != self.window.project.scenario_name:
-            self._push(edits.UseScenario, name)
+            self._push(scenario_edits.UseScenario, name)
 
     def rename(self, name: str, new: str | None = None) -> None:
         """Rename a scenario (asks the new name when `new` is None)."""
@@ -263,12 +263,12 @@ class ScenarioActions(QObject):
             new, ok = QInputDialog.getText(self.window, "Rename scenario", "New name:", text=name)
             if not ok:
                 return
-        self._push(edits.RenameScenario, name, new)
+        self._push(scenario_edits.RenameScenario, name, new)
 
     def delete(self, name: str) -> None:
         """Delete a stored scenario (undoable)."""
         if name:
-            self._push(edits.DeleteScenario, name)
+            self._push(scenario_edits.DeleteScenario, name)
 
     def compare(self, a: str, b: str) -> None:
         """Show scenarios `a` and `b` side by side."""

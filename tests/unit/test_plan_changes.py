@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from territory_planner import edits
+from territory_planner import scenario_edits
 from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
 from territory_planner.io.project_file import load_project, save_project
@@ -26,8 +26,8 @@ def loose_plan() -> Project:
     25% more: a plan that needs rebalancing, whatever the design found."""
     project = spread_accounts(900, seed=5)
     outcome = design_project(project, kind="county", balance="potential", k=6, tolerance=0.05)
-    edits.AddScenario(project, outcome.scenario).apply(project)
-    edits.UseScenario(project, outcome.scenario.name).apply(project)
+    scenario_edits.AddScenario(project, outcome.scenario).apply(project)
+    scenario_edits.UseScenario(project, outcome.scenario.name).apply(project)
     project.scenarios.clear()
     first = project.accounts["territory_id"] == project.territories["territory_id"].iloc[0]
     project.accounts.loc[first, "potential"] *= 1.25

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from territory_planner import edits
+from territory_planner import scenario_edits
 from territory_planner._errors import InputError
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.mapping.areas import us_counties
@@ -123,15 +123,15 @@ def test_scenarios_copy_rename_use_undo_and_delete(fresh_demo, tmp_path) -> None
     before_acc = project.accounts.copy()
     before_ids = list(project.territories["territory_id"])
     outcome = design_project(project, kind="state", balance="accounts", k=3, use_homes=False)
-    edits.AddScenario(project, outcome.scenario).apply(project)
-    edits.copy_scenario(project, "Backup").apply(project)
+    scenario_edits.AddScenario(project, outcome.scenario).apply(project)
+    scenario_edits.copy_scenario(project, "Backup").apply(project)
     with pytest.raises(InputError, match="already exists"):
-        edits.copy_scenario(project, "backup")
-    rename = edits.RenameScenario(project, "Current plan", "Plan 2026")
+        scenario_edits.copy_scenario(project, "backup")
+    rename = scenario_edits.RenameScenario(project, "Current plan", "Plan 2026")
     rename.apply(project)
     assert project.scenario_names() == ["Plan 2026", outcome.scenario.name, "Backup"]
 
-    use = edits.UseScenario(project, outcome.scenario.name)
+    use = scenario_edits.UseScenario(project, outcome.scenario.name)
     changes = use.apply(project)
     assert changes.territories
     assert changes.assignments
@@ -156,8 +156,8 @@ def test_scenarios_copy_rename_use_undo_and_delete(fresh_demo, tmp_path) -> None
         project.accounts["territory_id"], before_acc["territory_id"], check_names=False
     )
     with pytest.raises(InputError, match="plan in use"):
-        edits.DeleteScenario(project, "Plan 2026")
-    delete = edits.DeleteScenario(project, "Backup")
+        scenario_edits.DeleteScenario(project, "Plan 2026")
+    delete = scenario_edits.DeleteScenario(project, "Backup")
     delete.apply(project)
     assert "Backup" not in project.scenario_names()
     delete.revert(project)
@@ -167,7 +167,7 @@ def test_scenarios_copy_rename_use_undo_and_delete(fresh_demo, tmp_path) -> None
 def test_compare_lists_moved_accounts_and_kpi_changes(fresh_demo) -> None:
     project = fresh_demo
     outcome = design_project(project, kind="state", balance="accounts", k=3, use_homes=False)
-    edits.AddScenario(project, outcome.scenario).apply(project)
+    scenario_edits.AddScenario(project, outcome.scenario).apply(project)
     comparison = compare_scenarios(project, "Current plan", outcome.scenario.name)
     old = project.accounts.set_index("account_id")["territory_id"].fillna("")
     new = outcome.scenario.assignment.set_index("account_id")["territory_id"].fillna("")
