@@ -61,28 +61,27 @@ def _column_choices(pairs: list[str]) -> dict[str, str]:
     return choices
 
 
-def _territory_by_id_or_name(project: Any, text: str) -> str:
-    """The ID of the territory `text` names (its ID or its name)."""
-    ids = [str(t) for t in project.territories["territory_id"]]
-    names = [str(n) for n in project.territories["name"]]
+def _by_id_or_name(table: Any, what: str, text: str) -> str:
+    """The ID of the `what` ("territory", "rep") in `table` that `text` names (ID or name)."""
+    ids = [str(t) for t in table[f"{what}_id"]]
+    names = [str(n) for n in table["name"]]
     if text in ids:
         return text
     if names.count(text) == 1:
         return ids[names.index(text)]
-    msg = f"there is no territory '{text}'; the territories are: {', '.join(names)}"
+    many = "territories" if what == "territory" else f"{what}s"
+    msg = f"there is no {what} '{text}'; the {many} are: {', '.join(names)}"
     raise InputError(msg)
+
+
+def _territory_by_id_or_name(project: Any, text: str) -> str:
+    """The ID of the territory `text` names (its ID or its name)."""
+    return _by_id_or_name(project.territories, "territory", text)
 
 
 def _rep_by_id_or_name(project: Any, text: str) -> str:
     """The ID of the rep `text` names (their ID or their name)."""
-    ids = [str(r) for r in project.reps["rep_id"]]
-    names = [str(n) for n in project.reps["name"]]
-    if text in ids:
-        return text
-    if names.count(text) == 1:
-        return ids[names.index(text)]
-    msg = f"there is no rep '{text}'; the reps are: {', '.join(names)}"
-    raise InputError(msg)
+    return _by_id_or_name(project.reps, "rep", text)
 
 
 def _assign_words(args: argparse.Namespace) -> str:
