@@ -11,7 +11,8 @@
    30 s, and the best week within the band is kept (`balanced_reference`).
    PyVRP without the rule (30 s) and with the cap but no minimum day are
    printed for information.
-3. An oversubscribed week (50 accounts, not all fit): visits fitted by ours
+3. Oversubscribed weeks (50 accounts near Chicago; 60 near Seattle and 40 near Chicago, the
+   sizes issue 17 found a visit short; not all fit): visits fitted by ours
    against PyVRP prize-collecting (every visit worth 10 h) for 30 s.
 4. A 4-week cycle of 150 accounts (weekly / biweekly / monthly): frequency
    violations counted independently, and total driving against the best
@@ -167,11 +168,11 @@ def tsplib() -> None:
 
 
 def accounts_near(
-    count: int, radius_km: float, seed: int
+    count: int, radius_km: float, seed: int, home_zip: str = HOME_ZIP
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """`count` distinct ZIP centroids within `radius_km` of home (chosen with `seed`), home first."""
     zips = zip_centroids()
-    home_lat, home_lon = zips[HOME_ZIP]
+    home_lat, home_lon = zips[home_zip]
     seen, keys = {(home_lat, home_lon)}, []
     for key in sorted(zips):
         if zips[key] not in seen:  # some ZIPs share a centroid: one account per position
@@ -482,28 +483,44 @@ def feasible_week(ref_seconds: float) -> None:
     record("week day load max/min", f"{spread:.3f}", "-", "-", "<= 1.15", met=spread <= 1.15)
 
 
+#: Oversubscribed weeks: (label, home ZIP, weekly accounts, radius km, seed). The first is the
+#: original case; Seattle 60 and Chicago 40 are the sizes issue 17 found a visit short.
+OVERSUBSCRIBED = [
+    ("", "60601", 50, 80.0, 3),
+    (" Seattle 60", "98101", 60, 80.0, 5),
+    (" Chicago 40", "60601", 40, 60.0, 7),
+]
+
+
 def oversubscribed_week(ref_seconds: float) -> None:
+    for case in OVERSUBSCRIBED:
+        _oversubscribed(ref_seconds, case)
+
+
+def _oversubscribed(ref_seconds: float, case: tuple[str, str, int, float, int]) -> None:
+    label, home, count, radius, seed = case
     print(
-        "\n== 3. An oversubscribed week: 50 weekly accounts within 80 km of ZIP 60601, 45-60 min visits"
+        f"\n== 3. An oversubscribed week{label}: {count} weekly accounts within {radius:.0f} km "
+        f"of ZIP {home}, 45-60 min visits"
     )
-    zips, lon, lat = accounts_near(50, 80.0, seed=3)
-    rng = np.random.default_rng(3)
+    zips, lon, lat = accounts_near(count, radius, seed=seed, home_zip=home)
+    rng = np.random.default_rng(seed)
     problem = make_problem(
-        zips, lon, lat, rng.integers(45, 61, 50), np.ones(50, dtype=int), weeks=1
+        zips, lon, lat, rng.integers(45, 61, count), np.ones(count, dtype=int), weeks=1
     )
     ours = our_calendar(problem)
-    routes, feasible = pyvrp_days(problem, list(range(1, 51)), 5, ref_seconds, prize=10 * 60)
+    routes, feasible = pyvrp_days(problem, list(range(1, count + 1)), 5, ref_seconds, prize=10 * 60)
     ref_visits = sum(len(r) for r in routes)
     visited = {r - 1 for route in ours.routes for r in route.order}
     listed = {a for a, _, _ in ours.left_out}
-    missing = set(range(50)) - visited
+    missing = set(range(count)) - visited
     listed_ok = listed == missing and len(ours.left_out) == len(missing)
     overtime = sum(r.overtime for r in ours.routes)
     table(
         ("solver", "visits fitted", "left out", "drive min", "seconds", "overtime min"),
         [
             ("ours (plan_days + route_day)", str(len(visited)), f"{len(missing)} ({len(ours.left_out)} listed)", f"{ours.drive:.1f}", f"{ours.seconds:.2f}", f"{overtime:.1f}"),
-            (f"PyVRP prize-collecting, {ref_seconds:.0f} s", str(ref_visits), str(50 - ref_visits),
+            (f"PyVRP prize-collecting, {ref_seconds:.0f} s", str(ref_visits), str(count - ref_visits),
              f"{sum(tour_minutes(problem.minutes, r) for r in routes):.1f}", f"{ref_seconds:.0f}", "0.0" if feasible else "infeasible"),
         ],
     )  # fmt: skip
@@ -516,7 +533,7 @@ def oversubscribed_week(ref_seconds: float) -> None:
         f"goal: ours fits >= PyVRP ({len(visited)} vs {ref_visits}), <= 5 s, every left-out visit listed ({'yes' if listed_ok else 'no'})"
     )
     record(
-        "oversubscribed visits fitted (50)",
+        f"oversubscribed{label} visits fitted ({count})",
         str(len(visited)),
         str(ref_visits),
         f"{len(visited) / ref_visits:.4f}",
@@ -524,7 +541,7 @@ def oversubscribed_week(ref_seconds: float) -> None:
         met=len(visited) >= ref_visits,
     )
     record(
-        "oversubscribed seconds",
+        f"oversubscribed{label} seconds",
         f"{ours.seconds:.2f}",
         f"{ref_seconds:.0f}",
         "-",
@@ -532,14 +549,16 @@ def oversubscribed_week(ref_seconds: float) -> None:
         met=ours.seconds <= 5,
     )
     record(
-        "oversubscribed left-out all listed",
+        f"oversubscribed{label} left-out all listed",
         "yes" if listed_ok else "no",
         "-",
         "-",
         "yes",
         met=listed_ok,
     )
-    record("oversubscribed overtime min", f"{overtime:.1f}", "0.0", "-", "0", met=overtime == 0)
+    record(
+        f"oversubscribed{label} overtime min", f"{overtime:.1f}", "0.0", "-", "0", met=overtime == 0
+    )
 
 
 # ---------------------------------------------------------------- 4. a 4-week cycle
