@@ -104,6 +104,7 @@ from territory_planner.mapping.events import (
 )
 from territory_planner.mapping.map_page import (
     alerts_layer,
+    project_bounds,
     route_layer,
     segment_layer,
 )
@@ -620,7 +621,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self.zoom_action = self._action(
             view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0",
-            tip="Fit the map to the project", icon=pix.SP_FileDialogContentsView,
+            tip="Fit the map to everything on it", icon=pix.SP_FileDialogContentsView,
         )  # fmt: skip
         color_menu = view_menu.addMenu("&Colour Accounts By")
         group = QActionGroup(self)
@@ -1280,10 +1281,8 @@ class MainWindow(QMainWindow):
     # ----- map and panels -----
 
     def zoom_to_all(self) -> None:
-        """Fit the map to the project."""
-        from territory_planner.mapping.map_page import project_bounds  # noqa: PLC0415
-
-        self.map_view.send_update({"bounds": project_bounds(self.project)})
+        """Fit the map to everything shown: territories, accounts, reps' homes, overlays."""
+        self.map_view.send_update({"fitAll": project_bounds(self.project)})
 
     def _territory_selected(self, table: QTableView) -> None:
         rows = table.selectionModel().selectedRows()
