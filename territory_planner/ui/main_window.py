@@ -141,6 +141,7 @@ from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, ter
 from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.market_panel import MarketPanel
+from territory_planner.ui.move_mode import MoveAreasMode
 from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
@@ -296,7 +297,6 @@ class MainWindow(QMainWindow):
         self.placing: str | None = None  # account waiting for a click on the map
         self.splitting: str | None = None  # territory waiting for a line drawn across it
         self.color_by = "territory"
-        self.unit_kind = "county"  # what a click or lasso on the map moves
         self.roads: RoadNetwork | None = None  # calendars drive on these when loaded
 
         self.kpis = pd.DataFrame()
@@ -306,6 +306,8 @@ class MainWindow(QMainWindow):
         )
         self.refresher.failed.connect(self.show_error)
         self._create_status_bar()
+        self.move_mode = MoveAreasMode(self)
+        self.move_mode.lasso_toggled.connect(self._lasso_toggled)
         self._create_docks()
         self._create_actions()
         self._restore_layout()
@@ -662,6 +664,8 @@ class MainWindow(QMainWindow):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
         toolbar.addAction(self.zoom_action)
+        toolbar.addSeparator()
+        toolbar.addActions([self.move_mode.action, self.move_mode.lasso])
 
     def _create_plan_menu(self, bar: QMenuBar) -> None:
         plan_menu = bar.addMenu("&Plan")
@@ -709,20 +713,9 @@ class MainWindow(QMainWindow):
             tip="Keep drawn and edited shapes whole instead of cutting them back at neighbours",
         )  # fmt: skip
         self.overlap_action.setCheckable(True)
-        units_menu = territory_menu.addMenu("Click Moves &Units")
-        group = QActionGroup(self)
-        for key, (_one, many) in UNIT_KINDS.items():
-            action = units_menu.addAction(many.capitalize())
-            action.setCheckable(True)
-            action.setChecked(key == self.unit_kind)
-            action.triggered.connect(lambda _c=False, k=key: self.set_unit_kind(k))
-            group.addAction(action)
-        self.lasso_action = self._action(
-            territory_menu, "&Lasso Units", lambda: None, "Ctrl+L",
-            tip="While on, a shape drawn on the map selects the units inside it to move them",
-        )  # fmt: skip
-        self.lasso_action.setCheckable(True)
-        self.lasso_action.toggled.connect(self._lasso_toggled)
+        territory_menu.addSeparator()
+        territory_menu.addActions([self.move_mode.action, self.move_mode.lasso])
+        self.move_mode.add_units_menu(territory_menu)
 
     def _restore_layout(self) -> None:
         self._default_state = self.saveState()
@@ -776,6 +769,7 @@ class MainWindow(QMainWindow):
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
         self.map_layers = {}
+        self.move_mode.leave()
         self.map_view.show_project(project, page)
         self._refresh_tables(coverage=True)  # the overview brings the map's shading too
         self.scenarios.refresh()
@@ -1494,7 +1488,7 @@ class MainWindow(QMainWindow):
     def offer_unit_move(self, lon: float, lat: float, territory_id: str | None) -> None:
         """A menu at the click: move the unit (state, county, ZIP area) under it to a territory."""
         try:
-            units = unit_at(self.unit_kind, lon, lat)
+            units = unit_at(self.move_mode.unit_kind, lon, lat)
         except PlannerError as exc:
             self.show_error(exc)
             return
@@ -1526,23 +1520,18 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return
         self.offer_units(units)
-        self._lasso_toggled(self.lasso_action.isChecked())  # ready for the next lasso
+        self._lasso_toggled(self.move_mode.lasso.isChecked())  # ready for the next lasso
 
     def _lasso_toggled(self, on: bool) -> None:
         if on:
             self.map_view.send_update({"draw": "Polygon"})
             self.statusBar().showMessage(
-                f"Lasso: click around the {UNIT_KINDS[self.unit_kind][1]} to move, "
+                f"Lasso: click around the {self.move_mode.noun} to move, "
                 "then click the first point",
                 8000,
             )
-
-    def set_unit_kind(self, kind: str) -> None:
-        """Clicks and lassos on the map pick states, counties or ZIP areas."""
-        self.unit_kind = kind
-        self.statusBar().showMessage(
-            f"Clicking the map now moves {UNIT_KINDS[kind][1]} between territories", 5000
-        )
+        else:
+            self.map_view.run_js("map_tp.pm.disableDraw()")
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
@@ -1754,11 +1743,12 @@ class MainWindow(QMainWindow):
         if isinstance(event, MapClicked) and self.placing is not None:
             account_id, self.placing = self.placing, None
             self._try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
-        elif isinstance(event, MapClicked):
+        elif isinstance(event, MapClicked) and self.move_mode.is_on:
             self.offer_unit_move(event.lon, event.lat, None)
         elif isinstance(event, TerritoryClicked):
             self.select_territory(event.territory_id)
-            self.offer_unit_move(event.lon, event.lat, event.territory_id)
+            if self.move_mode.is_on:
+                self.offer_unit_move(event.lon, event.lat, event.territory_id)
         elif isinstance(event, AccountClicked):
             row = self.account_model.view_row("account_id", event.account_id)
             if row is not None:
@@ -1776,8 +1766,8 @@ class MainWindow(QMainWindow):
         elif isinstance(event, FeatureDrawn) and self.splitting is not None:
             territory_id, self.splitting = self.splitting, None
             self._try_edit(lambda: split_territory(self.project, territory_id, event.geometry, ""))
-        elif isinstance(event, FeatureDrawn) and self.lasso_action.isChecked():
-            self._try_units(lambda: units_in(self.unit_kind, event.geometry))
+        elif isinstance(event, FeatureDrawn) and self.move_mode.lasso.isChecked():
+            self._try_units(lambda: units_in(self.move_mode.unit_kind, event.geometry))
         elif isinstance(event, FeatureDrawn):
             self.ask_new_territory(event)
             acc = self.project.accounts
