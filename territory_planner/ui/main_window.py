@@ -149,6 +149,7 @@ from territory_planner.ui.refresher import Refresher, in_background
 from territory_planner.ui.rep_pages import write_rep_pages
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
+from territory_planner.ui.start_card import StartCard, over
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
@@ -275,7 +276,7 @@ class MainWindow(QMainWindow):
         self.map_view = MapView(cache / f"map-{id(self)}")
         self.map_view.map_event.connect(self._on_map_event)
         self.map_view.ready.connect(lambda _stats: self._update_status())
-        self.setCentralWidget(self.map_view)
+        self.setCentralWidget(self._map_with_start_card())
 
         self._create_territory_panels()
         self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
@@ -314,6 +315,19 @@ class MainWindow(QMainWindow):
         self.set_project(self.project, None)
 
     # ----- construction -----
+
+    def _map_with_start_card(self) -> QWidget:
+        """The map, with the first steps laid over it while the project lacks data."""
+        card = StartCard()
+        card.import_accounts.clicked.connect(lambda: self.import_dialog(ACCOUNTS))
+        card.import_reps.clicked.connect(lambda: self.import_dialog(REPS))
+        card.draw_territory.clicked.connect(self.start_drawing)
+        # lambdas: the scenario actions come later, and `checked` must not become a path
+        card.design_territories.clicked.connect(lambda: self.scenarios.ask_design())  # noqa: PLW0108
+        card.import_territories.clicked.connect(lambda: self.import_territories())  # noqa: PLW0108
+        card.demo_requested.connect(self.open_demo)
+        self.start_card = card
+        return over(self.map_view, card)
 
     def _create_status_bar(self) -> None:
         """Counts, saved state, and a busy bar while the panels' figures are updated."""
@@ -770,6 +784,7 @@ class MainWindow(QMainWindow):
         self.log_list.scrollToBottom()
         self.map_layers = {}
         self.move_mode.leave()
+        self.start_card.show_for(project, new=True)
         self.map_view.show_project(project, page)
         self._refresh_tables(coverage=True)  # the overview brings the map's shading too
         self.scenarios.refresh()
@@ -888,6 +903,7 @@ class MainWindow(QMainWindow):
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()
         self._refresh_tables(coverage=changes.territories)
+        self.start_card.show_for(self.project)
         self.scenarios.refresh()
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)
@@ -1473,6 +1489,13 @@ class MainWindow(QMainWindow):
         )
         self.name_dialog = dialog
         dialog.open()
+
+    def start_drawing(self) -> None:
+        """Start drawing a new territory on the map (its name is asked once it is closed)."""
+        self.map_view.send_update({"draw": "Polygon"})
+        self.statusBar().showMessage(
+            "Click the corners of the new territory on the map, then the first one again", 10000
+        )
 
     def import_territories(self, path: Path | None = None) -> None:
         """Replace the territories with a file's polygons (one undo step)."""
