@@ -142,6 +142,7 @@ from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.market_panel import MarketPanel
 from territory_planner.ui.move_mode import MoveAreasMode
+from territory_planner.ui.panel_overlays import PanelOverlays
 from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
@@ -428,6 +429,8 @@ class MainWindow(QMainWindow):
             "Calendar", "calendar_dock", scrolling(self.calendar_panel),
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )  # fmt: skip
+        self.panel_overlays = PanelOverlays(self.map_view.send_update)
+        self.panel_overlays.watch(self.calendar_dock)
         self.log_list = QListWidget()
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -465,10 +468,6 @@ class MainWindow(QMainWindow):
         )
         panel.segment_saved.connect(self.push_edit)
         panel.segment_deleted.connect(self.push_edit)
-        panel.heat_requested.connect(lambda layer: self.map_view.send_update({"heat": layer}))
-        panel.clusters_requested.connect(
-            lambda layer: self.map_view.send_update({"clusters": layer})
-        )
         panel.zoom_requested.connect(lambda bounds: self.map_view.send_update({"bounds": bounds}))
         panel.segment_changed.connect(self._segment_chosen)
         panel.account_selected.connect(self.zoom_to_account_id)
@@ -477,6 +476,12 @@ class MainWindow(QMainWindow):
         self.market_panel = panel
         self.market_dock = self._dock(
             "Market", "market_dock", scrolling(panel), Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        overlays, market_dock = self.panel_overlays, self.market_dock
+        overlays.watch(market_dock)
+        panel.heat_requested.connect(lambda layer: overlays.show(market_dock, "heat", layer))
+        panel.clusters_requested.connect(
+            lambda layer: overlays.show(market_dock, "clusters", layer)
         )
         self.stale_panels: set[QDockWidget] = set()
         for dock in (self.performance_dock, self.market_dock):
@@ -783,6 +788,7 @@ class MainWindow(QMainWindow):
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
         self.map_layers = {}
+        self.panel_overlays.clear()
         self.move_mode.leave()
         self.start_card.show_for(project, new=True)
         self.map_view.show_project(project, page)
@@ -1657,9 +1663,8 @@ class MainWindow(QMainWindow):
 
     def show_day_route(self, plan: dict[str, Any], day: dict[str, Any]) -> None:
         """Draw a day's route on the map (numbered stops from home and back)."""
-        self.map_view.send_update(
-            {"route": route_layer(self.project, str(plan["rep_id"]), day["visits"])}
-        )
+        layer = route_layer(self.project, str(plan["rep_id"]), day["visits"])
+        self.panel_overlays.show(self.calendar_dock, "route", layer)
 
     def export_calendars(self, kind: str) -> None:
         """Write the calendars built so far as Excel or .ics files."""
