@@ -6,7 +6,7 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -148,6 +148,7 @@ from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.refresher import Refresher, in_background
 from territory_planner.ui.rep_pages import write_rep_pages
+from territory_planner.ui.report_layers import DEFAULT_REPORT_LAYERS, ask_report_layers
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.start_card import StartCard, over
@@ -597,6 +598,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
         export_menu = file_menu.addMenu("&Export")
+        self.report_layers: Sequence[str] = DEFAULT_REPORT_LAYERS  # what a printed map shows
         self._action(
             export_menu, "Map &Report (PDF)…", lambda: self.export_report("pdf"), "Ctrl+P",
             tip="The map with title, legend, north arrow and date, then the KPI table",
@@ -1207,16 +1209,26 @@ class MainWindow(QMainWindow):
             return None
         return Path(name)
 
-    def export_report(self, kind: str, path: Path | None = None) -> Path | None:
-        """Write the map report as PDF (map and KPIs) or PNG (the map page)."""
+    def export_report(
+        self, kind: str, path: Path | None = None, layers: Sequence[str] | None = None
+    ) -> Path | None:
+        """Write the map report as PDF (map and KPIs) or PNG (the map page).
+
+        `layers`: the map layers it shows (see `REPORT_LAYERS`); asked with the file
+        when `path` is None, else the last ones chosen (at first the plan's own).
+        """
         if path is None:
+            layers = ask_report_layers(self.report_layers, self)
+            if layers is None:
+                return None
+            self.report_layers = layers
             path = self._save_target(
                 "Export map report", f"{self.project.name}.{kind}",
                 "PDF documents (*.pdf)" if kind == "pdf" else "PNG images (*.png)",
             )  # fmt: skip
             if path is None:
                 return None
-        image = self.map_view.grab_for_print()
+        image = self.map_view.grab_for_print(self.report_layers if layers is None else layers)
         try:
             written = write_map_report(path, self.project.name, image, self.kpis)
         except PlannerError as exc:

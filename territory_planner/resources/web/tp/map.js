@@ -541,6 +541,35 @@
     }
   }
 
+  /* Legends that go with a layer group of another name. */
+  var LEGEND_GROUP = { shade: "territories", segment: "accounts" };
+
+  function legendShown(key) {
+    return S.legends[key].getContainer().style.display !== "none";
+  }
+
+  /* For a printout: show only the layer groups named in `keys`, and their legends; null
+   * brings back what was shown before (and does nothing if nothing was changed). */
+  function showOnly(keys) {
+    var shown = keys;
+    if (!keys) {
+      if (!S.beforePrint) return;
+      shown = S.beforePrint;
+      delete S.beforePrint;
+    } else if (!S.beforePrint) {
+      S.beforePrint = Object.keys(S.groups).filter(function (k) {
+        return S.map.hasLayer(S.groups[k]);
+      });
+    }
+    Object.keys(S.groups).forEach(function (k) {
+      if (shown.indexOf(k) >= 0) { S.groups[k].addTo(S.map); } else { S.groups[k].remove(); }
+    });
+    Object.keys(S.legends).forEach(function (k) {
+      var group = S.groups[k] ? k : LEGEND_GROUP[k];
+      if (group) S.legends[k].getContainer().style.display = S.map.hasLayer(S.groups[group]) ? "" : "none";
+    });
+  }
+
   /* ---------- drawing ---------- */
 
   function setupDrawing() {
@@ -584,7 +613,8 @@
       heat: S.overlays.heat ? S.overlays.heat.count : 0,
       clusters: S.overlays.clusters ? S.overlays.clusters.count : 0,
       segment: S.segment ? S.segment.title : null, segmentShown: S.segmentShown,
-      alerts: S.alertCount, legends: Object.keys(S.legends)
+      alerts: S.alertCount, legends: Object.keys(S.legends),
+      legendsShown: Object.keys(S.legends).filter(legendShown)
     };
   }
 
@@ -655,6 +685,7 @@
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
+    showOnly: function (text) { showOnly(JSON.parse(text)); return true; },
     territory: function (id) { return S.territoryLayers[id]; },
     accountTip: function (i) { return S.points.showTip(i); },
     accountPixel: function (lat, lon) {  // "[r, g, b, a]" drawn there on the accounts' canvas
