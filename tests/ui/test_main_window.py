@@ -406,6 +406,8 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
     assert set(window.project.accounts["territory_id"].iloc[inside]) == {"T01"}
 
     menu.close()  # (its first Esc would close the menu)
+    window.windowHandle().requestActivate()  # Esc is the window's shortcut
+    qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # Esc leaves the mode: clicks only select again
     assert not window.move_mode.is_on
     assert not button.isChecked()
