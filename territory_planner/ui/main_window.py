@@ -1214,20 +1214,18 @@ class MainWindow(QMainWindow):
     ) -> Path | None:
         """Write the map report as PDF (map and KPIs) or PNG (the map page).
 
-        `layers`: the map layers it shows (see `REPORT_LAYERS`); asked with the file
+        `layers`: the map layers it shows (see `REPORT_LAYERS`); asked after the file
         when `path` is None, else the last ones chosen (at first the plan's own).
         """
         if path is None:
-            layers = ask_report_layers(self.report_layers, self)
-            if layers is None:
-                return None
-            self.report_layers = layers
             path = self._save_target(
                 "Export map report", f"{self.project.name}.{kind}",
                 "PDF documents (*.pdf)" if kind == "pdf" else "PNG images (*.png)",
             )  # fmt: skip
-            if path is None:
+            layers = None if path is None else ask_report_layers(self.report_layers, self)
+            if path is None or layers is None:
                 return None
+            self.report_layers = layers
         image = self.map_view.grab_for_print(self.report_layers if layers is None else layers)
         try:
             written = write_map_report(path, self.project.name, image, self.kpis)

@@ -124,3 +124,30 @@ def test_the_report_layers_dialog_starts_with_the_plan_layers(qtbot) -> None:
     dialog.boxes["accounts"].setChecked(False)
     dialog.boxes["route"].setChecked(True)
     assert dialog.chosen() == ["territories", "labels", "reps", "coverage", "route"]
+
+
+def test_the_layers_are_asked_after_the_file_and_remembered(
+    qtbot, window: MainWindow, demo_file, tmp_path, monkeypatch
+) -> None:
+    from territory_planner.ui import main_window
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    target = tmp_path / "only territories.png"
+    monkeypatch.setattr(
+        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), "")
+    )
+    offered: list[list[str]] = []
+
+    def ask(chosen, _parent):
+        offered.append(list(chosen))
+        return ["territories", "labels"]
+
+    monkeypatch.setattr(main_window, "ask_report_layers", ask)
+    assert window.export_report("png") == target
+    assert offered == [["territories", "labels", "accounts", "reps", "coverage"]]
+    assert window.report_layers == ["territories", "labels"]
+    monkeypatch.setattr(main_window, "ask_report_layers", lambda *_a: None)  # Cancel
+    target.unlink()
+    assert window.export_report("png") is None
+    assert not target.exists()
