@@ -819,6 +819,7 @@ class MainWindow(QMainWindow):
     def _show_again(self) -> None:
         """Show the open project again after `_let_go` (another could not be opened)."""
         self.map_layers = {}
+        self.panel_overlays.clear()
         self.map_view.show_project(self.project)
         self._refresh_tables(coverage=True)
 
@@ -1076,6 +1077,7 @@ class MainWindow(QMainWindow):
         self.task = Task(
             self, f"Opening {path.name}", read, done, failed, on_cancel=self._show_again
         )
+        self.start_card.hide_while(self.task)
 
     def open_demo(self) -> None:
         """Open the demo project (generated on first use, as `territory-planner demo` does)."""
@@ -1099,6 +1101,7 @@ class MainWindow(QMainWindow):
             lambda p: self.set_project(p, None),
             self.show_error,
         )
+        self.start_card.hide_while(self.task)
 
     def save(self) -> bool:
         """Save to the current file (asks for one the first time)."""

@@ -7,7 +7,7 @@ each, ticks the steps done, and goes once there are accounts and territories.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -42,6 +42,7 @@ class StartCard(QFrame):
         self.setMinimumWidth(480)
         self.setMaximumWidth(560)
         self.dismissed = False
+        self.project = Project.empty()  # the one last shown for
         title = QLabel("Start your territory plan")
         title.setObjectName("start_title")
         close = QToolButton()
@@ -105,6 +106,7 @@ class StartCard(QFrame):
         """
         if new:
             self.dismissed = False
+        self.project = project
         counts = [len(project.accounts), len(project.reps), len(project.territories)]
         for row, (number, count, noun) in enumerate(
             zip(self.numbers, counts, ("account", "rep", "territory"), strict=True)
@@ -117,6 +119,18 @@ class StartCard(QFrame):
         self.design_territories.setEnabled(accounts > 0)
         self.design_territories.setToolTip("" if accounts else "Import accounts first")
         self.setVisible(not self.dismissed and not (accounts and territories))
+
+    def refresh(self) -> None:
+        """Show or hide for the project last shown for (it may have changed since)."""
+        self.show_for(self.project)
+
+    def hide_while(self, task: QObject) -> None:
+        """Stay hidden while `task` (opening a project) runs; then show if the project needs it.
+
+        Opening the last project at start-up would otherwise flash the steps over the map.
+        """
+        self.hide()
+        task.destroyed.connect(self.refresh)
 
 
 def over(base: QWidget, card: QWidget) -> QWidget:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from territory_planner.mapping.areas import us_states
 from territory_planner.ui.import_wizard import ACCOUNTS
 from territory_planner.ui.main_window import MainWindow
+from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
 from tests.ui.test_import_wizard import wait_report
 
 
@@ -56,3 +57,19 @@ def test_the_steps_show_on_an_empty_project_and_go_once_it_has_data(
     window.new_project()
     assert card.isVisible()  # File > New: the steps again
     assert [n.text() for n in card.numbers] == ["1.", "2.", "3."]
+
+
+def test_the_steps_stay_hidden_while_a_project_opens(
+    qtbot, window: MainWindow, demo_file, tmp_path
+) -> None:
+    card = window.start_card
+    window.open_project(demo_file)  # as at start-up, with the last project
+    assert not card.isVisible()  # no flash of the steps while it loads
+    wait_for_map(qtbot, window, 300)
+    assert not card.isVisible()
+    window.new_project()
+    assert card.isVisible()
+    window.open_project(tmp_path / "missing.gpkg")
+    assert not card.isVisible()
+    qtbot.waitUntil(card.isVisible, timeout=MAP_TIMEOUT_MS)  # it failed: the steps are back
+    assert window.last_error
