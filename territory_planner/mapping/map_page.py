@@ -349,16 +349,24 @@ def alerts_layer(
 
 
 def project_bounds(project: Project) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((south, west), (north, east)) around the accounts, reps and territories."""
+    """((south, west), (north, east)) around the territories, accounts and reps' homes.
+
+    A project with nothing placed yet gets the US mainland.
+    """
     lon = np.concatenate([project.accounts["lon"].to_numpy(), project.reps["lon"].to_numpy()])
     lat = np.concatenate([project.accounts["lat"].to_numpy(), project.reps["lat"].to_numpy()])
     ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
+    shapes = project.territories.geometry
+    shapes = shapes[shapes.notna() & ~shapes.is_empty]
+    if len(shapes):  # the corners of the box round the territories count too
+        minx, miny, maxx, maxy = shapes.total_bounds
+        lon = np.concatenate([lon[ok], [minx, maxx]])
+        lat = np.concatenate([lat[ok], [miny, maxy]])
+    else:
+        lon, lat = lon[ok], lat[ok]
+    if not len(lon):
         return DEFAULT_BOUNDS
-    return (
-        (float(np.min(lat[ok])), float(np.min(lon[ok]))),
-        (float(np.max(lat[ok])), float(np.max(lon[ok]))),
-    )
+    return (float(lat.min()), float(lon.min())), (float(lat.max()), float(lon.max()))
 
 
 def reps_layer(project: Project) -> list[dict[str, Any]]:

@@ -73,6 +73,7 @@ MONEY_FIELDS = frozenset({"potential", "annual_revenue", "last_year_sales"})
 HEAT_KINDS = ("hex", "county")
 DEFAULT_RADIUS_KM = 25.0
 DEFAULT_MIN_ACCOUNTS = 5
+TOP_CLUSTERS = 3  # the clusters with the most potential, drawn darker
 HEX_TARGET_ACROSS = 40  # automatic hexagon size: about this many across the accounts' extent
 NICE_SIZES_KM = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200)
 _WHERE = re.compile(r"^\s*(?P<field>[^=!<>]+?)\s*(?P<op>>=|<=|!=|=|>|<)\s*(?P<value>.*?)\s*$")
@@ -927,7 +928,7 @@ class Clusters:
         features = []
         colors = {}
         for rank, cluster in enumerate(self.clusters):
-            color = SEQUENTIAL_SHADES[-1] if rank < 3 else SEQUENTIAL_SHADES[2]  # noqa: PLR2004
+            color = SEQUENTIAL_SHADES[-1] if rank < TOP_CLUSTERS else SEQUENTIAL_SHADES[2]
             colors[cluster.cluster_id] = color
             features.append(
                 {
@@ -948,15 +949,23 @@ class Clusters:
                     },
                 }
             )
-        legend = [
-            [SEQUENTIAL_SHADES[-1], "the 3 clusters with the most potential"],
-            [SEQUENTIAL_SHADES[2], "other clusters"],
-        ]
         return {
             "title": title,
-            "legend": legend if len(self.clusters) > 3 else legend[:1],  # noqa: PLR2004
+            "legend": self._legend(),
             "features": {"type": "FeatureCollection", "features": features},
         }
+
+    def _legend(self) -> list[list[str | None]]:
+        """The map legend's entries, counting the clusters found (none: a note says so)."""
+        count = len(self.clusters)
+        if count == 0:
+            return [[None, "no clusters found"]]
+        if count <= TOP_CLUSTERS:
+            return [[SEQUENTIAL_SHADES[-1], f"{plural(count, 'cluster')} found"]]
+        return [
+            [SEQUENTIAL_SHADES[-1], f"the {TOP_CLUSTERS} clusters with the most potential"],
+            [SEQUENTIAL_SHADES[2], f"{plural(count - TOP_CLUSTERS, 'other cluster')}"],
+        ]
 
 
 def nearest_home(
@@ -1261,5 +1270,10 @@ def whitespace_layer(result: Whitespace) -> dict[str, Any]:
         for lon, lat in [(float(row["lon"]), float(row["lat"]))]
     ]
     layer["features"]["features"].extend(points)
-    layer["legend"] = [*layer["legend"], ["#6a1b9a", "whitespace account"]]
+    listed = len(result.accounts)
+    layer["legend"] = (
+        [["#6a1b9a", plural(listed, "whitespace account")], *layer["legend"]]
+        if listed
+        else [[None, "no whitespace accounts found"]]
+    )
     return layer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_planner.formats import decimal2, integer, money_short
+from territory_planner.formats import decimal2, integer, money_short, plural
 from territory_planner.mapping.scenarios import Comparison
 from territory_planner.ui.change_dialog import export_moves
 from territory_planner.ui.shape_painter import Bounds, Shape, paint_map, points_bounds
@@ -71,7 +72,6 @@ class ScenarioMap(QWidget):
 
     def __init__(
         self,
-        title: str,
         territories: gpd.GeoDataFrame,
         points: np.ndarray,
         point_colors: list[str],
@@ -80,7 +80,6 @@ class ScenarioMap(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.title = title
         self.bounds = bounds
         self.shapes = [
             Shape(g, c or "#888888")
@@ -92,21 +91,30 @@ class ScenarioMap(QWidget):
         self.setMinimumSize(360, 260)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        """Draw the territories, the dots and the title."""
+        """Draw the territories and the dots."""
         del event
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#f4f4f1"))
-        rect = QRectF(self.rect()).adjusted(8, 26, -8, -8)
+        rect = QRectF(self.rect()).adjusted(8, 8, -8, -8)
         paint_map(
             painter, rect, self.bounds, self.shapes,
             points=self.points, point_colors=self.point_colors,
         )  # fmt: skip
-        painter.setPen(QColor("#111111"))
-        painter.drawText(
-            QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignLeft, self.title
-        )
         painter.end()
+
+
+def map_title(side: str, name: str, territories: int, *, in_use: bool) -> QLabel:
+    """The heading over one side's map: "A: <scenario> (in use)" and its territory count."""
+    label = QLabel(
+        f"<b>{side}: {html.escape(name)}</b>{' (the plan in use)' if in_use else ''}"
+        f" · {plural(territories, 'territory')}"
+    )
+    label.setTextFormat(Qt.TextFormat.RichText)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.2)
+    label.setFont(font)
+    return label
 
 
 class CompareDialog(QDialog):
@@ -118,7 +126,10 @@ class CompareDialog(QDialog):
         territories: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
         accounts: pd.DataFrame,
         parent: QWidget | None = None,
+        *,
+        in_use: str | None = None,
     ) -> None:
+        """`in_use`: the name of the plan in use, said over its map."""
         super().__init__(parent)
         self.setWindowTitle(f"Compare '{comparison.a}' with '{comparison.b}'")
         self.comparison = comparison
@@ -139,19 +150,20 @@ class CompareDialog(QDialog):
             accounts["lon"].to_numpy(dtype=float), accounts["lat"].to_numpy(dtype=float)
         )
         maps = QHBoxLayout()
-        for label, frame, side in (("A", territories[0], "from"), ("B", territories[1], "to")):
+        self.map_titles: list[QLabel] = []
+        sides = (
+            ("A", comparison.a, territories[0], "from"),
+            ("B", comparison.b, territories[1], "to"),
+        )
+        for letter, name, frame, side in sides:
             colors = dict(zip(frame["territory_id"], frame["color"], strict=True))
             dot_colors = [colors.get(t, "#ffffff") for t in moves[side].to_numpy()[placed]]
-            name = comparison.a if label == "A" else comparison.b
-            maps.addWidget(
-                ScenarioMap(
-                    f"{label}: {name}",
-                    frame,
-                    points[placed],
-                    dot_colors,
-                    bounds=bounds,
-                )
-            )
+            title = map_title(letter, name, len(frame), in_use=name == in_use)
+            self.map_titles.append(title)
+            column = QVBoxLayout()
+            column.addWidget(title)
+            column.addWidget(ScenarioMap(frame, points[placed], dot_colors, bounds=bounds), 1)
+            maps.addLayout(column)
         self.summary = QLabel(
             comparison.describe()
             + ". Dots: the accounts that change territory, in the colour of their territory."

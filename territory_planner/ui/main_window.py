@@ -6,7 +6,7 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -104,6 +104,7 @@ from territory_planner.mapping.events import (
 )
 from territory_planner.mapping.map_page import (
     alerts_layer,
+    project_bounds,
     route_layer,
     segment_layer,
 )
@@ -140,13 +141,17 @@ from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, ter
 from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.market_panel import MarketPanel
+from territory_planner.ui.move_mode import MoveAreasMode
+from territory_planner.ui.panel_overlays import PanelOverlays
 from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.refresher import Refresher, in_background
 from territory_planner.ui.rep_pages import write_rep_pages
+from territory_planner.ui.report_layers import DEFAULT_REPORT_LAYERS, ask_report_layers
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
+from territory_planner.ui.start_card import StartCard, over
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
@@ -273,7 +278,7 @@ class MainWindow(QMainWindow):
         self.map_view = MapView(cache / f"map-{id(self)}")
         self.map_view.map_event.connect(self._on_map_event)
         self.map_view.ready.connect(lambda _stats: self._update_status())
-        self.setCentralWidget(self.map_view)
+        self.setCentralWidget(self._map_with_start_card())
 
         self._create_territory_panels()
         self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
@@ -295,7 +300,6 @@ class MainWindow(QMainWindow):
         self.placing: str | None = None  # account waiting for a click on the map
         self.splitting: str | None = None  # territory waiting for a line drawn across it
         self.color_by = "territory"
-        self.unit_kind = "county"  # what a click or lasso on the map moves
         self.roads: RoadNetwork | None = None  # calendars drive on these when loaded
 
         self.kpis = pd.DataFrame()
@@ -305,12 +309,27 @@ class MainWindow(QMainWindow):
         )
         self.refresher.failed.connect(self.show_error)
         self._create_status_bar()
+        self.move_mode = MoveAreasMode(self)
+        self.move_mode.lasso_toggled.connect(self._lasso_toggled)
         self._create_docks()
         self._create_actions()
         self._restore_layout()
         self.set_project(self.project, None)
 
     # ----- construction -----
+
+    def _map_with_start_card(self) -> QWidget:
+        """The map, with the first steps laid over it while the project lacks data."""
+        card = StartCard()
+        card.import_accounts.clicked.connect(lambda: self.import_dialog(ACCOUNTS))
+        card.import_reps.clicked.connect(lambda: self.import_dialog(REPS))
+        card.draw_territory.clicked.connect(self.start_drawing)
+        # lambdas: the scenario actions come later, and `checked` must not become a path
+        card.design_territories.clicked.connect(lambda: self.scenarios.ask_design())  # noqa: PLW0108
+        card.import_territories.clicked.connect(lambda: self.import_territories())  # noqa: PLW0108
+        card.demo_requested.connect(self.open_demo)
+        self.start_card = card
+        return over(self.map_view, card)
 
     def _create_status_bar(self) -> None:
         """Counts, saved state, and a busy bar while the panels' figures are updated."""
@@ -411,6 +430,8 @@ class MainWindow(QMainWindow):
             "Calendar", "calendar_dock", scrolling(self.calendar_panel),
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )  # fmt: skip
+        self.panel_overlays = PanelOverlays(self.map_view.send_update)
+        self.panel_overlays.watch(self.calendar_dock)
         self.log_list = QListWidget()
         self.log_dock = self._dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -448,10 +469,6 @@ class MainWindow(QMainWindow):
         )
         panel.segment_saved.connect(self.push_edit)
         panel.segment_deleted.connect(self.push_edit)
-        panel.heat_requested.connect(lambda layer: self.map_view.send_update({"heat": layer}))
-        panel.clusters_requested.connect(
-            lambda layer: self.map_view.send_update({"clusters": layer})
-        )
         panel.zoom_requested.connect(lambda bounds: self.map_view.send_update({"bounds": bounds}))
         panel.segment_changed.connect(self._segment_chosen)
         panel.account_selected.connect(self.zoom_to_account_id)
@@ -460,6 +477,12 @@ class MainWindow(QMainWindow):
         self.market_panel = panel
         self.market_dock = self._dock(
             "Market", "market_dock", scrolling(panel), Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        overlays, market_dock = self.panel_overlays, self.market_dock
+        overlays.watch(market_dock)
+        panel.heat_requested.connect(lambda layer: overlays.show(market_dock, "heat", layer))
+        panel.clusters_requested.connect(
+            lambda layer: overlays.show(market_dock, "clusters", layer)
         )
         self.stale_panels: set[QDockWidget] = set()
         for dock in (self.performance_dock, self.market_dock):
@@ -575,6 +598,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
         export_menu = file_menu.addMenu("&Export")
+        self.report_layers: Sequence[str] = DEFAULT_REPORT_LAYERS  # what a printed map shows
         self._action(
             export_menu, "Map &Report (PDF)…", lambda: self.export_report("pdf"), "Ctrl+P",
             tip="The map with title, legend, north arrow and date, then the KPI table",
@@ -620,7 +644,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self.zoom_action = self._action(
             view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0",
-            tip="Fit the map to the project", icon=pix.SP_FileDialogContentsView,
+            tip="Fit the map to everything on it", icon=pix.SP_FileDialogContentsView,
         )  # fmt: skip
         color_menu = view_menu.addMenu("&Colour Accounts By")
         group = QActionGroup(self)
@@ -661,6 +685,8 @@ class MainWindow(QMainWindow):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
         toolbar.addAction(self.zoom_action)
+        toolbar.addSeparator()
+        toolbar.addActions([self.move_mode.action, self.move_mode.lasso])
 
     def _create_plan_menu(self, bar: QMenuBar) -> None:
         plan_menu = bar.addMenu("&Plan")
@@ -708,20 +734,9 @@ class MainWindow(QMainWindow):
             tip="Keep drawn and edited shapes whole instead of cutting them back at neighbours",
         )  # fmt: skip
         self.overlap_action.setCheckable(True)
-        units_menu = territory_menu.addMenu("Click Moves &Units")
-        group = QActionGroup(self)
-        for key, (_one, many) in UNIT_KINDS.items():
-            action = units_menu.addAction(many.capitalize())
-            action.setCheckable(True)
-            action.setChecked(key == self.unit_kind)
-            action.triggered.connect(lambda _c=False, k=key: self.set_unit_kind(k))
-            group.addAction(action)
-        self.lasso_action = self._action(
-            territory_menu, "&Lasso Units", lambda: None, "Ctrl+L",
-            tip="While on, a shape drawn on the map selects the units inside it to move them",
-        )  # fmt: skip
-        self.lasso_action.setCheckable(True)
-        self.lasso_action.toggled.connect(self._lasso_toggled)
+        territory_menu.addSeparator()
+        territory_menu.addActions([self.move_mode.action, self.move_mode.lasso])
+        self.move_mode.add_units_menu(territory_menu)
 
     def _restore_layout(self) -> None:
         self._default_state = self.saveState()
@@ -775,6 +790,9 @@ class MainWindow(QMainWindow):
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
         self.map_layers = {}
+        self.panel_overlays.clear()
+        self.move_mode.leave()
+        self.start_card.show_for(project, new=True)
         self.map_view.show_project(project, page)
         self._refresh_tables(coverage=True)  # the overview brings the map's shading too
         self.scenarios.refresh()
@@ -801,6 +819,7 @@ class MainWindow(QMainWindow):
     def _show_again(self) -> None:
         """Show the open project again after `_let_go` (another could not be opened)."""
         self.map_layers = {}
+        self.panel_overlays.clear()
         self.map_view.show_project(self.project)
         self._refresh_tables(coverage=True)
 
@@ -893,6 +912,7 @@ class MainWindow(QMainWindow):
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()
         self._refresh_tables(coverage=changes.territories)
+        self.start_card.show_for(self.project)
         self.scenarios.refresh()
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)
@@ -1057,6 +1077,7 @@ class MainWindow(QMainWindow):
         self.task = Task(
             self, f"Opening {path.name}", read, done, failed, on_cancel=self._show_again
         )
+        self.start_card.hide_while(self.task)
 
     def open_demo(self) -> None:
         """Open the demo project (generated on first use, as `territory-planner demo` does)."""
@@ -1080,6 +1101,7 @@ class MainWindow(QMainWindow):
             lambda p: self.set_project(p, None),
             self.show_error,
         )
+        self.start_card.hide_while(self.task)
 
     def save(self) -> bool:
         """Save to the current file (asks for one the first time)."""
@@ -1190,16 +1212,24 @@ class MainWindow(QMainWindow):
             return None
         return Path(name)
 
-    def export_report(self, kind: str, path: Path | None = None) -> Path | None:
-        """Write the map report as PDF (map and KPIs) or PNG (the map page)."""
+    def export_report(
+        self, kind: str, path: Path | None = None, layers: Sequence[str] | None = None
+    ) -> Path | None:
+        """Write the map report as PDF (map and KPIs) or PNG (the map page).
+
+        `layers`: the map layers it shows (see `REPORT_LAYERS`); asked after the file
+        when `path` is None, else the last ones chosen (at first the plan's own).
+        """
         if path is None:
             path = self._save_target(
                 "Export map report", f"{self.project.name}.{kind}",
                 "PDF documents (*.pdf)" if kind == "pdf" else "PNG images (*.png)",
             )  # fmt: skip
-            if path is None:
+            layers = None if path is None else ask_report_layers(self.report_layers, self)
+            if path is None or layers is None:
                 return None
-        image = self.map_view.grab_for_print()
+            self.report_layers = layers
+        image = self.map_view.grab_for_print(self.report_layers if layers is None else layers)
         try:
             written = write_map_report(path, self.project.name, image, self.kpis)
         except PlannerError as exc:
@@ -1280,10 +1310,8 @@ class MainWindow(QMainWindow):
     # ----- map and panels -----
 
     def zoom_to_all(self) -> None:
-        """Fit the map to the project."""
-        from territory_planner.mapping.map_page import project_bounds  # noqa: PLC0415
-
-        self.map_view.send_update({"bounds": project_bounds(self.project)})
+        """Fit the map to everything shown: territories, accounts, reps' homes, overlays."""
+        self.map_view.send_update({"fitAll": project_bounds(self.project)})
 
     def _territory_selected(self, table: QTableView) -> None:
         rows = table.selectionModel().selectedRows()
@@ -1481,6 +1509,13 @@ class MainWindow(QMainWindow):
         self.name_dialog = dialog
         dialog.open()
 
+    def start_drawing(self) -> None:
+        """Start drawing a new territory on the map (its name is asked once it is closed)."""
+        self.map_view.send_update({"draw": "Polygon"})
+        self.statusBar().showMessage(
+            "Click the corners of the new territory on the map, then the first one again", 10000
+        )
+
     def import_territories(self, path: Path | None = None) -> None:
         """Replace the territories with a file's polygons (one undo step)."""
         if path is None:
@@ -1495,7 +1530,7 @@ class MainWindow(QMainWindow):
     def offer_unit_move(self, lon: float, lat: float, territory_id: str | None) -> None:
         """A menu at the click: move the unit (state, county, ZIP area) under it to a territory."""
         try:
-            units = unit_at(self.unit_kind, lon, lat)
+            units = unit_at(self.move_mode.unit_kind, lon, lat)
         except PlannerError as exc:
             self.show_error(exc)
             return
@@ -1527,23 +1562,18 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return
         self.offer_units(units)
-        self._lasso_toggled(self.lasso_action.isChecked())  # ready for the next lasso
+        self._lasso_toggled(self.move_mode.lasso.isChecked())  # ready for the next lasso
 
     def _lasso_toggled(self, on: bool) -> None:
         if on:
             self.map_view.send_update({"draw": "Polygon"})
             self.statusBar().showMessage(
-                f"Lasso: click around the {UNIT_KINDS[self.unit_kind][1]} to move, "
+                f"Lasso: click around the {self.move_mode.noun} to move, "
                 "then click the first point",
                 8000,
             )
-
-    def set_unit_kind(self, kind: str) -> None:
-        """Clicks and lassos on the map pick states, counties or ZIP areas."""
-        self.unit_kind = kind
-        self.statusBar().showMessage(
-            f"Clicking the map now moves {UNIT_KINDS[kind][1]} between territories", 5000
-        )
+        else:
+            self.map_view.run_js("map_tp.pm.disableDraw()")
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
@@ -1646,9 +1676,8 @@ class MainWindow(QMainWindow):
 
     def show_day_route(self, plan: dict[str, Any], day: dict[str, Any]) -> None:
         """Draw a day's route on the map (numbered stops from home and back)."""
-        self.map_view.send_update(
-            {"route": route_layer(self.project, str(plan["rep_id"]), day["visits"])}
-        )
+        layer = route_layer(self.project, str(plan["rep_id"]), day["visits"])
+        self.panel_overlays.show(self.calendar_dock, "route", layer)
 
     def export_calendars(self, kind: str) -> None:
         """Write the calendars built so far as Excel or .ics files."""
@@ -1755,11 +1784,12 @@ class MainWindow(QMainWindow):
         if isinstance(event, MapClicked) and self.placing is not None:
             account_id, self.placing = self.placing, None
             self._try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
-        elif isinstance(event, MapClicked):
+        elif isinstance(event, MapClicked) and self.move_mode.is_on:
             self.offer_unit_move(event.lon, event.lat, None)
         elif isinstance(event, TerritoryClicked):
             self.select_territory(event.territory_id)
-            self.offer_unit_move(event.lon, event.lat, event.territory_id)
+            if self.move_mode.is_on:
+                self.offer_unit_move(event.lon, event.lat, event.territory_id)
         elif isinstance(event, AccountClicked):
             row = self.account_model.view_row("account_id", event.account_id)
             if row is not None:
@@ -1777,8 +1807,8 @@ class MainWindow(QMainWindow):
         elif isinstance(event, FeatureDrawn) and self.splitting is not None:
             territory_id, self.splitting = self.splitting, None
             self._try_edit(lambda: split_territory(self.project, territory_id, event.geometry, ""))
-        elif isinstance(event, FeatureDrawn) and self.lasso_action.isChecked():
-            self._try_units(lambda: units_in(self.unit_kind, event.geometry))
+        elif isinstance(event, FeatureDrawn) and self.move_mode.lasso.isChecked():
+            self._try_units(lambda: units_in(self.move_mode.unit_kind, event.geometry))
         elif isinstance(event, FeatureDrawn):
             self.ask_new_territory(event)
             acc = self.project.accounts

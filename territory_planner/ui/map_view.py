@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,18 +241,31 @@ class MapView(QWebEngineView):
         else:
             self.map_event.emit(event)
 
-    def grab_for_print(self, timeout_ms: int = 2000) -> QImage:
-        """The map as an image without the zoom, drawing and layer controls (for reports)."""
+    def grab_for_print(self, layers: Sequence[str] | None = None, timeout_ms: int = 2000) -> QImage:
+        """The map as an image without the zoom, drawing and layer controls (for reports).
+
+        Parameters
+        ----------
+        layers
+            The layer groups to show in the image (e.g. "territories", "accounts",
+            "route"), with their legends; the others are hidden for the grab and come
+            back after it. None: the layers as they are.
+        timeout_ms
+            How long to wait for the page to switch to its print look.
+        """
+        only = "" if layers is None else f"TP.showOnly({json.dumps(json.dumps(list(layers)))});"
         if self.is_ready:
             loop = QEventLoop()
-            self.run_js("document.body.classList.add('tp-print'); true", lambda _r: loop.quit())
+            self.run_js(
+                f"document.body.classList.add('tp-print'); {only} true", lambda _r: loop.quit()
+            )
             QTimer.singleShot(timeout_ms, loop.quit)
             loop.exec()
             settle = QEventLoop()
             QTimer.singleShot(150, settle.quit)  # let the page repaint without the controls
             settle.exec()
         image = self.grab().toImage()
-        self.run_js("document.body.classList.remove('tp-print')")
+        self.run_js("document.body.classList.remove('tp-print'); TP.showOnly('null')")
         return image
 
     def dispose(self) -> None:

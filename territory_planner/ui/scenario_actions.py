@@ -283,6 +283,7 @@ class ScenarioActions(QObject):
             (project.scenario(a).territories, project.scenario(b).territories),
             project.accounts,
             self.window,
+            in_use=project.scenario_name,
         )
         self.compare_dialog = dialog
         dialog.open()

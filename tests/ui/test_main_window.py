@@ -7,6 +7,7 @@ import json
 import pytest
 import shapely
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolBar
 
 from territory_planner.edits import MoveAccounts
 from territory_planner.io import export
@@ -330,6 +331,29 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
     assert window.project.summary().unassigned == before
 
 
+def click_territory(qtbot, window: MainWindow, territory_id: str, lat: float, lon: float) -> None:
+    """Click a territory on the map page, there."""
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js(
+            f"TP.territory('{territory_id}').fire('click', {{latlng: L.latLng({lat}, {lon})}})"
+        )
+
+
+def test_a_click_without_move_areas_only_selects_the_territory(
+    qtbot, window: MainWindow, demo_file
+) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    before = window.project.territories.geometry.copy()
+    click_territory(qtbot, window, "T01", 41.85, -88.1)
+    assert window.selected_territory() == "T01"
+    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
+        window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.5, -88.25)})")
+    assert getattr(window, "unit_menu", None) is None  # nothing offered to move
+    assert window.project.territories.geometry.equals(before)
+    assert window.undo_stack.count() == 0
+
+
 def test_click_a_territory_and_move_the_county_under_the_cursor(
     qtbot, window: MainWindow, demo_file
 ) -> None:
@@ -339,11 +363,13 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
+    window.move_mode.action.trigger()  # the toolbar's Move Areas button, pressed while on
+    button = window.findChild(QToolBar, "main_toolbar").widgetForAction(window.move_mode.action)
+    assert button.isChecked()
+    assert window.move_mode.indicator.isVisible()
+    assert "Moving counties" in window.move_mode.indicator.text()
     # A click inside Chicago's territory, in DuPage County (west of Chicago).
-    with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
-        window.map_view.run_js(
-            "TP.territory('T01').fire('click', {latlng: L.latLng(41.85, -88.1)})"
-        )
+    click_territory(qtbot, window, "T01", 41.85, -88.1)
     _county, dupage = county_at(-88.1, 41.85)
     inside = [
         i
@@ -378,6 +404,17 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
     )
     window.undo_stack.undo()
     assert set(window.project.accounts["territory_id"].iloc[inside]) == {"T01"}
+
+    menu.close()  # (its first Esc would close the menu)
+    window.windowHandle().requestActivate()  # Esc is the window's shortcut
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # Esc leaves the mode: clicks only select again
+    assert not window.move_mode.is_on
+    assert not button.isChecked()
+    assert not window.move_mode.indicator.isVisible()
+    del window.unit_menu
+    click_territory(qtbot, window, "T02", 41.85, -88.1)
+    assert getattr(window, "unit_menu", None) is None
 
 
 def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
@@ -415,8 +452,9 @@ def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_fil
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
-    window.set_unit_kind("zip")
-    window.lasso_action.setChecked(True)
+    window.move_mode.set_unit_kind("zip")
+    window.move_mode.lasso.setChecked(True)
+    assert window.move_mode.is_on  # the lasso is part of Move Areas
     ring = [[41.80, -88.00], [41.80, -87.75], [41.95, -87.75], [41.95, -88.00]]
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js(
@@ -441,6 +479,8 @@ def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_fil
         .loc[target_id, "geometry"]
         .intersects(expected.geometry.buffer(-0.01))
     )
+    window.move_mode.leave()
+    assert not window.move_mode.lasso.isChecked()
 
 
 def test_split_merge_and_delete_from_the_territory_menu(
@@ -487,7 +527,8 @@ def test_shortcuts_recent_files_and_territory_navigation(
 ) -> None:
     text = window.shortcuts_text()
     for name, key in (("Undo", "Ctrl+Z"), ("Save", "Ctrl+S"), ("Map Report (PDF)", "Ctrl+P"),
-                      ("Next Territory", "Ctrl+]"), ("Lasso Units", "Ctrl+L")):  # fmt: skip
+                      ("Next Territory", "Ctrl+]"), ("Lasso Areas", "Ctrl+L"),
+                          ("Move Areas", "Ctrl+M")):  # fmt: skip
         assert f"<td>{name}</td><td><b>{key}</b></td>" in text
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)

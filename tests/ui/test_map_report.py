@@ -6,8 +6,10 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from PySide6.QtPdf import QPdfDocument
 
+from territory_planner.mapping import market
 from territory_planner.ui.main_window import MainWindow
-from tests.ui.conftest import wait_for_map
+from tests.ui.conftest import page_stats, wait_for_map
+from tests.ui.test_panel_overlays import show_a_route, wait_stats
 
 
 def colours(image: QImage, step: int = 7) -> int:
@@ -78,3 +80,74 @@ def test_rep_one_pagers(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
         )  # every 4 weeks
         assert f"{yearly:,.0f}visitsayear" in text
     assert colours(document.render(0, QSize(850, 1100))) > 20  # the map is drawn
+
+
+def test_the_report_shows_the_layers_chosen_for_it(
+    qtbot, window: MainWindow, demo_file, tmp_path
+) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    at_grab: list[dict] = []  # what the page showed when the map was grabbed
+    grab = window.map_view.grab
+    window.map_view.grab = lambda *a: (at_grab.append(page_stats(qtbot, window)), grab(*a))[1]
+
+    window.calendar_dock.raise_()
+    stops = show_a_route(window)
+    wait_stats(qtbot, window, lambda s: s["routeStops"] == stops)
+    assert window.export_report("pdf", tmp_path / "plan.pdf") is not None
+    hidden = set(at_grab[-1]["hidden"])
+    assert "route" in hidden  # a working overlay: printed only when chosen
+    assert not hidden & {"territories", "labels", "accounts", "reps", "coverage"}
+    assert "route" not in page_stats(qtbot, window)["hidden"]  # back on screen after
+
+    assert window.export_report("png", tmp_path / "routes.png", ["territories", "route"])
+    hidden = set(at_grab[-1]["hidden"])
+    assert "route" not in hidden
+    assert {"accounts", "reps", "labels"} <= hidden
+
+    window.market_dock.raise_()
+    found = market.find_clusters(window.project, radius_km=50, min_accounts=5)
+    window.market_panel.clusters_requested.emit(found.as_layer())
+    wait_stats(qtbot, window, lambda s: "clusters" in s["legendsShown"])
+    assert window.export_report("pdf", tmp_path / "plan2.pdf") is not None
+    assert "clusters" in at_grab[-1]["hidden"]
+    assert "clusters" not in at_grab[-1]["legendsShown"]  # its legend goes with it
+    assert "clusters" in page_stats(qtbot, window)["legendsShown"]
+
+
+def test_the_report_layers_dialog_starts_with_the_plan_layers(qtbot) -> None:
+    from territory_planner.ui.report_layers import DEFAULT_REPORT_LAYERS, ReportLayersDialog
+
+    dialog = ReportLayersDialog(DEFAULT_REPORT_LAYERS)
+    qtbot.addWidget(dialog)
+    assert dialog.chosen() == ["territories", "labels", "accounts", "reps", "coverage"]
+    dialog.boxes["accounts"].setChecked(False)
+    dialog.boxes["route"].setChecked(True)
+    assert dialog.chosen() == ["territories", "labels", "reps", "coverage", "route"]
+
+
+def test_the_layers_are_asked_after_the_file_and_remembered(
+    qtbot, window: MainWindow, demo_file, tmp_path, monkeypatch
+) -> None:
+    from territory_planner.ui import main_window
+
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    target = tmp_path / "only territories.png"
+    monkeypatch.setattr(
+        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), "")
+    )
+    offered: list[list[str]] = []
+
+    def ask(chosen, _parent):
+        offered.append(list(chosen))
+        return ["territories", "labels"]
+
+    monkeypatch.setattr(main_window, "ask_report_layers", ask)
+    assert window.export_report("png") == target
+    assert offered == [["territories", "labels", "accounts", "reps", "coverage"]]
+    assert window.report_layers == ["territories", "labels"]
+    monkeypatch.setattr(main_window, "ask_report_layers", lambda *_a: None)  # Cancel
+    target.unlink()
+    assert window.export_report("png") is None
+    assert not target.exists()

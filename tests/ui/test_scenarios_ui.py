@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 from territory_planner.mapping.areas import us_states
 from territory_planner.mapping.project_design import design_project
 from territory_planner.ui.change_dialog import ChangeOptions
+from territory_planner.ui.compare_dialog import ScenarioMap
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
 from tests.unit.plan_fixtures import spread_accounts, two_homes_beside_each_other
@@ -215,3 +216,23 @@ def test_the_fix_without_one_reps_home_designs_again_in_the_app(qtbot, window) -
     counts = retried.assignment["territory_id"].value_counts()
     assert sorted(counts.tolist()) == [100, 100]
     assert set(retried.territories["rep_id"]) == set(project.reps["rep_id"])
+
+
+def test_compare_says_which_map_is_which_scenario(qtbot, window, fresh_demo) -> None:
+    fresh_demo.scenarios.append(fresh_demo.snapshot("Northeast split"))
+    window.set_project(fresh_demo, None)
+    window.scenarios.compare("Northeast split", "Current plan")
+    dialog = window.scenarios.compare_dialog
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    titles = [label.text() for label in dialog.map_titles]
+    assert "A: Northeast split</b> · 4 territories" in titles[0]
+    assert "in use" not in titles[0]
+    assert "B: Current plan</b> (the plan in use) · 4 territories" in titles[1]
+    maps = dialog.findChildren(ScenarioMap)
+    assert len(maps) == 2
+    for label, shown in zip(dialog.map_titles, maps, strict=True):  # each heads its own map
+        assert label.isVisible()
+        assert label.geometry().bottom() < shown.geometry().top()
+        assert abs(label.geometry().left() - shown.geometry().left()) < 20
+    dialog.close()

@@ -170,3 +170,15 @@ def test_alerts_get_one_badge_per_territory_and_rep(demo_project: Project) -> No
     nothing = alerts_layer(project, [], dt.date(2026, 10, 31))
     assert nothing["markers"] == []
     assert nothing["title"] == ""  # no legend
+
+
+def test_project_bounds_fit_the_territories_not_only_the_accounts(demo_project: Project) -> None:
+    from territory_planner.mapping.map_page import DEFAULT_BOUNDS, project_bounds
+
+    (south, west), (north, east) = project_bounds(demo_project)
+    minx, miny, maxx, maxy = demo_project.territories.total_bounds
+    assert (south, west, north, east) == pytest.approx((miny, minx, maxy, maxx))
+    assert south < 24.6  # the Florida Keys
+    assert north > 47.3  # northern Maine
+    assert east > -67.1  # eastern Maine
+    assert project_bounds(Project.empty()) == DEFAULT_BOUNDS

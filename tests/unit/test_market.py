@@ -500,3 +500,21 @@ def test_cli_segments_clusters_whitespace_heatmap(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit) as usage:
         main(["segments", str(path), "--where", "industry=Retail"])
     assert usage.value.code == 2
+
+
+def test_the_cluster_legends_count_what_was_found(project) -> None:
+    def texts(layer: dict) -> list[str]:
+        return [entry[1] for entry in layer["legend"]]
+
+    none = market.find_clusters(project, radius_km=0.001, min_accounts=50)
+    assert none.clusters == []
+    assert texts(none.as_layer()) == ["no clusters found"]
+    two = market.find_clusters(project, radius_km=5, min_accounts=3)
+    assert texts(two.as_layer()) == ["2 clusters found"]
+
+    far = market.whitespace(project, min_potential=15_000, far_km=150, radius_km=5)
+    assert far.totals()["clusters"] == 0
+    legend = texts(market.whitespace_layer(far))
+    assert legend == ["3 whitespace accounts", "no clusters found"]  # not "the 3 clusters…"
+    nothing = market.whitespace(project, min_potential=1e12)
+    assert texts(market.whitespace_layer(nothing)) == ["no whitespace accounts found"]

@@ -498,6 +498,27 @@
     S.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14, animate: animate });
   }
 
+  /* Layers the user can switch on over the project's own: "Zoom to All" fits them too. */
+  var OVERLAYS = ["heat", "clusters", "coverage", "route", "alerts"];
+
+  /* Fit `bounds` (the project's territories, accounts and reps' homes) and every overlay
+   * shown. */
+  function fitAll(bounds, animate) {
+    var all = L.latLngBounds(bounds);
+    OVERLAYS.forEach(function (key) {
+      if (!S.map.hasLayer(S.groups[key])) return;
+      S.groups[key].eachLayer(function (layer) {
+        if (layer.getBounds) {
+          var b = layer.getBounds();
+          if (b.isValid()) all.extend(b);
+        } else if (layer.getLatLng) {
+          all.extend(layer.getLatLng());
+        }
+      });
+    });
+    fit(all, animate);
+  }
+
   function apply(update, animate) {
     if (update.territories) setTerritories(update.territories);
     if (update.accounts) setAccounts(update.accounts);
@@ -513,10 +534,40 @@
     if ("route" in update) setRoute(update.route);
     if ("select" in update) select(update.select);
     if (update.bounds) fit(update.bounds, animate);
+    if (update.fitAll) fitAll(update.fitAll, animate);
     if (update.zoomTo) {
       S.map.setView([update.zoomTo.lat, update.zoomTo.lon], update.zoomTo.zoom || 13,
         { animate: animate });
     }
+  }
+
+  /* Legends that go with a layer group of another name. */
+  var LEGEND_GROUP = { shade: "territories", segment: "accounts" };
+
+  function legendShown(key) {
+    return S.legends[key].getContainer().style.display !== "none";
+  }
+
+  /* For a printout: show only the layer groups named in `keys`, and their legends; null
+   * brings back what was shown before (and does nothing if nothing was changed). */
+  function showOnly(keys) {
+    var shown = keys;
+    if (!keys) {
+      if (!S.beforePrint) return;
+      shown = S.beforePrint;
+      delete S.beforePrint;
+    } else if (!S.beforePrint) {
+      S.beforePrint = Object.keys(S.groups).filter(function (k) {
+        return S.map.hasLayer(S.groups[k]);
+      });
+    }
+    Object.keys(S.groups).forEach(function (k) {
+      if (shown.indexOf(k) >= 0) { S.groups[k].addTo(S.map); } else { S.groups[k].remove(); }
+    });
+    Object.keys(S.legends).forEach(function (k) {
+      var group = S.groups[k] ? k : LEGEND_GROUP[k];
+      if (group) S.legends[k].getContainer().style.display = S.map.hasLayer(S.groups[group]) ? "" : "none";
+    });
   }
 
   /* ---------- drawing ---------- */
@@ -546,16 +597,24 @@
     });
   }
 
+  /* What the map shows now: [[south, west], [north, east]]. */
+  function viewBounds() {
+    var b = S.map.getBounds();
+    return [[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]];
+  }
+
   function stats() {
     return {
       ready: S.ready, accounts: S.accountCount, territories: S.territoryCount, reps: S.repCount,
       coverage: S.coverageCount, load: window.location.search, routeStops: S.routeStops || 0, shade: S.shade ? S.shade.title : null,
       hidden: Object.keys(S.groups || {}).filter(function (k) { return !S.map.hasLayer(S.groups[k]); }),
       basemap: S.basemap, zoom: S.map ? S.map.getZoom() : null, selected: S.selected,
+      view: S.map ? viewBounds() : null,
       heat: S.overlays.heat ? S.overlays.heat.count : 0,
       clusters: S.overlays.clusters ? S.overlays.clusters.count : 0,
       segment: S.segment ? S.segment.title : null, segmentShown: S.segmentShown,
-      alerts: S.alertCount, legends: Object.keys(S.legends)
+      alerts: S.alertCount, legends: Object.keys(S.legends),
+      legendsShown: Object.keys(S.legends).filter(legendShown)
     };
   }
 
@@ -626,6 +685,7 @@
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
+    showOnly: function (text) { showOnly(JSON.parse(text)); return true; },
     territory: function (id) { return S.territoryLayers[id]; },
     accountTip: function (i) { return S.points.showTip(i); },
     accountPixel: function (lat, lon) {  // "[r, g, b, a]" drawn there on the accounts' canvas
