@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,6 +45,7 @@ from territory_planner.mapping.performance import upsell_list
 from territory_planner.mapping.rules import OPERATORS, SEGMENT_FIELD, Condition
 from territory_planner.model import Project
 from territory_planner.tasks import CancelToken, no_progress
+from territory_planner.ui.legend import Legend
 from territory_planner.ui.rule_dialog import parse_value, value_text
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
@@ -105,47 +105,6 @@ UPSELL_COLUMNS = [
     Column("share_of_wallet", "Wallet", percent, numeric=True, width=55),
     Column("rep", "Rep", width=110),
 ]
-
-
-class Legend(QWidget):
-    """A colour legend: a bold title, then a swatch and a text per class."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = ""
-        self.entries: list[tuple[str, str]] = []
-
-    def set_legend(self, title: str, entries: list[tuple[str, str]]) -> None:
-        """Show a title and (colour, text) rows (an empty title hides the legend)."""
-        self.title, self.entries = title, list(entries)
-        self.setMinimumHeight(24 + 20 * len(self.entries) if title else 0)
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
-        """Room for every row."""
-        return QSize(320, 24 + 20 * len(self.entries) if self.title else 0)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
-        """Title, then the swatches."""
-        if not self.title:
-            return
-        painter = QPainter(self)
-        bold = QFont(self.font())
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(QColor("#222222"))
-        painter.drawText(QRectF(0, 0, self.width(), 20), Qt.AlignmentFlag.AlignVCenter, self.title)
-        painter.setFont(self.font())
-        for row, (color, text) in enumerate(self.entries):
-            y = 24 + 20 * row
-            painter.setPen(QColor("#9e9e9e"))
-            painter.setBrush(QColor(color))
-            painter.drawRect(QRectF(2, y + 2, 26, 14))
-            painter.setPen(QColor("#222222"))
-            painter.drawText(
-                QRectF(36, y, self.width() - 36, 18), Qt.AlignmentFlag.AlignVCenter, text
-            )
-        painter.end()
 
 
 def run_now(_title: str, fn: Callable[..., Any], done: Callable[[Any], None]) -> None:
