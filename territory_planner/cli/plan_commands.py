@@ -16,12 +16,40 @@ from territory_planner.cli.common import (
 )
 
 
+def _keep_scenario(
+    project: Any, scenario: Any, args: argparse.Namespace, balance: str
+) -> dict[str, Any]:
+    """Add the new scenario (and use it if asked) through a session, save unless a dry run.
+
+    Returns the report's first part: the scenario, where it stands, and its KPIs.
+    """
+    from territory_planner.mapping.unit_plan import parse_balance  # noqa: PLC0415
+    from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
+
+    session = _session(project)
+    session.apply(AddScenario(project, scenario))
+    if args.use:
+        session.apply(UseScenario(project, scenario.name))
+    if not args.dry_run:
+        _save(project, args)
+    report = _plan_report(
+        _scenario_view(project, scenario.name), parse_balance(balance), args.tolerance
+    )
+    return {
+        "scenario": scenario.name,
+        "note": scenario.note,
+        "in_use": project.scenario_name,
+        "saved": not args.dry_run,
+        "balance": balance,
+        **report,
+    }
+
+
 def _design(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
     from territory_planner.mapping.project_design import design_project  # noqa: PLC0415
-    from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
-    from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
+    from territory_planner.mapping.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
@@ -37,25 +65,11 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         free_homes=args.free_home,
         name=args.name,
     )
-    session = _session(project)
-    session.apply(AddScenario(project, outcome.scenario))
-    if args.use:
-        session.apply(UseScenario(project, outcome.scenario.name))
-    if not args.dry_run:
-        _save(project, args)
     result = outcome.result
-    report = _plan_report(
-        _scenario_view(project, outcome.scenario.name), parse_balance(balance), args.tolerance
-    )
     return {
-        "scenario": outcome.scenario.name,
-        "note": outcome.scenario.note,
-        "in_use": project.scenario_name,
-        "saved": not args.dry_run,
-        "balance": balance,
+        **_keep_scenario(project, outcome.scenario, args, balance),
         "tolerance": args.tolerance,
         "units": outcome.units.describe(),
-        **report,
         "unit_graph_contiguous": all(result.contiguous),
         "violations": result.violations,
         "seconds": round(result.seconds, 2),
@@ -70,8 +84,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         rebalance_project,
         split_project,
     )
-    from territory_planner.mapping.unit_plan import default_balance, parse_balance  # noqa: PLC0415
-    from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
+    from territory_planner.mapping.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
@@ -83,28 +96,15 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         )
     else:
         change = rebalance_project(project, minimise=args.minimise, **common)
-    session = _session(project)
-    session.apply(AddScenario(project, change.scenario))
-    if args.use:
-        session.apply(UseScenario(project, change.scenario.name))
-    if not args.dry_run:
-        _save(project, args)
+    kept = _keep_scenario(project, change.scenario, args, balance)
     if args.xlsx:
         write_table_xlsx(change.moves, args.xlsx, "Moves")
-    report = _plan_report(
-        _scenario_view(project, change.scenario.name), parse_balance(balance), args.tolerance
-    )
     return {
-        "scenario": change.scenario.name,
-        "note": change.scenario.note,
-        "in_use": project.scenario_name,
-        "saved": not args.dry_run,
-        "balance": balance,
+        **kept,
         "units_moved": change.units_moved,
         "accounts_moved": len(change.moves),
         **_bound_record(change.bound),
         "moves": [_json_record(r) for r in change.moves.head(5000).to_dict("records")],
-        **report,
         "violations": change.result.violations,
         "seconds": round(change.result.seconds, 2),
     }

@@ -245,6 +245,23 @@ def paint_kpi_page(painter: QPainter, page: QRectF, title: str, kpis: pd.DataFra
         y += row_height
 
 
+def pdf_writer(path: Path, title: str, orientation: QPageLayout.Orientation) -> QPdfWriter:
+    """A PDF on US Letter with 12 mm margins at `DPI`, titled and signed by the app."""
+    writer = QPdfWriter(str(path))
+    writer.setResolution(DPI)
+    writer.setTitle(title)
+    writer.setCreator("Territory Planner")
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.Letter),
+            orientation,
+            QMarginsF(12, 12, 12, 12),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    return writer
+
+
 def write_report_file(path: Path, write: Callable[[Path], object], what: str) -> Path:
     """Write a report file whole or not at all, with the user's normal permissions.
 
@@ -282,18 +299,7 @@ def write_map_report(path: Path, title: str, map_image: QImage, kpis: pd.DataFra
                 msg = "the image could not be written"
                 raise OSError(msg)
             return
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(DPI)
-        writer.setTitle(title)
-        writer.setCreator("Territory Planner")
-        writer.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.Letter),
-                QPageLayout.Orientation.Landscape,
-                QMarginsF(12, 12, 12, 12),
-                QPageLayout.Unit.Millimeter,
-            )
-        )
+        writer = pdf_writer(tmp, title, QPageLayout.Orientation.Landscape)
         painter = QPainter(writer)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         page = QRectF(painter.viewport())

@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPageLayout, QPainter, QPen
 
 from territory_planner._errors import InputError
 from territory_planner.formats import decimal2, integer, money_short, percent, plural
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.routing.workload import DEFAULT_FREQUENCY, visits_per_year
-from territory_planner.ui.map_report import DPI, report_fonts, write_report_file
+from territory_planner.ui.map_report import pdf_writer, report_fonts, write_report_file
 from territory_planner.ui.shape_painter import Shape, paint_map, points_bounds
 
 ACCOUNT_ROWS = 24  # accounts listed on a page, by potential
@@ -259,18 +259,8 @@ def write_rep_pages(
     plans = plans or {}
 
     def write(tmp: Path) -> None:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(DPI)
-        writer.setTitle(f"{project.name}: territory one-pagers")
-        writer.setCreator("Territory Planner")
-        writer.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.Letter),
-                QPageLayout.Orientation.Portrait,
-                QMarginsF(12, 12, 12, 12),
-                QPageLayout.Unit.Millimeter,
-            )
-        )
+        title = f"{project.name}: territory one-pagers"
+        writer = pdf_writer(tmp, title, QPageLayout.Orientation.Portrait)
         painter = QPainter(writer)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         page = QRectF(painter.viewport())
