@@ -11,7 +11,7 @@ import pandas as pd
 
 from territory_planner.io.fields import ACCOUNT_FIELDS
 from territory_planner.io.records_import import ImportReport, ImportSpec, read_records
-from territory_planner.mapping.geocode import state_codes
+from territory_planner.mapping.geocode import fill_from_zip, state_codes
 from territory_planner.model import ACCOUNT_COLUMNS, conform
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -80,6 +80,11 @@ def read_accounts(
     frame = parsed.frame.rename(columns=CRM_COLUMNS)
     if "state" in frame:
         frame["state"] = normalise_states(frame["state"])
+    if "zip" in frame:  # an account placed by its ZIP alone gets that ZIP's city and state
+        blank = pd.Series(None, index=frame.index, dtype=object)
+        frame["city"], frame["state"] = fill_from_zip(
+            frame.get("city", blank), frame.get("state", blank), frame["zip"]
+        )
     if "employees" in frame:
         frame["employees"] = frame["employees"].round()
     frame["territory_id"] = None

@@ -57,17 +57,23 @@ def fill_from_zip(
     tuple of pandas.Series
         The cities and the states (same index as `cities`).
     """
+    city_of, state_of = _zip_city_state()
+    codes = zips.where(zips.map(lambda z: isinstance(z, str)), None)
+    out = []
+    for given, names in ((cities, city_of), (states, state_of)):
+        filled = given.astype(object).copy()
+        blank = ~given.map(lambda v: not _blank(v)).astype(bool)
+        found = codes[blank].map(names)
+        filled[found.index[found.notna()]] = found[found.notna()]
+        out.append(filled)
+    return out[0], out[1]
+
+
+@cache
+def _zip_city_state() -> tuple[dict[str, str], dict[str, str]]:
+    """ZIP -> city and ZIP -> state code (the two halves of `zip_places`)."""
     places = zip_places()
-    city_out, state_out = cities.astype(object).copy(), states.astype(object).copy()
-    for i, code in enumerate(zips.to_numpy(dtype=object)):
-        place = places.get(code) if isinstance(code, str) else None
-        if place is None:
-            continue
-        if _blank(city_out.iloc[i]):
-            city_out.iloc[i] = place[0]
-        if _blank(state_out.iloc[i]):
-            state_out.iloc[i] = place[1]
-    return city_out, state_out
+    return {z: p[0] for z, p in places.items()}, {z: p[1] for z, p in places.items()}
 
 
 def _blank(value: object) -> bool:

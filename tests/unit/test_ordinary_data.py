@@ -139,3 +139,17 @@ def test_json_output_turns_non_finite_numbers_into_null() -> None:
     assert json.dumps(_finite(value), allow_nan=False) == (
         '{"a": [null, 1.5, null], "b": [null], "c": "x"}'
     )
+
+
+def test_accounts_placed_by_zip_get_its_city_and_state(tmp_path: Path, capsys) -> None:
+    from territory_planner.mapping.geocode import zip_places
+
+    project = tmp_path / "p.gpkg"
+    cli_json(capsys, "import", str(project), str(DATA / "zip_only_accounts.csv"))
+    accounts = load_project(project).accounts.set_index("account_id")
+    places = zip_places()
+    for account, code in (("Z1", "60601"), ("Z2", "02134")):  # 2134: its leading zero lost
+        assert accounts.loc[account, "zip"] == code
+        assert (accounts.loc[account, "city"], accounts.loc[account, "state"]) == places[code]
+    assert accounts.loc["Z3", "city"] == "Manhattan"  # a city that is given is kept
+    assert accounts.loc["Z3", "state"] == places["10001"][1]

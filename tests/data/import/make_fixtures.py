@@ -556,6 +556,15 @@ def ordinary_data() -> None:
         ),
     )
     text("one_account.csv", lines("account_id,name,zip", "A1,Acme,60601"))
+    text(
+        "zip_only_accounts.csv",
+        lines(
+            "account_id,name,city,zip",
+            "Z1,Lakeside,,60601",
+            "Z2,Harbor,,2134",
+            "Z3,Given,Manhattan,10001",
+        ),
+    )
     text("two_accounts.csv", lines("account_id,name,zip", "A1,Acme,60601", "A2,Beta,10001"))
     text(
         "actuals_huge_calls.csv",
