@@ -25,13 +25,18 @@ Subset = tuple[str, Callable[[pd.DataFrame], np.ndarray] | None]
 
 
 def make_table(model: FrameModel) -> QTableView:
-    """A sortable, row-selecting table view with the model's column widths."""
+    """A sortable, row-selecting table view with the model's column widths.
+
+    Long texts elide in the middle; the tooltip shows them whole.
+    """
     table = QTableView()
     table.setModel(model)
     table.setSortingEnabled(True)
     table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
+    # "Dana Whit…territory": both ends of a long name stay readable (the tooltip has it whole)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(22)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
