@@ -12,6 +12,25 @@ EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
 
 
+#: Points in radians for the haversine: latitude, longitude, cosine of latitude.
+Radians = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def radians(lon: np.ndarray | float, lat: np.ndarray | float) -> Radians:
+    """Points given in degrees, ready for `haversine_radians_km`."""
+    phi = np.radians(np.asarray(lat, float))
+    return phi, np.radians(np.asarray(lon, float)), np.cos(phi)
+
+
+def haversine_radians_km(a: Radians, b: Radians) -> np.ndarray:
+    """Great-circle km between points a and b (numpy broadcasting): the one formula."""
+    (phi_a, lam_a, cos_a), (phi_b, lam_b, cos_b) = a, b
+    dphi = phi_a - phi_b
+    dlam = lam_a - lam_b
+    h = np.sin(dphi / 2) ** 2 + cos_a * cos_b * np.sin(dlam / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1))), dtype=float)
+
+
 def haversine_km(
     lon1: np.ndarray | float,
     lat1: np.ndarray | float,
@@ -23,8 +42,4 @@ def haversine_km(
     One-to-one (equal shapes), many-to-one (a scalar second point), or all
     pairs (``lon1[:, None]`` against ``lon2[None, :]``).
     """
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlam = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
-    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1))), dtype=float)
+    return haversine_radians_km(radians(lon1, lat1), radians(lon2, lat2))

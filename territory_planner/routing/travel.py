@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.geo import EARTH_RADIUS_KM
+from territory_planner.geo import Radians, haversine_radians_km, radians
 
 #: Rows of an all-pairs matrix computed at once: the temporaries stay small (a few MB)
 #: instead of several copies of the whole matrix (6,000 stops: 290 MB each).
@@ -33,28 +33,10 @@ def _row_blocks(n: int) -> list[slice]:
     return [slice(start, min(start + _BLOCK_ROWS, n)) for start in range(0, n, _BLOCK_ROWS)]
 
 
-#: Points in radians for the haversine: latitude, longitude, cosine of latitude.
-Radians = tuple[np.ndarray, np.ndarray, np.ndarray]
-
-
-def _haversine_km(a: Radians, b: Radians) -> np.ndarray:
-    """Great-circle km between points a and b (broadcast): one formula for every caller."""
-    (phi_a, lam_a, cos_a), (phi_b, lam_b, cos_b) = a, b
-    dphi = phi_a - phi_b
-    dlam = lam_a - lam_b
-    h = np.sin(dphi / 2) ** 2 + cos_a * cos_b * np.sin(dlam / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
-
-
-def _radians(lon: np.ndarray, lat: np.ndarray) -> Radians:
-    phi = np.radians(np.asarray(lat, float))
-    return phi, np.radians(np.asarray(lon, float)), np.cos(phi)
-
-
 def _great_circle_rows(points: Radians, rows: slice) -> np.ndarray:
     """Great-circle km from the points of `rows` to every point."""
     phi, lam, cos_phi = points
-    return _haversine_km(
+    return haversine_radians_km(
         (phi[rows, None], lam[rows, None], cos_phi[rows, None]),
         (phi[None, :], lam[None, :], cos_phi[None, :]),
     )
@@ -62,7 +44,7 @@ def _great_circle_rows(points: Radians, rows: slice) -> np.ndarray:
 
 def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """All-pairs great-circle distances (km) between points (haversine), by blocks of rows."""
-    points = _radians(lon, lat)
+    points = radians(lon, lat)
     out = np.empty((len(points[0]), len(points[0])))
     for rows in _row_blocks(len(out)):
         out[rows] = _great_circle_rows(points, rows)
@@ -77,9 +59,9 @@ def great_circle_legs_km(
     The same numbers, bit for bit, as the entries of `great_circle_km` (the same formula on
     contiguous arrays), without the all-pairs matrix.
     """
-    points = _radians(lon, lat)
+    points = radians(lon, lat)
     a, b = np.asarray(origins, dtype=np.intp), np.asarray(destinations, dtype=np.intp)
-    return _haversine_km(_take(points, a), _take(points, b))
+    return haversine_radians_km(_take(points, a), _take(points, b))
 
 
 def _take(points: Radians, index: np.ndarray) -> Radians:
@@ -142,7 +124,7 @@ class TravelModel:
 
     def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Road kilometres and driving minutes between every pair of points."""
-        points = _radians(lon, lat)
+        points = radians(lon, lat)
         road = np.empty((len(points[0]), len(points[0])))
         minutes = np.empty_like(road)
         for rows in _row_blocks(len(road)):
@@ -152,7 +134,7 @@ class TravelModel:
 
     def minutes(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Driving minutes between every pair of points (`matrices` without the km matrix)."""
-        points = _radians(lon, lat)
+        points = radians(lon, lat)
         minutes = np.empty((len(points[0]), len(points[0])))
         for rows in _row_blocks(len(minutes)):
             minutes[rows] = self.driving_minutes(self._road_rows(points, rows))

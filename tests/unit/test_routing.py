@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from territory_planner._errors import InputError
-from territory_planner.routing import travel
+from territory_planner.geo import EARTH_RADIUS_KM
 from territory_planner.routing.tour import Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import RoadNetwork, TravelModel, great_circle_km
 
@@ -162,7 +162,7 @@ def test_all_pairs_matrices_by_blocks_equal_the_whole_formula() -> None:
         * np.cos(phi)[None, :]
         * np.sin((lam[:, None] - lam[None, :]) / 2) ** 2
     )
-    whole = 2 * travel.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    whole = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     assert np.array_equal(great_circle_km(lon, lat), whole)
     model = TravelModel()
     road, minutes = model.matrices(lon, lat)
