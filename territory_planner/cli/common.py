@@ -61,6 +61,19 @@ def _column_choices(pairs: list[str]) -> dict[str, str]:
     return choices
 
 
+def _option_date(flag: str, text: str | None) -> Any:
+    """The date an option such as ``--start`` gives as YYYY-MM-DD (None when not given)."""
+    from datetime import date  # noqa: PLC0415
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        msg = f"{flag} {text}: give a date as YYYY-MM-DD"
+        raise UsageError(msg) from exc
+
+
 def _by_id_or_name(table: Any, what: str, text: str) -> str:
     """The ID of the `what` ("territory", "rep") in `table` that `text` names (ID or name)."""
     ids = [str(t) for t in table[f"{what}_id"]]

@@ -19,6 +19,7 @@ from territory_planner.cli.common import (
     _json_record,
     _kpi_record,
     _open_or_new,
+    _option_date,
     _save,
     _session,
 )
@@ -251,7 +252,6 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _schedule(args: argparse.Namespace) -> dict[str, Any]:
-    from datetime import date  # noqa: PLC0415
 
     from territory_planner.io.calendar_export import (  # noqa: PLC0415
         write_calendar_ics,
@@ -266,13 +266,7 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.routing.travel import load_roads  # noqa: PLC0415
 
     project = load_project(args.project)
-    start = None
-    if args.start:
-        try:
-            start = date.fromisoformat(args.start)
-        except ValueError as exc:
-            msg = f"--start {args.start}: give a date as YYYY-MM-DD"
-            raise UsageError(msg) from exc
+    start = _option_date("--start", args.start)
     staffed = project.territories["rep_id"].dropna().astype(str)
     reps = args.rep or [r for r in project.reps["rep_id"].astype(str) if r in set(staffed)]
     try:

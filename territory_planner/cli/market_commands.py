@@ -13,6 +13,7 @@ from territory_planner.cli.common import (
     UsageError,
     _json_record,
     _kpi_record,
+    _option_date,
     _rep_by_id_or_name,
     _save,
     _session,
@@ -50,7 +51,6 @@ def _goal_settings(project: Any, specs: list[str]) -> dict[str, str]:
 
 
 def _performance(args: argparse.Namespace) -> dict[str, Any]:
-    from datetime import date  # noqa: PLC0415
 
     from territory_planner.edits import ChangeSettings  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
@@ -62,13 +62,7 @@ def _performance(args: argparse.Namespace) -> dict[str, Any]:
         performance,
     )
 
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = date.fromisoformat(args.as_of)
-        except ValueError as exc:
-            msg = f"--as-of {args.as_of}: give a date as YYYY-MM-DD"
-            raise UsageError(msg) from exc
+    as_of = _option_date("--as-of", args.as_of)
     project = load_project(args.project)
     settings: dict[str, str] = {}
     if args.threshold:
