@@ -28,6 +28,7 @@ from territory_planner._errors import ProjectBusyError, ProjectChangedError, Pro
 from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, load_project, save_project
 from territory_planner.io.project_tables import CHECK_SECONDS
 from territory_planner.model import Project
+from territory_planner.tasks import CancelToken, Progress, no_progress
 
 #: Seconds a writer waits for another to finish (this environment variable overrides it).
 TIMEOUT_ENV = "TERRITORY_PLANNER_LOCK_TIMEOUT"
@@ -81,7 +82,12 @@ def lock_timeout() -> float:
 
 
 @contextlib.contextmanager
-def project_lock(project: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+def project_lock(
+    project: str | os.PathLike[str],
+    timeout: float | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Iterator[None]:
     """Hold the project's exclusive lock for the ``with`` block (released even on errors).
 
     Parameters
@@ -90,6 +96,10 @@ def project_lock(project: str | os.PathLike[str], timeout: float | None = None) 
         The project file (it need not exist yet).
     timeout
         Seconds to wait for another program to finish (default: `lock_timeout`).
+    progress
+        Told while waiting for another program: the fraction of `timeout` gone.
+    cancel
+        Checked while waiting: Cancel stops the wait, with nothing locked or changed.
 
     Raises
     ------
@@ -97,10 +107,12 @@ def project_lock(project: str | os.PathLike[str], timeout: float | None = None) 
         If another program still holds the lock after `timeout` seconds.
     ProjectFileError
         If the lock file cannot be created (the folder is missing or read-only).
+    TaskCancelledError
+        If `cancel` was cancelled while waiting.
     """
     path = lock_path(project)
-    deadline = time.monotonic() + (lock_timeout() if timeout is None else timeout)
-    fd = _acquire(path, deadline, shown=str(project))
+    wait = lock_timeout() if timeout is None else timeout
+    fd = _acquire(path, wait, str(project), progress, cancel)
     try:
         yield
     finally:
@@ -110,8 +122,12 @@ def project_lock(project: str | os.PathLike[str], timeout: float | None = None) 
         os.close(fd)
 
 
-def _acquire(path: Path, deadline: float, shown: str) -> int:
-    """Open and lock `path`; retry until `deadline` while another program holds it."""
+def _acquire(
+    path: Path, wait: float, shown: str, progress: Progress, cancel: CancelToken | None
+) -> int:
+    """Open and lock `path`; retry for `wait` seconds while another program holds it."""
+    start = time.monotonic()
+    message = f"Waiting for another program to finish changing {Path(shown).name}…"
     while True:
         fd = _open_lock_file(path, shown)
         if _try_lock(fd):
@@ -119,12 +135,16 @@ def _acquire(path: Path, deadline: float, shown: str) -> int:
                 return fd
             _unlock(fd)  # the holder removed this file as it let go: lock the new one
         os.close(fd)
-        if time.monotonic() >= deadline:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        waited = time.monotonic() - start
+        if waited >= wait:
             msg = (
                 "another program is changing this project (the app or a territory-planner "
                 "command); nothing was changed. Try again when it has finished"
             )
             raise ProjectBusyError(msg, file=shown)
+        progress(waited / wait, message)
         time.sleep(POLL_SECONDS)
 
 
@@ -218,7 +238,11 @@ def check_unchanged(project: str | os.PathLike[str], expected: FileStamp | None)
 
 
 def save_guarded(
-    project: Project, path: str | os.PathLike[str], expected: FileStamp | None
+    project: Project,
+    path: str | os.PathLike[str],
+    expected: FileStamp | None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
 ) -> FileStamp:
     """Save under the project's lock, refusing a file changed since it was read.
 
@@ -227,6 +251,9 @@ def save_guarded(
     expected
         The stamp of the file when `project` was read from it (`file_stamp`
         taken before loading); None to save over whatever is there.
+    progress, cancel
+        For the wait for another program (see `project_lock`); once the lock
+        is held, `cancel` is committed: the save goes through.
 
     Returns
     -------
@@ -235,10 +262,13 @@ def save_guarded(
 
     Raises
     ------
-    ProjectChangedError, ProjectBusyError, ProjectFileError
+    ProjectChangedError, ProjectBusyError, ProjectFileError, TaskCancelledError
         See `check_unchanged`, `project_lock` and `save_project`.
     """
-    with project_lock(path):
+    with project_lock(path, progress=progress, cancel=cancel):
+        if cancel is not None:
+            cancel.commit()  # Cancel stopped the wait; from here the file is written
+        progress(0.0, f"Saving {Path(path).name}…")
         check_unchanged(path, expected)
         save_project(project, path)
         return file_stamp(path)

@@ -24,6 +24,7 @@ from territory_planner.io.project_lock import (
     save_guarded,
 )
 from territory_planner.model import Project
+from territory_planner.tasks import CancelToken, TaskCancelledError
 
 DATA = Path(__file__).parents[1] / "data" / "import"
 ACCOUNTS, REPS = DATA / "crm_headers.csv", DATA / "reps.csv"
@@ -201,3 +202,40 @@ def test_a_folder_where_no_lock_can_be_made_is_named(tmp_path) -> None:
         project_lock(project),
     ):
         pass
+
+
+def test_cancel_stops_the_wait_and_touches_nothing(tmp_path) -> None:
+    project = tmp_path / "P.gpkg"
+    save_project(Project.empty("P"), project)
+    before = project.read_bytes()
+    token = CancelToken()
+    reports: list[tuple[float, str]] = []
+
+    def waiting(fraction: float, message: str = "") -> None:
+        reports.append((fraction, message))
+        token.cancel()  # the user presses Cancel as soon as the wait shows
+
+    with project_lock(project):
+        with pytest.raises(TaskCancelledError):
+            save_guarded(Project.empty("mine"), project, None, progress=waiting, cancel=token)
+        assert len(reports) == 1  # stopped at the first check after Cancel, not at the timeout
+    fraction, message = reports[0]
+    assert 0.0 <= fraction < 1.0
+    assert message == "Waiting for another program to finish changing P.gpkg…"
+    assert project.read_bytes() == before
+    assert not lock_path(project).exists()
+    with pytest.raises(TaskCancelledError):
+        token.commit()  # a cancelled task cannot go on
+
+
+def test_once_the_lock_is_held_the_save_cannot_be_cancelled(tmp_path) -> None:
+    project = tmp_path / "P.gpkg"
+    committed: list[bool] = []
+    token = CancelToken(on_commit=lambda: committed.append(True))
+    stamp = save_guarded(Project.empty("mine"), project, None, cancel=token)
+    assert committed == [True]
+    token.cancel()  # too late: the file is written and the window must know it
+    assert not token.cancelled
+    token.raise_if_cancelled()
+    assert load_project(project).name == "mine"
+    assert stamp == file_stamp(project)
