@@ -16,6 +16,7 @@ a file system may reuse an inode or keep coarse times: the id settles it).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import sys
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
 from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, load_project, save_project
@@ -38,20 +40,53 @@ POLL_SECONDS = 0.05
 LOAD_TRIES = 3
 
 
+class _Msvcrt(Protocol):
+    """The part of Windows' ``msvcrt`` module the lock uses (a fake in the tests)."""
+
+    LK_NBLCK: int
+    LK_UNLCK: int
+
+    def locking(self, fd: int, mode: int, nbytes: int, /) -> None:
+        """Lock or unlock `nbytes` bytes from the file's current position."""
+
+
+#: errno of a lock held by another open file: EACCES (LK_NBLCK), EDEADLOCK = EDEADLK (LK_LOCK).
+_HELD = frozenset({errno.EACCES, errno.EDEADLK})
+
+
+class _WindowsLocks:
+    """The lock on Windows: ``msvcrt.locking`` of the lock file's first byte.
+
+    `msvcrt.locking` locks from the file's current position, so both calls go
+    to byte 0 first (a lock and its unlock must name the same range). Windows
+    lets a range past the end of a file be locked, so the empty lock file
+    needs no content. LK_NBLCK tries once and raises OSError (EACCES) while
+    another open file holds the byte; any other error is not "busy".
+    """
+
+    def __init__(self, msvcrt: _Msvcrt) -> None:
+        self.msvcrt = msvcrt
+
+    def try_lock(self, fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            self.msvcrt.locking(fd, self.msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            if exc.errno in _HELD:
+                return False
+            raise
+        return True
+
+    def unlock(self, fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        self.msvcrt.locking(fd, self.msvcrt.LK_UNLCK, 1)
+
+
 if sys.platform == "win32":
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, 0, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    _WINDOWS = _WindowsLocks(msvcrt)
+    _try_lock, _unlock = _WINDOWS.try_lock, _WINDOWS.unlock
 
 else:
     import fcntl
@@ -59,7 +94,7 @@ else:
     def _try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except BlockingIOError:  # held by another open file; other errors are not "busy"
             return False
         return True
 
@@ -116,8 +151,8 @@ def project_lock(
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):  # Windows cannot remove an open file: it stays
-            path.unlink()  # while still locked, so a waiter sees it is gone (see `_acquire`)
+        with contextlib.suppress(OSError):  # removed while still locked, so a waiter sees it
+            path.unlink()  # is gone (see `_acquire`); Windows keeps an open file: it stays
         _unlock(fd)
         os.close(fd)
 
@@ -130,7 +165,14 @@ def _acquire(
     message = f"Waiting for another program to finish changing {Path(shown).name}…"
     while True:
         fd = _open_lock_file(path, shown)
-        if _try_lock(fd):
+        try:
+            locked = _try_lock(fd)
+        except OSError as exc:  # e.g. a network folder without locks: say so, do not wait
+            os.close(fd)
+            reason = exc.strerror or type(exc).__name__
+            msg = f"cannot lock the project in this folder ({reason}); copy it to a local folder"
+            raise ProjectFileError(msg, file=shown) from exc
+        if locked:
             if _is_current(fd, path):
                 return fd
             _unlock(fd)  # the holder removed this file as it let go: lock the new one
