@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1125,7 +1126,10 @@ class MainWindow(QMainWindow):
         file has changed since, the user chooses what happens (`_resolve_conflict`).
         """
         copy = self.project.copy()
-        outcome = self._run_save(path, lambda: save_guarded(copy, path, expected))
+        outcome = self._run_save(path, partial(save_guarded, copy, path, expected))
+        if outcome is None:  # Cancel while another program held the file: nothing written
+            self.statusBar().showMessage(f"Not saved: another program had {path.name}", 10000)
+            return False
         if isinstance(outcome, ProjectChangedError):
             return self._resolve_conflict(path)
         if isinstance(outcome, Exception):
@@ -1140,17 +1144,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def _run_save(self, path: Path, save: Callable[[], FileStamp]) -> FileStamp | Exception:
-        """Run `save` on the task thread and wait for it (the window keeps repainting)."""
-        outcome: list[FileStamp | Exception] = []
+    def _run_save(self, path: Path, save: Callable[..., FileStamp]) -> FileStamp | Exception | None:
+        """Run `save(progress=, cancel=)` on the task thread and wait (the window keeps repainting).
+
+        None: Cancel stopped it (a save may be cancelled until it commits the token).
+        """
+        outcome: list[FileStamp | Exception | None] = []
         loop = QEventLoop()
 
-        def finish(result: FileStamp | Exception) -> None:
+        def finish(result: FileStamp | Exception | None) -> None:
             outcome.append(result)
             loop.quit()
 
         self.task = Task(
-            self, f"Saving {path.name}…", lambda **_: save(), finish, finish, cancellable=False
+            self, f"Saving {path.name}…", save, finish, finish, on_cancel=lambda: finish(None)
         )
         if not outcome:
             loop.exec()  # until saved: input waits behind the progress dialog
@@ -1172,13 +1179,14 @@ class MainWindow(QMainWindow):
         kept = copy_beside(path)
         copy = self.project.copy()
 
-        def save_copy() -> FileStamp:
+        def save_copy(**_: Any) -> FileStamp:
             save_project(copy, kept)
             return file_stamp(kept)
 
         outcome = self._run_save(kept, save_copy)
-        if isinstance(outcome, Exception):
-            self.show_error(outcome)  # nothing reloaded: the changes are still in the window
+        if not isinstance(outcome, FileStamp):  # nothing reloaded: the changes are still here
+            if outcome is not None:  # (None: Cancel)
+                self.show_error(outcome)
             return
         self.preferences.add_recent(kept)
         self.undo_stack.setClean()  # they are in the copy
