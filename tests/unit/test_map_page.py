@@ -99,6 +99,19 @@ def test_basemap_is_written_once(page: Path, demo_project: Project) -> None:
     assert '["New York City", 40.7143, -74.006' in text
 
 
+def test_the_page_runs_the_label_collision_pass(page: Path) -> None:
+    """Without a browser: the page loads the script whose pass hides colliding city labels
+    (tests/ui/test_map_labels.py runs it), and the script runs it after each move and zoom."""
+    html = page.read_text(encoding="utf-8")
+    (script,) = [unquote(urlparse(s).path) for s in re.findall(r'src="([^"]+tp/map\.js)"', html)]
+    text = Path(script).read_text(encoding="utf-8")
+    draw_cities = text[text.index("function drawCities()") : text.index("function declutter()")]
+    assert 'map.on("moveend", drawCities)' in text  # a zoom ends with a moveend too
+    assert "declutter();" in draw_cities
+    assert 'label.style.visibility = "hidden"' in text
+    assert "labels: function" in text  # TP.labels(), read back by the UI test
+
+
 def test_credits_name_every_vendored_package() -> None:
     names = {c["name"] for c in bundled_credits()}
     assert {

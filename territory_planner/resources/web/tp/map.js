@@ -77,7 +77,7 @@
 
     S.cities = data.cities;
     S.cityLayer = L.layerGroup().addTo(map);
-    map.on("moveend", drawCities);
+    map.on("moveend", drawCities);  // and the collision pass (a zoom ends with a moveend)
     S.layers.cities = S.cityLayer;
   }
 
@@ -93,26 +93,122 @@
   function drawCities() {
     var map = S.map, bounds = map.getBounds().pad(0.1), min = cityThreshold(map.getZoom());
     S.cityLayer.clearLayers();
-    var shown = 0, placed = [];
+    S.cityLabels = [];
     for (var i = 0; i < S.cities.length; i++) {
       var c = S.cities[i];
       if (c[3] < min) break;  // sorted by population, largest first
       if (!bounds.contains([c[1], c[2]])) continue;
-      // Skip a label that would overlap a larger city's (estimated box in screen pixels).
-      var p = map.latLngToContainerPoint([c[1], c[2]]);
-      var box = [p.x - 4, p.y - 9, p.x + 8 + 6.5 * c[0].length, p.y + 9];
-      if (placed.some(function (b) {
-        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
-      })) continue;
-      placed.push(box);
       var label = el("div", "tp-city" + (c[3] >= 1000000 ? " tp-big" : ""), c[0]);
       L.marker([c[1], c[2]], {
         pane: "tp-labels", interactive: false, keyboard: false,
         icon: L.divIcon({ className: "", html: label, iconSize: null, iconAnchor: [3, 8] })
       }).addTo(S.cityLayer);
-      shown++;
+      S.cityLabels.push(label);
     }
-    S.basemap.cities = shown;
+    declutter();
+    declutterSoon();  // again once the markers' zoom animation has ended (see init)
+  }
+
+  /* ---------- label collisions ---------- */
+
+  function boxOf(node) {
+    var r = node.getBoundingClientRect();
+    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+  }
+
+  var GAP = 2;  // pixels kept clear between labels (boxes move by subpixels as the map settles)
+
+  function overlaps(a, b) {
+    return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP &&
+      b.top < a.bottom + GAP;
+  }
+
+  function hits(box, boxes) {
+    return boxes.some(function (b) { return overlaps(box, b); });
+  }
+
+  /* The drawn elements of a layer group's markers (none when the group is switched off). */
+  function markerNodes(key, selector) {
+    var group = S.groups && S.groups[key], nodes = [];
+    if (!group || !S.map.hasLayer(group)) return nodes;
+    group.eachLayer(function (layer) {
+      var icon = layer.getElement && layer.getElement();
+      var node = icon && (selector ? icon.querySelector(selector) : icon);
+      if (node) nodes.push(node);
+    });
+    return nodes;
+  }
+
+  /* Labels must not cover each other: a territory's name moves up or down off a rep's home or
+   * an alert badge that covers it, and a city label is hidden when its box overlaps a
+   * territory's name, a rep's home, an alert badge, a map control (legend, scale) or a larger
+   * city's label. Runs after every move and zoom and whenever layers come or go. */
+  function declutter() {
+    if (!S.map || !S.cityLabels) return;
+    var obstacles = markerNodes("reps", ".tp-home").concat(markerNodes("alerts", ".tp-alert"))
+      .map(boxOf);
+    var names = [];
+    markerNodes("labels", ".tp-territory-label").forEach(function (node) {
+      node.style.marginTop = "";
+      var box = boxOf(node), best = 0;
+      var covering = obstacles.filter(function (b) { return overlaps(box, b); });
+      if (covering.length) {
+        var down = Math.max.apply(null, covering.map(function (b) { return b.bottom; })) - box.top + GAP + 1;
+        var up = box.bottom - Math.min.apply(null, covering.map(function (b) { return b.top; })) +
+          GAP + 1;
+        [down, -up].sort(function (p, q) { return Math.abs(p) - Math.abs(q); }).some(function (dy) {
+          var moved = { left: box.left, right: box.right, top: box.top + dy, bottom: box.bottom + dy };
+          if (hits(moved, obstacles) || hits(moved, names)) return false;
+          best = dy;
+          return true;
+        });
+        if (best) {
+          node.style.marginTop = best + "px";
+          box = { left: box.left, right: box.right, top: box.top + best, bottom: box.bottom + best };
+        }
+      }
+      names.push(box);
+    });
+    var controls = S.map.getContainer().querySelectorAll(".leaflet-control");
+    var taken = names.concat(obstacles, Array.prototype.map.call(controls, boxOf));
+    var kept = [], hidden = 0;
+    S.cityLabels.forEach(function (label) {  // largest first: a larger city keeps its label
+      label.style.visibility = "";
+      var box = boxOf(label);
+      if (hits(box, taken) || hits(box, kept)) {
+        label.style.visibility = "hidden";
+        hidden++;
+      } else {
+        kept.push(box);
+      }
+    });
+    S.basemap.cities = kept.length;
+    S.basemap.citiesHidden = hidden;
+  }
+
+  /* The collision pass on the next frame (once, however often asked). */
+  function declutterSoon() {
+    if (S.declutterAsked) return;
+    S.declutterAsked = true;
+    requestAnimationFrame(function () {
+      S.declutterAsked = false;
+      declutter();
+    });
+  }
+
+  /* Every label drawn, for tests: [{kind, text, hidden, box: [left, top, right, bottom]}]. */
+  function labelBoxes() {
+    function entry(kind) {
+      return function (node) {
+        var b = boxOf(node);
+        return { kind: kind, text: node.textContent, hidden: node.style.visibility === "hidden",
+                 box: [b.left, b.top, b.right, b.bottom] };
+      };
+    }
+    return markerNodes("labels", ".tp-territory-label").map(entry("territory"))
+      .concat(markerNodes("reps", ".tp-home").map(entry("home")))
+      .concat(markerNodes("alerts", ".tp-alert").map(entry("alert")))
+      .concat((S.cityLabels || []).map(entry("city")));
   }
 
   /* ---------- project layers ---------- */
@@ -539,6 +635,7 @@
       S.map.setView([update.zoomTo.lat, update.zoomTo.lon], update.zoomTo.zoom || 13,
         { animate: animate });
     }
+    declutter();  // names, homes or badges may have come or gone
   }
 
   /* Legends that go with a layer group of another name. */
@@ -568,6 +665,7 @@
       var group = S.groups[k] ? k : LEGEND_GROUP[k];
       if (group) S.legends[k].getContainer().style.display = S.map.hasLayer(S.groups[group]) ? "" : "none";
     });
+    declutter();
   }
 
   /* ---------- drawing ---------- */
@@ -650,6 +748,10 @@
         { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
     }
     S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
+    map.on("overlayadd overlayremove", declutter);
+    // A zoom ends (Leaflet's timer) before the markers' own transition does on a busy machine:
+    // the labels are measured again when it has.
+    map.getContainer().addEventListener("transitionend", declutterSoon);
     map.on("overlayadd overlayremove", function (e) {  // a layer's legend goes with it
       Object.keys(S.legends).forEach(function (key) {
         if (S.groups[key] === e.layer) {
@@ -685,6 +787,7 @@
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
+    labels: function () { return JSON.stringify(labelBoxes()); },
     showOnly: function (text) { showOnly(JSON.parse(text)); return true; },
     territory: function (id) { return S.territoryLayers[id]; },
     accountTip: function (i) { return S.points.showTip(i); },
