@@ -60,6 +60,13 @@ def test_no_labels_collide_at_the_default_zoom(qtbot, window: MainWindow, demo_f
     assert {"territory", "home", "city"} <= kinds
     assert all(not d["hidden"] for d in drawn if d["kind"] == "territory")
     assert collisions(drawn) == []
+    names = {d["at"]: d["box"] for d in drawn if d["kind"] == "territory"}
+    badges = [d for d in drawn if d["kind"] == "alert" and d["at"]]
+    assert badges  # the demo has a territory behind pace
+    for badge in badges:  # a territory's badge stays just over its name (which may have moved)
+        left, top, right, _bottom = names[badge["at"]]
+        assert 0 <= top - badge["box"][3] <= 10
+        assert left < badge["box"][0] < right
     stats = page_stats(qtbot, window)["basemap"]
     assert stats["cities"] == sum(1 for d in drawn if d["kind"] == "city" and not d["hidden"])
 

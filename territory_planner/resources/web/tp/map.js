@@ -140,20 +140,26 @@
   }
 
   /* Labels must not cover each other: a territory's name moves up or down off a rep's home or
-   * an alert badge that covers it, and a city label is hidden when its box overlaps a
-   * territory's name, a rep's home, an alert badge, a map control (legend, scale) or a larger
-   * city's label. Runs after every move and zoom and whenever layers come or go. */
+   * an alert badge that covers it (its own alert badge moves with it), and a city label is
+   * hidden when its box overlaps a territory's name, a rep's home, an alert badge, a map control
+   * (legend, scale) or a larger city's label. Runs after every move and zoom and whenever
+   * layers come or go. */
   function declutter() {
     if (!S.map || !S.cityLabels) return;
-    var obstacles = markerNodes("reps", ".tp-home").concat(markerNodes("alerts", ".tp-alert"))
-      .map(boxOf);
+    var homes = markerNodes("reps", ".tp-home").map(boxOf);
+    var badges = markerNodes("alerts", ".tp-alert");
+    badges.forEach(function (node) { node.style.marginTop = ""; });
     var names = [];
     markerNodes("labels", ".tp-territory-label").forEach(function (node) {
       node.style.marginTop = "";
+      var own = badges.filter(function (b) { return b.dataset.at === node.dataset.at; });
+      var obstacles = homes.concat(badges.filter(function (b) { return own.indexOf(b) < 0; })
+        .map(boxOf));
       var box = boxOf(node), best = 0;
       var covering = obstacles.filter(function (b) { return overlaps(box, b); });
       if (covering.length) {
-        var down = Math.max.apply(null, covering.map(function (b) { return b.bottom; })) - box.top + GAP + 1;
+        var down = Math.max.apply(null, covering.map(function (b) { return b.bottom; })) -
+          box.top + GAP + 1;
         var up = box.bottom - Math.min.apply(null, covering.map(function (b) { return b.top; })) +
           GAP + 1;
         [down, -up].sort(function (p, q) { return Math.abs(p) - Math.abs(q); }).some(function (dy) {
@@ -164,11 +170,13 @@
         });
         if (best) {
           node.style.marginTop = best + "px";
+          own.forEach(function (b) { b.style.marginTop = best + "px"; });
           box = { left: box.left, right: box.right, top: box.top + best, bottom: box.bottom + best };
         }
       }
       names.push(box);
     });
+    var obstacles = homes.concat(badges.map(boxOf));
     var controls = S.map.getContainer().querySelectorAll(".leaflet-control");
     var taken = names.concat(obstacles, Array.prototype.map.call(controls, boxOf));
     var kept = [], hidden = 0;
@@ -196,13 +204,14 @@
     });
   }
 
-  /* Every label drawn, for tests: [{kind, text, hidden, box: [left, top, right, bottom]}]. */
+  /* Every label drawn, for tests: [{kind, text, hidden, box: [left, top, right, bottom], at}]
+   * (`at`: a territory name's label point, and its alert badge's). */
   function labelBoxes() {
     function entry(kind) {
       return function (node) {
         var b = boxOf(node);
         return { kind: kind, text: node.textContent, hidden: node.style.visibility === "hidden",
-                 box: [b.left, b.top, b.right, b.bottom] };
+                 box: [b.left, b.top, b.right, b.bottom], at: node.dataset.at || null };
       };
     }
     return markerNodes("labels", ".tp-territory-label").map(entry("territory"))
@@ -286,6 +295,7 @@
           send({ type: "territory_clicked", id: p.id, lat: e.latlng.lat, lon: e.latlng.lng });
         });
         var box = el("div", "tp-territory-label", p.name);
+        box.dataset.at = String(p.label);  // its alert badge's too (see declutter)
         var sub = [p.rep, p.locked ? "locked" : ""].filter(Boolean).join(" · ");
         if (sub) box.appendChild(el("span", "tp-rep", sub));
         L.marker(p.label, {
@@ -550,6 +560,7 @@
     if (!data) return;
     data.markers.forEach(function (m) {
       var badge = el("div", "tp-alert tp-alert-" + m.level, "\u26a0 " + m.count);
+      if (m.level !== "rep") badge.dataset.at = String([m.lat, m.lon]);  // over its name
       var anchor = m.level === "rep" ? [-10, 9] : [15, 40];
       L.marker([m.lat, m.lon], {
         pane: "tp-alerts", keyboard: false, title: "",
