@@ -100,16 +100,18 @@ def test_basemap_is_written_once(page: Path, demo_project: Project) -> None:
 
 
 def test_the_page_runs_the_label_collision_pass(page: Path) -> None:
-    """Without a browser: the page loads the script whose pass hides colliding city labels
-    (tests/ui/test_map_labels.py runs it), and the script runs it after each move and zoom."""
+    """Without a browser: the page loads the collision pass (tp/labels.js) before the script
+    that runs it after each move and zoom (tests/ui/test_map_labels.py runs it for real)."""
     html = page.read_text(encoding="utf-8")
-    (script,) = [unquote(urlparse(s).path) for s in re.findall(r'src="([^"]+tp/map\.js)"', html)]
-    text = Path(script).read_text(encoding="utf-8")
-    draw_cities = text[text.index("function drawCities()") : text.index("function declutter()")]
-    assert 'map.on("moveend", drawCities)' in text  # a zoom ends with a moveend too
+    scripts = [unquote(urlparse(s).path) for s in re.findall(r'src="([^"]+/tp/[a-z]+\.js)"', html)]
+    assert [Path(s).name for s in scripts] == ["labels.js", "map.js"]
+    labels, main = (Path(s).read_text(encoding="utf-8") for s in scripts)
+    assert "window.TPLabels = { declutter: declutter, boxes: labelBoxes }" in labels
+    assert 'label.style.visibility = "hidden"' in labels
+    draw_cities = main[main.index("function drawCities()") : main.index("function declutter()")]
+    assert 'map.on("moveend", drawCities)' in main  # a zoom ends with a moveend too
     assert "declutter();" in draw_cities
-    assert 'label.style.visibility = "hidden"' in text
-    assert "labels: function" in text  # TP.labels(), read back by the UI test
+    assert "TPLabels.declutter(S)" in main
 
 
 def test_credits_name_every_vendored_package() -> None:

@@ -109,89 +109,13 @@
     declutterSoon();  // again once the markers' zoom animation has ended (see init)
   }
 
-  /* ---------- label collisions ---------- */
+  /* ---------- label collisions (tp/labels.js) ---------- */
 
-  function boxOf(node) {
-    var r = node.getBoundingClientRect();
-    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
-  }
-
-  var GAP = 2;  // pixels kept clear between labels (boxes move by subpixels as the map settles)
-
-  function overlaps(a, b) {
-    return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP &&
-      b.top < a.bottom + GAP;
-  }
-
-  function hits(box, boxes) {
-    return boxes.some(function (b) { return overlaps(box, b); });
-  }
-
-  /* The drawn elements of a layer group's markers (none when the group is switched off). */
-  function markerNodes(key, selector) {
-    var group = S.groups && S.groups[key], nodes = [];
-    if (!group || !S.map.hasLayer(group)) return nodes;
-    group.eachLayer(function (layer) {
-      var icon = layer.getElement && layer.getElement();
-      var node = icon && (selector ? icon.querySelector(selector) : icon);
-      if (node) nodes.push(node);
-    });
-    return nodes;
-  }
-
-  /* Labels must not cover each other: a territory's name moves up or down off a rep's home or
-   * an alert badge that covers it (its own alert badge moves with it), and a city label is
-   * hidden when its box overlaps a territory's name, a rep's home, an alert badge, a map control
-   * (legend, scale) or a larger city's label. Runs after every move and zoom and whenever
-   * layers come or go. */
   function declutter() {
     if (!S.map || !S.cityLabels) return;
-    var homes = markerNodes("reps", ".tp-home").map(boxOf);
-    var badges = markerNodes("alerts", ".tp-alert");
-    badges.forEach(function (node) { node.style.marginTop = ""; });
-    var names = [];
-    markerNodes("labels", ".tp-territory-label").forEach(function (node) {
-      node.style.marginTop = "";
-      var own = badges.filter(function (b) { return b.dataset.at === node.dataset.at; });
-      var obstacles = homes.concat(badges.filter(function (b) { return own.indexOf(b) < 0; })
-        .map(boxOf));
-      var box = boxOf(node), best = 0;
-      var covering = obstacles.filter(function (b) { return overlaps(box, b); });
-      if (covering.length) {
-        var down = Math.max.apply(null, covering.map(function (b) { return b.bottom; })) -
-          box.top + GAP + 1;
-        var up = box.bottom - Math.min.apply(null, covering.map(function (b) { return b.top; })) +
-          GAP + 1;
-        [down, -up].sort(function (p, q) { return Math.abs(p) - Math.abs(q); }).some(function (dy) {
-          var moved = { left: box.left, right: box.right, top: box.top + dy, bottom: box.bottom + dy };
-          if (hits(moved, obstacles) || hits(moved, names)) return false;
-          best = dy;
-          return true;
-        });
-        if (best) {
-          node.style.marginTop = best + "px";
-          own.forEach(function (b) { b.style.marginTop = best + "px"; });
-          box = { left: box.left, right: box.right, top: box.top + best, bottom: box.bottom + best };
-        }
-      }
-      names.push(box);
-    });
-    var obstacles = homes.concat(badges.map(boxOf));
-    var controls = S.map.getContainer().querySelectorAll(".leaflet-control");
-    var taken = names.concat(obstacles, Array.prototype.map.call(controls, boxOf));
-    var kept = [], hidden = 0;
-    S.cityLabels.forEach(function (label) {  // largest first: a larger city keeps its label
-      label.style.visibility = "";
-      var box = boxOf(label);
-      if (hits(box, taken) || hits(box, kept)) {
-        label.style.visibility = "hidden";
-        hidden++;
-      } else {
-        kept.push(box);
-      }
-    });
-    S.basemap.cities = kept.length;
-    S.basemap.citiesHidden = hidden;
+    var counts = TPLabels.declutter(S);
+    S.basemap.cities = counts.shown;
+    S.basemap.citiesHidden = counts.hidden;
   }
 
   /* The collision pass on the next frame (once, however often asked). */
@@ -202,22 +126,6 @@
       S.declutterAsked = false;
       declutter();
     });
-  }
-
-  /* Every label drawn, for tests: [{kind, text, hidden, box: [left, top, right, bottom], at}]
-   * (`at`: a territory name's label point, and its alert badge's). */
-  function labelBoxes() {
-    function entry(kind) {
-      return function (node) {
-        var b = boxOf(node);
-        return { kind: kind, text: node.textContent, hidden: node.style.visibility === "hidden",
-                 box: [b.left, b.top, b.right, b.bottom], at: node.dataset.at || null };
-      };
-    }
-    return markerNodes("labels", ".tp-territory-label").map(entry("territory"))
-      .concat(markerNodes("reps", ".tp-home").map(entry("home")))
-      .concat(markerNodes("alerts", ".tp-alert").map(entry("alert")))
-      .concat((S.cityLabels || []).map(entry("city")));
   }
 
   /* ---------- project layers ---------- */
@@ -798,7 +706,7 @@
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
-    labels: function () { return JSON.stringify(labelBoxes()); },
+    labels: function () { return JSON.stringify(S.map ? TPLabels.boxes(S) : []); },
     showOnly: function (text) { showOnly(JSON.parse(text)); return true; },
     territory: function (id) { return S.territoryLayers[id]; },
     accountTip: function (i) { return S.points.showTip(i); },
