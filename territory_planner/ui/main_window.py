@@ -78,7 +78,7 @@ from territory_planner.edits import (
     split_territory,
     unlock_accounts,
 )
-from territory_planner.formats import integer, money, plural
+from territory_planner.formats import integer, log_time, money, plural
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport
 from territory_planner.io.actuals_import import (
@@ -786,7 +786,7 @@ class MainWindow(QMainWindow):
         self.change_log.clear()
         self.log_list.clear()
         for when, text in change_log(project)[-LOG_SHOWN:]:  # earlier sessions, greyed
-            item = QListWidgetItem(f"{when.replace('T', ' ')[:16]}  {text}")
+            item = QListWidgetItem(f"{log_time(when)}  {text}")
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
@@ -1237,9 +1237,13 @@ class MainWindow(QMainWindow):
             if path is None or layers is None:
                 return None
             self.report_layers = layers
-        image = self.map_view.grab_for_print(self.report_layers if layers is None else layers)
+        layers = self.report_layers if layers is None else layers
+        image = self.map_view.grab_for_print(layers)
         try:
-            written = write_map_report(path, self.project.name, image, self.kpis)
+            written = write_map_report(
+                path, self.project.name, image, self.kpis,
+                layers=layers, changes=self.session.entries,
+            )  # fmt: skip
         except PlannerError as exc:
             self.show_error(exc)
             return None
