@@ -42,8 +42,9 @@ CASES = {  # id: (field_project arguments, balance)
     "national-10-reps": ({"seed": 12, "accounts": 2800, "reps": 10}, "accounts"),
     "demo-seed-11": ({"demo": True, "seed": 11, "accounts": 3000, "reps": 8}, "potential"),
 }  # fmt: skip
-#: Mean Polsby-Popper these plans reach (issue 14 asks 0.2; the bench reports where it is met).
-MIN_COMPACTNESS = 0.15
+#: Mean Polsby-Popper (Albers) these plans must reach: they reached 0.1995-0.228 (issue 14 asks
+#: 0.2; `bench/design_clustered.py` reports where it is met); 0.18 leaves room for CPU time limits.
+MIN_COMPACTNESS = 0.18
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,8 @@ def test_designed_plan_holds_on_field_data(
         assert terr["rep_id"].iloc[holding[0]] == rep_id
 
     # compact enough to drive
-    assert np.mean([polsby_popper(shape) for shape in terr.geometry]) >= MIN_COMPACTNESS
+    pp = np.mean([polsby_popper(shape) for shape in terr.geometry])
+    assert pp >= MIN_COMPACTNESS, f"{case}: mean Polsby-Popper {pp:.3f}"
 
 
 WORKLOAD_CASES = {  # id: (field_project arguments, tolerance)

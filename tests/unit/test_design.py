@@ -11,7 +11,9 @@ import shapely
 from territory_planner._errors import InputError
 from territory_planner.mapping.areas import us_counties
 from territory_planner.mapping.design import DesignResult, design_territories, unit_graph
+from territory_planner.mapping.design_plan import _Plan
 from territory_planner.mapping.metrics import polsby_popper
+from territory_planner.mapping.unit_graph import _lonlat, _measures
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.unit.plan_fixtures import touching
 
@@ -286,3 +288,43 @@ def test_progress_and_determinism(midwest: gpd.GeoDataFrame) -> None:
     assert reports[-1] == 1.0
     without_graph = design_territories(midwest, weights, 4, seed=7)
     assert (without_graph.labels == first.labels).all()
+
+
+def test_polish_makes_shapes_more_compact_and_keeps_balance_pieces_and_homes() -> None:
+    """Record-to-record travel from snakes: more compact, still in band, whole, homes kept."""
+    side, k = 16, 4
+    units = grid(side)
+    graph = unit_graph(units)
+    rng = np.random.default_rng(5)
+    weights = np.where(rng.random(side * side) < 0.15, rng.uniform(1, 5, side * side), 0.0)
+    area, perimeter = _measures(graph, _lonlat(units))
+    homes = [0, side - 1, side * (side - 1), side * side - 1]  # the four corners
+    fixed = np.zeros(side * side, dtype=bool)
+    fixed[homes] = True
+    plan = _Plan(graph, weights, area, perimeter, fixed=fixed, k=k)
+    start = np.repeat(np.arange(k), side * side // k)  # four stripes of four rows each,
+    for row in (3, 7, 11):  # with teeth: every other cell of a stripe's top row to the next
+        start[row * side : (row + 1) * side : 2] += 1
+    plan.assign(start)
+    plan.set_band(0.25)
+    before_pp = np.mean([polsby_popper(units.geometry[start == t].union_all()) for t in range(k)])
+    before_off = plan.total_excess()
+
+    plan.polish(np.random.default_rng(0), 20_000, 0.004)
+
+    labels = np.asarray(plan.label)
+    adjacency = grid_neighbours(side)
+    for t in range(k):
+        assert nx.is_connected(adjacency.subgraph(np.flatnonzero(labels == t).tolist()))
+    assert (labels[homes] == start[homes]).all()
+    totals = np.bincount(labels, weights=weights, minlength=k)
+    band_off = np.maximum(np.abs(totals / (weights.sum() / k) - 1) - 0.25, 0).sum()
+    start_totals = np.bincount(start, weights=weights, minlength=k)
+    assert (
+        band_off
+        <= np.maximum(np.abs(start_totals / (weights.sum() / k) - 1) - 0.25, 0).sum() + 1e-9
+    )
+    assert plan.total_excess() <= before_off + 1e-12
+    shapes = [polsby_popper(units.geometry[labels == t].union_all()) for t in range(k)]
+    assert before_pp < 0.25  # the toothed stripes
+    assert np.mean(shapes) > 0.5  # at least about as compact as smooth stripes (0.55); 0.58 seen
