@@ -6,7 +6,7 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,15 +78,12 @@ from territory_planner.edits import (
     unlock_accounts,
 )
 from territory_planner.formats import integer, money, plural
-from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport
 from territory_planner.io.actuals_import import (
     ACTUALS_SPEC,
     FIGURES,
     ActualsImport,
 )
-from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
-from territory_planner.io.outputs import refuse_project_target
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
 from territory_planner.io.territory_import import read_territories
@@ -129,6 +126,7 @@ from territory_planner.routing.travel import RoadNetwork
 from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_panel import CalendarPanel
+from territory_planner.ui.export_actions import ExportActions
 from territory_planner.ui.file_conflict import Conflict, ask_conflict, copy_beside
 from territory_planner.ui.import_wizard import (
     ACCOUNTS,
@@ -138,7 +136,6 @@ from territory_planner.ui.import_wizard import (
     actuals_kind,
 )
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
-from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.market_panel import MarketPanel
 from territory_planner.ui.move_mode import MoveAreasMode
@@ -147,8 +144,6 @@ from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.refresher import Refresher, in_background
-from territory_planner.ui.rep_pages import write_rep_pages
-from territory_planner.ui.report_layers import DEFAULT_REPORT_LAYERS, ask_report_layers
 from territory_planner.ui.rules_panel import POLICIES, RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.start_card import StartCard, over
@@ -421,10 +416,11 @@ class MainWindow(QMainWindow):
             self.coverage_table,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
+        self.exports = ExportActions(self)  # File > Export and the calendars' export
         self.calendar_panel = CalendarPanel()
         self.calendar_panel.build_requested.connect(self.build_calendar)
         self.calendar_panel.day_selected.connect(self.show_day_route)
-        self.calendar_panel.export_requested.connect(self.export_calendars)
+        self.calendar_panel.export_requested.connect(self.exports.export_calendars)
         self.calendar_panel.roads_requested.connect(self.load_roads)
         self.calendar_dock = self._dock(
             "Calendar", "calendar_dock", scrolling(self.calendar_panel),
@@ -536,7 +532,7 @@ class MainWindow(QMainWindow):
         )
         self._send_map_layer("alerts", layer)
 
-    def _action(
+    def add_action(
         self,
         menu: QMenu,
         text: str,
@@ -546,6 +542,7 @@ class MainWindow(QMainWindow):
         tip: str = "",
         icon: QStyle.StandardPixmap | None = None,
     ) -> QAction:
+        """A menu command: `slot` runs when it is triggered (with its shortcut, tip, icon)."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -561,70 +558,45 @@ class MainWindow(QMainWindow):
         pix = QStyle.StandardPixmap
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.new_action = self._action(
+        self.new_action = self.add_action(
             file_menu, "&New", self.new_project, std.New, tip="Start an empty project"
         )
-        self.open_action = self._action(
+        self.open_action = self.add_action(
             file_menu, "&Open…", self.open_dialog, std.Open,
             tip="Open a project file", icon=pix.SP_DialogOpenButton,
         )  # fmt: skip
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.demo_action = self._action(
+        self.demo_action = self.add_action(
             file_menu, "Open &Demo", self.open_demo, tip="Open the demo project"
         )
         file_menu.addSeparator()
-        self.import_action = self._action(
+        self.import_action = self.add_action(
             file_menu, "&Import Accounts…", lambda: self.import_dialog(ACCOUNTS), "Ctrl+I",
             tip="Import or update accounts from a CSV or Excel file",
         )  # fmt: skip
-        self._action(
+        self.add_action(
             file_menu, "Import &Territories…", self.import_territories,
             tip="Replace the territories with the polygons of a GeoJSON, GeoPackage or Shapefile",
         )  # fmt: skip
-        self._action(
+        self.add_action(
             file_menu, "Import &Reps…", lambda: self.import_dialog(REPS),
             tip="Import or update reps from a CSV or Excel file",
         )  # fmt: skip
-        self._action(
+        self.add_action(
             file_menu, "Import &Sales && Activities…",
             lambda: self.import_dialog(actuals_kind(self.project.accounts["account_id"])),
             tip="Sales, calls, meetings and emails per account and month or quarter",
         )  # fmt: skip
         file_menu.addSeparator()
-        self.save_action = self._action(
+        self.save_action = self.add_action(
             file_menu, "&Save", self.save, std.Save,
             tip="Save the project", icon=pix.SP_DialogSaveButton,
         )  # fmt: skip
-        self.save_as_action = self._action(file_menu, "Save &As…", self.save_as, std.SaveAs)
-        export_menu = file_menu.addMenu("&Export")
-        self.report_layers: Sequence[str] = DEFAULT_REPORT_LAYERS  # what a printed map shows
-        self._action(
-            export_menu, "Map &Report (PDF)…", lambda: self.export_report("pdf"), "Ctrl+P",
-            tip="The map with title, legend, north arrow and date, then the KPI table",
-        )  # fmt: skip
-        self._action(export_menu, "Map &Image (PNG)…", lambda: self.export_report("png"))
-        self._action(
-            export_menu, "Rep &One-Pagers (PDF)…", self.export_rep_pages,
-            tip="A page per rep: their territory map, KPIs, calendar summary and top accounts",
-        )  # fmt: skip
-        export_menu.addSeparator()
-        self._action(export_menu, "Accounts as &CSV…", self.export_csv)
-        self._action(export_menu, "Accounts as &Excel…", self.export_xlsx)
-        self._action(export_menu, "Accounts as GeoJSON…", self.export_accounts_geojson)
-        self._action(export_menu, "Territories as &GeoJSON…", self.export_geojson)
-        self._action(export_menu, "Territory &KPIs as CSV…", self.export_territories_csv)
-        self._action(
-            export_menu, "Change &Log as CSV…",
-            lambda: self._export(
-                "Export change log", "CSV files (*.csv)", export.export_change_log, "changes"
-            ),
-        )  # fmt: skip
-        self._action(
-            export_menu, "Accounts and Territories as &Shapefiles…", self.export_shapefiles
-        )
+        self.save_as_action = self.add_action(file_menu, "Save &As…", self.save_as, std.SaveAs)
+        self.exports.add_menu(file_menu)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, std.Quit)
+        self.add_action(file_menu, "&Quit", self.close, std.Quit)
 
         self._create_edit_view_help_menus(bar)
 
@@ -642,7 +614,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.redo_action)
 
         view_menu = bar.addMenu("&View")
-        self.zoom_action = self._action(
+        self.zoom_action = self.add_action(
             view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0",
             tip="Fit the map to everything on it", icon=pix.SP_FileDialogContentsView,
         )  # fmt: skip
@@ -657,21 +629,21 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in self.docks():
             view_menu.addAction(dock.toggleViewAction())
-        self._action(
+        self.add_action(
             view_menu, "Zoom to Selected &Territory", self.zoom_to_selected, "Ctrl+T",
             tip="Fit the map to the territory selected in the list",
         )  # fmt: skip
-        self._action(view_menu, "&Next Territory", lambda: self.step_territory(1), "Ctrl+]")
-        self._action(view_menu, "&Previous Territory", lambda: self.step_territory(-1), "Ctrl+[")
+        self.add_action(view_menu, "&Next Territory", lambda: self.step_territory(1), "Ctrl+]")
+        self.add_action(view_menu, "&Previous Territory", lambda: self.step_territory(-1), "Ctrl+[")
         view_menu.addSeparator()
-        self._action(view_menu, "&Reset Layout", self.reset_layout)
+        self.add_action(view_menu, "&Reset Layout", self.reset_layout)
 
         self._create_territory_menu(bar)
         self._create_plan_menu(bar)
 
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
-        self._action(help_menu, "&About Territory Planner", self.about)
+        self.add_action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self.add_action(help_menu, "&About Territory Planner", self.about)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
@@ -690,46 +662,46 @@ class MainWindow(QMainWindow):
 
     def _create_plan_menu(self, bar: QMenuBar) -> None:
         plan_menu = bar.addMenu("&Plan")
-        self.design_action = self._action(
+        self.design_action = self.add_action(
             plan_menu, "&Design Territories…", self.scenarios.ask_design, "Ctrl+Shift+D",
             tip="Let the optimizer design balanced, contiguous, compact territories",
         )  # fmt: skip
-        self._action(
+        self.add_action(
             plan_menu, "&New Hire: Carve a Territory…",
             lambda: self.scenarios.ask_change(split=True),
             tip="Make a territory for a new rep out of existing ones, balanced against the rest",
         )  # fmt: skip
-        self._action(
+        self.add_action(
             plan_menu, "&Rebalance…", lambda: self.scenarios.ask_change(split=False),
             tip="Bring every territory within tolerance, moving the fewest accounts",
         )  # fmt: skip
         plan_menu.addSeparator()
-        self._action(
+        self.add_action(
             plan_menu, "&Copy Plan as Scenario…", self.scenarios.copy_plan,
             tip="Keep a copy of the plan in use to try changes on",
         )  # fmt: skip
-        self._action(
+        self.add_action(
             plan_menu, "Compare with &Selected Scenario…",
             lambda: self.scenarios.compare(
                 self.project.scenario_name, self.scenarios.panel.selected()
             ),
             tip="The plan in use beside the scenario selected in the Scenarios panel",
         )  # fmt: skip
-        self._action(plan_menu, "Show &Scenarios", self.scenarios_dock.raise_)
+        self.add_action(plan_menu, "Show &Scenarios", self.scenarios_dock.raise_)
 
     def _create_territory_menu(self, bar: QMenuBar) -> None:
         territory_menu = bar.addMenu("&Territory")
-        self.assign_action = self._action(
+        self.assign_action = self.add_action(
             territory_menu, "&Assign Accounts", self.assign, "Ctrl+Shift+A",
             tip="Put every unlocked account in the territory that contains it",
         )  # fmt: skip
         territory_menu.addSeparator()
-        self._action(
+        self.add_action(
             territory_menu, "&Split Selected Territory with a Line", self.start_split, "Ctrl+K",
             tip="Draw a line across the selected territory to cut off a new one",
         )  # fmt: skip
-        self._action(territory_menu, "&Delete Selected Territory", self.delete_selected)
-        self.overlap_action = self._action(
+        self.add_action(territory_menu, "&Delete Selected Territory", self.delete_selected)
+        self.overlap_action = self.add_action(
             territory_menu, "Allow &Overlaps When Drawing", lambda: None,
             tip="Keep drawn and edited shapes whole instead of cutting them back at neighbours",
         )  # fmt: skip
@@ -1185,128 +1157,6 @@ class MainWindow(QMainWindow):
         self.open_project(path)
         self.statusBar().showMessage(f"Your changes were kept in {kept}", 15000)
 
-    def _export(
-        self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str
-    ) -> None:
-        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
-        target = self._save_target(title, folder, file_filter)
-        if target is None:
-            return
-        name = str(target)
-        try:
-            count = write(self.project, target)
-        except PlannerError as exc:
-            self.show_error(exc)
-            return
-        self.statusBar().showMessage(f"Exported {count:,} {noun} to {name}", 8000)
-
-    def _save_target(self, title: str, default: str, file_filter: str) -> Path | None:
-        """Ask where to write an export; None if cancelled or it is the project file itself."""
-        name, _ = QFileDialog.getSaveFileName(self, title, default, file_filter)
-        if not name:
-            return None
-        try:
-            refuse_project_target(Path(name), self.path)
-        except PlannerError as exc:
-            self.show_error(exc)
-            return None
-        return Path(name)
-
-    def export_report(
-        self, kind: str, path: Path | None = None, layers: Sequence[str] | None = None
-    ) -> Path | None:
-        """Write the map report as PDF (map and KPIs) or PNG (the map page).
-
-        `layers`: the map layers it shows (see `REPORT_LAYERS`); asked after the file
-        when `path` is None, else the last ones chosen (at first the plan's own).
-        """
-        if path is None:
-            path = self._save_target(
-                "Export map report", f"{self.project.name}.{kind}",
-                "PDF documents (*.pdf)" if kind == "pdf" else "PNG images (*.png)",
-            )  # fmt: skip
-            layers = None if path is None else ask_report_layers(self.report_layers, self)
-            if path is None or layers is None:
-                return None
-            self.report_layers = layers
-        image = self.map_view.grab_for_print(self.report_layers if layers is None else layers)
-        try:
-            written = write_map_report(path, self.project.name, image, self.kpis)
-        except PlannerError as exc:
-            self.show_error(exc)
-            return None
-        self.statusBar().showMessage(f"Exported the map report to {written}", 8000)
-        return written
-
-    def export_rep_pages(self, path: Path | None = None) -> Path | None:
-        """Write a one-page PDF summary per rep with a territory (map, KPIs, calendar, accounts)."""
-        if path is None:
-            path = self._save_target(
-                "Export rep one-pagers", f"{self.project.name} reps.pdf", "PDF documents (*.pdf)"
-            )
-            if path is None:
-                return None
-        staffed = set(self.project.territories["rep_id"].dropna())
-        reps = [r for r in self.project.reps["rep_id"] if r in staffed]
-        try:
-            written = write_rep_pages(
-                path, self.project, self.kpis, reps, self.calendar_panel.plans
-            )
-        except PlannerError as exc:
-            self.show_error(exc)
-            return None
-        self.statusBar().showMessage(
-            f"Exported {plural(len(reps), 'rep one-pager')} to {written}", 8000
-        )
-        return written
-
-    def export_csv(self) -> None:
-        """Export accounts with their territory and rep."""
-        self._export("Export accounts", "CSV files (*.csv)", export.export_accounts_csv, "accounts")
-
-    def export_xlsx(self) -> None:
-        """Export accounts as an Excel sheet."""
-        self._export("Export accounts", "Excel (*.xlsx)", export.export_accounts_xlsx, "accounts")
-
-    def export_accounts_geojson(self) -> None:
-        """Export accounts as GeoJSON points."""
-        self._export(
-            "Export accounts", "GeoJSON (*.geojson)", export.export_accounts_geojson, "accounts"
-        )
-
-    def export_geojson(self) -> None:
-        """Export territories with their totals."""
-        self._export(
-            "Export territories", "GeoJSON (*.geojson)", export.export_territories_geojson,
-            "territories",
-        )  # fmt: skip
-
-    def export_territories_csv(self) -> None:
-        """Export one row per territory with every KPI."""
-        self._export(
-            "Export territory KPIs",
-            "CSV files (*.csv)",
-            export.export_territories_csv,
-            "territories",
-        )
-
-    def export_shapefiles(self) -> None:
-        """Export accounts and territories as shapefiles into a folder."""
-        folder = QFileDialog.getExistingDirectory(self, "Export shapefiles into")
-        if not folder:
-            return
-        try:
-            counts = export.export_shapefiles(self.project, Path(folder))
-        except PlannerError as exc:
-            self.show_error(exc)
-            return
-        self.statusBar().showMessage(
-            f"Exported {plural(counts['accounts'], 'account')} and "
-            f"{plural(counts['territories'], 'territory')} "
-            f"to {folder}",
-            8000,
-        )
-
     # ----- map and panels -----
 
     def zoom_to_all(self) -> None:
@@ -1678,29 +1528,6 @@ class MainWindow(QMainWindow):
         """Draw a day's route on the map (numbered stops from home and back)."""
         layer = route_layer(self.project, str(plan["rep_id"]), day["visits"])
         self.panel_overlays.show(self.calendar_dock, "route", layer)
-
-    def export_calendars(self, kind: str) -> None:
-        """Write the calendars built so far as Excel or .ics files."""
-        plans = list(self.calendar_panel.plans.values())
-        try:
-            if kind == "xlsx":
-                target = self._save_target(
-                    "Export calendars", "calendars.xlsx", "Excel workbooks (*.xlsx)"
-                )
-                if target is not None:
-                    write_calendar_xlsx(plans, target)
-                    self.statusBar().showMessage(
-                        f"Exported {plural(len(plans), 'calendar')} to {target}", 8000
-                    )
-            else:
-                folder = QFileDialog.getExistingDirectory(self, "Folder for the .ics files")
-                if folder:
-                    files = write_calendar_ics(plans, Path(folder))
-                    self.statusBar().showMessage(
-                        f"Wrote {plural(len(files), '.ics file')} to {folder}", 8000
-                    )
-        except PlannerError as exc:
-            self.show_error(exc)
 
     def _refresh_rules(self, split_parents: pd.DataFrame, placed_by: pd.Series) -> None:
         try:

@@ -134,10 +134,10 @@ def test_no_export_from_the_window_over_the_open_project(
         main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(opened), "")
     )
     run = {
-        "csv": window.export_csv,
-        "xlsx": window.export_xlsx,
-        "report": lambda: window.export_report("pdf"),
-        "calendars": lambda: window.export_calendars("xlsx"),
+        "csv": window.exports.export_csv,
+        "xlsx": window.exports.export_xlsx,
+        "report": lambda: window.exports.export_report("pdf"),
+        "calendars": lambda: window.exports.export_calendars("xlsx"),
     }[export]
     run()
     assert opened.read_bytes() == before
