@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
-import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 import platformdirs
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -45,18 +43,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_planner import __version__
-from territory_planner import demo as demo_module
-from territory_planner._errors import InputError, PlannerError, ProjectChangedError
+from territory_planner._errors import InputError, PlannerError
 from territory_planner.app.operations import (
     assignment,
-    import_accounts,
-    import_actuals,
-    import_reps,
 )
 from territory_planner.app.session import Session
-from territory_planner.bundle import build_stamp, version_text
-from territory_planner.demo import make_demo
+from territory_planner.bundle import version_text
 from territory_planner.edits import (
     Changes,
     ChangeSettings,
@@ -70,7 +62,6 @@ from territory_planner.edits import (
     move_area,
     place_account,
     place_account_at_zip,
-    replace_territories,
     reshape_territory,
     set_quota,
     set_territory_lock,
@@ -78,15 +69,7 @@ from territory_planner.edits import (
     unlock_accounts,
 )
 from territory_planner.formats import integer, money, plural
-from territory_planner.io.account_import import AccountImport
-from territory_planner.io.actuals_import import (
-    ACTUALS_SPEC,
-    FIGURES,
-    ActualsImport,
-)
-from territory_planner.io.project_file import load_project, save_project
-from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
-from territory_planner.io.territory_import import read_territories
+from territory_planner.io.project_lock import FileStamp
 from territory_planner.mapping import market
 from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
@@ -127,13 +110,10 @@ from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.export_actions import ExportActions
-from territory_planner.ui.file_conflict import Conflict, ask_conflict, copy_beside
+from territory_planner.ui.file_actions import FileActions
 from territory_planner.ui.import_wizard import (
     ACCOUNTS,
     REPS,
-    ImportKind,
-    ImportWizard,
-    actuals_kind,
 )
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_view import MapView, PreparedPage
@@ -155,8 +135,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
 
-PROJECT_FILTER = "Territory Planner projects (*.gpkg)"
-DEMO_ARGS = {"accounts": 1500, "reps": 8, "seed": 7}
 
 ACCOUNT_COLUMNS = [
     Column("account_id", "ID", width=70),
@@ -200,17 +178,6 @@ COVERAGE_COLUMNS = [
     Column("area_km2", "Area km²", integer, numeric=True, width=80),
     Column("accounts", "Accounts", integer, numeric=True, width=70),
 ]
-
-
-def demo_path() -> Path:
-    """Where the generated demo project is kept (made on first use, again when the demo changes)."""
-    folder = Path(platformdirs.user_cache_dir("territory-planner"))
-    tag = "-".join(f"{k}{v}" for k, v in DEMO_ARGS.items())
-    try:
-        source = hashlib.sha256(Path(demo_module.__file__ or "").read_bytes()).hexdigest()[:8]
-    except OSError:  # the self-contained build holds no sources: a new build may change the demo
-        source = re.sub(r"\D", "", build_stamp().get("time", "")) or "build"
-    return folder / f"demo-{__version__}-{tag}-{source}.gpkg"
 
 
 class EditCommand(QUndoCommand):
@@ -263,9 +230,12 @@ class MainWindow(QMainWindow):
         self.stamp: FileStamp | None = None
         self.task: Task | None = None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
         self.change_log: list[str] = []
         self.last_error = ""
+        #: The groups of commands, each with its own module.
+        self.files = FileActions(self)
+        self.exports = ExportActions(self)
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -276,22 +246,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self._map_with_start_card())
 
         self._create_territory_panels()
-        self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
-        self.account_panel = TablePanel(
-            self.account_model, "Filter accounts (name, city, ZIP, industry…)", ACCOUNT_SUBSETS
-        )
-        self.account_table = self.account_panel.table
-        self.account_filter = self.account_panel.filter
-        self.account_table.doubleClicked.connect(self._zoom_to_account)
-        self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.account_table.customContextMenuRequested.connect(self._account_menu)
-        self.coverage_model = FrameModel(COVERAGE_COLUMNS, self)
-        self.coverage_items: list[CoverageItem] = []
-        self.coverage_table = make_table(self.coverage_model)
-        self.coverage_table.doubleClicked.connect(self._zoom_to_coverage)
-        self.rep_model = FrameModel(REP_COLUMNS, self)
-        self.rep_model.on_edit = self._edit_rep
-        self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
+        self._create_tables()
         self.placing: str | None = None  # account waiting for a click on the map
         self.splitting: str | None = None  # territory waiting for a line drawn across it
         self.color_by = "territory"
@@ -316,13 +271,13 @@ class MainWindow(QMainWindow):
     def _map_with_start_card(self) -> QWidget:
         """The map, with the first steps laid over it while the project lacks data."""
         card = StartCard()
-        card.import_accounts.clicked.connect(lambda: self.import_dialog(ACCOUNTS))
-        card.import_reps.clicked.connect(lambda: self.import_dialog(REPS))
+        card.import_accounts.clicked.connect(lambda: self.files.import_dialog(ACCOUNTS))
+        card.import_reps.clicked.connect(lambda: self.files.import_dialog(REPS))
         card.draw_territory.clicked.connect(self.start_drawing)
-        # lambdas: the scenario actions come later, and `checked` must not become a path
+        # lambdas: the scenario actions come later; `checked` must not become a path
         card.design_territories.clicked.connect(lambda: self.scenarios.ask_design())  # noqa: PLW0108
-        card.import_territories.clicked.connect(lambda: self.import_territories())  # noqa: PLW0108
-        card.demo_requested.connect(self.open_demo)
+        card.import_territories.clicked.connect(lambda: self.files.import_territories())  # noqa: PLW0108
+        card.demo_requested.connect(self.files.open_demo)
         self.start_card = card
         return over(self.map_view, card)
 
@@ -368,6 +323,25 @@ class MainWindow(QMainWindow):
         panel.quotas_requested.connect(self.quota_dialog)
         self.kpi_panel = panel
         self.kpi_table = panel.table
+
+    def _create_tables(self) -> None:
+        """The Accounts, Gaps && Overlaps and Reps tables."""
+        self.account_model = FrameModel(ACCOUNT_COLUMNS, self)
+        self.account_panel = TablePanel(
+            self.account_model, "Filter accounts (name, city, ZIP, industry…)", ACCOUNT_SUBSETS
+        )
+        self.account_table = self.account_panel.table
+        self.account_filter = self.account_panel.filter
+        self.account_table.doubleClicked.connect(self._zoom_to_account)
+        self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.account_table.customContextMenuRequested.connect(self._account_menu)
+        self.coverage_model = FrameModel(COVERAGE_COLUMNS, self)
+        self.coverage_items: list[CoverageItem] = []
+        self.coverage_table = make_table(self.coverage_model)
+        self.coverage_table.doubleClicked.connect(self._zoom_to_coverage)
+        self.rep_model = FrameModel(REP_COLUMNS, self)
+        self.rep_model.on_edit = self._edit_rep
+        self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -416,7 +390,6 @@ class MainWindow(QMainWindow):
             self.coverage_table,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
-        self.exports = ExportActions(self)  # File > Export and the calendars' export
         self.calendar_panel = CalendarPanel()
         self.calendar_panel.build_requested.connect(self.build_calendar)
         self.calendar_panel.day_selected.connect(self.show_day_route)
@@ -557,52 +530,7 @@ class MainWindow(QMainWindow):
         std = QKeySequence.StandardKey
         pix = QStyle.StandardPixmap
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.new_action = self.add_action(
-            file_menu, "&New", self.new_project, std.New, tip="Start an empty project"
-        )
-        self.open_action = self.add_action(
-            file_menu, "&Open…", self.open_dialog, std.Open,
-            tip="Open a project file", icon=pix.SP_DialogOpenButton,
-        )  # fmt: skip
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.demo_action = self.add_action(
-            file_menu, "Open &Demo", self.open_demo, tip="Open the demo project"
-        )
-        file_menu.addSeparator()
-        self.import_action = self.add_action(
-            file_menu, "&Import Accounts…", lambda: self.import_dialog(ACCOUNTS), "Ctrl+I",
-            tip="Import or update accounts from a CSV or Excel file",
-        )  # fmt: skip
-        self.add_action(
-            file_menu, "Import &Territories…", self.import_territories,
-            tip="Replace the territories with the polygons of a GeoJSON, GeoPackage or Shapefile",
-        )  # fmt: skip
-        self.add_action(
-            file_menu, "Import &Reps…", lambda: self.import_dialog(REPS),
-            tip="Import or update reps from a CSV or Excel file",
-        )  # fmt: skip
-        self.add_action(
-            file_menu, "Import &Sales && Activities…",
-            lambda: self.import_dialog(actuals_kind(self.project.accounts["account_id"])),
-            tip="Sales, calls, meetings and emails per account and month or quarter",
-        )  # fmt: skip
-        file_menu.addSeparator()
-        self.save_action = self.add_action(
-            file_menu, "&Save", self.save, std.Save,
-            tip="Save the project", icon=pix.SP_DialogSaveButton,
-        )  # fmt: skip
-        self.save_as_action = self.add_action(file_menu, "Save &As…", self.save_as, std.SaveAs)
-        self.exports.add_menu(file_menu)
-        file_menu.addSeparator()
-        self.add_action(file_menu, "&Quit", self.close, std.Quit)
-
-        self._create_edit_view_help_menus(bar)
-
-    def _create_edit_view_help_menus(self, bar: QMenuBar) -> None:
-        std = QKeySequence.StandardKey
-        pix = QStyle.StandardPixmap
+        self.files.add_menu(bar)
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence(std.Undo))
@@ -648,7 +576,8 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addActions([self.open_action, self.save_action, self.import_action])
+        files = self.files
+        toolbar.addActions([files.open_action, files.save_action, files.import_action])
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
         for action in (self.undo_action, self.redo_action):  # the long text is in the tooltip
@@ -749,7 +678,7 @@ class MainWindow(QMainWindow):
         Save asks first if the file has changed since (None: it does not check).
         """
         self.autosave.clear()  # the previous project was saved or discarded
-        self._let_go()
+        self.let_go()
         self.session = Session(project)
         self.path = path
         self.stamp = stamp
@@ -768,11 +697,11 @@ class MainWindow(QMainWindow):
         self.map_view.show_project(project, page)
         self._refresh_tables(coverage=True)  # the overview brings the map's shading too
         self.scenarios.refresh()
-        self._update_title()
+        self.update_title()
         self._update_status()
         self.project_opened.emit()
 
-    def _let_go(self) -> None:
+    def let_go(self) -> None:
         """Drop what the panels hold of the project shown: another one replaces it.
 
         Its figures would go when the next project's arrive (seconds later at 100k
@@ -788,7 +717,7 @@ class MainWindow(QMainWindow):
         self.market_panel.release()
         self.calendar_panel.plans.clear()  # calendars of the other project's accounts
 
-    def _show_again(self) -> None:
+    def show_again(self) -> None:
         """Show the open project again after `_let_go` (another could not be opened)."""
         self.map_layers = {}
         self.panel_overlays.clear()
@@ -941,7 +870,8 @@ class MainWindow(QMainWindow):
         """Apply an edit through the undo stack."""
         self.undo_stack.push(EditCommand(edit, self))
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
+        """The file's name in the title, marked while there are unsaved changes."""
         name = self.path.name if self.path else self.project.name
         self.setWindowModified(not self.undo_stack.isClean())
         self.setWindowTitle(f"{name}[*] — Territory Planner")
@@ -971,191 +901,9 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, does not block the event loop
 
-    def maybe_save(self) -> bool:
-        """Ask what to do with unsaved changes; False if the user cancels."""
-        if self.undo_stack.isClean():
-            return True
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            "This project has changes that are not saved. Save them?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def new_project(self) -> None:
-        """Start an empty project."""
-        if self.maybe_save():
-            self.set_project(Project.empty(), None)
-
-    def open_dialog(self) -> None:
-        """Ask for a project file and open it."""
-        if not self.maybe_save():
-            return
-        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
-        name, _ = QFileDialog.getOpenFileName(self, "Open project", folder, PROJECT_FILTER)
-        if name:
-            self.open_project(Path(name))
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = self.preferences.recent_files()
-        for number, path in enumerate(files, start=1):
-            action = self.recent_menu.addAction(f"&{number} {path.name}")
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
-        if not files:
-            self.recent_menu.addAction("No recent projects").setEnabled(False)
-            return
-        self.recent_menu.addSeparator()
-        self.recent_menu.addAction("Clear the List", self.preferences.clear_recent)
-
-    def _open_recent(self, path: Path) -> None:
-        if self.maybe_save():
-            self.open_project(path)
-
     def open_project(self, path: Path) -> None:
-        """Open a project file in the background.
-
-        The map page and the panels' figures of the project shown are let go first, so
-        that two large projects are never held at once; if the file cannot be opened (or
-        Cancel is pressed) the project shown comes back.
-        """
-        self.settings.setValue("paths/last_folder", str(path.parent))
-        self.map_view.release()
-        self._let_go()
-
-        def read(progress: Any, cancel: Any) -> tuple[Project, PreparedPage, FileStamp]:
-            progress(0.0, f"Reading {path.name}")
-            project, stamp = load_stamped(path)
-            cancel.raise_if_cancelled()
-            progress(0.7, "Drawing the map")
-            return project, self.map_view.prepare_page(project), stamp
-
-        def done(opened: tuple[Project, PreparedPage, FileStamp]) -> None:
-            project, page, stamp = opened
-            self.set_project(project, path, page, stamp)
-            self.settings.setValue("paths/last_project", str(path))
-            self.preferences.add_recent(path)
-
-        def failed(exc: Exception) -> None:
-            self._show_again()
-            self.show_error(exc)
-
-        self.task = Task(
-            self, f"Opening {path.name}", read, done, failed, on_cancel=self._show_again
-        )
-        self.start_card.hide_while(self.task)
-
-    def open_demo(self) -> None:
-        """Open the demo project (generated on first use, as `territory-planner demo` does)."""
-        if not self.maybe_save():
-            return
-        target = demo_path()
-
-        def build(progress: Any, cancel: Any) -> Project:
-            if target.exists():
-                progress(0.5, "Opening the demo project")
-                return load_project(target)
-            project = make_demo(**DEMO_ARGS, progress=progress, cancel=cancel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            save_guarded(project, target, None)  # another window may be making it too
-            return project
-
-        self.task = Task(
-            self,
-            "Preparing the demo project",
-            build,
-            lambda p: self.set_project(p, None),
-            self.show_error,
-        )
-        self.start_card.hide_while(self.task)
-
-    def save(self) -> bool:
-        """Save to the current file (asks for one the first time)."""
-        if self.path is None:
-            return self.save_as()
-        return self._save_to(self.path, self.stamp)
-
-    def save_as(self) -> bool:
-        """Ask for a file name and save there."""
-        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
-        name, _ = QFileDialog.getSaveFileName(self, "Save project as", folder, PROJECT_FILTER)
-        if not name:
-            return False
-        path = Path(name) if name.endswith(".gpkg") else Path(name + ".gpkg")
-        return self._save_to(path)
-
-    def _save_to(self, path: Path, expected: FileStamp | None = None) -> bool:
-        """Save a copy of the project on the task thread; the window stays responsive.
-
-        `expected`: the version of the file the project was read from; if the
-        file has changed since, the user chooses what happens (`_resolve_conflict`).
-        """
-        copy = self.project.copy()
-        outcome = self._run_save(path, lambda: save_guarded(copy, path, expected))
-        if isinstance(outcome, ProjectChangedError):
-            return self._resolve_conflict(path)
-        if isinstance(outcome, Exception):
-            self.show_error(outcome)
-            return False
-        self.path, self.stamp = path, outcome
-        self.settings.setValue("paths/last_project", str(path))
-        self.preferences.add_recent(path)
-        self.undo_stack.setClean()
-        self.autosave.clear()
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
-    def _run_save(self, path: Path, save: Callable[[], FileStamp]) -> FileStamp | Exception:
-        """Run `save` on the task thread and wait for it (the window keeps repainting)."""
-        outcome: list[FileStamp | Exception] = []
-        loop = QEventLoop()
-
-        def finish(result: FileStamp | Exception) -> None:
-            outcome.append(result)
-            loop.quit()
-
-        self.task = Task(
-            self, f"Saving {path.name}…", lambda **_: save(), finish, finish, cancellable=False
-        )
-        if not outcome:
-            loop.exec()  # until saved: input waits behind the progress dialog
-        return outcome[0]
-
-    def _resolve_conflict(self, path: Path) -> bool:
-        """The file changed on disk since it was opened: ask, and lose nothing; True if saved."""
-        choice = ask_conflict(self, path)
-        if choice is Conflict.OVERWRITE:
-            return self._save_to(path)
-        if choice is Conflict.SAVE_AS:
-            return self.save_as()
-        if choice is Conflict.RELOAD:
-            self._reload_keeping_copy(path)
-        return False
-
-    def _reload_keeping_copy(self, path: Path) -> None:
-        """Keep the window's version in a copy beside `path`, then open `path` as it is now."""
-        kept = copy_beside(path)
-        copy = self.project.copy()
-
-        def save_copy() -> FileStamp:
-            save_project(copy, kept)
-            return file_stamp(kept)
-
-        outcome = self._run_save(kept, save_copy)
-        if isinstance(outcome, Exception):
-            self.show_error(outcome)  # nothing reloaded: the changes are still in the window
-            return
-        self.preferences.add_recent(kept)
-        self.undo_stack.setClean()  # they are in the copy
-        self.open_project(path)
-        self.statusBar().showMessage(f"Your changes were kept in {kept}", 15000)
+        """Open a project file in the background (`FileActions.open_project`)."""
+        self.files.open_project(path)
 
     # ----- map and panels -----
 
@@ -1222,7 +970,7 @@ class MainWindow(QMainWindow):
             if territory_id != exclude:
                 action = submenu.addAction(str(name))
                 action.triggered.connect(
-                    lambda _c=False, t=territory_id: self._try_edit(lambda: act(t))
+                    lambda _c=False, t=territory_id: self.try_edit(lambda: act(t))
                 )
         return submenu
 
@@ -1240,14 +988,14 @@ class MainWindow(QMainWindow):
         locked = bool(self.project.territories_locked()[self.project.territory_index(territory_id)])
         lock = menu.addAction(f"Unlock '{name}'" if locked else f"Lock '{name}'")
         lock.triggered.connect(
-            lambda: self._try_edit(
+            lambda: self.try_edit(
                 lambda: set_territory_lock(self.project, territory_id, locked=not locked)
             )
         )
         menu.addSeparator()
         menu.addAction(
             f"Delete '{name}'",
-            lambda: self._try_edit(lambda: delete_territory(self.project, territory_id)),
+            lambda: self.try_edit(lambda: delete_territory(self.project, territory_id)),
         )
         return menu
 
@@ -1255,7 +1003,7 @@ class MainWindow(QMainWindow):
         """Delete the territory selected in the list (undoable)."""
         territory_id = self.selected_territory()
         if territory_id is not None:
-            self._try_edit(lambda: delete_territory(self.project, territory_id))
+            self.try_edit(lambda: delete_territory(self.project, territory_id))
 
     def start_split(self, territory_id: str | None = None) -> None:
         """The next line drawn on the map splits this territory (default: the selected one)."""
@@ -1289,9 +1037,9 @@ class MainWindow(QMainWindow):
     def _edit_territory(self, row: int, key: str, value: str) -> None:
         territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
         if key == "quota":
-            self._try_edit(lambda: set_quota(self.project, territory_id, value))
+            self.try_edit(lambda: set_quota(self.project, territory_id, value))
         else:
-            self._try_edit(lambda: RenameTerritory(self.project, territory_id, value))
+            self.try_edit(lambda: RenameTerritory(self.project, territory_id, value))
 
     def _zoom_to_account(self, index: Any) -> None:
         row = self.account_model.frame_row(index.row())
@@ -1334,7 +1082,7 @@ class MainWindow(QMainWindow):
                     )
                 )
         unlock = menu.addAction("Unlock and Place Again")
-        unlock.triggered.connect(lambda: self._try_edit(lambda: unlock_accounts(self.project, ids)))
+        unlock.triggered.connect(lambda: self.try_edit(lambda: unlock_accounts(self.project, ids)))
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
 
     def ask_new_territory(self, event: FeatureDrawn) -> None:
@@ -1347,7 +1095,7 @@ class MainWindow(QMainWindow):
         dialog.setTextValue(f"Territory {len(self.project.territories) + 1}")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.textValueSelected.connect(
-            lambda name: self._try_edit(
+            lambda name: self.try_edit(
                 lambda: add_territory(
                     self.project,
                     event.geometry,
@@ -1365,17 +1113,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Click the corners of the new territory on the map, then the first one again", 10000
         )
-
-    def import_territories(self, path: Path | None = None) -> None:
-        """Replace the territories with a file's polygons (one undo step)."""
-        if path is None:
-            name, _ = QFileDialog.getOpenFileName(
-                self, "Import territories", "", "Polygons (*.geojson *.json *.gpkg *.shp)"
-            )
-            if not name:
-                return
-            path = Path(name)
-        self._try_edit(lambda: replace_territories(self.project, read_territories(path), path.name))
 
     def offer_unit_move(self, lon: float, lat: float, territory_id: str | None) -> None:
         """A menu at the click: move the unit (state, county, ZIP area) under it to a territory."""
@@ -1560,9 +1297,9 @@ class MainWindow(QMainWindow):
             self, "Place at a ZIP code", f"ZIP code for account {account_id}:"
         )
         if ok and text.strip():
-            self._try_edit(lambda: place_account_at_zip(self.project, account_id, text))
+            self.try_edit(lambda: place_account_at_zip(self.project, account_id, text))
 
-    def _try_edit(self, make: Callable[[], Edit]) -> None:
+    def try_edit(self, make: Callable[[], Edit]) -> None:
         """Build an edit (which checks the input) and apply it, or show why not."""
         try:
             edit = make()
@@ -1573,44 +1310,17 @@ class MainWindow(QMainWindow):
 
     def _edit_rep(self, row: int, key: str, value: str) -> None:
         rep_id = str(self.rep_model.frame["rep_id"].iloc[row])
-        self._try_edit(lambda: edit_rep(self.project, rep_id, key, value))
+        self.try_edit(lambda: edit_rep(self.project, rep_id, key, value))
 
     def set_color_by(self, key: str) -> None:
         """Colour accounts on the map by territory or by how they were placed."""
         self.color_by = key
         self.refresher.request(coverage=False)  # the map's update comes with the overview
 
-    def import_dialog(self, kind: ImportKind) -> None:
-        """Run the Import wizard; on Import, apply the result as one undoable edit."""
-        existing = {
-            "accounts": self.project.accounts, "reps": self.project.reps,
-        }.get(kind.noun, self.project.actuals)  # fmt: skip
-        wizard = ImportWizard(kind, existing, self)
-        self.wizard = wizard
-        wizard.accepted.connect(lambda: self.apply_import(wizard))
-        wizard.open()
-
-    def apply_import(self, wizard: ImportWizard) -> None:
-        """Merge what the wizard read into the project (undoable)."""
-        if wizard.frame is None or wizard.report is None:
-            return
-        name = wizard.path.name
-        if wizard.kind is ACCOUNTS:
-            result = AccountImport(wizard.frame, wizard.report)
-            done = import_accounts(self.project, result, name)
-        elif wizard.kind.spec is ACTUALS_SPEC:
-            given = [f for f in FIGURES if f in wizard.report.mapping]
-            done = import_actuals(
-                self.project, ActualsImport(wizard.frame, wizard.report, given), name
-            )
-        else:
-            done = import_reps(self.project, wizard.frame, wizard.report, name)
-        self.push_edit(done.edit)
-
     def _on_map_event(self, event: MapEvent) -> None:
         if isinstance(event, MapClicked) and self.placing is not None:
             account_id, self.placing = self.placing, None
-            self._try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
+            self.try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
         elif isinstance(event, MapClicked) and self.move_mode.is_on:
             self.offer_unit_move(event.lon, event.lat, None)
         elif isinstance(event, TerritoryClicked):
@@ -1623,7 +1333,7 @@ class MainWindow(QMainWindow):
                 self.account_table.selectRow(row)
                 self.account_table.scrollTo(self.account_model.index(row, 0))
         elif isinstance(event, TerritoryEdited):
-            self._try_edit(
+            self.try_edit(
                 lambda: reshape_territory(
                     self.project,
                     event.territory_id,
@@ -1633,7 +1343,7 @@ class MainWindow(QMainWindow):
             )
         elif isinstance(event, FeatureDrawn) and self.splitting is not None:
             territory_id, self.splitting = self.splitting, None
-            self._try_edit(lambda: split_territory(self.project, territory_id, event.geometry, ""))
+            self.try_edit(lambda: split_territory(self.project, territory_id, event.geometry, ""))
         elif isinstance(event, FeatureDrawn) and self.move_mode.lasso.isChecked():
             self._try_units(lambda: units_in(self.move_mode.unit_kind, event.geometry))
         elif isinstance(event, FeatureDrawn):
@@ -1699,7 +1409,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         """Ask about unsaved changes, remember the layout, free the web page."""
-        if not self.maybe_save():
+        if not self.files.maybe_save():
             event.ignore()
             return
         self.autosave.clear()

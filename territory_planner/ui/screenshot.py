@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.project:
         window.open_project(args.project)
     else:
-        window.open_demo()
+        window.files.open_demo()
     loop.exec()
     ok = window.map_view.is_ready and window.grab().save(str(args.output))
     window.undo_stack.setClean()

@@ -87,7 +87,7 @@ def test_save_runs_on_the_task_thread_and_writes_the_project(
     moved = window.project.accounts["account_id"].tolist()[:5]
     window.push_edit(MoveAccounts(window.project, moved, ids[-1]))
     target = tmp_path / "saved.gpkg"
-    assert window._save_to(target)
+    assert window.files._save_to(target)
     assert window.undo_stack.isClean()
     saved = load_project(target)
     held = saved.accounts.set_index("account_id").loc[moved, "territory_id"]

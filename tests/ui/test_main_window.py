@@ -14,12 +14,13 @@ from territory_planner.io import export
 from territory_planner.io.project_file import load_project
 from territory_planner.mapping.events import FeatureDrawn, MapClicked
 from territory_planner.model import change_log
-from territory_planner.ui.main_window import MainWindow, demo_path
+from territory_planner.ui.file_actions import demo_path
+from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 
 
 def test_demo_fills_panels_and_map(qtbot, window: MainWindow) -> None:
-    window.open_demo()
+    window.files.open_demo()
     wait_for_map(qtbot, window, 1500)
     assert demo_path().exists()  # generated on first use, like `territory-planner demo`
     assert window.account_model.rowCount() == 1500
@@ -67,7 +68,7 @@ def test_rename_territory_is_undoable_and_saved(qtbot, window, demo_file, tmp_pa
     assert window.territory_model.index(0, 0).data() == old
     window.redo_action.trigger()
     target = tmp_path / "renamed.gpkg"
-    assert window._save_to(target)
+    assert window.files._save_to(target)
     assert not window.isWindowModified()
     assert "Windy City" in set(load_project(target).territories["name"])
 
@@ -233,7 +234,7 @@ def test_autosave_and_recovery_after_a_crash(
 
         shiboken6.delete(other)
     window.undo_stack.setClean()
-    window._save_to(tmp_path / "saved.gpkg")
+    window.files._save_to(tmp_path / "saved.gpkg")
     assert not window.autosave.target.exists()  # saved: the recovery copy goes
 
 
@@ -437,11 +438,11 @@ def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tm
     )
     path = tmp_path / "regions.geojson"
     regions.to_file(path, driver="GeoJSON")
-    window.import_territories(path)
+    window.files.import_territories(path)
     assert window.territory_model.rowCount() == 1
     assert window.territory_model.index(0, 0).data() == "Lakes"
     assert int(window.territory_model.frame["accounts"].iloc[0]) > 0
-    window.import_territories(tmp_path / "missing.geojson")
+    window.files.import_territories(tmp_path / "missing.geojson")
     assert "file not found" in window.last_error
     window.undo_stack.undo()
     assert window.territory_model.rowCount() == 4
@@ -534,10 +535,10 @@ def test_shortcuts_recent_files_and_territory_navigation(
     wait_for_map(qtbot, window, 300)
     assert window.preferences.recent_files()[0] == demo_file
     copy = tmp_path / "copy.gpkg"
-    assert window._save_to(copy)
+    assert window.files._save_to(copy)
     assert window.preferences.recent_files()[:2] == [copy, demo_file]
-    window._fill_recent_menu()
-    assert window.recent_menu.actions()[0].text() == "&1 copy.gpkg"
+    window.files._fill_recent_menu()
+    assert window.files.recent_menu.actions()[0].text() == "&1 copy.gpkg"
     window.step_territory(1)
     first = window.selected_territory()
     window.step_territory(1)

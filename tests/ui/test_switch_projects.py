@@ -18,7 +18,7 @@ from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
 from territory_planner.io.project_file import save_project
 from territory_planner.tasks import TaskCancelledError
-from territory_planner.ui import main_window
+from territory_planner.ui import file_actions
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 
@@ -96,7 +96,7 @@ def test_a_project_that_cannot_be_opened_leaves_the_open_one_shown(  # noqa: PLR
     def fail(path: Path) -> None:
         raise error
 
-    monkeypatch.setattr(main_window, "load_stamped", fail)
+    monkeypatch.setattr(file_actions, "load_stamped", fail)
     load = window.map_view.load_number
     window.open_project(other_file)
     qtbot.waitUntil(lambda: window.map_view.load_number > load + 1, timeout=MAP_TIMEOUT_MS)
