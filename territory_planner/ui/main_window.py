@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
-    QCursor,
     QKeySequence,
     QPalette,
     QUndoCommand,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFrame,
-    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -55,33 +53,18 @@ from territory_planner.edits import (
     Edit,
     MoveAccounts,
     RenameTerritory,
-    add_territory,
     delete_territory,
     edit_rep,
     merge_territories,
-    move_area,
-    place_account,
-    place_account_at_zip,
-    reshape_territory,
     set_quota,
     set_territory_lock,
-    split_territory,
     unlock_accounts,
 )
 from territory_planner.formats import integer, money, plural
 from territory_planner.io.project_lock import FileStamp
 from territory_planner.mapping import market
-from territory_planner.mapping.assign import containing_polygon
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem
-from territory_planner.mapping.events import (
-    AccountClicked,
-    FeatureDrawn,
-    MapClicked,
-    MapEvent,
-    TerritoryClicked,
-    TerritoryEdited,
-)
 from territory_planner.mapping.map_page import (
     alerts_layer,
     project_bounds,
@@ -100,7 +83,6 @@ from territory_planner.mapping.rules import (
     rules_setting,
     saved_rules,
 )
-from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.model import Project, change_log
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.routing.calendar_inputs import DayRules
@@ -116,6 +98,7 @@ from territory_planner.ui.import_wizard import (
     REPS,
 )
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
+from territory_planner.ui.map_interaction import MapInteraction
 from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.market_panel import MarketPanel
 from territory_planner.ui.move_mode import MoveAreasMode
@@ -241,14 +224,11 @@ class MainWindow(QMainWindow):
 
         cache = Path(platformdirs.user_cache_dir("territory-planner"))
         self.map_view = MapView(cache / f"map-{id(self)}")
-        self.map_view.map_event.connect(self._on_map_event)
         self.map_view.ready.connect(lambda _stats: self._update_status())
         self.setCentralWidget(self._map_with_start_card())
 
         self._create_territory_panels()
         self._create_tables()
-        self.placing: str | None = None  # account waiting for a click on the map
-        self.splitting: str | None = None  # territory waiting for a line drawn across it
         self.color_by = "territory"
         self.roads: RoadNetwork | None = None  # calendars drive on these when loaded
 
@@ -260,7 +240,7 @@ class MainWindow(QMainWindow):
         self.refresher.failed.connect(self.show_error)
         self._create_status_bar()
         self.move_mode = MoveAreasMode(self)
-        self.move_mode.lasso_toggled.connect(self._lasso_toggled)
+        self.map_interaction = MapInteraction(self)
         self._create_docks()
         self._create_actions()
         self._restore_layout()
@@ -273,7 +253,7 @@ class MainWindow(QMainWindow):
         card = StartCard()
         card.import_accounts.clicked.connect(lambda: self.files.import_dialog(ACCOUNTS))
         card.import_reps.clicked.connect(lambda: self.files.import_dialog(REPS))
-        card.draw_territory.clicked.connect(self.start_drawing)
+        card.draw_territory.clicked.connect(lambda: self.map_interaction.start_drawing())  # noqa: PLW0108
         # lambdas: the scenario actions come later; `checked` must not become a path
         card.design_territories.clicked.connect(lambda: self.scenarios.ask_design())  # noqa: PLW0108
         card.import_territories.clicked.connect(lambda: self.files.import_territories())  # noqa: PLW0108
@@ -626,15 +606,12 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         territory_menu.addSeparator()
         self.add_action(
-            territory_menu, "&Split Selected Territory with a Line", self.start_split, "Ctrl+K",
+            territory_menu, "&Split Selected Territory with a Line",
+            self.map_interaction.start_split, "Ctrl+K",
             tip="Draw a line across the selected territory to cut off a new one",
         )  # fmt: skip
         self.add_action(territory_menu, "&Delete Selected Territory", self.delete_selected)
-        self.overlap_action = self.add_action(
-            territory_menu, "Allow &Overlaps When Drawing", lambda: None,
-            tip="Keep drawn and edited shapes whole instead of cutting them back at neighbours",
-        )  # fmt: skip
-        self.overlap_action.setCheckable(True)
+        territory_menu.addAction(self.map_interaction.overlap_action)
         territory_menu.addSeparator()
         territory_menu.addActions([self.move_mode.action, self.move_mode.lasso])
         self.move_mode.add_units_menu(territory_menu)
@@ -959,7 +936,7 @@ class MainWindow(QMainWindow):
         self.territory_context = menu
         menu.popup(table.viewport().mapToGlobal(pos))
 
-    def _territory_submenu(
+    def territory_submenu(
         self, menu: QMenu, title: str, act: Callable[[str], Edit], exclude: str | None = None
     ) -> QMenu:
         """A submenu listing the territories; choosing one applies ``act(territory_id)``."""
@@ -978,8 +955,10 @@ class MainWindow(QMainWindow):
         """Split, merge and delete for one territory."""
         name = self.project.territories["name"].iloc[self.project.territory_index(territory_id)]
         menu = QMenu(self)
-        menu.addAction(f"Split '{name}' with a Line", lambda: self.start_split(territory_id))
-        self._territory_submenu(
+        menu.addAction(
+            f"Split '{name}' with a Line", lambda: self.map_interaction.start_split(territory_id)
+        )
+        self.territory_submenu(
             menu,
             f"Merge '{name}' Into",
             lambda other: merge_territories(self.project, other, territory_id),
@@ -1004,19 +983,6 @@ class MainWindow(QMainWindow):
         territory_id = self.selected_territory()
         if territory_id is not None:
             self.try_edit(lambda: delete_territory(self.project, territory_id))
-
-    def start_split(self, territory_id: str | None = None) -> None:
-        """The next line drawn on the map splits this territory (default: the selected one)."""
-        territory_id = territory_id or self.selected_territory()
-        if territory_id is None:
-            self.statusBar().showMessage("Select the territory to split first", 5000)
-            return
-        self.splitting = territory_id
-        self.map_view.send_update({"select": territory_id, "draw": "Line"})
-        name = self.project.territories["name"].iloc[self.project.territory_index(territory_id)]
-        self.statusBar().showMessage(
-            f"Draw a line across '{name}', click the last point again to finish (Esc cancels)"
-        )
 
     def select_territory(self, territory_id: str) -> None:
         """Select a territory in the list (and so on the map)."""
@@ -1059,10 +1025,15 @@ class MainWindow(QMainWindow):
         ]
         menu = QMenu(self)
         if len(ids) == 1:
-            menu.addAction("Place on the Map (click the spot)…", lambda: self.start_placing(ids[0]))
-            menu.addAction("Place at a ZIP Code…", lambda: self.place_at_zip(ids[0]))
+            menu.addAction(
+                "Place on the Map (click the spot)…",
+                lambda: self.map_interaction.start_placing(ids[0]),
+            )
+            menu.addAction(
+                "Place at a ZIP Code…", lambda: self.map_interaction.place_at_zip(ids[0])
+            )
             menu.addSeparator()
-        self._territory_submenu(
+        self.territory_submenu(
             menu,
             f"Pin {plural(len(ids), 'account')} to Territory",
             lambda t: MoveAccounts(self.project, ids, t),
@@ -1084,83 +1055,6 @@ class MainWindow(QMainWindow):
         unlock = menu.addAction("Unlock and Place Again")
         unlock.triggered.connect(lambda: self.try_edit(lambda: unlock_accounts(self.project, ids)))
         menu.exec(self.account_table.viewport().mapToGlobal(pos))
-
-    def ask_new_territory(self, event: FeatureDrawn) -> None:
-        """Offer to make a drawn shape a territory (named by the user)."""
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("New territory")
-        dialog.setLabelText(
-            "Name of the new territory (it takes only ground no other territory covers):"
-        )
-        dialog.setTextValue(f"Territory {len(self.project.territories) + 1}")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.textValueSelected.connect(
-            lambda name: self.try_edit(
-                lambda: add_territory(
-                    self.project,
-                    event.geometry,
-                    name,
-                    allow_overlap=self.overlap_action.isChecked(),
-                )
-            )
-        )
-        self.name_dialog = dialog
-        dialog.open()
-
-    def start_drawing(self) -> None:
-        """Start drawing a new territory on the map (its name is asked once it is closed)."""
-        self.map_view.send_update({"draw": "Polygon"})
-        self.statusBar().showMessage(
-            "Click the corners of the new territory on the map, then the first one again", 10000
-        )
-
-    def offer_unit_move(self, lon: float, lat: float, territory_id: str | None) -> None:
-        """A menu at the click: move the unit (state, county, ZIP area) under it to a territory."""
-        try:
-            units = unit_at(self.move_mode.unit_kind, lon, lat)
-        except PlannerError as exc:
-            self.show_error(exc)
-            return
-        if units is not None:
-            self.offer_units(units, exclude=territory_id)
-
-    def offer_units(self, units: Units, exclude: str | None = None) -> None:
-        """A menu at the cursor: "Move <units> to ▸ <territory>"."""
-        if not units.names or self.project.territories.empty:
-            self.statusBar().showMessage(f"No {UNIT_KINDS[units.kind][1]} there", 5000)
-            return
-        acc = self.project.accounts
-        inside = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [units.geometry])
-        count = int((inside == 0).sum())
-        menu = QMenu(self)
-        self._territory_submenu(
-            menu,
-            f"Move {units.describe()} ({plural(count, 'account')}) to",
-            lambda t: move_area(self.project, units.geometry, t, units.describe()),
-            exclude=exclude,
-        )
-        self.unit_menu = menu
-        menu.popup(QCursor.pos())
-
-    def _try_units(self, find: Callable[[], Units]) -> None:
-        try:
-            units = find()
-        except (PlannerError, ValueError) as exc:
-            self.show_error(exc)
-            return
-        self.offer_units(units)
-        self._lasso_toggled(self.move_mode.lasso.isChecked())  # ready for the next lasso
-
-    def _lasso_toggled(self, on: bool) -> None:
-        if on:
-            self.map_view.send_update({"draw": "Polygon"})
-            self.statusBar().showMessage(
-                f"Lasso: click around the {self.move_mode.noun} to move, "
-                "then click the first point",
-                8000,
-            )
-        else:
-            self.map_view.run_js("map_tp.pm.disableDraw()")
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
@@ -1276,28 +1170,11 @@ class MainWindow(QMainWindow):
             self.project, rules, parent_policy(self.project), split_parents, placed_by
         )
 
-    def start_placing(self, account_id: str) -> None:
-        """The next click on the map places this account there."""
-        self.placing = account_id
-        name = str(self.project.accounts.set_index("account_id").loc[account_id, "name"])
-        self.statusBar().showMessage(f"Click the spot on the map where {name} is (Esc cancels)")
-
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
-        """Esc cancels placing an account."""
-        if event.key() == Qt.Key.Key_Escape and (self.placing or self.splitting):
-            self.placing = self.splitting = None
-            self.map_view.run_js("map_tp.pm.disableDraw()")
-            self.statusBar().showMessage("Cancelled", 3000)
+        """Esc cancels placing an account or splitting a territory."""
+        if event.key() == Qt.Key.Key_Escape and self.map_interaction.cancel():
             return
         super().keyPressEvent(event)
-
-    def place_at_zip(self, account_id: str) -> None:
-        """Ask for a ZIP code and put the account at its centroid."""
-        text, ok = QInputDialog.getText(
-            self, "Place at a ZIP code", f"ZIP code for account {account_id}:"
-        )
-        if ok and text.strip():
-            self.try_edit(lambda: place_account_at_zip(self.project, account_id, text))
 
     def try_edit(self, make: Callable[[], Edit]) -> None:
         """Build an edit (which checks the input) and apply it, or show why not."""
@@ -1316,49 +1193,6 @@ class MainWindow(QMainWindow):
         """Colour accounts on the map by territory or by how they were placed."""
         self.color_by = key
         self.refresher.request(coverage=False)  # the map's update comes with the overview
-
-    def _on_map_event(self, event: MapEvent) -> None:
-        if isinstance(event, MapClicked) and self.placing is not None:
-            account_id, self.placing = self.placing, None
-            self.try_edit(lambda: place_account(self.project, account_id, event.lat, event.lon))
-        elif isinstance(event, MapClicked) and self.move_mode.is_on:
-            self.offer_unit_move(event.lon, event.lat, None)
-        elif isinstance(event, TerritoryClicked):
-            self.select_territory(event.territory_id)
-            if self.move_mode.is_on:
-                self.offer_unit_move(event.lon, event.lat, event.territory_id)
-        elif isinstance(event, AccountClicked):
-            row = self.account_model.view_row("account_id", event.account_id)
-            if row is not None:
-                self.account_table.selectRow(row)
-                self.account_table.scrollTo(self.account_model.index(row, 0))
-        elif isinstance(event, TerritoryEdited):
-            self.try_edit(
-                lambda: reshape_territory(
-                    self.project,
-                    event.territory_id,
-                    event.geometry,
-                    allow_overlap=self.overlap_action.isChecked(),
-                )
-            )
-        elif isinstance(event, FeatureDrawn) and self.splitting is not None:
-            territory_id, self.splitting = self.splitting, None
-            self.try_edit(lambda: split_territory(self.project, territory_id, event.geometry, ""))
-        elif isinstance(event, FeatureDrawn) and self.move_mode.lasso.isChecked():
-            self._try_units(lambda: units_in(self.move_mode.unit_kind, event.geometry))
-        elif isinstance(event, FeatureDrawn):
-            self.ask_new_territory(event)
-            acc = self.project.accounts
-            inside = (
-                containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [event.geometry])
-                == 0
-            )
-            self.last_drawn_count = int(inside.sum())
-            self.statusBar().showMessage(
-                f"The {event.shape.lower()} you drew contains "
-                f"{plural(self.last_drawn_count, 'account')}",
-                10000,
-            )
 
     def about_text(self) -> str:
         """The About box: version, and credits for every bundled component and data set."""

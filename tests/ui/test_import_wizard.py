@@ -192,7 +192,7 @@ def test_unplaced_account_is_placed_by_zip_and_by_map_click(
     assert window.account_model.rowCount() == 1
     qtbot.waitUntil(lambda: window.map_view.is_ready, timeout=MAP_TIMEOUT_MS)
 
-    window.start_placing(target)
+    window.map_interaction.start_placing(target)
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.9, -87.7)})")
     account = window.project.accounts.set_index("account_id").loc[target]

@@ -111,7 +111,7 @@ def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_
     points = zip(acc["lon"], acc["lat"], strict=True)
     expected = sum(polygon.contains(shapely.Point(x, y)) for x, y in points)
     assert expected > 0
-    assert window.last_drawn_count == expected
+    assert window.map_interaction.last_drawn_count == expected
 
 
 def near(pixel: object, color: str, tolerance: int = 24) -> bool:
@@ -314,8 +314,8 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
         window.map_view.run_js(
             f"map_tp.fire('pm:create', {{shape: 'Polygon', layer: L.polygon({ring})}})"
         )
-    window.name_dialog.setTextValue("Chicago Suburbs")
-    window.name_dialog.accept()
+    window.map_interaction.name_dialog.setTextValue("Chicago Suburbs")
+    window.map_interaction.name_dialog.accept()
     territories = window.project.territories.set_index("territory_id")
     assert territories.loc["T05", "name"] == "Chicago Suburbs"
     assert territories.loc["T05", "geometry"].intersection(chicago).area < 1e-9  # clipped
@@ -350,7 +350,7 @@ def test_a_click_without_move_areas_only_selects_the_territory(
     assert window.selected_territory() == "T01"
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.5, -88.25)})")
-    assert getattr(window, "unit_menu", None) is None  # nothing offered to move
+    assert window.map_interaction.unit_menu is None  # nothing offered to move
     assert window.project.territories.geometry.equals(before)
     assert window.undo_stack.count() == 0
 
@@ -380,7 +380,7 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
         if dupage.contains(shapely.Point(x, y))
     ]
     assert inside
-    menu = window.unit_menu
+    menu = window.map_interaction.unit_menu
     submenu = menu.actions()[0].menu()
     assert menu.actions()[0].text() == f"Move DuPage County, IL ({len(inside)} accounts) to"
     targets = {a.text(): a for a in submenu.actions()}
@@ -413,9 +413,9 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
     assert not window.move_mode.is_on
     assert not button.isChecked()
     assert not window.move_mode.indicator.isVisible()
-    del window.unit_menu
+    window.map_interaction.unit_menu = None
     click_territory(qtbot, window, "T02", 41.85, -88.1)
-    assert getattr(window, "unit_menu", None) is None
+    assert window.map_interaction.unit_menu is None
 
 
 def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
@@ -464,9 +464,9 @@ def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_fil
     lasso = shapely.Polygon([(lon, lat) for lat, lon in ring])
     expected = units_in("zip", lasso)
     assert len(expected.names) > 3
-    menu = window.unit_menu
+    menu = window.map_interaction.unit_menu
     assert menu.actions()[0].text().startswith(f"Move {len(expected.names)} ZIP areas (")
-    assert getattr(window, "name_dialog", None) is None  # a lasso is not a new territory
+    assert window.map_interaction.name_dialog is None  # a lasso is not a new territory
     targets = {a.text(): a for a in menu.actions()[0].menu().actions()}
     target_id = "T02"
     name = window.project.territories.set_index("territory_id").loc[target_id, "name"]
@@ -491,8 +491,8 @@ def test_split_merge_and_delete_from_the_territory_menu(
     wait_for_map(qtbot, window, 300)
     count = len(window.project.territories)
     window.select_territory("T01")
-    window.start_split()
-    assert window.splitting == "T01"
+    window.map_interaction.start_split()
+    assert window.map_interaction.splitting == "T01"
     mine = window.project.accounts["territory_id"] == "T01"
     lon = float(window.project.accounts.loc[mine, "lon"].median())
     line = [[30.0, lon], [50.0, lon]]
@@ -500,7 +500,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
         window.map_view.run_js(
             f"map_tp.fire('pm:create', {{shape: 'Line', layer: L.polyline({line})}})"
         )
-    assert window.splitting is None
+    assert window.map_interaction.splitting is None
     assert len(window.project.territories) == count + 1
     new_id = window.project.territories["territory_id"].iloc[-1]
     assert (window.project.accounts["territory_id"] == new_id).sum() > 0
