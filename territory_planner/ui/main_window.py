@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,23 +42,15 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import InputError, PlannerError
-from territory_planner.app.operations import (
-    assignment,
-)
 from territory_planner.app.session import Session
 from territory_planner.bundle import version_text
 from territory_planner.edits import (
     Changes,
     ChangeSettings,
     Edit,
-    MoveAccounts,
     RenameTerritory,
-    delete_territory,
     edit_rep,
-    merge_territories,
     set_quota,
-    set_territory_lock,
-    unlock_accounts,
 )
 from territory_planner.formats import integer, money, plural
 from territory_planner.io.project_lock import FileStamp
@@ -73,16 +65,7 @@ from territory_planner.mapping.map_page import (
 )
 from territory_planner.mapping.metrics import METRICS, balance_tolerance
 from territory_planner.mapping.overview import Overview, project_overview
-from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
-from territory_planner.mapping.parents import parent_policy
 from territory_planner.mapping.performance import PerformanceAlert
-from territory_planner.mapping.rules import (
-    Reassignment,
-    Rule,
-    reassign,
-    rules_setting,
-    saved_rules,
-)
 from territory_planner.model import Project, change_log
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.routing.calendar_inputs import DayRules
@@ -106,15 +89,15 @@ from territory_planner.ui.panel_overlays import PanelOverlays
 from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
-from territory_planner.ui.refresher import Refresher, in_background
-from territory_planner.ui.rules_panel import POLICIES, RulesPanel
+from territory_planner.ui.refresher import Refresher
+from territory_planner.ui.rules_panel import RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.start_card import StartCard, over
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import Subset, TablePanel, make_table
 from territory_planner.ui.tasks import Task
+from territory_planner.ui.territory_actions import TerritoryActions
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
 
@@ -219,6 +202,7 @@ class MainWindow(QMainWindow):
         #: The groups of commands, each with its own module.
         self.files = FileActions(self)
         self.exports = ExportActions(self)
+        self.territory_actions = TerritoryActions(self)
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -290,7 +274,7 @@ class MainWindow(QMainWindow):
             self.territory_table.setColumnHidden(number, column.key not in COMPACT_TERRITORY_KEYS)
         self.territory_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.territory_table.customContextMenuRequested.connect(
-            lambda pos: self._territory_menu(self.territory_table, pos)
+            lambda pos: self.territory_actions.territory_menu(self.territory_table, pos)
         )
         panel = KpiPanel(self.territory_model)  # the same model, every column
         panel.table.selectionModel().selectionChanged.connect(
@@ -314,7 +298,7 @@ class MainWindow(QMainWindow):
         self.account_filter = self.account_panel.filter
         self.account_table.doubleClicked.connect(self._zoom_to_account)
         self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.account_table.customContextMenuRequested.connect(self._account_menu)
+        self.account_table.customContextMenuRequested.connect(self.territory_actions.account_menu)
         self.coverage_model = FrameModel(COVERAGE_COLUMNS, self)
         self.coverage_items: list[CoverageItem] = []
         self.coverage_table = make_table(self.coverage_model)
@@ -341,9 +325,9 @@ class MainWindow(QMainWindow):
             "Reps", "reps_dock", self.rep_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.rules_panel = RulesPanel()
-        self.rules_panel.rules_edited.connect(self.apply_rules)
-        self.rules_panel.policy_changed.connect(self.set_parent_policy)
-        self.rules_panel.assign_requested.connect(self.assign)
+        self.rules_panel.rules_edited.connect(self.territory_actions.apply_rules)
+        self.rules_panel.policy_changed.connect(self.territory_actions.set_parent_policy)
+        self.rules_panel.assign_requested.connect(self.territory_actions.assign)
         self.rules_dock = self._dock(
             "Rules", "rules_dock", self.rules_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
@@ -546,7 +530,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self.add_action(view_menu, "&Reset Layout", self.reset_layout)
 
-        self._create_territory_menu(bar)
+        self.territory_actions.add_menu(bar)
         self._create_plan_menu(bar)
 
         help_menu = bar.addMenu("&Help")
@@ -597,24 +581,6 @@ class MainWindow(QMainWindow):
             tip="The plan in use beside the scenario selected in the Scenarios panel",
         )  # fmt: skip
         self.add_action(plan_menu, "Show &Scenarios", self.scenarios_dock.raise_)
-
-    def _create_territory_menu(self, bar: QMenuBar) -> None:
-        territory_menu = bar.addMenu("&Territory")
-        self.assign_action = self.add_action(
-            territory_menu, "&Assign Accounts", self.assign, "Ctrl+Shift+A",
-            tip="Put every unlocked account in the territory that contains it",
-        )  # fmt: skip
-        territory_menu.addSeparator()
-        self.add_action(
-            territory_menu, "&Split Selected Territory with a Line",
-            self.map_interaction.start_split, "Ctrl+K",
-            tip="Draw a line across the selected territory to cut off a new one",
-        )  # fmt: skip
-        self.add_action(territory_menu, "&Delete Selected Territory", self.delete_selected)
-        territory_menu.addAction(self.map_interaction.overlap_action)
-        territory_menu.addSeparator()
-        territory_menu.addActions([self.move_mode.action, self.move_mode.lasso])
-        self.move_mode.add_units_menu(territory_menu)
 
     def _restore_layout(self) -> None:
         self._default_state = self.saveState()
@@ -744,7 +710,7 @@ class MainWindow(QMainWindow):
         if overview.alerts is not None and self.performance_panel.on_map.isChecked():
             day, found = overview.alerts
             self._send_map_layer("alerts", alerts_layer(self.project, found, day))
-        self._refresh_rules(overview.split_parents, overview.placed_by)
+        self.territory_actions.refresh_rules(overview.split_parents, overview.placed_by)
         if overview.coverage is not None and overview.coverage_update is not None:
             self._show_coverage(overview.coverage, overview.coverage_update)
 
@@ -926,64 +892,6 @@ class MainWindow(QMainWindow):
         row = self.territory_model.frame_row(rows[0].row())
         return str(self.territory_model.frame["territory_id"].iloc[row])
 
-    def _territory_menu(self, table: QTableView, pos: Any) -> None:
-        index = table.indexAt(pos)
-        if not index.isValid():
-            return
-        row = self.territory_model.frame_row(index.row())
-        territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
-        menu = self.territory_actions_menu(territory_id)
-        self.territory_context = menu
-        menu.popup(table.viewport().mapToGlobal(pos))
-
-    def territory_submenu(
-        self, menu: QMenu, title: str, act: Callable[[str], Edit], exclude: str | None = None
-    ) -> QMenu:
-        """A submenu listing the territories; choosing one applies ``act(territory_id)``."""
-        submenu = menu.addMenu(title)
-        for territory_id, name in zip(
-            self.project.territories["territory_id"], self.project.territories["name"], strict=True
-        ):
-            if territory_id != exclude:
-                action = submenu.addAction(str(name))
-                action.triggered.connect(
-                    lambda _c=False, t=territory_id: self.try_edit(lambda: act(t))
-                )
-        return submenu
-
-    def territory_actions_menu(self, territory_id: str) -> QMenu:
-        """Split, merge and delete for one territory."""
-        name = self.project.territories["name"].iloc[self.project.territory_index(territory_id)]
-        menu = QMenu(self)
-        menu.addAction(
-            f"Split '{name}' with a Line", lambda: self.map_interaction.start_split(territory_id)
-        )
-        self.territory_submenu(
-            menu,
-            f"Merge '{name}' Into",
-            lambda other: merge_territories(self.project, other, territory_id),
-            exclude=territory_id,
-        )
-        locked = bool(self.project.territories_locked()[self.project.territory_index(territory_id)])
-        lock = menu.addAction(f"Unlock '{name}'" if locked else f"Lock '{name}'")
-        lock.triggered.connect(
-            lambda: self.try_edit(
-                lambda: set_territory_lock(self.project, territory_id, locked=not locked)
-            )
-        )
-        menu.addSeparator()
-        menu.addAction(
-            f"Delete '{name}'",
-            lambda: self.try_edit(lambda: delete_territory(self.project, territory_id)),
-        )
-        return menu
-
-    def delete_selected(self) -> None:
-        """Delete the territory selected in the list (undoable)."""
-        territory_id = self.selected_territory()
-        if territory_id is not None:
-            self.try_edit(lambda: delete_territory(self.project, territory_id))
-
     def select_territory(self, territory_id: str) -> None:
         """Select a territory in the list (and so on the map)."""
         row = self.territory_model.view_row("territory_id", territory_id)
@@ -1014,102 +922,6 @@ class MainWindow(QMainWindow):
             self.map_view.send_update(
                 {"zoomTo": {"lat": float(acc["lat"]), "lon": float(acc["lon"]), "zoom": 13}}
             )
-
-    def _account_menu(self, pos: Any) -> None:
-        rows = {i.row() for i in self.account_table.selectionModel().selectedRows()}
-        if not rows:
-            return
-        ids = [
-            str(self.account_model.frame["account_id"].iloc[self.account_model.frame_row(r)])
-            for r in rows
-        ]
-        menu = QMenu(self)
-        if len(ids) == 1:
-            menu.addAction(
-                "Place on the Map (click the spot)…",
-                lambda: self.map_interaction.start_placing(ids[0]),
-            )
-            menu.addAction(
-                "Place at a ZIP Code…", lambda: self.map_interaction.place_at_zip(ids[0])
-            )
-            menu.addSeparator()
-        self.territory_submenu(
-            menu,
-            f"Pin {plural(len(ids), 'account')} to Territory",
-            lambda t: MoveAccounts(self.project, ids, t),
-        )
-        pin = menu.addMenu(f"Pin {plural(len(ids), 'account')} to Rep")
-        for rep_id, territory_id in zip(
-            self.project.territories["rep_id"],
-            self.project.territories["territory_id"],
-            strict=True,
-        ):
-            rep = self.project.reps.set_index("rep_id")["name"].get(rep_id)
-            if rep is not None:
-                action = pin.addAction(str(rep))
-                action.triggered.connect(
-                    lambda _c=False, t=territory_id: self.push_edit(
-                        MoveAccounts(self.project, ids, t)
-                    )
-                )
-        unlock = menu.addAction("Unlock and Place Again")
-        unlock.triggered.connect(lambda: self.try_edit(lambda: unlock_accounts(self.project, ids)))
-        menu.exec(self.account_table.viewport().mapToGlobal(pos))
-
-    def assign(self) -> None:
-        """Assign accounts by the project's rules, then geography (one undoable step)."""
-
-        def done(result: Reassignment) -> None:
-            self.push_edit(assignment(self.project, result))
-
-        self._compute("Assigning accounts", reassign, done)
-
-    def _reassign_with(self, setting: dict[str, str], description: str, **kwargs: Any) -> None:
-        """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
-
-        def done(result: Reassignment) -> None:
-            self.push_edit(assignment(self.project, result, description, setting))
-
-        self._compute("Assigning accounts", lambda project: reassign(project, **kwargs), done)
-
-    def _compute(self, title: str, fn: Callable[[Project], T], done: Callable[[T], None]) -> None:
-        """`done(fn(project))`: at once for a small project, else on the task thread.
-
-        For a large project `fn` runs on a copy on the task thread (progress dialog,
-        the window stays responsive) and `done` follows unless the project was changed
-        meanwhile.
-        """
-        if not in_background(self.project):
-            try:
-                result = fn(self.project)
-            except PlannerError as exc:
-                self.show_error(exc)
-                return
-            done(result)
-            return
-        project, copy, step = self.project, self.project.copy(), self.undo_stack.index()
-
-        def finished(result: T) -> None:
-            if self.project is not project or self.undo_stack.index() != step:
-                self.statusBar().showMessage(
-                    f"{title}: the project changed meanwhile, so nothing was done; try again",
-                    10000,
-                )
-                return
-            done(result)
-
-        self.task = Task(self, title, lambda **_: fn(copy), finished, self.show_error)
-
-    def apply_rules(self, rules: list[Rule], description: str) -> None:
-        """New or changed rules: saved in the project, accounts re-assigned."""
-        self._reassign_with(rules_setting(rules), description, rules=rules)
-
-    def set_parent_policy(self, policy: str) -> None:
-        """How divisions of a parent company are placed; accounts re-assigned."""
-        text = dict(POLICIES)[policy]
-        self._reassign_with(
-            {PARENT_POLICY_KEY: policy}, f"Divisions of parent companies {text}", policy=policy
-        )
 
     def build_calendar(
         self, rep_id: str, weeks: int, start: date, overtime: bool, rules: DayRules | None = None
@@ -1159,16 +971,6 @@ class MainWindow(QMainWindow):
         """Draw a day's route on the map (numbered stops from home and back)."""
         layer = route_layer(self.project, str(plan["rep_id"]), day["visits"])
         self.panel_overlays.show(self.calendar_dock, "route", layer)
-
-    def _refresh_rules(self, split_parents: pd.DataFrame, placed_by: pd.Series) -> None:
-        try:
-            rules = saved_rules(self.project)
-        except PlannerError as exc:
-            rules = []
-            self.statusBar().showMessage(f"The saved rules cannot be used: {exc}", 10000)
-        self.rules_panel.show_rules(
-            self.project, rules, parent_policy(self.project), split_parents, placed_by
-        )
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         """Esc cancels placing an account or splitting a territory."""

@@ -207,7 +207,7 @@ class MapInteraction(QObject):
         inside = containing_polygon(acc["lon"].to_numpy(), acc["lat"].to_numpy(), [units.geometry])
         count = int((inside == 0).sum())
         menu = QMenu(window)
-        window.territory_submenu(
+        window.territory_actions.territory_submenu(
             menu,
             f"Move {units.describe()} ({plural(count, 'account')}) to",
             lambda t: move_area(window.project, units.geometry, t, units.describe()),

@@ -265,7 +265,7 @@ def test_territory_kpis_and_assign_in_the_window(qtbot, window: MainWindow, demo
     cleared["territory_id"] = None
     window.push_edit(ReplaceTable(window.project, "accounts", cleared, "clear"))
     assert window.territory_model.frame["accounts"].sum() == 0
-    window.assign_action.trigger()
+    window.territory_actions.assign_action.trigger()
     assert (
         window.territory_model.frame["accounts"].sum() == 300 - window.project.summary().unassigned
     )
@@ -506,7 +506,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
     assert (window.project.accounts["territory_id"] == new_id).sum() > 0
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["territories"] == count + 1)
     assert window.change_log[-1].split("  ", 1)[1].startswith("Split '")
-    menu = window.territory_actions_menu(new_id)
+    menu = window.territory_actions.territory_actions_menu(new_id)
     merge = next(a.menu() for a in menu.actions() if a.menu())
     target = next(
         a for a in merge.actions() if a.text() == window.project.territories["name"].iloc[0]
@@ -515,7 +515,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
     assert len(window.project.territories) == count
     assert (window.project.accounts["territory_id"] == "T01").sum() == mine.sum()
     window.select_territory("T02")
-    window.delete_selected()
+    window.territory_actions.delete_selected()
     assert "T02" not in set(window.project.territories["territory_id"])
     for _ in range(3):
         window.undo_stack.undo()
