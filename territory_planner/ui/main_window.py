@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QListWidget,
@@ -60,7 +59,6 @@ from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.map_page import (
     alerts_layer,
     project_bounds,
-    route_layer,
     segment_layer,
 )
 from territory_planner.mapping.metrics import METRICS, balance_tolerance
@@ -68,11 +66,8 @@ from territory_planner.mapping.overview import Overview, project_overview
 from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project, change_log
 from territory_planner.resources import credits as bundled_credits
-from territory_planner.routing.calendar_inputs import DayRules
-from territory_planner.routing.schedule import build_schedule, schedule_record
-from territory_planner.routing.travel import RoadNetwork
-from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
+from territory_planner.ui.calendar_actions import CalendarActions
 from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.export_actions import ExportActions
 from territory_planner.ui.file_actions import FileActions
@@ -203,6 +198,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.exports = ExportActions(self)
         self.territory_actions = TerritoryActions(self)
+        self.calendars = CalendarActions(self)
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -214,7 +210,6 @@ class MainWindow(QMainWindow):
         self._create_territory_panels()
         self._create_tables()
         self.color_by = "territory"
-        self.roads: RoadNetwork | None = None  # calendars drive on these when loaded
 
         self.kpis = pd.DataFrame()
         self.summary = self.project.summary()
@@ -355,10 +350,10 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
         self.calendar_panel = CalendarPanel()
-        self.calendar_panel.build_requested.connect(self.build_calendar)
-        self.calendar_panel.day_selected.connect(self.show_day_route)
+        self.calendar_panel.build_requested.connect(self.calendars.build_calendar)
+        self.calendar_panel.day_selected.connect(self.calendars.show_day_route)
         self.calendar_panel.export_requested.connect(self.exports.export_calendars)
-        self.calendar_panel.roads_requested.connect(self.load_roads)
+        self.calendar_panel.roads_requested.connect(self.calendars.load_roads)
         self.calendar_dock = self._dock(
             "Calendar", "calendar_dock", scrolling(self.calendar_panel),
             Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -922,55 +917,6 @@ class MainWindow(QMainWindow):
             self.map_view.send_update(
                 {"zoomTo": {"lat": float(acc["lat"]), "lon": float(acc["lon"]), "zoom": 13}}
             )
-
-    def build_calendar(
-        self, rep_id: str, weeks: int, start: date, overtime: bool, rules: DayRules | None = None
-    ) -> None:
-        """Plan a rep's calendar in the background (progress and Cancel), then show it."""
-        rules = rules or DayRules()
-        snapshot = self.project.copy()  # the calendar plans on it while the user edits on
-
-        roads = self.roads
-
-        def plan(progress: Any, cancel: Any) -> dict[str, Any]:
-            schedule = build_schedule(
-                snapshot, rep_id, weeks or None, start=start, allow_overtime=overtime,
-                travel=roads, lunch=rules.lunch, max_drive=rules.max_drive,
-                days_off=rules.days_off, progress=progress, cancel=cancel,
-            )  # fmt: skip
-            return schedule_record(schedule, snapshot.accounts)
-
-        self.task = Task(
-            self, "Building the visit calendar", plan, self.calendar_panel.add_plan, self.show_error
-        )
-
-    def load_roads(self, path: Path | None = None) -> None:
-        """Read a road network in the background; calendars then drive on it."""
-        if path is None:
-            name, _ = QFileDialog.getOpenFileName(
-                self, "Road network", "", "Road networks (*.osm.pbf *.pbf *.graphml)"
-            )
-            if not name:
-                return
-            path = Path(name)
-
-        def done(roads: RoadNetwork) -> None:
-            self.roads = roads
-            self.calendar_panel.roads.setText(
-                f"Travel: roads of {path.name} ({roads.graph.number_of_edges():,} road links)"
-            )
-
-        def read(progress: Any, cancel: Any) -> RoadNetwork:
-            progress(0.05, f"Reading {path.name}")
-            cancel.raise_if_cancelled()
-            return read_roads(path)
-
-        self.task = Task(self, "Reading the road network", read, done, self.show_error)
-
-    def show_day_route(self, plan: dict[str, Any], day: dict[str, Any]) -> None:
-        """Draw a day's route on the map (numbered stops from home and back)."""
-        layer = route_layer(self.project, str(plan["rep_id"]), day["visits"])
-        self.panel_overlays.show(self.calendar_dock, "route", layer)
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         """Esc cancels placing an account or splitting a territory."""

@@ -28,7 +28,7 @@ def show_a_route(window: MainWindow) -> int:
         {"account_id": a, "name": n, "arrival": "09:00", "departure": "10:00"}
         for a, n in zip(mine["account_id"][:4], mine["name"][:4], strict=True)
     ]
-    window.show_day_route({"rep_id": rep_id}, {"visits": visits})
+    window.calendars.show_day_route({"rep_id": rep_id}, {"visits": visits})
     return len(visits)
 
 
