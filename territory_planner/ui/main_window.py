@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -42,7 +41,6 @@ from PySide6.QtWidgets import (
 
 from territory_planner._errors import InputError, PlannerError
 from territory_planner.app.session import Session
-from territory_planner.bundle import version_text
 from territory_planner.edits import (
     Changes,
     ChangeSettings,
@@ -65,12 +63,12 @@ from territory_planner.mapping.metrics import METRICS, balance_tolerance
 from territory_planner.mapping.overview import Overview, project_overview
 from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project, change_log
-from territory_planner.resources import credits as bundled_credits
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_actions import CalendarActions
 from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.export_actions import ExportActions
 from territory_planner.ui.file_actions import FileActions
+from territory_planner.ui.help_actions import HelpActions
 from territory_planner.ui.import_wizard import (
     ACCOUNTS,
     REPS,
@@ -199,6 +197,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self)
         self.territory_actions = TerritoryActions(self)
         self.calendars = CalendarActions(self)
+        self.help_actions = HelpActions(self)
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -528,9 +527,7 @@ class MainWindow(QMainWindow):
         self.territory_actions.add_menu(bar)
         self._create_plan_menu(bar)
 
-        help_menu = bar.addMenu("&Help")
-        self.add_action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
-        self.add_action(help_menu, "&About Territory Planner", self.about)
+        self.help_actions.add_menu(bar)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
@@ -941,51 +938,6 @@ class MainWindow(QMainWindow):
         """Colour accounts on the map by territory or by how they were placed."""
         self.color_by = key
         self.refresher.request(coverage=False)  # the map's update comes with the overview
-
-    def about_text(self) -> str:
-        """The About box: version, and credits for every bundled component and data set."""
-        rows = "".join(
-            f"<li><b>{html.escape(c['name'])}</b> {html.escape(c['version'])} — "
-            f"{html.escape(c['what'])} ({html.escape(c['license'])})</li>"
-            for c in bundled_credits()
-        )
-        return (
-            f"<h3>Territory Planner {html.escape(version_text())}</h3>"
-            "<p>Plan sales territories and routes on your laptop, fully offline.</p>"
-            f"<p>Bundled software and data:</p><ul>{rows}</ul>"
-            "<p>Built with Qt for Python (PySide6, LGPL), folium, geopandas, shapely.</p>"
-        )
-
-    def shortcuts_text(self) -> str:
-        """Every menu command that has a keyboard shortcut, by menu, as HTML."""
-        sections = []
-        for menu_action in self.menuBar().actions():
-            menu = menu_action.menu()
-            if not isinstance(menu, QMenu):
-                continue
-            rows = []
-            stack = list(menu.actions())
-            while stack:
-                action = stack.pop(0)
-                submenu = action.menu()
-                if isinstance(submenu, QMenu):
-                    stack[:0] = submenu.actions()
-                elif not action.shortcut().isEmpty():
-                    key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-                    name = action.text().replace("&", "").rstrip("…")
-                    rows.append(f"<tr><td>{html.escape(name)}</td><td><b>{key}</b></td></tr>")
-            if rows:
-                title = menu_action.text().replace("&", "")
-                sections.append(f"<h4>{title}</h4><table>{''.join(rows)}</table>")
-        return "".join(sections)
-
-    def show_shortcuts(self) -> None:
-        """List the keyboard shortcuts."""
-        QMessageBox.information(self, "Keyboard shortcuts", self.shortcuts_text())
-
-    def about(self) -> None:
-        """Show the About box."""
-        QMessageBox.about(self, "About Territory Planner", self.about_text())
 
     # ----- closing -----
 

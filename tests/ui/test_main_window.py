@@ -176,7 +176,7 @@ def test_selecting_a_territory_highlights_it_on_the_map(
 
 
 def test_about_box_credits_bundled_data(window: MainWindow) -> None:
-    text = window.about_text()
+    text = window.help_actions.about_text()
     for needle in (
         "leaflet</b> 1.9.4",
         "us-atlas",
@@ -526,7 +526,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
 def test_shortcuts_recent_files_and_territory_navigation(
     qtbot, window: MainWindow, demo_file, tmp_path
 ) -> None:
-    text = window.shortcuts_text()
+    text = window.help_actions.shortcuts_text()
     for name, key in (("Undo", "Ctrl+Z"), ("Save", "Ctrl+S"), ("Map Report (PDF)", "Ctrl+P"),
                       ("Next Territory", "Ctrl+]"), ("Lasso Areas", "Ctrl+L"),
                           ("Move Areas", "Ctrl+M")):  # fmt: skip
