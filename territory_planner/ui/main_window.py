@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
-    QMenuBar,
     QMessageBox,
     QProgressBar,
     QScrollArea,
@@ -525,7 +524,7 @@ class MainWindow(QMainWindow):
         self.add_action(view_menu, "&Reset Layout", self.reset_layout)
 
         self.territory_actions.add_menu(bar)
-        self._create_plan_menu(bar)
+        self.scenarios.add_menu(bar)
 
         self.help_actions.add_menu(bar)
 
@@ -544,35 +543,6 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.zoom_action)
         toolbar.addSeparator()
         toolbar.addActions([self.move_mode.action, self.move_mode.lasso])
-
-    def _create_plan_menu(self, bar: QMenuBar) -> None:
-        plan_menu = bar.addMenu("&Plan")
-        self.design_action = self.add_action(
-            plan_menu, "&Design Territories…", self.scenarios.ask_design, "Ctrl+Shift+D",
-            tip="Let the optimizer design balanced, contiguous, compact territories",
-        )  # fmt: skip
-        self.add_action(
-            plan_menu, "&New Hire: Carve a Territory…",
-            lambda: self.scenarios.ask_change(split=True),
-            tip="Make a territory for a new rep out of existing ones, balanced against the rest",
-        )  # fmt: skip
-        self.add_action(
-            plan_menu, "&Rebalance…", lambda: self.scenarios.ask_change(split=False),
-            tip="Bring every territory within tolerance, moving the fewest accounts",
-        )  # fmt: skip
-        plan_menu.addSeparator()
-        self.add_action(
-            plan_menu, "&Copy Plan as Scenario…", self.scenarios.copy_plan,
-            tip="Keep a copy of the plan in use to try changes on",
-        )  # fmt: skip
-        self.add_action(
-            plan_menu, "Compare with &Selected Scenario…",
-            lambda: self.scenarios.compare(
-                self.project.scenario_name, self.scenarios.panel.selected()
-            ),
-            tip="The plan in use beside the scenario selected in the Scenarios panel",
-        )  # fmt: skip
-        self.add_action(plan_menu, "Show &Scenarios", self.scenarios_dock.raise_)
 
     def _restore_layout(self) -> None:
         self._default_state = self.saveState()
