@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import platformdirs
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_planner._errors import InputError, PlannerError
+from territory_planner._errors import PlannerError
 from territory_planner.app.session import Session
 from territory_planner.edits import (
     Changes,
@@ -50,18 +50,15 @@ from territory_planner.edits import (
 )
 from territory_planner.formats import integer, money, plural
 from territory_planner.io.project_lock import FileStamp
-from territory_planner.mapping import market
 from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.map_page import (
-    alerts_layer,
     project_bounds,
-    segment_layer,
 )
 from territory_planner.mapping.metrics import METRICS, balance_tolerance
 from territory_planner.mapping.overview import Overview, project_overview
-from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project, change_log
+from territory_planner.ui.analysis_docks import AnalysisDocks
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
 from territory_planner.ui.calendar_actions import CalendarActions
 from territory_planner.ui.calendar_panel import CalendarPanel
@@ -75,10 +72,8 @@ from territory_planner.ui.import_wizard import (
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_interaction import MapInteraction
 from territory_planner.ui.map_view import MapView, PreparedPage
-from territory_planner.ui.market_panel import MarketPanel
 from territory_planner.ui.move_mode import MoveAreasMode
 from territory_planner.ui.panel_overlays import PanelOverlays
-from territory_planner.ui.performance_panel import PerformancePanel
 from territory_planner.ui.preferences import Preferences
 from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.refresher import Refresher
@@ -153,15 +148,6 @@ class EditCommand(QUndoCommand):
     def undo(self) -> None:
         """Revert."""
         self.window.on_changes(self.window.session.revert(self.edit))
-
-
-def scrolling(panel: QWidget) -> QScrollArea:
-    """`panel` in a scroll area: a wide panel scrolls rather than widen the whole window."""
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(panel)
-    return scroll
 
 
 class MainWindow(QMainWindow):
@@ -300,32 +286,47 @@ class MainWindow(QMainWindow):
         self.rep_model.on_edit = self._edit_rep
         self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(
+        self,
+        title: str,
+        name: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
+        *,
+        scroll: bool = False,
+    ) -> QDockWidget:
+        """Dock `widget` (in a scroll area if `scroll`: a wide panel scrolls, the window stays)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
+        if scroll:
+            scrolling = QScrollArea()
+            scrolling.setWidgetResizable(True)
+            scrolling.setFrameShape(QFrame.Shape.NoFrame)
+            scrolling.setWidget(widget)
+            widget = scrolling
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
     def _create_docks(self) -> None:
-        self.territory_dock = self._dock(
+        self.territory_dock = self.add_dock(
             "Territories",
             "territories_dock",
             self.territory_table,
             Qt.DockWidgetArea.LeftDockWidgetArea,
         )
-        self.rep_dock = self._dock(
+        self.rep_dock = self.add_dock(
             "Reps", "reps_dock", self.rep_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.rules_panel = RulesPanel()
         self.rules_panel.rules_edited.connect(self.territory_actions.apply_rules)
         self.rules_panel.policy_changed.connect(self.territory_actions.set_parent_policy)
         self.rules_panel.assign_requested.connect(self.territory_actions.assign)
-        self.rules_dock = self._dock(
+        self.rules_dock = self.add_dock(
             "Rules", "rules_dock", self.rules_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.scenarios = ScenarioActions(self)
-        self.scenarios_dock = self._dock(
+        self.scenarios_dock = self.add_dock(
             "Scenarios",
             "scenarios_dock",
             self.scenarios.panel,
@@ -335,13 +336,13 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.rep_dock, self.rules_dock)
         self.tabifyDockWidget(self.rules_dock, self.scenarios_dock)
         self.territory_dock.raise_()
-        self.account_dock = self._dock(
+        self.account_dock = self.add_dock(
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.kpi_dock = self._dock(
+        self.kpi_dock = self.add_dock(
             "Territory KPIs", "kpi_dock", self.kpi_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.coverage_dock = self._dock(
+        self.coverage_dock = self.add_dock(
             "Gaps && Overlaps",
             "coverage_dock",
             self.coverage_table,
@@ -352,115 +353,26 @@ class MainWindow(QMainWindow):
         self.calendar_panel.day_selected.connect(self.calendars.show_day_route)
         self.calendar_panel.export_requested.connect(self.exports.export_calendars)
         self.calendar_panel.roads_requested.connect(self.calendars.load_roads)
-        self.calendar_dock = self._dock(
-            "Calendar", "calendar_dock", scrolling(self.calendar_panel),
-            Qt.DockWidgetArea.BottomDockWidgetArea,
+        self.calendar_dock = self.add_dock(
+            "Calendar", "calendar_dock", self.calendar_panel,
+            Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True,
         )  # fmt: skip
         self.panel_overlays = PanelOverlays(self.map_view.send_update)
         self.panel_overlays.watch(self.calendar_dock)
         self.log_list = QListWidget()
-        self.log_dock = self._dock(
+        self.log_dock = self.add_dock(
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self._create_market_docks()
+        self.analysis = AnalysisDocks(self)
         self.tabifyDockWidget(self.account_dock, self.kpi_dock)
         self.tabifyDockWidget(self.kpi_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.calendar_dock)
         self.tabifyDockWidget(self.calendar_dock, self.log_dock)
-        self.tabifyDockWidget(self.log_dock, self.performance_dock)
-        self.tabifyDockWidget(self.performance_dock, self.market_dock)
+        self.tabifyDockWidget(self.log_dock, self.analysis.performance_dock)
+        self.tabifyDockWidget(self.analysis.performance_dock, self.analysis.market_dock)
         self.account_dock.raise_()
         self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
-
-    def _create_market_docks(self) -> None:
-        """The Performance panel (actuals against quota, alerts) and the Market panel."""
-        status = self.statusBar()
-        self.performance_panel = PerformancePanel()
-        self.performance_panel.thresholds_changed.connect(self.push_edit)
-        self.performance_panel.goals_changed.connect(self.push_edit)
-        self.performance_panel.map_alerts.connect(self._panel_alerts)
-        self.map_layers: dict[str, Any] = {}  # the segment and alerts shown: sent to a new page
-        self.performance_panel.territory_clicked.connect(self.select_territory)
-        self.performance_panel.failed.connect(self.show_error)
-        self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
-        self.performance_dock = self._dock(
-            "Performance", "performance_dock", scrolling(self.performance_panel),
-            Qt.DockWidgetArea.BottomDockWidgetArea,
-        )  # fmt: skip
-        self.segment = ""  # the market segment the Accounts panel shows ("" for all)
-        panel = MarketPanel()
-        panel.run_task = lambda title, fn, done: setattr(
-            self, "task", Task(self, title, fn, done, self.show_error)
-        )
-        panel.segment_saved.connect(self.push_edit)
-        panel.segment_deleted.connect(self.push_edit)
-        panel.zoom_requested.connect(lambda bounds: self.map_view.send_update({"bounds": bounds}))
-        panel.segment_changed.connect(self._segment_chosen)
-        panel.account_selected.connect(self.zoom_to_account_id)
-        panel.failed.connect(self.show_error)
-        panel.message.connect(lambda text: status.showMessage(text, 5000))
-        self.market_panel = panel
-        self.market_dock = self._dock(
-            "Market", "market_dock", scrolling(panel), Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        overlays, market_dock = self.panel_overlays, self.market_dock
-        overlays.watch(market_dock)
-        panel.heat_requested.connect(lambda layer: overlays.show(market_dock, "heat", layer))
-        panel.clusters_requested.connect(
-            lambda layer: overlays.show(market_dock, "clusters", layer)
-        )
-        self.stale_panels: set[QDockWidget] = set()
-        for dock in (self.performance_dock, self.market_dock):
-            dock.visibilityChanged.connect(
-                lambda shown, d=dock: (
-                    shown and QTimer.singleShot(0, lambda: self._refresh_if_shown(d))
-                )
-            )
-
-    def _refresh_if_shown(self, dock: QDockWidget) -> None:
-        """Bring a costly panel up to date when it is on screen; until then it waits.
-
-        With 100k accounts the Performance and Market panels take seconds to
-        recompute, so edits do not pay for them while they are hidden behind a tab.
-        """
-        if dock not in self.stale_panels or dock.visibleRegion().isEmpty():
-            return
-        self.stale_panels.discard(dock)
-        panel = self.performance_panel if dock is self.performance_dock else self.market_panel
-        panel.refresh(self.project)
-
-    def _segment_chosen(self, name: str, mask: Any) -> None:
-        self.segment = name or ""
-        self.account_panel.set_also(mask)
-        self._show_segment(mask)
-
-    def _send_map_layer(self, key: str, layer: dict[str, Any] | None) -> None:
-        """Send a layer kept across page loads ("segment", "alerts"); None takes it off."""
-        self.map_layers[key] = layer
-        self.map_view.send_update({key: layer})
-
-    def _show_segment(self, mask: np.ndarray | None) -> None:
-        """Ring the segment's accounts on the map and grey the others (None: every account)."""
-        if mask is None:
-            if self.map_layers.get("segment") is not None:
-                self._send_map_layer("segment", None)
-            return
-        if self.segment:
-            title = f"Segment: {self.segment}"
-        else:
-            draft = self.market_panel.segment()
-            title = f"Filter: {draft.describe() if draft else 'every account'}"
-        self._send_map_layer("segment", segment_layer(self.project, title, mask))
-
-    def _panel_alerts(self, found: list[PerformanceAlert] | None) -> None:
-        """The Performance panel's alerts (None: not on the map)."""
-        layer = (
-            None
-            if found is None
-            else alerts_layer(self.project, found, self.performance_panel.selected_date())
-        )
-        self._send_map_layer("alerts", layer)
 
     def add_action(
         self,
@@ -558,7 +470,7 @@ class MainWindow(QMainWindow):
         return (
             self.territory_dock, self.rep_dock, self.rules_dock, self.scenarios_dock,
             self.account_dock, self.kpi_dock, self.coverage_dock, self.calendar_dock,
-            self.log_dock, self.performance_dock, self.market_dock,
+            self.log_dock, self.analysis.performance_dock, self.analysis.market_dock,
         )  # fmt: skip
 
     def reset_layout(self) -> None:
@@ -595,7 +507,7 @@ class MainWindow(QMainWindow):
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()
-        self.map_layers = {}
+        self.analysis.map_layers = {}
         self.panel_overlays.clear()
         self.move_mode.leave()
         self.start_card.show_for(project, new=True)
@@ -618,13 +530,12 @@ class MainWindow(QMainWindow):
         self.coverage_items = []
         self.kpis = pd.DataFrame()
         self.rules_panel.project = Project.empty()
-        self.performance_panel.release()
-        self.market_panel.release()
+        self.analysis.release()
         self.calendar_panel.plans.clear()  # calendars of the other project's accounts
 
     def show_again(self) -> None:
         """Show the open project again after `_let_go` (another could not be opened)."""
-        self.map_layers = {}
+        self.analysis.map_layers = {}
         self.panel_overlays.clear()
         self.map_view.show_project(self.project)
         self._refresh_tables(coverage=True)
@@ -633,18 +544,13 @@ class MainWindow(QMainWindow):
         """Bring the panels up to date (gaps and overlaps too if `coverage`)."""
         self.rep_model.set_frame(self.project.reps)
         self.calendar_panel.set_reps(self.project)
-        self.stale_panels = {self.performance_dock, self.market_dock}
-        for dock in self.stale_panels.copy():
-            self._refresh_if_shown(dock)
+        self.analysis.mark_stale()
         self.refresher.request(coverage=coverage)  # KPIs, accounts, rules: `_show_overview`
 
     def _overview_job(self, project: Project, coverage: bool) -> Callable[[], Overview]:
         """The overview of `project` (or a copy of it), with the map's update, to run."""
         sent, color_by = self.map_view.sent, self.color_by
-        # the map's alerts, while the Performance panel is hidden (else the panel sends them)
-        hidden = self.performance_dock in self.stale_panels
-        wanted = hidden and self.performance_panel.on_map.isChecked()
-        alerts_as_of = self.performance_panel.as_of_for(project) if wanted else None
+        alerts_as_of = self.analysis.alerts_as_of(project)  # while the panel is hidden
         return lambda: project_overview(
             project, coverage=coverage, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of
         )
@@ -664,27 +570,15 @@ class MainWindow(QMainWindow):
         self._update_status()
         yield
         self.account_model.set_frame(overview.accounts)
-        mask = self._segment_mask()
+        mask = self.analysis.segment_mask()
         self.account_panel.also = mask
         self.account_panel.apply_subset()
-        self._show_segment(mask)
+        self.analysis.show_segment(mask)
         yield
-        if overview.alerts is not None and self.performance_panel.on_map.isChecked():
-            day, found = overview.alerts
-            self._send_map_layer("alerts", alerts_layer(self.project, found, day))
+        self.analysis.show_alerts(overview.alerts)
         self.territory_actions.refresh_rules(overview.split_parents, overview.placed_by)
         if overview.coverage is not None and overview.coverage_update is not None:
             self._show_coverage(overview.coverage, overview.coverage_update)
-
-    def _segment_mask(self) -> np.ndarray | None:
-        """The chosen market segment's accounts (None: no segment, or it was deleted)."""
-        if not self.segment:
-            return None
-        try:
-            return market.segment_mask(self.project, self.segment)
-        except (KeyError, InputError):
-            self.segment = ""
-            return None
 
     def _show_coverage(self, items: list[CoverageItem], update: str) -> None:
         """List the gaps and overlaps found; `update` shows them on the map (JSON text)."""
@@ -860,7 +754,7 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.territory_table.selectRow(row)
         self.kpi_panel.chart.select(territory_id)
-        self.performance_panel.select_territory(territory_id)
+        self.analysis.performance_panel.select_territory(territory_id)
 
     def zoom_to_account_id(self, account_id: str) -> None:
         """Centre the map on an account."""

@@ -105,9 +105,9 @@ def test_the_report_shows_the_layers_chosen_for_it(
     assert "route" not in hidden
     assert {"accounts", "reps", "labels"} <= hidden
 
-    window.market_dock.raise_()
+    window.analysis.market_dock.raise_()
     found = market.find_clusters(window.project, radius_km=50, min_accounts=5)
-    window.market_panel.clusters_requested.emit(found.as_layer())
+    window.analysis.market_panel.clusters_requested.emit(found.as_layer())
     wait_stats(qtbot, window, lambda s: "clusters" in s["legendsShown"])
     assert window.exports.export_report("pdf", tmp_path / "plan2.pdf") is not None
     assert "clusters" in at_grab[-1]["hidden"]
