@@ -42,7 +42,7 @@ class AnalysisDocks(QObject):
         self.performance_panel.goals_changed.connect(window.push_edit)
         self.performance_panel.map_alerts.connect(self._panel_alerts)
         self.map_layers: dict[str, Any] = {}  # the segment and alerts shown: sent to a new page
-        self.performance_panel.territory_clicked.connect(window.select_territory)
+        self.performance_panel.territory_clicked.connect(window.navigation.select_territory)
         self.performance_panel.failed.connect(window.show_error)
         self.performance_panel.message.connect(lambda text: status.showMessage(text, 5000))
         self.performance_dock = window.add_dock(
@@ -57,7 +57,7 @@ class AnalysisDocks(QObject):
         panel.segment_deleted.connect(window.push_edit)
         panel.zoom_requested.connect(lambda bounds: window.map_view.send_update({"bounds": bounds}))
         panel.segment_changed.connect(self._segment_chosen)
-        panel.account_selected.connect(window.zoom_to_account_id)
+        panel.account_selected.connect(window.navigation.zoom_to_account_id)
         panel.failed.connect(window.show_error)
         panel.message.connect(lambda text: status.showMessage(text, 5000))
         self.market_panel = panel

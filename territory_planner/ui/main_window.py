@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import platformdirs
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QScrollArea,
     QStyle,
-    QTableView,
     QToolButton,
     QWidget,
 )
@@ -42,7 +40,6 @@ from territory_planner._errors import PlannerError
 from territory_planner.app.session import Session
 from territory_planner.edits import (
     Changes,
-    ChangeSettings,
     Edit,
     RenameTerritory,
     edit_rep,
@@ -50,12 +47,8 @@ from territory_planner.edits import (
 )
 from territory_planner.formats import integer, money, plural
 from territory_planner.io.project_lock import FileStamp
-from territory_planner.mapping.colors import Shading, balance_shading, value_shading
 from territory_planner.mapping.coverage import CoverageItem
-from territory_planner.mapping.map_page import (
-    project_bounds,
-)
-from territory_planner.mapping.metrics import METRICS, balance_tolerance
+from territory_planner.mapping.metrics import balance_tolerance
 from territory_planner.mapping.overview import Overview, project_overview
 from territory_planner.model import Project, change_log
 from territory_planner.ui.analysis_docks import AnalysisDocks
@@ -69,13 +62,14 @@ from territory_planner.ui.import_wizard import (
     ACCOUNTS,
     REPS,
 )
+from territory_planner.ui.kpi_actions import KpiActions
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_interaction import MapInteraction
 from territory_planner.ui.map_view import MapView, PreparedPage
 from territory_planner.ui.move_mode import MoveAreasMode
+from territory_planner.ui.navigation import Navigation
 from territory_planner.ui.panel_overlays import PanelOverlays
 from territory_planner.ui.preferences import Preferences
-from territory_planner.ui.quota_dialog import QuotaDialog
 from territory_planner.ui.refresher import Refresher
 from territory_planner.ui.rules_panel import RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
@@ -183,6 +177,8 @@ class MainWindow(QMainWindow):
         self.territory_actions = TerritoryActions(self)
         self.calendars = CalendarActions(self)
         self.help_actions = HelpActions(self)
+        self.navigation = Navigation(self)
+        self.kpi_actions = KpiActions(self)
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -247,7 +243,7 @@ class MainWindow(QMainWindow):
         self.territory_model.on_edit = self._edit_territory
         self.territory_table = make_table(self.territory_model)
         self.territory_table.selectionModel().selectionChanged.connect(
-            lambda: self._territory_selected(self.territory_table)
+            lambda: self.navigation.territory_selected(self.territory_table)
         )
         for number, column in enumerate(columns):
             self.territory_table.setColumnHidden(number, column.key not in COMPACT_TERRITORY_KEYS)
@@ -257,13 +253,13 @@ class MainWindow(QMainWindow):
         )
         panel = KpiPanel(self.territory_model)  # the same model, every column
         panel.table.selectionModel().selectionChanged.connect(
-            lambda: self._territory_selected(panel.table)
+            lambda: self.navigation.territory_selected(panel.table)
         )
-        panel.territory_clicked.connect(self.select_territory)
-        panel.tolerance_changed.connect(self.set_tolerance)
-        panel.shade_toggled.connect(lambda _on: self.send_shading())
-        panel.metric_changed.connect(lambda _key: self.send_shading())
-        panel.quotas_requested.connect(self.quota_dialog)
+        panel.territory_clicked.connect(self.navigation.select_territory)
+        panel.tolerance_changed.connect(self.kpi_actions.set_tolerance)
+        panel.shade_toggled.connect(lambda _on: self.kpi_actions.send_shading())
+        panel.metric_changed.connect(lambda _key: self.kpi_actions.send_shading())
+        panel.quotas_requested.connect(self.kpi_actions.quota_dialog)
         self.kpi_panel = panel
         self.kpi_table = panel.table
 
@@ -275,13 +271,13 @@ class MainWindow(QMainWindow):
         )
         self.account_table = self.account_panel.table
         self.account_filter = self.account_panel.filter
-        self.account_table.doubleClicked.connect(self._zoom_to_account)
+        self.account_table.doubleClicked.connect(self.navigation.zoom_to_account)
         self.account_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.account_table.customContextMenuRequested.connect(self.territory_actions.account_menu)
         self.coverage_model = FrameModel(COVERAGE_COLUMNS, self)
         self.coverage_items: list[CoverageItem] = []
         self.coverage_table = make_table(self.coverage_model)
-        self.coverage_table.doubleClicked.connect(self._zoom_to_coverage)
+        self.coverage_table.doubleClicked.connect(self.navigation.zoom_to_coverage)
         self.rep_model = FrameModel(REP_COLUMNS, self)
         self.rep_model.on_edit = self._edit_rep
         self.rep_panel = TablePanel(self.rep_model, "Filter reps (name, city, skills…)")
@@ -410,9 +406,9 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
 
-        view_menu = bar.addMenu("&View")
+        view_menu, nav = bar.addMenu("&View"), self.navigation
         self.zoom_action = self.add_action(
-            view_menu, "&Zoom to All", self.zoom_to_all, "Ctrl+0",
+            view_menu, "&Zoom to All", nav.zoom_to_all, "Ctrl+0",
             tip="Fit the map to everything on it", icon=pix.SP_FileDialogContentsView,
         )  # fmt: skip
         color_menu = view_menu.addMenu("&Colour Accounts By")
@@ -427,11 +423,11 @@ class MainWindow(QMainWindow):
         for dock in self.docks():
             view_menu.addAction(dock.toggleViewAction())
         self.add_action(
-            view_menu, "Zoom to Selected &Territory", self.zoom_to_selected, "Ctrl+T",
+            view_menu, "Zoom to Selected &Territory", nav.zoom_to_selected, "Ctrl+T",
             tip="Fit the map to the territory selected in the list",
         )  # fmt: skip
-        self.add_action(view_menu, "&Next Territory", lambda: self.step_territory(1), "Ctrl+]")
-        self.add_action(view_menu, "&Previous Territory", lambda: self.step_territory(-1), "Ctrl+[")
+        self.add_action(view_menu, "&Next Territory", lambda: nav.step_territory(1), "Ctrl+]")
+        self.add_action(view_menu, "&Previous Territory", lambda: nav.step_territory(-1), "Ctrl+[")
         view_menu.addSeparator()
         self.add_action(view_menu, "&Reset Layout", self.reset_layout)
 
@@ -562,7 +558,7 @@ class MainWindow(QMainWindow):
         """
         table = overview.kpis
         self.kpis = table
-        self.map_view.apply_update(overview.map_update, {"shade": self.shading()})
+        self.map_view.apply_update(overview.map_update, {"shade": self.kpi_actions.shading()})
         yield
         self.territory_model.set_frame(table)
         self.kpi_panel.refresh(table, balance_tolerance(self.project))
@@ -594,11 +590,6 @@ class MainWindow(QMainWindow):
             f"Gaps && Overlaps ({count})" if count else "Gaps && Overlaps"
         )
 
-    def _zoom_to_coverage(self, index: Any) -> None:
-        item = self.coverage_items[self.coverage_model.frame_row(index.row())]
-        minx, miny, maxx, maxy = item.geometry.bounds
-        self.map_view.send_update({"bounds": [[miny, minx], [maxy, maxx]]})
-
     @property
     def project(self) -> Project:
         """The open project (the session's)."""
@@ -616,54 +607,6 @@ class MainWindow(QMainWindow):
         self.scenarios.refresh()
         self._update_status()
         self.statusBar().showMessage(changes.description, 5000)
-
-    def shading(self) -> dict[str, Any] | None:
-        """How the map shades territories now (None: in their own colours)."""
-        if not self.kpi_panel.shade.isChecked() or self.kpis.empty:
-            return None
-        metric = METRICS[self.kpi_panel.metric_key]
-        kpis = self.kpis.set_index("territory_id")
-        shading: Shading
-        if metric.balanced:
-            deviations = kpis[f"{metric.key}_vs_mean"]
-            shading = balance_shading(metric.title, deviations, balance_tolerance(self.project))
-        else:
-            shading = value_shading(metric.title, kpis[metric.key], metric.fmt)
-        return shading.as_dict()
-
-    def send_shading(self) -> None:
-        """Shade the map by the KPI panel's metric, or stop shading."""
-        self.map_view.send_update({"shade": self.shading()})
-
-    def set_tolerance(self, tolerance: float) -> None:
-        """A new balance band (one undo step)."""
-        self.push_edit(
-            ChangeSettings(
-                self.project,
-                {"balance_tolerance": repr(tolerance)},
-                f"Balance band set to ±{tolerance:.1%}",
-            )
-        )
-
-    def quota_dialog(self) -> None:
-        """Ask for the quota plan; apply it as one undo step."""
-        dialog = QuotaDialog(self.project, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.quotas = dialog
-
-        def accepted() -> None:
-            plan = dialog.plan()
-            if plan is None:
-                return
-            target = money(plan.target(self.project.accounts))
-            text = (
-                f"Quotas: team target {target}, split {plan.potential_weight:.0%} by potential, "
-                f"{1 - plan.potential_weight:.0%} by last year's sales"
-            )
-            self.push_edit(ChangeSettings(self.project, plan.as_settings(), text))
-
-        dialog.accepted.connect(accepted)
-        dialog.open()
 
     def push_edit(self, edit: Edit) -> None:
         """Apply an edit through the undo stack."""
@@ -706,78 +649,12 @@ class MainWindow(QMainWindow):
 
     # ----- map and panels -----
 
-    def zoom_to_all(self) -> None:
-        """Fit the map to everything shown: territories, accounts, reps' homes, overlays."""
-        self.map_view.send_update({"fitAll": project_bounds(self.project)})
-
-    def _territory_selected(self, table: QTableView) -> None:
-        rows = table.selectionModel().selectedRows()
-        if rows:
-            row = self.territory_model.frame_row(rows[0].row())
-            self.map_view.send_update(
-                {"select": str(self.territory_model.frame["territory_id"].iloc[row])}
-            )
-
-    def zoom_to_selected(self) -> None:
-        """Fit the map to the selected territory."""
-        territory_id = self.selected_territory()
-        if territory_id is None:
-            return
-        geometry = self.project.territories.geometry.iloc[
-            self.project.territory_index(territory_id)
-        ]
-        if geometry is not None and not geometry.is_empty:
-            minx, miny, maxx, maxy = geometry.bounds
-            self.map_view.send_update({"bounds": [[miny, minx], [maxy, maxx]]})
-
-    def step_territory(self, step: int) -> None:
-        """Select the next (1) or previous (-1) territory in the list and zoom to it."""
-        rows = self.territory_model.rowCount()
-        if rows == 0:
-            return
-        current = self.territory_table.selectionModel().selectedRows()
-        row = (current[0].row() + step) % rows if current else 0
-        self.territory_table.selectRow(row)
-        self.zoom_to_selected()
-
-    def selected_territory(self) -> str | None:
-        """The territory selected in the Territories list, if any."""
-        rows = self.territory_table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        row = self.territory_model.frame_row(rows[0].row())
-        return str(self.territory_model.frame["territory_id"].iloc[row])
-
-    def select_territory(self, territory_id: str) -> None:
-        """Select a territory in the list (and so on the map)."""
-        row = self.territory_model.view_row("territory_id", territory_id)
-        if row is not None:
-            self.territory_table.selectRow(row)
-        self.kpi_panel.chart.select(territory_id)
-        self.analysis.performance_panel.select_territory(territory_id)
-
-    def zoom_to_account_id(self, account_id: str) -> None:
-        """Centre the map on an account."""
-        acc = self.project.accounts
-        where = acc.loc[acc["account_id"] == account_id, ["lat", "lon"]].to_numpy(dtype=float)
-        if len(where) and np.isfinite(where[0]).all():
-            lat, lon = (float(v) for v in where[0])
-            self.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": 13}})
-
     def _edit_territory(self, row: int, key: str, value: str) -> None:
         territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
         if key == "quota":
             self.try_edit(lambda: set_quota(self.project, territory_id, value))
         else:
             self.try_edit(lambda: RenameTerritory(self.project, territory_id, value))
-
-    def _zoom_to_account(self, index: Any) -> None:
-        row = self.account_model.frame_row(index.row())
-        acc = self.account_model.frame.iloc[row]
-        if acc["lat"] == acc["lat"]:  # not NaN
-            self.map_view.send_update(
-                {"zoomTo": {"lat": float(acc["lat"]), "lon": float(acc["lon"]), "zoom": 13}}
-            )
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         """Esc cancels placing an account or splitting a territory."""

@@ -73,7 +73,7 @@ class MapInteraction(QObject):
         elif isinstance(event, MapClicked) and move_mode.is_on:
             self.offer_unit_move(event.lon, event.lat, None)
         elif isinstance(event, TerritoryClicked):
-            window.select_territory(event.territory_id)
+            window.navigation.select_territory(event.territory_id)
             if move_mode.is_on:
                 self.offer_unit_move(event.lon, event.lat, event.territory_id)
         elif isinstance(event, AccountClicked):
@@ -143,7 +143,7 @@ class MapInteraction(QObject):
     def start_split(self, territory_id: str | None = None) -> None:
         """The next line drawn on the map splits this territory (default: the selected one)."""
         window = self.window
-        territory_id = territory_id or window.selected_territory()
+        territory_id = territory_id or window.navigation.selected_territory()
         if territory_id is None:
             self._status("Select the territory to split first", 5000)
             return

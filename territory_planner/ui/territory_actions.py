@@ -148,7 +148,7 @@ class TerritoryActions(QObject):
     def delete_selected(self) -> None:
         """Delete the territory selected in the list (undoable)."""
         window = self.window
-        territory_id = window.selected_territory()
+        territory_id = window.navigation.selected_territory()
         if territory_id is not None:
             window.try_edit(lambda: delete_territory(window.project, territory_id))
 

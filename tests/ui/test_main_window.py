@@ -347,7 +347,7 @@ def test_a_click_without_move_areas_only_selects_the_territory(
     wait_for_map(qtbot, window, 300)
     before = window.project.territories.geometry.copy()
     click_territory(qtbot, window, "T01", 41.85, -88.1)
-    assert window.selected_territory() == "T01"
+    assert window.navigation.selected_territory() == "T01"
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.5, -88.25)})")
     assert window.map_interaction.unit_menu is None  # nothing offered to move
@@ -490,7 +490,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     count = len(window.project.territories)
-    window.select_territory("T01")
+    window.navigation.select_territory("T01")
     window.map_interaction.start_split()
     assert window.map_interaction.splitting == "T01"
     mine = window.project.accounts["territory_id"] == "T01"
@@ -514,7 +514,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
     target.trigger()  # merge the new piece back into T01
     assert len(window.project.territories) == count
     assert (window.project.accounts["territory_id"] == "T01").sum() == mine.sum()
-    window.select_territory("T02")
+    window.navigation.select_territory("T02")
     window.territory_actions.delete_selected()
     assert "T02" not in set(window.project.territories["territory_id"])
     for _ in range(3):
@@ -539,10 +539,10 @@ def test_shortcuts_recent_files_and_territory_navigation(
     assert window.preferences.recent_files()[:2] == [copy, demo_file]
     window.files._fill_recent_menu()
     assert window.files.recent_menu.actions()[0].text() == "&1 copy.gpkg"
-    window.step_territory(1)
-    first = window.selected_territory()
-    window.step_territory(1)
-    second = window.selected_territory()
-    window.step_territory(-1)
-    assert window.selected_territory() == first != second
+    window.navigation.step_territory(1)
+    first = window.navigation.selected_territory()
+    window.navigation.step_territory(1)
+    second = window.navigation.selected_territory()
+    window.navigation.step_territory(-1)
+    assert window.navigation.selected_territory() == first != second
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["selected"] == first, timeout=MAP_TIMEOUT_MS)
