@@ -13,7 +13,6 @@ import platformdirs
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
-    QActionGroup,
     QCloseEvent,
     QKeySequence,
     QPalette,
@@ -38,14 +37,8 @@ from PySide6.QtWidgets import (
 
 from territory_planner._errors import PlannerError
 from territory_planner.app.session import Session
-from territory_planner.edits import (
-    Changes,
-    Edit,
-    RenameTerritory,
-    edit_rep,
-    set_quota,
-)
-from territory_planner.formats import integer, money, plural
+from territory_planner.edits import Changes, Edit, RenameTerritory, edit_rep, set_quota
+from territory_planner.formats import plural
 from territory_planner.io.project_lock import FileStamp
 from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.metrics import balance_tolerance
@@ -58,10 +51,7 @@ from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.export_actions import ExportActions
 from territory_planner.ui.file_actions import FileActions
 from territory_planner.ui.help_actions import HelpActions
-from territory_planner.ui.import_wizard import (
-    ACCOUNTS,
-    REPS,
-)
+from territory_planner.ui.import_wizard import ACCOUNTS, REPS
 from territory_planner.ui.kpi_actions import KpiActions
 from territory_planner.ui.kpi_panel import COMPACT_TERRITORY_KEYS, KpiPanel, territory_columns
 from territory_planner.ui.map_interaction import MapInteraction
@@ -74,57 +64,20 @@ from territory_planner.ui.refresher import Refresher
 from territory_planner.ui.rules_panel import RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.start_card import StartCard, over
-from territory_planner.ui.table_model import Column, FrameModel
-from territory_planner.ui.table_panel import Subset, TablePanel, make_table
+from territory_planner.ui.table_columns import (
+    ACCOUNT_COLUMNS,
+    ACCOUNT_SUBSETS,
+    COVERAGE_COLUMNS,
+    REP_COLUMNS,
+)
+from territory_planner.ui.table_model import FrameModel
+from territory_planner.ui.table_panel import TablePanel, make_table
 from territory_planner.ui.tasks import Task
 from territory_planner.ui.territory_actions import TerritoryActions
+from territory_planner.ui.view_actions import ViewActions
 
 log = logging.getLogger(__name__)
 LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
-
-
-ACCOUNT_COLUMNS = [
-    Column("account_id", "ID", width=70),
-    Column("name", "Name", width=280),
-    Column("territory", "Territory", width=150),
-    Column("city", "City", width=130),
-    Column("state", "State", width=50),
-    Column("zip", "ZIP", width=60),
-    Column("industry", "Industry", width=130),
-    Column("size_band", "Size", width=90),
-    Column("annual_revenue", "Revenue", money, numeric=True, width=100),
-    Column("potential", "Potential", money, numeric=True, width=100),
-    Column("visit_frequency", "Visits", width=80),
-    Column("geocode", "Placed by", width=80),
-    Column("placed_by", "Assigned by", width=120),
-]
-REP_COLUMNS = [
-    Column("name", "Rep", editable=True, width=130),
-    Column("email", "Email", editable=True, width=170),
-    Column("home_zip", "Home ZIP", editable=True, width=70),
-    Column("home_city", "Home city", editable=True, width=110),
-    Column("weekly_capacity_hours", "Hours/week", integer, numeric=True, editable=True, width=80),
-    Column("work_days", "Days", editable=True, width=140),
-    Column("day_start", "Start", editable=True, width=55),
-    Column("day_end", "End", editable=True, width=55),
-    Column("skills", "Skills", editable=True, width=140),
-    Column("start_date", "Start date", editable=True, width=90),
-]
-ACCOUNT_SUBSETS: list[Subset] = [
-    ("All accounts", None),
-    ("Not placed", lambda f: (f["geocode"] == "unplaced").to_numpy()),
-    ("Not in a territory", lambda f: f["territory"].isna().to_numpy()),
-    ("Locked", lambda f: f["locked"].to_numpy(dtype=bool)),
-    ("Placed by ZIP", lambda f: (f["geocode"] == "zip").to_numpy()),
-    ("Placed by city", lambda f: (f["geocode"] == "city").to_numpy()),
-    ("Placed by hand", lambda f: (f["geocode"] == "manual").to_numpy()),
-]
-COVERAGE_COLUMNS = [
-    Column("kind", "Kind", width=70),
-    Column("where", "Where", width=260),
-    Column("area_km2", "Area km²", integer, numeric=True, width=80),
-    Column("accounts", "Accounts", integer, numeric=True, width=70),
-]
 
 
 class EditCommand(QUndoCommand):
@@ -179,6 +132,7 @@ class MainWindow(QMainWindow):
         self.help_actions = HelpActions(self)
         self.navigation = Navigation(self)
         self.kpi_actions = KpiActions(self)
+        self.view_actions = ViewActions(self)
         self.setWindowTitle("Territory Planner")
         self.resize(1400, 900)
 
@@ -189,7 +143,6 @@ class MainWindow(QMainWindow):
 
         self._create_territory_panels()
         self._create_tables()
-        self.color_by = "territory"
 
         self.kpis = pd.DataFrame()
         self.summary = self.project.summary()
@@ -202,7 +155,7 @@ class MainWindow(QMainWindow):
         self.map_interaction = MapInteraction(self)
         self._create_docks()
         self._create_actions()
-        self._restore_layout()
+        self.view_actions.restore_layout()
         self.set_project(self.project, None)
 
     # ----- construction -----
@@ -406,34 +359,9 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
 
-        view_menu, nav = bar.addMenu("&View"), self.navigation
-        self.zoom_action = self.add_action(
-            view_menu, "&Zoom to All", nav.zoom_to_all, "Ctrl+0",
-            tip="Fit the map to everything on it", icon=pix.SP_FileDialogContentsView,
-        )  # fmt: skip
-        color_menu = view_menu.addMenu("&Colour Accounts By")
-        group = QActionGroup(self)
-        for key, text in (("territory", "&Territory"), ("geocode", "How They Were &Placed")):
-            action = color_menu.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(key == self.color_by)
-            action.triggered.connect(lambda _c=False, k=key: self.set_color_by(k))
-            group.addAction(action)
-        view_menu.addSeparator()
-        for dock in self.docks():
-            view_menu.addAction(dock.toggleViewAction())
-        self.add_action(
-            view_menu, "Zoom to Selected &Territory", nav.zoom_to_selected, "Ctrl+T",
-            tip="Fit the map to the territory selected in the list",
-        )  # fmt: skip
-        self.add_action(view_menu, "&Next Territory", lambda: nav.step_territory(1), "Ctrl+]")
-        self.add_action(view_menu, "&Previous Territory", lambda: nav.step_territory(-1), "Ctrl+[")
-        view_menu.addSeparator()
-        self.add_action(view_menu, "&Reset Layout", self.reset_layout)
-
+        self.view_actions.add_menu(bar)
         self.territory_actions.add_menu(bar)
         self.scenarios.add_menu(bar)
-
         self.help_actions.add_menu(bar)
 
         toolbar = self.addToolBar("Main")
@@ -448,18 +376,9 @@ class MainWindow(QMainWindow):
             if isinstance(button, QToolButton):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
-        toolbar.addAction(self.zoom_action)
+        toolbar.addAction(self.view_actions.zoom_action)
         toolbar.addSeparator()
         toolbar.addActions([self.move_mode.action, self.move_mode.lasso])
-
-    def _restore_layout(self) -> None:
-        self._default_state = self.saveState()
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
 
     def docks(self) -> tuple[QDockWidget, ...]:
         """Every panel, in View menu order."""
@@ -468,12 +387,6 @@ class MainWindow(QMainWindow):
             self.account_dock, self.kpi_dock, self.coverage_dock, self.calendar_dock,
             self.log_dock, self.analysis.performance_dock, self.analysis.market_dock,
         )  # fmt: skip
-
-    def reset_layout(self) -> None:
-        """Show every panel in its default place."""
-        self.restoreState(self._default_state)
-        for dock in self.docks():
-            dock.show()
 
     # ----- project -----
 
@@ -530,7 +443,7 @@ class MainWindow(QMainWindow):
         self.calendar_panel.plans.clear()  # calendars of the other project's accounts
 
     def show_again(self) -> None:
-        """Show the open project again after `_let_go` (another could not be opened)."""
+        """Show the open project again after `let_go` (another could not be opened)."""
         self.analysis.map_layers = {}
         self.panel_overlays.clear()
         self.map_view.show_project(self.project)
@@ -545,7 +458,7 @@ class MainWindow(QMainWindow):
 
     def _overview_job(self, project: Project, coverage: bool) -> Callable[[], Overview]:
         """The overview of `project` (or a copy of it), with the map's update, to run."""
-        sent, color_by = self.map_view.sent, self.color_by
+        sent, color_by = self.map_view.sent, self.view_actions.color_by
         alerts_as_of = self.analysis.alerts_as_of(project)  # while the panel is hidden
         return lambda: project_overview(
             project, coverage=coverage, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of
@@ -633,8 +546,6 @@ class MainWindow(QMainWindow):
         else:
             self.status_saved.setText(f"Saved: {self.path.name}")
 
-    # ----- file actions -----
-
     def show_error(self, exc: Exception) -> None:
         """The one place errors reach the user."""
         log.error("%s", exc)
@@ -647,7 +558,7 @@ class MainWindow(QMainWindow):
         """Open a project file in the background (`FileActions.open_project`)."""
         self.files.open_project(path)
 
-    # ----- map and panels -----
+    # ----- edits typed in the tables, Esc -----
 
     def _edit_territory(self, row: int, key: str, value: str) -> None:
         territory_id = str(self.territory_model.frame["territory_id"].iloc[row])
@@ -675,11 +586,6 @@ class MainWindow(QMainWindow):
         rep_id = str(self.rep_model.frame["rep_id"].iloc[row])
         self.try_edit(lambda: edit_rep(self.project, rep_id, key, value))
 
-    def set_color_by(self, key: str) -> None:
-        """Colour accounts on the map by territory or by how they were placed."""
-        self.color_by = key
-        self.refresher.request(coverage=False)  # the map's update comes with the overview
-
     # ----- closing -----
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
@@ -688,7 +594,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave.clear()
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.view_actions.save_layout()
         self.map_view.dispose()
         event.accept()
