@@ -31,6 +31,7 @@ ORDER = (  # quick and headless first, the long ones last
     "assign_points",
     "reassign_vertex",
     "map_layers",
+    "market_clusters",
     "project_file",
     "zip_areas",
     "design",
@@ -264,6 +265,26 @@ def read_schedule_memory(out: str) -> list[Row]:
                      f"{line.split()[3]}", out, "goal (", "<= 1536 MB")]  # fmt: skip
 
 
+def read_market_clusters(out: str) -> list[Row]:
+    lines = [line.split() for line in out.splitlines()]
+    table = {tuple(cells[:2]): cells for cells in lines if len(cells) == 8}  # the table's rows
+    rows = []
+    for project in ("scale", "demo"):
+        if (project, "sklearn") not in table:
+            continue
+        ours, ref = table[project, "ours"], table[project, "sklearn"]
+        rows.append(
+            Row(
+                "market_clusters",
+                f"DBSCAN of 100k accounts ({project}), 25 km, 5 accounts",
+                f"{ours[2]} s, +{ours[3]} MB, {ours[7]} accounts otherwise",
+                f"scikit-learn on every account {ref[2]} s, +{ref[3]} MB",
+                f"{_num(ours[2]) / _num(ref[2]):.2f}",
+            )
+        )
+    return rows
+
+
 def read_workload(out: str) -> list[Row]:
     return [_counted("workload", "KPI workload vs each rep's 13-week calendar", out, "goal (",
                      "within 10%, or visits left out and listed")]  # fmt: skip
@@ -396,6 +417,7 @@ READERS: dict[str, Callable[[str], list[Row]]] = {
     "map_page": read_map_page,
     "scale": read_scale,
     "schedule_memory": read_schedule_memory,
+    "market_clusters": read_market_clusters,
 }
 
 

@@ -78,3 +78,8 @@ def agree(count: int, one: str, many: str) -> str:
         The word for exactly one, and for any other count.
     """
     return one if count == 1 else many
+
+
+def log_time(when: str) -> str:
+    """A change log entry's ISO time as people read it: "2026-12-06 09:30"."""
+    return when.replace("T", " ")[:16]

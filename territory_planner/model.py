@@ -408,7 +408,12 @@ def change_log(project: Project) -> list[tuple[str, str]]:
     )]  # fmt: skip
 
 
-def record_change(project: Project, when: dt.datetime, text: str) -> None:
-    """Add an entry to the project's change log (it is not an edit: undo keeps it)."""
-    entries = [*change_log(project), (when.isoformat(timespec="seconds"), text)]
+def record_change(project: Project, when: dt.datetime, text: str) -> tuple[str, str]:
+    """Add an entry to the project's change log (it is not an edit: undo keeps it).
+
+    Returns the entry: (ISO time, what changed).
+    """
+    entry = (when.isoformat(timespec="seconds"), text)
+    entries = [*change_log(project), entry]
     project.settings[CHANGE_LOG_KEY] = json.dumps(entries[-CHANGE_LOG_LIMIT:], ensure_ascii=False)
+    return entry

@@ -9,6 +9,7 @@ between steps. The UI runs such functions in a worker thread
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -28,14 +29,44 @@ def no_progress(fraction: float, message: str = "") -> None:
 
 
 class CancelToken:
-    """A thread-safe flag a task polls to know whether to stop."""
+    """A thread-safe flag a task polls to know whether to stop.
 
-    def __init__(self) -> None:
+    A task that reaches a point of no return (a save about to write, once the
+    wait for another program is over) calls `commit`: later cancel() calls are
+    ignored, so the work done is never dropped as if cancelled.
+    """
+
+    def __init__(self, on_commit: Callable[[], None] | None = None) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._committed = False
+        self._on_commit = on_commit
 
     def cancel(self) -> None:
-        """Ask the task to stop at its next check."""
-        self._event.set()
+        """Ask the task to stop at its next check (ignored once it has committed)."""
+        with self._lock:
+            if not self._committed:
+                self._event.set()
+
+    def commit(self) -> None:
+        """Go past the point of no return: raise if cancelled, else ignore every later cancel().
+
+        ``on_commit`` (given to the constructor, e.g. to remove a Cancel
+        button) is called once, on the task's thread.
+        """
+        with self._lock:
+            if self._committed:
+                return
+            if self._event.is_set():
+                raise TaskCancelledError
+            self._committed = True
+        if self._on_commit is not None:
+            self._on_commit()
+
+    @property
+    def committed(self) -> bool:
+        """Whether commit() was called (Cancel no longer stops the task)."""
+        return self._committed
 
     @property
     def cancelled(self) -> bool:

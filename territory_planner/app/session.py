@@ -35,6 +35,8 @@ class Session:
         self.clock = clock
         self.listeners: list[Callable[[Changes], None]] = []
         self.last_time: datetime | None = None
+        #: This session's entries of the change log: (ISO time, what changed), oldest first.
+        self.entries: list[tuple[str, str]] = []
 
     def apply(self, edit: Edit) -> Changes:
         """Make the change `edit` describes; it goes to the change log and the listeners."""
@@ -47,7 +49,7 @@ class Session:
     def announce(self, changes: Changes) -> Changes:
         """Log a change made here (also one with no edit, such as a new project) and pass it on."""
         self.last_time = self.clock()
-        record_change(self.project, self.last_time, changes.description)
+        self.entries.append(record_change(self.project, self.last_time, changes.description))
         for listener in list(self.listeners):
             listener(changes)
         return changes

@@ -16,6 +16,7 @@ a file system may reuse an inode or keep coarse times: the id settles it).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import sys
@@ -23,11 +24,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from territory_planner._errors import ProjectBusyError, ProjectChangedError, ProjectFileError
 from territory_planner.io.project_file import META_LAYER, SAVE_ID_KEY, load_project, save_project
 from territory_planner.io.project_tables import CHECK_SECONDS
 from territory_planner.model import Project
+from territory_planner.tasks import CancelToken, Progress, no_progress
 
 #: Seconds a writer waits for another to finish (this environment variable overrides it).
 TIMEOUT_ENV = "TERRITORY_PLANNER_LOCK_TIMEOUT"
@@ -37,20 +40,53 @@ POLL_SECONDS = 0.05
 LOAD_TRIES = 3
 
 
+class _Msvcrt(Protocol):
+    """The part of Windows' ``msvcrt`` module the lock uses (a fake in the tests)."""
+
+    LK_NBLCK: int
+    LK_UNLCK: int
+
+    def locking(self, fd: int, mode: int, nbytes: int, /) -> None:
+        """Lock or unlock `nbytes` bytes from the file's current position."""
+
+
+#: errno of a lock held by another open file: EACCES (LK_NBLCK), EDEADLOCK = EDEADLK (LK_LOCK).
+_HELD = frozenset({errno.EACCES, errno.EDEADLK})
+
+
+class _WindowsLocks:
+    """The lock on Windows: ``msvcrt.locking`` of the lock file's first byte.
+
+    `msvcrt.locking` locks from the file's current position, so both calls go
+    to byte 0 first (a lock and its unlock must name the same range). Windows
+    lets a range past the end of a file be locked, so the empty lock file
+    needs no content. LK_NBLCK tries once and raises OSError (EACCES) while
+    another open file holds the byte; any other error is not "busy".
+    """
+
+    def __init__(self, msvcrt: _Msvcrt) -> None:
+        self.msvcrt = msvcrt
+
+    def try_lock(self, fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            self.msvcrt.locking(fd, self.msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            if exc.errno in _HELD:
+                return False
+            raise
+        return True
+
+    def unlock(self, fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        self.msvcrt.locking(fd, self.msvcrt.LK_UNLCK, 1)
+
+
 if sys.platform == "win32":
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, 0, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    _WINDOWS = _WindowsLocks(msvcrt)
+    _try_lock, _unlock = _WINDOWS.try_lock, _WINDOWS.unlock
 
 else:
     import fcntl
@@ -58,7 +94,7 @@ else:
     def _try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except BlockingIOError:  # held by another open file; other errors are not "busy"
             return False
         return True
 
@@ -81,7 +117,12 @@ def lock_timeout() -> float:
 
 
 @contextlib.contextmanager
-def project_lock(project: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+def project_lock(
+    project: str | os.PathLike[str],
+    timeout: float | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Iterator[None]:
     """Hold the project's exclusive lock for the ``with`` block (released even on errors).
 
     Parameters
@@ -90,6 +131,10 @@ def project_lock(project: str | os.PathLike[str], timeout: float | None = None) 
         The project file (it need not exist yet).
     timeout
         Seconds to wait for another program to finish (default: `lock_timeout`).
+    progress
+        Told while waiting for another program: the fraction of `timeout` gone.
+    cancel
+        Checked while waiting: Cancel stops the wait, with nothing locked or changed.
 
     Raises
     ------
@@ -97,34 +142,51 @@ def project_lock(project: str | os.PathLike[str], timeout: float | None = None) 
         If another program still holds the lock after `timeout` seconds.
     ProjectFileError
         If the lock file cannot be created (the folder is missing or read-only).
+    TaskCancelledError
+        If `cancel` was cancelled while waiting.
     """
     path = lock_path(project)
-    deadline = time.monotonic() + (lock_timeout() if timeout is None else timeout)
-    fd = _acquire(path, deadline, shown=str(project))
+    wait = lock_timeout() if timeout is None else timeout
+    fd = _acquire(path, wait, str(project), progress, cancel)
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):  # Windows cannot remove an open file: it stays
-            path.unlink()  # while still locked, so a waiter sees it is gone (see `_acquire`)
+        with contextlib.suppress(OSError):  # removed while still locked, so a waiter sees it
+            path.unlink()  # is gone (see `_acquire`); Windows keeps an open file: it stays
         _unlock(fd)
         os.close(fd)
 
 
-def _acquire(path: Path, deadline: float, shown: str) -> int:
-    """Open and lock `path`; retry until `deadline` while another program holds it."""
+def _acquire(
+    path: Path, wait: float, shown: str, progress: Progress, cancel: CancelToken | None
+) -> int:
+    """Open and lock `path`; retry for `wait` seconds while another program holds it."""
+    start = time.monotonic()
+    message = f"Waiting for another program to finish changing {Path(shown).name}…"
     while True:
         fd = _open_lock_file(path, shown)
-        if _try_lock(fd):
+        try:
+            locked = _try_lock(fd)
+        except OSError as exc:  # e.g. a network folder without locks: say so, do not wait
+            os.close(fd)
+            reason = exc.strerror or type(exc).__name__
+            msg = f"cannot lock the project in this folder ({reason}); copy it to a local folder"
+            raise ProjectFileError(msg, file=shown) from exc
+        if locked:
             if _is_current(fd, path):
                 return fd
             _unlock(fd)  # the holder removed this file as it let go: lock the new one
         os.close(fd)
-        if time.monotonic() >= deadline:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        waited = time.monotonic() - start
+        if waited >= wait:
             msg = (
                 "another program is changing this project (the app or a territory-planner "
                 "command); nothing was changed. Try again when it has finished"
             )
             raise ProjectBusyError(msg, file=shown)
+        progress(waited / wait, message)
         time.sleep(POLL_SECONDS)
 
 
@@ -218,7 +280,11 @@ def check_unchanged(project: str | os.PathLike[str], expected: FileStamp | None)
 
 
 def save_guarded(
-    project: Project, path: str | os.PathLike[str], expected: FileStamp | None
+    project: Project,
+    path: str | os.PathLike[str],
+    expected: FileStamp | None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
 ) -> FileStamp:
     """Save under the project's lock, refusing a file changed since it was read.
 
@@ -227,6 +293,9 @@ def save_guarded(
     expected
         The stamp of the file when `project` was read from it (`file_stamp`
         taken before loading); None to save over whatever is there.
+    progress, cancel
+        For the wait for another program (see `project_lock`); once the lock
+        is held, `cancel` is committed: the save goes through.
 
     Returns
     -------
@@ -235,10 +304,13 @@ def save_guarded(
 
     Raises
     ------
-    ProjectChangedError, ProjectBusyError, ProjectFileError
+    ProjectChangedError, ProjectBusyError, ProjectFileError, TaskCancelledError
         See `check_unchanged`, `project_lock` and `save_project`.
     """
-    with project_lock(path):
+    with project_lock(path, progress=progress, cancel=cancel):
+        if cancel is not None:
+            cancel.commit()  # Cancel stopped the wait; from here the file is written
+        progress(0.0, f"Saving {Path(path).name}…")
         check_unchanged(path, expected)
         save_project(project, path)
         return file_stamp(path)

@@ -8,6 +8,7 @@ ejection chains. `design`, `recombine` and the rebalancing steps use it.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Sequence
 
@@ -302,6 +303,67 @@ class _Plan:
                 moves += 1
         return moves
 
+    def polish(
+        self,
+        rng: np.random.Generator,
+        iterations: int,
+        threshold: float,
+        cancel: CancelToken | None = None,
+        seconds: float = np.inf,
+    ) -> int:
+        """Record-to-record travel over border moves, for shape; keeps the best plan seen.
+
+        Single moves that improve the shape stop at a local optimum (a
+        sweep's end); here a random border unit moves to a random
+        neighbouring territory whenever the summed shape cost stays within
+        ``threshold * k`` of the best seen (mean Polsby-Popper at most
+        `threshold` below it), the threshold shrinking geometrically to
+        ``threshold * _POLISH_FADE`` over the `iterations`. A move never takes
+        a territory further from its band, nor splits the territory it leaves.
+        Stops early after `seconds` of CPU time (a safety net). Returns the moves made.
+        """
+        deadline = time.process_time() + seconds
+        label, fixed, wk, count = self.label, self.fixed, self.wk, self.count
+        best = current = sum(self.shape)
+        best_labels = list(label)
+        units: list[int] = []
+        moves = 0
+        allowed, fade = threshold * self.k, _POLISH_FADE ** (1 / max(iterations, 1))
+        draws: list[list[float]] = []
+        for it in range(iterations):
+            allowed *= fade
+            if it % _POLISH_REFRESH == 0:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                units = self.boundary_units().tolist()
+                if not units or time.process_time() > deadline:
+                    break
+                draws = rng.random((_POLISH_REFRESH, 2)).tolist()  # a unit, a territory beside it
+            pick_unit, pick_side = draws[it % _POLISH_REFRESH]
+            v = units[int(pick_unit * len(units))]
+            a = label[v]
+            if fixed[v] or count[a] <= 1:
+                continue
+            shared = self.shared(v)
+            others = [t for t in shared if t != a]
+            if not others:
+                continue
+            b = others[int(pick_side * len(others))]
+            if wk[v][a] or wk[v][b]:
+                ea = self.excess(a, self.total[a] - wk[v][a])
+                eb = self.excess(b, self.total[b] + wk[v][b])
+                if abs(ea) > abs(self.excess(a)) + _EPS or abs(eb) > abs(self.excess(b)) + _EPS:
+                    continue  # never further from the band
+            delta = self.shape_delta(v, b, shared)
+            if (delta < 0 or current + delta < best + allowed) and self.stays_connected(v, a):
+                self.move(v, b)
+                moves += 1
+                current += delta
+                if current < best - _EPS:
+                    best, best_labels = current, list(label)
+        self.assign(np.asarray(best_labels))
+        return moves
+
     def pieces(self) -> list[list[list[int]]]:
         """Per territory, its connected pieces (lists of units)."""
         label, nbr = self.label, self.nbr
@@ -423,4 +485,6 @@ class _Plan:
 
 
 _CHAIN_BRANCH = 4
+_POLISH_REFRESH = 2000  # polish moves between refreshes of the border units
+_POLISH_FADE = 1 / 400  # the polish threshold's last value, as a share of its first
 _CHAIN_BUDGET = 3000  # candidate lists built per balancing (deterministic, unlike a clock)

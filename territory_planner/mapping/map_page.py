@@ -55,6 +55,7 @@ SCRIPTS = (
     ("leaflet", "leaflet/leaflet.js"),
     ("geoman", "leaflet-geoman/leaflet-geoman.min.js"),
     ("topojson", "topojson-client/topojson-client.min.js"),
+    ("tp_labels", "tp/labels.js"),
     ("tp_map", "tp/map.js"),
 )
 STYLES = (

@@ -8,10 +8,11 @@
 - A **heat map** adds up a numeric attribute (or counts accounts) of a
   segment's accounts over hexagons of a local equal-area grid, or over US
   counties, and colours them in quantile classes.
-- **Clusters** are DBSCAN clusters of accounts: an account with at least
-  ``min_accounts`` accounts (itself included) within ``radius_km`` is a core;
-  cores within ``radius_km`` of each other are in one cluster, which also takes
-  the other accounts within ``radius_km`` of one of its cores (of the nearest).
+- **Clusters** are DBSCAN clusters of accounts (scikit-learn's, on great-circle
+  distances): an account with at least ``min_accounts`` accounts (itself
+  included) within ``radius_km`` is a core; cores within ``radius_km`` of each
+  other are in one cluster, which also takes the other accounts within
+  ``radius_km`` of one of its cores (of the nearest).
 - **Whitespace** is the high-potential accounts outside every territory, or
   farther than ``far_km`` from every rep's home, and their clusters.
 """

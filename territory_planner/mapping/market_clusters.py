@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from networkx.utils import UnionFind
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
 from territory_planner.formats import agree, money_short, plural
-from territory_planner.geo import haversine_km
+from territory_planner.geo import EARTH_RADIUS_KM, haversine_km
 from territory_planner.mapping.assign import NO_TERRITORY, containing_polygon
 from territory_planner.mapping.colors import SEQUENTIAL_SHADES
 from territory_planner.mapping.market_segments import (
@@ -35,97 +34,116 @@ from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 # ----- clusters -----
 
 
+#: Neighbour pairs scikit-learn's DBSCAN may hold at once (8 bytes each, ~64 MB).
+MAX_NEIGHBOUR_PAIRS = 8_000_000
+#: Sizes of the spots accounts are merged into before clustering, as fractions of the
+#: radius, finest first: 0 (accounts at the very same position only), then 1/256 to 1/4
+#: by factors of the square root of 2.
+SPOT_SIZES = (0.0, *(2 ** (-k / 2) for k in range(16, 3, -1)))
+_SAMPLE = 2_000  # spots whose neighbours are counted to estimate the pairs
+
+
 def dbscan(
-    x: np.ndarray,
-    y: np.ndarray,
-    radius: float,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    radius_km: float,
     min_points: int,
     cancel: CancelToken | None = None,
 ) -> np.ndarray:
-    """DBSCAN labels of points in km (0, 1, ... per cluster; -1 for noise).
+    """DBSCAN labels of points given in degrees (0, 1, ... per cluster; -1 for noise).
 
-    A point with at least `min_points` points (itself included) within
-    `radius` (distance <= radius) is a core; cores within `radius` of each
-    other share a cluster; any other point within `radius` of a core joins
-    the cluster of the nearest core. Points at the same spot are handled
-    once (with their count), and a grid of cells `radius` / sqrt(2) wide
-    (every two points in a cell are neighbours) keeps the work near linear.
+    scikit-learn's DBSCAN on great-circle distances (haversine, ball tree): a
+    point with at least `min_points` points (itself included) within
+    `radius_km` is a core; cores within `radius_km` of each other share a
+    cluster; any other point within `radius_km` of a core joins the cluster of
+    the nearest core. Clusters are numbered in the order their first point comes.
+
+    scikit-learn keeps every point's neighbours in memory (100,000 accounts
+    crowded into metros hold 270 million pairs within 25 km: 2.3 GB), so the
+    points are first merged into spots, each clustered once with its number of
+    points as its weight: points at the very same position when their
+    neighbour pairs fit in `MAX_NEIGHBOUR_PAIRS`, else squares of 1/256 to
+    1/4 of the radius, the finest that fits (a spot is its points' mean
+    position, so a point moves at most a square's diagonal).
     """
+    from sklearn.cluster import DBSCAN  # noqa: PLC0415 (1-2 s to import: only when used)
+
     cancel = cancel or CancelToken()
-    n = len(x)
-    labels = np.full(n, -1, dtype=np.int64)
-    if n == 0:
+    labels = np.full(len(lon), -1, dtype=np.int64)
+    if len(lon) == 0:
         return labels
-    _spots, inverse, weight = np.unique(
-        np.round(np.column_stack([x, y]) * 1000), axis=0, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.reshape(-1)
-    ux = np.bincount(inverse, weights=x) / weight
-    uy = np.bincount(inverse, weights=y) / weight
-    side = radius / math.sqrt(2)
-    gx, gy = np.floor(ux / side).astype(np.int64), np.floor(uy / side).astype(np.int64)
-    cells, cell_of = np.unique(np.column_stack([gx, gy]), axis=0, return_inverse=True)
-    cell_of = cell_of.reshape(-1)
-    core = np.bincount(cell_of, weights=weight)[cell_of] >= min_points
-    points = np.asarray(shapely.points(ux, uy), dtype=object)
-    tree = shapely.STRtree(points)
-    rest = np.flatnonzero(~core)
-    for start in range(0, len(rest), 20_000):
-        cancel.raise_if_cancelled()
-        chunk = rest[start : start + 20_000]
-        left, right = tree.query(points[chunk], predicate="dwithin", distance=radius)
-        near = np.bincount(left, weights=weight[right], minlength=len(chunk))
-        core[chunk] = near >= min_points
-    core_rows = np.flatnonzero(core)
-    if len(core_rows) == 0:
-        return labels
-    # cores in one cell are neighbours; cells up to two apart may hold neighbouring cores
-    members: dict[tuple[int, int], np.ndarray] = {}
-    order = core_rows[np.argsort(cell_of[core_rows], kind="stable")]
-    split = np.flatnonzero(np.diff(cell_of[order])) + 1
-    for group in np.split(order, split):
-        cx, cy = cells[cell_of[group[0]]]
-        members[int(cx), int(cy)] = group
-    joined = UnionFind(members)
-    limit = radius * radius * (1 + 1e-12)
-    for (cx, cy), group in members.items():
-        cancel.raise_if_cancelled()
-        for dx in range(-2, 3):
-            for dy in range(-2, 3):
-                other = (cx + dx, cy + dy)
-                if other <= (cx, cy) or other not in members or joined[other] == joined[cx, cy]:
-                    continue
-                if _any_within(ux, uy, group, members[other], limit):
-                    joined.union((cx, cy), other)
-    unique_labels = np.full(len(ux), -1, dtype=np.int64)
-    for number, component in enumerate(joined.to_sets()):
-        for cell in component:
-            unique_labels[members[cell]] = number
-    border = np.flatnonzero(~core)
-    if len(border):
-        core_tree = shapely.STRtree(points[core_rows])
-        (which, nearest), _distance = core_tree.query_nearest(
-            points[border], max_distance=radius, return_distance=True, all_matches=False
-        )
-        unique_labels[border[which]] = unique_labels[core_rows[nearest]]
-    labels[:] = unique_labels[inverse]
-    found = labels >= 0  # number the clusters in the order their first point comes
-    _values, first = np.unique(labels[found], return_index=True)
+    eps = radius_km / EARTH_RADIUS_KM
+    where, inverse, weight = _spots(np.radians(lat), np.radians(lon), eps, cancel)
+    cancel.raise_if_cancelled()
+    found = DBSCAN(eps=eps, min_samples=min_points, metric="haversine", algorithm="ball_tree")
+    found.fit(where, sample_weight=weight)
+    cancel.raise_if_cancelled()
+    spot_labels = np.asarray(found.labels_, dtype=np.int64)
+    cores = np.asarray(found.core_sample_indices_, dtype=np.int64)
+    border = np.setdiff1d(np.flatnonzero(spot_labels >= 0), cores)
+    if len(border):  # scikit-learn gives a border the first cluster that reaches it
+        nearest = _ball_tree(where[cores]).query(where[border], k=1, return_distance=False)
+        spot_labels[border] = spot_labels[cores[nearest[:, 0]]]
+    labels[:] = spot_labels[inverse]
+    found_rows = labels >= 0  # number the clusters in the order their first point comes
+    values, first = np.unique(labels[found_rows], return_index=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    labels[found] = rank[np.searchsorted(_values, labels[found])]
+    labels[found_rows] = rank[np.searchsorted(values, labels[found_rows])]
     return labels
 
 
-def _any_within(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float) -> bool:
-    """Whether any point of `a` is within sqrt(`limit`) of any point of `b`."""
-    step = max(1, 2_000_000 // max(len(b), 1))
-    for start in range(0, len(a), step):
-        part = a[start : start + step]
-        d2 = (x[part, None] - x[None, b]) ** 2 + (y[part, None] - y[None, b]) ** 2
-        if (d2 <= limit).any():
-            return True
-    return False
+Spots = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _spots(phi: np.ndarray, lam: np.ndarray, eps: float, cancel: CancelToken) -> Spots:
+    """Spots (latitude, longitude in radians), each point's spot, and points per spot.
+
+    The finest of `SPOT_SIZES` whose neighbour pairs within `eps` (estimated
+    from a sample of spots) fit in `MAX_NEIGHBOUR_PAIRS`, found by bisection
+    (coarser spots have fewer pairs); the coarsest if none does.
+    """
+    tried: dict[int, tuple[Spots, bool]] = {}
+
+    def fits(level: int) -> bool:
+        cancel.raise_if_cancelled()
+        spots = _merged(phi, lam, SPOT_SIZES[level] * eps)
+        where = spots[0]
+        sample = np.unique(np.linspace(0, len(where) - 1, min(_SAMPLE, len(where))).astype(int))
+        near = _ball_tree(where).query_radius(where[sample], eps, count_only=True)
+        tried[level] = spots, len(where) * float(np.mean(near)) <= MAX_NEIGHBOUR_PAIRS
+        return tried[level][1]
+
+    low, high = 0, len(SPOT_SIZES) - 1
+    while low < high:  # the finest that fits is in low..high (high if none)
+        middle = low if low == 0 else (low + high) // 2  # exact positions first
+        if fits(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return tried[low][0] if low in tried else _merged(phi, lam, SPOT_SIZES[low] * eps)
+
+
+def _merged(phi: np.ndarray, lam: np.ndarray, size: float) -> Spots:
+    """Points merged into squares `size` radians wide (0: at the same position)."""
+    if size == 0:
+        key = np.column_stack([phi, lam])
+    else:  # rows of latitude, each cut by its own length of a radian of longitude
+        row = np.round(phi / size)
+        key = np.column_stack([row, np.round(lam * np.cos(row * size) / size)])
+    _key, inverse, weight = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    where = np.column_stack(
+        [np.bincount(inverse, phi) / weight, np.bincount(inverse, lam) / weight]
+    )
+    return where, inverse, weight
+
+
+def _ball_tree(where: np.ndarray) -> Any:
+    """A scikit-learn ball tree of points (latitude, longitude in radians), haversine."""
+    from sklearn.neighbors import BallTree  # noqa: PLC0415
+
+    return BallTree(where, metric="haversine")
 
 
 @dataclass(frozen=True)
@@ -312,7 +330,7 @@ def find_clusters(
     local = LocalKm.around(lon, lat)
     x, y = local.to_km(lon, lat)
     progress(0.1, "Finding neighbours")
-    labels = dbscan(x, y, radius_km, min_accounts, cancel)
+    labels = dbscan(lon, lat, radius_km, min_accounts, cancel)
     progress(0.8, "Adding up the clusters")
     ids = acc["account_id"].astype(str).to_numpy()[placed]
     potential = np.nan_to_num(_numbers(project, "potential")[placed])

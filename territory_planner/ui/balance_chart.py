@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from territory_planner.ui.chart_names import PADDING, elided, name_tooltip, names_width
 
 BAND_COLOR = QColor(46, 139, 87, 40)
 MEAN_COLOR = QColor("#2e7d32")
 OFF_BAND = QColor("#c0392b")
 ROW_HEIGHT = 20
-LABEL_WIDTH = 150
+LABEL_SHARE = 0.35  # of the chart's width, at most, for the names beside the bars
 VALUE_WIDTH = 118
 MARGIN = 8
 TITLE_HEIGHT = 26
@@ -50,7 +52,11 @@ class BalanceChart(QWidget):
         self.selected: str | None = None
         self.setMinimumHeight(120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setToolTip("Click a bar to select its territory")
+
+    def event(self, event: QEvent) -> bool:
+        """A tooltip over a bar's row shows the territory's whole name (and how to select it)."""
+        hint = "Click a bar to select its territory"
+        return name_tooltip(self, event, self.name_at, hint) or super().event(event)
 
     def set_data(self, data: ChartData) -> None:
         """Show new values."""
@@ -79,11 +85,18 @@ class BalanceChart(QWidget):
             return [False] * len(self.data.ids)
         return [bool(np.isfinite(v) and abs(v / mean - 1) > band) for v in self.data.values]
 
+    def _label_width(self) -> int:
+        return names_width(self.fontMetrics(), self.data.names, self.width(), LABEL_SHARE)
+
+    def names_shown(self) -> list[str]:
+        """The names as drawn beside the bars (elided in the middle when too long)."""
+        width = self._label_width() - PADDING
+        return [elided(self.fontMetrics(), name, width) for name in self.data.names]
+
     def _plot_rect(self) -> QRectF:
-        width = self.width() - LABEL_WIDTH - VALUE_WIDTH - 2 * MARGIN
-        return QRectF(
-            LABEL_WIDTH + MARGIN, TITLE_HEIGHT, max(width, 40), ROW_HEIGHT * len(self.data.ids)
-        )
+        label = self._label_width()
+        width = self.width() - label - VALUE_WIDTH - 2 * MARGIN
+        return QRectF(label + MARGIN, TITLE_HEIGHT, max(width, 40), ROW_HEIGHT * len(self.data.ids))
 
     def _scale(self) -> float:
         values = self.data.values[np.isfinite(self.data.values)]
@@ -115,8 +128,8 @@ class BalanceChart(QWidget):
             )
             painter.fillRect(band, BAND_COLOR)
         painter.setFont(self.font())
-        for row, off in enumerate(self.off_band()):
-            self._draw_bar(painter, row, scale, off=off)
+        for row, (off, name) in enumerate(zip(self.off_band(), self.names_shown(), strict=True)):
+            self._draw_bar(painter, row, scale, off=off, name=name)
         if mean > 0:
             x = plot.left() + mean * scale
             painter.setPen(QPen(MEAN_COLOR, 1.5, Qt.PenStyle.DashLine))
@@ -129,17 +142,14 @@ class BalanceChart(QWidget):
             )
         painter.end()
 
-    def _draw_bar(self, painter: QPainter, row: int, scale: float, *, off: bool) -> None:
+    def _draw_bar(self, painter: QPainter, row: int, scale: float, *, off: bool, name: str) -> None:
         data, plot = self.data, self._plot_rect()
         top = plot.top() + row * ROW_HEIGHT
         value = float(data.values[row])
         text_color = self.palette().text().color()
         painter.setPen(text_color)
-        label = QRectF(MARGIN, top, LABEL_WIDTH - 6, ROW_HEIGHT)
-        elided = painter.fontMetrics().elidedText(
-            data.names[row], Qt.TextElideMode.ElideRight, int(label.width())
-        )
-        painter.drawText(label, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, elided)
+        label = QRectF(MARGIN, top, plot.left() - MARGIN - PADDING, ROW_HEIGHT)
+        painter.drawText(label, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, name)
         length = value * scale if np.isfinite(value) and value > 0 else 0.0
         bar = QRectF(plot.left(), top + 4, length, ROW_HEIGHT - 8)
         selected = data.ids[row] == self.selected
@@ -161,6 +171,11 @@ class BalanceChart(QWidget):
         """The territory whose bar row is at height `y`."""
         row = int((y - self._plot_rect().top()) // ROW_HEIGHT)
         return self.data.ids[row] if 0 <= row < len(self.data.ids) and y >= TITLE_HEIGHT else None
+
+    def name_at(self, point: QPoint) -> str | None:
+        """The whole name of the territory whose bar row is at `point`."""
+        key = self.bar_at(point.y())
+        return None if key is None else self.data.names[self.data.ids.index(key)]
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         """Select the clicked bar's territory."""

@@ -111,9 +111,13 @@ class ExportActions(QObject):
             if path is None or layers is None:
                 return None
             self.report_layers = layers
-        image = window.map_view.grab_for_print(self.report_layers if layers is None else layers)
+        layers = self.report_layers if layers is None else layers
+        image = window.map_view.grab_for_print(layers)
         try:
-            written = write_map_report(path, window.project.name, image, window.kpis)
+            written = write_map_report(
+                path, window.project.name, image, window.kpis,
+                layers=layers, changes=window.session.entries,
+            )  # fmt: skip
         except PlannerError as exc:
             window.show_error(exc)
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -252,7 +253,10 @@ class FileActions(QObject):
         """
         window = self.window
         copy = window.project.copy()
-        outcome = self._run_save(path, lambda: save_guarded(copy, path, expected))
+        outcome = self._run_save(path, partial(save_guarded, copy, path, expected))
+        if outcome is None:  # Cancel while another program held the file: nothing written
+            window.statusBar().showMessage(f"Not saved: another program had {path.name}", 10000)
+            return False
         if isinstance(outcome, ProjectChangedError):
             return self._resolve_conflict(path)
         if isinstance(outcome, Exception):
@@ -267,18 +271,21 @@ class FileActions(QObject):
         window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def _run_save(self, path: Path, save: Callable[[], FileStamp]) -> FileStamp | Exception:
-        """Run `save` on the task thread and wait for it (the window keeps repainting)."""
-        outcome: list[FileStamp | Exception] = []
+    def _run_save(self, path: Path, save: Callable[..., FileStamp]) -> FileStamp | Exception | None:
+        """Run `save(progress=, cancel=)` on the task thread and wait (the window keeps repainting).
+
+        None: Cancel stopped it (a save may be cancelled until it commits the token).
+        """
+        outcome: list[FileStamp | Exception | None] = []
         loop = QEventLoop()
 
-        def finish(result: FileStamp | Exception) -> None:
+        def finish(result: FileStamp | Exception | None) -> None:
             outcome.append(result)
             loop.quit()
 
         self.window.task = Task(
-            self.window, f"Saving {path.name}…", lambda **_: save(), finish, finish,
-            cancellable=False,
+            self.window, f"Saving {path.name}…", save, finish, finish,
+            on_cancel=lambda: finish(None),
         )  # fmt: skip
         if not outcome:
             loop.exec()  # until saved: input waits behind the progress dialog
@@ -301,13 +308,14 @@ class FileActions(QObject):
         kept = copy_beside(path)
         copy = window.project.copy()
 
-        def save_copy() -> FileStamp:
+        def save_copy(**_: Any) -> FileStamp:
             save_project(copy, kept)
             return file_stamp(kept)
 
         outcome = self._run_save(kept, save_copy)
-        if isinstance(outcome, Exception):
-            window.show_error(outcome)  # nothing reloaded: the changes are still in the window
+        if not isinstance(outcome, FileStamp):  # nothing reloaded: the changes are still here
+            if outcome is not None:  # (None: Cancel)
+                window.show_error(outcome)
             return
         window.preferences.add_recent(kept)
         window.undo_stack.setClean()  # they are in the copy

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from territory_planner._errors import PlannerError
 from territory_planner.app.session import Session
 from territory_planner.edits import Changes, Edit, RenameTerritory, edit_rep, set_quota
-from territory_planner.formats import plural
+from territory_planner.formats import log_time, plural
 from territory_planner.io.project_lock import FileStamp
 from territory_planner.mapping.coverage import CoverageItem
 from territory_planner.mapping.metrics import balance_tolerance
@@ -412,7 +412,7 @@ class MainWindow(QMainWindow):
         self.change_log.clear()
         self.log_list.clear()
         for when, text in change_log(project)[-LOG_SHOWN:]:  # earlier sessions, greyed
-            item = QListWidgetItem(f"{when.replace('T', ' ')[:16]}  {text}")
+            item = QListWidgetItem(f"{log_time(when)}  {text}")
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.log_list.addItem(item)
         self.log_list.scrollToBottom()

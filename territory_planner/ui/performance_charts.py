@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from territory_planner.formats import money_short
+from territory_planner.ui.chart_names import PADDING, elided, name_tooltip, names_width
 
 ON_PACE = QColor("#4caf50")
 BELOW_PACE = QColor("#f0ad4e")
@@ -27,7 +28,9 @@ NO_QUOTA = QColor("#9e9e9e")
 PACE_MARK = QColor("#263238")
 GRID = QColor("#e0e0e0")
 ROW_HEIGHT = 24
-LABEL_WIDTH = 150
+LABEL_SHARE = 0.35  # of the chart's width, at most, for the names beside the bars
+LEGEND_SHARE = 0.3  # of the trend chart's width, at most, for its legend
+CLICK_HINT = "Click a bar to select its territory"
 MARGIN = 10
 TITLE_HEIGHT = 24
 LEGEND_HEIGHT = 22
@@ -108,7 +111,10 @@ class AttainmentChart(QWidget):
         self.selected: str | None = None
         self.setMinimumHeight(140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setToolTip("Click a bar to select its territory")
+
+    def event(self, event: QEvent) -> bool:
+        """A tooltip over a row shows its whole name (and how to select it)."""
+        return name_tooltip(self, event, self.name_at, CLICK_HINT) or super().event(event)
 
     def set_data(self, data: AttainmentData) -> None:
         """Show new figures."""
@@ -172,10 +178,19 @@ class AttainmentChart(QWidget):
         positions = legend_positions(self.fontMetrics(), self.legend(), width)
         return max(y for _x, y in positions) + LEGEND_HEIGHT
 
+    def _label_width(self) -> int:
+        return names_width(self.fontMetrics(), self.data.names, self.width(), LABEL_SHARE)
+
+    def names_shown(self) -> list[str]:
+        """The names as drawn beside the bars (elided in the middle when too long)."""
+        width = self._label_width() - PADDING
+        return [elided(self.fontMetrics(), name, width) for name in self.data.names]
+
     def _plot(self) -> QRectF:
         top = TITLE_HEIGHT + self._legend_height() + 6
-        width = self.width() - LABEL_WIDTH - self._value_width() - 2 * MARGIN
-        return QRectF(LABEL_WIDTH + MARGIN, top, max(width, 60), ROW_HEIGHT * len(self.data.ids))
+        label = self._label_width()
+        width = self.width() - label - self._value_width() - 2 * MARGIN
+        return QRectF(label + MARGIN, top, max(width, 60), ROW_HEIGHT * len(self.data.ids))
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         """Title, legend, one row per territory, the 100% and threshold lines and the axis."""
@@ -201,8 +216,16 @@ class AttainmentChart(QWidget):
         known = shares[np.isfinite(shares)]
         top = max(1.2, float(known.max()) * 1.05 if len(known) else 0.0)
         scale = plot.width() / top
-        for row, (color, text) in enumerate(zip(self.colors(), self.texts(), strict=True)):
+        rows = zip(self.colors(), self.texts(), self.names_shown(), strict=True)
+        for row, (color, text, name) in enumerate(rows):
             self._draw_row(painter, row, float(shares[row]), scale=scale, color=color, text=text)
+            label = QRectF(
+                MARGIN, plot.top() + row * ROW_HEIGHT, plot.left() - MARGIN - PADDING, ROW_HEIGHT
+            )
+            painter.setPen(QColor("#222222"))
+            painter.drawText(
+                label, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, name
+            )
         self._marks(painter, plot, scale, top)
         painter.end()
 
@@ -237,12 +260,6 @@ class AttainmentChart(QWidget):
             painter.fillRect(
                 QRectF(MARGIN, y, self.width() - 2 * MARGIN, ROW_HEIGHT), GRID.lighter(110)
             )
-        painter.setPen(QColor("#222222"))
-        label = QRectF(MARGIN, y, LABEL_WIDTH - 8, ROW_HEIGHT)
-        name = painter.fontMetrics().elidedText(
-            d.names[row], Qt.TextElideMode.ElideRight, int(label.width())
-        )
-        painter.drawText(label, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, name)
         selected = d.ids[row] == self.selected
         if np.isfinite(share):
             painter.setPen(QPen(QColor("#222222"), 2) if selected else Qt.PenStyle.NoPen)
@@ -257,6 +274,11 @@ class AttainmentChart(QWidget):
         plot = self._plot()
         row = int((y - plot.top()) // ROW_HEIGHT)
         return self.data.ids[row] if y >= plot.top() and 0 <= row < len(self.data.ids) else None
+
+    def name_at(self, point: QPoint) -> str | None:
+        """The whole name of the row at `point`."""
+        key = self.row_at(point.y())
+        return None if key is None else self.data.names[self.data.ids.index(key)]
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         """Select the clicked row's territory."""
@@ -311,10 +333,25 @@ class TrendChart(QWidget):
         """A readable default."""
         return QSize(620, 300)
 
+    def event(self, event: QEvent) -> bool:
+        """A tooltip over a legend entry shows its whole name."""
+        return name_tooltip(self, event, self.name_at, "Sales per period") or super().event(event)
+
     def _legend_width(self) -> int:
-        metrics = self.fontMetrics()
-        widest = max((metrics.horizontalAdvance(n) for n in self.data.names), default=60)
-        return min(widest + 30, 200)
+        """The legend's width: a line sample (22 px) and the names."""
+        return 22 + names_width(self.fontMetrics(), self.data.names, self.width(), LEGEND_SHARE)
+
+    def names_shown(self) -> list[str]:
+        """The names as drawn in the legend (elided in the middle when too long)."""
+        width = self._legend_width() - 22 - PADDING
+        return [elided(self.fontMetrics(), name, width) for name in self.data.names]
+
+    def name_at(self, point: QPoint) -> str | None:
+        """The whole name of the legend entry at `point`."""
+        left = self.width() - MARGIN - self._legend_width()
+        row = int((point.y() - TITLE_HEIGHT - 8) // 18)
+        inside = point.x() >= left and point.y() >= TITLE_HEIGHT + 8
+        return self.data.names[row] if inside and 0 <= row < len(self.data.names) else None
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         """Title, axis and grid, one line per territory, the legend at the right."""
@@ -405,8 +442,7 @@ class TrendChart(QWidget):
     def _legend(self, painter: QPainter, plot: QRectF) -> None:
         d = self.data
         x = plot.right() + 14
-        metrics = painter.fontMetrics()
-        for row, name in enumerate(d.names):
+        for row, name in enumerate(self.names_shown()):
             y = plot.top() + row * 18
             if y + 16 > self.height():
                 painter.drawText(QRectF(x, y, 200, 16), f"… {len(d.names) - row} more")
@@ -414,5 +450,6 @@ class TrendChart(QWidget):
             painter.setPen(QPen(QColor(d.colors[row] or "#8a8f98"), 3))
             painter.drawLine(QPointF(x, y + 8), QPointF(x + 16, y + 8))
             painter.setPen(QColor("#222222"))
-            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, self._legend_width() - 24)
-            painter.drawText(QRectF(x + 22, y, 200, 16), Qt.AlignmentFlag.AlignVCenter, text)
+            painter.drawText(
+                QRectF(x + 22, y, self._legend_width(), 16), Qt.AlignmentFlag.AlignVCenter, name
+            )

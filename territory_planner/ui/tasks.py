@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 class _Signals(QObject):
     progress = Signal(float, str)
+    committed = Signal()
     done = Signal(object)
     failed = Signal(object)
 
@@ -47,7 +48,10 @@ def _run(fn: Callable[..., Any], signals: _Signals, token: CancelToken) -> None:
 
 
 class Task(QObject):
-    """One running task: a progress dialog with Cancel, and done/failed/cancelled callbacks."""
+    """One running task: a progress dialog with Cancel, and done/failed/cancelled callbacks.
+
+    Cancel goes away when the task commits its token (a save once it may write).
+    """
 
     def __init__(
         self,
@@ -61,8 +65,8 @@ class Task(QObject):
         on_cancel: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.token = CancelToken()
         self.signals = _Signals(self)
+        self.token = CancelToken(on_commit=self.signals.committed.emit)
         self.dialog = QProgressDialog(title, "Cancel", 0, 1000, parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -73,6 +77,7 @@ class Task(QObject):
         if not cancellable:  # e.g. a save: stopping half-way would help no one
             self.dialog.setCancelButton(None)
         self.signals.progress.connect(self._progress)
+        self.signals.committed.connect(lambda: self.dialog.setCancelButton(None))
         self.signals.done.connect(lambda result: self._finish(on_done, result))
         self.signals.failed.connect(self._failed(on_error, on_cancel or (lambda: None)))
         self.finished = False

@@ -143,6 +143,23 @@ def test_cli_demo_import_design_schedule_export(app_folder: Path, home: Path) ->
     assert "WGS_1984" in (home / "shapes" / "territories.prj").read_text(encoding="utf-8")
 
 
+def test_cli_clusters_run_scikit_learn_inside(app_folder: Path, home: Path) -> None:
+    """scikit-learn's DBSCAN and ball tree (compiled modules) load and answer in the bundle."""
+    from territory_planner.io.project_file import load_project
+    from territory_planner.mapping.market import find_clusters
+
+    project = "clusters.gpkg"
+    cli_json(app_folder, home, "demo", project, "--accounts", "400", "--reps", "4", "--seed", "3")
+    found = cli_json(
+        app_folder, home, "clusters", project, "--radius-km", "20", "--min-accounts", "4"
+    )
+    expected = find_clusters(load_project(home / project), radius_km=20, min_accounts=4)
+    assert len(expected.clusters) > 1
+    assert [c["account_ids"] for c in found["clusters"]] == [
+        list(c.account_ids) for c in expected.clusters
+    ]
+
+
 def test_window_draws_the_demo_map_offscreen(app_folder: Path, home: Path) -> None:
     shot = home / "window.png"
     result = run(

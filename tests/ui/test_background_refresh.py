@@ -6,6 +6,8 @@ a 100k-account project takes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from territory_planner.edits import MoveAccounts
@@ -131,8 +133,8 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
 class _CancelledAtOnce(CancelToken):
     """A token whose Cancel was pressed before the job even started."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.cancel()
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QPushButton
 
 from territory_planner.io.project_file import load_project, save_project
+from territory_planner.io.project_lock import TIMEOUT_ENV, project_lock
 from territory_planner.ui import file_actions
 from territory_planner.ui.file_conflict import Conflict, copy_beside
 from territory_planner.ui.main_window import MainWindow
@@ -144,3 +150,47 @@ def test_no_export_from_the_window_over_the_open_project(
     assert len(errors) == 1
     assert "names the project file itself" in errors[0]
     assert str(opened) in errors[0]
+
+
+def _when_waiting(window: MainWindow, act: Callable[[QPushButton], None]) -> list[str]:
+    """Call `act(cancel_button)` once the save's dialog shows it waits for another program."""
+    seen: list[str] = []
+
+    def poll() -> None:
+        task = window.task
+        dialog = None if task is None or task.finished else task.dialog
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            button = dialog.findChild(QPushButton)
+            if "Waiting for another program" in dialog.labelText() and button is not None:
+                seen.append(dialog.labelText())
+                act(button)
+                return
+        QTimer.singleShot(50, poll)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def test_cancel_stops_waiting_for_another_program(window, opened, monkeypatch) -> None:
+    monkeypatch.setenv(TIMEOUT_ENV, "60")  # without Cancel, the save would give up after this
+    errors: list[Exception] = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    _rename_first(window, "Mine")
+    before = opened.read_bytes()
+    with project_lock(opened):  # another program is changing the project
+        seen = _when_waiting(window, QPushButton.click)
+        assert not window.files.save()
+    assert seen == ["Waiting for another program to finish changing P.gpkg…"]
+    assert errors == []
+    assert opened.read_bytes() == before  # untouched
+    assert window.isWindowModified()  # the change is still the user's to save
+    assert "Not saved" in window.statusBar().currentMessage()
+
+    with contextlib.ExitStack() as held:  # the other program finishes while the window waits
+        held.enter_context(project_lock(opened))
+        seen = _when_waiting(window, lambda _button: held.close())
+        assert window.files.save()
+    assert len(seen) == 1
+    assert errors == []
+    assert "Mine" in _names(opened)
+    assert not window.isWindowModified()

@@ -99,6 +99,21 @@ def test_basemap_is_written_once(page: Path, demo_project: Project) -> None:
     assert '["New York City", 40.7143, -74.006' in text
 
 
+def test_the_page_runs_the_label_collision_pass(page: Path) -> None:
+    """Without a browser: the page loads the collision pass (tp/labels.js) before the script
+    that runs it after each move and zoom (tests/ui/test_map_labels.py runs it for real)."""
+    html = page.read_text(encoding="utf-8")
+    scripts = [unquote(urlparse(s).path) for s in re.findall(r'src="([^"]+/tp/[a-z]+\.js)"', html)]
+    assert [Path(s).name for s in scripts] == ["labels.js", "map.js"]
+    labels, main = (Path(s).read_text(encoding="utf-8") for s in scripts)
+    assert "window.TPLabels = { declutter: declutter, boxes: labelBoxes }" in labels
+    assert 'label.style.visibility = "hidden"' in labels
+    draw_cities = main[main.index("function drawCities()") : main.index("function declutter()")]
+    assert 'map.on("moveend", drawCities)' in main  # a zoom ends with a moveend too
+    assert "declutter();" in draw_cities
+    assert "TPLabels.declutter(S)" in main
+
+
 def test_credits_name_every_vendored_package() -> None:
     names = {c["name"] for c in bundled_credits()}
     assert {

@@ -344,34 +344,88 @@ def test_quantile_shading_classes() -> None:
 # ----- clusters -----
 
 
+def lonlat(east_km: np.ndarray, north_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Degrees of points given in km east and north of (LON0, LAT0) (see `at`)."""
+    return LON0 + np.asarray(east_km) / KM_LON, LAT0 + np.asarray(north_km) / KM_LAT
+
+
 def test_dbscan_cores_borders_and_noise() -> None:
-    x = np.array([0, 1, 2, 3, 1, 7.5, 100, 101, 102, 0], dtype=float)
-    y = np.array([0, 0, 0, 0, 1, 0, 0, 0, 0, 300], dtype=float)
-    labels = dbscan(x, y, 5.0, 3)
+    lon, lat = lonlat(
+        np.array([0, 1, 2, 3, 1, 7.5, 100, 101, 102, 0], dtype=float),
+        np.array([0, 0, 0, 0, 1, 0, 0, 0, 0, 300], dtype=float),
+    )
+    labels = dbscan(lon, lat, 5.0, 3)
     assert labels.tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 1, -1]  # the 7.5 km point is a border
-    assert dbscan(x, y, 5.0, 4).tolist() == [0] * 6 + [-1] * 4
-    assert dbscan(x, y, 0.5, 1).tolist() == list(range(10))
+    assert dbscan(lon, lat, 5.0, 4).tolist() == [0] * 6 + [-1] * 4
+    assert dbscan(lon, lat, 0.5, 1).tolist() == list(range(10))
+    assert dbscan(lon[::-1], lat[::-1], 5.0, 3).tolist() == [-1, 0, 0, 0, 1, 1, 1, 1, 1, 1]
     same_spot = dbscan(np.zeros(3), np.zeros(3), 1.0, 3)  # three accounts at one address
     assert same_spot.tolist() == [0, 0, 0]
+    assert dbscan(np.zeros(0), np.zeros(0), 1.0, 3).tolist() == []
     token = CancelToken()
     token.cancel()
     with pytest.raises(TaskCancelledError):
-        dbscan(np.arange(10.0), np.zeros(10), 0.1, 5, token)
+        dbscan(lon, lat, 0.1, 5, token)
+
+
+def brute_force_dbscan(lon: np.ndarray, lat: np.ndarray, radius_km: float, min_points: int):
+    """Cores, each core's connected group of cores, and each point's distances (all pairs)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from territory_planner.geo import haversine_km
+
+    d = haversine_km(lon[:, None], lat[:, None], lon[None], lat[None])
+    core = (d <= radius_km).sum(axis=1) >= min_points
+    linked = (d <= radius_km) & core[:, None] & core[None, :]
+    _count, group = connected_components(csr_matrix(linked), directed=False)
+    return core, group, d
 
 
 def test_dbscan_matches_a_brute_force_answer() -> None:
     rng = np.random.default_rng(4)
-    x, y = rng.uniform(0, 60, 300), rng.uniform(0, 60, 300)
-    labels = dbscan(x, y, 4.0, 4)
-    d = np.hypot(x[:, None] - x[None], y[:, None] - y[None])
-    core = (d <= 4.0).sum(axis=1) >= 4
-    for a in np.flatnonzero(core):
-        near_cores = np.flatnonzero(core & (d[a] <= 4.0))
-        assert (labels[near_cores] == labels[a]).all()
-    for b in np.flatnonzero(~core):
+    lon, lat = lonlat(rng.uniform(0, 60, 300), rng.uniform(0, 60, 300))
+    labels = dbscan(lon, lat, 4.0, 4)
+    core, group, d = brute_force_dbscan(lon, lat, 4.0, 4)
+    assert 20 < core.sum() < 280  # cores, borders and noise all occur
+    # every core has its neighbours, and the cores of a cluster are exactly one connected group
+    for number in range(labels.max() + 1):
+        cores = np.flatnonzero(core & (labels == number))
+        assert len(cores) > 0
+        assert set(group[cores]) == {group[cores[0]]}
+        assert (labels[core & (group == group[cores[0]])] == number).all()
+    assert (labels[core] >= 0).all()
+    for b in np.flatnonzero(~core):  # a border joins its nearest core's cluster; others are noise
         near = np.flatnonzero(core & (d[b] <= 4.0))
         expected = labels[near[np.argmin(d[b, near])]] if len(near) else -1
         assert labels[b] == expected
+    assert labels.max() + 1 == len(set(group[core]))
+    first = [np.flatnonzero(labels == n)[0] for n in range(labels.max() + 1)]
+    assert first == sorted(first)  # numbered in the order their first point comes
+
+
+def test_dbscan_merges_crowded_accounts_into_spots(monkeypatch) -> None:
+    from territory_planner.mapping import market_clusters
+
+    rng = np.random.default_rng(8)
+    centres = np.repeat([[0.0, 0.0], [100.0, 0.0], [40.0, 80.0]], 400, axis=0)
+    km = np.vstack([centres + rng.normal(0, 2.0, size=centres.shape), [[300.0, 300.0]]])
+    lon, lat = lonlat(km[:, 0], km[:, 1])
+    exact = dbscan(lon, lat, 10.0, 5)
+    phi, lam = np.radians(lat), np.radians(lon)
+    eps = 10.0 / 6371.0088
+    where, inverse, weight = market_clusters._spots(phi, lam, eps, CancelToken())
+    assert len(where) == len(lon)  # few pairs: every account is its own spot
+    monkeypatch.setattr(market_clusters, "MAX_NEIGHBOUR_PAIRS", 20_000)
+    where, inverse, weight = market_clusters._spots(phi, lam, eps, CancelToken())
+    assert 3 < len(where) < len(lon) / 4
+    assert weight.sum() == len(lon)
+    assert np.array_equal(np.bincount(inverse), weight)
+    assert (
+        dbscan(lon, lat, 10.0, 5).tolist()
+        == exact.tolist()
+        == [0] * 400 + [1] * 400 + [2] * 400 + [-1]
+    )
 
 
 def test_clusters_with_totals_centre_and_hull(project) -> None:

@@ -30,10 +30,16 @@ def test_a_session_logs_each_change_and_its_undo(fresh_demo: Project) -> None:
     log = change_log(fresh_demo)
     assert [when_ for when_, _ in log] == ["2026-12-06T09:30:00+00:00"] * 2
     assert [text for _, text in log] == heard
+    assert session.entries == log  # this session's changes (the project's log had none)
     assert "Lakeshore" in heard[0]
     assert (
         heard[1] == f"Renamed territory 'Lakeshore' to '{fresh_demo.territories['name'].iloc[0]}'"
     )
+    later = Session(fresh_demo, clock=lambda: when)  # the project opened again
+    assert later.entries == []
+    later.apply(RenameTerritory(fresh_demo, territory, "Lakeshore"))
+    assert later.entries == [("2026-12-06T09:30:00+00:00", heard[0])]
+    assert len(change_log(fresh_demo)) == 3
 
 
 def _log(path: Path) -> list[str]:

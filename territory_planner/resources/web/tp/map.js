@@ -77,7 +77,7 @@
 
     S.cities = data.cities;
     S.cityLayer = L.layerGroup().addTo(map);
-    map.on("moveend", drawCities);
+    map.on("moveend", drawCities);  // and the collision pass (a zoom ends with a moveend)
     S.layers.cities = S.cityLayer;
   }
 
@@ -93,26 +93,39 @@
   function drawCities() {
     var map = S.map, bounds = map.getBounds().pad(0.1), min = cityThreshold(map.getZoom());
     S.cityLayer.clearLayers();
-    var shown = 0, placed = [];
+    S.cityLabels = [];
     for (var i = 0; i < S.cities.length; i++) {
       var c = S.cities[i];
       if (c[3] < min) break;  // sorted by population, largest first
       if (!bounds.contains([c[1], c[2]])) continue;
-      // Skip a label that would overlap a larger city's (estimated box in screen pixels).
-      var p = map.latLngToContainerPoint([c[1], c[2]]);
-      var box = [p.x - 4, p.y - 9, p.x + 8 + 6.5 * c[0].length, p.y + 9];
-      if (placed.some(function (b) {
-        return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
-      })) continue;
-      placed.push(box);
       var label = el("div", "tp-city" + (c[3] >= 1000000 ? " tp-big" : ""), c[0]);
       L.marker([c[1], c[2]], {
         pane: "tp-labels", interactive: false, keyboard: false,
         icon: L.divIcon({ className: "", html: label, iconSize: null, iconAnchor: [3, 8] })
       }).addTo(S.cityLayer);
-      shown++;
+      S.cityLabels.push(label);
     }
-    S.basemap.cities = shown;
+    declutter();
+    declutterSoon();  // again once the markers' zoom animation has ended (see init)
+  }
+
+  /* ---------- label collisions (tp/labels.js) ---------- */
+
+  function declutter() {
+    if (!S.map || !S.cityLabels) return;
+    var counts = TPLabels.declutter(S);
+    S.basemap.cities = counts.shown;
+    S.basemap.citiesHidden = counts.hidden;
+  }
+
+  /* The collision pass on the next frame (once, however often asked). */
+  function declutterSoon() {
+    if (S.declutterAsked) return;
+    S.declutterAsked = true;
+    requestAnimationFrame(function () {
+      S.declutterAsked = false;
+      declutter();
+    });
   }
 
   /* ---------- project layers ---------- */
@@ -190,6 +203,7 @@
           send({ type: "territory_clicked", id: p.id, lat: e.latlng.lat, lon: e.latlng.lng });
         });
         var box = el("div", "tp-territory-label", p.name);
+        box.dataset.at = String(p.label);  // its alert badge's too (see declutter)
         var sub = [p.rep, p.locked ? "locked" : ""].filter(Boolean).join(" · ");
         if (sub) box.appendChild(el("span", "tp-rep", sub));
         L.marker(p.label, {
@@ -454,6 +468,7 @@
     if (!data) return;
     data.markers.forEach(function (m) {
       var badge = el("div", "tp-alert tp-alert-" + m.level, "\u26a0 " + m.count);
+      if (m.level !== "rep") badge.dataset.at = String([m.lat, m.lon]);  // over its name
       var anchor = m.level === "rep" ? [-10, 9] : [15, 40];
       L.marker([m.lat, m.lon], {
         pane: "tp-alerts", keyboard: false, title: "",
@@ -539,6 +554,7 @@
       S.map.setView([update.zoomTo.lat, update.zoomTo.lon], update.zoomTo.zoom || 13,
         { animate: animate });
     }
+    declutter();  // names, homes or badges may have come or gone
   }
 
   /* Legends that go with a layer group of another name. */
@@ -568,6 +584,7 @@
       var group = S.groups[k] ? k : LEGEND_GROUP[k];
       if (group) S.legends[k].getContainer().style.display = S.map.hasLayer(S.groups[group]) ? "" : "none";
     });
+    declutter();
   }
 
   /* ---------- drawing ---------- */
@@ -650,6 +667,10 @@
         { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" });
     }
     S.layerControl = L.control.layers({}, overlays, { position: "topright" }).addTo(map);
+    map.on("overlayadd overlayremove", declutter);
+    // A zoom ends (Leaflet's timer) before the markers' own transition does on a busy machine:
+    // the labels are measured again when it has.
+    map.getContainer().addEventListener("transitionend", declutterSoon);
     map.on("overlayadd overlayremove", function (e) {  // a layer's legend goes with it
       Object.keys(S.legends).forEach(function (key) {
         if (S.groups[key] === e.layer) {
@@ -685,6 +706,7 @@
     init: init,
     update: function (text) { apply(JSON.parse(text), true); return JSON.stringify(stats()); },
     stats: function () { return JSON.stringify(stats()); },
+    labels: function () { return JSON.stringify(S.map ? TPLabels.boxes(S) : []); },
     showOnly: function (text) { showOnly(JSON.parse(text)); return true; },
     territory: function (id) { return S.territoryLayers[id]; },
     accountTip: function (i) { return S.points.showTip(i); },
