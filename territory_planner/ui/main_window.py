@@ -1,4 +1,13 @@
-"""The main window: menus, toolbar, docked panels around the central map."""
+"""The main window: the open project, the map, the docked panels around it, menus and toolbar.
+
+What the menus and panels do lives in groups the window owns, one module each:
+`files` (File menu, open, save, import), `exports` (File > Export), `map_interaction`
+(what a click or a drawing on the map does), `territory_actions` (Territory menu,
+assignment, right-click menus), `scenarios` (Plan menu, Scenarios panel), `calendars`,
+`kpi_actions`, `navigation` (selection and zooms), `view_actions` (View menu, layout),
+`help_actions` and `analysis` (the Performance and Market docks). The window itself
+keeps the session, applies every edit through the undo stack and refreshes the panels.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +20,7 @@ from typing import Any
 import pandas as pd
 import platformdirs
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QKeySequence,
-    QPalette,
-    QUndoCommand,
-    QUndoStack,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
