@@ -167,8 +167,9 @@ class MainWindow(QMainWindow):
         card = StartCard()
         card.import_accounts.clicked.connect(lambda: self.files.import_dialog(ACCOUNTS))
         card.import_reps.clicked.connect(lambda: self.files.import_dialog(REPS))
+        # lambdas: the map interaction and the scenario actions come later, and `checked`
+        # must not become a path
         card.draw_territory.clicked.connect(lambda: self.map_interaction.start_drawing())  # noqa: PLW0108
-        # lambdas: the scenario actions come later; `checked` must not become a path
         card.design_territories.clicked.connect(lambda: self.scenarios.ask_design())  # noqa: PLW0108
         card.import_territories.clicked.connect(lambda: self.files.import_territories())  # noqa: PLW0108
         card.demo_requested.connect(self.files.open_demo)
