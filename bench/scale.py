@@ -19,7 +19,8 @@ Measured in one run:
   load, then ``set_project``, until the map is ready), moving a county from one
   territory to another (``edits.move_area`` through ``window.push_edit``, until the
   page has the new layers and the panels their figures), undoing it, assigning the
-  accounts (``window.assign``, a background task here) and saving (``window.save``);
+  accounts (``window.territory_actions.assign``, a background task here) and saving
+  (``window.files.save``);
   a session is one such sequence (open, move, undo, assign, save), and the window runs
   three sessions in a row, each on another 100k-account project file (copies of the one
   saved above; the window cannot tell), as a user opens one project after another;
@@ -471,8 +472,8 @@ def window_child(paths: list[Path], *, profile: bool) -> dict[str, Any]:  # noqa
         row["move_area_s"], row["moved"] = edits[-1]
         result["move"].append(row)
         result["undo"].append(step("undo", window.undo_stack.undo, page_caught_up))
-        result["assign"].append(step("assign", window.assign, assigned))
-        result["save"].append(step("save", window.save, lambda: None))
+        result["assign"].append(step("assign", window.territory_actions.assign, assigned))
+        result["save"].append(step("save", window.files.save, lambda: None))
     result["accounts"] = n
     result["drawn"] = int(window.map_view.last_stats.get("accounts", -1))
     if profile:

@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif not args.demo and last and Path(str(last)).is_file():
             window.open_project(Path(str(last)))
         else:
-            window.open_demo()
+            window.files.open_demo()
     code = QApplication.exec()
     shiboken6.delete(window)  # the web view and page must go before the web profile
     return code

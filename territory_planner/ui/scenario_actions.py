@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMenuBar, QMessageBox
 
 from territory_planner import scenario_edits
 from territory_planner._errors import InputError
@@ -91,6 +91,34 @@ class ScenarioActions(QObject):
         self.panel.rename_requested.connect(self.rename)
         self.panel.delete_requested.connect(self.delete)
         self.panel.compare_requested.connect(self.compare)
+
+    def add_menu(self, bar: QMenuBar) -> None:
+        """The Plan menu."""
+        window, add = self.window, self.window.add_action
+        plan_menu = bar.addMenu("&Plan")
+        self.design_action = add(
+            plan_menu, "&Design Territories…", self.ask_design, "Ctrl+Shift+D",
+            tip="Let the optimizer design balanced, contiguous, compact territories",
+        )  # fmt: skip
+        add(
+            plan_menu, "&New Hire: Carve a Territory…", lambda: self.ask_change(split=True),
+            tip="Make a territory for a new rep out of existing ones, balanced against the rest",
+        )  # fmt: skip
+        add(
+            plan_menu, "&Rebalance…", lambda: self.ask_change(split=False),
+            tip="Bring every territory within tolerance, moving the fewest accounts",
+        )  # fmt: skip
+        plan_menu.addSeparator()
+        add(
+            plan_menu, "&Copy Plan as Scenario…", self.copy_plan,
+            tip="Keep a copy of the plan in use to try changes on",
+        )  # fmt: skip
+        add(
+            plan_menu, "Compare with &Selected Scenario…",
+            lambda: self.compare(window.project.scenario_name, self.panel.selected()),
+            tip="The plan in use beside the scenario selected in the Scenarios panel",
+        )  # fmt: skip
+        add(plan_menu, "Show &Scenarios", window.scenarios_dock.raise_)
 
     def refresh(self) -> None:
         """Show the project's scenarios."""

@@ -86,8 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from territory_planner.mapping.rules import Condition  # noqa: PLC0415
 
             field, value = args.segment.split("=", 1)
-            window.market_panel.refresh(window.project)
-            window.market_panel.add_condition(Condition(field, "=", value))
+            window.analysis.market_panel.refresh(window.project)
+            window.analysis.market_panel.add_condition(Condition(field, "=", value))
         if args.zoom:
             lat, lon, zoom = (float(v) for v in args.zoom.split(","))
             window.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": zoom}})
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.project:
         window.open_project(args.project)
     else:
-        window.open_demo()
+        window.files.open_demo()
     loop.exec()
     ok = window.map_view.is_ready and window.grab().save(str(args.output))
     window.undo_stack.setClean()

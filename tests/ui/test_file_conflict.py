@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QPushButton
 
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.project_lock import TIMEOUT_ENV, project_lock
-from territory_planner.ui import main_window
+from territory_planner.ui import file_actions
 from territory_planner.ui.file_conflict import Conflict, copy_beside
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import wait_for_map
@@ -44,7 +44,7 @@ def _answer(monkeypatch, choice: Conflict) -> list[Path]:
         asked.append(path)
         return choice
 
-    monkeypatch.setattr(main_window, "ask_conflict", ask)
+    monkeypatch.setattr(file_actions, "ask_conflict", ask)
     return asked
 
 
@@ -60,9 +60,9 @@ def opened(qtbot, window: MainWindow, demo_file, tmp_path) -> Path:
 def test_without_outside_change_save_asks_nothing(window, opened, monkeypatch) -> None:
     asked = _answer(monkeypatch, Conflict.CANCEL)
     _rename_first(window, "Mine")
-    assert window.save()
+    assert window.files.save()
     _rename_first(window, "Mine again")
-    assert window.save()  # the window's own save is not an outside change
+    assert window.files.save()  # the window's own save is not an outside change
     assert asked == []
     assert "Mine again" in _names(opened)
     assert not window.isWindowModified()
@@ -74,9 +74,9 @@ def test_save_as_keeps_both_versions(window, opened, monkeypatch, tmp_path) -> N
     asked = _answer(monkeypatch, Conflict.SAVE_AS)
     other = tmp_path / "mine.gpkg"
     monkeypatch.setattr(
-        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(other), "")
+        file_actions.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(other), "")
     )
-    assert window.save()
+    assert window.files.save()
     assert asked == [opened]
     assert load_project(opened).name == "outside"  # the other program's save is kept
     assert "Mine" not in _names(opened)
@@ -89,7 +89,7 @@ def test_reload_keeps_my_changes_in_a_copy(qtbot, window, opened, monkeypatch, t
     _change_outside(opened, "outside")
     _rename_first(window, "Mine")
     _answer(monkeypatch, Conflict.RELOAD)
-    assert not window.save()
+    assert not window.files.save()
     qtbot.waitUntil(lambda: window.project.name == "outside", timeout=10_000)
     wait_for_map(qtbot, window, 300)
     assert window.path == opened
@@ -100,7 +100,7 @@ def test_reload_keeps_my_changes_in_a_copy(qtbot, window, opened, monkeypatch, t
     assert load_project(opened).name == "outside"
     _rename_first(window, "After reload")
     _answer(monkeypatch, Conflict.CANCEL)
-    assert window.save()  # the reloaded version is the one the window now expects
+    assert window.files.save()  # the reloaded version is the one the window now expects
     assert "After reload" in _names(opened)
 
 
@@ -108,12 +108,12 @@ def test_overwrite_and_cancel(window, opened, monkeypatch) -> None:
     _change_outside(opened, "outside")
     _rename_first(window, "Mine")
     asked = _answer(monkeypatch, Conflict.CANCEL)
-    assert not window.save()
+    assert not window.files.save()
     assert asked == [opened]
     assert load_project(opened).name == "outside"
     assert window.isWindowModified()  # still the user's to save
     _answer(monkeypatch, Conflict.OVERWRITE)
-    assert window.save()
+    assert window.files.save()
     assert "Mine" in _names(opened)
     assert not window.isWindowModified()
 
@@ -137,13 +137,13 @@ def test_no_export_from_the_window_over_the_open_project(
     errors: list[str] = []
     monkeypatch.setattr(window, "show_error", lambda exc: errors.append(str(exc)))
     monkeypatch.setattr(
-        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(opened), "")
+        file_actions.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(opened), "")
     )
     run = {
-        "csv": window.export_csv,
-        "xlsx": window.export_xlsx,
-        "report": lambda: window.export_report("pdf"),
-        "calendars": lambda: window.export_calendars("xlsx"),
+        "csv": window.exports.export_csv,
+        "xlsx": window.exports.export_xlsx,
+        "report": lambda: window.exports.export_report("pdf"),
+        "calendars": lambda: window.exports.export_calendars("xlsx"),
     }[export]
     run()
     assert opened.read_bytes() == before
@@ -179,7 +179,7 @@ def test_cancel_stops_waiting_for_another_program(window, opened, monkeypatch) -
     before = opened.read_bytes()
     with project_lock(opened):  # another program is changing the project
         seen = _when_waiting(window, QPushButton.click)
-        assert not window.save()
+        assert not window.files.save()
     assert seen == ["Waiting for another program to finish changing P.gpkg…"]
     assert errors == []
     assert opened.read_bytes() == before  # untouched
@@ -189,7 +189,7 @@ def test_cancel_stops_waiting_for_another_program(window, opened, monkeypatch) -
     with contextlib.ExitStack() as held:  # the other program finishes while the window waits
         held.enter_context(project_lock(opened))
         seen = _when_waiting(window, lambda _button: held.close())
-        assert window.save()
+        assert window.files.save()
     assert len(seen) == 1
     assert errors == []
     assert "Mine" in _names(opened)

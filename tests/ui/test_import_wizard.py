@@ -30,8 +30,8 @@ def kunden(tmp_path):
 
 
 def run_wizard(qtbot, window: MainWindow, kind, path) -> ImportWizard:
-    window.import_dialog(kind)
-    wizard = window.wizard
+    window.files.import_dialog(kind)
+    wizard = window.files.wizard
     wizard.file_page.path_edit.setText(str(path))
     wizard.file_page.preview()
     assert wizard.file_page.isComplete()
@@ -129,8 +129,8 @@ def test_wizard_refuses_to_go_on_without_a_name_column(qtbot, window: MainWindow
 def test_wizard_explains_an_unreadable_file(qtbot, window: MainWindow, tmp_path) -> None:
     path = tmp_path / "photo.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    window.import_dialog(ACCOUNTS)
-    page = window.wizard.file_page
+    window.files.import_dialog(ACCOUNTS)
+    page = window.files.wizard.file_page
     page.path_edit.setText(str(path))
     page.preview()
     assert not page.isComplete()
@@ -192,7 +192,7 @@ def test_unplaced_account_is_placed_by_zip_and_by_map_click(
     assert window.account_model.rowCount() == 1
     qtbot.waitUntil(lambda: window.map_view.is_ready, timeout=MAP_TIMEOUT_MS)
 
-    window.start_placing(target)
+    window.map_interaction.start_placing(target)
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.9, -87.7)})")
     account = window.project.accounts.set_index("account_id").loc[target]

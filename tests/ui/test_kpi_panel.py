@@ -69,7 +69,7 @@ def test_quota_typed_in_the_table_and_the_quota_dialog(
     tid = model.frame["territory_id"].iloc[model.frame_row(0)]
     assert window.project.territories.set_index("territory_id").loc[tid, "quota"] == 1_500_000
     window.kpi_panel.quotas_requested.emit()
-    dialog = window.quotas
+    dialog = window.kpi_actions.quotas
     dialog.target.setText("9,000,000")
     dialog.blend.setValue(100)
     assert dialog.model.frame["quota"].sum() == pytest.approx(9_000_000)

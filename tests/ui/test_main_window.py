@@ -14,12 +14,13 @@ from territory_planner.io import export
 from territory_planner.io.project_file import load_project
 from territory_planner.mapping.events import FeatureDrawn, MapClicked
 from territory_planner.model import change_log
-from territory_planner.ui.main_window import MainWindow, demo_path
+from territory_planner.ui.file_actions import demo_path
+from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 
 
 def test_demo_fills_panels_and_map(qtbot, window: MainWindow) -> None:
-    window.open_demo()
+    window.files.open_demo()
     wait_for_map(qtbot, window, 1500)
     assert demo_path().exists()  # generated on first use, like `territory-planner demo`
     assert window.account_model.rowCount() == 1500
@@ -67,7 +68,7 @@ def test_rename_territory_is_undoable_and_saved(qtbot, window, demo_file, tmp_pa
     assert window.territory_model.index(0, 0).data() == old
     window.redo_action.trigger()
     target = tmp_path / "renamed.gpkg"
-    assert window._save_to(target)
+    assert window.files._save_to(target)
     assert not window.isWindowModified()
     assert "Windy City" in set(load_project(target).territories["name"])
 
@@ -110,7 +111,7 @@ def test_bridge_carries_clicks_and_drawn_shapes(qtbot, window: MainWindow, demo_
     points = zip(acc["lon"], acc["lat"], strict=True)
     expected = sum(polygon.contains(shapely.Point(x, y)) for x, y in points)
     assert expected > 0
-    assert window.last_drawn_count == expected
+    assert window.map_interaction.last_drawn_count == expected
 
 
 def near(pixel: object, color: str, tolerance: int = 24) -> bool:
@@ -175,7 +176,7 @@ def test_selecting_a_territory_highlights_it_on_the_map(
 
 
 def test_about_box_credits_bundled_data(window: MainWindow) -> None:
-    text = window.about_text()
+    text = window.help_actions.about_text()
     for needle in (
         "leaflet</b> 1.9.4",
         "us-atlas",
@@ -233,7 +234,7 @@ def test_autosave_and_recovery_after_a_crash(
 
         shiboken6.delete(other)
     window.undo_stack.setClean()
-    window._save_to(tmp_path / "saved.gpkg")
+    window.files._save_to(tmp_path / "saved.gpkg")
     assert not window.autosave.target.exists()  # saved: the recovery copy goes
 
 
@@ -264,7 +265,7 @@ def test_territory_kpis_and_assign_in_the_window(qtbot, window: MainWindow, demo
     cleared["territory_id"] = None
     window.push_edit(ReplaceTable(window.project, "accounts", cleared, "clear"))
     assert window.territory_model.frame["accounts"].sum() == 0
-    window.assign_action.trigger()
+    window.territory_actions.assign_action.trigger()
     assert (
         window.territory_model.frame["accounts"].sum() == 300 - window.project.summary().unassigned
     )
@@ -313,8 +314,8 @@ def test_draw_a_territory_and_reshape_one_through_the_map(
         window.map_view.run_js(
             f"map_tp.fire('pm:create', {{shape: 'Polygon', layer: L.polygon({ring})}})"
         )
-    window.name_dialog.setTextValue("Chicago Suburbs")
-    window.name_dialog.accept()
+    window.map_interaction.name_dialog.setTextValue("Chicago Suburbs")
+    window.map_interaction.name_dialog.accept()
     territories = window.project.territories.set_index("territory_id")
     assert territories.loc["T05", "name"] == "Chicago Suburbs"
     assert territories.loc["T05", "geometry"].intersection(chicago).area < 1e-9  # clipped
@@ -346,10 +347,10 @@ def test_a_click_without_move_areas_only_selects_the_territory(
     wait_for_map(qtbot, window, 300)
     before = window.project.territories.geometry.copy()
     click_territory(qtbot, window, "T01", 41.85, -88.1)
-    assert window.selected_territory() == "T01"
+    assert window.navigation.selected_territory() == "T01"
     with qtbot.waitSignal(window.map_view.map_event, timeout=MAP_TIMEOUT_MS):
         window.map_view.run_js("map_tp.fire('click', {latlng: L.latLng(41.5, -88.25)})")
-    assert getattr(window, "unit_menu", None) is None  # nothing offered to move
+    assert window.map_interaction.unit_menu is None  # nothing offered to move
     assert window.project.territories.geometry.equals(before)
     assert window.undo_stack.count() == 0
 
@@ -379,7 +380,7 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
         if dupage.contains(shapely.Point(x, y))
     ]
     assert inside
-    menu = window.unit_menu
+    menu = window.map_interaction.unit_menu
     submenu = menu.actions()[0].menu()
     assert menu.actions()[0].text() == f"Move DuPage County, IL ({len(inside)} accounts) to"
     targets = {a.text(): a for a in submenu.actions()}
@@ -412,9 +413,9 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
     assert not window.move_mode.is_on
     assert not button.isChecked()
     assert not window.move_mode.indicator.isVisible()
-    del window.unit_menu
+    window.map_interaction.unit_menu = None
     click_territory(qtbot, window, "T02", 41.85, -88.1)
-    assert getattr(window, "unit_menu", None) is None
+    assert window.map_interaction.unit_menu is None
 
 
 def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
@@ -437,11 +438,11 @@ def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tm
     )
     path = tmp_path / "regions.geojson"
     regions.to_file(path, driver="GeoJSON")
-    window.import_territories(path)
+    window.files.import_territories(path)
     assert window.territory_model.rowCount() == 1
     assert window.territory_model.index(0, 0).data() == "Lakes"
     assert int(window.territory_model.frame["accounts"].iloc[0]) > 0
-    window.import_territories(tmp_path / "missing.geojson")
+    window.files.import_territories(tmp_path / "missing.geojson")
     assert "file not found" in window.last_error
     window.undo_stack.undo()
     assert window.territory_model.rowCount() == 4
@@ -463,9 +464,9 @@ def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_fil
     lasso = shapely.Polygon([(lon, lat) for lat, lon in ring])
     expected = units_in("zip", lasso)
     assert len(expected.names) > 3
-    menu = window.unit_menu
+    menu = window.map_interaction.unit_menu
     assert menu.actions()[0].text().startswith(f"Move {len(expected.names)} ZIP areas (")
-    assert getattr(window, "name_dialog", None) is None  # a lasso is not a new territory
+    assert window.map_interaction.name_dialog is None  # a lasso is not a new territory
     targets = {a.text(): a for a in menu.actions()[0].menu().actions()}
     target_id = "T02"
     name = window.project.territories.set_index("territory_id").loc[target_id, "name"]
@@ -489,9 +490,9 @@ def test_split_merge_and_delete_from_the_territory_menu(
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     count = len(window.project.territories)
-    window.select_territory("T01")
-    window.start_split()
-    assert window.splitting == "T01"
+    window.navigation.select_territory("T01")
+    window.map_interaction.start_split()
+    assert window.map_interaction.splitting == "T01"
     mine = window.project.accounts["territory_id"] == "T01"
     lon = float(window.project.accounts.loc[mine, "lon"].median())
     line = [[30.0, lon], [50.0, lon]]
@@ -499,13 +500,13 @@ def test_split_merge_and_delete_from_the_territory_menu(
         window.map_view.run_js(
             f"map_tp.fire('pm:create', {{shape: 'Line', layer: L.polyline({line})}})"
         )
-    assert window.splitting is None
+    assert window.map_interaction.splitting is None
     assert len(window.project.territories) == count + 1
     new_id = window.project.territories["territory_id"].iloc[-1]
     assert (window.project.accounts["territory_id"] == new_id).sum() > 0
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["territories"] == count + 1)
     assert window.change_log[-1].split("  ", 1)[1].startswith("Split '")
-    menu = window.territory_actions_menu(new_id)
+    menu = window.territory_actions.territory_actions_menu(new_id)
     merge = next(a.menu() for a in menu.actions() if a.menu())
     target = next(
         a for a in merge.actions() if a.text() == window.project.territories["name"].iloc[0]
@@ -513,8 +514,8 @@ def test_split_merge_and_delete_from_the_territory_menu(
     target.trigger()  # merge the new piece back into T01
     assert len(window.project.territories) == count
     assert (window.project.accounts["territory_id"] == "T01").sum() == mine.sum()
-    window.select_territory("T02")
-    window.delete_selected()
+    window.navigation.select_territory("T02")
+    window.territory_actions.delete_selected()
     assert "T02" not in set(window.project.territories["territory_id"])
     for _ in range(3):
         window.undo_stack.undo()
@@ -525,7 +526,7 @@ def test_split_merge_and_delete_from_the_territory_menu(
 def test_shortcuts_recent_files_and_territory_navigation(
     qtbot, window: MainWindow, demo_file, tmp_path
 ) -> None:
-    text = window.shortcuts_text()
+    text = window.help_actions.shortcuts_text()
     for name, key in (("Undo", "Ctrl+Z"), ("Save", "Ctrl+S"), ("Map Report (PDF)", "Ctrl+P"),
                       ("Next Territory", "Ctrl+]"), ("Lasso Areas", "Ctrl+L"),
                           ("Move Areas", "Ctrl+M")):  # fmt: skip
@@ -534,14 +535,14 @@ def test_shortcuts_recent_files_and_territory_navigation(
     wait_for_map(qtbot, window, 300)
     assert window.preferences.recent_files()[0] == demo_file
     copy = tmp_path / "copy.gpkg"
-    assert window._save_to(copy)
+    assert window.files._save_to(copy)
     assert window.preferences.recent_files()[:2] == [copy, demo_file]
-    window._fill_recent_menu()
-    assert window.recent_menu.actions()[0].text() == "&1 copy.gpkg"
-    window.step_territory(1)
-    first = window.selected_territory()
-    window.step_territory(1)
-    second = window.selected_territory()
-    window.step_territory(-1)
-    assert window.selected_territory() == first != second
+    window.files._fill_recent_menu()
+    assert window.files.recent_menu.actions()[0].text() == "&1 copy.gpkg"
+    window.navigation.step_territory(1)
+    first = window.navigation.selected_territory()
+    window.navigation.step_territory(1)
+    second = window.navigation.selected_territory()
+    window.navigation.step_territory(-1)
+    assert window.navigation.selected_territory() == first != second
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["selected"] == first, timeout=MAP_TIMEOUT_MS)

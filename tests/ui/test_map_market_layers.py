@@ -61,14 +61,16 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
 ) -> None:
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
-    window.market_dock.raise_()
-    qtbot.waitUntil(lambda: window.market_dock not in window.stale_panels, timeout=5000)
+    window.analysis.market_dock.raise_()
+    qtbot.waitUntil(
+        lambda: window.analysis.market_dock not in window.analysis.stale_panels, timeout=5000
+    )
     sent = record_updates(window)
     acc = window.project.accounts
     healthcare = acc.loc[acc["industry"] == "Healthcare", "account_id"].tolist()
     assert 0 < len(healthcare) < len(acc)
 
-    window.market_panel.add_condition(Condition("industry", "=", "Healthcare"))
+    window.analysis.market_panel.add_condition(Condition("industry", "=", "Healthcare"))
     stats = wait_stats(qtbot, window, lambda s: s["segmentShown"] == len(healthcare))
     assert stats["segment"] == "Filter: industry = Healthcare"
     assert "segment" in stats["legends"]
@@ -77,8 +79,8 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
     assert sorted(update["segment"]["ids"]) == sorted(healthcare)
 
     # Saved, the legend names it; the edit redraws the accounts, the ring stays on them.
-    window.market_panel.name.setText("Healthcare")
-    window.market_panel.save_segment()
+    window.analysis.market_panel.name.setText("Healthcare")
+    window.analysis.market_panel.save_segment()
     assert market.segment_names(window.project) == ["Healthcare"]
     stats = wait_stats(qtbot, window, lambda s: s["segment"] == "Segment: Healthcare")
     assert stats["segmentShown"] == len(healthcare)
@@ -92,7 +94,7 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
         for text in legend
     ), legend
 
-    window.market_panel.saved.setCurrentIndex(0)  # All accounts: no highlight, no legend
+    window.analysis.market_panel.saved.setCurrentIndex(0)  # All accounts: no highlight, no legend
     stats = wait_stats(qtbot, window, lambda s: s["segment"] is None)
     assert stats["segmentShown"] == 0
     assert "segment" not in stats["legends"]
@@ -108,9 +110,11 @@ def test_breached_alerts_are_badges_on_the_map_kept_current_and_switchable(
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     project = window.project
-    panel = window.performance_panel
-    window.performance_dock.raise_()
-    qtbot.waitUntil(lambda: window.performance_dock not in window.stale_panels, timeout=5000)
+    panel = window.analysis.performance_panel
+    window.analysis.performance_dock.raise_()
+    qtbot.waitUntil(
+        lambda: window.analysis.performance_dock not in window.analysis.stale_panels, timeout=5000
+    )
     expected = badges(panel.alerts)
     assert expected, "the demo has breached alerts"
     stats = wait_stats(qtbot, window, lambda s: s["alerts"] == len(expected))
@@ -146,7 +150,8 @@ def test_breached_alerts_are_badges_on_the_map_kept_current_and_switchable(
     window.push_edit(
         ChangeSettings(project, {"alert_capacity_above": "0.0"}, "Alert at any workload")
     )
-    assert window.performance_dock in window.stale_panels  # not recomputed on screen
+    # not recomputed on screen
+    assert window.analysis.performance_dock in window.analysis.stale_panels
     now = alerts(performance(project, panel.selected_date()), Thresholds.from_settings(
         project.settings))  # fmt: skip
     assert badges(now) > expected

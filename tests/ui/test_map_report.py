@@ -30,7 +30,7 @@ def colours(image: QImage, step: int = 7) -> int:
 def test_pdf_has_the_map_and_the_kpi_table(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
-    pdf = window.export_report("pdf", tmp_path / "report.pdf")
+    pdf = window.exports.export_report("pdf", tmp_path / "report.pdf")
     assert pdf is not None
     document = QPdfDocument()
     assert document.load(str(pdf)) == QPdfDocument.Error.None_
@@ -49,12 +49,12 @@ def test_pdf_has_the_map_and_the_kpi_table(qtbot, window: MainWindow, demo_file,
     total = int(window.kpis["accounts"].sum())
     assert f"{total:,}" in second
     assert "Nochangesweremadeinthissession" in "".join(document.getAllText(2).text().split())
-    png = window.export_report("png", tmp_path / "map.png")
+    png = window.exports.export_report("png", tmp_path / "map.png")
     image = QImage(str(png))
     assert (image.width(), image.height()) == (3300, 2550)
     assert colours(image, 23) > 40
     # a folder that cannot be written: a clear error, no file
-    assert window.export_report("pdf", tmp_path / "missing" / "r.pdf") is None
+    assert window.exports.export_report("pdf", tmp_path / "missing" / "r.pdf") is None
     assert "cannot write" in window.last_error
 
 
@@ -76,7 +76,7 @@ def test_the_session_changes_are_a_page_of_the_report(
     territory = str(window.project.territories["territory_id"].iloc[0])
     window.push_edit(RenameTerritory(window.project, territory, "Lakeshore North"))
     window.push_edit(RenameTerritory(window.project, territory, "Lakeshore South"))
-    pdf = window.export_report("pdf", tmp_path / "workshop.pdf")
+    pdf = window.exports.export_report("pdf", tmp_path / "workshop.pdf")
     assert pdf is not None
     pages = pdf_pages(pdf)
     assert len(pages) == 3
@@ -140,7 +140,7 @@ def test_rep_one_pagers(qtbot, window: MainWindow, demo_file, tmp_path) -> None:
     wait_for_map(qtbot, window, 300)
     project = window.project
     staffed = [r for r in project.reps["rep_id"] if r in set(project.territories["rep_id"])]
-    pdf = window.export_rep_pages(tmp_path / "reps.pdf")
+    pdf = window.exports.export_rep_pages(tmp_path / "reps.pdf")
     assert pdf is not None
     document = QPdfDocument()
     assert document.load(str(pdf)) == QPdfDocument.Error.None_
@@ -176,22 +176,22 @@ def test_the_report_shows_the_layers_chosen_for_it(
     window.calendar_dock.raise_()
     stops = show_a_route(window)
     wait_stats(qtbot, window, lambda s: s["routeStops"] == stops)
-    assert window.export_report("pdf", tmp_path / "plan.pdf") is not None
+    assert window.exports.export_report("pdf", tmp_path / "plan.pdf") is not None
     hidden = set(at_grab[-1]["hidden"])
     assert "route" in hidden  # a working overlay: printed only when chosen
     assert not hidden & {"territories", "labels", "accounts", "reps", "coverage"}
     assert "route" not in page_stats(qtbot, window)["hidden"]  # back on screen after
 
-    assert window.export_report("png", tmp_path / "routes.png", ["territories", "route"])
+    assert window.exports.export_report("png", tmp_path / "routes.png", ["territories", "route"])
     hidden = set(at_grab[-1]["hidden"])
     assert "route" not in hidden
     assert {"accounts", "reps", "labels"} <= hidden
 
-    window.market_dock.raise_()
+    window.analysis.market_dock.raise_()
     found = market.find_clusters(window.project, radius_km=50, min_accounts=5)
-    window.market_panel.clusters_requested.emit(found.as_layer())
+    window.analysis.market_panel.clusters_requested.emit(found.as_layer())
     wait_stats(qtbot, window, lambda s: "clusters" in s["legendsShown"])
-    assert window.export_report("pdf", tmp_path / "plan2.pdf") is not None
+    assert window.exports.export_report("pdf", tmp_path / "plan2.pdf") is not None
     assert "clusters" in at_grab[-1]["hidden"]
     assert "clusters" not in at_grab[-1]["legendsShown"]  # its legend goes with it
     assert "clusters" in page_stats(qtbot, window)["legendsShown"]
@@ -211,13 +211,13 @@ def test_the_report_layers_dialog_starts_with_the_plan_layers(qtbot) -> None:
 def test_the_layers_are_asked_after_the_file_and_remembered(
     qtbot, window: MainWindow, demo_file, tmp_path, monkeypatch
 ) -> None:
-    from territory_planner.ui import main_window
+    from territory_planner.ui import export_actions
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
     target = tmp_path / "only territories.png"
     monkeypatch.setattr(
-        main_window.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), "")
+        export_actions.QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), "")
     )
     offered: list[list[str]] = []
 
@@ -225,11 +225,11 @@ def test_the_layers_are_asked_after_the_file_and_remembered(
         offered.append(list(chosen))
         return ["territories", "labels"]
 
-    monkeypatch.setattr(main_window, "ask_report_layers", ask)
-    assert window.export_report("png") == target
+    monkeypatch.setattr(export_actions, "ask_report_layers", ask)
+    assert window.exports.export_report("png") == target
     assert offered == [["territories", "labels", "accounts", "reps", "coverage"]]
-    assert window.report_layers == ["territories", "labels"]
-    monkeypatch.setattr(main_window, "ask_report_layers", lambda *_a: None)  # Cancel
+    assert window.exports.report_layers == ["territories", "labels"]
+    monkeypatch.setattr(export_actions, "ask_report_layers", lambda *_a: None)  # Cancel
     target.unlink()
-    assert window.export_report("png") is None
+    assert window.exports.export_report("png") is None
     assert not target.exists()

@@ -217,10 +217,13 @@ def test_a_rule_can_test_a_saved_segment(qtbot, project) -> None:
 def test_market_and_performance_panels_in_the_window(qtbot, window: MainWindow, demo_file) -> None:
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
-    panel = window.market_panel
-    assert window.market_dock in window.stale_panels  # hidden behind a tab: not computed
-    window.market_dock.raise_()
-    qtbot.waitUntil(lambda: window.market_dock not in window.stale_panels, timeout=5000)
+    panel = window.analysis.market_panel
+    # hidden behind a tab: not computed
+    assert window.analysis.market_dock in window.analysis.stale_panels
+    window.analysis.market_dock.raise_()
+    qtbot.waitUntil(
+        lambda: window.analysis.market_dock not in window.analysis.stale_panels, timeout=5000
+    )
     assert panel.project is window.project
     healthcare(panel)
     expected = int((window.project.accounts["industry"] == "Healthcare").sum())
@@ -234,7 +237,9 @@ def test_market_and_performance_panels_in_the_window(qtbot, window: MainWindow, 
     assert market.segment_names(window.project) == []
     panel.heat_on.setChecked(True)  # computed as a task, drawn on the map
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["heat"] > 0, timeout=MAP_TIMEOUT_MS)
-    perf = window.performance_panel  # refreshed when shown: a row per territory
-    window.performance_dock.raise_()
-    qtbot.waitUntil(lambda: window.performance_dock not in window.stale_panels, timeout=5000)
+    perf = window.analysis.performance_panel  # refreshed when shown: a row per territory
+    window.analysis.performance_dock.raise_()
+    qtbot.waitUntil(
+        lambda: window.analysis.performance_dock not in window.analysis.stale_panels, timeout=5000
+    )
     assert perf.territory_model.rowCount() == len(window.project.territories)

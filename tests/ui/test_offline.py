@@ -15,7 +15,7 @@ def test_demo_map_makes_only_local_requests(qtbot, window: MainWindow) -> None:
     guard = window.map_view.guard
     guard.requests.clear()
     guard.blocked.clear()
-    window.open_demo()
+    window.files.open_demo()
     wait_for_map(qtbot, window, 1500)
     assert any(r.endswith("leaflet/leaflet.js") for r in guard.requests)
     assert any("basemap.js" in r for r in guard.requests)

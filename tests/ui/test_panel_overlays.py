@@ -28,7 +28,7 @@ def show_a_route(window: MainWindow) -> int:
         {"account_id": a, "name": n, "arrival": "09:00", "departure": "10:00"}
         for a, n in zip(mine["account_id"][:4], mine["name"][:4], strict=True)
     ]
-    window.show_day_route({"rep_id": rep_id}, {"visits": visits})
+    window.calendars.show_day_route({"rep_id": rep_id}, {"visits": visits})
     return len(visits)
 
 
@@ -45,10 +45,10 @@ def test_leaving_a_panel_takes_its_overlays_off_the_map(
     window.calendar_dock.raise_()  # and back: the route is there again
     wait_stats(qtbot, window, lambda s: s["routeStops"] == stops)
 
-    window.market_dock.raise_()
+    window.analysis.market_dock.raise_()
     found = market.find_clusters(window.project, radius_km=50, min_accounts=5)
     assert found.clusters
-    window.market_panel.clusters_requested.emit(found.as_layer())
+    window.analysis.market_panel.clusters_requested.emit(found.as_layer())
     stats = wait_stats(qtbot, window, lambda s: s["clusters"] == len(found.clusters))
     assert "clusters" in stats["legends"]
     assert stats["routeStops"] == 0  # the Calendar panel is behind the Market panel

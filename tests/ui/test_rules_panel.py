@@ -76,7 +76,7 @@ def test_parent_policy_keeps_divisions_together(qtbot, window: MainWindow, demo_
     split = len(split_parents_report(window.project))
     assert split > 0
     assert panel.parent_model.rowCount() == split
-    window.set_parent_policy("follow_parent")
+    window.territory_actions.set_parent_policy("follow_parent")
     assert panel.parent_model.rowCount() == 0
     assert panel.policy.currentData() == "follow_parent"
     assert window.change_log[-1].count("follow the parent company's territory") == 1

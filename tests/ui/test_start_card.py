@@ -30,7 +30,7 @@ def test_the_steps_show_on_an_empty_project_and_go_once_it_has_data(
         encoding="utf-8",
     )
     qtbot.mouseClick(card.import_accounts, Qt.MouseButton.LeftButton)
-    wizard = window.wizard
+    wizard = window.files.wizard
     assert wizard.kind is ACCOUNTS
     wizard.file_page.path_edit.setText(str(accounts))
     wizard.file_page.preview()
@@ -47,14 +47,14 @@ def test_the_steps_show_on_an_empty_project_and_go_once_it_has_data(
     lakes = shapely.union_all(states.loc[["IL", "IN", "WI"]].geometry.to_numpy())
     path = tmp_path / "regions.geojson"
     gpd.GeoDataFrame([{"name": "Lakes", "geometry": lakes}], crs="EPSG:4326").to_file(path)
-    window.import_territories(path)
+    window.files.import_territories(path)
     assert not card.isVisible()  # accounts and territories: the map speaks for itself
 
     window.undo_stack.undo()
     assert card.isVisible()
     card.dismiss()
     window.undo_stack.setClean()
-    window.new_project()
+    window.files.new_project()
     assert card.isVisible()  # File > New: the steps again
     assert [n.text() for n in card.numbers] == ["1.", "2.", "3."]
 
@@ -67,7 +67,7 @@ def test_the_steps_stay_hidden_while_a_project_opens(
     assert not card.isVisible()  # no flash of the steps while it loads
     wait_for_map(qtbot, window, 300)
     assert not card.isVisible()
-    window.new_project()
+    window.files.new_project()
     assert card.isVisible()
     window.open_project(tmp_path / "missing.gpkg")
     assert not card.isVisible()

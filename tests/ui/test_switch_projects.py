@@ -18,7 +18,7 @@ from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
 from territory_planner.io.project_file import save_project
 from territory_planner.tasks import TaskCancelledError
-from territory_planner.ui import main_window
+from territory_planner.ui import file_actions
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 
@@ -45,10 +45,12 @@ def test_the_first_project_and_its_page_are_freed(
 ) -> None:
     open_and_settle(qtbot, window, demo_file, 300)
     # the Performance and Market panels hold the project they show, also once hidden
-    for dock in (window.performance_dock, window.market_dock):
+    for dock in (window.analysis.performance_dock, window.analysis.market_dock):
         dock.raise_()
-        qtbot.waitUntil(lambda d=dock: d not in window.stale_panels, timeout=MAP_TIMEOUT_MS)
-    assert window.market_panel.project is window.project
+        qtbot.waitUntil(
+            lambda d=dock: d not in window.analysis.stale_panels, timeout=MAP_TIMEOUT_MS
+        )
+    assert window.analysis.market_panel.project is window.project
     window.account_dock.raise_()
     first = weakref.ref(window.project)
     first_accounts = weakref.ref(window.project.accounts)
@@ -61,8 +63,9 @@ def test_the_first_project_and_its_page_are_freed(
     assert first() is None, gc.get_referrers(first())
     assert first_accounts() is None
     qtbot.waitUntil(lambda: not shiboken6.isValid(first_page))  # deleted, its JS heap too
-    assert window.market_panel.project is not window.project  # hidden: refreshed when shown
-    assert len(window.market_panel.project.accounts) == 0
+    # hidden: refreshed when shown
+    assert window.analysis.market_panel.project is not window.project
+    assert len(window.analysis.market_panel.project.accounts) == 0
     # the page draws the second project only
     stats = page_stats(qtbot, window)
     assert stats["accounts"] == OTHER["accounts"]
@@ -96,7 +99,7 @@ def test_a_project_that_cannot_be_opened_leaves_the_open_one_shown(  # noqa: PLR
     def fail(path: Path) -> None:
         raise error
 
-    monkeypatch.setattr(main_window, "load_stamped", fail)
+    monkeypatch.setattr(file_actions, "load_stamped", fail)
     load = window.map_view.load_number
     window.open_project(other_file)
     qtbot.waitUntil(lambda: window.map_view.load_number > load + 1, timeout=MAP_TIMEOUT_MS)

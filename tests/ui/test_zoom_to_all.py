@@ -26,7 +26,7 @@ def test_zoom_to_all_fits_the_territories_and_the_overlays_shown(
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["zoom"] == 9, timeout=MAP_TIMEOUT_MS)
     assert not shows(page_stats(qtbot, window), KEY_WEST)
 
-    window.zoom_action.trigger()
+    window.view_actions.zoom_action.trigger()
     qtbot.waitUntil(
         lambda: shows(page_stats(qtbot, window), KEY_WEST, NORTHERN_MAINE, EASTERN_MAINE),
         timeout=MAP_TIMEOUT_MS,
@@ -49,7 +49,7 @@ def test_zoom_to_all_fits_the_territories_and_the_overlays_shown(
         },
     }
     window.map_view.send_update({"clusters": clusters})
-    window.zoom_action.trigger()
+    window.view_actions.zoom_action.trigger()
     qtbot.waitUntil(
         lambda: shows(page_stats(qtbot, window), PUERTO_RICO, NORTHERN_MAINE),
         timeout=MAP_TIMEOUT_MS,

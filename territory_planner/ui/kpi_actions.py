@@ -1,0 +1,79 @@
+"""What the Territory KPIs panel asks of the window: shade the map, set the balance band, quotas.
+
+The band and the quota plan are project settings, so each change is one undo step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+
+from territory_planner.edits import ChangeSettings
+from territory_planner.formats import money
+from territory_planner.mapping.colors import Shading, balance_shading, value_shading
+from territory_planner.mapping.metrics import METRICS, balance_tolerance
+from territory_planner.ui.quota_dialog import QuotaDialog
+
+if TYPE_CHECKING:
+    from territory_planner.ui.main_window import MainWindow
+
+
+class KpiActions(QObject):
+    """The map's shading by a KPI, the balance band and the quota plan."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.quotas: QuotaDialog | None = None  # the last quota dialog opened
+
+    def shading(self) -> dict[str, Any] | None:
+        """How the map shades territories now (None: in their own colours)."""
+        window = self.window
+        panel = window.kpi_panel
+        if not panel.shade.isChecked() or window.kpis.empty:
+            return None
+        metric = METRICS[panel.metric_key]
+        kpis = window.kpis.set_index("territory_id")
+        shading: Shading
+        if metric.balanced:
+            deviations = kpis[f"{metric.key}_vs_mean"]
+            shading = balance_shading(metric.title, deviations, balance_tolerance(window.project))
+        else:
+            shading = value_shading(metric.title, kpis[metric.key], metric.fmt)
+        return shading.as_dict()
+
+    def send_shading(self) -> None:
+        """Shade the map by the KPI panel's metric, or stop shading."""
+        self.window.map_view.send_update({"shade": self.shading()})
+
+    def set_tolerance(self, tolerance: float) -> None:
+        """A new balance band (one undo step)."""
+        self.window.push_edit(
+            ChangeSettings(
+                self.window.project,
+                {"balance_tolerance": repr(tolerance)},
+                f"Balance band set to ±{tolerance:.1%}",
+            )
+        )
+
+    def quota_dialog(self) -> None:
+        """Ask for the quota plan; apply it as one undo step."""
+        window = self.window
+        dialog = QuotaDialog(window.project, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.quotas = dialog
+
+        def accepted() -> None:
+            plan = dialog.plan()
+            if plan is None:
+                return
+            target = money(plan.target(window.project.accounts))
+            text = (
+                f"Quotas: team target {target}, split {plan.potential_weight:.0%} by potential, "
+                f"{1 - plan.potential_weight:.0%} by last year's sales"
+            )
+            window.push_edit(ChangeSettings(window.project, plan.as_settings(), text))
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
