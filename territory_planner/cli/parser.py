@@ -246,6 +246,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         "--free-home", action="append", default=[], metavar="REP_ID",
         help="design this rep's territory without their home in it (repeatable)",
     )  # fmt: skip
+    design.add_argument(
+        "--zip-in", action="append", default=[], metavar="FIPS",
+        help="with county units: make this county of its ZIP areas (repeatable), e.g. 36061",
+    )  # fmt: skip
     design.add_argument("--name", help="name of the new scenario")
     design.add_argument("--use", action="store_true", help="make the new scenario the plan in use")
     design.add_argument("--dry-run", action="store_true", help="report only; do not save")

@@ -63,6 +63,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         tolerance=args.tolerance,
         use_homes=not args.no_homes,
         free_homes=args.free_home,
+        zip_in=args.zip_in,
         name=args.name,
     )
     result = outcome.result

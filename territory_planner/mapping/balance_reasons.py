@@ -26,7 +26,8 @@ class DesignFix:
 
     Only the fields that change are set: ``kind`` (finer units), ``tolerance``
     (a wider band), ``use_homes`` (False: without the reps' homes as seeds) or
-    ``free_home`` (the ID of one rep designed without the home rule).
+    ``free_home`` (the ID of one rep designed without the home rule) or
+    ``zip_in`` (the counties to make of ZIP areas, where the lumps are).
     """
 
     label: str
@@ -34,6 +35,7 @@ class DesignFix:
     tolerance: float | None = None
     use_homes: bool | None = None
     free_home: str | None = None
+    zip_in: tuple[str, ...] | None = None  # counties (FIPS) to make of their ZIP areas
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class BalanceAdvice:
 
 
 _LUMP = 0.25  # of a mean territory: a unit this heavy is worth naming
+_SPLIT = 0.05  # of a mean territory: a county this heavy is made of ZIP areas by the finer fix
+_SPLIT_MOST = 12  # counties at most (the heaviest): each adds up to a few hundred ZIP areas
 _NAMED = 3
 
 
@@ -103,14 +107,14 @@ def balance_reasons(
         for u in heavy
     ]
     finer = plan_units.kind not in {FILE_KIND, "zip"}
-    zip_fix = DesignFix("ZIP areas", kind="zip")
+    zip_fix = _finer_fix(plan_units, weights / mean)
     if bound.lower <= tolerance + 1e-9:
         wider = math.ceil(100 * (reached or 2 * tolerance) - 1e-6) / 100
         return BalanceAdvice(
             [
                 f"±{tolerance:.1%} is reachable with these units if territories need not be in "
                 f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
-                "each was found: try finer units (ZIP areas) or a wider band"
+                f"each was found: try {zip_fix.label} or a wider band"
             ],
             [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
         )
@@ -143,6 +147,25 @@ def balance_reasons(
 
 _FREED_GAIN = 0.005  # a home rule is worth dropping when the bound falls by this much
 _FREED_SECONDS = 2.0  # per solve
+
+
+def _finer_fix(plan_units: ProjectUnits, share: np.ndarray) -> DesignFix:
+    """Finer units: ZIP areas in the heaviest counties (a design in seconds), else everywhere."""
+    if plan_units.kind != "county":
+        return DesignFix("ZIP areas", kind="zip")
+    fips = plan_units.units["fips"].to_numpy()
+    order = np.argsort(-share, kind="stable")
+    heavy = [int(u) for u in order if share[u] >= _SPLIT and fips[u] not in plan_units.zip_in][
+        :_SPLIT_MOST
+    ]
+    if not heavy:
+        return DesignFix("ZIP areas", kind="zip")
+    names = [str(plan_units.units["name"].iloc[u]) for u in heavy]
+    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")  # noqa: PLR2004
+    return DesignFix(
+        f"ZIP areas in {shown} {'county' if len(names) == 1 else 'counties'}",
+        zip_in=(*plan_units.zip_in, *(str(fips[u]) for u in heavy)),
+    )
 
 
 def _free_home_fix(

@@ -362,6 +362,7 @@ def design_project(
     tolerance: float = 0.05,
     use_homes: bool = True,
     free_homes: Collection[str] = (),
+    zip_in: Collection[str] = (),
     name: str | None = None,
     areas: gpd.GeoDataFrame | None = None,
     progress: Progress = no_progress,
@@ -385,6 +386,10 @@ def design_project(
     use_homes
         Seed the design with the reps' homes: each of the first reps (that
         have a home) gets a territory that contains it.
+    free_homes
+        IDs of reps whose territories are designed without their homes.
+    zip_in
+        With `kind` "county": counties (FIPS) made of their ZIP areas, where lumps are.
     name
         Name of the new scenario (default: says how it was made).
     areas
@@ -399,7 +404,7 @@ def design_project(
         raise InputError(msg)
     k = len(project.reps) if k is None else k
     progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind, areas)
+    plan_units = project_units(project, kind, areas, zip_in=zip_in)
     weights = unit_weights(plan_units, account_weights(project, shares))
     if cancel is not None:
         cancel.raise_if_cancelled()

@@ -15,6 +15,7 @@ project into that form and back:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -24,6 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
+from territory_planner.formats import plural
 from territory_planner.mapping.areas import contiguous_us_states, us_counties, us_states
 from territory_planner.mapping.assign import (
     NO_TERRITORY,
@@ -70,7 +72,8 @@ class ProjectUnits:
     kind
         "state", "county" or "zip".
     units
-        The units (``name`` and geometry), in a fixed order.
+        The units (``name``, the county or state ``fips`` where known, and
+        geometry), in a fixed order.
     account_unit
         Position in `units` of the unit holding each account (-1: none,
         e.g. unplaced or at sea).
@@ -83,10 +86,18 @@ class ProjectUnits:
     units: gpd.GeoDataFrame
     account_unit: np.ndarray
     current: np.ndarray
+    zip_in: tuple[str, ...] = ()  # counties (FIPS) made of their ZIP areas instead
 
     def describe(self) -> str:
-        """E.g. "1,204 counties"."""
+        """E.g. "1,204 counties", or "1,197 counties and 940 ZIP areas of 7 more"."""
         one, many = UNIT_KINDS.get(self.kind, FILE_UNITS)
+        if self.zip_in:
+            zips = int(self.units["fips"].isin(self.zip_in).sum())
+            counties = len(self.units) - zips
+            return (
+                f"{plural(counties, 'county')} and {plural(zips, 'ZIP area')} "
+                f"of {len(self.zip_in)} more"
+            )
         return f"{len(self.units):,} {one if len(self.units) == 1 else many}"
 
 
@@ -186,12 +197,18 @@ def _lower_48(units: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def project_units(
-    project: Project, kind: str, areas: gpd.GeoDataFrame | None = None
+    project: Project,
+    kind: str,
+    areas: gpd.GeoDataFrame | None = None,
+    *,
+    zip_in: Collection[str] = (),
 ) -> ProjectUnits:
     """The units of `kind` around the project's accounts (see `_in_scope`).
 
     `kind` "file" takes `areas` as they are: polygons the user imported
     (e.g. sales regions or postal areas from a GIS file), with a ``name``.
+    With `kind` "county", the counties whose FIPS are in `zip_in` are made
+    of their ZIP areas instead (finer units where accounts crowd).
     """
     if kind == FILE_KIND:
         if areas is None or len(areas) == 0:
@@ -209,8 +226,13 @@ def project_units(
             raise InputError(msg)
         if kind == "zip":
             units = zip_areas(units["fips"].tolist())
+        elif kind == "county" and zip_in:
+            units = _with_zip_areas(units, zip_in)
+    fips = units["fips"] if "fips" in units else units.get("county_fips", "")
     units = gpd.GeoDataFrame(
-        {"name": units["name"].to_numpy()}, geometry=units.geometry.to_numpy(), crs=CRS
+        {"name": units["name"].to_numpy(), "fips": np.asarray(fips, dtype=object)},
+        geometry=units.geometry.to_numpy(),
+        crs=CRS,
     )
     acc = project.accounts
     account_unit = territory_of_points(  # the same rule as assignment: shores included
@@ -222,7 +244,22 @@ def project_units(
         shapely.get_x(points), shapely.get_y(points), project.territories.geometry.values
     )
     current[current < 0] = -1
-    return ProjectUnits(kind, units, account_unit, current)
+    return ProjectUnits(kind, units, account_unit, current, tuple(sorted(set(zip_in))))
+
+
+def _with_zip_areas(counties: gpd.GeoDataFrame, zip_in: Collection[str]) -> gpd.GeoDataFrame:
+    """The counties, those in `zip_in` (FIPS) replaced by their ZIP areas."""
+    unknown = sorted(set(zip_in) - set(counties["fips"]))
+    if unknown:
+        msg = (
+            f"no county with the FIPS code {', '.join(unknown)} lies around the accounts; "
+            "give 5-digit county codes such as 36061 (New York County)"
+        )
+        raise InputError(msg)
+    split = counties["fips"].isin(list(zip_in))
+    zips = zip_areas(counties.loc[split, "fips"].tolist())
+    zips = zips.assign(fips=zips["county_fips"])
+    return pd.concat([counties[~split], zips], ignore_index=True)
 
 
 def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:

@@ -39,6 +39,7 @@ class DesignOptions:
     name: str | None
     areas_file: Path | None = None  # kind "file": the polygons to build from
     free_homes: tuple[str, ...] = ()  # IDs of reps designed without the home rule
+    zip_in: tuple[str, ...] = ()  # counties (FIPS) made of their ZIP areas
 
 
 def unit_choice() -> QComboBox:

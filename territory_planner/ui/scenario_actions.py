@@ -46,6 +46,8 @@ def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
         changes["use_homes"] = fix.use_homes
     if fix.free_home is not None:
         changes["free_homes"] = (*options.free_homes, fix.free_home)
+    if fix.zip_in is not None:
+        changes["zip_in"] = fix.zip_in
     return replace(options, **changes)
 
 
@@ -157,7 +159,7 @@ class ScenarioActions(QObject):
             return design_project(
                 snapshot, kind=options.kind, balance=options.balance, k=options.k,
                 tolerance=options.tolerance, use_homes=options.use_homes,
-                free_homes=options.free_homes, name=options.name,
+                free_homes=options.free_homes, zip_in=options.zip_in, name=options.name,
                 areas=areas, progress=progress, cancel=cancel,
             )  # fmt: skip
 
