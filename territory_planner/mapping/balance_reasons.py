@@ -153,7 +153,7 @@ def _finer_fix(plan_units: ProjectUnits, share: np.ndarray) -> DesignFix:
     """Finer units: ZIP areas in the heaviest counties (a design in seconds), else everywhere."""
     if plan_units.kind != "county":
         return DesignFix("ZIP areas", kind="zip")
-    fips = plan_units.units["fips"].to_numpy()
+    fips = plan_units.units["county_fips"].to_numpy()
     order = np.argsort(-share, kind="stable")
     heavy = [int(u) for u in order if share[u] >= _SPLIT and fips[u] not in plan_units.zip_in][
         :_SPLIT_MOST

@@ -72,7 +72,7 @@ class ProjectUnits:
     kind
         "state", "county" or "zip".
     units
-        The units (``name``, the county or state ``fips`` where known, and
+        The units (``name``, the ``county_fips`` of county and ZIP units, and
         geometry), in a fixed order.
     account_unit
         Position in `units` of the unit holding each account (-1: none,
@@ -92,7 +92,7 @@ class ProjectUnits:
         """E.g. "1,204 counties", or "1,197 counties and 940 ZIP areas of 7 more"."""
         one, many = UNIT_KINDS.get(self.kind, FILE_UNITS)
         if self.zip_in:
-            zips = int(self.units["fips"].isin(self.zip_in).sum())
+            zips = int(self.units["county_fips"].isin(self.zip_in).sum())
             counties = len(self.units) - zips
             return (
                 f"{plural(counties, 'county')} and {plural(zips, 'ZIP area')} "
@@ -228,9 +228,9 @@ def project_units(
             units = zip_areas(units["fips"].tolist())
         elif kind == "county" and zip_in:
             units = _with_zip_areas(units, zip_in)
-    fips = units["fips"] if "fips" in units else units.get("county_fips", "")
+    fips = units["fips"] if kind == "county" else units.get("county_fips", "")
     units = gpd.GeoDataFrame(
-        {"name": units["name"].to_numpy(), "fips": np.asarray(fips, dtype=object)},
+        {"name": units["name"].to_numpy(), "county_fips": np.asarray(fips, dtype=object)},
         geometry=units.geometry.to_numpy(),
         crs=CRS,
     )

@@ -155,7 +155,7 @@ def test_zip_areas_where_the_lumps_are_reach_the_band_the_counties_miss(tmp_path
         project, kind="county", balance="potential", tolerance=0.01, zip_in=fix.zip_in
     )
     units = outcome.units.units
-    assert not units["fips"].isin(["36061"]).all()
+    assert not units["county_fips"].isin(["36061"]).all()
     assert units["name"].str.startswith("ZIP ").sum() > 100  # the lumps in ZIP areas
     assert "ZIP areas of 12 more" in outcome.units.describe()
     accounts = outcome.scenario.assignment.merge(project.accounts[["account_id", "potential"]])
