@@ -253,8 +253,8 @@ def place_account(project: Project, account_id: str, lat: float, lon: float) -> 
 
 def place_account_at_zip(project: Project, account_id: str, text: str) -> SetCells:
     """Put an account at the centroid of a ZIP code the user typed."""
+    from territory_planner.geo.geocode import zip_centroids  # noqa: PLC0415
     from territory_planner.io.fields import parse_zip  # noqa: PLC0415
-    from territory_planner.mapping.geocode import zip_centroids  # noqa: PLC0415
 
     code = parse_zip(text)
     position = zip_centroids().get(code or "")
@@ -337,8 +337,8 @@ def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
     InputError
         With what to type instead, when the text does not fit the field.
     """
+    from territory_planner.geo.geocode import fill_from_zip, zip_centroids  # noqa: PLC0415
     from territory_planner.io.fields import parse_number, parse_zip  # noqa: PLC0415
-    from territory_planner.mapping.geocode import fill_from_zip, zip_centroids  # noqa: PLC0415
 
     text = text.strip()
     values: dict[str, Any]
@@ -390,12 +390,12 @@ class ShapeEdit:
     """Replace the territories (a new or reshaped outline) and re-assign the accounts it touches.
 
     Only accounts in the changed region are re-tested (see
-    `territory_planner.mapping.assign.reassign_near`), so the edit stays
+    `territory_planner.geo.assign.reassign_near`), so the edit stays
     fast with 100k accounts.
     """
 
     def __init__(self, project: Project, territories: Any, region: Any, description: str) -> None:
-        from territory_planner.mapping.assign import reassign_near  # noqa: PLC0415
+        from territory_planner.geo.assign import reassign_near  # noqa: PLC0415
 
         self.before = project.territories
         self.after = territories
@@ -456,8 +456,8 @@ def add_territory(
     """
     import geopandas as gpd  # noqa: PLC0415
 
-    from territory_planner.mapping.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
-    from territory_planner.mapping.colors import free_color  # noqa: PLC0415
+    from territory_planner.colors import free_color  # noqa: PLC0415
+    from territory_planner.geo.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
 
     name = name.strip() or "New territory"
     shape = clean_polygon(geometry)
@@ -492,7 +492,7 @@ def reshape_territory(
     project: Project, territory_id: str, geometry: Any, *, allow_overlap: bool = False
 ) -> ShapeEdit:
     """A territory's new outline (e.g. a moved vertex), kept off its neighbours unless allowed."""
-    from territory_planner.mapping.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
+    from territory_planner.geo.assign import clean_polygon, clip_to_free_space  # noqa: PLC0415
 
     row = project.territory_index(territory_id)
     refuse_if_locked(project, [territory_id], "reshape it")
@@ -515,7 +515,7 @@ def move_area(project: Project, area: Any, territory_id: str, what: str) -> Shap
     """Give an area (e.g. a county) to a territory, taking it from any other that has it."""
     import shapely  # noqa: PLC0415
 
-    from territory_planner.mapping.assign import clean_polygon  # noqa: PLC0415
+    from territory_planner.geo.assign import clean_polygon  # noqa: PLC0415
 
     project.territory_index(territory_id)  # KeyError for an unknown territory
     area = clean_polygon(area)
@@ -617,8 +617,8 @@ def split_territory(project: Project, territory_id: str, line: Any, new_name: st
     import geopandas as gpd  # noqa: PLC0415
     import shapely  # noqa: PLC0415
 
-    from territory_planner.mapping.colors import free_color  # noqa: PLC0415
-    from territory_planner.mapping.split import split_by_line  # noqa: PLC0415
+    from territory_planner.colors import free_color  # noqa: PLC0415
+    from territory_planner.plan.split import split_by_line  # noqa: PLC0415
 
     row = project.territory_index(territory_id)
     refuse_if_locked(project, [territory_id], "split it")
@@ -666,7 +666,7 @@ def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
     """Merge `absorb_id` into `keep_id`: one outline, all its accounts (locks kept)."""
     import shapely  # noqa: PLC0415
 
-    from territory_planner.mapping.assign import clean_polygon  # noqa: PLC0415
+    from territory_planner.geo.assign import clean_polygon  # noqa: PLC0415
 
     if keep_id == absorb_id:
         msg = "choose two different territories to merge"
@@ -702,7 +702,7 @@ def delete_territory(project: Project, territory_id: str) -> Batch:
 
 def unlock_accounts(project: Project, account_ids: list[str]) -> ReplaceTable:
     """Unlock accounts and place them again by the rules and geography (only them)."""
-    from territory_planner.mapping.rules import reassign  # noqa: PLC0415
+    from territory_planner.plan.rules import reassign  # noqa: PLC0415
 
     rows = project.accounts["account_id"].isin(account_ids).to_numpy()
     if not rows.any():

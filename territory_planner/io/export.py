@@ -114,7 +114,7 @@ def _accounts_points(project: Project) -> gpd.GeoDataFrame:
 
 
 def _territories_with_totals(project: Project) -> gpd.GeoDataFrame:
-    from territory_planner.mapping.metrics import quotas  # noqa: PLC0415
+    from territory_planner.analysis.metrics import quotas  # noqa: PLC0415
 
     table = project.territory_table()
     table["quota"] = quotas(project).reindex(table["territory_id"]).to_numpy()
@@ -238,8 +238,8 @@ def export_change_log(project: Project, path: str | os.PathLike[str]) -> int:
 
 
 def export_territories_csv(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write one row per territory with every KPI (see `mapping.metrics.territory_kpis`)."""
-    from territory_planner.mapping.metrics import territory_kpis  # noqa: PLC0415
+    """Write one row per territory with every KPI (see `analysis.metrics.territory_kpis`)."""
+    from territory_planner.analysis.metrics import territory_kpis  # noqa: PLC0415
 
     frame = _neutralised(territory_kpis(project).drop(columns=["color"]))
     write_atomic(

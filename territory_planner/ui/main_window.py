@@ -49,6 +49,9 @@ from PySide6.QtWidgets import (
 from territory_planner import __version__
 from territory_planner import demo as demo_module
 from territory_planner._errors import InputError, PlannerError, ProjectChangedError
+from territory_planner.analysis import market
+from territory_planner.analysis.metrics import METRICS, balance_tolerance
+from territory_planner.analysis.performance import PerformanceAlert
 from territory_planner.app.operations import (
     assignment,
     import_accounts,
@@ -57,6 +60,7 @@ from territory_planner.app.operations import (
 )
 from territory_planner.app.session import Session
 from territory_planner.bundle import build_stamp, version_text
+from territory_planner.colors import Shading, balance_shading, value_shading
 from territory_planner.demo import make_demo
 from territory_planner.edits import (
     Changes,
@@ -79,6 +83,9 @@ from territory_planner.edits import (
     unlock_accounts,
 )
 from territory_planner.formats import integer, log_time, money, plural
+from territory_planner.geo.assign import containing_polygon
+from territory_planner.geo.coverage import CoverageItem
+from territory_planner.geo.units import UNIT_KINDS, Units, unit_at, units_in
 from territory_planner.io import export
 from territory_planner.io.account_import import AccountImport
 from territory_planner.io.actuals_import import (
@@ -91,11 +98,7 @@ from territory_planner.io.outputs import refuse_project_target
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.io.project_lock import FileStamp, file_stamp, load_stamped, save_guarded
 from territory_planner.io.territory_import import read_territories
-from territory_planner.mapping import market
-from territory_planner.mapping.assign import containing_polygon
-from territory_planner.mapping.colors import Shading, balance_shading, value_shading
-from territory_planner.mapping.coverage import CoverageItem
-from territory_planner.mapping.events import (
+from territory_planner.mapview.events import (
     AccountClicked,
     FeatureDrawn,
     MapClicked,
@@ -103,26 +106,23 @@ from territory_planner.mapping.events import (
     TerritoryClicked,
     TerritoryEdited,
 )
-from territory_planner.mapping.map_page import (
+from territory_planner.mapview.map_page import (
     alerts_layer,
     project_bounds,
     route_layer,
     segment_layer,
 )
-from territory_planner.mapping.metrics import METRICS, balance_tolerance
-from territory_planner.mapping.overview import Overview, project_overview
-from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
-from territory_planner.mapping.parents import parent_policy
-from territory_planner.mapping.performance import PerformanceAlert
-from territory_planner.mapping.rules import (
+from territory_planner.mapview.overview import Overview, project_overview
+from territory_planner.model import Project, change_log
+from territory_planner.plan.parents import SETTINGS_KEY as PARENT_POLICY_KEY
+from territory_planner.plan.parents import parent_policy
+from territory_planner.plan.rules import (
     Reassignment,
     Rule,
     reassign,
     rules_setting,
     saved_rules,
 )
-from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
-from territory_planner.model import Project, change_log
 from territory_planner.resources import credits as bundled_credits
 from territory_planner.routing.calendar_inputs import DayRules
 from territory_planner.routing.schedule import build_schedule, schedule_record

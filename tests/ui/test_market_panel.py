@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from territory_planner.analysis import market
+from territory_planner.analysis.performance import upsell_list
 from territory_planner.edits import ChangeSettings
-from territory_planner.mapping import market
-from territory_planner.mapping.performance import upsell_list
-from territory_planner.mapping.rules import Condition
 from territory_planner.model import Project
+from territory_planner.plan.rules import Condition
 from territory_planner.ui.main_window import MainWindow
 from territory_planner.ui.market_panel import ALL_ACCOUNTS, MarketPanel
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map

@@ -23,11 +23,10 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.analysis import market
+from territory_planner.analysis.market import Segment, dbscan, hex_cells
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping import market
-from territory_planner.mapping.market import Segment, dbscan, hex_cells
-from territory_planner.mapping.rules import Condition, assign_with_rules, parse_rules
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     CRS,
@@ -36,6 +35,7 @@ from territory_planner.model import (
     Project,
     conform,
 )
+from territory_planner.plan.rules import Condition, assign_with_rules, parse_rules
 from territory_planner.tasks import CancelToken, TaskCancelledError
 
 LON0, LAT0 = -90.0, 40.0
@@ -373,7 +373,7 @@ def brute_force_dbscan(lon: np.ndarray, lat: np.ndarray, radius_km: float, min_p
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from territory_planner.geo import haversine_km
+    from territory_planner.geo.earth import haversine_km
 
     d = haversine_km(lon[:, None], lat[:, None], lon[None], lat[None])
     core = (d <= radius_km).sum(axis=1) >= min_points
@@ -405,7 +405,7 @@ def test_dbscan_matches_a_brute_force_answer() -> None:
 
 
 def test_dbscan_merges_crowded_accounts_into_spots(monkeypatch) -> None:
-    from territory_planner.mapping import market_clusters
+    from territory_planner.analysis import market_clusters
 
     rng = np.random.default_rng(8)
     centres = np.repeat([[0.0, 0.0], [100.0, 0.0], [40.0, 80.0]], 400, axis=0)
