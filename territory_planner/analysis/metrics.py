@@ -14,16 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.formats import decimal2, integer, money_short, percent
-from territory_planner.geo.earth import KM_PER_DEGREE
+from territory_planner.geo.earth import GEOD, KM_PER_DEGREE, area_km2
 from territory_planner.model import Project
 from territory_planner.routing.workload import has_frequencies, workload_by_home, yearly_workload
 
-GEOD = Geod(ellps="WGS84")
-EARTH_KM_PER_DEGREE = KM_PER_DEGREE
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
 DEFAULT_TOLERANCE = 0.05
 
@@ -201,7 +198,7 @@ def workload_by_rep(project: Project, rep_row: np.ndarray) -> np.ndarray:
 def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
     scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
-    return lon * EARTH_KM_PER_DEGREE * scale, lat * EARTH_KM_PER_DEGREE
+    return lon * KM_PER_DEGREE * scale, lat * KM_PER_DEGREE
 
 
 @dataclass(frozen=True)
@@ -311,10 +308,7 @@ def territory_kpis(project: Project) -> pd.DataFrame:
         yearly > 0, yearly, np.nan
     )
     geometry = project.territories.set_index("territory_id").geometry.reindex(table["territory_id"])
-    table["area_km2"] = [
-        abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 if g is not None and not g.is_empty else 0.0
-        for g in geometry
-    ]
+    table["area_km2"] = [area_km2(g) for g in geometry]
     table["compactness"] = [polsby_popper(g) for g in geometry]
     table["parts"] = [territory_parts(g) for g in geometry]
     missing = missing_data(project)

@@ -10,9 +10,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from territory_planner.analysis.metrics import EARTH_KM_PER_DEGREE, GEOD
 from territory_planner.geo.areas import us_outline
 from territory_planner.geo.assign import containing_polygon
+from territory_planner.geo.earth import KM_PER_DEGREE, area_km2
 from territory_planner.model import Project
 
 PLACE_MIN_POPULATION = 20_000
@@ -58,14 +58,10 @@ def _places() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
 def nearest_place(lat: float, lon: float, radius_km: float = 40.0) -> str:
     """The largest town within `radius_km` (else the nearest one), as "Name, ST"."""
     lats, lons, population, names = _places()
-    km = EARTH_KM_PER_DEGREE * np.hypot(lats - lat, (lons - lon) * np.cos(np.radians(lat)))
+    km = KM_PER_DEGREE * np.hypot(lats - lat, (lons - lon) * np.cos(np.radians(lat)))
     near = np.flatnonzero(km <= radius_km)
     best = near[np.argmax(population[near])] if len(near) else int(np.argmin(km))
     return names[int(best)]
-
-
-def _area_km2(geometry: BaseGeometry) -> float:
-    return abs(GEOD.geometry_area_perimeter(geometry)[0]) / 1e6
 
 
 def _count(project: Project, shapes: list[BaseGeometry]) -> np.ndarray:
@@ -102,10 +98,10 @@ def find_gaps(
     covered = shapely.union_all(territories)
     region = _meant_to_cover(project, covered) if region is None else region
     uncovered = shapely.difference(region, covered)
-    parts = [p for p in shapely.get_parts(uncovered) if _area_km2(p) >= min_area_km2]
+    parts = [p for p in shapely.get_parts(uncovered) if area_km2(p) >= min_area_km2]
     counts = _count(project, parts) if parts else np.zeros(0, dtype=np.int64)
     items = [
-        CoverageItem("gap", p, _area_km2(p), int(n), ()) for p, n in zip(parts, counts, strict=True)
+        CoverageItem("gap", p, area_km2(p), int(n), ()) for p, n in zip(parts, counts, strict=True)
     ]
     return sorted(items, key=lambda i: (-i.accounts, -i.area_km2))
 
@@ -122,12 +118,12 @@ def find_overlaps(project: Project, min_area_km2: float = 0.01) -> list[Coverage
         if a < b:
             shared = shapely.intersection(geometries[a], geometries[b])
             polygonal = [p for p in shapely.get_parts(shared) if isinstance(p, shapely.Polygon)]
-            if polygonal and _area_km2(shapely.union_all(polygonal)) >= min_area_km2:
+            if polygonal and area_km2(shapely.union_all(polygonal)) >= min_area_km2:
                 shapes.append(shapely.union_all(polygonal))
                 pairs.append((str(names[a]), str(names[b])))
     counts = _count(project, shapes) if shapes else np.zeros(0, dtype=np.int64)
     items = [
-        CoverageItem("overlap", s, _area_km2(s), int(n), p)
+        CoverageItem("overlap", s, area_km2(s), int(n), p)
         for s, p, n in zip(shapes, pairs, counts, strict=True)
     ]
     return sorted(items, key=lambda i: -i.area_km2)

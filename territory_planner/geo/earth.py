@@ -1,15 +1,19 @@
-"""The Earth as every module measures it: one radius and one great-circle distance."""
+"""The Earth as every module measures it: one radius, one great-circle distance, one area."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
 
 #: Mean radius of the Earth (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
 #: Km per degree of latitude (and of longitude at the equator) on that sphere.
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
+#: Areas and perimeters on the WGS84 ellipsoid.
+GEOD = Geod(ellps="WGS84")
 
 
 #: Points in radians for the haversine: latitude, longitude, cosine of latitude.
@@ -43,3 +47,21 @@ def haversine_km(
     pairs (``lon1[:, None]`` against ``lon2[None, :]``).
     """
     return haversine_radians_km(radians(lon1, lat1), radians(lon2, lat2))
+
+
+def area_km2(geometry: BaseGeometry | None) -> float:
+    """Area of a (multi)polygon on the WGS84 ellipsoid, km²; 0 for none or an empty one.
+
+    Parameters
+    ----------
+    geometry
+        Longitude/latitude degrees.
+
+    Returns
+    -------
+    float
+        The area, whatever the orientation of the rings.
+    """
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    return float(abs(GEOD.geometry_area_perimeter(geometry)[0]) / 1e6)
