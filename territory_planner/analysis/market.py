@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from territory_planner.analysis.conditions import parse_condition
 from territory_planner.analysis.market_clusters import (
     WHITESPACE_COLUMNS,
     Cluster,
@@ -53,13 +54,10 @@ from territory_planner.analysis.market_segments import (
     LocalKm,
     Segment,
     SegmentSummary,
-    delete_segment,
     find_segment,
     label,
     numeric_columns,
-    parse_condition,
     quantile_shading,
-    save_segment,
     saved_segments,
     segment_condition_mask,
     segment_fields,
@@ -92,7 +90,6 @@ __all__ = [
     "SegmentSummary",
     "Whitespace",
     "dbscan",
-    "delete_segment",
     "find_clusters",
     "find_segment",
     "heat_map",
@@ -104,7 +101,6 @@ __all__ = [
     "numeric_columns",
     "parse_condition",
     "quantile_shading",
-    "save_segment",
     "saved_segments",
     "segment_condition_mask",
     "segment_fields",

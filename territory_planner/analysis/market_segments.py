@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,17 +14,15 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
-from territory_planner.colors import SEQUENTIAL_SHADES, Shading
-from territory_planner.edits import ChangeSettings
-from territory_planner.formats import integer, money_short, plural
-from territory_planner.model import ACCOUNT_COLUMNS, Project
-from territory_planner.plan.rules import (
-    OPERATORS,
+from territory_planner.analysis.conditions import (
     SEGMENT_FIELD,
     Condition,
+    condition_from_data,
     describe_condition,
 )
-from territory_planner.plan.rules import SETTINGS_KEY as RULES_KEY
+from territory_planner.colors import SEQUENTIAL_SHADES, Shading
+from territory_planner.formats import integer, money_short, plural
+from territory_planner.model import ACCOUNT_COLUMNS, Project
 
 #: Project setting holding the saved segments (a JSON list, see `segments_setting`).
 SEGMENTS_KEY = "segments"
@@ -55,8 +52,6 @@ DEFAULT_MIN_ACCOUNTS = 5
 TOP_CLUSTERS = 3  # the clusters with the most potential, drawn darker
 HEX_TARGET_ACROSS = 40  # automatic hexagon size: about this many across the accounts' extent
 NICE_SIZES_KM = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200)
-_WHERE = re.compile(r"^\s*(?P<field>[^=!<>]+?)\s*(?P<op>>=|<=|!=|=|>|<)\s*(?P<value>.*?)\s*$")
-_WORD_OP = re.compile(r"^\s*(?P<field>\S+)\s+(?P<op>in|contains)\s+(?P<value>.+?)\s*$", re.I)
 
 
 # ----- segments -----
@@ -86,16 +81,9 @@ def _parse_segment(entry: Any, number: int) -> Segment:
     if not name:
         msg = f"segment {number} has no name"
         raise InputError(msg)
-    conditions = []
-    for clause in entry.get("when", []):
-        if not isinstance(clause, list | tuple) or len(clause) != 3 or clause[1] not in OPERATORS:  # noqa: PLR2004
-            msg = (
-                f"segment '{name}': a condition is [field, operator, value] "
-                f"with one of the operators {', '.join(OPERATORS)}"
-            )
-            raise InputError(msg)
-        conditions.append(Condition(str(clause[0]), str(clause[1]), clause[2]))
-    return Segment(name, tuple(conditions))
+    return Segment(
+        name, tuple(condition_from_data(c, f"segment '{name}'") for c in entry.get("when", []))
+    )
 
 
 def saved_segments(project: Project) -> list[Segment]:
@@ -194,117 +182,6 @@ def segment_condition_mask(
 ) -> np.ndarray:
     """Which `accounts` meet ``segment = NAME`` (``!=``, ``in [A, B]``): used by rules."""
     return _segment_test(project, condition, accounts, ())
-
-
-def parse_condition(text: str) -> Condition:
-    """A condition as typed on the command line.
-
-    ``industry=Healthcare``, ``employees>500``, ``potential>=100000``,
-    ``state!=CA``, ``industry in Healthcare,Education``, ``name contains Clinic``,
-    ``segment=Enterprise``. Comparisons (``> >= < <=``) need a number.
-    """
-    words = _WORD_OP.match(text)
-    if words:
-        field_name, op, value = words["field"], words["op"].lower(), words["value"]
-        if op == "in":
-            return Condition(field_name, op, [v.strip() for v in value.split(",") if v.strip()])
-        return Condition(field_name, op, value)
-    match = _WHERE.match(text)
-    if not match or not match["value"]:
-        msg = (
-            f"'{text}' is not a condition; write FIELD=VALUE, FIELD!=VALUE, FIELD>NUMBER "
-            "(also >=, <, <=), 'FIELD in A,B' or 'FIELD contains TEXT'"
-        )
-        raise InputError(msg)
-    op, value = match["op"], match["value"]
-    if op in {">", ">=", "<", "<="}:
-        try:
-            number = float(value.replace(",", ""))
-            return Condition(match["field"], op, int(number) if number.is_integer() else number)
-        except ValueError as exc:
-            msg = f"'{text}': {op} compares numbers, and '{value}' is not one"
-            raise InputError(msg) from exc
-    return Condition(match["field"], op, value)
-
-
-def _check_segment(project: Project, segment: Segment) -> Segment:
-    name = segment.name.strip()
-    if not name:
-        msg = "give the segment a name"
-        raise InputError(msg)
-    checked = Segment(name, segment.conditions)
-    for condition in checked.conditions:
-        if condition.op not in OPERATORS:
-            msg = f"segment '{name}': '{condition.op}' is not one of {', '.join(OPERATORS)}"
-            raise InputError(msg)
-        if condition.op in {">", ">=", "<", "<="}:
-            try:
-                float(condition.value)
-            except (TypeError, ValueError) as exc:
-                msg = f"segment '{name}': {condition.field} {condition.op} needs a number"
-                raise InputError(msg) from exc
-    _conditions_mask(project, checked.conditions, project.accounts, (name,))  # fields exist?
-    return checked
-
-
-def save_segment(project: Project, segment: Segment) -> ChangeSettings:
-    """The undoable edit that saves a segment (replacing a saved one of the same name).
-
-    Raises
-    ------
-    InputError
-        When it has no name, a condition names a column the accounts do not
-        have, or compares a field with something that is not a number.
-    """
-    segment = _check_segment(project, segment)
-    segments = saved_segments(project)
-    names = [s.name for s in segments]
-    count = int(
-        _conditions_mask(project, segment.conditions, project.accounts, (segment.name,)).sum()
-    )
-    if segment.name in names:
-        segments[names.index(segment.name)] = segment
-        verb = "Changed"
-    else:
-        segments.append(segment)
-        verb = "Saved"
-    text = f"{verb} segment '{segment.name}': {segment.describe()} ({plural(count, 'account')})"
-    return ChangeSettings(project, segments_setting(segments), text)
-
-
-def delete_segment(project: Project, name: str) -> ChangeSettings:
-    """The undoable edit that deletes a saved segment.
-
-    Raises
-    ------
-    InputError
-        When there is no such segment, or a rule or another segment uses it.
-    """
-    segment = find_segment(project, name)
-    users = [
-        f"segment '{s.name}'" for s in saved_segments(project) if _uses(s.conditions, segment.name)
-    ]
-    rules = json.loads(project.settings.get(RULES_KEY, "") or "[]")
-    users += [
-        f"rule '{r.get('name', '')}'"
-        for r in rules
-        if _uses([Condition(*c) for c in r.get("when", []) if len(c) == 3], segment.name)  # noqa: PLR2004
-    ]
-    if users:
-        msg = f"segment '{segment.name}' is used by {', '.join(users)}; change them first"
-        raise InputError(msg)
-    rest = [s for s in saved_segments(project) if s.name != segment.name]
-    return ChangeSettings(project, segments_setting(rest), f"Deleted segment '{segment.name}'")
-
-
-def _uses(conditions: Iterable[Condition], name: str) -> bool:
-    for c in conditions:
-        if c.field != SEGMENT_FIELD:
-            continue
-        values = c.value if isinstance(c.value, list | tuple) else [c.value]
-        if any(str(v).strip().casefold() == name.casefold() for v in values):
-            return True
-    return False
 
 
 def segment_fields(project: Project) -> list[str]:

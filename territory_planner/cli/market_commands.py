@@ -127,6 +127,7 @@ def _upsell(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _segments(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner import segment_edits  # noqa: PLC0415
     from territory_planner.analysis import market  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
@@ -138,10 +139,10 @@ def _segments(args: argparse.Namespace) -> dict[str, Any]:
     changed = []
     if args.save:
         conditions = tuple(market.parse_condition(text) for text in args.where)
-        changed.append(market.save_segment(project, market.Segment(args.save, conditions)))
+        changed.append(segment_edits.save_segment(project, market.Segment(args.save, conditions)))
         session.apply(changed[-1])
     if args.delete:
-        changed.append(market.delete_segment(project, args.delete))
+        changed.append(segment_edits.delete_segment(project, args.delete))
         session.apply(changed[-1])
     if changed:
         _save(project, args)

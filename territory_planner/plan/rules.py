@@ -17,53 +17,19 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.conditions import (
+    SEGMENT_FIELD,
+    Condition,
+    condition_from_data,
+    describe_condition,
+)
+from territory_planner.analysis.market_segments import segment_condition_mask
 from territory_planner.formats import plural
 from territory_planner.geo.assign import Assignment, assign_accounts, containing_polygon
 from territory_planner.model import Project, values_or_none
 from territory_planner.plan.parents import apply_parent_policy, parent_policy
 
-OPERATORS = ("=", "!=", "in", ">", ">=", "<", "<=", "contains")
 SETTINGS_KEY = "rules"
-#: A condition on this field tests a saved segment: ``segment = NAME`` (see `analysis.market`).
-SEGMENT_FIELD = "segment"
-
-
-@dataclass(frozen=True)
-class Condition:
-    """``field op value``, e.g. ``employees > 500`` or ``industry in [Healthcare, Education]``."""
-
-    field: str
-    op: str
-    value: Any
-
-    def mask(self, accounts: pd.DataFrame) -> np.ndarray:
-        """Which accounts meet the condition (a missing value never does)."""
-        if self.field not in accounts.columns:
-            msg = f"a rule uses the field '{self.field}', which the accounts do not have"
-            raise InputError(msg)
-        column = accounts[self.field]
-        if self.op in {">", ">=", "<", "<="}:
-            numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-            limit = float(self.value)
-            result = {
-                ">": numbers > limit,
-                ">=": numbers >= limit,
-                "<": numbers < limit,
-                "<=": numbers <= limit,
-            }[self.op]
-            return np.asarray(result, dtype=bool)
-        text = column.astype(str).str.strip().str.lower()
-        present = column.notna().to_numpy()
-        if self.op == "in":
-            wanted = {str(v).strip().lower() for v in self.value}
-            return text.isin(wanted).to_numpy() & present
-        if self.op == "contains":
-            return (
-                text.str.contains(str(self.value).lower(), regex=False).to_numpy(dtype=bool)
-                & present
-            )
-        equal = (text == str(self.value).strip().lower()).to_numpy() & present
-        return equal if self.op == "=" else ~equal & present
 
 
 @dataclass(frozen=True)
@@ -80,8 +46,6 @@ class Rule:
         result = np.ones(len(accounts), dtype=bool)
         for condition in self.conditions:
             if condition.field == SEGMENT_FIELD:
-                from territory_planner.analysis.market import segment_condition_mask  # noqa: PLC0415 (market imports rules)
-
                 result &= segment_condition_mask(project, condition, accounts)
             else:
                 result &= condition.mask(accounts)
@@ -113,15 +77,7 @@ def parse_rules(data: list[dict[str, Any]], project: Project) -> list[Rule]:
     rules = []
     for number, entry in enumerate(data, start=1):
         name = str(entry.get("name") or f"Rule {number}")
-        conditions = []
-        for clause in entry.get("when", []):
-            if len(clause) != 3 or clause[1] not in OPERATORS:  # noqa: PLR2004
-                msg = (
-                    f"rule '{name}': a condition is [field, operator, value] "
-                    f"with one of the operators {', '.join(OPERATORS)}"
-                )
-                raise InputError(msg)
-            conditions.append(Condition(str(clause[0]), str(clause[1]), clause[2]))
+        conditions = [condition_from_data(c, f"rule '{name}'") for c in entry.get("when", [])]
         within = entry.get("within")
         rules.append(
             Rule(
@@ -152,13 +108,6 @@ def rules_as_data(rules: list[Rule]) -> list[dict[str, Any]]:
 def rules_setting(rules: list[Rule]) -> dict[str, str]:
     """The project setting that stores `rules`."""
     return {SETTINGS_KEY: json.dumps(rules_as_data(rules))}
-
-
-def describe_condition(condition: Condition) -> str:
-    """``employees > 500``, ``industry in Healthcare, Education``."""
-    value = condition.value
-    text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
-    return f"{condition.field} {condition.op} {text}"
 
 
 def describe(rule: Rule, names: dict[str, str]) -> str:
