@@ -27,6 +27,7 @@ from territory_planner.analysis.market_segments import (
 from territory_planner.colors import SEQUENTIAL_SHADES
 from territory_planner.formats import agree, money_short, plural
 from territory_planner.geo.assign import NO_TERRITORY, containing_polygon
+from territory_planner.geo.coverage import nearest_place
 from territory_planner.geo.earth import EARTH_RADIUS_KM, haversine_km
 from territory_planner.model import Project
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
@@ -395,8 +396,6 @@ def _cluster(
     local: LocalKm,
     radius_km: float,
 ) -> Cluster:
-    from territory_planner.geo.coverage import nearest_place  # noqa: PLC0415
-
     mx, my = float(x[members].mean()), float(y[members].mean())
     spread = float(np.max(np.hypot(x[members] - mx, y[members] - my)))
     pad = max(radius_km * 0.15, 0.5)

@@ -31,6 +31,7 @@ from territory_planner.analysis.market_segments import (
 )
 from territory_planner.colors import Shading
 from territory_planner.formats import plural
+from territory_planner.geo.areas import us_counties, us_states
 from territory_planner.geo.assign import containing_polygon
 from territory_planner.model import Project
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -268,8 +269,6 @@ def _hex_cells(lon: np.ndarray, lat: np.ndarray, width: float) -> _Cells:
 
 
 def _county_cells(lon: np.ndarray, lat: np.ndarray) -> _Cells:
-    from territory_planner.geo.areas import us_counties, us_states  # noqa: PLC0415
-
     counties = us_counties()
     abbr = dict(zip(us_states()["fips"], us_states()["abbr"], strict=True))
     found = containing_polygon(lon, lat, counties.geometry.to_numpy())

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from territory_planner.geo.point_index import exact_labels
 from territory_planner.geo.topojson import read_topojson
 from territory_planner.resources import BASEMAP
 
@@ -63,8 +64,6 @@ def contiguous_us_states() -> gpd.GeoDataFrame:
 
 def county_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
     """The county containing a point: ("Cook County, IL", its outline), or None."""
-    from territory_planner.geo.point_index import exact_labels  # noqa: PLC0415
-
     counties = _counties()
     label = int(exact_labels(np.array([lon]), np.array([lat]), counties.geometry.to_numpy())[0])
     if label < 0:
