@@ -10,6 +10,9 @@ repository when given none:
 - ``mapping.X`` (in docstrings and comments) -> ``<package>.X``; ``mapping/X`` -> ``<package>/X``
 - ``from territory_planner.geo import NAME`` -> ``from territory_planner.geo.earth import NAME``
   (``geo.py`` became ``geo/earth.py``)
+- names that moved when the import cycles were broken (`MOVED`): the conditions from
+  ``plan.rules`` to ``analysis.conditions``, ``save_segment`` / ``delete_segment`` from the market
+  modules to ``segment_edits`` (``market.save_segment(`` too), ``GEOD`` to ``geo.earth``
 
 It is idempotent: run it again after merging a branch that still says ``mapping``
 (``python scripts/dev/rename_mapping.py``), then ``ruff check --fix`` (import order) and
@@ -21,6 +24,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,10 +66,26 @@ DOCSTRINGS = {
 }
 
 #: The names of the old ``territory_planner/geo.py``, now ``geo/earth.py``.
-EARTH_NAMES = frozenset(
-    {"EARTH_RADIUS_KM", "KM_PER_DEGREE", "Radians", "radians", "haversine_radians_km",
-     "haversine_km"}
+EARTH_NAMES = (
+    "EARTH_RADIUS_KM", "KM_PER_DEGREE", "Radians", "radians", "haversine_radians_km",
+    "haversine_km",
 )  # fmt: skip
+_CONDITIONS = "territory_planner.analysis.conditions"
+_CONDITION_NAMES = ("OPERATORS", "SEGMENT_FIELD", "Condition", "describe_condition")
+_SEGMENT_EDITS = dict.fromkeys(
+    ("save_segment", "delete_segment"), "territory_planner.segment_edits"
+)
+#: Names that left a module: {old module: {name: new module}}.
+MOVED = {
+    "territory_planner.geo": dict.fromkeys(EARTH_NAMES, "territory_planner.geo.earth"),
+    "territory_planner.plan.rules": dict.fromkeys(_CONDITION_NAMES, _CONDITIONS),
+    "territory_planner.analysis.market": _SEGMENT_EDITS,
+    "territory_planner.analysis.market_segments": {
+        **_SEGMENT_EDITS,
+        **dict.fromkeys((*_CONDITION_NAMES, "parse_condition"), _CONDITIONS),
+    },
+    "territory_planner.analysis.metrics": {"GEOD": "territory_planner.geo.earth"},
+}
 
 _NAMES = "|".join(sorted(HOMES, key=len, reverse=True))
 _DOTTED = re.compile(rf"territory_planner\.mapping\.({_NAMES})\b")
@@ -76,7 +96,16 @@ _FROM = re.compile(
 )
 _BARE = re.compile(rf"(?<![\w./])mapping\.({_NAMES})\b")
 _PATH = re.compile(rf"(?<![\w.])(territory_planner/)?mapping/({_NAMES})\b")
-_EARTH = re.compile(r"from territory_planner\.geo import (\(?\s*)([A-Za-z_]\w*)")
+_SEGMENT_CALL = re.compile(r"(?<![\w.])market\.(save_segment|delete_segment)\b")
+_MARKET_IMPORT = re.compile(r"^([ \t]*)from territory_planner\.analysis import market\b.*$", re.M)
+
+
+def _from_pattern(module: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^(?P<indent>[ \t]*)from {re.escape(module)} import "
+        r"(?P<names>\([^)]*\)|[^\n#(]*?)(?P<comment>[ \t]*#[^\n]*)?$",
+        re.M,
+    )
 
 
 def _dotted(name: str) -> str:
@@ -104,17 +133,42 @@ def _path(match: re.Match[str]) -> str:
     return f"{prefix}{home}/{name}" if home else f"{prefix}{name}"
 
 
-def _earth(match: re.Match[str]) -> str:
-    if match[2] not in EARTH_NAMES:
+def _moved(module: str, match: re.Match[str]) -> str:
+    """One ``from module import ...`` split by where each name lives now."""
+    indent, comment = match["indent"], match["comment"] or ""
+    names = [n.strip() for n in match["names"].strip("()").replace("\n", " ").split(",")]
+    groups: dict[str, list[str]] = {}
+    for entry in filter(None, names):
+        groups.setdefault(MOVED[module].get(entry.split()[0], module), []).append(entry)
+    if list(groups) == [module]:
         return match[0]
-    return f"from territory_planner.geo.earth import {match[1]}{match[2]}"
+    return "\n".join(
+        f"{indent}from {source} import {', '.join(entries)}{comment}"
+        for source, entries in groups.items()
+    )
+
+
+def _segment_calls(text: str) -> str:
+    new = _SEGMENT_CALL.sub(r"segment_edits.\1", text)
+    if new == text or "import segment_edits" in new:
+        return new
+    return _MARKET_IMPORT.sub(
+        lambda m: (
+            f"{m[0]}\n{m[1]}from territory_planner import segment_edits"
+            + ("  # noqa: PLC0415" if m[1] else "")
+        ),
+        new,
+        count=1,
+    )
 
 
 def rewrite(text: str) -> str:
     """The text with every old name replaced by the new one."""
     text = _FROM.sub(_from_line, text)
     text = _DOTTED.sub(lambda m: _dotted(m[1]), text)
-    text = _EARTH.sub(_earth, text)
+    for module in MOVED:
+        text = _from_pattern(module).sub(partial(_moved, module), text)
+    text = _segment_calls(text)
     text = _BARE.sub(lambda m: f"{HOMES[m[1]]}.{m[1]}" if HOMES[m[1]] else m[1], text)
     return _PATH.sub(_path, text)
 
@@ -178,7 +232,7 @@ def main(arguments: list[str]) -> None:
         new = rewrite(text)
         if new != text:
             path.write_text(new, encoding="utf-8")
-            print(f"rewrote {path.relative_to(ROOT)}")
+            print(f"rewrote {path}")
 
 
 if __name__ == "__main__":
