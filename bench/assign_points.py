@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from territory_planner.mapping.areas import us_states
-from territory_planner.mapping.point_index import PolygonGrid, exact_labels
+from territory_planner.geo.areas import us_states
+from territory_planner.geo.point_index import PolygonGrid, exact_labels
 
 POINTS = 1_000_000
 

@@ -29,9 +29,9 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from territory_planner.mapping.areas import contiguous_us_states, us_counties
-from territory_planner.mapping.design import design_territories, unit_graph
-from territory_planner.mapping.metrics import polsby_popper
+from territory_planner.analysis.metrics import polsby_popper
+from territory_planner.geo.areas import contiguous_us_states, us_counties
+from territory_planner.plan.design import design_territories, unit_graph
 
 K = 10
 EARTH_KM = 6371.0

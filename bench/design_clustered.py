@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 
 from territory_planner.demo import make_demo
-from territory_planner.mapping import design
-from territory_planner.mapping.allocation import balance_bound
-from territory_planner.mapping.project_design import PlanOutcome, design_project
-from territory_planner.mapping.unit_plan import rep_home_units
+from territory_planner.plan import design
+from territory_planner.plan.allocation import balance_bound
+from territory_planner.plan.project_design import PlanOutcome, design_project
+from territory_planner.plan.unit_plan import rep_home_units
 from territory_planner.sample_data import field_project
 
 TOLERANCE = 0.01

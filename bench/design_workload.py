@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.demo import make_demo
-from territory_planner.mapping import project_design
-from territory_planner.mapping.metrics import territory_kpis
-from territory_planner.mapping.project_design import PlanOutcome, design_project
 from territory_planner.model import Project
+from territory_planner.plan import project_design
+from territory_planner.plan.project_design import PlanOutcome, design_project
 from territory_planner.sample_data import field_project
 
 TOLERANCE = 0.05

@@ -13,7 +13,7 @@ import folium
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import big_project
 
-from territory_planner.mapping.map_page import accounts_layer
+from territory_planner.mapview.map_page import accounts_layer
 from territory_planner.model import Project
 
 

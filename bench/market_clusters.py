@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from territory_planner.analysis.market_segments import DEFAULT_MIN_ACCOUNTS, DEFAULT_RADIUS_KM
 from territory_planner.demo import make_demo
-from territory_planner.mapping.market_segments import DEFAULT_MIN_ACCOUNTS, DEFAULT_RADIUS_KM
 
 HERE = Path(__file__).resolve().parent
 ACCOUNTS = 100_000
@@ -47,19 +47,19 @@ lonlat = np.load(data)
 lon, lat = lonlat[:, 0], lonlat[:, 1]
 radius, least = {radius}, {least}
 if method == "ours":
-    from territory_planner.mapping.market_clusters import dbscan
+    from territory_planner.analysis.market_clusters import dbscan
     import sklearn.cluster, sklearn.neighbors
     run = lambda: dbscan(lon, lat, radius, least)
 elif method == "sklearn":
     from sklearn.cluster import DBSCAN
-    from territory_planner.geo import EARTH_RADIUS_KM
+    from territory_planner.geo.earth import EARTH_RADIUS_KM
     where = np.radians(np.column_stack([lat, lon]))
     model = DBSCAN(eps=radius / EARTH_RADIUS_KM, min_samples=least, metric="haversine",
                    algorithm="ball_tree")
     run = lambda: model.fit(where).labels_
 else:
     import types
-    from territory_planner.mapping.market_segments import LocalKm
+    from territory_planner.analysis.market_segments import LocalKm
     module = types.ModuleType("market_clusters_before")
     sys.modules[module.__name__] = module
     exec(compile(open(before).read(), before, "exec"), module.__dict__)
@@ -136,7 +136,7 @@ def main() -> None:
         before = ""
         if options.before:
             source = subprocess.run(
-                ["git", "show", f"{options.before}:territory_planner/mapping/market_clusters.py"],
+                ["git", "show", f"{options.before}:territory_planner/analysis/market_clusters.py"],
                 capture_output=True, text=True, check=True, cwd=HERE,
             ).stdout  # fmt: skip
             before = str(folder / "before.py")

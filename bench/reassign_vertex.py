@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import big_project
 
 from territory_planner.edits import reshape_territory
-from territory_planner.mapping.assign import assign_accounts
+from territory_planner.geo.assign import assign_accounts
 
 
 def moved_vertex(

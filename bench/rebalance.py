@@ -53,13 +53,13 @@ import shapely
 from design import K as DESIGN_K
 from design import balancing_pass, counties, potential  # the same as bench/design.py
 
+from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.demo import make_demo
-from territory_planner.mapping.design import design_territories, unit_graph
-from territory_planner.mapping.metrics import polsby_popper
-from territory_planner.mapping.new_hire import split_units
-from territory_planner.mapping.plan_changes import rebalance_project
-from territory_planner.mapping.rebalance import rebalance_units
-from territory_planner.mapping.unit_plan import (
+from territory_planner.plan.design import design_territories, unit_graph
+from territory_planner.plan.new_hire import split_units
+from territory_planner.plan.plan_changes import rebalance_project
+from territory_planner.plan.rebalance import rebalance_units
+from territory_planner.plan.unit_plan import (
     account_weights,
     parse_balance,
     project_units,

@@ -36,8 +36,8 @@ import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
-from territory_planner.geo import haversine_km
-from territory_planner.mapping.geocode import zip_centroids
+from territory_planner.geo.earth import haversine_km
+from territory_planner.geo.geocode import zip_centroids
 from territory_planner.routing.calendar_types import Problem, RepHours
 from territory_planner.routing.tour import DayRoute, Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import TravelModel

@@ -60,12 +60,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from territory_planner.colors import neighbour_colors
 from territory_planner.demo import make_demo
-from territory_planner.geo import haversine_km
-from territory_planner.mapping.areas import us_counties
-from territory_planner.mapping.assign import containing_polygon
-from territory_planner.mapping.colors import neighbour_colors
-from territory_planner.mapping.geocode import all_zips
+from territory_planner.geo.areas import us_counties
+from territory_planner.geo.assign import containing_polygon
+from territory_planner.geo.earth import haversine_km
+from territory_planner.geo.geocode import all_zips
 from territory_planner.model import ACCOUNT_COLUMNS, CRS, REP_COLUMNS, TERRITORY_COLUMNS, Project
 from territory_planner.model import conform as conform_frame
 
@@ -288,9 +288,9 @@ def median_time(fn: Callable[[], object], runs: int) -> float:
 
 
 def headless(project: Project, path: Path, runs: int) -> dict[str, float]:
+    from territory_planner.analysis.metrics import territory_kpis  # noqa: PLC0415
     from territory_planner.io.project_file import load_project, save_project  # noqa: PLC0415
-    from territory_planner.mapping.metrics import territory_kpis  # noqa: PLC0415
-    from territory_planner.mapping.rules import reassign  # noqa: PLC0415
+    from territory_planner.plan.rules import reassign  # noqa: PLC0415
 
     out = {"save": median_time(lambda: save_project(project, path), runs)}
     out["open"] = median_time(lambda: load_project(path), runs)

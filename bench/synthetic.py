@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner.demo import make_demo
-from territory_planner.mapping.assign import containing_polygon
+from territory_planner.geo.assign import containing_polygon
 from territory_planner.model import Project
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.demo import make_demo
-from territory_planner.mapping.metrics import territory_kpis
-from territory_planner.mapping.project_design import design_project
 from territory_planner.model import Project
+from territory_planner.plan.project_design import design_project
 from territory_planner.routing.schedule import build_schedule
 from territory_planner.sample_data import field_project
 from territory_planner.scenario_edits import AddScenario, UseScenario

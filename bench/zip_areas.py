@@ -14,9 +14,9 @@ import time
 import numpy as np
 import shapely
 
-from territory_planner.mapping import zip_areas as za
-from territory_planner.mapping.areas import contiguous_us_states, us_counties
-from territory_planner.mapping.point_index import PolygonGrid
+from territory_planner.geo import zip_areas as za
+from territory_planner.geo.areas import contiguous_us_states, us_counties
+from territory_planner.geo.point_index import PolygonGrid
 
 COOK = "17031"
 

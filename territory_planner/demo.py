@@ -14,11 +14,11 @@ import pandas as pd
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.geo import haversine_km
-from territory_planner.mapping.areas import contiguous_us_states, us_counties
-from territory_planner.mapping.assign import containing_polygon
-from territory_planner.mapping.colors import neighbour_colors
-from territory_planner.mapping.geocode import all_zips
+from territory_planner.colors import neighbour_colors
+from territory_planner.geo.areas import contiguous_us_states, us_counties
+from territory_planner.geo.assign import containing_polygon
+from territory_planner.geo.earth import haversine_km
+from territory_planner.geo.geocode import all_zips
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     ACTUAL_COLUMNS,

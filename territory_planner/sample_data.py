@@ -19,7 +19,7 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.demo import REP_NAMES, SIZE_BANDS, _zip_table
-from territory_planner.geo import haversine_km
+from territory_planner.geo.earth import haversine_km
 from territory_planner.model import ACCOUNT_COLUMNS, REP_COLUMNS, Project, conform
 
 

@@ -18,8 +18,8 @@ from territory_planner.io.account_import import AccountImport, imported_columns,
 from territory_planner.io.actuals_import import ActualsImport, actuals_after_import
 from territory_planner.io.records_import import ImportReport
 from territory_planner.io.rep_import import merge_reps, provided_columns
-from territory_planner.mapping.rules import Reassignment, reassign
 from territory_planner.model import Project
+from territory_planner.plan.rules import Reassignment, reassign
 
 
 @dataclass(frozen=True)

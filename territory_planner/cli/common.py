@@ -117,7 +117,7 @@ def _session(project: Any) -> Any:
 
 def _plan_report(project: Any, shares: dict[str, float], tolerance: float) -> dict[str, Any]:
     """Per-territory totals of the plan in use, its balance, contiguity and shapes."""
-    from territory_planner.mapping.scenarios import plan_kpis  # noqa: PLC0415
+    from territory_planner.plan.scenarios import plan_kpis  # noqa: PLC0415
 
     kpis = plan_kpis(project, shares)
     columns = ("territory_id", "name", "rep", "accounts", "potential", "revenue",
@@ -145,7 +145,7 @@ def _bound_record(bound: Any) -> dict[str, Any]:
 
 
 def _scenario_view(project: Any, name: str) -> Any:
-    from territory_planner.mapping.scenarios import scenario_project  # noqa: PLC0415
+    from territory_planner.plan.scenarios import scenario_project  # noqa: PLC0415
 
     return (
         project

@@ -180,18 +180,18 @@ def _territories(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _assign(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.app.operations import assign  # noqa: PLC0415
-    from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.coverage import find_gaps, find_overlaps  # noqa: PLC0415
-    from territory_planner.mapping.metrics import (  # noqa: PLC0415
+    from territory_planner.analysis.metrics import (  # noqa: PLC0415
         balance_alerts,
         territory_kpis,
     )
-    from territory_planner.mapping.parents import (  # noqa: PLC0415
+    from territory_planner.app.operations import assign  # noqa: PLC0415
+    from territory_planner.geo.coverage import find_gaps, find_overlaps  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.plan.parents import (  # noqa: PLC0415
         policy_setting,
         split_parents_report,
     )
-    from territory_planner.mapping.rules import SETTINGS_KEY, parse_rules  # noqa: PLC0415
+    from territory_planner.plan.rules import SETTINGS_KEY, parse_rules  # noqa: PLC0415
 
     project = load_project(args.project)
     settings: dict[str, str] = {}

@@ -23,7 +23,7 @@ from territory_planner.cli.common import (
 
 def _goal_settings(project: Any, specs: list[str]) -> dict[str, str]:
     """The project's goal settings with ``[territory:T:|rep:R:]ACTIVITY=N`` goals set."""
-    from territory_planner.mapping.performance import ActivityGoals  # noqa: PLC0415
+    from territory_planner.analysis.performance import ActivityGoals  # noqa: PLC0415
 
     goals = ActivityGoals.from_settings(project.settings)
     for spec in specs:
@@ -52,15 +52,15 @@ def _goal_settings(project: Any, specs: list[str]) -> dict[str, str]:
 
 def _performance(args: argparse.Namespace) -> dict[str, Any]:
 
-    from territory_planner.edits import ChangeSettings  # noqa: PLC0415
-    from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.performance import (  # noqa: PLC0415
+    from territory_planner.analysis.performance import (  # noqa: PLC0415
         ActivityGoals,
         Thresholds,
         alerts,
         parse_threshold,
         performance,
     )
+    from territory_planner.edits import ChangeSettings  # noqa: PLC0415
+    from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
     as_of = _option_date("--as-of", args.as_of)
     project = load_project(args.project)
@@ -102,9 +102,9 @@ def _performance(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _upsell(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.analysis.performance import upsell_list, upsell_summary  # noqa: PLC0415
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.performance import upsell_list, upsell_summary  # noqa: PLC0415
 
     project = load_project(args.project)
     territory = _territory_by_id_or_name(project, args.territory) if args.territory else None
@@ -127,8 +127,9 @@ def _upsell(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _segments(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner import segment_edits  # noqa: PLC0415
+    from territory_planner.analysis import market  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping import market  # noqa: PLC0415
 
     if args.where and not args.save:
         msg = "--where needs --save NAME (the segment the conditions make)"
@@ -138,10 +139,10 @@ def _segments(args: argparse.Namespace) -> dict[str, Any]:
     changed = []
     if args.save:
         conditions = tuple(market.parse_condition(text) for text in args.where)
-        changed.append(market.save_segment(project, market.Segment(args.save, conditions)))
+        changed.append(segment_edits.save_segment(project, market.Segment(args.save, conditions)))
         session.apply(changed[-1])
     if args.delete:
-        changed.append(market.delete_segment(project, args.delete))
+        changed.append(segment_edits.delete_segment(project, args.delete))
         session.apply(changed[-1])
     if changed:
         _save(project, args)
@@ -156,8 +157,8 @@ def _segments(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _clusters(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.analysis.market import find_clusters, find_segment  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.market import find_clusters, find_segment  # noqa: PLC0415
 
     project = load_project(args.project)
     segment = find_segment(project, args.segment) if args.segment else None
@@ -177,9 +178,9 @@ def _clusters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _whitespace(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.analysis.market import find_segment, whitespace  # noqa: PLC0415
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.market import find_segment, whitespace  # noqa: PLC0415
 
     project = load_project(args.project)
     segment = find_segment(project, args.segment) if args.segment else None
@@ -203,9 +204,9 @@ def _whitespace(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _heatmap(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.analysis.market import find_segment, heat_map  # noqa: PLC0415
     from territory_planner.io.export import write_atomic  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.market import find_segment, heat_map  # noqa: PLC0415
 
     project = load_project(args.project)
     segment = find_segment(project, args.segment) if args.segment else None

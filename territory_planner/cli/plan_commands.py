@@ -23,7 +23,7 @@ def _keep_scenario(
 
     Returns the report's first part: the scenario, where it stands, and its KPIs.
     """
-    from territory_planner.mapping.unit_plan import parse_balance  # noqa: PLC0415
+    from territory_planner.plan.unit_plan import parse_balance  # noqa: PLC0415
     from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
 
     session = _session(project)
@@ -48,8 +48,8 @@ def _keep_scenario(
 def _design(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
-    from territory_planner.mapping.project_design import design_project  # noqa: PLC0415
-    from territory_planner.mapping.unit_plan import default_balance  # noqa: PLC0415
+    from territory_planner.plan.project_design import design_project  # noqa: PLC0415
+    from territory_planner.plan.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
@@ -81,11 +81,11 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     """`split` and `rebalance`: change the plan by moving units; a new scenario and a move list."""
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.plan_changes import (  # noqa: PLC0415
+    from territory_planner.plan.plan_changes import (  # noqa: PLC0415
         rebalance_project,
         split_project,
     )
-    from territory_planner.mapping.unit_plan import default_balance  # noqa: PLC0415
+    from territory_planner.plan.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
@@ -115,7 +115,7 @@ def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner import scenario_edits  # noqa: PLC0415
     from territory_planner.edits import Edit  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.mapping.scenarios import compare_scenarios  # noqa: PLC0415
+    from territory_planner.plan.scenarios import compare_scenarios  # noqa: PLC0415
 
     project = load_project(args.project)
     changed: list[Edit] = []

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory_planner.geo.geocode import fill_from_zip, state_codes
 from territory_planner.io.fields import ACCOUNT_FIELDS
 from territory_planner.io.records_import import ImportReport, ImportSpec, read_records
-from territory_planner.mapping.geocode import fill_from_zip, state_codes
 from territory_planner.model import ACCOUNT_COLUMNS, conform
 from territory_planner.tasks import CancelToken, Progress, no_progress
 

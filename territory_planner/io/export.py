@@ -23,6 +23,7 @@ import pyogrio
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import quotas, territory_kpis
 from territory_planner.files import FolderNotWritableError, keep_mode, write_atomically
 from territory_planner.io.project_file import describe_write_error
 from territory_planner.model import CRS, Project, change_log, values_or_none
@@ -114,8 +115,6 @@ def _accounts_points(project: Project) -> gpd.GeoDataFrame:
 
 
 def _territories_with_totals(project: Project) -> gpd.GeoDataFrame:
-    from territory_planner.mapping.metrics import quotas  # noqa: PLC0415
-
     table = project.territory_table()
     table["quota"] = quotas(project).reindex(table["territory_id"]).to_numpy()
     return project.territories[["territory_id", "geometry"]].merge(table, on="territory_id")
@@ -238,9 +237,7 @@ def export_change_log(project: Project, path: str | os.PathLike[str]) -> int:
 
 
 def export_territories_csv(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write one row per territory with every KPI (see `mapping.metrics.territory_kpis`)."""
-    from territory_planner.mapping.metrics import territory_kpis  # noqa: PLC0415
-
+    """Write one row per territory with every KPI (see `analysis.metrics.territory_kpis`)."""
     frame = _neutralised(territory_kpis(project).drop(columns=["color"]))
     write_atomic(
         Path(path),

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
+from territory_planner.geo.geocode import geocode, swapped_coordinates
 from territory_planner.io.fields import Field, detect_mapping, parse_series
 from territory_planner.io.table_reader import RawTable, read_table
-from territory_planner.mapping.geocode import geocode, swapped_coordinates
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 

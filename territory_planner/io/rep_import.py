@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from territory_planner.geo.geocode import fill_from_zip
 from territory_planner.io.account_import import normalise_states
 from territory_planner.io.fields import REP_FIELDS
 from territory_planner.io.records_import import ImportReport, ImportSpec, read_records
-from territory_planner.mapping.geocode import fill_from_zip
 from territory_planner.model import REP_COLUMNS, conform
 from territory_planner.tasks import CancelToken, Progress, no_progress
 from territory_planner.workdays import WORK_DAYS, normalise_days, normalise_time

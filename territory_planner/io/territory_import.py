@@ -14,9 +14,9 @@ import pyogrio.raw
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.colors import neighbour_colors
+from territory_planner.geo.assign import clean_polygon
 from territory_planner.io.gis_files import open_source
-from territory_planner.mapping.assign import clean_polygon
-from territory_planner.mapping.colors import neighbour_colors
 from territory_planner.model import CRS, TERRITORY_COLUMNS, conform, new_territory_ids
 
 MAX_LON, MAX_LAT = 180.0, 90.0

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.geo import Radians, haversine_radians_km, radians
+from territory_planner.geo.earth import Radians, haversine_radians_km, radians
 
 #: Rows of an all-pairs matrix computed at once: the temporaries stay small (a few MB)
 #: instead of several copies of the whole matrix (6,000 stops: 290 MB each).

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from territory_planner.geo import EARTH_RADIUS_KM
+from territory_planner.geo.earth import EARTH_RADIUS_KM
 from territory_planner.model import FREQUENCY_WEEKS
 from territory_planner.routing.travel import TravelModel
 

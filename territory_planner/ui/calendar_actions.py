@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
-from territory_planner.mapping.map_page import route_layer
+from territory_planner.mapview.map_page import route_layer
 from territory_planner.routing.calendar_inputs import DayRules
 from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from territory_planner.formats import money_short
 from territory_planner.io.export import write_table_xlsx
-from territory_planner.mapping.unit_plan import BALANCE_TARGETS, default_balance
 from territory_planner.model import Project
+from territory_planner.plan.unit_plan import BALANCE_TARGETS, default_balance
 from territory_planner.ui.design_dialog import tolerance_box, unit_choice
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner.formats import decimal2, integer, money_short, plural
-from territory_planner.mapping.scenarios import Comparison
+from territory_planner.plan.scenarios import Comparison
 from territory_planner.ui.change_dialog import export_moves
 from territory_planner.ui.shape_painter import Bounds, Shape, paint_map, points_bounds
 from territory_planner.ui.table_model import Column, FrameModel

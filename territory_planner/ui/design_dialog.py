@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_planner.mapping.metrics import balance_tolerance
-from territory_planner.mapping.unit_plan import BALANCE_TARGETS, FILE_KIND, default_balance
-from territory_planner.mapping.units import UNIT_KINDS
+from territory_planner.analysis.metrics import balance_tolerance
+from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
+from territory_planner.plan.unit_plan import BALANCE_TARGETS, FILE_KIND, default_balance
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 
+from territory_planner.analysis.metrics import METRICS, balance_tolerance
+from territory_planner.colors import Shading, balance_shading, value_shading
 from territory_planner.edits import ChangeSettings
 from territory_planner.formats import money
-from territory_planner.mapping.colors import Shading, balance_shading, value_shading
-from territory_planner.mapping.metrics import METRICS, balance_tolerance
 from territory_planner.ui.quota_dialog import QuotaDialog
 
 if TYPE_CHECKING:

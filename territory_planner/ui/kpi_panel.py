@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_planner.analysis.metrics import METRICS, Alert, balance_alerts
 from territory_planner.formats import decimal2, integer, money_short, percent, signed_percent
-from territory_planner.mapping.metrics import METRICS, Alert, balance_alerts
 from territory_planner.ui.balance_chart import BalanceChart, ChartData
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
@@ -101,7 +101,7 @@ class KpiPanel(QWidget):
     """KPI table beside a bar chart of the chosen metric, with the alerts underneath.
 
     The panel does no arithmetic: the window hands it the KPI frame
-    (`territory_planner.mapping.metrics.territory_kpis`) and the tolerance.
+    (`territory_planner.analysis.metrics.territory_kpis`) and the tolerance.
     """
 
     metric_changed = Signal(str)

@@ -38,13 +38,13 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import PlannerError
+from territory_planner.analysis.metrics import balance_tolerance
 from territory_planner.app.session import Session
 from territory_planner.edits import Changes, Edit, RenameTerritory, edit_rep, set_quota
 from territory_planner.formats import log_time, plural
+from territory_planner.geo.coverage import CoverageItem
 from territory_planner.io.project_lock import FileStamp
-from territory_planner.mapping.coverage import CoverageItem
-from territory_planner.mapping.metrics import balance_tolerance
-from territory_planner.mapping.overview import Overview, project_overview
+from territory_planner.mapview.overview import Overview, project_overview
 from territory_planner.model import Project, change_log
 from territory_planner.ui.analysis_docks import AnalysisDocks
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave

@@ -1,6 +1,6 @@
 """What a click or a drawing on the map does, by the mode the window is in.
 
-The map page reports events (`mapping.events`); this module turns each into the
+The map page reports events (`mapview.events`); this module turns each into the
 edit it means: a click places the account waiting for it, or offers to move the
 area under it (Move Areas mode); a line splits the territory waiting for it; a
 lasso picks areas to move; any other shape drawn becomes a new territory once
@@ -26,8 +26,9 @@ from territory_planner.edits import (
     split_territory,
 )
 from territory_planner.formats import plural
-from territory_planner.mapping.assign import containing_polygon
-from territory_planner.mapping.events import (
+from territory_planner.geo.assign import containing_polygon
+from territory_planner.geo.units import UNIT_KINDS, Units, unit_at, units_in
+from territory_planner.mapview.events import (
     AccountClicked,
     FeatureDrawn,
     MapClicked,
@@ -35,7 +36,6 @@ from territory_planner.mapping.events import (
     TerritoryClicked,
     TerritoryEdited,
 )
-from territory_planner.mapping.units import UNIT_KINDS, Units, unit_at, units_in
 
 if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow

@@ -1,9 +1,9 @@
 """The central map: a QWebEngineView on the folium page, and its QWebChannel bridge.
 
 JS -> Python: the page calls ``bridge.send(json_text)``; the text is parsed by
-`territory_planner.mapping.events` and re-emitted as a typed event.
+`territory_planner.mapview.events` and re-emitted as a typed event.
 Python -> JS: `MapView.apply_update` / `send_update` pass a JSON string to ``TP.update``
-(only what changed: see `territory_planner.mapping.map_updates`).
+(only what changed: see `territory_planner.mapview.map_updates`).
 Calls made before the page says ``ready`` wait in a queue.
 
 Each project gets a new page (`MapView.show_project`, `MapView.release`): the previous
@@ -35,9 +35,9 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from territory_planner.mapping.events import MapEvent, PageReady, parse_event
-from territory_planner.mapping.map_page import build_map_page
-from territory_planner.mapping.map_updates import MapUpdate, SentLayers
+from territory_planner.mapview.events import MapEvent, PageReady, parse_event
+from territory_planner.mapview.map_page import build_map_page
+from territory_planner.mapview.map_updates import MapUpdate, SentLayers
 from territory_planner.model import Project
 
 log = logging.getLogger(__name__)

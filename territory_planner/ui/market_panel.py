@@ -1,7 +1,7 @@
 """The Market panel: segment filter builder, heat map, clusters, whitespace and upsell lists.
 
-A view over `territory_planner.mapping.market` and
-`territory_planner.mapping.performance.upsell_list`. The panel never changes
+A view over `territory_planner.analysis.market` and
+`territory_planner.analysis.performance.upsell_list`. The panel never changes
 the project: saving or deleting a segment comes out as an undoable edit
 (`segment_saved`, `segment_deleted`), and what the map should show as
 signals carrying the layer (`heat_requested`, `clusters_requested`, with
@@ -36,13 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_planner import segment_edits
 from territory_planner._errors import PlannerError
+from territory_planner.analysis import market
+from territory_planner.analysis.conditions import OPERATORS, SEGMENT_FIELD, Condition
+from territory_planner.analysis.market import Clusters, HeatMap, Segment, Whitespace
+from territory_planner.analysis.performance import upsell_list
 from territory_planner.formats import integer, money_short, percent, plural
 from territory_planner.io.table_export import write_table
-from territory_planner.mapping import market
-from territory_planner.mapping.market import Clusters, HeatMap, Segment, Whitespace
-from territory_planner.mapping.performance import upsell_list
-from territory_planner.mapping.rules import OPERATORS, SEGMENT_FIELD, Condition
 from territory_planner.model import Project
 from territory_planner.tasks import CancelToken, no_progress
 from territory_planner.ui.legend import Legend
@@ -591,7 +592,7 @@ class MarketPanel(QWidget):
             if not name:
                 msg = "type a name for the segment"
                 raise ValueError(msg)
-            edit = market.save_segment(
+            edit = segment_edits.save_segment(
                 self.project, Segment(name, draft.conditions if draft else ())
             )
         except (ValueError, PlannerError) as exc:
@@ -613,7 +614,7 @@ class MarketPanel(QWidget):
         if name == ALL_ACCOUNTS:
             return
         try:
-            edit = market.delete_segment(self.project, name)
+            edit = segment_edits.delete_segment(self.project, name)
         except PlannerError as exc:
             self.error.setText(str(exc))
             return

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
-from territory_planner.mapping.units import UNIT_KINDS
+from territory_planner.geo.units import UNIT_KINDS
 
 INDICATOR_STYLE = "QLabel { background: #fff3c4; color: #5c4400; padding: 1px 8px; }"
 

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QTableView
 
-from territory_planner.mapping.map_page import project_bounds
+from territory_planner.mapview.map_page import project_bounds
 
 if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow

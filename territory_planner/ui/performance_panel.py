@@ -1,6 +1,6 @@
 """The Performance panel: sales against quota per territory and rep, trend, alerts, thresholds.
 
-A view over `territory_planner.mapping.performance` (and `sales_trend`): the
+A view over `territory_planner.analysis.performance` (and `sales_trend`): the
 window calls `PerformancePanel.refresh` with the project after every change;
 the panel never changes the project. New thresholds come out as an undoable
 edit (`thresholds_changed`) for the window to push.
@@ -36,11 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import InputError, PlannerError
-from territory_planner.edits import ChangeSettings
-from territory_planner.formats import integer, money, money_short, percent, plural, signed_percent
-from territory_planner.io.fields import parse_number
-from territory_planner.io.table_export import write_table
-from territory_planner.mapping.performance import (
+from territory_planner.analysis.performance import (
     ALERT_KINDS,
     ActivityGoals,
     Performance,
@@ -51,7 +47,11 @@ from territory_planner.mapping.performance import (
     parse_threshold,
     performance,
 )
-from territory_planner.mapping.sales_trend import sales_trend
+from territory_planner.analysis.sales_trend import sales_trend
+from territory_planner.edits import ChangeSettings
+from territory_planner.formats import integer, money, money_short, percent, plural, signed_percent
+from territory_planner.io.fields import parse_number
+from territory_planner.io.table_export import write_table
 from territory_planner.model import ACTIVITIES, Project
 from territory_planner.ui.performance_charts import (
     AttainmentChart,

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_planner.analysis.metrics import QuotaPlan, quotas
 from territory_planner.formats import money, money_short, percent
 from territory_planner.io.fields import parse_number
-from territory_planner.mapping.metrics import QuotaPlan, quotas
 from territory_planner.model import Project
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table

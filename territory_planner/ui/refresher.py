@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from territory_planner.mapping.overview import Overview
+from territory_planner.mapview.overview import Overview
 from territory_planner.model import Project
 
 #: Given the project (or a copy of it) and whether to look for gaps and overlaps, the

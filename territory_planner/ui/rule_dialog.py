@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import PlannerError
+from territory_planner.analysis.conditions import OPERATORS, SEGMENT_FIELD, Condition
+from territory_planner.analysis.market import segment_names
 from territory_planner.formats import plural
 from territory_planner.io.fields import parse_number
-from territory_planner.mapping.market import segment_names
-from territory_planner.mapping.rules import OPERATORS, SEGMENT_FIELD, Condition, Rule
 from territory_planner.model import ACCOUNT_COLUMNS, Project
+from territory_planner.plan.rules import Rule
 
 #: Account fields a rule can test, before any custom columns of the project.
 RULE_FIELDS = (

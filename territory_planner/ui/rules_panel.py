@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner.formats import integer, money_short
-from territory_planner.mapping.parents import FOLLOW_PARENT, GEOGRAPHIC
-from territory_planner.mapping.rules import Rule, describe
 from territory_planner.model import Project
+from territory_planner.plan.parents import FOLLOW_PARENT, GEOGRAPHIC
+from territory_planner.plan.rules import Rule, describe
 from territory_planner.ui.rule_dialog import RuleDialog
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table

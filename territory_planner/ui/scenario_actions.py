@@ -20,11 +20,11 @@ from territory_planner import scenario_edits
 from territory_planner._errors import InputError
 from territory_planner.formats import agree, plural
 from territory_planner.io.territory_import import read_territories
-from territory_planner.mapping.balance_reasons import DesignFix
-from territory_planner.mapping.plan_changes import PlanChange, rebalance_project, split_project
-from territory_planner.mapping.project_design import PlanOutcome, design_project
-from territory_planner.mapping.scenarios import compare_scenarios, plan_kpis, scenario_project
 from territory_planner.model import Project, Scenario
+from territory_planner.plan.balance_reasons import DesignFix
+from territory_planner.plan.plan_changes import PlanChange, rebalance_project, split_project
+from territory_planner.plan.project_design import PlanOutcome, design_project
+from territory_planner.plan.scenarios import compare_scenarios, plan_kpis, scenario_project
 from territory_planner.ui.change_dialog import ChangeDialog, ChangeOptions, MovesDialog
 from territory_planner.ui.compare_dialog import CompareDialog
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             box.setCurrentIndex(box.findData(args.shade))
             window.kpi_panel.shade.setChecked(True)
         if args.segment:
-            from territory_planner.mapping.rules import Condition  # noqa: PLC0415
+            from territory_planner.analysis.conditions import Condition  # noqa: PLC0415
 
             field, value = args.segment.split("=", 1)
             window.analysis.market_panel.refresh(window.project)

@@ -25,16 +25,16 @@ from territory_planner.edits import (
     unlock_accounts,
 )
 from territory_planner.formats import plural
-from territory_planner.mapping.parents import SETTINGS_KEY as PARENT_POLICY_KEY
-from territory_planner.mapping.parents import parent_policy
-from territory_planner.mapping.rules import (
+from territory_planner.model import Project
+from territory_planner.plan.parents import SETTINGS_KEY as PARENT_POLICY_KEY
+from territory_planner.plan.parents import parent_policy
+from territory_planner.plan.rules import (
     Reassignment,
     Rule,
     reassign,
     rules_setting,
     saved_rules,
 )
-from territory_planner.model import Project
 from territory_planner.ui.refresher import in_background
 from territory_planner.ui.rules_panel import POLICIES
 from territory_planner.ui.tasks import Task

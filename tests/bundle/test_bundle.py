@@ -145,8 +145,8 @@ def test_cli_demo_import_design_schedule_export(app_folder: Path, home: Path) ->
 
 def test_cli_clusters_run_scikit_learn_inside(app_folder: Path, home: Path) -> None:
     """scikit-learn's DBSCAN and ball tree (compiled modules) load and answer in the bundle."""
+    from territory_planner.analysis.market import find_clusters
     from territory_planner.io.project_file import load_project
-    from territory_planner.mapping.market import find_clusters
 
     project = "clusters.gpkg"
     cli_json(app_folder, home, "demo", project, "--accounts", "400", "--reps", "4", "--seed", "3")

@@ -21,13 +21,13 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from shapely.geometry.base import BaseGeometry
 
-from territory_planner.mapping.assign import (
+from territory_planner.geo.assign import (
     OVERLAP,
     assign_accounts,
     assign_unassigned,
     containing_polygon,
 )
-from territory_planner.mapping.point_index import PolygonGrid, exact_labels
+from territory_planner.geo.point_index import PolygonGrid, exact_labels
 from territory_planner.model import CRS, Project
 from tests.property.conftest import examples
 

@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 import shapely
 
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.cli import main
 from territory_planner.demo import make_demo
+from territory_planner.geo.areas import contiguous_us_states, us_counties
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.areas import contiguous_us_states, us_counties
-from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.model import Project
 from territory_planner.sample_data import field_project
 from tests.unit.plan_fixtures import touching

@@ -16,7 +16,7 @@ import shapely
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from territory_planner.mapping.design import design_territories, unit_graph
+from territory_planner.plan.design import design_territories, unit_graph
 from tests.property.conftest import examples
 
 CELL = 0.1  # degrees

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.edits import MoveAccounts
-from territory_planner.mapping.coverage import find_gaps, find_overlaps
-from territory_planner.mapping.metrics import territory_kpis
+from territory_planner.geo.coverage import find_gaps, find_overlaps
 from territory_planner.tasks import CancelToken
 from territory_planner.ui import refresher, tasks
 from territory_planner.ui.main_window import MainWindow
@@ -100,7 +100,7 @@ def test_save_runs_on_the_task_thread_and_writes_the_project(
 def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
     qtbot, window: MainWindow, demo_file, background
 ) -> None:
-    from territory_planner.mapping.rules import reassign
+    from territory_planner.plan.rules import reassign
 
     open_and_settle(qtbot, window, demo_file)
     ids = window.project.territories["territory_id"].tolist()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from territory_planner.analysis.metrics import balance_alerts, territory_kpis
 from territory_planner.edits import reshape_territory
-from territory_planner.mapping.metrics import balance_alerts, territory_kpis
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import page_stats, wait_for_map
 
@@ -93,7 +93,7 @@ def test_quota_typed_in_the_table_and_the_quota_dialog(
 
 def test_missing_columns_show_as_unknown_with_a_note(qtbot, window: MainWindow, tmp_path) -> None:
     from territory_planner.io.project_file import save_project
-    from territory_planner.mapping.project_design import design_project
+    from territory_planner.plan.project_design import design_project
     from territory_planner.sample_data import field_project
 
     project = field_project(0, accounts=200, reps=3, potential=False, frequencies=False)

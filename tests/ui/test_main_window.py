@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QToolBar
 from territory_planner.edits import MoveAccounts
 from territory_planner.io import export
 from territory_planner.io.project_file import load_project
-from territory_planner.mapping.events import FeatureDrawn, MapClicked
+from territory_planner.mapview.events import FeatureDrawn, MapClicked
 from territory_planner.model import change_log
 from territory_planner.ui.file_actions import demo_path
 from territory_planner.ui.main_window import MainWindow
@@ -278,8 +278,8 @@ def test_territory_kpis_and_assign_in_the_window(qtbot, window: MainWindow, demo
 def test_draw_a_territory_and_reshape_one_through_the_map(
     qtbot, window: MainWindow, demo_file
 ) -> None:
-    from territory_planner.mapping.assign import assign_accounts
-    from territory_planner.mapping.events import TerritoryEdited
+    from territory_planner.geo.assign import assign_accounts
+    from territory_planner.mapview.events import TerritoryEdited
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
@@ -360,7 +360,7 @@ def test_click_a_territory_and_move_the_county_under_the_cursor(
 ) -> None:
     import shapely
 
-    from territory_planner.mapping.areas import county_at
+    from territory_planner.geo.areas import county_at
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
@@ -422,7 +422,7 @@ def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tm
     import geopandas as gpd
     import shapely
 
-    from territory_planner.mapping.areas import us_states
+    from territory_planner.geo.areas import us_states
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)
@@ -449,7 +449,7 @@ def test_import_territories_from_a_file(qtbot, window: MainWindow, demo_file, tm
 
 
 def test_lasso_moves_the_zip_areas_inside_it(qtbot, window: MainWindow, demo_file) -> None:
-    from territory_planner.mapping.units import units_in
+    from territory_planner.geo.units import units_in
 
     window.open_project(demo_file)
     wait_for_map(qtbot, window, 300)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from territory_planner.mapping.map_page import territories_layer
+from territory_planner.mapview.map_page import territories_layer
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from territory_planner.edits import ChangeSettings
-from territory_planner.mapping import market
-from territory_planner.mapping.performance import (
+from territory_planner.analysis import market
+from territory_planner.analysis.conditions import Condition
+from territory_planner.analysis.performance import (
     ActivityGoals,
     Thresholds,
     alerts,
     performance,
 )
-from territory_planner.mapping.rules import Condition
+from territory_planner.edits import ChangeSettings
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
 

@@ -6,9 +6,9 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from PySide6.QtPdf import QPdfDocument
 
+from territory_planner.analysis import market
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.edits import RenameTerritory
-from territory_planner.mapping import market
-from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
 from territory_planner.ui.map_report import write_map_report

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from territory_planner import segment_edits
+from territory_planner.analysis import market
+from territory_planner.analysis.conditions import Condition
+from territory_planner.analysis.performance import upsell_list
 from territory_planner.edits import ChangeSettings
-from territory_planner.mapping import market
-from territory_planner.mapping.performance import upsell_list
-from territory_planner.mapping.rules import Condition
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
 from territory_planner.ui.market_panel import ALL_ACCOUNTS, MarketPanel
@@ -200,7 +201,7 @@ def test_a_rule_can_test_a_saved_segment(qtbot, project) -> None:
     from territory_planner.ui.rule_dialog import RuleDialog, rule_fields
 
     assert "segment" not in rule_fields(project)
-    market.save_segment(
+    segment_edits.save_segment(
         project, market.Segment("Healthcare", (Condition("industry", "=", "Healthcare"),))
     ).apply(project)
     dialog = RuleDialog(project, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from territory_planner.mapping import market
+from territory_planner.analysis import market
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
 

@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 
-from territory_planner.edits import ChangeSettings
-from territory_planner.io.actuals_import import actuals_after_import, read_actuals
-from territory_planner.mapping.performance import (
+from territory_planner.analysis.performance import (
     ActivityGoals,
     Thresholds,
     alerts,
     default_as_of,
     performance,
 )
+from territory_planner.edits import ChangeSettings
+from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.model import Project
 from territory_planner.ui.performance_charts import ALERT, BELOW_PACE, TITLE_HEIGHT
 from territory_planner.ui.performance_panel import EVERY_TERRITORY, PerformancePanel

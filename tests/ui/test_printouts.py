@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtPdf import QPdfDocument
 
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.io.calendar_export import write_calendar_xlsx
-from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.ui.map_report import write_map_report
 from territory_planner.ui.rep_pages import write_rep_pages
 from tests.unit.printout_fixtures import calendar_plan

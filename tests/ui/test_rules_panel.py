@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from territory_planner.mapping.parents import split_parents_report
+from territory_planner.plan.parents import split_parents_report
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import wait_for_map
 

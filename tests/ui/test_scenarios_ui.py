@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from territory_planner.mapping.areas import us_states
-from territory_planner.mapping.project_design import design_project
+from territory_planner.geo.areas import us_states
+from territory_planner.plan.project_design import design_project
 from territory_planner.ui.change_dialog import ChangeOptions
 from territory_planner.ui.compare_dialog import ScenarioMap
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions

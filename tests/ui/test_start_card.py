@@ -6,7 +6,7 @@ import geopandas as gpd
 import shapely
 from PySide6.QtCore import Qt
 
-from territory_planner.mapping.areas import us_states
+from territory_planner.geo.areas import us_states
 from territory_planner.ui.import_wizard import ACCOUNTS
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map

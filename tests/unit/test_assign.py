@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import shapely
 
+from territory_planner.analysis.metrics import polsby_popper, territory_kpis
+from territory_planner.geo.areas import us_outline
+from territory_planner.geo.assign import assign_accounts, territory_of_points
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.areas import us_outline
-from territory_planner.mapping.assign import assign_accounts, territory_of_points
-from territory_planner.mapping.metrics import polsby_popper, territory_kpis
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.routing.travel import TravelModel
 from territory_planner.routing.workload import STOPS_PER_DAY, drive_minutes_per_visit

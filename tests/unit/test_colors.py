@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shapely
 
-from territory_planner.mapping.colors import PALETTE, neighbour_colors
+from territory_planner.colors import PALETTE, neighbour_colors
 
 
 def test_grid_of_many_cells_has_no_touching_pair_with_the_same_colour() -> None:
@@ -26,7 +26,7 @@ def test_few_territories_get_distinct_colours() -> None:
 def test_balance_shading_classes_and_legend() -> None:
     import pandas as pd
 
-    from territory_planner.mapping.colors import BALANCE_SHADES, balance_shading
+    from territory_planner.colors import BALANCE_SHADES, balance_shading
 
     deviations = pd.Series([-0.3, -0.07, 0.0, 0.05, 0.08, 0.5], index=list("abcdef"))
     shading = balance_shading("Potential", deviations, 0.05)
@@ -42,8 +42,8 @@ def test_value_shading_spans_low_to_high() -> None:
     import numpy as np
     import pandas as pd
 
+    from territory_planner.colors import SEQUENTIAL_SHADES, value_shading
     from territory_planner.formats import percent
-    from territory_planner.mapping.colors import SEQUENTIAL_SHADES, value_shading
 
     values = pd.Series([0.2, 0.4, 0.6, 0.8, 1.0, np.nan], index=list("abcdef"))
     shading = value_shading("Attainment", values, percent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shapely
 
-from territory_planner.mapping.coverage import find_gaps, find_overlaps, nearest_place
+from territory_planner.geo.coverage import find_gaps, find_overlaps, nearest_place
 from territory_planner.model import Project
 
 

@@ -8,7 +8,7 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.demo import _zip_table, make_demo
-from territory_planner.geo import haversine_km
+from territory_planner.geo.earth import haversine_km
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.tasks import CancelToken, TaskCancelledError
 

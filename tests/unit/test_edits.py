@@ -57,7 +57,7 @@ def test_move_to_no_territory_and_unknown_accounts(fresh_demo: Project) -> None:
 
 def test_pin_then_unlock_places_the_account_again(fresh_demo: Project) -> None:
     from territory_planner.edits import unlock_accounts
-    from territory_planner.mapping.assign import assign_accounts
+    from territory_planner.geo.assign import assign_accounts
 
     acc = fresh_demo.accounts
     account = str(acc["account_id"].iloc[0])

@@ -7,7 +7,7 @@ import json
 import pytest
 import shapely
 
-from territory_planner.mapping.events import (
+from territory_planner.mapview.events import (
     AccountClicked,
     FeatureDrawn,
     MapClicked,

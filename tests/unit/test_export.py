@@ -13,10 +13,10 @@ import pytest
 from openpyxl.writer.excel import ExcelWriter
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import quotas
 from territory_planner.cli import main
 from territory_planner.io import export
 from territory_planner.io.workbook_layout import PADDING, TEXT_WIDTH_LIMIT
-from territory_planner.mapping.metrics import quotas
 from territory_planner.model import Project
 
 HYPERLINK = '=HYPERLINK("http://evil.example","click")'
@@ -264,8 +264,8 @@ def test_cli_export_error_names_the_file(tmp_path, demo_file, capsys) -> None:
 def test_territory_kpis_csv(tmp_path, demo_file, capsys) -> None:
     import csv as csv_module
 
+    from territory_planner.analysis.metrics import territory_kpis
     from territory_planner.io.project_file import load_project
-    from territory_planner.mapping.metrics import territory_kpis
 
     out = tmp_path / "kpis.csv"
     assert main(["export", str(demo_file), "--territories-csv", str(out)]) == 0

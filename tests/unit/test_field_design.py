@@ -9,17 +9,17 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import balance_alerts, territory_kpis, territory_parts
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.balance_reasons import _finer_fix
-from territory_planner.mapping.metrics import balance_alerts, territory_kpis, territory_parts
-from territory_planner.mapping.project_design import design_project
-from territory_planner.mapping.unit_plan import (
+from territory_planner.model import Project
+from territory_planner.plan.balance_reasons import _finer_fix
+from territory_planner.plan.project_design import design_project
+from territory_planner.plan.unit_plan import (
     account_weights,
     project_units,
     rep_home_units,
     unit_weights,
 )
-from territory_planner.model import Project
 from territory_planner.sample_data import LAKE_HOME, field_project
 from tests.conftest import run_cli
 from tests.unit.plan_fixtures import two_homes_beside_each_other

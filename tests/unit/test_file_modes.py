@@ -13,7 +13,7 @@ from territory_planner.files import new_file, write_atomically
 from territory_planner.io import export
 from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.project_file import save_project
-from territory_planner.mapping.map_page import build_map_page
+from territory_planner.mapview.map_page import build_map_page
 from territory_planner.model import Project
 from tests.unit.printout_fixtures import calendar_plan
 

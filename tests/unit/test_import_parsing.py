@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from territory_planner.geo.geocode import geocode, swapped_coordinates
 from territory_planner.io.fields import (
     parse_frequency,
     parse_minutes,
@@ -15,7 +16,6 @@ from territory_planner.io.fields import (
     parse_series,
     parse_zip,
 )
-from territory_planner.mapping.geocode import geocode, swapped_coordinates
 
 
 def xfail(reason: str):

@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from territory_planner.mapping.map_page import (
+from territory_planner.analysis.performance import PerformanceAlert
+from territory_planner.mapview.map_page import (
     MAP_VARIABLE,
     UNASSIGNED_COLOR,
     alerts_layer,
@@ -19,7 +20,6 @@ from territory_planner.mapping.map_page import (
     layers_payload,
     segment_layer,
 )
-from territory_planner.mapping.performance import PerformanceAlert
 from territory_planner.model import Project
 from territory_planner.resources import WEB
 from territory_planner.resources import credits as bundled_credits
@@ -188,7 +188,7 @@ def test_alerts_get_one_badge_per_territory_and_rep(demo_project: Project) -> No
 
 
 def test_project_bounds_fit_the_territories_not_only_the_accounts(demo_project: Project) -> None:
-    from territory_planner.mapping.map_page import DEFAULT_BOUNDS, project_bounds
+    from territory_planner.mapview.map_page import DEFAULT_BOUNDS, project_bounds
 
     (south, west), (north, east) = project_bounds(demo_project)
     minx, miny, maxx, maxy = demo_project.territories.total_bounds

@@ -8,8 +8,8 @@ import numpy as np
 import shapely
 
 from territory_planner.edits import MoveAccounts, RenameTerritory, edit_rep
-from territory_planner.mapping.map_page import layers_payload
-from territory_planner.mapping.map_updates import SentLayers
+from territory_planner.mapview.map_page import layers_payload
+from territory_planner.mapview.map_updates import SentLayers
 from territory_planner.model import Project
 
 

@@ -22,12 +22,13 @@ import pandas as pd
 import pytest
 import shapely
 
+from territory_planner import segment_edits
 from territory_planner._errors import InputError
+from territory_planner.analysis import market
+from territory_planner.analysis.conditions import Condition
+from territory_planner.analysis.market import Segment, dbscan, hex_cells
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping import market
-from territory_planner.mapping.market import Segment, dbscan, hex_cells
-from territory_planner.mapping.rules import Condition, assign_with_rules, parse_rules
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
     CRS,
@@ -36,6 +37,7 @@ from territory_planner.model import (
     Project,
     conform,
 )
+from territory_planner.plan.rules import assign_with_rules, parse_rules
 from territory_planner.tasks import CancelToken, TaskCancelledError
 
 LON0, LAT0 = -90.0, 40.0
@@ -128,7 +130,7 @@ def ids(project: Project, mask: np.ndarray) -> list[str]:
 
 def test_segments_are_saved_listed_changed_and_deleted_as_undoable_edits(project) -> None:
     assert market.saved_segments(project) == []
-    edit = market.save_segment(project, healthcare())
+    edit = segment_edits.save_segment(project, healthcare())
     assert edit.label == "Saved segment 'Healthcare': industry = Healthcare (5 accounts)"
     edit.apply(project)
     assert market.segment_names(project) == ["Healthcare"]
@@ -136,9 +138,9 @@ def test_segments_are_saved_listed_changed_and_deleted_as_undoable_edits(project
         {"name": "Healthcare", "when": [["industry", "=", "Healthcare"]]}
     ]
     big = Segment("Big", (Condition("employees", ">=", 500),))
-    market.save_segment(project, big).apply(project)
+    segment_edits.save_segment(project, big).apply(project)
     changed = Segment("Healthcare", (*healthcare().conditions, Condition("employees", ">", 200)))
-    change = market.save_segment(project, changed)
+    change = segment_edits.save_segment(project, changed)
     assert change.label.startswith("Changed segment 'Healthcare'")
     assert change.label.endswith("(3 accounts)")  # A1, A3, B1
     change.apply(project)
@@ -148,7 +150,7 @@ def test_segments_are_saved_listed_changed_and_deleted_as_undoable_edits(project
     assert ids(project, market.segment_mask(project, "Healthcare")) == [
         "A1", "A2", "A3", "B1", "B2",
     ]  # fmt: skip
-    delete = market.delete_segment(project, "Big")
+    delete = segment_edits.delete_segment(project, "Big")
     assert delete.label == "Deleted segment 'Big'"
     delete.apply(project)
     assert market.segment_names(project) == ["Healthcare"]
@@ -171,11 +173,11 @@ def test_segment_masks_ranges_custom_columns_and_words(project) -> None:
     assert totals.describe() == "5 of 11 accounts · potential $210.0K · revenue $32.0K"
     assert "segment_score" in market.segment_fields(project)
     with pytest.raises(InputError, match="'colour'"):
-        market.save_segment(project, Segment("Bad", (Condition("colour", "=", "red"),)))
+        segment_edits.save_segment(project, Segment("Bad", (Condition("colour", "=", "red"),)))
     with pytest.raises(InputError, match="needs a number"):
-        market.save_segment(project, Segment("Bad", (Condition("employees", ">", "many"),)))
+        segment_edits.save_segment(project, Segment("Bad", (Condition("employees", ">", "many"),)))
     with pytest.raises(InputError, match="give the segment a name"):
-        market.save_segment(project, Segment("  ", ()))
+        segment_edits.save_segment(project, Segment("  ", ()))
     with pytest.raises(InputError, match=r"there is no segment 'Nope'; .*none yet"):
         market.segment_mask(project, "Nope")
 
@@ -204,10 +206,10 @@ def test_a_bad_condition_says_how_to_write_one(text) -> None:
 
 
 def test_segments_and_rules_can_test_a_segment(project) -> None:
-    market.save_segment(project, healthcare()).apply(project)
+    segment_edits.save_segment(project, healthcare()).apply(project)
     large = Segment("Large healthcare", (Condition("segment", "=", "Healthcare"),
                                          Condition("employees", ">", 500)))  # fmt: skip
-    market.save_segment(project, large).apply(project)
+    segment_edits.save_segment(project, large).apply(project)
     assert ids(project, market.segment_mask(project, "Large healthcare")) == ["A1", "A3"]
     outside = Segment("Not healthcare", (Condition("segment", "!=", "Healthcare"),))
     assert ids(project, market.segment_mask(project, outside)) == [
@@ -226,7 +228,7 @@ def test_segments_and_rules_can_test_a_segment(project) -> None:
         [{"name": "HC to North", "territory": "T2", "when": [["segment", "=", "Healthcare"]]}]
     )
     with pytest.raises(InputError, match="used by segment 'Large healthcare', rule 'HC to North'"):
-        market.delete_segment(project, "Healthcare")
+        segment_edits.delete_segment(project, "Healthcare")
     loop = Segment("Loop", (Condition("segment", "=", "Loop"),))
     project.settings.update(market.segments_setting([loop]))
     with pytest.raises(InputError, match="in a circle"):
@@ -373,7 +375,7 @@ def brute_force_dbscan(lon: np.ndarray, lat: np.ndarray, radius_km: float, min_p
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from territory_planner.geo import haversine_km
+    from territory_planner.geo.earth import haversine_km
 
     d = haversine_km(lon[:, None], lat[:, None], lon[None], lat[None])
     core = (d <= radius_km).sum(axis=1) >= min_points
@@ -405,7 +407,7 @@ def test_dbscan_matches_a_brute_force_answer() -> None:
 
 
 def test_dbscan_merges_crowded_accounts_into_spots(monkeypatch) -> None:
-    from territory_planner.mapping import market_clusters
+    from territory_planner.analysis import market_clusters
 
     rng = np.random.default_rng(8)
     centres = np.repeat([[0.0, 0.0], [100.0, 0.0], [40.0, 80.0]], 400, axis=0)

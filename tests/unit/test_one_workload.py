@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from territory_planner.mapping.metrics import territory_kpis
-from territory_planner.mapping.project_design import design_project
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.model import Project
+from territory_planner.plan.project_design import design_project
 from territory_planner.routing.schedule import build_schedule
 from territory_planner.routing.travel import TravelModel
 

@@ -142,7 +142,7 @@ def test_json_output_turns_non_finite_numbers_into_null() -> None:
 
 
 def test_accounts_placed_by_zip_get_its_city_and_state(tmp_path: Path, capsys) -> None:
-    from territory_planner.mapping.geocode import zip_places
+    from territory_planner.geo.geocode import zip_places
 
     project = tmp_path / "p.gpkg"
     cli_json(capsys, "import", str(project), str(DATA / "zip_only_accounts.csv"))

@@ -9,7 +9,15 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.parents import (
+from territory_planner.model import (
+    ACCOUNT_COLUMNS,
+    CRS,
+    REP_COLUMNS,
+    TERRITORY_COLUMNS,
+    Project,
+    conform,
+)
+from territory_planner.plan.parents import (
     FOLLOW_PARENT,
     GEOGRAPHIC,
     REPORT_COLUMNS,
@@ -21,15 +29,7 @@ from territory_planner.mapping.parents import (
     policy_setting,
     split_parents_report,
 )
-from territory_planner.mapping.rules import assign_with_rules
-from territory_planner.model import (
-    ACCOUNT_COLUMNS,
-    CRS,
-    REP_COLUMNS,
-    TERRITORY_COLUMNS,
-    Project,
-    conform,
-)
+from territory_planner.plan.rules import assign_with_rules
 
 COLUMNS = ["account_id", "parent_id", "parent_name", "annual_revenue", "territory_id", "locked"]
 

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from territory_planner._errors import InputError
-from territory_planner.io.actuals_import import actuals_after_import, read_actuals
-from territory_planner.mapping.performance import (
+from territory_planner.analysis.performance import (
     REP_TABLE_COLUMNS,
     TERRITORY_COLUMNS,
     ActivityGoals,
@@ -29,6 +28,7 @@ from territory_planner.mapping.performance import (
     upsell_list,
     upsell_summary,
 )
+from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.model import Project
 from tests.unit.actuals_fixture import ACTUALS_CSV, make_project
 

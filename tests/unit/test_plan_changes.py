@@ -13,9 +13,9 @@ from territory_planner import scenario_edits
 from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.plan_changes import rebalance_project, split_project
-from territory_planner.mapping.project_design import design_project
 from territory_planner.model import Project
+from territory_planner.plan.plan_changes import rebalance_project, split_project
+from territory_planner.plan.project_design import design_project
 from tests.conftest import run_cli
 from tests.unit.plan_fixtures import spread_accounts
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from territory_planner.mapping.areas import us_counties
-from territory_planner.mapping.assign import containing_polygon
-from territory_planner.mapping.point_index import MANY, NONE, PolygonGrid, exact_labels
+from territory_planner.geo.areas import us_counties
+from territory_planner.geo.assign import containing_polygon
+from territory_planner.geo.point_index import MANY, NONE, PolygonGrid, exact_labels
 
 
 def brute_force(x, y, polygons) -> np.ndarray:

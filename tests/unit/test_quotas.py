@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import QuotaPlan, quotas, territory_kpis
 from territory_planner.edits import ChangeSettings, set_quota
-from territory_planner.mapping.metrics import QuotaPlan, quotas, territory_kpis
 from territory_planner.model import Project
 
 
@@ -72,7 +72,7 @@ def test_plan_round_trips_through_settings_and_undo(fresh_demo: Project) -> None
 
 
 def test_alerts_name_every_metric_outside_the_band(fresh_demo: Project) -> None:
-    from territory_planner.mapping.metrics import balance_alerts
+    from territory_planner.analysis.metrics import balance_alerts
 
     kpis = territory_kpis(fresh_demo)
     alerts = balance_alerts(kpis, 0.05)

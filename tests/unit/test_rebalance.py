@@ -11,11 +11,11 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.areas import us_counties
-from territory_planner.mapping.design import design_territories, unit_graph
-from territory_planner.mapping.metrics import polsby_popper
-from territory_planner.mapping.new_hire import split_units
-from territory_planner.mapping.rebalance import RebalanceResult, rebalance_units
+from territory_planner.analysis.metrics import polsby_popper
+from territory_planner.geo.areas import us_counties
+from territory_planner.plan.design import design_territories, unit_graph
+from territory_planner.plan.new_hire import split_units
+from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.unit.plan_fixtures import touching
 

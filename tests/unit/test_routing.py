@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from territory_planner._errors import InputError
-from territory_planner.geo import EARTH_RADIUS_KM
+from territory_planner.geo.earth import EARTH_RADIUS_KM
 from territory_planner.routing.tour import Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import RoadNetwork, TravelModel, great_circle_km
 

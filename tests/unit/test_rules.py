@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
+from territory_planner.geo.assign import assign_accounts
 from territory_planner.io.project_file import load_project
-from territory_planner.mapping.assign import assign_accounts
-from territory_planner.mapping.rules import assign_with_rules, parse_rules
 from territory_planner.model import Project
+from territory_planner.plan.rules import assign_with_rules, parse_rules
 from tests.conftest import run_cli
 
 HEALTHCARE = [{"name": "Healthcare enterprise", "territory": "Healthcare Team",
@@ -112,7 +112,7 @@ def test_cli_rules_are_saved_and_reported(tmp_path, demo_file) -> None:
 
 
 def test_rules_round_trip_and_words(fresh_demo: Project) -> None:
-    from territory_planner.mapping.rules import describe, rules_as_data, rules_setting
+    from territory_planner.plan.rules import describe, rules_as_data, rules_setting
 
     project = with_team(fresh_demo)
     rules = parse_rules(HEALTHCARE, project)

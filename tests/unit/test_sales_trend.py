@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.sales_trend import sales_trend
 from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.io.table_export import write_table
-from territory_planner.mapping.sales_trend import sales_trend
 from territory_planner.model import ACTUAL_COLUMNS, Project, conform
 from tests.unit.actuals_fixture import ACTUALS_CSV, make_project
 

@@ -14,11 +14,11 @@ import shapely
 
 from territory_planner import scenario_edits
 from territory_planner._errors import InputError
+from territory_planner.geo.areas import us_counties
 from territory_planner.io.project_file import load_project, save_project
-from territory_planner.mapping.areas import us_counties
-from territory_planner.mapping.project_design import design_project
-from territory_planner.mapping.scenarios import compare_scenarios
-from territory_planner.mapping.unit_plan import parse_balance, project_units
+from territory_planner.plan.project_design import design_project
+from territory_planner.plan.scenarios import compare_scenarios
+from territory_planner.plan.unit_plan import parse_balance, project_units
 from tests.conftest import run_cli
 from tests.unit.plan_fixtures import spread_accounts
 

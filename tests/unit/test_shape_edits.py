@@ -8,7 +8,7 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.edits import add_territory, reshape_territory
-from territory_planner.mapping.assign import assign_accounts
+from territory_planner.geo.assign import assign_accounts
 from territory_planner.model import Project
 
 

@@ -10,9 +10,9 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.edits import delete_territory, merge_territories, split_territory
-from territory_planner.mapping.assign import assign_accounts
-from territory_planner.mapping.split import split_by_line
+from territory_planner.geo.assign import assign_accounts
 from territory_planner.model import Project
+from territory_planner.plan.split import split_by_line
 
 
 def snapshot(project: Project) -> tuple[list[str], list[str | None], list[bool]]:
@@ -115,7 +115,7 @@ def test_delete_unassigns_and_refuses_ruled_territories(fresh_demo: Project) -> 
 
 def test_locked_territories_keep_their_outline(fresh_demo: Project) -> None:
     from territory_planner.edits import move_area, reshape_territory, set_territory_lock
-    from territory_planner.mapping.map_page import territories_layer
+    from territory_planner.mapview.map_page import territories_layer
 
     project = fresh_demo
     lock = set_territory_lock(project, "T01", locked=True)

@@ -13,10 +13,10 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.edits import replace_territories
+from territory_planner.geo.areas import us_states
+from territory_planner.geo.assign import assign_accounts
 from territory_planner.io.project_file import load_project
 from territory_planner.io.territory_import import read_territories
-from territory_planner.mapping.areas import us_states
-from territory_planner.mapping.assign import assign_accounts
 from tests.conftest import run_cli
 
 

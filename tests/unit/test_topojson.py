@@ -8,8 +8,8 @@ import pytest
 import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.mapping.areas import contiguous_us_states, us_counties, us_states
-from territory_planner.mapping.topojson import read_topojson
+from territory_planner.geo.areas import contiguous_us_states, us_counties, us_states
+from territory_planner.geo.topojson import read_topojson
 
 
 def test_states_are_valid_with_names_and_abbreviations() -> None:

@@ -6,9 +6,9 @@ import pytest
 import shapely
 
 from territory_planner.edits import move_area
-from territory_planner.mapping.areas import us_counties
-from territory_planner.mapping.units import unit_at, units_in
-from territory_planner.mapping.zip_areas import zip_areas
+from territory_planner.geo.areas import us_counties
+from territory_planner.geo.units import unit_at, units_in
+from territory_planner.geo.zip_areas import zip_areas
 from territory_planner.model import Project
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import shapely
 
-from territory_planner.mapping import zip_areas as za
-from territory_planner.mapping.areas import us_counties
-from territory_planner.mapping.geocode import zip_centroids
-from territory_planner.mapping.zip_areas import zip_area_at, zip_areas
+from territory_planner.geo import zip_areas as za
+from territory_planner.geo.areas import us_counties
+from territory_planner.geo.geocode import zip_centroids
+from territory_planner.geo.zip_areas import zip_area_at, zip_areas
 
 COOK = "17031"  # Chicago: ~190 units, several ZIPs sharing a centroid
 CIMARRON = "40025"  # rural Oklahoma panhandle: a handful of ZIPs

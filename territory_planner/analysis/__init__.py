@@ -1,0 +1,1 @@
+"""Analysis: KPIs and workload, quotas, performance, the market view."""

@@ -1,0 +1,1 @@
+"""Geometry: the Earth, area units and their adjacency, point index, geocoding, coverage."""

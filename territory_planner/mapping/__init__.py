@@ -1,1 +1,0 @@
-"""Geometry without Qt: base layers, area units, assignment and the map page."""

@@ -1,0 +1,1 @@
+"""The map page (folium) and its incremental updates, without Qt."""

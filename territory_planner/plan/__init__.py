@@ -1,0 +1,1 @@
+"""Territory engines: rules and assignment, design, split, rebalance, scenarios."""

@@ -1,0 +1,194 @@
+"""Why a designed plan misses its balance band, in words a manager can act on.
+
+When territories end outside the band, the first question is whether any
+plan of these units could do better. `balance_bound` answers it exactly
+(ignoring connectedness), and the reasons name the lumps that stand in the
+way ("Cook County alone is 1.70 of a mean territory and holds Tom Becker's
+home"), then the fixes: finer units where the lumps are, a wider band, or
+designing without the home rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from territory_planner.model import Project
+from territory_planner.plan.allocation import balance_bound
+from territory_planner.plan.unit_plan import FILE_KIND, ProjectUnits
+
+
+@dataclass(frozen=True)
+class DesignFix:
+    """A change of the design's options that would help (what a "Try…" button runs again).
+
+    Only the fields that change are set: ``kind`` (finer units), ``tolerance``
+    (a wider band), ``use_homes`` (False: without the reps' homes as seeds) or
+    ``free_home`` (the ID of one rep designed without the home rule) or
+    ``zip_in`` (the counties to make of ZIP areas, where the lumps are).
+    """
+
+    label: str
+    kind: str | None = None
+    tolerance: float | None = None
+    use_homes: bool | None = None
+    free_home: str | None = None
+    zip_in: tuple[str, ...] | None = None  # counties (FIPS) to make of their ZIP areas
+
+
+@dataclass(frozen=True)
+class BalanceAdvice:
+    """Why the band is missed (sentences) and the fixes to offer."""
+
+    reasons: list[str] = field(default_factory=list)
+    fixes: list[DesignFix] = field(default_factory=list)
+
+
+_LUMP = 0.25  # of a mean territory: a unit this heavy is worth naming
+_SPLIT = 0.05  # of a mean territory: a county this heavy is made of ZIP areas by the finer fix
+_SPLIT_MOST = 12  # counties at most (the heaviest): each adds up to a few hundred ZIP areas
+_NAMED = 3
+
+
+def unit_words(plan_units: ProjectUnits, unit: int) -> str:
+    """A unit as a manager would say it: "Cook County", "ZIP area 60601", "Texas"."""
+    name = str(plan_units.units["name"].iloc[unit])
+    if plan_units.kind == "county":
+        return f"{name} County"
+    if plan_units.kind == "zip":
+        return f"ZIP area {name}"
+    return name
+
+
+def balance_reasons(
+    project: Project,
+    plan_units: ProjectUnits,
+    weights: np.ndarray,
+    *,
+    pinned: np.ndarray,
+    tolerance: float,
+    holders: dict[int, tuple[str, str]],
+    k: int | None = None,
+    reached: float | None = None,
+) -> BalanceAdvice:
+    """Why no plan of these units is within ±`tolerance`, and what would help.
+
+    Parameters
+    ----------
+    project
+        The project (its reps name the homes).
+    plan_units
+        The units the plan was built from.
+    weights
+        The balanced value per unit.
+    pinned
+        Territory each unit must stay in (homes, locks), -1 where free.
+    tolerance
+        The band asked for.
+    holders
+        Unit -> name and ID of the rep whose home it holds.
+    k
+        Number of territories (default: one per rep).
+    reached
+        The designed plan's largest deviation (a band that surely holds it is offered).
+    """
+    k = len(project.reps) if k is None else k
+    if k < 1 or weights.sum() <= 0:
+        return BalanceAdvice()
+    mean = float(weights.sum()) / k
+    bound = balance_bound(weights, k, pinned, target=tolerance)
+    heavy = [int(u) for u in np.argsort(-weights, kind="stable")[:_NAMED]]
+    heavy = [u for u in heavy if weights[u] >= _LUMP * mean]
+    lumps = [
+        f"{unit_words(plan_units, u)} alone is {weights[u] / mean:.2f} of a mean territory"
+        + (f" and holds {holders[u][0]}'s home" if u in holders else "")
+        for u in heavy
+    ]
+    finer = plan_units.kind not in {FILE_KIND, "zip"}
+    zip_fix = _finer_fix(plan_units, weights / mean)
+    if bound.lower <= tolerance + 1e-9:
+        wider = math.ceil(100 * (reached or 2 * tolerance) - 1e-6) / 100
+        return BalanceAdvice(
+            [
+                f"±{tolerance:.1%} is reachable with these units if territories need not be in "
+                f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
+                f"each was found: try {zip_fix.label} or a wider band"
+            ],
+            [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
+        )
+    widest = math.ceil(round(bound.lower * 100, 6))
+    words = [f"a wider band (±{widest}% is the closest these units allow)"]
+    # the band offered holds this plan: the bound ignores connectedness, so it may not
+    offered = max(widest, math.ceil(100 * (reached or 0.0) - 1e-6))
+    fixes = [DesignFix(f"±{offered}%", tolerance=offered / 100)]
+    if finer and heavy:
+        where = ", ".join(unit_words(plan_units, u) for u in heavy)
+        words.insert(0, f"ZIP areas instead of {plan_units.kind} units (the lumps are {where})")
+        fixes.insert(0, zip_fix)
+    freed = _free_home_fix(
+        weights, k, pinned, {u: holders[u] for u in heavy if u in holders}, bound.lower
+    )
+    if freed is not None:
+        fixes.append(freed[0])
+        words.append(freed[1])
+    if any(u in holders for u in heavy):
+        words.append("designing without the reps' homes as seeds")
+        fixes.append(DesignFix("Without homes", use_homes=False))
+    reasons = [
+        f"No plan of these units can be within ±{tolerance:.1%}: the closest is "
+        f"±{bound.lower:.1%}, whatever the shapes",
+        *lumps,
+        f"±{tolerance:.1%} needs " + ", or ".join(words),
+    ]
+    return BalanceAdvice(reasons, fixes)
+
+
+_FREED_GAIN = 0.005  # a home rule is worth dropping when the bound falls by this much
+_FREED_SECONDS = 2.0  # per solve
+
+
+def _finer_fix(plan_units: ProjectUnits, share: np.ndarray) -> DesignFix:
+    """Finer units: ZIP areas in the heaviest counties (a design in seconds), else everywhere."""
+    if plan_units.kind != "county":
+        return DesignFix("ZIP areas", kind="zip")
+    fips = plan_units.units["county_fips"].to_numpy()
+    order = np.argsort(-share, kind="stable")
+    heavy = [int(u) for u in order if share[u] >= _SPLIT and fips[u] not in plan_units.zip_in][
+        :_SPLIT_MOST
+    ]
+    if not heavy:
+        return DesignFix("ZIP areas", kind="zip")
+    names = [str(plan_units.units["name"].iloc[u]) for u in heavy]
+    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")  # noqa: PLR2004
+    return DesignFix(
+        f"ZIP areas in {shown} {'county' if len(names) == 1 else 'counties'}",
+        zip_in=(*plan_units.zip_in, *(str(fips[u]) for u in heavy)),
+    )
+
+
+def _free_home_fix(
+    weights: np.ndarray,
+    k: int,
+    pinned: np.ndarray,
+    homes: dict[int, tuple[str, str]],
+    lower: float,
+) -> tuple[DesignFix, str] | None:
+    """The rep whose home rule, dropped, lets the balance come closest, and why in words.
+
+    `homes` holds the units to try (unit -> name and ID of the rep living
+    there); None when dropping none of them lowers the bound.
+    """
+    best: tuple[float, int] | None = None
+    for unit in homes:
+        free = pinned.copy()
+        free[unit] = -1
+        then = balance_bound(weights, k, free, time_limit=_FREED_SECONDS).lower
+        if then <= lower - _FREED_GAIN and (best is None or then < best[0]):
+            best = (then, unit)
+    if best is None:
+        return None
+    name, rep_id = homes[best[1]]
+    words = f"designing {name}'s territory without their home (then ±{best[0]:.1%} is the closest)"
+    return DesignFix(f"Without {name}'s home", free_home=rep_id), words

@@ -1,0 +1,780 @@
+"""Automatic territory design: K balanced, contiguous, compact territories from area units.
+
+The units (counties, ZIP areas, ...) become a graph: an edge joins two units
+that share a border (`unit_graph`). `design_territories` splits the graph in
+K connected parts whose totals of a weight (potential, accounts, workload)
+are within a tolerance of the mean, and whose shapes are as round as the
+units allow (Polsby-Popper, the mean of which is what the search maximises).
+
+The method, deterministic for a given ``seed``:
+
+1. First plans: balanced k-means on the units' centroids (a power diagram:
+   each unit joins the centre minimising distance^2 - offset, the offsets
+   tuned so the totals balance, free centres moved to their cell's area
+   centroid; k-means++ starts, seeds stay put). Pieces cut off from their
+   territory join the neighbour they share most border with.
+2. Local search on border units: a unit moves to a neighbouring territory
+   when that lowers ``-sum(PP) + mu * sum(excess^2)``, PP = 4 pi A / P^2
+   of each territory, ``excess`` = how far its total is outside
+   ``mean * (1 +- tolerance)``. P and A are kept current in O(degree) per
+   move (a territory's perimeter is its units' perimeters minus twice its
+   inner shared borders). ``mu`` climbs a ladder, so shape is settled
+   first and balance last; the last sweeps are lexicographic (less
+   excess, then better shape). A move never disconnects the territory it
+   leaves: checked around the unit (are its neighbours in the territory
+   linked through each other?), with a breadth-first search only when not.
+3. Several first plans (``starts``) go through this, the best is kept; if
+   it is still out of balance, ejection chains (A gives a border unit to
+   B, B one to C, ...) fix what single moves cannot.
+
+Inputs that make the balance impossible (a unit heavier than a territory,
+locked units over the mean, more seeds than territories) are explained in
+`DesignResult.violations`; a unit heavier than a territory gets one of its
+own and the others are balanced on what is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+
+from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import polsby_popper
+from territory_planner.geo.unit_graph import (
+    _lonlat,
+    _measures,
+    _sphere_km,
+    unit_graph,
+)
+from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.recombine import recombine
+from territory_planner.tasks import CancelToken, Progress, no_progress
+
+_EPS = 1e-12
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class DesignResult:
+    """A territory plan from `design_territories`.
+
+    Attributes
+    ----------
+    labels
+        Territory index (0 .. K-1) of each unit, in the units' order.
+    totals
+        Sum of the weights per territory.
+    max_deviation
+        Largest ``|total / mean - 1|`` over the territories.
+    contiguous
+        Per territory, whether its units form one connected piece of the graph.
+    compactness
+        Per territory, Polsby-Popper of the union of its units (ellipsoid).
+    violations
+        Why the plan misses the targets, in plain English (empty when it meets them).
+    seconds
+        Wall time of the design.
+    """
+
+    labels: np.ndarray
+    totals: np.ndarray
+    max_deviation: float
+    contiguous: list[bool]
+    compactness: list[float]
+    violations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- first plan
+
+
+def _kmeans_pp(
+    xyz: np.ndarray,
+    area: np.ndarray,
+    centers: np.ndarray,
+    known: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Fill the centres not `known` k-means++ style (chance ~ area x squared distance)."""
+    centers = centers.copy()
+    chosen = [c for c, ok in zip(centers, known, strict=True) if ok]
+    base = np.maximum(area, 0) + 1e-9
+    for t in np.flatnonzero(~known):
+        if chosen:
+            d2 = ((xyz[:, None, :] - np.asarray(chosen)[None]) ** 2).sum(-1).min(axis=1)
+            p = base * d2
+        else:
+            p = base.copy()
+        total = p.sum()
+        p = p / total if total > 0 else np.full(len(p), 1 / len(p))
+        centers[t] = xyz[rng.choice(len(xyz), p=p)]
+        chosen.append(centers[t])
+    return centers
+
+
+def _power_diagram(
+    xyz: np.ndarray,
+    area: np.ndarray,
+    weights: np.ndarray,
+    *,
+    targets: np.ndarray,
+    preset: np.ndarray,
+    anchors: dict[int, int],
+    rng: np.random.Generator,
+    cancel: CancelToken | None,
+) -> np.ndarray:
+    """Balanced k-means: each free unit joins the centre minimising distance^2 - offset.
+
+    The offsets are tuned so each cell's total approaches its target; free
+    centres then move to the area centroid of their cell, anchored ones
+    (seeds) stay on their unit.
+    """
+    k = len(targets)
+    free = preset < 0
+    centers = np.zeros((k, 3))
+    known = np.zeros(k, dtype=bool)
+    for t in range(k):
+        mine = preset == t
+        if t in anchors:
+            centers[t], known[t] = xyz[anchors[t]], True
+        elif mine.any():
+            centers[t] = np.average(xyz[mine], axis=0, weights=area[mine] + 1e-9)
+            known[t] = True
+    centers = _kmeans_pp(xyz, area, centers, known, rng)
+    labels = preset.copy()
+    if not free.any():
+        return labels
+    scale = max(float(area.sum()), 1e-9) / k / np.pi  # squared radius of a round territory
+    pinned = np.bincount(preset[~free], weights=weights[~free], minlength=k)
+    norm = np.where(targets > 0, targets, 1.0)
+    offset = np.zeros(k)
+    for rounds_left in range(_KMEANS_ROUNDS - 1, -1, -1):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        d2 = ((xyz[free, None, :] - centers[None]) ** 2).sum(-1)
+        step = 1.0
+        for _ in range(_KMEANS_BALANCE_STEPS):
+            labels[free] = np.argmin(d2 - offset, axis=1)
+            totals = pinned + np.bincount(labels[free], weights=weights[free], minlength=k)
+            offset += step * scale * (targets - totals) / norm
+            step *= 0.93
+        if rounds_left:
+            for t in range(k):
+                mine = labels == t
+                if t not in anchors and mine.any():
+                    centers[t] = np.average(xyz[mine], axis=0, weights=area[mine] + 1e-9)
+    return labels
+
+
+_KMEANS_ROUNDS = 12
+_KMEANS_BALANCE_STEPS = 25
+
+
+def _repair(plan: _Plan) -> None:
+    """Pieces cut off from their territory's main piece join the neighbour they touch most."""
+    for _ in range(100):
+        changed = False
+        for t, pieces in enumerate(plan.pieces()):
+            if len(pieces) <= 1:
+                continue
+            anchored = [any(plan.fixed[u] for u in p) for p in pieces]
+            keep = max(range(len(pieces)), key=lambda i: (anchored[i], len(pieces[i]), -i))
+            for i, piece in enumerate(pieces):
+                if i == keep or anchored[i]:
+                    continue
+                members = set(piece)
+                touch: dict[int, float] = {}
+                for v in piece:
+                    for u, km in zip(plan.nbr[v], plan.border[v], strict=True):
+                        if u not in members and plan.label[u] != t:
+                            touch[plan.label[u]] = touch.get(plan.label[u], 0.0) + km + 1e-6
+                if touch:
+                    target = max(sorted(touch), key=lambda b: touch[b])
+                    for v in piece:
+                        plan.label[v] = target
+                    changed = True
+        if not changed:
+            break
+    plan.recount()
+
+
+def _fill_empty(plan: _Plan) -> None:
+    """Give each empty territory a free unit (border units first) of the largest one with one.
+
+    The largest territory may hold only locked units: the next largest with a
+    free unit to spare gives one then.
+    """
+    for t in range(plan.k):
+        if plan.count[t]:
+            continue
+        units = plan.boundary_units().tolist() + list(range(plan.n))
+        for big in np.argsort(-np.asarray(plan.count), kind="stable").tolist():
+            if plan.count[big] < 2:  # noqa: PLR2004 (giving its only unit would empty it)
+                break
+            v = next((v for v in units if plan.label[v] == big and not plan.fixed[v]), None)
+            if v is not None:
+                plan.move(v, t)
+                break
+
+
+# --------------------------------------------------------------------------- design
+
+
+def _unit_names(units: gpd.GeoDataFrame) -> list[str]:
+    """A readable name per unit: its ``name`` (and ``fips``) column, else its position."""
+    n = len(units)
+    if "name" not in units.columns:
+        return [f"unit {i}" for i in range(n)]
+    names = [str(name) for name in units["name"]]
+    if "fips" in units.columns:
+        return [f"{a} ({b})" for a, b in zip(names, units["fips"], strict=True)]
+    return names
+
+
+def _territory_words(given: Sequence[str] | None, k: int) -> list[str]:
+    """What to call each territory in messages: its name, else "territory 1", ..."""
+    if given is not None and len(given) == k:
+        return [str(t) for t in given]
+    return [f"territory {t + 1}" for t in range(k)]
+
+
+def _check_inputs(n: int, weights: np.ndarray, k: int) -> None:
+    if len(weights) != n:
+        msg = f"{len(weights)} weights for {n} units: give one weight per unit"
+        raise InputError(msg)
+    if k < 1:
+        msg = "ask for at least one territory"
+        raise InputError(msg)
+    if k > n:
+        msg = f"{k} territories need at least {k} units; there are {n}"
+        raise InputError(msg)
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        msg = "the weights must be zero or positive numbers (no blanks)"
+        raise InputError(msg)
+
+
+def _locks(locked: Sequence[int] | np.ndarray | None, n: int, k: int) -> np.ndarray:
+    if locked is None:
+        return np.full(n, -1)
+    lock = np.asarray(locked, dtype=int).ravel()
+    if len(lock) != n:
+        msg = f"{len(lock)} locks for {n} units: give one per unit (-1 for free)"
+        raise InputError(msg)
+    if ((lock < -1) | (lock >= k)).any():
+        msg = f"a locked unit's territory must be -1 (free) or 0 .. {k - 1}"
+        raise InputError(msg)
+    return lock
+
+
+def _place_seeds(
+    seeds: Sequence[int] | np.ndarray | None,
+    k: int,
+    preset: np.ndarray,
+    *,
+    names: list[str],
+    violations: list[str],
+    territories: list[str],
+) -> dict[int, int]:
+    """Territory -> seed unit, for the seeds that can be honoured (the others explained)."""
+    if seeds is None:
+        return {}
+    given = [int(v) for v in np.asarray(seeds, dtype=int).ravel()]
+    n = len(preset)
+    if any(v < 0 or v >= n for v in given):
+        msg = f"seeds must be unit positions 0 .. {n - 1}"
+        raise InputError(msg)
+    if len(given) > k:
+        violations.append(
+            f"{len(given)} seeds for {k} territories: the seeds after the first {k} were ignored"
+        )
+        given = given[:k]
+    anchors: dict[int, int] = {}
+    owner: dict[int, int] = {}
+    for t, v in enumerate(given):
+        if v in owner:
+            violations.append(
+                f"{names[v]} is the seed of {territories[owner[v]]} and {territories[t]}: "
+                f"it can only be in one, so {territories[t]} has no seed"
+            )
+        elif preset[v] >= 0 and preset[v] != t:
+            violations.append(
+                f"{names[v]}, the seed of {territories[t]}, is locked to "
+                f"{territories[preset[v]]}: the lock wins"
+            )
+        else:
+            anchors[t] = v
+            owner[v] = t
+    return anchors
+
+
+def _targets(
+    w: np.ndarray,
+    k: int,
+    preset: np.ndarray,
+    anchors: dict[int, int],
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each territory's target total and whether it is overfull (see `_Plan`).
+
+    A free unit heavier than the band gets a territory of its own (it is
+    pinned there like a seed); the territories that can be balanced share
+    what the overfull ones leave. Changes `preset` and `anchors`.
+    """
+    total = float(w.sum())
+    overfull = np.zeros(k, dtype=bool)
+    while True:
+        taken = preset >= 0
+        pinned = np.bincount(preset[taken], weights=w[taken], minlength=k)
+        rest = k - int(overfull.sum())
+        mean = (total - float(pinned[overfull].sum())) / rest if rest else total / k
+        newly = (pinned > mean * (1 + tolerance)) & ~overfull
+        if newly.any():
+            overfull |= newly
+            continue
+        heavy = [
+            int(v)
+            for v in np.argsort(-w, kind="stable")[: k + 1]
+            if preset[v] < 0 and w[v] > mean * (1 + tolerance)
+        ]
+        held = np.bincount(preset[taken], minlength=k)  # (locked units may weigh nothing)
+        empty = [t for t in range(k) if held[t] == 0 and t not in anchors]
+        if not heavy or not empty:
+            break
+        preset[heavy[0]] = empty[0]
+        anchors[empty[0]] = heavy[0]
+    return np.where(overfull, pinned, mean), overfull
+
+
+def _explain_inputs(
+    w: np.ndarray,
+    k: int,
+    lock: np.ndarray,
+    *,
+    targets: np.ndarray,
+    overfull: np.ndarray,
+    tolerance: float,
+    names: list[str],
+    violations: list[str],
+    territories: list[str],
+) -> None:
+    """Say which inputs make the balance impossible."""
+    mean = float(w.sum()) / k
+    if mean <= 0:
+        violations.append("the weights add up to zero: there is nothing to balance")
+        return
+    heavy = np.flatnonzero(w > mean * (1 + tolerance))
+    heavy = heavy[np.argsort(-w[heavy], kind="stable")]
+    violations.extend(
+        f"{names[i]} alone is {w[i] / mean:.1f}x the mean territory" for i in heavy[:5]
+    )
+    if len(heavy) > 5:  # noqa: PLR2004
+        violations.append(f"{len(heavy) - 5} more units are each heavier than a territory")
+    taken = lock >= 0
+    locked_totals = np.bincount(lock[taken], weights=w[taken], minlength=k)
+    violations.extend(
+        f"the units locked to {territories[t]} already total "
+        f"{locked_totals[t] / mean:.2f}x the mean territory"
+        for t in np.flatnonzero(locked_totals > mean * (1 + tolerance))
+    )
+    if overfull.any() and not overfull.all():
+        others = float(targets[~overfull][0])
+        violations.append(
+            f"the other territories are balanced around {others / mean:.2f}x the mean territory"
+        )
+
+
+def _sweeps(
+    plan: _Plan, mu: float | None, rng: np.random.Generator, cancel: CancelToken | None
+) -> None:
+    """Sweeps over the border units (in a seeded random order) until none moves."""
+    for _ in range(_MAX_SWEEPS):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if not plan.sweep(rng.permutation(plan.boundary_units()).tolist(), mu):
+            return
+
+
+_MAX_SWEEPS = 40
+_MU_LADDER = tuple(float(mu) for mu in np.geomspace(1e2, 1e10, 9))
+_CHAIN_DEPTH = 3
+_CHAIN_RETRIES = 3  # best first plans that get ejection chains when balance is missed
+
+
+def _improve(
+    plan: _Plan,
+    tolerance: float,
+    rng: np.random.Generator,
+    cancel: CancelToken | None,
+) -> None:
+    """Local search: shape under a balance penalty that grows until balance rules."""
+    plan.set_band(tolerance)
+    for mu in _MU_LADDER:
+        plan.recenter()
+        _sweeps(plan, mu, rng, cancel)
+    plan.recenter()
+    _sweeps(plan, None, rng, cancel)
+
+
+def _rebalance(plan: _Plan, rng: np.random.Generator, cancel: CancelToken | None) -> None:
+    """Ejection chains for the balance single moves cannot reach, then shape again."""
+    for _ in range(3):
+        plan.recenter()
+        if plan.total_excess() == 0:
+            return
+        plan.balance_by_chains(_CHAIN_DEPTH, cancel)
+        _sweeps(plan, None, rng, cancel)
+
+
+def _recombine(
+    plan: _Plan,
+    anchors: dict[int, int],
+    seed: int,
+    cancel: CancelToken | None,
+    progress: Progress = no_progress,
+    *,
+    seconds: float = 0.0,
+) -> None:
+    """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
+
+    The best restart is then polished (`_Plan.polish`): recombined plans end
+    at a local optimum of single border moves.
+
+    Territories holding fixed units other than their seed (locked units) stay as they are.
+    """
+    progress(0.92, "Recombining neighbouring territories")
+    plan.recenter()
+    roots = np.full(plan.k, -1, dtype=np.int64)
+    for t, v in anchors.items():
+        roots[t] = v
+    start = np.asarray(plan.label)
+    held = np.asarray(plan.fixed)
+    held[list(anchors.values())] = False
+    frozen = np.zeros(plan.k, dtype=bool)
+    frozen[np.unique(start[held])] = True
+    before = _score(plan)
+    best: tuple[tuple[float, float], list[int]] | None = None
+    deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
+    for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
+        left = deadline - time.process_time()
+        if best is not None and (
+            (best[0][0] == 0 and restart >= _SHAPE_RESTARTS) or left < _MIN_RESTART_SECONDS
+        ):
+            break
+        labels = recombine(
+            start,
+            plan.served,
+            src=plan.src,
+            dst=plan.dst,
+            roots=roots,
+            lo=np.asarray(plan.lo),
+            hi=np.asarray(plan.hi),
+            frozen=frozen,
+            border=plan.border_flat,
+            area=np.asarray(plan.area),
+            perimeter=np.asarray(plan.perim),
+            seconds=max(
+                min(left, _SHAPE_RESTART_SECONDS) if best and best[0][0] == 0 else left,
+                _MIN_RESTART_SECONDS,
+            ),
+            seed=seed * _RESTARTS + restart,
+            cancel=cancel,
+        )
+        plan.assign(labels)
+        rng = np.random.default_rng([seed, 2, restart])
+        plan.recenter()
+        _sweeps(plan, None, rng, cancel)
+        if plan.total_excess() > 0:
+            _rebalance(plan, rng, cancel)
+        if best is None or _score(plan) < best[0]:
+            best = (_score(plan), list(plan.label))
+    plan.assign(start if best is None or best[0] > before else np.asarray(best[1]))
+    progress(0.94, "Smoothing the borders")
+    plan.recenter()
+    rng = np.random.default_rng([seed, 3])
+    plan.polish(rng, _POLISH_MOVES, _POLISH_THRESHOLD, cancel, seconds=_POLISH_SECONDS)
+
+
+_LUMPY_STARTS = 4  # first plans tried before judging the data lumpy
+_LUMPY_EXCESS = 0.5  # summed excess (in mean territories) that border moves will not fix
+_RECOMBINE_SECONDS = 7.0  # CPU seconds for all restarts (CPU time: the same plan on a busy machine)
+_RESTARTS = 4
+_SHAPE_RESTARTS = 2  # restarts run even when the first reaches the band (the most compact kept)
+_MIN_RESTART_SECONDS = 1.5
+_SHAPE_RESTART_SECONDS = 2.0  # CPU seconds for a restart run for shape alone (one in band kept)
+# Lumpy data: recombined plans end at a local optimum of border moves; record-to-record
+# travel from there raised mean Polsby-Popper by 0.01-0.03 (`bench/design_clustered.py`).
+_POLISH_MOVES = 300_000  # tried moves (about 1.5-2.5 CPU seconds for 3,100 counties)
+_POLISH_THRESHOLD = 0.004  # how far below the best mean Polsby-Popper a polish may wander
+_POLISH_SECONDS = 4.0  # CPU seconds at most (a safety net: large plans with many moves)
+
+
+def _first_plan(
+    plan: _Plan,
+    start: np.ndarray | None,
+    *,
+    xyz: np.ndarray,
+    area: np.ndarray,
+    targets: np.ndarray,
+    preset: np.ndarray,
+    anchors: dict[int, int],
+    tolerance: float,
+    rng: np.random.Generator,
+    cancel: CancelToken | None,
+) -> None:
+    """A first plan, improved: from `start` if given (kept where balanced), else k-means."""
+    if start is not None:
+        plan.assign(np.where(preset >= 0, preset, np.asarray(start, dtype=np.int64)))
+        _repair(plan)
+        plan.recenter()
+        _sweeps(plan, None, rng, cancel)
+        return
+    plan.assign(
+        _power_diagram(
+            xyz,
+            area,
+            np.asarray(plan.w),
+            targets=targets,
+            preset=preset,
+            anchors=anchors,
+            rng=rng,
+            cancel=cancel,
+        )
+    )
+    _fill_empty(plan)
+    _repair(plan)
+    _fill_empty(plan)
+    _improve(plan, tolerance, rng, cancel)
+
+
+def _score(plan: _Plan) -> tuple[float, float]:
+    """Lower is better: excess over the band first, then the shape cost."""
+    return round(plan.total_excess(), 12), float(sum(plan.shape))
+
+
+def _auto_starts(n: int, k: int) -> int:
+    """How many first plans to try: 16 for 3,000 units and 10 territories, fewer for more."""
+    return int(np.clip(50_000 / max(n, 1) * np.sqrt(10 / k), 2, 16))
+
+
+def design_territories(
+    units: gpd.GeoDataFrame,
+    weights: Sequence[float] | np.ndarray,
+    k: int,
+    *,
+    tolerance: float = 0.05,
+    seeds: Sequence[int] | np.ndarray | None = None,
+    locked: Sequence[int] | np.ndarray | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    seed: int = 0,
+    graph: nx.Graph | None = None,
+    starts: int | None = None,
+    territory_names: Sequence[str] | None = None,
+    initial: np.ndarray | None = None,
+    served: np.ndarray | None = None,
+    recombine_seconds: float = 0.0,
+) -> DesignResult:
+    """Split area units into `k` connected, balanced, compact territories.
+
+    Parameters
+    ----------
+    units
+        Area units (polygons), e.g. counties; a ``name`` (and ``fips``)
+        column names them in the violations.
+    weights
+        What to balance, per unit (e.g. potential); zero or positive.
+    k
+        Number of territories.
+    tolerance
+        Allowed ``|total / mean - 1|`` per territory; within it, shape wins.
+    seeds
+        Optional unit positions that must be in distinct territories:
+        territory ``i`` contains ``seeds[i]`` (e.g. the units with the reps'
+        homes). At most `k`.
+    locked
+        Optional territory per unit: -1 for free, else the territory the
+        unit must keep.
+    progress, cancel
+        The task contract (see `territory_planner.tasks`).
+    seed
+        Random seed; the same inputs and seed give the same plan.
+    graph
+        ``unit_graph(units)`` if already built (it is the slowest step to
+        repeat for the same units).
+    starts
+        How many first plans to improve, the best kept (default: 16 for
+        3,000 units and 10 territories, fewer for more).
+    territory_names
+        What to call the territories in the violations (default "territory 1", ...).
+    initial
+        An earlier plan (a territory per unit) to start from, e.g. the same
+        design with weights that have changed since; tried first.
+    served
+        Optional, shape (units, k): what each unit weighs in each territory,
+        when that depends on the territory (a workload includes the drive
+        from its rep's home). Totals are then summed from it, and balanced
+        around their own mean; `weights` (e.g. each unit's weight in its
+        territory of `initial`) still place the first plans.
+    recombine_seconds
+        CPU seconds for recombination when border moves leave the plan out
+        of band (default 7; less for a plan nearly there, such as `initial`).
+
+    Returns
+    -------
+    DesignResult
+        The plan, its balance and shapes, and why targets were missed
+        (territories are named by their index in ``labels``).
+
+    Raises
+    ------
+    InputError
+        If the weights, locks, seeds or `k` cannot describe a plan.
+    TaskCancelledError
+        If `cancel` was cancelled.
+    """
+    start = time.perf_counter()
+    w = np.asarray(weights, dtype=float).ravel()
+    n = len(units)
+    _check_inputs(n, w, k)
+    names = _unit_names(units)
+    violations: list[str] = []
+    lock = _locks(locked, n, k)
+    preset = lock.copy()
+    territories = _territory_words(territory_names, k)
+    anchors = _place_seeds(
+        seeds, k, preset, names=names, violations=violations, territories=territories
+    )
+    for t, v in anchors.items():
+        preset[v] = t
+    targets, overfull = _targets(w, k, preset, anchors, tolerance)
+    _explain_inputs(
+        w,
+        k,
+        lock,
+        targets=targets,
+        overfull=overfull,
+        tolerance=tolerance,
+        names=names,
+        violations=violations,
+        territories=territories,
+    )
+    if graph is None:
+        progress(0.0, "Finding neighbouring units")
+        graph = unit_graph(units)
+
+    geoms = _lonlat(units)
+    xyz = _sphere_km(geoms)
+    area, perimeter = _measures(graph, geoms)
+    if served is not None and np.shape(served) != (n, k):
+        msg = f"served weights must have shape ({n}, {k}), not {np.shape(served)}"
+        raise InputError(msg)
+    plan = _Plan(graph, w, area, perimeter, fixed=preset >= 0, k=k, served=served)
+    plan.set_targets(targets.tolist(), overfull.tolist())
+    plan.set_band(tolerance)
+    starts = _auto_starts(n, k) if starts is None else max(int(starts), 1)
+    tried: list[tuple[tuple[float, float], int, list[int]]] = []
+    for attempt in range(starts):
+        progress(0.05 + 0.85 * attempt / starts, "Improving shapes and balance")
+        rng = np.random.default_rng([seed, attempt])
+        _first_plan(
+            plan,
+            initial if attempt == 0 else None,
+            xyz=xyz,
+            area=area,
+            targets=targets,
+            preset=preset,
+            anchors=anchors,
+            tolerance=tolerance,
+            rng=rng,
+            cancel=cancel,
+        )
+        tried.append((_score(plan), attempt, list(plan.label)))
+        if attempt + 1 >= _LUMPY_STARTS and min(tried)[0][0] > _LUMPY_EXCESS:
+            break  # lumpy data: border moves will not balance it, recombination must
+    tried.sort()
+    best = tried[0]
+    if best[0][0] > 0:  # out of balance: chains for the best few, keep the best outcome
+        progress(0.9, "Balancing")
+        for _, attempt, labels in tried[:_CHAIN_RETRIES]:
+            plan.assign(np.asarray(labels))
+            _rebalance(plan, np.random.default_rng([seed, attempt, 1]), cancel)
+            best = min(best, (_score(plan), attempt, list(plan.label)))
+            if best[0][0] == 0:
+                break
+    plan.assign(np.asarray(best[2]))
+    if best[0][0] > 0 and all(len(p) == 1 for p in plan.pieces()):
+        _recombine(plan, anchors, seed, cancel, progress, seconds=recombine_seconds)
+    progress(0.95, "Measuring the territories")
+    result = _result(
+        plan, geoms, tolerance, violations=violations, start=start, territories=territories
+    )
+    progress(1.0, "Done")
+    return result
+
+
+_LISTED = 6  # territories named in one message
+
+
+def _result(
+    plan: _Plan,
+    geoms: np.ndarray,
+    tolerance: float,
+    *,
+    violations: list[str],
+    start: float,
+    territories: list[str],
+) -> DesignResult:
+    """The plan as a `DesignResult`, with its shapes measured on the ellipsoid."""
+    k = plan.k
+    labels = np.asarray(plan.label, dtype=int)
+    totals = plan.totals_of(labels)
+    mean = float(totals.mean())  # (served weights: the team total depends on the plan)
+    dev = totals / mean - 1 if mean > 0 else np.zeros(k)
+    compactness = []
+    for t in range(k):
+        members = geoms[labels == t]
+        try:  # fast for clean coverages (neighbours' borders share their vertices)
+            union = shapely.coverage_union_all(members)
+        except shapely.errors.GEOSException:
+            union = shapely.union_all(members)
+        if not union.is_valid:
+            union = shapely.union_all(members)
+        compactness.append(polsby_popper(union))
+    off = np.flatnonzero(np.abs(dev) > tolerance + 1e-12)
+    if len(off) and mean > 0:
+        violations.append(
+            f"outside ±{tolerance:.1%} of the mean: "
+            + ", ".join(f"{territories[t]} {dev[t]:+.1%}" for t in off[:_LISTED])
+            + (f" and {len(off) - _LISTED} more" if len(off) > _LISTED else "")
+        )
+        free = [w for w, f in zip(plan.w, plan.fixed, strict=True) if w > 0 and not f]
+        lightest = min(free, default=0.0) / mean
+        if lightest > tolerance:
+            violations.append(
+                f"the units are too coarse for ±{tolerance:.1%}: "
+                f"the lightest is {lightest:.1%} of the mean territory"
+            )
+    pieces = plan.pieces()
+    for t, p in enumerate(pieces):
+        if not p:  # every territory with a free unit to spare has given one
+            violations.append(f"{territories[t]} has no units: too few units are free (not locked)")
+        if len(p) > 1:
+            anchored = sum(any(plan.fixed[u] for u in piece) for piece in p)
+            why = ": its locked units are not connected" if anchored > 1 else ""
+            violations.append(f"{territories[t]} is in {len(p)} pieces{why}")
+    return DesignResult(
+        labels=labels,
+        totals=totals,
+        max_deviation=float(np.abs(dev).max()),
+        contiguous=[len(p) == 1 for p in pieces],
+        compactness=compactness,
+        violations=violations,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,499 @@
+"""Auto-design for a project: K territories from area units, as a new scenario.
+
+`design_project` gathers the units around the project's accounts
+(`unit_plan`), weighs them by the chosen balance target, seeds the design
+with the reps' homes (so each rep's territory contains their home), keeps
+locked territories as they are, and returns the plan as a `Scenario`; the
+plan in use is never changed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import nearest_home, served_workload, workload_by_rep
+from territory_planner.formats import agree, plural
+from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
+from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
+from territory_planner.plan.design import DesignResult, design_territories
+from territory_planner.plan.unit_plan import (
+    ProjectUnits,
+    account_weights,
+    describe_balance,
+    nearest_labels,
+    outer_units,
+    parse_balance,
+    plan_territories,
+    project_units,
+    rep_home_units,
+    unit_weights,
+)
+from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A designed (or rebalanced) plan and how good it is.
+
+    Attributes
+    ----------
+    scenario
+        The plan, ready to store in the project.
+    units
+        The units it was built from.
+    labels
+        Territory row (in ``scenario.territories``) of each unit.
+    weights
+        The balanced value per unit (shares of the team totals).
+    result
+        The optimizer's own report (totals, deviation, contiguity, shapes).
+    fixes
+        When the band is missed, option changes that would help (see `DesignFix`).
+    """
+
+    scenario: Scenario
+    units: ProjectUnits
+    labels: np.ndarray
+    weights: np.ndarray
+    result: DesignResult
+    fixes: tuple[DesignFix, ...] = ()
+
+
+def _territory_base(
+    project: Project, k: int, locked_rows: np.ndarray, seed_reps: list[int]
+) -> pd.DataFrame:
+    """Per label: id, name, rep (and quota/lock) of the designed territories.
+
+    Labels 0..L-1 are the locked territories, unchanged; then one per
+    seeded rep, which takes over the rep's current territory's id and name
+    if they have one; then new territories.
+    """
+    terr, reps = project.territories, project.reps
+    rows = [terr.iloc[int(r)].drop(labels="geometry").to_dict() for r in locked_rows]
+    used = {row["territory_id"] for row in rows}
+    for r in seed_reps:
+        rep_id, rep_name = reps["rep_id"].iloc[r], reps["name"].iloc[r]
+        held = terr[(terr["rep_id"] == rep_id) & ~terr["territory_id"].isin(used)]
+        if len(held):
+            row = {"territory_id": held["territory_id"].iloc[0], "name": held["name"].iloc[0]}
+        else:
+            row = {"territory_id": "", "name": f"{rep_name}'s territory"}
+        rows.append({**row, "rep_id": rep_id})
+        used.add(row["territory_id"])
+    unnamed = [row for row in rows if not row["territory_id"]]
+    fresh = new_territory_ids({*used, *terr["territory_id"]}, len(unnamed))
+    for row, territory_id in zip(unnamed, fresh, strict=True):
+        row["territory_id"] = territory_id
+    rows.extend(
+        {"territory_id": new, "name": f"Territory {int(new[1:])}"}
+        for new in new_territory_ids({*used, *fresh}, max(k - len(rows), 0))
+    )
+    base = pd.DataFrame(rows)
+    base["color"] = None  # new shapes, new colours (neighbours differ)
+    return base
+
+
+_WORKLOAD_ROUNDS = 3  # redesigns from the last plan, its legs between accounts known
+_ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
+
+
+def _label_reps(project: Project, base: pd.DataFrame) -> np.ndarray:
+    """Row of each territory's rep (-1: none)."""
+    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
+    reps = base["rep_id"] if "rep_id" in base else pd.Series([None] * len(base))
+    return np.array(
+        [rep_row.get(r, -1) if isinstance(r, str) else -1 for r in reps], dtype=np.int64
+    )
+
+
+def _serving_reps(
+    project: Project,
+    plan_units: ProjectUnits,
+    labels: np.ndarray,
+    base: pd.DataFrame,
+    nearest: np.ndarray,
+) -> np.ndarray:
+    """Row of the rep serving each account in this plan (`nearest` rep where none is known)."""
+    unit = plan_units.account_unit
+    server = np.where(unit >= 0, _label_reps(project, base)[labels[np.maximum(unit, 0)]], -1)
+    return np.where(server >= 0, server, nearest)
+
+
+@dataclass(frozen=True)
+class _Workload:
+    """Unit weights for a design on workload, with the legs of one plan (or nearest reps).
+
+    ``weights``: each unit's weight as that plan serves it (what the KPI
+    panel shows for it); ``served``: its weight in each territory, driven
+    from that territory's rep's home (the design's totals).
+    """
+
+    weights: np.ndarray
+    served: np.ndarray
+
+
+def _workload_weights(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    base: pd.DataFrame,
+    server: np.ndarray,
+) -> _Workload:
+    """The weights of a design on (a blend with) workload when `server` serves the accounts."""
+    reference = served_workload(project, server)
+    weights = unit_weights(plan_units, account_weights(project, shares, reference))
+    others = {key: share for key, share in shares.items() if key != "workload"}
+    fixed = account_weights(project, others) if others else np.zeros(len(reference))
+    by_rep = workload_by_rep(project, server) * shares["workload"] / reference.sum()
+    columns = [
+        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r])
+        for r in _label_reps(project, base).tolist()
+    ]
+    return _Workload(weights, np.column_stack(columns))
+
+
+def _judged(result: DesignResult, weights: np.ndarray) -> DesignResult:
+    """The plan with its totals and deviation recomputed from these unit weights."""
+    totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
+    mean = totals.mean()
+    deviation = float(np.abs(totals / mean - 1).max()) if mean > 0 else 0.0
+    return replace(result, totals=totals, max_deviation=deviation)
+
+
+def _design_on_workload(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    base: pd.DataFrame,
+    *,
+    k: int,
+    seeds: list[int],
+    lock: np.ndarray,
+    tolerance: float,
+    progress: Progress,
+    cancel: CancelToken | None,
+) -> tuple[DesignResult, np.ndarray]:
+    """Design on workload, each account driven from its own territory's rep's home.
+
+    The first design knows each territory's rep but not yet which accounts
+    lie next to each other in it (the legs between visits): it takes them
+    from the nearest reps' groups. A few rounds redesign from the last plan
+    with its legs until the plan, judged as the KPI panel judges it, is in
+    band; the most even plan is kept, with those totals.
+    """
+    nearest = nearest_home(project)
+    names = base["name"].astype(str).tolist()
+
+    def judged_design(work: _Workload, labels: np.ndarray | None) -> tuple[DesignResult, _Workload]:
+        result = design_territories(
+            plan_units.units,
+            work.weights,
+            k,
+            tolerance=tolerance,
+            seeds=seeds or None,
+            locked=lock,
+            progress=progress if labels is None else no_progress,
+            cancel=cancel,
+            territory_names=names,
+            initial=labels,
+            starts=None if labels is None else 1,
+            served=work.served,
+            recombine_seconds=0.0 if labels is None else _ROUND_SECONDS,
+        )
+        server = _serving_reps(project, plan_units, result.labels, base, nearest)
+        served = _workload_weights(project, plan_units, shares, base, server)
+        return _judged(result, served.weights), served
+
+    last, work = judged_design(_workload_weights(project, plan_units, shares, base, nearest), None)
+    best, best_weights = last, work.weights
+    for _ in range(_WORKLOAD_ROUNDS):  # from the last plan: its legs are the ones it has
+        if best.max_deviation <= tolerance + 1e-9:
+            break
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        last, work = judged_design(work, last.labels)
+        if last.max_deviation < best.max_deviation:
+            best, best_weights = last, work.weights
+    return best, best_weights
+
+
+def _staffing(project: Project, base: pd.DataFrame, *, use_homes: bool) -> list[str]:
+    """Reps left without a territory and territories without a rep, said in words."""
+    staffed = set(base["rep_id"].dropna()) if "rep_id" in base else set()
+    reps = project.reps
+    idle = [str(n) for r, n in zip(reps["rep_id"], reps["name"], strict=True) if r not in staffed]
+    if "rep_id" in base:
+        open_ = [str(n) for n, r in zip(base["name"], base["rep_id"], strict=True) if pd.isna(r)]
+    else:
+        open_ = [str(n) for n in base["name"]]
+    why = "" if use_homes else " (designed without the reps' homes)"
+    notes = []
+    if idle:
+        notes.append(
+            f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory{why}: "
+            f"{', '.join(idle[:_LISTED])}"
+        )
+    if open_ and len(reps):
+        notes.append(
+            f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep yet: "
+            f"{', '.join(open_[:_LISTED])}"
+        )
+    return notes
+
+
+_LISTED = 6
+
+
+def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
+    """Territory each unit must stay in: locked units, and each seed in its own territory."""
+    pinned = lock.copy()
+    for label, unit in enumerate(seeds):
+        pinned[unit] = label
+    return pinned
+
+
+def _home_holders(
+    project: Project, seeds: list[int], seed_reps: list[int], locked: int
+) -> dict[int, tuple[str, str]]:
+    """Unit -> name and ID of the rep whose home it holds (seeded homes only)."""
+    reps = project.reps
+    return {
+        seeds[locked + i]: (str(reps["name"].iloc[r]), str(reps["rep_id"].iloc[r]))
+        for i, r in enumerate(seed_reps)
+    }
+
+
+def _seed_homes(
+    project: Project,
+    plan_units: ProjectUnits,
+    *,
+    lock: np.ndarray,
+    locked_rows: np.ndarray,
+    seeds: list[int],
+    k: int,
+    free_homes: set[str],
+) -> tuple[list[int], list[int]]:
+    """Add the reps' home units to `seeds` (in place); the reps seeded, and those left to float.
+
+    Reps holding a locked territory keep it; reps in `free_homes` get no seed
+    (they take a territory after the design, see `_staff_floating`).
+    """
+    holding = set(project.territories["rep_id"].iloc[locked_rows].dropna())
+    seeded: list[int] = []
+    floating: list[int] = []
+    for r, unit in enumerate(rep_home_units(project, plan_units).tolist()):
+        rep_id = project.reps["rep_id"].iloc[r]
+        if rep_id in holding:
+            continue
+        if rep_id in free_homes:
+            floating.append(r)
+        elif unit >= 0 and lock[unit] < 0 and unit not in seeds and len(seeds) < k:
+            seeds.append(int(unit))
+            seeded.append(r)
+    return seeded, floating
+
+
+def _staff_floating(
+    project: Project,
+    plan_units: ProjectUnits,
+    labels: np.ndarray,
+    base: pd.DataFrame,
+    floating: list[int],
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Reps designed without their home rule take the territories left without a rep.
+
+    Each takes the open territory holding their home, else the one nearest
+    to it. Returns the new base, its renamed territories (old name -> new)
+    and a note per rep.
+    """
+    base = base.copy()
+    if "rep_id" not in base:
+        base["rep_id"] = None
+    base["rep_id"] = base["rep_id"].astype(object)
+    geoms = plan_units.units.geometry.values
+    homes = rep_home_units(project, plan_units)
+    renamed: dict[str, str] = {}
+    notes: list[str] = []
+    for r in floating:
+        open_ = np.flatnonzero(base["rep_id"].isna().to_numpy())
+        if not len(open_):
+            break
+        rep = project.reps.iloc[r]
+        home = shapely.Point(float(rep["lon"]), float(rep["lat"]))
+        if homes[r] >= 0 and labels[homes[r]] in open_:
+            label = int(labels[homes[r]])
+        elif home.is_empty or not np.isfinite([rep["lon"], rep["lat"]]).all():
+            label = int(open_[0])
+        else:
+            far = shapely.distance(geoms, home)
+            label = int(min(open_, key=lambda t: float(far[labels == t].min(initial=np.inf))))
+        old, new = str(base.at[label, "name"]), f"{rep['name']}'s territory"
+        base.at[label, "rep_id"], base.at[label, "name"] = rep["rep_id"], new
+        renamed[old] = new
+        inside = homes[r] >= 0 and labels[homes[r]] == label
+        notes.append(
+            f"{rep['name']} was designed without the home rule: their territory "
+            + ("holds their home" if inside else "does not hold their home")
+        )
+    return base, renamed, notes
+
+
+def _renamed(messages: list[str], names: dict[str, str]) -> list[str]:
+    """The messages with the territories called by their new names."""
+    for old, new in names.items():
+        messages = [re.sub(rf"\b{re.escape(old)}\b", new, m) for m in messages]
+    return messages
+
+
+def design_project(
+    project: Project,
+    *,
+    kind: str = "county",
+    balance: str = "potential",
+    k: int | None = None,
+    tolerance: float = 0.05,
+    use_homes: bool = True,
+    free_homes: Collection[str] = (),
+    zip_in: Collection[str] = (),
+    name: str | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> PlanOutcome:
+    """Design `k` territories (default: one per rep) from units of `kind`.
+
+    Parameters
+    ----------
+    project
+        The project; not changed.
+    kind
+        Area units: "state", "county", "zip", or "file" for `areas`.
+    balance
+        What to balance: "accounts", "potential", "revenue", "workload" or a
+        blend such as "potential=60,workload=40" (see `parse_balance`).
+    k
+        Number of territories, locked ones included.
+    tolerance
+        Allowed deviation from the mean of the balanced value.
+    use_homes
+        Seed the design with the reps' homes: each of the first reps (that
+        have a home) gets a territory that contains it.
+    free_homes
+        IDs of reps whose territories are designed without their homes.
+    zip_in
+        With `kind` "county": counties (FIPS) made of their ZIP areas, where lumps are.
+    name
+        Name of the new scenario (default: says how it was made).
+    areas
+        For `kind` "file": the polygons to build from (``name`` and geometry).
+    progress, cancel
+        The task contract (see `territory_planner.tasks`).
+    """
+    shares = parse_balance(balance)
+    unknown = sorted(set(free_homes) - set(project.reps["rep_id"].astype(str)))
+    if unknown:
+        msg = f"no rep has the ID {', '.join(unknown)}: give the IDs of the project's reps"
+        raise InputError(msg)
+    k = len(project.reps) if k is None else k
+    progress(0.0, "Gathering the area units")
+    plan_units = project_units(project, kind, areas, zip_in=zip_in)
+    weights = unit_weights(plan_units, account_weights(project, shares))
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    locked_rows = np.flatnonzero(project.territories_locked())
+    locked_rows = locked_rows[np.isin(locked_rows, plan_units.current)]
+    lock = np.full(len(plan_units.units), -1, dtype=np.int64)
+    for label, row in enumerate(locked_rows):
+        lock[plan_units.current == row] = label
+    seeds = [int(np.flatnonzero(lock == label)[0]) for label in range(len(locked_rows))]
+    seed_reps, floating = (
+        _seed_homes(
+            project,
+            plan_units,
+            lock=lock,
+            locked_rows=locked_rows,
+            seeds=seeds,
+            k=k,
+            free_homes=set(free_homes),
+        )
+        if use_homes
+        else ([], [])
+    )
+    base = _territory_base(project, k, locked_rows, seed_reps)
+    if "workload" in shares:
+        result, weights = _design_on_workload(
+            project,
+            plan_units,
+            shares,
+            base,
+            k=k,
+            seeds=seeds,
+            lock=lock,
+            tolerance=tolerance,
+            progress=scaled(progress, 0.05, 0.9),
+            cancel=cancel,
+        )
+    else:
+        result = design_territories(
+            plan_units.units,
+            weights,
+            k,
+            tolerance=tolerance,
+            seeds=seeds or None,
+            locked=lock,
+            progress=scaled(progress, 0.05, 0.9),
+            cancel=cancel,
+            territory_names=base["name"].astype(str).tolist(),
+        )
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    advice = BalanceAdvice()
+    if result.max_deviation > tolerance + 1e-9:
+        advice = balance_reasons(
+            project,
+            plan_units,
+            weights,
+            pinned=_pinned(lock, seeds),
+            tolerance=tolerance,
+            holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
+            k=k,
+            reached=result.max_deviation,
+        )
+        result.violations.extend(advice.reasons)
+    if floating:
+        base, names, notes = _staff_floating(project, plan_units, result.labels, base, floating)
+        result.violations[:] = [*_renamed(result.violations, names), *notes]
+    result.violations.extend(_staffing(project, base, use_homes=use_homes))
+    progress(0.92, "Building the territories and assigning accounts")
+    kept = {
+        label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)
+    }
+    outer = outer_units(project, plan_units)
+    outer_labels = nearest_labels(outer, plan_units, result.labels)
+    territories, accounts = plan_territories(
+        project, plan_units, result.labels, base, kept=kept, outer=(outer, outer_labels)
+    )
+    note = (
+        f"designed: {plural(k, 'territory')} from {plan_units.describe()}, "
+        f"balanced on {describe_balance(shares)} within ±{tolerance:.0%}"
+    )
+    scenario = Scenario(
+        name=project.fresh_scenario_name(
+            name or f"{plural(k, 'territory')} by {describe_balance(shares)}"
+        ),
+        territories=territories,
+        assignment=accounts[list(ASSIGNMENT_COLUMNS)].copy(),
+        note=note,
+    )
+    progress(1.0, "Done")
+    return PlanOutcome(
+        scenario, plan_units, result.labels, weights, result, fixes=tuple(advice.fixes)
+    )

@@ -1,0 +1,581 @@
+"""Rebalancing a territory plan with the fewest moves, and splitting territories for a new hire.
+
+Both start from the current plan over area units (counties, ZIP areas, ...)
+and their border graph (`unit_graph`), and change as little of it as they
+can; `design_territories` is the one that starts from nothing.
+
+`rebalance_units` brings every territory within ``mean * (1 +- tolerance)``
+while moving the least total cost (one per unit unless given, e.g. the
+accounts in each unit). Each step removes the most excess (how far the
+totals are outside the band) per unit of cost that it can, trying in turn:
+
+- a border unit moving to a neighbouring territory;
+- when no single move helps (the neighbours are full), a chain of two or
+  three border moves: A gives a unit to B, B one to C, ...;
+- failing that, a chain of any length along a shortest path of territories;
+- failing that, a border shift across empty land. Where accounts sit in
+  clusters (cities, empty land between), the units along the borders often
+  weigh nothing, so no move or chain changes a total. Then a territory B
+  reaches into a neighbour A up to some of A's weighted units and takes
+  the land between: a front (A's units nearest B's middle first, as if B's
+  rep reached further) or a bite (the cheapest path to one weighted unit,
+  widened to the empty land around it), rounded off and with any piece of
+  A it would cut off. Empty units cost nothing when the cost is accounts;
+  land counts a little and a shift that lengthens the borders (a
+  corridor) weighs less. A's heaviest unit (where its rep most likely
+  works) stays.
+
+A unit moved earlier moving on costs nothing more, moving back saves its
+cost. Near-ties (within 1%) go to the move that keeps the shapes rounder
+(Polsby-Popper, as in design). Last, moves that turned out unnecessary are
+undone while the balance stays as good (a unit moved for free only if that
+makes the shapes rounder). A move never cuts a territory in two (a
+territory that starts in pieces is left so, never cut further), never
+empties one, and never moves a locked unit; nothing moves into or out of a
+locked territory. As in design, a territory whose locked units (or one
+unit) weigh more than the band sheds what it can, and when the rest cannot
+all reach the team band they are balanced around what is left for them.
+The search is deterministic.
+
+`split_units` (in `new_hire`) carves a new territory out of chosen ones. It starts at the
+new rep's home unit (else where the sources meet, or at an end of a single
+source) and grows nearest units first, around a point one territory radius
+beyond the start, away from the middle of the territory it starts in: the
+new territory takes that side, and the rest keeps the other side instead
+of wrapping around a disc. The sources may fall short meanwhile; then the
+new territory and its sources are balanced with the same steps (the new
+territory's units counted as moved wherever they go, its home staying),
+weighing each move a little by the border it adds or removes, so the
+sources refill with rounder shapes (shifting borders across empty land
+where they must). Nothing outside the sources changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+
+from territory_planner._errors import InputError
+from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
+from territory_planner.plan.design import _unit_names
+from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
+from territory_planner.plan.recombine import recombine
+from territory_planner.tasks import CancelToken, Progress, no_progress
+
+_LISTED = 6  # territories named in one message
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class RebalanceResult:
+    """A changed territory plan from `rebalance_units` or `split_units`.
+
+    Attributes
+    ----------
+    labels
+        Territory index of each unit, in the units' order (-1: in none, as given).
+    moved
+        Positions of the units whose territory changed, ascending.
+    totals
+        Sum of the weights per territory.
+    max_deviation
+        Largest ``|total / mean - 1|``: over all territories for
+        `rebalance_units`; over the new territory and its sources, against
+        the mean of all territories including the new one, for `split_units`.
+    contiguous
+        Per territory, whether its units form one connected piece of the graph.
+    violations
+        Why the tolerance is not met, in plain English (empty when it is).
+    seconds
+        Wall time.
+    """
+
+    labels: np.ndarray
+    moved: np.ndarray
+    totals: np.ndarray
+    max_deviation: float
+    contiguous: list[bool]
+    violations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _per_unit(values: Sequence[float] | np.ndarray, n: int, what: str) -> np.ndarray:
+    """Zero or positive numbers, one per unit."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if len(arr) != n:
+        msg = f"{len(arr)} {what} for {n} units: give one per unit"
+        raise InputError(msg)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        msg = f"the {what} must be zero or positive numbers (no blanks)"
+        raise InputError(msg)
+    return arr
+
+
+def _labels(labels: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
+    """Whole territory indices, one per unit, -1 for a unit in no territory."""
+    arr = np.asarray(labels).ravel()
+    if len(arr) != n:
+        msg = f"{len(arr)} territory labels for {n} units: give one per unit (-1 for none)"
+        raise InputError(msg)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
+            msg = "territory labels must be whole numbers (-1 for a unit in no territory)"
+            raise InputError(msg)
+    elif arr.dtype.kind not in "iub":
+        msg = "territory labels must be whole numbers (-1 for a unit in no territory)"
+        raise InputError(msg)
+    lab = arr.astype(np.int64)
+    if (lab < -1).any():
+        msg = "territory labels must be 0 or more (-1 for a unit in no territory)"
+        raise InputError(msg)
+    if not (lab >= 0).any():
+        msg = "no unit is in a territory: there is nothing to balance"
+        raise InputError(msg)
+    k = int(lab.max()) + 1
+    empty = np.flatnonzero(np.bincount(lab[lab >= 0], minlength=k) == 0)
+    if len(empty):
+        msg = (
+            f"territory {int(empty[0])} has no units: number the territories 0 .. "
+            f"{k - 1} without gaps (carve a new one with split_units)"
+        )
+        raise InputError(msg)
+    return lab
+
+
+def _locked(locked: Sequence[bool] | np.ndarray | None, n: int) -> np.ndarray:
+    if locked is None:
+        return np.zeros(n, dtype=bool)
+    arr = np.asarray(locked).ravel()
+    if len(arr) != n:
+        msg = f"{len(arr)} lock flags for {n} units: give one per unit (True for locked)"
+        raise InputError(msg)
+    return arr.astype(bool)
+
+
+def _tolerance(tolerance: float) -> float:
+    value = float(tolerance)
+    if not np.isfinite(value) or value < 0 or value >= 1:
+        msg = f"the tolerance must be between 0 and 1 (0.05 for ±5%), not {tolerance}"
+        raise InputError(msg)
+    return value
+
+
+def _graph(units: gpd.GeoDataFrame, graph: nx.Graph | None, n: int) -> nx.Graph:
+    if graph is None:
+        return unit_graph(units)
+    if graph.number_of_nodes() != n or any(not (0 <= int(v) < n) for v in graph.nodes):
+        msg = (
+            f"the unit graph has {graph.number_of_nodes()} units and the map {n}: "
+            "build it with unit_graph from the same units"
+        )
+        raise InputError(msg)
+    if any("border_km" not in data for *_, data in graph.edges(data=True)):
+        msg = "the unit graph has no border lengths: build it with unit_graph"
+        raise InputError(msg)
+    return graph
+
+
+# --------------------------------------------------------------------------- shared setup
+
+
+@dataclass
+class _Setup:
+    """What both tasks need: the plan over internal labels and the unit data."""
+
+    plan: _Plan
+    names: list[str]
+    internal: np.ndarray  # labels with -1 mapped to the territory index `k` (none)
+    k: int  # real territories
+    xyz: np.ndarray
+
+
+def _setup(
+    units: gpd.GeoDataFrame,
+    w: np.ndarray,
+    lab: np.ndarray,
+    *,
+    k: int,
+    graph: nx.Graph,
+    fixed: np.ndarray,
+) -> _Setup:
+    """A `_Plan` with one extra territory, index `k`, for the units in no territory."""
+    geoms = _lonlat(units)
+    area, perimeter = _measures(graph, geoms)
+    internal = np.where(lab < 0, k, lab)
+    kp = k + 1 if (lab < 0).any() else k
+    plan = _Plan(graph, w, area, perimeter, fixed=fixed, k=kp)
+    plan.assign(internal)
+    return _Setup(plan, _unit_names(units), internal, k, _sphere_km(geoms))
+
+
+def _describe(
+    plan: _Plan,
+    k: int,
+    *,
+    before: list[int],
+    names: list[str],
+    violations: list[str],
+) -> list[bool]:
+    """Per territory whether it is one piece; territories left in pieces are explained."""
+    pieces = plan.pieces()[:k]
+    for t, parts in enumerate(pieces):
+        if len(parts) > 1:
+            smallest = min(parts, key=lambda p: (len(p), min(p)))
+            violations.append(
+                f"territory {t} was already in {before[t]} pieces and is left in "
+                f"{len(parts)} (one holds {names[min(smallest)]}): moves never cut a "
+                "territory, but they do not join one either"
+            )
+    return [len(parts) == 1 for parts in pieces]
+
+
+def _off_band(
+    deviation: np.ndarray, which: Sequence[int], tolerance: float, label: str
+) -> str | None:
+    off = [t for t in which if abs(deviation[t]) > tolerance + 1e-9]
+    if not off:
+        return None
+    listed = ", ".join(f"territory {t} {deviation[t]:+.1%}" for t in off[:_LISTED])
+    more = f" and {len(off) - _LISTED} more" if len(off) > _LISTED else ""
+    return f"outside ±{tolerance:.1%} of {label}: {listed}{more}"
+
+
+def _why_not(
+    w: np.ndarray,
+    final: np.ndarray,
+    movable: np.ndarray,
+    *,
+    off: Sequence[int],
+    mean: float,
+    tolerance: float,
+    names: list[str],
+    violations: list[str],
+    of: str = "the mean territory",
+    frozen: Sequence[int] = (),
+    apart: Sequence[int] = (),
+) -> None:
+    """Why the territories `off` are out of their band (`mean` is `of`).
+
+    `final` are the labels found, `movable` the units that could move;
+    `frozen` are the locked territories and `apart` the ones that touch no
+    territory they could trade with.
+    """
+    explained: set[int] = set()
+    for t in off:
+        if t in frozen:
+            violations.append(f"territory {t} is locked: nothing may move into or out of it")
+            explained.add(t)
+        elif t in apart:
+            violations.append(
+                f"territory {t} borders neither the new territory nor another territory "
+                "being split: it can neither give nor take"
+            )
+            explained.add(t)
+    mine = np.isin(final, list(off))
+    heavy = np.flatnonzero(mine & (w > mean * (1 + tolerance)))
+    heavy = heavy[np.argsort(-w[heavy], kind="stable")]
+    violations.extend(f"{names[i]} alone is {w[i] / mean:.1f}x {of}" for i in heavy[:5])
+    explained.update(int(final[i]) for i in heavy)
+    for t in off:
+        pinned = float(w[(final == t) & ~movable].sum())
+        if t not in explained and pinned > mean * (1 + tolerance):
+            violations.append(
+                f"the locked units of territory {t} already total {pinned / mean:.2f}x {of}"
+            )
+            explained.add(t)
+    free = w[movable & (w > 0)]
+    lightest = float(free.min()) / mean if len(free) else 0.0
+    if lightest > 2 * tolerance:
+        violations.append(
+            f"the units are too coarse for ±{tolerance:.1%}: the lightest that may move is "
+            f"{lightest:.1%} of {of}"
+        )
+        return
+    rest = [t for t in off if t not in explained]
+    if rest:
+        which = (
+            f"territory {rest[0]}: no border move, nor a chain of up to three moves, brings it"
+            if len(rest) == 1
+            else f"territories {', '.join(map(str, rest))}: no border move, nor a chain of up "
+            "to three moves, brings them"
+        )
+        violations.append(
+            f"{which} closer without cutting a territory in two, emptying one or moving a "
+            "locked unit"
+        )
+
+
+# --------------------------------------------------------------------------- rebalance
+
+
+def _rebalance_bands(
+    w: np.ndarray,
+    lab: np.ndarray,
+    movable: np.ndarray,
+    *,
+    frozen: np.ndarray,
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Bounds per territory for `rebalance_units`, the mean the free ones aim at, the overfull.
+
+    As in design: a territory whose locked units, or one unit, weigh more
+    than the band is "overfull" and only sheds what it can (its bound is
+    that weight); a locked territory keeps its total. The others aim at
+    the team mean, or, when what is left for them averages outside its
+    band, at that average (the best balance there is).
+    """
+    k = len(frozen)
+    inside = lab >= 0
+    totals = np.bincount(lab[inside], weights=w[inside], minlength=k)
+    mean = float(totals.sum()) / k
+    pinned = np.bincount(lab[inside & ~movable], weights=w[inside & ~movable], minlength=k)
+    heaviest = np.zeros(k)
+    np.maximum.at(heaviest, lab[inside & movable], w[inside & movable])
+    overfull = np.zeros(k, dtype=bool)
+    aim = mean
+    while True:
+        rest = ~overfull & ~frozen
+        if not rest.any():
+            break
+        fixed = float(totals[frozen].sum() + pinned[overfull].sum())
+        aim = (float(totals.sum()) - fixed) / int(rest.sum())
+        top = aim * (1 + tolerance)
+        keep = pinned + np.where(heaviest > top, heaviest, 0.0)
+        newly = rest & (keep > top)
+        if not newly.any():
+            break
+        pinned = np.where(newly, keep, pinned)
+        overfull |= newly
+    if abs(aim / mean - 1) <= tolerance if mean > 0 else True:
+        aim = mean  # the team band can be met: aim at it
+    lo, hi = _band(k, aim, tolerance)
+    lo[overfull], hi[overfull] = 0.0, pinned[overfull]
+    return lo, hi, aim, overfull
+
+
+def _rebalance_violations(
+    w: np.ndarray,
+    labels: np.ndarray,
+    movable: np.ndarray,
+    *,
+    bands: tuple[np.ndarray, np.ndarray, float, np.ndarray],
+    frozen: np.ndarray,
+    tolerance: float,
+    names: list[str],
+) -> list[str]:
+    """Which territories are out of the band around the team mean, and why."""
+    k = len(frozen)
+    inside = labels >= 0
+    totals = np.bincount(labels[inside], weights=w[inside], minlength=k)
+    mean = float(totals.sum()) / k
+    if mean <= 0:
+        return ["the weights add up to zero: there is nothing to balance"]
+    deviation = totals / mean - 1
+    message = _off_band(deviation, range(k), tolerance, "the mean")
+    if not message:
+        return []
+    violations = [message]
+    lo, hi, aim, overfull = bands
+    if abs(aim / mean - 1) > _SAME:
+        violations.append(
+            f"the territories that can change are balanced around {aim / mean:.2f}x "
+            "the mean territory"
+        )
+    slack = 1e-9 * mean
+    own = (totals >= lo - slack) & (totals <= hi + slack)  # in the band they aimed at
+    _why_not(
+        w,
+        labels,
+        movable,
+        off=[
+            t
+            for t in range(k)
+            if abs(deviation[t]) > tolerance + 1e-9 and (frozen[t] or overfull[t] or not own[t])
+        ],
+        mean=mean,
+        tolerance=tolerance,
+        names=names,
+        violations=violations,
+        frozen=np.flatnonzero(frozen).tolist(),
+    )
+    return violations
+
+
+_RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
+
+
+def _recombine_into_band(
+    plan: _Plan,
+    original: np.ndarray,
+    movable: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray],
+    *,
+    frozen: np.ndarray,
+    cancel: CancelToken | None,
+) -> None:
+    """Recombine neighbouring territories of `plan` until their totals are in `band` (in place).
+
+    Each territory keeps its heart (the heaviest unit it started with);
+    territories that are locked or hold locked units stay as they are, and
+    so do the units in no territory (`plan`'s last label when there are any).
+    """
+    k = plan.k
+    w = np.asarray(plan.w, dtype=float)
+    roots = np.full(k, -1, dtype=np.int64)
+    for v in np.argsort(-w, kind="stable").tolist():
+        t = int(original[v])
+        if roots[t] < 0:
+            roots[t] = v
+    labels = np.asarray(plan.label, dtype=np.int64)
+    still = np.zeros(k, dtype=bool)  # locked territories, those with locked units, and "none"
+    still[: len(frozen)] = frozen
+    still[len(frozen) :] = True
+    still[labels[~movable]] = True
+    new = recombine(
+        labels, w, src=plan.src, dst=plan.dst, roots=roots, lo=band[0], hi=band[1],
+        frozen=still, border=plan.border_flat, area=np.asarray(plan.area),
+        perimeter=np.asarray(plan.perim), seconds=_RECOMBINE_SECONDS, cancel=cancel,
+    )  # fmt: skip
+    plan.assign(new)
+
+
+def rebalance_units(
+    units: gpd.GeoDataFrame,
+    weights: Sequence[float] | np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    *,
+    tolerance: float = 0.05,
+    cost: Sequence[float] | np.ndarray | None = None,
+    locked: Sequence[bool] | np.ndarray | None = None,
+    locked_territories: Sequence[int] | None = None,
+    graph: nx.Graph | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> RebalanceResult:
+    """Bring every territory within the tolerance of the mean, moving as little as possible.
+
+    Parameters
+    ----------
+    units
+        Area units (polygons); a ``name`` (and ``fips``) column names them
+        in the violations.
+    weights
+        What to balance, per unit (e.g. potential); zero or positive.
+    labels
+        Current territory per unit: 0 .. K-1, each with at least one unit;
+        -1 for a unit in no territory (it stays so and counts for none).
+    tolerance
+        Allowed ``|total / mean - 1|`` per territory, mean = the weight in
+        territories / K.
+    cost
+        What moving each unit costs (e.g. its number of accounts, or its
+        potential); the total cost of the moved units is what is kept low.
+        Default: 1 per unit (fewest units).
+    locked
+        Per unit, True for a unit that must keep its territory (it holds a
+        locked account, or its territory is locked).
+    locked_territories
+        Territories nothing may move into or out of (locked territories).
+    graph
+        ``unit_graph(units)`` if already built.
+    progress, cancel
+        The task contract (see `territory_planner.tasks`).
+
+    Returns
+    -------
+    RebalanceResult
+        The new labels, the moved units, the balance, and why the
+        tolerance is missed if it is.
+
+    Raises
+    ------
+    InputError
+        If the weights, labels, costs, locks or graph do not fit the units.
+    TaskCancelledError
+        If `cancel` was cancelled.
+    """
+    start = time.perf_counter()
+    n = len(units)
+    w = _per_unit(weights, n, "weights")
+    lab = _labels(labels, n)
+    tol = _tolerance(tolerance)
+    c = np.ones(n) if cost is None else _per_unit(cost, n, "costs")
+    lock = _locked(locked, n)
+    k = int(lab.max()) + 1
+    frozen = np.zeros(k, dtype=bool)
+    for t in locked_territories or ():
+        if not 0 <= int(t) < k:
+            msg = f"locked territory {t} does not exist: territories are 0 .. {k - 1}"
+            raise InputError(msg)
+        frozen[int(t)] = True
+    if graph is None:
+        progress(0.0, "Finding neighbouring units")
+    graph = _graph(units, graph, n)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    movable = ~lock & (lab >= 0)
+    movable &= ~frozen[np.maximum(lab, 0)]
+    s = _setup(units, w, lab, k=k, graph=graph, fixed=~movable)
+    plan = s.plan
+    pieces_before = [len(p) for p in plan.pieces()]
+    mean = float(w[lab >= 0].sum()) / k
+    kp = plan.k
+    active = np.zeros(kp, dtype=bool)
+    active[:k] = ~frozen
+    lo, hi = _band(kp, mean, tol)
+    bands = _rebalance_bands(w, lab, movable, frozen=frozen, tolerance=tol)
+    lo[:k], hi[:k] = bands[0], bands[1]
+    balancer = _Balancer(
+        plan,
+        lo=lo,
+        hi=hi,
+        active=active,
+        movable=movable,
+        cost=c,
+        original=s.internal,
+        unit=mean,
+        xyz=s.xyz,
+    )
+    progress(0.05, "Balancing")
+    balancer.run(progress, cancel, (0.05, 0.8))
+    if balancer.off() > 0:
+        # border moves and shifts are stuck: recombine neighbouring pairs into the band,
+        # then the same steps again, which also move back what turned out unnecessary
+        progress(0.8, "Recombining neighbouring territories")
+        _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
+        balancer = _Balancer(
+            plan, lo=lo, hi=hi, active=active, movable=movable, cost=c,
+            original=s.internal, unit=mean, xyz=s.xyz,
+        )  # fmt: skip
+        balancer.run(progress, cancel, (0.85, 0.95))
+
+    progress(0.95, "Measuring the territories")
+    internal = np.asarray(plan.label, dtype=np.int64)
+    new = np.where(internal >= k, -1, internal)
+    totals = np.bincount(new[new >= 0], weights=w[new >= 0], minlength=k)
+    deviation = totals / mean - 1 if mean > 0 else np.zeros(k)
+    violations = _rebalance_violations(
+        w, new, movable, bands=bands, frozen=frozen, tolerance=tol, names=s.names
+    )
+    contiguous = _describe(plan, k, before=pieces_before, names=s.names, violations=violations)
+    result = RebalanceResult(
+        labels=new,
+        moved=np.flatnonzero(new != lab),
+        totals=totals,
+        max_deviation=float(np.abs(deviation).max()),
+        contiguous=contiguous,
+        violations=violations,
+        seconds=time.perf_counter() - start,
+    )
+    progress(1.0, "Done")
+    return result
