@@ -19,7 +19,7 @@ from territory_planner.formats import agree, plural
 from territory_planner.geo.assign import clean_polygon, clip_to_free_space, reassign_near
 from territory_planner.geo.geocode import fill_from_zip, zip_centroids
 from territory_planner.io.fields import parse_number, parse_zip
-from territory_planner.model import Project, new_territory_ids, values_or_none
+from territory_planner.model import Project, new_territory_ids, rule_records, values_or_none
 from territory_planner.plan.rules import reassign
 from territory_planner.plan.split import split_by_line
 from territory_planner.workdays import normalise_days, normalise_time
@@ -579,9 +579,7 @@ def _territory_name(project: Project, territory_id: str) -> str:
 
 def _refuse_if_ruled(project: Project, territory_id: str, action: str) -> None:
     """A territory that rules send accounts to (or limit to) cannot go away."""
-    import json  # noqa: PLC0415
-
-    for rule in json.loads(project.settings.get("rules", "[]")):
+    for rule in rule_records(project):
         if territory_id in {rule.get("territory"), rule.get("within")}:
             name = _territory_name(project, territory_id)
             msg = (

@@ -396,6 +396,16 @@ class Project:
         self.settings["scenario_note"] = scenario.note
 
 
+#: Settings key of the assignment rules: a JSON list of rule records (`plan.rules` parses them).
+RULES_KEY = "rules"
+
+
+def rule_records(project: Project) -> list[Any]:
+    """The stored assignment rules as records, as saved (the one reader of the setting)."""
+    data = json.loads(project.settings.get(RULES_KEY, "") or "[]")
+    return list(data) if isinstance(data, list) else []
+
+
 #: Settings key of the project's change log (every edit in words, kept across sessions).
 CHANGE_LOG_KEY = "change_log"
 CHANGE_LOG_LIMIT = 10_000  # the oldest entries go beyond this many

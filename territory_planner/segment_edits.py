@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from territory_planner._errors import InputError
@@ -16,8 +15,7 @@ from territory_planner.analysis.market_segments import (
 )
 from territory_planner.edits import ChangeSettings
 from territory_planner.formats import plural
-from territory_planner.model import Project
-from territory_planner.plan.rules import SETTINGS_KEY as RULES_KEY
+from territory_planner.model import Project, rule_records
 
 
 def _check_segment(project: Project, segment: Segment) -> Segment:
@@ -75,7 +73,7 @@ def delete_segment(project: Project, name: str) -> ChangeSettings:
     users = [
         f"segment '{s.name}'" for s in saved_segments(project) if _uses(s.conditions, segment.name)
     ]
-    rules = json.loads(project.settings.get(RULES_KEY, "") or "[]")
+    rules = rule_records(project)
     users += [
         f"rule '{r.get('name', '')}'"
         for r in rules

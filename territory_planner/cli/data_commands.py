@@ -182,6 +182,7 @@ def _territories(args: argparse.Namespace) -> dict[str, Any]:
 def _assign(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.analysis.metrics import (  # noqa: PLC0415
         balance_alerts,
+        balance_tolerance,
         territory_kpis,
     )
     from territory_planner.app.operations import assign  # noqa: PLC0415
@@ -221,7 +222,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
         for i in result.moved
     ]
     kpis = territory_kpis(project)
-    tolerance = float(project.settings.get("balance_tolerance", 0.05))
+    tolerance = balance_tolerance(project)
     alerts = balance_alerts(kpis, tolerance)
     coverage = [*find_gaps(project), *find_overlaps(project)]
     parents = split_parents_report(project)

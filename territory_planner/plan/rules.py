@@ -26,10 +26,10 @@ from territory_planner.analysis.conditions import (
 from territory_planner.analysis.market_segments import segment_condition_mask
 from territory_planner.formats import plural
 from territory_planner.geo.assign import Assignment, assign_accounts, containing_polygon
-from territory_planner.model import Project, values_or_none
+from territory_planner.model import RULES_KEY, Project, rule_records, values_or_none
 from territory_planner.plan.parents import apply_parent_policy, parent_policy
 
-SETTINGS_KEY = "rules"
+SETTINGS_KEY = RULES_KEY
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def describe(rule: Rule, names: dict[str, str]) -> str:
 
 def saved_rules(project: Project) -> list[Rule]:
     """The rules stored in the project (none if never set)."""
-    return parse_rules(json.loads(project.settings.get(SETTINGS_KEY, "[]")), project)
+    return parse_rules(rule_records(project), project)
 
 
 def assign_with_rules(
