@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QScrollArea, QSplitter
 
 from territory_planner.demo import make_demo
@@ -169,3 +169,15 @@ def test_a_saved_layout_wins_over_the_default(qtbot, window: MainWindow, tmp_pat
         again.undo_stack.setClean()
         again.close()
         shiboken6.delete(again)
+
+
+def test_dragging_a_border_between_panels_keeps_the_layout(qtbot, window: MainWindow) -> None:
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.width() == 1366)
+    assert window.dockWidgetArea(window.kpi_dock) == LEFT
+    border = window.kpi_dock.geometry().right() + 2  # between the panels' column and the map
+    qtbot.mousePress(window, Qt.MouseButton.LeftButton, pos=QPoint(border, window.height() // 2))
+    qtbot.mouseRelease(window, Qt.MouseButton.LeftButton, pos=QPoint(border, window.height() // 2))
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.width() == 1920)
+    assert window.dockWidgetArea(window.kpi_dock) == LEFT  # the user's sizes stay
