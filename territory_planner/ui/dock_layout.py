@@ -1,10 +1,11 @@
 """The window's default layout, made for its size (issue 17: laptop screens first).
 
 On a compact window (a 1366x768 laptop) every panel is a tab in one column beside
-the map: the Territories group on top, as tall as eight rows, and the wide panels
-under it with their panes stacked (table over chart), the KPI table's main
-columns first. On a larger window the wide panels go under the map, their panes
-side by side, and the Gaps && Overlaps, Rules and Change Log under the Territories.
+the map: the Territories group (with the Gaps && Overlaps and the Change Log) on
+top, as tall as eight rows, and the wide panels and Rules under it with their
+panes stacked (table over chart), the KPI table's main columns first. On a larger
+window the wide panels go under the map, their panes side by side, and the Gaps &&
+Overlaps, Rules and Change Log under the Territories.
 
 Until the user moves, floats or closes a panel or drags a border between them,
 the layout follows the window's size; a saved layout (`ViewActions`) always wins.
@@ -150,9 +151,10 @@ class DockLayout(QObject):
         territories = [window.territory_dock, window.rep_dock, window.scenarios_dock]
         wide = [window.kpi_dock, window.calendar_dock, window.analysis.performance_dock]
         wide += [window.analysis.market_dock, window.account_dock]
-        lists = [window.coverage_dock, window.rules_dock, window.log_dock]
-        if self.compact:
-            return [(LEFT, territories), (LEFT, wide + lists)]
+        lists = [window.coverage_dock, window.log_dock]  # short enough for the top group
+        if self.compact:  # each group's tabs fit the column's width
+            return [(LEFT, territories + lists), (LEFT, [*wide, window.rules_dock])]
+        lists.insert(1, window.rules_dock)
         return [(LEFT, territories), (LEFT, lists), (BOTTOM, [wide[-1], *wide[:-1]])]
 
     def _kpi_main(self) -> list[int]:

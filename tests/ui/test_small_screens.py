@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import shiboken6
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QScrollArea, QSplitter
+from PySide6.QtWidgets import QScrollArea, QSplitter, QTabBar
 
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
@@ -81,13 +81,18 @@ def test_a_laptop_screen_tabs_the_panels_beside_the_map(
         assert not dock.isFloating()
         assert dock.isVisibleTo(window)
     assert set(window.tabifiedDockWidgets(window.territory_dock)) == {
-        window.rep_dock, window.scenarios_dock,
+        window.rep_dock, window.scenarios_dock, window.coverage_dock, window.log_dock,
     }  # fmt: skip
     assert set(window.tabifiedDockWidgets(window.kpi_dock)) == {
         window.calendar_dock, window.analysis.performance_dock, window.analysis.market_dock,
-        window.account_dock, window.coverage_dock, window.rules_dock, window.log_dock,
+        window.account_dock, window.rules_dock,
     }  # fmt: skip
     assert window.territory_dock.y() < window.kpi_dock.y()  # the Territories on top
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window]
+    shown = [bar for bar in bars if bar.isVisible()]
+    assert len(shown) == 2
+    for bar in shown:  # every tab's whole title in view, no scrolling
+        assert bar.tabRect(bar.count() - 1).right() < bar.width(), bar.tabText(bar.count() - 1)
 
     # The Territories table shows all eight rows and less than a row of empty space.
     table = window.territory_table
