@@ -98,20 +98,15 @@ class CalendarPanel(QWidget):
         self.export_ics = QPushButton(".ics…")
         self.export_ics.clicked.connect(lambda: self.export_requested.emit("ics"))
         bar = QHBoxLayout()
-        for widget in (QLabel("Rep:"), self.rep, self.weeks, QLabel("from"), self.start, build):
+        for widget in (QLabel("Rep:"), self.rep, self.weeks, QLabel("from"), self.start):
             bar.addWidget(widget)
         bar.addStretch(1)
-        roads = QPushButton("Roads…")
-        roads.setToolTip("Drive on real roads: load an OpenStreetMap extract (.osm.pbf) or GraphML")
-        roads.clicked.connect(self.roads_requested.emit)
-        self.roads = QLabel("Travel: estimated from distance")
-        bar.addWidget(self.roads)
-        bar.addWidget(roads)
+        travel = self._travel_row(build)
         self.totals = QLabel("Pick a rep and build the calendar.")
         self.totals.setWordWrap(True)
         info = QHBoxLayout()
-        info.addWidget(self.totals, 1)
         info.addWidget(self.overtime)
+        info.addStretch(1)
         info.addWidget(QLabel("Export:"))
         info.addWidget(self.export_xlsx)
         info.addWidget(self.export_ics)
@@ -119,10 +114,25 @@ class CalendarPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addLayout(travel)
         layout.addLayout(rules)
         layout.addLayout(info)
+        layout.addWidget(self.totals)
         layout.addWidget(self._panes(), 1)
         self._set_export_enabled()
+
+    def _travel_row(self, build: QPushButton) -> QHBoxLayout:
+        """Build Calendar, and how travel is timed (a row of its own: the panel fits a column)."""
+        roads = QPushButton("Roads…")
+        roads.setToolTip("Drive on real roads: load an OpenStreetMap extract (.osm.pbf) or GraphML")
+        roads.clicked.connect(self.roads_requested.emit)
+        self.roads = QLabel("Travel: estimated from distance")
+        row = QHBoxLayout()
+        row.addWidget(build)
+        row.addStretch(1)
+        row.addWidget(self.roads)
+        row.addWidget(roads)
+        return row
 
     def _rules_row(self) -> QHBoxLayout:
         """Lunch, the daily driving limit and days off."""

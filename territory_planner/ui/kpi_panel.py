@@ -155,7 +155,12 @@ class KpiPanel(QWidget):
         quotas.clicked.connect(self.quotas_requested.emit)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Chart:"))
-        bar.addWidget(self.metric_box)
+        # the metric's box gives way first when the panel is narrow (a column beside the map)
+        box = self.metric_box
+        box.setMaximumWidth(box.sizeHint().width())
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(8)
+        bar.addWidget(box, 1)
         bar.addWidget(QLabel("Balanced within"))
         bar.addWidget(self.band)
         bar.addWidget(self.shade)

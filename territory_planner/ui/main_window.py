@@ -284,10 +284,6 @@ class MainWindow(QMainWindow):
             self.scenarios.panel,
             Qt.DockWidgetArea.LeftDockWidgetArea,
         )
-        self.tabifyDockWidget(self.territory_dock, self.rep_dock)
-        self.tabifyDockWidget(self.rep_dock, self.rules_dock)
-        self.tabifyDockWidget(self.rules_dock, self.scenarios_dock)
-        self.territory_dock.raise_()
         self.account_dock = self.add_dock(
             "Accounts", "accounts_dock", self.account_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -316,15 +312,7 @@ class MainWindow(QMainWindow):
             "Change Log", "log_dock", self.log_list, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.analysis = AnalysisDocks(self)
-        self.tabifyDockWidget(self.account_dock, self.kpi_dock)
-        self.tabifyDockWidget(self.kpi_dock, self.coverage_dock)
-        self.tabifyDockWidget(self.coverage_dock, self.calendar_dock)
-        self.tabifyDockWidget(self.calendar_dock, self.log_dock)
-        self.tabifyDockWidget(self.log_dock, self.analysis.performance_dock)
-        self.tabifyDockWidget(self.analysis.performance_dock, self.analysis.market_dock)
-        self.account_dock.raise_()
-        self.resizeDocks([self.territory_dock], [500], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.account_dock], [260], Qt.Orientation.Vertical)
+        # where each panel goes, tabbed with which, at the window's size: `view_actions.arrange`
 
     def add_action(
         self,

@@ -12,8 +12,12 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDockWidget
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -21,11 +25,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("output", type=Path)
     parser.add_argument("--project", type=Path, help="project file (default: the demo)")
-    parser.add_argument("--size", default="1500x950", help="window size, WxH")
+    parser.add_argument(
+        "--size", default="1366x768", help="window size, WxH (default: a laptop screen's)"
+    )
     parser.add_argument("--zoom", help="centre the map on LAT,LON at zoom Z (e.g. 41.9,-87.8,9)")
     parser.add_argument(
         "--panel",
-        help="bring a bottom panel to the front: accounts, kpis, coverage, log, "
+        help="bring a panel to the front: accounts, kpis, coverage, calendar, log, "
         "performance or market",
     )
     parser.add_argument("--shade", metavar="METRIC", help="shade the map by a KPI, e.g. potential")
@@ -36,6 +42,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the map")
     return parser.parse_args(argv)
+
+
+def raise_panel(docks: Iterable[QDockWidget], name: str) -> None:
+    """Bring the panel `name` ("kpis", "calendar", "market", ...) to the front of its tabs."""
+    names = {f"{name}_dock", f"{name.removesuffix('s')}_dock"}
+    for dock in docks:
+        if dock.objectName() in names:
+            dock.raise_()
 
 
 _IMPORTED = time.monotonic()
@@ -77,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def on_ready(_stats: object) -> None:
         drawn.append(seconds_since_start())
         if args.panel:
-            getattr(window, f"{args.panel.removesuffix('s')}_dock").raise_()
+            raise_panel(window.docks(), args.panel)
         if args.shade:
             box = window.kpi_panel.metric_box
             box.setCurrentIndex(box.findData(args.shade))

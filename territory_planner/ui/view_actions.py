@@ -2,6 +2,7 @@
 
 Docks can be closed and restored from View; their layout and the window's size
 are remembered between sessions, and Reset Layout puts every panel back.
+The default layout is made for the window's size (`dock_layout`); a saved one wins.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenuBar, QStyle
+
+from territory_planner.ui.dock_layout import DockLayout
 
 if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow
@@ -23,6 +26,8 @@ class ViewActions(QObject):
         super().__init__(window)
         self.window = window
         self.color_by = "territory"  # or "geocode": how accounts are coloured on the map
+        #: The default layout, made for the window's size.
+        self.dock_layout = DockLayout(window)
 
     def add_menu(self, bar: QMenuBar) -> None:
         """The View menu; `zoom_action` goes on the toolbar too."""
@@ -61,15 +66,17 @@ class ViewActions(QObject):
     # ----- layout -----
 
     def restore_layout(self) -> None:
-        """Keep the default layout (for Reset Layout), then restore the last session's."""
-        window = self.window
-        self._default_state = window.saveState()
+        """Lay the panels out for the window's size, then restore the last session's layout."""
+        window, layout = self.window, self.dock_layout
         geometry = window.settings.value("window/geometry")
         state = window.settings.value("window/state")
         if geometry is not None:
             window.restoreGeometry(geometry)
+        layout.watch()
+        layout.arrange(window.size())
         if state is not None:
             window.restoreState(state)
+            layout.changed()  # the user's layout stays at any size
 
     def save_layout(self) -> None:
         """Remember the window's size and its panels' places for the next session."""
@@ -78,7 +85,5 @@ class ViewActions(QObject):
         window.settings.setValue("window/state", window.saveState())
 
     def reset_layout(self) -> None:
-        """Show every panel in its default place."""
-        self.window.restoreState(self._default_state)
-        for dock in self.window.docks():
-            dock.show()
+        """Show every panel in its default place (for the window's size)."""
+        self.dock_layout.arrange(self.window.size())

@@ -180,8 +180,8 @@ def window_picture_is_a_map(shot: Path) -> bool:
     from PySide6.QtGui import QImage
 
     image = QImage(str(shot))
-    colours = {image.pixel(x, y) for x in range(700, 1480, 7) for y in range(100, 600, 7)}
-    return (image.width(), image.height()) == (1500, 950) and len(colours) > 40
+    colours = {image.pixel(x, y) for x in range(600, 1350, 7) for y in range(100, 600, 7)}
+    return (image.width(), image.height()) == (1366, 768) and len(colours) > 40
 
 
 @pytest.mark.skipif(
