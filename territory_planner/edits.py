@@ -21,12 +21,25 @@ from territory_planner.workdays import normalise_days, normalise_time
 
 @dataclass(frozen=True)
 class Changes:
-    """What an edit changed, and a sentence for the change log."""
+    """What an edit changed, and a sentence for the change log.
+
+    The window refreshes from it only what depends on what changed: `territories`
+    (the territories table or its rows: names, colours, quotas, reps, outlines),
+    `assignments` (which account is in which territory), `accounts` (the IDs of the
+    accounts edited), `shapes` (territory outlines: gaps and overlaps; None: as
+    `territories`, when in doubt). No flag and no account: only settings or scenarios.
+    """
 
     description: str
     territories: bool = False
     assignments: bool = False
     accounts: frozenset[str] = field(default_factory=frozenset)
+    shapes: bool | None = None
+
+    @property
+    def reshaped(self) -> bool:
+        """Whether territory outlines may have changed."""
+        return self.territories if self.shapes is None else self.shapes
 
 
 class Edit(Protocol):
@@ -62,6 +75,7 @@ class Batch:
             territories=any(c.territories for c in changes),
             assignments=any(c.assignments for c in changes),
             accounts=frozenset().union(*(c.accounts for c in changes)),
+            shapes=any(c.reshaped for c in changes),
         )
 
     def apply(self, project: Project) -> Changes:
@@ -94,7 +108,7 @@ class RenameTerritory:
     def _set(self, project: Project, name: str, before: str) -> Changes:
         row = project.territory_index(self.territory_id)
         project.territories.loc[project.territories.index[row], "name"] = name
-        return Changes(f"Renamed territory '{before}' to '{name}'", territories=True)
+        return Changes(f"Renamed territory '{before}' to '{name}'", territories=True, shapes=False)
 
     def apply(self, project: Project) -> Changes:
         """Set the new name."""
@@ -179,7 +193,11 @@ class ReplaceTable:
         setattr(project, self.table, frame)
         ids = frozenset(frame["account_id"].tolist()) if self.table == "accounts" else frozenset()
         return Changes(
-            description, assignments=True, territories=self.table == "reps", accounts=ids
+            description,
+            assignments=True,
+            territories=self.table == "reps",
+            accounts=ids,
+            shapes=False,
         )
 
     def apply(self, project: Project) -> Changes:
@@ -231,7 +249,10 @@ class SetCells:
             description,
             territories=self.table != "accounts",
             accounts=accounts,
-            assignments=self.table != "territories",
+            # an account's position or ZIP leaves it where it was (a rep's name or home
+            # reads as a change of territories, which their KPIs follow)
+            assignments=self.table == "reps" or "territory_id" in values,
+            shapes="geometry" in values,
         )
 
     def apply(self, project: Project) -> Changes:

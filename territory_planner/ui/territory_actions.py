@@ -35,9 +35,8 @@ from territory_planner.mapping.rules import (
     saved_rules,
 )
 from territory_planner.model import Project
-from territory_planner.ui.refresher import in_background
 from territory_planner.ui.rules_panel import POLICIES
-from territory_planner.ui.tasks import Task
+from territory_planner.ui.tasks import Task, in_background
 
 if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow

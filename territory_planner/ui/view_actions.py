@@ -12,6 +12,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenuBar, QStyle
 
+from territory_planner.mapping.overview import Scope
+
 if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow
 
@@ -56,7 +58,8 @@ class ViewActions(QObject):
     def set_color_by(self, key: str) -> None:
         """Colour accounts on the map by territory or by how they were placed."""
         self.color_by = key
-        self.window.refresher.request(coverage=False)  # the map's update comes with the overview
+        # the map's accounts are recoloured by the overview
+        self.window.refresher.request(Scope(territories=False, reps=False, coverage=False))
 
     # ----- layout -----
 

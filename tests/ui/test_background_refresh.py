@@ -14,14 +14,14 @@ from territory_planner.edits import MoveAccounts
 from territory_planner.mapping.coverage import find_gaps, find_overlaps
 from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.tasks import CancelToken
-from territory_planner.ui import refresher, tasks
+from territory_planner.ui import tasks
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
 
 
 @pytest.fixture
 def background(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(refresher, "BACKGROUND_FROM", 0)
+    monkeypatch.setattr(tasks, "BACKGROUND_FROM", 0)
 
 
 def shown_counts(window: MainWindow) -> dict[str, int]:
