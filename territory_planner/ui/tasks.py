@@ -143,7 +143,8 @@ class Latest(Generic[W, T]):
     task on a copy of the project (edits go on meanwhile) and are shown a few parts at
     a time. A request made while a run is going cancels that run (its token) and
     starts again when it stops: at most one run at a time, the last one always of the
-    latest project. `merge` combines what two requests want (e.g. "also the gaps").
+    latest project. ``merge(older, newer)`` combines what two requests want (e.g. "also
+    the gaps", or "the newer date").
     """
 
     def __init__(
@@ -182,7 +183,12 @@ class Latest(Generic[W, T]):
         project = self.project()
         if not in_background(project) and not self.running:
             now, self._wanted = self._wanted, None
-            for _ in self.show(self.job(project, now)(progress=_ignore, cancel=CancelToken())):
+            try:
+                result = self.job(project, now)(progress=_ignore, cancel=CancelToken())
+            except Exception as exc:  # noqa: BLE001 (the same error path as in the background)
+                self.failed.emit(exc)
+                return
+            for _ in self.show(result):
                 pass
             return
         if self.running:  # out of date: stop it; it starts again with the latest project
@@ -213,8 +219,10 @@ class Latest(Generic[W, T]):
             self.failed.emit(exc)
             return
         if generation != self.generation:  # out of date: run again, wanting as much
-            if self._running_wants is not None:
-                self._wanted = self.merge(self._wanted, self._running_wants)
+            if self._wanted is None:  # (edited while the parts were shown)
+                self._wanted = self._running_wants
+            elif self._running_wants is not None:  # the older first: `merge(older, newer)`
+                self._wanted = self.merge(self._running_wants, self._wanted)
             self._start()
             return
         self._showing = generation
