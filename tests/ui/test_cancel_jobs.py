@@ -16,21 +16,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from territory_planner.tasks import CancelToken
 from territory_planner.ui import tasks
 from territory_planner.ui.change_dialog import ChangeOptions
 from territory_planner.ui.import_wizard import ACCOUNTS
 from territory_planner.ui.main_window import MainWindow
-from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+from tests.ui.conftest import MAP_TIMEOUT_MS, CancelledAtOnce, wait_for_map
 from tests.ui.test_import_wizard import KUNDEN
-
-
-class CancelledAtOnce(CancelToken):
-    """A token whose Cancel was pressed before the job even started."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cancel()
 
 
 @pytest.fixture
