@@ -43,10 +43,11 @@ def run_cancelled(qtbot, window: MainWindow, start: Callable[[], Any]) -> None:
         dict(project.settings),
         project.scenario_names(),
     )
-    step, log = window.undo_stack.index(), list(window.change_log)
+    step, log, previous = window.undo_stack.index(), list(window.change_log), window.task
     start()
     task = window.task
     assert task is not None
+    assert task is not previous  # the job ran as a task
     qtbot.waitUntil(lambda: task.finished, timeout=MAP_TIMEOUT_MS)
     assert window.project is project
     pd.testing.assert_frame_equal(project.accounts, accounts)
@@ -123,3 +124,20 @@ def test_import_accounts(qtbot, opened: MainWindow, tmp_path: Path) -> None:
     assert wizard.frame is None
     assert not wizard.report_page.done
     wizard.reject()
+
+
+def test_import_territories_of_a_large_project(
+    qtbot, opened: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from territory_planner.mapping.areas import us_states
+
+    monkeypatch.setattr(tasks, "BACKGROUND_FROM", 0)  # every account placed again: a task
+    states = us_states().set_index("abbr")
+    lakes = shapely.union_all(states.loc[["IL", "IN", "WI"]].geometry.to_numpy())
+    path = tmp_path / "regions.geojson"
+    gpd.GeoDataFrame([{"name": "Lakes", "geometry": lakes}], crs="EPSG:4326").to_file(path)
+    run_cancelled(qtbot, opened, lambda: opened.files.import_territories(path))
+    assert opened.territory_model.rowCount() == 4
