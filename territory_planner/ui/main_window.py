@@ -491,11 +491,11 @@ class MainWindow(QMainWindow):
         yield
         if overview.accounts is not None:  # else: the accounts are as shown
             self.account_model.set_frame(overview.accounts)
-            mask = self.analysis.segment_mask()
-            self.account_panel.also = mask
-            self.account_panel.apply_subset()
-            self.analysis.show_segment(mask)
-            yield
+        mask = self.analysis.segment_mask()  # a segment is a setting: it may have changed
+        self.account_panel.also = mask
+        self.account_panel.apply_subset()
+        self.analysis.show_segment(mask)
+        yield
         self.analysis.show_alerts(overview.alerts)
         self.territory_actions.refresh_rules(overview.split_parents, overview.placed_by)
         if overview.coverage is not None and overview.coverage_update is not None:

@@ -151,3 +151,30 @@ def test_a_new_outline_brings_the_gaps_and_overlaps(window: MainWindow, calls: C
     assert {"territories_layer", "reps_layer", "sent territories"} <= set(calls)
     overlaps = [item for item in window.coverage_items if item.kind == "overlap"]
     assert overlaps  # the grown outline now covers its neighbours' edges
+
+
+def test_undoing_the_segment_shown_shows_every_account_again(
+    qtbot, window: MainWindow, calls: Calls
+) -> None:
+    from tests.ui.test_market_panel import healthcare
+
+    panel = window.analysis.market_panel
+    window.analysis.market_dock.raise_()
+    qtbot.waitUntil(
+        lambda: window.analysis.market_dock not in window.analysis.stale_panels, timeout=5000
+    )
+    healthcare(panel)
+    panel.name.setText("Healthcare")
+    panel.save_segment()  # a setting: the accounts table is left as it is
+    expected = int((window.project.accounts["industry"] == "Healthcare").sum())
+    assert window.analysis.segment == "Healthcare"
+    assert window.account_model.rowCount() == expected
+    window.account_dock.raise_()  # the Market panel hidden: it is not refreshed
+    qtbot.waitUntil(lambda: window.analysis.market_dock.visibleRegion().isEmpty(), timeout=5000)
+    calls.clear()
+
+    window.undo_stack.undo()  # the segment shown is gone (a setting too)
+    assert "accounts table" not in calls
+    assert window.analysis.segment == ""
+    assert window.account_model.rowCount() == 300
+    assert window.analysis.map_layers.get("segment") is None
