@@ -108,7 +108,8 @@ class RenameTerritory:
     def _set(self, project: Project, name: str, before: str) -> Changes:
         row = project.territory_index(self.territory_id)
         project.territories.loc[project.territories.index[row], "name"] = name
-        return Changes(f"Renamed territory '{before}' to '{name}'", territories=True, shapes=False)
+        # (outlines as they were, but the overlaps are named by their territories)
+        return Changes(f"Renamed territory '{before}' to '{name}'", territories=True)
 
     def apply(self, project: Project) -> Changes:
         """Set the new name."""

@@ -2,7 +2,8 @@
 
 The window's panels and map refresh from the `Changes` an edit returns rather than
 from everything: an edit of accounts leaves the territory outlines, the reps and the
-gaps and overlaps as they are; a renamed territory leaves the gaps and overlaps; a
+gaps and overlaps as they are; a quota, a lock or a rep's details leave the gaps and
+overlaps (a renamed territory does not: overlaps are named by their territories); a
 changed setting (tolerance, thresholds, a saved segment) leaves the map and the
 accounts table. The KPIs are always made anew (settings such as the quota plan move
 them).

@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from territory_planner.edits import MoveAccounts, RenameTerritory, ShapeEdit, place_account
+from territory_planner.edits import (
+    MoveAccounts,
+    RenameTerritory,
+    ShapeEdit,
+    place_account,
+    set_quota,
+)
 from territory_planner.mapping import map_updates, overview
 from territory_planner.mapping.metrics import territory_kpis
 from territory_planner.ui.main_window import MainWindow
@@ -107,18 +113,29 @@ def test_moving_accounts_recolours_them_and_recounts_the_territories(
     assert (table.loc[moving, "territory_id"] == target).all()
 
 
-def test_renaming_a_territory_leaves_the_gaps_and_overlaps(
+def test_a_quota_leaves_the_gaps_overlaps_and_accounts_on_the_map(
     window: MainWindow, calls: Calls
 ) -> None:
     items = list(window.coverage_items)
     territory = str(window.project.territories["territory_id"].iloc[1])
-    window.push_edit(RenameTerritory(window.project, territory, "Lakeshore"))
+    window.push_edit(set_quota(window.project, territory, "1.5M"))
 
     assert "find_gaps" not in calls
-    assert {"territories_layer", "sent territories", "accounts table"} <= made(calls)
+    assert {"territories_layer", "accounts table"} <= made(calls)
     assert "sent accounts" not in calls  # the points and their colours are the same
     assert "sent recolor" not in calls
     assert window.coverage_items == items
+    kpis = window.territory_model.frame.set_index("territory_id")
+    assert kpis.loc[territory, "quota"] == 1_500_000
+
+
+def test_renaming_a_territory_renames_it_everywhere(window: MainWindow, calls: Calls) -> None:
+    territory = str(window.project.territories["territory_id"].iloc[1])
+    window.push_edit(RenameTerritory(window.project, territory, "Lakeshore"))
+
+    assert calls["find_gaps"] == 1  # overlaps are named by their territories
+    assert {"territories_layer", "sent territories", "accounts table"} <= made(calls)
+    assert "sent recolor" not in calls  # the accounts' colours are the same
     layer = window.map_view.sent.territories
     assert layer is not None
     names = {f["properties"]["id"]: f["properties"]["name"] for f in layer["features"]}
