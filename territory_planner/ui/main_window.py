@@ -82,11 +82,6 @@ log = logging.getLogger(__name__)
 LOG_SHOWN = 500  # entries of earlier sessions shown in the Change Log panel
 
 
-def _either(wanted: Scope | None, also: Scope) -> Scope:
-    """What two requests for figures want together."""
-    return also if wanted is None else wanted | also
-
-
 class EditCommand(QUndoCommand):
     """Puts a core `Edit` on Qt's undo stack."""
 
@@ -155,7 +150,7 @@ class MainWindow(QMainWindow):
         self.summary = self.project.summary()
         #: Keeps the panels' figures and the map up to date, on the task thread if large.
         self.refresher: Latest[Scope, Overview] = Latest(
-            self, lambda: self.project, self._overview_job, self._show_overview, _either
+            self, lambda: self.project, self._overview_job, self._show_overview, Scope.__or__
         )
         self.refresher.failed.connect(self.show_error)
         self._create_status_bar()

@@ -153,7 +153,7 @@ class Latest(Generic[W, T]):
         project: Callable[[], Project],
         job: Job[W, T],
         show: Show[T],
-        merge: Callable[[W | None, W], W],
+        merge: Callable[[W, W], W],
     ) -> None:
         self.signals = _LatestSignals(parent)
         self.busy = self.signals.busy
@@ -179,7 +179,7 @@ class Latest(Generic[W, T]):
     def request(self, wanted: W) -> None:
         """The project changed: bring the view up to date, including `wanted`."""
         self.generation += 1
-        self._wanted = self.merge(self._wanted, wanted)
+        self._wanted = wanted if self._wanted is None else self.merge(self._wanted, wanted)
         project = self.project()
         if not in_background(project) and not self.running:
             now, self._wanted = self._wanted, None
