@@ -27,7 +27,8 @@ class Changes:
     (the territories table or its rows: names, colours, quotas, reps, outlines),
     `assignments` (which account is in which territory), `accounts` (the IDs of the
     accounts edited), `shapes` (territory outlines: gaps and overlaps; None: as
-    `territories`, when in doubt). No flag and no account: only settings or scenarios.
+    `territories`, when in doubt), `settings` (the keys of the project settings
+    changed). No flag and no account: only settings or scenarios.
     """
 
     description: str
@@ -35,6 +36,7 @@ class Changes:
     assignments: bool = False
     accounts: frozenset[str] = field(default_factory=frozenset)
     shapes: bool | None = None
+    settings: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def reshaped(self) -> bool:
@@ -76,6 +78,7 @@ class Batch:
             assignments=any(c.assignments for c in changes),
             accounts=frozenset().union(*(c.accounts for c in changes)),
             shapes=any(c.reshaped for c in changes),
+            settings=frozenset().union(*(c.settings for c in changes)),
         )
 
     def apply(self, project: Project) -> Changes:
@@ -337,7 +340,7 @@ class ChangeSettings:
                 project.settings.pop(key, None)
             else:
                 project.settings[key] = value
-        return Changes(text, assignments=self.assignments)
+        return Changes(text, assignments=self.assignments, settings=frozenset(values))
 
     def apply(self, project: Project) -> Changes:
         """Store the new settings."""

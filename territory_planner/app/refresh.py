@@ -5,14 +5,21 @@ from everything: an edit of accounts leaves the territory outlines, the reps and
 gaps and overlaps as they are; a quota, a lock or a rep's details leave the gaps and
 overlaps (a renamed territory does not: overlaps are named by their territories); a
 changed setting (tolerance, thresholds, a saved segment) leaves the map and the
-accounts table. The KPIs are always made anew (settings such as the quota plan move
-them).
+accounts table, and the KPIs too if no KPI reads it (the quota plan moves them).
 """
 
 from __future__ import annotations
 
 from territory_planner.edits import Changes
+from territory_planner.mapping.market_segments import SEGMENTS_KEY
 from territory_planner.mapping.overview import Scope
+from territory_planner.mapping.performance import GOALS_KEY, Thresholds
+
+#: Settings no territory KPI reads: the performance thresholds and activity goals, the
+#: saved market segments, the balance band (it only tints the KPIs shown).
+KPI_FREE_SETTINGS = frozenset(
+    [*Thresholds().as_settings(), GOALS_KEY, SEGMENTS_KEY, "balance_tolerance"]
+)
 
 
 def refresh_scope(changes: Changes) -> Scope:
@@ -30,12 +37,16 @@ def refresh_scope(changes: Changes) -> Scope:
         territories (their names and colours show with the accounts); the map's
         territories when they or the assignments changed (each shows its account count);
         the reps' homes when the territories did (reps and their colours); gaps and
-        overlaps when outlines may have.
+        overlaps when outlines may have; the KPIs unless only settings no KPI reads
+        changed.
     """
     territories = changes.territories
+    accounts = changes.assignments or bool(changes.accounts) or territories
+    kpi_free = bool(changes.settings) and changes.settings <= KPI_FREE_SETTINGS
     return Scope(
-        accounts=changes.assignments or bool(changes.accounts) or territories,
+        accounts=accounts,
         territories=territories or changes.assignments,
         reps=territories,
         coverage=changes.reshaped,
+        kpis=accounts or not kpi_free,
     )

@@ -35,6 +35,7 @@ class Scope:
     territories: bool = True  # the map's territories (outlines, names, account counts)
     reps: bool = True  # the map's rep homes
     coverage: bool = True  # gaps and overlaps, on the map and listed
+    kpis: bool = True  # the territory KPIs (made anyway for the accounts' territory names)
 
     def __or__(self, other: Scope) -> Scope:
         """Everything either wants (two requests answered by one run)."""
@@ -55,7 +56,7 @@ EVERYTHING = Scope()
 class Overview:
     """The panels' figures for one state of a project."""
 
-    kpis: pd.DataFrame  # one row per territory (see `territory_kpis`)
+    kpis: pd.DataFrame | None  # one row per territory (`territory_kpis`); None: as shown
     accounts: pd.DataFrame | None  # plus "territory": its name; None: not in the scope
     split_parents: pd.DataFrame  # see `split_parents_report`
     placed_by: pd.Series  # accounts per "placed_by" (rule name, geography, …)
@@ -84,10 +85,10 @@ def project_overview(
     """
     cancel = cancel or CancelToken()
     progress(0.0, "Territory figures")
-    kpis = territory_kpis(project)
+    kpis = territory_kpis(project) if scope.kpis or scope.accounts else None
     cancel.raise_if_cancelled()
     accounts = None
-    if scope.accounts:
+    if kpis is not None and scope.accounts:
         accounts = project.accounts.copy(deep=False)  # copy-on-write: one new column only
         names = kpis.set_index("territory_id")["name"]
         accounts["territory"] = accounts["territory_id"].map(names)

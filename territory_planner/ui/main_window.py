@@ -475,8 +475,9 @@ class MainWindow(QMainWindow):
 
         A generator: the refresher lets the window run at each ``yield`` (large projects).
         """
-        table = overview.kpis
-        self.kpis = table
+        if overview.kpis is not None:  # else: as shown (only settings no KPI reads changed)
+            self.kpis = overview.kpis
+        table = self.kpis
         self.map_view.apply_update(overview.map_update, {"shade": self.kpi_actions.shading()})
         yield
         self.territory_model.set_frame(table)

@@ -49,6 +49,7 @@ def calls(qtbot, window: MainWindow, demo_file, monkeypatch: pytest.MonkeyPatch)
         (map_updates, "reps_layer"),
         (map_updates, "account_arrays"),
         (overview, "find_gaps"),
+        (overview, "territory_kpis"),
     ]:
         monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
     monkeypatch.setattr(
@@ -71,7 +72,7 @@ def made(calls: Calls) -> set[str]:
     KPIs and the alerts are always made anew (settings and actuals move them).
     """
     assert all(count == 1 for count in calls.values()), calls
-    return set(calls) - {"sent shade", "sent alerts"}
+    return set(calls) - {"sent shade", "sent alerts", "territory_kpis"}
 
 
 def test_placing_an_account_remakes_the_accounts_only(window: MainWindow, calls: Calls) -> None:
@@ -147,9 +148,12 @@ def test_renaming_a_territory_renames_it_everywhere(window: MainWindow, calls: C
 
 
 def test_a_setting_leaves_the_map_and_the_accounts_table(window: MainWindow, calls: Calls) -> None:
+    rows = window.territory_model.rowCount()
     window.kpi_actions.set_tolerance(0.12)
 
     assert made(calls) == set()
+    assert "territory_kpis" not in calls  # no KPI reads the band: the figures stay
+    assert window.territory_model.rowCount() == rows
     assert calls["sent shade"] == 1  # the KPI shading follows the new band
     assert window.kpi_panel.tolerance == pytest.approx(0.12)
     assert window.kpi_panel.band.value() == pytest.approx(12.0)
@@ -195,3 +199,16 @@ def test_undoing_the_segment_shown_shows_every_account_again(
     assert window.analysis.segment == ""
     assert window.account_model.rowCount() == 300
     assert window.analysis.map_layers.get("segment") is None
+
+
+def test_a_quota_plan_remakes_the_kpis_only(window: MainWindow, calls: Calls) -> None:
+    from territory_planner.edits import ChangeSettings
+    from territory_planner.mapping.metrics import QuotaPlan
+
+    plan = QuotaPlan(team_target=8_000_000.0)
+    window.push_edit(ChangeSettings(window.project, plan.as_settings(), "Quota plan"))
+
+    assert calls["territory_kpis"] == 1  # quotas follow the plan
+    assert made(calls) == set()
+    quotas = window.territory_model.frame["quota"]
+    assert quotas.sum() == pytest.approx(8_000_000.0)

@@ -16,10 +16,12 @@ from territory_planner.edits import (
     set_quota,
 )
 from territory_planner.mapping.map_updates import SentLayers
+from territory_planner.mapping.metrics import QuotaPlan
 from territory_planner.mapping.overview import EVERYTHING, Scope
 from territory_planner.model import Project
 
-NOTHING = Scope(accounts=False, territories=False, reps=False, coverage=False)
+NOTHING = Scope(accounts=False, territories=False, reps=False, coverage=False, kpis=False)
+KPIS = Scope(accounts=False, territories=False, reps=False, coverage=False, kpis=True)
 
 
 def test_each_edit_names_what_it_changed(fresh_demo: Project) -> None:
@@ -33,7 +35,13 @@ def test_each_edit_names_what_it_changed(fresh_demo: Project) -> None:
         "rename": (RenameTerritory(project, territory, "North"), EVERYTHING),  # overlaps' names
         "quota": (set_quota(project, territory, "1M"), Scope(True, True, True, False)),
         "rep": (edit_rep(project, rep, "name", "Pat"), Scope(True, True, True, False)),
-        "setting": (ChangeSettings(project, {"balance_tolerance": "0.1"}, "band"), NOTHING),
+        "band": (ChangeSettings(project, {"balance_tolerance": "0.1"}, "band"), NOTHING),
+        "threshold": (ChangeSettings(project, {"alert_attainment_below": "0.7"}, "t"), NOTHING),
+        "quota plan": (
+            ChangeSettings(project, QuotaPlan(team_target=1e6).as_settings(), "q"),
+            KPIS,
+        ),
+        "unknown setting": (ChangeSettings(project, {"something_new": "1"}, "new"), KPIS),
         "delete": (delete_territory(project, territory), EVERYTHING),
     }
     for name, (edit, scope) in cases.items():
@@ -54,8 +62,8 @@ def test_a_batch_wants_what_any_of_its_edits_does(fresh_demo: Project) -> None:
         "several",
     )
     assert refresh_scope(batch.apply(project)) == EVERYTHING
-    assert NOTHING | Scope(True, False, False, False) | Scope(False, False, False, True) == Scope(
-        True, False, False, True
+    assert NOTHING | Scope(True, False, False, False, False) | KPIS == Scope(
+        True, False, False, False, True
     )
 
 
