@@ -27,12 +27,27 @@ from territory_planner.workdays import normalise_days, normalise_time
 
 @dataclass(frozen=True)
 class Changes:
-    """What an edit changed, and a sentence for the change log."""
+    """What an edit changed, and a sentence for the change log.
+
+    The window refreshes from it only what depends on what changed: `territories`
+    (the territories table or its rows: names, colours, quotas, reps, outlines),
+    `assignments` (which account is in which territory), `accounts` (the IDs of the
+    accounts edited), `shapes` (territory outlines: gaps and overlaps; None: as
+    `territories`, when in doubt), `settings` (the keys of the project settings
+    changed). No flag and no account: only settings or scenarios.
+    """
 
     description: str
     territories: bool = False
     assignments: bool = False
     accounts: frozenset[str] = field(default_factory=frozenset)
+    shapes: bool | None = None
+    settings: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def reshaped(self) -> bool:
+        """Whether territory outlines may have changed."""
+        return self.territories if self.shapes is None else self.shapes
 
 
 class Edit(Protocol):
@@ -68,6 +83,8 @@ class Batch:
             territories=any(c.territories for c in changes),
             assignments=any(c.assignments for c in changes),
             accounts=frozenset().union(*(c.accounts for c in changes)),
+            shapes=any(c.reshaped for c in changes),
+            settings=frozenset().union(*(c.settings for c in changes)),
         )
 
     def apply(self, project: Project) -> Changes:
@@ -100,6 +117,7 @@ class RenameTerritory:
     def _set(self, project: Project, name: str, before: str) -> Changes:
         row = project.territory_index(self.territory_id)
         project.territories.loc[project.territories.index[row], "name"] = name
+        # (outlines as they were, but the overlaps are named by their territories)
         return Changes(f"Renamed territory '{before}' to '{name}'", territories=True)
 
     def apply(self, project: Project) -> Changes:
@@ -185,7 +203,11 @@ class ReplaceTable:
         setattr(project, self.table, frame)
         ids = frozenset(frame["account_id"].tolist()) if self.table == "accounts" else frozenset()
         return Changes(
-            description, assignments=True, territories=self.table == "reps", accounts=ids
+            description,
+            assignments=True,
+            territories=self.table == "reps",
+            accounts=ids,
+            shapes=False,
         )
 
     def apply(self, project: Project) -> Changes:
@@ -237,7 +259,10 @@ class SetCells:
             description,
             territories=self.table != "accounts",
             accounts=accounts,
-            assignments=self.table != "territories",
+            # an account's position or ZIP leaves it where it was (a rep's name or home
+            # reads as a change of territories, which their KPIs follow)
+            assignments=self.table == "reps" or "territory_id" in values,
+            shapes="geometry" in values,
         )
 
     def apply(self, project: Project) -> Changes:
@@ -316,7 +341,7 @@ class ChangeSettings:
                 project.settings.pop(key, None)
             else:
                 project.settings[key] = value
-        return Changes(text, assignments=self.assignments)
+        return Changes(text, assignments=self.assignments, settings=frozenset(values))
 
     def apply(self, project: Project) -> Changes:
         """Store the new settings."""

@@ -10,6 +10,7 @@ the reps only when they changed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ from territory_planner.mapview.map_page import (
     territories_layer,
 )
 from territory_planner.model import Project
+
+#: The page's layers made from the project.
+LAYERS = frozenset({"territories", "accounts", "reps"})
 
 
 @dataclass
@@ -69,29 +73,40 @@ class SentLayers:
             "bounds": project_bounds(project),
         }
 
-    def diff(self, project: Project, color_by: str = "territory") -> MapUpdate:
+    def diff(
+        self, project: Project, color_by: str = "territory", layers: Collection[str] = LAYERS
+    ) -> MapUpdate:
         """What to send to a page holding what was sent, to show `project` (not yet sent).
 
-        Safe on a worker thread: nothing is recorded until `commit` (on the thread that
-        sends it), so an update that is dropped leaves this as it was.
+        Only the `layers` named are made and compared (the others are known to be as
+        sent: an edit of accounts leaves the territories as they were); a layer never
+        sent is made anyway. Safe on a worker thread: nothing is recorded until
+        `commit` (on the thread that sends it), so an update that is dropped leaves
+        this as it was.
         """
         update: dict[str, Any] = {}
-        territories = territories_layer(project, self.shapes)
-        if territories != self.territories:
-            update["territories"] = territories
-        accounts = _Accounts.of(project, color_by)
-        if self.accounts is None or not accounts.same_points(self.accounts):
-            update["accounts"] = accounts.layer()
-        else:
-            changed = np.flatnonzero(accounts.colors != self.accounts.colors)
-            if len(changed):
-                update["recolor"] = {
-                    "index": changed.tolist(),
-                    "color": accounts.colors[changed].tolist(),
-                }
-        reps = reps_layer(project)
-        if reps != self.reps:
-            update["reps"] = reps
+        territories = self.territories
+        if territories is None or "territories" in layers:
+            territories = territories_layer(project, self.shapes)
+            if territories != self.territories:
+                update["territories"] = territories
+        accounts = self.accounts
+        if accounts is None or "accounts" in layers:
+            accounts = _Accounts.of(project, color_by)
+            if self.accounts is None or not accounts.same_points(self.accounts):
+                update["accounts"] = accounts.layer()
+            else:
+                changed = np.flatnonzero(accounts.colors != self.accounts.colors)
+                if len(changed):
+                    update["recolor"] = {
+                        "index": changed.tolist(),
+                        "color": accounts.colors[changed].tolist(),
+                    }
+        reps = self.reps
+        if reps is None or "reps" in layers:
+            reps = reps_layer(project)
+            if reps != self.reps:
+                update["reps"] = reps
         return MapUpdate(update, accounts, territories, reps, base=self)
 
     def commit(self, update: MapUpdate) -> dict[str, Any]:

@@ -5,14 +5,15 @@ the parents whose divisions span territories, (after the territories changed)
 the gaps and overlaps, and what the map page must be sent. For a large project
 this takes seconds, so the app computes it on a copy of the project in a worker
 thread (`Project.copy`) and shows it when it is done; small projects get it at
-once.
+once. A `Scope` says which parts an edit may have changed; the others are left as
+shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import pandas as pd
 
@@ -26,12 +27,37 @@ from territory_planner.plan.parents import split_parents_report
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which parts of the overview to make anew (the others are as last shown)."""
+
+    accounts: bool = True  # the accounts table and the map's accounts
+    territories: bool = True  # the map's territories (outlines, names, account counts)
+    reps: bool = True  # the map's rep homes
+    coverage: bool = True  # gaps and overlaps, on the map and listed
+    kpis: bool = True  # the territory KPIs (made anyway for the accounts' territory names)
+
+    def __or__(self, other: Scope) -> Scope:
+        """Everything either wants (two requests answered by one run)."""
+        return Scope(*(a or b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def layers(self) -> frozenset[str]:
+        """The map layers (see `SentLayers.diff`) that may have changed."""
+        return frozenset(
+            name for name in ("accounts", "territories", "reps") if getattr(self, name)
+        )
+
+
+#: The whole overview (a project just opened, a view option changed).
+EVERYTHING = Scope()
+
+
 @dataclass
 class Overview:
     """The panels' figures for one state of a project."""
 
-    kpis: pd.DataFrame  # one row per territory (see `territory_kpis`)
-    accounts: pd.DataFrame  # the accounts, plus "territory": the territory's name
+    kpis: pd.DataFrame | None  # one row per territory (`territory_kpis`); None: as shown
+    accounts: pd.DataFrame | None  # plus "territory": its name; None: not in the scope
     split_parents: pd.DataFrame  # see `split_parents_report`
     placed_by: pd.Series  # accounts per "placed_by" (rule name, geography, …)
     summary: Summary
@@ -44,14 +70,14 @@ class Overview:
 def project_overview(
     project: Project,
     *,
-    coverage: bool = True,
+    scope: Scope = EVERYTHING,
     sent: SentLayers | None = None,
     color_by: str = "territory",
     alerts_as_of: dt.date | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> Overview:
-    """The panels' figures for `project`; gaps and overlaps only if `coverage`.
+    """The panels' figures for `project`: the KPIs, and the parts named by `scope`.
 
     With `sent` (what a map page was sent), also the update that page needs, its
     accounts coloured by `color_by`; with `alerts_as_of`, the performance alerts
@@ -59,15 +85,18 @@ def project_overview(
     """
     cancel = cancel or CancelToken()
     progress(0.0, "Territory figures")
-    kpis = territory_kpis(project)
+    kpis = territory_kpis(project) if scope.kpis or scope.accounts else None
     cancel.raise_if_cancelled()
-    accounts = project.accounts.copy(deep=False)  # copy-on-write: one new column only
-    accounts["territory"] = accounts["territory_id"].map(kpis.set_index("territory_id")["name"])
+    accounts = None
+    if kpis is not None and scope.accounts:
+        accounts = project.accounts.copy(deep=False)  # copy-on-write: one new column only
+        names = kpis.set_index("territory_id")["name"]
+        accounts["territory"] = accounts["territory_id"].map(names)
     progress(0.5, "Parent companies")
     split = split_parents_report(project)
     cancel.raise_if_cancelled()
     items, coverage_update = None, None
-    if coverage:
+    if scope.coverage:
         progress(0.6, "Gaps and overlaps")
         items = [*find_gaps(project), *find_overlaps(project)]
         cancel.raise_if_cancelled()
@@ -80,7 +109,7 @@ def project_overview(
         found = (alerts_as_of, alerts(performance(project, alerts_as_of), thresholds))
         cancel.raise_if_cancelled()
     progress(0.8, "Map")
-    update = None if sent is None else sent.diff(project, color_by)
+    update = None if sent is None else sent.diff(project, color_by, scope.layers())
     progress(1.0)
     return Overview(
         kpis=kpis,

@@ -360,7 +360,9 @@ class FileActions(QObject):
             if not name:
                 return
             path = Path(name)
-        window = self.window
-        window.try_edit(
-            lambda: replace_territories(window.project, read_territories(path), path.name)
+        # on the task thread for a large project: every account is placed again
+        self.window.territory_actions.compute(
+            f"Importing territories from {path.name}",
+            lambda project: replace_territories(project, read_territories(path), path.name),
+            self.window.push_edit,
         )

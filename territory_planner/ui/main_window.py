@@ -39,12 +39,13 @@ from PySide6.QtWidgets import (
 
 from territory_planner._errors import PlannerError
 from territory_planner.analysis.metrics import balance_tolerance
+from territory_planner.app.refresh import refresh_scope
 from territory_planner.app.session import Session
 from territory_planner.edits import Changes, Edit, RenameTerritory, edit_rep, set_quota
 from territory_planner.formats import log_time, plural
 from territory_planner.geo.coverage import CoverageItem
 from territory_planner.io.project_lock import FileStamp
-from territory_planner.mapview.overview import Overview, project_overview
+from territory_planner.mapview.overview import EVERYTHING, Overview, Scope, project_overview
 from territory_planner.model import Project, change_log
 from territory_planner.ui.analysis_docks import AnalysisDocks
 from territory_planner.ui.autosave import DEFAULT_MINUTES, Autosave
@@ -62,7 +63,6 @@ from territory_planner.ui.move_mode import MoveAreasMode
 from territory_planner.ui.navigation import Navigation
 from territory_planner.ui.panel_overlays import PanelOverlays
 from territory_planner.ui.preferences import Preferences
-from territory_planner.ui.refresher import Refresher
 from territory_planner.ui.rules_panel import RulesPanel
 from territory_planner.ui.scenario_actions import ScenarioActions
 from territory_planner.ui.start_card import StartCard, over
@@ -74,7 +74,7 @@ from territory_planner.ui.table_columns import (
 )
 from territory_planner.ui.table_model import FrameModel
 from territory_planner.ui.table_panel import TablePanel, make_table
-from territory_planner.ui.tasks import Task
+from territory_planner.ui.tasks import Latest, Task
 from territory_planner.ui.territory_actions import TerritoryActions
 from territory_planner.ui.view_actions import ViewActions
 
@@ -148,8 +148,9 @@ class MainWindow(QMainWindow):
 
         self.kpis = pd.DataFrame()
         self.summary = self.project.summary()
-        self.refresher = Refresher(
-            lambda: self.project, self._overview_job, self._show_overview, self
+        #: Keeps the panels' figures and the map up to date, on the task thread if large.
+        self.refresher: Latest[Scope, Overview] = Latest(
+            self, lambda: self.project, self._overview_job, self._show_overview, Scope.__or__
         )
         self.refresher.failed.connect(self.show_error)
         self._create_status_bar()
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
         self.move_mode.leave()
         self.start_card.show_for(project, new=True)
         self.map_view.show_project(project, page)
-        self._refresh_tables(coverage=True)  # the overview brings the map's shading too
+        self._refresh_tables(EVERYTHING)  # the overview brings the map's shading too
         self.scenarios.refresh()
         self.update_title()
         self._update_status()
@@ -438,30 +439,33 @@ class MainWindow(QMainWindow):
         self.analysis.map_layers = {}
         self.panel_overlays.clear()
         self.map_view.show_project(self.project)
-        self._refresh_tables(coverage=True)
+        self._refresh_tables(EVERYTHING)
 
-    def _refresh_tables(self, *, coverage: bool) -> None:
-        """Bring the panels up to date (gaps and overlaps too if `coverage`)."""
-        self.rep_model.set_frame(self.project.reps)
-        self.calendar_panel.set_reps(self.project)
+    def _refresh_tables(self, scope: Scope) -> None:
+        """Bring the panels and the map up to date in what `scope` names, and the KPIs."""
+        if scope.reps:
+            self.rep_model.set_frame(self.project.reps)
+            self.calendar_panel.set_reps(self.project)
         self.analysis.mark_stale()
-        self.refresher.request(coverage=coverage)  # KPIs, accounts, rules: `_show_overview`
+        self.refresher.request(scope)  # KPIs, accounts, rules, the map: `_show_overview`
 
-    def _overview_job(self, project: Project, coverage: bool) -> Callable[[], Overview]:
-        """The overview of `project` (or a copy of it), with the map's update, to run."""
+    def _overview_job(self, project: Project, scope: Scope) -> Callable[..., Overview]:
+        """The overview of `project` (or a copy of it), with the map's update, as a task."""
         sent, color_by = self.map_view.sent, self.view_actions.color_by
         alerts_as_of = self.analysis.alerts_as_of(project)  # while the panel is hidden
-        return lambda: project_overview(
-            project, coverage=coverage, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of
-        )
+        return lambda **task: project_overview(
+            project, scope=scope, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of,
+            **task,
+        )  # fmt: skip
 
     def _show_overview(self, overview: Overview) -> Iterator[None]:
         """Show the figures the refresher computed for the project as it is now.
 
         A generator: the refresher lets the window run at each ``yield`` (large projects).
         """
-        table = overview.kpis
-        self.kpis = table
+        if overview.kpis is not None:  # else: as shown (only settings no KPI reads changed)
+            self.kpis = overview.kpis
+        table = self.kpis
         self.map_view.apply_update(overview.map_update, {"shade": self.kpi_actions.shading()})
         yield
         self.territory_model.set_frame(table)
@@ -469,8 +473,9 @@ class MainWindow(QMainWindow):
         self.summary = overview.summary
         self._update_status()
         yield
-        self.account_model.set_frame(overview.accounts)
-        mask = self.analysis.segment_mask()
+        if overview.accounts is not None:  # else: the accounts are as shown
+            self.account_model.set_frame(overview.accounts)
+        mask = self.analysis.segment_mask()  # a segment is a setting: it may have changed
         self.account_panel.also = mask
         self.account_panel.apply_subset()
         self.analysis.show_segment(mask)
@@ -506,7 +511,7 @@ class MainWindow(QMainWindow):
         self.change_log.append(entry)
         self.log_list.addItem(entry)
         self.log_list.scrollToBottom()
-        self._refresh_tables(coverage=changes.territories)
+        self._refresh_tables(refresh_scope(changes))  # only what the edit says changed
         self.start_card.show_for(self.project)
         self.scenarios.refresh()
         self._update_status()

@@ -47,7 +47,7 @@ from territory_planner.analysis.performance import (
     parse_threshold,
     performance,
 )
-from territory_planner.analysis.sales_trend import sales_trend
+from territory_planner.analysis.sales_trend import Trend, sales_trend
 from territory_planner.edits import ChangeSettings
 from territory_planner.formats import integer, money, money_short, percent, plural, signed_percent
 from territory_planner.io.fields import parse_number
@@ -61,6 +61,7 @@ from territory_planner.ui.performance_charts import (
 )
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
+from territory_planner.ui.tasks import Latest
 
 
 class Messages:
@@ -247,6 +248,15 @@ def read_threshold(name: str, text: str) -> float | None:
     return number
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """The panel's figures for one day."""
+
+    day: dt.date
+    perf: Performance
+    trend: Trend
+
+
 class PerformancePanel(QWidget):
     """Performance table (territories, reps), attainment and trend charts, alerts, thresholds."""
 
@@ -270,6 +280,11 @@ class PerformancePanel(QWidget):
         super().__init__(parent)
         self.project = Project.empty()
         self.perf: Performance | None = None
+        #: Computes the figures (the latest date asked wins), on the task thread if large.
+        self.figures: Latest[dt.date, _Figures] = Latest(
+            self, lambda: self.project, self._figures, self._show, lambda _old, new: new
+        )
+        self.figures.failed.connect(self.failed.emit)
         self.thresholds = Thresholds()
         self.alerts: list[PerformanceAlert] = []
         self.as_of_pinned = False  # the user picked a date: keep it when the project changes
@@ -461,14 +476,17 @@ class PerformancePanel(QWidget):
         self._recompute()
 
     def _recompute(self) -> None:
-        project = self.project
-        day = self.selected_date()
-        try:
-            perf = performance(project, day)
-            trend = sales_trend(project, day)
-        except PlannerError as exc:
-            self.failed.emit(exc)
-            return
+        """Compute the figures for the date picked: at once, or on the task thread if large."""
+        self.figures.request(self.selected_date())
+
+    @staticmethod
+    def _figures(project: Project, day: dt.date) -> Callable[..., _Figures]:
+        """The job computing `project`'s figures as of `day` (on a copy if in the background)."""
+        return lambda **_task: _Figures(day, performance(project, day), sales_trend(project, day))
+
+    def _show(self, figures: _Figures) -> tuple[()]:
+        """Show figures computed for the project as it is now (no parts: one step)."""
+        project, day, perf, trend = self.project, figures.day, figures.perf, figures.trend
         self.perf = perf
         self.alerts = alerts(perf, self.thresholds)
         self.territory_model.set_frame(perf.territories)
@@ -511,6 +529,7 @@ class PerformancePanel(QWidget):
             )
         )
         self._show_alerts()
+        return ()
 
     def _show_alerts(self) -> None:
         frame = alert_table(self.alerts)

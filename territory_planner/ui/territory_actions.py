@@ -35,9 +35,8 @@ from territory_planner.plan.rules import (
     rules_setting,
     saved_rules,
 )
-from territory_planner.ui.refresher import in_background
 from territory_planner.ui.rules_panel import POLICIES
-from territory_planner.ui.tasks import Task
+from territory_planner.ui.tasks import Task, in_background
 
 if TYPE_CHECKING:
     from territory_planner.ui.main_window import MainWindow
@@ -81,7 +80,7 @@ class TerritoryActions(QObject):
         def done(result: Reassignment) -> None:
             self.window.push_edit(assignment(self.window.project, result))
 
-        self._compute("Assigning accounts", reassign, done)
+        self.compute("Assigning accounts", reassign, done)
 
     def _reassign_with(self, setting: dict[str, str], description: str, **kwargs: Any) -> None:
         """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
@@ -89,9 +88,9 @@ class TerritoryActions(QObject):
         def done(result: Reassignment) -> None:
             self.window.push_edit(assignment(self.window.project, result, description, setting))
 
-        self._compute("Assigning accounts", lambda project: reassign(project, **kwargs), done)
+        self.compute("Assigning accounts", lambda project: reassign(project, **kwargs), done)
 
-    def _compute(self, title: str, fn: Callable[[Project], T], done: Callable[[T], None]) -> None:
+    def compute(self, title: str, fn: Callable[[Project], T], done: Callable[[T], None]) -> None:
         """`done(fn(project))`: at once for a small project, else on the task thread.
 
         For a large project `fn` runs on a copy on the task thread (progress dialog,

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenuBar, QStyle
 
+from territory_planner.mapview.overview import Scope
 from territory_planner.ui.dock_layout import DockLayout
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ class ViewActions(QObject):
     def set_color_by(self, key: str) -> None:
         """Colour accounts on the map by territory or by how they were placed."""
         self.color_by = key
-        self.window.refresher.request(coverage=False)  # the map's update comes with the overview
+        # the map's accounts are recoloured by the overview
+        self.window.refresher.request(Scope(territories=False, reps=False, coverage=False))
 
     # ----- layout -----
 

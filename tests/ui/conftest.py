@@ -20,9 +20,19 @@ create_application()  # before pytest-qt's qapp: WebEngine needs its attributes 
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from territory_planner.tasks import CancelToken  # noqa: E402
 from territory_planner.ui.main_window import MainWindow  # noqa: E402
 
 MAP_TIMEOUT_MS = 30_000
+
+
+class CancelledAtOnce(CancelToken):
+    """A token whose Cancel was pressed before the job even started (patch it in as
+    ``territory_planner.ui.tasks.CancelToken``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cancel()
 
 
 def wait_for_map(qtbot, window: MainWindow, accounts: int) -> None:

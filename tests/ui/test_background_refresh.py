@@ -6,22 +6,19 @@ a 100k-account project takes.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.edits import MoveAccounts
 from territory_planner.geo.coverage import find_gaps, find_overlaps
-from territory_planner.tasks import CancelToken
-from territory_planner.ui import refresher, tasks
+from territory_planner.ui import tasks
 from territory_planner.ui.main_window import MainWindow
-from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
+from tests.ui.conftest import MAP_TIMEOUT_MS, CancelledAtOnce, wait_for_map
 
 
 @pytest.fixture
 def background(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(refresher, "BACKGROUND_FROM", 0)
+    monkeypatch.setattr(tasks, "BACKGROUND_FROM", 0)
 
 
 def shown_counts(window: MainWindow) -> dict[str, int]:
@@ -56,6 +53,19 @@ def test_edits_in_quick_succession_end_with_the_latest_figures(
     accounts = window.project.accounts["account_id"].tolist()
     busy_seen = []
     window.refresher.busy.connect(busy_seen.append)
+    tokens = []  # each background run's cancel token
+    job = window.refresher.job
+
+    def recorded(project, scope):
+        run = job(project, scope)
+
+        def task(**kwargs):
+            tokens.append(kwargs["cancel"])
+            return run(**kwargs)
+
+        return task
+
+    window.refresher.job = recorded
     # three edits before the first result can arrive: the first runs are out of date
     window.push_edit(MoveAccounts(window.project, accounts[:40], ids[0]))
     assert window.refresher.pending
@@ -72,6 +82,9 @@ def test_edits_in_quick_succession_end_with_the_latest_figures(
     assert busy_seen[0] is True
     assert busy_seen[-1] is False
     assert not window.status_busy.isVisible()
+    assert tokens[0].cancelled  # the first run was out of date: stopped, not waited for
+    assert not tokens[-1].cancelled
+    assert len(tokens) == 2  # at most one run waits: the latest
 
     window.undo_stack.undo()  # undo goes the same way
     qtbot.waitUntil(lambda: not window.refresher.pending, timeout=MAP_TIMEOUT_MS)
@@ -130,14 +143,6 @@ def test_assign_of_a_large_project_runs_on_a_copy_in_the_background(
     assert window.project.accounts["territory_id"].iloc[1:30].isna().all()
 
 
-class _CancelledAtOnce(CancelToken):
-    """A token whose Cancel was pressed before the job even started."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cancel()
-
-
 def test_a_cancelled_assignment_is_dropped_even_though_it_finished(
     qtbot, window: MainWindow, demo_file, background, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,7 +150,7 @@ def test_a_cancelled_assignment_is_dropped_even_though_it_finished(
     window.project.accounts.loc[:29, "territory_id"] = None  # as if imported unassigned
     before = window.project.accounts["territory_id"].tolist()
     step = window.undo_stack.index()
-    monkeypatch.setattr(tasks, "CancelToken", _CancelledAtOnce)
+    monkeypatch.setattr(tasks, "CancelToken", CancelledAtOnce)
     window.territory_actions.assign()  # reassign() does not poll the token: it runs to the end
     qtbot.waitUntil(
         lambda: window.task is not None and window.task.finished, timeout=MAP_TIMEOUT_MS

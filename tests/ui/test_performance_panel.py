@@ -253,3 +253,32 @@ def test_activity_goals_are_edited_per_territory_and_rep_as_undoable_settings(
     assert goal_cell(panel, "T1", "calls").data() == ""
     assert np.isnan(panel.territory_model.frame.set_index("territory_id").loc["T1", "calls_goal"])
     assert activity_alerts(panel) == set()
+
+
+def test_a_large_project_is_computed_on_the_task_thread_the_latest_date_wins(
+    qtbot, project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from territory_planner.ui import performance_panel, tasks
+
+    monkeypatch.setattr(tasks, "BACKGROUND_FROM", 0)  # as with 100k accounts
+    threads: list[str] = []
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return performance(*args, **kwargs)
+
+    monkeypatch.setattr(performance_panel, "performance", recorded)
+    widget = PerformancePanel()
+    qtbot.addWidget(widget)
+    widget.refresh(project)
+    assert widget.figures.pending  # the window goes on meanwhile
+    widget.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))  # asked again at once
+    qtbot.waitUntil(lambda: not widget.figures.pending, timeout=30_000)
+
+    assert threads
+    assert all(name.startswith("territory-planner-task") for name in threads)
+    frame = widget.territory_model.frame.set_index("territory_id")
+    assert frame.loc["T1", "sales_to_date"] == 25_000  # of AS_OF, not of the first date
+    assert "31 Mar 2026" in widget.status.text()
