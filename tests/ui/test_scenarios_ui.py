@@ -5,10 +5,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from territory_planner.geo.areas import us_states
+from territory_planner.plan.balance_reasons import DesignFix
 from territory_planner.plan.project_design import design_project
 from territory_planner.ui.change_dialog import ChangeOptions
 from territory_planner.ui.compare_dialog import ScenarioMap
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
+from territory_planner.ui.scenario_actions import _with_fix
 from tests.ui.conftest import MAP_TIMEOUT_MS, wait_for_map
 from tests.unit.plan_fixtures import spread_accounts, two_homes_beside_each_other
 
@@ -236,3 +238,18 @@ def test_compare_says_which_map_is_which_scenario(qtbot, window, fresh_demo) -> 
         assert label.geometry().bottom() < shown.geometry().top()
         assert abs(label.geometry().left() - shown.geometry().left()) < 20
     dialog.close()
+
+
+def test_the_zip_areas_fix_designs_again_with_those_counties_split() -> None:
+    """The result box's "Try ZIP areas in New York, Cook and 10 more counties" keeps the
+    options and adds the counties; a second fix adds to them, a fresh name each time."""
+    options = DesignOptions("county", "potential", 8, 0.01, True, "Plan A", free_homes=("r1",))
+    fixed = _with_fix(options, DesignFix("ZIP areas in New York", zip_in=("36061",)))
+    assert fixed.zip_in == ("36061",)
+    assert (fixed.kind, fixed.tolerance, fixed.free_homes, fixed.name) == (
+        "county", 0.01, ("r1",), None,
+    )  # fmt: skip
+    again = _with_fix(fixed, DesignFix("ZIP areas in Cook", zip_in=("36061", "17031")))
+    assert again.zip_in == ("36061", "17031")
+    wider = _with_fix(fixed, DesignFix("±2%", tolerance=0.02))
+    assert (wider.zip_in, wider.tolerance) == (("36061",), 0.02)
