@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "territory_planner"
 #: Pending (issue 16 is not done yet): the rest of the core, that is `analysis/`, `app/`,
 #: `io/`, `mapview/`, `plan/` and the top-level modules not named here. `ui/`, `cli/` and
 #: `resources/` are not part of the core.
-CHECKED = ("geo",)
+CHECKED = ("geo", "routing")
 
 #: Kinds of function exempt, with why. Nothing else is.
 EXEMPT_KINDS = {
