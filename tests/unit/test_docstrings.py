@@ -15,10 +15,14 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "territory_planner"
 
-#: The parts of the core checked so far, relative to the package (a folder or a module).
-#: Pending (issue 16 is not done yet): the top-level modules of the core (`model.py`,
-#: `edits.py`, ...). `ui/`, `cli/` and `resources/` are not part of the core.
-CHECKED = ("analysis", "app", "geo", "io", "mapview", "plan", "routing")
+#: Folders of the package that are not the core: the window, the command line, assets.
+NOT_CORE = ("ui", "cli", "resources")
+
+#: Core modules not checked yet (issue 16 is not done for them), with why.
+PENDING = {
+    "edits.py": "728 lines with 37 functions to document: the docstrings would take it over "
+    "the 800-line limit of test_module_sizes; split the module first",
+}
 
 #: Kinds of function exempt, with why. Nothing else is.
 EXEMPT_KINDS = {
@@ -172,24 +176,27 @@ def problems(path: Path, where: str) -> list[str]:
 
 
 def checked_modules() -> list[Path]:
-    """The modules under `CHECKED`, sorted.
+    """The modules of the core, sorted, without the `PENDING` ones.
 
     Returns
     -------
     list[Path]
-        Every ``.py`` file of the checked folders and the checked modules themselves.
+        Every ``.py`` file of the package outside `NOT_CORE` and not in `PENDING`.
     """
-    files: list[Path] = []
-    for part in CHECKED:
-        target = PACKAGE / part
-        files += sorted(target.rglob("*.py")) if target.is_dir() else [target]
-    return files
+    return [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] not in NOT_CORE
+        and path.relative_to(PACKAGE).as_posix() not in PENDING
+    ]
 
 
-def test_every_public_function_of_the_checked_core_documents_its_parameters() -> None:
+def test_every_public_function_of_the_core_documents_its_parameters() -> None:
     modules = checked_modules()
-    assert len(modules) >= len(CHECKED)
-    assert all(path.is_file() for path in modules)
+    names = {path.relative_to(PACKAGE).as_posix() for path in modules}
+    assert {"model.py", "geo/assign.py", "io/project_file.py", "routing/tour.py"} <= names
+    assert not names & {"ui/main_window.py", "cli/parser.py", "resources/__init__.py"}
+    assert all((PACKAGE / name).is_file() for name in PENDING)  # no stale entry
     found = [
         problem
         for path in modules
