@@ -157,8 +157,8 @@ def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> 
     Returns
     -------
     pandas.Series
-        Each account's territory ID (missing where none), on the accounts' index.
-        An ID no territory has any more counts as unassigned.
+        Each account's territory ID (missing where none), on the accounts' index; an
+        unlocked account whose territory no longer exists is placed again.
     """
     current = accounts["territory_id"].copy()
     todo = (current.isna() | ~current.isin(set(territories["territory_id"]))) & ~accounts["locked"]

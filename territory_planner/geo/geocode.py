@@ -195,7 +195,8 @@ def swapped_coordinates(lat: np.ndarray, lon: np.ndarray, us_expected: np.ndarra
     lat, lon
         The given latitudes and longitudes, in degrees.
     us_expected
-        A boolean per row: the account should be in the US (e.g. its country or state says so).
+        A boolean per row: the account should be in the US (the import: its country is empty
+        or the US).
 
     Returns
     -------

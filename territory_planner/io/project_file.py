@@ -611,7 +611,7 @@ def integrity_problems(path: Path) -> list[str]:
     Returns
     -------
     list[str]
-        At most five problems, one line each; empty also when the file cannot be checked
+        The problems SQLite reports, one line each; empty also when the file cannot be checked
         for another reason than damage (busy, locked...).
     """
     uri = path.resolve().as_uri() + "?mode=ro"

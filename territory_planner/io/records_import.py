@@ -42,7 +42,7 @@ class ImportReport:
         Parameters
         ----------
         row
-            The row's line in the file, as a spreadsheet numbers it (0: the file as a whole).
+            The row's line in the file, as a spreadsheet numbers it.
         reason
             Why, in words.
         column

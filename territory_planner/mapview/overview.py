@@ -86,7 +86,7 @@ def project_overview(
     Parameters
     ----------
     project
-        The project (read only; a copy when run on a worker thread).
+        The project (not changed).
     scope
         Which parts to make anew; the default is everything.
     sent
