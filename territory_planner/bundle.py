@@ -60,6 +60,16 @@ def configure_frozen(root: Path | None = None) -> dict[str, str]:
     pyogrio) gets its own ``gdal_data`` and ``proj_data``; pyproj finds the PROJ
     data it ships in its own package folder by itself. A variable the user set
     is kept only if it names an existing folder.
+
+    Parameters
+    ----------
+    root
+        The bundle's folder; None: `frozen_root`.
+
+    Returns
+    -------
+    dict[str, str]
+        Each environment variable set, with its folder.
     """
     root = root if root is not None else frozen_root()
     if root is None:

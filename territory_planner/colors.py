@@ -35,6 +35,16 @@ def neighbour_colors(geometries: list[BaseGeometry]) -> list[str]:
     Up to ``len(PALETTE)`` geometries each get their own colour. Beyond
     that, greedy colouring of the adjacency graph (largest degree first)
     reuses colours only between territories that do not touch.
+
+    Parameters
+    ----------
+    geometries
+        The territories' outlines.
+
+    Returns
+    -------
+    list[str]
+        One colour of `PALETTE` per geometry, in order.
     """
     if len(geometries) <= len(PALETTE):
         return list(PALETTE[: len(geometries)])
@@ -49,7 +59,20 @@ def neighbour_colors(geometries: list[BaseGeometry]) -> list[str]:
 
 
 def free_color(geometry: BaseGeometry, geometries: list[BaseGeometry], colors: list[str]) -> str:
-    """A colour for a new territory: unused if possible, else not used by a neighbour."""
+    """A colour for a new territory: unused if possible, else not used by a neighbour.
+
+    Parameters
+    ----------
+    geometry
+        The new territory's outline.
+    geometries, colors
+        The other territories' outlines and colours.
+
+    Returns
+    -------
+    str
+        The first such colour of `PALETTE`; when every colour touches, the next in turn.
+    """
     touching = {c for g, c in zip(geometries, colors, strict=True) if g.intersects(geometry)}
     for candidates in (
         [c for c in PALETTE if c not in colors],
@@ -84,6 +107,20 @@ def balance_shading(title: str, deviations: pd.Series, tolerance: float) -> Shad
 
     Five classes: more than twice the band below, below, within the band
     (e.g. ±5%), above, more than twice above.
+
+    Parameters
+    ----------
+    title
+        The metric's name (the legend's title adds "vs team mean").
+    deviations
+        Each territory's deviation from the mean, as a fraction (missing counts as 0).
+    tolerance
+        The balance band, as a fraction (0.05: ±5%).
+
+    Returns
+    -------
+    Shading
+        A colour of `BALANCE_SHADES` per territory ID, and the five classes' legend.
     """
     t = tolerance
     edges = np.array([-2 * t, -t, t, 2 * t])
@@ -103,7 +140,23 @@ def balance_shading(title: str, deviations: pd.Series, tolerance: float) -> Shad
 
 
 def value_shading(title: str, values: pd.Series, fmt: Callable[[Any], str]) -> Shading:
-    """Colour territories in five equal steps from the lowest to the highest value."""
+    """Colour territories in five equal steps from the lowest to the highest value.
+
+    Parameters
+    ----------
+    title
+        The legend's title.
+    values
+        Each territory's value, indexed by territory ID (NaN: grey).
+    fmt
+        How a step's edge is written in the legend.
+
+    Returns
+    -------
+    Shading
+        A colour of `SEQUENTIAL_SHADES` per territory ID, and the legend (one entry
+        when every value is the same).
+    """
     numbers = values.to_numpy(dtype=float)
     known = numbers[np.isfinite(numbers)]
     low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 0.0)

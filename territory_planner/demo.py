@@ -328,6 +328,13 @@ def make_demo(
         Random seed: the same seed gives the same project.
     progress, cancel
         The task contract (see `territory_planner.tasks`).
+
+    Returns
+    -------
+    Project
+        "Demo: US field sales": the accounts, the reps, one territory per rep built
+        from counties with the accounts assigned, and monthly actuals (up to
+        `ACTUALS_MAX_ACCOUNTS` accounts).
     """
     import geopandas as gpd  # noqa: PLC0415 (keep CLI start-up light)
 

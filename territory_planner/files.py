@@ -32,6 +32,18 @@ def new_file(folder: Path, prefix: str = "", suffix: str = "") -> Path:
 
     Unlike ``mkstemp``'s file, it has the user's normal permissions (0666 less the umask).
 
+    Parameters
+    ----------
+    folder
+        The folder.
+    prefix, suffix
+        The name's start and end, around 12 random hex digits.
+
+    Returns
+    -------
+    pathlib.Path
+        The file created.
+
     Raises
     ------
     OSError
@@ -49,7 +61,15 @@ def new_file(folder: Path, prefix: str = "", suffix: str = "") -> Path:
 
 
 def keep_mode(target: Path, new: Path) -> None:
-    """Give the file `new` the permission bits of the file `target`, if that exists."""
+    """Give the file `new` the permission bits of the file `target`, if that exists.
+
+    Parameters
+    ----------
+    target
+        The file being replaced.
+    new
+        The file replacing it.
+    """
     try:
         mode = stat.S_IMODE(Path(target).stat().st_mode)
     except FileNotFoundError:
@@ -63,6 +83,13 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     `write` is given the file name to create; it creates it as any writer does,
     so the file gets the user's normal permissions, or those of the file it
     replaces. If `write` fails, an existing `path` is left as it was.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    write
+        Creates and writes the file at the path it is given.
 
     Raises
     ------

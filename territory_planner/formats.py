@@ -8,12 +8,34 @@ import pandas as pd
 
 
 def money(value: Any) -> str:
-    """$1,234 (empty for a missing value)."""
+    """$1,234 (empty for a missing value).
+
+    Parameters
+    ----------
+    value
+        A number of dollars. Missing (None, NaN, NA) gives "".
+
+    Returns
+    -------
+    str
+        The amount, rounded to whole dollars, with thousands separators.
+    """
     return "" if pd.isna(value) else f"${value:,.0f}"
 
 
 def money_short(value: Any) -> str:
-    """$12.3M, $845K (empty for a missing value)."""
+    """$12.3M, $845K (empty for a missing value).
+
+    Parameters
+    ----------
+    value
+        A number of dollars. Missing (None, NaN, NA) gives "".
+
+    Returns
+    -------
+    str
+        Billions, millions or thousands with one decimal and B, M or K; whole dollars below 1,000.
+    """
     if pd.isna(value):
         return ""
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
@@ -23,22 +45,66 @@ def money_short(value: Any) -> str:
 
 
 def percent(value: Any) -> str:
-    """12% (empty for a missing value)."""
+    """12% (empty for a missing value).
+
+    Parameters
+    ----------
+    value
+        A fraction (0.12 is 12%). Missing (None, NaN, NA) gives "".
+
+    Returns
+    -------
+    str
+        The percentage, rounded to a whole number.
+    """
     return "" if pd.isna(value) else f"{value:.0%}"
 
 
 def signed_percent(value: Any) -> str:
-    """+4% / -12% (empty for a missing value)."""
+    """+4% / -12% (empty for a missing value).
+
+    Parameters
+    ----------
+    value
+        A fraction (0.04 is +4%). Missing (None, NaN, NA) gives "".
+
+    Returns
+    -------
+    str
+        The percentage with its sign, rounded to a whole number (never "-0%").
+    """
     return "" if pd.isna(value) else f"{round(float(value), 2) + 0.0:+.0%}"  # never "-0%"
 
 
 def decimal2(value: Any) -> str:
-    """0.23 (empty for a missing value)."""
+    """0.23 (empty for a missing value).
+
+    Parameters
+    ----------
+    value
+        A number. Missing (None, NaN, NA) gives "".
+
+    Returns
+    -------
+    str
+        It with two decimals.
+    """
     return "" if pd.isna(value) else f"{value:.2f}"
 
 
 def integer(value: Any) -> str:
-    """1,234 (empty for a missing value)."""
+    """1,234 (empty for a missing value).
+
+    Parameters
+    ----------
+    value
+        A number (its fraction is dropped). Missing (None, NaN, NA) gives "".
+
+    Returns
+    -------
+    str
+        It as a whole number with thousands separators.
+    """
     return "" if pd.isna(value) else f"{int(value):,}"
 
 
@@ -54,6 +120,11 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     many
         The noun for several, when it is not the regular English plural
         ("territory" -> "territories", "address" -> "addresses", "rep" -> "reps").
+
+    Returns
+    -------
+    str
+        E.g. "2 territories".
     """
     if count == 1:
         return f"1 {noun}"
@@ -76,10 +147,26 @@ def agree(count: int, one: str, many: str) -> str:
         How many.
     one, many
         The word for exactly one, and for any other count.
+
+    Returns
+    -------
+    str
+        `one` when `count` is 1, else `many`.
     """
     return one if count == 1 else many
 
 
 def log_time(when: str) -> str:
-    """A change log entry's ISO time as people read it: "2026-12-06 09:30"."""
+    """A change log entry's ISO time as people read it: "2026-12-06 09:30".
+
+    Parameters
+    ----------
+    when
+        The entry's ISO time ("2026-12-06T09:30:15+01:00").
+
+    Returns
+    -------
+    str
+        Date and time to the minute, without the offset.
+    """
     return when.replace("T", " ")[:16]

@@ -118,6 +118,18 @@ def conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
 
     Missing columns are added empty; extra columns (custom attributes) are
     kept after the schema columns.
+
+    Parameters
+    ----------
+    frame
+        The table (a ``geometry`` column is dropped).
+    schema
+        Each standard column and its dtype, in order (bool columns: missing is False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table with a fresh 0..n-1 index.
     """
     out = pd.DataFrame(index=frame.index)
     for column, dtype in schema.items():
@@ -141,6 +153,16 @@ def values_or_none(series: pd.Series) -> np.ndarray:
 
     Always a copy: pandas may hand out a view of a column, and an edit that
     keeps "the old values" must not see them change.
+
+    Parameters
+    ----------
+    series
+        The column.
+
+    Returns
+    -------
+    numpy.ndarray
+        An object array of its values.
     """
     return np.asarray(
         series.astype(object).where(series.notna(), None).to_numpy(copy=True), dtype=object
@@ -151,6 +173,18 @@ def new_territory_ids(taken: Iterable[object], count: int = 1) -> list[str]:
     """The next `count` territory IDs (T01, T02, ...) not in `taken` (an iterable of IDs).
 
     The lowest free numbers: the one place territory IDs are made.
+
+    Parameters
+    ----------
+    taken
+        The IDs in use.
+    count
+        How many IDs to make; 1 by default.
+
+    Returns
+    -------
+    list[str]
+        The new IDs, lowest first.
     """
     used = {str(t) for t in taken}
     ids: list[str] = []
@@ -180,6 +214,16 @@ _QUARTER = re.compile(r"(\d{4})Q([1-4])")
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a period: a month "2026-03" or a quarter "2026Q1".
+
+    Parameters
+    ----------
+    period
+        "YYYY-MM" or "YYYYQn".
+
+    Returns
+    -------
+    tuple[datetime.date, datetime.date]
+        The period's first and last day.
 
     Raises
     ------
@@ -254,7 +298,17 @@ class Project:
 
     @classmethod
     def empty(cls, name: str = "Untitled") -> Project:
-        """A project with no accounts, reps or territories."""
+        """A project with no accounts, reps or territories.
+
+        Parameters
+        ----------
+        name
+            The project's name; "Untitled" by default.
+
+        Returns
+        -------
+        Project
+        """
         return cls(
             accounts=conform(pd.DataFrame(), ACCOUNT_COLUMNS),
             reps=conform(pd.DataFrame(), REP_COLUMNS),
@@ -305,7 +359,18 @@ class Project:
         )
 
     def territory_index(self, territory_id: str) -> int:
-        """Row position of a territory; raises KeyError if it does not exist."""
+        """Row position of a territory; raises KeyError if it does not exist.
+
+        Parameters
+        ----------
+        territory_id
+            The territory's ID.
+
+        Returns
+        -------
+        int
+            The first row with that ID.
+        """
         hits = np.flatnonzero(self.territories["territory_id"].to_numpy() == territory_id)
         if len(hits) == 0:
             raise KeyError(territory_id)
@@ -333,7 +398,18 @@ class Project:
         return lon, lat
 
     def fresh_scenario_name(self, name: str) -> str:
-        """`name`, or "name (2)", "name (3)", ... if a plan of that name exists."""
+        """`name`, or "name (2)", "name (3)", ... if a plan of that name exists.
+
+        Parameters
+        ----------
+        name
+            The name wanted (runs of spaces made one; compared without case).
+
+        Returns
+        -------
+        str
+            A name no plan of the project has.
+        """
         clean = " ".join(name.split())
         taken = {n.casefold() for n in self.scenario_names()}
         candidate, number = clean, 1
@@ -343,7 +419,17 @@ class Project:
         return candidate
 
     def scenario(self, name: str) -> Scenario:
-        """A plan by name (the one in use as a snapshot); KeyError if there is none."""
+        """A plan by name (the one in use as a snapshot); KeyError if there is none.
+
+        Parameters
+        ----------
+        name
+            The plan's name.
+
+        Returns
+        -------
+        Scenario
+        """
         if name == self.scenario_name:
             return self.snapshot()
         for stored in self.scenarios:
@@ -369,7 +455,18 @@ class Project:
         )
 
     def snapshot(self, name: str | None = None, note: str | None = None) -> Scenario:
-        """The plan in use as a scenario (copies, so later edits do not change it)."""
+        """The plan in use as a scenario (copies, so later edits do not change it).
+
+        Parameters
+        ----------
+        name, note
+            The scenario's name and note; None: those of the plan in use.
+
+        Returns
+        -------
+        Scenario
+            The territories and each account's assignment (territory, placed by, lock).
+        """
         acc = self.accounts
         return Scenario(
             name=self.scenario_name if name is None else name,
@@ -383,6 +480,11 @@ class Project:
 
         Accounts the scenario does not know (imported after it was made) keep
         no territory until the next assignment.
+
+        Parameters
+        ----------
+        scenario
+            The plan to put in use (the project's tables and settings change).
         """
         held = scenario.assignment.set_index("account_id")
         ids = self.accounts["account_id"]
@@ -401,7 +503,18 @@ RULES_KEY = "rules"
 
 
 def rule_records(project: Project) -> list[Any]:
-    """The stored assignment rules as records, as saved (the one reader of the setting)."""
+    """The stored assignment rules as records, as saved (the one reader of the setting).
+
+    Parameters
+    ----------
+    project
+        The project (its `RULES_KEY` setting).
+
+    Returns
+    -------
+    list[Any]
+        The records; empty when none are saved or the setting is not a list.
+    """
     data = json.loads(project.settings.get(RULES_KEY, "") or "[]")
     return list(data) if isinstance(data, list) else []
 
@@ -412,7 +525,17 @@ CHANGE_LOG_LIMIT = 10_000  # the oldest entries go beyond this many
 
 
 def change_log(project: Project) -> list[tuple[str, str]]:
-    """The project's change log: (ISO time, what changed), oldest first."""
+    """The project's change log: (ISO time, what changed), oldest first.
+
+    Parameters
+    ----------
+    project
+        The project (its `CHANGE_LOG_KEY` setting).
+
+    Returns
+    -------
+    list[tuple[str, str]]
+    """
     return [(str(when), str(text)) for when, text in json.loads(
         project.settings.get(CHANGE_LOG_KEY, "[]")
     )]  # fmt: skip
@@ -421,7 +544,19 @@ def change_log(project: Project) -> list[tuple[str, str]]:
 def record_change(project: Project, when: dt.datetime, text: str) -> tuple[str, str]:
     """Add an entry to the project's change log (it is not an edit: undo keeps it).
 
-    Returns the entry: (ISO time, what changed).
+    Parameters
+    ----------
+    project
+        The project (its settings change; only the last `CHANGE_LOG_LIMIT` entries are kept).
+    when
+        The time of the change.
+    text
+        What changed, in words.
+
+    Returns
+    -------
+    tuple[str, str]
+        The entry: (ISO time to the second, what changed).
     """
     entry = (when.isoformat(timespec="seconds"), text)
     entries = [*change_log(project), entry]

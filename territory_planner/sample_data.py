@@ -235,6 +235,11 @@ def field_project(
         "biggest": the reps live in the region's biggest metros (a CRM team);
         "mixed": half of them do, the others in smaller metros drawn at
         random, so big metros without a rep must be shared by reps from afar.
+
+    Returns
+    -------
+    Project
+        "Field data (<region>, seed <seed>)": accounts and reps, no territories.
     """
     if region not in REGIONS:
         msg = f"unknown region '{region}'; use one of {', '.join(REGIONS)}"

@@ -30,7 +30,16 @@ def _check_scenario_name(project: Project, name: str, *, allow: str | None = Non
 
 
 class AddScenario:
-    """Keep a plan as a new scenario (the plan in use is not changed)."""
+    """Keep a plan as a new scenario (the plan in use is not changed).
+
+    Parameters
+    ----------
+    project
+        The project.
+    scenario
+        The plan to keep; its name is tidied (runs of spaces made one) and must be new,
+        else `InputError`.
+    """
 
     def __init__(self, project: Project, scenario: Scenario) -> None:
         scenario.name = _check_scenario_name(project, scenario.name)
@@ -42,24 +51,69 @@ class AddScenario:
         return f"New scenario '{self.scenario.name}'"
 
     def apply(self, project: Project) -> Changes:
-        """Store the scenario."""
+        """Store the scenario.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         project.scenarios.append(self.scenario)
         note = f" ({self.scenario.note})" if self.scenario.note else ""
         return Changes(f"Added scenario '{self.scenario.name}'{note}")
 
     def revert(self, project: Project) -> Changes:
-        """Forget it again."""
+        """Forget it again.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         project.scenarios.pop(_scenario_position(project, self.scenario.name))
         return Changes(f"Undid: added scenario '{self.scenario.name}'")
 
 
 def copy_scenario(project: Project, name: str) -> AddScenario:
-    """A new scenario holding a copy of the plan in use."""
+    """A new scenario holding a copy of the plan in use.
+
+    Parameters
+    ----------
+    project
+        The project.
+    name
+        The new scenario's name (must be new).
+
+    Returns
+    -------
+    AddScenario
+        The undoable edit that keeps the copy.
+    """
     return AddScenario(project, project.snapshot(name, note=f"copy of '{project.scenario_name}'"))
 
 
 class RenameScenario:
-    """Rename the plan in use or a stored scenario."""
+    """Rename the plan in use or a stored scenario.
+
+    Parameters
+    ----------
+    project
+        The project.
+    old
+        The plan's name now (unknown: KeyError).
+    new
+        The new name, tidied; empty, or another plan's name, raises `InputError`.
+    """
 
     def __init__(self, project: Project, old: str, new: str) -> None:
         project.scenario(old)  # KeyError if unknown
@@ -79,18 +133,48 @@ class RenameScenario:
             project.scenarios[_scenario_position(project, old)].name = new
 
     def apply(self, project: Project) -> Changes:
-        """Rename."""
+        """Rename.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         self._set(project, self.old, self.new)
         return Changes(f"Renamed scenario '{self.old}' to '{self.new}'")
 
     def revert(self, project: Project) -> Changes:
-        """Give the old name back."""
+        """Give the old name back.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         self._set(project, self.new, self.old)
         return Changes(f"Undid: renamed scenario '{self.old}' to '{self.new}'")
 
 
 class DeleteScenario:
-    """Delete a stored scenario (not the plan in use)."""
+    """Delete a stored scenario (not the plan in use).
+
+    Parameters
+    ----------
+    project
+        The project.
+    name
+        The stored scenario's name (unknown: KeyError; the plan in use: `InputError`).
+    """
 
     def __init__(self, project: Project, name: str) -> None:
         if name == project.scenario_name:
@@ -105,18 +189,48 @@ class DeleteScenario:
         return f"Delete scenario '{self.scenario.name}'"
 
     def apply(self, project: Project) -> Changes:
-        """Remove it."""
+        """Remove it.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         project.scenarios.pop(self.position)
         return Changes(f"Deleted scenario '{self.scenario.name}'")
 
     def revert(self, project: Project) -> Changes:
-        """Put it back where it was."""
+        """Put it back where it was.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         project.scenarios.insert(self.position, self.scenario)
         return Changes(f"Undid: deleted scenario '{self.scenario.name}'")
 
 
 class UseScenario:
-    """Make a stored scenario the plan in use; the plan in use becomes a stored scenario."""
+    """Make a stored scenario the plan in use; the plan in use becomes a stored scenario.
+
+    Parameters
+    ----------
+    project
+        The project.
+    name
+        The stored scenario's name (unknown: KeyError).
+    """
 
     def __init__(self, project: Project, name: str) -> None:
         _scenario_position(project, name)  # KeyError if unknown
@@ -138,11 +252,33 @@ class UseScenario:
         return Changes(text, territories=True, assignments=True, accounts=ids)
 
     def apply(self, project: Project) -> Changes:
-        """Swap the chosen scenario in."""
+        """Swap the chosen scenario in.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         return self._swap(
             project, self.target, f"Switched from scenario '{self.previous}' to '{self.target}'"
         )
 
     def revert(self, project: Project) -> Changes:
-        """Swap the previous plan back in."""
+        """Swap the previous plan back in.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for.
+
+        Returns
+        -------
+        Changes
+            The change record: what changed, in words and by part of the project.
+        """
         return self._swap(project, self.previous, f"Undid: switched to scenario '{self.target}'")

@@ -41,6 +41,18 @@ def _check_segment(project: Project, segment: Segment) -> Segment:
 def save_segment(project: Project, segment: Segment) -> ChangeSettings:
     """The undoable edit that saves a segment (replacing a saved one of the same name).
 
+    Parameters
+    ----------
+    project
+        The project (its accounts and saved segments).
+    segment
+        The segment to save (surrounding spaces dropped from its name).
+
+    Returns
+    -------
+    ChangeSettings
+        The edit of the project's segments setting.
+
     Raises
     ------
     InputError
@@ -63,6 +75,18 @@ def save_segment(project: Project, segment: Segment) -> ChangeSettings:
 
 def delete_segment(project: Project, name: str) -> ChangeSettings:
     """The undoable edit that deletes a saved segment.
+
+    Parameters
+    ----------
+    project
+        The project.
+    name
+        The segment's name (matched as `find_segment` does).
+
+    Returns
+    -------
+    ChangeSettings
+        The edit of the project's segments setting.
 
     Raises
     ------

@@ -25,7 +25,13 @@ class Progress(Protocol):
 
 
 def no_progress(fraction: float, message: str = "") -> None:
-    """Ignore progress reports (the default for headless callers)."""
+    """Ignore progress reports (the default for headless callers).
+
+    Parameters
+    ----------
+    fraction, message
+        The report, ignored.
+    """
 
 
 class CancelToken:
@@ -34,6 +40,12 @@ class CancelToken:
     A task that reaches a point of no return (a save about to write, once the
     wait for another program is over) calls `commit`: later cancel() calls are
     ignored, so the work done is never dropped as if cancelled.
+
+    Parameters
+    ----------
+    on_commit
+        Called once, on the task's thread, when the task commits (e.g. to remove a
+        Cancel button); None: nothing.
     """
 
     def __init__(self, on_commit: Callable[[], None] | None = None) -> None:
@@ -80,7 +92,20 @@ class CancelToken:
 
 
 def scaled(progress: Progress, start: float, end: float) -> Progress:
-    """Progress of a step that is the part from `start` to `end` of a larger task."""
+    """Progress of a step that is the part from `start` to `end` of a larger task.
+
+    Parameters
+    ----------
+    progress
+        The larger task's progress.
+    start, end
+        The step's share of it, as fractions from 0 to 1.
+
+    Returns
+    -------
+    Progress
+        Reports a fraction of the step (clipped to 0..1) as ``start + (end - start) * f``.
+    """
 
     def report(fraction: float, message: str = "") -> None:
         progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message)

@@ -17,6 +17,18 @@ def normalise_days(text: object, default: str | None = WORK_DAYS) -> str | None:
     """Read days: "Mon-Fri", "monday, tuesday", "M-F" -> "Mon,Tue,..."; None if unclear.
 
     Empty text gives `default`.
+
+    Parameters
+    ----------
+    text
+        The days as written (not text, or blank: `default`).
+    default
+        What empty text gives; the working week by default.
+
+    Returns
+    -------
+    str | None
+        Day abbreviations joined by commas, in week order.
     """
     if not isinstance(text, str) or not text.strip():
         return default
@@ -35,6 +47,18 @@ def normalise_time(text: object, default: str | None) -> str | None:
     """Read a time of day: "8", "8:30", "5pm", "17.00" -> "HH:MM"; None if not a time.
 
     Empty text gives `default`.
+
+    Parameters
+    ----------
+    text
+        The time as written (not text, or blank: `default`).
+    default
+        What empty text gives.
+
+    Returns
+    -------
+    str | None
+        The time as "HH:MM" (24-hour clock).
     """
     if not isinstance(text, str) or not text.strip():
         return default
@@ -52,7 +76,19 @@ def normalise_time(text: object, default: str | None) -> str | None:
 
 
 def minutes_of_day(text: object, default: float) -> float:
-    """Minutes from midnight of a time such as "08:30" (510); `default` when empty or unreadable."""
+    """Minutes from midnight of a time such as "08:30" (510); `default` when empty or unreadable.
+
+    Parameters
+    ----------
+    text
+        The time as written (see `normalise_time`).
+    default
+        The minutes to give when there is no readable time.
+
+    Returns
+    -------
+    float
+    """
     clock = normalise_time(text, None)
     if clock is None:
         return default
@@ -60,6 +96,16 @@ def minutes_of_day(text: object, default: float) -> float:
 
 
 def weekdays(text: object) -> frozenset[int] | None:
-    """Weekday numbers (Mon 0) of days such as "Tue,Thu" or "Mon-Wed"; None if empty or unclear."""
+    """Weekday numbers (Mon 0) of days such as "Tue,Thu" or "Mon-Wed"; None if empty or unclear.
+
+    Parameters
+    ----------
+    text
+        The days as written (see `normalise_days`).
+
+    Returns
+    -------
+    frozenset[int] | None
+    """
     days = normalise_days(text, None)
     return frozenset(DAYS.index(d) for d in days.split(",")) if days else None

@@ -32,7 +32,19 @@ class Condition:
     value: Any
 
     def mask(self, accounts: pd.DataFrame) -> np.ndarray:
-        """Which accounts meet the condition (a missing value never does)."""
+        """Which accounts meet the condition (a missing value never does).
+
+        Parameters
+        ----------
+        accounts
+            The accounts; a field they lack raises `InputError`. Text compares without
+            case or surrounding spaces; ``> >= < <=`` compare numbers.
+
+        Returns
+        -------
+        numpy.ndarray
+            A boolean per account.
+        """
         if self.field not in accounts.columns:
             msg = f"a rule uses the field '{self.field}', which the accounts do not have"
             raise InputError(msg)
@@ -62,7 +74,18 @@ class Condition:
 
 
 def describe_condition(condition: Condition) -> str:
-    """``employees > 500``, ``industry in Healthcare, Education``."""
+    """``employees > 500``, ``industry in Healthcare, Education``.
+
+    Parameters
+    ----------
+    condition
+        The condition.
+
+    Returns
+    -------
+    str
+        Field, operator and value, a list's items joined by ", ".
+    """
     value = condition.value
     text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
     return f"{condition.field} {condition.op} {text}"
@@ -82,6 +105,11 @@ def condition_from_data(clause: Any, owner: str) -> Condition:
     ------
     InputError
         When it is not three items or the operator is not one of `OPERATORS`.
+
+    Returns
+    -------
+    Condition
+        The condition (field and operator as text, the value as stored).
     """
     if not isinstance(clause, list | tuple) or len(clause) != 3 or clause[1] not in OPERATORS:  # noqa: PLR2004
         msg = (
@@ -98,6 +126,17 @@ def parse_condition(text: str) -> Condition:
     ``industry=Healthcare``, ``employees>500``, ``potential>=100000``,
     ``state!=CA``, ``industry in Healthcare,Education``, ``name contains Clinic``,
     ``segment=Enterprise``. Comparisons (``> >= < <=``) need a number.
+
+    Parameters
+    ----------
+    text
+        The condition as typed; one that cannot be read raises `InputError`.
+
+    Returns
+    -------
+    Condition
+        The condition; an ``in`` value is a list, a comparison's value a number
+        (thousands commas dropped).
     """
     words = _WORD_OP.match(text)
     if words:

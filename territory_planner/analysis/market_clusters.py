@@ -66,6 +66,22 @@ def dbscan(
     neighbour pairs fit in `MAX_NEIGHBOUR_PAIRS`, else squares of 1/256 to
     1/4 of the radius, the finest that fits (a spot is its points' mean
     position, so a point moves at most a square's diagonal).
+
+    Parameters
+    ----------
+    lon, lat
+        The points, in degrees.
+    radius_km
+        The neighbourhood radius, in km on the great circle.
+    min_points
+        Points within `radius_km` (the point itself included) that make a core.
+    cancel
+        Checked between steps; a cancel raises.
+
+    Returns
+    -------
+    numpy.ndarray
+        The cluster label of each point (int64), -1 for noise.
     """
     from sklearn.cluster import DBSCAN  # noqa: PLC0415 (1-2 s to import: only when used)
 
@@ -217,7 +233,19 @@ class Clusters:
         )
 
     def as_layer(self, title: str = "Clusters") -> dict[str, Any]:
-        """Cluster outlines for the map: ``{"title", "legend", "features"}``."""
+        """Cluster outlines for the map: ``{"title", "legend", "features"}``.
+
+        Parameters
+        ----------
+        title
+            The layer's title; "Clusters" by default.
+
+        Returns
+        -------
+        dict[str, Any]
+            The title, the legend's entries, and a FeatureCollection of the clusters' hulls
+            (the `TOP_CLUSTERS` with the most potential in the darkest shade).
+        """
         features = []
         colors = {}
         for rank, cluster in enumerate(self.clusters):
@@ -267,6 +295,18 @@ def nearest_home(
     """Great-circle km from each point to the nearest rep's home, and that rep's name.
 
     NaN and "" when no rep has a home position.
+
+    Parameters
+    ----------
+    project
+        The project (its reps' homes and names).
+    lon, lat
+        The points, in degrees.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, list[str]]
+        The km to the nearest home, and that rep's name (their ID when unnamed), per point.
     """
     reps = project.reps
     hx = reps["lon"].to_numpy(dtype=float, na_value=np.nan)
@@ -311,6 +351,12 @@ def find_clusters(
         Only these account rows (on top of the segment), e.g. the whitespace.
     progress, cancel
         The task contract (`territory_planner.tasks`).
+
+    Returns
+    -------
+    Clusters
+        The clusters (most potential first), the accounts considered and left as noise,
+        and each clustered account's cluster ID.
     """
     if not radius_km > 0:
         msg = f"the cluster radius must be more than 0 km (got {radius_km:g})"
@@ -482,6 +528,27 @@ def whitespace(
     An account is whitespace when no territory outline contains it, or (with
     `far_km`) when the nearest rep's home is farther than `far_km` km (great
     circle). Their clusters are found as by `find_clusters`.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories, reps' homes).
+    segment
+        Only this segment's accounts (a `Segment` or a saved one's name); None: all.
+    min_potential
+        The least potential of an account listed (accounts without potential never are).
+    far_km
+        Also list accounts farther than this from every rep's home (km); None: do not.
+    radius_km, min_accounts
+        The clustering's radius (km) and core size, as in `find_clusters`.
+    progress, cancel
+        The task contract (`territory_planner.tasks`).
+
+    Returns
+    -------
+    Whitespace
+        The accounts (`WHITESPACE_COLUMNS`, most potential first, with the reason) and
+        their clusters.
     """
     cancel = cancel or CancelToken()
     chosen = segment_mask(project, segment)
@@ -542,7 +609,19 @@ def _reason(outside: bool, km: float, far_km: float | None) -> str:
 
 
 def whitespace_layer(result: Whitespace) -> dict[str, Any]:
-    """Whitespace accounts (points) and their clusters (outlines) for the map."""
+    """Whitespace accounts (points) and their clusters (outlines) for the map.
+
+    Parameters
+    ----------
+    result
+        What `whitespace` found.
+
+    Returns
+    -------
+    dict[str, Any]
+        The clusters' layer titled "Whitespace", with a point feature per account and a
+        legend entry counting them.
+    """
     layer = result.clusters.as_layer("Whitespace")
     points = [
         {

@@ -112,7 +112,18 @@ class HeatMap:
 
 
 def nice_cell_km(lon: np.ndarray, lat: np.ndarray) -> float:
-    """A round hexagon width giving about `HEX_TARGET_ACROSS` hexagons across the points."""
+    """A round hexagon width giving about `HEX_TARGET_ACROSS` hexagons across the points.
+
+    Parameters
+    ----------
+    lon, lat
+        The points, in degrees.
+
+    Returns
+    -------
+    float
+        The width in km, one of `NICE_SIZES_KM` (the largest when there are no points).
+    """
     if len(lon) == 0:
         return float(NICE_SIZES_KM[-1])
     x, y = LocalKm.around(lon, lat).to_km(lon, lat)
@@ -122,7 +133,20 @@ def nice_cell_km(lon: np.ndarray, lat: np.ndarray) -> float:
 
 
 def hex_cells(x: np.ndarray, y: np.ndarray, width_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Axial coordinates (q, r) of the pointy-top hexagon, `width_km` across, holding each point."""
+    """Axial coordinates (q, r) of the pointy-top hexagon, `width_km` across, holding each point.
+
+    Parameters
+    ----------
+    x, y
+        The points, in km on a local plane (`LocalKm.to_km`).
+    width_km
+        The hexagons' width across (flat side to flat side), in km.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        The q and r of each point's hexagon (int64).
+    """
     size = width_km / math.sqrt(3)  # centre to corner
     q = (math.sqrt(3) / 3 * x - y / 3) / size
     r = (2 / 3 * y) / size
@@ -138,7 +162,20 @@ def hex_cells(x: np.ndarray, y: np.ndarray, width_km: float) -> tuple[np.ndarray
 
 
 def hexagon(q: int, r: int, width_km: float) -> BaseGeometry:
-    """The hexagon (q, r) of a grid of pointy-top hexagons `width_km` across, in km."""
+    """The hexagon (q, r) of a grid of pointy-top hexagons `width_km` across, in km.
+
+    Parameters
+    ----------
+    q, r
+        The hexagon's axial coordinates, as `hex_cells` gives them.
+    width_km
+        The hexagons' width across, in km.
+
+    Returns
+    -------
+    BaseGeometry
+        The hexagon as a polygon, in km on the same local plane.
+    """
     size = width_km / math.sqrt(3)
     cx, cy = size * math.sqrt(3) * (q + r / 2), size * 1.5 * r
     angles = np.radians(30 + 60 * np.arange(6))

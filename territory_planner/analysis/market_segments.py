@@ -87,7 +87,18 @@ def _parse_segment(entry: Any, number: int) -> Segment:
 
 
 def saved_segments(project: Project) -> list[Segment]:
-    """The segments kept in the project, in the order they were saved (none if never set)."""
+    """The segments kept in the project, in the order they were saved (none if never set).
+
+    Parameters
+    ----------
+    project
+        The project (its settings); a setting that cannot be read raises `InputError`.
+
+    Returns
+    -------
+    list[Segment]
+        The saved segments.
+    """
     text = project.settings.get(SEGMENTS_KEY, "") or "[]"
     try:
         data = json.loads(text)
@@ -101,7 +112,18 @@ def saved_segments(project: Project) -> list[Segment]:
 
 
 def segment_names(project: Project) -> list[str]:
-    """Names of the saved segments."""
+    """Names of the saved segments.
+
+    Parameters
+    ----------
+    project
+        The project (its settings).
+
+    Returns
+    -------
+    list[str]
+        The names, in the order the segments were saved.
+    """
     return [s.name for s in saved_segments(project)]
 
 
@@ -112,6 +134,18 @@ def find_segment(project: Project, name: str) -> Segment:
     ------
     InputError
         Naming the segments there are, when none matches.
+
+    Parameters
+    ----------
+    project
+        The project (its saved segments).
+    name
+        The segment's name as given (surrounding spaces ignored when matching without case).
+
+    Returns
+    -------
+    Segment
+        The segment of that name.
     """
     segments = saved_segments(project)
     for segment in segments:
@@ -126,7 +160,18 @@ def find_segment(project: Project, name: str) -> Segment:
 
 
 def segments_setting(segments: Iterable[Segment]) -> dict[str, str]:
-    """The project setting that keeps `segments`."""
+    """The project setting that keeps `segments`.
+
+    Parameters
+    ----------
+    segments
+        The segments, in the order to keep them.
+
+    Returns
+    -------
+    dict[str, str]
+        The settings key of the segments to their JSON text.
+    """
     return {SEGMENTS_KEY: json.dumps([s.as_data() for s in segments])}
 
 
@@ -135,6 +180,18 @@ def segment_mask(project: Project, segment: Segment | str | None) -> np.ndarray:
 
     None is every account. Conditions may name any account column (custom
     ones included) or test another segment (``segment = NAME``).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts and saved segments).
+    segment
+        The segment, a saved segment's name (unknown: `InputError`), or None.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per account.
     """
     accounts = project.accounts
     if segment is None:
@@ -180,12 +237,40 @@ def _segment_test(
 def segment_condition_mask(
     project: Project, condition: Condition, accounts: pd.DataFrame
 ) -> np.ndarray:
-    """Which `accounts` meet ``segment = NAME`` (``!=``, ``in [A, B]``): used by rules."""
+    """Which `accounts` meet ``segment = NAME`` (``!=``, ``in [A, B]``): used by rules.
+
+    Parameters
+    ----------
+    project
+        The project (its saved segments).
+    condition
+        A condition on `SEGMENT_FIELD`; another operator than =, != or in raises `InputError`,
+        as do segments that refer to each other in a circle.
+    accounts
+        The accounts to test.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per account of `accounts`.
+    """
     return _segment_test(project, condition, accounts, ())
 
 
 def segment_fields(project: Project) -> list[str]:
-    """Attributes a segment can test: the usual ones, the project's own columns, ``segment``."""
+    """Attributes a segment can test: the usual ones, the project's own columns, ``segment``.
+
+    Parameters
+    ----------
+    project
+        The project (its accounts' columns and saved segments).
+
+    Returns
+    -------
+    list[str]
+        `SEGMENT_FIELDS`, then the custom account columns, then ``segment`` when a
+        segment is saved.
+    """
     custom = [c for c in project.accounts.columns if c not in ACCOUNT_COLUMNS]
     extra = [SEGMENT_FIELD] if saved_segments(project) else []
     return [*SEGMENT_FIELDS, *custom, *extra]
@@ -210,7 +295,21 @@ class SegmentSummary:
 
 
 def summarize(project: Project, mask: np.ndarray) -> SegmentSummary:
-    """Totals of the accounts where `mask` is true."""
+    """Totals of the accounts where `mask` is true.
+
+    Parameters
+    ----------
+    project
+        The project (its accounts).
+    mask
+        A boolean per account.
+
+    Returns
+    -------
+    SegmentSummary
+        The accounts counted, of how many, and their potential and revenue (missing values
+        count as 0).
+    """
     acc = project.accounts
     return SegmentSummary(
         accounts=int(mask.sum()),
@@ -226,7 +325,13 @@ def summarize(project: Project, mask: np.ndarray) -> SegmentSummary:
 
 
 class LocalKm:
-    """A Lambert azimuthal equal-area projection in kilometres around a centre."""
+    """A Lambert azimuthal equal-area projection in kilometres around a centre.
+
+    Parameters
+    ----------
+    lon0, lat0
+        The centre of the projection, in degrees.
+    """
 
     def __init__(self, lon0: float, lat0: float) -> None:
         crs = f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=km"
@@ -235,18 +340,51 @@ class LocalKm:
 
     @classmethod
     def around(cls, lon: np.ndarray, lat: np.ndarray) -> LocalKm:
-        """Centred on the middle of the points' extent."""
+        """Centred on the middle of the points' extent.
+
+        Parameters
+        ----------
+        lon, lat
+            The points, in degrees (none: centred on 0, 0).
+
+        Returns
+        -------
+        LocalKm
+            The projection.
+        """
         if len(lon) == 0:
             return cls(0.0, 0.0)
         return cls(float((np.min(lon) + np.max(lon)) / 2), float((np.min(lat) + np.max(lat)) / 2))
 
     def to_km(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Longitude, latitude -> x, y in km."""
+        """Longitude, latitude -> x, y in km.
+
+        Parameters
+        ----------
+        lon, lat
+            The points, in degrees.
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Their x and y, in km from the centre.
+        """
         x, y = self._forward.transform(np.asarray(lon, float), np.asarray(lat, float))
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
     def to_lonlat(self, geometry: BaseGeometry) -> BaseGeometry:
-        """A geometry in km back to longitude, latitude."""
+        """A geometry in km back to longitude, latitude.
+
+        Parameters
+        ----------
+        geometry
+            A geometry in this projection's km.
+
+        Returns
+        -------
+        BaseGeometry
+            The same geometry in degrees.
+        """
 
         def inverse(xy: np.ndarray) -> np.ndarray:
             lon, lat = self._inverse.transform(xy[:, 0], xy[:, 1])
@@ -255,7 +393,18 @@ class LocalKm:
         return shapely.transform(geometry, inverse)
 
     def point_lonlat(self, x: float, y: float) -> tuple[float, float]:
-        """A point in km as (longitude, latitude)."""
+        """A point in km as (longitude, latitude).
+
+        Parameters
+        ----------
+        x, y
+            The point, in km from the centre.
+
+        Returns
+        -------
+        tuple[float, float]
+            Its longitude and latitude, in degrees.
+        """
         lon, lat = self._inverse.transform(x, y)
         return float(lon), float(lat)
 
@@ -277,12 +426,35 @@ def _numbers(project: Project, column: str) -> np.ndarray:
 
 
 def label(column: str) -> str:
-    """How an attribute is named in titles: ``annual_revenue`` -> "Revenue"."""
+    """How an attribute is named in titles: ``annual_revenue`` -> "Revenue".
+
+    Parameters
+    ----------
+    column
+        The account column.
+
+    Returns
+    -------
+    str
+        Its name in `LABELS`, else the column with spaces for underscores, capitalised.
+    """
     return LABELS.get(column, column.replace("_", " ").capitalize())
 
 
 def value_format(column: str) -> Callable[[Any], str]:
-    """How values of an attribute are shown: money, whole numbers, or numbers."""
+    """How values of an attribute are shown: money, whole numbers, or numbers.
+
+    Parameters
+    ----------
+    column
+        The account column (or the account count).
+
+    Returns
+    -------
+    Callable[[Any], str]
+        Short money for money columns (and names with revenue, sales or potential), whole
+        numbers for counts, employees and visit minutes, else numbers.
+    """
     money_words = ("revenue", "sales", "potential")
     if column in MONEY_FIELDS or any(w in column.lower() for w in money_words):
         return money_short
@@ -298,7 +470,18 @@ def _number(value: Any) -> str:
 
 
 def numeric_columns(project: Project) -> list[str]:
-    """Account columns a heat map can add up: the usual ones, then numeric custom columns."""
+    """Account columns a heat map can add up: the usual ones, then numeric custom columns.
+
+    Parameters
+    ----------
+    project
+        The project (its accounts).
+
+    Returns
+    -------
+    list[str]
+        `NUMERIC_FIELDS`, then each custom column whose values are at least 90% numbers.
+    """
     acc = project.accounts
     custom = []
     for column in acc.columns:
@@ -329,6 +512,20 @@ def quantile_shading(title: str, values: pd.Series, fmt: Callable[[Any], str]) -
     Heat-map values are skewed (a few metro cells hold most of the
     potential): equal steps would paint almost every cell the lightest
     colour, so classes are cut at quantiles instead. Index: cell IDs.
+
+    Parameters
+    ----------
+    title
+        The legend's title.
+    values
+        The value of each cell, indexed by cell ID (NaN: no value, shown grey).
+    fmt
+        How a class edge is written in the legend.
+
+    Returns
+    -------
+    Shading
+        The title, a colour per cell ID and the legend (colour and "A to B", per class).
     """
     numbers = values.to_numpy(dtype=float)
     known = numbers[np.isfinite(numbers)]

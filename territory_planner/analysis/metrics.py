@@ -67,7 +67,18 @@ BALANCE_METRICS = tuple(key for key, metric in METRICS.items() if metric.balance
 
 
 def polsby_popper(geometry: BaseGeometry | None) -> float:
-    """4 pi A / P^2 of a (multi)polygon on the WGS84 ellipsoid; 0 for an empty one."""
+    """4 pi A / P^2 of a (multi)polygon on the WGS84 ellipsoid; 0 for an empty one.
+
+    Parameters
+    ----------
+    geometry
+        The territory's outline, in degrees (None: empty).
+
+    Returns
+    -------
+    float
+        The compactness, from 0 (a line) to 1 (a circle).
+    """
     if geometry is None or geometry.is_empty:
         return 0.0
     area, perimeter = GEOD.geometry_area_perimeter(geometry)
@@ -90,6 +101,16 @@ def territory_parts(geometry: BaseGeometry | None) -> int:
     a small one (an island) within `OFFSHORE_REACH_DEGREES`. Large pieces
     apart, or an island far away (Hawaii handed to a territory in
     California), are separate parts.
+
+    Parameters
+    ----------
+    geometry
+        The territory's outline, in degrees (None: empty).
+
+    Returns
+    -------
+    int
+        The number of parts; 0 for an empty outline.
     """
     if geometry is None or geometry.is_empty:
         return 0
@@ -127,6 +148,17 @@ def account_workload(project: Project) -> pd.DataFrame:
 
     The one workload (`territory_planner.routing.workload`), with driving
     from the home of the rep of the account's territory.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories and reps' homes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account, in order: ``territory_id``, ``visits_per_year``,
+        ``visit_hours`` and ``drive_hours``.
     """
     acc = project.accounts
     rep_of = project.territories.set_index("territory_id")["rep_id"]
@@ -146,7 +178,18 @@ def account_workload(project: Project) -> pd.DataFrame:
 
 
 def plan_workload(project: Project) -> np.ndarray:
-    """Yearly workload hours of each account as the plan in use serves it (the KPIs' workload)."""
+    """Yearly workload hours of each account as the plan in use serves it (the KPIs' workload).
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories and reps' homes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Visit plus drive hours a year, per account.
+    """
     work = account_workload(project)
     return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
 
@@ -156,12 +199,33 @@ def nearest_home_workload(project: Project) -> np.ndarray:
 
     What territory design balances before territories exist (the one
     workload of `territory_planner.routing.workload`).
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Visit plus drive hours a year, per account.
     """
     return served_workload(project, nearest_home(project))
 
 
 def nearest_home(project: Project) -> np.ndarray:
-    """Row of the rep living nearest to each account (-1: no rep has a home, or unplaced)."""
+    """Row of the rep living nearest to each account (-1: no rep has a home, or unplaced).
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per account, the row in the reps table of the nearest home (int64).
+    """
     acc = project.accounts
     lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
     home_lon, home_lat = _homes(project)
@@ -179,7 +243,20 @@ def nearest_home(project: Project) -> np.ndarray:
 
 
 def served_workload(project: Project, rep_row: np.ndarray) -> np.ndarray:
-    """Yearly workload hours per account if rep ``rep_row[i]`` serves account ``i``."""
+    """Yearly workload hours per account if rep ``rep_row[i]`` serves account ``i``.
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+    rep_row
+        Per account, the row of the rep serving it (-1: none; only legs between accounts).
+
+    Returns
+    -------
+    numpy.ndarray
+        Visit plus drive hours a year, per account.
+    """
     home_lon, home_lat = _homes(project)
     work = yearly_workload(project.accounts, rep_row, home_lon, home_lat)
     return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
@@ -190,6 +267,18 @@ def workload_by_rep(project: Project, rep_row: np.ndarray) -> np.ndarray:
 
     The legs between accounts are those of the plan in `rep_row` (see
     `served_workload`); only the trip from home changes with the rep.
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+    rep_row
+        Per account, the row of the rep serving it in the plan (its legs' group).
+
+    Returns
+    -------
+    numpy.ndarray
+        Accounts x reps: visit plus drive hours a year.
     """
     home_lon, home_lat = _homes(project)
     return workload_by_home(project.accounts, rep_row, home_lon, home_lat)
@@ -218,7 +307,19 @@ class QuotaPlan:
 
     @classmethod
     def from_settings(cls, settings: dict[str, str]) -> QuotaPlan:
-        """The plan stored in a project's settings (defaults where unset)."""
+        """The plan stored in a project's settings (defaults where unset).
+
+        Parameters
+        ----------
+        settings
+            The project's settings (``quota_target``, ``quota_potential_weight``,
+            ``quota_growth``).
+
+        Returns
+        -------
+        QuotaPlan
+            The plan.
+        """
         target = settings.get("quota_target", "")
         return cls(
             team_target=float(target) if target else None,
@@ -235,7 +336,18 @@ class QuotaPlan:
         }
 
     def target(self, accounts: pd.DataFrame) -> float:
-        """The team target: as set, or last year's sales grown by `growth`."""
+        """The team target: as set, or last year's sales grown by `growth`.
+
+        Parameters
+        ----------
+        accounts
+            The accounts (``last_year_sales``), for the default target.
+
+        Returns
+        -------
+        float
+            The team target, in the accounts' currency.
+        """
         if self.team_target is not None:
             return self.team_target
         return float(accounts["last_year_sales"].sum()) * (1 + self.growth)
@@ -247,7 +359,20 @@ def _shares(values: pd.Series) -> pd.Series:
 
 
 def quotas(project: Project, plan: QuotaPlan | None = None) -> pd.Series:
-    """Each territory's quota, indexed by territory ID (see `QuotaPlan`)."""
+    """Each territory's quota, indexed by territory ID (see `QuotaPlan`).
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories and their typed quotas).
+    plan
+        How to split the target; None: the plan in the project's settings.
+
+    Returns
+    -------
+    pandas.Series
+        The quota of each territory, named "quota".
+    """
     plan = plan or QuotaPlan.from_settings(project.settings)
     acc = project.accounts
     ids = project.territories["territory_id"].to_numpy()
@@ -273,6 +398,17 @@ def territory_kpis(project: Project) -> pd.DataFrame:
     quota attainment share_of_wallet capacity_use area_km2 compactness
     parts`` and ``<metric>_vs_mean`` (e.g. 0.04 = 4% above the mean) for
     each of `BALANCE_METRICS`.
+
+    Parameters
+    ----------
+    project
+        The project.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The KPIs; columns of KPIs the project has no data for are NaN, and
+        ``attrs["missing"]`` says why (see `missing_data`).
     """
     table = project.territory_table()
     work = (
@@ -326,6 +462,16 @@ def missing_data(project: Project) -> dict[str, str]:
 
     A column no account has (no potential, no visit frequencies) is unknown,
     not zero: its KPIs show as "—" with this note, never as 0 and "+0%".
+
+    Parameters
+    ----------
+    project
+        The project (accounts and territories' quotas).
+
+    Returns
+    -------
+    dict[str, str]
+        Metric key to the note; empty when nothing is missing or there are no accounts.
     """
     acc = project.accounts
     notes: dict[str, str] = {}
@@ -358,14 +504,40 @@ def missing_data(project: Project) -> dict[str, str]:
 
 
 def balance_tolerance(project: Project) -> float:
-    """The balance band of the project (0.05 = within 5% of the mean)."""
+    """The balance band of the project (0.05 = within 5% of the mean).
+
+    Parameters
+    ----------
+    project
+        The project (its ``balance_tolerance`` setting).
+
+    Returns
+    -------
+    float
+        The band as a fraction (`DEFAULT_TOLERANCE` when unset).
+    """
     return float(project.settings.get("balance_tolerance", DEFAULT_TOLERANCE))
 
 
 def out_of_balance(
     kpis: pd.DataFrame, tolerance: float = 0.05, metric: str = "workload_hours"
 ) -> pd.DataFrame:
-    """Territories whose `metric` is more than `tolerance` away from the mean, or over capacity."""
+    """Territories whose `metric` is more than `tolerance` away from the mean, or over capacity.
+
+    Parameters
+    ----------
+    kpis
+        The KPI table (`territory_kpis`).
+    tolerance
+        The band as a fraction; 0.05 by default.
+    metric
+        The balanced metric; "workload_hours" by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of `kpis` outside the band or over capacity.
+    """
     off = kpis[f"{metric}_vs_mean"].abs() > tolerance
     over = kpis["capacity_use"] > 1
     return kpis[off | over]
@@ -387,6 +559,20 @@ def balance_alerts(
 
     One alert per territory and kind, e.g. "outside ±5%: accounts +25%,
     workload hours +28%".
+
+    Parameters
+    ----------
+    kpis
+        The KPI table (`territory_kpis`).
+    tolerance
+        The band as a fraction (0.05: ±5%).
+    metrics
+        The metrics judged; by default `BALANCE_METRICS`.
+
+    Returns
+    -------
+    list[Alert]
+        The alerts, territory by territory in the table's order.
     """
     alerts = []
     for row in kpis.to_dict("records"):

@@ -89,7 +89,17 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> Thresholds:
-        """The thresholds of a project (defaults where unset)."""
+        """The thresholds of a project (defaults where unset).
+
+        Parameters
+        ----------
+        settings
+            The project's settings (``alert_<name>`` keys; unreadable: `InputError`).
+
+        Returns
+        -------
+        Thresholds
+        """
         values: dict[str, float | None] = {}
         for name in cls.names():
             key = THRESHOLD_PREFIX + name
@@ -110,7 +120,20 @@ class Thresholds:
 
 
 def parse_threshold(name: str, text: str) -> float | None:
-    """A threshold value from text: "0.8", "80%", or "" / "off" for none."""
+    """A threshold value from text: "0.8", "80%", or "" / "off" for none.
+
+    Parameters
+    ----------
+    name
+        The threshold's name (unknown: `InputError`).
+    text
+        The value as typed (not a number: `InputError`).
+
+    Returns
+    -------
+    float | None
+        The value as a fraction ("80%" -> 0.8); None: off ("", "off" or "none").
+    """
     if name not in Thresholds.names():
         msg = f"there is no threshold '{name}'; the thresholds are: {', '.join(Thresholds.names())}"
         raise InputError(msg)
@@ -141,7 +164,17 @@ class ActivityGoals:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> ActivityGoals:
-        """The goals of a project (none when unset)."""
+        """The goals of a project (none when unset).
+
+        Parameters
+        ----------
+        settings
+            The project's settings (``activity_goals``, JSON; unreadable: `InputError`).
+
+        Returns
+        -------
+        ActivityGoals
+        """
         text = settings.get(GOALS_KEY, "")
         if not text:
             return cls()
@@ -178,6 +211,19 @@ class ActivityGoals:
 
         A `value` of None removes that goal (the territory or rep then has the
         inherited one, see the class docstring).
+
+        Parameters
+        ----------
+        activity
+            One of `ACTIVITIES` (another: `InputError`).
+        value
+            The yearly goal (not negative, else `InputError`); None removes it.
+        scope, key
+            "" (default): the default goal; "territory" or "rep" and its ID.
+
+        Returns
+        -------
+        ActivityGoals
         """
         if activity not in ACTIVITIES:
             msg = f"there is no activity '{activity}'; the activities are: {', '.join(ACTIVITIES)}"
@@ -204,12 +250,35 @@ class ActivityGoals:
         return ActivityGoals(self.default, self.territories, new_table)
 
     def territory_goal(self, territory_id: str, activity: str) -> float:
-        """A territory's yearly goal (NaN: none)."""
+        """A territory's yearly goal (NaN: none).
+
+        Parameters
+        ----------
+        territory_id, activity
+            The territory and the activity (e.g. "calls").
+
+        Returns
+        -------
+        float
+            Its own goal, else the default one.
+        """
         own = self.territories.get(territory_id, {})
         return float(own.get(activity, self.default.get(activity, np.nan)))
 
     def rep_goal(self, rep_id: str, territory_ids: list[str], activity: str) -> float:
-        """A rep's yearly goal: their own, else their territories' goals added (NaN: none)."""
+        """A rep's yearly goal: their own, else their territories' goals added (NaN: none).
+
+        Parameters
+        ----------
+        rep_id, activity
+            The rep and the activity (e.g. "calls").
+        territory_ids
+            The rep's territories.
+
+        Returns
+        -------
+        float
+        """
         own = self.reps.get(rep_id, {})
         if activity in own:
             return float(own[activity])
@@ -281,7 +350,17 @@ class PerformanceAlert:
 
 
 def same_day_last_year(day: dt.date) -> dt.date:
-    """The same date a year earlier (29 February becomes the 28th)."""
+    """The same date a year earlier (29 February becomes the 28th).
+
+    Parameters
+    ----------
+    day
+        The date.
+
+    Returns
+    -------
+    datetime.date
+    """
     try:
         return day.replace(year=day.year - 1)
     except ValueError:
@@ -289,13 +368,37 @@ def same_day_last_year(day: dt.date) -> dt.date:
 
 
 def elapsed_share(as_of: dt.date) -> float:
-    """Share of `as_of`'s year gone by at the end of that day (1 January: 1/365)."""
+    """Share of `as_of`'s year gone by at the end of that day (1 January: 1/365).
+
+    Parameters
+    ----------
+    as_of
+        The day.
+
+    Returns
+    -------
+    float
+        From 1/365 (or 1/366) to 1.
+    """
     days = 366 if calendar.isleap(as_of.year) else 365
     return (as_of.timetuple().tm_yday) / days
 
 
 def default_as_of(actuals: pd.DataFrame, today: dt.date | None = None) -> dt.date:
-    """The last day of the latest period with actuals, or today if that is earlier."""
+    """The last day of the latest period with actuals, or today if that is earlier.
+
+    Parameters
+    ----------
+    actuals
+        The actuals (``period``; unreadable periods are ignored).
+    today
+        Today's date; None: the clock's.
+
+    Returns
+    -------
+    datetime.date
+        Today when no period can be read.
+    """
     today = today or dt.datetime.now().astimezone().date()
     ends = [_bounds(str(p))[1] for p in pd.unique(actuals["period"].dropna())]
     latest = max((e for e in ends if e is not None), default=None)
@@ -314,6 +417,17 @@ def account_actuals(actuals: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
     Indexed by account ID; activity columns are NaN when no actuals carry
     that activity at all.
+
+    Parameters
+    ----------
+    actuals
+        The actuals table.
+    as_of
+        The day the figures are to (this year and last year).
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     actuals = conform(actuals, ACTUAL_COLUMNS)
     starts = {p: _bounds(str(p))[0] for p in pd.unique(actuals["period"].dropna())}
@@ -480,7 +594,19 @@ def _rep_table(
 
 
 def alerts(perf: Performance, thresholds: Thresholds) -> list[PerformanceAlert]:
-    """Every breached threshold of every territory, then every rep, in plain words."""
+    """Every breached threshold of every territory, then every rep, in plain words.
+
+    Parameters
+    ----------
+    perf
+        The performance tables.
+    thresholds
+        The thresholds (None ones are off).
+
+    Returns
+    -------
+    list[PerformanceAlert]
+    """
     found = []
     levels = (("territory", perf.territories, "territory_id"), ("rep", perf.reps, "rep_id"))
     for level, table, key in levels:
@@ -635,7 +761,18 @@ def upsell_list(
 
 
 def upsell_summary(upsell: pd.DataFrame) -> pd.DataFrame:
-    """Per territory of an upsell list: accounts listed, their revenue, potential and gap."""
+    """Per territory of an upsell list: accounts listed, their revenue, potential and gap.
+
+    Parameters
+    ----------
+    upsell
+        The upsell list (`UPSELL_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``territory_id territory rep accounts revenue potential gap``, one row per territory.
+    """
     if upsell.empty:
         return pd.DataFrame(columns=["territory_id", "territory", "rep", "accounts", "revenue",
                                      "potential", "gap"])  # fmt: skip

@@ -32,7 +32,18 @@ class Trend:
     granularity: str  # "month" | "quarter"
 
     def series(self, key: str) -> np.ndarray:
-        """One row's sales per period."""
+        """One row's sales per period.
+
+        Parameters
+        ----------
+        key
+            The territory (or rep) ID of the row.
+
+        Returns
+        -------
+        numpy.ndarray
+            Its sales in each of `periods`, oldest first.
+        """
         return np.asarray(self.table.loc[key].to_numpy(dtype=float), dtype=float)
 
 
@@ -71,6 +82,12 @@ def sales_trend(
         ``"territory"`` or ``"rep"``.
     periods
         How many periods (default: 12 months or 8 quarters).
+
+    Returns
+    -------
+    Trend
+        The periods (months when every actual is monthly, else quarters) and each
+        territory's (or rep's) sales in them, with names and colours.
     """
     if by not in {"territory", "rep"}:
         msg = f"a trend is per 'territory' or 'rep', not '{by}'"

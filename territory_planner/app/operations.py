@@ -35,6 +35,19 @@ def place_new_accounts(project: Project, accounts: pd.DataFrame) -> pd.DataFrame
 
     Rules first, then geography, then the parent policy (`rules.reassign`),
     with ``placed_by`` saying which; every other account keeps its territory.
+
+    Parameters
+    ----------
+    project
+        The project (its territories, rules and settings).
+    accounts
+        The accounts table to place, e.g. the project's accounts with an import merged in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``territory_id`` and ``placed_by`` set for the accounts placed;
+        `accounts` itself when none needs placing or the project has no territories.
     """
     known = set(project.territories["territory_id"])
     todo = (~accounts["territory_id"].isin(known) & ~accounts["locked"].astype(bool)).to_numpy()
@@ -55,6 +68,20 @@ def accounts_after_import(
     """The project's accounts with an import merged in and the new accounts placed.
 
     Returns the accounts and the merge's counts (added, changed, not in the file...).
+
+    Parameters
+    ----------
+    project
+        The project the accounts are imported into.
+    result
+        The import read from the file (its accounts and report of the columns given).
+    remove_missing
+        Drop the project's accounts the file does not list (else they stay and are counted).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, dict[str, Any]]
+        The accounts table after the import, and the merge's counts.
     """
     merged, summary = merge_accounts(
         project.accounts,
@@ -68,7 +95,24 @@ def accounts_after_import(
 def import_accounts(
     project: Project, result: AccountImport, source: str, *, remove_missing: bool = False
 ) -> Operation:
-    """Merge accounts read from the file named `source`; new ones are placed by the rules."""
+    """Merge accounts read from the file named `source`; new ones are placed by the rules.
+
+    Parameters
+    ----------
+    project
+        The project the accounts are imported into.
+    result
+        The import read from the file.
+    source
+        The file's name, for the change log ("Imported accounts.csv: ...").
+    remove_missing
+        Drop the project's accounts the file does not list.
+
+    Returns
+    -------
+    Operation
+        The edit replacing the accounts table, and the merge's counts (``added``, ``changed``, ...).
+    """
     merged, summary = accounts_after_import(project, result, remove_missing=remove_missing)
     text = f"Imported {source}: {summary['added']:,} accounts added, {summary['changed']:,} updated"
     return Operation(ReplaceTable(project, "accounts", merged, text), summary)
@@ -77,7 +121,24 @@ def import_accounts(
 def import_reps(
     project: Project, reps: pd.DataFrame, report: ImportReport, source: str
 ) -> Operation:
-    """Merge reps read from `source` (a column the file lacks leaves the field as it is)."""
+    """Merge reps read from `source` (a column the file lacks leaves the field as it is).
+
+    Parameters
+    ----------
+    project
+        The project the reps are imported into.
+    reps
+        The reps read from the file.
+    report
+        The file's import report (which columns it provided).
+    source
+        The file's name, for the change log.
+
+    Returns
+    -------
+    Operation
+        The edit replacing the reps table, and the counts ``added`` and ``updated``.
+    """
     merged, added, updated = merge_reps(project.reps, reps, provided_columns(report))
     text = f"Imported {source}: {plural(added, 'rep')} added, {updated} updated"
     edit = ReplaceTable(project, "reps", merged, text)
@@ -85,7 +146,22 @@ def import_reps(
 
 
 def import_actuals(project: Project, result: ActualsImport, source: str) -> Operation:
-    """Merge monthly actuals read from `source`."""
+    """Merge monthly actuals read from `source`.
+
+    Parameters
+    ----------
+    project
+        The project the actuals are imported into.
+    result
+        The actuals read from the file (and the columns it gave).
+    source
+        The file's name, for the change log.
+
+    Returns
+    -------
+    Operation
+        The edit replacing the actuals table, and the merge's counts (``project_rows``, ...).
+    """
     actuals, summary = actuals_after_import(project, result)
     given = [c for c in result.columns if c in actuals.columns]
     text = (
@@ -101,7 +177,24 @@ def assignment(
     description: str = "Assigned accounts",
     settings: dict[str, str] | None = None,
 ) -> Edit:
-    """The accounts placed as `result` says, with the `settings` that made it, as one step."""
+    """The accounts placed as `result` says, with the `settings` that made it, as one step.
+
+    Parameters
+    ----------
+    project
+        The project to change.
+    result
+        The reassignment to apply (its accounts table and what moved).
+    description
+        The change log's words for it; the reassignment's counts are added in brackets.
+    settings
+        Settings to store with it (rules, parent policy, tolerance); None or empty: none.
+
+    Returns
+    -------
+    Edit
+        One undoable edit: the accounts table replaced, and the settings changed if given.
+    """
     text = f"{description} ({result.describe()})"
     table = ReplaceTable(project, "accounts", result.accounts, text)
     if not settings:
@@ -116,6 +209,20 @@ def assign(
 
     `settings` (rules, parent policy, tolerance) are stored with it and used
     for it; the edit and the reassignment it applies are returned.
+
+    Parameters
+    ----------
+    project
+        The project to assign (not changed: apply the edit for that).
+    settings
+        Settings to use and store with the assignment, over the project's own; None: as they are.
+    description
+        The change log's words for it.
+
+    Returns
+    -------
+    tuple[Edit, Reassignment]
+        The undoable edit, and the reassignment it applies.
     """
     view = project
     if settings:

@@ -39,15 +39,48 @@ class Session:
         self.entries: list[tuple[str, str]] = []
 
     def apply(self, edit: Edit) -> Changes:
-        """Make the change `edit` describes; it goes to the change log and the listeners."""
+        """Make the change `edit` describes; it goes to the change log and the listeners.
+
+        Parameters
+        ----------
+        edit
+            The edit to apply to the session's project.
+
+        Returns
+        -------
+        Changes
+            The edit's change record (what changed, in words and by table).
+        """
         return self.announce(edit.apply(self.project))
 
     def revert(self, edit: Edit) -> Changes:
-        """Undo `edit` (the last change applied and not yet reverted)."""
+        """Undo `edit` (the last change applied and not yet reverted).
+
+        Parameters
+        ----------
+        edit
+            The edit to take back; the undoing is logged like any change.
+
+        Returns
+        -------
+        Changes
+            The change record of the undoing.
+        """
         return self.announce(edit.revert(self.project))
 
     def announce(self, changes: Changes) -> Changes:
-        """Log a change made here (also one with no edit, such as a new project) and pass it on."""
+        """Log a change made here (also one with no edit, such as a new project) and pass it on.
+
+        Parameters
+        ----------
+        changes
+            The change record: its description goes to the change log, with the time.
+
+        Returns
+        -------
+        Changes
+            `changes`, as given, after every listener has had it.
+        """
         self.last_time = self.clock()
         self.entries.append(record_change(self.project, self.last_time, changes.description))
         for listener in list(self.listeners):

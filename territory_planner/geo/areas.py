@@ -63,7 +63,18 @@ def contiguous_us_states() -> gpd.GeoDataFrame:
 
 
 def county_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
-    """The county containing a point: ("Cook County, IL", its outline), or None."""
+    """The county containing a point, with its outline.
+
+    Parameters
+    ----------
+    lon, lat
+        The point, in degrees (WGS 84).
+
+    Returns
+    -------
+    tuple[str, BaseGeometry] | None
+        ("Cook County, IL", the county's outline), or None when no county contains it.
+    """
     counties = _counties()
     label = int(exact_labels(np.array([lon]), np.array([lat]), counties.geometry.to_numpy())[0])
     if label < 0:

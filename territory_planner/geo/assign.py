@@ -23,7 +23,19 @@ GEOGRAPHIC_PLACEMENTS = ("geography", "none", "")
 
 
 def placed_by_geography(placed_by: pd.Series) -> np.ndarray:
-    """Which accounts are where geography (or nothing yet) put them."""
+    """Which accounts are where geography (or nothing yet) put them.
+
+    Parameters
+    ----------
+    placed_by
+        The accounts' ``placed_by`` column (missing counts as geography).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per account: True where ``placed_by`` is missing or one of
+        `GEOGRAPHIC_PLACEMENTS`, False where a rule or a parent company placed it.
+    """
     return np.asarray(placed_by.isna() | placed_by.isin(GEOGRAPHIC_PLACEMENTS), dtype=bool)
 
 
@@ -72,6 +84,18 @@ def territory_of_points(
     point in the water (outside every polygon and off US land) but within
     `SHORE_REACH_DEGREES` of a polygon gets the nearest one. A point on land
     between territories stays in none: that is a gap.
+
+    Parameters
+    ----------
+    lon, lat
+        Point coordinates in degrees (NaN for unplaced points).
+    polygons
+        The territories' polygons, in the same coordinate system.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per point, the index into `polygons`, `NO_TERRITORY` (-1) or `OVERLAP` (-2).
     """
     labels = containing_polygon(lon, lat, polygons)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
@@ -89,6 +113,20 @@ def nearest_within(
     """Index of the polygon nearest each point if within `reach` degrees, else -1.
 
     Points equally near several (on a corner they share) get the first of them.
+
+    Parameters
+    ----------
+    lon, lat
+        Point coordinates in degrees.
+    polygons
+        The polygons to look for.
+    reach
+        The greatest distance, in degrees, at which a polygon still counts as near.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per point, the index into `polygons` of the nearest one, or `NO_TERRITORY` (-1).
     """
     found = np.full(len(lon), NO_TERRITORY, dtype=np.int64)
     shapes = np.asarray(polygons, dtype=object)
@@ -108,6 +146,19 @@ def assign_unassigned(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> 
 
     Accounts already assigned, or locked, keep their territory; accounts in
     no territory or in several stay unassigned.
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``territory_id``, ``locked``, ``lon``, ``lat``).
+    territories
+        The territories (``territory_id`` and their geometry).
+
+    Returns
+    -------
+    pandas.Series
+        Each account's territory ID (missing where none), on the accounts' index; an
+        unlocked account whose territory no longer exists is placed again.
     """
     current = accounts["territory_id"].copy()
     todo = (current.isna() | ~current.isin(set(territories["territory_id"]))) & ~accounts["locked"]
@@ -141,6 +192,19 @@ def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> As
 
     Locked accounts keep their territory. Accounts in no territory, in
     several (an overlap), or without a position are unassigned.
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``account_id``, ``territory_id``, ``locked``, ``lon``, ``lat``).
+    territories
+        The territories (``territory_id`` and their geometry).
+
+    Returns
+    -------
+    Assignment
+        The new territory IDs, the counts of unassigned, overlapping (unlocked)
+        and locked accounts, and the moves of the accounts whose territory changed.
     """
     labels = territory_of_points(
         accounts["lon"].to_numpy(), accounts["lat"].to_numpy(), list(territories.geometry)
@@ -170,7 +234,18 @@ def assign_accounts(accounts: pd.DataFrame, territories: gpd.GeoDataFrame) -> As
 
 
 def clean_polygon(geometry: BaseGeometry) -> BaseGeometry:
-    """Repair a drawn or imported shape: valid, polygonal parts only, in 2D."""
+    """Repair a drawn or imported shape: valid, polygonal parts only, in 2D.
+
+    Parameters
+    ----------
+    geometry
+        Any shapely geometry (possibly invalid, with Z, or with lines and points).
+
+    Returns
+    -------
+    BaseGeometry
+        The union of its polygonal parts once made valid; an empty polygon if none is left.
+    """
     repaired = shapely.make_valid(
         shapely.force_2d(geometry), method="structure", keep_collapsed=False
     )
@@ -183,7 +258,22 @@ def clean_polygon(geometry: BaseGeometry) -> BaseGeometry:
 def clip_to_free_space(
     geometry: BaseGeometry, territories: gpd.GeoDataFrame, exclude: str | None = None
 ) -> BaseGeometry:
-    """`geometry` minus every other territory, so territories never overlap."""
+    """`geometry` minus every other territory, so territories never overlap.
+
+    Parameters
+    ----------
+    geometry
+        The new or edited shape.
+    territories
+        The project's territories (``territory_id`` and their geometry).
+    exclude
+        The ID of the territory the shape belongs to (not cut away); None cuts all.
+
+    Returns
+    -------
+    BaseGeometry
+        `geometry` as it is when no other territory touches it, else the cleaned difference.
+    """
     others = territories[territories["territory_id"] != exclude].geometry.to_numpy()
     tree = shapely.STRtree(others)
     near = others[tree.query(geometry, predicate="intersects")]
@@ -201,6 +291,15 @@ def reassign_near(
     the difference between a polygon before and after a vertex moved), no
     other account can change territory. Locked accounts, and accounts a rule
     or their parent company placed, stay where they are.
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``lon``, ``lat``, ``locked``, ``placed_by``).
+    territories
+        The territories after the edit (``territory_id`` and their geometry).
+    region
+        Where the shapes changed; empty: nothing is re-tested.
 
     Returns
     -------

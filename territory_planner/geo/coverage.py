@@ -56,7 +56,20 @@ def _places() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
 
 
 def nearest_place(lat: float, lon: float, radius_km: float = 40.0) -> str:
-    """The largest town within `radius_km` (else the nearest one), as "Name, ST"."""
+    """The largest town within `radius_km` (else the nearest one), as "Name, ST".
+
+    Parameters
+    ----------
+    lat, lon
+        The point, in degrees.
+    radius_km
+        How far (km, on a flat approximation) to look for the largest town; 40 by default.
+
+    Returns
+    -------
+    str
+        The town's name with its state ("Joliet, IL"), or its country outside the US.
+    """
     lats, lons, population, names = _places()
     km = KM_PER_DEGREE * np.hypot(lats - lat, (lons - lon) * np.cos(np.radians(lat)))
     near = np.flatnonzero(km <= radius_km)
@@ -91,6 +104,21 @@ def find_gaps(
     the US (the mainland, Alaska, each island) that a territory reaches
     into or that hold an account or a rep's home. Alaska, Hawaii or Puerto
     Rico with nobody selling there are not gaps.
+
+    Parameters
+    ----------
+    project
+        The project (its territories, accounts and reps' homes).
+    region
+        The area to check; None: the land someone is meant to cover (above).
+    min_area_km2
+        Uncovered pieces smaller than this (km²) are left out (`MIN_AREA_KM2` by default).
+
+    Returns
+    -------
+    list[CoverageItem]
+        One "gap" item per uncovered piece, with its area and the accounts in it;
+        empty when the project has no territories.
     """
     territories = project.territories.geometry.to_numpy()
     if len(territories) == 0:
@@ -107,7 +135,21 @@ def find_gaps(
 
 
 def find_overlaps(project: Project, min_area_km2: float = 0.01) -> list[CoverageItem]:
-    """Ground two territories both claim, largest first."""
+    """Ground two territories both claim, largest first.
+
+    Parameters
+    ----------
+    project
+        The project (its territories and accounts).
+    min_area_km2
+        Shared ground smaller than this (km²) is left out; 0.01 by default.
+
+    Returns
+    -------
+    list[CoverageItem]
+        One "overlap" item per pair of territories sharing ground, with the pair's
+        names, the shared area and the accounts in it.
+    """
     geometries = project.territories.geometry.to_numpy()
     names = project.territories["name"].to_numpy()
     if len(geometries) < 2:  # noqa: PLR2004

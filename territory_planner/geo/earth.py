@@ -21,13 +21,35 @@ Radians = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def radians(lon: np.ndarray | float, lat: np.ndarray | float) -> Radians:
-    """Points given in degrees, ready for `haversine_radians_km`."""
+    """Points given in degrees, ready for `haversine_radians_km`.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes in degrees (scalars or arrays of one shape).
+
+    Returns
+    -------
+    Radians
+        Latitude and longitude in radians and the cosine of latitude.
+    """
     phi = np.radians(np.asarray(lat, float))
     return phi, np.radians(np.asarray(lon, float)), np.cos(phi)
 
 
 def haversine_radians_km(a: Radians, b: Radians) -> np.ndarray:
-    """Great-circle km between points a and b (numpy broadcasting): the one formula."""
+    """Great-circle km between points a and b (numpy broadcasting): the one formula.
+
+    Parameters
+    ----------
+    a, b
+        Points from `radians`; their arrays broadcast against each other.
+
+    Returns
+    -------
+    numpy.ndarray
+        The distances in km on a sphere of radius `EARTH_RADIUS_KM`.
+    """
     (phi_a, lam_a, cos_a), (phi_b, lam_b, cos_b) = a, b
     dphi = phi_a - phi_b
     dlam = lam_a - lam_b
@@ -45,6 +67,18 @@ def haversine_km(
 
     One-to-one (equal shapes), many-to-one (a scalar second point), or all
     pairs (``lon1[:, None]`` against ``lon2[None, :]``).
+
+    Parameters
+    ----------
+    lon1, lat1
+        The first points, in degrees.
+    lon2, lat2
+        The second points, in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        The distances in km, in the broadcast shape of the inputs.
     """
     return haversine_radians_km(radians(lon1, lat1), radians(lon2, lat2))
 

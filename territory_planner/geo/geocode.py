@@ -52,6 +52,13 @@ def fill_from_zip(
     A city or state that is given is kept, even if the ZIP says otherwise;
     a row without a known ZIP stays as it is.
 
+    Parameters
+    ----------
+    cities, states
+        The given city names and state codes (blank or missing where not given).
+    zips
+        The rows' 5-digit ZIP codes (a non-string counts as none).
+
     Returns
     -------
     tuple of pandas.Series
@@ -142,13 +149,35 @@ class Placement:
 
 
 def valid_coordinates(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Finite, in range, and not the (0, 0) placeholder many CRMs write."""
+    """Finite, in range, and not the (0, 0) placeholder many CRMs write.
+
+    Parameters
+    ----------
+    lat, lon
+        Given latitudes and longitudes, in degrees (NaN when missing).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per row: True where the pair can be used as it is.
+    """
     ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)  # noqa: PLR2004
     return np.asarray(ok & ~((lat == 0) & (lon == 0)), dtype=bool)
 
 
 def in_us(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Inside the rough box around the US and its states overseas."""
+    """Inside the rough box around the US and its states overseas.
+
+    Parameters
+    ----------
+    lat, lon
+        Latitudes and longitudes, in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per row: True inside the `US_LAT` by `US_LON` box.
+    """
     return (lat >= US_LAT[0]) & (lat <= US_LAT[1]) & (lon >= US_LON[0]) & (lon <= US_LON[1])
 
 
@@ -160,6 +189,19 @@ def swapped_coordinates(lat: np.ndarray, lon: np.ndarray, us_expected: np.ndarra
     a swap that would land in Antarctica) and, for an account that should be
     in the US, the swapped pair is in the US; or the account should be in
     the US and only the swapped pair is.
+
+    Parameters
+    ----------
+    lat, lon
+        The given latitudes and longitudes, in degrees.
+    us_expected
+        A boolean per row: the account should be in the US (the import: its country is empty
+        or the US).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per row: True where the pair looks exchanged (finite rows only).
     """
     finite = np.isfinite(lat) & np.isfinite(lon)
     swapped_in_us = in_us(lon, lat)
@@ -188,6 +230,12 @@ def geocode(
         5-digit ZIP codes (missing as NA/None).
     cities, states
         City names and state codes or names.
+
+    Returns
+    -------
+    Placement
+        Per account, the latitude and longitude used (NaN when unplaced) and the
+        method: "exact", "zip", "city" or "unplaced".
     """
     n = len(lat)
     out_lat, out_lon = np.full(n, np.nan), np.full(n, np.nan)

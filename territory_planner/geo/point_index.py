@@ -19,7 +19,21 @@ UNKNOWN = -3  # a border crosses the cell: test exactly
 
 
 def exact_labels(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Label of each point by testing it against every polygon whose box holds it."""
+    """Label of each point by testing it against every polygon whose box holds it.
+
+    Parameters
+    ----------
+    x, y
+        Point coordinates (in the polygons' system).
+    polygons
+        The polygons, an array of shapely geometries.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per point, the index of the one polygon containing it, `NONE` (-1) or
+        `MANY` (-2) when several do.
+    """
     labels = np.full(len(x), NONE, dtype=np.int64)
     hits = np.zeros(len(x), dtype=np.int64)
     for k, polygon in enumerate(polygons):
@@ -99,6 +113,16 @@ class PolygonGrid:
         """Index of the one polygon containing each point, `NONE` (-1) or `MANY` (-2).
 
         NaN coordinates give `NONE`.
+
+        Parameters
+        ----------
+        x, y
+            Point coordinates (in the polygons' system).
+
+        Returns
+        -------
+        numpy.ndarray
+            One label per point (int64).
         """
         result = np.full(len(x), NONE, dtype=np.int64)
         finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))

@@ -52,7 +52,20 @@ def _state_names() -> dict[str, str]:
 
 
 def unit_at(kind: str, lon: float, lat: float) -> Units | None:
-    """The unit of `kind` under a point, or None (e.g. at sea)."""
+    """The unit of `kind` under a point, or None (e.g. at sea).
+
+    Parameters
+    ----------
+    kind
+        "state", "county" or "zip" (one of `UNIT_KINDS`; another raises ValueError).
+    lon, lat
+        The point, in degrees.
+
+    Returns
+    -------
+    Units | None
+        The one unit (its name and outline), or None when no unit of `kind` holds the point.
+    """
     _check(kind)
     if kind == "county":
         found = county_at(lon, lat)
@@ -94,6 +107,18 @@ def units_in(kind: str, lasso: BaseGeometry) -> Units:
     A unit counts when a point inside it (``point_on_surface``) is within
     the lasso, so a roughly drawn lasso takes the units it mostly covers and
     not the neighbours it grazes.
+
+    Parameters
+    ----------
+    kind
+        "state", "county" or "zip" (one of `UNIT_KINDS`; another raises ValueError).
+    lasso
+        The drawn shape, in degrees (repaired with ``make_valid`` first).
+
+    Returns
+    -------
+    Units
+        The names of the units taken and the union of their outlines (empty if none).
     """
     _check(kind)
     lasso = shapely.make_valid(lasso)

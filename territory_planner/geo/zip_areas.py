@@ -277,6 +277,16 @@ def zip_area_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
     """The ZIP unit containing a point: ("ZIP 60614", its outline), or None outside every county.
 
     Only the point's county is computed (then cached), unless the whole US already is.
+
+    Parameters
+    ----------
+    lon, lat
+        The point, in degrees.
+
+    Returns
+    -------
+    tuple[str, BaseGeometry] | None
+        The ZIP unit's name and outline; None outside every county or every ZIP unit of it.
     """
     minx, miny, maxx, maxy = _county_bounds().T
     near = np.flatnonzero((minx <= lon) & (lon <= maxx) & (miny <= lat) & (lat <= maxy))

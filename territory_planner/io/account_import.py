@@ -42,7 +42,18 @@ class AccountImport:
 
 
 def normalise_states(values: pd.Series) -> pd.Series:
-    """State names and codes in any case -> two-letter codes (others kept as written)."""
+    """State names and codes in any case -> two-letter codes (others kept as written).
+
+    Parameters
+    ----------
+    values
+        The state cells.
+
+    Returns
+    -------
+    pandas.Series
+        The two-letter code where the cell is a known state name or code, else the cell.
+    """
     codes = state_codes()
     upper = values.astype(str).str.strip().str.upper()
     return values.where(~upper.isin(codes), upper.map(codes))
@@ -72,6 +83,12 @@ def read_accounts(
         Swap latitude and longitude back where they look exchanged.
     progress, cancel
         The task contract.
+
+    Returns
+    -------
+    AccountImport
+        The accounts (project columns, without territory) and the import report
+        (rejected rows, warnings, geocoding counts).
     """
     parsed = read_records(
         path, ACCOUNT_SPEC, columns=columns, sheet=sheet, header_row=header_row,
@@ -97,7 +114,18 @@ def _as_text(frame: pd.DataFrame) -> np.ndarray:
 
 
 def imported_columns(report: ImportReport) -> list[str]:
-    """The account columns a file provided (what a re-import may overwrite)."""
+    """The account columns a file provided (what a re-import may overwrite).
+
+    Parameters
+    ----------
+    report
+        The file's import report (its column mapping and custom columns).
+
+    Returns
+    -------
+    list[str]
+        The mapped columns as account columns, the custom columns, and the placement columns.
+    """
     names = [CRM_COLUMNS.get(f, f) for f in report.mapping]
     return [*names, *report.custom_columns, *PLACEMENT]
 
@@ -115,6 +143,17 @@ def merge_accounts(
     the file provided, and keep everything else, including what the user
     set in the app: a manual position, the territory and the lock. IDs
     missing from the export stay (and are counted) unless `remove_missing`.
+
+    Parameters
+    ----------
+    existing
+        The project's accounts.
+    imported
+        The accounts read from the file.
+    columns
+        The columns the file provided (`imported_columns`).
+    remove_missing
+        Drop the accounts the file does not list.
 
     Returns
     -------

@@ -129,6 +129,11 @@ def parse_period(text: str) -> str | None:
     "Q1-26", "FY2026 Q1") and dates ("2026-03-15", "3/15/2026",
     "15.03.2026", an Excel serial number), which give their month.
 
+    Parameters
+    ----------
+    text
+        The cell's text (surrounding spaces ignored).
+
     Returns
     -------
     str or None
@@ -369,7 +374,18 @@ def _combine(kept: pd.DataFrame, figures: list[str]) -> pd.DataFrame:
 
 
 def sorted_periods(periods: pd.Series) -> list[str]:
-    """The distinct periods in time order (a quarter before the months it holds)."""
+    """The distinct periods in time order (a quarter before the months it holds).
+
+    Parameters
+    ----------
+    periods
+        Period keys ("2026-03", "2026Q1"); missing and unreadable ones are left out.
+
+    Returns
+    -------
+    list[str]
+        Each period once, earliest first.
+    """
     order = {}
     for period in pd.unique(periods.dropna()):
         try:
@@ -388,6 +404,15 @@ def merge_actuals(
     New pairs are added; for pairs already there, the figures in `columns`
     that the import gives (not empty) replace the old ones and the rest are
     kept, so a file of calls only leaves the sales alone.
+
+    Parameters
+    ----------
+    existing
+        The project's actuals.
+    imported
+        The actuals read from the file.
+    columns
+        The figure columns the file gives.
 
     Returns
     -------
@@ -411,7 +436,15 @@ def merge_actuals(
 def overlapping_periods(actuals: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
     """Accounts with figures for a quarter and for months inside it (counted twice).
 
-    Returns ``(account_id, quarter, months)`` for each such overlap.
+    Parameters
+    ----------
+    actuals
+        The actuals (``account_id``, ``period``).
+
+    Returns
+    -------
+    list[tuple[str, str, list[str]]]
+        ``(account_id, quarter, months)`` for each such overlap.
     """
     periods = actuals["period"].astype(str)
     quarters = actuals[periods.str.contains("Q", regex=False)]
@@ -436,6 +469,18 @@ def actuals_after_import(
 
     Adds a warning to the report when an account now has figures for both a
     quarter and months of it, which would count its sales twice.
+
+    Parameters
+    ----------
+    project
+        The project (its actuals).
+    result
+        The actuals read from the file, with its report (warned in place).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, dict[str, Any]]
+        The merged actuals, and the merge's counts plus ``project_rows`` (rows after it).
     """
     merged, summary = merge_actuals(project.actuals, result.actuals, result.columns)
     overlaps = overlapping_periods(merged)

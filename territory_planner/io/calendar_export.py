@@ -55,7 +55,19 @@ def _clock(text: str) -> time:
 
 
 def sheet_names(plans: list[Plan]) -> list[str]:
-    """A unique, valid sheet name per rep (at most 31 characters, none of the forbidden ones)."""
+    """A unique, valid sheet name per rep (at most 31 characters, none of the forbidden ones).
+
+    Parameters
+    ----------
+    plans
+        The reps' calendars (`schedule_record`), in sheet order.
+
+    Returns
+    -------
+    list[str]
+        One name per plan: the rep's name (else ID), with " (2)"... when names clash
+        (ignoring case, "Summary" included).
+    """
     names: list[str] = []
     for plan in plans:
         base = SHEET_NAME_BAD.sub(" ", str(plan["rep"]) or str(plan["rep_id"])).strip()[:31]
@@ -76,6 +88,18 @@ def write_calendar_xlsx(plans: list[Plan], path: Path) -> Path:
     `workbook_layout.lay_out_for_print`: every column as wide as what it
     shows, the header on every page, the sheet's name and page numbers in
     the footer).
+
+    Parameters
+    ----------
+    plans
+        The reps' calendars (`schedule_record`); none raises `InputError`.
+    path
+        The workbook to write (replaced only when complete).
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
     """
     from openpyxl import Workbook  # noqa: PLC0415 (slow import)
 
@@ -225,6 +249,16 @@ def ics_file_names(plans: list[Plan]) -> list[str]:
     Letters of any script are kept (when the file system's encoding can hold them);
     separators, characters Windows refuses and control characters become ``_``;
     names that differ only in case get a ``(2)``, ``(3)``... suffix.
+
+    Parameters
+    ----------
+    plans
+        The reps' calendars (`schedule_record`).
+
+    Returns
+    -------
+    list[str]
+        One file name per plan, in order.
     """
     import sys  # noqa: PLC0415
 
@@ -253,6 +287,18 @@ def write_calendar_ics(plans: list[Plan], folder: Path) -> list[Path]:
     Every calendar is built (and every name checked) before the first file is
     written, so a bad rep leaves no half-done folder. Times are floating local
     times (the rep's own clock), which Outlook and Google Calendar import as such.
+
+    Parameters
+    ----------
+    plans
+        The reps' calendars (`schedule_record`).
+    folder
+        Where the files go (created if needed; uncreatable: `InputError`).
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The files written, one per plan.
     """
     folder = Path(folder)
     contents = [_calendar_bytes(plan) for plan in plans]

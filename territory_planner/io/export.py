@@ -57,7 +57,18 @@ XLSX_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
 def neutralise_formula(value: object) -> object:
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
+
+    Parameters
+    ----------
+    value
+        A cell's value.
+
+    Returns
+    -------
+    object
+        The value, with "'" in front when it is text starting with one of `FORMULA_PREFIXES`.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -84,6 +95,13 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     ------
     InputError
         If the folder or the file cannot be written; an existing file is left as it was.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    write
+        Writes the file at the temporary path it is given.
     """
     path = Path(path)
     try:
@@ -97,7 +115,18 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def accounts_with_assignment(project: Project) -> pd.DataFrame:
-    """Accounts with their territory's name and rep name added."""
+    """Accounts with their territory's name and rep name added.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories, reps).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the accounts with ``territory`` and ``rep`` columns (missing where none).
+    """
     table = project.territory_table().set_index("territory_id")
     out = project.accounts.copy()
     out["territory"] = out["territory_id"].map(table["name"])
@@ -121,7 +150,20 @@ def _territories_with_totals(project: Project) -> gpd.GeoDataFrame:
 
 
 def export_accounts_csv(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write accounts (with territory and rep) as UTF-8 CSV; returns the row count."""
+    """Write accounts (with territory and rep) as UTF-8 CSV; returns the row count.
+
+    Parameters
+    ----------
+    project
+        The project.
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+
+    Returns
+    -------
+    int
+        The number of accounts written.
+    """
     frame = _neutralised(accounts_with_assignment(project))
     write_atomic(
         Path(path),
@@ -136,6 +178,18 @@ def export_accounts_xlsx(project: Project, path: str | os.PathLike[str]) -> int:
     Text that Excel would run as a formula is prefixed with an apostrophe and
     control characters Excel cannot hold are removed; numbers stay numbers.
     Returns the row count.
+
+    Parameters
+    ----------
+    project
+        The project.
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+
+    Returns
+    -------
+    int
+        The number of accounts written.
     """
     return write_table_xlsx(accounts_with_assignment(project), path, "Accounts")
 
@@ -146,6 +200,20 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | os.PathLike[str], sheet_na
     The sheet prints readably (see `workbook_layout.lay_out_for_print`): every
     column as wide as its longest value, text too long for a page wrapped.
     Returns the row count.
+
+    Parameters
+    ----------
+    frame
+        The table; its column names are the header row.
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+    sheet_name
+        The sheet's name.
+
+    Returns
+    -------
+    int
+        The number of rows written (the header not counted).
     """
     from openpyxl import Workbook  # noqa: PLC0415 (slow import)
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
@@ -210,7 +278,20 @@ def _xlsx_values(series: pd.Series) -> list[object]:
 
 
 def export_accounts_geojson(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write accounts as GeoJSON points (unplaced ones with no geometry)."""
+    """Write accounts as GeoJSON points (unplaced ones with no geometry).
+
+    Parameters
+    ----------
+    project
+        The project.
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+
+    Returns
+    -------
+    int
+        The number of accounts written.
+    """
     points = _accounts_points(project)
     write_atomic(
         Path(path), lambda tmp: tmp.write_text(points.to_json(na="null"), encoding="utf-8")
@@ -219,14 +300,40 @@ def export_accounts_geojson(project: Project, path: str | os.PathLike[str]) -> i
 
 
 def export_territories_geojson(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write territories with their account totals as GeoJSON; returns the count."""
+    """Write territories with their account totals as GeoJSON; returns the count.
+
+    Parameters
+    ----------
+    project
+        The project.
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+
+    Returns
+    -------
+    int
+        The number of territories written.
+    """
     out = _territories_with_totals(project)
     write_atomic(Path(path), lambda tmp: tmp.write_text(out.to_json(), encoding="utf-8"))
     return len(out)
 
 
 def export_change_log(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write the project's change log (time, change) as CSV; returns the number of entries."""
+    """Write the project's change log (time, change) as CSV; returns the number of entries.
+
+    Parameters
+    ----------
+    project
+        The project (its change log, kept in its settings).
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+
+    Returns
+    -------
+    int
+        The number of entries written.
+    """
     entries = change_log(project)
     frame = _neutralised(pd.DataFrame(entries, columns=["time", "change"]))
     write_atomic(
@@ -237,7 +344,20 @@ def export_change_log(project: Project, path: str | os.PathLike[str]) -> int:
 
 
 def export_territories_csv(project: Project, path: str | os.PathLike[str]) -> int:
-    """Write one row per territory with every KPI (see `analysis.metrics.territory_kpis`)."""
+    """Write one row per territory with every KPI (see `analysis.metrics.territory_kpis`).
+
+    Parameters
+    ----------
+    project
+        The project.
+    path
+        The file to write (replaced only when complete; unwritable: `InputError`).
+
+    Returns
+    -------
+    int
+        The number of territories written.
+    """
     frame = _neutralised(territory_kpis(project).drop(columns=["color"]))
     write_atomic(
         Path(path),
@@ -254,6 +374,16 @@ def shapefile_names(columns: list[str]) -> dict[str, str]:
     characters, with a number replacing its end when two would clash (field
     names are compared ignoring case). The same columns always give the same
     names.
+
+    Parameters
+    ----------
+    columns
+        The table's column names.
+
+    Returns
+    -------
+    dict[str, str]
+        Each column's field name, in the order of `columns`.
     """
     names: dict[str, str] = {}
     used: set[str] = set()
@@ -285,6 +415,18 @@ def export_shapefiles(project: Project, folder: str | os.PathLike[str]) -> dict[
     folder first and moved in only when all of them are complete, so a failed
     export leaves the files of an earlier one as they were. Returns the
     feature count of each layer.
+
+    Parameters
+    ----------
+    project
+        The project.
+    folder
+        Where the files go (created if needed; unwritable: `InputError`).
+
+    Returns
+    -------
+    dict[str, int]
+        ``{"accounts": n, "territories": n}``.
     """
     target = Path(folder)
     try:

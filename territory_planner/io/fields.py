@@ -101,6 +101,15 @@ def detect_mapping(
 ) -> dict[str, str]:
     """Guess which header holds each field: by name first, then by content.
 
+    Parameters
+    ----------
+    headers
+        The file's column headers, in order.
+    frame
+        The file's cells as text (columns named by `headers`), for guessing by content.
+    fields
+        The fields to look for (e.g. the account fields).
+
     Returns
     -------
     dict
@@ -181,6 +190,11 @@ _NUMBER = re.compile(
 def parse_number(text: str) -> float | None:
     """Parse "1,234.50", "1.234,56", "$12k", "(1,200)", "€ 3,5 m", "12 345".
 
+    Parameters
+    ----------
+    text
+        The cell's text.
+
     Returns
     -------
     float or None
@@ -224,6 +238,16 @@ def parse_date(text: str) -> str | None:
     """An ISO date from "2021-03-15", "2021-03-15 00:00:00", "3/15/2021" or an Excel serial.
 
     Returns None when the text is not a date; "" for an empty cell.
+
+    Parameters
+    ----------
+    text
+        The cell's text (also "3/15/21" and "15.03.2021"; a serial from 20,000 to 80,000).
+
+    Returns
+    -------
+    str | None
+        The date as YYYY-MM-DD, "" or None.
     """
     s = text.strip()
     if not s:
@@ -242,6 +266,16 @@ def parse_zip(text: str) -> str | None:
     """A 5-digit US ZIP from "02134", "2134" (leading zero lost), "02134-1234", "2134.0".
 
     Returns None when the text is not a US ZIP; "" for an empty cell.
+
+    Parameters
+    ----------
+    text
+        The cell's text (also 3 digits, and ZIP+4 written as 9 digits).
+
+    Returns
+    -------
+    str | None
+        The ZIP, "" or None.
     """
     s = text.strip()
     if not s:
@@ -264,7 +298,19 @@ FREQUENCY_WORDS = {
 
 
 def parse_frequency(text: str) -> str | None:
-    """A visit-frequency code from "Weekly", "Every 2 weeks", "Fortnightly", "4" (per year)..."""
+    """A visit-frequency code from "Weekly", "Every 2 weeks", "Fortnightly", "4" (per year)...
+
+    Parameters
+    ----------
+    text
+        The cell's text (any case, spaces and punctuation ignored).
+
+    Returns
+    -------
+    str | None
+        "weekly", "biweekly", "monthly" or "quarterly"; "" for an empty cell; None
+        when the text is not a known frequency.
+    """
     key = _key(text)
     if not key:
         return ""
@@ -273,7 +319,18 @@ def parse_frequency(text: str) -> str | None:
 
 
 def parse_minutes(text: str) -> float | None:
-    """Minutes from "45", "45 min", "1h", "1.5 hours", "1h30", "1 hr 30 min", "1:30", "0:45:00"."""
+    """Minutes from "45", "45 min", "1h", "1.5 hours", "1h30", "1 hr 30 min", "1:30", "0:45:00".
+
+    Parameters
+    ----------
+    text
+        The cell's text.
+
+    Returns
+    -------
+    float | None
+        The minutes; NaN for an empty cell; None when the text is not a duration or negative.
+    """
     s = text.strip().lower()
     if not s:
         return float("nan")
@@ -325,6 +382,20 @@ def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
 
     Plain cells ("1234.5", "02134") are converted in one vectorised pass;
     only the rest ("$12k", "1.234,56", "2134") go through the parsers above.
+
+    Parameters
+    ----------
+    values
+        The column's cells.
+    kind
+        The field's kind: "number", "integer", "minutes", "lat", "lon", "zip",
+        "frequency", "date", "state"; any other is kept as text.
+
+    Returns
+    -------
+    tuple[pandas.Series, numpy.ndarray]
+        The parsed values (missing for blank or bad cells) and a boolean per cell,
+        True where the cell could not be parsed.
     """
     text = values.astype(str).str.strip()
     blank = (text == "").to_numpy()

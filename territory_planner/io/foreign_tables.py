@@ -41,7 +41,18 @@ class SchemaObject(NamedTuple):
 
 
 def quote(name: str) -> str:
-    """`name` as an SQL identifier."""
+    """`name` as an SQL identifier.
+
+    Parameters
+    ----------
+    name
+        A table or column name.
+
+    Returns
+    -------
+    str
+        The name in double quotes, any double quote in it doubled.
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -50,6 +61,15 @@ def copy_foreign_tables(source: Path, target: Path, owned: Collection[str]) -> N
 
     Both files are GeoPackages; `target` has none of those tables yet. Names
     are compared without regard to case, as SQLite does.
+
+    Parameters
+    ----------
+    source
+        The GeoPackage to copy from.
+    target
+        The GeoPackage to copy into.
+    owned
+        The tables the app writes itself (not copied).
 
     Raises
     ------

@@ -72,6 +72,16 @@ def configure_gdal() -> None:
 def sniff(path: Path) -> str:
     """Which of the formats we open the file holds, judged by its first bytes.
 
+    Parameters
+    ----------
+    path
+        The file (unreadable: `InputError`).
+
+    Returns
+    -------
+    str
+        `GEOPACKAGE`, `SHAPEFILE` (a ``.shp`` name only) or `GEOJSON`.
+
     Raises
     ------
     InputError
@@ -96,7 +106,19 @@ def sniff(path: Path) -> str:
 
 
 def open_source(path: Path) -> Any:
-    """What to hand pyogrio for this file: its path, or a GeoJSON's cleaned text in memory."""
+    """What to hand pyogrio for this file: its path, or a GeoJSON's cleaned text in memory.
+
+    Parameters
+    ----------
+    path
+        The file; not a format we open, or GeoJSON that cannot be read, raises `InputError`.
+
+    Returns
+    -------
+    Any
+        `path` for a GeoPackage or shapefile; for GeoJSON, its text in a ``BytesIO``
+        without a ``crs`` member that PROJ would fetch.
+    """
     if sniff(path) != GEOJSON:
         return path
     try:

@@ -38,7 +38,20 @@ STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(tables: Tables, version: int) -> Tables:
-    """Bring tables saved with schema `version` up to the current schema."""
+    """Bring tables saved with schema `version` up to the current schema.
+
+    Parameters
+    ----------
+    tables
+        The project's tables as read from the file.
+    version
+        The schema version they were saved with (at most `SCHEMA_VERSION`).
+
+    Returns
+    -------
+    Tables
+        The tables after every step from `version` on (as given when already current).
+    """
     for step in range(version, SCHEMA_VERSION):
         tables = STEPS[step](tables)
     return tables

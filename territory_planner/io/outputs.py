@@ -8,7 +8,18 @@ from territory_planner._errors import InputError
 
 
 def same_file(a: Path, b: Path) -> bool:
-    """Whether `a` and `b` are one file (through links, or one name of a file not there yet)."""
+    """Whether `a` and `b` are one file (through links, or one name of a file not there yet).
+
+    Parameters
+    ----------
+    a, b
+        The two paths.
+
+    Returns
+    -------
+    bool
+        True when they are the same file, or (when one does not exist) resolve to one path.
+    """
     try:
         return a.samefile(b)
     except OSError:  # one of them does not exist (yet)
@@ -17,6 +28,15 @@ def same_file(a: Path, b: Path) -> bool:
 
 def refuse_project_target(target: Path, project: Path | None, what: str = "the export") -> None:
     """Refuse to write `what` over the project file.
+
+    Parameters
+    ----------
+    target
+        The file about to be written.
+    project
+        The open project's file; None: no project file (nothing to refuse).
+    what
+        What is written, for the message; "the export" by default.
 
     Raises
     ------

@@ -155,6 +155,18 @@ def custom_columns(frame: pd.DataFrame, schema: dict[str, str]) -> list[list[str
     The stored name is the column's own name unless the GeoPackage cannot hold
     it: a name GDAL reserves (``fid``, ``geom``) or one that differs from an
     earlier column only by case gets ``_2``, ``_3``... appended.
+
+    Parameters
+    ----------
+    frame
+        The table as the project holds it.
+    schema
+        Its standard columns, name to dtype (these are not custom).
+
+    Returns
+    -------
+    list[list[str]]
+        One ``[column, stored name, dtype]`` per custom column, in the table's order.
     """
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else "geometry"
     used = {c.lower() for c in schema} | RESERVED_FIELDS
@@ -296,6 +308,13 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     file (see `OWN_LAYERS`), the file's permissions, and a symbolic link (the
     file it points to is saved).
 
+    Parameters
+    ----------
+    project
+        The project to save.
+    path
+        The project file (a link is followed).
+
     Raises
     ------
     ProjectFileError
@@ -398,7 +417,19 @@ def _copy_permissions(previous: os.stat_result, tmp: Path) -> None:
 
 
 def describe_write_error(exc: BaseException) -> str:
-    """Why writing a file failed, in words a user can act on (no traceback)."""
+    """Why writing a file failed, in words a user can act on (no traceback).
+
+    Parameters
+    ----------
+    exc
+        The error writing raised.
+
+    Returns
+    -------
+    str
+        "the disk is full", a permission note, the system's message, or the error's
+        first line (else its type's name).
+    """
     code = exc.errno if isinstance(exc, OSError) else None
     text = str(exc)
     if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
@@ -434,7 +465,18 @@ def _remove_stale_temps(target: Path) -> None:
 
 
 def process_running(pid: int) -> bool:
-    """Whether a process with this id exists."""
+    """Whether a process with this id exists.
+
+    Parameters
+    ----------
+    pid
+        The process ID.
+
+    Returns
+    -------
+    bool
+        True when it exists (also one of another user's).
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -463,13 +505,34 @@ def _read_points(path: Path, layer: str) -> pd.DataFrame:
 
 
 def read_meta(path: Path) -> dict[str, str]:
-    """The key/value metadata of a project file."""
+    """The key/value metadata of a project file.
+
+    Parameters
+    ----------
+    path
+        The project file.
+
+    Returns
+    -------
+    dict[str, str]
+        Its metadata table, key to value.
+    """
     meta = pyogrio.read_dataframe(path, layer=META_LAYER, read_geometry=False)
     return dict(zip(meta["key"], meta["value"], strict=True))
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Open a project file.
+
+    Parameters
+    ----------
+    path
+        The project file.
+
+    Returns
+    -------
+    Project
+        The project as saved (older schemas brought up to date).
 
     Raises
     ------
@@ -539,6 +602,17 @@ def integrity_problems(path: Path) -> list[str]:
     Reading a damaged GeoPackage does not always fail: rows can come back
     silently wrong, so the file's structure is checked before it is read
     (about 0.1 s for 100,000 accounts).
+
+    Parameters
+    ----------
+    path
+        The project file.
+
+    Returns
+    -------
+    list[str]
+        The problems SQLite reports, one line each; empty also when the file cannot be checked
+        for another reason than damage (busy, locked...).
     """
     uri = path.resolve().as_uri() + "?mode=ro"
     try:

@@ -103,7 +103,18 @@ else:
 
 
 def lock_path(project: str | os.PathLike[str]) -> Path:
-    """The lock file of a project: ``.NAME.lock`` beside the file (links followed)."""
+    """The lock file of a project: ``.NAME.lock`` beside the file (links followed).
+
+    Parameters
+    ----------
+    project
+        The project file (it need not exist).
+
+    Returns
+    -------
+    pathlib.Path
+        The lock file's path.
+    """
     target = Path(project).resolve()
     return target.with_name(f".{target.name}.lock")
 
@@ -135,6 +146,11 @@ def project_lock(
         Told while waiting for another program: the fraction of `timeout` gone.
     cancel
         Checked while waiting: Cancel stops the wait, with nothing locked or changed.
+
+    Yields
+    ------
+    None
+        Once the lock is held; it is released when the block ends.
 
     Raises
     ------
@@ -227,7 +243,19 @@ class FileStamp:
 
 
 def file_stamp(project: str | os.PathLike[str]) -> FileStamp:
-    """The stamp of the project file as it is on disk now (links followed)."""
+    """The stamp of the project file as it is on disk now (links followed).
+
+    Parameters
+    ----------
+    project
+        The project file.
+
+    Returns
+    -------
+    FileStamp
+        Device, inode, size, modification time and the last save's id; ``exists=False``
+        when there is no such file.
+    """
     target = Path(project).resolve()
     try:
         status = target.stat()
@@ -262,6 +290,13 @@ def check_unchanged(project: str | os.PathLike[str], expected: FileStamp | None)
     Nothing to check when `expected` is None, or when the file is gone (saving
     brings it back and loses nothing).
 
+    Parameters
+    ----------
+    project
+        The project file.
+    expected
+        Its stamp when it was read (`file_stamp`); None: nothing to check.
+
     Raises
     ------
     ProjectChangedError
@@ -290,6 +325,10 @@ def save_guarded(
 
     Parameters
     ----------
+    project
+        The project to save.
+    path
+        The project file to write.
     expected
         The stamp of the file when `project` was read from it (`file_stamp`
         taken before loading); None to save over whatever is there.
@@ -322,6 +361,16 @@ def load_stamped(path: str | os.PathLike[str]) -> tuple[Project, FileStamp]:
     A file is read in parts; if another program saves it meanwhile, it is read
     again (up to `LOAD_TRIES` times; a stamp of the version read first still
     makes the next guarded save ask rather than lose anything).
+
+    Parameters
+    ----------
+    path
+        The project file.
+
+    Returns
+    -------
+    tuple[Project, FileStamp]
+        The project, and the stamp of the version read.
     """
     for _ in range(LOAD_TRIES):
         stamp = file_stamp(path)

@@ -43,6 +43,12 @@ def table_problem(path: Path, expected: dict[str, str], seconds: float = CHECK_S
         and ``gpkg_contents`` is not a problem here (the caller says what is missing).
     seconds
         The time limit for the checks.
+
+    Returns
+    -------
+    str
+        The first problem in words (e.g. the table is a view, or takes too long to list);
+        '' when none, or when the file cannot be read (other checks report that).
     """
     try:
         kinds, registered = _schema(path, seconds)
@@ -103,6 +109,13 @@ def _text(raw: bytes) -> str:
 def refuse_foreign_tables(path: Path, expected: dict[str, str]) -> None:
     """Raise if one of the app's tables is not a real table of the expected kind.
 
+    Parameters
+    ----------
+    path
+        The project file.
+    expected
+        Each table of the app and its kind, as for `table_problem`.
+
     Raises
     ------
     ProjectFileError
@@ -120,6 +133,20 @@ def refuse_foreign_tables(path: Path, expected: dict[str, str]) -> None:
 def meta_object(meta: dict[str, str], key: str, path: Path) -> dict[str, Any]:
     """The JSON object stored under `key` of the metadata table (``{}`` if absent).
 
+    Parameters
+    ----------
+    meta
+        The metadata table, key to text.
+    key
+        The entry to read.
+    path
+        The project file, for the message.
+
+    Returns
+    -------
+    dict[str, Any]
+        The object.
+
     Raises
     ------
     ProjectFileError
@@ -133,6 +160,20 @@ def meta_object(meta: dict[str, str], key: str, path: Path) -> dict[str, Any]:
 
 def meta_records(meta: dict[str, str], key: str, path: Path) -> list[dict[str, Any]]:
     """The JSON list of objects, each with a text ``name``, stored under `key` (``[]`` if absent).
+
+    Parameters
+    ----------
+    meta
+        The metadata table, key to text.
+    key
+        The entry to read.
+    path
+        The project file, for the message.
+
+    Returns
+    -------
+    list[dict[str, Any]]
+        The entries.
 
     Raises
     ------

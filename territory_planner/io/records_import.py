@@ -37,11 +37,31 @@ class ImportReport:
     details: dict[str, Any] = field(default_factory=dict)
 
     def reject(self, row: int, reason: str, column: str | None = None) -> None:
-        """List a row that was not imported."""
+        """List a row that was not imported.
+
+        Parameters
+        ----------
+        row
+            The row's line in the file, as a spreadsheet numbers it.
+        reason
+            Why, in words.
+        column
+            The header of the cell at fault; None: the whole row.
+        """
         self.rejected.append({"row": row, "column": column, "reason": reason})
 
     def warn(self, row: int, column: str | None, message: str) -> None:
-        """List a problem with a row that was imported anyway."""
+        """List a problem with a row that was imported anyway.
+
+        Parameters
+        ----------
+        row
+            The row's line in the file, as a spreadsheet numbers it (0: the file as a whole).
+        column
+            The header of the cell at fault; None: the whole row.
+        message
+            The problem, and what was done about it.
+        """
         self.warnings.append({"row": row, "column": column, "message": message})
 
     def problems(self) -> pd.DataFrame:
@@ -114,6 +134,20 @@ def resolve_mapping(
 
     A header of "" un-maps a field. Raises `InputError` for an unknown field
     or header, naming the valid ones.
+
+    Parameters
+    ----------
+    raw
+        The file's cells as read.
+    spec
+        What is imported (its fields, and the name field that must be mapped).
+    columns
+        The user's choices, field to header ("" un-maps); None: none.
+
+    Returns
+    -------
+    dict[str, str]
+        Field to header, each header used once.
     """
     headers = list(raw.frame.columns)
     mapping = detect_mapping(headers, raw.frame, spec.fields)
@@ -146,7 +180,25 @@ def resolve_mapping(
 def parse_rows(
     raw: RawTable, spec: ImportSpec, mapping: dict[str, str], *, fix_swapped: bool = True
 ) -> ParsedTable:
-    """Validate and type the rows of `raw` (see the module docstring)."""
+    """Validate and type the rows of `raw` (see the module docstring).
+
+    Parameters
+    ----------
+    raw
+        The file's cells as read.
+    spec
+        What is imported.
+    mapping
+        Field to header (`resolve_mapping`).
+    fix_swapped
+        Swap latitude and longitude back where they look exchanged (else they are dropped).
+
+    Returns
+    -------
+    ParsedTable
+        The rows kept (typed fields, custom columns as text, positions geocoded), their
+        lines in the file, and the report of rejected rows and warnings.
+    """
     report = ImportReport(
         source=raw.source, rows=len(raw.frame) + len(raw.ragged), mapping=dict(mapping)
     )
@@ -202,6 +254,13 @@ def parse_rows(
 
 def screen_rows(raw: RawTable, report: ImportReport) -> tuple[np.ndarray, np.ndarray]:
     """Reject the rows no import can use: misaligned (too many cells) and empty ones.
+
+    Parameters
+    ----------
+    raw
+        The file's cells as read.
+    report
+        The import's report: the rejected rows are added to it.
 
     Returns
     -------
@@ -349,7 +408,28 @@ def read_records(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ParsedTable:
-    """Read, map, validate and geocode a file of accounts or reps."""
+    """Read, map, validate and geocode a file of accounts or reps.
+
+    Parameters
+    ----------
+    path
+        The CSV or XLSX file.
+    spec
+        What is imported.
+    columns
+        The user's field to header choices over the detected mapping; None: none.
+    sheet, header_row
+        For workbooks and files with rows above the header (None: found by reading).
+    fix_swapped
+        Swap latitude and longitude back where they look exchanged.
+    progress, cancel
+        The task contract (`territory_planner.tasks`).
+
+    Returns
+    -------
+    ParsedTable
+        The rows kept and the report, with how the file was read (`file_details`).
+    """
     cancel = cancel or CancelToken()
     raw = read_table(
         path, sheet=sheet, header_row=header_row,
@@ -366,7 +446,18 @@ def read_records(
 
 
 def file_details(raw: RawTable) -> dict[str, Any]:
-    """How the file was read (the report's ``encoding``, ``delimiter``, ``sheet``... keys)."""
+    """How the file was read (the report's ``encoding``, ``delimiter``, ``sheet``... keys).
+
+    Parameters
+    ----------
+    raw
+        The file's cells as read.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``encoding``, ``delimiter``, ``sheet``, ``sheets`` and ``header_row``.
+    """
     return {
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
@@ -382,6 +473,18 @@ def write_report_csv(report: ImportReport, path: str | Path) -> int:
     Like every export: text from the file that a spreadsheet would run as a
     formula (a header such as ``=Revenue``) is neutralised, and a file that
     cannot be written raises `InputError`, leaving an existing one as it was.
+
+    Parameters
+    ----------
+    report
+        The import's report.
+    path
+        The CSV file to write.
+
+    Returns
+    -------
+    int
+        The number of rows written (rejections and warnings).
     """
     from territory_planner.io.export import (  # noqa: PLC0415
         CSV_LINE_END,

@@ -32,7 +32,20 @@ class Recovery:
 
 
 def recovery_file(folder: Path, pid: int | None = None) -> Path:
-    """The recovery file of process `pid` (default: this one) in `folder`."""
+    """The recovery file of process `pid` (default: this one) in `folder`.
+
+    Parameters
+    ----------
+    folder
+        The folder of recovery files.
+    pid
+        The process ID; None: this process.
+
+    Returns
+    -------
+    pathlib.Path
+        ``recovery-<pid>.gpkg`` in `folder`.
+    """
     return folder / f"recovery-{os.getpid() if pid is None else pid}.gpkg"
 
 
@@ -42,6 +55,17 @@ def write_recovery(
     """Save `project` to `target` (atomically) with its note beside it.
 
     `stamp`: the version of `original` the work started from, if known.
+
+    Parameters
+    ----------
+    project
+        The project to save.
+    original
+        The project's own file; None: never saved.
+    target
+        The recovery file (its folder is created if needed).
+    stamp
+        The version of `original` the work started from; None: unknown.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     save_project(project, target)
@@ -59,6 +83,11 @@ def discard(target: Path) -> None:
 
     Also what a crash in the middle of an autosave left beside it: each
     process autosaves to a file of its own, so no later save would.
+
+    Parameters
+    ----------
+    target
+        The recovery file (missing files are fine).
     """
     for path in (target, target.with_suffix(".json")):
         with contextlib.suppress(FileNotFoundError):
@@ -67,7 +96,18 @@ def discard(target: Path) -> None:
 
 
 def pending(folder: Path) -> list[Recovery]:
-    """Recovery files left by processes that are no longer running, newest first."""
+    """Recovery files left by processes that are no longer running, newest first.
+
+    Parameters
+    ----------
+    folder
+        The folder of recovery files.
+
+    Returns
+    -------
+    list[Recovery]
+        Each file with its original, project name, time saved and stamp.
+    """
     found = []
     for file in folder.glob("recovery-*.gpkg"):
         try:

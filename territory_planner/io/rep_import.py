@@ -43,6 +43,23 @@ def read_reps(
     """Read a rep roster, validated and with home bases geocoded.
 
     A home given by its ZIP code alone gets that ZIP's city and state.
+
+    Parameters
+    ----------
+    path
+        The CSV or XLSX file.
+    columns
+        The user's field to header choices over the detected mapping; None: none.
+    sheet, header_row
+        For workbooks and files with rows above the header.
+    progress, cancel
+        The task contract (`territory_planner.tasks`).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, ImportReport]
+        The reps (`REP_COLUMNS`; working days, hours and capacity defaulted where not
+        given or unreadable) and the import report.
     """
     parsed = read_records(
         path, REP_SPEC, columns=columns, sheet=sheet, header_row=header_row,
@@ -92,7 +109,19 @@ HOME_COLUMNS = ("home_street", "home_city", "home_state", "home_zip", "lat", "lo
 
 
 def provided_columns(report: ImportReport) -> set[str]:
-    """The rep columns a file gave (what a re-import may overwrite)."""
+    """The rep columns a file gave (what a re-import may overwrite).
+
+    Parameters
+    ----------
+    report
+        The file's import report (its mapping and custom columns).
+
+    Returns
+    -------
+    set[str]
+        ``rep_id``, ``name``, the mapped and custom columns, and every `HOME_COLUMNS`
+        when the file gave any of them.
+    """
     given = {"rep_id", "name", *report.mapping, *report.custom_columns}
     if given & set(HOME_COLUMNS):
         given |= set(HOME_COLUMNS)
@@ -109,6 +138,20 @@ def merge_reps(
     rep's home base, working hours and capacity as they were.
 
     Returns the merged table, the number added and the number updated.
+
+    Parameters
+    ----------
+    existing
+        The project's reps.
+    imported
+        The reps read from the file.
+    provided
+        The columns the file gave (`provided_columns`); None: all.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, int, int]
+        The merged reps, the number added and the number updated.
     """
     added = int((~imported["rep_id"].isin(existing["rep_id"])).sum())
     kept = existing[~existing["rep_id"].isin(imported["rep_id"])]

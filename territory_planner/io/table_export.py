@@ -19,6 +19,20 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], sheet_name: s
     Text a spreadsheet would run as a formula is neutralised, and the file
     is written atomically. Returns the row count.
 
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The file to write, ending in .csv or .xlsx.
+    sheet_name
+        The sheet's name in a workbook.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+
     Raises
     ------
     InputError

@@ -81,6 +81,18 @@ def sniff_encoding(sample: bytes, *, whole_file: bool = False) -> str:
 
     A sample cut from a longer file may end inside a UTF-8 character, so an
     error in its last 3 bytes does not count unless `whole_file`.
+
+    Parameters
+    ----------
+    sample
+        The file's first bytes (or all of them).
+    whole_file
+        The sample is the whole file.
+
+    Returns
+    -------
+    str
+        "utf-16", "utf-8-sig", "utf-8" or "cp1252".
     """
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
@@ -95,7 +107,18 @@ def sniff_encoding(sample: bytes, *, whole_file: bool = False) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the most consistent, widest rows."""
+    """The delimiter that splits the first lines into the most consistent, widest rows.
+
+    Parameters
+    ----------
+    text
+        The file's first characters (its first 50 lines are tried).
+
+    Returns
+    -------
+    str
+        One of `DELIMITERS`; "," when no line has text.
+    """
     lines = text.splitlines()[:50]
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
@@ -215,7 +238,20 @@ def read_csv(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RawTable:
-    """Read a delimited text file; see `read_table`."""
+    """Read a delimited text file; see `read_table`.
+
+    Parameters
+    ----------
+    path
+        The file (binary content raises `InputError`).
+    header_row, max_rows, progress, cancel
+        As for `read_table`.
+
+    Returns
+    -------
+    RawTable
+        The cells, with the encoding and delimiter found.
+    """
     cancel = cancel or CancelToken()
     data = _read_limited(path)
     sample = bytes(data[:SAMPLE_BYTES])
@@ -447,7 +483,20 @@ def read_xlsx(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RawTable:
-    """Read one sheet of an Excel workbook; see `read_table`."""
+    """Read one sheet of an Excel workbook; see `read_table`.
+
+    Parameters
+    ----------
+    path
+        The workbook (damaged, protected or not XLSX raises `InputError`).
+    sheet, header_row, max_rows, progress, cancel
+        As for `read_table`.
+
+    Returns
+    -------
+    RawTable
+        The cells, with the sheet read and every sheet's name.
+    """
     import openpyxl  # noqa: PLC0415 (slow import, only for Excel files)
 
     cancel = cancel or CancelToken()
@@ -522,6 +571,11 @@ def read_table(
         Stop after this many rows of the file (for a quick preview).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
+
+    Returns
+    -------
+    RawTable
+        The file's cells as text, with each row's line in the file.
 
     Raises
     ------

@@ -34,6 +34,12 @@ def read_territories(path: str | Path, name_field: str | None = None) -> gpd.Geo
         The attribute holding each territory's name (default: the first of
         `NAME_FIELDS` present, any case; else "Territory N").
 
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The territories (`TERRITORY_COLUMNS`: IDs from T01, no rep, colours that differ
+        between neighbours), their outlines repaired, in longitude and latitude.
+
     Raises
     ------
     InputError

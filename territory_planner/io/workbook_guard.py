@@ -42,6 +42,11 @@ def check_workbook(path: Path) -> None:
 
     Only the parts' sizes and the start of each XML part (up to its first
     element) are read: no entity is ever expanded and no other file opened.
+
+    Parameters
+    ----------
+    path
+        The workbook (.xlsx); too big, entity-laden or unreadable raises `InputError`.
     """
     try:
         with zipfile.ZipFile(path) as book:

@@ -93,6 +93,20 @@ def text_width(text: str, *, bold: bool = False, names: bool = False) -> float:
     Wide (East Asian) characters count twice; bold text is `BOLD_FACTOR` wider;
     `names` (text with day or month names) gets `NAME_ROOM` more. Of text on
     several lines, the longest line counts.
+
+    Parameters
+    ----------
+    text
+        The cell's text as shown.
+    bold
+        The text is bold.
+    names
+        The text holds day or month names.
+
+    Returns
+    -------
+    float
+        The width, in Excel's column width unit.
     """
     longest = 0
     for line in text.split("\n"):
@@ -118,6 +132,17 @@ class ColumnFit:
     ) -> bool:
         """Count one cell of `column` (1-based).
 
+        Parameters
+        ----------
+        column
+            The column's number, from 1.
+        value
+            The cell's value.
+        number_format
+            The cell's Excel number format ("General" by default), which decides the text shown.
+        bold
+            The cell is bold.
+
         Returns
         -------
         bool
@@ -132,6 +157,13 @@ class ColumnFit:
     def add_column(self, column: int, values: list[Any]) -> bool:
         """Count cells of `column` that have the default format (a table export's cells).
 
+        Parameters
+        ----------
+        column
+            The column's number, from 1.
+        values
+            The column's values.
+
         Returns
         -------
         bool
@@ -143,7 +175,18 @@ class ColumnFit:
         return widest > TEXT_WIDTH_LIMIT
 
     def width(self, column: int) -> float:
-        """The width to give `column`: its widest text plus padding, within the limits."""
+        """The width to give `column`: its widest text plus padding, within the limits.
+
+        Parameters
+        ----------
+        column
+            The column's number, from 1 (one never counted gets the smallest width).
+
+        Returns
+        -------
+        float
+            The width in Excel's unit, from `MIN_WIDTH` to `TEXT_WIDTH_LIMIT` + `PADDING`.
+        """
         needed = self.widths.get(column, 0.0) + PADDING
         return round(min(max(needed, MIN_WIDTH), TEXT_WIDTH_LIMIT + PADDING), 1)
 

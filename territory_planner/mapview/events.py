@@ -69,6 +69,17 @@ MapEvent = (
 def parse_event(text: str) -> MapEvent:
     """Parse one message from the page.
 
+    Parameters
+    ----------
+    text
+        The message, a JSON object with a ``type`` ("ready", "map_clicked",
+        "account_clicked", "territory_clicked", "territory_edited", "feature_drawn").
+
+    Returns
+    -------
+    MapEvent
+        The event, with its coordinates as floats and geometries as shapely shapes.
+
     Raises
     ------
     ValueError

@@ -68,7 +68,18 @@ QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 
 
 def web_uri(relative: str) -> str:
-    """The ``file:`` URL of a vendored web asset."""
+    """The ``file:`` URL of a vendored web asset.
+
+    Parameters
+    ----------
+    relative
+        The asset's path under ``resources/web`` (e.g. "leaflet/leaflet.js").
+
+    Returns
+    -------
+    str
+        Its absolute ``file:`` URL.
+    """
     return (WEB / relative).as_uri()
 
 
@@ -98,6 +109,16 @@ def us_lake_water(min_area: float = 0.05) -> list[dict[str, Any]]:
     outline of the US follows the shore: their difference is the water that
     the US outline leaves out. Slivers along coasts (where the two sources
     differ in detail) are dropped by `min_area` (square degrees).
+
+    Parameters
+    ----------
+    min_area
+        The smallest piece kept, in square degrees; 0.05 by default.
+
+    Returns
+    -------
+    list[dict[str, Any]]
+        One simplified GeoJSON geometry per piece of water.
     """
     countries = read_topojson(WORLD_ATLAS / "countries-50m.json", "countries")
     united_states = countries.geometry[countries["id"] == "840"].iloc[0]
@@ -143,6 +164,19 @@ def territories_layer(project: Project, shapes: ShapeCache | None = None) -> dic
 
     `shapes` keeps each territory's GeoJSON between calls: an outline that is the
     same as last time is not converted again (most edits change one or two).
+
+    Parameters
+    ----------
+    project
+        The project whose territories to draw (those without a shape are left out).
+    shapes
+        The cache of outlines from earlier calls, updated in place; None: no cache.
+
+    Returns
+    -------
+    dict[str, Any]
+        The FeatureCollection; each feature's properties are ``id``, ``name``, ``rep``,
+        ``color``, ``accounts``, ``locked`` and ``label`` (lat, lon of the name).
     """
     table = project.territory_table()
     table["locked"] = project.territories_locked()
@@ -186,7 +220,21 @@ GEOCODE_COLORS = {
 
 
 def account_colors(project: Project, color_by: str = "territory") -> np.ndarray:
-    """Each account's colour on the map (by territory, or by how it was placed)."""
+    """Each account's colour on the map (by territory, or by how it was placed).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts and territories' colours).
+    color_by
+        "geocode": by how the account was placed (`GEOCODE_COLORS`); anything else
+        (default "territory"): its territory's colour.
+
+    Returns
+    -------
+    numpy.ndarray
+        A CSS colour per account (`UNASSIGNED_COLOR` where there is none).
+    """
     acc = project.accounts
     if color_by == "geocode":
         colors, key = GEOCODE_COLORS, acc["geocode"]
@@ -200,7 +248,18 @@ def account_colors(project: Project, color_by: str = "territory") -> np.ndarray:
 
 
 def placed_accounts(project: Project) -> np.ndarray:
-    """Which accounts have a position (the others are listed in the app, not drawn)."""
+    """Which accounts have a position (the others are listed in the app, not drawn).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts' ``lon`` and ``lat``).
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean per account: True where both coordinates are finite.
+    """
     lon = project.accounts["lon"].to_numpy(dtype=float)
     lat = project.accounts["lat"].to_numpy(dtype=float)
     placed: np.ndarray = np.isfinite(lon) & np.isfinite(lat)
@@ -212,6 +271,18 @@ def account_arrays(project: Project, color_by: str = "territory") -> dict[str, n
 
     Colours by territory, or by how the account was placed when `color_by` is
     ``"geocode"``; unplaced accounts are left out (they are listed in the app, not drawn).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts and territories).
+    color_by
+        "territory" (default) or "geocode", as in `account_colors`.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+        The five arrays, coordinates rounded to 5 decimals.
     """
     placed = placed_accounts(project)
     acc = project.accounts[placed]
@@ -225,12 +296,36 @@ def account_arrays(project: Project, color_by: str = "territory") -> dict[str, n
 
 
 def accounts_layer(project: Project, color_by: str = "territory") -> dict[str, Any]:
-    """Accounts for the page as parallel lists (compact for 100k points; see `account_arrays`)."""
+    """Accounts for the page as parallel lists (compact for 100k points; see `account_arrays`).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts and territories).
+    color_by
+        "territory" (default) or "geocode", as in `account_colors`.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``id``, ``name``, ``lat``, ``lon`` and ``color``, each a list over the placed accounts.
+    """
     return {key: values.tolist() for key, values in account_arrays(project, color_by).items()}
 
 
 def coverage_layer(items: list[CoverageItem]) -> dict[str, Any]:
-    """Gaps and overlaps as a GeoJSON FeatureCollection (``kind``: "gap" or "overlap")."""
+    """Gaps and overlaps as a GeoJSON FeatureCollection (``kind``: "gap" or "overlap").
+
+    Parameters
+    ----------
+    items
+        The gaps and overlaps (`find_gaps`, `find_overlaps`).
+
+    Returns
+    -------
+    dict[str, Any]
+        One feature per item, its properties ``kind`` and ``where`` (the nearest place).
+    """
     return {
         "type": "FeatureCollection",
         "features": [
@@ -247,7 +342,24 @@ def coverage_layer(items: list[CoverageItem]) -> dict[str, Any]:
 def route_layer(
     project: Project, rep_id: str, visits: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """A day's route for the map: the rep's home and the visited accounts in order."""
+    """A day's route for the map: the rep's home and the visited accounts in order.
+
+    Parameters
+    ----------
+    project
+        The project (its reps' homes and accounts' positions).
+    rep_id
+        The rep whose day it is (a duplicated ID: the first such rep).
+    visits
+        The day's visits in order, as in `schedule_record` (``account_id``, ``name``,
+        ``arrival``, ``departure``); unknown accounts are skipped.
+
+    Returns
+    -------
+    dict[str, Any] | None
+        ``home`` ([lat, lon]) and ``stops`` (``lat``, ``lon``, ``name``, ``when``);
+        None when there is no such rep.
+    """
     reps = project.reps.set_index("rep_id")
     accounts = project.accounts.set_index("account_id")
     if rep_id not in reps.index:
@@ -273,6 +385,21 @@ def segment_layer(project: Project, title: str, mask: np.ndarray) -> dict[str, A
 
     The page already holds every account: it rings these and dims the others,
     so only the IDs travel (not the account layer again).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts).
+    title
+        The segment's title, shown on the map.
+    mask
+        A boolean per account: True for the accounts in the segment.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``title``, ``ids`` (the segment's placed accounts), ``count`` (all of its
+        accounts) and ``legend`` (rows of colour, text and optional CSS class).
     """
     acc = project.accounts
     chosen = np.asarray(mask, dtype=bool)
@@ -307,6 +434,20 @@ def alerts_layer(
     ``count`` of its alerts and their sentences (``lines``); alerts of a
     territory without a shape or a rep without a home are counted in the
     legend but get no badge.
+
+    Parameters
+    ----------
+    project
+        The project (its territories' shapes and reps' homes).
+    found
+        The alerts breached.
+    as_of
+        The day they were judged on (in the title).
+
+    Returns
+    -------
+    dict[str, Any]
+        ``title`` ("" when there is no alert: no legend), ``legend`` and ``markers``.
     """
     grouped: dict[tuple[str, str], list[PerformanceAlert]] = {}
     for alert in found:
@@ -353,6 +494,16 @@ def project_bounds(project: Project) -> tuple[tuple[float, float], tuple[float, 
     """((south, west), (north, east)) around the territories, accounts and reps' homes.
 
     A project with nothing placed yet gets the US mainland.
+
+    Parameters
+    ----------
+    project
+        The project.
+
+    Returns
+    -------
+    tuple[tuple[float, float], tuple[float, float]]
+        The box's south-west and north-east corners as (lat, lon), in degrees.
     """
     lon = np.concatenate([project.accounts["lon"].to_numpy(), project.reps["lon"].to_numpy()])
     lat = np.concatenate([project.accounts["lat"].to_numpy(), project.reps["lat"].to_numpy()])
@@ -371,7 +522,19 @@ def project_bounds(project: Project) -> tuple[tuple[float, float], tuple[float, 
 
 
 def reps_layer(project: Project) -> list[dict[str, Any]]:
-    """Rep home bases: id, name, lat, lon and their territory's colour."""
+    """Rep home bases: id, name, lat, lon and their territory's colour.
+
+    Parameters
+    ----------
+    project
+        The project (its reps and territories); reps without a home are left out.
+
+    Returns
+    -------
+    list[dict[str, Any]]
+        One dict per placed rep (``id``, ``name``, ``lat``, ``lon``, ``color``;
+        `UNASSIGNED_COLOR` for a rep without a territory).
+    """
     reps = project.reps
     placed = reps[np.isfinite(reps["lat"]) & np.isfinite(reps["lon"])]
     colors = dict(zip(project.territories["rep_id"], project.territories["color"], strict=True))
@@ -390,7 +553,20 @@ def reps_layer(project: Project) -> list[dict[str, Any]]:
 
 
 def layers_payload(project: Project, color_by: str = "territory") -> dict[str, Any]:
-    """Everything the page draws for a project, as one JSON-able update."""
+    """Everything the page draws for a project, as one JSON-able update.
+
+    Parameters
+    ----------
+    project
+        The project.
+    color_by
+        "territory" (default) or "geocode", as in `account_colors`.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``territories``, ``accounts``, ``reps`` and ``bounds``.
+    """
     return {
         "territories": territories_layer(project),
         "accounts": accounts_layer(project, color_by),
@@ -431,6 +607,12 @@ def build_map_page(
         default: the page then makes no request that leaves the machine.
     payload
         The layers to draw, if already made (`layers_payload` of `project`).
+
+    Returns
+    -------
+    pathlib.Path
+        The page's ``index.html`` (beside it ``basemap.js`` and ``data.js``; files
+        whose text is unchanged are not rewritten).
     """
     folder.mkdir(parents=True, exist_ok=True)
     basemap = basemap_script()

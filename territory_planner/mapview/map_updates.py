@@ -62,7 +62,20 @@ class SentLayers:
     shapes: ShapeCache = field(default_factory=dict)
 
     def payload(self, project: Project, color_by: str = "territory") -> dict[str, Any]:
-        """Every layer of `project` (for a new page), remembered as sent."""
+        """Every layer of `project` (for a new page), remembered as sent.
+
+        Parameters
+        ----------
+        project
+            The project to draw.
+        color_by
+            "territory" (default) or "geocode": how the accounts are coloured.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``territories``, ``accounts``, ``reps`` and ``bounds``, as `layers_payload` gives them.
+        """
         self.accounts = _Accounts.of(project, color_by)
         self.territories = territories_layer(project, self.shapes)
         self.reps = reps_layer(project)
@@ -83,6 +96,21 @@ class SentLayers:
         sent is made anyway. Safe on a worker thread: nothing is recorded until
         `commit` (on the thread that sends it), so an update that is dropped leaves
         this as it was.
+
+        Parameters
+        ----------
+        project
+            The project as it is now.
+        color_by
+            "territory" (default) or "geocode": how the accounts are coloured.
+        layers
+            The layers that may have changed, of `LAYERS` (default: all three).
+
+        Returns
+        -------
+        MapUpdate
+            The update's payload (only the layers that differ, or a ``recolor`` of the
+            accounts whose colour alone changed) and the layers it brings the page to.
         """
         update: dict[str, Any] = {}
         territories = self.territories
@@ -110,7 +138,18 @@ class SentLayers:
         return MapUpdate(update, accounts, territories, reps, base=self)
 
     def commit(self, update: MapUpdate) -> dict[str, Any]:
-        """Record `update` as sent; returns what to send."""
+        """Record `update` as sent; returns what to send.
+
+        Parameters
+        ----------
+        update
+            An update made by `diff` of this object.
+
+        Returns
+        -------
+        dict[str, Any]
+            The update's payload ({}: nothing to send).
+        """
         self.accounts, self.territories, self.reps = (
             update.accounts,
             update.territories,
@@ -119,7 +158,20 @@ class SentLayers:
         return update.payload
 
     def changes(self, project: Project, color_by: str = "territory") -> dict[str, Any]:
-        """The update that brings a page holding what was sent to `project` ({}: nothing)."""
+        """The update that brings a page holding what was sent to `project` ({}: nothing).
+
+        Parameters
+        ----------
+        project
+            The project as it is now.
+        color_by
+            "territory" (default) or "geocode": how the accounts are coloured.
+
+        Returns
+        -------
+        dict[str, Any]
+            The payload to send, already recorded as sent (`diff` of every layer, then `commit`).
+        """
         return self.commit(self.diff(project, color_by))
 
 

@@ -82,6 +82,29 @@ def project_overview(
     With `sent` (what a map page was sent), also the update that page needs, its
     accounts coloured by `color_by`; with `alerts_as_of`, the performance alerts
     breached on that day (for the map while the Performance panel is hidden).
+
+    Parameters
+    ----------
+    project
+        The project (not changed).
+    scope
+        Which parts to make anew; the default is everything.
+    sent
+        What the map page was last sent; None: no map update is made.
+    color_by
+        "territory" (default) or "geocode": how the map's accounts are coloured.
+    alerts_as_of
+        The day to judge the performance alerts on; None: no alerts.
+    progress
+        Told the share done (0 to 1) and what is going on.
+    cancel
+        Checked between the parts; a cancel raises.
+
+    Returns
+    -------
+    Overview
+        The figures; the parts outside `scope` are None (the KPIs are made when the
+        scope names KPIs or accounts).
     """
     cancel = cancel or CancelToken()
     progress(0.0, "Territory figures")

@@ -78,6 +78,12 @@ def balance_bound(
         A deviation that is enough (e.g. the tolerance asked for).
     time_limit
         Seconds for each solve.
+
+    Returns
+    -------
+    BalanceBound
+        The proved lower bound, the best plan found (its deviation and labels), and
+        whether the solver finished; all zero when the units weigh nothing.
     """
     w = np.asarray(w, dtype=float)
     pinned = np.asarray(pinned, dtype=np.int64)
@@ -200,6 +206,29 @@ def moves_bound(
     Ignores contiguity and shape (a lower bound for rebalancing): each unit
     with weight stays in its `current` territory or moves to another; units
     that weigh nothing never need to move; `locked` units stay.
+
+    Parameters
+    ----------
+    w
+        Weight of each unit.
+    cost
+        What moving each unit costs (e.g. its accounts).
+    current
+        Territory of each unit now (-1: none; such units are left out).
+    k
+        Number of territories.
+    tolerance
+        The band around the mean territory, as a fraction (0.05: ±5%).
+    locked
+        A boolean per unit: True for units that must stay; None: none.
+    time_limit
+        Seconds for the solve.
+
+    Returns
+    -------
+    MovesBound
+        The proved lower bound on the cost moved, the cost of the best plan found
+        (``inf`` if none) and whether the solver finished.
     """
     w = np.asarray(w, dtype=float)
     cost = np.asarray(cost, dtype=float)

@@ -53,7 +53,20 @@ _NAMED = 3
 
 
 def unit_words(plan_units: ProjectUnits, unit: int) -> str:
-    """A unit as a manager would say it: "Cook County", "ZIP area 60601", "Texas"."""
+    """A unit as a manager would say it: "Cook County", "ZIP area 60601", "Texas".
+
+    Parameters
+    ----------
+    plan_units
+        The units.
+    unit
+        The unit's position in them.
+
+    Returns
+    -------
+    str
+        Its name, with "County" after it or "ZIP area" before it for those kinds.
+    """
     name = str(plan_units.units["name"].iloc[unit])
     if plan_units.kind == "county":
         return f"{name} County"
@@ -93,6 +106,12 @@ def balance_reasons(
         Number of territories (default: one per rep).
     reached
         The designed plan's largest deviation (a band that surely holds it is offered).
+
+    Returns
+    -------
+    BalanceAdvice
+        Sentences saying why, and the fixes to offer; empty when there are no
+        territories or nothing weighs anything.
     """
     k = len(project.reps) if k is None else k
     if k < 1 or weights.sum() <= 0:

@@ -78,6 +78,16 @@ def check_policy(policy: str) -> str:
 def parent_policy(project: Project) -> str:
     """The project's parent policy (`GEOGRAPHIC` if it was never set).
 
+    Parameters
+    ----------
+    project
+        The project (its settings).
+
+    Returns
+    -------
+    str
+        One of `POLICIES`.
+
     Raises
     ------
     InputError
@@ -87,7 +97,18 @@ def parent_policy(project: Project) -> str:
 
 
 def policy_setting(policy: str) -> dict[str, str]:
-    """The project setting that stores `policy` (checked first)."""
+    """The project setting that stores `policy` (checked first).
+
+    Parameters
+    ----------
+    policy
+        One of `POLICIES`; another raises `InputError`.
+
+    Returns
+    -------
+    dict[str, str]
+        The settings key of the parent policy to `policy`.
+    """
     return {SETTINGS_KEY: check_policy(policy)}
 
 

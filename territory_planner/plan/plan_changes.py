@@ -167,6 +167,31 @@ def rebalance_project(
     """Bring every territory within `tolerance`, moving the fewest accounts (or least potential).
 
     `minimise` is "accounts" or "potential": what a moved unit costs.
+
+    Parameters
+    ----------
+    project
+        The project (at least two territories, else `InputError`); not changed.
+    kind
+        The area units moved: "state", "county" (default) or "zip".
+    balance
+        What to balance, as `parse_balance` reads it; "potential" by default.
+    tolerance
+        The band around the mean territory, as a fraction (0.05: ±5%).
+    minimise
+        "accounts" (default) or "potential"; another raises `InputError`.
+    name
+        The new scenario's name; None: "Rebalanced (<what was balanced>)".
+    progress
+        Told the share done (0 to 1) and what is going on.
+    cancel
+        Checked between steps; a cancel raises.
+
+    Returns
+    -------
+    PlanChange
+        The rebalanced plan as a scenario, the accounts it moves, the optimizer's
+        report and the lower bound on the moves any plan within the band needs.
     """
     if minimise not in {"accounts", "potential"}:
         msg = f"cannot minimise '{minimise}'; use accounts or potential"
@@ -230,7 +255,39 @@ def split_project(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> PlanChange:
-    """Carve a new territory (for `rep_id`, around their home) out of the `sources` territories."""
+    """Carve a new territory (for `rep_id`, around their home) out of the `sources` territories.
+
+    Parameters
+    ----------
+    project
+        The project; not changed.
+    sources
+        IDs of the territories to take the new one from (at least one, none locked,
+        else `InputError`).
+    rep_id
+        The new territory's rep (must exist); their home's unit seeds it when it lies
+        in a source territory. None: no rep.
+    territory_name
+        The new territory's name; None: "<rep>'s territory", or "Territory N" without a rep.
+    kind
+        The area units moved: "state", "county" (default) or "zip".
+    balance
+        What to balance, as `parse_balance` reads it; "potential" by default.
+    tolerance
+        The band around the mean territory, as a fraction (0.05: ±5%).
+    name
+        The new scenario's name; None: "New territory <name>".
+    progress
+        Told the share done (0 to 1) and what is going on.
+    cancel
+        Checked between steps; a cancel raises.
+
+    Returns
+    -------
+    PlanChange
+        The plan with the new territory as a scenario, the accounts it moves and the
+        optimizer's report.
+    """
     terr = project.territories
     rows = []
     for territory_id in sources:

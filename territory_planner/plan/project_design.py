@@ -396,6 +396,12 @@ def design_project(
         For `kind` "file": the polygons to build from (``name`` and geometry).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
+
+    Returns
+    -------
+    PlanOutcome
+        The designed plan as a scenario, the units and labels it was built from,
+        the balanced weights and the optimizer's report.
     """
     shares = parse_balance(balance)
     unknown = sorted(set(free_homes) - set(project.reps["rep_id"].astype(str)))

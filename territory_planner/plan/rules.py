@@ -42,7 +42,20 @@ class Rule:
     within: str | None = None  # a territory whose outline limits the rule
 
     def mask(self, accounts: pd.DataFrame, project: Project) -> np.ndarray:
-        """Which accounts the rule applies to."""
+        """Which accounts the rule applies to.
+
+        Parameters
+        ----------
+        accounts
+            The accounts to test (the columns the conditions name, ``lon``, ``lat``).
+        project
+            The project (its territories, for `within`, and saved segments a condition names).
+
+        Returns
+        -------
+        numpy.ndarray
+            A boolean per account: True where every condition holds (and it lies inside `within`).
+        """
         result = np.ones(len(accounts), dtype=bool)
         for condition in self.conditions:
             if condition.field == SEGMENT_FIELD:
@@ -62,6 +75,18 @@ def parse_rules(data: list[dict[str, Any]], project: Project) -> list[Rule]:
     """Rules from JSON: ``[{"name", "territory", "when": [[field, op, value], ...], "within"}]``.
 
     ``territory`` and ``within`` may be a territory ID or name.
+
+    Parameters
+    ----------
+    data
+        The rules as JSON data, in order (a rule without a name is called "Rule N").
+    project
+        The project whose territories the rules name; an unknown one raises `InputError`.
+
+    Returns
+    -------
+    list[Rule]
+        The rules, in the same order, territories by ID.
     """
     ids = dict(zip(project.territories["name"], project.territories["territory_id"], strict=True))
     known = set(project.territories["territory_id"])
@@ -91,7 +116,18 @@ def parse_rules(data: list[dict[str, Any]], project: Project) -> list[Rule]:
 
 
 def rules_as_data(rules: list[Rule]) -> list[dict[str, Any]]:
-    """The JSON form `parse_rules` reads (territories by ID)."""
+    """The JSON form `parse_rules` reads (territories by ID).
+
+    Parameters
+    ----------
+    rules
+        The rules, in order.
+
+    Returns
+    -------
+    list[dict[str, Any]]
+        One entry per rule: ``name``, ``territory``, ``when`` and ``within`` if it has one.
+    """
     data: list[dict[str, Any]] = []
     for rule in rules:
         entry: dict[str, Any] = {
@@ -106,12 +142,37 @@ def rules_as_data(rules: list[Rule]) -> list[dict[str, Any]]:
 
 
 def rules_setting(rules: list[Rule]) -> dict[str, str]:
-    """The project setting that stores `rules`."""
+    """The project setting that stores `rules`.
+
+    Parameters
+    ----------
+    rules
+        The rules, in order.
+
+    Returns
+    -------
+    dict[str, str]
+        The settings key of the rules to their JSON text.
+    """
     return {SETTINGS_KEY: json.dumps(rules_as_data(rules))}
 
 
 def describe(rule: Rule, names: dict[str, str]) -> str:
-    """A rule in words, e.g. ``industry = Healthcare and employees > 500, in West``."""
+    """A rule in words, e.g. ``industry = Healthcare and employees > 500, inside West``.
+
+    Parameters
+    ----------
+    rule
+        The rule.
+    names
+        Territory ID to name, for `Rule.within` (an ID not in it is shown as it is).
+
+    Returns
+    -------
+    str
+        Its conditions joined by "and" ("every account" without any), then ", inside"
+        the territory that limits it.
+    """
     text = " and ".join(describe_condition(c) for c in rule.conditions) or "every account"
     if rule.within:
         text += f", inside {names.get(rule.within, rule.within)}"
@@ -119,7 +180,18 @@ def describe(rule: Rule, names: dict[str, str]) -> str:
 
 
 def saved_rules(project: Project) -> list[Rule]:
-    """The rules stored in the project (none if never set)."""
+    """The rules stored in the project (none if never set).
+
+    Parameters
+    ----------
+    project
+        The project (its settings and territories).
+
+    Returns
+    -------
+    list[Rule]
+        The saved rules, in order.
+    """
     return parse_rules(rule_records(project), project)
 
 
@@ -130,6 +202,20 @@ def assign_with_rules(
 
     Accounts that nothing places have no territory and "none". `geography`
     is the plain spatial assignment, if the caller has already computed it.
+
+    Parameters
+    ----------
+    project
+        The project (its accounts and territories).
+    rules
+        The rules, tried in order: the first that matches an unlocked account places it.
+    geography
+        The spatial assignment of the accounts; None: computed here.
+
+    Returns
+    -------
+    tuple[pandas.Series, pandas.Series]
+        Each account's territory ID (missing where none) and what placed it.
     """
     acc = project.accounts
     if geography is None:
@@ -178,6 +264,23 @@ def reassign(
 
     `rules` and `policy` default to the project's saved ones; pass new ones
     to see their effect before saving them. The project is not changed.
+
+    Parameters
+    ----------
+    project
+        The project.
+    rules
+        The rules to use; None: the saved ones.
+    policy
+        The parent policy to use; None: the saved one.
+    geography
+        The spatial assignment of the accounts, if already computed; None: computed here.
+
+    Returns
+    -------
+    Reassignment
+        The accounts table with ``territory_id`` and ``placed_by`` set, the rows that
+        moved, and the unassigned, overlapping and locked counts.
     """
     rules = saved_rules(project) if rules is None else rules
     policy = parent_policy(project) if policy is None else policy

@@ -22,7 +22,20 @@ COMPARED = ("accounts", "potential", "revenue", "workload_hours", "drive_hours",
 
 
 def scenario_project(project: Project, scenario: Scenario) -> Project:
-    """A copy of `project` whose plan in use is `scenario` (the project is not changed)."""
+    """A copy of `project` whose plan in use is `scenario` (the project is not changed).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts, reps and settings are shared or copied).
+    scenario
+        The scenario to put in use.
+
+    Returns
+    -------
+    Project
+        The trial project, with no scenarios of its own.
+    """
     trial = Project(
         accounts=project.accounts,
         reps=project.reps,
@@ -41,6 +54,19 @@ def plan_kpis(project: Project, shares: dict[str, float] | None = None) -> pd.Da
     ``balanced`` is each territory's share of the team total of the target,
     ``balanced_vs_mean`` its deviation from the mean territory, both
     computed from the accounts each territory holds.
+
+    Parameters
+    ----------
+    project
+        The project.
+    shares
+        The balance target (target to share, as `parse_balance` gives them);
+        None or empty: the KPIs without the two columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per territory.
     """
     kpis = territory_kpis(project)
     if shares:
@@ -86,7 +112,21 @@ class Comparison:
 
 
 def compare_scenarios(project: Project, a: str, b: str) -> Comparison:
-    """Compare scenarios `a` and `b` of the project (either may be the plan in use)."""
+    """Compare scenarios `a` and `b` of the project (either may be the plan in use).
+
+    Parameters
+    ----------
+    project
+        The project holding both scenarios.
+    a, b
+        The names of the scenarios to compare (from `a` to `b`).
+
+    Returns
+    -------
+    Comparison
+        The KPIs per territory side by side, the accounts that change territory and
+        the team totals.
+    """
     kpis = {
         key: territory_kpis(scenario_project(project, project.scenario(name))).set_index(
             "territory_id"

@@ -29,6 +29,18 @@ def split_by_line(geometry: BaseGeometry, line: BaseGeometry) -> tuple[BaseGeome
     short) cuts cleanly; every part of a multi-part territory goes to the
     side of the line it lies on.
 
+    Parameters
+    ----------
+    geometry
+        The territory's outline, in degrees.
+    line
+        The line drawn across it, in degrees.
+
+    Returns
+    -------
+    tuple[BaseGeometry, BaseGeometry]
+        The two sides, each cleaned (`clean_polygon`) and not empty.
+
     Raises
     ------
     InputError

@@ -106,6 +106,17 @@ def parse_balance(text: str) -> dict[str, float]:
 
     Accepts one target ("potential") or a blend: "potential=60,workload=40",
     "60% potential, 40% workload" or "potential:0.6 workload:0.4".
+
+    Parameters
+    ----------
+    text
+        The balance target as typed (any case; "workload hours" reads as "workload").
+        An unknown target, or no positive share, raises `InputError`.
+
+    Returns
+    -------
+    dict[str, float]
+        Target (a key of `BALANCE_TARGETS`) to its share; the shares sum to 1.
     """
     text_l = text.strip().lower()
     shares: dict[str, float] = {}
@@ -132,14 +143,36 @@ def parse_balance(text: str) -> dict[str, float]:
 
 
 def describe_balance(shares: dict[str, float]) -> str:
-    """In words: "potential" or "60% potential, 40% workload hours"."""
+    """In words: "potential" or "60% potential, 40% workload hours".
+
+    Parameters
+    ----------
+    shares
+        Target to share, as `parse_balance` gives them.
+
+    Returns
+    -------
+    str
+        The one target's words, or each share as a percentage with its target's words.
+    """
     if len(shares) == 1:
         return BALANCE_TARGETS[next(iter(shares))]
     return ", ".join(f"{share:.0%} {BALANCE_TARGETS[key]}" for key, share in shares.items())
 
 
 def default_balance(project: Project) -> str:
-    """Workload when visit frequencies are known, else potential, else account counts."""
+    """Workload when visit frequencies are known, else potential, else account counts.
+
+    Parameters
+    ----------
+    project
+        The project (its accounts' ``visit_frequency`` and ``potential``).
+
+    Returns
+    -------
+    str
+        "workload", "potential" or "accounts".
+    """
     acc = project.accounts
     if acc["visit_frequency"].isin(list(VISIT_FREQUENCIES)).any():
         return "workload"
@@ -209,6 +242,24 @@ def project_units(
     (e.g. sales regions or postal areas from a GIS file), with a ``name``.
     With `kind` "county", the counties whose FIPS are in `zip_in` are made
     of their ZIP areas instead (finer units where accounts crowd).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts, reps' homes and territories).
+    kind
+        "state", "county", "zip" or "file"; another raises `InputError`.
+    areas
+        The user's polygons for `kind` "file" (none, or empty, raises `InputError`);
+        ignored otherwise.
+    zip_in
+        5-digit FIPS codes of counties to make of ZIP areas (`kind` "county" only);
+        a code of no county around the accounts raises `InputError`.
+
+    Returns
+    -------
+    ProjectUnits
+        The units, the unit holding each account and each unit's territory now.
     """
     if kind == FILE_KIND:
         if areas is None or len(areas) == 0:
@@ -269,6 +320,18 @@ def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:
     each piece to the nearest territory so that it covers what the old one
     did. Land far from the region (Alaska, Hawaii, islands offshore) is
     not handed to a territory thousands of kilometres away: it is left out.
+
+    Parameters
+    ----------
+    project
+        The project (its territories now).
+    plan_units
+        The units the new plan is made of (for "file" units nothing is added).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The pieces (geometry only), within about 100 km of the units; may be empty.
     """
     if plan_units.kind == FILE_KIND:  # the user's own areas: nothing to add
         return gpd.GeoDataFrame(geometry=[], crs=CRS)
@@ -291,7 +354,22 @@ _OUTER_REACH_DEGREES = 1.0
 def nearest_labels(
     pieces: gpd.GeoDataFrame, plan_units: ProjectUnits, labels: np.ndarray
 ) -> np.ndarray:
-    """The label of the unit nearest to each piece."""
+    """The label of the unit nearest to each piece.
+
+    Parameters
+    ----------
+    pieces
+        Land outside the units (as `outer_units` gives it).
+    plan_units
+        The units.
+    labels
+        Each unit's label (territory number).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per piece, the label of the unit nearest it (int64).
+    """
     if len(pieces) == 0:
         return np.zeros(0, dtype=np.int64)
     tree = shapely.STRtree(plan_units.units.geometry.to_numpy())
@@ -311,6 +389,21 @@ def account_weights(
     of the team's workload, whatever their units. `workload` gives each
     account's yearly hours as its territory's rep would drive them (default:
     served by the rep living nearest).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts, and reps' homes for the default workload).
+    shares
+        Target to share, as `parse_balance` gives them. Workload without any visit
+        frequency, or a target no account has any of, raises `InputError`.
+    workload
+        Each account's yearly hours; None: served from the nearest rep's home.
+
+    Returns
+    -------
+    numpy.ndarray
+        The weight of each account; over the team each target's part sums to its share.
     """
     acc = project.accounts
     if "workload" in shares and not has_frequencies(acc):
@@ -342,13 +435,39 @@ def account_weights(
 
 
 def plan_account_weights(project: Project, shares: dict[str, float]) -> np.ndarray:
-    """`account_weights` with workload as the plan in use serves it (what the KPI panel shows)."""
+    """`account_weights` with workload as the plan in use serves it (what the KPI panel shows).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts, territories and reps).
+    shares
+        Target to share, as `parse_balance` gives them.
+
+    Returns
+    -------
+    numpy.ndarray
+        The weight of each account.
+    """
     served = plan_workload(project) if "workload" in shares else None
     return account_weights(project, shares, served)
 
 
 def unit_weights(plan_units: ProjectUnits, account_values: np.ndarray) -> np.ndarray:
-    """Sum of the accounts' values per unit."""
+    """Sum of the accounts' values per unit.
+
+    Parameters
+    ----------
+    plan_units
+        The units (and the unit holding each account).
+    account_values
+        A value per account (e.g. from `account_weights`); accounts in no unit do not count.
+
+    Returns
+    -------
+    numpy.ndarray
+        The sum per unit, in the units' order.
+    """
     inside = plan_units.account_unit >= 0
     return np.bincount(
         plan_units.account_unit[inside],
@@ -366,6 +485,18 @@ def rep_home_units(project: Project, plan_units: ProjectUnits) -> np.ndarray:
 
     A home outside every unit outline (a ZIP centroid in a lake or the sea,
     a downtown on the shore) belongs to the nearest unit within about 50 km.
+
+    Parameters
+    ----------
+    project
+        The project (its reps' ``lon`` and ``lat``).
+    plan_units
+        The units.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per rep, the position of its home's unit in the units, or -1.
     """
     reps = project.reps
     lon = reps["lon"].to_numpy(dtype=float)
@@ -398,6 +529,26 @@ def plan_territories(
     would overlap one. `outer` adds pieces beyond the units (see
     `outer_units`) with their labels. Returns (territories, accounts); the
     project is not changed.
+
+    Parameters
+    ----------
+    project
+        The project the plan is for.
+    plan_units
+        The units.
+    labels
+        Each unit's label: a row of `base`.
+    base
+        One row per territory of the plan, in label order.
+    kept
+        Label to the outline it keeps; None: none.
+    outer
+        Pieces beyond the units and their labels; None: none.
+
+    Returns
+    -------
+    tuple[geopandas.GeoDataFrame, pandas.DataFrame]
+        The territories (one per row of `base`) and the accounts table assigned to them.
     """
     kept = kept or {}
     geoms = plan_units.units.geometry.to_numpy()

@@ -26,7 +26,18 @@ from territory_planner.workdays import DAYS, minutes_of_day, weekdays
 
 
 def parse_window(text: object) -> tuple[float, float] | None:
-    """A visit window such as "09:00-12:00" in minutes (None when empty or unreadable)."""
+    """A visit window such as "09:00-12:00" in minutes (None when empty or unreadable).
+
+    Parameters
+    ----------
+    text
+        The cell as written; not a string, or without "-", counts as none.
+
+    Returns
+    -------
+    tuple[float, float] | None
+        The window's start and end in minutes from midnight; None unless start < end.
+    """
     if not isinstance(text, str) or "-" not in text:
         return None
     early, _, late = text.partition("-")
@@ -45,6 +56,16 @@ class DayRules:
 
 def parse_dates(text: str) -> list[date]:
     """Dates typed as "2026-12-24, 2026-12-25" (commas, semicolons or spaces between).
+
+    Parameters
+    ----------
+    text
+        The dates as typed (empty: none).
+
+    Returns
+    -------
+    list[datetime.date]
+        The dates, in the order typed.
 
     Raises
     ------
@@ -71,6 +92,21 @@ def parse_appointment(text: object, start: date, weeks: int) -> tuple[int, int, 
 
     None when the cell is empty or the date falls outside the plan's weeks.
 
+    Parameters
+    ----------
+    text
+        The ``appointment`` cell (None, NaN or blank: no appointment; "/" may separate
+        the date's parts).
+    start
+        The plan's first day (its first Monday).
+    weeks
+        The plan's length in weeks.
+
+    Returns
+    -------
+    tuple[int, int, float] | None
+        The week (0 first), the weekday (0 = Monday) and the start in minutes from midnight.
+
     Raises
     ------
     ValueError
@@ -86,7 +122,24 @@ def parse_appointment(text: object, start: date, weeks: int) -> tuple[int, int, 
 
 
 def rep_hours(rep: pd.Series, lunch: float = 30.0, max_drive: float | None = None) -> RepHours:
-    """A rep's working days and hours from the Reps table."""
+    """A rep's working days and hours from the Reps table.
+
+    Parameters
+    ----------
+    rep
+        The rep's row (``work_days`` such as "Mon,Tue", ``day_start``, ``day_end``);
+        blank cells mean Monday to Friday, 08:00 to 17:00.
+    lunch
+        The lunch break, in minutes; 30 by default.
+    max_drive
+        The most driving a day, in minutes; None: no limit.
+
+    Returns
+    -------
+    RepHours
+        The working weekdays (0 = Monday), the day's start and end in minutes, lunch and
+        drive limit.
+    """
     days = str(rep.get("work_days") or "Mon,Tue,Wed,Thu,Fri")
     work = tuple(i for i, d in enumerate(DAYS) if d in days.split(","))
     return RepHours(
@@ -118,6 +171,35 @@ def rep_problem(
     every cycle); `start` is the plan's first Monday. Returns the problem,
     the accounts that cannot be planned at all (no position, an unreadable
     appointment), and the rep's row.
+
+    Parameters
+    ----------
+    project
+        The project (its reps, territories and accounts).
+    rep_id
+        The rep to plan; an unknown rep, or one without a home position, raises `InputError`.
+    weeks
+        The plan's length, 1 to `MAX_WEEKS` weeks; None: the longest visit cycle among
+        the rep's accounts (at most `MAX_WEEKS`).
+    travel
+        Where the travel times come from; None: the straight-line `TravelModel`.
+    lunch
+        The daily lunch break, in minutes.
+    max_drive
+        The most driving a day, in minutes; None: no limit.
+    value_column
+        The accounts' column whose number is a visit's value (missing: 0).
+    days_off
+        The (week, weekday) pairs the rep does not work.
+    allow_overtime
+        Plan every visit, running days over if need be.
+    start
+        The plan's first Monday; None: the next Monday (`next_monday`).
+
+    Returns
+    -------
+    tuple[Problem, list[LeftOut], pandas.Series]
+        The problem (the home is stop 0 of its matrices), the accounts left out, the rep's row.
     """
     hits = project.reps[project.reps["rep_id"] == rep_id]
     if hits.empty:
@@ -205,6 +287,17 @@ def _appointments(
 
 
 def next_monday(today: date | None = None) -> date:
-    """The Monday after `today` (the default first day of a plan)."""
+    """The Monday after `today` (the default first day of a plan).
+
+    Parameters
+    ----------
+    today
+        The day to count from; None: today. On a Monday, the Monday a week later.
+
+    Returns
+    -------
+    datetime.date
+        The next Monday.
+    """
     today = today or date.today()  # noqa: DTZ011 (a calendar date, not a time)
     return today + timedelta(days=7 - today.weekday())

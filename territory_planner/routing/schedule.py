@@ -80,6 +80,39 @@ def build_schedule(
     they need, the most valuable by `priority` (an account column) planned
     first; with `allow_overtime` every visit is planned and the days run
     over instead (`DaySummary.overtime` says by how much).
+
+    Parameters
+    ----------
+    project
+        The project (its reps, territories and accounts).
+    rep_id
+        The rep to plan (unknown, or without a home: `InputError`).
+    weeks
+        The plan's length in weeks (1 to 13); None: the longest visit cycle.
+    start
+        The plan's first day, moved back to its Monday; None: the next Monday.
+    allow_overtime
+        Plan every visit, running days over, instead of leaving visits out.
+    travel
+        Where travel times come from; None: the straight-line `TravelModel`.
+    lunch
+        The daily lunch break, in minutes (taken before the first visit after noon).
+    max_drive
+        The most driving a day, in minutes; None: no limit.
+    days_off
+        Dates not worked (those before `start` are ignored).
+    priority
+        The account column whose value decides which visits are planned first.
+    progress
+        Told the share done (0 to 1) and what is going on.
+    cancel
+        Checked between steps; a cancel raises.
+
+    Returns
+    -------
+    Schedule
+        The visits in order with times, each day's summary, what was left out and
+        why, the drive of a plan made the simple way (for comparison) and suggestions.
     """
     start = start or next_monday()
     if start.weekday() != 0:
@@ -138,7 +171,22 @@ def _stop(problem: Problem, row: int) -> Stop:
 
 
 def suggestions(project: Project, problem: Problem, schedule: Schedule) -> list[str]:
-    """What would fit the visits left out: overtime, fewer visits, or another rep."""
+    """What would fit the visits left out: overtime, fewer visits, or another rep.
+
+    Parameters
+    ----------
+    project
+        The project (its reps' homes, for the nearest other rep).
+    problem
+        The rep's calendar problem the schedule was planned from.
+    schedule
+        The planned schedule (its ``left_out``).
+
+    Returns
+    -------
+    list[str]
+        One sentence per suggestion; empty when no visit was left out.
+    """
     missing = [x for x in schedule.left_out if x.visits]
     if not missing:
         return []
@@ -229,6 +277,20 @@ def naive_drive(problem: Problem, chosen: dict[int, list[int]], days: _Days) -> 
     The same accounts, taken in ZIP order, each given the pattern whose days
     are least loaded so far (so the days are as balanced as ours and every
     frequency is met), and each day driven in ZIP order.
+
+    Parameters
+    ----------
+    problem
+        The rep's calendar problem.
+    chosen
+        The accounts planned (by index; only the keys are used), as `plan_days` gives them.
+    days
+        The working days of the plan (their slots).
+
+    Returns
+    -------
+    float
+        The total driving minutes of that simple plan.
     """
     tours: list[list[int]] = [[] for _ in days.slots]
     load = np.zeros(len(days.slots))
@@ -243,7 +305,18 @@ def naive_drive(problem: Problem, chosen: dict[int, list[int]], days: _Days) -> 
 
 
 def clock(minutes: float) -> str:
-    """Minutes from midnight as HH:MM."""
+    """Minutes from midnight as HH:MM.
+
+    Parameters
+    ----------
+    minutes
+        The time in minutes from midnight (rounded to the nearest minute).
+
+    Returns
+    -------
+    str
+        The time as "HH:MM" (e.g. 510 -> "08:30").
+    """
     whole = round(minutes)
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
@@ -270,6 +343,19 @@ def schedule_record(schedule: Schedule, accounts: pd.DataFrame | None = None) ->
 
     With the project's `accounts`, each visit also carries the account's
     address (street, city, state, ZIP) and phone, for exports.
+
+    Parameters
+    ----------
+    schedule
+        The planned schedule.
+    accounts
+        The project's accounts, for the `CONTACT_COLUMNS` they have; None: no contacts.
+
+    Returns
+    -------
+    dict[str, object]
+        ``rep_id``, ``rep``, ``weeks``, ``start_date``, ``totals``, ``days`` (each with
+        its ``visits``), ``suggestions`` and ``left_out``.
     """
     contacts = _contacts(accounts, {v.account_id for v in schedule.visits})
     visits_by_day: dict[tuple[int, int], list[Visit]] = {}

@@ -46,7 +46,22 @@ class DayRoute:
 
 
 def tour_minutes(minutes: np.ndarray, order: list[int], home: int = 0) -> float:
-    """Driving minutes of home -> order -> home."""
+    """Driving minutes of home -> order -> home.
+
+    Parameters
+    ----------
+    minutes
+        The square matrix of driving minutes between stops (from row to column).
+    order
+        The stops' rows in visiting order (empty: no drive).
+    home
+        The row of the home the tour starts and ends at; 0 by default.
+
+    Returns
+    -------
+    float
+        The total driving minutes of the closed tour.
+    """
     if not order:
         return 0.0
     path = [home, *order, home]
@@ -102,7 +117,22 @@ def _or_opt(minutes: np.ndarray, tour: list[int]) -> list[int]:
 
 
 def quick_tour(minutes: np.ndarray, stops: list[int], home: int = 0) -> list[int]:
-    """A good visiting order for `stops` from `home` (cheapest insertion + 2-opt + Or-opt)."""
+    """A good visiting order for `stops` from `home` (cheapest insertion + 2-opt + Or-opt).
+
+    Parameters
+    ----------
+    minutes
+        The square matrix of driving minutes between stops (from row to column).
+    stops
+        The rows of the stops to visit.
+    home
+        The row of the home the tour starts and ends at; 0 by default.
+
+    Returns
+    -------
+    list[int]
+        The stops' rows in visiting order, without the home.
+    """
     tour = [home]
     for stop in sorted(stops, key=lambda s: -minutes[home, s]):  # far ones first
         costs = [
@@ -139,6 +169,29 @@ def route_day(
     The search stops after `iterations`, or 1/4 of them without a better route, or
     `max_seconds` (a rep's day of 10-20 visits takes milliseconds; 100 stops reach the
     time limit, by then within about 1% of the best tour, see ``bench/routing.py``).
+
+    Parameters
+    ----------
+    minutes
+        The square matrix of driving minutes between stops (from row to column).
+    stops
+        The visits: each one's matrix row, visit minutes, optional window and prize.
+    day_start, day_end
+        The working day, in minutes from midnight.
+    home
+        The matrix row of the rep's home; 0 by default.
+    iterations
+        The solver's most iterations; 2000 by default.
+    seed
+        The solver's random seed (the same seed gives the same route).
+    max_seconds
+        The solver's time limit, in seconds; 0.8 by default.
+
+    Returns
+    -------
+    DayRoute
+        The visiting order with arrival and departure times, driving minutes, the
+        optional stops left out and any overtime; no stops: an empty day at `day_start`.
     """
     if not stops:
         return DayRoute(start=day_start, end=day_start)

@@ -43,7 +43,18 @@ def _great_circle_rows(points: Radians, rows: slice) -> np.ndarray:
 
 
 def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """All-pairs great-circle distances (km) between points (haversine), by blocks of rows."""
+    """All-pairs great-circle distances (km) between points (haversine), by blocks of rows.
+
+    Parameters
+    ----------
+    lon, lat
+        The points, in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        An n x n matrix: entry (i, j) is the km from point i to point j.
+    """
     points = radians(lon, lat)
     out = np.empty((len(points[0]), len(points[0])))
     for rows in _row_blocks(len(out)):
@@ -58,6 +69,18 @@ def great_circle_legs_km(
 
     The same numbers, bit for bit, as the entries of `great_circle_km` (the same formula on
     contiguous arrays), without the all-pairs matrix.
+
+    Parameters
+    ----------
+    lon, lat
+        The points, in degrees.
+    origins, destinations
+        Indices into the points: where each leg starts and ends (equal lengths).
+
+    Returns
+    -------
+    numpy.ndarray
+        The km of each leg, in the order of `origins`.
     """
     points = radians(lon, lat)
     a, b = np.asarray(origins, dtype=np.intp), np.asarray(destinations, dtype=np.intp)
@@ -80,14 +103,48 @@ class TravelTimes(Protocol):
     """Anything that gives road kilometres and driving minutes between points."""
 
     def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """All-pairs kilometres and minutes."""
+        """All-pairs kilometres and minutes.
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees.
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Road km and driving minutes, each an n x n matrix (from row to column).
+        """
 
     def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[Kilometres, np.ndarray]:
-        """What a calendar needs: km of the legs driven, and all-pairs minutes (a matrix)."""
+        """What a calendar needs: km of the legs driven, and all-pairs minutes (a matrix).
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees.
+
+        Returns
+        -------
+        tuple[Kilometres, numpy.ndarray]
+            Road km indexed as ``km[origins, destinations]``, and the n x n driving minutes.
+        """
 
 
 def load_roads(path: Path) -> RoadNetwork:
-    """A road network from an OpenStreetMap extract (.osm.pbf) or a GraphML file."""
+    """A road network from an OpenStreetMap extract (.osm.pbf) or a GraphML file.
+
+    Parameters
+    ----------
+    path
+        The file: a name ending in ``.pbf`` is read as an OpenStreetMap extract,
+        anything else as GraphML. A file that cannot be read raises `InputError`.
+
+    Returns
+    -------
+    RoadNetwork
+        The roads, ready for shortest paths between stops.
+    """
     if str(path).lower().endswith(".pbf"):
         return RoadNetwork.from_osm_pbf(path)
     return RoadNetwork.from_graphml(path)
@@ -109,12 +166,34 @@ class TravelModel:
     ramp_km: float = 25.0
 
     def speed_kmh(self, road_km: np.ndarray) -> np.ndarray:
-        """Average speed on a leg of `road_km` road kilometres."""
+        """Average speed on a leg of `road_km` road kilometres.
+
+        Parameters
+        ----------
+        road_km
+            Leg lengths along the road, in km.
+
+        Returns
+        -------
+        numpy.ndarray
+            The speed of each leg in km/h, from `town_kmh` (0 km) towards `highway_kmh`.
+        """
         rise = 1 - np.exp(-np.asarray(road_km, float) / self.ramp_km)
         return self.town_kmh + (self.highway_kmh - self.town_kmh) * rise
 
     def driving_minutes(self, road_km: np.ndarray) -> np.ndarray:
-        """Minutes to drive legs of `road_km` road kilometres."""
+        """Minutes to drive legs of `road_km` road kilometres.
+
+        Parameters
+        ----------
+        road_km
+            Leg lengths along the road, in km.
+
+        Returns
+        -------
+        numpy.ndarray
+            The driving time of each leg, in minutes, at `speed_kmh`.
+        """
         return np.asarray(road_km / self.speed_kmh(road_km) * 60)
 
     def _road_rows(self, points: Radians, rows: slice) -> np.ndarray:
@@ -123,7 +202,18 @@ class TravelModel:
         return road
 
     def matrices(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Road kilometres and driving minutes between every pair of points."""
+        """Road kilometres and driving minutes between every pair of points.
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees.
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Road km (great-circle km x `detour`) and driving minutes, each n x n.
+        """
         points = radians(lon, lat)
         road = np.empty((len(points[0]), len(points[0])))
         minutes = np.empty_like(road)
@@ -133,7 +223,18 @@ class TravelModel:
         return road, minutes
 
     def minutes(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Driving minutes between every pair of points (`matrices` without the km matrix)."""
+        """Driving minutes between every pair of points (`matrices` without the km matrix).
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees.
+
+        Returns
+        -------
+        numpy.ndarray
+            The n x n driving minutes, from row to column.
+        """
         points = radians(lon, lat)
         minutes = np.empty((len(points[0]), len(points[0])))
         for rows in _row_blocks(len(minutes)):
@@ -144,6 +245,16 @@ class TravelModel:
         """Km of the legs, computed when asked (`LegKilometres`), and the all-pairs minutes.
 
         Only one all-pairs matrix is kept: the km of a calendar are those of the legs driven.
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees.
+
+        Returns
+        -------
+        tuple[Kilometres, numpy.ndarray]
+            A `LegKilometres` over the stops, and the n x n driving minutes.
         """
         lon, lat = np.asarray(lon, float), np.asarray(lat, float)
         return LegKilometres(self, lon, lat), self.minutes(lon, lat)
@@ -179,7 +290,19 @@ MPH = 1.609344
 
 
 def road_speeds(edges: Any) -> np.ndarray:
-    """km/h of each road: its ``maxspeed`` ("50", "30 mph") or the usual speed of its kind."""
+    """km/h of each road: its ``maxspeed`` ("50", "30 mph") or the usual speed of its kind.
+
+    Parameters
+    ----------
+    edges
+        The roads as a table (pyrosm's edges): ``highway`` and, if present, ``maxspeed``.
+
+    Returns
+    -------
+    numpy.ndarray
+        A speed per road in km/h: a positive ``maxspeed`` (mph converted), else the
+        kind's speed in `ROAD_SPEEDS_KMH`, else `DEFAULT_ROAD_KMH`.
+    """
     kinds = edges["highway"].fillna("").astype(str)
     typical = kinds.map(ROAD_SPEEDS_KMH).fillna(DEFAULT_ROAD_KMH).to_numpy(dtype=float)
     if "maxspeed" not in edges.columns:
@@ -196,6 +319,13 @@ class RoadNetwork:
     Edges need ``length`` (metres); ``travel_time`` (seconds) is used if
     present, else the length at `default_kmh`. Node positions are ``x``
     (longitude) and ``y`` (latitude), as OSMnx writes them.
+
+    Parameters
+    ----------
+    graph
+        The road graph; one without nodes, or with nodes lacking ``x``/``y``, raises `InputError`.
+    default_kmh
+        The speed (km/h) of an edge without ``travel_time``; 50 by default.
     """
 
     def __init__(self, graph: nx.Graph, default_kmh: float = 50.0) -> None:
@@ -223,7 +353,18 @@ class RoadNetwork:
 
     @classmethod
     def from_graphml(cls, path: Path) -> RoadNetwork:
-        """Read a GraphML road network (e.g. saved by OSMnx)."""
+        """Read a GraphML road network (e.g. saved by OSMnx).
+
+        Parameters
+        ----------
+        path
+            The GraphML file; one that cannot be read raises `InputError` naming it.
+
+        Returns
+        -------
+        RoadNetwork
+            The network, at the default speed for edges without ``travel_time``.
+        """
         try:
             graph = nx.read_graphml(path)
         except (OSError, nx.NetworkXError, ValueError, ET.ParseError) as exc:
@@ -237,6 +378,16 @@ class RoadNetwork:
 
         Each road's speed is its ``maxspeed`` tag, or a typical speed for its
         kind of road (`ROAD_SPEEDS_KMH`); one-way streets are one-way.
+
+        Parameters
+        ----------
+        path
+            The extract; one that cannot be read or has no drivable roads raises `InputError`.
+
+        Returns
+        -------
+        RoadNetwork
+            The network, each edge with its length and travel time.
         """
         from pyrosm import OSM  # noqa: PLC0415 (optional, slow import)
 
@@ -264,7 +415,18 @@ class RoadNetwork:
         return cls(graph)
 
     def nearest_nodes(self, lon: np.ndarray, lat: np.ndarray) -> list[Any]:
-        """The graph node nearest each point."""
+        """The graph node nearest each point.
+
+        Parameters
+        ----------
+        lon, lat
+            The points, in degrees.
+
+        Returns
+        -------
+        list
+            The node (its graph key) nearest each point, in the points' order.
+        """
         index = self.tree.nearest(shapely.points(np.asarray(lon, float), np.asarray(lat, float)))
         return list(self.nodes[np.asarray(index)])
 
@@ -273,6 +435,16 @@ class RoadNetwork:
 
         One Dijkstra per stop, over the whole graph, never all pairs of the
         graph. Stops the roads do not connect get an infinite time.
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees (each snapped to its nearest node).
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Road km and minutes of the quickest paths, each n x n (inf where unreachable).
         """
         stops = self.nearest_nodes(lon, lat)
         n = len(stops)
@@ -292,7 +464,18 @@ class RoadNetwork:
         return km, minutes
 
     def planning_tables(self, lon: np.ndarray, lat: np.ndarray) -> tuple[Kilometres, np.ndarray]:
-        """Km and minutes between every pair of points (both come from the same Dijkstras)."""
+        """Km and minutes between every pair of points (both come from the same Dijkstras).
+
+        Parameters
+        ----------
+        lon, lat
+            The stops, in degrees.
+
+        Returns
+        -------
+        tuple[Kilometres, numpy.ndarray]
+            The two n x n matrices of `matrices`.
+        """
         return self.matrices(lon, lat)
 
 

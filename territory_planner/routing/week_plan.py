@@ -235,7 +235,25 @@ def plan_days(
     *,
     passes: int = 6,
 ) -> tuple[_Days, dict[int, list[int]], list[int]]:
-    """Choose each account's visit days. Returns the days, account -> slots, accounts left out."""
+    """Choose each account's visit days. Returns the days, account -> slots, accounts left out.
+
+    Parameters
+    ----------
+    problem
+        The rep's calendar problem (accounts by index; matrix row = index + 1).
+    progress
+        Told the share done (0 to 0.7 of the whole calendar) and what is going on.
+    cancel
+        Checked between steps; a cancel raises.
+    passes
+        The most improvement passes over all accounts; 6 by default.
+
+    Returns
+    -------
+    tuple[_Days, dict[int, list[int]], list[int]]
+        The working days with their tours, each planned account's day slots (indices
+        into the days), and the accounts left out (no room in any day).
+    """
     planner = _Planner(problem)
     fixed = problem.appointments or [None] * len(problem.ids)
     order = sorted(

@@ -41,7 +41,19 @@ TRAVEL = TravelModel()
 
 
 def frequency_weeks(code: object) -> int:
-    """Weeks between visits: weekly 1, biweekly 2, monthly 4, quarterly 13, "every 3 weeks" 3."""
+    """Weeks between visits: weekly 1, biweekly 2, monthly 4, quarterly 13, "every 3 weeks" 3.
+
+    Parameters
+    ----------
+    code
+        An account's visit frequency as written (any case); not a string counts as none.
+
+    Returns
+    -------
+    int
+        The weeks between visits: a known code's (`FREQUENCY_WEEKS`), else the number in
+        a text with "week" (1 to `MAX_WEEKS`), else monthly's 4.
+    """
     text = str(code).strip().lower() if isinstance(code, str) else ""
     if text in FREQUENCY_WEEKS:
         return FREQUENCY_WEEKS[text]
@@ -52,19 +64,52 @@ def frequency_weeks(code: object) -> int:
 
 
 def has_frequencies(accounts: pd.DataFrame) -> bool:
-    """Whether any account has a visit frequency (else workload is unknown, not zero)."""
+    """Whether any account has a visit frequency (else workload is unknown, not zero).
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``visit_frequency``).
+
+    Returns
+    -------
+    bool
+        True when at least one account's frequency is neither missing nor blank.
+    """
     column = accounts["visit_frequency"]
     return bool(column.notna().any() and (column.astype("str").str.strip() != "").any())
 
 
 def visits_per_year(accounts: pd.DataFrame) -> np.ndarray:
-    """Visits a year of each account, as the calendar plans them."""
+    """Visits a year of each account, as the calendar plans them.
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``visit_frequency``; none counts as monthly).
+
+    Returns
+    -------
+    numpy.ndarray
+        52 / the weeks between visits, per account.
+    """
     weeks = np.array([frequency_weeks(code) for code in accounts["visit_frequency"]], dtype=float)
     return WEEKS_PER_YEAR / weeks if len(weeks) else np.zeros(0)
 
 
 def visit_minutes(accounts: pd.DataFrame) -> np.ndarray:
-    """Minutes per visit of each account (default `DEFAULT_VISIT_MINUTES`)."""
+    """Minutes per visit of each account (default `DEFAULT_VISIT_MINUTES`).
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``visit_minutes``, missing where not given).
+
+    Returns
+    -------
+    numpy.ndarray
+        The minutes of one visit, per account.
+    """
     minutes = accounts["visit_minutes"].astype("float64")
     return np.asarray(minutes.fillna(DEFAULT_VISIT_MINUTES).to_numpy(), dtype=float)
 
@@ -111,6 +156,18 @@ def drive_minutes_per_visit(
     A visit's share of the trip from home and back plus the leg from the
     nearest other account (see the module text). Without a home (NaN), only
     the legs between the accounts count.
+
+    Parameters
+    ----------
+    lon, lat
+        The accounts, in degrees.
+    home_lon, home_lat
+        The rep's home, in degrees (NaN: no home).
+
+    Returns
+    -------
+    numpy.ndarray
+        The driving minutes one visit costs, per account.
     """
     if len(lon) == 0:
         return np.zeros(0)
@@ -134,6 +191,11 @@ def yearly_workload(
         the legs between the accounts of that group count).
     home_lon, home_lat
         The homes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``visits_per_year``, ``visit_hours`` and ``drive_hours`` on the accounts' index.
     """
     visits = visits_per_year(accounts)
     minutes = visit_minutes(accounts)
@@ -165,6 +227,20 @@ def workload_by_home(
     among the accounts of its `server` group (the plan as it stands): only
     the trip from home changes with the home. Unplaced accounts cost their
     visit hours.
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``visit_frequency``, ``visit_minutes``, ``lon``, ``lat``).
+    server
+        Per account, the group whose accounts share its legs (e.g. its territory's index).
+    home_lon, home_lat
+        The candidate homes, in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Accounts x homes: visit plus driving hours a year.
     """
     visits = visits_per_year(accounts)
     lon = accounts["lon"].to_numpy(dtype=float)
