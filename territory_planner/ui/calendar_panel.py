@@ -42,6 +42,8 @@ OVERTIME_COLOR = "#f8d7da"
 GRID_ROW = 36
 #: The visits of a day the Day tab shows whole, at least.
 DAY_ROWS = 2
+#: The grid's and the day's shares of the width, side by side.
+WIDE_SIZES = [520, 640]
 
 
 def _item(text: object, *, right: bool = False) -> QTableWidgetItem:
@@ -159,11 +161,13 @@ class CalendarPanel(QWidget):
         self.more.setChecked(not side)
         grid = self.grid_height()
         self.grid.setMinimumHeight(grid)  # a 4-week grid whole, also where the text grows
+        self.split.setStretchFactor(1, int(side))  # stacked, the day gets the height to spare
         if side:
             self.split.setMinimumHeight(grid + self.split.handleWidth() + self.day_height())
             self.split.setSizes([grid, self.day_height()])
         else:
             self.split.setMinimumHeight(max(grid, self.day_height()))
+            self.split.setSizes(WIDE_SIZES)
 
     def _travel_row(self) -> QHBoxLayout:
         """How travel is timed, and overtime."""
@@ -232,9 +236,7 @@ class CalendarPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.grid)
         split.addWidget(self.tabs)
-        split.setSizes([520, 640])
-        split.setStretchFactor(0, 0)
-        split.setStretchFactor(1, 1)
+        split.setSizes(WIDE_SIZES)
         # The panes take the height left over (their preferred height would make the panel
         # scroll in a low dock); `set_side` sets the least they need.
         split.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)

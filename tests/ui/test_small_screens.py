@@ -215,6 +215,7 @@ def test_a_large_screen_puts_the_wide_panels_under_the_map(
     calendar = show_a_day(qtbot, window)
     assert calendar.options.isVisible()
     assert place(calendar.day, calendar).left() > place(calendar.grid, calendar).right()
+    assert calendar.grid.width() >= 0.35 * calendar.width()  # the weekdays' text readable
 
 
 def test_the_default_layout_follows_the_window_until_the_user_changes_it(
