@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +38,12 @@ Plan = dict[str, Any]
 DAY_COLUMNS = ("#", "Arrival", "Departure", "Account", "City", "Drive min", "Km")
 LEFT_OUT_COLUMNS = ("Account ID", "Account", "Visits", "Hours", "Reason")
 OVERTIME_COLOR = "#f8d7da"
+#: The height of a week in the grid (two lines of text).
+GRID_ROW = 36
+#: The visits of a day the Day tab shows whole, at least.
+DAY_ROWS = 2
+#: The grid's and the day's shares of the width, side by side.
+WIDE_SIZES = [520, 640]
 
 
 def _item(text: object, *, right: bool = False) -> QTableWidgetItem:
@@ -101,34 +109,74 @@ class CalendarPanel(QWidget):
         for widget in (QLabel("Rep:"), self.rep, self.weeks, QLabel("from"), self.start):
             bar.addWidget(widget)
         bar.addStretch(1)
-        travel = self._travel_row(build)
         self.totals = QLabel("Pick a rep and build the calendar.")
         self.totals.setWordWrap(True)
+        self.options = self._options()
         info = QHBoxLayout()
-        info.addWidget(self.overtime)
+        info.addWidget(self.more)
+        info.addWidget(build)
         info.addStretch(1)
         info.addWidget(QLabel("Export:"))
         info.addWidget(self.export_xlsx)
         info.addWidget(self.export_ics)
-        rules = self._rules_row()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addLayout(travel)
-        layout.addLayout(rules)
         layout.addLayout(info)
+        layout.addWidget(self.options)
         layout.addWidget(self.totals)
         layout.addWidget(self._panes(), 1)
         self._set_export_enabled()
 
-    def _travel_row(self, build: QPushButton) -> QHBoxLayout:
-        """Build Calendar, and how travel is timed (a row of its own: the panel fits a column)."""
+    def _options(self) -> QWidget:
+        """How travel is timed, the day's rules and overtime (folded away in a side column).
+
+        `more`, a button, shows and hides them.
+        """
+        box = QWidget()
+        rows = QVBoxLayout(box)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(self._travel_row())
+        rows.addLayout(self._rules_row())
+        self.more = QToolButton()
+        self.more.setText("Options")
+        self.more.setCheckable(True)
+        self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more.setToolTip("Show or hide travel, lunch, driving limit, days off and overtime")
+        self.more.toggled.connect(self._show_options)
+        self.options = box
+        self.more.setChecked(True)
+        return box
+
+    def _show_options(self, shown: bool) -> None:
+        self.options.setVisible(shown)
+        self.more.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    def set_side(self, side: bool) -> None:
+        """In a side column (`side`), fold the options away and put the day under the grid.
+
+        A laptop's column of panels is too low for the options, a 4-week grid and the
+        chosen day's route at once (issue 17); the options are a click away.
+        """
+        self.more.setChecked(not side)
+        grid = self.grid_height()
+        self.grid.setMinimumHeight(grid)  # a 4-week grid whole, also where the text grows
+        self.split.setStretchFactor(1, int(side))  # stacked, the day gets the height to spare
+        if side:
+            self.split.setMinimumHeight(grid + self.split.handleWidth() + self.day_height())
+            self.split.setSizes([grid, self.day_height()])
+        else:
+            self.split.setMinimumHeight(max(grid, self.day_height()))
+            self.split.setSizes(WIDE_SIZES)
+
+    def _travel_row(self) -> QHBoxLayout:
+        """How travel is timed, and overtime."""
         roads = QPushButton("Roads…")
         roads.setToolTip("Drive on real roads: load an OpenStreetMap extract (.osm.pbf) or GraphML")
         roads.clicked.connect(self.roads_requested.emit)
         self.roads = QLabel("Travel: estimated from distance")
         row = QHBoxLayout()
-        row.addWidget(build)
+        row.addWidget(self.overtime)
         row.addStretch(1)
         row.addWidget(self.roads)
         row.addWidget(roads)
@@ -167,7 +215,7 @@ class CalendarPanel(QWidget):
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.grid.verticalHeader().setDefaultSectionSize(40)
+        self.grid.verticalHeader().setDefaultSectionSize(GRID_ROW)
         self.grid.currentCellChanged.connect(lambda r, c, _r, _c: self._cell_chosen(r, c))
         self.day = _table(DAY_COLUMNS)
         for column, width in enumerate((30, 60, 70, 230, 110, 70)):
@@ -188,8 +236,26 @@ class CalendarPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.grid)
         split.addWidget(self.tabs)
-        split.setSizes([520, 640])
+        split.setSizes(WIDE_SIZES)
+        # The panes take the height left over (their preferred height would make the panel
+        # scroll in a low dock); `set_side` sets the least they need.
+        split.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.split = split
         return split
+
+    def grid_height(self, weeks: int = 4) -> int:
+        """The height the grid needs to show `weeks` weeks whole."""
+        rows = self.grid.verticalHeader().defaultSectionSize() * weeks
+        header = self.grid.horizontalHeader().sizeHint().height()
+        return rows + header + 2 * self.grid.frameWidth()
+
+    def day_height(self, rows: int = DAY_ROWS) -> int:
+        """The height the Day tab needs to show `rows` visits whole."""
+        table = self.day.verticalHeader().defaultSectionSize() * rows
+        header = self.day.horizontalHeader().sizeHint().height()
+        bar = self.tabs.tabBar().sizeHint().height()
+        scroll = self.day.horizontalScrollBar().sizeHint().height()
+        return table + header + bar + scroll + 2 * self.day.frameWidth() + 2  # the tab frame
 
     def set_reps(self, project: Project) -> None:
         """Offer the reps who have a territory (keeping the current choice)."""

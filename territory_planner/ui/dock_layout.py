@@ -13,7 +13,7 @@ the layout follows the window's size; a saved layout (`ViewActions`) always wins
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QDockWidget, QScrollArea, QSplitter, QTabBar, QTableView
@@ -47,6 +47,14 @@ def is_compact(size: QSize) -> bool:
     return size.width() < COMPACT_BELOW.width() or size.height() < COMPACT_BELOW.height()
 
 
+@runtime_checkable
+class SidePanel(Protocol):
+    """A panel that lays itself out anew in a side column (e.g. its charts as more tabs)."""
+
+    def set_side(self, side: bool) -> None:
+        """Lay the panel out for a side column (`side`) or a wide area."""
+
+
 def stack_panes(dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
     """Put a docked panel's panes (table and chart, ...) above each other in a side column."""
     inner = dock.widget()
@@ -57,6 +65,8 @@ def stack_panes(dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
     orientation = Qt.Orientation.Vertical if side else Qt.Orientation.Horizontal
     for split in panel.findChildren(QSplitter, options=Qt.FindChildOption.FindDirectChildrenOnly):
         split.setOrientation(orientation)
+    if isinstance(panel, SidePanel):
+        panel.set_side(side)
 
 
 def columns_width(table: QTableView, columns: list[Column]) -> int:

@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -359,17 +361,54 @@ class PerformancePanel(QWidget):
         chart_scroll = QScrollArea()
         chart_scroll.setWidgetResizable(True)
         chart_scroll.setWidget(self.chart)
+        self.alerts_page = self._alerts_tab()
+        #: The pages beside the tables: tabs of their own, or after the tables' in a side column.
+        self.chart_pages: list[QWidget] = [
+            chart_scroll, self.trend, self.alerts_page, self._thresholds_tab(), self._goals_tab(),
+        ]  # fmt: skip
         self.tabs = QTabWidget()
-        self.tabs.addTab(chart_scroll, "Attainment")
-        self.tabs.addTab(self.trend, "Trend")
-        self.tabs.addTab(self._alerts_tab(), "Alerts")
-        self.tabs.addTab(self._thresholds_tab(), "Thresholds")
-        self.tabs.addTab(self._goals_tab(), "Goals")
+        for page, title in zip(
+            self.chart_pages, ["Attainment", "Trend", "Alerts", "Thresholds", "Goals"], strict=True
+        ):
+            self.tabs.addTab(page, title)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(tables)
         split.addWidget(self.tabs)
         split.setSizes([640, 640])
+        # The panes take the height left over (their preferred height, with the status line
+        # wrapped, made the panel scroll in a dock as low as the least they need).
+        split.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.split = split
+        self._set_least_height()
         return split
+
+    def _set_least_height(self) -> None:
+        """The panes' least height: that of the taller tab widget (every tab's page whole)."""
+        shown = [self.tables, self.tabs] if self.tabs.isVisibleTo(self) else [self.tables]
+        self.split.setMinimumHeight(max(tabs.minimumSizeHint().height() for tabs in shown))
+
+    def set_side(self, side: bool) -> None:
+        """In a side column (`side`), the charts are tabs after the tables', each seen whole.
+
+        Stacked under the table, the chart tabs would need more height than a laptop's
+        column of panels has (issue 17): the trend chart would only show by scrolling.
+        """
+        home, away = (self.tables, self.tabs) if side else (self.tabs, self.tables)
+        current = self.tables.currentWidget() if side else None
+        for page in self.chart_pages:
+            index = away.indexOf(page)
+            if index >= 0:
+                title = away.tabText(index)
+                away.removeTab(index)
+                home.addTab(page, title)
+        if current is not None:
+            self.tables.setCurrentWidget(current)
+        self.tabs.setVisible(not side)
+        self._set_least_height()
+
+    def chart_tabs(self) -> QTabWidget:
+        """The tab widget holding the charts (the tables' own in a side column)."""
+        return self.tabs if self.tabs.indexOf(self.trend) >= 0 else self.tables
 
     def _alerts_tab(self) -> QWidget:
         box = QWidget()
@@ -412,7 +451,11 @@ class PerformancePanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.threshold_error)
         layout.addStretch(1)
-        return box
+        scroll = QScrollArea()  # the form scrolls in its tab, not the panel in its dock
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(box)
+        return scroll
 
     def _goals_tab(self) -> QWidget:
         box = QWidget()
@@ -539,7 +582,8 @@ class PerformancePanel(QWidget):
             f"{count} thresholds breached (set them in Thresholds)" if count else Messages.NO_ALERTS
         )
         self.export_button.setEnabled(bool(count))
-        self.tabs.setTabText(2, f"Alerts ({count})" if count else "Alerts")
+        tabs = self.chart_tabs()
+        tabs.setTabText(tabs.indexOf(self.alerts_page), f"Alerts ({count})" if count else "Alerts")
         self._send_map_alerts()
 
     def _send_map_alerts(self) -> None:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QScrollArea, QSplitter, QTabBar
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QScrollArea, QSplitter, QTabBar, QWidget
 
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
+from territory_planner.ui.calendar_panel import CalendarPanel
 from territory_planner.ui.dock_layout import KPI_MAIN_KEYS
 from territory_planner.ui.main_window import MainWindow
+from territory_planner.ui.performance_panel import PerformancePanel
 from tests.ui.conftest import wait_for_map
+from tests.unit.printout_fixtures import calendar_plan
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
@@ -60,6 +63,61 @@ def assert_main_kpi_columns_in_view(window: MainWindow) -> None:
         assert left + header.sectionSize(column) <= width, (key, left, width)
 
 
+def assert_seen_whole(dock: QDockWidget, widget: QWidget) -> None:
+    """`widget` lies whole within the viewport of `dock`'s scroll area, which does not scroll."""
+    scrolling = dock.widget()
+    assert isinstance(scrolling, QScrollArea)
+    assert scrolling.verticalScrollBar().maximum() == 0
+    assert scrolling.horizontalScrollBar().maximum() == 0
+    viewport = scrolling.viewport()
+    place = QRect(widget.mapTo(viewport, QPoint(0, 0)), widget.size())
+    assert viewport.rect().contains(place), (place, viewport.rect())
+
+
+def place(widget: QWidget, panel: QWidget) -> QRect:
+    """Where `widget` is in `panel`."""
+    return QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
+
+
+def four_week_plan(rep_id: str) -> dict:
+    """A calendar of four weeks for `rep_id`, its first week's Wednesday with two visits."""
+    plan = calendar_plan()
+    plan["weeks"], plan["rep_id"] = 4, rep_id
+    return plan
+
+
+def show_the_trend(qtbot, window: MainWindow) -> PerformancePanel:
+    """Bring the Performance panel's trend chart to the front; check it is seen whole."""
+    window.analysis.performance_dock.raise_()
+    performance = window.analysis.performance_panel
+    performance.chart_tabs().setCurrentWidget(performance.trend)
+    qtbot.waitUntil(performance.trend.isVisible)
+    qtbot.wait(100)  # the panel's layout settles
+    assert performance.trend.height() >= performance.trend.minimumHeight()
+    assert_seen_whole(window.analysis.performance_dock, performance.trend)
+    return performance
+
+
+def show_a_day(qtbot, window: MainWindow) -> CalendarPanel:
+    """Show a 4-week calendar and choose a day of 2 visits; check the grid and route are seen."""
+    window.calendar_dock.raise_()
+    calendar = window.calendar_panel
+    calendar.add_plan(four_week_plan(calendar.rep.currentData()))
+    calendar.grid.setCurrentCell(0, 0)  # Wednesday of week 1: two visits
+    qtbot.waitUntil(calendar.day.isVisible)
+    assert calendar.day.rowCount() == 2
+    qtbot.wait(100)  # the panel's layout settles
+    grid, day = calendar.grid, calendar.day
+    assert_seen_whole(window.calendar_dock, grid)
+    assert_seen_whole(window.calendar_dock, day)
+    last = grid.rowCount() - 1  # every week whole
+    assert grid.rowViewportPosition(last) + grid.rowHeight(last) <= grid.viewport().height()
+    for row in range(day.rowCount()):  # every visit whole
+        assert day.rowViewportPosition(row) >= 0
+        assert day.rowViewportPosition(row) + day.rowHeight(row) <= day.viewport().height()
+    return calendar
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1600, 1000), (1920, 1080)])
 def test_the_map_keeps_most_of_the_width(
     qtbot, window: MainWindow, demo_project, tmp_path, size: tuple[int, int]
@@ -69,6 +127,8 @@ def test_the_map_keeps_most_of_the_width(
     map_width = window.map_view.width()
     assert map_width >= 0.6 * window.width(), (map_width, window.width())
     assert window.map_view.height() >= 0.45 * window.height()
+    show_the_trend(qtbot, window)  # the trend chart and the chosen day's route without scrolling
+    show_a_day(qtbot, window)
 
 
 def test_a_laptop_screen_tabs_the_panels_beside_the_map(
@@ -115,6 +175,16 @@ def test_a_laptop_screen_tabs_the_panels_beside_the_map(
     assert isinstance(scrolling, QScrollArea)
     assert scrolling.horizontalScrollBar().maximum() == 0
 
+    # The chosen day's route under the grid, the Performance charts as more tabs of its tables.
+    calendar = show_a_day(qtbot, window)
+    assert place(calendar.day, calendar).top() > place(calendar.grid, calendar).bottom()
+    assert not calendar.options.isVisible()  # folded away, a click on Options away
+    performance = show_the_trend(qtbot, window)
+    assert performance.chart_tabs() is performance.tables
+    assert not performance.tabs.isVisible()
+    performance.tables.setCurrentIndex(0)
+    assert_seen_whole(window.analysis.performance_dock, performance.territory_table)
+
 
 def test_a_large_screen_puts_the_wide_panels_under_the_map(
     qtbot, window: MainWindow, eight_territories: Project, tmp_path
@@ -136,6 +206,17 @@ def test_a_large_screen_puts_the_wide_panels_under_the_map(
     assert panes(window).orientation() == Qt.Orientation.Horizontal  # the chart beside
     assert_main_kpi_columns_in_view(window)
 
+    # The Performance charts beside its tables, the chosen day's route beside the grid.
+    performance = show_the_trend(qtbot, window)
+    assert performance.chart_tabs() is performance.tabs
+    assert performance.territory_table.isVisible()
+    beside = place(performance.territory_table, performance).right()
+    assert place(performance.trend, performance).left() > beside
+    calendar = show_a_day(qtbot, window)
+    assert calendar.options.isVisible()
+    assert place(calendar.day, calendar).left() > place(calendar.grid, calendar).right()
+    assert calendar.grid.width() >= 0.35 * calendar.width()  # the weekdays' text readable
+
 
 def test_the_default_layout_follows_the_window_until_the_user_changes_it(
     qtbot, window: MainWindow
@@ -155,6 +236,12 @@ def test_the_default_layout_follows_the_window_until_the_user_changes_it(
     assert window.dockWidgetArea(window.kpi_dock) == BOTTOM
     assert not window.log_dock.isFloating()
     assert panes(window).orientation() == Qt.Orientation.Horizontal
+    performance = window.analysis.performance_panel  # its charts back in tabs of their own
+    assert performance.chart_tabs() is performance.tabs
+    assert [performance.tables.tabText(i) for i in range(performance.tables.count())] == [
+        "Territories", "Reps",
+    ]  # fmt: skip
+    assert performance.tabs.count() == 5
 
 
 def test_a_saved_layout_wins_over_the_default(qtbot, window: MainWindow, tmp_path) -> None:

@@ -14,7 +14,7 @@
     layers: {}, accountCount: 0, territoryCount: 0, repCount: 0, coverageCount: 0, selected: null,
     shade: null, legends: {}, overlays: {},
     territoryLayers: {}, points: null,
-    segment: null, segmentShown: 0, alertCount: 0
+    segment: null, segmentShown: 0, alertCount: 0, lastFit: null
   };
 
   function el(tag, className, text) {
@@ -146,9 +146,13 @@
    * a swatch and a text per entry ([colour, text, optional swatch class]; no colour: a note
    * without a swatch); no title removes it. */
   function setLegend(key, title, entries, position) {
-    if (S.legends[key]) S.legends[key].remove();
+    var had = !!S.legends[key];
+    if (had) S.legends[key].remove();
     delete S.legends[key];
-    if (!title) return;
+    if (!title) {
+      if (had) refitIfUntouched();
+      return;
+    }
     var legend = L.control({ position: position });
     legend.onAdd = function () {
       var box = el("div", "tp-legend");
@@ -169,6 +173,7 @@
     if (S.groups[key] && !S.map.hasLayer(S.groups[key])) {
       legend.getContainer().style.display = "none";  // its layer is switched off
     }
+    refitIfUntouched();
   }
 
   /* A territory's look: its own colour, or its shade when the map is shaded by a metric. */
@@ -509,8 +514,70 @@
     restyle();
   }
 
+  /* The margin every fit leaves at the map's edges, and between a legend and what it fits. */
+  var FIT_MARGIN = 30, LEGEND_GAP = 8;
+
+  /* The legend boxes shown in each bottom corner: how far they reach in from the map's side
+   * and up from its bottom, in pixels ({bottomleft: {side, up} | null, bottomright: ...}). */
+  function legendCorners() {
+    var map = S.map.getContainer().getBoundingClientRect();
+    var corners = { bottomleft: null, bottomright: null };
+    Object.keys(S.legends).forEach(function (key) {
+      var position = S.legends[key].getPosition();
+      if (!(position in corners) || !legendShown(key)) return;
+      var r = S.legends[key].getContainer().getBoundingClientRect();
+      if (!r.width || !r.height) return;
+      var side = position === "bottomright" ? map.right - r.left : r.right - map.left;
+      var c = corners[position] || { side: 0, up: 0 };
+      corners[position] = { side: Math.max(c.side, side), up: Math.max(c.up, map.bottom - r.top) };
+    });
+    return corners;
+  }
+
+  /* Leaflet's fitBounds paddings that keep `bounds` clear of the legends in the bottom corners:
+   * each corner's legends are left room beside or above them, whichever lets the map zoom in
+   * further (above on a tie); a legend too large to leave room for is not. */
+  function fitPaddings(bounds) {
+    var corners = legendCorners(), size = S.map.getSize(), best = null;
+    [false, true].forEach(function (leftBeside) {
+      [false, true].forEach(function (rightBeside) {
+        var topLeft = L.point(FIT_MARGIN, FIT_MARGIN), bottomRight = L.point(FIT_MARGIN, FIT_MARGIN);
+        [[corners.bottomleft, leftBeside, topLeft], [corners.bottomright, rightBeside, bottomRight]]
+          .forEach(function (c) {
+            if (!c[0]) return;
+            if (c[1]) c[2].x = Math.max(c[2].x, c[0].side + LEGEND_GAP);
+            else bottomRight.y = Math.max(bottomRight.y, c[0].up + LEGEND_GAP);
+          });
+        var room = size.subtract(topLeft).subtract(bottomRight);
+        if (room.x < size.x / 3 || room.y < size.y / 3) return;
+        var zoom = S.map.getBoundsZoom(bounds, false, topLeft.add(bottomRight));
+        if (!best || zoom > best.zoom) best = { zoom: zoom, topLeft: topLeft, bottomRight: bottomRight };
+      });
+    });
+    return best || { topLeft: L.point(FIT_MARGIN, FIT_MARGIN), bottomRight: L.point(FIT_MARGIN, FIT_MARGIN) };
+  }
+
   function fit(bounds, animate) {
-    S.map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14, animate: animate });
+    bounds = L.latLngBounds(bounds);
+    var padding = fitPaddings(bounds), fitted = { bounds: bounds, view: null };
+    S.lastFit = fitted;
+    S.map.once("moveend", function () {
+      fitted.view = { center: S.map.getCenter(), zoom: S.map.getZoom() };
+    });
+    S.map.fitBounds(bounds, {
+      paddingTopLeft: padding.topLeft, paddingBottomRight: padding.bottomRight, maxZoom: 14,
+      animate: animate
+    });
+  }
+
+  /* A legend came or went: fit the last bounds fitted again (clear of the legends now shown)
+   * if the map still shows them as fitted (the first fit comes before the panels' legends). */
+  function refitIfUntouched() {
+    var last = S.lastFit;
+    if (!last || !last.view || S.map.getZoom() !== last.view.zoom) return;
+    var half = S.map.getSize().divideBy(2);
+    if (S.map.latLngToContainerPoint(last.view.center).distanceTo(half) > 1) return;
+    fit(last.bounds, false);
   }
 
   /* Layers the user can switch on over the project's own: "Zoom to All" fits them too. */
