@@ -26,6 +26,11 @@ The method, deterministic for a given ``seed``:
 3. Several first plans (``starts``) go through this, the best is kept; if
    it is still out of balance, ejection chains (A gives a border unit to
    B, B one to C, ...) fix what single moves cannot.
+4. Lumpy data (metros that border moves cannot balance): neighbouring
+   territories are merged and cut again along random spanning trees or
+   shifted Voronoi splits (`recombine`), each side keeping its home, with
+   restarts; the best plan is then polished for shape by record-to-record
+   travel over border moves (`_Plan.polish`).
 
 Inputs that make the balance impossible (a unit heavier than a territory,
 locked units over the mean, more seeds than territories) are explained in
@@ -480,7 +485,7 @@ def _recombine(
             area=np.asarray(plan.area),
             perimeter=np.asarray(plan.perim),
             seconds=max(
-                min(left, _SHAPE_RESTART_SECONDS) if best and best[0][0] == 0 else left,
+                min(left, _SHAPE_RESTART_SECONDS) if best is not None and best[0][0] == 0 else left,
                 _MIN_RESTART_SECONDS,
             ),
             seed=seed * _RESTARTS + restart,

@@ -2,8 +2,9 @@
 
 `_Plan` moves units between territories in O(degree) (totals, areas and
 perimeters updated), checks that a move keeps the territory it leaves in
-one piece, sweeps border units for shape and balance, and balances by
-ejection chains. `design`, `recombine` and the rebalancing steps use it.
+one piece, sweeps border units for shape and balance, balances by
+ejection chains, and polishes shapes by record-to-record travel. `design`,
+`recombine` and the rebalancing steps use it.
 """
 
 from __future__ import annotations
