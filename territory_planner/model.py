@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from territory_planner.settings import (
+    change_log_entry,
+    read_change_log,
+    read_settings,
+    setting_entries,
+)
 
 SCHEMA_VERSION = 3
 CRS = "EPSG:4326"
@@ -88,8 +94,6 @@ ACTUAL_COLUMNS: dict[str, str] = {
     "emails": "Int64",
 }
 
-#: The activity counts an actuals import may carry.
-ACTIVITIES = ("calls", "meetings", "emails")
 
 TERRITORY_COLUMNS: dict[str, str] = {
     "territory_id": "str",
@@ -108,9 +112,6 @@ ASSIGNMENT_COLUMNS: dict[str, str] = {
     "locked": "bool",
     "placed_by": "str",
 }
-
-#: The name of the plan in use when the project has never named it.
-DEFAULT_SCENARIO = "Current plan"
 
 
 def conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
@@ -379,12 +380,12 @@ class Project:
     @property
     def scenario_name(self) -> str:
         """Name of the plan in use."""
-        return self.settings.get("scenario", DEFAULT_SCENARIO)
+        return read_settings(self.settings, check=()).scenario
 
     @property
     def scenario_note(self) -> str:
         """How the plan in use was made (may be empty)."""
-        return self.settings.get("scenario_note", "")
+        return read_settings(self.settings, check=()).scenario_note
 
     def scenario_names(self) -> list[str]:
         """The plan in use first, then the stored scenarios."""
@@ -494,12 +495,7 @@ class Project:
         accounts["locked"] = ids.map(held["locked"]).fillna(value=False).astype(bool)
         self.accounts = accounts
         self.territories = scenario.territories.copy()
-        self.settings["scenario"] = scenario.name
-        self.settings["scenario_note"] = scenario.note
-
-
-#: Settings key of the assignment rules: a JSON list of rule records (`plan.rules` parses them).
-RULES_KEY = "rules"
+        self.settings.update(setting_entries(scenario=scenario.name, scenario_note=scenario.note))
 
 
 def rule_records(project: Project) -> list[Any]:
@@ -508,19 +504,16 @@ def rule_records(project: Project) -> list[Any]:
     Parameters
     ----------
     project
-        The project (its `RULES_KEY` setting).
+        The project (its ``rules`` setting).
 
     Returns
     -------
     list[Any]
         The records; empty when none are saved or the setting is not a list.
     """
-    data = json.loads(project.settings.get(RULES_KEY, "") or "[]")
-    return list(data) if isinstance(data, list) else []
+    return list(read_settings(project.settings, check=["rules"]).rules)
 
 
-#: Settings key of the project's change log (every edit in words, kept across sessions).
-CHANGE_LOG_KEY = "change_log"
 CHANGE_LOG_LIMIT = 10_000  # the oldest entries go beyond this many
 
 
@@ -530,15 +523,13 @@ def change_log(project: Project) -> list[tuple[str, str]]:
     Parameters
     ----------
     project
-        The project (its `CHANGE_LOG_KEY` setting).
+        The project (its change log setting).
 
     Returns
     -------
     list[tuple[str, str]]
     """
-    return [(str(when), str(text)) for when, text in json.loads(
-        project.settings.get(CHANGE_LOG_KEY, "[]")
-    )]  # fmt: skip
+    return read_change_log(project.settings)
 
 
 def record_change(project: Project, when: dt.datetime, text: str) -> tuple[str, str]:
@@ -560,5 +551,5 @@ def record_change(project: Project, when: dt.datetime, text: str) -> tuple[str, 
     """
     entry = (when.isoformat(timespec="seconds"), text)
     entries = [*change_log(project), entry]
-    project.settings[CHANGE_LOG_KEY] = json.dumps(entries[-CHANGE_LOG_LIMIT:], ensure_ascii=False)
+    project.settings.update(change_log_entry(entries[-CHANGE_LOG_LIMIT:]))
     return entry

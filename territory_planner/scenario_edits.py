@@ -9,6 +9,7 @@ from __future__ import annotations
 from territory_planner._errors import InputError
 from territory_planner.edits import Changes
 from territory_planner.model import Project, Scenario
+from territory_planner.settings import setting_entries
 
 
 def _scenario_position(project: Project, name: str) -> int:
@@ -128,7 +129,7 @@ class RenameScenario:
     @staticmethod
     def _set(project: Project, old: str, new: str) -> None:
         if project.scenario_name == old:
-            project.settings["scenario"] = new
+            project.settings.update(setting_entries(scenario=new))
         else:
             project.scenarios[_scenario_position(project, old)].name = new
 

@@ -23,9 +23,8 @@ from territory_planner.analysis.conditions import (
 from territory_planner.colors import SEQUENTIAL_SHADES, Shading
 from territory_planner.formats import integer, money_short, plural
 from territory_planner.model import ACCOUNT_COLUMNS, Project
+from territory_planner.settings import read_settings, setting_entries
 
-#: Project setting holding the saved segments (a JSON list, see `segments_setting`).
-SEGMENTS_KEY = "segments"
 #: Attributes offered first when building a segment (then the project's own columns).
 SEGMENT_FIELDS = (
     "industry", "size_band", "product_line", "lead_source", "employees", "annual_revenue",
@@ -99,15 +98,7 @@ def saved_segments(project: Project) -> list[Segment]:
     list[Segment]
         The saved segments.
     """
-    text = project.settings.get(SEGMENTS_KEY, "") or "[]"
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        msg = f"the project's segments cannot be read ({exc}); save them again"
-        raise InputError(msg) from exc
-    if not isinstance(data, list):
-        msg = "the project's segments are not a list; save them again"
-        raise InputError(msg)
+    data = read_settings(project.settings, check=["segments"]).segments
     return [_parse_segment(entry, number) for number, entry in enumerate(data, start=1)]
 
 
@@ -172,7 +163,7 @@ def segments_setting(segments: Iterable[Segment]) -> dict[str, str]:
     dict[str, str]
         The settings key of the segments to their JSON text.
     """
-    return {SEGMENTS_KEY: json.dumps([s.as_data() for s in segments])}
+    return setting_entries(segments=tuple(s.as_data() for s in segments))
 
 
 def segment_mask(project: Project, segment: Segment | str | None) -> np.ndarray:

@@ -7,7 +7,7 @@ Polsby-Popper (4 pi area / perimeter^2, 1 for a circle) on the ellipsoid.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,9 @@ from territory_planner.formats import decimal2, integer, money_short, percent
 from territory_planner.geo.earth import GEOD, KM_PER_DEGREE, area_km2
 from territory_planner.model import Project
 from territory_planner.routing.workload import has_frequencies, workload_by_home, yearly_workload
+from territory_planner.settings import read_settings, setting_entries
 
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
-DEFAULT_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -290,6 +290,10 @@ def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return lon * KM_PER_DEGREE * scale, lat * KM_PER_DEGREE
 
 
+#: The settings of the quota plan (fields of `settings.PlanSettings`).
+QUOTA_FIELDS = ("quota_target", "quota_potential_weight", "quota_growth")
+
+
 @dataclass(frozen=True)
 class QuotaPlan:
     """How the team target is split into territory quotas (kept in the project settings).
@@ -306,34 +310,34 @@ class QuotaPlan:
     growth: float = 0.05
 
     @classmethod
-    def from_settings(cls, settings: dict[str, str]) -> QuotaPlan:
+    def from_settings(cls, settings: Mapping[str, str]) -> QuotaPlan:
         """The plan stored in a project's settings (defaults where unset).
 
         Parameters
         ----------
         settings
             The project's settings (``quota_target``, ``quota_potential_weight``,
-            ``quota_growth``).
+            ``quota_growth``; unreadable: `InputError`).
 
         Returns
         -------
         QuotaPlan
             The plan.
         """
-        target = settings.get("quota_target", "")
+        stored = read_settings(settings, check=QUOTA_FIELDS)
         return cls(
-            team_target=float(target) if target else None,
-            potential_weight=float(settings.get("quota_potential_weight", 0.5)),
-            growth=float(settings.get("quota_growth", 0.05)),
+            team_target=stored.quota_target,
+            potential_weight=stored.quota_potential_weight,
+            growth=stored.quota_growth,
         )
 
     def as_settings(self) -> dict[str, str]:
         """The settings that store this plan."""
-        return {
-            "quota_target": "" if self.team_target is None else repr(self.team_target),
-            "quota_potential_weight": repr(self.potential_weight),
-            "quota_growth": repr(self.growth),
-        }
+        return setting_entries(
+            quota_target=self.team_target,
+            quota_potential_weight=self.potential_weight,
+            quota_growth=self.growth,
+        )
 
     def target(self, accounts: pd.DataFrame) -> float:
         """The team target: as set, or last year's sales grown by `growth`.
@@ -514,9 +518,10 @@ def balance_tolerance(project: Project) -> float:
     Returns
     -------
     float
-        The band as a fraction (`DEFAULT_TOLERANCE` when unset).
+        The band as a fraction (`settings.DEFAULT_TOLERANCE` when unset; unreadable:
+        `InputError`).
     """
-    return float(project.settings.get("balance_tolerance", DEFAULT_TOLERANCE))
+    return read_settings(project.settings, check=["balance_tolerance"]).balance_tolerance
 
 
 def out_of_balance(

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -40,12 +39,15 @@ import pandas as pd
 from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import WORK_WEEKS, territory_kpis
 from territory_planner.formats import agree, money, plural
-from territory_planner.model import ACTIVITIES, ACTUAL_COLUMNS, Project, conform, period_bounds
+from territory_planner.model import ACTUAL_COLUMNS, Project, conform, period_bounds
+from territory_planner.settings import (
+    ACTIVITIES,
+    GOAL_FIELDS,
+    fraction_or_off,
+    read_settings,
+    setting_entries,
+)
 
-#: Project setting that holds the activity goals (JSON, see `ActivityGoals`).
-GOALS_KEY = "activity_goals"
-#: Project settings of the thresholds are ``alert_<name>`` (see `Thresholds`).
-THRESHOLD_PREFIX = "alert_"
 DEFAULT_MAX_SHARE = 0.5  # upsell: accounts with at most this share of wallet
 
 
@@ -100,19 +102,12 @@ class Thresholds:
         -------
         Thresholds
         """
-        values: dict[str, float | None] = {}
-        for name in cls.names():
-            key = THRESHOLD_PREFIX + name
-            if key in settings:
-                values[name] = parse_threshold(name, settings[key])
-        return cls(**values)
+        stored = read_settings(settings, check=["alerts"]).alerts
+        return cls(**{name: stored[name] for name in cls.names() if name in stored})
 
     def as_settings(self) -> dict[str, str]:
         """The settings that store these thresholds."""
-        return {
-            THRESHOLD_PREFIX + name: "" if value is None else repr(value)
-            for name, value in self.as_dict().items()
-        }
+        return setting_entries(alerts=self.as_dict())
 
     def as_dict(self) -> dict[str, float | None]:
         """Name -> value (None: off)."""
@@ -137,11 +132,8 @@ def parse_threshold(name: str, text: str) -> float | None:
     if name not in Thresholds.names():
         msg = f"there is no threshold '{name}'; the thresholds are: {', '.join(Thresholds.names())}"
         raise InputError(msg)
-    s = text.strip().lower()
-    if s in {"", "off", "none"}:
-        return None
     try:
-        return float(s[:-1]) / 100 if s.endswith("%") else float(s)
+        return fraction_or_off(text)
     except ValueError as exc:
         msg = f"threshold {name}: '{text}' is not a number; give e.g. 0.8 or 80%, or 'off'"
         raise InputError(msg) from exc
@@ -175,29 +167,17 @@ class ActivityGoals:
         -------
         ActivityGoals
         """
-        text = settings.get(GOALS_KEY, "")
-        if not text:
-            return cls()
-        try:
-            data = json.loads(text)
-            return cls(
-                default=_goal_map(data.get("default", {})),
-                territories={str(k): _goal_map(v) for k, v in data.get("territories", {}).items()},
-                reps={str(k): _goal_map(v) for k, v in data.get("reps", {}).items()},
-            )
-        except (ValueError, TypeError, AttributeError) as exc:
-            msg = (
-                f"the project's activity goals cannot be read ({exc}); "
-                "set them again with performance --goal"
-            )
-            raise InputError(msg) from exc
+        stored = read_settings(settings, check=GOAL_FIELDS)
+        return cls(stored.goals_default, stored.goals_territories, stored.goals_reps)
 
     def as_settings(self) -> dict[str, str]:
         """The setting that stores these goals."""
-        return {GOALS_KEY: json.dumps(self.as_dict(), sort_keys=True)}
+        return setting_entries(
+            goals_default=self.default, goals_territories=self.territories, goals_reps=self.reps
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output and the setting."""
+        """Plain dict for JSON output (the setting keeps the same shape)."""
         return {
             "default": dict(self.default),
             "territories": {k: dict(v) for k, v in self.territories.items()},
@@ -285,10 +265,6 @@ class ActivityGoals:
         goals = [self.territory_goal(t, activity) for t in territory_ids]
         known = [g for g in goals if not np.isnan(g)]
         return float(sum(known)) if known else float("nan")
-
-
-def _goal_map(data: Any) -> dict[str, float]:
-    return {str(k): float(v) for k, v in dict(data).items() if str(k) in ACTIVITIES}
 
 
 @dataclass(frozen=True)

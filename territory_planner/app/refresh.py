@@ -10,15 +10,21 @@ accounts table, and the KPIs too if no KPI reads it (the quota plan moves them).
 
 from __future__ import annotations
 
-from territory_planner.analysis.market_segments import SEGMENTS_KEY
-from territory_planner.analysis.performance import GOALS_KEY, Thresholds
+from territory_planner.analysis.market_segments import segments_setting
+from territory_planner.analysis.performance import ActivityGoals, Thresholds
 from territory_planner.edits import Changes
 from territory_planner.mapview.overview import Scope
+from territory_planner.settings import setting_entries
 
 #: Settings no territory KPI reads: the performance thresholds and activity goals, the
 #: saved market segments, the balance band (it only tints the KPIs shown).
 KPI_FREE_SETTINGS = frozenset(
-    [*Thresholds().as_settings(), GOALS_KEY, SEGMENTS_KEY, "balance_tolerance"]
+    [
+        *Thresholds().as_settings(),
+        *ActivityGoals().as_settings(),
+        *segments_setting([]),
+        *setting_entries(balance_tolerance=0.0),
+    ]
 )
 
 

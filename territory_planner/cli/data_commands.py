@@ -192,7 +192,8 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
         policy_setting,
         split_parents_report,
     )
-    from territory_planner.plan.rules import SETTINGS_KEY, parse_rules  # noqa: PLC0415
+    from territory_planner.plan.rules import parse_rules  # noqa: PLC0415
+    from territory_planner.settings import setting_entries  # noqa: PLC0415
 
     project = load_project(args.project)
     settings: dict[str, str] = {}
@@ -202,12 +203,15 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
         except (OSError, ValueError) as exc:
             msg = f"cannot read the rules ({exc}); give a JSON list of rules"
             raise InputError(msg, file=str(args.rules)) from exc
+        if not isinstance(data, list):
+            msg = "the rules are not a list; give a JSON list of rules"
+            raise InputError(msg, file=str(args.rules))
         parse_rules(data, project)  # check them before keeping them
-        settings[SETTINGS_KEY] = json.dumps(data)
+        settings.update(setting_entries(rules=tuple(data)))
     if args.parent_policy:
         settings.update(policy_setting(args.parent_policy))
     if args.tolerance is not None:
-        settings["balance_tolerance"] = repr(args.tolerance)
+        settings.update(setting_entries(balance_tolerance=args.tolerance))
     before = project.accounts["territory_id"].fillna("").to_numpy()
     edit, result = assign(project, settings, _assign_words(args))
     _session(project).apply(edit)

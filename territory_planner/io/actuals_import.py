@@ -37,13 +37,13 @@ from territory_planner.io.records_import import (
 )
 from territory_planner.io.table_reader import read_table
 from territory_planner.model import (
-    ACTIVITIES,
     ACTUAL_COLUMNS,
     Project,
     conform,
     empty_actuals,
     period_bounds,
 )
+from territory_planner.settings import ACTIVITIES
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 ACTUALS_SPEC = ImportSpec(

@@ -22,14 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from territory_planner._errors import InputError
+from territory_planner import settings
 from territory_planner.model import Project
+from territory_planner.settings import check_policy, read_settings, setting_entries
 
-FOLLOW_PARENT = "follow_parent"
-GEOGRAPHIC = "geographic"
+FOLLOW_PARENT = settings.FOLLOW_PARENT
+GEOGRAPHIC = settings.GEOGRAPHIC
 #: Every parent policy, in the order a UI should offer them.
-POLICIES = (GEOGRAPHIC, FOLLOW_PARENT)
-SETTINGS_KEY = "parent_policy"
+POLICIES = settings.PARENT_POLICIES
 #: A group is split when its members are in at least this many territories.
 SPLIT_MIN_TERRITORIES = 2
 #: What ``placed_by`` says before the parent's label for an account the policy moved.
@@ -50,31 +50,6 @@ _ID_KEY = "id:"
 _NAME_KEY = "name:"
 
 
-def check_policy(policy: str) -> str:
-    """Return `policy` if it is a known parent policy.
-
-    Parameters
-    ----------
-    policy
-        `FOLLOW_PARENT` or `GEOGRAPHIC`.
-
-    Returns
-    -------
-    str
-        The policy, unchanged.
-
-    Raises
-    ------
-    InputError
-        When `policy` is not one of `POLICIES`.
-    """
-    if policy not in POLICIES:
-        known = ", ".join(f"'{p}'" for p in POLICIES)
-        msg = f"there is no parent policy '{policy}'; use one of {known}"
-        raise InputError(msg)
-    return policy
-
-
 def parent_policy(project: Project) -> str:
     """The project's parent policy (`GEOGRAPHIC` if it was never set).
 
@@ -93,7 +68,7 @@ def parent_policy(project: Project) -> str:
     InputError
         When the stored setting is not a known policy.
     """
-    return check_policy(project.settings.get(SETTINGS_KEY, GEOGRAPHIC))
+    return read_settings(project.settings, check=["parent_policy"]).parent_policy
 
 
 def policy_setting(policy: str) -> dict[str, str]:
@@ -109,7 +84,7 @@ def policy_setting(policy: str) -> dict[str, str]:
     dict[str, str]
         The settings key of the parent policy to `policy`.
     """
-    return {SETTINGS_KEY: check_policy(policy)}
+    return setting_entries(parent_policy=policy)
 
 
 def _text(series: pd.Series) -> pd.Series:

@@ -9,7 +9,6 @@ locked accounts are never moved. Rules are saved in the project settings.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +25,9 @@ from territory_planner.analysis.conditions import (
 from territory_planner.analysis.market_segments import segment_condition_mask
 from territory_planner.formats import plural
 from territory_planner.geo.assign import Assignment, assign_accounts, containing_polygon
-from territory_planner.model import RULES_KEY, Project, rule_records, values_or_none
+from territory_planner.model import Project, rule_records, values_or_none
 from territory_planner.plan.parents import apply_parent_policy, parent_policy
-
-SETTINGS_KEY = RULES_KEY
+from territory_planner.settings import setting_entries
 
 
 @dataclass(frozen=True)
@@ -154,7 +152,7 @@ def rules_setting(rules: list[Rule]) -> dict[str, str]:
     dict[str, str]
         The settings key of the rules to their JSON text.
     """
-    return {SETTINGS_KEY: json.dumps(rules_as_data(rules))}
+    return setting_entries(rules=tuple(rules_as_data(rules)))
 
 
 def describe(rule: Rule, names: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ from territory_planner.analysis.metrics import METRICS, balance_tolerance
 from territory_planner.colors import Shading, balance_shading, value_shading
 from territory_planner.edits import ChangeSettings
 from territory_planner.formats import money
+from territory_planner.settings import setting_entries
 from territory_planner.ui.quota_dialog import QuotaDialog
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class KpiActions(QObject):
         self.window.push_edit(
             ChangeSettings(
                 self.window.project,
-                {"balance_tolerance": repr(tolerance)},
+                setting_entries(balance_tolerance=tolerance),
                 f"Balance band set to ±{tolerance:.1%}",
             )
         )

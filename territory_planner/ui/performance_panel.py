@@ -54,7 +54,8 @@ from territory_planner.edits import ChangeSettings
 from territory_planner.formats import integer, money, money_short, percent, plural, signed_percent
 from territory_planner.io.fields import parse_number
 from territory_planner.io.table_export import write_table
-from territory_planner.model import ACTIVITIES, Project
+from territory_planner.model import Project
+from territory_planner.settings import ACTIVITIES
 from territory_planner.ui.performance_charts import (
     AttainmentChart,
     AttainmentData,

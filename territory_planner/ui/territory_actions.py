@@ -26,8 +26,7 @@ from territory_planner.edits import (
 )
 from territory_planner.formats import plural
 from territory_planner.model import Project
-from territory_planner.plan.parents import SETTINGS_KEY as PARENT_POLICY_KEY
-from territory_planner.plan.parents import parent_policy
+from territory_planner.plan.parents import parent_policy, policy_setting
 from territory_planner.plan.rules import (
     Reassignment,
     Rule,
@@ -127,7 +126,7 @@ class TerritoryActions(QObject):
         """How divisions of a parent company are placed; accounts re-assigned."""
         text = dict(POLICIES)[policy]
         self._reassign_with(
-            {PARENT_POLICY_KEY: policy}, f"Divisions of parent companies {text}", policy=policy
+            policy_setting(policy), f"Divisions of parent companies {text}", policy=policy
         )
 
     def refresh_rules(self, split_parents: pd.DataFrame, placed_by: pd.Series) -> None:
