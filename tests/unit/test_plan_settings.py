@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import runpy
 import shutil
 from dataclasses import fields, replace
 from pathlib import Path
@@ -31,7 +32,8 @@ from territory_planner.settings import (
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PACKAGE = Path(__file__).resolve().parents[2] / "territory_planner"
-#: Settings as the code before issue 16 (commit 3f0cf97) wrote them, every key set.
+#: Settings as the code before issue 16 (commit 3f0cf97) wrote them, every key set (made by
+#: tests/data/make_old_settings.py).
 OLD_SETTINGS = DATA / "settings_3f0cf97.json"
 
 #: Every field set to a value other than its default.
@@ -186,6 +188,11 @@ def test_settings_saved_before_issue_16_read_the_same() -> None:
     assert ActivityGoals.from_settings(old).default == {"calls": 480.0}
 
 
+def test_the_writers_still_write_what_3f0cf97_wrote() -> None:
+    make = runpy.run_path(str(DATA / "make_old_settings.py"))["old_settings"]
+    assert make() == json.loads(OLD_SETTINGS.read_text(encoding="utf-8"))
+
+
 def test_an_old_project_file_opens_with_the_same_settings(tmp_path: Path) -> None:
     """The schema-1 file, then the same file given the old settings, saved and opened."""
     path = tmp_path / "old.gpkg"
@@ -206,7 +213,10 @@ def test_an_old_project_file_opens_with_the_same_settings(tmp_path: Path) -> Non
     assert QuotaPlan.from_settings(again.settings) == QuotaPlan(1_250_000.0, 0.7, 0.08)
     assert [s.name for s in saved_segments(again)] == ["Big hospitals", "Everyone"]
     assert rule_records(again)[0]["name"] == "Hospitals"
-    assert change_log(again)[1] == ("2026-03-01T09:31:00", "Quotas: team target $1.25M – ünïcode")
+    assert change_log(again)[1] == (
+        "2026-03-01T09:31:00+00:00",
+        "Quotas: team target $1.25M – ünïcode",
+    )
 
 
 # -- no module but territory_planner/settings.py reads the settings keys --------------------
