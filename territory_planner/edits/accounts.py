@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.edits.base import Changes
+from territory_planner.edits.base import Changes, Edit
 from territory_planner.edits.tables import ReplaceTable, SetCells
 from territory_planner.formats import agree, plural
 from territory_planner.geo.geocode import zip_centroids
@@ -15,8 +15,25 @@ from territory_planner.model import Project, values_or_none
 from territory_planner.plan.rules import reassign
 
 
-class MoveAccounts:
-    """Move accounts to a territory (or to none) and lock them there."""
+class MoveAccounts(Edit):
+    """Move accounts to a territory (or to none) and lock them there.
+
+    Parameters
+    ----------
+    project
+        The project; the accounts' territories and locks are kept for undo.
+    account_ids
+        The accounts to move; IDs not in the project are left out.
+    territory_id
+        The territory to move them to; None leaves them in no territory.
+
+    Raises
+    ------
+    KeyError
+        For an unknown territory.
+    InputError
+        When none of the accounts is in the project.
+    """
 
     def __init__(self, project: Project, account_ids: list[str], territory_id: str | None) -> None:
         if territory_id is not None:
@@ -69,7 +86,27 @@ class MoveAccounts:
 
 
 def place_account(project: Project, account_id: str, lat: float, lon: float) -> SetCells:
-    """Put an account at a spot chosen on the map (placed "manual")."""
+    """Put an account at a spot chosen on the map (placed "manual").
+
+    Parameters
+    ----------
+    project
+        The project.
+    account_id
+        The account.
+    lat, lon
+        The spot, in degrees.
+
+    Returns
+    -------
+    SetCells
+        The edit of the account's position and geocode.
+
+    Raises
+    ------
+    InputError
+        When the project has no such account.
+    """
     return SetCells(
         project, "accounts", account_id, {"lat": lat, "lon": lon, "geocode": "manual"},
         f"Placed account {account_id} on the map",
@@ -77,7 +114,27 @@ def place_account(project: Project, account_id: str, lat: float, lon: float) -> 
 
 
 def place_account_at_zip(project: Project, account_id: str, text: str) -> SetCells:
-    """Put an account at the centroid of a ZIP code the user typed."""
+    """Put an account at the centroid of a ZIP code the user typed.
+
+    Parameters
+    ----------
+    project
+        The project.
+    account_id
+        The account.
+    text
+        The ZIP code as typed (e.g. "60601" or "60601-1234").
+
+    Returns
+    -------
+    SetCells
+        The edit of the account's ZIP, position and geocode.
+
+    Raises
+    ------
+    InputError
+        When the text is not a known US ZIP code, or the project has no such account.
+    """
     code = parse_zip(text)
     position = zip_centroids().get(code or "")
     if position is None:
@@ -91,7 +148,25 @@ def place_account_at_zip(project: Project, account_id: str, text: str) -> SetCel
 
 
 def unlock_accounts(project: Project, account_ids: list[str]) -> ReplaceTable:
-    """Unlock accounts and place them again by the rules and geography (only them)."""
+    """Unlock accounts and place them again by the rules and geography (only them).
+
+    Parameters
+    ----------
+    project
+        The project.
+    account_ids
+        The accounts; IDs not in the project are left out.
+
+    Returns
+    -------
+    ReplaceTable
+        The edit of the accounts table, the other accounts as they were.
+
+    Raises
+    ------
+    InputError
+        When none of the accounts is in the project.
+    """
     rows = project.accounts["account_id"].isin(account_ids).to_numpy()
     if not rows.any():
         msg = "none of the selected accounts exist in this project"

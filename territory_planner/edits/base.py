@@ -34,21 +34,55 @@ class Changes:
 
 
 class Edit(Protocol):
-    """An undoable change: ``apply`` then ``revert`` leaves the project as it was."""
+    """An undoable change: ``apply`` then ``revert`` leaves the project as it was.
+
+    The edits of this package derive from it, so their ``apply`` and ``revert`` share
+    the documentation below; other edits (scenarios, segments) only match its shape.
+    """
 
     @property
     def label(self) -> str:
         """Short text for the Undo/Redo menu items."""
 
     def apply(self, project: Project) -> Changes:
-        """Make the change."""
+        """Make the change.
+
+        Parameters
+        ----------
+        project
+            The project the edit was made for (changed in place).
+
+        Returns
+        -------
+        Changes
+            What changed, in words and by part of the project.
+        """
 
     def revert(self, project: Project) -> Changes:
-        """Undo the change."""
+        """Undo the change.
+
+        Parameters
+        ----------
+        project
+            The project the edit was applied to (changed in place).
+
+        Returns
+        -------
+        Changes
+            What changed back, in words and by part of the project.
+        """
 
 
-class Batch:
-    """Several edits as one undo step (e.g. new rules and the re-assignment they cause)."""
+class Batch(Edit):
+    """Several edits as one undo step (e.g. new rules and the re-assignment they cause).
+
+    Parameters
+    ----------
+    edits
+        The edits, in the order they apply; their change records merge into one.
+    description
+        The step's text in the change log and the Undo menu.
+    """
 
     def __init__(self, edits: list[Edit], description: str) -> None:
         self.edits = edits

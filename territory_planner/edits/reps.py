@@ -13,11 +13,30 @@ from territory_planner.io.fields import parse_number, parse_zip
 from territory_planner.model import Project
 from territory_planner.workdays import normalise_days, normalise_time
 
+#: Rep fields kept as typed (empty text clears them).
 REP_TEXT_COLUMNS = {"email", "home_street", "home_city", "skills", "start_date"}
 
 
 def edit_rep(project: Project, rep_id: str, column: str, text: str) -> SetCells:
     """An edit of one rep field typed in the Reps panel, checked and converted.
+
+    Parameters
+    ----------
+    project
+        The project.
+    rep_id
+        The rep.
+    column
+        The field: "name", one of `REP_TEXT_COLUMNS`, "weekly_capacity_hours",
+        "work_days", "day_start", "day_end" or "home_zip" (which also moves the home
+        and fills its city and state).
+    text
+        What the user typed.
+
+    Returns
+    -------
+    SetCells
+        The edit of the rep's row.
 
     Raises
     ------

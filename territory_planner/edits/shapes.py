@@ -12,19 +12,30 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.colors import free_color
-from territory_planner.edits.base import Changes
+from territory_planner.edits.base import Changes, Edit
 from territory_planner.formats import plural
 from territory_planner.geo.assign import clean_polygon, clip_to_free_space, reassign_near
 from territory_planner.model import Project, new_territory_ids, values_or_none
 from territory_planner.plan.split import split_by_line
 
 
-class ShapeEdit:
+class ShapeEdit(Edit):
     """Replace the territories (a new or reshaped outline) and re-assign the accounts it touches.
 
     Only accounts in the changed region are re-tested (see
     `territory_planner.geo.assign.reassign_near`), so the edit stays
     fast with 100k accounts.
+
+    Parameters
+    ----------
+    project
+        The project; its territories and the re-tested accounts' places are kept for undo.
+    territories
+        The whole territories table after the edit (a GeoDataFrame).
+    region
+        Where outlines changed (a shapely geometry); empty: no account is re-tested.
+    description
+        What was done; the count of accounts that changed territory is added to it.
     """
 
     def __init__(self, project: Project, territories: Any, region: Any, description: str) -> None:
@@ -78,7 +89,23 @@ def add_territory(
 ) -> ShapeEdit:
     """A new territory from a drawn shape, cut back so it overlaps no other territory.
 
-    With `allow_overlap` the shape is kept whole (e.g. an overlay team's area).
+    Parameters
+    ----------
+    project
+        The project.
+    geometry
+        The drawn shape (shapely), in degrees; repaired with `clean_polygon`.
+    name
+        The territory's name; empty: "New territory".
+    rep_id
+        Its rep, if any.
+    allow_overlap
+        Keep the shape whole, over other territories (e.g. an overlay team's area).
+
+    Returns
+    -------
+    ShapeEdit
+        The edit of the territories, with the accounts it moves.
 
     Raises
     ------
@@ -119,7 +146,29 @@ def add_territory(
 def reshape_territory(
     project: Project, territory_id: str, geometry: Any, *, allow_overlap: bool = False
 ) -> ShapeEdit:
-    """A territory's new outline (e.g. a moved vertex), kept off its neighbours unless allowed."""
+    """A territory's new outline (e.g. a moved vertex), kept off its neighbours unless allowed.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_id
+        The territory.
+    geometry
+        Its new outline (shapely), in degrees.
+    allow_overlap
+        Keep the outline whole, over other territories.
+
+    Returns
+    -------
+    ShapeEdit
+        The edit of the territories, with the accounts it moves.
+
+    Raises
+    ------
+    InputError
+        When the territory is locked, or nothing of the outline is left.
+    """
     row = project.territory_index(territory_id)
     refuse_if_locked(project, [territory_id], "reshape it")
     old = project.territories.geometry.iloc[row]
@@ -138,7 +187,29 @@ def reshape_territory(
 
 
 def move_area(project: Project, area: Any, territory_id: str, what: str) -> ShapeEdit:
-    """Give an area (e.g. a county) to a territory, taking it from any other that has it."""
+    """Give an area (e.g. a county) to a territory, taking it from any other that has it.
+
+    Parameters
+    ----------
+    project
+        The project.
+    area
+        The area's outline (shapely), in degrees.
+    territory_id
+        The territory that gets it.
+    what
+        The area in words for messages: a unit's name, or e.g. "12 counties".
+
+    Returns
+    -------
+    ShapeEdit
+        The edit of the territories, with the accounts it moves.
+
+    Raises
+    ------
+    InputError
+        When the area is empty, or the territory or one the area touches is locked.
+    """
     import shapely  # noqa: PLC0415
 
     project.territory_index(territory_id)  # KeyError for an unknown territory
@@ -171,7 +242,22 @@ def move_area(project: Project, area: Any, territory_id: str, what: str) -> Shap
 
 
 def replace_territories(project: Project, territories: Any, source: str) -> ShapeEdit:
-    """Swap in a whole new set of territories (an import) and re-assign every unlocked account."""
+    """Swap in a whole new set of territories (an import) and re-assign every unlocked account.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territories
+        The new territories table (a GeoDataFrame).
+    source
+        Where they came from (e.g. the file's name), for the change log.
+
+    Returns
+    -------
+    ShapeEdit
+        The edit of the territories, with the accounts it moves.
+    """
     import shapely  # noqa: PLC0415
 
     lon, lat = project.accounts["lon"], project.accounts["lat"]
@@ -190,7 +276,22 @@ def replace_territories(project: Project, territories: Any, source: str) -> Shap
 
 
 def refuse_if_locked(project: Project, territory_ids: Any, action: str) -> None:
-    """Locked territories keep their outline: say so instead of changing them."""
+    """Locked territories keep their outline: say so instead of changing them.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_ids
+        The territories the action would change.
+    action
+        The action in words, e.g. "reshape it".
+
+    Raises
+    ------
+    InputError
+        Naming the locked ones, when any is locked.
+    """
     table = project.territories
     hits = table[
         table["territory_id"].isin(list(territory_ids)).to_numpy() & project.territories_locked()
@@ -205,6 +306,27 @@ def split_territory(project: Project, territory_id: str, line: Any, new_name: st
     """Cut a territory along a line: the side with the rep's home (or the larger) keeps it.
 
     The other side becomes a new territory without a rep (e.g. for a new hire).
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_id
+        The territory to cut.
+    line
+        The line drawn across it (shapely), in degrees.
+    new_name
+        The new territory's name; empty: the old name with " (new)".
+
+    Returns
+    -------
+    ShapeEdit
+        The edit of the territories, with the accounts it moves.
+
+    Raises
+    ------
+    InputError
+        When the territory is locked, or the line does not cut it in two.
     """
     import geopandas as gpd  # noqa: PLC0415
     import shapely  # noqa: PLC0415

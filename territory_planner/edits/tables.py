@@ -8,12 +8,29 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.edits.base import Changes
+from territory_planner.edits.base import Changes, Edit
 from territory_planner.model import Project
 
 
-class ReplaceTable:
-    """Swap a project's accounts, reps or actuals for a new table (an import); undo restores."""
+class ReplaceTable(Edit):
+    """Swap a project's accounts, reps or actuals for a new table (an import); undo restores.
+
+    Parameters
+    ----------
+    project
+        The project; its current table is kept for undo.
+    table
+        "accounts", "reps" or "actuals".
+    new
+        The table to put in.
+    description
+        The step's text in the change log and the Undo menu.
+
+    Raises
+    ------
+    ValueError
+        For any other `table`.
+    """
 
     def __init__(self, project: Project, table: str, new: pd.DataFrame, description: str) -> None:
         if table not in {"accounts", "reps", "actuals"}:
@@ -57,8 +74,27 @@ ROW_KEYS = {
 }
 
 
-class SetCells:
-    """Set some cells of one row of accounts, reps or territories (a panel edit, a placement)."""
+class SetCells(Edit):
+    """Set some cells of one row of accounts, reps or territories (a panel edit, a placement).
+
+    Parameters
+    ----------
+    project
+        The project; the cells' current values are kept for undo.
+    table
+        "accounts", "reps" or "territories" (a key of `ROW_KEYS`).
+    row_id
+        The row's ID (account, rep or territory ID).
+    values
+        Column to its new value, already checked and converted.
+    description
+        The step's text in the change log and the Undo menu.
+
+    Raises
+    ------
+    InputError
+        When the table has no row with that ID.
+    """
 
     def __init__(
         self, project: Project, table: str, row_id: str, values: dict[str, Any], description: str
@@ -104,8 +140,20 @@ class SetCells:
         return self._set(project, self.old, f"Undid: {self.description}")
 
 
-class ChangeSettings:
-    """Change project settings (rules, quota plan, tolerance, parent policy) as one step."""
+class ChangeSettings(Edit):
+    """Change project settings (rules, quota plan, tolerance, parent policy) as one step.
+
+    Parameters
+    ----------
+    project
+        The project; the settings' current values are kept for undo (absent ones removed).
+    values
+        Setting key to its new text.
+    description
+        The step's text in the change log and the Undo menu.
+    assignments
+        Whether the change record should say accounts changed territory.
+    """
 
     def __init__(
         self,

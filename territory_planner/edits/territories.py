@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from territory_planner._errors import InputError
-from territory_planner.edits.base import Batch, Changes
+from territory_planner.edits.base import Batch, Changes, Edit
 from territory_planner.edits.shapes import ShapeEdit, refuse_if_locked
 from territory_planner.edits.tables import ReplaceTable, SetCells
 from territory_planner.formats import plural
@@ -16,8 +16,25 @@ from territory_planner.io.fields import parse_number
 from territory_planner.model import Project, rule_records
 
 
-class RenameTerritory:
-    """Give a territory a new name."""
+class RenameTerritory(Edit):
+    """Give a territory a new name.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_id
+        The territory.
+    new_name
+        Its new name (surrounding spaces dropped).
+
+    Raises
+    ------
+    KeyError
+        For an unknown territory.
+    InputError
+        When the name is empty.
+    """
 
     def __init__(self, project: Project, territory_id: str, new_name: str) -> None:
         new_name = new_name.strip()
@@ -25,7 +42,7 @@ class RenameTerritory:
             msg = "a territory needs a name; type at least one letter"
             raise InputError(msg)
         self.territory_id = territory_id
-        self.old_name = str(project.territories["name"].iloc[project.territory_index(territory_id)])
+        self.old_name = _territory_name(project, territory_id)
         self.new_name = new_name
 
     @property
@@ -49,8 +66,28 @@ class RenameTerritory:
 
 
 def set_quota(project: Project, territory_id: str, text: str) -> SetCells:
-    """A quota typed by hand for one territory; empty text returns it to the team split."""
-    name = project.territories["name"].iloc[project.territory_index(territory_id)]
+    """A quota typed by hand for one territory; empty text returns it to the team split.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_id
+        The territory.
+    text
+        The amount as typed (e.g. 1250000 or 1.25M); empty: the computed share.
+
+    Returns
+    -------
+    SetCells
+        The edit of the territory's quota.
+
+    Raises
+    ------
+    InputError
+        When the text is not an amount of zero or more.
+    """
+    name = _territory_name(project, territory_id)
     if not text.strip():
         return SetCells(
             project, "territories", territory_id, {"quota": np.nan},
@@ -67,7 +104,22 @@ def set_quota(project: Project, territory_id: str, text: str) -> SetCells:
 
 
 def set_territory_lock(project: Project, territory_id: str, *, locked: bool) -> SetCells:
-    """Lock a territory (edits and the optimizer leave it alone) or unlock it."""
+    """Lock a territory (edits and the optimizer leave it alone) or unlock it.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_id
+        The territory.
+    locked
+        True to lock it, False to unlock it.
+
+    Returns
+    -------
+    SetCells
+        The edit of the territory's lock.
+    """
     name = _territory_name(project, territory_id)
     word = "Locked" if locked else "Unlocked"
     return SetCells(project, "territories", territory_id, {"locked": locked}, f"{word} '{name}'")
@@ -106,7 +158,27 @@ def _accounts_moved(project: Project, mask: Any, territory_id: str | None) -> Re
 
 
 def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
-    """Merge `absorb_id` into `keep_id`: one outline, all its accounts (locks kept)."""
+    """Merge `absorb_id` into `keep_id`: one outline, all its accounts (locks kept).
+
+    Parameters
+    ----------
+    project
+        The project.
+    keep_id
+        The territory that stays, with its name and rep.
+    absorb_id
+        The territory that goes into it.
+
+    Returns
+    -------
+    Batch
+        One undo step: the accounts moved, then the outlines.
+
+    Raises
+    ------
+    InputError
+        When the two are the same, either is locked, or a rule uses `absorb_id`.
+    """
     import shapely  # noqa: PLC0415
 
     if keep_id == absorb_id:
@@ -128,7 +200,25 @@ def merge_territories(project: Project, keep_id: str, absorb_id: str) -> Batch:
 
 
 def delete_territory(project: Project, territory_id: str) -> Batch:
-    """Remove a territory; its accounts (locked ones too) become unassigned."""
+    """Remove a territory; its accounts (locked ones too) become unassigned.
+
+    Parameters
+    ----------
+    project
+        The project.
+    territory_id
+        The territory.
+
+    Returns
+    -------
+    Batch
+        One undo step: the accounts unassigned, then the outlines.
+
+    Raises
+    ------
+    InputError
+        When the territory is locked or a rule uses it.
+    """
     _refuse_if_ruled(project, territory_id, "delete")
     refuse_if_locked(project, [territory_id], "delete it")
     row = project.territory_index(territory_id)
