@@ -36,8 +36,8 @@ class Changes:
 class Edit(Protocol):
     """An undoable change: ``apply`` then ``revert`` leaves the project as it was.
 
-    The edits of this package derive from it, so their ``apply`` and ``revert`` share
-    the documentation below; other edits (scenarios, segments) only match its shape.
+    The edits here and in `territory_planner.scenario_edits` derive from it, so their
+    ``apply`` and ``revert`` share the documentation below.
     """
 
     @property
