@@ -1,13 +1,13 @@
 """Undoable edits of a project's scenarios: add, copy, rename, delete, and use one as the plan.
 
-Like every edit (`territory_planner.edits`), ``apply`` and ``revert`` change
-the project and return a `Changes` record.
+Each derives from `territory_planner.edits.Edit`: ``apply`` and ``revert`` change the
+project and return a `Changes` record (documented there).
 """
 
 from __future__ import annotations
 
 from territory_planner._errors import InputError
-from territory_planner.edits import Changes
+from territory_planner.edits import Changes, Edit
 from territory_planner.model import Project, Scenario
 from territory_planner.settings import setting_entries
 
@@ -30,7 +30,7 @@ def _check_scenario_name(project: Project, name: str, *, allow: str | None = Non
     return clean
 
 
-class AddScenario:
+class AddScenario(Edit):
     """Keep a plan as a new scenario (the plan in use is not changed).
 
     Parameters
@@ -52,35 +52,13 @@ class AddScenario:
         return f"New scenario '{self.scenario.name}'"
 
     def apply(self, project: Project) -> Changes:
-        """Store the scenario.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Store the scenario."""
         project.scenarios.append(self.scenario)
         note = f" ({self.scenario.note})" if self.scenario.note else ""
         return Changes(f"Added scenario '{self.scenario.name}'{note}")
 
     def revert(self, project: Project) -> Changes:
-        """Forget it again.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Forget it again."""
         project.scenarios.pop(_scenario_position(project, self.scenario.name))
         return Changes(f"Undid: added scenario '{self.scenario.name}'")
 
@@ -103,7 +81,7 @@ def copy_scenario(project: Project, name: str) -> AddScenario:
     return AddScenario(project, project.snapshot(name, note=f"copy of '{project.scenario_name}'"))
 
 
-class RenameScenario:
+class RenameScenario(Edit):
     """Rename the plan in use or a stored scenario.
 
     Parameters
@@ -134,39 +112,17 @@ class RenameScenario:
             project.scenarios[_scenario_position(project, old)].name = new
 
     def apply(self, project: Project) -> Changes:
-        """Rename.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Rename."""
         self._set(project, self.old, self.new)
         return Changes(f"Renamed scenario '{self.old}' to '{self.new}'")
 
     def revert(self, project: Project) -> Changes:
-        """Give the old name back.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Give the old name back."""
         self._set(project, self.new, self.old)
         return Changes(f"Undid: renamed scenario '{self.old}' to '{self.new}'")
 
 
-class DeleteScenario:
+class DeleteScenario(Edit):
     """Delete a stored scenario (not the plan in use).
 
     Parameters
@@ -190,39 +146,17 @@ class DeleteScenario:
         return f"Delete scenario '{self.scenario.name}'"
 
     def apply(self, project: Project) -> Changes:
-        """Remove it.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Remove it."""
         project.scenarios.pop(self.position)
         return Changes(f"Deleted scenario '{self.scenario.name}'")
 
     def revert(self, project: Project) -> Changes:
-        """Put it back where it was.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Put it back where it was."""
         project.scenarios.insert(self.position, self.scenario)
         return Changes(f"Undid: deleted scenario '{self.scenario.name}'")
 
 
-class UseScenario:
+class UseScenario(Edit):
     """Make a stored scenario the plan in use; the plan in use becomes a stored scenario.
 
     Parameters
@@ -253,33 +187,11 @@ class UseScenario:
         return Changes(text, territories=True, assignments=True, accounts=ids)
 
     def apply(self, project: Project) -> Changes:
-        """Swap the chosen scenario in.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Swap the chosen scenario in."""
         return self._swap(
             project, self.target, f"Switched from scenario '{self.previous}' to '{self.target}'"
         )
 
     def revert(self, project: Project) -> Changes:
-        """Swap the previous plan back in.
-
-        Parameters
-        ----------
-        project
-            The project the edit was made for.
-
-        Returns
-        -------
-        Changes
-            The change record: what changed, in words and by part of the project.
-        """
+        """Swap the previous plan back in."""
         return self._swap(project, self.previous, f"Undid: switched to scenario '{self.target}'")
