@@ -224,7 +224,7 @@ def test_an_old_project_file_opens_with_the_same_settings(tmp_path: Path) -> Non
 #: Modules that touch `Project.settings` by key without knowing any key, with why.
 GENERIC = {
     "settings.py": "the one reader and writer",
-    "edits.py": "ChangeSettings stores and restores whatever entries it is given (undo)",
+    "edits/tables.py": "ChangeSettings stores and restores whatever entries it is given (undo)",
 }
 #: Single hits that are no settings, by (module, source text), with why.
 NOT_SETTINGS = {
