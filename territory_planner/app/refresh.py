@@ -11,7 +11,7 @@ accounts table, and the KPIs too if no KPI reads it (the quota plan moves them).
 from __future__ import annotations
 
 from territory_planner.analysis.market_segments import SEGMENTS_KEY
-from territory_planner.analysis.performance import GOALS_KEY, Thresholds
+from territory_planner.analysis.performance_settings import GOALS_KEY, Thresholds
 from territory_planner.edits import Changes
 from territory_planner.mapview.overview import Scope
 

@@ -26,7 +26,7 @@ import shapely
 from branca.element import Element, Figure, JavascriptLink
 
 from territory_planner import __version__
-from territory_planner.analysis.performance import PerformanceAlert
+from territory_planner.analysis.performance_alerts import PerformanceAlert
 from territory_planner.files import write_atomically
 from territory_planner.formats import plural
 from territory_planner.geo.areas import US_ATLAS, WORLD_ATLAS

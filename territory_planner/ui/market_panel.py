@@ -1,7 +1,7 @@
 """The Market panel: segment filter builder, heat map, clusters, whitespace and upsell lists.
 
 A view over `territory_planner.analysis.market` and
-`territory_planner.analysis.performance.upsell_list`. The panel never changes
+`territory_planner.analysis.upsell.upsell_list`. The panel never changes
 the project: saving or deleting a segment comes out as an undoable edit
 (`segment_saved`, `segment_deleted`), and what the map should show as
 signals carrying the layer (`heat_requested`, `clusters_requested`, with
@@ -41,7 +41,7 @@ from territory_planner._errors import PlannerError
 from territory_planner.analysis import market
 from territory_planner.analysis.conditions import OPERATORS, SEGMENT_FIELD, Condition
 from territory_planner.analysis.market import Clusters, HeatMap, Segment, Whitespace
-from territory_planner.analysis.performance import upsell_list
+from territory_planner.analysis.upsell import upsell_list
 from territory_planner.formats import integer, money_short, percent, plural
 from territory_planner.io.table_export import write_table
 from territory_planner.model import Project

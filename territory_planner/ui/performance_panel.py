@@ -38,16 +38,12 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner._errors import InputError, PlannerError
-from territory_planner.analysis.performance import (
-    ALERT_KINDS,
+from territory_planner.analysis.performance import Performance, default_as_of, performance
+from territory_planner.analysis.performance_alerts import ALERT_KINDS, PerformanceAlert, alerts
+from territory_planner.analysis.performance_settings import (
     ActivityGoals,
-    Performance,
-    PerformanceAlert,
     Thresholds,
-    alerts,
-    default_as_of,
     parse_threshold,
-    performance,
 )
 from territory_planner.analysis.sales_trend import Trend, sales_trend
 from territory_planner.edits import ChangeSettings
@@ -55,6 +51,7 @@ from territory_planner.formats import integer, money, money_short, percent, plur
 from territory_planner.io.fields import parse_number
 from territory_planner.io.table_export import write_table
 from territory_planner.model import ACTIVITIES, Project
+from territory_planner.tasks import CancelToken
 from territory_planner.ui.performance_charts import (
     AttainmentChart,
     AttainmentData,
@@ -525,7 +522,11 @@ class PerformancePanel(QWidget):
     @staticmethod
     def _figures(project: Project, day: dt.date) -> Callable[..., _Figures]:
         """The job computing `project`'s figures as of `day` (on a copy if in the background)."""
-        return lambda **_task: _Figures(day, performance(project, day), sales_trend(project, day))
+
+        def job(cancel: CancelToken, **_task: object) -> _Figures:
+            return _Figures(day, performance(project, day, cancel), sales_trend(project, day))
+
+        return job
 
     def _show(self, figures: _Figures) -> tuple[()]:
         """Show figures computed for the project as it is now (no parts: one step)."""

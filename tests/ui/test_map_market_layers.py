@@ -7,12 +7,9 @@ from typing import Any
 
 from territory_planner.analysis import market
 from territory_planner.analysis.conditions import Condition
-from territory_planner.analysis.performance import (
-    ActivityGoals,
-    Thresholds,
-    alerts,
-    performance,
-)
+from territory_planner.analysis.performance import performance
+from territory_planner.analysis.performance_alerts import alerts
+from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
 from territory_planner.edits import ChangeSettings
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map

@@ -12,7 +12,7 @@ import pytest
 from territory_planner import segment_edits
 from territory_planner.analysis import market
 from territory_planner.analysis.conditions import Condition
-from territory_planner.analysis.performance import upsell_list
+from territory_planner.analysis.upsell import upsell_list
 from territory_planner.edits import ChangeSettings
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow

@@ -14,13 +14,9 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 
-from territory_planner.analysis.performance import (
-    ActivityGoals,
-    Thresholds,
-    alerts,
-    default_as_of,
-    performance,
-)
+from territory_planner.analysis.performance import default_as_of, performance
+from territory_planner.analysis.performance_alerts import alerts
+from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
 from territory_planner.edits import ChangeSettings
 from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.model import Project

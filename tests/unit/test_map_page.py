@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from territory_planner.analysis.performance import PerformanceAlert
+from territory_planner.analysis.performance_alerts import PerformanceAlert
 from territory_planner.mapview.map_page import (
     MAP_VARIABLE,
     UNASSIGNED_COLOR,
