@@ -22,8 +22,8 @@ from territory_planner.analysis.performance import performance
 from territory_planner.analysis.performance_alerts import PerformanceAlert, alerts
 from territory_planner.analysis.performance_settings import Thresholds
 from territory_planner.geo.coverage import CoverageItem, find_gaps, find_overlaps
-from territory_planner.mapview.map_page import coverage_layer
 from territory_planner.mapview.map_updates import MapUpdate, SentLayers
+from territory_planner.mapview.overlays import coverage_layer
 from territory_planner.model import Project, Summary
 from territory_planner.plan.parents import split_parents_report
 from territory_planner.tasks import CancelToken, Progress, no_progress
