@@ -21,7 +21,8 @@ from territory_planner.edits import ChangeSettings
 from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.model import Project
 from territory_planner.ui.performance_charts import ALERT, BELOW_PACE, TITLE_HEIGHT
-from territory_planner.ui.performance_panel import EVERY_TERRITORY, PerformancePanel
+from territory_planner.ui.performance_panel import PerformancePanel
+from territory_planner.ui.performance_tables import EVERY_TERRITORY
 from tests.unit.actuals_fixture import ACTUALS_CSV, make_project
 
 AS_OF = dt.date(2026, 3, 31)
