@@ -21,15 +21,11 @@ from __future__ import annotations
 
 from territory_planner.analysis.conditions import parse_condition
 from territory_planner.analysis.market_clusters import (
-    WHITESPACE_COLUMNS,
     Cluster,
     Clusters,
-    Whitespace,
     dbscan,
     find_clusters,
     nearest_home,
-    whitespace,
-    whitespace_layer,
 )
 from territory_planner.analysis.market_heat import (
     HeatMap,
@@ -65,6 +61,12 @@ from territory_planner.analysis.market_segments import (
     segments_setting,
     summarize,
     value_format,
+)
+from territory_planner.analysis.market_whitespace import (
+    WHITESPACE_COLUMNS,
+    Whitespace,
+    whitespace,
+    whitespace_layer,
 )
 
 __all__ = [

@@ -11,7 +11,7 @@ accounts table, and the KPIs too if no KPI reads it (the quota plan moves them).
 from __future__ import annotations
 
 from territory_planner.analysis.market_segments import segments_setting
-from territory_planner.analysis.performance import ActivityGoals, Thresholds
+from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
 from territory_planner.edits import Changes
 from territory_planner.mapview.overview import Scope
 from territory_planner.settings import setting_entries

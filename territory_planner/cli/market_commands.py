@@ -23,7 +23,7 @@ from territory_planner.cli.common import (
 
 def _goal_settings(project: Any, specs: list[str]) -> dict[str, str]:
     """The project's goal settings with ``[territory:T:|rep:R:]ACTIVITY=N`` goals set."""
-    from territory_planner.analysis.performance import ActivityGoals  # noqa: PLC0415
+    from territory_planner.analysis.performance_settings import ActivityGoals  # noqa: PLC0415
 
     goals = ActivityGoals.from_settings(project.settings)
     for spec in specs:
@@ -52,12 +52,12 @@ def _goal_settings(project: Any, specs: list[str]) -> dict[str, str]:
 
 def _performance(args: argparse.Namespace) -> dict[str, Any]:
 
-    from territory_planner.analysis.performance import (  # noqa: PLC0415
+    from territory_planner.analysis.performance import performance  # noqa: PLC0415
+    from territory_planner.analysis.performance_alerts import alerts  # noqa: PLC0415
+    from territory_planner.analysis.performance_settings import (  # noqa: PLC0415
         ActivityGoals,
         Thresholds,
-        alerts,
         parse_threshold,
-        performance,
     )
     from territory_planner.edits import ChangeSettings  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
@@ -102,7 +102,7 @@ def _performance(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _upsell(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.analysis.performance import upsell_list, upsell_summary  # noqa: PLC0415
+    from territory_planner.analysis.upsell import upsell_list, upsell_summary  # noqa: PLC0415
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 

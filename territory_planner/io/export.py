@@ -25,7 +25,7 @@ import shapely
 from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import quotas, territory_kpis
 from territory_planner.files import FolderNotWritableError, keep_mode, write_atomically
-from territory_planner.io.project_file import describe_write_error
+from territory_planner.io.safe_save import describe_write_error
 from territory_planner.model import CRS, Project, change_log, values_or_none
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

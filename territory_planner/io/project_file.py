@@ -3,7 +3,8 @@
 Layers: ``accounts`` and ``reps`` (points), ``territories`` (multipolygons)
 and ``tp_meta``, a key/value attribute table with the schema version. Saving
 writes a temporary file in the same folder, flushes it to disk and then
-replaces the target, so a crash mid-save leaves the previous file intact.
+replaces the target, so a crash mid-save leaves the previous file intact
+(the temporary files, links and permissions: `safe_save`).
 
 Custom attribute columns keep their names and types: a name the GeoPackage
 cannot hold as is (``fid``, ``geom``, or one equal to another column but for
@@ -14,14 +15,11 @@ dtype of every custom column so that opening the file restores both.
 from __future__ import annotations
 
 import contextlib
-import errno
 import glob
 import json
 import os
-import re
 import sqlite3
 import stat
-import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +41,18 @@ from territory_planner.io.project_tables import (
     meta_object,
     meta_records,
     refuse_foreign_tables,
+)
+from territory_planner.io.safe_save import (
+    TEMP_SUFFIX,
+    _copy_permissions,
+    _first_line,
+    _fsync_dir,
+    _real_path,
+    _remove_stale_temps,
+    _saving,
+    _saving_lock,
+    _writable_stat,
+    describe_write_error,
 )
 from territory_planner.model import (
     ACCOUNT_COLUMNS,
@@ -66,14 +76,6 @@ ACTUALS_LAYER = "actuals"
 #: The stored scenarios (not the plan in use): territories, and who holds each account.
 SCENARIO_TERRITORIES = "scenario_territories"
 SCENARIO_ACCOUNTS = "scenario_accounts"
-TEMP_SUFFIX = ".saving.gpkg"
-#: A temporary file of a save of ``NAME``: ``.NAME.<pid>.<random>.saving.gpkg``
-#: (plus the SQLite journal GDAL may leave beside it).
-TEMP_NAME = re.compile(
-    r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[^.]+"
-    + re.escape(TEMP_SUFFIX)
-    + r"(?P<journal>-journal|-wal|-shm)?$"
-)
 #: Everything reading a damaged file can raise (pyogrio's errors are RuntimeErrors;
 #: ValueError covers undecodable text and unparsable metadata).
 READ_ERRORS = (
@@ -94,16 +96,9 @@ OWN_KINDS = {
     **dict.fromkeys([*LAYER_SCHEMAS, SCENARIO_TERRITORIES], "features"),
     **dict.fromkeys([ACTUALS_LAYER, SCENARIO_ACCOUNTS, META_LAYER], "attributes"),
 }
-#: Write permission for anyone: a file without any of these bits is read-only.
-WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 #: Column names GDAL keeps for itself in a GeoPackage layer.
 RESERVED_FIELDS = frozenset({"fid", "geom", "geometry"})
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26  # SQLite's primary result codes for damage
-
-# Temporary files this process is writing right now: a save in another thread
-# must not take them for leftovers of a killed save.
-_saving: set[str] = set()
-_saving_lock = threading.Lock()
 
 
 #: Rows per pyogrio call. pyogrio holds the GIL while it reads or writes, so a save or
@@ -376,125 +371,6 @@ def _keep_foreign_tables(target: Path, tmp: Path, shown: Path) -> None:
         raise ProjectFileError(msg, file=str(shown)) from exc
 
 
-def _real_path(path: Path) -> Path:
-    """The file `path` names, following symbolic links (a save replaces that file)."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
-        msg = f"cannot follow the link ({describe_write_error(exc)}); save to another file"
-        raise ProjectFileError(msg, file=str(path)) from exc
-
-
-def _writable_stat(target: Path, shown: Path) -> os.stat_result | None:
-    """The status of the existing file at `target` (None if there is none).
-
-    Raises
-    ------
-    ProjectFileError
-        If the file is read-only. Its mode bits are checked, not `os.access`,
-        which says yes to everything for root.
-    """
-    try:
-        status = target.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        msg = f"cannot save over this file ({describe_write_error(exc)}); save to another file"
-        raise ProjectFileError(msg, file=str(shown)) from exc
-    if not status.st_mode & WRITE_BITS:
-        msg = "the file is read-only and was not changed; save as another file, or make it writable"
-        raise ProjectFileError(msg, file=str(shown))
-    return status
-
-
-def _copy_permissions(previous: os.stat_result, tmp: Path) -> None:
-    """Give the new file the permission bits (and, where allowed, the owner) of the old one."""
-    tmp.chmod(stat.S_IMODE(previous.st_mode))
-    current = tmp.stat()
-    if (current.st_uid, current.st_gid) != (previous.st_uid, previous.st_gid):
-        with contextlib.suppress(OSError):  # only root may give a file away
-            os.chown(tmp, previous.st_uid, previous.st_gid)
-
-
-def describe_write_error(exc: BaseException) -> str:
-    """Why writing a file failed, in words a user can act on (no traceback).
-
-    Parameters
-    ----------
-    exc
-        The error writing raised.
-
-    Returns
-    -------
-    str
-        "the disk is full", a permission note, the system's message, or the error's
-        first line (else its type's name).
-    """
-    code = exc.errno if isinstance(exc, OSError) else None
-    text = str(exc)
-    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
-        return "the disk is full"
-    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "no permission to write there; the folder or drive may be read-only"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return _first_line(text) or type(exc).__name__
-
-
-def _remove_stale_temps(target: Path) -> None:
-    """Delete temporary files of saves of `target` that were killed mid-way.
-
-    Only files named for exactly this target are considered, and only those of
-    processes that are no longer running (or of this process, but not a save
-    in progress in another thread).
-    """
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{TEMP_SUFFIX}*"):
-        match = TEMP_NAME.match(leftover.name)
-        if match is None or match["target"] != target.name:
-            continue
-        pid = int(match["pid"])
-        if pid == os.getpid():
-            with _saving_lock:
-                busy = leftover.name.removesuffix(match["journal"] or "") in _saving
-            if busy:
-                continue
-        elif process_running(pid):
-            continue
-        with contextlib.suppress(OSError):
-            leftover.unlink()
-
-
-def process_running(pid: int) -> bool:
-    """Whether a process with this id exists.
-
-    Parameters
-    ----------
-    pid
-        The process ID.
-
-    Returns
-    -------
-    bool
-        True when it exists (also one of another user's).
-    """
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _read_points(path: Path, layer: str) -> pd.DataFrame:
     frame = _read_layer(path, layer)
     geometry = frame.geometry.to_numpy()
@@ -581,11 +457,6 @@ def load_project(path: str | os.PathLike[str]) -> Project:
             "open a backup or the autosaved copy"
         )
         raise ProjectFileError(msg, file=str(source)) from exc
-
-
-def _first_line(text: str, limit: int = 160) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _looks_like_sqlite(path: Path) -> bool:

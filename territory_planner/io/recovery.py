@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from territory_planner.io.project_file import _remove_stale_temps, process_running, save_project
+from territory_planner.io.project_file import save_project
 from territory_planner.io.project_lock import FileStamp
+from territory_planner.io.safe_save import _remove_stale_temps, process_running
 from territory_planner.model import Project
 
 

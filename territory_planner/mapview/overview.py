@@ -18,10 +18,12 @@ from dataclasses import astuple, dataclass
 import pandas as pd
 
 from territory_planner.analysis.metrics import territory_kpis
-from territory_planner.analysis.performance import PerformanceAlert, Thresholds, alerts, performance
+from territory_planner.analysis.performance import performance
+from territory_planner.analysis.performance_alerts import PerformanceAlert, alerts
+from territory_planner.analysis.performance_settings import Thresholds
 from territory_planner.geo.coverage import CoverageItem, find_gaps, find_overlaps
-from territory_planner.mapview.map_page import coverage_layer
 from territory_planner.mapview.map_updates import MapUpdate, SentLayers
+from territory_planner.mapview.overlays import coverage_layer
 from territory_planner.model import Project, Summary
 from territory_planner.plan.parents import split_parents_report
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -129,7 +131,7 @@ def project_overview(
     if alerts_as_of is not None:
         progress(0.7, "Alerts")
         thresholds = Thresholds.from_settings(project.settings)
-        found = (alerts_as_of, alerts(performance(project, alerts_as_of), thresholds))
+        found = (alerts_as_of, alerts(performance(project, alerts_as_of, cancel), thresholds))
         cancel.raise_if_cancelled()
     progress(0.8, "Map")
     update = None if sent is None else sent.diff(project, color_by, scope.layers())

@@ -28,6 +28,7 @@ from territory_planner.geo.assign import Assignment, assign_accounts, containing
 from territory_planner.model import Project, rule_records, values_or_none
 from territory_planner.plan.parents import apply_parent_policy, parent_policy
 from territory_planner.settings import setting_entries
+from territory_planner.tasks import CancelToken
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,10 @@ def saved_rules(project: Project) -> list[Rule]:
 
 
 def assign_with_rules(
-    project: Project, rules: list[Rule], geography: Assignment | None = None
+    project: Project,
+    rules: list[Rule],
+    geography: Assignment | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Territory of each account and what placed it: a rule's name, "geography" or "locked".
 
@@ -209,6 +213,8 @@ def assign_with_rules(
         The rules, tried in order: the first that matches an unlocked account places it.
     geography
         The spatial assignment of the accounts; None: computed here.
+    cancel
+        Checked before each rule; cancelled: `TaskCancelledError`.
 
     Returns
     -------
@@ -225,6 +231,8 @@ def assign_with_rules(
     placed_by[locked] = "locked"
     free = ~locked
     for rule in rules:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         hit = rule.mask(acc, project) & free
         territory[hit] = rule.territory_id
         placed_by[hit] = rule.name
@@ -257,6 +265,7 @@ def reassign(
     rules: list[Rule] | None = None,
     policy: str | None = None,
     geography: Assignment | None = None,
+    cancel: CancelToken | None = None,
 ) -> Reassignment:
     """Assign every unlocked account: rules first, then geography, then the parent policy.
 
@@ -273,6 +282,9 @@ def reassign(
         The parent policy to use; None: the saved one.
     geography
         The spatial assignment of the accounts, if already computed; None: computed here.
+    cancel
+        Checked between the steps (geography, each rule, the parent policy); cancelled:
+        `TaskCancelledError`.
 
     Returns
     -------
@@ -280,12 +292,16 @@ def reassign(
         The accounts table with ``territory_id`` and ``placed_by`` set, the rows that
         moved, and the unassigned, overlapping and locked counts.
     """
+    cancel = cancel or CancelToken()
     rules = saved_rules(project) if rules is None else rules
     policy = parent_policy(project) if policy is None else policy
+    cancel.raise_if_cancelled()
     if geography is None:
         geography = assign_accounts(project.accounts, project.territories)
-    territory, placed_by = assign_with_rules(project, rules, geography)
+    territory, placed_by = assign_with_rules(project, rules, geography, cancel)
+    cancel.raise_if_cancelled()
     territory, placed_by = apply_parent_policy(project, territory, placed_by, policy)
+    cancel.raise_if_cancelled()
     accounts = project.accounts.copy(deep=False)  # copy-on-write: shares the unchanged columns
     before = accounts["territory_id"].fillna("").to_numpy()
     accounts["territory_id"] = territory

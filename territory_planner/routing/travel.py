@@ -23,6 +23,7 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.geo.earth import Radians, haversine_radians_km, radians
+from territory_planner.tasks import CancelToken
 
 #: Rows of an all-pairs matrix computed at once: the temporaries stay small (a few MB)
 #: instead of several copies of the whole matrix (6,000 stops: 290 MB each).
@@ -131,7 +132,7 @@ class TravelTimes(Protocol):
         """
 
 
-def load_roads(path: Path) -> RoadNetwork:
+def load_roads(path: Path, cancel: CancelToken | None = None) -> RoadNetwork:
     """A road network from an OpenStreetMap extract (.osm.pbf) or a GraphML file.
 
     Parameters
@@ -139,6 +140,9 @@ def load_roads(path: Path) -> RoadNetwork:
     path
         The file: a name ending in ``.pbf`` is read as an OpenStreetMap extract,
         anything else as GraphML. A file that cannot be read raises `InputError`.
+    cancel
+        Checked before the file is read and every `ROAD_CHUNK` nodes and roads after;
+        cancelled: `TaskCancelledError`.
 
     Returns
     -------
@@ -146,8 +150,8 @@ def load_roads(path: Path) -> RoadNetwork:
         The roads, ready for shortest paths between stops.
     """
     if str(path).lower().endswith(".pbf"):
-        return RoadNetwork.from_osm_pbf(path)
-    return RoadNetwork.from_graphml(path)
+        return RoadNetwork.from_osm_pbf(path, cancel)
+    return RoadNetwork.from_graphml(path, cancel)
 
 
 @dataclass(frozen=True)
@@ -286,6 +290,8 @@ ROAD_SPEEDS_KMH = {
     "living_street": 10.0, "service": 20.0, "road": 30.0,
 }  # fmt: skip
 DEFAULT_ROAD_KMH = 30.0
+#: Nodes or roads read between two checks of the cancel token.
+ROAD_CHUNK = 20_000
 MPH = 1.609344
 
 
@@ -326,9 +332,14 @@ class RoadNetwork:
         The road graph; one without nodes, or with nodes lacking ``x``/``y``, raises `InputError`.
     default_kmh
         The speed (km/h) of an edge without ``travel_time``; 50 by default.
+    cancel
+        Checked every `ROAD_CHUNK` edges; cancelled: `TaskCancelledError`.
     """
 
-    def __init__(self, graph: nx.Graph, default_kmh: float = 50.0) -> None:
+    def __init__(
+        self, graph: nx.Graph, default_kmh: float = 50.0, cancel: CancelToken | None = None
+    ) -> None:
+        cancel = cancel or CancelToken()
         if graph.number_of_nodes() == 0:
             msg = "the road network has no roads"
             raise InputError(msg)
@@ -342,7 +353,9 @@ class RoadNetwork:
             raise InputError(msg) from exc
         self.nodes = np.array(nodes, dtype=object)
         self.tree = shapely.STRtree(np.asarray(shapely.points(xy[:, 0], xy[:, 1]), dtype=object))
-        for _u, _v, data in graph.edges(data=True):
+        for i, (_u, _v, data) in enumerate(graph.edges(data=True)):
+            if i % ROAD_CHUNK == 0:
+                cancel.raise_if_cancelled()
             length = float(data.get("length", 0.0))
             data["_km"] = length / 1000
             data["_min"] = (
@@ -352,28 +365,32 @@ class RoadNetwork:
             )
 
     @classmethod
-    def from_graphml(cls, path: Path) -> RoadNetwork:
+    def from_graphml(cls, path: Path, cancel: CancelToken | None = None) -> RoadNetwork:
         """Read a GraphML road network (e.g. saved by OSMnx).
 
         Parameters
         ----------
         path
             The GraphML file; one that cannot be read raises `InputError` naming it.
+        cancel
+            Checked before the file is read and while its roads are prepared.
 
         Returns
         -------
         RoadNetwork
             The network, at the default speed for edges without ``travel_time``.
         """
+        cancel = cancel or CancelToken()
+        cancel.raise_if_cancelled()
         try:
             graph = nx.read_graphml(path)
         except (OSError, nx.NetworkXError, ValueError, ET.ParseError) as exc:
             msg = f"cannot read the road network: {exc}"
             raise InputError(msg, file=str(path)) from exc
-        return cls(graph)
+        return cls(graph, cancel=cancel)
 
     @classmethod
-    def from_osm_pbf(cls, path: Path) -> RoadNetwork:
+    def from_osm_pbf(cls, path: Path, cancel: CancelToken | None = None) -> RoadNetwork:
         """Read the drivable roads of an OpenStreetMap extract (``.osm.pbf``, with pyrosm).
 
         Each road's speed is its ``maxspeed`` tag, or a typical speed for its
@@ -383,6 +400,9 @@ class RoadNetwork:
         ----------
         path
             The extract; one that cannot be read or has no drivable roads raises `InputError`.
+        cancel
+            Checked before the extract is read (by pyrosm, in one call) and every
+            `ROAD_CHUNK` nodes and roads of the graph built from it.
 
         Returns
         -------
@@ -391,6 +411,8 @@ class RoadNetwork:
         """
         from pyrosm import OSM  # noqa: PLC0415 (optional, slow import)
 
+        cancel = cancel or CancelToken()
+        cancel.raise_if_cancelled()
         try:
             nodes, edges = OSM(str(path)).get_network(network_type="driving", nodes=True)
         except Exception as exc:
@@ -400,19 +422,24 @@ class RoadNetwork:
             msg = "the OpenStreetMap extract has no drivable roads"
             raise InputError(msg, file=str(path))
         graph = nx.MultiDiGraph()
-        for node, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"], strict=True):
+        cancel.raise_if_cancelled()
+        for i, (node, x, y) in enumerate(zip(nodes["id"], nodes["lon"], nodes["lat"], strict=True)):
+            if i % ROAD_CHUNK == 0:
+                cancel.raise_if_cancelled()
             graph.add_node(int(node), x=float(x), y=float(y))
         speeds = road_speeds(edges)
         lengths = edges["length"].to_numpy(dtype=float)
         oneway = edges["oneway"].fillna("").astype(str).str.lower().isin({"yes", "true", "1"})
-        for u, v, length, kmh, single in zip(
-            edges["u"], edges["v"], lengths, speeds, oneway.to_numpy(), strict=True
+        for i, (u, v, length, kmh, single) in enumerate(
+            zip(edges["u"], edges["v"], lengths, speeds, oneway.to_numpy(), strict=True)
         ):
+            if i % ROAD_CHUNK == 0:
+                cancel.raise_if_cancelled()
             data = {"length": float(length), "travel_time": float(length) / (kmh / 3.6)}
             graph.add_edge(int(u), int(v), **data)
             if not single:
                 graph.add_edge(int(v), int(u), **data)
-        return cls(graph)
+        return cls(graph, cancel=cancel)
 
     def nearest_nodes(self, lon: np.ndarray, lat: np.ndarray) -> list[Any]:
         """The graph node nearest each point.

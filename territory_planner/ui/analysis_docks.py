@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QDockWidget
 
 from territory_planner._errors import InputError
 from territory_planner.analysis import market
-from territory_planner.analysis.performance import PerformanceAlert
-from territory_planner.mapview.map_page import alerts_layer, segment_layer
+from territory_planner.analysis.performance_alerts import PerformanceAlert
+from territory_planner.mapview.overlays import alerts_layer, segment_layer
 from territory_planner.model import Project
 from territory_planner.ui.market_panel import MarketPanel
 from territory_planner.ui.performance_panel import PerformancePanel

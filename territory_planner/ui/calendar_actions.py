@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
-from territory_planner.mapview.map_page import route_layer
+from territory_planner.mapview.overlays import route_layer
 from territory_planner.routing.calendar_inputs import DayRules
 from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork
@@ -76,7 +76,7 @@ class CalendarActions(QObject):
         def read(progress: Any, cancel: Any) -> RoadNetwork:
             progress(0.05, f"Reading {path.name}")
             cancel.raise_if_cancelled()
-            return read_roads(path)
+            return read_roads(path, cancel)
 
         window.task = Task(window, "Reading the road network", read, done, window.show_error)
 

@@ -363,6 +363,8 @@ class FileActions(QObject):
         # on the task thread for a large project: every account is placed again
         self.window.territory_actions.compute(
             f"Importing territories from {path.name}",
-            lambda project: replace_territories(project, read_territories(path), path.name),
+            lambda project, _cancel: replace_territories(
+                project, read_territories(path), path.name
+            ),
             self.window.push_edit,
         )

@@ -1,7 +1,7 @@
 """The Market panel: segment filter builder, heat map, clusters, whitespace and upsell lists.
 
 A view over `territory_planner.analysis.market` and
-`territory_planner.analysis.performance.upsell_list`. The panel never changes
+`territory_planner.analysis.upsell.upsell_list`. The panel never changes
 the project: saving or deleting a segment comes out as an undoable edit
 (`segment_saved`, `segment_deleted`), and what the map should show as
 signals carrying the layer (`heat_requested`, `clusters_requested`, with
@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -26,36 +25,30 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from territory_planner import segment_edits
 from territory_planner._errors import PlannerError
 from territory_planner.analysis import market
-from territory_planner.analysis.conditions import OPERATORS, SEGMENT_FIELD, Condition
 from territory_planner.analysis.market import Clusters, HeatMap, Segment, Whitespace
-from territory_planner.analysis.performance import upsell_list
+from territory_planner.analysis.upsell import upsell_list
 from territory_planner.formats import integer, money_short, percent, plural
 from territory_planner.io.table_export import write_table
 from territory_planner.model import Project
 from territory_planner.tasks import CancelToken, no_progress
 from territory_planner.ui.legend import Legend
-from territory_planner.ui.rule_dialog import parse_value, value_text
+from territory_planner.ui.segment_editor import SegmentEditor
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
 
 #: Runs ``fn(progress=, cancel=)`` and hands its result to the callback (the window
 #: passes its background task runner; by default the work is done at once).
 TaskRunner = Callable[[str, Callable[..., Any], Callable[[Any], None]], None]
-ALL_ACCOUNTS = "All accounts"
-MAX_SUGGESTIONS = 60
 
 
 class Messages:
@@ -66,7 +59,6 @@ class Messages:
     NO_WHITESPACE = "Press Find to list high-potential accounts no territory or rep covers"
     EXPORTED = "Wrote {rows} to {name}"
     EXPORT_FILTER = "Excel workbook (*.xlsx);;CSV file (*.csv)"
-    DRAFT = "(not saved)"
 
 
 def _or_none(value: Any) -> str:
@@ -163,14 +155,17 @@ class MarketPanel(QWidget):
         self.whitespace: Whitespace | None = None
         self.upsell = pd.DataFrame()
         self._loading = False
-        self._loaded: Segment | None = None  # the saved segment as last shown
-        self._build_segment_widgets()
+        self.segments = SegmentEditor()
+        self.segments.segment_saved.connect(self.segment_saved)
+        self.segments.segment_deleted.connect(self.segment_deleted)
+        self.segments.failed.connect(self.failed)
+        self.segments.changed.connect(self._segment_changed)
         self._build_heat_widgets()
         self._build_cluster_widgets()
         self._build_whitespace_widgets()
         self._build_upsell_widgets()
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self._segment_box())
+        split.addWidget(self.segments)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._heat_tab(), "Heat map")
         self.tabs.addTab(self._clusters_tab(), "Clusters")
@@ -183,64 +178,6 @@ class MarketPanel(QWidget):
         layout.addWidget(split)
 
     # ----- construction -----
-
-    def _build_segment_widgets(self) -> None:
-        self.saved = QComboBox()
-        self.saved.setToolTip("Pick a saved segment (its conditions are shown below)")
-        self.saved.currentIndexChanged.connect(self._pick_saved)
-        self.conditions = QTableWidget(0, 3)
-        self.conditions.setHorizontalHeaderLabels(["Attribute", "Test", "Value"])
-        self.conditions.horizontalHeader().setStretchLastSection(True)
-        self.conditions.verticalHeader().setVisible(False)
-        self.conditions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.conditions.setColumnWidth(0, 140)
-        self.conditions.setColumnWidth(1, 80)
-        self.name = QLineEdit()
-        self.name.setPlaceholderText("e.g. Healthcare enterprise")
-        self.save_button = QPushButton("Save segment")
-        self.save_button.setToolTip("Keep these conditions under this name (one undo step)")
-        self.save_button.clicked.connect(self.save_segment)
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the saved segment picked above (one undo step)")
-        self.delete_button.clicked.connect(self.delete_segment)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
-
-    def _segment_box(self) -> QWidget:
-        box = QWidget()
-        pick = QHBoxLayout()
-        pick.addWidget(QLabel("Segment:"))
-        pick.addWidget(self.saved, 1)
-        pick.addWidget(self.delete_button)
-        add = QPushButton("Add condition")
-        add.clicked.connect(lambda: self.add_condition(None))
-        remove = QPushButton("Remove condition")
-        remove.clicked.connect(self.remove_condition)
-        clear = QPushButton("Clear")
-        clear.setToolTip("Back to every account")
-        clear.clicked.connect(lambda: self.saved.setCurrentIndex(0))
-        edit = QHBoxLayout()
-        edit.addWidget(add)
-        edit.addWidget(remove)
-        edit.addWidget(clear)
-        edit.addStretch(1)
-        save = QHBoxLayout()
-        save.addWidget(QLabel("Name:"))
-        save.addWidget(self.name, 1)
-        save.addWidget(self.save_button)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 4, 0)
-        layout.addLayout(pick)
-        layout.addWidget(QLabel("Accounts meeting every condition (none: every account):"))
-        layout.addWidget(self.conditions, 1)
-        layout.addLayout(edit)
-        layout.addLayout(save)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.error)
-        return box
 
     def _build_heat_widgets(self) -> None:
         self.heat_value = QComboBox()
@@ -414,22 +351,13 @@ class MarketPanel(QWidget):
     def release(self) -> None:
         """Let go of the project shown (another replaces it; `refresh` shows that one)."""
         self.project = Project.empty()
+        self.segments.project = self.project
 
     def refresh(self, project: Project) -> None:
         """Show `project` (after it was opened or changed): segments, heat map, upsell list."""
         self.project = project
-        try:
-            names = market.segment_names(project)
-        except PlannerError as exc:
-            self.failed.emit(exc)
-            names = []
-        current = self.saved.currentText()
-        self._loading = True
-        self.saved.clear()
-        self.saved.addItem(ALL_ACCOUNTS)
-        self.saved.addItems(names)
-        self.saved.setCurrentText(current if current in names else ALL_ACCOUNTS)
         value = self.heat_value.currentData()
+        self._loading = True
         self.heat_value.clear()
         self.heat_value.addItem("Accounts (count)", market.COUNT)
         for column in market.numeric_columns(project):
@@ -437,189 +365,23 @@ class MarketPanel(QWidget):
         index = self.heat_value.findData(value if value is not None else "potential")
         self.heat_value.setCurrentIndex(max(index, 0))
         self._loading = False
-        if current in names:
-            saved = market.find_segment(project, current)
-            if saved != self._loaded:  # changed by an undo: show it as saved now
-                self._load_segment(saved)
-        elif current != ALL_ACCOUNTS and self.saved.currentText() == ALL_ACCOUNTS and current:
-            self._load_segment(None)  # the segment shown was deleted (or undone)
-        for row in range(self.conditions.rowCount()):
-            self._suggest(row)
-        self._filter_changed()
+        self.segments.show_project(project)  # then the heat map and upsell list follow it
 
     # ----- segments -----
 
-    def add_condition(self, condition: Condition | None) -> None:
-        """A new row: attribute, test and value (the attribute's common values are suggested)."""
-        row = self.conditions.rowCount()
-        self.conditions.insertRow(row)
-        field = QComboBox()
-        field.addItems(market.segment_fields(self.project))
-        op = QComboBox()
-        op.addItems(list(OPERATORS))
-        value = QComboBox()
-        value.setEditable(True)
-        self.conditions.setCellWidget(row, 0, field)
-        self.conditions.setCellWidget(row, 1, op)
-        self.conditions.setCellWidget(row, 2, value)
-        if condition is not None:
-            if field.findText(condition.field) < 0:
-                field.addItem(condition.field)
-            field.setCurrentText(condition.field)
-            op.setCurrentText(condition.op)
-        self._suggest(row)
-        value.setCurrentText(value_text(condition.value) if condition else "")
-        field.currentTextChanged.connect(lambda _t, w=value: self._suggest_for(w))
-        field.currentIndexChanged.connect(lambda _i: self._filter_changed())
-        op.currentIndexChanged.connect(lambda _i: self._filter_changed())
-        value.currentTextChanged.connect(lambda _t: self._filter_changed())
-        self._filter_changed()
-
-    def remove_condition(self) -> None:
-        """Remove the selected condition (or the last one)."""
-        row = self.conditions.currentRow()
-        self.conditions.removeRow(row if row >= 0 else self.conditions.rowCount() - 1)
-        self._filter_changed()
-
-    def _widget(self, row: int, column: int) -> QComboBox:
-        widget = self.conditions.cellWidget(row, column)
-        assert isinstance(widget, QComboBox)  # noqa: S101 (set in add_condition)
-        return widget
-
-    def _suggest(self, row: int) -> None:
-        self._suggest_for(self._widget(row, 2))
-
-    def _suggest_for(self, box: QComboBox) -> None:
-        row = next(
-            (r for r in range(self.conditions.rowCount()) if self._widget(r, 2) is box), None
-        )
-        if row is None:
-            return
-        field = self._widget(row, 0).currentText()
-        text = box.currentText()
-        box.blockSignals(True)
-        box.clear()
-        accounts = self.project.accounts
-        if field == SEGMENT_FIELD:
-            box.addItems(market.segment_names(self.project))
-        elif field in accounts.columns:
-            common = accounts[field].dropna().astype(str).value_counts()
-            box.addItems(common.index[:MAX_SUGGESTIONS].tolist())
-        box.setCurrentText(text)
-        box.blockSignals(False)
-
-    def draft(self) -> Segment | None:
-        """The segment the conditions shown make (None: every account).
-
-        Raises
-        ------
-        ValueError
-            When a condition has no value, or a comparison is not given a number.
-        """
-        conditions = []
-        for row in range(self.conditions.rowCount()):
-            field, op = self._widget(row, 0).currentText(), self._widget(row, 1).currentText()
-            text = self._widget(row, 2).currentText()
-            if not text.strip():
-                msg = f"condition {row + 1}: type a value for {field}"
-                raise ValueError(msg)
-            conditions.append(Condition(field, op, parse_value(op, text)))
-        if not conditions:
-            return None
-        return Segment(self.name.text().strip() or Messages.DRAFT, tuple(conditions))
-
     def segment(self) -> Segment | None:
         """The segment the lists and the map are for (None: every account, or a bad filter)."""
-        try:
-            return self.draft()
-        except ValueError:
-            return None
+        return self.segments.segment()
 
     def segment_accounts(self) -> np.ndarray | None:
         """The project's accounts in the segment shown (None: every account)."""
-        segment = self.segment()
-        return None if segment is None else market.segment_mask(self.project, segment)
+        return self.segments.segment_accounts()
 
-    def _pick_saved(self) -> None:
-        if self._loading:
-            return
-        name = self.saved.currentText()
-        if name == ALL_ACCOUNTS or not name:
-            self._load_segment(None)
-        else:
-            try:
-                self._load_segment(market.find_segment(self.project, name))
-            except PlannerError as exc:
-                self.failed.emit(exc)
-                return
-        self._filter_changed()
-
-    def _load_segment(self, segment: Segment | None) -> None:
-        self._loading = True
-        self.conditions.setRowCount(0)
-        for condition in segment.conditions if segment else ():
-            self.add_condition(condition)
-        self.name.setText(segment.name if segment else "")
-        self._loaded = segment
-        self._loading = False
-
-    def _filter_changed(self) -> None:
-        """Count the segment's accounts, tell the window, and redo what depends on it."""
-        if self._loading:
-            return
-        self.delete_button.setEnabled(self.saved.currentText() != ALL_ACCOUNTS)
-        try:
-            segment = self.draft()
-            mask = None if segment is None else market.segment_mask(self.project, segment)
-        except (ValueError, PlannerError) as exc:
-            self.error.setText(str(exc))
-            self.summary.setText("")
-            return
-        self.error.setText("")
-        shown = np.ones(len(self.project.accounts), dtype=bool) if mask is None else mask
-        self.summary.setText(market.summarize(self.project, shown).describe())
-        saved = self.saved.currentText()
-        name = saved if saved != ALL_ACCOUNTS and segment is not None else ""
+    def _segment_changed(self, name: str, mask: np.ndarray | None) -> None:
+        """Tell the window, and redo the heat map and the upsell list for the segment."""
         self.segment_changed.emit(name, mask)
         self.update_heat()
         self.update_upsell()
-
-    def save_segment(self) -> None:
-        """Emit the edit that saves the conditions shown under the name typed."""
-        try:
-            draft = self.draft()
-            name = self.name.text().strip()
-            if not name:
-                msg = "type a name for the segment"
-                raise ValueError(msg)
-            edit = segment_edits.save_segment(
-                self.project, Segment(name, draft.conditions if draft else ())
-            )
-        except (ValueError, PlannerError) as exc:
-            self.error.setText(str(exc))
-            return
-        self.error.setText("")
-        self._loading = True  # show the segment as picked: the window's refresh keeps it
-        if self.saved.findText(name) < 0:
-            self.saved.addItem(name)
-        self.saved.setCurrentText(name)
-        self._loading = False
-        self._loaded = Segment(name, draft.conditions if draft else ())
-        self.delete_button.setEnabled(True)
-        self.segment_saved.emit(edit)
-
-    def delete_segment(self) -> None:
-        """Emit the edit that deletes the saved segment picked."""
-        name = self.saved.currentText()
-        if name == ALL_ACCOUNTS:
-            return
-        try:
-            edit = segment_edits.delete_segment(self.project, name)
-        except PlannerError as exc:
-            self.error.setText(str(exc))
-            return
-        self.saved.setCurrentIndex(0)
-        self.segment_deleted.emit(edit)
 
     # ----- heat map -----
 

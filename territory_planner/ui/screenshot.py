@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             field, value = args.segment.split("=", 1)
             window.analysis.market_panel.refresh(window.project)
-            window.analysis.market_panel.add_condition(Condition(field, "=", value))
+            window.analysis.market_panel.segments.add_condition(Condition(field, "=", value))
         if args.zoom:
             lat, lon, zoom = (float(v) for v in args.zoom.split(","))
             window.map_view.send_update({"zoomTo": {"lat": lat, "lon": lon, "zoom": zoom}})

@@ -34,6 +34,7 @@ from territory_planner.plan.rules import (
     rules_setting,
     saved_rules,
 )
+from territory_planner.tasks import CancelToken
 from territory_planner.ui.rules_panel import POLICIES
 from territory_planner.ui.tasks import Task, in_background
 
@@ -79,7 +80,9 @@ class TerritoryActions(QObject):
         def done(result: Reassignment) -> None:
             self.window.push_edit(assignment(self.window.project, result))
 
-        self.compute("Assigning accounts", reassign, done)
+        self.compute(
+            "Assigning accounts", lambda project, cancel: reassign(project, cancel=cancel), done
+        )
 
     def _reassign_with(self, setting: dict[str, str], description: str, **kwargs: Any) -> None:
         """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
@@ -87,10 +90,16 @@ class TerritoryActions(QObject):
         def done(result: Reassignment) -> None:
             self.window.push_edit(assignment(self.window.project, result, description, setting))
 
-        self.compute("Assigning accounts", lambda project: reassign(project, **kwargs), done)
+        self.compute(
+            "Assigning accounts",
+            lambda project, cancel: reassign(project, cancel=cancel, **kwargs),
+            done,
+        )
 
-    def compute(self, title: str, fn: Callable[[Project], T], done: Callable[[T], None]) -> None:
-        """`done(fn(project))`: at once for a small project, else on the task thread.
+    def compute(
+        self, title: str, fn: Callable[[Project, CancelToken], T], done: Callable[[T], None]
+    ) -> None:
+        """`done(fn(project, cancel))`: at once for a small project, else on the task thread.
 
         For a large project `fn` runs on a copy on the task thread (progress dialog,
         the window stays responsive) and `done` follows unless the project was changed
@@ -99,7 +108,7 @@ class TerritoryActions(QObject):
         window = self.window
         if not in_background(window.project):
             try:
-                result = fn(window.project)
+                result = fn(window.project, CancelToken())
             except PlannerError as exc:
                 window.show_error(exc)
                 return
@@ -116,7 +125,9 @@ class TerritoryActions(QObject):
                 return
             done(result)
 
-        window.task = Task(window, title, lambda **_: fn(copy), finished, window.show_error)
+        window.task = Task(
+            window, title, lambda cancel, **_: fn(copy, cancel), finished, window.show_error
+        )
 
     def apply_rules(self, rules: list[Rule], description: str) -> None:
         """New or changed rules: saved in the project, accounts re-assigned."""

@@ -17,7 +17,11 @@ import json
 from territory_planner.analysis.conditions import condition_from_data
 from territory_planner.analysis.market_segments import Segment, segments_setting
 from territory_planner.analysis.metrics import QuotaPlan
-from territory_planner.analysis.performance import ActivityGoals, Thresholds
+
+try:  # since the split of analysis.performance
+    from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
+except ImportError:  # commit 3f0cf97
+    from territory_planner.analysis.performance import ActivityGoals, Thresholds  # type: ignore[attr-defined,no-redef]
 from territory_planner.model import Project, record_change
 from territory_planner.plan.parents import FOLLOW_PARENT, policy_setting
 

@@ -151,7 +151,7 @@ def test_a_cancelled_assignment_is_dropped_even_though_it_finished(
     before = window.project.accounts["territory_id"].tolist()
     step = window.undo_stack.index()
     monkeypatch.setattr(tasks, "CancelToken", CancelledAtOnce)
-    window.territory_actions.assign()  # reassign() does not poll the token: it runs to the end
+    window.territory_actions.assign()  # reassign() polls the token: it stops at its first check
     qtbot.waitUntil(
         lambda: window.task is not None and window.task.finished, timeout=MAP_TIMEOUT_MS
     )

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from territory_planner.analysis.performance import PerformanceAlert
-from territory_planner.mapview.map_page import alerts_layer, segment_layer
+from territory_planner.analysis.performance_alerts import PerformanceAlert
+from territory_planner.mapview.overlays import alerts_layer, segment_layer
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import run_js, wait_for_map

@@ -7,12 +7,9 @@ from typing import Any
 
 from territory_planner.analysis import market
 from territory_planner.analysis.conditions import Condition
-from territory_planner.analysis.performance import (
-    ActivityGoals,
-    Thresholds,
-    alerts,
-    performance,
-)
+from territory_planner.analysis.performance import performance
+from territory_planner.analysis.performance_alerts import alerts
+from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
 from territory_planner.edits import ChangeSettings
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
@@ -70,7 +67,7 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
     healthcare = acc.loc[acc["industry"] == "Healthcare", "account_id"].tolist()
     assert 0 < len(healthcare) < len(acc)
 
-    window.analysis.market_panel.add_condition(Condition("industry", "=", "Healthcare"))
+    window.analysis.market_panel.segments.add_condition(Condition("industry", "=", "Healthcare"))
     stats = wait_stats(qtbot, window, lambda s: s["segmentShown"] == len(healthcare))
     assert stats["segment"] == "Filter: industry = Healthcare"
     assert "segment" in stats["legends"]
@@ -79,8 +76,8 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
     assert sorted(update["segment"]["ids"]) == sorted(healthcare)
 
     # Saved, the legend names it; the edit redraws the accounts, the ring stays on them.
-    window.analysis.market_panel.name.setText("Healthcare")
-    window.analysis.market_panel.save_segment()
+    window.analysis.market_panel.segments.name.setText("Healthcare")
+    window.analysis.market_panel.segments.save_segment()
     assert market.segment_names(window.project) == ["Healthcare"]
     stats = wait_stats(qtbot, window, lambda s: s["segment"] == "Segment: Healthcare")
     assert stats["segmentShown"] == len(healthcare)
@@ -94,7 +91,9 @@ def test_the_segment_is_ringed_on_the_map_by_ids_alone(
         for text in legend
     ), legend
 
-    window.analysis.market_panel.saved.setCurrentIndex(0)  # All accounts: no highlight, no legend
+    window.analysis.market_panel.segments.saved.setCurrentIndex(
+        0
+    )  # All accounts: no highlight, no legend
     stats = wait_stats(qtbot, window, lambda s: s["segment"] is None)
     assert stats["segmentShown"] == 0
     assert "segment" not in stats["legends"]

@@ -12,11 +12,12 @@ import pytest
 from territory_planner import segment_edits
 from territory_planner.analysis import market
 from territory_planner.analysis.conditions import Condition
-from territory_planner.analysis.performance import upsell_list
+from territory_planner.analysis.upsell import upsell_list
 from territory_planner.edits import ChangeSettings
 from territory_planner.model import Project
 from territory_planner.ui.main_window import MainWindow
-from territory_planner.ui.market_panel import ALL_ACCOUNTS, MarketPanel
+from territory_planner.ui.market_panel import MarketPanel
+from territory_planner.ui.segment_editor import ALL_ACCOUNTS
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, wait_for_map
 from tests.unit.test_market import make_project
 
@@ -45,47 +46,47 @@ def panel(qtbot, project) -> MarketPanel:
 
 
 def healthcare(panel: MarketPanel) -> None:
-    panel.add_condition(Condition("industry", "=", "Healthcare"))
+    panel.segments.add_condition(Condition("industry", "=", "Healthcare"))
 
 
 def test_building_saving_and_deleting_a_segment(qtbot, panel, project) -> None:
-    assert panel.summary.text() == "11 of 11 accounts · potential $776.0K · revenue $91.5K"
+    assert panel.segments.summary.text() == "11 of 11 accounts · potential $776.0K · revenue $91.5K"
     with qtbot.waitSignal(panel.segment_changed, timeout=2000) as changed:
         healthcare(panel)
     name, mask = changed.args
     assert name == ""  # not saved yet
     assert project.accounts["account_id"][mask].tolist() == ["A1", "A2", "A3", "B1", "B2"]
-    assert panel.summary.text() == "5 of 11 accounts · potential $210.0K · revenue $32.0K"
-    panel.save_segment()
-    assert panel.error.text() == "type a name for the segment"
-    panel.name.setText("Healthcare")
+    assert panel.segments.summary.text() == "5 of 11 accounts · potential $210.0K · revenue $32.0K"
+    panel.segments.save_segment()
+    assert panel.segments.error.text() == "type a name for the segment"
+    panel.segments.name.setText("Healthcare")
     with qtbot.waitSignal(panel.segment_saved, timeout=2000) as saved:
-        panel.save_segment()
+        panel.segments.save_segment()
     assert saved.args[0].label == "Saved segment 'Healthcare': industry = Healthcare (5 accounts)"
     assert market.segment_names(project) == ["Healthcare"]
-    assert [panel.saved.itemText(i) for i in range(panel.saved.count())] == [
+    assert [panel.segments.saved.itemText(i) for i in range(panel.segments.saved.count())] == [
         ALL_ACCOUNTS,
         "Healthcare",
     ]
-    assert panel.saved.currentText() == "Healthcare"
-    assert panel.delete_button.isEnabled()
-    assert panel.conditions.rowCount() == 1
-    panel.saved.setCurrentIndex(0)
-    assert panel.conditions.rowCount() == 0
-    assert panel.summary.text().startswith("11 of 11 accounts")
-    panel.saved.setCurrentText("Healthcare")  # picking it shows its conditions again
-    assert panel._widget(0, 2).currentText() == "Healthcare"
-    assert panel.summary.text().startswith("5 of 11 accounts")
+    assert panel.segments.saved.currentText() == "Healthcare"
+    assert panel.segments.delete_button.isEnabled()
+    assert panel.segments.conditions.rowCount() == 1
+    panel.segments.saved.setCurrentIndex(0)
+    assert panel.segments.conditions.rowCount() == 0
+    assert panel.segments.summary.text().startswith("11 of 11 accounts")
+    panel.segments.saved.setCurrentText("Healthcare")  # picking it shows its conditions again
+    assert panel.segments._widget(0, 2).currentText() == "Healthcare"
+    assert panel.segments.summary.text().startswith("5 of 11 accounts")
     # a condition value the attribute does not take is shown as an error, not raised
-    panel.add_condition(Condition("employees", ">", 100))
-    panel._widget(1, 2).setCurrentText("many")
-    assert "'many' is not a number" in panel.error.text()
-    panel.remove_condition()
-    assert panel.error.text() == ""
+    panel.segments.add_condition(Condition("employees", ">", 100))
+    panel.segments._widget(1, 2).setCurrentText("many")
+    assert "'many' is not a number" in panel.segments.error.text()
+    panel.segments.remove_condition()
+    assert panel.segments.error.text() == ""
     with qtbot.waitSignal(panel.segment_deleted, timeout=2000):
-        panel.delete_button.click()
+        panel.segments.delete_button.click()
     assert market.segment_names(project) == []
-    assert panel.saved.currentText() == ALL_ACCOUNTS
+    assert panel.segments.saved.currentText() == ALL_ACCOUNTS
 
 
 def test_the_heat_signal_carries_one_polygon_per_cell_with_the_accounts_totals(
@@ -229,8 +230,8 @@ def test_market_and_performance_panels_in_the_window(qtbot, window: MainWindow, 
     healthcare(panel)
     expected = int((window.project.accounts["industry"] == "Healthcare").sum())
     assert window.account_model.rowCount() == expected  # the Accounts panel shows the segment
-    panel.name.setText("Healthcare")
-    panel.save_segment()  # an undoable edit through the window
+    panel.segments.name.setText("Healthcare")
+    panel.segments.save_segment()  # an undoable edit through the window
     assert market.segment_names(window.project) == ["Healthcare"]
     assert "Saved segment 'Healthcare'" in window.change_log[-1]
     assert window.account_model.rowCount() == expected  # kept after the tables refresh

@@ -14,18 +14,15 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 
-from territory_planner.analysis.performance import (
-    ActivityGoals,
-    Thresholds,
-    alerts,
-    default_as_of,
-    performance,
-)
+from territory_planner.analysis.performance import default_as_of, performance
+from territory_planner.analysis.performance_alerts import alerts
+from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
 from territory_planner.edits import ChangeSettings
 from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.model import Project
 from territory_planner.ui.performance_charts import ALERT, BELOW_PACE, TITLE_HEIGHT
-from territory_planner.ui.performance_panel import EVERY_TERRITORY, PerformancePanel
+from territory_planner.ui.performance_panel import PerformancePanel
+from territory_planner.ui.performance_tables import EVERY_TERRITORY
 from tests.unit.actuals_fixture import ACTUALS_CSV, make_project
 
 AS_OF = dt.date(2026, 3, 31)

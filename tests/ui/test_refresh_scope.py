@@ -185,8 +185,8 @@ def test_undoing_the_segment_shown_shows_every_account_again(
         lambda: window.analysis.market_dock not in window.analysis.stale_panels, timeout=5000
     )
     healthcare(panel)
-    panel.name.setText("Healthcare")
-    panel.save_segment()  # a setting: the accounts table is left as it is
+    panel.segments.name.setText("Healthcare")
+    panel.segments.save_segment()  # a setting: the accounts table is left as it is
     expected = int((window.project.accounts["industry"] == "Healthcare").sum())
     assert window.analysis.segment == "Healthcare"
     assert window.account_model.rowCount() == expected

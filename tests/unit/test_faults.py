@@ -27,14 +27,10 @@ import pytest
 
 from territory_planner._errors import InputError, ProjectFileError
 from territory_planner.io import calendar_export, project_file
-from territory_planner.io.project_file import (
-    TEMP_NAME,
-    integrity_problems,
-    load_project,
-    save_project,
-)
+from territory_planner.io.project_file import integrity_problems, load_project, save_project
 from territory_planner.io.records_import import ImportReport, write_report_csv
 from territory_planner.io.recovery import discard, pending, recovery_file, write_recovery
+from territory_planner.io.safe_save import TEMP_NAME
 from territory_planner.io.territory_import import read_territories
 from territory_planner.model import Project
 from tests.conftest import run_cli

@@ -16,7 +16,7 @@ import pytest
 
 from territory_planner._errors import InputError
 from territory_planner.cli import main as cli_main
-from territory_planner.io import table_reader, workbook_guard
+from territory_planner.io import file_text, table_reader, workbook_guard
 from territory_planner.io.account_import import read_accounts
 from tests.conftest import run_cli
 
@@ -89,8 +89,8 @@ def test_file_over_size_limit_refused_up_front(monkeypatch) -> None:
 
 
 def test_line_over_record_limit_refused_while_reading(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(table_reader, "MAX_LINE_BYTES", 1_000_000)
-    monkeypatch.setattr(table_reader, "READ_CHUNK", 100_000)
+    monkeypatch.setattr(file_text, "MAX_LINE_BYTES", 1_000_000)
+    monkeypatch.setattr(file_text, "READ_CHUNK", 100_000)
     path = tmp_path / "one_line.csv"
     path.write_text("Account ID,Account Name\n" + "A1,x," * 1_000_000 + "\n")
     chunks: list[int] = []

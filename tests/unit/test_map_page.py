@@ -11,15 +11,14 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from territory_planner.analysis.performance import PerformanceAlert
+from territory_planner.analysis.performance_alerts import PerformanceAlert
 from territory_planner.mapview.map_page import (
     MAP_VARIABLE,
     UNASSIGNED_COLOR,
-    alerts_layer,
     build_map_page,
     layers_payload,
-    segment_layer,
 )
+from territory_planner.mapview.overlays import alerts_layer, segment_layer
 from territory_planner.model import Project
 from territory_planner.resources import WEB
 from territory_planner.resources import credits as bundled_credits

@@ -12,25 +12,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import territory_planner.analysis.performance as performance_module
 from territory_planner._errors import InputError
 from territory_planner.analysis.performance import (
     REP_TABLE_COLUMNS,
     TERRITORY_COLUMNS,
-    ActivityGoals,
     Performance,
-    Thresholds,
-    alerts,
     default_as_of,
     elapsed_share,
-    parse_threshold,
     performance,
     same_day_last_year,
-    upsell_list,
-    upsell_summary,
 )
+from territory_planner.analysis.performance_alerts import alerts
+from territory_planner.analysis.performance_settings import (
+    ActivityGoals,
+    Thresholds,
+    parse_threshold,
+)
+from territory_planner.analysis.upsell import upsell_list, upsell_summary
 from territory_planner.io.actuals_import import actuals_after_import, read_actuals
 from territory_planner.model import Project
+from territory_planner.tasks import TaskCancelledError
 from tests.unit.actuals_fixture import ACTUALS_CSV, make_project
+from tests.unit.cancel_after import CancelAfter
 
 AS_OF = dt.date(2026, 3, 31)
 ELAPSED = 90 / 365  # 31 + 28 + 31 days of 2026
@@ -311,3 +315,29 @@ def test_upsell_list_by_hand(project: Project) -> None:
         ["South", 1, 70_000.0],
     ]
     assert upsell_summary(table.iloc[:0]).empty
+
+
+def test_a_cancelled_token_stops_performance_before_the_territory_figures(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kpi_runs = []
+    real_kpis = performance_module.territory_kpis
+
+    def counted_kpis(p: Project) -> pd.DataFrame:
+        kpi_runs.append(1)
+        return real_kpis(p)
+
+    monkeypatch.setattr(performance_module, "territory_kpis", counted_kpis)
+    with pytest.raises(TaskCancelledError):
+        performance(project, AS_OF, CancelAfter(0))
+    assert kpi_runs == []
+    with pytest.raises(TaskCancelledError):  # pressed while the actuals were summed
+        performance(project, AS_OF, CancelAfter(3))
+    assert kpi_runs == []
+    with pytest.raises(TaskCancelledError):  # pressed while the KPIs were computed
+        performance(project, AS_OF, CancelAfter(4))
+    assert kpi_runs == [1]
+    token = CancelAfter(10_000)
+    whole = performance(project, AS_OF, token)
+    assert token.checks >= 5
+    pd.testing.assert_frame_equal(whole.territories, performance(project, AS_OF).territories)

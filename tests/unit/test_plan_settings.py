@@ -14,7 +14,7 @@ import pytest
 from territory_planner._errors import InputError
 from territory_planner.analysis.market_segments import saved_segments
 from territory_planner.analysis.metrics import QuotaPlan, balance_tolerance
-from territory_planner.analysis.performance import ActivityGoals, Thresholds
+from territory_planner.analysis.performance_settings import ActivityGoals, Thresholds
 from territory_planner.edits import ChangeSettings
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import change_log, rule_records

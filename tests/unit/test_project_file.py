@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 
 from territory_planner._errors import ProjectFileError
-from territory_planner.io import project_file
+from territory_planner.io import project_file, safe_save
 from territory_planner.io.project_file import load_project, read_meta, save_project
 from territory_planner.model import SCHEMA_VERSION, Project
 
@@ -172,10 +172,10 @@ def test_save_removes_only_leftovers_of_killed_saves(tmp_path, demo_project: Pro
         }
         for name in files:
             (tmp_path / name).write_bytes(b"partial")
-        project_file._saving.add(f".plan.gpkg.{me}.thr3ad00.saving.gpkg")
+        safe_save._saving.add(f".plan.gpkg.{me}.thr3ad00.saving.gpkg")
         save_project(demo_project, path)
     finally:
-        project_file._saving.discard(f".plan.gpkg.{me}.thr3ad00.saving.gpkg")
+        safe_save._saving.discard(f".plan.gpkg.{me}.thr3ad00.saving.gpkg")
         alive.kill()
         alive.wait()
     kept = {name for name, keep in files.items() if keep}

@@ -13,6 +13,8 @@ from territory_planner._errors import InputError
 from territory_planner.geo.earth import EARTH_RADIUS_KM
 from territory_planner.routing.tour import Stop, quick_tour, route_day, tour_minutes
 from territory_planner.routing.travel import RoadNetwork, TravelModel, great_circle_km
+from territory_planner.tasks import TaskCancelledError
+from tests.unit.cancel_after import CancelAfter
 
 
 def test_great_circle_and_speed() -> None:
@@ -185,3 +187,40 @@ def test_planning_tables_keep_one_matrix_and_the_same_numbers() -> None:
     origins, destinations = rng.integers(0, 700, 5000), rng.integers(0, 700, 5000)
     assert np.array_equal(km[origins, destinations], road[origins, destinations])
     assert np.array_equal(km[np.arange(700), np.arange(700)], np.zeros(700))
+
+
+def test_a_cancelled_token_stops_reading_roads(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from territory_planner.routing import travel
+
+    graph = nx.grid_2d_graph(60, 60)  # 7,080 roads
+    graph = nx.relabel_nodes(graph, {n: f"{n[0]}_{n[1]}" for n in graph})
+    for node in graph:
+        i, j = map(int, node.split("_"))
+        graph.nodes[node].update(x=-88.0 + i / 100, y=42.0 + j / 100)
+    nx.set_edge_attributes(graph, 1000.0, "length")
+    path = tmp_path / "roads.graphml"
+    nx.write_graphml(graph, path)
+    reads = []
+    real_read = nx.read_graphml
+
+    def counted_read(*args, **kwargs):
+        reads.append(1)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(travel.nx, "read_graphml", counted_read)
+    with pytest.raises(TaskCancelledError):
+        travel.load_roads(path, CancelAfter(0))
+    assert reads == []  # stopped before the file was read
+    monkeypatch.setattr(travel, "ROAD_CHUNK", 1000)
+    token = CancelAfter(3)  # before the read, at road 0, at road 1,000: stops there
+    with pytest.raises(TaskCancelledError):
+        travel.load_roads(path, token)
+    assert reads == [1]
+    assert token.checks == 3
+    half_done = graph.copy()
+    with pytest.raises(TaskCancelledError):
+        RoadNetwork(half_done, cancel=CancelAfter(4))  # stops at road 3,000 of 7,080
+    prepared = sum("_km" in data for _u, _v, data in half_done.edges(data=True))
+    assert prepared == 3000
+    roads = travel.load_roads(path, CancelAfter(10_000))
+    assert roads.graph.number_of_edges() == graph.number_of_edges() == 7080

@@ -10,12 +10,15 @@ import pandas as pd
 import pytest
 import shapely
 
+import territory_planner.plan.rules as rules_module
 from territory_planner._errors import InputError
 from territory_planner.geo.assign import assign_accounts
 from territory_planner.io.project_file import load_project
 from territory_planner.model import Project
-from territory_planner.plan.rules import assign_with_rules, parse_rules
+from territory_planner.plan.rules import assign_with_rules, parse_rules, reassign
+from territory_planner.tasks import TaskCancelledError
 from tests.conftest import run_cli
+from tests.unit.cancel_after import CancelAfter
 
 HEALTHCARE = [{"name": "Healthcare enterprise", "territory": "Healthcare Team",
                "when": [["industry", "=", "Healthcare"], ["employees", ">", 500]], "within": "T01"}]  # fmt: skip
@@ -169,3 +172,35 @@ def test_cli_parent_policy_and_split_parents(demo_file, tmp_path) -> None:
     assert data["moved"] == int(moved.sum()) > 0
     bad = run_cli("assign", str(project), "--parent-policy", "nearest")
     assert bad.returncode == 2
+
+
+def test_a_cancelled_token_stops_reassign_before_the_rest_of_the_work(
+    fresh_demo: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = with_team(fresh_demo)
+    rules = parse_rules(HEALTHCARE, project)
+    calls = {"geography": 0, "parents": 0}
+    real_geography, real_parents = rules_module.assign_accounts, rules_module.apply_parent_policy
+
+    def geography(*args, **kwargs):
+        calls["geography"] += 1
+        return real_geography(*args, **kwargs)
+
+    def parents(*args, **kwargs):
+        calls["parents"] += 1
+        return real_parents(*args, **kwargs)
+
+    monkeypatch.setattr(rules_module, "assign_accounts", geography)
+    monkeypatch.setattr(rules_module, "apply_parent_policy", parents)
+    with pytest.raises(TaskCancelledError):
+        reassign(project, rules, cancel=CancelAfter(0))
+    assert calls == {"geography": 0, "parents": 0}
+    with pytest.raises(TaskCancelledError):  # pressed while the geography was computed
+        reassign(project, rules, cancel=CancelAfter(2))  # stops before the first rule
+    assert calls == {"geography": 1, "parents": 0}
+    token = CancelAfter(10_000)
+    whole = reassign(project, rules, cancel=token)
+    assert calls == {"geography": 2, "parents": 1}
+    assert token.checks == 2 + len(rules) + 1
+    pd.testing.assert_frame_equal(whole.accounts, reassign(project, rules).accounts)
+    assert (whole.accounts["placed_by"] == "Healthcare enterprise").sum() > 0

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from territory_planner.demo import make_demo
-from territory_planner.io.project_file import TEMP_NAME, load_project, save_project
+from territory_planner.io.project_file import load_project, save_project
+from territory_planner.io.safe_save import TEMP_NAME
 from territory_planner.model import Project
 from tests.unit.save_worker import variants
 
