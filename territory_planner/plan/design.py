@@ -58,6 +58,7 @@ from territory_planner.geo.unit_graph import (
     unit_graph,
 )
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.first_plans import power_diagram
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -98,88 +99,6 @@ class DesignResult:
 
 
 # --------------------------------------------------------------------------- first plan
-
-
-def _kmeans_pp(
-    xyz: np.ndarray,
-    area: np.ndarray,
-    centers: np.ndarray,
-    known: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Fill the centres not `known` k-means++ style (chance ~ area x squared distance)."""
-    centers = centers.copy()
-    chosen = [c for c, ok in zip(centers, known, strict=True) if ok]
-    base = np.maximum(area, 0) + 1e-9
-    for t in np.flatnonzero(~known):
-        if chosen:
-            d2 = ((xyz[:, None, :] - np.asarray(chosen)[None]) ** 2).sum(-1).min(axis=1)
-            p = base * d2
-        else:
-            p = base.copy()
-        total = p.sum()
-        p = p / total if total > 0 else np.full(len(p), 1 / len(p))
-        centers[t] = xyz[rng.choice(len(xyz), p=p)]
-        chosen.append(centers[t])
-    return centers
-
-
-def _power_diagram(
-    xyz: np.ndarray,
-    area: np.ndarray,
-    weights: np.ndarray,
-    *,
-    targets: np.ndarray,
-    preset: np.ndarray,
-    anchors: dict[int, int],
-    rng: np.random.Generator,
-    cancel: CancelToken | None,
-) -> np.ndarray:
-    """Balanced k-means: each free unit joins the centre minimising distance^2 - offset.
-
-    The offsets are tuned so each cell's total approaches its target; free
-    centres then move to the area centroid of their cell, anchored ones
-    (seeds) stay on their unit.
-    """
-    k = len(targets)
-    free = preset < 0
-    centers = np.zeros((k, 3))
-    known = np.zeros(k, dtype=bool)
-    for t in range(k):
-        mine = preset == t
-        if t in anchors:
-            centers[t], known[t] = xyz[anchors[t]], True
-        elif mine.any():
-            centers[t] = np.average(xyz[mine], axis=0, weights=area[mine] + 1e-9)
-            known[t] = True
-    centers = _kmeans_pp(xyz, area, centers, known, rng)
-    labels = preset.copy()
-    if not free.any():
-        return labels
-    scale = max(float(area.sum()), 1e-9) / k / np.pi  # squared radius of a round territory
-    pinned = np.bincount(preset[~free], weights=weights[~free], minlength=k)
-    norm = np.where(targets > 0, targets, 1.0)
-    offset = np.zeros(k)
-    for rounds_left in range(_KMEANS_ROUNDS - 1, -1, -1):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        d2 = ((xyz[free, None, :] - centers[None]) ** 2).sum(-1)
-        step = 1.0
-        for _ in range(_KMEANS_BALANCE_STEPS):
-            labels[free] = np.argmin(d2 - offset, axis=1)
-            totals = pinned + np.bincount(labels[free], weights=weights[free], minlength=k)
-            offset += step * scale * (targets - totals) / norm
-            step *= 0.93
-        if rounds_left:
-            for t in range(k):
-                mine = labels == t
-                if t not in anchors and mine.any():
-                    centers[t] = np.average(xyz[mine], axis=0, weights=area[mine] + 1e-9)
-    return labels
-
-
-_KMEANS_ROUNDS = 12
-_KMEANS_BALANCE_STEPS = 25
 
 
 def _repair(plan: _Plan) -> None:
@@ -448,9 +367,6 @@ def _recombine(
 ) -> None:
     """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
 
-    The best restart is then polished (`_Plan.polish`): recombined plans end
-    at a local optimum of single border moves.
-
     Territories holding fixed units other than their seed (locked units) stay as they are.
     """
     progress(0.92, "Recombining neighbouring territories")
@@ -500,10 +416,21 @@ def _recombine(
         if best is None or _score(plan) < best[0]:
             best = (_score(plan), list(plan.label))
     plan.assign(start if best is None or best[0] > before else np.asarray(best[1]))
+
+
+def _polish(
+    plan: _Plan, seed: int, cancel: CancelToken | None, progress: Progress, *, seconds: float
+) -> None:
+    """Record-to-record travel for shape (`_Plan.polish`), its tries in proportion to the units.
+
+    Plans end at a local optimum of single border moves, recombined ones and
+    first plans already in band alike.
+    """
     progress(0.94, "Smoothing the borders")
     plan.recenter()
+    tries = min(_POLISH_MOVES, _POLISH_PER_UNIT * plan.n)
     rng = np.random.default_rng([seed, 3])
-    plan.polish(rng, _POLISH_MOVES, _POLISH_THRESHOLD, cancel, seconds=_POLISH_SECONDS)
+    plan.polish(rng, tries, _POLISH_THRESHOLD, cancel, seconds=seconds)
 
 
 _LUMPY_STARTS = 4  # first plans tried before judging the data lumpy
@@ -517,7 +444,9 @@ _SHAPE_RESTART_SECONDS = 2.0  # CPU seconds for a restart run for shape alone (o
 # travel from there raised mean Polsby-Popper by 0.01-0.03 (`bench/design_clustered.py`).
 _POLISH_MOVES = 300_000  # tried moves (about 1.5-2.5 CPU seconds for 3,100 counties)
 _POLISH_THRESHOLD = 0.004  # how far below the best mean Polsby-Popper a polish may wander
-_POLISH_SECONDS = 4.0  # CPU seconds at most (a safety net: large plans with many moves)
+_POLISH_PER_UNIT = 100  # tries per unit (a grid of 144 cells needs fewer than 3,100 counties)
+_POLISH_SECONDS = (1.0, 4.0)  # CPU seconds, at least and at most: what the design budget leaves
+_DESIGN_SECONDS = 9.0  # CPU seconds a design aims to end in (the goal of issue 14 is 10 s)
 
 
 def _first_plan(
@@ -541,7 +470,7 @@ def _first_plan(
         _sweeps(plan, None, rng, cancel)
         return
     plan.assign(
-        _power_diagram(
+        power_diagram(
             xyz,
             area,
             np.asarray(plan.w),
@@ -566,6 +495,35 @@ def _score(plan: _Plan) -> tuple[float, float]:
 def _auto_starts(n: int, k: int) -> int:
     """How many first plans to try: 16 for 3,000 units and 10 territories, fewer for more."""
     return int(np.clip(50_000 / max(n, 1) * np.sqrt(10 / k), 2, 16))
+
+
+def _finish(
+    plan: _Plan,
+    anchors: dict[int, int],
+    seed: int,
+    cancel: CancelToken | None,
+    progress: Progress,
+    *,
+    balanced: bool,
+    fresh: bool,
+    budget: float,
+    recombine_seconds: float,
+) -> None:
+    """Recombine a plan out of band, then polish it (a fresh one too), within the CPU `budget`.
+
+    A plan in pieces (locks, seeds that cannot all be reached) is left as it is.
+    """
+    if not all(len(p) == 1 for p in plan.pieces()):
+        return
+    if not balanced:
+        left = budget - time.process_time() - _POLISH_SECONDS[0]
+        seconds = recombine_seconds or float(
+            np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
+        )
+        _recombine(plan, anchors, seed, cancel, progress, seconds=seconds)
+    if not balanced or fresh:
+        left = budget - time.process_time()
+        _polish(plan, seed, cancel, progress, seconds=float(np.clip(left, *_POLISH_SECONDS)))
 
 
 def design_territories(
@@ -644,7 +602,7 @@ def design_territories(
     TaskCancelledError
         If `cancel` was cancelled.
     """
-    start = time.perf_counter()
+    start, budget = time.perf_counter(), time.process_time() + _DESIGN_SECONDS
     w = np.asarray(weights, dtype=float).ravel()
     n = len(units)
     _check_inputs(n, w, k)
@@ -714,8 +672,17 @@ def design_territories(
             if best[0][0] == 0:
                 break
     plan.assign(np.asarray(best[2]))
-    if best[0][0] > 0 and all(len(p) == 1 for p in plan.pieces()):
-        _recombine(plan, anchors, seed, cancel, progress, seconds=recombine_seconds)
+    _finish(
+        plan,
+        anchors,
+        seed,
+        cancel,
+        progress,
+        balanced=best[0][0] == 0,
+        fresh=initial is None,
+        budget=budget,
+        recombine_seconds=recombine_seconds,
+    )
     progress(0.95, "Measuring the territories")
     result = _result(
         plan, geoms, tolerance, violations=violations, start=start, territories=territories
