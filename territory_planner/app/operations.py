@@ -20,6 +20,7 @@ from territory_planner.io.records_import import ImportReport
 from territory_planner.io.rep_import import merge_reps, provided_columns
 from territory_planner.model import Project
 from territory_planner.plan.rules import Reassignment, reassign
+from territory_planner.tasks import CancelToken
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,18 @@ class Operation:
 
     edit: Edit
     summary: dict[str, Any] = field(default_factory=dict)
+
+
+def raise_if_cancelled(cancel: CancelToken | None) -> None:
+    """Raise `TaskCancelledError` if `cancel` was set (an operation checks before it starts).
+
+    Parameters
+    ----------
+    cancel
+        The operation's cancel token; None: never cancelled.
+    """
+    if cancel is not None:
+        cancel.raise_if_cancelled()
 
 
 def place_new_accounts(project: Project, accounts: pd.DataFrame) -> pd.DataFrame:
