@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from territory_planner.analysis.metrics import QuotaPlan
 from territory_planner.edits import Batch, ChangeSettings, Edit, ReplaceTable
-from territory_planner.formats import plural
+from territory_planner.formats import money, plural
 from territory_planner.io.account_import import AccountImport, imported_columns, merge_accounts
 from territory_planner.io.actuals_import import ActualsImport, actuals_after_import
 from territory_planner.io.records_import import ImportReport
@@ -242,3 +243,45 @@ def assign(
         view = replace(project, settings={**project.settings, **settings})
     result = reassign(view)
     return assignment(project, result, description, settings), result
+
+
+def set_quotas(project: Project, plan: QuotaPlan) -> Operation:
+    """Keep `plan` as the project's quota plan (quotas typed by hand stay as they are).
+
+    Parameters
+    ----------
+    project
+        The project whose quota plan it becomes.
+    plan
+        The team target (None: last year's sales grown) and how it is shared.
+
+    Returns
+    -------
+    Operation
+        The edit changing the quota settings, and the team target it comes to (``target``).
+    """
+    target = plan.target(project.accounts)
+    text = (
+        f"Quotas: team target {money(target)}, split {plan.potential_weight:.0%} by potential, "
+        f"{1 - plan.potential_weight:.0%} by last year's sales"
+    )
+    return Operation(ChangeSettings(project, plan.as_settings(), text), {"target": target})
+
+
+def set_balance_band(project: Project, tolerance: float) -> Operation:
+    """Make ±`tolerance` the band around the mean in which a territory counts as balanced.
+
+    Parameters
+    ----------
+    project
+        The project.
+    tolerance
+        The band as a fraction of the mean (0.05: ±5%).
+
+    Returns
+    -------
+    Operation
+        The edit changing the ``balance_tolerance`` setting.
+    """
+    text = f"Balance band set to ±{tolerance:.1%}"
+    return Operation(ChangeSettings(project, {"balance_tolerance": repr(tolerance)}, text))

@@ -29,9 +29,9 @@ def _keep_scenario(
 
     scenario = made.found.scenario
     session = _session(project)
-    session.apply(made.edit)
+    session.run(made)
     if args.use:
-        session.apply(use_scenario(project, scenario.name).edit)
+        session.run(use_scenario(project, scenario.name))
     if not args.dry_run:
         _save(project, args)
     report = _plan_report(

@@ -35,7 +35,7 @@ def test_design_keeps_a_new_scenario_and_leaves_the_plan_in_use(fresh_demo: Proj
     params = ops.DesignParams(kind="state", balance="accounts", k=3, use_homes=False, name="Thirds")
     made = ops.design(project, params)
     assert project.scenarios == []  # the operation itself changes nothing
-    _session(project).apply(made.edit)
+    _session(project).run(made)
     assert project.scenario_names() == ["Current plan", "Thirds"]
     kept = project.scenario("Thirds")
     assert len(kept.territories) == 3
@@ -58,9 +58,9 @@ def test_rebalance_then_use_brings_the_plan_within_the_band(fresh_demo: Project)
     params = ops.ChangeParams(kind="county", balance="accounts", tolerance=0.1, name="Even")
     made = ops.rebalance(project, params)
     session = _session(project)
-    session.apply(made.edit)
+    session.run(made)
     assert _last_log(project).startswith("Added scenario 'Even'")
-    session.apply(ops.use_scenario(project, "Even").edit)
+    session.run(ops.use_scenario(project, "Even"))
     assert _last_log(project) == "Switched from scenario 'Current plan' to 'Even'"
     after = _held(project.accounts)
     moved = set(after.index[after != before.reindex(after.index)])
@@ -77,7 +77,7 @@ def test_split_carves_a_new_territory_from_its_source_only(fresh_demo: Project) 
         territory_name="New one", name="Hire",
     )  # fmt: skip
     made = ops.split(project, params)
-    _session(project).apply(made.edit)
+    _session(project).run(made)
     assert _last_log(project).startswith("Added scenario 'Hire'")
     plan = project.scenario("Hire")
     assert len(plan.territories) == len(project.territories) + 1
@@ -93,11 +93,11 @@ def test_split_carves_a_new_territory_from_its_source_only(fresh_demo: Project) 
 def test_scenario_list_operations_through_a_session(fresh_demo: Project) -> None:
     project = fresh_demo
     session = _session(project)
-    session.apply(ops.copy_plan(project, "Backup").edit)
+    session.run(ops.copy_plan(project, "Backup"))
     assert project.scenario("Backup").note == "copy of 'Current plan'"
-    session.apply(ops.rename_scenario(project, "Backup", "Spare").edit)
+    session.run(ops.rename_scenario(project, "Backup", "Spare"))
     assert project.scenario_names() == ["Current plan", "Spare"]
-    session.apply(ops.delete_scenario(project, "Spare").edit)
+    session.run(ops.delete_scenario(project, "Spare"))
     assert project.scenario_names() == ["Current plan"]
     texts = [text for _, text in change_log(project)]
     assert len(texts) == 3
