@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from territory_planner.app.operations import raise_if_cancelled
 from territory_planner.io import export
@@ -24,10 +24,11 @@ from territory_planner.routing.travel import TravelTimes
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 Writer = Callable[[Project, str | os.PathLike[str]], int]
+TableKind = Literal["csv", "xlsx", "accounts_geojson", "geojson", "territories_csv", "change_log"]
 
 #: The tables `export_table` writes, by name: the `territory_planner.io.export` function
 #: that writes it (looked up when called), and what the count it returns counts.
-TABLE_EXPORTS: dict[str, tuple[str, str]] = {
+TABLE_EXPORTS: dict[TableKind, tuple[str, str]] = {
     "csv": ("export_accounts_csv", "rows"),
     "xlsx": ("export_accounts_xlsx", "rows"),
     "accounts_geojson": ("export_accounts_geojson", "features"),
@@ -112,7 +113,7 @@ def write_calendars(
     return written
 
 
-def export_table(project: Project, kind: str, target: Path) -> int:
+def export_table(project: Project, kind: TableKind, target: Path) -> int:
     """Write one of the `TABLE_EXPORTS` (accounts, territories, the change log) to `target`.
 
     Parameters

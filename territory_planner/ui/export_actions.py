@@ -17,7 +17,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from territory_planner._errors import PlannerError
-from territory_planner.app.output_operations import export_shapefiles, export_table, write_calendars
+from territory_planner.app.output_operations import (
+    TableKind,
+    export_shapefiles,
+    export_table,
+    write_calendars,
+)
 from territory_planner.formats import plural
 from territory_planner.io.outputs import refuse_project_target
 from territory_planner.model import Project
@@ -68,7 +73,7 @@ class ExportActions(QObject):
     def _show(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
 
-    def _export(self, title: str, file_filter: str, kind: str, noun: str) -> None:
+    def _export(self, title: str, file_filter: str, kind: TableKind, noun: str) -> None:
         """Ask where, then write the table `kind` (see `TABLE_EXPORTS`) on the task thread."""
         folder = str(self.window.settings.value("paths/last_folder", str(Path.home())))
         target = self.save_target(title, folder, file_filter)
