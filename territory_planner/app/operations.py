@@ -12,14 +12,17 @@ from typing import Any
 
 import pandas as pd
 
+from territory_planner.analysis.metrics import QuotaPlan
 from territory_planner.edits import Batch, ChangeSettings, Edit, ReplaceTable
-from territory_planner.formats import plural
+from territory_planner.formats import money, plural
 from territory_planner.io.account_import import AccountImport, imported_columns, merge_accounts
 from territory_planner.io.actuals_import import ActualsImport, actuals_after_import
 from territory_planner.io.records_import import ImportReport
 from territory_planner.io.rep_import import merge_reps, provided_columns
 from territory_planner.model import Project
 from territory_planner.plan.rules import Reassignment, reassign
+from territory_planner.settings import setting_entries
+from territory_planner.tasks import CancelToken
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,18 @@ class Operation:
 
     edit: Edit
     summary: dict[str, Any] = field(default_factory=dict)
+
+
+def raise_if_cancelled(cancel: CancelToken | None) -> None:
+    """Raise `TaskCancelledError` if `cancel` was set (an operation checks before it starts).
+
+    Parameters
+    ----------
+    cancel
+        The operation's cancel token; None: never cancelled.
+    """
+    if cancel is not None:
+        cancel.raise_if_cancelled()
 
 
 def place_new_accounts(project: Project, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +218,11 @@ def assignment(
 
 
 def assign(
-    project: Project, settings: dict[str, str] | None = None, description: str = "Assigned accounts"
+    project: Project,
+    settings: dict[str, str] | None = None,
+    description: str = "Assigned accounts",
+    *,
+    cancel: CancelToken | None = None,
 ) -> tuple[Edit, Reassignment]:
     """Place every unlocked account by the rules, geography and parent policy.
 
@@ -218,6 +237,8 @@ def assign(
         Settings to use and store with the assignment, over the project's own; None: as they are.
     description
         The change log's words for it.
+    cancel
+        Checked between the rules and the steps of the assignment.
 
     Returns
     -------
@@ -227,5 +248,47 @@ def assign(
     view = project
     if settings:
         view = replace(project, settings={**project.settings, **settings})
-    result = reassign(view)
+    result = reassign(view, cancel=cancel)
     return assignment(project, result, description, settings), result
+
+
+def set_quotas(project: Project, plan: QuotaPlan) -> Operation:
+    """Keep `plan` as the project's quota plan (quotas typed by hand stay as they are).
+
+    Parameters
+    ----------
+    project
+        The project whose quota plan it becomes.
+    plan
+        The team target (None: last year's sales grown) and how it is shared.
+
+    Returns
+    -------
+    Operation
+        The edit changing the quota settings, and the team target it comes to (``target``).
+    """
+    target = plan.target(project.accounts)
+    text = (
+        f"Quotas: team target {money(target)}, split {plan.potential_weight:.0%} by potential, "
+        f"{1 - plan.potential_weight:.0%} by last year's sales"
+    )
+    return Operation(ChangeSettings(project, plan.as_settings(), text), {"target": target})
+
+
+def set_balance_band(project: Project, tolerance: float) -> Operation:
+    """Make ±`tolerance` the band around the mean in which a territory counts as balanced.
+
+    Parameters
+    ----------
+    project
+        The project.
+    tolerance
+        The band as a fraction of the mean (0.05: ±5%).
+
+    Returns
+    -------
+    Operation
+        The edit changing the ``balance_tolerance`` setting.
+    """
+    text = f"Balance band set to ±{tolerance:.1%}"
+    return Operation(ChangeSettings(project, setting_entries(balance_tolerance=tolerance), text))

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from territory_planner.edits import Changes, Edit
 from territory_planner.model import Project, record_change
+
+
+class Proposed(Protocol):
+    """What an operation returns when it changes the project: the edit that does it."""
+
+    @property
+    def edit(self) -> Edit:
+        """The edit to apply."""
 
 
 def _now() -> datetime:
@@ -52,6 +61,21 @@ class Session:
             The edit's change record (what changed, in words and by table).
         """
         return self.announce(edit.apply(self.project))
+
+    def run(self, operation: Proposed) -> Changes:
+        """Apply the edit an operation (`app.operations`, `app.plan_operations`) returned.
+
+        Parameters
+        ----------
+        operation
+            The operation's result: its ``edit`` is applied and logged like any.
+
+        Returns
+        -------
+        Changes
+            The edit's change record.
+        """
+        return self.apply(operation.edit)
 
     def revert(self, edit: Edit) -> Changes:
         """Undo `edit` (the last change applied and not yet reverted).

@@ -75,7 +75,7 @@ def _import(args: argparse.Namespace) -> dict[str, Any]:
     imported = import_accounts(
         project, result, Path(args.file).name, remove_missing=args.remove_missing
     )
-    session.apply(imported.edit)
+    session.run(imported)
     summary, merged = imported.summary, project.accounts
     _save(project, args)
     if args.report:
@@ -94,7 +94,7 @@ def _reps(args: argparse.Namespace) -> dict[str, Any]:
     project = session.project
     reps, report = read_reps(args.file, columns=_column_choices(args.column), sheet=args.sheet)
     imported = import_reps(project, reps, report, Path(args.file).name)
-    session.apply(imported.edit)
+    session.run(imported)
     added, updated = imported.summary["added"], imported.summary["updated"]
     _save(project, args)
     return {
@@ -124,7 +124,7 @@ def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
         sheet=args.sheet, header_row=args.header_row,
     )  # fmt: skip
     imported = import_actuals(project, result, Path(args.file).name)
-    _session(project).apply(imported.edit)
+    _session(project).run(imported)
     summary = imported.summary
     _save(project, args)
     if args.report:
@@ -133,17 +133,15 @@ def _import_actuals(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner.io import export  # noqa: PLC0415
+    from territory_planner.app.output_operations import (  # noqa: PLC0415
+        TABLE_EXPORTS,
+        export_shapefiles,
+        export_table,
+    )
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
-    jobs = {
-        "csv": (args.csv, export.export_accounts_csv, "rows"),
-        "xlsx": (args.xlsx, export.export_accounts_xlsx, "rows"),
-        "accounts_geojson": (args.accounts_geojson, export.export_accounts_geojson, "features"),
-        "geojson": (args.geojson, export.export_territories_geojson, "features"),
-        "territories_csv": (args.territories_csv, export.export_territories_csv, "rows"),
-    }
-    if not (any(target for target, _, _ in jobs.values()) or args.shp):
+    jobs = {key: getattr(args, key) for key in TABLE_EXPORTS if getattr(args, key, None)}
+    if not (jobs or args.shp):
         msg = (
             "nothing to export: give --csv, --xlsx, --accounts-geojson, --geojson, "
             "--territories-csv and/or --shp"
@@ -151,11 +149,13 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(msg)
     project = load_project(args.project)
     written: dict[str, Any] = {}
-    for key, (target, write, unit) in jobs.items():
-        if target:
-            written[key] = {"file": str(target), unit: write(project, target)}
+    for key, target in jobs.items():
+        written[key] = {
+            "file": str(target),
+            TABLE_EXPORTS[key][1]: export_table(project, key, target),
+        }
     if args.shp:
-        written["shp"] = {"folder": str(args.shp), **export.export_shapefiles(project, args.shp)}
+        written["shp"] = {"folder": str(args.shp), **export_shapefiles(project, args.shp)}
     return written
 
 
@@ -257,17 +257,13 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _schedule(args: argparse.Namespace) -> dict[str, Any]:
-
-    from territory_planner.io.calendar_export import (  # noqa: PLC0415
-        write_calendar_ics,
-        write_calendar_xlsx,
+    from territory_planner.app.output_operations import (  # noqa: PLC0415
+        CalendarParams,
+        visit_calendar,
+        write_calendars,
     )
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.routing.calendar_inputs import parse_dates  # noqa: PLC0415
-    from territory_planner.routing.schedule import (  # noqa: PLC0415
-        build_schedule,
-        schedule_record,
-    )
     from territory_planner.routing.travel import load_roads  # noqa: PLC0415
 
     project = load_project(args.project)
@@ -279,23 +275,14 @@ def _schedule(args: argparse.Namespace) -> dict[str, Any]:
     except ValueError as exc:
         msg = f"--days-off: {exc}"
         raise UsageError(msg) from exc
-    options: dict[str, Any] = {
-        "start": start,
-        "allow_overtime": args.overtime,
-        "lunch": args.lunch,
-        "max_drive": args.max_drive * 60 if args.max_drive else None,
-        "days_off": days_off,
-        "priority": args.priority,
-        "travel": load_roads(args.roads) if args.roads else None,
-    }
+    travel = load_roads(args.roads) if args.roads else None
     plans = []
     for number, rep in enumerate(reps, start=1):  # one rep's travel times in memory at a time
         print(f"planning rep {rep} ({number} of {len(reps)})", file=sys.stderr, flush=True)
-        schedule = build_schedule(project, rep, args.weeks, **options)
-        plans.append(schedule_record(schedule, project.accounts))
-    written: dict[str, Any] = {}
-    if args.xlsx:
-        written["xlsx"] = str(write_calendar_xlsx(plans, args.xlsx))
-    if args.ics:
-        written["ics"] = [str(f) for f in write_calendar_ics(plans, args.ics)]
-    return {"reps": plans, **written}
+        params = CalendarParams(
+            rep, args.weeks, start=start, allow_overtime=args.overtime, lunch=args.lunch,
+            max_drive=args.max_drive * 60 if args.max_drive else None,
+            days_off=tuple(days_off), priority=args.priority, travel=travel,
+        )  # fmt: skip
+        plans.append(visit_calendar(project, params))
+    return {"reps": plans, **write_calendars(plans, xlsx=args.xlsx, ics=args.ics)}

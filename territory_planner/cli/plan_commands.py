@@ -17,19 +17,21 @@ from territory_planner.cli.common import (
 
 
 def _keep_scenario(
-    project: Any, scenario: Any, args: argparse.Namespace, balance: str
+    project: Any, made: Any, args: argparse.Namespace, balance: str
 ) -> dict[str, Any]:
-    """Add the new scenario (and use it if asked) through a session, save unless a dry run.
+    """Keep the new scenario (and use it if asked) through a session, save unless a dry run.
 
-    Returns the report's first part: the scenario, where it stands, and its KPIs.
+    `made` is the operation that made it (`app.plan_operations`). Returns the report's
+    first part: the scenario, where it stands, and its KPIs.
     """
+    from territory_planner.app.plan_operations import use_scenario  # noqa: PLC0415
     from territory_planner.plan.unit_plan import parse_balance  # noqa: PLC0415
-    from territory_planner.scenario_edits import AddScenario, UseScenario  # noqa: PLC0415
 
+    scenario = made.found.scenario
     session = _session(project)
-    session.apply(AddScenario(project, scenario))
+    session.run(made)
     if args.use:
-        session.apply(UseScenario(project, scenario.name))
+        session.run(use_scenario(project, scenario.name))
     if not args.dry_run:
         _save(project, args)
     report = _plan_report(
@@ -46,29 +48,22 @@ def _keep_scenario(
 
 
 def _design(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.app.plan_operations import DesignParams, design  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.io.territory_import import read_territories  # noqa: PLC0415
-    from territory_planner.plan.project_design import design_project  # noqa: PLC0415
     from territory_planner.plan.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
-    areas = read_territories(args.units_file) if args.units_file else None
-    outcome = design_project(
-        project,
-        kind="file" if areas is not None else args.units,
-        areas=areas,
-        balance=balance,
-        k=args.territories,
-        tolerance=args.tolerance,
-        use_homes=not args.no_homes,
-        free_homes=args.free_home,
-        zip_in=args.zip_in,
-        name=args.name,
-    )
+    params = DesignParams(
+        kind="file" if args.units_file else args.units, balance=balance, k=args.territories,
+        tolerance=args.tolerance, use_homes=not args.no_homes, name=args.name,
+        areas_file=args.units_file, free_homes=tuple(args.free_home), zip_in=tuple(args.zip_in),
+    )  # fmt: skip
+    made = design(project, params)
+    outcome = made.found
     result = outcome.result
     return {
-        **_keep_scenario(project, outcome.scenario, args, balance),
+        **_keep_scenario(project, made, args, balance),
         "tolerance": args.tolerance,
         "units": outcome.units.describe(),
         "unit_graph_contiguous": all(result.contiguous),
@@ -79,25 +74,32 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
 
 def _change(args: argparse.Namespace) -> dict[str, Any]:
     """`split` and `rebalance`: change the plan by moving units; a new scenario and a move list."""
+    from territory_planner.app.plan_operations import (  # noqa: PLC0415
+        ChangeParams,
+        rebalance,
+        split,
+    )
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.plan.plan_changes import (  # noqa: PLC0415
-        rebalance_project,
-        split_project,
-    )
     from territory_planner.plan.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
     balance = args.balance or default_balance(project)
-    common = {"kind": args.units, "balance": balance, "tolerance": args.tolerance,
-              "name": args.name}  # fmt: skip
     if args.command == "split":
-        change = split_project(
-            project, args.source, rep_id=args.rep, territory_name=args.territory_name, **common
-        )
+        params = ChangeParams(
+            kind=args.units, balance=balance, tolerance=args.tolerance,
+            sources=tuple(args.source), rep_id=args.rep, territory_name=args.territory_name,
+            name=args.name,
+        )  # fmt: skip
+        made = split(project, params)
     else:
-        change = rebalance_project(project, minimise=args.minimise, **common)
-    kept = _keep_scenario(project, change.scenario, args, balance)
+        params = ChangeParams(
+            kind=args.units, balance=balance, tolerance=args.tolerance,
+            minimise=args.minimise, name=args.name,
+        )  # fmt: skip
+        made = rebalance(project, params)
+    change = made.found
+    kept = _keep_scenario(project, made, args, balance)
     if args.xlsx:
         write_table_xlsx(change.moves, args.xlsx, "Moves")
     return {
@@ -112,7 +114,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
-    from territory_planner import scenario_edits  # noqa: PLC0415
+    from territory_planner.app import plan_operations as ops  # noqa: PLC0415
     from territory_planner.edits import Edit  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
     from territory_planner.plan.scenarios import compare_scenarios  # noqa: PLC0415
@@ -121,13 +123,13 @@ def _scenarios(args: argparse.Namespace) -> dict[str, Any]:
     changed: list[Edit] = []
     try:
         if args.copy:
-            changed.append(scenario_edits.copy_scenario(project, args.copy))
+            changed.append(ops.copy_plan(project, args.copy).edit)
         if args.rename:
-            changed.append(scenario_edits.RenameScenario(project, *args.rename))
+            changed.append(ops.rename_scenario(project, *args.rename).edit)
         if args.delete:
-            changed.append(scenario_edits.DeleteScenario(project, args.delete))
+            changed.append(ops.delete_scenario(project, args.delete).edit)
         if args.use:
-            changed.append(scenario_edits.UseScenario(project, args.use))
+            changed.append(ops.use_scenario(project, args.use).edit)
         session = _session(project)
         for edit in changed:  # one at a time: each checks the project as the last left it
             session.apply(edit)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
+from territory_planner.app.output_operations import CalendarParams, visit_calendar
 from territory_planner.mapview.overlays import route_layer
 from territory_planner.routing.calendar_inputs import DayRules
-from territory_planner.routing.schedule import build_schedule, schedule_record
 from territory_planner.routing.travel import RoadNetwork
 from territory_planner.routing.travel import load_roads as read_roads
 from territory_planner.ui.tasks import Task
@@ -41,15 +41,13 @@ class CalendarActions(QObject):
         rules = rules or DayRules()
         snapshot = window.project.copy()  # the calendar plans on it while the user edits on
 
-        roads = self.roads
+        params = CalendarParams(
+            rep_id, weeks or None, start=start, allow_overtime=overtime, lunch=rules.lunch,
+            max_drive=rules.max_drive, days_off=tuple(rules.days_off), travel=self.roads,
+        )  # fmt: skip
 
         def plan(progress: Any, cancel: Any) -> dict[str, Any]:
-            schedule = build_schedule(
-                snapshot, rep_id, weeks or None, start=start, allow_overtime=overtime,
-                travel=roads, lunch=rules.lunch, max_drive=rules.max_drive,
-                days_off=rules.days_off, progress=progress, cancel=cancel,
-            )  # fmt: skip
-            return schedule_record(schedule, snapshot.accounts)
+            return visit_calendar(snapshot, params, progress, cancel)
 
         window.task = Task(
             window, "Building the visit calendar", plan, window.calendar_panel.add_plan,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_planner.app.plan_operations import ChangeParams
 from territory_planner.formats import money_short
 from territory_planner.io.export import write_table_xlsx
 from territory_planner.model import Project
@@ -40,17 +40,8 @@ MOVE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class ChangeOptions:
-    """What to rebalance on, or how to split for a new hire."""
-
-    kind: str
-    balance: str
-    tolerance: float
-    minimise: str = "accounts"  # rebalance: what a move costs
-    sources: tuple[str, ...] = ()  # split: the territories to take from
-    rep_id: str | None = None  # split: the new hire
-    territory_name: str | None = None
+#: What the user asked for: the operation's own parameters.
+ChangeOptions = ChangeParams
 
 
 class ChangeDialog(QDialog):

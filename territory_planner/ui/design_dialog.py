@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -22,24 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from territory_planner.analysis.metrics import balance_tolerance
+from territory_planner.app.plan_operations import DesignParams
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
 from territory_planner.plan.unit_plan import BALANCE_TARGETS, FILE_KIND, default_balance
 
-
-@dataclass(frozen=True)
-class DesignOptions:
-    """What the user asked the optimizer for."""
-
-    kind: str
-    balance: str  # e.g. "potential=60,workload=40" (see `unit_plan.parse_balance`)
-    k: int
-    tolerance: float
-    use_homes: bool
-    name: str | None
-    areas_file: Path | None = None  # kind "file": the polygons to build from
-    free_homes: tuple[str, ...] = ()  # IDs of reps designed without the home rule
-    zip_in: tuple[str, ...] = ()  # counties (FIPS) made of their ZIP areas
+#: What the user asked for: the operation's own parameters.
+DesignOptions = DesignParams
 
 
 def unit_choice() -> QComboBox:

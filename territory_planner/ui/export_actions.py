@@ -17,9 +17,13 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from territory_planner._errors import PlannerError
+from territory_planner.app.output_operations import (
+    TableKind,
+    export_shapefiles,
+    export_table,
+    write_calendars,
+)
 from territory_planner.formats import plural
-from territory_planner.io import export
-from territory_planner.io.calendar_export import write_calendar_ics, write_calendar_xlsx
 from territory_planner.io.outputs import refuse_project_target
 from territory_planner.model import Project
 from territory_planner.ui.map_report import write_map_report
@@ -62,25 +66,22 @@ class ExportActions(QObject):
         add(export_menu, "Territory &KPIs as CSV…", self.export_territories_csv)
         add(
             export_menu, "Change &Log as CSV…",
-            lambda: self._export(
-                "Export change log", "CSV files (*.csv)", export.export_change_log, "changes"
-            ),
+            lambda: self._export("Export change log", "CSV files (*.csv)", "change_log", "changes"),
         )  # fmt: skip
         add(export_menu, "Accounts and Territories as &Shapefiles…", self.export_shapefiles)
 
     def _show(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
 
-    def _export(
-        self, title: str, file_filter: str, write: Callable[[Project, Path], int], noun: str
-    ) -> None:
+    def _export(self, title: str, file_filter: str, kind: TableKind, noun: str) -> None:
+        """Ask where, then write the table `kind` (see `TABLE_EXPORTS`) on the task thread."""
         folder = str(self.window.settings.value("paths/last_folder", str(Path.home())))
         target = self.save_target(title, folder, file_filter)
         if target is None:
             return
         self._write(
             title,
-            lambda project: write(project, target),
+            lambda project: export_table(project, kind, target),
             lambda count: self._show(f"Exported {count:,} {noun} to {target}"),
         )
 
@@ -159,33 +160,23 @@ class ExportActions(QObject):
 
     def export_csv(self) -> None:
         """Export accounts with their territory and rep."""
-        self._export("Export accounts", "CSV files (*.csv)", export.export_accounts_csv, "accounts")
+        self._export("Export accounts", "CSV files (*.csv)", "csv", "accounts")
 
     def export_xlsx(self) -> None:
         """Export accounts as an Excel sheet."""
-        self._export("Export accounts", "Excel (*.xlsx)", export.export_accounts_xlsx, "accounts")
+        self._export("Export accounts", "Excel (*.xlsx)", "xlsx", "accounts")
 
     def export_accounts_geojson(self) -> None:
         """Export accounts as GeoJSON points."""
-        self._export(
-            "Export accounts", "GeoJSON (*.geojson)", export.export_accounts_geojson, "accounts"
-        )
+        self._export("Export accounts", "GeoJSON (*.geojson)", "accounts_geojson", "accounts")
 
     def export_geojson(self) -> None:
         """Export territories with their totals."""
-        self._export(
-            "Export territories", "GeoJSON (*.geojson)", export.export_territories_geojson,
-            "territories",
-        )  # fmt: skip
+        self._export("Export territories", "GeoJSON (*.geojson)", "geojson", "territories")
 
     def export_territories_csv(self) -> None:
         """Export one row per territory with every KPI."""
-        self._export(
-            "Export territory KPIs",
-            "CSV files (*.csv)",
-            export.export_territories_csv,
-            "territories",
-        )
+        self._export("Export territory KPIs", "CSV files (*.csv)", "territories_csv", "territories")
 
     def export_shapefiles(self) -> None:
         """Export accounts and territories as shapefiles into a folder."""
@@ -201,7 +192,7 @@ class ExportActions(QObject):
 
         self._write(
             "Export shapefiles",
-            lambda project: export.export_shapefiles(project, Path(folder)),
+            lambda project: export_shapefiles(project, Path(folder)),
             written,
         )
 
@@ -214,12 +205,12 @@ class ExportActions(QObject):
                     "Export calendars", "calendars.xlsx", "Excel workbooks (*.xlsx)"
                 )
                 if target is not None:
-                    write_calendar_xlsx(plans, target)
+                    write_calendars(plans, xlsx=target)
                     self._show(f"Exported {plural(len(plans), 'calendar')} to {target}")
             else:
                 folder = QFileDialog.getExistingDirectory(self.window, "Folder for the .ics files")
                 if folder:
-                    files = write_calendar_ics(plans, Path(folder))
+                    files = write_calendars(plans, ics=Path(folder))["ics"]
                     self._show(f"Wrote {plural(len(files), '.ics file')} to {folder}")
         except PlannerError as exc:
             self.window.show_error(exc)

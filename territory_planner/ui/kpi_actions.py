@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 
 from territory_planner.analysis.metrics import METRICS, balance_tolerance
+from territory_planner.app.operations import set_balance_band, set_quotas
 from territory_planner.colors import Shading, balance_shading, value_shading
-from territory_planner.edits import ChangeSettings
-from territory_planner.formats import money
-from territory_planner.settings import setting_entries
 from territory_planner.ui.quota_dialog import QuotaDialog
 
 if TYPE_CHECKING:
@@ -50,13 +48,7 @@ class KpiActions(QObject):
 
     def set_tolerance(self, tolerance: float) -> None:
         """A new balance band (one undo step)."""
-        self.window.push_edit(
-            ChangeSettings(
-                self.window.project,
-                setting_entries(balance_tolerance=tolerance),
-                f"Balance band set to ±{tolerance:.1%}",
-            )
-        )
+        self.window.push_edit(set_balance_band(self.window.project, tolerance).edit)
 
     def quota_dialog(self) -> None:
         """Ask for the quota plan; apply it as one undo step."""
@@ -69,12 +61,7 @@ class KpiActions(QObject):
             plan = dialog.plan()
             if plan is None:
                 return
-            target = money(plan.target(window.project.accounts))
-            text = (
-                f"Quotas: team target {target}, split {plan.potential_weight:.0%} by potential, "
-                f"{1 - plan.potential_weight:.0%} by last year's sales"
-            )
-            window.push_edit(ChangeSettings(window.project, plan.as_settings(), text))
+            window.push_edit(set_quotas(window.project, plan).edit)
 
         dialog.accepted.connect(accepted)
         dialog.open()

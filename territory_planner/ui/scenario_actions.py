@@ -16,14 +16,14 @@ import pandas as pd
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMenuBar, QMessageBox
 
-from territory_planner import scenario_edits
 from territory_planner._errors import InputError
+from territory_planner.app import plan_operations as ops
+from territory_planner.app.operations import Operation
 from territory_planner.formats import agree, plural
-from territory_planner.io.territory_import import read_territories
 from territory_planner.model import Project, Scenario
 from territory_planner.plan.balance_reasons import DesignFix
-from territory_planner.plan.plan_changes import PlanChange, rebalance_project, split_project
-from territory_planner.plan.project_design import PlanOutcome, design_project
+from territory_planner.plan.plan_changes import PlanChange
+from territory_planner.plan.project_design import PlanOutcome
 from territory_planner.plan.scenarios import compare_scenarios, plan_kpis, scenario_project
 from territory_planner.ui.change_dialog import ChangeDialog, ChangeOptions, MovesDialog
 from territory_planner.ui.compare_dialog import CompareDialog
@@ -126,9 +126,9 @@ class ScenarioActions(QObject):
         """Show the project's scenarios."""
         self.panel.refresh(self.window.project)
 
-    def _push(self, make: Any, *args: Any) -> bool:
+    def _push(self, make: Callable[..., Operation], *args: Any) -> bool:
         try:
-            edit = make(self.window.project, *args)
+            edit = make(self.window.project, *args).edit
         except InputError as exc:
             self.window.show_error(exc)
             return False
@@ -152,16 +152,7 @@ class ScenarioActions(QObject):
         snapshot = self.window.project.copy()
 
         def run(progress: Any, cancel: Any) -> PlanOutcome:
-            areas = None
-            if options.areas_file is not None:
-                progress(0.0, f"Reading {options.areas_file.name}")
-                areas = read_territories(options.areas_file)
-            return design_project(
-                snapshot, kind=options.kind, balance=options.balance, k=options.k,
-                tolerance=options.tolerance, use_homes=options.use_homes,
-                free_homes=options.free_homes, zip_in=options.zip_in, name=options.name,
-                areas=areas, progress=progress, cancel=cancel,
-            )  # fmt: skip
+            return ops.design(snapshot, options, progress, cancel).found
 
         self.window.task = Task(
             self.window,
@@ -191,11 +182,7 @@ class ScenarioActions(QObject):
 
         `tries` adds a button per fix (its label and what it runs: a design again).
         """
-        taken = {n.casefold() for n in self.window.project.scenario_names()}
-        base, number = scenario.name, 2
-        while scenario.name.casefold() in taken:
-            scenario.name, number = f"{base} ({number})", number + 1
-        if not self._push(scenario_edits.AddScenario, scenario):
+        if not self._push(ops.keep_scenario, scenario):
             return
         box = QMessageBox(QMessageBox.Icon.Information, "New scenario", text, parent=self.window)
         use = box.addButton("Use It Now", QMessageBox.ButtonRole.AcceptRole)
@@ -246,18 +233,8 @@ class ScenarioActions(QObject):
         snapshot = self.window.project.copy()
 
         def run(progress: Any, cancel: Any) -> PlanChange:
-            if split:
-                return split_project(
-                    snapshot, list(options.sources), rep_id=options.rep_id,
-                    territory_name=options.territory_name, kind=options.kind,
-                    balance=options.balance, tolerance=options.tolerance,
-                    progress=progress, cancel=cancel,
-                )  # fmt: skip
-            return rebalance_project(
-                snapshot, kind=options.kind, balance=options.balance,
-                tolerance=options.tolerance, minimise=options.minimise,
-                progress=progress, cancel=cancel,
-            )  # fmt: skip
+            change = ops.split if split else ops.rebalance
+            return change(snapshot, options, progress, cancel).found
 
         def done(change: PlanChange) -> None:
             lines = [f"'{change.scenario.name}': {change.describe()}."]
@@ -278,12 +255,12 @@ class ScenarioActions(QObject):
             self.window, "Copy plan", "Name of the copy:", text=f"{project.scenario_name} copy"
         )
         if ok:
-            self._push(scenario_edits.copy_scenario, name)
+            self._push(ops.copy_plan, name)
 
     def use(self, name: str) -> None:
         """Make a stored scenario the plan in use (undoable)."""
         if name and name != self.window.project.scenario_name:
-            self._push(scenario_edits.UseScenario, name)
+            self._push(ops.use_scenario, name)
 
     def rename(self, name: str, new: str | None = None) -> None:
         """Rename a scenario (asks the new name when `new` is None)."""
@@ -293,12 +270,12 @@ class ScenarioActions(QObject):
             new, ok = QInputDialog.getText(self.window, "Rename scenario", "New name:", text=name)
             if not ok:
                 return
-        self._push(scenario_edits.RenameScenario, name, new)
+        self._push(ops.rename_scenario, name, new)
 
     def delete(self, name: str) -> None:
         """Delete a stored scenario (undoable)."""
         if name:
-            self._push(scenario_edits.DeleteScenario, name)
+            self._push(ops.delete_scenario, name)
 
     def compare(self, a: str, b: str) -> None:
         """Show scenarios `a` and `b` side by side."""

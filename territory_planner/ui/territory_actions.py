@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QMenuBar, QTableView
 
 from territory_planner._errors import PlannerError
-from territory_planner.app.operations import assignment
+from territory_planner.app.operations import assign, assignment
 from territory_planner.edits import (
     Edit,
     MoveAccounts,
@@ -30,7 +30,6 @@ from territory_planner.plan.parents import parent_policy, policy_setting
 from territory_planner.plan.rules import (
     Reassignment,
     Rule,
-    reassign,
     rules_setting,
     saved_rules,
 )
@@ -76,23 +75,22 @@ class TerritoryActions(QObject):
 
     def assign(self) -> None:
         """Assign accounts by the project's rules, then geography (one undoable step)."""
+        self._reassign_with({}, "Assigned accounts")
 
-        def done(result: Reassignment) -> None:
-            self.window.push_edit(assignment(self.window.project, result))
+    def _reassign_with(self, setting: dict[str, str], description: str) -> None:
+        """Store a setting (rules, parent policy) and re-assign by it, as one undo step.
 
-        self.compute(
-            "Assigning accounts", lambda project, cancel: reassign(project, cancel=cancel), done
-        )
+        The assign operation runs as `compute` runs it (on a copy for a large project),
+        so the edit is made again for the window's project from the reassignment found.
+        """
 
-    def _reassign_with(self, setting: dict[str, str], description: str, **kwargs: Any) -> None:
-        """Store a setting (rules, parent policy) and re-assign by it, as one undo step."""
-
-        def done(result: Reassignment) -> None:
+        def done(found: tuple[Edit, Reassignment]) -> None:
+            result = found[1]
             self.window.push_edit(assignment(self.window.project, result, description, setting))
 
         self.compute(
             "Assigning accounts",
-            lambda project, cancel: reassign(project, cancel=cancel, **kwargs),
+            lambda project, cancel: assign(project, setting, description, cancel=cancel),
             done,
         )
 
@@ -131,14 +129,12 @@ class TerritoryActions(QObject):
 
     def apply_rules(self, rules: list[Rule], description: str) -> None:
         """New or changed rules: saved in the project, accounts re-assigned."""
-        self._reassign_with(rules_setting(rules), description, rules=rules)
+        self._reassign_with(rules_setting(rules), description)
 
     def set_parent_policy(self, policy: str) -> None:
         """How divisions of a parent company are placed; accounts re-assigned."""
         text = dict(POLICIES)[policy]
-        self._reassign_with(
-            policy_setting(policy), f"Divisions of parent companies {text}", policy=policy
-        )
+        self._reassign_with(policy_setting(policy), f"Divisions of parent companies {text}")
 
     def refresh_rules(self, split_parents: pd.DataFrame, placed_by: pd.Series) -> None:
         """Show the project's saved rules in the Rules panel (or why they cannot be used)."""
