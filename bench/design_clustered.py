@@ -83,10 +83,11 @@ def run(
 ) -> tuple[PlanOutcome, float, float]:
     """Design as the app does: the outcome, wall and CPU seconds; without `recombine`, the
     engine before issue 14 (border moves)."""
-    saved = design._recombine, design._LUMPY_STARTS
+    saved = design._recombine, design._LUMPY_STARTS, design._POLISH_PER_UNIT
     if not recombine:
-        design._recombine = lambda *_a, **_k: None  # type: ignore[assignment]
+        design._recombine = lambda *_a, **_k: None
         design._LUMPY_STARTS = 10**9  # every first plan, as before
+        design._POLISH_PER_UNIT = 0  # and no polish
     try:
         start, cpu = time.perf_counter(), time.process_time()
         outcome = design_project(
@@ -94,7 +95,7 @@ def run(
         )
         return outcome, time.perf_counter() - start, time.process_time() - cpu
     finally:
-        design._recombine, design._LUMPY_STARTS = saved  # type: ignore[assignment]
+        design._recombine, design._LUMPY_STARTS, design._POLISH_PER_UNIT = saved
 
 
 def judge(outcome: PlanOutcome) -> tuple[float, int, float]:

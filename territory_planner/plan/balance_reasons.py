@@ -133,7 +133,7 @@ def balance_reasons(
             [
                 f"±{tolerance:.1%} is reachable with these units if territories need not be in "
                 f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
-                f"each was found: try {zip_fix.label} or a wider band"
+                f"each was found: try {f'{zip_fix.label} or ' if finer else ''}a wider band"
             ],
             [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
         )

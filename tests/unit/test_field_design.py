@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import balance_alerts, territory_kpis, territory_parts
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import Project
-from territory_planner.plan.balance_reasons import _finer_fix
+from territory_planner.plan.balance_reasons import _finer_fix, balance_reasons
 from territory_planner.plan.project_design import design_project
 from territory_planner.plan.unit_plan import (
     account_weights,
@@ -172,3 +173,20 @@ def test_zip_areas_where_the_lumps_are_reach_the_band_the_counties_miss(tmp_path
     assert "no county with the FIPS code 99999" in done.stderr
     assert "Traceback" not in done.stderr
     assert path.read_bytes() == before
+
+
+def test_units_from_a_file_are_never_told_to_try_zip_areas() -> None:
+    project = field_project(2, accounts=300, reps=3, region="south")
+    counties = project_units(project, "county")
+    weights = unit_weights(counties, account_weights(project, {"accounts": 1.0}))
+    pinned = np.full(len(weights), -1)
+    for kind in ("county", "file"):
+        units = replace(counties, kind=kind)
+        advice = balance_reasons(
+            project, units, weights, pinned=pinned, tolerance=0.05, holders={}, k=3, reached=0.2
+        )
+        assert "reachable with these units" in advice.reasons[0]
+        zip_words = ["ZIP areas" in reason for reason in advice.reasons]
+        assert any(zip_words) == (kind == "county")
+        assert any(fix.zip_in or fix.kind == "zip" for fix in advice.fixes) == (kind == "county")
+        assert any(fix.tolerance == 0.2 for fix in advice.fixes)  # the wider band, always
