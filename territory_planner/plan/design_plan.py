@@ -328,7 +328,8 @@ class _Plan:
         `threshold` below it), the threshold shrinking geometrically to
         ``threshold * _POLISH_FADE`` over the `iterations`. A move never takes
         a territory further from its band, nor splits the territory it leaves.
-        Stops early after `seconds` of CPU time (a safety net). Returns the moves made.
+        Stops early after `seconds` of CPU time (a safety net), or when the first
+        `_POLISH_IDLE` tries moved nothing (a narrow band). Returns the moves made.
         """
         deadline = time.process_time() + seconds
         label, fixed, wk, count = self.label, self.fixed, self.wk, self.count
@@ -344,8 +345,12 @@ class _Plan:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 units = self.boundary_units().tolist()
-                if not units or time.process_time() > deadline:
-                    break
+                if (
+                    not units
+                    or time.process_time() > deadline
+                    or (it >= _POLISH_IDLE and not moves)
+                ):
+                    break  # (no move yet after many tries: a band this narrow leaves none)
                 draws = rng.random((_POLISH_REFRESH, 2)).tolist()  # a unit, a territory beside it
             pick_unit, pick_side = draws[it % _POLISH_REFRESH]
             v = units[int(pick_unit * len(units))]
@@ -496,6 +501,7 @@ class _Plan:
 
 _CHAIN_BRANCH = 4
 _POLISH_REFRESH = 2000  # polish moves between refreshes of the border units
+_POLISH_IDLE = 20_000  # tries without a single move before the polish gives up
 _POLISH_FADE = 1 / 400  # the polish threshold's last value, as a share of its first
 # units searched to see a territory stays whole (deeper searches found none: measured)
 _POLISH_SEARCH = 150
