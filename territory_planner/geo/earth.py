@@ -83,6 +83,25 @@ def haversine_km(
     return haversine_radians_km(radians(lon1, lat1), radians(lon2, lat2))
 
 
+def sphere_xyz_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """3-D positions (km) of points on the sphere: straight chords between them rank like distances.
+
+    Parameters
+    ----------
+    lon, lat
+        The points, in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (points, 3), on a sphere of radius `EARTH_RADIUS_KM`.
+    """
+    lam, phi = np.radians(lon), np.radians(lat)
+    return EARTH_RADIUS_KM * np.column_stack(
+        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
+    )
+
+
 def area_km2(geometry: BaseGeometry | None) -> float:
     """Area of a (multi)polygon on the WGS84 ellipsoid, km²; 0 for none or an empty one.
 

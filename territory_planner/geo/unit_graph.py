@@ -12,8 +12,8 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from territory_planner.geo.earth import EARTH_RADIUS_KM
 from territory_planner.geo.earth import KM_PER_DEGREE as EARTH_KM_PER_DEGREE
+from territory_planner.geo.earth import sphere_xyz_km
 
 _SNAP_DECIMALS = 7  # of a degree: about 1 cm
 _MIN_BORDER = 1e-6  # of the shorter perimeter
@@ -88,11 +88,7 @@ def _area_km2(geoms: np.ndarray) -> np.ndarray:
 def _sphere_km(geoms: np.ndarray) -> np.ndarray:
     """3-D positions (km) of the geometries' centroids on a sphere; chords rank like distances."""
     centroids = shapely.centroid(geoms)
-    lon = np.radians(shapely.get_x(centroids))
-    lat = np.radians(shapely.get_y(centroids))
-    return EARTH_RADIUS_KM * np.column_stack(
-        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
-    )
+    return sphere_xyz_km(shapely.get_x(centroids), shapely.get_y(centroids))
 
 
 def unit_graph(units: gpd.GeoDataFrame) -> nx.Graph:

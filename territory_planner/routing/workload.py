@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from territory_planner.geo.earth import EARTH_RADIUS_KM
+from territory_planner.geo.earth import EARTH_RADIUS_KM, sphere_xyz_km
 from territory_planner.model import FREQUENCY_WEEKS
 from territory_planner.routing.travel import TravelModel
 
@@ -114,13 +114,6 @@ def visit_minutes(accounts: pd.DataFrame) -> np.ndarray:
     return np.asarray(minutes.fillna(DEFAULT_VISIT_MINUTES).to_numpy(), dtype=float)
 
 
-def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lam, phi = np.radians(lon), np.radians(lat)
-    return EARTH_RADIUS_KM * np.column_stack(
-        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
-    )
-
-
 def _road_minutes(chord_km: np.ndarray) -> np.ndarray:
     """Driving minutes of legs given as straight chords (km), at the travel model's speeds."""
     angle = 2 * np.arcsin(np.clip(chord_km / (2 * EARTH_RADIUS_KM), 0, 1))
@@ -132,7 +125,7 @@ def _home_minutes(xyz: np.ndarray, home_lon: float, home_lat: float) -> np.ndarr
     """Driving minutes from a home to each point (zero without a home)."""
     if not (np.isfinite(home_lon) and np.isfinite(home_lat)):
         return np.zeros(len(xyz))
-    home = _xyz(np.array([home_lon]), np.array([home_lat]))
+    home = sphere_xyz_km(np.array([home_lon]), np.array([home_lat]))
     return _road_minutes(np.linalg.norm(xyz - home, axis=1))
 
 
@@ -171,7 +164,7 @@ def drive_minutes_per_visit(
     """
     if len(lon) == 0:
         return np.zeros(0)
-    xyz = _xyz(np.asarray(lon, float), np.asarray(lat, float))
+    xyz = sphere_xyz_km(np.asarray(lon, float), np.asarray(lat, float))
     home = _home_minutes(xyz, home_lon, home_lat)
     return np.asarray(2 * home / STOPS_PER_DAY + _neighbour_minutes(xyz), dtype=float)
 
@@ -246,7 +239,7 @@ def workload_by_home(
     lon = accounts["lon"].to_numpy(dtype=float)
     lat = accounts["lat"].to_numpy(dtype=float)
     placed = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    xyz = _xyz(lon[placed], lat[placed])
+    xyz = sphere_xyz_km(lon[placed], lat[placed])
     per_visit = np.zeros((len(accounts), len(home_lon)))
     per_visit += visit_minutes(accounts)[:, None]
     server = np.asarray(server, dtype=np.int64)[placed]
