@@ -110,8 +110,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"the first {QUICK} cases")
     quick = parser.parse_args().quick
     cases: list[tuple[str, Any]] = [
-        ("demo " + (", ".join(f"{k}={v}" for k, v in a.items()) or "default"), a)
-        for a in DEMOS
+        ("demo " + (", ".join(f"{k}={v}" for k, v in a.items()) or "default"), a) for a in DEMOS
     ] + [("field " + ", ".join(f"{k}={v}" for k, v in a.items()), a) for a in FIELDS]
     if quick:
         cases = cases[:QUICK]
