@@ -64,6 +64,7 @@ from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.design import _unit_names
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.rebalance_returns import send_home
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -411,6 +412,7 @@ def _rebalance_violations(
     return violations
 
 
+_SEND_HOME_ROUNDS = 6  # solves of `send_home`, each made only when it keeps the band
 _RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
 
 
@@ -447,6 +449,29 @@ def _recombine_into_band(
         perimeter=np.asarray(plan.perim), seconds=_RECOMBINE_SECONDS, cancel=cancel,
     )  # fmt: skip
     plan.assign(new)
+
+
+def _sent_home(
+    plan: _Plan,
+    original: np.ndarray,
+    movable: np.ndarray,
+    *,
+    band: tuple[np.ndarray, np.ndarray],
+    active: np.ndarray,
+    cost: np.ndarray,
+    progress: Progress,
+    cancel: CancelToken | None,
+) -> bool:
+    """Moved pieces sent home together, with moves that make room (`send_home`), in rounds."""
+    progress(0.9, "Sending moved units home")
+    sent = False
+    for _ in range(_SEND_HOME_ROUNDS):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if not send_home(plan, original, cost, band, active=active, movable=movable):
+            break
+        sent = True
+    return sent
 
 
 def rebalance_units(
@@ -535,29 +560,27 @@ def rebalance_units(
     lo, hi = _band(kp, mean, tol)
     bands = _rebalance_bands(w, lab, movable, frozen=frozen, tolerance=tol)
     lo[:k], hi[:k] = bands[0], bands[1]
-    balancer = _Balancer(
-        plan,
-        lo=lo,
-        hi=hi,
-        active=active,
-        movable=movable,
-        cost=c,
-        original=s.internal,
-        unit=mean,
-        xyz=s.xyz,
-    )
+
+    def balancer() -> _Balancer:  # afresh for the plan as it is now
+        return _Balancer(
+            plan, lo=lo, hi=hi, active=active, movable=movable, cost=c,
+            original=s.internal, unit=mean, xyz=s.xyz,
+        )  # fmt: skip
+
     progress(0.05, "Balancing")
-    balancer.run(progress, cancel, (0.05, 0.8))
-    if balancer.off() > 0:
+    first = balancer()
+    first.run(progress, cancel, (0.05, 0.8))
+    if first.off() > 0:
         # border moves and shifts are stuck: recombine neighbouring pairs into the band,
         # then the same steps again, which also move back what turned out unnecessary
         progress(0.8, "Recombining neighbouring territories")
         _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
-        balancer = _Balancer(
-            plan, lo=lo, hi=hi, active=active, movable=movable, cost=c,
-            original=s.internal, unit=mean, xyz=s.xyz,
-        )  # fmt: skip
-        balancer.run(progress, cancel, (0.85, 0.95))
+        balancer().run(progress, cancel, (0.85, 0.95))
+    if _sent_home(
+        plan, s.internal, movable, band=(lo, hi), active=active, cost=c,
+        progress=progress, cancel=cancel,
+    ):  # fmt: skip
+        balancer().unwind()  # and single units home where that keeps the band
 
     progress(0.95, "Measuring the territories")
     internal = np.asarray(plan.label, dtype=np.int64)
