@@ -412,7 +412,8 @@ def _rebalance_violations(
     return violations
 
 
-_SEND_HOME_ROUNDS = 6  # solves of `send_home`, each made only when it keeps the band
+_SEND_HOME_ROUNDS = 6  # calls of `send_home`, each made only when it keeps the band
+_SEND_HOME_SECONDS = 2.0  # CPU seconds after which no more solves start
 _RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
 
 
@@ -465,10 +466,11 @@ def _sent_home(
     """Moved pieces sent home together, with moves that make room (`send_home`), in rounds."""
     progress(0.9, "Sending moved units home")
     sent = False
+    until = time.process_time() + _SEND_HOME_SECONDS
     for _ in range(_SEND_HOME_ROUNDS):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        if not send_home(plan, original, cost, band, active=active, movable=movable):
+        if not send_home(plan, original, cost, band, active=active, movable=movable, until=until):
             break
         sent = True
     return sent

@@ -21,6 +21,7 @@ is made always keeps every territory as whole as it was.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,8 +32,9 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from territory_planner.plan.design_plan import _Plan
 
 _LEVELS = 24  # prefixes offered per piece (evenly spread over its weighted units)
-_ROUNDS = 4  # solves, each barring the choices that cut a territory
-_TIME_LIMIT = 0.5  # seconds per solve
+_ROUNDS = 8  # solves, each barring the choices that cut a territory
+_NODES = 100  # branch-and-bound nodes per solve (the same answer on any machine)
+_TIME_LIMIT = 3.0  # seconds per solve, in case
 _HALF = 0.5  # a binary above this is chosen
 
 
@@ -77,12 +79,29 @@ def _peel(plan: _Plan, labels: np.ndarray, piece: np.ndarray, home: int) -> np.n
 
 def _whole(plan: _Plan, labels: np.ndarray, territories: np.ndarray) -> np.ndarray:
     """Pieces per territory in `territories` under `labels`."""
-    same = labels[plan.src] == labels[plan.dst]
-    _, part = connected_components(_adjacency(plan, same), directed=False)
+    src, dst = plan.src, plan.dst
+    mine = np.isin(labels, territories)
+    keep = mine[src] & (labels[src] == labels[dst])
+    _, part = connected_components(_adjacency(plan, keep), directed=False)
     counts = np.zeros(len(territories), dtype=np.int64)
     for i, t in enumerate(territories.tolist()):
         counts[i] = len(np.unique(part[labels == t]))
     return counts
+
+
+def _cuts(
+    plan: _Plan, labels: np.ndarray, units: np.ndarray, to: np.ndarray, before: np.ndarray
+) -> bool:
+    """Whether sending `units` to `to` cuts a territory into more pieces than `before`.
+
+    `labels` are changed for the test and restored.
+    """
+    touched = np.union1d(labels[units], to)
+    saved = labels[units].copy()
+    labels[units] = to
+    cut = bool((_whole(plan, labels, touched) > before[touched]).any())
+    labels[units] = saved
+    return cut
 
 
 def _hearts(w: np.ndarray, original: np.ndarray) -> np.ndarray:
@@ -153,16 +172,16 @@ def _bites(
 
 @dataclass
 class _Options:
-    """Ways to change the plan, each a set of units going to one territory.
+    """Ways to change the plan, each a set of units and where they go.
 
-    Per option: its group (at most one option per group is made), its units,
-    where they go, the cost it saves (negative: adds) and the change of each
-    territory's total.
+    Per option: the groups it is in (at most one option of a group is made),
+    its units and the territory each goes to, the cost it saves (negative:
+    adds) and the change of each territory's total.
     """
 
-    group: list[int] = field(default_factory=list)
+    groups: list[tuple[object, ...]] = field(default_factory=list)
     units: list[np.ndarray] = field(default_factory=list)
-    target: list[int] = field(default_factory=list)
+    to: list[np.ndarray] = field(default_factory=list)
     gain: list[float] = field(default_factory=list)
     delta: list[np.ndarray] = field(default_factory=list)
 
@@ -170,40 +189,117 @@ class _Options:
 def _options(
     plan: _Plan, original: np.ndarray, cost: np.ndarray, active: np.ndarray, movable: np.ndarray
 ) -> _Options:
-    """Prefixes of the moved pieces sent home, and bites (`_bites`) that make room."""
+    """Prefixes of moved pieces sent home, trades undone, and bites (`_bites`) that make room.
+
+    A pair of territories' trades undone sends home all they took from each other.
+    """
     labels = np.asarray(plan.label, dtype=np.int64)
     w = np.asarray(plan.served, dtype=float)
     moved = (labels != original) & active[labels] & active[original]
     found = _Options()
 
-    def add(group: int, units: np.ndarray, to: int, gain: float) -> None:
+    def add(groups: tuple[object, ...], units: np.ndarray, to: np.ndarray, gain: float) -> None:
         delta = np.zeros(plan.k)
-        start = int(labels[units[0]])
-        delta[start] -= float(w[units, start].sum())
-        delta[to] += float(w[units, to].sum())
-        found.group.append(group)
+        np.add.at(delta, labels[units], -w[units, labels[units]])
+        np.add.at(delta, to, w[units, to])
+        found.groups.append(groups)
         found.units.append(units)
-        found.target.append(to)
+        found.to.append(to)
         found.gain.append(gain)
         found.delta.append(delta)
 
-    if moved.any():
-        for number, piece in enumerate(_pieces(plan, labels, original, moved)):
-            home, away = int(original[piece[0]]), int(labels[piece[0]])
-            order = _peel(plan, labels, piece, home)
-            counted = np.flatnonzero(
-                (w[order, home] > 0) | (w[order, away] > 0) | (cost[order] > 0)
-            )
-            if not len(counted):
-                continue
-            ends = counted[np.unique(np.linspace(0, len(counted) - 1, _LEVELS).round().astype(int))]
-            for end in ends.tolist():
-                add(number, order[: end + 1], home, float(cost[order[: end + 1]].sum()))
+    traded: dict[tuple[int, int], list[object]] = {}  # pair of territories -> its pieces
+    for number, piece in enumerate(_pieces(plan, labels, original, moved) if moved.any() else []):
+        home, away = int(original[piece[0]]), int(labels[piece[0]])
+        traded.setdefault((min(home, away), max(home, away)), []).append(number)
+        order = _peel(plan, labels, piece, home)
+        counted = np.flatnonzero((w[order, home] > 0) | (w[order, away] > 0) | (cost[order] > 0))
+        if not len(counted):
+            continue
+        ends = counted[np.unique(np.linspace(0, len(counted) - 1, _LEVELS).round().astype(int))]
+        for end in ends.tolist():
+            units = order[: end + 1]
+            add((number,), units, np.full(len(units), home), float(cost[units].sum()))
+    for (a, b), pieces in traded.items():  # all a and b traded, undone: their border as it was
+        units = np.flatnonzero(moved & np.isin(labels, (a, b)) & np.isin(original, (a, b)))
+        if cost[units].sum() > 0:
+            add((*pieces, ("pair", a, b)), units, original[units], float(cost[units].sum()))
     for units, b in _bites(
         plan, labels, cost=cost, active=active, movable=movable & ~moved, original=original
     ):
-        add(-1 - int(units[-1]), units, b, -float(cost[units].sum()))
+        add((("bite", int(units[-1])),), units, np.full(len(units), b), -float(cost[units].sum()))
     return found
+
+
+class _Program:
+    """The MILP over `_Options`: the most cost saved with every territory in its band."""
+
+    def __init__(self, plan: _Plan, found: _Options, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.plan, self.found = plan, found
+        self.labels = np.asarray(plan.label, dtype=np.int64)
+        total = plan.totals_of(self.labels)
+        self.lo, self.hi = np.minimum(lo, total), np.maximum(hi, total)  # none further out
+        self.slack = 1e-9 * float(np.abs(total).max())
+        m = len(found.units)
+        self.gain = np.asarray(found.gain)
+        index: dict[object, int] = {}
+        member = [
+            (index.setdefault(g, len(index)), i) for i, gs in enumerate(found.groups) for g in gs
+        ]
+        rows_of, cols = np.array(member).T
+        one = coo_matrix((np.ones(len(cols)), (rows_of, cols)), shape=(len(index), m))
+        rows = np.isfinite(self.lo) | np.isfinite(self.hi)
+        change = csr_matrix(np.array(found.delta).T)[rows]
+        self.constraints = [
+            LinearConstraint(one.tocsr(), 0.0, 1.0),
+            LinearConstraint(change, (self.lo - total)[rows], (self.hi - total)[rows]),
+        ]
+        self.before = _whole(plan, self.labels, np.arange(plan.k))
+        self.upper = np.array(  # options that cut a territory on their own are out
+            [
+                0.0 if _cuts(plan, self.labels, u, t, self.before) else 1.0
+                for u, t in zip(found.units, found.to, strict=True)
+            ]
+        )
+
+    def solve(self, upper: np.ndarray) -> np.ndarray:
+        """The options chosen (none if nothing saves cost), among those `upper` allows."""
+        result = milp(
+            -self.gain,
+            constraints=self.constraints,
+            integrality=np.ones(len(upper)),
+            bounds=Bounds(np.zeros(len(upper)), upper),
+            options={"node_limit": _NODES, "time_limit": _TIME_LIMIT, "disp": False},
+        )
+        if result.x is None:
+            return np.zeros(0, dtype=np.int64)
+        chosen = np.flatnonzero(result.x > _HALF)
+        return chosen if self.gain[chosen].sum() > 0 else np.zeros(0, dtype=np.int64)
+
+    def made(self, chosen: np.ndarray) -> tuple[np.ndarray | None, list[int]]:
+        """The labels after the `chosen` options, and those left out as they cut a territory.
+
+        The labels are None unless what is made keeps the band and saves cost.
+        """
+        trial, cut = _made(self.plan, self.labels, self.found, chosen, self.before)
+        after = self.plan.totals_of(trial)
+        kept = float(self.gain[chosen].sum() - self.gain[cut].sum())
+        fits = (after >= self.lo - self.slack).all() and (after <= self.hi + self.slack).all()
+        return (trial if kept > 0 and fits else None), cut
+
+    def bar(self, chosen: np.ndarray, cut: list[int]) -> None:
+        """Rule out what cut a territory: pairs that clash, else the option alone."""
+        m = len(self.upper)
+        clashes = _clashes(
+            self.plan, self.labels, found=self.found, chosen=chosen, cut=cut, before=self.before
+        )
+        self.upper[[i for i in cut if not any(i in pair for pair in clashes)]] = 0.0
+        if clashes:  # at most one of each pair that cuts a territory together
+            rows_of = np.repeat(np.arange(len(clashes)), 2)
+            pairs = coo_matrix(
+                (np.ones(2 * len(clashes)), (rows_of, np.ravel(clashes))), shape=(len(clashes), m)
+            )
+            self.constraints.append(LinearConstraint(pairs.tocsr(), -np.inf, 1.0))
 
 
 def send_home(
@@ -214,55 +310,63 @@ def send_home(
     *,
     active: np.ndarray,
     movable: np.ndarray,
+    until: float = np.inf,
 ) -> bool:
     """Send home the prefixes of moved pieces with the most cost, keeping the band (in place).
 
     `original` are the units' territories before rebalancing, `cost` what each
     unit costs away from it, `band` the lowest and highest total of each
     territory (only the `active` ones change; one outside stays no further
-    out). Returns whether the plan changed (it then moves less cost).
+    out); no solve starts after CPU time `until` (`time.process_time`).
+    Returns whether the plan changed (it then moves less cost).
     """
     found = _options(plan, original, cost, active, movable)
     if not found.units:
         return False
-    labels = np.asarray(plan.label, dtype=np.int64)
-    total = plan.totals_of(labels)
-    lo = np.minimum(np.where(active, band[0], -np.inf), total)
-    hi = np.maximum(np.where(active, band[1], np.inf), total)
-    m = len(found.units)
-    gain = np.asarray(found.gain)
-    groups = np.unique(np.asarray(found.group), return_inverse=True)[1]
-    one = coo_matrix((np.ones(m), (groups, np.arange(m))), shape=(int(groups.max()) + 1, m))
-    rows = np.isfinite(lo) | np.isfinite(hi)
-    change = csr_matrix(np.array(found.delta).T)[rows]
-    constraints = [
-        LinearConstraint(one.tocsr(), 0.0, 1.0),
-        LinearConstraint(change, (lo - total)[rows], (hi - total)[rows]),
-    ]
-    upper = np.ones(m)
-    before = _whole(plan, labels, np.arange(plan.k))
-    slack = 1e-9 * float(np.abs(total).max())
+    program = _Program(
+        plan, found, np.where(active, band[0], -np.inf), np.where(active, band[1], np.inf)
+    )
     for _ in range(_ROUNDS):
-        result = milp(
-            -gain,
-            constraints=constraints,
-            integrality=np.ones(m),
-            bounds=Bounds(np.zeros(m), upper),
-            options={"time_limit": _TIME_LIMIT, "disp": False},
-        )
-        if result.x is None:
+        if time.process_time() > until:
             return False
-        chosen = np.flatnonzero(result.x > _HALF)
-        if not len(chosen) or gain[chosen].sum() <= 0:
+        chosen = program.solve(program.upper)
+        if not len(chosen):
             return False
-        trial, cut = _made(plan, labels, found, chosen, before)
-        after = plan.totals_of(trial)
-        kept = float(gain[chosen].sum() - gain[cut].sum())
-        if kept > 0 and (after >= lo - slack).all() and (after <= hi + slack).all():
-            plan.assign(trial)  # the rest of the choice keeps the band: made
+        trial, cut = program.made(chosen)
+        if trial is None and cut:  # the best of what was made, alone
+            alone = np.zeros_like(program.upper)
+            alone[[i for i in chosen.tolist() if i not in cut]] = 1.0
+            kept = program.solve(alone)
+            trial = program.made(kept)[0] if len(kept) else None
+        if trial is not None:
+            plan.assign(trial)
             return True
-        upper[cut] = 0.0
+        program.bar(chosen, cut)
     return False
+
+
+def _clashes(
+    plan: _Plan,
+    labels: np.ndarray,
+    *,
+    found: _Options,
+    chosen: np.ndarray,
+    cut: list[int],
+    before: np.ndarray,
+) -> list[tuple[int, int]]:
+    """Pairs of options (one of `cut`, one made) that together cut a territory."""
+    made = [j for j in chosen.tolist() if j not in cut]
+    pairs = []
+    for i in cut:
+        touched = np.union1d(labels[found.units[i]], found.to[i])
+        for j in made:
+            if not np.isin(np.union1d(labels[found.units[j]], found.to[j]), touched).any():
+                continue
+            trial = labels.copy()
+            trial[found.units[j]] = found.to[j]
+            if _cuts(plan, trial, found.units[i], found.to[i], before):
+                pairs.append((i, j))
+    return pairs
 
 
 def _made(
@@ -275,11 +379,8 @@ def _made(
     trial = labels.copy()
     cut: list[int] = []
     for i in sorted(chosen.tolist(), key=lambda i: (-found.gain[i], i)):
-        units, to = found.units[i], found.target[i]
-        pair = np.array([trial[units[0]], to])
-        saved = trial[units].copy()
-        trial[units] = to
-        if (_whole(plan, trial, pair) > before[pair]).any():
-            trial[units] = saved
+        if _cuts(plan, trial, found.units[i], found.to[i], before):
             cut.append(i)
+        else:
+            trial[found.units[i]] = found.to[i]
     return trial, cut
