@@ -31,9 +31,10 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from territory_planner.plan.design_plan import _Plan
 
-_LEVELS = 24  # prefixes offered per piece (evenly spread over its weighted units)
+_LEVELS = 12  # prefixes offered per piece (evenly spread over its weighted units)
+_BITES = 8  # bites offered per border (per pair of territories, each way)
 _ROUNDS = 8  # solves, each barring the choices that cut a territory
-_NODES = 100  # branch-and-bound nodes per solve (the same answer on any machine)
+_NODES = 30  # branch-and-bound nodes per solve (the same answer on any machine)
 _TIME_LIMIT = 3.0  # seconds per solve, in case
 _HALF = 0.5  # a binary above this is chosen
 
@@ -161,12 +162,18 @@ def _bites(
         step = heavy[src] & mine[src] & reached[dst]
         for x, y in zip(src[step].tolist(), dst[step].tolist(), strict=True):
             ends.setdefault(x, y)
+        # the bites with the most weight per cost (then the nearest) of this border
+        paths = []
         for x, via in ends.items():
             path, y = [x], via
             while y >= 0 and y != root:
                 path.append(y)
                 y = int(parent[y])
-            found.append((np.asarray(path[::-1], dtype=np.int64), b))
+            paths.append(np.asarray(path[::-1], dtype=np.int64))
+        paths.sort(
+            key=lambda u: (-w[u[-1], a] / max(float(cost[u].sum()), 1e-9), len(u), int(u[-1]))
+        )
+        found.extend((path, b) for path in paths[:_BITES])
     return found
 
 
