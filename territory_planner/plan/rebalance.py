@@ -64,7 +64,7 @@ from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.design import _unit_names
 from territory_planner.plan.design_plan import _Plan
-from territory_planner.plan.rebalance_returns import send_home
+from territory_planner.plan.rebalance_returns import _roundness, send_home
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -413,6 +413,7 @@ def _rebalance_violations(
 
 
 _SEND_HOME_ROUNDS = 6  # calls of `send_home`, each made only when it keeps the band
+_SEND_HOME_ROUNDER = 0.01  # the mean Polsby-Popper sending home may lose, at most
 _SEND_HOME_SECONDS = 2.0  # CPU seconds after which no more solves start
 _RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
 
@@ -467,10 +468,13 @@ def _sent_home(
     progress(0.9, "Sending moved units home")
     sent = False
     until = time.process_time() + _SEND_HOME_SECONDS
+    floor = float(_roundness(plan, np.asarray(plan.label))[active].mean()) - _SEND_HOME_ROUNDER
     for _ in range(_SEND_HOME_ROUNDS):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        if not send_home(plan, original, cost, band, active=active, movable=movable, until=until):
+        if not send_home(
+            plan, original, cost, band, active=active, movable=movable, floor=floor, until=until
+        ):
             break
         sent = True
     return sent

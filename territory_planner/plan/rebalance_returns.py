@@ -37,6 +37,7 @@ _ROUNDS = 8  # solves, each barring the choices that cut a territory
 _NODES = 30  # branch-and-bound nodes per solve (the same answer on any machine)
 _TIME_LIMIT = 3.0  # seconds per solve, in case
 _HALF = 0.5  # a binary above this is chosen
+_SHAPE = 0.25  # x a mean territory's cost: what one territory's Polsby-Popper falling by 1 costs
 
 
 def _adjacency(plan: _Plan, keep: np.ndarray) -> csr_matrix:
@@ -103,6 +104,19 @@ def _cuts(
     cut = bool((_whole(plan, labels, touched) > before[touched]).any())
     labels[units] = saved
     return cut
+
+
+def _roundness(plan: _Plan, labels: np.ndarray) -> np.ndarray:
+    """Polsby-Popper of each territory's units under `labels` (as `_Plan.shape_cost`)."""
+    k = plan.k
+    area = np.bincount(labels, weights=plan.area, minlength=k)
+    perimeter = np.bincount(labels, weights=plan.perim, minlength=k)
+    inside = labels[plan.src] == labels[plan.dst]  # inner borders, listed from both sides
+    perimeter -= np.bincount(
+        labels[plan.src][inside], weights=plan.border_flat[inside], minlength=k
+    )
+    result: np.ndarray = 4 * np.pi * area / np.maximum(perimeter, 1e-300) ** 2
+    return result
 
 
 def _hearts(w: np.ndarray, original: np.ndarray) -> np.ndarray:
@@ -241,7 +255,24 @@ def _options(
 class _Program:
     """The MILP over `_Options`: the most cost saved with every territory in its band."""
 
-    def __init__(self, plan: _Plan, found: _Options, lo: np.ndarray, hi: np.ndarray) -> None:
+    def __init__(
+        self,
+        plan: _Plan,
+        found: _Options,
+        band: tuple[np.ndarray, np.ndarray],
+        *,
+        shape_cost: float,
+        floor: float,
+    ) -> None:
+        """The program for the options `found` of `plan`.
+
+        `band` holds the lowest and highest total per territory; `shape_cost` is
+        what one territory's Polsby-Popper falling by one costs; `floor` the
+        lowest mean Polsby-Popper of the territories with a band that a change may leave.
+        """
+        lo, hi = band
+        self.floor = floor
+        self.changing = np.isfinite(lo) | np.isfinite(hi)
         self.plan, self.found = plan, found
         self.labels = np.asarray(plan.label, dtype=np.int64)
         total = plan.totals_of(self.labels)
@@ -262,17 +293,24 @@ class _Program:
             LinearConstraint(change, (self.lo - total)[rows], (self.hi - total)[rows]),
         ]
         self.before = _whole(plan, self.labels, np.arange(plan.k))
-        self.upper = np.array(  # options that cut a territory on their own are out
-            [
-                0.0 if _cuts(plan, self.labels, u, t, self.before) else 1.0
-                for u, t in zip(found.units, found.to, strict=True)
-            ]
-        )
+        self.upper = np.ones(m)  # options that cut a territory on their own are out
+        self.rounder = rounder = np.zeros(m)  # Polsby-Popper each option adds, summed
+        round_now = _roundness(plan, self.labels)
+        for i, (units, to) in enumerate(zip(found.units, found.to, strict=True)):
+            if _cuts(plan, self.labels, units, to, self.before):
+                self.upper[i] = 0.0
+                continue
+            saved = self.labels[units].copy()
+            self.labels[units] = to
+            rounder[i] = float((_roundness(plan, self.labels) - round_now).sum())
+            self.labels[units] = saved
+        # what is kept low: cost, and shapes made less round (`_SHAPE`)
+        self.value = self.gain + _SHAPE * shape_cost * rounder
 
     def solve(self, upper: np.ndarray) -> np.ndarray:
         """The options chosen (none if nothing saves cost), among those `upper` allows."""
         result = milp(
-            -self.gain,
+            -self.value,
             constraints=self.constraints,
             integrality=np.ones(len(upper)),
             bounds=Bounds(np.zeros(len(upper)), upper),
@@ -281,17 +319,25 @@ class _Program:
         if result.x is None:
             return np.zeros(0, dtype=np.int64)
         chosen = np.flatnonzero(result.x > _HALF)
-        return chosen if self.gain[chosen].sum() > 0 else np.zeros(0, dtype=np.int64)
+        better = self.gain[chosen].sum() > 0 and self.value[chosen].sum() > 0
+        return chosen if better else np.zeros(0, dtype=np.int64)
 
     def made(self, chosen: np.ndarray) -> tuple[np.ndarray | None, list[int]]:
         """The labels after the `chosen` options, and those left out as they cut a territory.
 
-        The labels are None unless what is made keeps the band and saves cost.
+        The labels are None unless what is made keeps the band, saves cost and
+        keeps the mean Polsby-Popper of the territories that change at `floor` or
+        above (else the option that lost most roundness is ruled out).
         """
         trial, cut = _made(self.plan, self.labels, self.found, chosen, self.before)
         after = self.plan.totals_of(trial)
-        kept = float(self.gain[chosen].sum() - self.gain[cut].sum())
+        made = np.setdiff1d(chosen, cut)
+        kept = min(float(self.gain[made].sum()), float(self.value[made].sum()))
         fits = (after >= self.lo - self.slack).all() and (after <= self.hi + self.slack).all()
+        if kept > 0 and fits and _roundness(self.plan, trial)[self.changing].mean() < self.floor:
+            worst = made[np.argmin(self.rounder[made])]
+            self.upper[worst] = 0.0  # too much roundness lost: the option losing most is out
+            fits = False
         return (trial if kept > 0 and fits else None), cut
 
     def bar(self, chosen: np.ndarray, cut: list[int]) -> None:
@@ -317,6 +363,7 @@ def send_home(
     *,
     active: np.ndarray,
     movable: np.ndarray,
+    floor: float = 0.0,
     until: float = np.inf,
 ) -> bool:
     """Send home the prefixes of moved pieces with the most cost, keeping the band (in place).
@@ -324,15 +371,16 @@ def send_home(
     `original` are the units' territories before rebalancing, `cost` what each
     unit costs away from it, `band` the lowest and highest total of each
     territory (only the `active` ones change; one outside stays no further
-    out); no solve starts after CPU time `until` (`time.process_time`).
+    out); the mean Polsby-Popper of the active territories stays at `floor` or
+    above; no solve starts after CPU time `until` (`time.process_time`).
     Returns whether the plan changed (it then moves less cost).
     """
     found = _options(plan, original, cost, active, movable)
     if not found.units:
         return False
-    program = _Program(
-        plan, found, np.where(active, band[0], -np.inf), np.where(active, band[1], np.inf)
-    )
+    limits = (np.where(active, band[0], -np.inf), np.where(active, band[1], np.inf))
+    shape_cost = float(cost.sum()) / max(int(active.sum()), 1)
+    program = _Program(plan, found, limits, shape_cost=shape_cost, floor=floor)
     for _ in range(_ROUNDS):
         if time.process_time() > until:
             return False
