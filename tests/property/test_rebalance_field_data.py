@@ -62,8 +62,8 @@ def test_rebalanced_field_plan_moves_few_accounts_and_holds(
     assert moved <= MOST_PER_BOUND * bound, f"{moved} accounts moved against a bound of {bound}"
 
     # every territory within ±5% of the mean potential, by the accounts' own assignment
-    totals = acc.groupby("territory_id")["potential"].sum()
-    totals = totals.reindex(terr["territory_id"], fill_value=0).to_numpy(dtype=float)
+    summed = acc.groupby("territory_id")["potential"].sum()
+    totals = summed.reindex(terr["territory_id"], fill_value=0).to_numpy(dtype=float)
     deviation = np.abs(totals / totals.mean() - 1)
     assert deviation.max() <= 0.05 + 1e-6, np.round(deviation, 4)
 
