@@ -414,7 +414,9 @@ def _rebalance_violations(
 
 _SEND_HOME_ROUNDS = 6  # calls of `send_home`, each made only when it keeps the band
 _SEND_HOME_ROUNDER = 0.01  # the mean Polsby-Popper sending home may lose, at most
-_SEND_HOME_SECONDS = 2.0  # CPU seconds after which no more solves start
+_SEND_HOME_SECONDS = 2.0  # CPU seconds for sending home at most...
+_SEND_HOME_SHARE = 1.0  # ...and no longer than the search took (0.2 s at least)
+_SEND_HOME_LEAST = 0.2
 _RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
 
 
@@ -461,13 +463,19 @@ def _sent_home(
     band: tuple[np.ndarray, np.ndarray],
     active: np.ndarray,
     cost: np.ndarray,
+    began: float,
     progress: Progress,
     cancel: CancelToken | None,
 ) -> bool:
-    """Moved pieces sent home together, with moves that make room (`send_home`), in rounds."""
+    """Moved pieces sent home together, with moves that make room (`send_home`), in rounds.
+
+    `began` is the CPU time (`time.process_time`) the search began: sending home
+    takes no longer than the search did (`_SEND_HOME_SHARE`).
+    """
     progress(0.9, "Sending moved units home")
     sent = False
-    until = time.process_time() + _SEND_HOME_SECONDS
+    now = time.process_time()
+    until = now + min(_SEND_HOME_SECONDS, max(_SEND_HOME_LEAST, _SEND_HOME_SHARE * (now - began)))
     floor = float(_roundness(plan, np.asarray(plan.label))[active].mean()) - _SEND_HOME_ROUNDER
     for _ in range(_SEND_HOME_ROUNDS):
         if cancel is not None:
@@ -535,7 +543,7 @@ def rebalance_units(
     TaskCancelledError
         If `cancel` was cancelled.
     """
-    start = time.perf_counter()
+    start, began = time.perf_counter(), time.process_time()
     n = len(units)
     w = _per_unit(weights, n, "weights")
     lab = _labels(labels, n)
@@ -583,7 +591,7 @@ def rebalance_units(
         _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
         balancer().run(progress, cancel, (0.85, 0.95))
     if _sent_home(
-        plan, s.internal, movable, band=(lo, hi), active=active, cost=c,
+        plan, s.internal, movable, band=(lo, hi), active=active, cost=c, began=began,
         progress=progress, cancel=cancel,
     ):  # fmt: skip
         balancer().unwind()  # and single units home where that keeps the band

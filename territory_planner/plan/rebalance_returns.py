@@ -263,12 +263,14 @@ class _Program:
         *,
         shape_cost: float,
         floor: float,
+        until: float,
     ) -> None:
         """The program for the options `found` of `plan`.
 
         `band` holds the lowest and highest total per territory; `shape_cost` is
         what one territory's Polsby-Popper falling by one costs; `floor` the
-        lowest mean Polsby-Popper of the territories with a band that a change may leave.
+        lowest mean Polsby-Popper of the territories with a band that a change may leave;
+        options not looked at by CPU time `until` are left out.
         """
         lo, hi = band
         self.floor = floor
@@ -297,6 +299,9 @@ class _Program:
         self.rounder = rounder = np.zeros(m)  # Polsby-Popper each option adds, summed
         round_now = _roundness(plan, self.labels)
         for i, (units, to) in enumerate(zip(found.units, found.to, strict=True)):
+            if time.process_time() > until:  # out of time: the rest are left out
+                self.upper[i:] = 0.0
+                break
             if _cuts(plan, self.labels, units, to, self.before):
                 self.upper[i] = 0.0
                 continue
@@ -380,7 +385,7 @@ def send_home(
         return False
     limits = (np.where(active, band[0], -np.inf), np.where(active, band[1], np.inf))
     shape_cost = float(cost.sum()) / max(int(active.sum()), 1)
-    program = _Program(plan, found, limits, shape_cost=shape_cost, floor=floor)
+    program = _Program(plan, found, limits, shape_cost=shape_cost, floor=floor, until=until)
     for _ in range(_ROUNDS):
         if time.process_time() > until:
             return False
