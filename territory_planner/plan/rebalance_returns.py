@@ -216,7 +216,7 @@ def _options(
     """
     labels = np.asarray(plan.label, dtype=np.int64)
     w = np.asarray(plan.served, dtype=float)
-    moved = (labels != original) & active[labels] & active[original]
+    moved = (labels != original) & active[labels] & active[original] & movable
     found = _Options()
 
     def add(groups: tuple[object, ...], units: np.ndarray, to: np.ndarray, gain: float) -> None:
