@@ -29,13 +29,17 @@ A unit moved earlier moving on costs nothing more, moving back saves its
 cost. Near-ties (within 1%) go to the move that keeps the shapes rounder
 (Polsby-Popper, as in design). Last, moves that turned out unnecessary are
 undone while the balance stays as good (a unit moved for free only if that
-makes the shapes rounder). A move never cuts a territory in two (a
-territory that starts in pieces is left so, never cut further), never
-empties one, and never moves a locked unit; nothing moves into or out of a
-locked territory. As in design, a territory whose locked units (or one
-unit) weigh more than the band sheds what it can, and when the rest cannot
-all reach the team band they are balanced around what is left for them.
-The search is deterministic.
+makes the shapes rounder), then moved pieces are sent home together where
+the band, contiguity and roundness allow, with border bites that make room
+(a small HiGHS MILP, `rebalance_returns`), and the single-unit undo again.
+A move never cuts a territory in two (a territory that starts in pieces is
+left so, never cut further), never empties one, and never moves a locked
+unit; nothing moves into or out of a locked territory. As in design, a
+territory whose locked units (or one unit) weigh more than the band sheds
+what it can, and when the rest cannot all reach the team band they are
+balanced around what is left for them. The search is deterministic, except
+where a CPU-time budget stops recombining or sending home early (on a
+slower or busier machine they may do less).
 
 `split_units` (in `new_hire`) carves a new territory out of chosen ones. It starts at the
 new rep's home unit (else where the sources meet, or at an end of a single
@@ -589,7 +593,7 @@ def rebalance_units(
         # then the same steps again, which also move back what turned out unnecessary
         progress(0.8, "Recombining neighbouring territories")
         _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
-        balancer().run(progress, cancel, (0.85, 0.95))
+        balancer().run(progress, cancel, (0.85, 0.9))
     if _sent_home(
         plan, s.internal, movable, band=(lo, hi), active=active, cost=c, began=began,
         progress=progress, cancel=cancel,
