@@ -10,13 +10,23 @@ Here the moved units are grouped into pieces (connected units that went from
 the same territory to the same one); each piece is peeled from its home
 side (units next to their home territory first, breadth first), and each
 prefix of that order that ends at a unit with weight or cost is a way to send
-part of the piece home. HiGHS picks at most one prefix per piece so that the
-cost sent home is the largest while every territory stays in its band (or no
-further out than it is): the moves MILP of `allocation.moves_bound`,
-restricted to undoing what was moved along the home side. Sending a prefix
-home may still cut a territory in two (the program knows no contiguity):
-then that choice is barred and the program solved again, a few times; what
-is made always keeps every territory as whole as it was.
+part of the piece home. The options, at most one per piece:
+
+- a prefix of a piece sent home;
+- all two territories took from each other sent back (their border as it was);
+- a bite: a unit with weight that has not moved, with the empty land between
+  it and a neighbouring territory, given to that territory (it costs, but can
+  make room for a return that saves more).
+
+HiGHS picks the options that save the most cost while every territory stays
+in its band (or no further out than it is): the moves MILP of
+`allocation.moves_bound`, restricted to undoing what was moved and to bites.
+Each option's change of the territories' Polsby-Popper is weighed in
+(`_SHAPE`). The program knows no contiguity: options that cut a territory
+on their own are left out, pairs that cut one together are barred (at most
+one of the two) and the program solved again, a few times; what is made
+always keeps every territory as whole as it was, in its band, and as round
+as the caller's floor asks.
 """
 
 from __future__ import annotations
