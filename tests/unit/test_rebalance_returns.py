@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from territory_planner.plan.design import unit_graph
+from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.plan.rebalance import _setup
 from territory_planner.plan.rebalance_returns import send_home
 from territory_planner.plan.rebalance_steps import _band
