@@ -47,7 +47,7 @@ _ROUNDS = 8  # solves, each barring the choices that cut a territory
 _NODES = 30  # branch-and-bound nodes per solve (the same answer on any machine)
 _TIME_LIMIT = 3.0  # seconds per solve, in case
 _HALF = 0.5  # a binary above this is chosen
-_SHAPE = 0.25  # x a mean territory's cost: what one territory's Polsby-Popper falling by 1 costs
+_SHAPE = 0.1  # x a mean territory's cost: what one territory's Polsby-Popper falling by 1 costs
 
 
 def _adjacency(plan: _Plan, keep: np.ndarray) -> csr_matrix:
