@@ -29,13 +29,17 @@ A unit moved earlier moving on costs nothing more, moving back saves its
 cost. Near-ties (within 1%) go to the move that keeps the shapes rounder
 (Polsby-Popper, as in design). Last, moves that turned out unnecessary are
 undone while the balance stays as good (a unit moved for free only if that
-makes the shapes rounder). A move never cuts a territory in two (a
-territory that starts in pieces is left so, never cut further), never
-empties one, and never moves a locked unit; nothing moves into or out of a
-locked territory. As in design, a territory whose locked units (or one
-unit) weigh more than the band sheds what it can, and when the rest cannot
-all reach the team band they are balanced around what is left for them.
-The search is deterministic.
+makes the shapes rounder), then moved pieces are sent home together where
+the band, contiguity and roundness allow, with border bites that make room
+(a small HiGHS MILP, `rebalance_returns`), and the single-unit undo again.
+A move never cuts a territory in two (a territory that starts in pieces is
+left so, never cut further), never empties one, and never moves a locked
+unit; nothing moves into or out of a locked territory. As in design, a
+territory whose locked units (or one unit) weigh more than the band sheds
+what it can, and when the rest cannot all reach the team band they are
+balanced around what is left for them. The search is deterministic, except
+where a CPU-time budget stops recombining or sending home early (on a
+slower or busier machine they may do less).
 
 `split_units` (in `new_hire`) carves a new territory out of chosen ones. It starts at the
 new rep's home unit (else where the sources meet, or at an end of a single
@@ -64,6 +68,7 @@ from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.design import _unit_names
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.rebalance_returns import send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -504,7 +509,7 @@ def rebalance_units(
     TaskCancelledError
         If `cancel` was cancelled.
     """
-    start = time.perf_counter()
+    start, began = time.perf_counter(), time.process_time()
     n = len(units)
     w = _per_unit(weights, n, "weights")
     lab = _labels(labels, n)
@@ -535,29 +540,27 @@ def rebalance_units(
     lo, hi = _band(kp, mean, tol)
     bands = _rebalance_bands(w, lab, movable, frozen=frozen, tolerance=tol)
     lo[:k], hi[:k] = bands[0], bands[1]
-    balancer = _Balancer(
-        plan,
-        lo=lo,
-        hi=hi,
-        active=active,
-        movable=movable,
-        cost=c,
-        original=s.internal,
-        unit=mean,
-        xyz=s.xyz,
-    )
+
+    def balancer() -> _Balancer:  # afresh for the plan as it is now
+        return _Balancer(
+            plan, lo=lo, hi=hi, active=active, movable=movable, cost=c,
+            original=s.internal, unit=mean, xyz=s.xyz,
+        )  # fmt: skip
+
     progress(0.05, "Balancing")
-    balancer.run(progress, cancel, (0.05, 0.8))
-    if balancer.off() > 0:
+    first = balancer()
+    first.run(progress, cancel, (0.05, 0.8))
+    if first.off() > 0:
         # border moves and shifts are stuck: recombine neighbouring pairs into the band,
         # then the same steps again, which also move back what turned out unnecessary
         progress(0.8, "Recombining neighbouring territories")
         _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
-        balancer = _Balancer(
-            plan, lo=lo, hi=hi, active=active, movable=movable, cost=c,
-            original=s.internal, unit=mean, xyz=s.xyz,
-        )  # fmt: skip
-        balancer.run(progress, cancel, (0.85, 0.95))
+        balancer().run(progress, cancel, (0.85, 0.9))
+    if send_home_in_rounds(
+        plan, s.internal, movable, band=(lo, hi), active=active, cost=c, began=began,
+        progress=progress, cancel=cancel,
+    ):  # fmt: skip
+        balancer().unwind()  # and single units home where that keeps the band
 
     progress(0.95, "Measuring the territories")
     internal = np.asarray(plan.label, dtype=np.int64)
