@@ -317,7 +317,9 @@ class _Plan:
         iterations: int,
         threshold: float,
         cancel: CancelToken | None = None,
+        *,
         seconds: float = np.inf,
+        into: Sequence[bool] | None = None,
     ) -> int:
         """Record-to-record travel over border moves, for shape; keeps the best plan seen.
 
@@ -329,7 +331,9 @@ class _Plan:
         ``threshold * _POLISH_FADE`` over the `iterations`. A move never takes
         a territory further from its band, nor splits the territory it leaves.
         Stops early after `seconds` of CPU time (a safety net), or when the first
-        `_POLISH_IDLE` tries moved nothing (a narrow band). Returns the moves made.
+        `_POLISH_IDLE` tries moved nothing (a narrow band). With `into`, units
+        move only into the territories it marks (e.g. a split's sources and new
+        territory). Returns the moves made.
         """
         deadline = time.process_time() + seconds
         label, fixed, wk, count = self.label, self.fixed, self.wk, self.count
@@ -358,7 +362,7 @@ class _Plan:
             if fixed[v] or count[a] <= 1:
                 continue
             shared = self.shared(v)
-            others = [t for t in shared if t != a]
+            others = [t for t in shared if t != a and (into is None or into[t])]
             if not others:
                 continue
             b = others[int(pick_side * len(others))]

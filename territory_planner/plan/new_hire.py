@@ -36,6 +36,10 @@ from territory_planner.tasks import CancelToken, Progress, no_progress
 
 _SPLIT_SHAPE = 0.5  # split: a move's key x exp(0.5 x (border gained - lost) / perimeter)
 _REACH = 2.0  # the new territory grows up to this many radii of a disc of its size
+_SMOOTH_TRIES = 200_000  # polish tries at most (as design's polish: about 1-2 CPU s)
+_SMOOTH_PER_UNIT = 100  # ...and per unit
+_SMOOTH_THRESHOLD = 0.004  # how far below the best mean Polsby-Popper the polish may wander
+_SMOOTH_SECONDS = 3.0  # CPU seconds at most
 
 
 def _sources(sources: Sequence[int], k: int) -> list[int]:
@@ -330,6 +334,39 @@ def _carve(
     _grow(plan, new, set(given), movable, anchor=anchor, xyz=xyz, hi=hi, target=target)
 
 
+def _smooth(
+    plan: _Plan,
+    band: tuple[np.ndarray, np.ndarray],
+    target: float,
+    active: np.ndarray,
+    *,
+    home: int | None,
+    progress: Progress,
+    cancel: CancelToken | None,
+) -> None:
+    """Polish the shapes of the new territory and its sources (`_Plan.polish`), keeping the band.
+
+    Growing and balancing take the fewest moves and leave long, thin territories
+    (mean Polsby-Popper 0.04-0.07 on a demo split); units move only among the
+    sources and the new territory, never out of band, never the new rep's home.
+    """
+    progress(0.9, "Smoothing the borders")
+    plan.lo, plan.hi = band[0].tolist(), band[1].tolist()
+    plan.scale = 1.0 / target if target > 0 else 0.0
+    held = home is not None and not plan.fixed[home]
+    if held and home is not None:
+        plan.fixed[home] = True
+    tries = min(_SMOOTH_TRIES, _SMOOTH_PER_UNIT * plan.n)
+    rng = np.random.default_rng(0)
+    try:
+        plan.polish(
+            rng, tries, _SMOOTH_THRESHOLD, cancel, seconds=_SMOOTH_SECONDS, into=active.tolist()
+        )
+    finally:
+        if held and home is not None:
+            plan.fixed[home] = False
+
+
 def split_units(
     units: gpd.GeoDataFrame,
     weights: Sequence[float] | np.ndarray,
@@ -448,7 +485,8 @@ def split_units(
         keep=new,
         shape=_SPLIT_SHAPE,
         xyz=s.xyz,
-    ).run(progress, cancel, (0.3, 0.95))
+    ).run(progress, cancel, (0.3, 0.9))
+    _smooth(plan, (lo, hi), target, active, home=home, progress=progress, cancel=cancel)
 
     progress(0.95, "Measuring the territories")
     internal = np.asarray(plan.label, dtype=np.int64)
