@@ -8,7 +8,6 @@ LIMIT = 600
 #: Modules over `LIMIT` that are being split (by others, on their own branches); until then
 #: they may not grow past the old limit of 800 lines.
 BEING_SPLIT = {
-    "territory_planner/plan/design.py": 800,  # being split
     "territory_planner/plan/recombine.py": 800,  # being split
 }
 PACKAGE = Path(__file__).resolve().parents[2] / "territory_planner"
