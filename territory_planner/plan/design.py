@@ -36,67 +36,43 @@ Inputs that make the balance impossible (a unit heavier than a territory,
 locked units over the mean, more seeds than territories) are explained in
 `DesignResult.violations`; a unit heavier than a territory gets one of its
 own and the others are balanced on what is left.
+
+This module holds the search; what a design is asked (inputs checked, seeds
+placed, targets set) is in `design_inputs`, what it says back in `design_report`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import shapely
 
 from territory_planner._errors import InputError
-from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.geo.unit_graph import (
     _lonlat,
     _measures,
     _sphere_km,
     unit_graph,
 )
+from territory_planner.plan.design_inputs import (
+    check_inputs,
+    explain_inputs,
+    place_seeds,
+    territory_targets,
+    territory_words,
+    unit_locks,
+    unit_names,
+)
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.design_report import DesignResult, design_result
 from territory_planner.plan.first_plans import power_diagram
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 _EPS = 1e-12
-
-# --------------------------------------------------------------------------- result
-
-
-@dataclass
-class DesignResult:
-    """A territory plan from `design_territories`.
-
-    Attributes
-    ----------
-    labels
-        Territory index (0 .. K-1) of each unit, in the units' order.
-    totals
-        Sum of the weights per territory.
-    max_deviation
-        Largest ``|total / mean - 1|`` over the territories.
-    contiguous
-        Per territory, whether its units form one connected piece of the graph.
-    compactness
-        Per territory, Polsby-Popper of the union of its units (ellipsoid).
-    violations
-        Why the plan misses the targets, in plain English (empty when it meets them).
-    seconds
-        Wall time of the design.
-    """
-
-    labels: np.ndarray
-    totals: np.ndarray
-    max_deviation: float
-    contiguous: list[bool]
-    compactness: list[float]
-    violations: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
 
 # --------------------------------------------------------------------------- first plan
 
@@ -149,169 +125,6 @@ def _fill_empty(plan: _Plan) -> None:
 
 
 # --------------------------------------------------------------------------- design
-
-
-def _unit_names(units: gpd.GeoDataFrame) -> list[str]:
-    """A readable name per unit: its ``name`` (and ``fips``) column, else its position."""
-    n = len(units)
-    if "name" not in units.columns:
-        return [f"unit {i}" for i in range(n)]
-    names = [str(name) for name in units["name"]]
-    if "fips" in units.columns:
-        return [f"{a} ({b})" for a, b in zip(names, units["fips"], strict=True)]
-    return names
-
-
-def _territory_words(given: Sequence[str] | None, k: int) -> list[str]:
-    """What to call each territory in messages: its name, else "territory 1", ..."""
-    if given is not None and len(given) == k:
-        return [str(t) for t in given]
-    return [f"territory {t + 1}" for t in range(k)]
-
-
-def _check_inputs(n: int, weights: np.ndarray, k: int) -> None:
-    if len(weights) != n:
-        msg = f"{len(weights)} weights for {n} units: give one weight per unit"
-        raise InputError(msg)
-    if k < 1:
-        msg = "ask for at least one territory"
-        raise InputError(msg)
-    if k > n:
-        msg = f"{k} territories need at least {k} units; there are {n}"
-        raise InputError(msg)
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        msg = "the weights must be zero or positive numbers (no blanks)"
-        raise InputError(msg)
-
-
-def _locks(locked: Sequence[int] | np.ndarray | None, n: int, k: int) -> np.ndarray:
-    if locked is None:
-        return np.full(n, -1)
-    lock = np.asarray(locked, dtype=int).ravel()
-    if len(lock) != n:
-        msg = f"{len(lock)} locks for {n} units: give one per unit (-1 for free)"
-        raise InputError(msg)
-    if ((lock < -1) | (lock >= k)).any():
-        msg = f"a locked unit's territory must be -1 (free) or 0 .. {k - 1}"
-        raise InputError(msg)
-    return lock
-
-
-def _place_seeds(
-    seeds: Sequence[int] | np.ndarray | None,
-    k: int,
-    preset: np.ndarray,
-    *,
-    names: list[str],
-    violations: list[str],
-    territories: list[str],
-) -> dict[int, int]:
-    """Territory -> seed unit, for the seeds that can be honoured (the others explained)."""
-    if seeds is None:
-        return {}
-    given = [int(v) for v in np.asarray(seeds, dtype=int).ravel()]
-    n = len(preset)
-    if any(v < 0 or v >= n for v in given):
-        msg = f"seeds must be unit positions 0 .. {n - 1}"
-        raise InputError(msg)
-    if len(given) > k:
-        violations.append(
-            f"{len(given)} seeds for {k} territories: the seeds after the first {k} were ignored"
-        )
-        given = given[:k]
-    anchors: dict[int, int] = {}
-    owner: dict[int, int] = {}
-    for t, v in enumerate(given):
-        if v in owner:
-            violations.append(
-                f"{names[v]} is the seed of {territories[owner[v]]} and {territories[t]}: "
-                f"it can only be in one, so {territories[t]} has no seed"
-            )
-        elif preset[v] >= 0 and preset[v] != t:
-            violations.append(
-                f"{names[v]}, the seed of {territories[t]}, is locked to "
-                f"{territories[preset[v]]}: the lock wins"
-            )
-        else:
-            anchors[t] = v
-            owner[v] = t
-    return anchors
-
-
-def _targets(
-    w: np.ndarray,
-    k: int,
-    preset: np.ndarray,
-    anchors: dict[int, int],
-    tolerance: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each territory's target total and whether it is overfull (see `_Plan`).
-
-    A free unit heavier than the band gets a territory of its own (it is
-    pinned there like a seed); the territories that can be balanced share
-    what the overfull ones leave. Changes `preset` and `anchors`.
-    """
-    total = float(w.sum())
-    overfull = np.zeros(k, dtype=bool)
-    while True:
-        taken = preset >= 0
-        pinned = np.bincount(preset[taken], weights=w[taken], minlength=k)
-        rest = k - int(overfull.sum())
-        mean = (total - float(pinned[overfull].sum())) / rest if rest else total / k
-        newly = (pinned > mean * (1 + tolerance)) & ~overfull
-        if newly.any():
-            overfull |= newly
-            continue
-        heavy = [
-            int(v)
-            for v in np.argsort(-w, kind="stable")[: k + 1]
-            if preset[v] < 0 and w[v] > mean * (1 + tolerance)
-        ]
-        held = np.bincount(preset[taken], minlength=k)  # (locked units may weigh nothing)
-        empty = [t for t in range(k) if held[t] == 0 and t not in anchors]
-        if not heavy or not empty:
-            break
-        preset[heavy[0]] = empty[0]
-        anchors[empty[0]] = heavy[0]
-    return np.where(overfull, pinned, mean), overfull
-
-
-def _explain_inputs(
-    w: np.ndarray,
-    k: int,
-    lock: np.ndarray,
-    *,
-    targets: np.ndarray,
-    overfull: np.ndarray,
-    tolerance: float,
-    names: list[str],
-    violations: list[str],
-    territories: list[str],
-) -> None:
-    """Say which inputs make the balance impossible."""
-    mean = float(w.sum()) / k
-    if mean <= 0:
-        violations.append("the weights add up to zero: there is nothing to balance")
-        return
-    heavy = np.flatnonzero(w > mean * (1 + tolerance))
-    heavy = heavy[np.argsort(-w[heavy], kind="stable")]
-    violations.extend(
-        f"{names[i]} alone is {w[i] / mean:.1f}x the mean territory" for i in heavy[:5]
-    )
-    if len(heavy) > 5:  # noqa: PLR2004
-        violations.append(f"{len(heavy) - 5} more units are each heavier than a territory")
-    taken = lock >= 0
-    locked_totals = np.bincount(lock[taken], weights=w[taken], minlength=k)
-    violations.extend(
-        f"the units locked to {territories[t]} already total "
-        f"{locked_totals[t] / mean:.2f}x the mean territory"
-        for t in np.flatnonzero(locked_totals > mean * (1 + tolerance))
-    )
-    if overfull.any() and not overfull.all():
-        others = float(targets[~overfull][0])
-        violations.append(
-            f"the other territories are balanced around {others / mean:.2f}x the mean territory"
-        )
 
 
 def _sweeps(
@@ -605,19 +418,19 @@ def design_territories(
     start, budget = time.perf_counter(), time.process_time() + _DESIGN_SECONDS
     w = np.asarray(weights, dtype=float).ravel()
     n = len(units)
-    _check_inputs(n, w, k)
-    names = _unit_names(units)
+    check_inputs(n, w, k)
+    names = unit_names(units)
     violations: list[str] = []
-    lock = _locks(locked, n, k)
+    lock = unit_locks(locked, n, k)
     preset = lock.copy()
-    territories = _territory_words(territory_names, k)
-    anchors = _place_seeds(
+    territories = territory_words(territory_names, k)
+    anchors = place_seeds(
         seeds, k, preset, names=names, violations=violations, territories=territories
     )
     for t, v in anchors.items():
         preset[v] = t
-    targets, overfull = _targets(w, k, preset, anchors, tolerance)
-    _explain_inputs(
+    targets, overfull = territory_targets(w, k, preset, anchors, tolerance)
+    explain_inputs(
         w,
         k,
         lock,
@@ -684,69 +497,8 @@ def design_territories(
         recombine_seconds=recombine_seconds,
     )
     progress(0.95, "Measuring the territories")
-    result = _result(
+    result = design_result(
         plan, geoms, tolerance, violations=violations, start=start, territories=territories
     )
     progress(1.0, "Done")
     return result
-
-
-_LISTED = 6  # territories named in one message
-
-
-def _result(
-    plan: _Plan,
-    geoms: np.ndarray,
-    tolerance: float,
-    *,
-    violations: list[str],
-    start: float,
-    territories: list[str],
-) -> DesignResult:
-    """The plan as a `DesignResult`, with its shapes measured on the ellipsoid."""
-    k = plan.k
-    labels = np.asarray(plan.label, dtype=int)
-    totals = plan.totals_of(labels)
-    mean = float(totals.mean())  # (served weights: the team total depends on the plan)
-    dev = totals / mean - 1 if mean > 0 else np.zeros(k)
-    compactness = []
-    for t in range(k):
-        members = geoms[labels == t]
-        try:  # fast for clean coverages (neighbours' borders share their vertices)
-            union = shapely.coverage_union_all(members)
-        except shapely.errors.GEOSException:
-            union = shapely.union_all(members)
-        if not union.is_valid:
-            union = shapely.union_all(members)
-        compactness.append(polsby_popper(union))
-    off = np.flatnonzero(np.abs(dev) > tolerance + 1e-12)
-    if len(off) and mean > 0:
-        violations.append(
-            f"outside ±{tolerance:.1%} of the mean: "
-            + ", ".join(f"{territories[t]} {dev[t]:+.1%}" for t in off[:_LISTED])
-            + (f" and {len(off) - _LISTED} more" if len(off) > _LISTED else "")
-        )
-        free = [w for w, f in zip(plan.w, plan.fixed, strict=True) if w > 0 and not f]
-        lightest = min(free, default=0.0) / mean
-        if lightest > tolerance:
-            violations.append(
-                f"the units are too coarse for ±{tolerance:.1%}: "
-                f"the lightest is {lightest:.1%} of the mean territory"
-            )
-    pieces = plan.pieces()
-    for t, p in enumerate(pieces):
-        if not p:  # every territory with a free unit to spare has given one
-            violations.append(f"{territories[t]} has no units: too few units are free (not locked)")
-        if len(p) > 1:
-            anchored = sum(any(plan.fixed[u] for u in piece) for piece in p)
-            why = ": its locked units are not connected" if anchored > 1 else ""
-            violations.append(f"{territories[t]} is in {len(p)} pieces{why}")
-    return DesignResult(
-        labels=labels,
-        totals=totals,
-        max_deviation=float(np.abs(dev).max()),
-        contiguous=[len(p) == 1 for p in pieces],
-        compactness=compactness,
-        violations=violations,
-        seconds=time.perf_counter() - start,
-    )

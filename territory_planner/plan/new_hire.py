@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 
 from territory_planner._errors import InputError
-from territory_planner.plan.design import _unit_names
+from territory_planner.plan.design_inputs import unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance import (
     RebalanceResult,
@@ -435,7 +435,7 @@ def split_units(
     lock = _locked(locked, n)
     k = int(lab.max()) + 1
     given = _sources(sources, k)
-    names = _unit_names(units)
+    names = unit_names(units)
     home = _home(home_unit, lab, given, names)
     if graph is None:
         progress(0.0, "Finding neighbouring units")

@@ -23,7 +23,8 @@ from territory_planner.analysis.metrics import nearest_home, served_workload, wo
 from territory_planner.formats import agree, plural
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
-from territory_planner.plan.design import DesignResult, design_territories
+from territory_planner.plan.design import design_territories
+from territory_planner.plan.design_report import DesignResult
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,

@@ -66,7 +66,7 @@ import numpy as np
 
 from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
-from territory_planner.plan.design import _unit_names
+from territory_planner.plan.design_inputs import unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance_returns import send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
@@ -220,7 +220,7 @@ def _setup(
     kp = k + 1 if (lab < 0).any() else k
     plan = _Plan(graph, w, area, perimeter, fixed=fixed, k=kp)
     plan.assign(internal)
-    return _Setup(plan, _unit_names(units), internal, k, _sphere_km(geoms))
+    return _Setup(plan, unit_names(units), internal, k, _sphere_km(geoms))
 
 
 def _describe(

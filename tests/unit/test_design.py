@@ -13,8 +13,9 @@ from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.geo.areas import us_counties
 from territory_planner.geo.unit_graph import _lonlat, _measures
 from territory_planner.plan import design
-from territory_planner.plan.design import DesignResult, design_territories, unit_graph
+from territory_planner.plan.design import design_territories, unit_graph
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.design_report import DesignResult
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.unit.plan_fixtures import touching
 

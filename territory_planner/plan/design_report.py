@@ -1,0 +1,125 @@
+"""What a territory design says back: the plan, its balance and shapes, and what it missed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from territory_planner.analysis.metrics import polsby_popper
+from territory_planner.plan.design_plan import _Plan
+
+
+@dataclass
+class DesignResult:
+    """A territory plan from `design_territories`.
+
+    Attributes
+    ----------
+    labels
+        Territory index (0 .. K-1) of each unit, in the units' order.
+    totals
+        Sum of the weights per territory.
+    max_deviation
+        Largest ``|total / mean - 1|`` over the territories.
+    contiguous
+        Per territory, whether its units form one connected piece of the graph.
+    compactness
+        Per territory, Polsby-Popper of the union of its units (ellipsoid).
+    violations
+        Why the plan misses the targets, in plain English (empty when it meets them).
+    seconds
+        Wall time of the design.
+    """
+
+    labels: np.ndarray
+    totals: np.ndarray
+    max_deviation: float
+    contiguous: list[bool]
+    compactness: list[float]
+    violations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+_LISTED = 6  # territories named in one message
+
+
+def design_result(
+    plan: _Plan,
+    geoms: np.ndarray,
+    tolerance: float,
+    *,
+    violations: list[str],
+    start: float,
+    territories: list[str],
+) -> DesignResult:
+    """The plan as a `DesignResult`, with its shapes measured on the ellipsoid.
+
+    Parameters
+    ----------
+    plan
+        The finished plan.
+    geoms
+        The units' polygons (longitude, latitude).
+    tolerance
+        Allowed ``|total / mean - 1|`` per territory.
+    violations
+        The design's messages so far; why the plan misses the targets is added.
+    start
+        `time.perf_counter` when the design started.
+    territories
+        What to call each territory (see `design_inputs.territory_words`).
+
+    Returns
+    -------
+    DesignResult
+        Labels, totals, deviation, contiguity, compactness and violations.
+    """
+    k = plan.k
+    labels = np.asarray(plan.label, dtype=int)
+    totals = plan.totals_of(labels)
+    mean = float(totals.mean())  # (served weights: the team total depends on the plan)
+    dev = totals / mean - 1 if mean > 0 else np.zeros(k)
+    compactness = []
+    for t in range(k):
+        members = geoms[labels == t]
+        try:  # fast for clean coverages (neighbours' borders share their vertices)
+            union = shapely.coverage_union_all(members)
+        except shapely.errors.GEOSException:
+            union = shapely.union_all(members)
+        if not union.is_valid:
+            union = shapely.union_all(members)
+        compactness.append(polsby_popper(union))
+    off = np.flatnonzero(np.abs(dev) > tolerance + 1e-12)
+    if len(off) and mean > 0:
+        violations.append(
+            f"outside ±{tolerance:.1%} of the mean: "
+            + ", ".join(f"{territories[t]} {dev[t]:+.1%}" for t in off[:_LISTED])
+            + (f" and {len(off) - _LISTED} more" if len(off) > _LISTED else "")
+        )
+        free = [w for w, f in zip(plan.w, plan.fixed, strict=True) if w > 0 and not f]
+        lightest = min(free, default=0.0) / mean
+        if lightest > tolerance:
+            violations.append(
+                f"the units are too coarse for ±{tolerance:.1%}: "
+                f"the lightest is {lightest:.1%} of the mean territory"
+            )
+    pieces = plan.pieces()
+    for t, p in enumerate(pieces):
+        if not p:  # every territory with a free unit to spare has given one
+            violations.append(f"{territories[t]} has no units: too few units are free (not locked)")
+        if len(p) > 1:
+            anchored = sum(any(plan.fixed[u] for u in piece) for piece in p)
+            why = ": its locked units are not connected" if anchored > 1 else ""
+            violations.append(f"{territories[t]} is in {len(p)} pieces{why}")
+    return DesignResult(
+        labels=labels,
+        totals=totals,
+        max_deviation=float(np.abs(dev).max()),
+        contiguous=[len(p) == 1 for p in pieces],
+        compactness=compactness,
+        violations=violations,
+        seconds=time.perf_counter() - start,
+    )
