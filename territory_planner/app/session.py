@@ -3,7 +3,10 @@
 The window and the command line change a project the same way: they get an
 edit (from `territory_planner.edits` or `territory_planner.app.operations`)
 and give it to `Session.apply`, which makes the change and writes it to the
-project's change log. Undo gives the edit back to `Session.revert`.
+project's change log. Undo gives the edit back to `Session.revert`. The
+session keeps the edit stack (`done`, `undone`; `undo` and `redo`), Qt-free:
+the window's QUndoStack wraps the same edits and calls `apply` and `revert`,
+so both stacks agree.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ class Session:
         self.last_time: datetime | None = None
         #: This session's entries of the change log: (ISO time, what changed), oldest first.
         self.entries: list[tuple[str, str]] = []
+        #: The edits applied and not taken back, oldest first (undo takes the last).
+        self.done: list[Edit] = []
+        #: The edits taken back, most recent last (redo applies the last again).
+        self.undone: list[Edit] = []
 
     def apply(self, edit: Edit) -> Changes:
         """Make the change `edit` describes; it goes to the change log and the listeners.
@@ -60,7 +67,33 @@ class Session:
         Changes
             The edit's change record (what changed, in words and by table).
         """
-        return self.announce(edit.apply(self.project))
+        changes = edit.apply(self.project)
+        if self.undone and self.undone[-1] is edit:
+            self.undone.pop()  # applied again: a redo
+        else:
+            self.undone.clear()  # a new change: what was taken back is gone for good
+        self.done.append(edit)
+        return self.announce(changes)
+
+    def undo(self) -> Changes | None:
+        """Take back the last change applied (`revert`); None when there is none.
+
+        Returns
+        -------
+        Changes or None
+            The change record of the undoing.
+        """
+        return self.revert(self.done[-1]) if self.done else None
+
+    def redo(self) -> Changes | None:
+        """Apply again the change taken back last; None when there is none.
+
+        Returns
+        -------
+        Changes or None
+            The change record of the edit applied again.
+        """
+        return self.apply(self.undone[-1]) if self.undone else None
 
     def run(self, operation: Proposed) -> Changes:
         """Apply the edit an operation (`app.operations`, `app.plan_operations`) returned.
@@ -83,14 +116,24 @@ class Session:
         Parameters
         ----------
         edit
-            The edit to take back; the undoing is logged like any change.
+            The edit to take back (the last applied); the undoing is logged like any change.
 
         Returns
         -------
         Changes
             The change record of the undoing.
+
+        Raises
+        ------
+        ValueError
+            If `edit` is not the last change applied and not taken back.
         """
-        return self.announce(edit.revert(self.project))
+        if not self.done or self.done[-1] is not edit:
+            msg = "only the last change applied can be taken back"
+            raise ValueError(msg)
+        changes = edit.revert(self.project)
+        self.undone.append(self.done.pop())
+        return self.announce(changes)
 
     def announce(self, changes: Changes) -> Changes:
         """Log a change made here (also one with no edit, such as a new project) and pass it on.

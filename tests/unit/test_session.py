@@ -7,6 +7,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from territory_planner.app.session import Session
 from territory_planner.edits import RenameTerritory
 from territory_planner.io.project_file import load_project
@@ -40,6 +42,33 @@ def test_a_session_logs_each_change_and_its_undo(fresh_demo: Project) -> None:
     later.apply(RenameTerritory(fresh_demo, territory, "Lakeshore"))
     assert later.entries == [("2026-12-06T09:30:00+00:00", heard[0])]
     assert len(change_log(fresh_demo)) == 3
+
+
+def test_the_session_keeps_the_edit_stack_as_qt_undo_does(fresh_demo: Project) -> None:
+    session = Session(fresh_demo)
+    territory = str(fresh_demo.territories["territory_id"].iloc[0])
+    first = RenameTerritory(fresh_demo, territory, "North")
+    session.apply(first)
+    second = RenameTerritory(fresh_demo, territory, "South")  # made against the project as it is
+    session.apply(second)
+    name = lambda: fresh_demo.territories["name"].iloc[0]  # noqa: E731
+    assert name() == "South"
+    with pytest.raises(ValueError, match="only the last change"):
+        session.revert(first)
+    assert session.undo() is not None
+    assert name() == "North"
+    assert session.done == [first]
+    assert session.undone == [second]
+    assert session.redo() is not None  # as QUndoStack's redo: the same edit applied again
+    assert name() == "South"
+    assert session.undo() is not None
+    assert session.undo() is not None
+    assert session.undo() is None  # nothing left to take back
+    assert session.undone == [second, first]
+    session.apply(RenameTerritory(fresh_demo, territory, "East"))  # a new change: no redo
+    assert session.undone == []
+    assert session.redo() is None
+    assert name() == "East"
 
 
 def _log(path: Path) -> list[str]:
