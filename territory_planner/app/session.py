@@ -6,12 +6,14 @@ and give it to `Session.apply`, which makes the change and writes it to the
 project's change log. Undo gives the edit back to `Session.revert`. The
 session keeps the edit stack (`done`, `undone`; `undo` and `redo`), Qt-free:
 the window's QUndoStack wraps the same edits and calls `apply` and `revert`,
-so both stacks agree.
+so both stacks agree; and the view state (`ViewState`: what the window shows
+of the project), which the background work reads instead of the widgets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -27,6 +29,25 @@ class Proposed(Protocol):
         """The edit to apply."""
 
 
+@dataclass
+class ViewState:
+    """How the window shows the project: kept with the session, read without Qt.
+
+    The background work (the overview, the map's update) reads it instead of the
+    widgets; the selected territory stays with the Territories list.
+
+    Attributes
+    ----------
+    color_by
+        How the map colours accounts: "territory", or "geocode" (how each was placed).
+    shade_by
+        The KPI the map shades territories by; None: in their own colours.
+    """
+
+    color_by: str = "territory"
+    shade_by: str | None = None
+
+
 def _now() -> datetime:
     return datetime.now().astimezone()
 
@@ -40,10 +61,19 @@ class Session:
         The project to change (changed in place).
     clock
         Gives the time of each change (tests pass a fixed one).
+    view
+        The view state to start from (e.g. the last project's, a new project opening in
+        the same window); default: accounts coloured by territory, no shading.
     """
 
-    def __init__(self, project: Project, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        project: Project,
+        clock: Callable[[], datetime] = _now,
+        view: ViewState | None = None,
+    ) -> None:
         self.project = project
+        self.view = ViewState() if view is None else view
         self.clock = clock
         self.listeners: list[Callable[[Changes], None]] = []
         self.last_time: datetime | None = None

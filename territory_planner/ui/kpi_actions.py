@@ -30,9 +30,10 @@ class KpiActions(QObject):
         """How the map shades territories now (None: in their own colours)."""
         window = self.window
         panel = window.kpi_panel
-        if not panel.shade.isChecked() or window.kpis.empty:
+        window.session.view.shade_by = panel.metric_key if panel.shade.isChecked() else None
+        if window.session.view.shade_by is None or window.kpis.empty:
             return None
-        metric = METRICS[panel.metric_key]
+        metric = METRICS[window.session.view.shade_by]
         kpis = window.kpis.set_index("territory_id")
         shading: Shading
         if metric.balanced:

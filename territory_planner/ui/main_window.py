@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -397,7 +398,8 @@ class MainWindow(QMainWindow):
         """
         self.autosave.clear()  # the previous project was saved or discarded
         self.let_go()
-        self.session = Session(project)
+        # the next project is shown as the last one was (colours, shading)
+        self.session = Session(project, view=replace(self.session.view))
         self.path = path
         self.stamp = stamp
         self.undo_stack.clear()
@@ -451,7 +453,7 @@ class MainWindow(QMainWindow):
 
     def _overview_job(self, project: Project, scope: Scope) -> Callable[..., Overview]:
         """The overview of `project` (or a copy of it), with the map's update, as a task."""
-        sent, color_by = self.map_view.sent, self.view_actions.color_by
+        sent, color_by = self.map_view.sent, self.session.view.color_by
         alerts_as_of = self.analysis.alerts_as_of(project)  # while the panel is hidden
         return lambda **task: project_overview(
             project, scope=scope, sent=sent, color_by=color_by, alerts_as_of=alerts_as_of,

@@ -26,7 +26,6 @@ class ViewActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.color_by = "territory"  # or "geocode": how accounts are coloured on the map
         #: The default layout, made for the window's size.
         self.dock_layout = DockLayout(window)
 
@@ -44,7 +43,7 @@ class ViewActions(QObject):
         for key, text in (("territory", "&Territory"), ("geocode", "How They Were &Placed")):
             action = color_menu.addAction(text)
             action.setCheckable(True)
-            action.setChecked(key == self.color_by)
+            action.setChecked(key == window.session.view.color_by)
             action.triggered.connect(lambda _c=False, k=key: self.set_color_by(k))
             group.addAction(action)
         view_menu.addSeparator()
@@ -61,7 +60,7 @@ class ViewActions(QObject):
 
     def set_color_by(self, key: str) -> None:
         """Colour accounts on the map by territory or by how they were placed."""
-        self.color_by = key
+        self.window.session.view.color_by = key
         # the map's accounts are recoloured by the overview
         self.window.refresher.request(Scope(territories=False, reps=False, coverage=False))
 

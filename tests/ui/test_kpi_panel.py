@@ -29,8 +29,10 @@ def test_chart_shading_and_coverage_follow_the_kpis(qtbot, window: MainWindow, d
     assert page_stats(qtbot, window)["shade"] is None
     panel.shade.setChecked(True)
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["shade"] == "Potential vs team mean")
+    assert window.session.view.shade_by == "potential"  # the view state, Qt-free
     panel.metric_box.setCurrentIndex(panel.metric_box.findData("compactness"))
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["shade"] == "Compactness")
+    assert window.session.view.shade_by == "compactness"
     assert page_stats(qtbot, window)["coverage"] == len(window.coverage_items)
     t01 = window.project.territories.geometry.iloc[0]
     window.push_edit(reshape_territory(window.project, "T01", t01.buffer(-0.3)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import shapely
@@ -14,6 +15,7 @@ from territory_planner.io import export
 from territory_planner.io.project_file import load_project
 from territory_planner.mapview.events import FeatureDrawn, MapClicked
 from territory_planner.model import change_log
+from territory_planner.ui import main_window
 from territory_planner.ui.file_actions import demo_path
 from territory_planner.ui.main_window import MainWindow
 from tests.ui.conftest import MAP_TIMEOUT_MS, page_stats, run_js, wait_for_map
@@ -546,3 +548,33 @@ def test_shortcuts_recent_files_and_territory_navigation(
     window.navigation.step_territory(-1)
     assert window.navigation.selected_territory() == first != second
     qtbot.waitUntil(lambda: page_stats(qtbot, window)["selected"] == first, timeout=MAP_TIMEOUT_MS)
+
+
+def test_the_view_state_lives_in_the_session_and_the_background_work_reads_it(
+    qtbot, window: MainWindow, demo_file, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.open_project(demo_file)
+    wait_for_map(qtbot, window, 300)
+    asked: list[str] = []
+    real = main_window.project_overview
+
+    def overview(*args, **kwargs):
+        asked.append(kwargs["color_by"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(main_window, "project_overview", overview)
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    colours = next(a.menu() for a in view_menu.actions() if a.text() == "&Colour Accounts By")
+    placed = next(a for a in colours.actions() if a.text() == "How They Were &Placed")
+    placed.trigger()
+    assert window.session.view.color_by == "geocode"
+    qtbot.waitUntil(lambda: asked == ["geocode"], timeout=MAP_TIMEOUT_MS)
+    other = tmp_path / "other.gpkg"
+    shutil.copy(demo_file, other)
+    window.open_project(other)  # another project in the same window: same colours
+    qtbot.waitUntil(lambda: window.path == other, timeout=MAP_TIMEOUT_MS)
+    assert window.session.view.color_by == "geocode"
+    assert [a.text() for a in colours.actions() if a.isChecked()] == ["How They Were &Placed"]
+    asked.clear()
+    window.refresher.request(main_window.EVERYTHING)  # the new project's map, coloured the same
+    qtbot.waitUntil(lambda: asked == ["geocode"], timeout=MAP_TIMEOUT_MS)
