@@ -31,12 +31,11 @@ from tests.property.test_design_field_data import (
 )
 
 CASE = {"seed": 3, "accounts": 2000, "reps": 10}
-#: Measured here with the time limits lifted (`unhurried`): the design ends in one of two
-#: plans from run to run (not yet explained: not the hash seed, not a time limit), then
-#: 127 or 282 accounts move against bounds of 21 and 20 (6.0x, 14.1x); 369 moved before
-#: moved pieces were sent home together (`rebalance_returns`). With a little room:
-MOST_MOVED = 330
-MOST_PER_BOUND = 16.0
+#: Measured here, the time limits lifted (`unhurried`: the same plans on any machine): 215
+#: accounts moved against a bound of 20 (10.8x); 369 (18.5x) before moved pieces were sent
+#: home together (`rebalance_returns`). With a little room:
+MOST_MOVED = 280
+MOST_PER_BOUND = 14.0
 #: Mean Polsby-Popper (Albers, outlines as saved) may fall this much: measured 0.212 -> 0.164.
 PP_DROP = 0.06
 
@@ -45,11 +44,12 @@ PP_DROP = 0.06
 def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
     """CPU-time limits that do not bind: the design and the rebalance end on their step,
     node and try limits, so the figures are the same on a slow or busy machine (a run beside
-    other work once moved 459 accounts here instead of 215)."""
+    other work once moved 459 accounts here instead of 215). The polish keeps its least
+    (1 s): design holds that back from recombination."""
     hour = 3600.0
     for name in ("_DESIGN_SECONDS", "_RECOMBINE_SECONDS", "_SHAPE_RESTART_SECONDS"):
         monkeypatch.setattr(design, name, hour)
-    monkeypatch.setattr(design, "_POLISH_SECONDS", (hour, hour))
+    monkeypatch.setattr(design, "_POLISH_SECONDS", (1.0, hour))  # (the first: kept for it)
     monkeypatch.setattr(rebalance, "_RECOMBINE_SECONDS", hour)
     for name in ("_SEND_HOME_SECONDS", "_SEND_HOME_SHARE", "_TIME_LIMIT"):
         monkeypatch.setattr(rebalance_returns, name, hour)
