@@ -353,9 +353,9 @@ def _smooth(
     progress(0.9, "Smoothing the borders")
     plan.lo, plan.hi = band[0].tolist(), band[1].tolist()
     plan.scale = 1.0 / target if target > 0 else 0.0
-    held = home is not None and not plan.fixed[home]
-    if held and home is not None:
-        plan.fixed[home] = True
+    held = home if home is not None and not plan.fixed[home] else None
+    if held is not None:
+        plan.fixed[held] = True
     tries = min(_SMOOTH_TRIES, _SMOOTH_PER_UNIT * plan.n)
     rng = np.random.default_rng(0)
     try:
@@ -363,8 +363,8 @@ def _smooth(
             rng, tries, _SMOOTH_THRESHOLD, cancel, seconds=_SMOOTH_SECONDS, into=active.tolist()
         )
     finally:
-        if held and home is not None:
-            plan.fixed[home] = False
+        if held is not None:
+            plan.fixed[held] = False
 
 
 def split_units(

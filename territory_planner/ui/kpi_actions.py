@@ -27,10 +27,8 @@ class KpiActions(QObject):
         self.quotas: QuotaDialog | None = None  # the last quota dialog opened
 
     def shading(self) -> dict[str, Any] | None:
-        """How the map shades territories now (None: in their own colours)."""
+        """How the map shades territories now, by the view state (None: in their own colours)."""
         window = self.window
-        panel = window.kpi_panel
-        window.session.view.shade_by = panel.metric_key if panel.shade.isChecked() else None
         if window.session.view.shade_by is None or window.kpis.empty:
             return None
         metric = METRICS[window.session.view.shade_by]
@@ -44,7 +42,9 @@ class KpiActions(QObject):
         return shading.as_dict()
 
     def send_shading(self) -> None:
-        """Shade the map by the KPI panel's metric, or stop shading."""
+        """Shade the map by the KPI panel's metric, or stop shading (the view state follows)."""
+        panel = self.window.kpi_panel
+        self.window.session.view.shade_by = panel.metric_key if panel.shade.isChecked() else None
         self.window.map_view.send_update({"shade": self.shading()})
 
     def set_tolerance(self, tolerance: float) -> None:
