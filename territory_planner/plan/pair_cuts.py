@@ -104,6 +104,10 @@ class Pair:
         ends = (np.concatenate([self.a, self.b]), np.concatenate([self.b, self.a]))
         self._csr = coo_matrix((both + 1, ends), shape=(self.size, self.size)).tocsr()
         self._edge_of = self._csr.data - 1  # edge behind each stored entry (both directions)
+        # each edge once, for spanning trees (undirected there: half the entries to sort)
+        once = np.arange(len(self.a))
+        self._once = coo_matrix((once + 1, (self.a, self.b)), shape=(self.size, self.size)).tocsr()
+        self._once_edge = self._once.data - 1
         keys = np.minimum(self.a, self.b) * self.size + np.maximum(self.a, self.b)
         self._by_key = np.argsort(keys)
         self._keys = keys[self._by_key]
@@ -145,7 +149,9 @@ class Pair:
             route = self._route(weights, (root, through, other))
             if route is not None:
                 weights[route] = 1e-9
-        forest = minimum_spanning_tree(self._graph(weights))
+        once = self._once.copy()
+        once.data = weights[self._once_edge]
+        forest = minimum_spanning_tree(once)
         order, parent = depth_first_order(forest, root, directed=False, return_predecessors=True)
         return order, parent
 
