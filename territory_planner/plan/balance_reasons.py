@@ -199,6 +199,10 @@ def _free_home_fix(
     `homes` holds the units to try (unit -> name and ID of the rep living
     there); None when dropping none of them lowers the bound.
     """
+    # whoever holds the heaviest unit totals at least its weight, homes pinned or not
+    floor = float(weights.max()) * k / float(weights.sum()) - 1
+    if floor > lower - _FREED_GAIN:
+        return None
     best: tuple[float, int] | None = None
     for unit in homes:
         free = pinned.copy()

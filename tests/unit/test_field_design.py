@@ -13,6 +13,8 @@ from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import balance_alerts, territory_kpis, territory_parts
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import Project
+from territory_planner.plan import balance_reasons as reasons
+from territory_planner.plan.allocation import balance_bound
 from territory_planner.plan.balance_reasons import _finer_fix, balance_reasons
 from territory_planner.plan.project_design import design_project
 from territory_planner.plan.unit_plan import (
@@ -190,3 +192,22 @@ def test_units_from_a_file_are_never_told_to_try_zip_areas() -> None:
         assert any(zip_words) == (kind == "county")
         assert any(fix.zip_in or fix.kind == "zip" for fix in advice.fixes) == (kind == "county")
         assert any(fix.tolerance == 0.2 for fix in advice.fixes)  # the wider band, always
+
+
+def test_freeing_a_home_is_not_solved_for_when_the_heaviest_unit_alone_sets_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    weights = np.array([1.3, 0.2, 0.5, 0.5, 0.5])  # mean 1.0 over 3: unit 0 alone is +30%
+    pinned = np.array([0, -1, 1, -1, -1])
+    lower = balance_bound(weights, 3, pinned).lower
+    freed = pinned.copy()
+    freed[0] = -1
+    assert balance_bound(weights, 3, freed).lower == pytest.approx(lower)  # no gain to find
+
+    def no_solve(*_args: object, **_kwargs: object) -> None:
+        msg = "the bound cannot fall below the heaviest unit's excess"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(reasons, "balance_bound", no_solve)
+    homes = {0: ("Ann", "R1"), 2: ("Bob", "R2")}
+    assert reasons._free_home_fix(weights, 3, pinned, homes, lower) is None
