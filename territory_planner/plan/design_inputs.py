@@ -39,7 +39,7 @@ def unit_names(units: gpd.GeoDataFrame) -> list[str]:
     return names
 
 
-def territory_words(given: Sequence[str] | None, k: int) -> list[str]:
+def territory_words(given: Sequence[str] | None, k: int, *, first: int = 1) -> list[str]:
     """What to call each territory in messages: its name, else "territory 1", ...
 
     Parameters
@@ -48,6 +48,9 @@ def territory_words(given: Sequence[str] | None, k: int) -> list[str]:
         The territories' names, if any (used only when there are `k` of them).
     k
         Number of territories.
+    first
+        The number of the first territory when they are numbered (0: as the
+        caller's labels are).
 
     Returns
     -------
@@ -56,7 +59,7 @@ def territory_words(given: Sequence[str] | None, k: int) -> list[str]:
     """
     if given is not None and len(given) == k:
         return [str(t) for t in given]
-    return [f"territory {t + 1}" for t in range(k)]
+    return [f"territory {t + first}" for t in range(k)]
 
 
 def check_inputs(n: int, weights: np.ndarray, k: int) -> None:

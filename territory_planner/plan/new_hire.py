@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 
 from territory_planner._errors import InputError
-from territory_planner.plan.design_inputs import unit_names
+from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance import (
     RebalanceResult,
@@ -214,7 +214,13 @@ def _grow(
         offer(x)
 
 
-def _home(home_unit: int | None, lab: np.ndarray, given: list[int], names: list[str]) -> int | None:
+def _home(
+    home_unit: int | None,
+    lab: np.ndarray,
+    given: list[int],
+    names: list[str],
+    territories: list[str],
+) -> int | None:
     """The new rep's home unit, checked to be in a source territory."""
     if home_unit is None:
         return None
@@ -223,10 +229,10 @@ def _home(home_unit: int | None, lab: np.ndarray, given: list[int], names: list[
         msg = f"the home unit must be a unit position 0 .. {len(lab) - 1}, not {home_unit}"
         raise InputError(msg)
     if lab[home] not in given:
-        where = "no territory" if lab[home] < 0 else f"territory {lab[home]}"
+        where = "no territory" if lab[home] < 0 else territories[lab[home]]
         msg = (
             f"{names[home]}, the new rep's home, is in {where}, not in the territories "
-            f"to split ({', '.join(map(str, given))}): add that territory or pick "
+            f"to split ({', '.join(territories[t] for t in given)}): add that territory or pick "
             "another home"
         )
         raise InputError(msg)
@@ -241,6 +247,7 @@ def _split_target(
     mean: float,
     k: int,
     tolerance: float,
+    territories: list[str],
 ) -> tuple[float, str, list[str]]:
     """What the new territory and each source should total, what that is, and why.
 
@@ -255,13 +262,13 @@ def _split_target(
     after = "(split more territories, or rebalance afterwards)"
     if len(given) > 1:
         why = (
-            f"territories {', '.join(map(str, given))} total "
+            f"{', '.join(territories[t] for t in given)} total "
             f"{share * (len(given) + 1) / mean:.2f}x the mean of {k + 1} territories: shared "
             f"by {len(given) + 1}, each gets about {share / mean:.2f}x the mean {after}"
         )
     else:
         why = (
-            f"territory {given[0]} is {share * 2 / mean:.2f}x the mean of {k + 1} "
+            f"{territories[given[0]]} is {share * 2 / mean:.2f}x the mean of {k + 1} "
             f"territories: split in two, each half gets about {share / mean:.2f}x the mean "
             f"{after}"
         )
@@ -276,12 +283,13 @@ def _start_at_home(
     *,
     lab: np.ndarray,
     names: list[str],
+    territories: list[str],
     violations: list[str],
 ) -> int:
     """Put the home unit in the new territory; its position, or -1 (explained) if it cannot."""
     if not movable[home]:
         violations.append(
-            f"{names[home]}, the new rep's home, is locked to territory {lab[home]}: "
+            f"{names[home]}, the new rep's home, is locked to {territories[lab[home]]}: "
             "the new territory starts elsewhere"
         )
         return -1
@@ -289,7 +297,7 @@ def _start_at_home(
         movable[home] = False  # it stays in the new territory
         return home
     violations.append(
-        f"{names[home]}, the new rep's home, cannot leave territory {lab[home]} "
+        f"{names[home]}, the new rep's home, cannot leave {territories[lab[home]]} "
         "without cutting off locked units: the new territory starts elsewhere"
     )
     return -1
@@ -318,13 +326,21 @@ def _carve(
     hi: float,
     target: float,
     names: list[str],
+    territories: list[str],
     violations: list[str],
 ) -> None:
     """Start the new territory at the home (or a seed) and grow it towards `target`."""
     first = -1
     if home is not None:
         first = _start_at_home(
-            plan, home, new, movable, lab=lab, names=names, violations=violations
+            plan,
+            home,
+            new,
+            movable,
+            lab=lab,
+            names=names,
+            territories=territories,
+            violations=violations,
         )
     area = np.asarray(plan.area)
     if first < 0:
@@ -377,6 +393,7 @@ def split_units(
     tolerance: float = 0.05,
     locked: Sequence[bool] | np.ndarray | None = None,
     graph: nx.Graph | None = None,
+    territory_names: Sequence[str] | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RebalanceResult:
@@ -409,6 +426,9 @@ def split_units(
         Per unit, True for a unit that must keep its territory.
     graph
         ``unit_graph(units)`` if already built.
+    territory_names
+        What to call the K + 1 territories (the new one last) in the
+        violations (default "territory 0", ... as labelled).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
@@ -436,7 +456,8 @@ def split_units(
     k = int(lab.max()) + 1
     given = _sources(sources, k)
     names = unit_names(units)
-    home = _home(home_unit, lab, given, names)
+    territories = territory_words(territory_names, k + 1, first=0)
+    home = _home(home_unit, lab, given, names, territories)
     if graph is None:
         progress(0.0, "Finding neighbouring units")
     graph = _graph(units, graph, n)
@@ -450,7 +471,9 @@ def split_units(
     plan = s.plan
     pieces_before = [len(p) for p in plan.pieces()]
     mean = float(w[lab >= 0].sum()) / (k + 1)
-    target, against, violations = _split_target(w, region, given, mean=mean, k=k, tolerance=tol)
+    target, against, violations = _split_target(
+        w, region, given, mean=mean, k=k, tolerance=tol, territories=territories
+    )
     active = np.zeros(plan.k, dtype=bool)
     active[[*given, new]] = True
     lo, hi = _band(plan.k, target, tol)
@@ -467,6 +490,7 @@ def split_units(
         hi=float(hi[new]),
         target=target,
         names=names,
+        territories=territories,
         violations=violations,
     )
     if cancel is not None:
@@ -497,9 +521,9 @@ def split_units(
     deviation = 0.0
     if mean > 0:
         deviation = float(np.abs(totals[changed] / mean - 1).max())
-        message = _off_band(totals / target - 1, changed, tol, against)
+        message = _off_band(totals / target - 1, changed, tol, against, territories)
         if message:
-            violations.append(message.replace(f"territory {new} ", f"territory {new} (new) "))
+            violations.append(message.replace(f"{territories[new]} ", f"{territories[new]} (new) "))
             _why_not(
                 w,
                 labels_out,
@@ -508,12 +532,21 @@ def split_units(
                 mean=target,
                 tolerance=tol,
                 names=names,
+                territories=territories,
                 violations=violations,
                 of="the target per territory",
                 apart=_apart(plan, given, new),
             )
-    contiguous = _describe(plan, k + 1, before=pieces_before, names=names, violations=violations)
-    result = RebalanceResult(
+    contiguous = _describe(
+        plan,
+        k + 1,
+        before=pieces_before,
+        names=names,
+        territories=territories,
+        violations=violations,
+    )
+    progress(1.0, "Done")
+    return RebalanceResult(
         labels=labels_out,
         moved=np.flatnonzero(labels_out != lab),
         totals=totals,
@@ -522,5 +555,3 @@ def split_units(
         violations=violations,
         seconds=time.perf_counter() - start,
     )
-    progress(1.0, "Done")
-    return result

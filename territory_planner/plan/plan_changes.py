@@ -217,6 +217,7 @@ def rebalance_project(
         tolerance=tolerance,
         cost=cost,
         locked=locked,
+        territory_names=project.territories["name"].astype(str).tolist(),
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
@@ -317,6 +318,10 @@ def split_project(
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
     weights = unit_weights(plan_units, plan_account_weights(project, shares))
+    new_id = new_territory_ids(terr["territory_id"])[0]
+    new_name = territory_name or (
+        f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"
+    )
     result = split_units(
         plan_units.units,
         weights,
@@ -325,6 +330,7 @@ def split_project(
         home_unit=home,
         tolerance=tolerance,
         locked=_locked_units(project, plan_units),
+        territory_names=[*terr["name"].astype(str)[: int(plan_units.current.max()) + 1], new_name],
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
@@ -332,12 +338,9 @@ def split_project(
     new_label = int(plan_units.current.max()) + 1
     labels = result.labels.copy()
     labels[(labels == new_label) & (plan_units.current != new_label)] = len(terr)
-    new_id = new_territory_ids(terr["territory_id"])[0]
-    number = int(new_id[1:])
     row = {
         "territory_id": new_id,
-        "name": territory_name
-        or (f"{rep_name}'s territory" if rep_name else f"Territory {number}"),
+        "name": new_name,
         "rep_id": rep_id,
         "color": free_color(
             shapely.union_all(plan_units.units.geometry.to_numpy()[labels == len(terr)]),

@@ -66,7 +66,7 @@ import numpy as np
 
 from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
-from territory_planner.plan.design_inputs import unit_names
+from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance_returns import send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
@@ -229,6 +229,7 @@ def _describe(
     *,
     before: list[int],
     names: list[str],
+    territories: list[str],
     violations: list[str],
 ) -> list[bool]:
     """Per territory whether it is one piece; territories left in pieces are explained."""
@@ -237,7 +238,7 @@ def _describe(
         if len(parts) > 1:
             smallest = min(parts, key=lambda p: (len(p), min(p)))
             violations.append(
-                f"territory {t} was already in {before[t]} pieces and is left in "
+                f"{territories[t]} was already in {before[t]} pieces and is left in "
                 f"{len(parts)} (one holds {names[min(smallest)]}): moves never cut a "
                 "territory, but they do not join one either"
             )
@@ -245,12 +246,16 @@ def _describe(
 
 
 def _off_band(
-    deviation: np.ndarray, which: Sequence[int], tolerance: float, label: str
+    deviation: np.ndarray,
+    which: Sequence[int],
+    tolerance: float,
+    label: str,
+    territories: list[str],
 ) -> str | None:
     off = [t for t in which if abs(deviation[t]) > tolerance + 1e-9]
     if not off:
         return None
-    listed = ", ".join(f"territory {t} {deviation[t]:+.1%}" for t in off[:_LISTED])
+    listed = ", ".join(f"{territories[t]} {deviation[t]:+.1%}" for t in off[:_LISTED])
     more = f" and {len(off) - _LISTED} more" if len(off) > _LISTED else ""
     return f"outside ±{tolerance:.1%} of {label}: {listed}{more}"
 
@@ -264,6 +269,7 @@ def _why_not(
     mean: float,
     tolerance: float,
     names: list[str],
+    territories: list[str],
     violations: list[str],
     of: str = "the mean territory",
     frozen: Sequence[int] = (),
@@ -278,11 +284,11 @@ def _why_not(
     explained: set[int] = set()
     for t in off:
         if t in frozen:
-            violations.append(f"territory {t} is locked: nothing may move into or out of it")
+            violations.append(f"{territories[t]} is locked: nothing may move into or out of it")
             explained.add(t)
         elif t in apart:
             violations.append(
-                f"territory {t} borders neither the new territory nor another territory "
+                f"{territories[t]} borders neither the new territory nor another territory "
                 "being split: it can neither give nor take"
             )
             explained.add(t)
@@ -295,7 +301,7 @@ def _why_not(
         pinned = float(w[(final == t) & ~movable].sum())
         if t not in explained and pinned > mean * (1 + tolerance):
             violations.append(
-                f"the locked units of territory {t} already total {pinned / mean:.2f}x {of}"
+                f"the locked units of {territories[t]} already total {pinned / mean:.2f}x {of}"
             )
             explained.add(t)
     free = w[movable & (w > 0)]
@@ -309,9 +315,9 @@ def _why_not(
     rest = [t for t in off if t not in explained]
     if rest:
         which = (
-            f"territory {rest[0]}: no border move, nor a chain of up to three moves, brings it"
+            f"{territories[rest[0]]}: no border move, nor a chain of up to three moves, brings it"
             if len(rest) == 1
-            else f"territories {', '.join(map(str, rest))}: no border move, nor a chain of up "
+            else f"{', '.join(territories[t] for t in rest)}: no border move, nor a chain of up "
             "to three moves, brings them"
         )
         violations.append(
@@ -377,6 +383,7 @@ def _rebalance_violations(
     frozen: np.ndarray,
     tolerance: float,
     names: list[str],
+    territories: list[str],
 ) -> list[str]:
     """Which territories are out of the band around the team mean, and why."""
     k = len(frozen)
@@ -386,7 +393,7 @@ def _rebalance_violations(
     if mean <= 0:
         return ["the weights add up to zero: there is nothing to balance"]
     deviation = totals / mean - 1
-    message = _off_band(deviation, range(k), tolerance, "the mean")
+    message = _off_band(deviation, range(k), tolerance, "the mean", territories)
     if not message:
         return []
     violations = [message]
@@ -410,6 +417,7 @@ def _rebalance_violations(
         mean=mean,
         tolerance=tolerance,
         names=names,
+        territories=territories,
         violations=violations,
         frozen=np.flatnonzero(frozen).tolist(),
     )
@@ -464,6 +472,7 @@ def rebalance_units(
     locked: Sequence[bool] | np.ndarray | None = None,
     locked_territories: Sequence[int] | None = None,
     graph: nx.Graph | None = None,
+    territory_names: Sequence[str] | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RebalanceResult:
@@ -493,6 +502,9 @@ def rebalance_units(
         Territories nothing may move into or out of (locked territories).
     graph
         ``unit_graph(units)`` if already built.
+    territory_names
+        What to call the K territories in the violations (default
+        "territory 0", ... as labelled).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
@@ -567,11 +579,17 @@ def rebalance_units(
     new = np.where(internal >= k, -1, internal)
     totals = np.bincount(new[new >= 0], weights=w[new >= 0], minlength=k)
     deviation = totals / mean - 1 if mean > 0 else np.zeros(k)
+    territories = territory_words(territory_names, k, first=0)
     violations = _rebalance_violations(
-        w, new, movable, bands=bands, frozen=frozen, tolerance=tol, names=s.names
-    )
-    contiguous = _describe(plan, k, before=pieces_before, names=s.names, violations=violations)
-    result = RebalanceResult(
+        w, new, movable, bands=bands, frozen=frozen, tolerance=tol, names=s.names,
+        territories=territories,
+    )  # fmt: skip
+    contiguous = _describe(
+        plan, k, before=pieces_before, names=s.names, territories=territories,
+        violations=violations,
+    )  # fmt: skip
+    progress(1.0, "Done")
+    return RebalanceResult(
         labels=new,
         moved=np.flatnonzero(new != lab),
         totals=totals,
@@ -580,5 +598,3 @@ def rebalance_units(
         violations=violations,
         seconds=time.perf_counter() - start,
     )
-    progress(1.0, "Done")
-    return result

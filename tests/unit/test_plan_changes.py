@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import openpyxl
@@ -113,6 +114,27 @@ def test_split_takes_only_from_its_sources(loose_plan) -> None:
     assert totals[[*sources, new_id]].to_numpy() == pytest.approx([share] * 3, rel=0.05)
     for row in set(range(len(ids))) - {a, b}:
         assert project.territories.geometry.iloc[row].equals(new.geometry.iloc[row])
+
+
+def test_rebalance_and_split_name_the_territories_they_explain(loose_plan) -> None:
+    project = _copy(loose_plan)
+    project.territories["name"] = ["North", "South", "East", "West", "Coast", "Hills"]
+    project.territories.loc[0, "locked"] = True  # 25% over and locked: it cannot be balanced
+    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.05)
+    said = "\n".join(change.result.violations)
+    assert "outside ±5.0% of the mean: North +" in said
+    assert "the locked units of North already total 1.2" in said
+    assert re.search(r"territor(y|ies) \d", said, re.IGNORECASE) is None  # never numbered
+
+    project.territories.loc[0, "locked"] = False
+    source = project.territories["territory_id"].iloc[1]
+    tight = split_project(
+        project, [source], territory_name="New hire", kind="county", tolerance=0.0001
+    )
+    said = "\n".join(tight.result.violations)
+    assert "New hire (new) " in said  # the ±0.01% the units cannot meet
+    assert "South " in said
+    assert re.search(r"territor(y|ies) \d", said, re.IGNORECASE) is None
 
 
 def test_split_refuses_locked_or_unknown_sources(loose_plan) -> None:

@@ -278,8 +278,8 @@ def test_what_cannot_be_balanced_is_explained() -> None:
     assert stuck.moved.tolist() == []
     assert stuck.violations == [
         "outside ±5.0% of the mean: territory 0 +33.3%, territory 1 -33.3%",
-        "territories 0, 1: no border move, nor a chain of up to three moves, brings them "
-        "closer without cutting a territory in two, emptying one or moving a locked unit",
+        "territory 0, territory 1: no border move, nor a chain of up to three moves, brings "
+        "them closer without cutting a territory in two, emptying one or moving a locked unit",
     ]
     locked[:] = True
     stuck = rebalance_units(units, np.ones(36), labels, locked=locked)
