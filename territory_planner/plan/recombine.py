@@ -24,8 +24,11 @@ lowers it most is kept or, among cuts about as good, the one with the most
 compact sides. The splits are, in turn, plain random spanning trees,
 shifted Voronoi splits between the two homes (one unit at a time, so totals
 can be matched finely) and trees forced through a heavy unit (so a metro
-cluster far from both homes can be divided, not only passed whole). Once
-every total is in band, a few steps recombine pairs for compactness alone.
+cluster far from both homes can be divided, not only passed whole). Territories
+the random cuts leave out of band are then settled exactly where one pair
+can do it (`territory_planner.plan.pair_milp`: the units near the pair's
+shared border given out by a small HiGHS program, each side in one piece).
+Once every total is in band, a few steps recombine pairs for compactness alone.
 
 This module holds the search (which pair, when to stop); the draws and the
 cut of one pair are in `territory_planner.plan.pair_cuts`.
@@ -47,6 +50,7 @@ from territory_planner.plan.pair_cuts import (
     signed_excess,
     unit_edges,
 )
+from territory_planner.plan.pair_milp import settle_pairs
 from territory_planner.tasks import CancelToken
 
 _ENOUGH = 0.8  # share of a pair's ideal gain that is good enough
@@ -61,6 +65,7 @@ _PROGRESS = 0.05
 _SHAPE_STEPS = 40  # shape steps at most
 _RESHAPE_TABU = 4  # shape steps a pair that could not improve waits
 _MIN_SHAPE_GAIN = 1e-3  # summed Polsby-Popper a shape step must gain
+_SETTLE_SECONDS = (0.3, 1.5)  # CPU seconds for exact pairs, at least and at most
 _LAMBDA = 0.25  # weight of the plain squared excess in the energy
 _EPS = 1e-12
 
@@ -329,5 +334,12 @@ def recombine(
         rng=np.random.default_rng(seed),
     )
     labels = _balance(search, labels, steps, deadline, cancel)
+    if search.excess(labels)[1].any():  # what random cuts left: exact pairs (HiGHS)
+        now = time.process_time()
+        labels = settle_pairs(
+            labels, search.w, search.edges, roots=search.roots, band=(search.lo, search.hi),
+            frozen=frozen, deadline=now + float(np.clip(deadline - now, *_SETTLE_SECONDS)),
+            cancel=cancel,
+        )  # fmt: skip
     _reshape(search, labels, shape_steps, deadline, cancel)
     return labels
