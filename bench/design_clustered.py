@@ -132,7 +132,7 @@ def table(title: str, cases: list[tuple[dict[str, Any], str]], make: Any) -> lis
         reach = f"<={TOLERANCE:.0%}" if bound.lower <= TOLERANCE else f"{bound.lower:.2%}"
         print(
             f"{name:46} {balance:9} {reach:>7} {dev:7.2%} {old_dev:8.2%} "
-            f"{dev / target:11.2f} {f'{whole}/{k}':>9} {pp:5.2f} {seconds:5.1f} {cpu:5.1f} {old_seconds:6.1f}"
+            f"{dev / target:11.2f} {f'{whole}/{k}':>9} {pp:5.3f} {seconds:5.1f} {cpu:5.1f} {old_seconds:6.1f}"
         )
         fix = next((f for f in ours.fixes if f.zip_in), None)
         if dev > TOLERANCE + 1e-9 and fix is not None and fix.zip_in is not None:
@@ -142,7 +142,7 @@ def table(title: str, cases: list[tuple[dict[str, Any], str]], make: Any) -> lis
             fixed_dev, fixed_whole, fixed_pp = judge(fixed)
             print(
                 f"{'  then ' + fix.label:56} {fixed_dev:7.2%} {'':8} {'':11} "
-                f"{f'{fixed_whole}/{k}':>9} {fixed_pp:5.2f} {fixed_seconds:5.1f} {fixed_cpu:5.1f}"
+                f"{f'{fixed_whole}/{k}':>9} {fixed_pp:5.3f} {fixed_seconds:5.1f} {fixed_cpu:5.1f}"
             )
         if bound.lower <= TOLERANCE:
             met.append(dev <= 2 * TOLERANCE and whole == k and pp >= 0.2 and cpu <= 10)
