@@ -68,7 +68,8 @@ def settle_pairs(
     edges
         The unit graph's edges, each once, with their shared border lengths.
     roots
-        Per territory, its home unit (-1: none; such territories are left alone).
+        Per territory, its home unit, which stays; -1 for none (then its heaviest
+        unit stays, so that it keeps its heart).
     band
         Each territory's band (lo, hi), as `w` counts.
     frozen
@@ -86,7 +87,7 @@ def settle_pairs(
     labels = np.asarray(labels, dtype=np.int64).copy()
     rows = np.arange(len(labels))
     k = len(roots)
-    open_ = (roots >= 0) & ~frozen
+    open_ = ~frozen
     free = open_[labels]
 
     def excess(of: np.ndarray) -> np.ndarray:
@@ -95,6 +96,11 @@ def settle_pairs(
 
     while True:
         now = excess(labels)
+        heart = np.full(k, -1, dtype=np.int64)
+        for v in np.lexsort((rows, -w[rows, labels])).tolist():  # heaviest first
+            if heart[labels[v]] < 0:
+                heart[labels[v]] = v
+        heart = np.where(roots >= 0, roots, heart)
         la, lb = labels[edges.a], labels[edges.b]
         pairs = {(int(p), int(q)) for p, q in zip(la[la != lb], lb[la != lb], strict=True)}
         pairs |= {(q, p) for p, q in pairs}
@@ -109,7 +115,7 @@ def settle_pairs(
             if cancel is not None:
                 cancel.raise_if_cancelled()
             new = exact_pair(
-                labels, w, edges, pair=(x, y), roots=(int(roots[x]), int(roots[y])),
+                labels, w, edges, pair=(x, y), roots=(int(heart[x]), int(heart[y])),
                 band=band, free=free, hops=_HOPS, time_limit=min(_SOLVE_SECONDS, left),
             )  # fmt: skip
             if new is not None and excess(new).sum() < now.sum() - _EPS:

@@ -108,3 +108,21 @@ def test_settling_brings_pairs_into_band_and_leaves_frozen_territories() -> None
     )  # fmt: skip
     assert ((held == 2) == (labels == 2)).all()
     assert _excess(w, held, k, *band) < _excess(w, labels, k, *band)
+
+
+def test_territories_without_a_home_keep_their_heaviest_unit() -> None:
+    edges, graph = _grid(6, 9)
+    labels = np.arange(54) % 9 // 3
+    w = np.ones(54)
+    w[np.arange(54) % 9 == 4] = 2.0
+    w[13] = 2.5  # the heaviest unit of the middle strip (row 1, column 4)
+    k, mean = 3, w.sum() / 3
+    band = (np.full(k, mean * 0.98), np.full(k, mean * 1.02))
+    settled = settle_pairs(
+        labels, np.repeat(w[:, None], k, axis=1), edges, roots=np.full(k, -1),
+        band=band, frozen=np.zeros(k, dtype=bool), deadline=time.process_time() + 30.0,
+    )  # fmt: skip
+    assert _excess(w, settled, k, *band) == pytest.approx(0.0)
+    assert settled[13] == 1
+    for t in range(k):
+        assert _connected(graph, settled, t)
