@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from territory_planner.geo.earth import haversine_km
 from territory_planner.model import Project
 from territory_planner.plan.allocation import balance_bound
 from territory_planner.plan.unit_plan import FILE_KIND, ProjectUnits
@@ -131,9 +132,10 @@ def balance_reasons(
         wider = math.ceil(100 * (reached or 2 * tolerance) - 1e-6) / 100
         return BalanceAdvice(
             [
+                *_far_lumps(project, plan_units, weights / mean, heavy, holders),
                 f"±{tolerance:.1%} is reachable with these units if territories need not be in "
                 f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
-                f"each was found: try {f'{zip_fix.label} or ' if finer else ''}a wider band"
+                f"each was found: try {f'{zip_fix.label} or ' if finer else ''}a wider band",
             ],
             [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
         )
@@ -162,6 +164,46 @@ def balance_reasons(
         f"±{tolerance:.1%} needs " + ", or ".join(words),
     ]
     return BalanceAdvice(reasons, fixes)
+
+
+_FAR_KM = 500.0  # a lump this far from every home needs a long territory to reach it
+
+
+def _far_lumps(
+    project: Project,
+    plan_units: ProjectUnits,
+    share: np.ndarray,
+    heavy: list[int],
+    holders: dict[int, tuple[str, str]],
+) -> list[str]:
+    """The heavy units far from every rep's home, in words: whoever takes one must reach it.
+
+    `share` is each unit's weight in mean territories; `holders` maps the home
+    units to their reps (name, ID).
+    """
+    ids = {rep_id for _, rep_id in holders.values()}
+    reps = project.reps[project.reps["rep_id"].astype(str).isin(ids)].dropna(subset=["lon", "lat"])
+    far = [u for u in heavy if u not in holders]
+    if reps.empty or not far:
+        return []
+    points = plan_units.units.geometry.iloc[far].representative_point()
+    km = haversine_km(
+        points.x.to_numpy()[:, None],
+        points.y.to_numpy()[:, None],
+        reps["lon"].to_numpy(dtype=float)[None, :],
+        reps["lat"].to_numpy(dtype=float)[None, :],
+    )
+    said = []
+    for row, unit in enumerate(far):
+        nearest = int(np.argmin(km[row]))
+        if km[row, nearest] > _FAR_KM:
+            said.append(
+                f"{unit_words(plan_units, unit)} alone is {share[unit]:.2f} of a mean territory "
+                f"and the nearest rep, {reps['name'].iloc[nearest]}, lives "
+                f"{km[row, nearest]:,.0f} km away: the territory that takes it must reach "
+                "that far in one piece"
+            )
+    return said
 
 
 _FREED_GAIN = 0.005  # a home rule is worth dropping when the bound falls by this much

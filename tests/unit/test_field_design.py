@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyproj
 import pytest
 import shapely
 
@@ -19,6 +20,7 @@ from territory_planner.plan.balance_reasons import _finer_fix, balance_reasons
 from territory_planner.plan.project_design import design_project
 from territory_planner.plan.unit_plan import (
     account_weights,
+    parse_balance,
     project_units,
     rep_home_units,
     unit_weights,
@@ -211,3 +213,31 @@ def test_freeing_a_home_is_not_solved_for_when_the_heaviest_unit_alone_sets_the_
     monkeypatch.setattr(reasons, "balance_bound", no_solve)
     homes = {0: ("Ann", "R1"), 2: ("Bob", "R2")}
     assert reasons._free_home_fix(weights, 3, pinned, homes, lower) is None
+
+
+def test_a_heavy_county_far_from_every_home_is_named_with_the_distance() -> None:
+    project = field_project(15, accounts=1600, reps=7)  # Miami-Dade heavy, no rep in Florida
+    units = project_units(project, "county")
+    weights = unit_weights(units, account_weights(project, parse_balance("revenue")))
+    homes = rep_home_units(project, units)
+    pinned = np.full(len(weights), -1)
+    pinned[homes] = np.arange(len(homes))
+    reps = project.reps.reset_index(drop=True)
+    holders = {int(u): (str(reps["name"][i]), str(reps["rep_id"][i])) for i, u in enumerate(homes)}
+    advice = balance_reasons(
+        project, units, weights, pinned=pinned, tolerance=0.01, holders=holders, k=7, reached=0.05
+    )
+    far = [r for r in advice.reasons if "the nearest rep" in r]
+    assert len(far) == 1
+    assert far[0].startswith("Miami-Dade County alone is 0.8")
+    miami = units.units.geometry[units.units["name"] == "Miami-Dade"].iloc[0].centroid
+    geod = pyproj.Geod(ellps="WGS84")
+    km = [
+        geod.inv(miami.x, miami.y, lon, lat)[2] / 1000
+        for lon, lat in zip(reps["lon"], reps["lat"], strict=True)
+    ]
+    nearest = int(np.argmin(km))
+    assert f"the nearest rep, {reps['name'][nearest]}, lives " in far[0]
+    said = float(far[0].split(" lives ")[1].split(" km")[0].replace(",", ""))
+    assert said == pytest.approx(km[nearest], rel=0.03)
+    assert km[nearest] > 500
