@@ -136,7 +136,7 @@ def _plan_report(project: Any, shares: dict[str, float], tolerance: float) -> di
 
 
 def _bound_record(bound: Any) -> dict[str, Any]:
-    """The fewest moves any plan within the band needs (rebalance only; contiguity ignored)."""
+    """The fewest moves any plan within the band needs (rebalance, split; contiguity ignored)."""
     if bound is None:
         return {}
     found = None if bound.found == float("inf") else round(bound.found, 2)

@@ -199,6 +199,7 @@ def moves_bound(
     tolerance: float,
     *,
     locked: np.ndarray | None = None,
+    mean: float | None = None,
     time_limit: float = _TIME_LIMIT,
 ) -> MovesBound:
     """The least total `cost` of units moved so every territory is within ±`tolerance`.
@@ -221,6 +222,8 @@ def moves_bound(
         The band around the mean territory, as a fraction (0.05: ±5%).
     locked
         A boolean per unit: True for units that must stay; None: none.
+    mean
+        The total each territory's band is around (default: the mean of `w` over `k`).
     time_limit
         Seconds for the solve.
 
@@ -233,7 +236,8 @@ def moves_bound(
     w = np.asarray(w, dtype=float)
     cost = np.asarray(cost, dtype=float)
     current = np.asarray(current, dtype=np.int64)
-    mean = float(w.sum()) / k if k else 0.0
+    if mean is None:
+        mean = float(w.sum()) / k if k else 0.0
     units = np.flatnonzero((w > 0) & (current >= 0))
     m = len(units)
     if mean <= 0 or m == 0:

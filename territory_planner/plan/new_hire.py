@@ -551,6 +551,7 @@ def split_units(
         moved=np.flatnonzero(labels_out != lab),
         totals=totals,
         max_deviation=deviation,
+        target=target,
         contiguous=contiguous,
         violations=violations,
         seconds=time.perf_counter() - start,

@@ -10,6 +10,7 @@ locked accounts never move.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
 from territory_planner.colors import free_color
-from territory_planner.formats import plural
+from territory_planner.formats import money, plural
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.allocation import MovesBound, moves_bound
@@ -51,12 +52,21 @@ class PlanChange:
     units_moved: int
     result: RebalanceResult
     bound: MovesBound | None = None  # the fewest accounts any plan within the band moves
+    bound_of: str = "accounts"  # what the bound counts: "accounts" or "potential"
 
     def describe(self) -> str:
-        """E.g. "12 counties and 85 accounts move; largest deviation 3.1%"."""
+        """E.g. "12 units and 85 accounts move (any plan ... at least 60 accounts ...); ..."."""
+        least = ""
+        if self.bound is not None and math.isfinite(self.bound.found):
+            amount = (
+                plural(round(self.bound.lower), "account")
+                if self.bound_of == "accounts"
+                else f"{money(self.bound.lower)} of potential"
+            )
+            least = f" (any plan within the band moves at least {amount}, shapes aside)"
         return (
             f"{plural(self.units_moved, 'unit')} and {plural(len(self.moves), 'account')} "
-            f"move; largest deviation {self.result.max_deviation:.1%}"
+            f"move{least}; largest deviation {self.result.max_deviation:.1%}"
         )
 
 
@@ -240,7 +250,7 @@ def rebalance_project(
         tolerance,
         locked=locked,
     )
-    return replace(change, bound=bound)
+    return replace(change, bound=bound, bound_of=minimise)
 
 
 def split_project(
@@ -322,6 +332,7 @@ def split_project(
     new_name = territory_name or (
         f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"
     )
+    locked = _locked_units(project, plan_units)
     result = split_units(
         plan_units.units,
         weights,
@@ -329,7 +340,7 @@ def split_project(
         rows,
         home_unit=home,
         tolerance=tolerance,
-        locked=_locked_units(project, plan_units),
+        locked=locked,
         territory_names=[*terr["name"].astype(str)[: int(plan_units.current.max()) + 1], new_name],
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
@@ -354,7 +365,7 @@ def split_project(
     territories = _reshaped(grown, plan_units, plan_units.current, labels)
     source_names = ", ".join(f"'{terr['name'].iloc[r]}'" for r in rows)
     why = f"to carve '{row['name']}' out of {source_names}"
-    return _plan_change(
+    change = _plan_change(
         project,
         plan_units,
         territories,
@@ -362,3 +373,39 @@ def split_project(
         why=why,
         name=name or f"New territory {row['name']}",
     )
+    bound = _split_bound(
+        weights, unit_weights(plan_units, np.ones(len(project.accounts))), plan_units.current,
+        rows, home=home, locked=locked, target=result.target, tolerance=tolerance,
+    )  # fmt: skip
+    return replace(change, bound=bound)
+
+
+def _split_bound(
+    w: np.ndarray,
+    cost: np.ndarray,
+    current: np.ndarray,
+    rows: list[int],
+    *,
+    home: int | None,
+    locked: np.ndarray,
+    target: float,
+    tolerance: float,
+) -> MovesBound:
+    """The fewest accounts any split of these sources within the band moves (shapes aside).
+
+    Only the sources' units may move, to the new territory or another source;
+    the new rep's home unit goes to the new territory (its accounts count as moved).
+    """
+    units = np.flatnonzero(np.isin(current, rows))
+    position = {row: i for i, row in enumerate(rows)}
+    local = np.array([position[int(r)] for r in current[units]], dtype=np.int64)
+    stays = np.asarray(locked, dtype=bool)[units]
+    extra = 0.0
+    if home is not None:
+        at = int(np.flatnonzero(units == home)[0])
+        local[at], stays[at] = len(rows), True  # already in the new territory
+        extra = float(cost[home])
+    found = moves_bound(
+        w[units], cost[units], local, len(rows) + 1, tolerance, locked=stays, mean=target
+    )
+    return MovesBound(found.lower + extra, found.found + extra, optimal=found.optimal)

@@ -100,6 +100,10 @@ class RebalanceResult:
         Why the tolerance is not met, in plain English (empty when it is).
     seconds
         Wall time.
+    target
+        What the changed territories aim at (the middle of their band): the
+        mean territory, or for `split_units` the share of the new territory
+        and its sources; 0 when not known.
     """
 
     labels: np.ndarray
@@ -109,6 +113,7 @@ class RebalanceResult:
     contiguous: list[bool]
     violations: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    target: float = 0.0
 
 
 # --------------------------------------------------------------------------- inputs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -13,9 +14,10 @@ import pytest
 from territory_planner import scenario_edits
 from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
+from territory_planner.formats import plural
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import Project
-from territory_planner.plan.plan_changes import rebalance_project, split_project
+from territory_planner.plan.plan_changes import _split_bound, rebalance_project, split_project
 from territory_planner.plan.project_design import design_project
 from tests.conftest import run_cli
 from tests.unit.plan_fixtures import spread_accounts
@@ -114,6 +116,39 @@ def test_split_takes_only_from_its_sources(loose_plan) -> None:
     assert totals[[*sources, new_id]].to_numpy() == pytest.approx([share] * 3, rel=0.05)
     for row in set(range(len(ids))) - {a, b}:
         assert project.territories.geometry.iloc[row].equals(new.geometry.iloc[row])
+    bound = change.bound  # the fewest accounts any split within the band moves, shapes aside
+    assert bound is not None
+    assert bound.optimal
+    assert 0 < bound.lower <= len(moves)
+    assert f"at least {plural(round(bound.lower), 'account')}, shapes aside" in change.describe()
+
+
+def test_the_split_bound_is_the_fewest_moves_of_any_split_in_band() -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        w = rng.integers(1, 6, 7).astype(float)
+        cost = rng.integers(1, 4, 7).astype(float)
+        current = np.array([0, 0, 0, 2, 2, 2, 1])  # sources: territories 0 and 2
+        locked = np.zeros(7, dtype=bool)
+        locked[1] = True
+        target = w[current != 1].sum() / 3
+        home = 4
+        found = _split_bound(
+            w, cost, current, [0, 2], home=home, locked=locked, target=target, tolerance=0.2
+        )
+        best = np.inf  # every way to give the sources' units to 0, 2 or the new one (9)
+        movable = [u for u in range(7) if current[u] != 1 and u not in (1, home)]
+        for to in itertools.product((0, 2, 9), repeat=len(movable)):
+            labels = current.copy()
+            labels[movable] = to
+            labels[home] = 9
+            totals = [w[labels == t].sum() for t in (0, 2, 9)]
+            if all(abs(total / target - 1) <= 0.2 + 1e-9 for total in totals):
+                best = min(best, cost[labels != current].sum())
+        if np.isfinite(best):
+            assert found.lower == pytest.approx(best)
+        else:
+            assert not np.isfinite(found.found)
 
 
 def test_rebalance_and_split_name_the_territories_they_explain(loose_plan) -> None:
