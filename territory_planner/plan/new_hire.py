@@ -21,16 +21,14 @@ from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance import (
     RebalanceResult,
-    _describe,
     _graph,
     _labels,
     _locked,
-    _off_band,
     _per_unit,
     _setup,
     _tolerance,
-    _why_not,
 )
+from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
 from territory_planner.plan.rebalance_steps import _Balancer, _band
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
