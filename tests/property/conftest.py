@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import Phase, settings
+
+from territory_planner.plan import design, rebalance, rebalance_returns
 
 # No explain phase: on a failure it reruns the test hundreds of times (a minute here).
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
@@ -23,3 +26,18 @@ settings.load_profile(PROFILE)
 def examples(n: int) -> int:
     """How many examples a test runs: `n`, or ten times more in the thorough profile."""
     return n * 10 if PROFILE == "thorough" else n
+
+
+@pytest.fixture
+def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPU-time limits that do not bind: the design and the rebalance end on their step,
+    node and try limits, so the figures are the same on a slow or busy machine (a run beside
+    other work once moved 459 accounts here instead of 215). The polish keeps its least
+    (1 s): design holds that back from recombination."""
+    hour = 3600.0
+    for name in ("_DESIGN_SECONDS", "_RECOMBINE_SECONDS", "_SHAPE_RESTART_SECONDS"):
+        monkeypatch.setattr(design, name, hour)
+    monkeypatch.setattr(design, "_POLISH_SECONDS", (1.0, hour))  # (the first: kept for it)
+    monkeypatch.setattr(rebalance, "_RECOMBINE_SECONDS", hour)
+    for name in ("_SEND_HOME_SECONDS", "_SEND_HOME_SHARE", "_TIME_LIMIT"):
+        monkeypatch.setattr(rebalance_returns, name, hour)

@@ -41,7 +41,13 @@ CASES = {  # id: (field_project arguments, balance)
                                       "homes": "mixed"}, "accounts"),
     "national-10-reps": ({"seed": 12, "accounts": 2800, "reps": 10}, "accounts"),
     "demo-seed-11": ({"demo": True, "seed": 11, "accounts": 3000, "reps": 8}, "potential"),
+    "long-island-dead-end": ({"seed": 1, "accounts": 3000, "reps": 8}, "potential"),
 }  # fmt: skip
+#: Designed with the CPU-time limits lifted (the same plan on any machine), held to ±1%: New
+#: York's territory, Manhattan to Long Island, ended 2.08% short until an exact pair
+#: (`plan.pair_milp`) gave Queens and Long Island to the neighbour holding the Bronx and New
+#: Jersey counties to New York (measured: ±0.90%, PP 0.203).
+EXACT = {"long-island-dead-end"}
 #: Mean Polsby-Popper (Albers) these plans must reach: they reached 0.1995-0.228 (issue 14 asks
 #: 0.2; `bench/design_clustered.py` reports where it is met); 0.18 leaves room for CPU time limits.
 MIN_COMPACTNESS = 0.18
@@ -106,10 +112,14 @@ def test_designed_plan_holds_on_field_data(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     case: str,
+    *,
+    request: pytest.FixtureRequest,
     counties: gpd.GeoDataFrame,
     adjacency: nx.Graph,
 ) -> None:
     arguments, balance = CASES[case]
+    if case in EXACT:
+        request.getfixturevalue("unhurried")
     project, report = designed(tmp_path, capsys, arguments, balance)
     acc, terr, reps = project.accounts, project.territories, project.reps
 
@@ -126,7 +136,7 @@ def test_designed_plan_holds_on_field_data(
         totals = acc.groupby("territory_id")["potential"].sum()
     totals = totals.reindex(terr["territory_id"], fill_value=0).to_numpy(dtype=float)
     deviation = np.abs(totals / totals.mean() - 1)
-    assert deviation.max() <= 0.02, f"{case}: {np.round(deviation, 3)}"
+    assert deviation.max() <= (0.01 + 1e-4 if case in EXACT else 0.02), f"{case}: {deviation}"
     assert report["max_deviation"] == pytest.approx(deviation.max(), abs=1e-4)
 
     # the lower 48 tiled: every county in exactly one territory

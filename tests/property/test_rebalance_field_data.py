@@ -21,7 +21,6 @@ import pytest
 
 from territory_planner.cli import main
 from territory_planner.io.project_file import load_project
-from territory_planner.plan import design, rebalance, rebalance_returns
 from tests.property.test_design_field_data import (
     adjacency,  # noqa: F401 (a fixture)
     counties,  # noqa: F401 (a fixture)
@@ -38,21 +37,6 @@ MOST_MOVED = 280
 MOST_PER_BOUND = 14.0
 #: Mean Polsby-Popper (Albers, outlines as saved) may fall this much: measured 0.212 -> 0.164.
 PP_DROP = 0.06
-
-
-@pytest.fixture
-def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CPU-time limits that do not bind: the design and the rebalance end on their step,
-    node and try limits, so the figures are the same on a slow or busy machine (a run beside
-    other work once moved 459 accounts here instead of 215). The polish keeps its least
-    (1 s): design holds that back from recombination."""
-    hour = 3600.0
-    for name in ("_DESIGN_SECONDS", "_RECOMBINE_SECONDS", "_SHAPE_RESTART_SECONDS"):
-        monkeypatch.setattr(design, name, hour)
-    monkeypatch.setattr(design, "_POLISH_SECONDS", (1.0, hour))  # (the first: kept for it)
-    monkeypatch.setattr(rebalance, "_RECOMBINE_SECONDS", hour)
-    for name in ("_SEND_HOME_SECONDS", "_SEND_HOME_SHARE", "_TIME_LIMIT"):
-        monkeypatch.setattr(rebalance_returns, name, hour)
 
 
 @pytest.mark.usefixtures("unhurried")
