@@ -519,9 +519,15 @@ def split_units(
     deviation = 0.0
     if mean > 0:
         deviation = float(np.abs(totals[changed] / mean - 1).max())
-        message = _off_band(totals / target - 1, changed, tol, against, territories)
+        message = _off_band(  # the new territory marked as such
+            totals / target - 1,
+            changed,
+            tol,
+            against,
+            [*territories[:new], f"{territories[new]} (new)"],
+        )
         if message:
-            violations.append(message.replace(f"{territories[new]} ", f"{territories[new]} (new) "))
+            violations.append(message)
             _why_not(
                 w,
                 labels_out,

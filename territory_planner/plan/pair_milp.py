@@ -96,11 +96,7 @@ def settle_pairs(
 
     while True:
         now = excess(labels)
-        heart = np.full(k, -1, dtype=np.int64)
-        for v in np.lexsort((rows, -w[rows, labels])).tolist():  # heaviest first
-            if heart[labels[v]] < 0:
-                heart[labels[v]] = v
-        heart = np.where(roots >= 0, roots, heart)
+        heart = np.where(roots >= 0, roots, heaviest_units(labels, w[rows, labels], k))
         la, lb = labels[edges.a], labels[edges.b]
         pairs = {(int(p), int(q)) for p, q in zip(la[la != lb], lb[la != lb], strict=True)}
         pairs |= {(q, p) for p, q in pairs}
@@ -123,6 +119,32 @@ def settle_pairs(
                 break
         else:
             return labels
+
+
+def heaviest_units(labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """Each territory's heaviest unit (the first of equals), -1 for a territory without units.
+
+    Parameters
+    ----------
+    labels
+        Territory of each unit (-1: none).
+    weights
+        Weight of each unit.
+    k
+        Number of territories.
+
+    Returns
+    -------
+    np.ndarray
+        Per territory, the position of its heaviest unit.
+    """
+    order = np.argsort(-np.asarray(weights, dtype=float), kind="stable")
+    held = np.asarray(labels)[order]
+    order, held = order[held >= 0], held[held >= 0]
+    territories, first = np.unique(held, return_index=True)
+    heaviest = np.full(k, -1, dtype=np.int64)
+    heaviest[territories] = order[first]
+    return heaviest
 
 
 @dataclass(frozen=True)

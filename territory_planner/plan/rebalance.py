@@ -68,6 +68,7 @@ from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.pair_milp import heaviest_units
 from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
 from territory_planner.plan.rebalance_returns import send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
@@ -345,11 +346,7 @@ def _recombine_into_band(
     """
     k = plan.k
     w = np.asarray(plan.w, dtype=float)
-    roots = np.full(k, -1, dtype=np.int64)
-    for v in np.argsort(-w, kind="stable").tolist():
-        t = int(original[v])
-        if roots[t] < 0:
-            roots[t] = v
+    roots = heaviest_units(original, w, k)
     labels = np.asarray(plan.label, dtype=np.int64)
     still = np.zeros(k, dtype=bool)  # locked territories, those with locked units, and "none"
     still[: len(frozen)] = frozen
