@@ -31,6 +31,10 @@ The method, deterministic for a given ``seed``:
    shifted Voronoi splits (`recombine`), each side keeping its home, with
    restarts; the best plan is then polished for shape by record-to-record
    travel over border moves (`_Plan.polish`).
+5. A unit heavier than half a territory far from every home (`corridors`):
+   when the plan is still out of band after half the time, the search runs
+   again with that lump and a chain of units to the home with most room
+   held in that home's territory, freed for the polish; the better plan wins.
 
 Inputs that make the balance impossible (a unit heavier than a territory,
 locked units over the mean, more seeds than territories) are explained in
@@ -57,6 +61,7 @@ from territory_planner.geo.unit_graph import (
     _sphere_km,
     unit_graph,
 )
+from territory_planner.plan.corridors import plan_corridors
 from territory_planner.plan.design_inputs import (
     check_inputs,
     explain_inputs,
@@ -70,7 +75,7 @@ from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.design_report import DesignResult, design_result
 from territory_planner.plan.first_plans import power_diagram
 from territory_planner.plan.recombine import recombine
-from territory_planner.tasks import CancelToken, Progress, no_progress
+from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 
 _EPS = 1e-12
 
@@ -321,10 +326,12 @@ def _finish(
     fresh: bool,
     budget: float,
     recombine_seconds: float,
+    held: list[int],
 ) -> None:
     """Recombine a plan out of band, then polish it (a fresh one too), within the CPU `budget`.
 
     A plan in pieces (locks, seeds that cannot all be reached) is left as it is.
+    The `held` units (corridors, held while balancing) are free again for the polish.
     """
     if not all(len(p) == 1 for p in plan.pieces()):
         return
@@ -334,9 +341,86 @@ def _finish(
             np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
         )
         _recombine(plan, anchors, seed, cancel, progress, seconds=seconds)
+    for u in held:
+        plan.fixed[u] = False
     if not balanced or fresh:
         left = budget - time.process_time()
         _polish(plan, seed, cancel, progress, seconds=float(np.clip(left, *_POLISH_SECONDS)))
+
+
+class _Search:
+    """First plans, chains and recombination for one plan, run with or without corridors."""
+
+    def __init__(
+        self,
+        plan: _Plan,
+        anchors: dict[int, int],
+        *,
+        xyz: np.ndarray,
+        area: np.ndarray,
+        targets: np.ndarray,
+        tolerance: float,
+        seed: int,
+        starts: int,
+        cancel: CancelToken | None,
+        recombine_seconds: float,
+    ) -> None:
+        self.plan, self.anchors, self.xyz, self.area = plan, anchors, xyz, area
+        self.targets, self.tolerance, self.seed, self.starts = targets, tolerance, seed, starts
+        self.cancel, self.recombine_seconds = cancel, recombine_seconds
+
+    def run(
+        self, preset: np.ndarray, initial: np.ndarray | None, progress: Progress, *, budget: float
+    ) -> None:
+        """Design from scratch with the units of `preset` held (corridors freed for the polish)."""
+        plan, seed, cancel = self.plan, self.seed, self.cancel
+        held = [u for u in range(plan.n) if preset[u] >= 0 and not plan.fixed[u]]
+        for u in held:
+            plan.fixed[u] = True
+        tried: list[tuple[tuple[float, float], int, list[int]]] = []
+        for attempt in range(self.starts):
+            progress(0.05 + 0.85 * attempt / self.starts, "Improving shapes and balance")
+            rng = np.random.default_rng([seed, attempt])
+            _first_plan(
+                plan,
+                initial if attempt == 0 else None,
+                xyz=self.xyz,
+                area=self.area,
+                targets=self.targets,
+                preset=preset,
+                anchors=self.anchors,
+                tolerance=self.tolerance,
+                rng=rng,
+                cancel=cancel,
+            )
+            tried.append((_score(plan), attempt, list(plan.label)))
+            if attempt + 1 >= _LUMPY_STARTS and min(tried)[0][0] > _LUMPY_EXCESS:
+                break  # lumpy data: border moves will not balance it, recombination must
+        tried.sort()
+        best = tried[0]
+        if best[0][0] > 0:  # out of balance: chains for the best few, keep the best outcome
+            progress(0.9, "Balancing")
+            for _, attempt, labels in tried[:_CHAIN_RETRIES]:
+                plan.assign(np.asarray(labels))
+                _rebalance(plan, np.random.default_rng([seed, attempt, 1]), cancel)
+                best = min(best, (_score(plan), attempt, list(plan.label)))
+                if best[0][0] == 0:
+                    break
+        plan.assign(np.asarray(best[2]))
+        _finish(
+            plan,
+            self.anchors,
+            seed,
+            cancel,
+            progress,
+            balanced=best[0][0] == 0,
+            fresh=initial is None,
+            budget=budget,
+            recombine_seconds=self.recombine_seconds,
+            held=held,
+        )
+        for u in held:
+            plan.fixed[u] = False
 
 
 def design_territories(
@@ -460,48 +544,29 @@ def design_territories(
     plan = _Plan(graph, w, area, perimeter, fixed=preset >= 0, k=k, served=served)
     plan.set_targets(targets.tolist(), overfull.tolist())
     plan.set_band(tolerance)
-    starts = _auto_starts(n, k) if starts is None else max(int(starts), 1)
-    tried: list[tuple[tuple[float, float], int, list[int]]] = []
-    for attempt in range(starts):
-        progress(0.05 + 0.85 * attempt / starts, "Improving shapes and balance")
-        rng = np.random.default_rng([seed, attempt])
-        _first_plan(
-            plan,
-            initial if attempt == 0 else None,
-            xyz=xyz,
-            area=area,
-            targets=targets,
-            preset=preset,
-            anchors=anchors,
-            tolerance=tolerance,
-            rng=rng,
-            cancel=cancel,
-        )
-        tried.append((_score(plan), attempt, list(plan.label)))
-        if attempt + 1 >= _LUMPY_STARTS and min(tried)[0][0] > _LUMPY_EXCESS:
-            break  # lumpy data: border moves will not balance it, recombination must
-    tried.sort()
-    best = tried[0]
-    if best[0][0] > 0:  # out of balance: chains for the best few, keep the best outcome
-        progress(0.9, "Balancing")
-        for _, attempt, labels in tried[:_CHAIN_RETRIES]:
-            plan.assign(np.asarray(labels))
-            _rebalance(plan, np.random.default_rng([seed, attempt, 1]), cancel)
-            best = min(best, (_score(plan), attempt, list(plan.label)))
-            if best[0][0] == 0:
-                break
-    plan.assign(np.asarray(best[2]))
-    _finish(
+    search = _Search(
         plan,
         anchors,
-        seed,
-        cancel,
-        progress,
-        balanced=best[0][0] == 0,
-        fresh=initial is None,
-        budget=budget,
+        xyz=xyz,
+        area=area,
+        targets=targets,
+        tolerance=tolerance,
+        seed=seed,
+        starts=_auto_starts(n, k) if starts is None else max(int(starts), 1),
+        cancel=cancel,
         recombine_seconds=recombine_seconds,
     )
+    laid = plan_corridors(plan, preset, anchors, xyz=xyz, area=area)
+    if laid is None:
+        search.run(preset, initial, progress, budget=budget)
+    else:  # half the time as usual; if out of band, the rest with the corridors held
+        now = time.process_time()
+        search.run(preset, initial, scaled(progress, 0, 0.5), budget=(now + budget) / 2)
+        if plan.total_excess() > 0:
+            direct = (_score(plan), list(plan.label))
+            search.run(laid, initial, scaled(progress, 0.5, 1), budget=budget)
+            if direct[0] < _score(plan):
+                plan.assign(np.asarray(direct[1]))
     progress(0.95, "Measuring the territories")
     result = design_result(
         plan, geoms, tolerance, violations=violations, start=start, territories=territories

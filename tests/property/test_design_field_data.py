@@ -42,12 +42,17 @@ CASES = {  # id: (field_project arguments, balance)
     "national-10-reps": ({"seed": 12, "accounts": 2800, "reps": 10}, "accounts"),
     "demo-seed-11": ({"demo": True, "seed": 11, "accounts": 3000, "reps": 8}, "potential"),
     "long-island-dead-end": ({"seed": 1, "accounts": 3000, "reps": 8}, "potential"),
+    "miami-far-from-every-home": ({"seed": 15, "accounts": 1600, "reps": 7}, "revenue"),
 }  # fmt: skip
 #: Designed with the CPU-time limits lifted (the same plan on any machine), held to ±1%: New
 #: York's territory, Manhattan to Long Island, ended 2.08% short until an exact pair
 #: (`plan.pair_milp`) gave Queens and Long Island to the neighbour holding the Bronx and New
-#: Jersey counties to New York (measured: ±0.90%, PP 0.203).
-EXACT = {"long-island-dead-end"}
+#: Jersey counties to New York (measured: ±0.90%, PP 0.203). Miami-Dade is 0.83 of a territory,
+#: the nearest rep 1,500 km away: within the 10 s budget the search gave it to Dallas's or
+#: Houston's territory along the Gulf (±4.8-11.3%) until design held a corridor to it for the
+#: Washington rep (`plan.corridors`, ±0.93%); with the limits lifted, as here, the plain search
+#: gets there too (the corridor's own tests: `tests/unit/test_corridors.py`).
+EXACT = {"long-island-dead-end", "miami-far-from-every-home"}
 #: Mean Polsby-Popper (Albers) these plans must reach: they reached 0.1995-0.228 (issue 14 asks
 #: 0.2; `bench/design_clustered.py` reports where it is met); 0.18 leaves room for CPU time limits.
 MIN_COMPACTNESS = 0.18
@@ -132,8 +137,9 @@ def test_designed_plan_holds_on_field_data(
     # balance of the saved assignment, within 1% (2% at worst) of the mean
     if balance == "accounts":
         totals = acc.groupby("territory_id").size()
-    else:
-        totals = acc.groupby("territory_id")["potential"].sum()
+    else:  # revenue: the accounts' annual revenue, prospects (no revenue) adding nothing
+        column = {"revenue": "annual_revenue"}.get(balance, balance)
+        totals = acc[column].fillna(0).groupby(acc["territory_id"]).sum()
     totals = totals.reindex(terr["territory_id"], fill_value=0).to_numpy(dtype=float)
     deviation = np.abs(totals / totals.mean() - 1)
     assert deviation.max() <= (0.01 + 1e-4 if case in EXACT else 0.02), f"{case}: {deviation}"
