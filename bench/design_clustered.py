@@ -73,6 +73,22 @@ MIXED: list[tuple[dict[str, Any], str]] = [
     ({"seed": 6, "accounts": 2500, "reps": 9, "homes": "mixed"}, "accounts"),
     ({"seed": 10, "accounts": 3500, "reps": 11, "homes": "mixed"}, "potential"),
 ]
+#: Drawn at random (never looked at while tuning): judged the same way, tallied apart.
+FRESH: list[tuple[dict[str, Any], str]] = [
+    (
+        {"seed": 100 + i, "accounts": int(a) * 100, "reps": int(r)},
+        ("accounts", "potential", "revenue")[int(b)],
+    )
+    for i, (a, r, b) in enumerate(
+        zip(
+            *(
+                np.random.default_rng(2026).integers(lo, hi, 12)
+                for lo, hi in ((8, 41), (6, 13), (0, 3))
+            ),
+            strict=True,
+        )
+    )
+]
 #: The demo with other sizes and seeds (issue 14's cases), balanced on potential.
 DEMOS = [({"accounts": 3000, "reps": 8, "seed": s}, "potential") for s in (1, 3, 11)]
 QUICK = 6
@@ -180,6 +196,17 @@ def main() -> None:
         f"{sum(met)} of {len(met)} cases met"
     )
     if not quick:
+        del TALLY[:]
+        fresh = table("fresh field cases, drawn at random", FRESH, field_project)
+        parts = zip(*TALLY, strict=True)
+        print(
+            f"\nfresh cases where the bound is <= 1% ({len(TALLY)} of {len(FRESH)}): "
+            + ", ".join(
+                f"{label} {sum(hits)}"
+                for label, hits in zip(("±1%", "±2%", "PP >= 0.2", "<= 10 s"), parts, strict=True)
+            )
+            + f"; goal met {sum(fresh)} of {len(fresh)}"
+        )
         hard = table("info: half the reps in small metros (big metros shared from afar)",
                      MIXED, field_project)  # fmt: skip
         print(f"\ninfo (mixed homes): {sum(hard)} of {len(hard)} cases met the same goal")

@@ -1,48 +1,44 @@
-"""Corridors to far lumps: which home's territory reaches a heavy unit that no rep lives near.
+"""Corridors to lumps no rep lives in: which home's territory takes a county that heavy.
 
-A metro county heavier than half a territory, far from every rep's
-home (Miami-Dade with the nearest rep in Washington), decides the shape of
-the whole plan: whichever territory takes it must reach it in one piece,
-and the territories it passes must go round. First plans grow territories
-around the homes by distance, so the lump goes to the nearest home even
-when that home's own metro leaves no room for it, and border moves and
-pair recombination cannot hand it to another territory across the map.
+A metro county that weighs over half a territory and holds no rep's home
+(Miami-Dade with the nearest rep in Washington, 1,500 km away; Queens,
+beside a Manhattan home too heavy to take it) decides the shape of the
+whole plan: whichever territory takes it must reach it in one piece, take
+what lies behind it (Long Island beyond Queens), and the territories it
+passes must go round. First plans grow territories around the homes by
+distance, so the lump goes to a near home even when that home's own metro
+leaves no room for it, and border moves and pair recombination cannot hand
+it to another territory across the map.
 
-`far_corridors` decides it up front: for each far lump, the cheapest chain
-of units (fewest accounts on the way) from each home to the lump, and the
-home whose territory has the most room left with the lump and that chain in
-it takes them. Design holds the chain in place while it balances the rest
-round it, and frees it for the final smoothing of the borders.
+`far_corridors` decides it up front: for each lump, the cheapest chain of
+units (fewest accounts on the way) from each home to it; the home whose
+territory would have the most room left with the lump, the chain and what
+the chain cuts off from every other home takes the lump and the chain (if
+none has room, the one that overshoots least). Design tries that when its
+usual search leaves the plan out of band: it holds the chain in place while
+it balances the rest round it, and frees it for the final smoothing of the
+borders.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from territory_planner.plan.design_plan import _Plan
 
-_LUMP_SHARE = float(
-    __import__("os").environ.get("SHARE", "0.5")
-)  # a lump: at least this share of a mean territory
-_FAR_RADII = 2.0  # far: the nearest home further than this many radii of a round territory
+_LUMP_SHARE = 0.5  # a lump: at least half a mean territory (most of the one that takes it)
 _STEP = 1e-9  # per unit on the way (in mean territories): of equal weight, the shorter chain
 
 
-def far_lumps(
-    w: np.ndarray, xyz: np.ndarray, area: np.ndarray, anchors: dict[int, int], k: int
-) -> list[int]:
-    """Heavy units far from every home, heaviest first.
+def homeless_lumps(w: np.ndarray, anchors: dict[int, int], k: int) -> list[int]:
+    """Units of half to one mean territory that hold no home, heaviest first.
 
     Parameters
     ----------
     w
         Weight of each unit.
-    xyz
-        Position of each unit in km (3-D).
-    area
-        Area of each unit (km²).
     anchors
         Home unit per territory.
     k
@@ -51,22 +47,16 @@ def far_lumps(
     Returns
     -------
     list[int]
-        Units weighing at least half a mean territory whose nearest
-        home lies further than twice the radius of a round territory of the
-        mean area; none unless every territory has a home.
+        The lumps; none unless every territory has a home (a territory
+        without one can grow where the lump lies). A unit heavier than a
+        territory is left to the rule that gives it one of its own.
     """
-    if len(anchors) < k:
-        return []
     mean = float(w.sum()) / k
-    radius = float(np.sqrt(max(float(area.sum()), 0.0) / k / np.pi))
-    homes = np.asarray(list(anchors.values()))
-    heavy = np.flatnonzero(w >= _LUMP_SHARE * mean)
-    heavy = heavy[~np.isin(heavy, homes)]
-    if len(heavy) == 0 or mean <= 0:
+    if len(anchors) < k or mean <= 0:
         return []
-    km = np.linalg.norm(xyz[heavy][:, None, :] - xyz[homes][None], axis=2).min(axis=1)
-    far = heavy[km > _FAR_RADII * radius]
-    return [int(u) for u in far[np.argsort(-w[far], kind="stable")]]
+    heavy = np.flatnonzero((w >= _LUMP_SHARE * mean) & (w < mean))
+    heavy = heavy[~np.isin(heavy, list(anchors.values()))]
+    return [int(u) for u in heavy[np.argsort(-w[heavy], kind="stable")]]
 
 
 def far_corridors(
@@ -78,7 +68,7 @@ def far_corridors(
     preset: np.ndarray,
     hi: np.ndarray,
 ) -> np.ndarray:
-    """Give each far lump, and the chain of units to it, to the home with the most room.
+    """Give each lump, and the chain of units to it, to the home with the most room.
 
     Parameters
     ----------
@@ -87,7 +77,7 @@ def far_corridors(
     edges
         The unit graph's directed edges (both directions), as source and target arrays.
     lumps
-        The far lumps (`far_lumps`), heaviest first.
+        The lumps (`homeless_lumps`), heaviest first.
     anchors
         Home unit per territory.
     preset
@@ -99,7 +89,10 @@ def far_corridors(
     -------
     numpy.ndarray
         `preset` with each lump and its chain given to a territory (-1 where
-        still free); a lump no home can reach within its band stays free.
+        still free). What a chain cuts off from every other territory counts
+        in the room left (the territory will have to take it) but stays
+        free. A lump no home can reach (other territories' units in the
+        way) stays free.
     """
     src, dst = edges
     out = preset.copy()
@@ -120,18 +113,16 @@ def far_corridors(
                 continue
             chain = _chain(pred, lump, home)
             new = chain[out[chain] != t]
-            total = held[t] + float(w[new].sum())
-            if total <= hi[t] and (best is None or total - hi[t] < best[0]):
+            total = held[t] + float(w[_with_enclosed(new, out, t, (src, dst))].sum())
+            if best is None or total - hi[t] < best[0]:  # most room, or least overshoot
                 best = (total - hi[t], t, new)
         if best is not None:
             out[best[2]] = best[1]
     return out
 
 
-def plan_corridors(
-    plan: _Plan, preset: np.ndarray, anchors: dict[int, int], *, xyz: np.ndarray, area: np.ndarray
-) -> np.ndarray | None:
-    """`preset` with a corridor from a home to each far lump held, or None if there is none.
+def plan_corridors(plan: _Plan, preset: np.ndarray, anchors: dict[int, int]) -> np.ndarray | None:
+    """`preset` with a corridor from a home to each lump held, or None if there is none.
 
     Parameters
     ----------
@@ -141,16 +132,14 @@ def plan_corridors(
         Territory of each unit that may not move (-1 where free).
     anchors
         Home unit per territory.
-    xyz, area
-        Position (km, 3-D) and area (km²) of each unit.
 
     Returns
     -------
     numpy.ndarray or None
-        `preset` with the corridors added (a copy), or None when no far lump
-        needs one or no home has room for it.
+        `preset` with the corridors added (a copy), or None when there is no
+        lump or no home can reach one.
     """
-    lumps = far_lumps(np.asarray(plan.w), xyz, area, anchors, plan.k)
+    lumps = homeless_lumps(np.asarray(plan.w), anchors, plan.k)
     if not lumps:
         return None
     laid = far_corridors(
@@ -162,6 +151,29 @@ def plan_corridors(
         hi=np.asarray(plan.hi),
     )
     return None if np.array_equal(laid, preset) else laid
+
+
+def _with_enclosed(
+    new: np.ndarray, out: np.ndarray, t: int, edges: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """`new` and the units it would cut off from every other territory's held units.
+
+    A chain to a lump at the end of a peninsula (Queens, with Long Island
+    beyond it) or across the map walls in what lies behind it: only the
+    territory that holds the chain can reach it.
+    """
+    src, dst = edges
+    n = len(out)
+    mine = out == t
+    mine[new] = True
+    keep = ~mine[src] & ~mine[dst]
+    graph = csr_matrix((np.ones(int(keep.sum())), (src[keep], dst[keep])), shape=(n, n))
+    _, part = connected_components(graph, directed=False)
+    others = (out >= 0) & ~mine
+    reached = np.zeros(part.max() + 1, dtype=bool)
+    reached[part[others]] = True
+    cut_off = ~mine & ~reached[part]
+    return np.concatenate([new, np.flatnonzero(cut_off)])
 
 
 def _chain(pred: np.ndarray, start: int, end: int) -> np.ndarray:

@@ -31,10 +31,10 @@ The method, deterministic for a given ``seed``:
    shifted Voronoi splits (`recombine`), each side keeping its home, with
    restarts; the best plan is then polished for shape by record-to-record
    travel over border moves (`_Plan.polish`).
-5. A unit heavier than half a territory far from every home (`corridors`):
-   when the plan is still out of band after half the time, the search runs
-   again with that lump and a chain of units to the home with most room
-   held in that home's territory, freed for the polish; the better plan wins.
+5. A unit of over half a territory where no rep lives (`corridors`): when
+   the plan is still out of band after half the time, the search runs again
+   with that lump and a chain of units to the home with most room held in
+   that home's territory, freed for the polish; the better plan wins.
 
 Inputs that make the balance impossible (a unit heavier than a territory,
 locked units over the mean, more seeds than territories) are explained in
@@ -556,7 +556,7 @@ def design_territories(
         cancel=cancel,
         recombine_seconds=recombine_seconds,
     )
-    laid = plan_corridors(plan, preset, anchors, xyz=xyz, area=area)
+    laid = plan_corridors(plan, preset, anchors)
     if laid is None:
         search.run(preset, initial, progress, budget=budget)
     else:  # half the time as usual; if out of band, the rest with the corridors held

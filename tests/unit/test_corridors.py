@@ -1,11 +1,11 @@
-"""Corridors to far lumps (`plan.corridors`): which lumps, which home takes one, along what."""
+"""Corridors to lumps (`plan.corridors`): which units, which home takes one, along what."""
 
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
 
-from territory_planner.plan.corridors import far_corridors, far_lumps
+from territory_planner.plan.corridors import far_corridors, homeless_lumps
 
 
 def _grid(rows: int, cols: int) -> tuple[tuple[np.ndarray, np.ndarray], nx.Graph, np.ndarray]:
@@ -19,47 +19,70 @@ def _grid(rows: int, cols: int) -> tuple[tuple[np.ndarray, np.ndarray], nx.Graph
     return (src, dst), graph, xyz
 
 
-def test_a_lump_far_from_every_home_is_found_and_one_near_a_home_is_not() -> None:
-    _, _, xyz = _grid(10, 10)
-    area = np.full(100, 100.0 * 100.0)  # a round territory of 250,000 km²: radius 282 km
+def test_lumps_are_units_of_half_to_one_territory_without_a_home() -> None:
     w = np.ones(100)
-    w[99] = 60.0  # the far corner: 900 km from the nearest home
-    w[11] = 60.0  # 100 km from the home at cell 1
-    w[55] = 20.0  # far, but light: a fifth of a mean territory (about 97)
-    anchors = {0: 0, 1: 9, 2: 90, 3: 1}
-    mean = w.sum() / 4
-    assert w[99] >= 0.5 * mean
-    assert far_lumps(w, xyz, area, anchors, 4) == [99]
-    # a territory without a home could take the lump where it lies: no corridor needed
-    assert far_lumps(w, xyz, area, {0: 0, 1: 9, 2: 90}, 4) == []
+    w[[99, 11, 55, 40, 7]] = [60.0, 70.0, 20.0, 150.0, 80.0]
+    anchors = {0: 0, 1: 9, 2: 90, 3: 7}
+    mean = w.sum() / 4  # 470 / 4
+    assert 0.5 * mean <= w[99] < w[11] < mean
+    # 55 is light (a fifth), 40 heavier than a territory (given one of its own), 7 a home
+    assert homeless_lumps(w, anchors, 4) == [11, 99]
+    # a territory without a home could grow where a lump lies: no corridor needed
+    assert homeless_lumps(w, {0: 0, 1: 9, 2: 90}, 4) == []
+
+
+def _strip() -> tuple[tuple[np.ndarray, np.ndarray], nx.Graph, np.ndarray, np.ndarray]:
+    """3 x 8 cells: territory 0 holds the top row (home cell 0), territory 1's home is cell 8
+    (the middle row's first), the lump is cell 15 (its last)."""
+    edges, graph, _ = _grid(3, 8)
+    w = np.zeros(24)
+    w[[0, 8, 15]] = [3.5, 1.0, 6.0]
+    preset = np.full(24, -1)
+    preset[:8] = 0
+    preset[8] = 1
+    return edges, graph, w, preset
 
 
 def test_the_lump_and_its_chain_go_to_the_home_with_most_room() -> None:
-    edges, graph, _ = _grid(6, 6)
-    w = np.zeros(36)
-    w[35] = 6.0  # the lump, in the far corner
-    w[[29, 30]] = [3.5, 1.0]  # two homes: the one beside the lump has less room
-    w[[33, 21]] = 1.0  # accounts on the straight way; round them the chain costs nothing
-    anchors = {0: 29, 1: 30}
-    preset = np.full(36, -1)
-    preset[[29, 30]] = [0, 1]
-    hi = np.array([10.0, 10.0])
-    laid = far_corridors(w, edges, [35], anchors=anchors, preset=preset, hi=hi)
+    edges, graph, w, preset = _strip()
+    w[11] = 1.0  # an account on the straight way; round it the chain costs nothing
+    hi = np.array([10.0, 10.0])  # territory 0 would hold 9.5 with the lump, territory 1 7.0
+    laid = far_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
     taken = np.flatnonzero(laid == 1)
-    assert laid[35] == 1
-    assert (laid[laid >= 0] == 1).sum() == len(taken)  # nothing given to the other home
-    assert laid[29] == 0
-    assert nx.is_connected(graph.subgraph(taken.tolist()))
-    assert w[taken].sum() == 7.0  # home and lump only: the accounts on the way avoided
-    assert set(np.flatnonzero(laid != preset)) == set(taken) - {30}
+    assert laid[15] == 1
+    assert np.array_equal(laid[:8], preset[:8])  # nothing given to, or taken from, the other
+    assert nx.is_connected(graph.subgraph(taken.tolist()))  # the chain and what it walls in
+    assert 11 not in taken
+    assert w[taken].sum() == 7.0  # home and lump only: the account on the way avoided
 
 
-def test_a_lump_no_home_has_room_for_stays_free() -> None:
+def test_what_the_chain_cuts_off_counts_in_the_room_left() -> None:
+    edges, _, w, preset = _strip()
+    w[0] = 3.0
+    w[23] = 2.5  # behind the lump: only the territory holding the lump can reach it
+    hi = np.array([10.0, 10.0])
+    laid = far_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
+    # territory 1 would hold 1 + 6 + 2.5 = 9.5 (room 0.5), territory 0 holds 3 + 6 (room 1)
+    assert laid[15] == 0
+    assert laid[23] == -1  # territory 0 does not cut it off: it stays free
+    w[0] = 3.6  # now territory 0 has less room (0.4): territory 1 takes the lump
+    laid = far_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
+    assert laid[15] == 1
+    assert laid[23] == -1  # free: only territory 1 can reach it, and design will give it so
+
+
+def test_with_no_room_anywhere_the_lump_goes_where_it_overshoots_least() -> None:
     edges, _, _ = _grid(4, 4)
     w = np.zeros(16)
-    w[15], w[0], w[3] = 5.0, 2.0, 2.0
+    w[15], w[0], w[3] = 5.0, 2.0, 1.8
     preset = np.full(16, -1)
     preset[[0, 3]] = [0, 1]
+    laid = far_corridors(
+        w, edges, [15], anchors={0: 0, 1: 3}, preset=preset, hi=np.array([6.5, 6.5])
+    )
+    assert laid[15] == 1  # 6.8 against 7.0
+    # walled off from both homes by other territories' units, it stays free
+    preset[[10, 11, 14]] = 2
     laid = far_corridors(
         w, edges, [15], anchors={0: 0, 1: 3}, preset=preset, hi=np.array([6.5, 6.5])
     )
