@@ -99,9 +99,10 @@ def run(
 ) -> tuple[PlanOutcome, float, float]:
     """Design as the app does: the outcome, wall and CPU seconds; without `recombine`, the
     engine before issue 14 (border moves)."""
-    saved = design._recombine, design._LUMPY_STARTS, design._POLISH_PER_UNIT
+    saved = design._recombine, design._LUMPY_STARTS, design._POLISH_PER_UNIT, design.plan_corridors
     if not recombine:
         design._recombine = lambda *_a, **_k: None
+        design.plan_corridors = lambda *_a, **_k: None  # no second search with corridors
         design._LUMPY_STARTS = 10**9  # every first plan, as before
         design._POLISH_PER_UNIT = 0  # and no polish
     try:
@@ -111,7 +112,12 @@ def run(
         )
         return outcome, time.perf_counter() - start, time.process_time() - cpu
     finally:
-        design._recombine, design._LUMPY_STARTS, design._POLISH_PER_UNIT = saved
+        (
+            design._recombine,
+            design._LUMPY_STARTS,
+            design._POLISH_PER_UNIT,
+            design.plan_corridors,
+        ) = saved
 
 
 def judge(outcome: PlanOutcome) -> tuple[float, int, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import networkx as nx
 import numpy as np
 
 from territory_planner.geo.earth import haversine_km
@@ -86,6 +87,7 @@ def balance_reasons(
     holders: dict[int, tuple[str, str]],
     k: int | None = None,
     reached: float | None = None,
+    graph: nx.Graph | None = None,
 ) -> BalanceAdvice:
     """Why no plan of these units is within ±`tolerance`, and what would help.
 
@@ -107,6 +109,9 @@ def balance_reasons(
         Number of territories (default: one per rep).
     reached
         The designed plan's largest deviation (a band that surely holds it is offered).
+    graph
+        The units' adjacency (`unit_graph`), if built: a heavy home whose
+        neighbours cannot top it up to the band is then named.
 
     Returns
     -------
@@ -133,6 +138,7 @@ def balance_reasons(
         return BalanceAdvice(
             [
                 *_far_lumps(project, plan_units, weights / mean, heavy, holders),
+                *_tight_homes(plan_units, weights / mean, holders, graph, tolerance),
                 f"±{tolerance:.1%} is reachable with these units if territories need not be in "
                 f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
                 f"each was found: try {f'{zip_fix.label} or ' if finer else ''}a wider band",
@@ -206,6 +212,53 @@ def _far_lumps(
     return said
 
 
+def _tight_homes(
+    plan_units: ProjectUnits,
+    share: np.ndarray,
+    holders: dict[int, tuple[str, str]],
+    graph: nx.Graph | None,
+    tolerance: float,
+) -> list[str]:
+    """Homes nearly a territory alone that no mix of the units near them tops up, in words.
+
+    Nearly: the band needs at most `_TOP_UP` of a mean territory more. Near:
+    within `_NEAR_STEPS` steps on the unit graph, other homes left out (they
+    are other territories'); with more than `_NEAR_MOST` weighted units
+    there, some mix is assumed to fit and nothing is said.
+    """
+    if graph is None:
+        return []
+    said = []
+    for home, (rep, _) in holders.items():
+        low, high = 1 - tolerance - share[home], 1 + tolerance - share[home]
+        if low <= 0 or high > _TOP_UP:
+            continue
+        steps = nx.single_source_shortest_path_length(graph, home, cutoff=_NEAR_STEPS)
+        near = [u for u in steps if u != home and u not in holders and share[u] > 0]
+        if len(near) > _NEAR_MOST:
+            continue
+        near.sort(key=lambda u: -share[u])
+        sums = np.zeros(1)
+        for u in near:
+            sums = np.unique(np.concatenate([sums, sums + share[u]]))
+        if ((sums >= low - 1e-9) & (sums <= high + 1e-9)).any():
+            continue
+        listed = ", ".join(f"{unit_words(plan_units, u)} {share[u]:.2f}" for u in near[:_LISTED])
+        listed += f" and {len(near) - _LISTED} more" if len(near) > _LISTED else ""
+        kinds = {"county": "counties", "zip": "ZIP areas", "state": "states"}
+        around = f"the {kinds.get(plan_units.kind, 'units')} up to {_NEAR_STEPS} steps away"
+        said.append(
+            f"{unit_words(plan_units, home)} holds {rep}'s home and is {share[home]:.2f} of a "
+            f"mean territory: ±{tolerance:.1%} needs {max(low, 0):.2f}-{high:.2f} more, and no "
+            f"mix of {around} ({listed or 'none weighs anything'}) adds that"
+        )
+    return said
+
+
+_TOP_UP = 0.2  # a home this close to a territory (in mean territories) needs only a top-up
+_NEAR_STEPS = 2  # how far from such a home the top-up is looked for
+_NEAR_MOST = 14  # more weighted units near it than this: some mix surely fits
+_LISTED = 4  # near units named (heaviest first)
 _FREED_GAIN = 0.005  # a home rule is worth dropping when the bound falls by this much
 _FREED_SECONDS = 2.0  # per solve
 

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -22,6 +23,7 @@ import shapely
 from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import nearest_home, served_workload, workload_by_rep
 from territory_planner.formats import agree, plural
+from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
 from territory_planner.plan.design import design_territories
@@ -183,6 +185,7 @@ def _design_on_workload(
     seeds: list[int],
     lock: np.ndarray,
     tolerance: float,
+    graph: nx.Graph,
     progress: Progress,
     cancel: CancelToken | None,
 ) -> tuple[DesignResult, np.ndarray]:
@@ -203,6 +206,7 @@ def _design_on_workload(
             work.weights,
             k,
             tolerance=tolerance,
+            graph=graph,
             seeds=seeds or None,
             locked=lock,
             progress=progress if labels is None else no_progress,
@@ -440,6 +444,8 @@ def design_project(
         else ([], [])
     )
     base = _territory_base(project, k, locked_rows, seed_reps)
+    progress(0.05, "Finding neighbouring units")
+    graph = unit_graph(plan_units.units)  # built once: design and its reasons use it
     if "workload" in shares:
         result, weights = _design_on_workload(
             project,
@@ -450,6 +456,7 @@ def design_project(
             seeds=seeds,
             lock=lock,
             tolerance=tolerance,
+            graph=graph,
             progress=scaled(progress, 0.05, 0.9),
             cancel=cancel,
         )
@@ -461,6 +468,7 @@ def design_project(
             tolerance=tolerance,
             seeds=seeds or None,
             locked=lock,
+            graph=graph,
             progress=scaled(progress, 0.05, 0.9),
             cancel=cancel,
             territory_names=base["name"].astype(str).tolist(),
@@ -480,6 +488,7 @@ def design_project(
             holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
             k=k,
             reached=result.max_deviation,
+            graph=graph,
         )
         result.violations.extend(advice.reasons)
     if floating:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pyproj
 import pytest
@@ -12,6 +14,7 @@ import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import balance_alerts, territory_kpis, territory_parts
+from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import Project
 from territory_planner.plan import balance_reasons as reasons
@@ -27,7 +30,7 @@ from territory_planner.plan.unit_plan import (
 )
 from territory_planner.sample_data import LAKE_HOME, field_project
 from tests.conftest import run_cli
-from tests.unit.plan_fixtures import two_homes_beside_each_other
+from tests.unit.plan_fixtures import touching, two_homes_beside_each_other
 
 
 def test_a_home_in_the_lake_belongs_to_the_nearest_county() -> None:
@@ -241,3 +244,47 @@ def test_a_heavy_county_far_from_every_home_is_named_with_the_distance() -> None
     said = float(far[0].split(" lives ")[1].split(" km")[0].replace(",", ""))
     assert said == pytest.approx(km[nearest], rel=0.03)
     assert km[nearest] > 500
+
+
+def test_a_home_nearly_a_territory_that_nothing_near_tops_up_is_named() -> None:
+    project = field_project(103, accounts=2900, reps=10)  # Los Angeles 0.95 of a territory
+    units = project_units(project, "county")
+    weights = unit_weights(units, account_weights(project, parse_balance("potential")))
+    homes = rep_home_units(project, units)
+    pinned = np.full(len(weights), -1)
+    pinned[homes] = np.arange(len(homes))
+    reps = project.reps.reset_index(drop=True)
+    holders = {int(u): (str(reps["name"][i]), str(reps["rep_id"][i])) for i, u in enumerate(homes)}
+
+    def said(w: np.ndarray) -> list[str]:
+        advice = balance_reasons(
+            project, units, w, pinned=pinned, tolerance=0.01, holders=holders, k=10,
+            reached=0.05, graph=unit_graph(units.units),
+        )  # fmt: skip
+        return [r for r in advice.reasons if r.endswith("adds that")]
+
+    told = said(weights)
+    assert len(told) == 1
+    assert told[0].startswith("Los Angeles County holds James Carter's home and is 0.95 of a")
+    assert "needs 0.04-0.06 more" in told[0]
+    # recomputed from shared borders: every mix of the weighted counties up to two steps away
+    home = int(np.flatnonzero(units.units["name"] == "Los Angeles")[0])
+    steps = nx.single_source_shortest_path_length(touching(units.units), home, cutoff=2)
+    near = [u for u in steps if u != home and weights[u] > 0 and u not in holders]
+    mean = weights.sum() / 10
+    low, high = 0.99 - weights[home] / mean, 1.01 - weights[home] / mean
+    mixes = [
+        sum(weights[list(mix)]) / mean
+        for size in range(len(near) + 1)
+        for mix in itertools.combinations(near, size)
+    ]
+    assert 4 <= len(near) <= 14
+    assert not any(low <= m <= high for m in mixes)
+    # a neighbour that weighs just enough (the weight taken from a county far away): silent
+    lightest = min(near, key=lambda u: weights[u])
+    far = int(np.argmax(np.where(np.isin(np.arange(len(weights)), [*near, *homes]), 0, weights)))
+    moved = weights.copy()
+    moved[lightest] += (low + high) / 2 * mean - weights[lightest]
+    moved[far] -= moved[lightest] - weights[lightest]
+    assert moved.min() >= 0
+    assert said(moved) == []
