@@ -561,10 +561,10 @@ def design_territories(
         search.run(preset, initial, progress, budget=budget)
     else:  # half the time as usual; if out of band, the rest with the corridors held
         now = time.process_time()
-        search.run(preset, initial, scaled(progress, 0, 0.5), budget=(now + budget) / 2)
+        search.run(preset, initial, scaled(progress, 0, 0.45), budget=(now + budget) / 2)
         if plan.total_excess() > 0:
             direct = (_score(plan), list(plan.label))
-            search.run(laid, initial, scaled(progress, 0.5, 1), budget=budget)
+            search.run(laid, initial, scaled(progress, 0.45, 0.9), budget=budget)
             if direct[0] < _score(plan):
                 plan.assign(np.asarray(direct[1]))
     progress(0.95, "Measuring the territories")

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
+import pytest
 
+from territory_planner.plan import design
 from territory_planner.plan.corridors import far_corridors, homeless_lumps
+from territory_planner.plan.design import design_territories
+from tests.unit.test_design import grid, grid_neighbours
 
 
 def _grid(rows: int, cols: int) -> tuple[tuple[np.ndarray, np.ndarray], nx.Graph, np.ndarray]:
@@ -105,3 +111,38 @@ def test_a_chain_does_not_cross_another_territory_held_units() -> None:
     assert not set(mine) & {2, 7, 12, 17}
     assert 22 in mine  # round the end of the wall
     assert nx.is_connected(graph.subgraph(mine.tolist()))
+
+
+def test_design_searches_again_with_the_corridor_held_when_out_of_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(design, "_DESIGN_SECONDS", 2.0)  # keep the test short
+    monkeypatch.setattr(design, "_MIN_RESTART_SECONDS", 0.2)
+    monkeypatch.setattr(design, "_POLISH_SECONDS", (0.1, 0.3))
+    units = grid(8)
+    w = np.random.default_rng(4).integers(1, 4, 64).astype(float)
+    w[63] = np.floor(0.3 * (w.sum() - w[63]))  # the far corner: about 0.68 of a territory
+    w[62] += (1 - w.sum()) % 3  # integer totals around a mean of n + 1/3: ±0.1% unreachable
+    assert w.sum() % 3 == 1
+    assert 0.5 < w[63] / (w.sum() / 3) < 1
+    runs: list[np.ndarray] = []
+    search = design._Search.run
+
+    def spy(self: design._Search, preset: np.ndarray, *args: Any, **kwargs: Any) -> None:
+        runs.append(preset.copy())
+        search(self, preset, *args, **kwargs)
+
+    monkeypatch.setattr(design._Search, "run", spy)
+    reports: list[float] = []
+    result = design_territories(
+        units, w, 3, tolerance=0.001, seeds=[0, 7, 56], progress=lambda f, m="": reports.append(f)
+    )
+    assert len(runs) == 2
+    held = np.flatnonzero((runs[1] >= 0) & (runs[0] < 0))
+    assert 63 in held
+    owner = int(runs[1][63])
+    graph = grid_neighbours(8)
+    assert nx.is_connected(graph.subgraph([*held.tolist(), [0, 7, 56][owner]]))
+    assert reports == sorted(reports)
+    assert all(result.contiguous)
+    assert result.labels[[0, 7, 56]].tolist() == [0, 1, 2]
