@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -218,15 +219,25 @@ def test_freeing_a_home_is_not_solved_for_when_the_heaviest_unit_alone_sets_the_
     assert reasons._free_home_fix(weights, 3, pinned, homes, lower) is None
 
 
-def test_a_heavy_county_far_from_every_home_is_named_with_the_distance() -> None:
-    project = field_project(15, accounts=1600, reps=7)  # Miami-Dade heavy, no rep in Florida
+def _field_case(seed: int, accounts: int, reps: int, balance: str) -> tuple[Any, ...]:
+    """A field project's counties, weights, pinned homes and their holders (name, ID)."""
+    project = field_project(seed, accounts=accounts, reps=reps)
     units = project_units(project, "county")
-    weights = unit_weights(units, account_weights(project, parse_balance("revenue")))
+    weights = unit_weights(units, account_weights(project, parse_balance(balance)))
     homes = rep_home_units(project, units)
     pinned = np.full(len(weights), -1)
     pinned[homes] = np.arange(len(homes))
+    table = project.reps.reset_index(drop=True)
+    holders = {
+        int(u): (str(table["name"][i]), str(table["rep_id"][i])) for i, u in enumerate(homes)
+    }
+    return project, units, weights, homes, pinned, holders
+
+
+def test_a_heavy_county_far_from_every_home_is_named_with_the_distance() -> None:
+    # Miami-Dade heavy, no rep in Florida
+    project, units, weights, _, pinned, holders = _field_case(15, 1600, 7, "revenue")
     reps = project.reps.reset_index(drop=True)
-    holders = {int(u): (str(reps["name"][i]), str(reps["rep_id"][i])) for i, u in enumerate(homes)}
     advice = balance_reasons(
         project, units, weights, pinned=pinned, tolerance=0.01, holders=holders, k=7, reached=0.05
     )
@@ -247,14 +258,8 @@ def test_a_heavy_county_far_from_every_home_is_named_with_the_distance() -> None
 
 
 def test_a_home_nearly_a_territory_that_nothing_near_tops_up_is_named() -> None:
-    project = field_project(103, accounts=2900, reps=10)  # Los Angeles 0.95 of a territory
-    units = project_units(project, "county")
-    weights = unit_weights(units, account_weights(project, parse_balance("potential")))
-    homes = rep_home_units(project, units)
-    pinned = np.full(len(weights), -1)
-    pinned[homes] = np.arange(len(homes))
-    reps = project.reps.reset_index(drop=True)
-    holders = {int(u): (str(reps["name"][i]), str(reps["rep_id"][i])) for i, u in enumerate(homes)}
+    # Los Angeles 0.95 of a territory
+    project, units, weights, homes, pinned, holders = _field_case(103, 2900, 10, "potential")
 
     def said(w: np.ndarray) -> list[str]:
         advice = balance_reasons(
