@@ -10,7 +10,7 @@ distance, so the lump goes to a near home even when that home's own metro
 leaves no room for it, and border moves and pair recombination cannot hand
 it to another territory across the map.
 
-`far_corridors` decides it up front: for each lump, the cheapest chain of
+`lump_corridors` decides it up front: for each lump, the cheapest chain of
 units (fewest accounts on the way) from each home to it; the home whose
 territory would have the most room left with the lump, the chain and what
 the chain cuts off from every other home takes the lump and the chain (if
@@ -59,7 +59,7 @@ def homeless_lumps(w: np.ndarray, anchors: dict[int, int], k: int) -> list[int]:
     return [int(u) for u in heavy[np.argsort(-w[heavy], kind="stable")]]
 
 
-def far_corridors(
+def lump_corridors(
     w: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
     lumps: list[int],
@@ -142,7 +142,7 @@ def plan_corridors(plan: _Plan, preset: np.ndarray, anchors: dict[int, int]) -> 
     lumps = homeless_lumps(np.asarray(plan.w), anchors, plan.k)
     if not lumps:
         return None
-    laid = far_corridors(
+    laid = lump_corridors(
         np.asarray(plan.w),
         (plan.src, plan.dst),
         lumps,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from territory_planner.plan import design
-from territory_planner.plan.corridors import far_corridors, homeless_lumps
+from territory_planner.plan.corridors import homeless_lumps, lump_corridors
 from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid, grid_neighbours
 
@@ -53,7 +53,7 @@ def test_the_lump_and_its_chain_go_to_the_home_with_most_room() -> None:
     edges, graph, w, preset = _strip()
     w[11] = 1.0  # an account on the straight way; round it the chain costs nothing
     hi = np.array([10.0, 10.0])  # territory 0 would hold 9.5 with the lump, territory 1 7.0
-    laid = far_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
+    laid = lump_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
     taken = np.flatnonzero(laid == 1)
     assert laid[15] == 1
     assert np.array_equal(laid[:8], preset[:8])  # nothing given to, or taken from, the other
@@ -67,12 +67,12 @@ def test_what_the_chain_cuts_off_counts_in_the_room_left() -> None:
     w[0] = 3.0
     w[23] = 2.5  # behind the lump: only the territory holding the lump can reach it
     hi = np.array([10.0, 10.0])
-    laid = far_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
+    laid = lump_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
     # territory 1 would hold 1 + 6 + 2.5 = 9.5 (room 0.5), territory 0 holds 3 + 6 (room 1)
     assert laid[15] == 0
     assert laid[23] == -1  # territory 0 does not cut it off: it stays free
     w[0] = 3.6  # now territory 0 has less room (0.4): territory 1 takes the lump
-    laid = far_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
+    laid = lump_corridors(w, edges, [15], anchors={0: 0, 1: 8}, preset=preset, hi=hi)
     assert laid[15] == 1
     assert laid[23] == -1  # free: only territory 1 can reach it, and design will give it so
 
@@ -83,13 +83,13 @@ def test_with_no_room_anywhere_the_lump_goes_where_it_overshoots_least() -> None
     w[15], w[0], w[3] = 5.0, 2.0, 1.8
     preset = np.full(16, -1)
     preset[[0, 3]] = [0, 1]
-    laid = far_corridors(
+    laid = lump_corridors(
         w, edges, [15], anchors={0: 0, 1: 3}, preset=preset, hi=np.array([6.5, 6.5])
     )
     assert laid[15] == 1  # 6.8 against 7.0
     # walled off from both homes by other territories' units, it stays free
     preset[[10, 11, 14]] = 2
-    laid = far_corridors(
+    laid = lump_corridors(
         w, edges, [15], anchors={0: 0, 1: 3}, preset=preset, hi=np.array([6.5, 6.5])
     )
     assert np.array_equal(laid, preset)
@@ -103,7 +103,7 @@ def test_a_chain_does_not_cross_another_territory_held_units() -> None:
     preset[0] = 0
     preset[[2, 7, 12, 17]] = 1  # a locked wall of territory 1 down the middle, open at row 4
     preset[4] = 1
-    laid = far_corridors(
+    laid = lump_corridors(
         w, edges, [24], anchors={0: 0, 1: 4}, preset=preset, hi=np.array([6.0, 4.5])
     )
     mine = np.flatnonzero(laid == 0)
