@@ -249,8 +249,8 @@ def _tight_homes(
         around = f"the {kinds.get(plan_units.kind, 'units')} up to {_NEAR_STEPS} steps away"
         said.append(
             f"{unit_words(plan_units, home)} holds {rep}'s home and is {share[home]:.2f} of a "
-            f"mean territory: ±{tolerance:.1%} needs {max(low, 0):.2f}-{high:.2f} more, and no "
-            f"mix of {around} ({listed or 'none weighs anything'}) adds that"
+            f"mean territory: ±{tolerance:.1%} needs another {max(low, 0):.2f}-{high:.2f} of a "
+            f"territory, and no mix of {around} ({listed or 'none weighs anything'}) adds that"
         )
     return said
 

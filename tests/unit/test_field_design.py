@@ -271,7 +271,7 @@ def test_a_home_nearly_a_territory_that_nothing_near_tops_up_is_named() -> None:
     told = said(weights)
     assert len(told) == 1
     assert told[0].startswith("Los Angeles County holds James Carter's home and is 0.95 of a")
-    assert "needs 0.04-0.06 more" in told[0]
+    assert "needs another 0.04-0.06 of a territory" in told[0]
     # recomputed from shared borders: every mix of the weighted counties up to two steps away
     home = int(np.flatnonzero(units.units["name"] == "Los Angeles")[0])
     steps = nx.single_source_shortest_path_length(touching(units.units), home, cutoff=2)
