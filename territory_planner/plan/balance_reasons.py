@@ -19,6 +19,7 @@ import numpy as np
 from territory_planner.geo.earth import haversine_km
 from territory_planner.model import Project
 from territory_planner.plan.allocation import balance_bound
+from territory_planner.plan.corridors import block_bound
 from territory_planner.plan.unit_plan import FILE_KIND, ProjectUnits
 
 
@@ -67,14 +68,19 @@ def unit_words(plan_units: ProjectUnits, unit: int) -> str:
     Returns
     -------
     str
-        Its name, with "County" after it or "ZIP area" before it for those kinds.
+        Its name, with "County" after it ("Parish" in Louisiana; nothing for the
+        District of Columbia and Alaska's boroughs) or "ZIP area" before it.
     """
     name = str(plan_units.units["name"].iloc[unit])
     if plan_units.kind == "county":
-        return f"{name} County"
+        state = str(plan_units.units["county_fips"].iloc[unit])[:2]
+        return name + _COUNTY_WORD.get(state, " County")
     if plan_units.kind == "zip":
         return f"ZIP area {name}"
     return name
+
+
+_COUNTY_WORD = {"11": "", "02": "", "22": " Parish"}  # by state FIPS: DC, Alaska, Louisiana
 
 
 def balance_reasons(
@@ -135,6 +141,26 @@ def balance_reasons(
     zip_fix = _finer_fix(plan_units, weights / mean)
     if bound.lower <= tolerance + 1e-9:
         wider = math.ceil(100 * (reached or 2 * tolerance) - 1e-6) / 100
+        fixes = [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)]
+        blocked = _blocked(
+            plan_units,
+            weights,
+            pinned=pinned,
+            holders=holders,
+            graph=graph,
+            k=k,
+            tolerance=tolerance,
+        )
+        if blocked:
+            return BalanceAdvice(
+                [
+                    blocked,
+                    f"±{tolerance:.1%} needs "
+                    + (f"{zip_fix.label}, or " if finer else "")
+                    + "a wider band",
+                ],
+                fixes,
+            )
         return BalanceAdvice(
             [
                 *_far_lumps(project, plan_units, weights / mean, heavy, holders),
@@ -143,7 +169,7 @@ def balance_reasons(
                 f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
                 f"each was found: try {f'{zip_fix.label} or ' if finer else ''}a wider band",
             ],
-            [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)],
+            fixes,
         )
     widest = math.ceil(round(bound.lower * 100, 6))
     words = [f"a wider band (±{widest}% is the closest these units allow)"]
@@ -210,6 +236,50 @@ def _far_lumps(
                 "that far in one piece"
             )
     return said
+
+
+def _blocked(
+    plan_units: ProjectUnits,
+    weights: np.ndarray,
+    *,
+    pinned: np.ndarray,
+    holders: dict[int, tuple[str, str]],
+    graph: nx.Graph | None,
+    k: int,
+    tolerance: float,
+) -> str:
+    """Why no plan in one piece each is within the band, if a block proves it (`block_bound`).
+
+    Only with a home in every territory and nothing else pinned (a locked
+    territory's units are not homes the proof may route through).
+    """
+    if graph is None or len(holders) < k or (pinned >= 0).sum() != len(holders):
+        return ""
+    pairs = np.asarray(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    edges = (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])
+    found = block_bound(weights, edges, list(holders), k)
+    if found is None or found.deviation <= tolerance + 1e-9:
+        return ""
+    mean = float(weights.sum()) / k
+    behind = [unit_words(plan_units, u) for u in found.block[1:]]
+    what = unit_words(plan_units, found.unit) + (
+        f" with {behind[0] if len(behind) == 1 else f'{len(behind)} more'} behind it"
+        if behind
+        else ""
+    )
+    if found.home < 0:  # a home and what only it reaches
+        how = f"holds {holders[found.unit][0]}'s home: that territory"
+    else:
+        how = (
+            f"can only be reached by way of other accounts: the lightest territory that can "
+            f"take it, from {holders[found.home][0]}'s home ({unit_words(plan_units, found.home)}),"
+        )
+    total = 1 + found.deviation
+    return (
+        f"No plan with every territory in one piece can be within ±{tolerance:.1%}: {what} "
+        f"({float(weights[found.block].sum()) / mean:.2f} of a mean territory) {how} weighs at "
+        f"least {total:.2f} of a mean territory (+{found.deviation:.1%})"
+    )
 
 
 def _tight_homes(

@@ -22,6 +22,8 @@ borders.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -182,3 +184,94 @@ def _chain(pred: np.ndarray, start: int, end: int) -> np.ndarray:
     while path[-1] != start:
         path.append(int(pred[path[-1]]))
     return np.asarray(path[::-1], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class BlockBound:
+    """What one lump proves about every plan whose territories are each in one piece.
+
+    Attributes
+    ----------
+    deviation
+        No plan in one piece has a largest deviation from the mean below this.
+    unit
+        The unit that proves it (a lump, or a home).
+    block
+        The units any territory holding `unit` must hold: it, and what lies behind
+        it (the units it cuts off from every home).
+    home
+        The home whose territory would take it at the least weight (-1: none
+        needed, the unit is a home or a territory without one can take it).
+    way
+        Weight of the cheapest chain from that home to the block (home included).
+    """
+
+    deviation: float
+    unit: int
+    block: np.ndarray
+    home: int
+    way: float
+
+
+def block_bound(
+    w: np.ndarray, edges: tuple[np.ndarray, np.ndarray], homes: list[int], k: int
+) -> BlockBound | None:
+    """A lower bound on the largest deviation of any plan in one piece per territory.
+
+    With a home in every territory, the territory holding a unit holds what
+    lies behind it (the units it cuts off from every home: only through it
+    can a home reach them) and a chain from its home to it. So it weighs at
+    least that block plus the lightest such chain: more than the band allows
+    when a heavy county sits at the end of a peninsula (Queens, with Long
+    Island behind it) or far from every home. The `_BLOCK_UNITS` heaviest
+    units are tried, and each home with what lies behind it.
+
+    Parameters
+    ----------
+    w
+        Weight of each unit.
+    edges
+        The unit graph's directed edges (both directions), as source and target arrays.
+    homes
+        Home unit of each territory (distinct).
+    k
+        Number of territories.
+
+    Returns
+    -------
+    BlockBound or None
+        The strongest bound found (it may be within the band); None unless
+        every territory has a home and something weighs anything.
+    """
+    src, dst = edges
+    n, mean = len(w), float(w.sum()) / k
+    if mean <= 0 or len(homes) < k:
+        return None
+    preset = np.full(n, -1)
+    preset[homes] = np.arange(len(homes))
+    is_home = preset >= 0
+    order = [int(u) for u in np.argsort(-w, kind="stable") if not is_home[u] and w[u] > 0]
+    keep = ~is_home[src]  # a chain may end at a home, not pass through one
+    best: BlockBound | None = None
+    for unit in [*order[:_BLOCK_UNITS], *homes]:
+        alone = preset.copy()
+        alone[unit] = -1  # a home's block: what only it reaches
+        block = _with_enclosed(np.array([unit]), alone, -2, edges)
+        home, way = -1, 0.0
+        if not is_home[unit]:
+            inside = np.zeros(n, dtype=bool)
+            inside[block] = True
+            cost = np.where(inside, 0.0, w) + _STEP * mean  # (zero would be no edge)
+            graph = csr_matrix((cost[dst[keep]], (src[keep], dst[keep])), shape=(n, n))
+            dist = dijkstra(graph, indices=unit)[homes]
+            if not np.isfinite(dist).any():
+                continue
+            home = homes[int(np.argmin(dist))]
+            way = max(float(dist.min()) - n * _STEP * mean, 0.0)  # the steps taken back out
+        deviation = (float(w[block].sum()) + way) / mean - 1
+        if best is None or deviation > best.deviation:
+            best = BlockBound(deviation, unit, block, home, way)
+    return best
+
+
+_BLOCK_UNITS = 20  # heaviest units tried as lumps by `block_bound`

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import networkx as nx
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from territory_planner.plan import design
-from territory_planner.plan.corridors import homeless_lumps, lump_corridors
+from territory_planner.plan.corridors import block_bound, homeless_lumps, lump_corridors
 from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid, grid_neighbours
 
@@ -146,3 +147,61 @@ def test_design_searches_again_with_the_corridor_held_when_out_of_band(
     assert reports == sorted(reports)
     assert all(result.contiguous)
     assert result.labels[[0, 7, 56]].tolist() == [0, 1, 2]
+
+
+def _best_one_piece_plan(graph: nx.Graph, w: np.ndarray, homes: list[int]) -> float:
+    """The smallest largest excess over the mean (total / mean - 1) of any plan whose
+    territories are each one piece holding their home: every assignment tried."""
+    k, n = len(homes), len(w)
+    free = [u for u in range(n) if u not in homes]
+    best = np.inf
+    for rest in itertools.product(range(k), repeat=len(free)):
+        labels = np.empty(n, dtype=int)
+        labels[homes] = range(k)
+        labels[free] = rest
+        if all(
+            nx.is_connected(graph.subgraph(np.flatnonzero(labels == t).tolist())) for t in range(k)
+        ):
+            totals = np.bincount(labels, weights=w, minlength=k)
+            best = min(best, float((totals / totals.mean() - 1).max()))
+    return best
+
+
+def test_the_block_bound_never_exceeds_what_plans_in_one_piece_reach() -> None:
+    edges, graph, _ = _grid(3, 4)
+    rng = np.random.default_rng(8)
+    for trial in range(6):
+        w = np.where(rng.random(12) < 0.5, rng.lognormal(0, 1.2, 12), 0.0)
+        homes = [0, 11] if trial % 2 else [0, 3, 8]
+        found = block_bound(w, edges, homes, len(homes))
+        assert found is not None
+        assert found.deviation <= _best_one_piece_plan(graph, w, homes) + 1e-9
+
+
+def test_a_lump_at_the_end_of_a_peninsula_proves_the_band_out_of_reach() -> None:
+    # 0 - 1 - 2 - 3 in a line, homes at both ends; off its middle the peninsula 2 - 4,
+    # which forks into two tips, 5 and 6, that only 4 leads to
+    graph = nx.Graph([(0, 1), (1, 2), (2, 3), (2, 4), (4, 5), (4, 6)])
+    pairs = np.array(graph.edges)
+    edges = (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])
+    w = np.array([2.0, 1.0, 1.0, 3.0, 2.0, 1.0, 1.0])  # mean 5.5 over 2
+    found = block_bound(w, edges, [0, 3], 2)
+    assert found is not None
+    assert found.unit == 4
+    assert sorted(found.block.tolist()) == [4, 5, 6]  # both tips lie behind 4
+    assert found.way == pytest.approx(4.0)  # from either home: 2 + 1 + 1 or 3 + 1
+    assert found.deviation == pytest.approx(8.0 / 5.5 - 1)
+    assert found.deviation == pytest.approx(_best_one_piece_plan(graph, w, [0, 3]))
+    # a tip by way of the lump proves less (7 / 5.5), the lump alone or shapes aside nothing
+    assert found.deviation > 7.0 / 5.5 - 1
+
+
+def test_the_way_to_a_lump_is_the_lightest_from_any_home_its_weight_counted() -> None:
+    edges, graph, _ = _grid(2, 4)  # 0 1 2 3 over 4 5 6 7; homes 0 and 3, the lump at 7
+    w = np.array([1.0, 0.5, 0.5, 3.0, 0.5, 0.5, 0.5, 3.0])  # mean 4.75
+    found = block_bound(w, edges, [0, 3], 2)
+    assert found is not None
+    assert (found.unit, found.home) == (7, 0)  # round the bottom: 1 + 1.5, not 3 beside it
+    assert found.way == pytest.approx(2.5)
+    assert found.deviation == pytest.approx(5.5 / 4.75 - 1)
+    assert found.deviation == pytest.approx(_best_one_piece_plan(graph, w, [0, 3]))

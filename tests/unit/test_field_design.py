@@ -293,3 +293,34 @@ def test_a_home_nearly_a_territory_that_nothing_near_tops_up_is_named() -> None:
     moved[far] -= moved[lightest] - weights[lightest]
     assert moved.min() >= 0
     assert said(moved) == []
+
+
+def test_counties_are_named_as_their_states_call_them() -> None:
+    units = project_units(field_project(15, accounts=1600, reps=7), "county")
+    fips = units.units["county_fips"].astype(str)
+    said = {f: reasons.unit_words(units, int(np.flatnonzero(fips == f)[0])) for f in
+            ("11001", "22071", "17031")}  # fmt: skip
+    assert said == {
+        "11001": "District of Columbia",
+        "22071": "Orleans Parish",
+        "17031": "Cook County",
+    }
+
+
+def test_a_lump_only_reached_by_way_of_heavy_counties_proves_the_band_out_of_reach() -> None:
+    # Queens, Nassau and Suffolk: 0.97 of a territory, reached through Kings or the Bronx
+    project, units, weights, _, pinned, holders = _field_case(100, 3600, 11, "revenue")
+    advice = balance_reasons(
+        project, units, weights, pinned=pinned, tolerance=0.01, holders=holders, k=11,
+        reached=0.14, graph=unit_graph(units.units),
+    )  # fmt: skip
+    first = advice.reasons[0]
+    assert first.startswith(
+        "No plan with every territory in one piece can be within ±1.0%: Nassau County with "
+        "Suffolk County behind it (0.27 of a mean territory) can only be reached"
+    )
+    assert "from Kevin O'Brien's home (District of Columbia), weighs at least 1.13" in first
+    assert first.endswith("(+13.3%)")
+    assert not any("need not be in one piece" in r for r in advice.reasons)
+    assert [f.tolerance for f in advice.fixes if f.tolerance] == [0.14]
+    assert any(f.zip_in for f in advice.fixes)
