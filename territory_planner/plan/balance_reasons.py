@@ -270,9 +270,15 @@ def _blocked(
     if found.home < 0:  # a home and what only it reaches
         how = f"holds {holders[found.unit][0]}'s home: that territory"
     else:
+        through = (
+            f"the lightest way to it passes {unit_words(plan_units, found.via)} "
+            f"({float(weights[found.via]) / mean:.2f}), and "
+            if found.via >= 0
+            else ""
+        )
         how = (
-            f"can only be reached by way of other accounts: the lightest territory that can "
-            f"take it, from {holders[found.home][0]}'s home ({unit_words(plan_units, found.home)}),"
+            f"lies beyond every home: {through}the lightest territory that can take it, from "
+            f"{holders[found.home][0]}'s home ({unit_words(plan_units, found.home)}),"
         )
     total = 1 + found.deviation
     return (

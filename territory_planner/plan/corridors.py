@@ -204,6 +204,8 @@ class BlockBound:
         needed, the unit is a home or a territory without one can take it).
     way
         Weight of the cheapest chain from that home to the block (home included).
+    via
+        The heaviest unit on that chain, the home aside (-1: none weighs anything).
     """
 
     deviation: float
@@ -211,6 +213,7 @@ class BlockBound:
     block: np.ndarray
     home: int
     way: float
+    via: int = -1
 
 
 def block_bound(
@@ -257,20 +260,22 @@ def block_bound(
         alone = preset.copy()
         alone[unit] = -1  # a home's block: what only it reaches
         block = _with_enclosed(np.array([unit]), alone, -2, edges)
-        home, way = -1, 0.0
+        home, way, via = -1, 0.0, -1
         if not is_home[unit]:
             inside = np.zeros(n, dtype=bool)
             inside[block] = True
             cost = np.where(inside, 0.0, w) + _STEP * mean  # (zero would be no edge)
             graph = csr_matrix((cost[dst[keep]], (src[keep], dst[keep])), shape=(n, n))
-            dist = dijkstra(graph, indices=unit)[homes]
-            if not np.isfinite(dist).any():
+            dist, pred = dijkstra(graph, indices=unit, return_predecessors=True)
+            if not np.isfinite(dist[homes]).any():
                 continue
-            home = homes[int(np.argmin(dist))]
-            way = max(float(dist.min()) - n * _STEP * mean, 0.0)  # the steps taken back out
+            home = homes[int(np.argmin(dist[homes]))]
+            way = max(float(dist[home]) - n * _STEP * mean, 0.0)  # the steps taken back out
+            on_way = [u for u in _chain(pred, unit, home)[:-1].tolist() if not inside[u]]
+            via = max(on_way, key=lambda u: w[u]) if on_way and w[on_way].max() > 0 else -1
         deviation = (float(w[block].sum()) + way) / mean - 1
         if best is None or deviation > best.deviation:
-            best = BlockBound(deviation, unit, block, home, way)
+            best = BlockBound(deviation, unit, block, home, way, via)
     return best
 
 

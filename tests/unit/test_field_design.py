@@ -317,7 +317,8 @@ def test_a_lump_only_reached_by_way_of_heavy_counties_proves_the_band_out_of_rea
     first = advice.reasons[0]
     assert first.startswith(
         "No plan with every territory in one piece can be within ±1.0%: Nassau County with "
-        "Suffolk County behind it (0.27 of a mean territory) can only be reached"
+        "Suffolk County behind it (0.27 of a mean territory) lies beyond every home: the "
+        "lightest way to it passes Queens County (0.70)"
     )
     assert "from Kevin O'Brien's home (District of Columbia), weighs at least 1.13" in first
     assert first.endswith("(+13.3%)")
