@@ -58,7 +58,9 @@ EXACT = {"long-island-dead-end", "miami-far-from-every-home"}
 #: one-piece bound, `plan.corridors.block_bound`, and the reason given). Fresh seed 100:
 #: whoever takes Nassau and Suffolk must take Queens (0.70) and a way from a home: at least
 #: +13.31%, which the design reaches with a corridor to Queens for Washington's rep (±37.3%
-#: without; ±13.31% too with a third of the CPU budget).
+#: without). Designed with the CPU-time limits lifted, so the plan is the same on any machine
+#: (about 50 s): under the limits its balance held, but its mean PP went from 0.214 to 0.178
+#: with a change of timing alone.
 PROVED = {"queens-behind-manhattan": (0.1331, 0.15)}
 #: Mean Polsby-Popper (Albers) these plans must reach: they reached 0.1995-0.228 (issue 14 asks
 #: 0.2; `bench/design_clustered.py` reports where it is met); 0.18 leaves room for CPU time limits.
@@ -130,7 +132,7 @@ def test_designed_plan_holds_on_field_data(
     adjacency: nx.Graph,
 ) -> None:
     arguments, balance = CASES[case]
-    if case in EXACT:
+    if case in EXACT or case in PROVED:
         request.getfixturevalue("unhurried")
     project, report = designed(tmp_path, capsys, arguments, balance)
     acc, terr, reps = project.accounts, project.territories, project.reps
