@@ -40,7 +40,7 @@ from territory_planner.demo import make_demo
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.plan import design
 from territory_planner.plan.allocation import balance_bound
-from territory_planner.plan.corridors import block_bound
+from territory_planner.plan.corridors import block_bound, both_ways
 from territory_planner.plan.project_design import PlanOutcome, design_project
 from territory_planner.plan.unit_plan import rep_home_units
 from territory_planner.sample_data import field_project
@@ -189,8 +189,7 @@ RULED_OUT: list[str] = []  # of those, the cases no plan in one piece can bring 
 def one_piece_bound(outcome: PlanOutcome, homes: np.ndarray) -> float:
     """`block_bound` on the plan's units: no plan with territories in one piece does better
     (0 when it proves nothing, or some territory has no home)."""
-    pairs = np.asarray(unit_graph(outcome.units.units).edges(), dtype=np.int64).reshape(-1, 2)
-    edges = (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])
+    edges = both_ways(unit_graph(outcome.units.units))
     found = block_bound(outcome.weights, edges, [int(h) for h in homes], len(outcome.result.totals))
     return max(found.deviation, 0.0) if found is not None else 0.0
 

@@ -17,10 +17,11 @@ import networkx as nx
 import numpy as np
 
 from territory_planner.geo.earth import haversine_km
+from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
 from territory_planner.plan.allocation import balance_bound
-from territory_planner.plan.corridors import block_bound
-from territory_planner.plan.unit_plan import FILE_KIND, ProjectUnits
+from territory_planner.plan.corridors import block_bound, both_ways
+from territory_planner.plan.unit_plan import FILE_KIND, FILE_UNITS, ProjectUnits
 
 
 @dataclass(frozen=True)
@@ -255,9 +256,7 @@ def _blocked(
     """
     if graph is None or len(holders) < k or (pinned >= 0).sum() != len(holders):
         return ""
-    pairs = np.asarray(graph.edges(), dtype=np.int64).reshape(-1, 2)
-    edges = (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])
-    found = block_bound(weights, edges, list(holders), k)
+    found = block_bound(weights, both_ways(graph), list(holders), k)
     if found is None or found.deviation <= tolerance + 1e-9:
         return ""
     mean = float(weights.sum()) / k
@@ -321,8 +320,8 @@ def _tight_homes(
             continue
         listed = ", ".join(f"{unit_words(plan_units, u)} {share[u]:.2f}" for u in near[:_LISTED])
         listed += f" and {len(near) - _LISTED} more" if len(near) > _LISTED else ""
-        kinds = {"county": "counties", "zip": "ZIP areas", "state": "states"}
-        around = f"the {kinds.get(plan_units.kind, 'units')} up to {_NEAR_STEPS} steps away"
+        kinds = UNIT_KINDS.get(plan_units.kind, FILE_UNITS)[1]
+        around = f"the {kinds} up to {_NEAR_STEPS} steps away"
         said.append(
             f"{unit_words(plan_units, home)} holds {rep}'s home and is {share[home]:.2f} of a "
             f"mean territory: ±{tolerance:.1%} needs another {max(low, 0):.2f}-{high:.2f} of a "

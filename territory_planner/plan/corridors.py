@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -115,7 +116,10 @@ def lump_corridors(
                 continue
             chain = _chain(pred, lump, home)
             new = chain[out[chain] != t]
-            total = held[t] + float(w[_with_enclosed(new, out, t, (src, dst))].sum())
+            mine = out == t
+            mine[new] = True
+            walled = _cut_off(mine, (out >= 0) & ~mine, edges)
+            total = held[t] + float(w[np.r_[new, walled]].sum())
             if best is None or total - hi[t] < best[0]:  # most room, or least overshoot
                 best = (total - hi[t], t, new)
         if best is not None:
@@ -155,27 +159,40 @@ def plan_corridors(plan: _Plan, preset: np.ndarray, anchors: dict[int, int]) -> 
     return None if np.array_equal(laid, preset) else laid
 
 
-def _with_enclosed(
-    new: np.ndarray, out: np.ndarray, t: int, edges: tuple[np.ndarray, np.ndarray]
+def _cut_off(
+    mine: np.ndarray, others: np.ndarray, edges: tuple[np.ndarray, np.ndarray]
 ) -> np.ndarray:
-    """`new` and the units it would cut off from every other territory's held units.
+    """The units outside `mine` that no unit of `others` reaches without crossing `mine`.
 
     A chain to a lump at the end of a peninsula (Queens, with Long Island
     beyond it) or across the map walls in what lies behind it: only the
     territory that holds the chain can reach it.
     """
     src, dst = edges
-    n = len(out)
-    mine = out == t
-    mine[new] = True
+    n = len(mine)
     keep = ~mine[src] & ~mine[dst]
     graph = csr_matrix((np.ones(int(keep.sum())), (src[keep], dst[keep])), shape=(n, n))
     _, part = connected_components(graph, directed=False)
-    others = (out >= 0) & ~mine
     reached = np.zeros(part.max() + 1, dtype=bool)
     reached[part[others]] = True
-    cut_off = ~mine & ~reached[part]
-    return np.concatenate([new, np.flatnonzero(cut_off)])
+    return np.flatnonzero(~mine & ~reached[part])
+
+
+def both_ways(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
+    """A unit graph's edges in both directions, as source and target arrays.
+
+    Parameters
+    ----------
+    graph
+        The units' adjacency (`unit_graph`), nodes numbered 0..n-1.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Sources and targets, each edge once each way (what `block_bound` takes).
+    """
+    pairs = np.asarray(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    return np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
 
 
 def _chain(pred: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -250,16 +267,15 @@ def block_bound(
     n, mean = len(w), float(w.sum()) / k
     if mean <= 0 or len(homes) < k:
         return None
-    preset = np.full(n, -1)
-    preset[homes] = np.arange(len(homes))
-    is_home = preset >= 0
+    is_home = np.zeros(n, dtype=bool)
+    is_home[homes] = True
     order = [int(u) for u in np.argsort(-w, kind="stable") if not is_home[u] and w[u] > 0]
     keep = ~is_home[src]  # a chain may end at a home, not pass through one
     best: BlockBound | None = None
     for unit in [*order[:_BLOCK_UNITS], *homes]:
-        alone = preset.copy()
-        alone[unit] = -1  # a home's block: what only it reaches
-        block = _with_enclosed(np.array([unit]), alone, -2, edges)
+        mine = np.zeros(n, dtype=bool)
+        mine[unit] = True  # a home's block: what only it reaches
+        block = np.r_[unit, _cut_off(mine, is_home & ~mine, edges)]
         home, way, via = -1, 0.0, -1
         if not is_home[unit]:
             inside = np.zeros(n, dtype=bool)

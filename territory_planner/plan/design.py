@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import networkx as nx
@@ -348,33 +349,27 @@ def _finish(
         _polish(plan, seed, cancel, progress, seconds=float(np.clip(left, *_POLISH_SECONDS)))
 
 
+@dataclass(frozen=True)
 class _Search:
     """First plans, chains and recombination for one plan, run with or without corridors."""
 
-    def __init__(
-        self,
-        plan: _Plan,
-        anchors: dict[int, int],
-        *,
-        xyz: np.ndarray,
-        area: np.ndarray,
-        targets: np.ndarray,
-        tolerance: float,
-        seed: int,
-        starts: int,
-        cancel: CancelToken | None,
-        recombine_seconds: float,
-    ) -> None:
-        self.plan, self.anchors, self.xyz, self.area = plan, anchors, xyz, area
-        self.targets, self.tolerance, self.seed, self.starts = targets, tolerance, seed, starts
-        self.cancel, self.recombine_seconds = cancel, recombine_seconds
+    plan: _Plan
+    anchors: dict[int, int]
+    xyz: np.ndarray
+    area: np.ndarray
+    targets: np.ndarray
+    tolerance: float
+    seed: int
+    starts: int
+    cancel: CancelToken | None
+    recombine_seconds: float
 
     def run(
         self, preset: np.ndarray, initial: np.ndarray | None, progress: Progress, *, budget: float
     ) -> None:
         """Design from scratch with the units of `preset` held (corridors freed for the polish)."""
         plan, seed, cancel = self.plan, self.seed, self.cancel
-        held = [u for u in range(plan.n) if preset[u] >= 0 and not plan.fixed[u]]
+        held = np.flatnonzero((preset >= 0) & ~np.asarray(plan.fixed)).tolist()
         for u in held:
             plan.fixed[u] = True
         tried: list[tuple[tuple[float, float], int, list[int]]] = []
