@@ -29,7 +29,8 @@ The method, deterministic for a given ``seed``:
 4. Lumpy data (metros that border moves cannot balance): neighbouring
    territories are merged and cut again along random spanning trees or
    shifted Voronoi splits (`recombine`), each side keeping its home, with
-   restarts; the best plan is then polished for shape by record-to-record
+   restarts (while none is in band but the best is near, past the CPU budget
+   by up to `_OVERTIME_SECONDS`); the best plan is then polished for shape by record-to-record
    travel over border moves (`_Plan.polish`).
 5. A unit of over half a territory where no rep lives (`corridors`): when
    the plan is still out of band after half the time, the search runs again
@@ -56,12 +57,7 @@ import networkx as nx
 import numpy as np
 
 from territory_planner._errors import InputError
-from territory_planner.geo.unit_graph import (
-    _lonlat,
-    _measures,
-    _sphere_km,
-    unit_graph,
-)
+from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.corridors import plan_corridors
 from territory_planner.plan.design_inputs import (
     check_inputs,
@@ -183,10 +179,14 @@ def _recombine(
     progress: Progress = no_progress,
     *,
     seconds: float = 0.0,
+    overtime: float = 0.0,
 ) -> None:
     """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
 
     Territories holding fixed units other than their seed (locked units) stay as they are.
+    While no restart has reached the band but the best is near it, restarts may
+    run `overtime` CPU seconds past `seconds`: a slower or busier machine gets a
+    balanced plan later, not an unbalanced one on time.
     """
     progress(0.92, "Recombining neighbouring territories")
     plan.recenter()
@@ -203,6 +203,8 @@ def _recombine(
     deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
+        if best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # near, none in band yet
+            left = max(left, min(left + overtime, _OVERTIME_RESTART_SECONDS))
         if best is not None and (
             (best[0][0] == 0 and restart >= _SHAPE_RESTARTS) or left < _MIN_RESTART_SECONDS
         ):
@@ -259,6 +261,9 @@ _RESTARTS = 4
 _SHAPE_RESTARTS = 2  # restarts run even when the first reaches the band (the most compact kept)
 _MIN_RESTART_SECONDS = 1.5
 _SHAPE_RESTART_SECONDS = 2.0  # CPU seconds for a restart run for shape alone (one in band kept)
+_OVERTIME_SECONDS = 6.0  # past the budget, for restarts while none reached the band
+_OVERTIME_RESTART_SECONDS = 3.0  # what a restart in overtime may take at most
+_OVERTIME_EXCESS = 0.1  # summed excess (mean territories) below which overtime may pay
 # Lumpy data: recombined plans end at a local optimum of border moves; record-to-record
 # travel from there raised mean Polsby-Popper by 0.01-0.03 (`bench/design_clustered.py`).
 _POLISH_MOVES = 300_000  # tried moves (about 1.5-2.5 CPU seconds for 3,100 counties)
@@ -328,11 +333,14 @@ def _finish(
     budget: float,
     recombine_seconds: float,
     held: list[int],
+    overtime: float = 0.0,
 ) -> None:
     """Recombine a plan out of band, then polish it (a fresh one too), within the CPU `budget`.
 
     A plan in pieces (locks, seeds that cannot all be reached) is left as it is.
     The `held` units (corridors, held while balancing) are free again for the polish.
+    Recombination may run `overtime` past the budget while out of band, unless
+    `recombine_seconds` sets its time.
     """
     if not all(len(p) == 1 for p in plan.pieces()):
         return
@@ -341,7 +349,8 @@ def _finish(
         seconds = recombine_seconds or float(
             np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
         )
-        _recombine(plan, anchors, seed, cancel, progress, seconds=seconds)
+        extra = 0.0 if recombine_seconds else overtime
+        _recombine(plan, anchors, seed, cancel, progress, seconds=seconds, overtime=extra)
     for u in held:
         plan.fixed[u] = False
     if not balanced or fresh:
@@ -365,9 +374,18 @@ class _Search:
     recombine_seconds: float
 
     def run(
-        self, preset: np.ndarray, initial: np.ndarray | None, progress: Progress, *, budget: float
+        self,
+        preset: np.ndarray,
+        initial: np.ndarray | None,
+        progress: Progress,
+        *,
+        budget: float,
+        overtime: float = 0.0,
     ) -> None:
-        """Design from scratch with the units of `preset` held (corridors freed for the polish)."""
+        """Design from scratch with the units of `preset` held (corridors freed for the polish).
+
+        Recombination may run `overtime` CPU seconds past `budget` while out of band.
+        """
         plan, seed, cancel = self.plan, self.seed, self.cancel
         held = np.flatnonzero((preset >= 0) & ~np.asarray(plan.fixed)).tolist()
         for u in held:
@@ -413,6 +431,7 @@ class _Search:
             budget=budget,
             recombine_seconds=self.recombine_seconds,
             held=held,
+            overtime=overtime,
         )
         for u in held:
             plan.fixed[u] = False
@@ -553,13 +572,19 @@ def design_territories(
     )
     laid = plan_corridors(plan, preset, anchors)
     if laid is None:
-        search.run(preset, initial, progress, budget=budget)
+        search.run(preset, initial, progress, budget=budget, overtime=_OVERTIME_SECONDS)
     else:  # half the time as usual; if out of band, the rest with the corridors held
         now = time.process_time()
         search.run(preset, initial, scaled(progress, 0, 0.45), budget=(now + budget) / 2)
         if plan.total_excess() > 0:
             direct = (_score(plan), list(plan.label))
-            search.run(laid, initial, scaled(progress, 0.45, 0.9), budget=budget)
+            search.run(
+                laid,
+                initial,
+                scaled(progress, 0.45, 0.9),
+                budget=budget,
+                overtime=_OVERTIME_SECONDS,
+            )
             if direct[0] < _score(plan):
                 plan.assign(np.asarray(direct[1]))
     progress(0.95, "Measuring the territories")
