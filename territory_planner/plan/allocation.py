@@ -27,6 +27,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
 _TIME_LIMIT = 5.0
+_QUICK_LIMIT = 1.0  # seconds for `band_in_reach`
+_INFEASIBLE = 2  # scipy.optimize.milp's status when the problem is proved infeasible
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,56 @@ def balance_bound(
     if result.x is None:
         return BalanceBound(max(bound, 0.0), float("inf"), labels, optimal=False)
     return _bound(result.x, units, w, k, lower=bound, optimal=result.status == 0)
+
+
+def band_in_reach(
+    w: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray],
+    pinned: np.ndarray,
+    *,
+    time_limit: float = _QUICK_LIMIT,
+) -> bool:
+    """Whether some plan of these units (contiguity ignored) puts every total in its band.
+
+    Parameters
+    ----------
+    w
+        Weight of each unit.
+    band
+        Lower and upper end of each territory's band (as totals of `w`).
+    pinned
+        Territory each unit must stay in (-1 where free).
+    time_limit
+        Seconds for the solve.
+
+    Returns
+    -------
+    bool
+        False only when HiGHS proves there is none; True when it finds one or
+        runs out of time.
+    """
+    w = np.asarray(w, dtype=float)
+    lo, hi = (np.asarray(end, dtype=float) for end in band)
+    k = len(lo)
+    pinned = np.asarray(pinned, dtype=np.int64)
+    units = np.flatnonzero(w > 0)
+    nvar = len(units) * k
+    scale = float(w.sum()) / k if k and w.sum() > 0 else 1.0
+    one_each, sums = _rows(w[units] / scale, k, nvar)
+    lo_x, hi_x = np.zeros(nvar), np.ones(nvar)
+    held = np.flatnonzero(pinned[units] >= 0)
+    _pin(lo_x, hi_x, held * k + pinned[units][held], k)
+    result = milp(
+        np.zeros(nvar),
+        constraints=[
+            LinearConstraint(one_each, 1.0, 1.0),
+            LinearConstraint(sums, lo / scale, hi / scale),
+        ],
+        integrality=np.ones(nvar),
+        bounds=Bounds(lo_x, hi_x),
+        options={"time_limit": float(time_limit), "disp": False},
+    )
+    return result.x is not None or result.status != _INFEASIBLE
 
 
 def _rows(share: np.ndarray, k: int, nvar: int) -> tuple[csr_matrix, csr_matrix]:

@@ -184,9 +184,10 @@ def _recombine(
     """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
 
     Territories holding fixed units other than their seed (locked units) stay as they are.
-    While no restart has reached the band but the best is near it, restarts may
-    run `overtime` CPU seconds past `seconds`: a slower or busier machine gets a
-    balanced plan later, not an unbalanced one on time.
+    While no restart has reached the band but the best is near it (and some plan
+    is in band, contiguity ignored), restarts may run `overtime` CPU seconds past
+    `seconds`: a slower or busier machine gets a balanced plan later, not an
+    unbalanced one on time.
     """
     progress(0.92, "Recombining neighbouring territories")
     plan.recenter()
@@ -201,10 +202,13 @@ def _recombine(
     before = _score(plan)
     best: tuple[tuple[float, float], list[int]] | None = None
     deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
+    reach: list[bool] = []  # whether any plan (contiguity ignored) is in band
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
-        if best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # near, none in band yet
-            left = max(left, min(left + overtime, _OVERTIME_RESTART_SECONDS))
+        if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # and none in
+            reach = reach or [plan.varies or plan.in_reach(roots)]  # band: asked once
+            if left < _MIN_RESTART_SECONDS and reach[0]:
+                left = min(left + overtime, _OVERTIME_RESTART_SECONDS)
         if best is not None and (
             (best[0][0] == 0 and restart >= _SHAPE_RESTARTS) or left < _MIN_RESTART_SECONDS
         ):

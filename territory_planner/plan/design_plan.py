@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
+from territory_planner.plan.allocation import band_in_reach
 from territory_planner.tasks import CancelToken
 
 _EPS = 1e-12
@@ -151,6 +152,25 @@ class _Plan:
         if value < self.lo[t]:
             return (value - self.lo[t]) * self.scale
         return 0.0
+
+    def in_reach(self, roots: np.ndarray) -> bool:
+        """False when HiGHS proves no plan, even in pieces, puts every total in its band.
+
+        Parameters
+        ----------
+        roots
+            Per territory, the unit it must hold (-1: none).
+
+        Returns
+        -------
+        bool
+            Whether the band may be in reach (`allocation.band_in_reach` on the
+            base weights, with the roots pinned).
+        """
+        pinned = np.full(self.n, -1)
+        pinned[roots[roots >= 0]] = np.flatnonzero(roots >= 0)
+        band = (np.asarray(self.lo), np.asarray(self.hi))
+        return band_in_reach(np.asarray(self.w), band, pinned)
 
     def total_excess(self) -> float:
         """Sum of the territories' absolute excess."""

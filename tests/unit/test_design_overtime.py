@@ -1,4 +1,7 @@
-"""Design's overtime: recombination restarts past the budget while a plan is near its band."""
+"""Design's overtime: recombination restarts past the budget while a plan is near its band.
+
+Also `allocation.band_in_reach`, which tells design when no restart can get there.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,27 @@ from typing import Any
 import numpy as np
 import pytest
 
-from territory_planner.plan import design
+from territory_planner.plan import design, design_plan
+from territory_planner.plan.allocation import band_in_reach
 from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid
 
 NEAR = design._OVERTIME_EXCESS  # summed excess (mean territories) that is near the band
 
 
-def _restarts(monkeypatch: pytest.MonkeyPatch, **knobs: float) -> list[float]:
+def _restarts(
+    monkeypatch: pytest.MonkeyPatch, *, reach: bool | None = True, **knobs: float
+) -> list[float]:
     """The CPU seconds given to each recombination restart of one design out of band.
 
     Recombination is replaced by one that never reaches the band and takes all
     the time it is given (the worst case for the budget): what is measured is how
-    many restarts design runs, and with how much time, not what they find.
+    many restarts design runs, and with how much time, not what they find. The
+    band is out of reach on these weights; `reach` True makes design believe
+    otherwise, None leaves `band_in_reach` to find out.
     """
+    if reach is not None:
+        monkeypatch.setattr(design_plan._Plan, "in_reach", lambda _self, _roots: reach)
     for name, value in {
         "_DESIGN_SECONDS": 1.0,
         "_RECOMBINE_SECONDS": 0.6,
@@ -66,3 +76,20 @@ def test_without_overtime_the_budget_ends_the_restarts(monkeypatch: pytest.Monke
 def test_a_plan_far_from_its_band_gets_no_overtime(monkeypatch: pytest.MonkeyPatch) -> None:
     # "far": more summed excess than the threshold (here any excess at all)
     assert len(_restarts(monkeypatch, _OVERTIME_EXCESS=0.0)) == 1
+
+
+def test_a_band_out_of_reach_even_in_pieces_gets_no_overtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert len(_restarts(monkeypatch, reach=None)) == 1  # HiGHS proves it: no plan in band
+
+
+def test_band_in_reach_is_false_only_when_no_plan_fits() -> None:
+    w = np.array([2.0, 1.0, 1.0, 1.0, 0.0])
+    wide = (np.array([2.0, 2.0, 0.0]), np.array([3.0, 3.0, 1.0]))
+    assert band_in_reach(w, wide, np.full(5, -1))  # {2}, {1, 1}, {1}
+    exact = (np.full(3, 5 / 3 - 0.01), np.full(3, 5 / 3 + 0.01))
+    assert not band_in_reach(w, exact, np.full(5, -1))  # integer totals around 5/3
+    pinned = np.array([0, 0, -1, -1, -1])  # 2 and 1 together: 3 in territory 0
+    assert not band_in_reach(w, (np.full(3, 1.0), np.full(3, 2.0)), pinned)
+    assert band_in_reach(w, (np.full(3, 1.0), np.full(3, 3.0)), pinned)
