@@ -187,7 +187,7 @@ def _recombine(
     While no restart has reached the band but the best is near it (and some plan
     is in band, contiguity ignored), restarts may run `overtime` CPU seconds past
     `seconds`: a slower or busier machine gets a balanced plan later, not an
-    unbalanced one on time.
+    unbalanced one on time. Not with served weights (workload: rounds follow).
     """
     progress(0.92, "Recombining neighbouring territories")
     plan.recenter()
@@ -206,7 +206,7 @@ def _recombine(
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
         if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # and none in
-            reach = reach or [plan.varies or plan.in_reach(roots)]  # band: asked once
+            reach = reach or [not plan.varies and plan.in_reach(roots)]  # band: asked once
             if left < _MIN_RESTART_SECONDS and reach[0]:
                 left = min(left + overtime, _OVERTIME_RESTART_SECONDS)
         if best is not None and (

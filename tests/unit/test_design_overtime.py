@@ -20,7 +20,11 @@ NEAR = design._OVERTIME_EXCESS  # summed excess (mean territories) that is near 
 
 
 def _restarts(
-    monkeypatch: pytest.MonkeyPatch, *, reach: bool | None = True, **knobs: float
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    reach: bool | None = True,
+    served: bool = False,
+    **knobs: float,
 ) -> list[float]:
     """The CPU seconds given to each recombination restart of one design out of band.
 
@@ -28,7 +32,8 @@ def _restarts(
     the time it is given (the worst case for the budget): what is measured is how
     many restarts design runs, and with how much time, not what they find. The
     band is out of reach on these weights; `reach` True makes design believe
-    otherwise, None leaves `band_in_reach` to find out.
+    otherwise, None leaves `band_in_reach` to find out. With `served`, the same
+    weights are given per territory (as a workload design gives them).
     """
     if reach is not None:
         monkeypatch.setattr(design_plan._Plan, "in_reach", lambda _self, _roots: reach)
@@ -55,7 +60,10 @@ def _restarts(
     w = np.random.default_rng(3).integers(1, 4, 36).astype(float)
     w[0] += (1 - w.sum()) % 3  # integer totals around a mean of n + 1/3: the band is unreachable
     assert w.sum() % 3 == 1
-    result = design_territories(grid(6), w, 3, tolerance=1e-6, seeds=[0, 5, 35])
+    per_territory = np.repeat(w[:, None], 3, axis=1) if served else None
+    result = design_territories(
+        grid(6), w, 3, tolerance=1e-6, seeds=[0, 5, 35], served=per_territory
+    )
     totals = np.bincount(result.labels, weights=w, minlength=3)
     excess = np.maximum(np.abs(totals / totals.mean() - 1) - 1e-6, 0).sum()
     assert 0 < excess <= NEAR  # near the band, never in it
@@ -76,6 +84,11 @@ def test_without_overtime_the_budget_ends_the_restarts(monkeypatch: pytest.Monke
 def test_a_plan_far_from_its_band_gets_no_overtime(monkeypatch: pytest.MonkeyPatch) -> None:
     # "far": more summed excess than the threshold (here any excess at all)
     assert len(_restarts(monkeypatch, _OVERTIME_EXCESS=0.0)) == 1
+
+
+def test_a_workload_design_gets_no_overtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    # its rounds redesign from the plan with the drives it has: they follow, not restarts
+    assert len(_restarts(monkeypatch, served=True)) == 1
 
 
 def test_a_band_out_of_reach_even_in_pieces_gets_no_overtime(
