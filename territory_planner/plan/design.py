@@ -208,6 +208,7 @@ def _recombine(
         if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # and none in
             reach = reach or [not plan.varies and plan.in_reach(roots)]  # band: asked once
             if left < _MIN_RESTART_SECONDS and reach[0]:
+                progress(0.93, "Still balancing: trying again, past the usual time")
                 left = min(left + overtime, _OVERTIME_RESTART_SECONDS)
         if best is not None and (
             (best[0][0] == 0 and restart >= _SHAPE_RESTARTS) or left < _MIN_RESTART_SECONDS

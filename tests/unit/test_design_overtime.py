@@ -17,6 +17,8 @@ from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid
 
 NEAR = design._OVERTIME_EXCESS  # summed excess (mean territories) that is near the band
+OVERTIME = "Still balancing: trying again, past the usual time"
+SAID: list[str] = []  # the progress messages of the last design
 
 
 def _restarts(
@@ -57,12 +59,19 @@ def _restarts(
         return np.asarray(labels).copy()
 
     monkeypatch.setattr(design, "recombine", stuck)
+    SAID.clear()
     w = np.random.default_rng(3).integers(1, 4, 36).astype(float)
     w[0] += (1 - w.sum()) % 3  # integer totals around a mean of n + 1/3: the band is unreachable
     assert w.sum() % 3 == 1
     per_territory = np.repeat(w[:, None], 3, axis=1) if served else None
     result = design_territories(
-        grid(6), w, 3, tolerance=1e-6, seeds=[0, 5, 35], served=per_territory
+        grid(6),
+        w,
+        3,
+        tolerance=1e-6,
+        seeds=[0, 5, 35],
+        served=per_territory,
+        progress=lambda _f, message="": SAID.append(message),
     )
     totals = np.bincount(result.labels, weights=w, minlength=3)
     excess = np.maximum(np.abs(totals / totals.mean() - 1) - 1e-6, 0).sum()
@@ -75,10 +84,12 @@ def test_a_plan_near_its_band_gets_overtime_restarts(monkeypatch: pytest.MonkeyP
     assert len(given) == design._RESTARTS  # every restart: overtime paid for the last three
     assert given[1:] == [pytest.approx(0.3)] * (design._RESTARTS - 1)  # each within its cap
     assert sum(given[1:]) <= 1.0 + 1e-9  # and all within the overtime
+    assert SAID.count(OVERTIME) == design._RESTARTS - 1  # the user is told why it takes longer
 
 
 def test_without_overtime_the_budget_ends_the_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(_restarts(monkeypatch, _OVERTIME_SECONDS=0.0)) == 1
+    assert OVERTIME not in SAID
 
 
 def test_a_plan_far_from_its_band_gets_no_overtime(monkeypatch: pytest.MonkeyPatch) -> None:
