@@ -29,9 +29,9 @@ The method, deterministic for a given ``seed``:
 4. Lumpy data (metros that border moves cannot balance): neighbouring
    territories are merged and cut again along random spanning trees or
    shifted Voronoi splits (`recombine`), each side keeping its home, with
-   restarts (while none is in band but the best is near, past the CPU budget
-   by up to `_OVERTIME_SECONDS`); the best plan is then polished for shape by record-to-record
-   travel over border moves (`_Plan.polish`).
+   restarts (while none is in band but the best is near, up to
+   `_OVERTIME_SECONDS` past the CPU budget); the best plan is then polished
+   for shape by record-to-record travel over border moves (`_Plan.polish`).
 5. A unit of over half a territory where no rep lives (`corridors`): when
    the plan is still out of band after half the time, the search runs again
    with that lump and a chain of units to the home with most room held in
