@@ -187,7 +187,7 @@ def _recombine(
     While no restart has reached the band but the best is near it (and some plan
     is in band, contiguity ignored), restarts may run `overtime` CPU seconds past
     `seconds`: a slower or busier machine gets a balanced plan later, not an
-    unbalanced one on time. Not with served weights (workload: rounds follow).
+    unbalanced one on time.
     """
     progress(0.92, "Recombining neighbouring territories")
     plan.recenter()
@@ -206,7 +206,7 @@ def _recombine(
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
         if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # and none in
-            reach = reach or [not plan.varies and plan.in_reach(roots)]  # band: asked once
+            reach = reach or [plan.in_reach(roots)]  # band: asked once
             if left < _MIN_RESTART_SECONDS and reach[0]:
                 progress(0.93, "Still balancing: trying again, past the usual time")
                 left = min(left + overtime, _OVERTIME_RESTART_SECONDS)
@@ -345,7 +345,7 @@ def _finish(
     A plan in pieces (locks, seeds that cannot all be reached) is left as it is.
     The `held` units (corridors, held while balancing) are free again for the polish.
     Recombination may run `overtime` past the budget while out of band, unless
-    `recombine_seconds` sets its time.
+    `recombine_seconds` sets its time or the weights are served (workload rounds follow).
     """
     if not all(len(p) == 1 for p in plan.pieces()):
         return
@@ -354,7 +354,7 @@ def _finish(
         seconds = recombine_seconds or float(
             np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
         )
-        extra = 0.0 if recombine_seconds else overtime
+        extra = 0.0 if recombine_seconds or plan.varies else overtime
         _recombine(plan, anchors, seed, cancel, progress, seconds=seconds, overtime=extra)
     for u in held:
         plan.fixed[u] = False
