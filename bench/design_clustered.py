@@ -43,7 +43,7 @@ import numpy as np
 
 from territory_planner.demo import make_demo
 from territory_planner.geo.unit_graph import unit_graph
-from territory_planner.plan import design
+from territory_planner.plan import design, design_finish
 from territory_planner.plan.allocation import balance_bound
 from territory_planner.plan.corridors import block_bound, both_ways
 from territory_planner.plan.project_design import PlanOutcome, design_project
@@ -136,12 +136,17 @@ def run(
 ) -> tuple[PlanOutcome, float, float]:
     """Design as the app does: the outcome, wall and CPU seconds; without `recombine`, the
     engine before issue 14 (border moves)."""
-    saved = design._recombine, design._LUMPY_STARTS, design._POLISH_PER_UNIT, design.plan_corridors
+    saved = (
+        design_finish._recombine,
+        design._LUMPY_STARTS,
+        design_finish._POLISH_PER_UNIT,
+        design.plan_corridors,
+    )
     if not recombine:
-        design._recombine = lambda *_a, **_k: None
+        design_finish._recombine = lambda *_a, **_k: None
         design.plan_corridors = lambda *_a, **_k: None  # no second search with corridors
         design._LUMPY_STARTS = 10**9  # every first plan, as before
-        design._POLISH_PER_UNIT = 0  # and no polish
+        design_finish._POLISH_PER_UNIT = 0  # and no polish
     try:
         start, cpu = time.perf_counter(), time.process_time()
         outcome = design_project(
@@ -150,9 +155,9 @@ def run(
         return outcome, time.perf_counter() - start, time.process_time() - cpu
     finally:
         (
-            design._recombine,
+            design_finish._recombine,
             design._LUMPY_STARTS,
-            design._POLISH_PER_UNIT,
+            design_finish._POLISH_PER_UNIT,
             design.plan_corridors,
         ) = saved
 

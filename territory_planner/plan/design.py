@@ -29,9 +29,9 @@ The method, deterministic for a given ``seed``:
 4. Lumpy data (metros that border moves cannot balance): neighbouring
    territories are merged and cut again along random spanning trees or
    shifted Voronoi splits (`recombine`), each side keeping its home, with
-   restarts (while none is in band but the best is near, up to
-   `_OVERTIME_SECONDS` past the CPU budget); the best plan is then polished
-   for shape by record-to-record travel over border moves (`_Plan.polish`).
+   restarts (while none is in band but the best is near, past the CPU
+   budget); the best plan is then polished for shape by record-to-record
+   travel over border moves (`design_finish`).
 5. A unit of over half a territory where no rep lives (`corridors`): when
    the plan is still out of band after half the time, the search runs again
    with that lump and a chain of units to the home with most room held in
@@ -43,7 +43,8 @@ locked units over the mean, more seeds than territories) are explained in
 own and the others are balanced on what is left.
 
 This module holds the search; what a design is asked (inputs checked, seeds
-placed, targets set) is in `design_inputs`, what it says back in `design_report`.
+placed, targets set) is in `design_inputs`, its end (recombination, polish) in
+`design_finish`, what it says back in `design_report`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ import numpy as np
 from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.corridors import plan_corridors
+from territory_planner.plan.design_finish import chain_balance, finish, score, sweeps
 from territory_planner.plan.design_inputs import (
     check_inputs,
     explain_inputs,
@@ -71,7 +73,6 @@ from territory_planner.plan.design_inputs import (
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.design_report import DesignResult, design_result
 from territory_planner.plan.first_plans import power_diagram
-from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 
 _EPS = 1e-12
@@ -129,20 +130,7 @@ def _fill_empty(plan: _Plan) -> None:
 # --------------------------------------------------------------------------- design
 
 
-def _sweeps(
-    plan: _Plan, mu: float | None, rng: np.random.Generator, cancel: CancelToken | None
-) -> None:
-    """Sweeps over the border units (in a seeded random order) until none moves."""
-    for _ in range(_MAX_SWEEPS):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        if not plan.sweep(rng.permutation(plan.boundary_units()).tolist(), mu):
-            return
-
-
-_MAX_SWEEPS = 40
 _MU_LADDER = tuple(float(mu) for mu in np.geomspace(1e2, 1e10, 9))
-_CHAIN_DEPTH = 3
 _CHAIN_RETRIES = 3  # best first plans that get ejection chains when balance is missed
 
 
@@ -156,125 +144,13 @@ def _improve(
     plan.set_band(tolerance)
     for mu in _MU_LADDER:
         plan.recenter()
-        _sweeps(plan, mu, rng, cancel)
+        sweeps(plan, mu, rng, cancel)
     plan.recenter()
-    _sweeps(plan, None, rng, cancel)
-
-
-def _rebalance(plan: _Plan, rng: np.random.Generator, cancel: CancelToken | None) -> None:
-    """Ejection chains for the balance single moves cannot reach, then shape again."""
-    for _ in range(3):
-        plan.recenter()
-        if plan.total_excess() == 0:
-            return
-        plan.balance_by_chains(_CHAIN_DEPTH, cancel)
-        _sweeps(plan, None, rng, cancel)
-
-
-def _recombine(
-    plan: _Plan,
-    anchors: dict[int, int],
-    seed: int,
-    cancel: CancelToken | None,
-    progress: Progress = no_progress,
-    *,
-    seconds: float = 0.0,
-    overtime: float = 0.0,
-) -> None:
-    """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
-
-    Territories holding fixed units other than their seed (locked units) stay as they are.
-    While no restart has reached the band but the best is near it (and some plan
-    is in band, contiguity ignored), restarts may run `overtime` CPU seconds past
-    `seconds`: a slower or busier machine gets a balanced plan later, not an
-    unbalanced one on time.
-    """
-    progress(0.92, "Recombining neighbouring territories")
-    plan.recenter()
-    roots = np.full(plan.k, -1, dtype=np.int64)
-    for t, v in anchors.items():
-        roots[t] = v
-    start = np.asarray(plan.label)
-    held = np.asarray(plan.fixed)
-    held[list(anchors.values())] = False
-    frozen = np.zeros(plan.k, dtype=bool)
-    frozen[np.unique(start[held])] = True
-    before = _score(plan)
-    best: tuple[tuple[float, float], list[int]] | None = None
-    deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
-    reach: list[bool] = []  # whether any plan (contiguity ignored) is in band
-    for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
-        left = deadline - time.process_time()
-        if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # and none in
-            reach = reach or [plan.in_reach(roots)]  # band: asked once
-            if left < _MIN_RESTART_SECONDS and reach[0]:
-                progress(0.93, "Still balancing: trying again, past the usual time")
-                left = min(left + overtime, _OVERTIME_RESTART_SECONDS)
-        if best is not None and (
-            (best[0][0] == 0 and restart >= _SHAPE_RESTARTS) or left < _MIN_RESTART_SECONDS
-        ):
-            break
-        labels = recombine(
-            start,
-            plan.served,
-            src=plan.src,
-            dst=plan.dst,
-            roots=roots,
-            lo=np.asarray(plan.lo),
-            hi=np.asarray(plan.hi),
-            frozen=frozen,
-            border=plan.border_flat,
-            area=np.asarray(plan.area),
-            perimeter=np.asarray(plan.perim),
-            seconds=max(
-                min(left, _SHAPE_RESTART_SECONDS) if best is not None and best[0][0] == 0 else left,
-                _MIN_RESTART_SECONDS,
-            ),
-            seed=seed * _RESTARTS + restart,
-            cancel=cancel,
-        )
-        plan.assign(labels)
-        rng = np.random.default_rng([seed, 2, restart])
-        plan.recenter()
-        _sweeps(plan, None, rng, cancel)
-        if plan.total_excess() > 0:
-            _rebalance(plan, rng, cancel)
-        if best is None or _score(plan) < best[0]:
-            best = (_score(plan), list(plan.label))
-    plan.assign(start if best is None or best[0] > before else np.asarray(best[1]))
-
-
-def _polish(
-    plan: _Plan, seed: int, cancel: CancelToken | None, progress: Progress, *, seconds: float
-) -> None:
-    """Record-to-record travel for shape (`_Plan.polish`), its tries in proportion to the units.
-
-    Plans end at a local optimum of single border moves, recombined ones and
-    first plans already in band alike.
-    """
-    progress(0.94, "Smoothing the borders")
-    plan.recenter()
-    tries = min(_POLISH_MOVES, _POLISH_PER_UNIT * plan.n)
-    rng = np.random.default_rng([seed, 3])
-    plan.polish(rng, tries, _POLISH_THRESHOLD, cancel, seconds=seconds)
+    sweeps(plan, None, rng, cancel)
 
 
 _LUMPY_STARTS = 4  # first plans tried before judging the data lumpy
 _LUMPY_EXCESS = 0.5  # summed excess (in mean territories) that border moves will not fix
-_RECOMBINE_SECONDS = 7.0  # CPU seconds for all restarts (CPU time: the same plan on a busy machine)
-_RESTARTS = 4
-_SHAPE_RESTARTS = 2  # restarts run even when the first reaches the band (the most compact kept)
-_MIN_RESTART_SECONDS = 1.5
-_SHAPE_RESTART_SECONDS = 2.0  # CPU seconds for a restart run for shape alone (one in band kept)
-_OVERTIME_SECONDS = 6.0  # past the budget, for restarts while none reached the band
-_OVERTIME_RESTART_SECONDS = 3.0  # what a restart in overtime may take at most
-_OVERTIME_EXCESS = 0.1  # summed excess (mean territories) below which overtime may pay
-# Lumpy data: recombined plans end at a local optimum of border moves; record-to-record
-# travel from there raised mean Polsby-Popper by 0.01-0.03 (`bench/design_clustered.py`).
-_POLISH_MOVES = 300_000  # tried moves (about 1.5-2.5 CPU seconds for 3,100 counties)
-_POLISH_THRESHOLD = 0.004  # how far below the best mean Polsby-Popper a polish may wander
-_POLISH_PER_UNIT = 100  # tries per unit (a grid of 144 cells needs fewer than 3,100 counties)
-_POLISH_SECONDS = (1.0, 4.0)  # CPU seconds, at least and at most: what the design budget leaves
 _DESIGN_SECONDS = 9.0  # CPU seconds a design aims to end in (the goal of issue 14 is 10 s)
 
 
@@ -296,7 +172,7 @@ def _first_plan(
         plan.assign(np.where(preset >= 0, preset, np.asarray(start, dtype=np.int64)))
         _repair(plan)
         plan.recenter()
-        _sweeps(plan, None, rng, cancel)
+        sweeps(plan, None, rng, cancel)
         return
     plan.assign(
         power_diagram(
@@ -316,51 +192,9 @@ def _first_plan(
     _improve(plan, tolerance, rng, cancel)
 
 
-def _score(plan: _Plan) -> tuple[float, float]:
-    """Lower is better: excess over the band first, then the shape cost."""
-    return round(plan.total_excess(), 12), float(sum(plan.shape))
-
-
 def _auto_starts(n: int, k: int) -> int:
     """How many first plans to try: 16 for 3,000 units and 10 territories, fewer for more."""
     return int(np.clip(50_000 / max(n, 1) * np.sqrt(10 / k), 2, 16))
-
-
-def _finish(
-    plan: _Plan,
-    anchors: dict[int, int],
-    seed: int,
-    cancel: CancelToken | None,
-    progress: Progress,
-    *,
-    balanced: bool,
-    fresh: bool,
-    budget: float,
-    recombine_seconds: float,
-    held: list[int],
-    overtime: float = 0.0,
-) -> None:
-    """Recombine a plan out of band, then polish it (a fresh one too), within the CPU `budget`.
-
-    A plan in pieces (locks, seeds that cannot all be reached) is left as it is.
-    The `held` units (corridors, held while balancing) are free again for the polish.
-    Recombination may run `overtime` past the budget while out of band, unless
-    `recombine_seconds` sets its time or the weights are served (workload rounds follow).
-    """
-    if not all(len(p) == 1 for p in plan.pieces()):
-        return
-    if not balanced:
-        left = budget - time.process_time() - _POLISH_SECONDS[0]
-        seconds = recombine_seconds or float(
-            np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
-        )
-        extra = 0.0 if recombine_seconds or plan.varies else overtime
-        _recombine(plan, anchors, seed, cancel, progress, seconds=seconds, overtime=extra)
-    for u in held:
-        plan.fixed[u] = False
-    if not balanced or fresh:
-        left = budget - time.process_time()
-        _polish(plan, seed, cancel, progress, seconds=float(np.clip(left, *_POLISH_SECONDS)))
 
 
 @dataclass(frozen=True)
@@ -385,11 +219,11 @@ class _Search:
         progress: Progress,
         *,
         budget: float,
-        overtime: float = 0.0,
+        overtime: bool = False,
     ) -> None:
         """Design from scratch with the units of `preset` held (corridors freed for the polish).
 
-        Recombination may run `overtime` CPU seconds past `budget` while out of band.
+        With `overtime`, recombination may run past `budget` while out of band.
         """
         plan, seed, cancel = self.plan, self.seed, self.cancel
         held = np.flatnonzero((preset >= 0) & ~np.asarray(plan.fixed)).tolist()
@@ -411,7 +245,7 @@ class _Search:
                 rng=rng,
                 cancel=cancel,
             )
-            tried.append((_score(plan), attempt, list(plan.label)))
+            tried.append((score(plan), attempt, list(plan.label)))
             if attempt + 1 >= _LUMPY_STARTS and min(tried)[0][0] > _LUMPY_EXCESS:
                 break  # lumpy data: border moves will not balance it, recombination must
         tried.sort()
@@ -420,12 +254,12 @@ class _Search:
             progress(0.9, "Balancing")
             for _, attempt, labels in tried[:_CHAIN_RETRIES]:
                 plan.assign(np.asarray(labels))
-                _rebalance(plan, np.random.default_rng([seed, attempt, 1]), cancel)
-                best = min(best, (_score(plan), attempt, list(plan.label)))
+                chain_balance(plan, np.random.default_rng([seed, attempt, 1]), cancel)
+                best = min(best, (score(plan), attempt, list(plan.label)))
                 if best[0][0] == 0:
                     break
         plan.assign(np.asarray(best[2]))
-        _finish(
+        finish(
             plan,
             self.anchors,
             seed,
@@ -577,20 +411,20 @@ def design_territories(
     )
     laid = plan_corridors(plan, preset, anchors)
     if laid is None:
-        search.run(preset, initial, progress, budget=budget, overtime=_OVERTIME_SECONDS)
+        search.run(preset, initial, progress, budget=budget, overtime=True)
     else:  # half the time as usual; if out of band, the rest with the corridors held
         now = time.process_time()
         search.run(preset, initial, scaled(progress, 0, 0.45), budget=(now + budget) / 2)
         if plan.total_excess() > 0:
-            direct = (_score(plan), list(plan.label))
+            direct = (score(plan), list(plan.label))
             search.run(
                 laid,
                 initial,
                 scaled(progress, 0.45, 0.9),
                 budget=budget,
-                overtime=_OVERTIME_SECONDS,
+                overtime=True,
             )
-            if direct[0] < _score(plan):
+            if direct[0] < score(plan):
                 plan.assign(np.asarray(direct[1]))
     progress(0.95, "Measuring the territories")
     result = design_result(

@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from territory_planner.plan import design
+from territory_planner.plan import design, design_finish
 from territory_planner.plan.corridors import block_bound, homeless_lumps, lump_corridors
 from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid, grid_neighbours
@@ -118,8 +118,8 @@ def test_design_searches_again_with_the_corridor_held_when_out_of_band(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(design, "_DESIGN_SECONDS", 2.0)  # keep the test short
-    monkeypatch.setattr(design, "_MIN_RESTART_SECONDS", 0.2)
-    monkeypatch.setattr(design, "_POLISH_SECONDS", (0.1, 0.3))
+    monkeypatch.setattr(design_finish, "_MIN_RESTART_SECONDS", 0.2)
+    monkeypatch.setattr(design_finish, "_POLISH_SECONDS", (0.1, 0.3))
     units = grid(8)
     w = np.random.default_rng(4).integers(1, 4, 64).astype(float)
     w[63] = np.floor(0.3 * (w.sum() - w[63]))  # the far corner: about 0.68 of a territory

@@ -12,7 +12,7 @@ from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.geo.areas import us_counties
 from territory_planner.geo.unit_graph import _lonlat, _measures
-from territory_planner.plan import design
+from territory_planner.plan import design_finish
 from territory_planner.plan.design import design_territories, unit_graph
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.design_report import DesignResult
@@ -159,7 +159,7 @@ def test_a_plan_in_band_from_the_start_is_polished_too(
 ) -> None:
     weights = np.random.default_rng(4).lognormal(0, 1, len(midwest))
     polished = design_territories(midwest, weights, 6, tolerance=0.05)
-    monkeypatch.setattr(design, "_POLISH_PER_UNIT", 0)
+    monkeypatch.setattr(design_finish, "_POLISH_PER_UNIT", 0)
     plain = design_territories(midwest, weights, 6, tolerance=0.05)
     check_plan(plain, touching(midwest), weights, 6, 0.05)  # border moves alone reach the band
     check_plan(polished, touching(midwest), weights, 6, 0.05)

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from territory_planner.plan import design, design_plan
+from territory_planner.plan import design, design_finish, design_plan
 from territory_planner.plan.allocation import band_in_reach
 from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid
 
-NEAR = design._OVERTIME_EXCESS  # summed excess (mean territories) that is near the band
+NEAR = design_finish._OVERTIME_EXCESS  # summed excess (mean territories) that is near the band
 OVERTIME = "Still balancing: trying again, past the usual time"
 SAID: list[str] = []  # the progress messages of the last design
 
@@ -39,8 +39,8 @@ def _restarts(
     """
     if reach is not None:
         monkeypatch.setattr(design_plan._Plan, "in_reach", lambda _self, _roots: reach)
+    monkeypatch.setattr(design, "_DESIGN_SECONDS", 1.0)
     for name, value in {
-        "_DESIGN_SECONDS": 1.0,
         "_RECOMBINE_SECONDS": 0.6,
         "_MIN_RESTART_SECONDS": 0.2,
         "_OVERTIME_SECONDS": 1.0,
@@ -48,7 +48,7 @@ def _restarts(
         "_POLISH_SECONDS": (0.05, 0.1),
         **knobs,
     }.items():
-        monkeypatch.setattr(design, name, value)
+        monkeypatch.setattr(design_finish, name, value)
     given: list[float] = []
 
     def stuck(labels: np.ndarray, *_args: Any, seconds: float, **_kwargs: Any) -> np.ndarray:
@@ -58,7 +58,7 @@ def _restarts(
             pass
         return np.asarray(labels).copy()
 
-    monkeypatch.setattr(design, "recombine", stuck)
+    monkeypatch.setattr(design_finish, "recombine", stuck)
     SAID.clear()
     w = np.random.default_rng(3).integers(1, 4, 36).astype(float)
     w[0] += (1 - w.sum()) % 3  # integer totals around a mean of n + 1/3: the band is unreachable
@@ -81,10 +81,12 @@ def _restarts(
 
 def test_a_plan_near_its_band_gets_overtime_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
     given = _restarts(monkeypatch)
-    assert len(given) == design._RESTARTS  # every restart: overtime paid for the last three
-    assert given[1:] == [pytest.approx(0.3)] * (design._RESTARTS - 1)  # each within its cap
+    assert len(given) == design_finish._RESTARTS  # every restart: overtime paid for the last three
+    assert given[1:] == [pytest.approx(0.3)] * (design_finish._RESTARTS - 1)  # each within its cap
     assert sum(given[1:]) <= 1.0 + 1e-9  # and all within the overtime
-    assert SAID.count(OVERTIME) == design._RESTARTS - 1  # the user is told why it takes longer
+    assert (
+        SAID.count(OVERTIME) == design_finish._RESTARTS - 1
+    )  # the user is told why it takes longer
 
 
 def test_without_overtime_the_budget_ends_the_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
