@@ -20,7 +20,7 @@ from territory_planner.geo.earth import haversine_km
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
 from territory_planner.plan.allocation import balance_bound
-from territory_planner.plan.corridors import block_bound, both_ways
+from territory_planner.plan.corridors import NEAR_STEPS, block_bound, both_ways, top_up_near
 from territory_planner.plan.unit_plan import FILE_KIND, FILE_UNITS, ProjectUnits
 
 
@@ -296,43 +296,30 @@ def _tight_homes(
 ) -> list[str]:
     """Homes nearly a territory alone that no mix of the units near them tops up, in words.
 
-    Nearly: the band needs at most `_TOP_UP` of a mean territory more. Near:
-    within `_NEAR_STEPS` steps on the unit graph, other homes left out (they
-    are other territories'); with more than `_NEAR_MOST` weighted units
-    there, some mix is assumed to fit and nothing is said.
+    Which homes those are is `top_up_near`'s to say.
     """
     if graph is None:
         return []
+    neighbours = [list(graph.adj[u]) for u in range(len(share))]
     said = []
     for home, (rep, _) in holders.items():
-        low, high = 1 - tolerance - share[home], 1 + tolerance - share[home]
-        if low <= 0 or high > _TOP_UP:
-            continue
-        steps = nx.single_source_shortest_path_length(graph, home, cutoff=_NEAR_STEPS)
-        near = [u for u in steps if u != home and u not in holders and share[u] > 0]
-        if len(near) > _NEAR_MOST:
-            continue
-        near.sort(key=lambda u: -share[u])
-        sums = np.zeros(1)
-        for u in near:
-            sums = np.unique(np.concatenate([sums, sums + share[u]]))
-        if ((sums >= low - 1e-9) & (sums <= high + 1e-9)).any():
+        band = (1 - tolerance, 1 + tolerance)
+        near = top_up_near(share, home, neighbours, band=band, others=holders)
+        if near is None:
             continue
         listed = ", ".join(f"{unit_words(plan_units, u)} {share[u]:.2f}" for u in near[:_LISTED])
         listed += f" and {len(near) - _LISTED} more" if len(near) > _LISTED else ""
         kinds = UNIT_KINDS.get(plan_units.kind, FILE_UNITS)[1]
-        around = f"the {kinds} up to {_NEAR_STEPS} steps away"
+        around = f"the {kinds} up to {NEAR_STEPS} steps away"
+        low, high = band[0] - share[home], band[1] - share[home]
         said.append(
             f"{unit_words(plan_units, home)} holds {rep}'s home and is {share[home]:.2f} of a "
-            f"mean territory: ±{tolerance:.1%} needs another {max(low, 0):.2f}-{high:.2f} of a "
+            f"mean territory: ±{tolerance:.1%} needs another {low:.2f}-{high:.2f} of a "
             f"territory, and no mix of {around} ({listed or 'none weighs anything'}) adds that"
         )
     return said
 
 
-_TOP_UP = 0.2  # a home this close to a territory (in mean territories) needs only a top-up
-_NEAR_STEPS = 2  # how far from such a home the top-up is looked for
-_NEAR_MOST = 14  # more weighted units near it than this: some mix surely fits
 _LISTED = 4  # near units named (heaviest first)
 _FREED_GAIN = 0.005  # a home rule is worth dropping when the bound falls by this much
 _FREED_SECONDS = 2.0  # per solve

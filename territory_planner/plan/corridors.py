@@ -18,10 +18,14 @@ none has room, the one that overshoots least). Design tries that when its
 usual search leaves the plan out of band: it holds the chain in place while
 it balances the rest round it, and frees it for the final smoothing of the
 borders.
+
+`top_up_near` tells the other way a home's metro can stand in the way: a home
+county of nearly a territory whose neighbours all add too much.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -33,6 +37,65 @@ from territory_planner.plan.design_plan import _Plan
 
 _LUMP_SHARE = 0.5  # a lump: at least half a mean territory (most of the one that takes it)
 _STEP = 1e-9  # per unit on the way (in mean territories): of equal weight, the shorter chain
+
+
+def top_up_near(
+    share: np.ndarray,
+    home: int,
+    neighbours: Sequence[Sequence[int]],
+    *,
+    band: tuple[float, float],
+    others: Collection[int] = (),
+) -> list[int] | None:
+    """Whether a home nearly a territory alone can be topped up from the units near it.
+
+    Nearly: the band needs at most `_TOP_UP` of a mean territory more than the
+    home's unit. Near: within `NEAR_STEPS` steps on the unit graph, the `others`
+    (other reps' homes) left out. With more than `_NEAR_MOST` weighted units
+    there, some mix is assumed to fit.
+
+    Parameters
+    ----------
+    share
+        Each unit's weight, in mean territories.
+    home
+        The home's unit.
+    neighbours
+        Each unit's neighbours on the unit graph.
+    band
+        The lowest and highest total (in mean territories) of the home's territory.
+    others
+        Units that belong to other territories (their homes).
+
+    Returns
+    -------
+    list of int or None
+        The weighted units near the home, heaviest first, when no mix of them
+        brings its territory into the band; None when some mix does (or may),
+        or the home is not nearly a territory alone.
+    """
+    low, high = band[0] - share[home], band[1] - share[home]
+    if low <= 0 or high > _TOP_UP:
+        return None
+    steps = {home: 0}
+    ring = [home]
+    for step in range(1, NEAR_STEPS + 1):
+        ring = [u for v in ring for u in neighbours[v] if u not in steps]
+        steps.update(dict.fromkeys(ring, step))
+    avoid = set(others)
+    near = [u for u in steps if u != home and u not in avoid and share[u] > 0]
+    if len(near) > _NEAR_MOST:
+        return None
+    near.sort(key=lambda u: -share[u])
+    sums = np.zeros(1)
+    for u in near:
+        sums = np.unique(np.concatenate([sums, sums + share[u]]))
+    return None if ((sums >= low - 1e-9) & (sums <= high + 1e-9)).any() else near
+
+
+_TOP_UP = 0.2  # a home this close to a territory (in mean territories) needs only a top-up
+NEAR_STEPS = 2  # how far from such a home the top-up is looked for
+_NEAR_MOST = 14  # more weighted units near it than this: some mix surely fits
 
 
 def homeless_lumps(w: np.ndarray, anchors: dict[int, int], k: int) -> list[int]:

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from territory_planner.plan.corridors import top_up_near
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -101,7 +102,10 @@ def _recombine(
     While no restart has reached the band but the best is near it (and some plan
     is in band, contiguity ignored), restarts may run `overtime` CPU seconds past
     `seconds`: a slower or busier machine gets a balanced plan later, not an
-    unbalanced one on time.
+    unbalanced one on time. Not when a territory out of band has a home county
+    of nearly a territory that no mix of the counties near it tops up (0.95 of
+    a territory, its every neighbour adding too much): the units around it, not
+    the draws, hold it there, and every restart would end there too.
     """
     progress(0.92, "Recombining neighbouring territories")
     plan.recenter()
@@ -155,7 +159,29 @@ def _recombine(
             chain_balance(plan, rng, cancel)
         if best is None or score(plan) < best[0]:
             best = (score(plan), list(plan.label))
+        if overtime and _tight(plan, anchors):
+            overtime = 0.0
     plan.assign(start if best is None or best[0] > before else np.asarray(best[1]))
+
+
+def _tight(plan: _Plan, anchors: dict[int, int]) -> bool:
+    """Whether a territory out of band has a home that no mix of the units near it tops up.
+
+    Such a home is nearly a territory alone (`top_up_near`): restarts leave it where it is.
+    """
+    share = np.asarray(plan.w) * plan.scale
+    return any(
+        top_up_near(
+            share,
+            home,
+            plan.nbr,
+            band=(plan.lo[t] * plan.scale, plan.hi[t] * plan.scale),
+            others=anchors.values(),
+        )
+        is not None
+        for t, home in anchors.items()
+        if plan.excess(t)
+    )
 
 
 def _polish(

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from territory_planner.plan import design, design_finish
-from territory_planner.plan.corridors import block_bound, homeless_lumps, lump_corridors
+from territory_planner.plan.corridors import (
+    block_bound,
+    homeless_lumps,
+    lump_corridors,
+    top_up_near,
+)
 from territory_planner.plan.design import design_territories
 from tests.unit.test_design import grid, grid_neighbours
 
@@ -206,3 +211,16 @@ def test_the_way_to_a_lump_is_the_lightest_from_any_home_its_weight_counted() ->
     assert found.via in {4, 5, 6}  # the heaviest on the way, the home aside
     assert found.deviation == pytest.approx(5.5 / 4.75 - 1)
     assert found.deviation == pytest.approx(_best_one_piece_plan(graph, w, [0, 3]))
+
+
+def test_top_up_near_finds_the_homes_no_mix_of_near_units_tops_up() -> None:
+    # a path 0 - 1 - 2 - 3 with a side unit 4 beside 0: the home (0) is 0.9 of a territory
+    neighbours = [[1, 4], [0, 2], [1, 3], [2], [0]]
+    band = (0.99, 1.01)  # 0.09-0.11 more needed
+    share = np.array([0.9, 0.15, 0.15, 0.1, 0.0])
+    assert top_up_near(share, 0, neighbours, band=band) == [1, 2]  # 3 is three steps away
+    share[2] = 0.1
+    assert top_up_near(share, 0, neighbours, band=band) is None  # 2 alone fits
+    assert top_up_near(share, 0, neighbours, band=band, others=[2]) == [1]  # another's home
+    share[0] = 0.7
+    assert top_up_near(share, 0, neighbours, band=band) is None  # not nearly a territory alone

@@ -26,6 +26,7 @@ def _restarts(
     *,
     reach: bool | None = True,
     served: bool = False,
+    home_share: float = 0.0,
     **knobs: float,
 ) -> list[float]:
     """The CPU seconds given to each recombination restart of one design out of band.
@@ -35,7 +36,8 @@ def _restarts(
     many restarts design runs, and with how much time, not what they find. The
     band is out of reach on these weights; `reach` True makes design believe
     otherwise, None leaves `band_in_reach` to find out. With `served`, the same
-    weights are given per territory (as a workload design gives them).
+    weights are given per territory (as a workload design gives them). With
+    `home_share`, the first home's cell weighs about that share of a mean territory.
     """
     if reach is not None:
         monkeypatch.setattr(design_plan._Plan, "in_reach", lambda _self, _roots: reach)
@@ -61,6 +63,7 @@ def _restarts(
     monkeypatch.setattr(design_finish, "recombine", stuck)
     SAID.clear()
     w = np.random.default_rng(3).integers(1, 4, 36).astype(float)
+    w[0] = round(home_share * w[1:].sum() / (3 - home_share)) or w[0]
     w[0] += (1 - w.sum()) % 3  # integer totals around a mean of n + 1/3: the band is unreachable
     assert w.sum() % 3 == 1
     per_territory = np.repeat(w[:, None], 3, axis=1) if served else None
@@ -84,9 +87,8 @@ def test_a_plan_near_its_band_gets_overtime_restarts(monkeypatch: pytest.MonkeyP
     assert len(given) == design_finish._RESTARTS  # every restart: overtime paid for the last three
     assert given[1:] == [pytest.approx(0.3)] * (design_finish._RESTARTS - 1)  # each within its cap
     assert sum(given[1:]) <= 1.0 + 1e-9  # and all within the overtime
-    assert (
-        SAID.count(OVERTIME) == design_finish._RESTARTS - 1
-    )  # the user is told why it takes longer
+    # the user is told why it takes longer
+    assert SAID.count(OVERTIME) == design_finish._RESTARTS - 1
 
 
 def test_without_overtime_the_budget_ends_the_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,6 +104,16 @@ def test_a_plan_far_from_its_band_gets_no_overtime(monkeypatch: pytest.MonkeyPat
 def test_a_workload_design_gets_no_overtime(monkeypatch: pytest.MonkeyPatch) -> None:
     # its rounds redesign from the plan with the drives it has: they follow, not restarts
     assert len(_restarts(monkeypatch, served=True)) == 1
+
+
+def test_a_home_nearly_a_territory_that_nothing_near_tops_up_gets_no_overtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the first home's cell is 0.9 of a territory, and every mix of the cells up to two
+    # steps away sums to a whole number, never to the band round a mean of n + 1/3:
+    # restarts would all leave that territory out of band
+    assert len(_restarts(monkeypatch, home_share=0.9)) == 1
+    assert OVERTIME not in SAID
 
 
 def test_a_band_out_of_reach_even_in_pieces_gets_no_overtime(
