@@ -348,33 +348,34 @@ class _Plan:
         neighbouring territory whenever the summed shape cost stays within
         ``threshold * k`` of the best seen (mean Polsby-Popper at most
         `threshold` below it), the threshold shrinking geometrically to
-        ``threshold * _POLISH_FADE`` over the `iterations`. A move never takes
-        a territory further from its band, nor splits the territory it leaves.
-        Stops early after `seconds` of CPU time (a safety net), or when the first
-        `_POLISH_IDLE` tries moved nothing (a narrow band). With `into`, units
+        ``threshold * _POLISH_FADE`` over the `iterations`, or over the `seconds`
+        of CPU time when those run out first (so that a polish cut short still
+        ends greedy, at a local optimum, not wandering). A move never takes a
+        territory further from its band, nor splits the territory it leaves.
+        Stops after `seconds`, or when the first `_POLISH_IDLE` tries moved
+        nothing (a narrow band). With `into`, units
         move only into the territories it marks (e.g. a split's sources and new
         territory). Returns the moves made.
         """
-        deadline = time.process_time() + seconds
+        began = time.process_time()
+        deadline = began + seconds
         label, fixed, wk, count = self.label, self.fixed, self.wk, self.count
         best = current = sum(self.shape)
         best_labels = list(label)
         units: list[int] = []
         moves = 0
-        allowed, fade = threshold * self.k, _POLISH_FADE ** (1 / max(iterations, 1))
+        allowed = threshold * self.k
         draws: list[list[float]] = []
         for it in range(iterations):
-            allowed *= fade
             if it % _POLISH_REFRESH == 0:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 units = self.boundary_units().tolist()
-                if (
-                    not units
-                    or time.process_time() > deadline
-                    or (it >= _POLISH_IDLE and not moves)
-                ):
+                now = time.process_time()
+                if not units or now > deadline or (it >= _POLISH_IDLE and not moves):
                     break  # (no move yet after many tries: a band this narrow leaves none)
+                done = max(it / iterations, (now - began) / max(seconds, _EPS))  # tries or time
+                allowed = threshold * self.k * _POLISH_FADE ** min(done, 1.0)
                 draws = rng.random((_POLISH_REFRESH, 2)).tolist()  # a unit, a territory beside it
             pick_unit, pick_side = draws[it % _POLISH_REFRESH]
             v = units[int(pick_unit * len(units))]
