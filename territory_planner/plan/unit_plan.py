@@ -336,14 +336,17 @@ def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:
     if plan_units.kind == FILE_KIND:  # the user's own areas: nothing to add
         return gpd.GeoDataFrame(geometry=[], crs=CRS)
     units = us_states() if plan_units.kind == "state" else us_counties()
-    covered = shapely.union_all(plan_units.units.geometry.to_numpy(), grid_size=_GRID)
+    covered = shapely.STRtree(plan_units.units.geometry.to_numpy())  # (no union: faster)
     points = shapely.point_on_surface(units.geometry.to_numpy())
     inside = containing_polygon(
         shapely.get_x(points), shapely.get_y(points), project.territories.geometry.values
     )
-    outside = (inside != NO_TERRITORY) & ~shapely.contains(covered, points)
+    outside = inside != NO_TERRITORY
+    outside[covered.query(points, predicate="within")[0]] = False
     geoms = units.geometry.to_numpy()[outside]
-    near = shapely.dwithin(geoms, covered, _OUTER_REACH_DEGREES)
+    near = np.unique(
+        covered.query(geoms, predicate="dwithin", distance=_OUTER_REACH_DEGREES)[0]
+    )
     return gpd.GeoDataFrame(geometry=geoms[near], crs=CRS)
 
 
