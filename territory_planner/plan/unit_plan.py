@@ -344,9 +344,7 @@ def outer_units(project: Project, plan_units: ProjectUnits) -> gpd.GeoDataFrame:
     outside = inside != NO_TERRITORY
     outside[covered.query(points, predicate="within")[0]] = False
     geoms = units.geometry.to_numpy()[outside]
-    near = np.unique(
-        covered.query(geoms, predicate="dwithin", distance=_OUTER_REACH_DEGREES)[0]
-    )
+    near = np.unique(covered.query(geoms, predicate="dwithin", distance=_OUTER_REACH_DEGREES)[0])
     return gpd.GeoDataFrame(geometry=geoms[near], crs=CRS)
 
 
