@@ -364,9 +364,10 @@ class _Plan:
         best_labels = list(label)
         units: list[int] = []
         moves = 0
-        allowed = threshold * self.k
+        allowed, fade = threshold * self.k, _POLISH_FADE ** (1 / max(iterations, 1))
         draws: list[list[float]] = []
         for it in range(iterations):
+            allowed *= fade
             if it % _POLISH_REFRESH == 0:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
@@ -374,8 +375,9 @@ class _Plan:
                 now = time.process_time()
                 if not units or now > deadline or (it >= _POLISH_IDLE and not moves):
                     break  # (no move yet after many tries: a band this narrow leaves none)
-                done = max(it / iterations, (now - began) / max(seconds, _EPS))  # tries or time
-                allowed = threshold * self.k * _POLISH_FADE ** min(done, 1.0)
+                spent = (now - began) / max(seconds, _EPS)  # of the time
+                if spent > (it + 1) / iterations:  # the time runs out first: fade by it
+                    allowed = min(allowed, threshold * self.k * _POLISH_FADE ** min(spent, 1.0))
                 draws = rng.random((_POLISH_REFRESH, 2)).tolist()  # a unit, a territory beside it
             pick_unit, pick_side = draws[it % _POLISH_REFRESH]
             v = units[int(pick_unit * len(units))]
