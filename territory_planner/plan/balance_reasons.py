@@ -301,9 +301,9 @@ def _tight_homes(
     if graph is None:
         return []
     neighbours = [list(graph.adj[u]) for u in range(len(share))]
+    band = (1 - tolerance, 1 + tolerance)
     said = []
     for home, (rep, _) in holders.items():
-        band = (1 - tolerance, 1 + tolerance)
         near = top_up_near(share, home, neighbours, band=band, others=holders)
         if near is None:
             continue

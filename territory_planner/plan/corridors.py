@@ -47,7 +47,7 @@ def top_up_near(
     band: tuple[float, float],
     others: Collection[int] = (),
 ) -> list[int] | None:
-    """Whether a home nearly a territory alone can be topped up from the units near it.
+    """The units near a home of nearly a territory alone, when no mix of them tops it up.
 
     Nearly: the band needs at most `_TOP_UP` of a mean territory more than the
     home's unit. Near: within `NEAR_STEPS` steps on the unit graph, the `others`
@@ -77,13 +77,13 @@ def top_up_near(
     low, high = band[0] - share[home], band[1] - share[home]
     if low <= 0 or high > _TOP_UP:
         return None
-    steps = {home: 0}
+    seen = dict.fromkeys([home])  # (in the order found)
     ring = [home]
-    for step in range(1, NEAR_STEPS + 1):
-        ring = [u for v in ring for u in neighbours[v] if u not in steps]
-        steps.update(dict.fromkeys(ring, step))
+    for _ in range(NEAR_STEPS):
+        ring = [u for v in ring for u in neighbours[v] if u not in seen]
+        seen.update(dict.fromkeys(ring))
     avoid = set(others)
-    near = [u for u in steps if u != home and u not in avoid and share[u] > 0]
+    near = [u for u in seen if u != home and u not in avoid and share[u] > 0]
     if len(near) > _NEAR_MOST:
         return None
     near.sort(key=lambda u: -share[u])

@@ -124,13 +124,14 @@ def _recombine(
     before = score(plan)
     best: tuple[tuple[float, float], list[int]] | None = None
     deadline = time.process_time() + (seconds or _RECOMBINE_SECONDS)
-    reach: list[bool] = []  # whether any plan (contiguity ignored) is in band
+    reach: bool | None = None  # whether any plan (contiguity ignored) is in band: asked once
     stuck: Counter[tuple[int, float]] = Counter()  # tight homes' territories out of band, totals
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
-        if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # and none in
-            reach = reach or [plan.in_reach(roots)]  # band: asked once
-            if left < _MIN_RESTART_SECONDS and reach[0]:
+        if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # none in band
+            if reach is None:
+                reach = plan.in_reach(roots)
+            if left < _MIN_RESTART_SECONDS and reach:
                 progress(0.93, "Still balancing: trying again, past the usual time")
                 left = min(left + overtime, _OVERTIME_RESTART_SECONDS)
         if best is not None and (
