@@ -18,7 +18,6 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.metrics import nearest_home, served_workload, workload_by_rep
@@ -28,6 +27,7 @@ from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_t
 from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult
+from territory_planner.plan.home_seeds import HomeSeeds, home_holders, seed_homes, staff_floating
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,
@@ -37,7 +37,6 @@ from territory_planner.plan.unit_plan import (
     parse_balance,
     plan_territories,
     project_units,
-    rep_home_units,
     unit_weights,
 )
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
@@ -269,92 +268,6 @@ def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
     return pinned
 
 
-def _home_holders(
-    project: Project, seeds: list[int], seed_reps: list[int], locked: int
-) -> dict[int, tuple[str, str]]:
-    """Unit -> name and ID of the rep whose home it holds (seeded homes only)."""
-    reps = project.reps
-    return {
-        seeds[locked + i]: (str(reps["name"].iloc[r]), str(reps["rep_id"].iloc[r]))
-        for i, r in enumerate(seed_reps)
-    }
-
-
-def _seed_homes(
-    project: Project,
-    plan_units: ProjectUnits,
-    *,
-    lock: np.ndarray,
-    locked_rows: np.ndarray,
-    seeds: list[int],
-    k: int,
-    free_homes: set[str],
-) -> tuple[list[int], list[int]]:
-    """Add the reps' home units to `seeds` (in place); the reps seeded, and those left to float.
-
-    Reps holding a locked territory keep it; reps in `free_homes` get no seed
-    (they take a territory after the design, see `_staff_floating`).
-    """
-    holding = set(project.territories["rep_id"].iloc[locked_rows].dropna())
-    seeded: list[int] = []
-    floating: list[int] = []
-    for r, unit in enumerate(rep_home_units(project, plan_units).tolist()):
-        rep_id = project.reps["rep_id"].iloc[r]
-        if rep_id in holding:
-            continue
-        if rep_id in free_homes:
-            floating.append(r)
-        elif unit >= 0 and lock[unit] < 0 and unit not in seeds and len(seeds) < k:
-            seeds.append(int(unit))
-            seeded.append(r)
-    return seeded, floating
-
-
-def _staff_floating(
-    project: Project,
-    plan_units: ProjectUnits,
-    labels: np.ndarray,
-    base: pd.DataFrame,
-    floating: list[int],
-) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """Reps designed without their home rule take the territories left without a rep.
-
-    Each takes the open territory holding their home, else the one nearest
-    to it. Returns the new base, its renamed territories (old name -> new)
-    and a note per rep.
-    """
-    base = base.copy()
-    if "rep_id" not in base:
-        base["rep_id"] = None
-    base["rep_id"] = base["rep_id"].astype(object)
-    geoms = plan_units.units.geometry.values
-    homes = rep_home_units(project, plan_units)
-    renamed: dict[str, str] = {}
-    notes: list[str] = []
-    for r in floating:
-        open_ = np.flatnonzero(base["rep_id"].isna().to_numpy())
-        if not len(open_):
-            break
-        rep = project.reps.iloc[r]
-        home = shapely.Point(float(rep["lon"]), float(rep["lat"]))
-        if homes[r] >= 0 and labels[homes[r]] in open_:
-            label = int(labels[homes[r]])
-        elif home.is_empty or not np.isfinite([rep["lon"], rep["lat"]]).all():
-            label = int(open_[0])
-        else:
-            far = shapely.distance(geoms, home)
-            label = int(min(open_, key=lambda t: float(far[labels == t].min(initial=np.inf))))
-        old, new = str(base.at[label, "name"]), f"{rep['name']}'s territory"
-        base.at[label, "rep_id"], base.at[label, "name"] = rep["rep_id"], new
-        renamed[old] = new
-        inside = homes[r] >= 0 and labels[homes[r]] == label
-        notes.append(
-            f"{rep['name']} was designed without the home rule: their territory "
-            + ("holds their home" if inside else "does not hold their home")
-        )
-    return base, renamed, notes
-
-
 def _renamed(messages: list[str], names: dict[str, str]) -> list[str]:
     """The messages with the territories called by their new names."""
     for old, new in names.items():
@@ -430,8 +343,8 @@ def design_project(
     for label, row in enumerate(locked_rows):
         lock[plan_units.current == row] = label
     seeds = [int(np.flatnonzero(lock == label)[0]) for label in range(len(locked_rows))]
-    seed_reps, floating = (
-        _seed_homes(
+    homes = (
+        seed_homes(
             project,
             plan_units,
             lock=lock,
@@ -441,8 +354,9 @@ def design_project(
             free_homes=set(free_homes),
         )
         if use_homes
-        else ([], [])
+        else HomeSeeds()
     )
+    seed_reps = homes.seeded
     base = _territory_base(project, k, locked_rows, seed_reps)
     progress(0.05, "Finding neighbouring units")
     graph = unit_graph(plan_units.units)  # built once: design and its reasons use it
@@ -485,14 +399,17 @@ def design_project(
             weights,
             pinned=_pinned(lock, seeds),
             tolerance=tolerance,
-            holders=_home_holders(project, seeds, seed_reps, len(locked_rows)),
+            holders=home_holders(project, seeds, homes, len(locked_rows)),
             k=k,
             reached=result.max_deviation,
             graph=graph,
         )
         result.violations.extend(advice.reasons)
-    if floating:
-        base, names, notes = _staff_floating(project, plan_units, result.labels, base, floating)
+    result.violations.extend(homes.notes)
+    if homes.floating:
+        base, names, notes = staff_floating(
+            project, plan_units, result.labels, base, homes.floating
+        )
         result.violations[:] = [*_renamed(result.violations, names), *notes]
     result.violations.extend(_staffing(project, base, use_homes=use_homes))
     progress(0.92, "Building the territories and assigning accounts")
@@ -517,6 +434,5 @@ def design_project(
         note=note,
     )
     progress(1.0, "Done")
-    return PlanOutcome(
-        scenario, plan_units, result.labels, weights, result, fixes=tuple(advice.fixes)
-    )
+    fixes = [*homes.fixes, *(f for f in advice.fixes if f not in homes.fixes)]
+    return PlanOutcome(scenario, plan_units, result.labels, weights, result, fixes=tuple(fixes))

@@ -1,0 +1,64 @@
+"""Reps' homes as seeds: two homes in one county, a home far from every unit (issue 14)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from territory_planner.plan.project_design import design_project
+from territory_planner.plan.unit_plan import project_units, rep_home_units
+from territory_planner.sample_data import LAKE_HOME, field_project
+
+
+def _owner(outcome, rep_id: str) -> int:
+    """Label of the territory `rep_id` holds in the designed plan."""
+    rows = outcome.scenario.territories["rep_id"].to_numpy()
+    return int(np.flatnonzero(rows == rep_id)[0])
+
+
+def test_two_reps_living_in_one_county_each_get_a_territory_and_are_told_why() -> None:
+    project = field_project(0, accounts=300, reps=3, region="midwest")
+    reps = project.reps
+    chicago = int(np.flatnonzero(reps["home_city"] == "Chicago")[0])
+    other = (chicago + 1) % len(reps)
+    reps.loc[other, ["lat", "lon"]] = (41.95, -87.70)  # the North Side: Cook County too
+    units = project_units(project, "county")
+    homes = rep_home_units(project, units)
+    assert homes[chicago] == homes[other]
+    assert units.units["name"].iloc[homes[other]] == "Cook"
+
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.1)
+
+    staffed = outcome.scenario.territories["rep_id"].dropna()
+    assert sorted(staffed) == sorted(reps["rep_id"])  # nobody left without a territory
+    first, second = reps["rep_id"].iloc[chicago], reps["rep_id"].iloc[other]
+    if reps.index[chicago] > reps.index[other]:
+        first, second = second, first
+    labels = outcome.labels
+    assert labels[homes[chicago]] == _owner(outcome, first)  # the first keeps the home county
+    # the second's territory holds the county nearest their home, Cook aside
+    geoms = units.units.geometry.to_numpy()
+    row = int(np.flatnonzero(reps["rep_id"] == second)[0])
+    far = shapely.distance(geoms, shapely.Point(reps["lon"].iloc[row], reps["lat"].iloc[row]))
+    far[homes[chicago]] = np.inf
+    assert labels[int(np.argmin(far))] == _owner(outcome, second)
+    names = dict(zip(reps["rep_id"], reps["name"], strict=True))
+    said = [v for v in outcome.result.violations if "lives in Cook County" in v]
+    assert len(said) == 1
+    assert names[first] in said[0]
+    assert names[second] in said[0]
+    assert "ZIP areas in Cook County" in said[0]
+    assert any(fix.zip_in == ("17031",) for fix in outcome.fixes)
+    assert not any("no territory" in v for v in outcome.result.violations)
+
+
+def test_a_rep_without_a_home_takes_an_open_territory() -> None:
+    project = field_project(1, accounts=300, reps=3, region="south")
+    project.reps.loc[1, ["lat", "lon"]] = (np.nan, np.nan)
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.1)
+    staffed = outcome.scenario.territories["rep_id"].dropna()
+    assert sorted(staffed) == sorted(project.reps["rep_id"])
+    name = project.reps["name"].iloc[1]
+    assert any(f"{name}'s home is not near any unit" in v for v in outcome.result.violations)
+    assert not any("no territory" in v for v in outcome.result.violations)
+    assert LAKE_HOME  # (the lake home is the other test's Chicago rep)
