@@ -16,10 +16,11 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from territory_planner.formats import decimal2, integer, money_short, percent
-from territory_planner.geo.earth import GEOD, KM_PER_DEGREE, area_km2
+from territory_planner.analysis.account_workload import account_workload
+from territory_planner.formats import decimal2, integer, money_short, percent, plural
+from territory_planner.geo.earth import GEOD, area_km2
 from territory_planner.model import Project
-from territory_planner.routing.workload import has_frequencies, workload_by_home, yearly_workload
+from territory_planner.routing.workload import has_frequencies
 from territory_planner.settings import read_settings, setting_entries
 
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
@@ -135,159 +136,6 @@ def territory_parts(geometry: BaseGeometry | None) -> int:
     for a, b in zip(left.tolist(), right.tolist(), strict=True):
         root[find(a)] = find(b)
     return len({find(i) for i in range(len(parts))})
-
-
-def _homes(project: Project) -> tuple[np.ndarray, np.ndarray]:
-    """The reps' homes (NaN where a rep has none)."""
-    reps = project.reps
-    return reps["lon"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)
-
-
-def account_workload(project: Project) -> pd.DataFrame:
-    """Per account: visits per year, visit hours and drive hours per year.
-
-    The one workload (`territory_planner.routing.workload`), with driving
-    from the home of the rep of the account's territory.
-
-    Parameters
-    ----------
-    project
-        The project (accounts, territories and reps' homes).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per account, in order: ``territory_id``, ``visits_per_year``,
-        ``visit_hours`` and ``drive_hours``.
-    """
-    acc = project.accounts
-    rep_of = project.territories.set_index("territory_id")["rep_id"]
-    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
-    server = np.array(
-        [rep_row.get(rep_of.get(t), -1) if isinstance(t, str) else -1 for t in acc["territory_id"]],
-        dtype=np.int64,
-    )
-    # Accounts of territories without a rep still share legs among themselves.
-    codes, _ = pd.factorize(acc["territory_id"])
-    orphan = server < 0
-    server[orphan] = -2 - codes[orphan]
-    home_lon, home_lat = _homes(project)
-    work = yearly_workload(acc, server, home_lon, home_lat)
-    work.insert(0, "territory_id", acc["territory_id"].to_numpy())
-    return work.reset_index(drop=True)
-
-
-def plan_workload(project: Project) -> np.ndarray:
-    """Yearly workload hours of each account as the plan in use serves it (the KPIs' workload).
-
-    Parameters
-    ----------
-    project
-        The project (accounts, territories and reps' homes).
-
-    Returns
-    -------
-    numpy.ndarray
-        Visit plus drive hours a year, per account.
-    """
-    work = account_workload(project)
-    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
-
-
-def nearest_home_workload(project: Project) -> np.ndarray:
-    """Yearly workload hours per account if served by the rep living nearest to it.
-
-    What territory design balances before territories exist (the one
-    workload of `territory_planner.routing.workload`).
-
-    Parameters
-    ----------
-    project
-        The project (accounts and reps' homes).
-
-    Returns
-    -------
-    numpy.ndarray
-        Visit plus drive hours a year, per account.
-    """
-    return served_workload(project, nearest_home(project))
-
-
-def nearest_home(project: Project) -> np.ndarray:
-    """Row of the rep living nearest to each account (-1: no rep has a home, or unplaced).
-
-    Parameters
-    ----------
-    project
-        The project (accounts and reps' homes).
-
-    Returns
-    -------
-    numpy.ndarray
-        Per account, the row in the reps table of the nearest home (int64).
-    """
-    acc = project.accounts
-    lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
-    home_lon, home_lat = _homes(project)
-    homed = np.flatnonzero(np.isfinite(home_lon) & np.isfinite(home_lat))
-    nearest = np.full(len(acc), -1, dtype=np.int64)
-    placed = np.isfinite(lon) & np.isfinite(lat)
-    if len(homed) and placed.any():
-        x, y = _local_km(
-            np.append(lon[placed], home_lon[homed]), np.append(lat[placed], home_lat[homed])
-        )
-        n = int(placed.sum())
-        d2 = (x[:n, None] - x[None, n:]) ** 2 + (y[:n, None] - y[None, n:]) ** 2
-        nearest[placed] = homed[d2.argmin(axis=1)]
-    return nearest
-
-
-def served_workload(project: Project, rep_row: np.ndarray) -> np.ndarray:
-    """Yearly workload hours per account if rep ``rep_row[i]`` serves account ``i``.
-
-    Parameters
-    ----------
-    project
-        The project (accounts and reps' homes).
-    rep_row
-        Per account, the row of the rep serving it (-1: none; only legs between accounts).
-
-    Returns
-    -------
-    numpy.ndarray
-        Visit plus drive hours a year, per account.
-    """
-    home_lon, home_lat = _homes(project)
-    work = yearly_workload(project.accounts, rep_row, home_lon, home_lat)
-    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
-
-
-def workload_by_rep(project: Project, rep_row: np.ndarray) -> np.ndarray:
-    """Yearly workload hours of each account (rows) if each rep (columns) served it.
-
-    The legs between accounts are those of the plan in `rep_row` (see
-    `served_workload`); only the trip from home changes with the rep.
-
-    Parameters
-    ----------
-    project
-        The project (accounts and reps' homes).
-    rep_row
-        Per account, the row of the rep serving it in the plan (its legs' group).
-
-    Returns
-    -------
-    numpy.ndarray
-        Accounts x reps: visit plus drive hours a year.
-    """
-    home_lon, home_lat = _homes(project)
-    return workload_by_home(project.accounts, rep_row, home_lon, home_lat)
-
-
-def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
-    scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
-    return lon * KM_PER_DEGREE * scale, lat * KM_PER_DEGREE
 
 
 #: The settings of the quota plan (fields of `settings.PlanSettings`).
@@ -505,6 +353,32 @@ def missing_data(project: Project) -> dict[str, str]:
         keys = ("visits_per_year", "visit_hours", "drive_hours", "workload_hours", "capacity_use")
         notes.update(dict.fromkeys(keys, note))
     return notes
+
+
+def partly_missing(project: Project) -> list[str]:
+    """What some accounts lack and how it is counted, in words (empty when none lacks it).
+
+    Parameters
+    ----------
+    project
+        The project (its accounts).
+
+    Returns
+    -------
+    list[str]
+        E.g. "371 of 1,184 accounts have no visit frequency: counted as monthly, as the
+        calendar plans them" (only when some, not all, lack it: all is `missing_data`'s).
+    """
+    acc = project.accounts
+    column = acc["visit_frequency"]
+    blank = column.isna() | (column.astype("str").str.strip() == "")
+    lacking = int(blank.sum())
+    if not 0 < lacking < len(acc):
+        return []
+    return [
+        f"{lacking:,} of {plural(len(acc), 'account')} have no visit frequency: counted as "
+        "monthly, as the calendar plans them"
+    ]
 
 
 def balance_tolerance(project: Project) -> float:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 _TIME_LIMIT = 5.0
 _QUICK_LIMIT = 1.0  # seconds for `band_in_reach`
@@ -193,12 +193,13 @@ def _rows(share: np.ndarray, k: int, nvar: int) -> tuple[csr_matrix, csr_matrix]
     """The assignment rows over x[i, t] (column i * k + t of `nvar`).
 
     One row per unit (its territories' x sum to one) and one per territory
-    (its units' `share` summed).
+    (its units' `share` summed; a 2-D `share` gives each unit's share per territory).
     """
     m = len(share)
     cols = np.arange(m * k)
+    values = share.ravel() if share.ndim == 2 else np.repeat(share, k)  # noqa: PLR2004 (2-D)
     one_each = coo_matrix((np.ones(m * k), (np.repeat(np.arange(m), k), cols)), shape=(m, nvar))
-    sums = coo_matrix((np.repeat(share, k), (np.tile(np.arange(k), m), cols)), shape=(k, nvar))
+    sums = coo_matrix((values, (np.tile(np.arange(k), m), cols)), shape=(k, nvar))
     return one_each.tocsr(), sums.tocsr()
 
 
@@ -252,6 +253,7 @@ def moves_bound(
     *,
     locked: np.ndarray | None = None,
     mean: float | None = None,
+    served: np.ndarray | None = None,
     time_limit: float = _TIME_LIMIT,
 ) -> MovesBound:
     """The least total `cost` of units moved so every territory is within ±`tolerance`.
@@ -276,6 +278,10 @@ def moves_bound(
         A boolean per unit: True for units that must stay; None: none.
     mean
         The total each territory's band is around (default: the mean of `w` over `k`).
+    served
+        Units x territories: what each unit weighs in each territory (workload,
+        driven from that territory's rep's home); then the band is around the
+        mean of the totals the plan comes to (`mean` only scales them).
     time_limit
         Seconds for the solve.
 
@@ -295,8 +301,15 @@ def moves_bound(
     if mean <= 0 or m == 0:
         return MovesBound(0.0, 0.0, optimal=True)
     nvar = m * k
-    one_each, sums = _rows(w[units] / mean, k, nvar)
-    lo, hi = np.full(k, 1 - tolerance), np.full(k, 1 + tolerance)
+    if served is None:
+        one_each, sums = _rows(w[units] / mean, k, nvar)
+        lo, hi = np.full(k, 1 - tolerance), np.full(k, 1 + tolerance)
+    else:  # total_t within (1 +- tolerance) x the mean of the totals, which is linear in x
+        one_each, plain = _rows(np.asarray(served, dtype=float)[units] / mean, k, nvar)
+        team = csr_matrix(np.ones((k, 1)) / k) @ csr_matrix(plain.sum(axis=0))
+        sums = vstack([plain - (1 + tolerance) * team, plain - (1 - tolerance) * team]).tocsr()
+        lo = np.r_[np.full(k, -np.inf), np.zeros(k)]
+        hi = np.r_[np.zeros(k), np.full(k, np.inf)]
     stay = np.arange(m) * k + current[units]
     objective = np.repeat(cost[units], k)
     objective[stay] = 0.0

@@ -115,6 +115,13 @@ class _Plan:
         self.targets = [t if o else mean for t, o in zip(self.targets, self.overfull, strict=True)]
         self.set_band(self.band)
 
+    def reweigh(self, served: np.ndarray) -> None:
+        """New weights of each unit in each territory (units x territories); totals recounted."""
+        self.served = np.asarray(served, dtype=float)
+        self.wk = self.served.tolist()
+        self.varies = True
+        self.recount()
+
     def assign(self, labels: np.ndarray) -> None:
         """Start over from these labels."""
         self.label = np.asarray(labels).astype(int).tolist()

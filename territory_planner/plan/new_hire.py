@@ -19,20 +19,21 @@ import numpy as np
 from territory_planner._errors import InputError
 from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
-from territory_planner.plan.rebalance import (
-    RebalanceResult,
+from territory_planner.plan.rebalance import RebalanceResult, _external, _setup
+from territory_planner.plan.rebalance_inputs import (
+    Reweigh,
     _graph,
     _labels,
     _locked,
     _per_unit,
-    _setup,
+    _reweighed,
     _tolerance,
 )
-from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
-from territory_planner.plan.rebalance_steps import _Balancer, _band
+from territory_planner.plan.rebalance_reasons import _describe
+from territory_planner.plan.rebalance_steps import _band
+from territory_planner.plan.split_balance import _measured, _split_target, _SplitBalance
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
-_SPLIT_SHAPE = 0.5  # split: a move's key x exp(0.5 x (border gained - lost) / perimeter)
 _REACH = 2.0  # the new territory grows up to this many radii of a disc of its size
 _SMOOTH_TRIES = 200_000  # polish tries at most (as design's polish: about 1-2 CPU s)
 _SMOOTH_PER_UNIT = 100  # ...and per unit
@@ -237,42 +238,6 @@ def _home(
     return home
 
 
-def _split_target(
-    w: np.ndarray,
-    region: np.ndarray,
-    given: list[int],
-    *,
-    mean: float,
-    k: int,
-    tolerance: float,
-    territories: list[str],
-) -> tuple[float, str, list[str]]:
-    """What the new territory and each source should total, what that is, and why.
-
-    The mean of the K + 1 territories when the sources' total allows it,
-    else an equal share of that total.
-    """
-    share = float(w[region].sum()) / (len(given) + 1)
-    if mean <= 0:
-        return mean, "the mean", ["the weights add up to zero: there is nothing to balance"]
-    if abs(share / mean - 1) <= tolerance:
-        return mean, f"the mean of {k + 1} territories", []
-    after = "(split more territories, or rebalance afterwards)"
-    if len(given) > 1:
-        why = (
-            f"{', '.join(territories[t] for t in given)} total "
-            f"{share * (len(given) + 1) / mean:.2f}x the mean of {k + 1} territories: shared "
-            f"by {len(given) + 1}, each gets about {share / mean:.2f}x the mean {after}"
-        )
-    else:
-        why = (
-            f"{territories[given[0]]} is {share * 2 / mean:.2f}x the mean of {k + 1} "
-            f"territories: split in two, each half gets about {share / mean:.2f}x the mean "
-            f"{after}"
-        )
-    return share, "their equal share", [why]
-
-
 def _start_at_home(
     plan: _Plan,
     home: int,
@@ -392,6 +357,7 @@ def split_units(
     locked: Sequence[bool] | np.ndarray | None = None,
     graph: nx.Graph | None = None,
     territory_names: Sequence[str] | None = None,
+    reweigh: Reweigh | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RebalanceResult:
@@ -427,6 +393,11 @@ def split_units(
     territory_names
         What to call the K + 1 territories (the new one last) in the
         violations (default "territory 0", ... as labelled).
+    reweigh
+        For weights that depend on the plan (workload, driven from each rep's
+        home, the new rep's for the new territory): as in `rebalance_units`,
+        with K + 1 territories. The target is set again once the new territory
+        is carved, and the plan returned is weighed by it.
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
@@ -447,11 +418,11 @@ def split_units(
     """
     start = time.perf_counter()
     n = len(units)
-    w = _per_unit(weights, n, "weights")
-    lab = _labels(labels, n)
-    tol = _tolerance(tolerance)
-    lock = _locked(locked, n)
-    k = int(lab.max()) + 1
+    w, lab, tol = _per_unit(weights, n, "weights"), _labels(labels, n), _tolerance(tolerance)
+    lock, k = _locked(locked, n), int(lab.max()) + 1
+    served = None
+    if reweigh is not None:
+        w, served = _reweighed(reweigh, lab, n, k + 1)
     given = _sources(sources, k)
     names = unit_names(units)
     territories = territory_words(territory_names, k + 1, first=0)
@@ -465,15 +436,15 @@ def split_units(
     new = k  # the new territory; units in none go to k + 1 in the plan
     region = np.isin(lab, given)
     movable = region & ~lock
-    s = _setup(units, w, lab, k=k + 1, graph=graph, fixed=~movable)
+    s = _setup(units, w, lab, k=k + 1, graph=graph, fixed=~movable, served=served)
     plan = s.plan
     pieces_before = [len(p) for p in plan.pieces()]
     mean = float(w[lab >= 0].sum()) / (k + 1)
     target, against, violations = _split_target(
         w, region, given, mean=mean, k=k, tolerance=tol, territories=territories
     )
-    active = np.zeros(plan.k, dtype=bool)
-    active[[*given, new]] = True
+    stated = len(violations)  # (said again when the target is set again)
+    active = np.isin(np.arange(plan.k), [*given, new])
     lo, hi = _band(plan.k, target, tol)
 
     progress(0.05, "Carving the new territory")
@@ -495,52 +466,25 @@ def split_units(
         cancel.raise_if_cancelled()
 
     progress(0.3, "Balancing")
-    _Balancer(
-        plan,
-        lo=lo,
-        hi=hi,
-        active=active,
-        movable=movable,
-        cost=np.ones(n),
-        original=s.internal,
-        unit=target,
-        keep=new,
-        shape=_SPLIT_SHAPE,
-        xyz=s.xyz,
-    ).run(progress, cancel, (0.3, 0.9))
+    balance = _SplitBalance(plan, active, movable, s.internal, new, s.xyz, tol, target)
+    balance.run(progress, cancel)
+    if reweigh is not None:  # weighed as carved: the target moved with it
+        target, against, why = balance.reweighed(reweigh, region, given, territories)
+        violations[:stated] = why
+        balance.run(progress, cancel)
+    lo, hi = _band(plan.k, target, tol)
     _smooth(plan, (lo, hi), target, active, home=home, progress=progress, cancel=cancel)
 
     progress(0.95, "Measuring the territories")
-    internal = np.asarray(plan.label, dtype=np.int64)
-    labels_out = np.where(internal > k, -1, internal)
-    inside = labels_out >= 0
-    totals = np.bincount(labels_out[inside], weights=w[inside], minlength=k + 1)
-    changed = [*given, new]
-    deviation = 0.0
-    if mean > 0:
-        deviation = float(np.abs(totals[changed] / mean - 1).max())
-        message = _off_band(  # the new territory marked as such
-            totals / target - 1,
-            changed,
-            tol,
-            against,
-            [*territories[:new], f"{territories[new]} (new)"],
-        )
-        if message:
-            violations.append(message)
-            _why_not(
-                w,
-                labels_out,
-                movable,
-                off=[t for t in changed if abs(totals[t] / target - 1) > tol + 1e-9],
-                mean=target,
-                tolerance=tol,
-                names=names,
-                territories=territories,
-                violations=violations,
-                of="the target per territory",
-                apart=_apart(plan, given, new),
-            )
+    labels_out = _external(plan, k + 1)
+    if reweigh is not None:  # as the plan returned weighs it
+        w, _ = _reweighed(reweigh, labels_out, n, k + 1)
+        mean = float(w[labels_out >= 0].sum()) / (k + 1)
+    totals, deviation = _measured(
+        w, labels_out, movable, given, mean=mean, target=target, tolerance=tol,
+        words=(against, names, territories), apart=_apart(plan, given, new),
+        violations=violations,
+    )  # fmt: skip
     contiguous = _describe(
         plan,
         k + 1,

@@ -27,7 +27,9 @@ from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_t
 from territory_planner.plan.allocation import MovesBound, moves_bound
 from territory_planner.plan.new_hire import split_units
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
+from territory_planner.plan.rebalance_inputs import Reweigh
 from territory_planner.plan.rules import reassign
+from territory_planner.plan.served_weights import serving_reps, workload_weights
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     describe_balance,
@@ -212,7 +214,7 @@ def rebalance_project(
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
-    weights = unit_weights(plan_units, plan_account_weights(project, shares))
+    weights, reweigh = _plan_weights(project, plan_units, shares)
     cost_values = (
         np.ones(len(project.accounts))
         if minimise == "accounts"
@@ -228,6 +230,7 @@ def rebalance_project(
         cost=cost,
         locked=locked,
         territory_names=project.territories["name"].astype(str).tolist(),
+        reweigh=reweigh,
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
@@ -249,8 +252,39 @@ def rebalance_project(
         len(project.territories),
         tolerance,
         locked=locked,
+        served=None if reweigh is None else reweigh(plan_units.current)[1],
     )
     return replace(change, bound=bound, bound_of=minimise)
+
+
+def _plan_weights(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    new_rep: str | None = None,
+) -> tuple[np.ndarray, Reweigh | None]:
+    """Each unit's weight in the plan in use and, on workload, how any plan weighs the units.
+
+    Workload is the one the KPI panel shows: each account driven from its
+    territory's rep's home, so a unit moved to a territory whose rep lives
+    elsewhere weighs what that rep's drive makes it (`served_weights`), with
+    the legs between the accounts of the plan weighed. With `new_rep`, one more
+    territory (a split's new one) is that rep's.
+    """
+    weights = unit_weights(plan_units, plan_account_weights(project, shares))
+    if "workload" not in shares:
+        return weights, None
+    reps = list(project.territories["rep_id"])
+    if new_rep is not None:  # (labelled after the territories that have units)
+        reps = [*reps[: int(plan_units.current.max()) + 1], new_rep or None]
+    territories = pd.DataFrame({"rep_id": reps})
+
+    def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        server = serving_reps(project, plan_units, labels, territories)
+        work = workload_weights(project, plan_units, shares, territories, server)
+        return work.weights, work.served
+
+    return weights, reweigh
 
 
 def split_project(
@@ -327,7 +361,7 @@ def split_project(
         rep_name = str(project.reps["name"].iloc[found[0]])
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
-    weights = unit_weights(plan_units, plan_account_weights(project, shares))
+    weights, reweigh = _plan_weights(project, plan_units, shares, new_rep=rep_id or "")
     new_id = new_territory_ids(terr["territory_id"])[0]
     new_name = territory_name or (
         f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"
@@ -342,6 +376,7 @@ def split_project(
         tolerance=tolerance,
         locked=locked,
         territory_names=[*terr["name"].astype(str)[: int(plan_units.current.max()) + 1], new_name],
+        reweigh=reweigh,
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )

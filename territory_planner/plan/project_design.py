@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.analysis.metrics import nearest_home, served_workload, workload_by_rep
+from territory_planner.analysis.account_workload import nearest_home
 from territory_planner.formats import agree, plural
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
@@ -28,6 +28,7 @@ from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, bal
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult
 from territory_planner.plan.home_seeds import HomeSeeds, home_holders, seed_homes, staff_floating
+from territory_planner.plan.served_weights import Workload, serving_reps, workload_weights
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,
@@ -111,61 +112,6 @@ _WORKLOAD_ROUNDS = 3  # redesigns from the last plan, its legs between accounts 
 _ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
 
 
-def _label_reps(project: Project, base: pd.DataFrame) -> np.ndarray:
-    """Row of each territory's rep (-1: none)."""
-    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
-    reps = base["rep_id"] if "rep_id" in base else pd.Series([None] * len(base))
-    return np.array(
-        [rep_row.get(r, -1) if isinstance(r, str) else -1 for r in reps], dtype=np.int64
-    )
-
-
-def _serving_reps(
-    project: Project,
-    plan_units: ProjectUnits,
-    labels: np.ndarray,
-    base: pd.DataFrame,
-    nearest: np.ndarray,
-) -> np.ndarray:
-    """Row of the rep serving each account in this plan (`nearest` rep where none is known)."""
-    unit = plan_units.account_unit
-    server = np.where(unit >= 0, _label_reps(project, base)[labels[np.maximum(unit, 0)]], -1)
-    return np.where(server >= 0, server, nearest)
-
-
-@dataclass(frozen=True)
-class _Workload:
-    """Unit weights for a design on workload, with the legs of one plan (or nearest reps).
-
-    ``weights``: each unit's weight as that plan serves it (what the KPI
-    panel shows for it); ``served``: its weight in each territory, driven
-    from that territory's rep's home (the design's totals).
-    """
-
-    weights: np.ndarray
-    served: np.ndarray
-
-
-def _workload_weights(
-    project: Project,
-    plan_units: ProjectUnits,
-    shares: dict[str, float],
-    base: pd.DataFrame,
-    server: np.ndarray,
-) -> _Workload:
-    """The weights of a design on (a blend with) workload when `server` serves the accounts."""
-    reference = served_workload(project, server)
-    weights = unit_weights(plan_units, account_weights(project, shares, reference))
-    others = {key: share for key, share in shares.items() if key != "workload"}
-    fixed = account_weights(project, others) if others else np.zeros(len(reference))
-    by_rep = workload_by_rep(project, server) * shares["workload"] / reference.sum()
-    columns = [
-        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r])
-        for r in _label_reps(project, base).tolist()
-    ]
-    return _Workload(weights, np.column_stack(columns))
-
-
 def _judged(result: DesignResult, weights: np.ndarray) -> DesignResult:
     """The plan with its totals and deviation recomputed from these unit weights."""
     totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
@@ -199,7 +145,7 @@ def _design_on_workload(
     nearest = nearest_home(project)
     names = base["name"].astype(str).tolist()
 
-    def judged_design(work: _Workload, labels: np.ndarray | None) -> tuple[DesignResult, _Workload]:
+    def judged_design(work: Workload, labels: np.ndarray | None) -> tuple[DesignResult, Workload]:
         result = design_territories(
             plan_units.units,
             work.weights,
@@ -216,11 +162,11 @@ def _design_on_workload(
             served=work.served,
             recombine_seconds=0.0 if labels is None else _ROUND_SECONDS,
         )
-        server = _serving_reps(project, plan_units, result.labels, base, nearest)
-        served = _workload_weights(project, plan_units, shares, base, server)
+        server = serving_reps(project, plan_units, result.labels, base, nearest)
+        served = workload_weights(project, plan_units, shares, base, server)
         return _judged(result, served.weights), served
 
-    last, work = judged_design(_workload_weights(project, plan_units, shares, base, nearest), None)
+    last, work = judged_design(workload_weights(project, plan_units, shares, base, nearest), None)
     best, best_weights = last, work.weights
     for _ in range(_WORKLOAD_ROUNDS):  # from the last plan: its legs are the ones it has
         if best.max_deviation <= tolerance + 1e-9:

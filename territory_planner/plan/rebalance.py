@@ -57,18 +57,28 @@ where they must). Nothing outside the sources changes.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 
-from territory_planner._errors import InputError
-from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
+from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km
 from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.pair_milp import heaviest_units
+from territory_planner.plan.rebalance_inputs import (
+    Reweigh,
+    _frozen,
+    _graph,
+    _labels,
+    _locked,
+    _per_unit,
+    _reweighed,
+    _tolerance,
+    _with_none,
+)
 from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
 from territory_planner.plan.rebalance_returns import send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
@@ -116,85 +126,6 @@ class RebalanceResult:
     target: float = 0.0
 
 
-# --------------------------------------------------------------------------- inputs
-
-
-def _per_unit(values: Sequence[float] | np.ndarray, n: int, what: str) -> np.ndarray:
-    """Zero or positive numbers, one per unit."""
-    arr = np.asarray(values, dtype=float).ravel()
-    if len(arr) != n:
-        msg = f"{len(arr)} {what} for {n} units: give one per unit"
-        raise InputError(msg)
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        msg = f"the {what} must be zero or positive numbers (no blanks)"
-        raise InputError(msg)
-    return arr
-
-
-def _labels(labels: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
-    """Whole territory indices, one per unit, -1 for a unit in no territory."""
-    arr = np.asarray(labels).ravel()
-    if len(arr) != n:
-        msg = f"{len(arr)} territory labels for {n} units: give one per unit (-1 for none)"
-        raise InputError(msg)
-    if arr.dtype.kind == "f":
-        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
-            msg = "territory labels must be whole numbers (-1 for a unit in no territory)"
-            raise InputError(msg)
-    elif arr.dtype.kind not in "iub":
-        msg = "territory labels must be whole numbers (-1 for a unit in no territory)"
-        raise InputError(msg)
-    lab = arr.astype(np.int64)
-    if (lab < -1).any():
-        msg = "territory labels must be 0 or more (-1 for a unit in no territory)"
-        raise InputError(msg)
-    if not (lab >= 0).any():
-        msg = "no unit is in a territory: there is nothing to balance"
-        raise InputError(msg)
-    k = int(lab.max()) + 1
-    empty = np.flatnonzero(np.bincount(lab[lab >= 0], minlength=k) == 0)
-    if len(empty):
-        msg = (
-            f"territory {int(empty[0])} has no units: number the territories 0 .. "
-            f"{k - 1} without gaps (carve a new one with split_units)"
-        )
-        raise InputError(msg)
-    return lab
-
-
-def _locked(locked: Sequence[bool] | np.ndarray | None, n: int) -> np.ndarray:
-    if locked is None:
-        return np.zeros(n, dtype=bool)
-    arr = np.asarray(locked).ravel()
-    if len(arr) != n:
-        msg = f"{len(arr)} lock flags for {n} units: give one per unit (True for locked)"
-        raise InputError(msg)
-    return arr.astype(bool)
-
-
-def _tolerance(tolerance: float) -> float:
-    value = float(tolerance)
-    if not np.isfinite(value) or value < 0 or value >= 1:
-        msg = f"the tolerance must be between 0 and 1 (0.05 for ±5%), not {tolerance}"
-        raise InputError(msg)
-    return value
-
-
-def _graph(units: gpd.GeoDataFrame, graph: nx.Graph | None, n: int) -> nx.Graph:
-    if graph is None:
-        return unit_graph(units)
-    if graph.number_of_nodes() != n or any(not (0 <= int(v) < n) for v in graph.nodes):
-        msg = (
-            f"the unit graph has {graph.number_of_nodes()} units and the map {n}: "
-            "build it with unit_graph from the same units"
-        )
-        raise InputError(msg)
-    if any("border_km" not in data for *_, data in graph.edges(data=True)):
-        msg = "the unit graph has no border lengths: build it with unit_graph"
-        raise InputError(msg)
-    return graph
-
-
 # --------------------------------------------------------------------------- shared setup
 
 
@@ -217,13 +148,20 @@ def _setup(
     k: int,
     graph: nx.Graph,
     fixed: np.ndarray,
+    served: np.ndarray | None = None,
 ) -> _Setup:
-    """A `_Plan` with one extra territory, index `k`, for the units in no territory."""
+    """A `_Plan` with one extra territory, index `k`, for the units in no territory.
+
+    With `served` (units x territories) a unit weighs in each territory what it
+    says (in the extra one: `w`).
+    """
     geoms = _lonlat(units)
     area, perimeter = _measures(graph, geoms)
     internal = np.where(lab < 0, k, lab)
     kp = k + 1 if (lab < 0).any() else k
-    plan = _Plan(graph, w, area, perimeter, fixed=fixed, k=kp)
+    if served is not None:
+        served = _with_none(served, w, kp)
+    plan = _Plan(graph, w, area, perimeter, fixed=fixed, k=kp, served=served)
     plan.assign(internal)
     return _Setup(plan, unit_names(units), internal, k, _sphere_km(geoms))
 
@@ -329,6 +267,26 @@ def _rebalance_violations(
 _RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
 
 
+def _check(cancel: CancelToken | None) -> None:
+    """Raise if `cancel` was cancelled."""
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+
+
+def _ran(balancer: _Balancer, progress: Progress, cancel: CancelToken | None) -> bool:
+    """Run the balancer if some territory is out of its band; whether it ran."""
+    if balancer.off() <= 0:
+        return False
+    balancer.run(progress, cancel, (0.85, 0.9))
+    return True
+
+
+def _external(plan: _Plan, k: int) -> np.ndarray:
+    """The plan's labels, -1 for the units in no territory (internal label `k`)."""
+    internal = np.asarray(plan.label, dtype=np.int64)
+    return np.where(internal >= k, -1, internal)
+
+
 def _recombine_into_band(
     plan: _Plan,
     original: np.ndarray,
@@ -347,17 +305,55 @@ def _recombine_into_band(
     k = plan.k
     w = np.asarray(plan.w, dtype=float)
     roots = heaviest_units(original, w, k)
+    weights = np.asarray(plan.served, dtype=float) if plan.varies else w
     labels = np.asarray(plan.label, dtype=np.int64)
     still = np.zeros(k, dtype=bool)  # locked territories, those with locked units, and "none"
     still[: len(frozen)] = frozen
     still[len(frozen) :] = True
     still[labels[~movable]] = True
     new = recombine(
-        labels, w, src=plan.src, dst=plan.dst, roots=roots, lo=band[0], hi=band[1],
+        labels, weights, src=plan.src, dst=plan.dst, roots=roots, lo=band[0], hi=band[1],
         frozen=still, border=plan.border_flat, area=np.asarray(plan.area),
         perimeter=np.asarray(plan.perim), seconds=_RECOMBINE_SECONDS, cancel=cancel,
     )  # fmt: skip
     plan.assign(new)
+
+
+def _recentered(
+    plan: _Plan,
+    reweigh: Reweigh,
+    balancer: Callable[[], _Balancer],
+    band: tuple[np.ndarray, np.ndarray],
+    *,
+    movable: np.ndarray,
+    frozen: np.ndarray,
+    tolerance: float,
+    original: np.ndarray,
+    progress: Progress,
+    cancel: CancelToken | None,
+    rounds: int = 2,
+) -> None:
+    """Balancing rounds for weights that move with the plan (in place, `band` too).
+
+    The team's total moves with the plan, and so do the legs between accounts:
+    each round weighs the plan as it is now, aims at its mean again, balances,
+    and recombines when border moves are stuck.
+    """
+    k, n = len(frozen), plan.n
+    lo, hi = band
+    for _ in range(rounds):
+        now = _external(plan, k)
+        now_w, now_served = _reweighed(reweigh, now, n, k)
+        plan.reweigh(_with_none(now_served, now_w, plan.k))
+        lo[:k], hi[:k], *_ = _rebalance_bands(
+            now_w, now, movable, frozen=frozen, tolerance=tolerance
+        )
+        again = balancer()
+        if not _ran(again, progress, cancel):
+            return
+        if again.off() > 0:  # stuck again: recombine into the new band
+            _recombine_into_band(plan, original, movable, band, frozen=frozen, cancel=cancel)
+            balancer().run(progress, cancel, (0.85, 0.9))
 
 
 def rebalance_units(
@@ -371,6 +367,7 @@ def rebalance_units(
     locked_territories: Sequence[int] | None = None,
     graph: nx.Graph | None = None,
     territory_names: Sequence[str] | None = None,
+    reweigh: Reweigh | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RebalanceResult:
@@ -403,14 +400,21 @@ def rebalance_units(
     territory_names
         What to call the K territories in the violations (default
         "territory 0", ... as labelled).
+    reweigh
+        For weights that depend on the plan (workload, driven from each
+        territory's rep's home): given labels, each unit's weight where it is
+        and its weight in each territory (units x territories). Called for the
+        plan given (`weights` then unused), between balancing rounds, and for
+        the plan returned; the band is around the mean of the totals as they
+        come out (the team's total moves with the plan).
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
     Returns
     -------
     RebalanceResult
-        The new labels, the moved units, the balance, and why the
-        tolerance is missed if it is.
+        The new labels, the moved units, the balance (with `reweigh`: as it
+        weighs the plan returned), and why the tolerance is missed if it is.
 
     Raises
     ------
@@ -421,33 +425,25 @@ def rebalance_units(
     """
     start, began = time.perf_counter(), time.process_time()
     n = len(units)
-    w = _per_unit(weights, n, "weights")
-    lab = _labels(labels, n)
-    tol = _tolerance(tolerance)
+    w, lab, tol = _per_unit(weights, n, "weights"), _labels(labels, n), _tolerance(tolerance)
     c = np.ones(n) if cost is None else _per_unit(cost, n, "costs")
-    lock = _locked(locked, n)
-    k = int(lab.max()) + 1
-    frozen = np.zeros(k, dtype=bool)
-    for t in locked_territories or ():
-        if not 0 <= int(t) < k:
-            msg = f"locked territory {t} does not exist: territories are 0 .. {k - 1}"
-            raise InputError(msg)
-        frozen[int(t)] = True
+    lock, k = _locked(locked, n), int(lab.max()) + 1
+    frozen = _frozen(locked_territories, k)
+    served = None
+    if reweigh is not None:
+        w, served = _reweighed(reweigh, lab, n, k)
     if graph is None:
         progress(0.0, "Finding neighbouring units")
     graph = _graph(units, graph, n)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
+    _check(cancel)
     movable = ~lock & (lab >= 0)
     movable &= ~frozen[np.maximum(lab, 0)]
-    s = _setup(units, w, lab, k=k, graph=graph, fixed=~movable)
+    s = _setup(units, w, lab, k=k, graph=graph, fixed=~movable, served=served)
     plan = s.plan
     pieces_before = [len(p) for p in plan.pieces()]
     mean = float(w[lab >= 0].sum()) / k
-    kp = plan.k
-    active = np.zeros(kp, dtype=bool)
-    active[:k] = ~frozen
-    lo, hi = _band(kp, mean, tol)
+    active = np.r_[~frozen, np.zeros(plan.k - k, dtype=bool)]  # (not the "none" territory)
+    lo, hi = _band(plan.k, mean, tol)
     bands = _rebalance_bands(w, lab, movable, frozen=frozen, tolerance=tol)
     lo[:k], hi[:k] = bands[0], bands[1]
 
@@ -466,17 +462,29 @@ def rebalance_units(
         progress(0.8, "Recombining neighbouring territories")
         _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
         balancer().run(progress, cancel, (0.85, 0.9))
+    if reweigh is not None:
+        _recentered(
+            plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen, tolerance=tol,
+            original=s.internal, progress=progress, cancel=cancel,
+        )  # fmt: skip
     if send_home_in_rounds(
         plan, s.internal, movable, band=(lo, hi), active=active, cost=c, began=began,
         progress=progress, cancel=cancel,
     ):  # fmt: skip
         balancer().unwind()  # and single units home where that keeps the band
+        if reweigh is not None:  # weighed again as they now lie
+            _recentered(
+                plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen,
+                tolerance=tol, original=s.internal, progress=progress, cancel=cancel, rounds=1,
+            )  # fmt: skip
 
     progress(0.95, "Measuring the territories")
-    internal = np.asarray(plan.label, dtype=np.int64)
-    new = np.where(internal >= k, -1, internal)
+    new = _external(plan, k)
+    if reweigh is not None:  # each unit as it weighs in the plan returned
+        w, _ = _reweighed(reweigh, new, n, k)
+        bands = _rebalance_bands(w, new, movable, frozen=frozen, tolerance=tol)
     totals = np.bincount(new[new >= 0], weights=w[new >= 0], minlength=k)
-    deviation = totals / mean - 1 if mean > 0 else np.zeros(k)
+    deviation = totals / totals.mean() - 1 if totals.sum() > 0 else np.zeros(k)
     territories = territory_words(territory_names, k, first=0)
     violations = _rebalance_violations(
         w, new, movable, bands=bands, frozen=frozen, tolerance=tol, names=s.names,

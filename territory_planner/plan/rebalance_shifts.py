@@ -38,6 +38,7 @@ class _BorderShifts:
 
     plan: _Plan
     w: np.ndarray
+    served: np.ndarray  # units x territories: a unit's weight in each
     cost: np.ndarray
     movable: np.ndarray
     active: np.ndarray
@@ -152,7 +153,9 @@ class _BorderShifts:
             if not key or key in seen:
                 continue
             seen.add(key)
-            gain = self._gain(a, b, float(self.w[list(key)].sum()), total, exc)
+            moved = list(key)
+            out, into = float(self.served[moved, a].sum()), float(self.served[moved, b].sum())
+            gain = self._gain(a, b, (out, into), total, exc)
             if gain <= self.eps:
                 continue
             cost = sum(self._move_cost(x, a, b) for x in key)
@@ -161,11 +164,13 @@ class _BorderShifts:
             found.append(_Shift(gain / max(cost, self.eps_cost) * fit, key, b))
         return found
 
-    def _gain(self, a: int, b: int, moved: float, total: np.ndarray, exc: np.ndarray) -> float:
-        """Excess removed by moving `moved` of weight from territory `a` to `b`."""
+    def _gain(
+        self, a: int, b: int, moved: tuple[float, float], total: np.ndarray, exc: np.ndarray
+    ) -> float:
+        """Excess removed by moving units from territory `a` to `b` (their weight out, in)."""
         lo, hi = self.lo, self.hi
         after = 0.0
-        for t, value in ((a, total[a] - moved), (b, total[b] + moved)):
+        for t, value in ((a, total[a] - moved[0]), (b, total[b] + moved[1])):
             off = max(value - hi[t], lo[t] - value, 0.0)
             after += off if off > self.eps else 0.0
         return float(exc[a] + exc[b] - after)
@@ -191,19 +196,21 @@ class _BorderShifts:
         heapq.heapify(heap)
         done: list[int] = []
         found: list[set[int]] = []
-        moved = 0.0
+        moved = (0.0, 0.0)  # weight taken off a, added to b
         most = max(total[a] - self.lo[a], 0.0)
-        while heap and len(found) < _FRONTS and moved < most:
+        served = self.served
+        while heap and len(found) < _FRONTS and moved[0] < most:
             _, v = heapq.heappop(heap)
             if label[v] != a or plan.count[a] <= 1 or not self._whole_nearby(v, a):
                 continue  # offered again when a neighbour goes
-            if w[v] > 0 and self._gain(a, b, moved + w[v], total, exc) <= self._gain(
+            more = (moved[0] + served[v, a], moved[1] + served[v, b])
+            if w[v] > 0 and self._gain(a, b, more, total, exc) <= self._gain(
                 a, b, moved, total, exc
             ):
                 continue  # it adds excess (or removes none): it stays
             plan.move(v, b)  # tried only: the plan is restored below
             done.append(v)
-            moved += w[v]
+            moved = more
             if w[v] > 0:
                 found.append(set(done))
             for u in nbr[v]:

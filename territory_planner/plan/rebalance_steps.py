@@ -46,7 +46,8 @@ class _Pairs:
     v: np.ndarray
     a: np.ndarray
     b: np.ndarray
-    w: np.ndarray
+    w_out: np.ndarray  # what the move takes off `a`'s total
+    w_in: np.ndarray  # what it adds to `b`'s (the same unless weights depend on the territory)
     cost: np.ndarray  # what the move adds to the total cost (negative: a unit goes home)
     fit: np.ndarray  # > 1 when the unit shares more border with `b` than with `a`
     groups: dict[tuple[int, int], tuple[int, int]]  # (a, b) -> slice of the arrays
@@ -129,6 +130,7 @@ class _Balancer(_BorderShifts):
         self.cost = cost
         self.orig = original
         self.w = np.asarray(plan.w, dtype=float)
+        self.served = np.asarray(plan.served, dtype=float)  # units x territories
         self.perim = np.maximum(np.asarray(plan.perim, dtype=float), 1e-9)
         positive = cost[cost > 0]
         self.eps_cost = 1e-9 * (float(positive.min()) if len(positive) else 1.0)
@@ -188,19 +190,19 @@ class _Balancer(_BorderShifts):
                 groups[x, y] = (s, e)
                 outs.setdefault(x, []).append(y)
                 ins.setdefault(y, []).append(x)
-        return _Pairs(v, a, b, self.w[v], cost, fit, groups, outs, ins)
+        return _Pairs(v, a, b, self.served[v, a], self.served[v, b], cost, fit, groups, outs, ins)
 
     # ----------------------------------------------------------------- candidates
 
     def direct(self, p: _Pairs, total: np.ndarray, exc: np.ndarray) -> _Candidates:
         """Single border moves that reduce the summed excess."""
         lo, hi = self.lo, self.hi
-        a, b, w = p.a, p.b, p.w
+        a, b = p.a, p.b
         gain = (
             exc[a]
             + exc[b]
-            - self.excess(total[a] - w, lo[a], hi[a])
-            - self.excess(total[b] + w, lo[b], hi[b])
+            - self.excess(total[a] - p.w_out, lo[a], hi[a])
+            - self.excess(total[b] + p.w_in, lo[b], hi[b])
         )
         ok = gain > self.eps
         moves = np.full((int(ok.sum()), self.width), _NO_MOVE, dtype=np.int64)
@@ -237,13 +239,13 @@ class _Balancer(_BorderShifts):
                     if not (total[a] > hi[a] or total[c] < lo[c]):
                         continue
                     s2, e2 = p.groups[mid, c]
-                    w1, w2 = p.w[s1:e1], p.w[s2:e2]
+                    into, out = p.w_in[s1:e1], p.w_out[s2:e2]  # of mid
                     gain = (
                         exc[a]
                         + exc[c]
-                        - self.excess(total[a] - w1, lo[a], hi[a])[:, None]
-                        - self.excess(total[c] + w2, lo[c], hi[c])[None, :]
-                        - self.excess(total[mid] + w1[:, None] - w2[None, :], lo[mid], hi[mid])
+                        - self.excess(total[a] - p.w_out[s1:e1], lo[a], hi[a])[:, None]
+                        - self.excess(total[c] + p.w_in[s2:e2], lo[c], hi[c])[None, :]
+                        - self.excess(total[mid] + into[:, None] - out[None, :], lo[mid], hi[mid])
                     ).ravel()
                     good = np.flatnonzero(gain > eps)
                     if not len(good):
@@ -270,18 +272,17 @@ class _Balancer(_BorderShifts):
             pull = total[b] < lo[b] and exc[a] == 0
             if not (push or pull):
                 continue
-            w = p.w[s:e]
             if push:
-                gain = exc[a] - self.excess(total[a] - w, lo[a], hi[a])
+                gain = exc[a] - self.excess(total[a] - p.w_out[s:e], lo[a], hi[a])
             else:
-                gain = exc[b] - self.excess(total[b] + w, lo[b], hi[b])
+                gain = exc[b] - self.excess(total[b] + p.w_in[s:e], lo[b], hi[b])
             key = np.where(
                 gain > eps, gain / np.maximum(p.cost[s:e], self.eps_cost) * p.fit[s:e], -np.inf
             )
             for i in self._first_moves(p.v[s:e], key):
                 after = total.copy()
-                after[a] -= w[i]
-                after[b] += w[i]
+                after[a] -= p.w_out[s + i]
+                after[b] += p.w_in[s + i]
                 if (push and after[b] <= hi[b]) or (pull and after[a] >= lo[a]):
                     continue  # a single move: not a chain
                 exc_after = self.excess(after, lo, hi)
@@ -440,7 +441,7 @@ class _Balancer(_BorderShifts):
         amount = max(total[path[0]] - hi[path[0]], lo[path[-1]] - total[path[-1]], 0.0)
         for hop, (x, y) in enumerate(itertools.pairwise(path)):
             s, e = p.groups[x, y]
-            w = p.w[s:e]
+            w = p.w_out[s:e]
             # x's excess must not grow: it stays above its floor (or where it was)...
             most = after[x] - min(lo[x], total[x])
             # ...and, when passed through, under its top (or where it was).
@@ -454,9 +455,9 @@ class _Balancer(_BorderShifts):
             moves[0, 2 * hop], moves[0, 2 * hop + 1] = p.v[j], y
             cost += float(p.cost[j])
             fit *= float(p.fit[j])
-            after[x] -= p.w[j]
-            after[y] += p.w[j]
-            amount = float(p.w[j])
+            after[x] -= p.w_out[j]
+            after[y] += p.w_in[j]
+            amount = float(p.w_in[j])
         gain = float(exc.sum() - self.excess(after, lo, hi).sum())
         if gain <= self.eps:
             return None

@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
-from territory_planner.analysis.metrics import nearest_home_workload, plan_workload
+from territory_planner.analysis.account_workload import nearest_home_workload, plan_workload
 from territory_planner.colors import neighbour_colors
 from territory_planner.formats import plural
 from territory_planner.geo.areas import contiguous_us_states, us_counties, us_states

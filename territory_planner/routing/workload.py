@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
+from scipy.spatial import cKDTree
 
 from territory_planner.geo.earth import EARTH_RADIUS_KM, sphere_xyz_km
 from territory_planner.model import FREQUENCY_WEEKS
@@ -130,15 +130,13 @@ def _home_minutes(xyz: np.ndarray, home_lon: float, home_lat: float) -> np.ndarr
 
 
 def _neighbour_minutes(xyz: np.ndarray) -> np.ndarray:
-    """Driving minutes from each point to the nearest other one (zero when alone)."""
-    neighbour = np.zeros(len(xyz))
-    if len(xyz) > 1:
-        points = np.asarray(shapely.points(xyz), dtype=object)
-        (left, _right), dist = shapely.STRtree(points).query_nearest(
-            points, exclusive=True, return_distance=True, all_matches=False
-        )
-        neighbour[left] = _road_minutes(dist)
-    return neighbour
+    """Driving minutes from each point to the nearest other one (zero when alone).
+
+    Nearest in 3-D (chords on the sphere); another account at the same spot is a
+    leg of zero.
+    """
+    chord = _nearest_other(xyz, xyz, np.arange(len(xyz)))
+    return _road_minutes(np.where(np.isfinite(chord), chord, 0.0))
 
 
 def drive_minutes_per_visit(
@@ -212,23 +210,33 @@ def yearly_workload(
 
 
 def workload_by_home(
-    accounts: pd.DataFrame, server: np.ndarray, home_lon: np.ndarray, home_lat: np.ndarray
+    accounts: pd.DataFrame,
+    server: np.ndarray,
+    home_lon: np.ndarray,
+    home_lat: np.ndarray,
+    together: np.ndarray | None = None,
 ) -> np.ndarray:
     """Yearly hours of each account (rows) if served from each home (columns).
 
-    As `yearly_workload`, with the leg from the nearest other account taken
-    among the accounts of its `server` group (the plan as it stands): only
-    the trip from home changes with the home. Unplaced accounts cost their
-    visit hours.
+    As `yearly_workload`, for the plan as it stands (`server`) with each
+    account handed to each home's rep: its trip from that home, and the leg
+    from the nearest other account among that rep's accounts (home ``h``'s
+    group is ``server == h``) or among those that move with it (`together`,
+    e.g. the accounts of its area unit), whichever is nearer. For an account
+    the rep already serves that is its leg in `yearly_workload`. Unplaced
+    accounts cost their visit hours.
 
     Parameters
     ----------
     accounts
         The accounts (``visit_frequency``, ``visit_minutes``, ``lon``, ``lat``).
     server
-        Per account, the group whose accounts share its legs (e.g. its territory's index).
+        Per account, the home serving it now (its index; other values: groups
+        of accounts no home serves).
     home_lon, home_lat
-        The candidate homes, in degrees.
+        The homes, in degrees.
+    together
+        Per account, the group that would move with it (default: `server`).
 
     Returns
     -------
@@ -240,12 +248,36 @@ def workload_by_home(
     lat = accounts["lat"].to_numpy(dtype=float)
     placed = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
     xyz = sphere_xyz_km(lon[placed], lat[placed])
+    server = np.asarray(server, dtype=np.int64)[placed]
+    moved = server if together is None else np.asarray(together, dtype=np.int64)[placed]
+    own = np.full(len(placed), np.inf)  # chord to the nearest other that moves with it
+    for group in np.unique(moved).tolist():
+        rows = np.flatnonzero(moved == group)
+        own[rows] = _nearest_other(xyz[rows], xyz[rows], np.arange(len(rows)))
     per_visit = np.zeros((len(accounts), len(home_lon)))
     per_visit += visit_minutes(accounts)[:, None]
-    server = np.asarray(server, dtype=np.int64)[placed]
-    for group in np.unique(server).tolist():
-        rows = server == group
-        per_visit[placed[rows]] += _neighbour_minutes(xyz[rows])[:, None]
     for h, (hx, hy) in enumerate(zip(home_lon, home_lat, strict=True)):
-        per_visit[placed, h] += 2 * _home_minutes(xyz, float(hx), float(hy)) / STOPS_PER_DAY
+        members = np.flatnonzero(server == h)
+        leg = np.minimum(own, _nearest_other(xyz[members], xyz, members))
+        legs = _road_minutes(np.where(np.isfinite(leg), leg, 0.0))  # (alone: none)
+        trip = 2 * _home_minutes(xyz, float(hx), float(hy)) / STOPS_PER_DAY
+        per_visit[placed, h] += legs + trip
     return np.asarray(per_visit * visits[:, None] / 60, dtype=float)
+
+
+def _nearest_other(points: np.ndarray, queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Chord (km) from each query to the nearest of `points` other than itself (inf: none).
+
+    ``rows[j]`` is the query that point ``j`` is: a point is not its own
+    neighbour (another at the same spot is, at 0 km).
+    """
+    result = np.full(len(queries), np.inf)
+    if len(points) == 0:
+        return result
+    count = min(2, len(points))
+    dist, idx = cKDTree(points).query(queries, k=count)
+    dist, idx = dist.reshape(len(queries), count), idx.reshape(len(queries), count)
+    itself = np.full(len(queries), -1)
+    itself[rows] = np.arange(len(points))
+    second = dist[:, 1] if count > 1 else np.full(len(queries), np.inf)
+    return np.asarray(np.where(idx[:, 0] == itself, second, dist[:, 0]), dtype=float)

@@ -13,6 +13,7 @@ import pytest
 
 from territory_planner import scenario_edits
 from territory_planner._errors import InputError
+from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.demo import make_demo
 from territory_planner.formats import plural
 from territory_planner.io.project_file import load_project, save_project
@@ -206,24 +207,40 @@ def metro_clusters() -> Project:
     return make_demo()
 
 
-def test_rebalance_and_split_reach_metro_clusters_across_empty_land(metro_clusters) -> None:
+def _kpi_deviation(project: Project, change) -> np.ndarray:
+    """The KPI panel's workload deviations with the changed plan in use (rows as the plan's)."""
+    after = _copy(project)
+    scenario_edits.AddScenario(after, change.scenario).apply(after)
+    scenario_edits.UseScenario(after, change.scenario.name).apply(after)
+    kpis = territory_kpis(after).set_index("territory_id")
+    order = change.scenario.territories["territory_id"]
+    return kpis["workload_hours_vs_mean"].reindex(order).to_numpy(dtype=float)
+
+
+def test_rebalance_and_split_on_workload_say_what_the_kpi_panel_shows(metro_clusters) -> None:
+    """Workload is driven from each territory's rep's home: a rebalance or split reports the
+    totals the KPI panel then shows (issue 14: it once reported ±4.8% for a plan at ±77%)."""
     project = metro_clusters
     names = project.territories["name"].tolist()
+    before = territory_kpis(project)["workload_hours_vs_mean"].abs().max()
     change = rebalance_project(project, kind="county", balance="workload", tolerance=0.1)
     result = change.result
     assert result.contiguous == [True] * len(names)
     deviation = result.totals / result.totals.mean() - 1
-    los_angeles = names.index("Southern California")  # Los Angeles County alone is 1.1x
-    assert np.abs(np.delete(deviation, los_angeles)).max() <= 0.1 + 1e-9
-    assert "Los Angeles alone is 1.1x the mean territory" in result.violations
+    assert np.allclose(deviation, _kpi_deviation(project, change), atol=1e-3)
+    assert np.abs(deviation).max() < before / 3  # 0.51 before
+    off = [names[t] for t in np.flatnonzero(np.abs(deviation) > 0.1 + 1e-9)]
+    assert not off or all(name in " ".join(result.violations) for name in off)
     assert 0 < len(change.moves) < 0.15 * len(project.accounts)
     assert set(change.moves["account_id"]) == _moved(project, change.scenario.assignment)
-    # Splitting the Great Lakes in two: each half gets its equal share, within the tolerance.
+    # Splitting the Great Lakes in two (the new half without a rep, so no drive from a home)
     split = split_project(project, ["T01"], kind="county", balance="workload", tolerance=0.1)
     totals = split.result.totals
-    halves = totals[[0, len(names)]]
-    assert np.abs(halves / halves.mean() - 1).max() <= 0.1 + 1e-9
+    assert np.allclose(totals / totals.mean() - 1, _kpi_deviation(project, split), atol=1e-3)
     assert split.result.contiguous == [True] * (len(names) + 1)
+    halves = totals[[0, len(names)]]
+    if np.abs(halves / halves.mean() - 1).max() > 0.1 + 1e-9:
+        assert any("Cook alone is" in v for v in split.result.violations)
 
 
 def test_rebalance_where_border_moves_are_stuck_recombines_into_the_band(tmp_path) -> None:

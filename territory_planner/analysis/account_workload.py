@@ -1,0 +1,194 @@
+"""Each account's yearly workload as a plan serves it: who drives to it, from which home.
+
+The one workload (`territory_planner.routing.workload`) needs to know which
+rep serves each account and where that rep lives: the plan in use's
+(`account_workload`, what the KPI panel shows), the nearest rep's (before
+there are territories), or any rep's (`workload_by_rep`, what design,
+rebalance and split weigh a move by).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from territory_planner.geo.earth import KM_PER_DEGREE
+from territory_planner.model import Project
+from territory_planner.routing.workload import workload_by_home, yearly_workload
+
+
+def _homes(project: Project) -> tuple[np.ndarray, np.ndarray]:
+    """The reps' homes (NaN where a rep has none)."""
+    reps = project.reps
+    return reps["lon"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)
+
+
+def account_workload(project: Project) -> pd.DataFrame:
+    """Per account: visits per year, visit hours and drive hours per year.
+
+    The one workload (`territory_planner.routing.workload`), with driving
+    from the home of the rep of the account's territory.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories and reps' homes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account, in order: ``territory_id``, ``visits_per_year``,
+        ``visit_hours`` and ``drive_hours``.
+    """
+    acc = project.accounts
+    home_lon, home_lat = _homes(project)
+    work = yearly_workload(acc, plan_servers(project), home_lon, home_lat)
+    work.insert(0, "territory_id", acc["territory_id"].to_numpy())
+    return work.reset_index(drop=True)
+
+
+def plan_servers(project: Project) -> np.ndarray:
+    """Who serves each account in the plan in use: the rep of its territory.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories and reps).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per account, the row of its territory's rep; the accounts of a territory
+        without a rep (or of none) share a code of -2 or less: they share legs
+        among themselves, with no home (`yearly_workload`'s groups).
+    """
+    acc = project.accounts
+    rep_of = project.territories.set_index("territory_id")["rep_id"]
+    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
+    server = np.array(
+        [rep_row.get(rep_of.get(t), -1) if isinstance(t, str) else -1 for t in acc["territory_id"]],
+        dtype=np.int64,
+    )
+    codes, _ = pd.factorize(acc["territory_id"])
+    orphan = server < 0
+    server[orphan] = -2 - codes[orphan]
+    return server
+
+
+def plan_workload(project: Project) -> np.ndarray:
+    """Yearly workload hours of each account as the plan in use serves it (the KPIs' workload).
+
+    Parameters
+    ----------
+    project
+        The project (accounts, territories and reps' homes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Visit plus drive hours a year, per account.
+    """
+    work = account_workload(project)
+    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
+
+
+def nearest_home_workload(project: Project) -> np.ndarray:
+    """Yearly workload hours per account if served by the rep living nearest to it.
+
+    What territory design balances before territories exist (the one
+    workload of `territory_planner.routing.workload`).
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Visit plus drive hours a year, per account.
+    """
+    return served_workload(project, nearest_home(project))
+
+
+def nearest_home(project: Project) -> np.ndarray:
+    """Row of the rep living nearest to each account (-1: no rep has a home, or unplaced).
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per account, the row in the reps table of the nearest home (int64).
+    """
+    acc = project.accounts
+    lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
+    home_lon, home_lat = _homes(project)
+    homed = np.flatnonzero(np.isfinite(home_lon) & np.isfinite(home_lat))
+    nearest = np.full(len(acc), -1, dtype=np.int64)
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    if len(homed) and placed.any():
+        x, y = _local_km(
+            np.append(lon[placed], home_lon[homed]), np.append(lat[placed], home_lat[homed])
+        )
+        n = int(placed.sum())
+        d2 = (x[:n, None] - x[None, n:]) ** 2 + (y[:n, None] - y[None, n:]) ** 2
+        nearest[placed] = homed[d2.argmin(axis=1)]
+    return nearest
+
+
+def served_workload(project: Project, rep_row: np.ndarray) -> np.ndarray:
+    """Yearly workload hours per account if rep ``rep_row[i]`` serves account ``i``.
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+    rep_row
+        Per account, the row of the rep serving it (-1: none; only legs between accounts).
+
+    Returns
+    -------
+    numpy.ndarray
+        Visit plus drive hours a year, per account.
+    """
+    home_lon, home_lat = _homes(project)
+    work = yearly_workload(project.accounts, rep_row, home_lon, home_lat)
+    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
+
+
+def workload_by_rep(
+    project: Project, rep_row: np.ndarray, together: np.ndarray | None = None
+) -> np.ndarray:
+    """Yearly workload hours of each account (rows) if each rep (columns) served it.
+
+    From the plan in `rep_row`: the trip from that rep's home, and the leg from
+    the nearest other account that rep serves or that moves with it
+    (`routing.workload.workload_by_home`).
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps' homes).
+    rep_row
+        Per account, the row of the rep serving it in the plan (its legs' group).
+    together
+        Per account, the group that would move with it (e.g. its area unit;
+        default: its rep's accounts).
+
+    Returns
+    -------
+    numpy.ndarray
+        Accounts x reps: visit plus drive hours a year.
+    """
+    home_lon, home_lat = _homes(project)
+    return workload_by_home(project.accounts, rep_row, home_lon, home_lat, together)
+
+
+def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
+    scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
+    return lon * KM_PER_DEGREE * scale, lat * KM_PER_DEGREE

@@ -1,0 +1,125 @@
+"""The inputs of rebalance and split checked: weights, labels, locks, tolerance, graph.
+
+Each check raises `InputError` with what to give instead. `Reweigh` is how
+weights that depend on the plan (workload, driven from each territory's rep's
+home) come in: a function of the labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+
+from territory_planner._errors import InputError
+from territory_planner.geo.unit_graph import unit_graph
+
+
+def _per_unit(values: Sequence[float] | np.ndarray, n: int, what: str) -> np.ndarray:
+    """Zero or positive numbers, one per unit."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if len(arr) != n:
+        msg = f"{len(arr)} {what} for {n} units: give one per unit"
+        raise InputError(msg)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        msg = f"the {what} must be zero or positive numbers (no blanks)"
+        raise InputError(msg)
+    return arr
+
+
+def _labels(labels: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
+    """Whole territory indices, one per unit, -1 for a unit in no territory."""
+    arr = np.asarray(labels).ravel()
+    if len(arr) != n:
+        msg = f"{len(arr)} territory labels for {n} units: give one per unit (-1 for none)"
+        raise InputError(msg)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
+            msg = "territory labels must be whole numbers (-1 for a unit in no territory)"
+            raise InputError(msg)
+    elif arr.dtype.kind not in "iub":
+        msg = "territory labels must be whole numbers (-1 for a unit in no territory)"
+        raise InputError(msg)
+    lab = arr.astype(np.int64)
+    if (lab < -1).any():
+        msg = "territory labels must be 0 or more (-1 for a unit in no territory)"
+        raise InputError(msg)
+    if not (lab >= 0).any():
+        msg = "no unit is in a territory: there is nothing to balance"
+        raise InputError(msg)
+    k = int(lab.max()) + 1
+    empty = np.flatnonzero(np.bincount(lab[lab >= 0], minlength=k) == 0)
+    if len(empty):
+        msg = (
+            f"territory {int(empty[0])} has no units: number the territories 0 .. "
+            f"{k - 1} without gaps (carve a new one with split_units)"
+        )
+        raise InputError(msg)
+    return lab
+
+
+def _locked(locked: Sequence[bool] | np.ndarray | None, n: int) -> np.ndarray:
+    if locked is None:
+        return np.zeros(n, dtype=bool)
+    arr = np.asarray(locked).ravel()
+    if len(arr) != n:
+        msg = f"{len(arr)} lock flags for {n} units: give one per unit (True for locked)"
+        raise InputError(msg)
+    return arr.astype(bool)
+
+
+def _tolerance(tolerance: float) -> float:
+    value = float(tolerance)
+    if not np.isfinite(value) or value < 0 or value >= 1:
+        msg = f"the tolerance must be between 0 and 1 (0.05 for ±5%), not {tolerance}"
+        raise InputError(msg)
+    return value
+
+
+def _graph(units: gpd.GeoDataFrame, graph: nx.Graph | None, n: int) -> nx.Graph:
+    if graph is None:
+        return unit_graph(units)
+    if graph.number_of_nodes() != n or any(not (0 <= int(v) < n) for v in graph.nodes):
+        msg = (
+            f"the unit graph has {graph.number_of_nodes()} units and the map {n}: "
+            "build it with unit_graph from the same units"
+        )
+        raise InputError(msg)
+    if any("border_km" not in data for *_, data in graph.edges(data=True)):
+        msg = "the unit graph has no border lengths: build it with unit_graph"
+        raise InputError(msg)
+    return graph
+
+
+def _frozen(locked_territories: Sequence[int] | None, k: int) -> np.ndarray:
+    """Per territory, whether it is locked (nothing moves into or out of it)."""
+    frozen = np.zeros(k, dtype=bool)
+    for t in locked_territories or ():
+        if not 0 <= int(t) < k:
+            msg = f"locked territory {t} does not exist: territories are 0 .. {k - 1}"
+            raise InputError(msg)
+        frozen[int(t)] = True
+    return frozen
+
+
+#: Given unit labels (-1: none): each unit's weight there, and its weight in each territory.
+Reweigh = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _reweighed(
+    reweigh: Reweigh, labels: np.ndarray, n: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`reweigh`'s answer for `labels`, checked."""
+    w, served = reweigh(labels)
+    w = _per_unit(w, n, "weights")
+    if np.shape(served) != (n, k) or not np.isfinite(served).all() or (served < 0).any():
+        msg = f"served weights must be {n} x {k} numbers, zero or positive"
+        raise InputError(msg)
+    return w, np.asarray(served, dtype=float)
+
+
+def _with_none(served: np.ndarray, w: np.ndarray, kp: int) -> np.ndarray:
+    """The served weights with a column for the units in no territory (index k), if any."""
+    return served if served.shape[1] == kp else np.column_stack([served, w])
