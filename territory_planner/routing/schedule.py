@@ -126,7 +126,7 @@ def build_schedule(
     fixed = problem.appointments
     schedule = Schedule(rep_id, str(rep["name"]), problem.weeks, start)
     schedule.available_minutes = problem.hours.available * len(days.slots)
-    schedule.left_out = unplaced + [_left_out(problem, a, "no room in any day") for a in left]
+    schedule.left_out = unplaced + [_left_out(problem, a, _why_left(problem, a)) for a in left]
     hours = problem.hours
     end_of_day = hours.day_end - hours.lunch
     for s, (week, weekday) in enumerate(days.slots):
@@ -225,6 +225,24 @@ def suggestions(project: Project, problem: Problem, schedule: Schedule) -> list[
             f"{missing[0].name} is nearest to {nearest['name']}'s home among the other reps."
         )
     return tips
+
+
+def _why_left(problem: Problem, account: int) -> str:
+    """Why no day holds the account's visits: too far for a day trip, the drive limit, or full."""
+    there, back = float(problem.minutes[0, account + 1]), float(problem.minutes[account + 1, 0])
+    hours = problem.hours
+    trip = there + float(problem.service[account]) + back
+    if trip > hours.available:
+        return (
+            f"beyond a day trip: {there / 60:.1f} h from home each way, {trip / 60:.1f} h with "
+            f"the visit, and a working day has {hours.available / 60:.1f} h"
+        )
+    if hours.max_drive is not None and there + back > hours.max_drive:
+        return (
+            f"beyond the driving limit: {(there + back) / 60:.1f} h there and back, the limit "
+            f"is {hours.max_drive / 60:.1f} h a day"
+        )
+    return "no room in any day"
 
 
 def _left_out(problem: Problem, account: int, reason: str, visits: int | None = None) -> LeftOut:

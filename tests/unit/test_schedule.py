@@ -372,3 +372,23 @@ def test_visits_carry_their_accounts_contacts_and_only_those_are_read(demo_proje
     visited = {v.account_id for v in schedule.visits}
     assert len(visited) < len(demo_project.accounts)
     assert set(_contacts(demo_project.accounts, visited)) == visited  # not the whole project
+
+
+def test_an_account_beyond_a_day_trip_is_left_out_and_said_so(fresh_demo) -> None:
+    project = fresh_demo
+    rep_id = str(project.territories["rep_id"].iloc[0])
+    mine = np.flatnonzero(
+        project.accounts["territory_id"] == project.territories["territory_id"].iloc[0]
+    )
+    far = project.accounts.index[mine[0]]
+    rep = project.reps.set_index("rep_id").loc[rep_id]
+    project.accounts.loc[far, ["lon", "lat"]] = (float(rep["lon"]) + 25.0, float(rep["lat"]))
+    project.accounts.loc[far, "visit_frequency"] = "monthly"  # (due in the 4 weeks)
+    schedule = build_schedule(project, rep_id, 4, start=date(2026, 11, 30))
+    account = str(project.accounts.loc[far, "account_id"])
+    said = [x for x in schedule.left_out if x.account_id == account]
+    assert said, "the far account is listed as left out"
+    assert said[0].reason.startswith("beyond a day trip")
+    assert "h from home each way" in said[0].reason
+    assert account not in {v.account_id for v in schedule.visits}
+    assert all(x.reason for x in schedule.left_out)
