@@ -30,11 +30,15 @@ def all_zips() -> tuple[dict[str, Any], ...]:
 
 @cache
 def zip_centroids() -> dict[str, tuple[float, float]]:
-    """Every ZIP code with a position: ZIP -> (lat, lon)."""
+    """Every ZIP code with a position: ZIP -> (lat, lon).
+
+    Some PO box ZIPs carry 0, 0 (a point in the Gulf of Guinea) for "not known":
+    those have none.
+    """
     return {
         z["zip_code"]: (float(z["lat"]), float(z["long"]))
         for z in all_zips()
-        if z["lat"] and z["long"]
+        if z["lat"] and z["long"] and (float(z["lat"]), float(z["long"])) != (0.0, 0.0)
     }
 
 

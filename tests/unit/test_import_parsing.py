@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_planner.geo.geocode import geocode, swapped_coordinates
+from territory_planner.geo.geocode import geocode, swapped_coordinates, zip_centroids
 from territory_planner.io.fields import (
     parse_frequency,
     parse_minutes,
@@ -16,6 +16,8 @@ from territory_planner.io.fields import (
     parse_series,
     parse_zip,
 )
+from territory_planner.io.project_file import load_project
+from tests.conftest import run_cli
 
 
 def xfail(reason: str):
@@ -352,3 +354,21 @@ def test_swapped_coordinates_hand_checked() -> None:
     assert got.dtype == bool
     for i, (given, expected) in enumerate(SWAPS):
         assert bool(got[i]) is expected, given
+
+
+def test_a_po_box_zip_without_a_position_is_not_placed_in_the_gulf_of_guinea(tmp_path) -> None:
+    """Some PO box ZIPs carry 0, 0 for "not known": the city is used, else the row is unplaced."""
+    known = zip_centroids()
+    assert "11805" not in known  # Hicksville PO boxes: 0, 0 in the ZIP table
+    assert not any(abs(lat) < 1 and abs(lon) < 1 for lat, lon in known.values())
+    source = tmp_path / "accounts.csv"
+    source.write_text(
+        "Account ID,Name,City,State,ZIP\nA1,Box One,Hicksville,NY,11805\nA2,Box Two,,,90085\n"
+    )
+    project = tmp_path / "p.gpkg"
+    assert run_cli("import", str(project), str(source)).returncode == 0
+    acc = load_project(project).accounts.set_index("account_id")
+    assert acc.loc["A1", "geocode"] == "city"
+    assert acc.loc["A1", "lat"] == pytest.approx(40.77, abs=0.1)  # Hicksville, Long Island
+    assert acc.loc["A2", "geocode"] == "unplaced"
+    assert np.isnan(acc.loc["A2", "lat"])
