@@ -246,6 +246,11 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     raise ValueError(msg)
 
 
+def _known_sum(values: pd.Series) -> float | None:
+    """The sum of the values, or None when none is known (a column the project does not have)."""
+    return float(values.sum()) if values.notna().any() else None
+
+
 @dataclass(frozen=True)
 class Summary:
     """Headline counts shown in the status bar and printed by the CLI."""
@@ -255,19 +260,19 @@ class Summary:
     territories: int
     unassigned: int
     unplaced: int
-    revenue: float
-    potential: float
+    revenue: float | None  # None: no account has one (unknown, not zero)
+    potential: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON output."""
+        """Plain dict for JSON output (None where the project has no such column)."""
         return {
             "accounts": self.accounts,
             "reps": self.reps,
             "territories": self.territories,
             "unassigned": self.unassigned,
             "unplaced": self.unplaced,
-            "revenue": round(self.revenue, 2),
-            "potential": round(self.potential, 2),
+            "revenue": None if self.revenue is None else round(self.revenue, 2),
+            "potential": None if self.potential is None else round(self.potential, 2),
         }
 
 
@@ -328,8 +333,8 @@ class Project:
             territories=len(self.territories),
             unassigned=int((~assigned).sum()),
             unplaced=int((acc["geocode"] == "unplaced").sum()),
-            revenue=float(acc["annual_revenue"].sum()),
-            potential=float(acc["potential"].sum()),
+            revenue=_known_sum(acc["annual_revenue"]),
+            potential=_known_sum(acc["potential"]),
         )
 
     def territory_table(self) -> pd.DataFrame:

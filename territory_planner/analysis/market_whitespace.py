@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from territory_planner._errors import InputError
 from territory_planner.analysis.market_clusters import Clusters, find_clusters, nearest_home
 from territory_planner.analysis.market_segments import (
     DEFAULT_MIN_ACCOUNTS,
@@ -102,10 +103,21 @@ def whitespace(
     Whitespace
         The accounts (`WHITESPACE_COLUMNS`, most potential first, with the reason) and
         their clusters.
+
+    Raises
+    ------
+    InputError
+        If no account has a potential (whitespace is unknown, not none).
     """
     cancel = cancel or CancelToken()
     chosen = segment_mask(project, segment)
     acc = project.accounts
+    if not np.isfinite(_numbers(project, "potential")).any():
+        msg = (
+            "no account has a potential, and whitespace lists the accounts with the most of it "
+            "that no territory covers: import a potential column first"
+        )
+        raise InputError(msg)
     potential = np.nan_to_num(_numbers(project, "potential"))
     rows = _placed(project, chosen & (potential >= min_potential) & (potential > 0))
     lon = acc["lon"].to_numpy(dtype=float, na_value=np.nan)[rows]

@@ -264,7 +264,10 @@ def performance(
     table = table.join(sums, on="territory_id")
     zero = ["sales_to_date", "sales_last_year_to_date", "sales_last_year"]
     zero += ["customers", "customers_last_year", "retained"]
-    table[zero] = table[zero].fillna(0.0)
+    if per_account["sales_to_date"].notna().any():  # (no sales imported: unknown, not 0)
+        table[zero] = table[zero].fillna(0.0)
+    else:
+        table[zero] = np.nan
     goals = ActivityGoals.from_settings(project.settings)
     for activity in ACTIVITIES:
         if per_account[activity].isna().all():
@@ -295,7 +298,7 @@ def _rep_table(
     if staffed.empty:
         return pd.DataFrame(columns=REP_TABLE_COLUMNS)
     by = staffed.groupby("rep_id", sort=False)
-    reps = by[list(SUMMED)].sum()
+    reps = by[list(SUMMED)].sum(min_count=1)  # (none known: unknown, not 0)
     for activity in ACTIVITIES:
         reps[activity] = by[activity].sum(min_count=1)
     reps["territories"] = by.size()

@@ -22,10 +22,15 @@ def _print_text(result: dict[str, Any]) -> None:
         if isinstance(value, list):
             text = "; ".join(map(str, value)) or "none"
         elif isinstance(value, dict):
-            text = ", ".join(f"{k} {v}" for k, v in value.items())
+            text = ", ".join(f"{k} {_unknown(v)}" for k, v in value.items())
         else:
-            text = str(value)
+            text = _unknown(value)
         print(f"{key.replace('_', ' ')}: {text}")
+
+
+def _unknown(value: Any) -> str:
+    """A value as text, "—" where it is not known (a column the project does not have)."""
+    return "—" if value is None else str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _check(args: argparse.Namespace) -> dict[str, Any]:
+    from territory_planner.analysis.metrics import missing_data, partly_missing  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
     project = load_project(args.project)
@@ -53,11 +54,29 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
             f"{plural(len(orphans), 'territory')} {agree(len(orphans), 'names', 'name')} "
             "a rep that does not exist"
         )
+    staffed = set(project.territories["rep_id"].dropna())
+    idle = [str(n) for r, n in zip(project.reps["rep_id"], project.reps["name"], strict=True)
+            if r not in staffed]  # fmt: skip
+    if idle and len(project.territories):
+        problems.append(
+            f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory: "
+            + ", ".join(idle)
+        )
+    open_ = project.territories.loc[project.territories["rep_id"].isna(), "name"].astype(str)
+    if len(open_) and len(project.reps):
+        problems.append(
+            f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep: "
+            + ", ".join(open_)
+        )
     invalid = ~project.territories.geometry.is_valid
     if invalid.any():
         bad = int(invalid.sum())
         problems.append(f"{plural(bad, 'territory')} {agree(bad, 'has', 'have')} invalid outlines")
-    return {"project": str(args.project), **project.summary().as_dict(), "problems": problems}
+    missing = [*dict.fromkeys(missing_data(project).values()), *partly_missing(project)]
+    return {
+        "project": str(args.project), **project.summary().as_dict(), "problems": problems,
+        "missing data": missing,
+    }  # fmt: skip
 
 
 def _import(args: argparse.Namespace) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from territory_planner.cli import main
@@ -175,3 +176,27 @@ def test_export_over_the_project_exits_1_end_to_end(tmp_path, demo_file) -> None
     assert result.stderr.startswith(f"error: {project}: --csv names the project file itself")
     assert project.read_bytes() == before
     assert len(load_project(project).accounts) == 300
+
+
+def test_check_says_what_is_missing_and_who_has_no_territory(tmp_path, capsys) -> None:
+    from territory_planner.demo import make_demo
+    from territory_planner.io.project_file import save_project
+
+    project = make_demo(accounts=200, reps=3, seed=1)
+    project.accounts["potential"] = np.nan  # a CRM export without a potential column
+    project.accounts.loc[project.accounts.index[:50], "visit_frequency"] = None
+    project.territories.loc[project.territories.index[0], "rep_id"] = None
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    assert main(["check", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["potential"] is None  # unknown, not 0
+    assert data["revenue"] > 0
+    missing = " ".join(data["missing data"])
+    assert "no account has a potential" in missing
+    assert "50 of 200 accounts have no visit frequency: counted as monthly" in missing
+    idle = project.reps["name"][~project.reps["rep_id"].isin(project.territories["rep_id"])]
+    assert len(idle) == 1
+    assert f"1 rep has no territory: {idle.iloc[0]}" in data["problems"]
+    assert main(["check", str(path)]) == 0
+    assert "potential: —" in capsys.readouterr().out.splitlines()

@@ -281,11 +281,15 @@ def test_quarter_periods_count_once_begun(project: Project) -> None:
 def test_a_project_without_actuals(project: Project) -> None:
     project.actuals = project.actuals.iloc[:0]
     perf = performance(project, AS_OF)
-    assert (perf.territories["sales_to_date"] == 0).all()
+    # no sales imported: unknown, not 0 (and not "attainment 0%")
+    for column in ("sales_to_date", "attainment", "run_rate", "penetration", "customers"):
+        assert perf.territories[column].isna().all(), column
+        assert perf.reps[column].isna().all(), column
     assert perf.territories["yoy_change"].isna().all()
     assert perf.territories["calls"].isna().all()
+    assert (perf.territories["accounts"] > 0).all()
     kinds = {a.kind for a in alerts(perf, Thresholds())}
-    assert kinds == {"attainment_below"}  # nothing sold; no activity data, so no activity alert
+    assert not kinds & {"attainment_below", "activity_below", "retention_below"}
 
 
 def test_upsell_list_by_hand(project: Project) -> None:
