@@ -10,6 +10,7 @@ import shapely
 
 from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.rebalance_reasons import _off_band
 
 
 @dataclass
@@ -43,7 +44,6 @@ class DesignResult:
     seconds: float = 0.0
 
 
-_LISTED = 6  # territories named in one message
 
 
 def design_result(
@@ -92,13 +92,9 @@ def design_result(
         if not union.is_valid:
             union = shapely.union_all(members)
         compactness.append(polsby_popper(union))
-    off = np.flatnonzero(np.abs(dev) > tolerance + 1e-12)
-    if len(off) and mean > 0:
-        violations.append(
-            f"outside ±{tolerance:.1%} of the mean: "
-            + ", ".join(f"{territories[t]} {dev[t]:+.1%}" for t in off[:_LISTED])
-            + (f" and {len(off) - _LISTED} more" if len(off) > _LISTED else "")
-        )
+    outside = _off_band(dev, range(k), tolerance, "the mean", territories) if mean > 0 else None
+    if outside is not None:
+        violations.append(outside)
         free = [w for w, f in zip(plan.w, plan.fixed, strict=True) if w > 0 and not f]
         lightest = min(free, default=0.0) / mean
         if lightest > tolerance:

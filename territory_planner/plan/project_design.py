@@ -28,6 +28,7 @@ from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, bal
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult
 from territory_planner.plan.home_seeds import HomeSeeds, home_holders, seed_homes, staff_floating
+from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
 from territory_planner.plan.served_weights import Workload, serving_reps, workload_weights
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
@@ -112,12 +113,21 @@ _WORKLOAD_ROUNDS = 3  # redesigns from the last plan, its legs between accounts 
 _ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
 
 
-def _judged(result: DesignResult, weights: np.ndarray) -> DesignResult:
-    """The plan with its totals and deviation recomputed from these unit weights."""
+def _judged(
+    result: DesignResult, weights: np.ndarray, tolerance: float, names: list[str]
+) -> DesignResult:
+    """The plan with its totals, deviation and "outside the band" sentence from these weights."""
     totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
     mean = totals.mean()
-    deviation = float(np.abs(totals / mean - 1).max()) if mean > 0 else 0.0
-    return replace(result, totals=totals, max_deviation=deviation)
+    dev = totals / mean - 1 if mean > 0 else np.zeros(len(totals))
+    said = [v for v in result.violations if not v.startswith(OUTSIDE)]
+    outside = _off_band(dev, range(len(dev)), tolerance, "the mean", names)
+    return replace(
+        result,
+        totals=totals,
+        max_deviation=float(np.abs(dev).max()),
+        violations=[*said, *([outside] if outside else [])],
+    )
 
 
 def _design_on_workload(
@@ -164,7 +174,7 @@ def _design_on_workload(
         )
         server = serving_reps(project, plan_units, result.labels, base, nearest)
         served = workload_weights(project, plan_units, shares, base, server)
-        return _judged(result, served.weights), served
+        return _judged(result, served.weights, tolerance, names), served
 
     last, work = judged_design(workload_weights(project, plan_units, shares, base, nearest), None)
     best, best_weights = last, work.weights

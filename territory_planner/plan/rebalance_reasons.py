@@ -50,7 +50,10 @@ def _off_band(
         return None
     listed = ", ".join(f"{territories[t]} {deviation[t]:+.1%}" for t in off[:_LISTED])
     more = f" and {len(off) - _LISTED} more" if len(off) > _LISTED else ""
-    return f"outside ±{tolerance:.1%} of {label}: {listed}{more}"
+    return f"{OUTSIDE}{tolerance:.1%} of {label}: {listed}{more}"
+
+
+OUTSIDE = "outside ±"  # how `_off_band`'s sentence begins
 
 
 def _why_not(

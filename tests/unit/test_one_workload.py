@@ -35,3 +35,25 @@ def test_halving_the_speed_model_moves_kpis_design_and_calendar(
     # units far from home gain (a separate model would leave the shares as they were)
     assert np.abs(after[1] - before[1]).max() > 1e-3
     assert after[2] / before[2] > 1.5  # the calendar drives the same roads slower
+
+
+def test_a_design_on_workload_names_the_deviations_the_kpi_panel_shows(
+    fresh_demo: Project,
+) -> None:
+    import re
+
+    from territory_planner.scenario_edits import AddScenario, UseScenario
+
+    project = fresh_demo
+    outcome = design_project(project, kind="county", balance="workload", tolerance=0.01)
+    assert outcome.result.max_deviation > 0.01  # (4 reps, 300 accounts: ±1% is out of reach)
+    AddScenario(project, outcome.scenario).apply(project)
+    UseScenario(project, outcome.scenario.name).apply(project)
+    kpis = territory_kpis(project).set_index("name")["workload_hours_vs_mean"]
+    assert outcome.result.max_deviation == pytest.approx(kpis.abs().max(), abs=1e-3)
+    said = [v for v in outcome.result.violations if v.startswith("outside ±1.0% of the mean")]
+    named = dict(re.findall(r"([^:,]+?) ([+-]\d+\.\d)%", said[0])) if said else {}
+    off = kpis[kpis.abs() > 0.01 + 1e-9]
+    assert {name.strip() for name in named} == set(off.index[:6])
+    for name, value in named.items():
+        assert float(value) / 100 == pytest.approx(kpis[name.strip()], abs=0.0006)
