@@ -203,17 +203,41 @@ def _staffing(project: Project, base: pd.DataFrame, *, use_homes: bool) -> list[
     if idle:
         notes.append(
             f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory{why}: "
-            f"{', '.join(idle[:_LISTED])}"
+            f"{_listed(idle)}"
         )
     if open_ and len(reps):
         notes.append(
             f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep yet: "
-            f"{', '.join(open_[:_LISTED])}"
+            f"{_listed(open_)}"
         )
     return notes
 
 
 _LISTED = 6
+
+
+def _listed(names: list[str]) -> str:
+    """The first `_LISTED` names, and how many more."""
+    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+    return ", ".join(names[:_LISTED]) + more
+
+
+def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
+    """The design's sentences less those on a lump the reasons name again.
+
+    ("Cook alone is 1.1x the mean territory" beside "Cook County alone is 1.11
+    of a mean territory and holds ...")
+    """
+    kept = []
+    for sentence in violations:
+        found = re.fullmatch(r"(.+) alone is [\d.]+x the mean territory", sentence)
+        lump = found.group(1) if found else None
+        if lump is None or not any(
+            r.startswith((f"{lump} alone is", f"{lump} County alone is", f"{lump} Parish alone is"))
+            for r in reasons
+        ):
+            kept.append(sentence)
+    return kept
 
 
 def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
@@ -360,7 +384,7 @@ def design_project(
             reached=result.max_deviation,
             graph=graph,
         )
-        result.violations.extend(advice.reasons)
+        result.violations[:] = [*_unrepeated(result.violations, advice.reasons), *advice.reasons]
     result.violations.extend(homes.notes)
     if homes.floating:
         base, names, notes = staff_floating(
