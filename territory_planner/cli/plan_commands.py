@@ -68,8 +68,24 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         "units": outcome.units.describe(),
         "unit_graph_contiguous": all(result.contiguous),
         "violations": result.violations,
+        "try": [f"{fix.label}: {_flags(fix)}" for fix in outcome.fixes],
         "seconds": round(result.seconds, 2),
     }
+
+
+def _flags(fix: Any) -> str:
+    """The `design` options that make a fix (a `balance_reasons.DesignFix`)."""
+    parts = []
+    if fix.kind:
+        parts.append(f"--units {fix.kind}")
+    if fix.tolerance is not None:
+        parts.append(f"--tolerance {fix.tolerance:g}")
+    if fix.use_homes is False:
+        parts.append("--no-homes")
+    if fix.free_home:
+        parts.append(f"--free-home {fix.free_home}")
+    parts.extend(f"--zip-in {fips}" for fips in fix.zip_in or ())
+    return " ".join(parts)
 
 
 def _change(args: argparse.Namespace) -> dict[str, Any]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import shapely
 
+from territory_planner.cli import main
+from territory_planner.io.project_file import save_project
 from territory_planner.plan.project_design import design_project
 from territory_planner.plan.unit_plan import project_units, rep_home_units
 from territory_planner.sample_data import LAKE_HOME, field_project
@@ -62,3 +66,23 @@ def test_a_rep_without_a_home_takes_an_open_territory() -> None:
     assert any(f"{name}'s home is not near any unit" in v for v in outcome.result.violations)
     assert not any("no territory" in v for v in outcome.result.violations)
     assert LAKE_HOME  # (the lake home is the other test's Chicago rep)
+
+
+def test_the_command_line_gives_the_fix_as_flags_and_they_work(tmp_path, capsys) -> None:
+    project = field_project(0, accounts=300, reps=3, region="midwest")
+    reps = project.reps
+    chicago = int(np.flatnonzero(reps["home_city"] == "Chicago")[0])
+    reps.loc[(chicago + 1) % len(reps), ["lat", "lon"]] = (41.95, -87.70)
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    args = ["design", str(path), "--balance", "accounts", "--tolerance", "0.1", "--json"]
+    assert main([*args, "--dry-run"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    offered = [t for t in first["try"] if t.startswith("ZIP areas in Cook County:")]
+    assert offered == ["ZIP areas in Cook County: --zip-in 17031"]
+    assert main([*args, "--dry-run", *offered[0].split(": ")[1].split()]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert "ZIP areas of" in again["units"]  # Cook County as its ZIP areas
+    assert not any("lives in Cook County" in v for v in again["violations"])
+    reps_staffed = {t["rep"] for t in again["territories"]}
+    assert reps_staffed == set(reps["name"])
