@@ -20,7 +20,7 @@ from territory_planner.analysis.account_workload import account_workload
 from territory_planner.formats import decimal2, integer, money_short, percent, plural
 from territory_planner.geo.earth import GEOD, area_km2
 from territory_planner.model import Project
-from territory_planner.routing.workload import has_frequencies
+from territory_planner.routing.workload import has_frequencies, without_frequency
 from territory_planner.settings import read_settings, setting_entries
 
 WORK_WEEKS = 46  # working weeks in a year, for capacity use
@@ -370,9 +370,7 @@ def partly_missing(project: Project) -> list[str]:
         calendar plans them" (only when some, not all, lack it: all is `missing_data`'s).
     """
     acc = project.accounts
-    column = acc["visit_frequency"]
-    blank = column.isna() | (column.astype("str").str.strip() == "")
-    lacking = int(blank.sum())
+    lacking = int(without_frequency(acc).sum())
     if not 0 < lacking < len(acc):
         return []
     return [

@@ -76,8 +76,25 @@ def has_frequencies(accounts: pd.DataFrame) -> bool:
     bool
         True when at least one account's frequency is neither missing nor blank.
     """
+    return not bool(without_frequency(accounts).all())
+
+
+def without_frequency(accounts: pd.DataFrame) -> np.ndarray:
+    """Per account, whether its visit frequency is missing or blank (visited monthly).
+
+    Parameters
+    ----------
+    accounts
+        The accounts (``visit_frequency``).
+
+    Returns
+    -------
+    numpy.ndarray
+        True where no frequency is given.
+    """
     column = accounts["visit_frequency"]
-    return bool(column.notna().any() and (column.astype("str").str.strip() != "").any())
+    blank = column.isna() | (column.astype("str").str.strip() == "")
+    return np.asarray(blank, dtype=bool)
 
 
 def visits_per_year(accounts: pd.DataFrame) -> np.ndarray:
