@@ -281,7 +281,9 @@ def _plan_weights(
 
     def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         server = serving_reps(project, plan_units, labels, territories)
-        work = workload_weights(project, plan_units, shares, territories, server)
+        work = workload_weights(
+            project, plan_units, shares, territories, server, together=plan_units.account_unit
+        )
         return work.weights, work.served
 
     return weights, reweigh

@@ -104,6 +104,8 @@ def workload_weights(
     shares: dict[str, float],
     base: pd.DataFrame,
     server: np.ndarray,
+    *,
+    together: np.ndarray | None = None,
 ) -> Workload:
     """The weights of a plan balanced on (a blend with) workload when `server` serves the accounts.
 
@@ -120,6 +122,10 @@ def workload_weights(
     server
         Per account, who serves it now (`serving_reps`, or the KPIs'
         `plan_servers`): the legs between accounts are this plan's.
+    together
+        Per account, the group that would move with it (e.g. its unit): its leg in
+        another territory is then to the nearer of that territory's accounts and
+        its group's. None: the leg it has now (design, where whole regions move).
 
     Returns
     -------
@@ -130,7 +136,7 @@ def workload_weights(
     weights = unit_weights(plan_units, account_weights(project, shares, reference))
     others = {key: share for key, share in shares.items() if key != "workload"}
     fixed = account_weights(project, others) if others else np.zeros(len(reference))
-    by_rep = workload_by_rep(project, server, together=plan_units.account_unit)
+    by_rep = workload_by_rep(project, server, together=together)
     by_rep *= shares["workload"] / reference.sum()
     columns = [
         weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r])
