@@ -44,8 +44,6 @@ class DesignResult:
     seconds: float = 0.0
 
 
-
-
 def design_result(
     plan: _Plan,
     geoms: np.ndarray,
