@@ -54,6 +54,13 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
             f"{plural(len(orphans), 'territory')} {agree(len(orphans), 'names', 'name')} "
             "a rep that does not exist"
         )
+    acc = project.accounts
+    nowhere = int(((acc["lat"] == 0) & (acc["lon"] == 0)).sum())
+    if nowhere:
+        problems.append(
+            f"{plural(nowhere, 'account')} {agree(nowhere, 'sits', 'sit')} at 0, 0 (in the sea "
+            "off Africa: a position meaning unknown): import again or place by hand"
+        )
     staffed = set(project.territories["rep_id"].dropna())
     idle = [str(n) for r, n in zip(project.reps["rep_id"], project.reps["name"], strict=True)
             if r not in staffed]  # fmt: skip

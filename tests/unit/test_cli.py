@@ -186,6 +186,7 @@ def test_check_says_what_is_missing_and_who_has_no_territory(tmp_path, capsys) -
     project.accounts["potential"] = np.nan  # a CRM export without a potential column
     project.accounts.loc[project.accounts.index[:50], "visit_frequency"] = None
     project.territories.loc[project.territories.index[0], "rep_id"] = None
+    project.accounts.loc[project.accounts.index[-1], ["lat", "lon"]] = (0.0, 0.0)
     path = tmp_path / "p.gpkg"
     save_project(project, path)
     assert main(["check", str(path), "--json"]) == 0
@@ -198,5 +199,6 @@ def test_check_says_what_is_missing_and_who_has_no_territory(tmp_path, capsys) -
     idle = project.reps["name"][~project.reps["rep_id"].isin(project.territories["rep_id"])]
     assert len(idle) == 1
     assert f"1 rep has no territory: {idle.iloc[0]}" in data["problems"]
+    assert any(p.startswith("1 account sits at 0, 0") for p in data["problems"])
     assert main(["check", str(path)]) == 0
     assert "potential: —" in capsys.readouterr().out.splitlines()
