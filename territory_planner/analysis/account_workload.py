@@ -14,7 +14,13 @@ import pandas as pd
 
 from territory_planner.geo.earth import KM_PER_DEGREE
 from territory_planner.model import Project
-from territory_planner.routing.workload import workload_by_home, yearly_workload
+from territory_planner.routing.calendar_inputs import rep_hours
+from territory_planner.routing.workload import (
+    round_trip_minutes,
+    visit_minutes,
+    workload_by_home,
+    yearly_workload,
+)
 
 
 def _homes(project: Project) -> tuple[np.ndarray, np.ndarray]:
@@ -192,3 +198,34 @@ def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
     scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
     return lon * KM_PER_DEGREE * scale, lat * KM_PER_DEGREE
+
+
+def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
+    """Per account, whether its rep cannot drive there, visit and drive back in a working day.
+
+    The calendar leaves such visits out ("beyond a day trip"); the trip is the
+    one workload's (`routing.workload.round_trip_minutes`), the day the rep's
+    working hours less lunch.
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps, their homes and hours).
+    server
+        Per account, the row of the rep serving it (negative: none, never beyond).
+
+    Returns
+    -------
+    numpy.ndarray
+        True where the round trip and the visit take longer than the rep's day.
+    """
+    acc = project.accounts
+    lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
+    minutes = visit_minutes(acc)
+    beyond = np.zeros(len(acc), dtype=bool)
+    for r in np.unique(server[server >= 0]).tolist():
+        rep = project.reps.iloc[r]
+        rows = np.flatnonzero(server == r)
+        trip = round_trip_minutes(lon[rows], lat[rows], float(rep["lon"]), float(rep["lat"]))
+        beyond[rows] = np.nan_to_num(trip) + minutes[rows] > rep_hours(rep).available
+    return beyond

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.analysis.account_workload import nearest_home
+from territory_planner.analysis.account_workload import beyond_day_trip, nearest_home
 from territory_planner.formats import agree, plural
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
@@ -222,6 +222,27 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names[:_LISTED]) + more
 
 
+def _out_of_reach(
+    project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
+) -> list[str]:
+    """Territories holding accounts beyond a day trip from their rep's home, in words."""
+    server = serving_reps(project, plan_units, labels, base)
+    beyond = beyond_day_trip(project, server)
+    if not beyond.any():
+        return []
+    unit = plan_units.account_unit
+    label = np.where(unit >= 0, labels[np.maximum(unit, 0)], -1)
+    notes = []
+    for t in range(len(base)):
+        count = int((beyond & (label == t)).sum())
+        if count:
+            notes.append(
+                f"{base['name'].iloc[t]}: {plural(count, 'account')} beyond a day trip from its "
+                "rep's home (the calendar leaves their visits out)"
+            )
+    return notes
+
+
 def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
     """The design's sentences less those on a lump the reasons name again.
 
@@ -392,6 +413,7 @@ def design_project(
         )
         result.violations[:] = [*_renamed(result.violations, names), *notes]
     result.violations.extend(_staffing(project, base, use_homes=use_homes))
+    result.violations.extend(_out_of_reach(project, plan_units, result.labels, base))
     progress(0.92, "Building the territories and assigning accounts")
     kept = {
         label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)

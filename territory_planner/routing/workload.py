@@ -298,3 +298,28 @@ def _nearest_other(points: np.ndarray, queries: np.ndarray, rows: np.ndarray) ->
     itself[rows] = np.arange(len(points))
     second = dist[:, 1] if count > 1 else np.full(len(queries), np.inf)
     return np.asarray(np.where(idx[:, 0] == itself, second, dist[:, 0]), dtype=float)
+
+
+def round_trip_minutes(
+    lon: np.ndarray, lat: np.ndarray, home_lon: float, home_lat: float
+) -> np.ndarray:
+    """Driving minutes from a home to each account and back, at the travel model's speeds.
+
+    Parameters
+    ----------
+    lon, lat
+        The accounts, in degrees.
+    home_lon, home_lat
+        The home, in degrees (NaN: no home, no trip).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes there and back, per account (NaN where an account has no position).
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    minutes = np.full(len(lon), np.nan)
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    xyz = sphere_xyz_km(lon[placed], lat[placed])
+    minutes[placed] = 2 * _home_minutes(xyz, float(home_lon), float(home_lat))
+    return minutes

@@ -7,7 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from territory_planner.analysis.account_workload import beyond_day_trip, plan_servers
 from territory_planner.analysis.metrics import territory_kpis
+from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.plan.project_design import design_project
 from territory_planner.routing.schedule import build_schedule
@@ -57,3 +59,12 @@ def test_a_design_on_workload_names_the_deviations_the_kpi_panel_shows(
     assert {name.strip() for name in named} == set(off.index[:6])
     for name, value in named.items():
         assert float(value) / 100 == pytest.approx(kpis[name.strip()], abs=0.0006)
+    # the accounts beyond a day trip from their rep's home are counted as the calendar sees them
+    beyond = beyond_day_trip(project, plan_servers(project))
+    counts = project.accounts.loc[beyond, "territory_id"].value_counts()
+    names = project.territories.set_index("territory_id")["name"]
+    expected = {
+        f"{names[t]}: {plural(int(n), 'account')} beyond a day trip" for t, n in counts.items()
+    }
+    told = {v.split(" from its rep")[0] for v in outcome.result.violations if "day trip" in v}
+    assert told == expected

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.account_workload import beyond_day_trip, plan_servers
 from territory_planner.io.project_file import load_project
 from territory_planner.model import Project
 from territory_planner.routing.calendar_types import Problem, RepHours
@@ -392,3 +393,9 @@ def test_an_account_beyond_a_day_trip_is_left_out_and_said_so(fresh_demo) -> Non
     assert "h from home each way" in said[0].reason
     assert account not in {v.account_id for v in schedule.visits}
     assert all(x.reason for x in schedule.left_out)
+    # design and the KPIs tell the same accounts apart (`beyond_day_trip`, the one workload)
+    beyond = beyond_day_trip(project, plan_servers(project))
+    ids = project.accounts["account_id"].astype(str).to_numpy()
+    mine_ids = set(ids[mine])
+    said_beyond = {x.account_id for x in schedule.left_out if x.reason.startswith("beyond")}
+    assert set(ids[beyond]) & mine_ids == said_beyond
