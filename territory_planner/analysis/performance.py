@@ -264,7 +264,7 @@ def performance(
     table = table.join(sums, on="territory_id")
     zero = ["sales_to_date", "sales_last_year_to_date", "sales_last_year"]
     zero += ["customers", "customers_last_year", "retained"]
-    if per_account["sales_to_date"].notna().any():  # (no sales imported: unknown, not 0)
+    if project.actuals["sales"].notna().any():  # (no sales imported: unknown, not 0)
         table[zero] = table[zero].fillna(0.0)
     else:
         table[zero] = np.nan

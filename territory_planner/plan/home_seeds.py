@@ -88,7 +88,8 @@ def seed_homes(
     holding = set(project.territories["rep_id"].iloc[locked_rows].dropna())
     reps = project.reps
     out = HomeSeeds()
-    started_by: dict[int, str] = {}  # home unit -> the rep whose territory starts there
+    started_by: dict[int, int] = {}  # home unit -> the rep whose territory starts there
+    chosen: list[tuple[int, int]] = []  # (rep, home unit) of the reps given a territory
     for r, unit in enumerate(rep_home_units(project, plan_units).tolist()):
         rep_id, name = reps["rep_id"].iloc[r], str(reps["name"].iloc[r])
         if rep_id in holding:
@@ -98,20 +99,25 @@ def seed_homes(
             if unit < 0 and rep_id not in free_homes:
                 out.notes.append(f"{name}'s home is not near any unit: {_FLOAT_WORDS}")
             continue
-        if len(seeds) >= k:
+        if len(seeds) + len(chosen) >= k:
             continue
+        chosen.append((r, unit))
+        if lock[unit] < 0 and unit not in seeds and unit not in started_by:
+            started_by[unit] = r
+    taken = [*seeds, *started_by]  # every home that starts its own rep's territory
+    for r, unit in chosen:  # (in the reps' order: the seeds and `seeded` stay aligned)
+        name = str(reps["name"].iloc[r])
         start = unit
-        if lock[unit] >= 0 or unit in seeds:
-            start = _nearest_free(plan_units, reps.iloc[r], lock, seeds)
+        if started_by.get(unit) != r:  # shared or locked: the nearest unit nobody starts at
+            start = _nearest_free(plan_units, reps.iloc[r], lock, taken)
             if start < 0:
                 out.floating.append(r)
                 continue
+            taken.append(start)
             out.moved.add(start)
-            _shared_note(
-                out, plan_units, name=name, home=unit, start=start, other=started_by.get(unit)
-            )
-        else:
-            started_by[unit] = name
+            first = started_by.get(unit)
+            other = None if first is None else str(reps["name"].iloc[first])
+            _shared_note(out, plan_units, name=name, home=unit, start=start, other=other)
         seeds.append(int(start))
         out.seeded.append(r)
     return out

@@ -182,7 +182,7 @@ def _grow(
     units. Growth stops short of the target rather than reach out far
     beyond a disc of the target's size.
     """
-    label, nbr, w = plan.label, plan.nbr, plan.w
+    label, nbr, wk = plan.label, plan.nbr, plan.wk  # (a unit's weight in each territory)
     members = [v for v in range(plan.n) if label[v] == new]
     dist = np.sqrt(((xyz - anchor) ** 2).sum(axis=1)).tolist()
     near = min(dist[v] for v in members)
@@ -207,7 +207,11 @@ def _grow(
         t = label[x]
         if t not in sources:
             continue
-        if plan.total[new] + w[x] > hi or plan.count[t] <= 1 or not plan.stays_connected(x, t):
+        if (
+            plan.total[new] + wk[x][new] > hi
+            or plan.count[t] <= 1
+            or not plan.stays_connected(x, t)
+        ):
             continue  # offered again when another neighbour joins
         plan.move(x, new)
         offer(x)

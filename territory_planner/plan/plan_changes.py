@@ -245,14 +245,15 @@ def rebalance_project(
         why=why,
         name=name or f"Rebalanced ({describe_balance(shares)})",
     )
+    served = None if reweigh is None else reweigh(plan_units.current)[1]
     bound = moves_bound(
         weights,
         cost,
         plan_units.current,
-        len(project.territories),
+        len(project.territories) if served is None else served.shape[1],
         tolerance,
         locked=locked,
-        served=None if reweigh is None else reweigh(plan_units.current)[1],
+        served=served,
     )
     return replace(change, bound=bound, bound_of=minimise)
 
@@ -274,9 +275,10 @@ def _plan_weights(
     weights = unit_weights(plan_units, plan_account_weights(project, shares))
     if "workload" not in shares:
         return weights, None
-    reps = list(project.territories["rep_id"])
-    if new_rep is not None:  # (labelled after the territories that have units)
-        reps = [*reps[: int(plan_units.current.max()) + 1], new_rep or None]
+    # the territories the units are labelled with (an empty last one is not), a split's new last
+    reps = list(project.territories["rep_id"])[: int(plan_units.current.max()) + 1]
+    if new_rep is not None:
+        reps = [*reps, new_rep or None]
     territories = pd.DataFrame({"rep_id": reps})
 
     def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

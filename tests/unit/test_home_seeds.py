@@ -86,3 +86,33 @@ def test_the_command_line_gives_the_fix_as_flags_and_they_work(tmp_path, capsys)
     assert not any("lives in Cook County" in v for v in again["violations"])
     reps_staffed = {t["rep"] for t in again["territories"]}
     assert reps_staffed == set(reps["name"])
+
+
+def test_a_displaced_start_never_takes_a_later_reps_own_home() -> None:
+    """Cara and Zed live in Cook County; Lake County, Indiana is the county nearest Zed's
+    lakeshore home, and Ida lives there, later in the roster: Ida keeps her home county
+    and Zed starts at another."""
+    project = field_project(0, accounts=300, reps=4, region="midwest")
+    reps = project.reps
+    chicago = int(np.flatnonzero(reps["home_city"] == "Chicago")[0])
+    zed, ida = [r for r in range(len(reps)) if r != chicago][:2]
+    if zed < chicago:  # Zed after Cara, Ida after Zed
+        reps.iloc[[zed, chicago]] = reps.iloc[[chicago, zed]].to_numpy()
+        chicago, zed = zed, chicago
+    ida = max(ida, zed + 1) if zed + 1 < len(reps) else ida
+    reps.loc[reps.index[zed], ["lat", "lon"]] = (41.886, -87.617)  # the lakeshore, Cook
+    reps.loc[reps.index[ida], ["lat", "lon"]] = (41.47, -87.37)  # Crown Point, Lake County IN
+    units = project_units(project, "county")
+    homes = rep_home_units(project, units)
+    assert homes[zed] == homes[chicago]
+    assert ida > zed
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.1)
+    labels = outcome.labels
+    rows = outcome.scenario.territories["rep_id"].to_numpy()
+    own = {r: int(np.flatnonzero(rows == reps["rep_id"].iloc[r])[0]) for r in (chicago, zed, ida)}
+    assert labels[homes[chicago]] == own[chicago]
+    assert labels[homes[ida]] == own[ida]  # Ida keeps her own home county
+    assert labels[homes[ida]] != own[zed]
+    said = " ".join(outcome.result.violations)
+    assert "locked territory" not in said
+    assert f"{reps['name'].iloc[zed]} lives in Cook County" in said

@@ -345,3 +345,11 @@ def test_a_cancelled_token_stops_performance_before_the_territory_figures(
     whole = performance(project, AS_OF, token)
     assert token.checks >= 5
     pd.testing.assert_frame_equal(whole.territories, performance(project, AS_OF).territories)
+
+
+def test_activities_without_sales_leave_sales_unknown(project: Project) -> None:
+    project.actuals["sales"] = np.nan  # a file of calls and visits only
+    perf = performance(project, AS_OF)
+    for column in ("sales_to_date", "attainment", "run_rate", "penetration"):
+        assert perf.territories[column].isna().all(), column
+    assert "attainment_below" not in {a.kind for a in alerts(perf, Thresholds())}

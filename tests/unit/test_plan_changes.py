@@ -10,6 +10,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 
 from territory_planner import scenario_edits
 from territory_planner._errors import InputError
@@ -262,3 +263,18 @@ def test_rebalance_where_border_moves_are_stuck_recombines_into_the_band(tmp_pat
     assert report["accounts_moved"] == len(moved)
     assert report["moved_lower_bound"] <= len(moved) < 0.2 * len(project.accounts)
     assert report["contiguous"]  # every territory one piece
+
+
+def test_rebalance_on_workload_with_an_empty_territory_last() -> None:
+    """A territory without units (drawn empty, no rep) is not one the units are labelled
+    with: the weights per territory leave it out, as the other balance targets do."""
+    project = make_demo(accounts=400, reps=4)
+    row = project.territories.iloc[[-1]].copy()
+    row["territory_id"], row["name"], row["rep_id"] = "T99", "Empty", None
+    row["geometry"] = [shapely.Polygon()]
+    project.territories = pd.concat([project.territories, row], ignore_index=True)
+    change = rebalance_project(project, kind="county", balance="workload", tolerance=0.1)
+    totals = change.result.totals
+    assert len(totals) == 4
+    hours = _kpi_deviation(project, change)[:4] + 1  # (against the mean of all five)
+    assert np.allclose(totals / totals.sum(), hours / hours.sum(), atol=1e-3)
