@@ -94,8 +94,7 @@ def plan_workload(project: Project) -> np.ndarray:
     numpy.ndarray
         Visit plus drive hours a year, per account.
     """
-    work = account_workload(project)
-    return np.asarray(work["visit_hours"] + work["drive_hours"], dtype=float)
+    return served_workload(project, plan_servers(project))
 
 
 def nearest_home_workload(project: Project) -> np.ndarray:

@@ -41,6 +41,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
 def _check(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.analysis.metrics import missing_data, partly_missing  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
+    from territory_planner.plan.home_seeds import staffing_notes  # noqa: PLC0415
 
     project = load_project(args.project)
     problems = []
@@ -61,20 +62,8 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
             f"{plural(nowhere, 'account')} {agree(nowhere, 'sits', 'sit')} at 0, 0 (in the sea "
             "off Africa: a position meaning unknown): import again or place by hand"
         )
-    staffed = set(project.territories["rep_id"].dropna())
-    idle = [str(n) for r, n in zip(project.reps["rep_id"], project.reps["name"], strict=True)
-            if r not in staffed]  # fmt: skip
-    if idle and len(project.territories):
-        problems.append(
-            f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory: "
-            + ", ".join(idle)
-        )
-    open_ = project.territories.loc[project.territories["rep_id"].isna(), "name"].astype(str)
-    if len(open_) and len(project.reps):
-        problems.append(
-            f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep: "
-            + ", ".join(open_)
-        )
+    if len(project.territories):  # (before any territory is drawn, no rep has one: no news)
+        problems.extend(staffing_notes(project, project.territories))
     invalid = ~project.territories.geometry.is_valid
     if invalid.any():
         bad = int(invalid.sum())

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from territory_planner.formats import agree, plural
 from territory_planner.geo.areas import us_states
 from territory_planner.model import Project
 from territory_planner.plan.balance_reasons import DesignFix, unit_words
@@ -264,3 +265,52 @@ def staff_floating(
                 + ("holds their home" if inside else "does not hold their home")
             )
     return base, renamed, notes
+
+
+def staffing_notes(project: Project, base: pd.DataFrame, *, use_homes: bool = True) -> list[str]:
+    """Reps left without a territory and territories without a rep, said in words.
+
+    Parameters
+    ----------
+    project
+        The project (its reps).
+    base
+        The territories (``name``, and ``rep_id`` where they have one).
+    use_homes
+        Whether the plan was designed with the reps' homes (else the note says so).
+
+    Returns
+    -------
+    list[str]
+        E.g. "1 rep has no territory: Zed Loop", "2 territories have no rep yet:
+        Territory 9, Territory 10" (the first `_LISTED` named, "and N more").
+    """
+    staffed = set(base["rep_id"].dropna()) if "rep_id" in base else set()
+    reps = project.reps
+    idle = [str(n) for r, n in zip(reps["rep_id"], reps["name"], strict=True) if r not in staffed]
+    if "rep_id" in base:
+        open_ = [str(n) for n, r in zip(base["name"], base["rep_id"], strict=True) if pd.isna(r)]
+    else:
+        open_ = [str(n) for n in base["name"]]
+    why = "" if use_homes else " (designed without the reps' homes)"
+    notes = []
+    if idle:
+        notes.append(
+            f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory{why}: "
+            f"{_listed(idle)}"
+        )
+    if open_ and len(reps):
+        notes.append(
+            f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep yet: "
+            f"{_listed(open_)}"
+        )
+    return notes
+
+
+_LISTED = 6
+
+
+def _listed(names: list[str]) -> str:
+    """The first `_LISTED` names, and how many more."""
+    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+    return ", ".join(names[:_LISTED]) + more

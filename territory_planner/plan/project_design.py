@@ -21,13 +21,19 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import beyond_day_trip, nearest_home
-from territory_planner.formats import agree, plural
+from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult
-from territory_planner.plan.home_seeds import HomeSeeds, home_holders, seed_homes, staff_floating
+from territory_planner.plan.home_seeds import (
+    HomeSeeds,
+    home_holders,
+    seed_homes,
+    staff_floating,
+    staffing_notes,
+)
 from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
 from territory_planner.plan.served_weights import Workload, serving_reps, workload_weights
 from territory_planner.plan.unit_plan import (
@@ -189,39 +195,6 @@ def _design_on_workload(
     return best, best_weights
 
 
-def _staffing(project: Project, base: pd.DataFrame, *, use_homes: bool) -> list[str]:
-    """Reps left without a territory and territories without a rep, said in words."""
-    staffed = set(base["rep_id"].dropna()) if "rep_id" in base else set()
-    reps = project.reps
-    idle = [str(n) for r, n in zip(reps["rep_id"], reps["name"], strict=True) if r not in staffed]
-    if "rep_id" in base:
-        open_ = [str(n) for n, r in zip(base["name"], base["rep_id"], strict=True) if pd.isna(r)]
-    else:
-        open_ = [str(n) for n in base["name"]]
-    why = "" if use_homes else " (designed without the reps' homes)"
-    notes = []
-    if idle:
-        notes.append(
-            f"{plural(len(idle), 'rep')} {agree(len(idle), 'has', 'have')} no territory{why}: "
-            f"{_listed(idle)}"
-        )
-    if open_ and len(reps):
-        notes.append(
-            f"{plural(len(open_), 'territory')} {agree(len(open_), 'has', 'have')} no rep yet: "
-            f"{_listed(open_)}"
-        )
-    return notes
-
-
-_LISTED = 6
-
-
-def _listed(names: list[str]) -> str:
-    """The first `_LISTED` names, and how many more."""
-    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
-    return ", ".join(names[:_LISTED]) + more
-
-
 def _out_of_reach(
     project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
 ) -> list[str]:
@@ -230,8 +203,7 @@ def _out_of_reach(
     beyond = beyond_day_trip(project, server)
     if not beyond.any():
         return []
-    unit = plan_units.account_unit
-    label = np.where(unit >= 0, labels[np.maximum(unit, 0)], -1)
+    label = plan_units.account_labels(labels)
     notes = []
     for t in range(len(base)):
         count = int((beyond & (label == t)).sum())
@@ -412,7 +384,7 @@ def design_project(
             project, plan_units, result.labels, base, homes.floating
         )
         result.violations[:] = [*_renamed(result.violations, names), *notes]
-    result.violations.extend(_staffing(project, base, use_homes=use_homes))
+    result.violations.extend(staffing_notes(project, base, use_homes=use_homes))
     result.violations.extend(_out_of_reach(project, plan_units, result.labels, base))
     progress(0.92, "Building the territories and assigning accounts")
     kept = {

@@ -72,8 +72,7 @@ def serving_reps(
     numpy.ndarray
         Per account, the serving rep's row (or such a code).
     """
-    unit = plan_units.account_unit
-    label = np.where(unit >= 0, np.asarray(labels)[np.maximum(unit, 0)], -1)
+    label = plan_units.account_labels(labels)
     reps = territory_reps(project, base)
     server = np.where(label >= 0, reps[np.maximum(label, 0)], -1)
     if nearest is not None:

@@ -88,6 +88,22 @@ class ProjectUnits:
     current: np.ndarray
     zip_in: tuple[str, ...] = ()  # counties (FIPS) made of their ZIP areas instead
 
+    def account_labels(self, labels: np.ndarray) -> np.ndarray:
+        """The territory of each account when the units are labelled so.
+
+        Parameters
+        ----------
+        labels
+            Territory of each unit (-1: none).
+
+        Returns
+        -------
+        numpy.ndarray
+            Per account, its unit's territory (-1 when in none, or in no unit).
+        """
+        unit = self.account_unit
+        return np.where(unit >= 0, np.asarray(labels)[np.maximum(unit, 0)], -1)
+
     def describe(self) -> str:
         """E.g. "1,204 counties", or "1,197 counties and 940 ZIP areas of 7 more"."""
         one, many = UNIT_KINDS.get(self.kind, FILE_UNITS)
