@@ -198,19 +198,37 @@ def _design_on_workload(
 def _out_of_reach(
     project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
 ) -> list[str]:
-    """Territories holding accounts beyond a day trip from their rep's home, in words."""
+    """Territories holding accounts beyond a day trip from their rep's home, in words.
+
+    Each says how many of them another rep could reach in a day (a plan could give
+    them there, if balance allows), or that no rep can (a nearer hire, or trips
+    with a night away, which the calendar does not plan).
+    """
     server = serving_reps(project, plan_units, labels, base)
     beyond = beyond_day_trip(project, server)
     if not beyond.any():
         return []
+    others = np.zeros(len(beyond), dtype=bool)  # some other rep reaches it in a day
+    for r in range(len(project.reps)):
+        elsewhere = np.where(beyond & (server != r), r, -1)
+        others |= (elsewhere >= 0) & ~beyond_day_trip(project, elsewhere)
     label = plan_units.account_labels(labels)
     notes = []
     for t in range(len(base)):
-        count = int((beyond & (label == t)).sum())
+        here = beyond & (label == t)
+        count, near = int(here.sum()), int((here & others).sum())
         if count:
+            them = "them" if count > 1 else "it"
+            reach = (
+                f"no rep can reach {them} in a day"
+                if near == 0
+                else f"another rep could reach {'all of them' if count > 1 else 'it'} in a day"
+                if near == count
+                else f"another rep could reach {near} of them in a day"
+            )
             notes.append(
                 f"{base['name'].iloc[t]}: {plural(count, 'account')} beyond a day trip from its "
-                "rep's home (the calendar leaves their visits out)"
+                f"rep's home; {reach} (the calendar leaves their visits out)"
             )
     return notes
 

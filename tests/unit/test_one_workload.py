@@ -68,3 +68,39 @@ def test_a_design_on_workload_names_the_deviations_the_kpi_panel_shows(
     }
     told = {v.split(" from its rep")[0] for v in outcome.result.violations if "day trip" in v}
     assert told == expected
+    # and how many of them another rep could reach in a day (each rep asked for all accounts)
+    servers = plan_servers(project)
+    others = np.zeros(len(beyond), dtype=bool)
+    for r in range(len(project.reps)):
+        mine = ~beyond_day_trip(project, np.full(len(beyond), r))
+        others |= mine & (servers != r)
+    said_reach = {
+        v.split(":")[0]: v.split("; ")[1].split(" (")[0]
+        for v in outcome.result.violations
+        if "day trip" in v
+    }
+    for t, n in counts.items():
+        near = int((beyond & others & (project.accounts["territory_id"] == t).to_numpy()).sum())
+        wanted = (
+            f"no rep can reach {'them' if n > 1 else 'it'} in a day"
+            if near == 0
+            else f"another rep could reach {'all of them' if n > 1 else 'it'} in a day"
+            if near == n
+            else f"another rep could reach {near} of them in a day"
+        )
+        assert said_reach[names[t]] == wanted
+    assert len(counts) >= 2
+    assert others[beyond].any()
+
+
+def test_accounts_no_rep_reaches_in_a_day_are_said_so(fresh_demo: Project) -> None:
+    project = fresh_demo
+    project.reps["lon"], project.reps["lat"] = -87.63, 41.88  # every rep lives in Chicago
+    outcome = design_project(project, kind="state", balance="accounts", tolerance=0.2)
+    said = [v for v in outcome.result.violations if "beyond a day trip" in v]
+    assert said
+    assert all("; no rep can reach" in v for v in said)
+    # as many as are beyond a day trip from Chicago, whoever serves them
+    far = beyond_day_trip(project, np.zeros(len(project.accounts), dtype=int))
+    told = sum(int(v.split(": ")[1].split(" ")[0].replace(",", "")) for v in said)
+    assert told == int(far.sum()) > 0
