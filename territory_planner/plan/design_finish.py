@@ -267,8 +267,9 @@ def finish(
         Units held while balancing (corridors), free again for the polish.
     overtime
         Whether recombination may run `_OVERTIME_SECONDS` past the budget while
-        out of band; never when `recombine_seconds` sets its time or the weights
-        are served (workload rounds follow).
+        out of band; never when `recombine_seconds` sets its time, the weights
+        are served (workload rounds follow), or a territory's home unit alone is
+        over the band (its deviation is the plan's largest whatever the others do).
     """
     if not all(len(p) == 1 for p in plan.pieces()):
         return
@@ -277,7 +278,12 @@ def finish(
         seconds = recombine_seconds or float(
             np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
         )
-        extra = _OVERTIME_SECONDS if overtime and not (recombine_seconds or plan.varies) else 0.0
+        lumped = any(plan.overfull)  # a lump's territory already sets the largest deviation
+        extra = (
+            _OVERTIME_SECONDS
+            if overtime and not (recombine_seconds or plan.varies or lumped)
+            else 0.0
+        )
         _recombine(plan, anchors, seed, cancel, progress, seconds=seconds, overtime=extra)
     for u in held:
         plan.fixed[u] = False
