@@ -228,3 +228,26 @@ def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
         trip = round_trip_minutes(lon[rows], lat[rows], float(rep["lon"]), float(rep["lat"]))
         beyond[rows] = np.nan_to_num(trip) + minutes[rows] > rep_hours(rep).available
     return beyond
+
+
+def day_trip_reach(project: Project) -> np.ndarray:
+    """Accounts x reps: whether the rep can drive there, visit and drive back in a working day.
+
+    The test of `beyond_day_trip`, asked of every rep for every account (an
+    account with no position is in everyone's reach).
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps, their homes and hours).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one row per account and one column per rep (in ``project.reps`` order).
+    """
+    n = len(project.accounts)
+    reach = np.ones((n, len(project.reps)), dtype=bool)
+    for r in range(len(project.reps)):
+        reach[:, r] = ~beyond_day_trip(project, np.full(n, r))
+    return reach

@@ -254,6 +254,7 @@ def moves_bound(
     locked: np.ndarray | None = None,
     mean: float | None = None,
     served: np.ndarray | None = None,
+    forbidden: np.ndarray | None = None,
     time_limit: float = _TIME_LIMIT,
 ) -> MovesBound:
     """The least total `cost` of units moved so every territory is within ±`tolerance`.
@@ -282,6 +283,9 @@ def moves_bound(
         Units x territories: what each unit weighs in each territory (workload,
         driven from that territory's rep's home); then the band is around the
         mean of the totals the plan comes to (`mean` only scales them).
+    forbidden
+        Units x territories: True where a unit may not go (it stays where it
+        is even so); None: anywhere.
     time_limit
         Seconds for the solve.
 
@@ -314,6 +318,9 @@ def moves_bound(
     objective = np.repeat(cost[units], k)
     objective[stay] = 0.0
     lo_x, hi_x = np.zeros(nvar), np.ones(nvar)
+    if forbidden is not None:
+        hi_x[np.asarray(forbidden, dtype=bool)[units].ravel()] = 0.0
+        hi_x[stay] = 1.0
     if locked is not None:
         _pin(lo_x, hi_x, stay[np.asarray(locked, dtype=bool)[units]], k)
     result = milp(

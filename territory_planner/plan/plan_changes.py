@@ -29,7 +29,12 @@ from territory_planner.plan.new_hire import split_units
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
 from territory_planner.plan.rules import reassign
-from territory_planner.plan.served_weights import serving_reps, workload_weights
+from territory_planner.plan.served_weights import (
+    out_of_reach,
+    reach_notes,
+    serving_reps,
+    workload_weights,
+)
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     describe_balance,
@@ -234,6 +239,17 @@ def rebalance_project(
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
+    if reweigh is not None and result.max_deviation > tolerance + 1e-9:
+        deviation = result.totals / result.totals.mean() - 1
+        notes = reach_notes(
+            project,
+            plan_units,
+            result.labels,
+            project.territories,
+            deviation=deviation,
+            tolerance=tolerance,
+        )
+        result = replace(result, violations=[*result.violations, *notes])
     progress(0.92, "Reshaping the territories and assigning accounts")
     territories = _reshaped(project.territories, plan_units, plan_units.current, result.labels)
     why = f"to balance {describe_balance(shares)} within ±{tolerance:.0%}"
@@ -245,7 +261,15 @@ def rebalance_project(
         why=why,
         name=name or f"Rebalanced ({describe_balance(shares)})",
     )
-    served = None if reweigh is None else reweigh(plan_units.current)[1]
+    served, forbidden = None, None
+    if reweigh is not None:  # accounts never go out of their new rep's reach (`out_of_reach`)
+        served = reweigh(plan_units.current)[1]
+        base = _served_base(project, plan_units)
+        server = serving_reps(project, plan_units, plan_units.current, base)
+        far = out_of_reach(project, base, server).astype(float)
+        forbidden = np.column_stack(
+            [unit_weights(plan_units, far[:, t]) > 0 for t in range(far.shape[1])]
+        )
     bound = moves_bound(
         weights,
         cost,
@@ -254,8 +278,22 @@ def rebalance_project(
         tolerance,
         locked=locked,
         served=served,
+        forbidden=forbidden,
     )
     return replace(change, bound=bound, bound_of=minimise)
+
+
+def _served_base(
+    project: Project, plan_units: ProjectUnits, new_rep: str | None = None
+) -> pd.DataFrame:
+    """The reps (``rep_id``) of the territories the units are labelled with, in label order.
+
+    An empty last territory is not labelled; with `new_rep`, a split's new one comes last.
+    """
+    reps = list(project.territories["rep_id"])[: int(plan_units.current.max()) + 1]
+    if new_rep is not None:
+        reps = [*reps, new_rep or None]
+    return pd.DataFrame({"rep_id": reps})
 
 
 def _plan_weights(
@@ -275,16 +313,18 @@ def _plan_weights(
     weights = unit_weights(plan_units, plan_account_weights(project, shares))
     if "workload" not in shares:
         return weights, None
-    # the territories the units are labelled with (an empty last one is not), a split's new last
-    reps = list(project.territories["rep_id"])[: int(plan_units.current.max()) + 1]
-    if new_rep is not None:
-        reps = [*reps, new_rep or None]
-    territories = pd.DataFrame({"rep_id": reps})
+    territories = _served_base(project, plan_units, new_rep)
 
     def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         server = serving_reps(project, plan_units, labels, territories)
         work = workload_weights(
-            project, plan_units, shares, territories, server, together=plan_units.account_unit
+            project,
+            plan_units,
+            shares,
+            territories,
+            server,
+            together=plan_units.account_unit,
+            reach=True,
         )
         return work.weights, work.served
 

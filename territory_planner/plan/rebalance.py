@@ -287,6 +287,33 @@ def _external(plan: _Plan, k: int) -> np.ndarray:
     return np.where(internal >= k, -1, internal)
 
 
+def _kept(
+    plan: _Plan, w: np.ndarray, lab: np.ndarray, k: int, *, reweigh: Reweigh | None, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan to return, the units' weights in it and its totals.
+
+    The rebalanced plan, unless the territories' summed excess over the band is no
+    smaller than in the plan given: then that one, unchanged (a rebalance that
+    cannot help does not redraw empty land on its way).
+    """
+
+    def measured(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        weights = w if reweigh is None else _reweighed(reweigh, labels, len(labels), k)[0]
+        totals = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
+        off = np.abs(totals / totals.mean() - 1) - tol if totals.sum() > 0 else np.zeros(k)
+        spread = float(np.maximum(off, 0).sum())
+        return weights, totals, spread
+
+    new = _external(plan, k)
+    weights, totals, spread = measured(new)
+    if (new != lab).any():
+        before = measured(lab)
+        if spread >= before[2] - 1e-9:
+            plan.assign(np.where(lab < 0, k, lab))
+            return before[0], lab.copy(), before[1]
+    return weights, new, totals
+
+
 def _recombine_into_band(
     plan: _Plan,
     original: np.ndarray,
@@ -479,12 +506,10 @@ def rebalance_units(
             )  # fmt: skip
 
     progress(0.95, "Measuring the territories")
-    new = _external(plan, k)
-    if reweigh is not None:  # each unit as it weighs in the plan returned
-        w, _ = _reweighed(reweigh, new, n, k)
-        bands = _rebalance_bands(w, new, movable, frozen=frozen, tolerance=tol)
-    totals = np.bincount(new[new >= 0], weights=w[new >= 0], minlength=k)
+    w, new, totals = _kept(plan, w, lab, k, reweigh=reweigh, tol=tol)
     deviation = totals / totals.mean() - 1 if totals.sum() > 0 else np.zeros(k)
+    if reweigh is not None:
+        bands = _rebalance_bands(w, new, movable, frozen=frozen, tolerance=tol)
     territories = territory_words(territory_names, k, first=0)
     violations = _rebalance_violations(
         w, new, movable, bands=bands, frozen=frozen, tolerance=tol, names=s.names,

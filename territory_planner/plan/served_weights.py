@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from territory_planner.analysis.account_workload import served_workload, workload_by_rep
+from territory_planner.analysis.account_workload import (
+    day_trip_reach,
+    served_workload,
+    workload_by_rep,
+)
 from territory_planner.model import Project
 from territory_planner.plan.unit_plan import ProjectUnits, account_weights, unit_weights
 
@@ -105,6 +109,7 @@ def workload_weights(
     server: np.ndarray,
     *,
     together: np.ndarray | None = None,
+    reach: bool = False,
 ) -> Workload:
     """The weights of a plan balanced on (a blend with) workload when `server` serves the accounts.
 
@@ -125,6 +130,10 @@ def workload_weights(
         Per account, the group that would move with it (e.g. its unit): its leg in
         another territory is then to the nearer of that territory's accounts and
         its group's. None: the leg it has now (design, where whole regions move).
+    reach
+        Whether an account weighs a mean territory more for a rep who cannot
+        reach it in a day when another rep can, unless that rep serves it now
+        (rebalance and split: moves never hand accounts out of reach).
 
     Returns
     -------
@@ -137,8 +146,109 @@ def workload_weights(
     fixed = account_weights(project, others) if others else np.zeros(len(reference))
     by_rep = workload_by_rep(project, server, together=together)
     by_rep *= shares["workload"] / reference.sum()
+    reps = territory_reps(project, base)
+    far = np.zeros((len(reference), len(reps)))
+    if reach:  # a mean territory more, for each account handed out of its new rep's reach
+        far = out_of_reach(project, base, server) / max(len(base), 1)
     columns = [
-        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r])
-        for r in territory_reps(project, base).tolist()
+        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r] + far[:, t])
+        for t, r in enumerate(reps.tolist())
     ]
     return Workload(weights, np.column_stack(columns))
+
+
+def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np.ndarray:
+    """Accounts x territories: whether handing the account there puts it out of reach.
+
+    True where the territory's rep cannot drive to the account, visit and drive
+    back in a working day (`analysis.account_workload.day_trip_reach`) while
+    another rep can, and does not serve it now. Balanced hours are not reachable
+    hours: such an account fills its rep's hours with driving the calendar never
+    plans. An account no rep reaches is free, and so is one where it is now
+    (a rebalance does not have to move it).
+
+    Parameters
+    ----------
+    project
+        The project (accounts, reps, their homes and hours).
+    base
+        The territories (their ``rep_id``); one without a rep reaches everything.
+    server
+        Per account, the row of the rep serving it now (negative: none).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one row per account and one column per territory.
+    """
+    reach = day_trip_reach(project)
+    far = ~reach & reach.any(axis=1, keepdims=True)
+    rows = np.flatnonzero(server >= 0)
+    far[rows, server[rows]] = False
+    return np.column_stack(
+        [
+            far[:, r] if r >= 0 else np.zeros(len(far), dtype=bool)
+            for r in territory_reps(project, base)
+        ]
+    )
+
+
+def reach_notes(
+    project: Project,
+    plan_units: ProjectUnits,
+    labels: np.ndarray,
+    base: pd.DataFrame,
+    *,
+    deviation: np.ndarray,
+    tolerance: float,
+) -> list[str]:
+    """Why hours do not move between territories out of band: their reps' day trips, in words.
+
+    Parameters
+    ----------
+    project
+        The project.
+    plan_units
+        The units.
+    labels
+        Territory (row of `base`) of each unit.
+    base
+        The territories (``name`` and ``rep_id``).
+    deviation
+        Each territory's deviation from the mean.
+    tolerance
+        The band.
+
+    Returns
+    -------
+    list of str
+        Per territory over the band, how many of its accounts another rep could
+        reach in a day; per one under it, how many others' accounts its rep could;
+        then why that matters. Empty when every territory is in band.
+    """
+    reach = day_trip_reach(project)
+    label = plan_units.account_labels(labels)
+    reps = territory_reps(project, base)
+    said = []
+    for t in np.flatnonzero(np.abs(deviation) > tolerance + 1e-9).tolist():
+        r, mine = int(reps[t]), label == t
+        if r < 0:
+            continue
+        name = f"{base['name'].iloc[t]} {deviation[t]:+.1%}"
+        if deviation[t] > 0:
+            others = np.delete(reach, r, axis=1).any(axis=1)
+            said.append(
+                f"{name}: another rep could reach {int((others & mine).sum()):,} of its "
+                f"{int(mine.sum()):,} accounts"
+            )
+        else:
+            near = int((reach[:, r] & (label >= 0) & ~mine).sum())
+            said.append(f"{name}: its rep could reach {near:,} other territories' accounts")
+    if not said:
+        return []
+    return [
+        "Within a day trip (there, a visit and back in a working day): "
+        + "; ".join(said)
+        + ". Moves never hand an account to a rep who cannot reach it so (the calendar could "
+        "not plan its visits): a wider band, or a rep nearer them"
+    ]
