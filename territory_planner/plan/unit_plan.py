@@ -28,7 +28,7 @@ from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import nearest_home_workload, plan_workload
 from territory_planner.colors import neighbour_colors
 from territory_planner.formats import plural
-from territory_planner.geo.areas import contiguous_us_states, us_counties, us_states
+from territory_planner.geo.areas import us_counties, us_states
 from territory_planner.geo.assign import (
     NO_TERRITORY,
     containing_polygon,
@@ -39,6 +39,7 @@ from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.geo.zip_areas import zip_areas
 from territory_planner.model import CRS, TERRITORY_COLUMNS, VISIT_FREQUENCIES, Project, conform
 from territory_planner.plan.rules import reassign
+from territory_planner.plan.unit_scope import in_scope
 from territory_planner.routing.workload import has_frequencies
 
 #: What a plan can be balanced on: key -> words.
@@ -53,7 +54,6 @@ _SHARE = re.compile(
     r"(?:(?P<lead>\d[\d.]*)\s*%?\s*)?(?P<key>[a-z_]+(?: hours)?)"
     r"(?:\s*[=:]\s*(?P<tail>\d[\d.]*)\s*%?)?"
 )
-_MARGIN_DEGREES = 0.5  # around the accounts' region (about 50 km)
 _GRID = 1e-6
 #: Units from a file of polygons the user chose, and what one and many are called.
 FILE_KIND = "file"
@@ -197,54 +197,6 @@ def default_balance(project: Project) -> str:
     return "accounts"
 
 
-def _in_scope(units: gpd.GeoDataFrame, project: Project) -> np.ndarray:
-    """Which units a plan should cover: the land the team's accounts and homes span.
-
-    The region is the convex hull of the placed accounts and the reps' homes
-    (plus a margin of `_MARGIN_DEGREES`); units touching it are kept: the
-    units between a team's accounts, so territories stay connected and tile
-    the land between them. A team that spans most of the lower 48 gets all
-    of it (no strip of border counties left out). Far land where nobody
-    sells and nobody lives (Alaska, Hawaii, Puerto Rico for a team in the
-    lower 48, the rest of the country for a team in Texas) is left out;
-    units with an account, a home or a locked territory are always in.
-    """
-    lon, lat = project.team_positions()
-    placed = np.isfinite(lon) & np.isfinite(lat)
-    keep = np.zeros(len(units), dtype=bool)
-    held = containing_polygon(lon[placed], lat[placed], units.geometry.values)
-    keep[held[held >= 0]] = True
-    points = shapely.point_on_surface(units.geometry.to_numpy())
-    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([lon[placed], lat[placed]])))
-    region = shapely.buffer(hull, _MARGIN_DEGREES)
-    near, _ = shapely.STRtree(np.array([region], dtype=object)).query(
-        units.geometry.to_numpy(), predicate="intersects"
-    )
-    mainland = _lower_48(units)
-    near = near[mainland[near]]
-    keep[near] = True
-    if len(near) > _NATIONAL_SHARE * mainland.sum():
-        keep |= mainland
-    locked = project.territories[project.territories_locked()]
-    if len(locked):
-        inside = containing_polygon(
-            shapely.get_x(points), shapely.get_y(points), locked.geometry.to_numpy()
-        )
-        keep |= inside != NO_TERRITORY
-    return keep
-
-
-#: A team whose region holds more than this share of the lower 48's units covers all of it.
-_NATIONAL_SHARE = 0.5
-
-
-def _lower_48(units: gpd.GeoDataFrame) -> np.ndarray:
-    """Which units (states or counties) lie in the 48 contiguous states or DC."""
-    states = set(contiguous_us_states()["fips"])
-    column = "state_fips" if "state_fips" in units.columns else "fips"
-    return np.asarray(units[column].isin(states), dtype=bool)
-
-
 def project_units(
     project: Project,
     kind: str,
@@ -252,7 +204,7 @@ def project_units(
     *,
     zip_in: Collection[str] = (),
 ) -> ProjectUnits:
-    """The units of `kind` around the project's accounts (see `_in_scope`).
+    """The units of `kind` around the project's accounts (see `unit_scope.in_scope`).
 
     `kind` "file" takes `areas` as they are: polygons the user imported
     (e.g. sales regions or postal areas from a GIS file), with a ``name``.
@@ -287,7 +239,7 @@ def project_units(
         raise InputError(msg)
     else:
         units = us_states() if kind == "state" else us_counties()
-        units = units[_in_scope(units, project)]
+        units = units[in_scope(units, project)]
         if len(units) == 0:
             msg = "no account lies in the US; import accounts (with positions) first"
             raise InputError(msg)
