@@ -11,6 +11,7 @@ locked accounts never move.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -216,6 +217,7 @@ def rebalance_project(
     if len(project.territories) < 2:  # noqa: PLR2004
         msg = "rebalancing needs at least two territories"
         raise InputError(msg)
+    clock = time.perf_counter()
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
@@ -280,7 +282,8 @@ def rebalance_project(
         served=served,
         forbidden=forbidden,
     )
-    return replace(change, bound=bound, bound_of=minimise)
+    whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
+    return replace(change, result=whole, bound=bound, bound_of=minimise)
 
 
 def _served_base(
@@ -394,6 +397,7 @@ def split_project(
         raise InputError(msg)
     rep_name = ""
     home: int | None = None
+    clock = time.perf_counter()
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
@@ -456,7 +460,8 @@ def split_project(
         weights, unit_weights(plan_units, np.ones(len(project.accounts))), plan_units.current,
         rows, home=home, locked=locked, target=result.target, tolerance=tolerance,
     )  # fmt: skip
-    return replace(change, bound=bound)
+    whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
+    return replace(change, result=whole, bound=bound)
 
 
 def _split_bound(

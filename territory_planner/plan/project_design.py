@@ -65,7 +65,8 @@ class PlanOutcome:
     weights
         The balanced value per unit (shares of the team totals).
     result
-        The optimizer's own report (totals, deviation, contiguity, shapes).
+        The optimizer's own report (totals, deviation, contiguity, shapes); its
+        seconds are the whole design's, the units gathered to the outlines drawn.
     fixes
         When the band is missed, option changes that would help (see `DesignFix`).
     """
@@ -117,6 +118,7 @@ def _territory_base(
 _OUTLINE_SECONDS_PER_UNIT = 1.0 / 3000
 _WORKLOAD_ROUNDS = 3  # redesigns from the last plan, its legs between accounts known
 _ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
+_ROUNDS_BY = 12.0  # CPU seconds into a design on workload after which no round starts
 
 
 def _judged(
@@ -160,6 +162,7 @@ def _design_on_workload(
     """
     nearest = nearest_home(project)
     names = base["name"].astype(str).tolist()
+    began = time.process_time()
 
     def judged_design(work: Workload, labels: np.ndarray | None) -> tuple[DesignResult, Workload]:
         result = design_territories(
@@ -185,7 +188,7 @@ def _design_on_workload(
     last, work = judged_design(workload_weights(project, plan_units, shares, base, nearest), None)
     best, best_weights = last, work.weights
     for _ in range(_WORKLOAD_ROUNDS):  # from the last plan: its legs are the ones it has
-        if best.max_deviation <= tolerance + 1e-9:
+        if best.max_deviation <= tolerance + 1e-9 or time.process_time() > began + _ROUNDS_BY:
             break
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -316,7 +319,7 @@ def design_project(
         The designed plan as a scenario, the units and labels it was built from,
         the balanced weights and the optimizer's report.
     """
-    started = time.process_time()
+    started, clock = time.process_time(), time.perf_counter()
     shares = parse_balance(balance)
     unknown = sorted(set(free_homes) - set(project.reps["rep_id"].astype(str)))
     if unknown:
@@ -427,4 +430,5 @@ def design_project(
     )
     progress(1.0, "Done")
     fixes = [*homes.fixes, *(f for f in advice.fixes if f not in homes.fixes)]
+    result = replace(result, seconds=time.perf_counter() - clock)  # all of it, not the engine's
     return PlanOutcome(scenario, plan_units, result.labels, weights, result, fixes=tuple(fixes))
