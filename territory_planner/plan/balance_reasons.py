@@ -74,8 +74,10 @@ def unit_words(plan_units: ProjectUnits, unit: int) -> str:
     """
     name = str(plan_units.units["name"].iloc[unit])
     if plan_units.kind == "county":
-        state = str(plan_units.units["county_fips"].iloc[unit])[:2]
-        return name + _COUNTY_WORD.get(state, " County")
+        fips = str(plan_units.units["county_fips"].iloc[unit])
+        if fips in plan_units.zip_in:  # a ZIP area of a county made of them ("ZIP 10001")
+            return name.replace("ZIP ", "ZIP area ", 1)
+        return name + _COUNTY_WORD.get(fips[:2], " County")
     if plan_units.kind == "zip":
         return f"ZIP area {name}"
     return name

@@ -22,6 +22,7 @@ import shapely
 
 from territory_planner.formats import agree, plural
 from territory_planner.geo.areas import us_states
+from territory_planner.geo.zip_areas import zip_area_at
 from territory_planner.model import Project
 from territory_planner.plan.balance_reasons import DesignFix, unit_words
 from territory_planner.plan.unit_plan import ProjectUnits, rep_home_units
@@ -117,8 +118,8 @@ def seed_homes(
             taken.append(start)
             out.moved.add(start)
             first = started_by.get(unit)
-            other = None if first is None else str(reps["name"].iloc[first])
-            _shared_note(out, plan_units, name=name, home=unit, start=start, other=other)
+            other = None if first is None else reps.iloc[first]
+            _shared_note(out, plan_units, rep=reps.iloc[r], home=unit, start=start, other=other)
         seeds.append(int(start))
         out.seeded.append(r)
     return out
@@ -144,23 +145,47 @@ def _shared_note(
     out: HomeSeeds,
     plan_units: ProjectUnits,
     *,
-    name: str,
+    rep: pd.Series,
     home: int,
     start: int,
-    other: str | None,
+    other: pd.Series | None,
 ) -> None:
-    """Say why `name`'s territory starts at `start`, and offer ZIP areas in the home's county."""
-    where = unit_words(plan_units, home)
-    why = f"which holds {other}'s home too" if other else "which is in a locked territory"
+    """Say why `rep`'s territory starts at `start`, and offer what would give them their home.
+
+    ZIP areas in the home's county, unless both homes lie in one ZIP area (finer
+    units cannot split them): then designing this rep without the home rule.
+    """
+    name, where = str(rep["name"]), unit_words(plan_units, home)
+    why = f"which holds {other['name']}'s home too" if other is not None else ""
     text = (
-        f"{name} lives in {where}, {why}, and a unit can start one territory only: "
-        f"{name}'s territory starts at {_with_state(plan_units, start)}, the nearest other"
+        f"{name} lives in {where}, {why or 'which is in a locked territory'}, and a unit can "
+        f"start one territory only: {name}'s territory starts at "
+        f"{_with_state(plan_units, start)}, the nearest other"
     )
     fips = plan_units.units["county_fips"].iloc[home] if plan_units.kind == "county" else None
-    if fips is not None and str(fips) not in plan_units.zip_in:
+    same = _same_zip(rep, other)
+    if same:
+        text += (
+            f"; both live in ZIP area {same}, which finer units cannot split: "
+            f"{name} could be designed without the home rule"
+        )
+        label = f"{name} without the home rule"
+        out.fixes.append(DesignFix(label, free_home=str(rep["rep_id"])))
+    elif fips is not None and str(fips) not in plan_units.zip_in:
         text += f"; ZIP areas in {where} would give each home a unit of its own"
         out.fixes.append(DesignFix(f"ZIP areas in {where}", zip_in=(*plan_units.zip_in, str(fips))))
     out.notes.append(text)
+
+
+def _same_zip(rep: pd.Series, other: pd.Series | None) -> str | None:
+    """The ZIP area both homes lie in ("10001"), or None."""
+    if other is None:
+        return None
+    found = [zip_area_at(float(r["lon"]), float(r["lat"])) for r in (rep, other)]
+    names = {f[0] for f in found if f is not None}
+    if len(names) != 1 or None in found:
+        return None
+    return names.pop().removeprefix("ZIP ")
 
 
 def _with_state(plan_units: ProjectUnits, unit: int) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 
 from territory_planner.cli import main
+from territory_planner.geo.zip_areas import zip_area_at
 from territory_planner.io.project_file import save_project
 from territory_planner.plan.project_design import design_project
 from territory_planner.plan.unit_plan import project_units, rep_home_units
@@ -116,3 +117,26 @@ def test_a_displaced_start_never_takes_a_later_reps_own_home() -> None:
     said = " ".join(outcome.result.violations)
     assert "locked territory" not in said
     assert f"{reps['name'].iloc[zed]} lives in Cook County" in said
+
+
+def test_two_reps_at_one_address_are_offered_the_home_rule_off_not_zip_areas() -> None:
+    project = field_project(0, accounts=300, reps=3, region="midwest")
+    reps = project.reps
+    chicago = int(np.flatnonzero(reps["home_city"] == "Chicago")[0])
+    other = (chicago + 1) % len(reps)
+    reps.loc[other, ["lat", "lon"]] = (41.8853, -87.6222)  # both downtown, in one ZIP area
+    reps.loc[chicago, ["lat", "lon"]] = (41.8853, -87.6222)
+    zip_code = zip_area_at(-87.6222, 41.8853)[0].removeprefix("ZIP ")
+    later = max(chicago, other)
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.1)
+    said = [v for v in outcome.result.violations if "a unit can start one territory" in v]
+    assert len(said) == 1
+    assert f"both live in ZIP area {zip_code}, which finer units cannot split" in said[0]
+    assert not any(fix.zip_in for fix in outcome.fixes)
+    assert [fix.free_home for fix in outcome.fixes if fix.free_home] == [reps["rep_id"][later]]
+    # and in a county made of its ZIP areas the home is said as one: "ZIP area 60601"
+    again = design_project(
+        project, kind="county", balance="accounts", tolerance=0.1, zip_in=("17031",)
+    )
+    said = [v for v in again.result.violations if "a unit can start one territory" in v]
+    assert f"lives in ZIP area {zip_code}," in said[0]
