@@ -355,8 +355,8 @@ def missing_data(project: Project) -> dict[str, str]:
     return notes
 
 
-def partly_missing(project: Project) -> list[str]:
-    """What some accounts lack and how it is counted, in words (empty when none lacks it).
+def partly_missing(project: Project) -> dict[str, str]:
+    """What some accounts lack and how it is counted, in words, by balance target.
 
     Parameters
     ----------
@@ -365,18 +365,27 @@ def partly_missing(project: Project) -> list[str]:
 
     Returns
     -------
-    list[str]
-        E.g. "371 of 1,184 accounts have no visit frequency: counted as monthly, as the
-        calendar plans them" (only when some, not all, lack it: all is `missing_data`'s).
+    dict[str, str]
+        "workload", "potential" or "revenue" to e.g. "371 of 1,184 accounts have no
+        visit frequency: counted as monthly, as the calendar plans them" (only when
+        some, not all, lack it: all is `missing_data`'s).
     """
     acc = project.accounts
+    said = {}
     lacking = int(without_frequency(acc).sum())
-    if not 0 < lacking < len(acc):
-        return []
-    return [
-        f"{lacking:,} of {plural(len(acc), 'account')} have no visit frequency: counted as "
-        "monthly, as the calendar plans them"
-    ]
+    if 0 < lacking < len(acc):
+        said["workload"] = (
+            f"{lacking:,} of {plural(len(acc), 'account')} have no visit frequency: counted "
+            "as monthly, as the calendar plans them"
+        )
+    for key, column in (("potential", "potential"), ("revenue", "annual_revenue")):
+        lacking = int(acc[column].isna().sum())
+        if 0 < lacking < len(acc):
+            said[key] = (
+                f"{lacking:,} of {plural(len(acc), 'account')} have no {key}: counted as 0 "
+                "in totals and in plans balanced on it"
+            )
+    return said
 
 
 def balance_tolerance(project: Project) -> float:

@@ -68,7 +68,7 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
     if invalid.any():
         bad = int(invalid.sum())
         problems.append(f"{plural(bad, 'territory')} {agree(bad, 'has', 'have')} invalid outlines")
-    missing = [*dict.fromkeys(missing_data(project).values()), *partly_missing(project)]
+    missing = [*dict.fromkeys(missing_data(project).values()), *partly_missing(project).values()]
     return {
         "project": str(args.project), **project.summary().as_dict(), "problems": problems,
         "missing data": missing,

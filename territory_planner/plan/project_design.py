@@ -21,6 +21,7 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import beyond_day_trip, nearest_home
+from territory_planner.analysis.metrics import partly_missing
 from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
@@ -407,6 +408,7 @@ def design_project(
         result.violations[:] = [*_renamed(result.violations, names), *notes]
     result.violations.extend(staffing_notes(project, base, use_homes=use_homes))
     result.violations.extend(_out_of_reach(project, plan_units, result.labels, base))
+    result.violations.extend(v for key, v in partly_missing(project).items() if key in shares)
     progress(0.92, "Building the territories and assigning accounts")
     kept = {
         label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)

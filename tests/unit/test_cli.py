@@ -185,6 +185,7 @@ def test_check_says_what_is_missing_and_who_has_no_territory(tmp_path, capsys) -
     project = make_demo(accounts=200, reps=3, seed=1)
     project.accounts["potential"] = np.nan  # a CRM export without a potential column
     project.accounts.loc[project.accounts.index[:50], "visit_frequency"] = None
+    project.accounts.loc[project.accounts.index[:84], "annual_revenue"] = np.nan
     project.territories.loc[project.territories.index[0], "rep_id"] = None
     project.accounts.loc[project.accounts.index[-1], ["lat", "lon"]] = (0.0, 0.0)
     path = tmp_path / "p.gpkg"
@@ -196,9 +197,23 @@ def test_check_says_what_is_missing_and_who_has_no_territory(tmp_path, capsys) -
     missing = " ".join(data["missing data"])
     assert "no account has a potential" in missing
     assert "50 of 200 accounts have no visit frequency: counted as monthly" in missing
+    assert "84 of 200 accounts have no revenue: counted as 0 in totals and in plans" in missing
     idle = project.reps["name"][~project.reps["rep_id"].isin(project.territories["rep_id"])]
     assert len(idle) == 1
     assert f"1 rep has no territory: {idle.iloc[0]}" in data["problems"]
     assert any(p.startswith("1 account sits at 0, 0") for p in data["problems"])
     assert main(["check", str(path)]) == 0
     assert "potential: —" in capsys.readouterr().out.splitlines()
+
+
+def test_design_says_how_many_accounts_lack_what_it_balances(fresh_demo) -> None:
+    from territory_planner.plan.project_design import design_project
+
+    project = fresh_demo
+    missing = project.accounts.index[: len(project.accounts) * 2 // 5]
+    project.accounts.loc[missing, "potential"] = np.nan
+    said = f"{len(missing):,} of {len(project.accounts):,} accounts have no potential: counted as 0"
+    on_potential = design_project(project, kind="state", balance="potential", tolerance=0.2)
+    assert any(v.startswith(said) for v in on_potential.result.violations)
+    on_accounts = design_project(project, kind="state", balance="accounts", tolerance=0.2)
+    assert not any("have no potential" in v for v in on_accounts.result.violations)
