@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from territory_planner.formats import agree, plural
 from territory_planner.geo.areas import us_states
+from territory_planner.geo.earth import GEOD
+from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.geo.zip_areas import zip_area_at
 from territory_planner.model import Project
 from territory_planner.plan.balance_reasons import DesignFix, unit_words
@@ -103,6 +106,13 @@ def seed_homes(
             continue
         if len(seeds) + len(chosen) >= k:
             continue
+        offshore = _offshore_km(reps.iloc[r], plan_units.units.geometry.iloc[unit])
+        if offshore >= _OFFSHORE_KM:
+            out.notes.append(
+                f"{name}'s home lies outside every {UNIT_KINDS[plan_units.kind][0]}, "
+                f"{offshore:.0f} km from {_with_state(plan_units, unit)}, the nearest: it "
+                "counts as in it"
+            )
         chosen.append((r, unit))
         if lock[unit] < 0 and unit not in seeds and unit not in started_by:
             started_by[unit] = r
@@ -186,6 +196,18 @@ def _same_zip(rep: pd.Series, other: pd.Series | None) -> str | None:
     if len(names) != 1 or None in found:
         return None
     return names.pop().removeprefix("ZIP ")
+
+
+def _offshore_km(rep: pd.Series, unit: BaseGeometry) -> float:
+    """How far the rep's home lies outside its unit, in km (0 inside it)."""
+    home = shapely.Point(float(rep["lon"]), float(rep["lat"]))
+    if unit.covers(home):
+        return 0.0
+    shore = shapely.shortest_line(home, unit).coords[-1]
+    return float(GEOD.inv(home.x, home.y, shore[0], shore[1])[2]) / 1000
+
+
+_OFFSHORE_KM = 5.0  # a home further than this outside its unit is said (a lakeshore ZIP is not)
 
 
 def _with_state(plan_units: ProjectUnits, unit: int) -> str:

@@ -140,3 +140,24 @@ def test_two_reps_at_one_address_are_offered_the_home_rule_off_not_zip_areas() -
     )
     said = [v for v in again.result.violations if "a unit can start one territory" in v]
     assert f"lives in ZIP area {zip_code}," in said[0]
+
+
+def test_a_home_off_the_coast_is_said_to_count_in_the_nearest_county() -> None:
+    project = field_project(1, accounts=300, reps=3, region="south")
+    project.reps.loc[0, ["lat", "lon"]] = (26.7, -79.6)  # 40-odd km off Palm Beach, at sea
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.1)
+    name = project.reps["name"].iloc[0]
+    said = [v for v in outcome.result.violations if v.startswith(f"{name}'s home lies outside")]
+    assert len(said) == 1
+    km = int(said[0].split("every county, ")[1].split(" km")[0])
+    assert 35 <= km <= 50
+    assert "Palm Beach County, Florida, the nearest: it counts as in it" in said[0]
+    units = project_units(project, "county")
+    home = rep_home_units(project, units)[0]
+    assert units.units["name"].iloc[home] == "Palm Beach"
+    assert outcome.labels[home] == _owner(outcome, project.reps["rep_id"].iloc[0])
+    # a lakeshore ZIP a kilometre or two in the water is not worth a word
+    lake = field_project(0, accounts=300, reps=3, region="midwest")
+    assert LAKE_HOME in set(zip(lake.reps["lat"], lake.reps["lon"], strict=True))
+    lakeside = design_project(lake, kind="county", balance="accounts", tolerance=0.1)
+    assert not any("lies outside" in v for v in lakeside.result.violations)
