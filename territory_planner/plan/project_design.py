@@ -25,7 +25,12 @@ from territory_planner.analysis.metrics import partly_missing
 from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
-from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix, balance_reasons
+from territory_planner.plan.balance_reasons import (
+    BalanceAdvice,
+    DesignFix,
+    balance_reasons,
+    unit_words,
+)
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult
 from territory_planner.plan.home_seeds import (
@@ -263,6 +268,29 @@ def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
     return pinned
 
 
+def _named_by_place(
+    base: pd.DataFrame, plan_units: ProjectUnits, labels: np.ndarray, weights: np.ndarray
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """New territories without a rep named after their heaviest unit ("Allegheny County area").
+
+    Only the names design made up ("Territory 6"); the base is copied, and the
+    renames (old name -> new) returned for the messages.
+    """
+    base, renamed = base.copy(), {}
+    taken = set(base["name"].astype(str))
+    for t in range(len(base)):
+        old = str(base.at[t, "name"])
+        members = np.flatnonzero(labels == t)
+        if not re.fullmatch(r"Territory \d+", old) or not len(members):
+            continue
+        heaviest = int(members[np.argmax(weights[members])])
+        new = f"{unit_words(plan_units, heaviest)} area"
+        if new not in taken:
+            base.at[t, "name"], renamed[old] = new, new
+            taken.add(new)
+    return base, renamed
+
+
 def _renamed(messages: list[str], names: dict[str, str]) -> list[str]:
     """The messages with the territories called by their new names."""
     for old, new in names.items():
@@ -406,9 +434,13 @@ def design_project(
             project, plan_units, result.labels, base, homes.floating
         )
         result.violations[:] = [*_renamed(result.violations, names), *notes]
-    result.violations.extend(staffing_notes(project, base, use_homes=use_homes))
-    result.violations.extend(_out_of_reach(project, plan_units, result.labels, base))
-    result.violations.extend(v for key, v in partly_missing(project).items() if key in shares)
+    base, names = _named_by_place(base, plan_units, result.labels, weights)
+    result.violations[:] = [
+        *_renamed(result.violations, names),
+        *staffing_notes(project, base, use_homes=use_homes),
+        *_out_of_reach(project, plan_units, result.labels, base),
+        *(v for key, v in partly_missing(project).items() if key in shares),
+    ]
     progress(0.92, "Building the territories and assigning accounts")
     kept = {
         label: project.territories.geometry.iloc[int(row)] for label, row in enumerate(locked_rows)

@@ -10,6 +10,7 @@ import shapely
 from territory_planner.cli import main
 from territory_planner.geo.zip_areas import zip_area_at
 from territory_planner.io.project_file import save_project
+from territory_planner.plan.balance_reasons import unit_words
 from territory_planner.plan.project_design import design_project
 from territory_planner.plan.unit_plan import project_units, rep_home_units
 from territory_planner.sample_data import LAKE_HOME, field_project
@@ -161,3 +162,21 @@ def test_a_home_off_the_coast_is_said_to_count_in_the_nearest_county() -> None:
     assert LAKE_HOME in set(zip(lake.reps["lat"], lake.reps["lon"], strict=True))
     lakeside = design_project(lake, kind="county", balance="accounts", tolerance=0.1)
     assert not any("lies outside" in v for v in lakeside.result.violations)
+
+
+def test_territories_without_a_rep_are_named_after_their_heaviest_county() -> None:
+    project = field_project(1, accounts=300, reps=3, region="south")
+    outcome = design_project(project, kind="county", balance="accounts", tolerance=0.1, k=5)
+    territories = outcome.scenario.territories
+    open_ones = territories[territories["rep_id"].isna()]
+    assert len(open_ones) == 2
+    units = project_units(project, "county")
+    assignment = outcome.scenario.assignment.set_index("account_id")["territory_id"]
+    in_territory = project.accounts["account_id"].map(assignment).to_numpy()
+    for _, row in open_ones.iterrows():
+        mine = units.account_unit[(in_territory == row["territory_id"]) & (units.account_unit >= 0)]
+        heaviest = np.bincount(mine).argmax()  # the county holding most of its accounts
+        assert row["name"] == f"{unit_words(units, int(heaviest))} area"  # "Harris County area"
+    assert territories["name"].is_unique
+    assert not any("Territory " in v for v in outcome.result.violations)
+    assert any("have no rep yet: " in v and " County area" in v for v in outcome.result.violations)
