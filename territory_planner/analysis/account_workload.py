@@ -234,7 +234,8 @@ def day_trip_reach(project: Project) -> np.ndarray:
     """Accounts x reps: whether the rep can drive there, visit and drive back in a working day.
 
     The test of `beyond_day_trip`, asked of every rep for every account (an
-    account with no position is in everyone's reach).
+    account with no position is in everyone's reach; a rep without a home reaches
+    none: where they would start from is not known).
 
     Parameters
     ----------
@@ -248,6 +249,8 @@ def day_trip_reach(project: Project) -> np.ndarray:
     """
     n = len(project.accounts)
     reach = np.ones((n, len(project.reps)), dtype=bool)
+    homes = project.reps[["lon", "lat"]].to_numpy(dtype=float)
     for r in range(len(project.reps)):
-        reach[:, r] = ~beyond_day_trip(project, np.full(n, r))
+        known = bool(np.isfinite(homes[r]).all())
+        reach[:, r] = ~beyond_day_trip(project, np.full(n, r)) if known else False
     return reach

@@ -96,6 +96,7 @@ def _recombine(
     *,
     seconds: float = 0.0,
     overtime: float = 0.0,
+    lump: float = -np.inf,
 ) -> None:
     """Balance that border moves cannot reach: recombine neighbouring pairs, then shape again.
 
@@ -109,7 +110,10 @@ def _recombine(
     adding too much): the units around it, not the draws, hold it there, and every
     restart would end there too. (One or two such ends are no proof: a home can be
     topped up from further away, and the demo at seed 1 with 80% of the budget
-    ended twice at -4.8% and reached ±1% on its third restart.)
+    ended twice at -4.8% and reached ±1% on its third restart.) Nor while a home
+    unit alone over the band (`lump`, its deviation) sets the plan's largest
+    deviation: the best plan's summed excess over the band bounds every other
+    territory's.
     """
     progress(0.92, "Recombining neighbouring territories")
     plan.recenter()
@@ -128,7 +132,8 @@ def _recombine(
     stuck: Counter[tuple[int, float]] = Counter()  # tight homes' territories out of band, totals
     for restart in range(_RESTARTS):  # recombination is chaotic: another seed often gets there
         left = deadline - time.process_time()
-        if overtime and best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS:  # none in band
+        near = best is not None and 0 < best[0][0] <= _OVERTIME_EXCESS  # none in band, close
+        if overtime and near and best is not None and best[0][0] + plan.band > lump:
             if reach is None:
                 reach = plan.in_reach(roots)
             if left < _MIN_RESTART_SECONDS and reach:
@@ -267,9 +272,9 @@ def finish(
         Units held while balancing (corridors), free again for the polish.
     overtime
         Whether recombination may run `_OVERTIME_SECONDS` past the budget while
-        out of band; never when `recombine_seconds` sets its time, the weights
-        are served (workload rounds follow), or a territory's home unit alone is
-        over the band (its deviation is the plan's largest whatever the others do).
+        out of band; never when `recombine_seconds` sets its time or the weights
+        are served (workload rounds follow); see `_recombine` for a home unit
+        alone over the band.
     """
     if not all(len(p) == 1 for p in plan.pieces()):
         return
@@ -278,13 +283,14 @@ def finish(
         seconds = recombine_seconds or float(
             np.clip(left, _MIN_RESTART_SECONDS, _RECOMBINE_SECONDS)
         )
-        lumped = any(plan.overfull)  # a lump's territory already sets the largest deviation
-        extra = (
-            _OVERTIME_SECONDS
-            if overtime and not (recombine_seconds or plan.varies or lumped)
-            else 0.0
+        extra = _OVERTIME_SECONDS if overtime and not (recombine_seconds or plan.varies) else 0.0
+        lump = max(  # the deviation a home unit alone over the band sets, whatever the rest do
+            (plan.targets[t] * plan.scale - 1 for t in range(plan.k) if plan.overfull[t]),
+            default=-np.inf,
         )
-        _recombine(plan, anchors, seed, cancel, progress, seconds=seconds, overtime=extra)
+        _recombine(
+            plan, anchors, seed, cancel, progress, seconds=seconds, overtime=extra, lump=lump
+        )
     for u in held:
         plan.fixed[u] = False
     if not balanced or fresh:

@@ -28,7 +28,7 @@ from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.geo.zip_areas import zip_area_at
 from territory_planner.model import Project
 from territory_planner.plan.balance_reasons import DesignFix, unit_words
-from territory_planner.plan.unit_plan import ProjectUnits, rep_home_units
+from territory_planner.plan.unit_plan import FILE_UNITS, ProjectUnits, rep_home_units
 
 
 @dataclass
@@ -108,8 +108,9 @@ def seed_homes(
             continue
         offshore = _offshore_km(reps.iloc[r], plan_units.units.geometry.iloc[unit])
         if offshore >= _OFFSHORE_KM:
+            word = UNIT_KINDS.get(plan_units.kind, FILE_UNITS)[0]
             out.notes.append(
-                f"{name}'s home lies outside every {UNIT_KINDS[plan_units.kind][0]}, "
+                f"{name}'s home lies outside every {word}, "
                 f"{offshore:.0f} km from {_with_state(plan_units, unit)}, the nearest: it "
                 "counts as in it"
             )
@@ -162,8 +163,9 @@ def _shared_note(
 ) -> None:
     """Say why `rep`'s territory starts at `start`, and offer what would give them their home.
 
-    ZIP areas in the home's county, unless both homes lie in one ZIP area (finer
-    units cannot split them): then designing this rep without the home rule.
+    ZIP areas in the home's county, unless both homes lie in one ZIP area or at one
+    address (finer units cannot split them): then designing this rep without the
+    home rule.
     """
     name, where = str(rep["name"]), unit_words(plan_units, home)
     why = f"which holds {other['name']}'s home too" if other is not None else ""
@@ -173,10 +175,10 @@ def _shared_note(
         f"{_with_state(plan_units, start)}, the nearest other"
     )
     fips = plan_units.units["county_fips"].iloc[home] if plan_units.kind == "county" else None
-    same = _same_zip(rep, other)
+    same = _one_place(rep, other)
     if same:
         text += (
-            f"; both live in ZIP area {same}, which finer units cannot split: "
+            f"; both live {same}, which finer units cannot split: "
             f"{name} could be designed without the home rule"
         )
         label = f"{name} without the home rule"
@@ -187,15 +189,24 @@ def _shared_note(
     out.notes.append(text)
 
 
-def _same_zip(rep: pd.Series, other: pd.Series | None) -> str | None:
-    """The ZIP area both homes lie in ("10001"), or None."""
+def _one_place(rep: pd.Series, other: pd.Series | None) -> str | None:
+    """Where both homes lie when finer units cannot part them ("in ZIP area 10001"), or None.
+
+    One ZIP area, or one address (a point in the water lies in no ZIP area).
+    """
     if other is None:
         return None
-    found = [zip_area_at(float(r["lon"]), float(r["lat"])) for r in (rep, other)]
-    names = {f[0] for f in found if f is not None}
-    if len(names) != 1 or None in found:
-        return None
-    return names.pop().removeprefix("ZIP ")
+    points = [(float(r["lon"]), float(r["lat"])) for r in (rep, other)]
+    found = [zip_area_at(lon, lat) for lon, lat in points]
+    names = {f[0].removeprefix("ZIP ") for f in found if f is not None}
+    if None not in found and len(names) == 1:
+        return f"in ZIP area {names.pop()}"
+    if np.abs(np.subtract(points[0], points[1])).max() < _SAME_ADDRESS_DEGREES:
+        return "at one address"
+    return None
+
+
+_SAME_ADDRESS_DEGREES = 1e-3  # about 100 m
 
 
 def _offshore_km(rep: pd.Series, unit: BaseGeometry) -> float:

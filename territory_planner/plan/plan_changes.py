@@ -221,7 +221,7 @@ def rebalance_project(
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
-    weights, reweigh = _plan_weights(project, plan_units, shares)
+    weights, reweigh, far = _plan_weights(project, plan_units, shares)
     cost_values = (
         np.ones(len(project.accounts))
         if minimise == "accounts"
@@ -247,7 +247,7 @@ def rebalance_project(
             project,
             plan_units,
             result.labels,
-            project.territories,
+            project.territories.iloc[: len(deviation)],  # (an empty last one is not labelled)
             deviation=deviation,
             tolerance=tolerance,
         )
@@ -264,13 +264,10 @@ def rebalance_project(
         name=name or f"Rebalanced ({describe_balance(shares)})",
     )
     served, forbidden = None, None
-    if reweigh is not None:  # accounts never go out of their new rep's reach (`out_of_reach`)
+    if reweigh is not None and far is not None:  # never out of the new rep's reach
         served = reweigh(plan_units.current)[1]
-        base = _served_base(project, plan_units)
-        server = serving_reps(project, plan_units, plan_units.current, base)
-        far = out_of_reach(project, base, server).astype(float)
         forbidden = np.column_stack(
-            [unit_weights(plan_units, far[:, t]) > 0 for t in range(far.shape[1])]
+            [unit_weights(plan_units, far[:, t].astype(float)) > 0 for t in range(far.shape[1])]
         )
     bound = moves_bound(
         weights,
@@ -304,19 +301,22 @@ def _plan_weights(
     plan_units: ProjectUnits,
     shares: dict[str, float],
     new_rep: str | None = None,
-) -> tuple[np.ndarray, Reweigh | None]:
+) -> tuple[np.ndarray, Reweigh | None, np.ndarray | None]:
     """Each unit's weight in the plan in use and, on workload, how any plan weighs the units.
 
     Workload is the one the KPI panel shows: each account driven from its
     territory's rep's home, so a unit moved to a territory whose rep lives
     elsewhere weighs what that rep's drive makes it (`served_weights`), with
     the legs between the accounts of the plan weighed. With `new_rep`, one more
-    territory (a split's new one) is that rep's.
+    territory (a split's new one) is that rep's. On workload also where each
+    account may not go (`out_of_reach` of the plan in use, accounts x territories).
     """
     weights = unit_weights(plan_units, plan_account_weights(project, shares))
     if "workload" not in shares:
-        return weights, None
+        return weights, None, None
     territories = _served_base(project, plan_units, new_rep)
+    start = serving_reps(project, plan_units, plan_units.current, territories)
+    far = out_of_reach(project, territories, start)
 
     def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         server = serving_reps(project, plan_units, labels, territories)
@@ -327,11 +327,11 @@ def _plan_weights(
             territories,
             server,
             together=plan_units.account_unit,
-            reach=True,
+            far=far,
         )
         return work.weights, work.served
 
-    return weights, reweigh
+    return weights, reweigh, far
 
 
 def split_project(
@@ -409,7 +409,7 @@ def split_project(
         rep_name = str(project.reps["name"].iloc[found[0]])
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
-    weights, reweigh = _plan_weights(project, plan_units, shares, new_rep=rep_id or "")
+    weights, reweigh, _ = _plan_weights(project, plan_units, shares, new_rep=rep_id or "")
     new_id = new_territory_ids(terr["territory_id"])[0]
     new_name = territory_name or (
         f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"

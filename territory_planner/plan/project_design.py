@@ -20,7 +20,11 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.analysis.account_workload import beyond_day_trip, nearest_home
+from territory_planner.analysis.account_workload import (
+    beyond_day_trip,
+    day_trip_reach,
+    nearest_home,
+)
 from territory_planner.analysis.metrics import partly_missing
 from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import unit_graph
@@ -217,10 +221,9 @@ def _out_of_reach(
     beyond = beyond_day_trip(project, server)
     if not beyond.any():
         return []
-    others = np.zeros(len(beyond), dtype=bool)  # some other rep reaches it in a day
-    for r in range(len(project.reps)):
-        elsewhere = np.where(beyond & (server != r), r, -1)
-        others |= (elsewhere >= 0) & ~beyond_day_trip(project, elsewhere)
+    reach = day_trip_reach(project)
+    reach[np.flatnonzero(server >= 0), server[server >= 0]] = False
+    others = reach.any(axis=1)  # some other rep reaches it in a day
     label = plan_units.account_labels(labels)
     notes = []
     for t in range(len(base)):
@@ -228,7 +231,7 @@ def _out_of_reach(
         count, near = int(here.sum()), int((here & others).sum())
         if count:
             them = "them" if count > 1 else "it"
-            reach = (
+            said = (
                 f"no rep can reach {them} in a day"
                 if near == 0
                 else f"another rep could reach {'all of them' if count > 1 else 'it'} in a day"
@@ -237,7 +240,7 @@ def _out_of_reach(
             )
             notes.append(
                 f"{base['name'].iloc[t]}: {plural(count, 'account')} beyond a day trip from its "
-                f"rep's home; {reach} (the calendar leaves their visits out)"
+                f"rep's home; {said} (the calendar leaves their visits out)"
             )
     return notes
 
@@ -269,19 +272,29 @@ def _pinned(lock: np.ndarray, seeds: list[int]) -> np.ndarray:
 
 
 def _named_by_place(
-    base: pd.DataFrame, plan_units: ProjectUnits, labels: np.ndarray, weights: np.ndarray
+    project: Project,
+    base: pd.DataFrame,
+    plan_units: ProjectUnits,
+    *,
+    labels: np.ndarray,
+    weights: np.ndarray,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """New territories without a rep named after their heaviest unit ("Allegheny County area").
 
-    Only the names design made up ("Territory 6"); the base is copied, and the
-    renames (old name -> new) returned for the messages.
+    Only the names design made up ("Territory 6" for a territory the project did
+    not have); the base is copied, and the renames (old name -> new) returned for
+    the messages.
     """
     base, renamed = base.copy(), {}
     taken = set(base["name"].astype(str))
+    known = set(project.territories["territory_id"])
     for t in range(len(base)):
         old = str(base.at[t, "name"])
         members = np.flatnonzero(labels == t)
-        if not re.fullmatch(r"Territory \d+", old) or not len(members):
+        made_up = base.at[t, "territory_id"] not in known and not isinstance(
+            base.at[t, "rep_id"] if "rep_id" in base else None, str
+        )
+        if not made_up or not re.fullmatch(r"Territory \d+", old) or not len(members):
             continue
         heaviest = int(members[np.argmax(weights[members])])
         new = f"{unit_words(plan_units, heaviest)} area"
@@ -434,7 +447,7 @@ def design_project(
             project, plan_units, result.labels, base, homes.floating
         )
         result.violations[:] = [*_renamed(result.violations, names), *notes]
-    base, names = _named_by_place(base, plan_units, result.labels, weights)
+    base, names = _named_by_place(project, base, plan_units, labels=result.labels, weights=weights)
     result.violations[:] = [
         *_renamed(result.violations, names),
         *staffing_notes(project, base, use_homes=use_homes),

@@ -287,31 +287,33 @@ def _external(plan: _Plan, k: int) -> np.ndarray:
     return np.where(internal >= k, -1, internal)
 
 
+_LEFT_AS_IT_WAS = "no change found brings the plan closer to the band: it is left as it was"
+
+
 def _kept(
     plan: _Plan, w: np.ndarray, lab: np.ndarray, k: int, *, reweigh: Reweigh | None, tol: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plan to return, the units' weights in it and its totals.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The plan to return, the units' weights in it, its totals, and whether it is the one given.
 
-    The rebalanced plan, unless the territories' summed excess over the band is no
-    smaller than in the plan given: then that one, unchanged (a rebalance that
-    cannot help does not redraw empty land on its way).
+    The rebalanced plan, unless neither its largest deviation nor the summed
+    excess over the band is smaller than the plan given's: then that one,
+    unchanged (a rebalance that cannot help does not redraw empty land on its way).
     """
 
-    def measured(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    def measured(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
         weights = w if reweigh is None else _reweighed(reweigh, labels, len(labels), k)[0]
         totals = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
-        off = np.abs(totals / totals.mean() - 1) - tol if totals.sum() > 0 else np.zeros(k)
-        spread = float(np.maximum(off, 0).sum())
-        return weights, totals, spread
+        off = np.abs(totals / totals.mean() - 1) if totals.sum() > 0 else np.zeros(k)
+        return weights, totals, (float(off.max()), float(np.maximum(off - tol, 0).sum()))
 
     new = _external(plan, k)
-    weights, totals, spread = measured(new)
+    weights, totals, after = measured(new)
     if (new != lab).any():
         before = measured(lab)
-        if spread >= before[2] - 1e-9:
+        if all(a >= b - 1e-9 for a, b in zip(after, before[2], strict=True)):
             plan.assign(np.where(lab < 0, k, lab))
-            return before[0], lab.copy(), before[1]
-    return weights, new, totals
+            return before[0], lab.copy(), before[1], True
+    return weights, new, totals, False
 
 
 def _recombine_into_band(
@@ -506,7 +508,7 @@ def rebalance_units(
             )  # fmt: skip
 
     progress(0.95, "Measuring the territories")
-    w, new, totals = _kept(plan, w, lab, k, reweigh=reweigh, tol=tol)
+    w, new, totals, given = _kept(plan, w, lab, k, reweigh=reweigh, tol=tol)
     deviation = totals / totals.mean() - 1 if totals.sum() > 0 else np.zeros(k)
     if reweigh is not None:
         bands = _rebalance_bands(w, new, movable, frozen=frozen, tolerance=tol)
@@ -519,6 +521,8 @@ def rebalance_units(
         plan, k, before=pieces_before, names=s.names, territories=territories,
         violations=violations,
     )  # fmt: skip
+    if given and violations:
+        violations.append(_LEFT_AS_IT_WAS)
     progress(1.0, "Done")
     return RebalanceResult(
         labels=new,

@@ -20,6 +20,7 @@ from territory_planner.analysis.account_workload import (
     served_workload,
     workload_by_rep,
 )
+from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.plan.unit_plan import ProjectUnits, account_weights, unit_weights
 
@@ -109,7 +110,7 @@ def workload_weights(
     server: np.ndarray,
     *,
     together: np.ndarray | None = None,
-    reach: bool = False,
+    far: np.ndarray | None = None,
 ) -> Workload:
     """The weights of a plan balanced on (a blend with) workload when `server` serves the accounts.
 
@@ -130,10 +131,11 @@ def workload_weights(
         Per account, the group that would move with it (e.g. its unit): its leg in
         another territory is then to the nearer of that territory's accounts and
         its group's. None: the leg it has now (design, where whole regions move).
-    reach
-        Whether an account weighs a mean territory more for a rep who cannot
-        reach it in a day when another rep can, unless that rep serves it now
-        (rebalance and split: moves never hand accounts out of reach).
+    far
+        Accounts x territories (`out_of_reach` of the plan a change starts from):
+        where True, the account weighs the team's whole total more in that
+        territory, so no balance gained pays for handing it there (rebalance and
+        split: moves never hand accounts out of reach). None: no such rule.
 
     Returns
     -------
@@ -147,14 +149,15 @@ def workload_weights(
     by_rep = workload_by_rep(project, server, together=together)
     by_rep *= shares["workload"] / reference.sum()
     reps = territory_reps(project, base)
-    far = np.zeros((len(reference), len(reps)))
-    if reach:  # a mean territory more, for each account handed out of its new rep's reach
-        far = out_of_reach(project, base, server) / max(len(base), 1)
+    penalty = np.zeros((len(reference), len(reps))) if far is None else far * _FAR_PENALTY
     columns = [
-        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r] + far[:, t])
+        weights if r < 0 else unit_weights(plan_units, fixed + by_rep[:, r] + penalty[:, t])
         for t, r in enumerate(reps.tolist())
     ]
     return Workload(weights, np.column_stack(columns))
+
+
+_FAR_PENALTY = 1.0  # the team's total (weights are shares of it): more than any move gains
 
 
 def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np.ndarray:
@@ -222,28 +225,32 @@ def reach_notes(
     Returns
     -------
     list of str
-        Per territory over the band, how many of its accounts another rep could
-        reach in a day; per one under it, how many others' accounts its rep could;
-        then why that matters. Empty when every territory is in band.
+        The territories over the band none of whose accounts a rep of a territory
+        under it could reach in a day, and those under it whose rep could reach none
+        of theirs, then why that matters; empty when there are none (then reach is
+        not what holds the plan).
     """
     reach = day_trip_reach(project)
     label = plan_units.account_labels(labels)
     reps = territory_reps(project, base)
-    said = []
-    for t in np.flatnonzero(np.abs(deviation) > tolerance + 1e-9).tolist():
-        r, mine = int(reps[t]), label == t
-        if r < 0:
-            continue
-        name = f"{base['name'].iloc[t]} {deviation[t]:+.1%}"
-        if deviation[t] > 0:
-            others = np.delete(reach, r, axis=1).any(axis=1)
-            said.append(
-                f"{name}: another rep could reach {int((others & mine).sum()):,} of its "
-                f"{int(mine.sum()):,} accounts"
-            )
-        else:
-            near = int((reach[:, r] & (label >= 0) & ~mine).sum())
-            said.append(f"{name}: its rep could reach {near:,} other territories' accounts")
+    off = np.abs(deviation) > tolerance + 1e-9
+    over = np.flatnonzero(off & (deviation > 0) & (reps >= 0))
+    under = np.flatnonzero(off & (deviation < 0) & (reps >= 0))
+    if not len(over) or not len(under):
+        return []
+    takers = reach[:, reps[under]].any(axis=1)  # some rep under the band reaches it
+    givers = np.isin(label, over)
+    said = [
+        f"{base['name'].iloc[t]} {deviation[t]:+.1%}: no rep of a territory under the band "
+        f"can reach any of its {plural(int((label == t).sum()), 'account')}"
+        for t in over.tolist()
+        if not (takers & (label == t)).any()
+    ] + [
+        f"{base['name'].iloc[t]} {deviation[t]:+.1%}: its rep can reach no account of a "
+        "territory over the band"
+        for t in under.tolist()
+        if not (reach[:, reps[t]] & givers).any()
+    ]
     if not said:
         return []
     return [

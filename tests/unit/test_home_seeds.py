@@ -135,6 +135,13 @@ def test_two_reps_at_one_address_are_offered_the_home_rule_off_not_zip_areas() -
     assert f"both live in ZIP area {zip_code}, which finer units cannot split" in said[0]
     assert not any(fix.zip_in for fix in outcome.fixes)
     assert [fix.free_home for fix in outcome.fixes if fix.free_home] == [reps["rep_id"][later]]
+    # two homes at one point in the lake (in no ZIP area) cannot be parted by ZIP areas either
+    reps.loc[[chicago, other], ["lat", "lon"]] = LAKE_HOME
+    wet = design_project(project, kind="county", balance="accounts", tolerance=0.1)
+    said_wet = [v for v in wet.result.violations if "a unit can start one territory" in v]
+    assert "both live at one address, which finer units cannot split" in said_wet[0]
+    assert not any(fix.zip_in for fix in wet.fixes)
+    reps.loc[[chicago, other], ["lat", "lon"]] = (41.8853, -87.6222)
     # and in a county made of its ZIP areas the home is said as one: "ZIP area 60601"
     again = design_project(
         project, kind="county", balance="accounts", tolerance=0.1, zip_in=("17031",)
@@ -178,5 +185,11 @@ def test_territories_without_a_rep_are_named_after_their_heaviest_county() -> No
         heaviest = np.bincount(mine).argmax()  # the county holding most of its accounts
         assert row["name"] == f"{unit_words(units, int(heaviest))} area"  # "Harris County area"
     assert territories["name"].is_unique
+    staffed = territories[territories["rep_id"].notna()]  # reps' territories keep their names
+    names = dict(zip(project.reps["rep_id"], project.reps["name"], strict=True))
+    assert all(
+        n == f"{names[r]}'s territory"
+        for n, r in zip(staffed["name"], staffed["rep_id"], strict=True)
+    )
     assert not any("Territory " in v for v in outcome.result.violations)
     assert any("have no rep yet: " in v and " County area" in v for v in outcome.result.violations)
