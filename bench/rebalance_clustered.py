@@ -14,7 +14,8 @@ the CLI run it. Per case: accounts moved, the lower bound on them (`moves_bound`
 same MILP with "accounts moved" as the objective, ignoring contiguity, solved by HiGHS),
 their ratio, the largest deviation after (recomputed from the unit plan), territories in
 one piece of the county graph (recomputed), mean Polsby-Popper of the territories (unions
-of their counties) before and after, and CPU seconds of the whole call (bound included).
+of their counties) before and after, the counties whose territory changed (what the map
+shows moving: empty counties too), and CPU seconds of the whole call (bound included).
 Seconds are CPU time: the machine is shared.
 
 Run: ``.venv/bin/python bench/rebalance_clustered.py [--quick]``.
@@ -72,8 +73,9 @@ def mean_pp(geoms: np.ndarray, labels: np.ndarray, k: int) -> float:
     return float(np.mean([polsby_popper(shapely.union_all(geoms[labels == t])) for t in range(k)]))
 
 
-def judge(project: Project, change: PlanChange) -> tuple[float, int, float, float]:
-    """Largest deviation after, territories in one piece, mean PP before and after."""
+def judge(project: Project, change: PlanChange) -> tuple[float, int, float, float, int]:
+    """Largest deviation after, territories in one piece, mean PP before and after, and the
+    counties whose territory changed (what the map shows moving, accounts or not)."""
     plan_units = project_units(project, "county")
     weights = unit_weights(plan_units, plan_account_weights(project, parse_balance(BALANCE)))
     before, after = plan_units.current, change.result.labels
@@ -86,7 +88,8 @@ def judge(project: Project, change: PlanChange) -> tuple[float, int, float, floa
         nx.is_connected(graph.subgraph(np.flatnonzero(after == t).tolist())) for t in range(k)
     )
     geoms = plan_units.units.geometry.to_numpy()
-    return deviation, whole, mean_pp(geoms, before, k), mean_pp(geoms, after, k)
+    changed = int((after != before).sum())
+    return deviation, whole, mean_pp(geoms, before, k), mean_pp(geoms, after, k), changed
 
 
 def row(name: str, project: Project) -> tuple[int, float]:
@@ -94,13 +97,13 @@ def row(name: str, project: Project) -> tuple[int, float]:
     cpu = time.process_time()
     change = rebalance_project(project, balance=BALANCE, tolerance=TOLERANCE)
     cpu = time.process_time() - cpu
-    deviation, whole, pp_before, pp_after = judge(project, change)
+    deviation, whole, pp_before, pp_after, changed = judge(project, change)
     moves = len(change.moves)
     bound = change.bound.lower if change.bound is not None else float("nan")
     k = len(project.territories)
     print(
         f"{name:34} {moves:6} {bound:6.0f} {moves / max(bound, 1):6.2f} {deviation:8.2%} "
-        f"{f'{whole}/{k}':>9} {pp_before:6.3f} {pp_after:6.3f} {cpu:6.1f}"
+        f"{f'{whole}/{k}':>9} {pp_before:6.3f} {pp_after:6.3f} {changed:8} {cpu:6.1f}"
     )
     return moves, bound
 
@@ -117,7 +120,7 @@ def main() -> None:
     print(f"rebalance on {BALANCE} at ±{TOLERANCE:.0%}, counties, fewest accounts moved")
     print(
         f"{'case':34} {'moves':>6} {'bound':>6} {'ratio':>6} {'max dev':>8} "
-        f"{'one piece':>9} {'PP bef':>6} {'PP aft':>6} {'cpu s':>6}"
+        f"{'one piece':>9} {'PP bef':>6} {'PP aft':>6} {'counties':>8} {'cpu s':>6}"
     )
     ratios = []
     for name, arguments in cases:
