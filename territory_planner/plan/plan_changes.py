@@ -229,6 +229,7 @@ def rebalance_project(
     )
     cost = unit_weights(plan_units, cost_values)
     locked = _locked_units(project, plan_units)
+    labelled = int(plan_units.current.max()) + 1
     result = rebalance_units(
         plan_units.units,
         weights,
@@ -236,6 +237,9 @@ def rebalance_project(
         tolerance=tolerance,
         cost=cost,
         locked=locked,
+        locked_territories=[  # nothing moves into them either: their outline stays
+            int(r) for r in np.flatnonzero(project.territories_locked()) if r < labelled
+        ],
         territory_names=project.territories["name"].astype(str).tolist(),
         reweigh=reweigh,
         progress=scaled(progress, 0.05, 0.9),

@@ -95,6 +95,21 @@ def test_rebalance_keeps_locked_territories(loose_plan) -> None:
     assert change.scenario.territories.geometry.iloc[0].equals(project.territories.geometry.iloc[0])
 
 
+def test_rebalance_moves_nothing_into_a_locked_territory(loose_plan) -> None:
+    """A locked territory short of the band takes nothing either (a helper saw one gain 38
+    empty counties, its outline growing by half)."""
+    project = _copy(loose_plan)
+    totals = _potential_by_territory(project, project.accounts[["account_id", "territory_id"]])
+    lightest = str(totals.idxmin())
+    row = int(np.flatnonzero(project.territories["territory_id"] == lightest)[0])
+    project.territories.loc[project.territories.index[row], "locked"] = True
+    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.05)
+    assert not (change.moves["to"] == project.territories["name"].iloc[row]).any()
+    after = change.scenario.territories.set_index("territory_id").geometry[lightest]
+    assert after.equals(project.territories.geometry.iloc[row])
+    assert change.units_moved > 0  # (the others did rebalance)
+
+
 def test_split_takes_only_from_its_sources(loose_plan) -> None:
     project = _copy(loose_plan)
     shapes, ids = project.territories.geometry, project.territories["territory_id"]
