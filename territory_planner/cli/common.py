@@ -140,8 +140,11 @@ def _bound_record(bound: Any) -> dict[str, Any]:
     if bound is None:
         return {}
     found = None if bound.found == float("inf") else round(bound.found, 2)
-    return {"moved_lower_bound": round(bound.lower, 2), "moved_bound_plan": found,
-            "moved_bound_optimal": bound.optimal}  # fmt: skip
+    lower = None if bound.lower == float("inf") else round(bound.lower, 2)
+    said = {"moved_bound_note": "no plan of these units is within the band, even in pieces"}
+    return {"moved_lower_bound": lower, "moved_bound_plan": found,
+            "moved_bound_optimal": bound.optimal,
+            **(said if lower is None else {})}  # fmt: skip
 
 
 def _scenario_view(project: Any, name: str) -> Any:

@@ -231,7 +231,8 @@ class MovesBound:
     Attributes
     ----------
     lower
-        No plan within the band moves less (proved; 0 when nothing is known).
+        No plan within the band moves less (proved; 0 when nothing is known; ``inf``
+        when no plan of the units is within the band, contiguity ignored).
     found
         What the best plan the solver found moves (ignoring contiguity), or
         ``inf`` when it found none (the band may be out of reach).
@@ -331,6 +332,8 @@ def moves_bound(
         options={"time_limit": float(time_limit), "disp": False},
     )
     bound = float(getattr(result, "mip_dual_bound", 0.0) or 0.0)
+    if result.status == _INFEASIBLE:  # no plan of these units is within the band at all
+        return MovesBound(float("inf"), float("inf"), optimal=True)
     if result.x is None:
         return MovesBound(max(bound, 0.0), float("inf"), optimal=False)
     found = float(result.fun)

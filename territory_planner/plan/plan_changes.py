@@ -65,7 +65,9 @@ class PlanChange:
     def describe(self) -> str:
         """E.g. "12 units and 85 accounts move (any plan ... at least 60 accounts ...); ..."."""
         least = ""
-        if self.bound is not None and math.isfinite(self.bound.found):
+        if self.bound is not None and math.isinf(self.bound.lower):
+            least = " (no plan of these units is within the band, even in pieces)"
+        elif self.bound is not None and math.isfinite(self.bound.found):
             amount = (
                 plural(round(self.bound.lower), "account")
                 if self.bound_of == "accounts"
@@ -245,13 +247,13 @@ def rebalance_project(
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
-    if reweigh is not None and result.max_deviation > tolerance + 1e-9:
+    if far is not None and result.max_deviation > tolerance + 1e-9:
         deviation = result.totals / result.totals.mean() - 1
         notes = reach_notes(
-            project,
             plan_units,
             result.labels,
             project.territories.iloc[: len(deviation)],  # (an empty last one is not labelled)
+            far=far,
             deviation=deviation,
             tolerance=tolerance,
         )

@@ -287,7 +287,9 @@ def _external(plan: _Plan, k: int) -> np.ndarray:
     return np.where(internal >= k, -1, internal)
 
 
-_LEFT_AS_IT_WAS = "no change found brings the plan closer to the band: it is left as it was"
+_LEFT_AS_IT_WAS = (
+    "no change found brings the plan closer to the band: its territories are left as they were"
+)
 
 
 def _kept(

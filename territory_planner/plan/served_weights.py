@@ -197,11 +197,11 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
 
 
 def reach_notes(
-    project: Project,
     plan_units: ProjectUnits,
     labels: np.ndarray,
     base: pd.DataFrame,
     *,
+    far: np.ndarray,
     deviation: np.ndarray,
     tolerance: float,
 ) -> list[str]:
@@ -209,14 +209,14 @@ def reach_notes(
 
     Parameters
     ----------
-    project
-        The project.
     plan_units
         The units.
     labels
         Territory (row of `base`) of each unit.
     base
-        The territories (``name`` and ``rep_id``).
+        The territories (their ``name``).
+    far
+        Accounts x territories: where an account may not go (`out_of_reach`).
     deviation
         Each territory's deviation from the mean.
     tolerance
@@ -225,37 +225,35 @@ def reach_notes(
     Returns
     -------
     list of str
-        The territories over the band none of whose accounts a rep of a territory
-        under it could reach in a day, and those under it whose rep could reach none
-        of theirs, then why that matters; empty when there are none (then reach is
-        not what holds the plan).
+        The territories over the band none of whose accounts may go to a territory
+        under it (out of its rep's reach in a day, where another rep reaches them),
+        and those under it that may take none of theirs, then why that matters;
+        empty when there are none (then reach is not what holds the plan).
     """
-    reach = day_trip_reach(project)
     label = plan_units.account_labels(labels)
-    reps = territory_reps(project, base)
     off = np.abs(deviation) > tolerance + 1e-9
-    over = np.flatnonzero(off & (deviation > 0) & (reps >= 0))
-    under = np.flatnonzero(off & (deviation < 0) & (reps >= 0))
+    over = np.flatnonzero(off & (deviation > 0))
+    under = np.flatnonzero(off & (deviation < 0))
     if not len(over) or not len(under):
         return []
-    takers = reach[:, reps[under]].any(axis=1)  # some rep under the band reaches it
+    takers = (~far[:, under]).any(axis=1)  # may go to some territory under the band
     givers = np.isin(label, over)
     said = [
         f"{base['name'].iloc[t]} {deviation[t]:+.1%}: no rep of a territory under the band "
         f"can reach any of its {plural(int((label == t).sum()), 'account')}"
         for t in over.tolist()
-        if not (takers & (label == t)).any()
+        if (label == t).any() and not (takers & (label == t)).any()
     ] + [
         f"{base['name'].iloc[t]} {deviation[t]:+.1%}: its rep can reach no account of a "
         "territory over the band"
         for t in under.tolist()
-        if not (reach[:, reps[t]] & givers).any()
+        if givers.any() and far[givers, t].all()
     ]
     if not said:
         return []
     return [
         "Within a day trip (there, a visit and back in a working day): "
         + "; ".join(said)
-        + ". Moves never hand an account to a rep who cannot reach it so (the calendar could "
-        "not plan its visits): a wider band, or a rep nearer them"
+        + ". Moves never hand an account to a rep who cannot reach it so, where another rep "
+        "can (the calendar could not plan its visits): a wider band, or a rep nearer them"
     ]

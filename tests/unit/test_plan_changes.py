@@ -20,6 +20,7 @@ from territory_planner.demo import make_demo
 from territory_planner.formats import plural
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import Project
+from territory_planner.plan.allocation import moves_bound
 from territory_planner.plan.plan_changes import _split_bound, rebalance_project, split_project
 from territory_planner.plan.project_design import design_project
 from tests.conftest import run_cli
@@ -176,7 +177,7 @@ def test_rebalance_and_split_name_the_territories_they_explain(loose_plan) -> No
     change = rebalance_project(project, kind="county", balance="potential", tolerance=0.05)
     said = "\n".join(change.result.violations)
     assert "outside ±5.0% of the mean: North +" in said
-    assert "the locked units of North already total 1.2" in said
+    assert "North is locked: nothing may move into or out of it" in said
     assert re.search(r"territor(y|ies) \d", said, re.IGNORECASE) is None  # never numbered
 
     project.territories.loc[0, "locked"] = False
@@ -291,7 +292,7 @@ def test_rebalance_on_workload_hands_no_account_out_of_reach(metro_clusters) -> 
         elif value < -0.1:
             assert re.search(rf"{name} -[\d.]+%: its rep can reach no account of a", said)
     assert "Moves never hand an account to a rep who cannot reach it" in said
-    assert "it is left as it was" in said
+    assert "its territories are left as they were" in said
 
 
 def test_rebalance_where_border_moves_are_stuck_recombines_into_the_band(tmp_path) -> None:
@@ -328,3 +329,21 @@ def test_rebalance_on_workload_with_an_empty_territory_last() -> None:
     assert len(totals) == 4
     hours = _kpi_deviation(project, change)[:4] + 1  # (against the mean of all five)
     assert np.allclose(totals / totals.sum(), hours / hours.sum(), atol=1e-3)
+
+
+def test_a_band_no_plan_reaches_has_no_moves_bound(tmp_path) -> None:
+    """One unit weighs 10 of 12: no two territories of these units are within ±5% of each
+    other, so the bound is 'none', not 0 moves (a helper read 0 as 'nothing to move')."""
+    bound = moves_bound(np.array([10.0, 1, 1]), np.ones(3), np.array([0, 1, 1]), 2, 0.05)
+    assert bound.lower == bound.found == float("inf")
+    loose = moves_bound(np.array([10.0, 1, 1]), np.ones(3), np.array([0, 1, 1]), 2, 10.0)
+    assert loose.lower == 0  # (a band wide enough: nothing needs to move)
+    project = make_demo(accounts=200, reps=3, seed=1)
+    project.accounts.loc[project.accounts.index[0], "potential"] = 1e12  # one account is it all
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    done = run_cli("rebalance", str(path), "--balance", "potential", "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["moved_lower_bound"] is None
+    assert report["moved_bound_note"] == "no plan of these units is within the band, even in pieces"
