@@ -19,6 +19,9 @@ from territory_planner.cli.parser import _check_outputs, _parser
 
 def _print_text(result: dict[str, Any]) -> None:
     for key, value in result.items():
+        if value and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            _print_rows(key, value)
+            continue
         if isinstance(value, list):
             text = "; ".join(map(str, value)) or "none"
         elif isinstance(value, dict):
@@ -26,6 +29,18 @@ def _print_text(result: dict[str, Any]) -> None:
         else:
             text = _unknown(value)
         print(f"{key.replace('_', ' ')}: {text}")
+
+
+def _print_rows(key: str, rows: list[dict[str, Any]]) -> None:
+    """A list of records (moves, territories): their count, then one line each, the first few."""
+    print(f"{key.replace('_', ' ')}: {len(rows):,}")
+    for row in rows[:_ROWS_SHOWN]:
+        print("  " + ", ".join(f"{k} {_unknown(v)}" for k, v in row.items()))
+    if len(rows) > _ROWS_SHOWN:
+        print(f"  ... and {len(rows) - _ROWS_SHOWN:,} more (--json, or --xlsx where offered)")
+
+
+_ROWS_SHOWN = 20  # records printed in the text output (all of them with --json)
 
 
 def _unknown(value: Any) -> str:

@@ -217,3 +217,23 @@ def test_design_says_how_many_accounts_lack_what_it_balances(fresh_demo) -> None
     assert any(v.startswith(said) for v in on_potential.result.violations)
     on_accounts = design_project(project, kind="state", balance="accounts", tolerance=0.2)
     assert not any("have no potential" in v for v in on_accounts.result.violations)
+
+
+def test_text_output_lists_records_one_a_line_the_first_twenty(tmp_path, capsys) -> None:
+    from territory_planner.demo import make_demo
+    from territory_planner.io.project_file import save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(make_demo(accounts=600, reps=4, seed=1), path)
+    args = ["rebalance", str(path), "--balance", "potential", "--tolerance", "0.01", "--dry-run"]
+    assert main([*args, "--json"]) == 0
+    moves = json.loads(capsys.readouterr().out)["moves"]
+    assert len(moves) > 20  # (enough to be cut short in text)
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index(f"moves: {len(moves):,}")
+    shown = lines[at + 1 : at + 21]
+    assert [line.split(", ")[0] for line in shown] == [
+        f"  account_id {m['account_id']}" for m in moves[:20]
+    ]
+    assert lines[at + 21] == f"  ... and {len(moves) - 20:,} more (--json, or --xlsx where offered)"
