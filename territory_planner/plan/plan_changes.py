@@ -31,6 +31,7 @@ from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
 from territory_planner.plan.rules import reassign
 from territory_planner.plan.served_weights import (
+    day_trip_notes,
     out_of_reach,
     reach_notes,
     serving_reps,
@@ -247,12 +248,15 @@ def rebalance_project(
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
+    base = project.territories.iloc[: len(result.totals)]  # (an empty last one is not labelled)
+    reach = day_trip_notes(project, plan_units, result.labels, base)
+    result = replace(result, violations=[*result.violations, *reach])
     if far is not None and result.max_deviation > tolerance + 1e-9:
         deviation = result.totals / result.totals.mean() - 1
         notes = reach_notes(
             plan_units,
             result.labels,
-            project.territories.iloc[: len(deviation)],  # (an empty last one is not labelled)
+            base,
             far=far,
             deviation=deviation,
             tolerance=tolerance,
@@ -451,6 +455,8 @@ def split_project(
     }
     grown = pd.concat([terr, gpd.GeoDataFrame([row], geometry=[shapely.Polygon()], crs=terr.crs)])
     grown = gpd.GeoDataFrame(grown.reset_index(drop=True), geometry="geometry", crs=terr.crs)
+    reach = day_trip_notes(project, plan_units, labels, grown)
+    result = replace(result, violations=[*result.violations, *reach])
     territories = _reshaped(grown, plan_units, plan_units.current, labels)
     source_names = ", ".join(f"'{terr['name'].iloc[r]}'" for r in rows)
     why = f"to carve '{row['name']}' out of {source_names}"

@@ -21,8 +21,6 @@ import pandas as pd
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import (
-    beyond_day_trip,
-    day_trip_reach,
     nearest_home,
 )
 from territory_planner.analysis.metrics import partly_missing
@@ -45,7 +43,12 @@ from territory_planner.plan.home_seeds import (
     staffing_notes,
 )
 from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
-from territory_planner.plan.served_weights import Workload, serving_reps, workload_weights
+from territory_planner.plan.served_weights import (
+    Workload,
+    day_trip_notes,
+    serving_reps,
+    workload_weights,
+)
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,
@@ -206,43 +209,6 @@ def _design_on_workload(
         if last.max_deviation < best.max_deviation:
             best, best_weights = last, work.weights
     return best, best_weights
-
-
-def _out_of_reach(
-    project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
-) -> list[str]:
-    """Territories holding accounts beyond a day trip from their rep's home, in words.
-
-    Each says how many of them another rep could reach in a day (a plan could give
-    them there, if balance allows), or that no rep can (a nearer hire, or trips
-    with a night away, which the calendar does not plan).
-    """
-    server = serving_reps(project, plan_units, labels, base)
-    beyond = beyond_day_trip(project, server)
-    if not beyond.any():
-        return []
-    reach = day_trip_reach(project)
-    reach[np.flatnonzero(server >= 0), server[server >= 0]] = False
-    others = reach.any(axis=1)  # some other rep reaches it in a day
-    label = plan_units.account_labels(labels)
-    notes = []
-    for t in range(len(base)):
-        here = beyond & (label == t)
-        count, near = int(here.sum()), int((here & others).sum())
-        if count:
-            them = "them" if count > 1 else "it"
-            said = (
-                f"no rep can reach {them} in a day"
-                if near == 0
-                else f"another rep could reach {'all of them' if count > 1 else 'it'} in a day"
-                if near == count
-                else f"another rep could reach {near} of them in a day"
-            )
-            notes.append(
-                f"{base['name'].iloc[t]}: {plural(count, 'account')} beyond a day trip from its "
-                f"rep's home; {said} (the calendar leaves their visits out)"
-            )
-    return notes
 
 
 def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
@@ -451,7 +417,7 @@ def design_project(
     result.violations[:] = [
         *_renamed(result.violations, names),
         *staffing_notes(project, base, use_homes=use_homes),
-        *_out_of_reach(project, plan_units, result.labels, base),
+        *day_trip_notes(project, plan_units, result.labels, base),
         *(v for key, v in partly_missing(project).items() if key in shares),
     ]
     progress(0.92, "Building the territories and assigning accounts")

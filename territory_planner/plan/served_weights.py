@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner.analysis.account_workload import (
+    beyond_day_trip,
     day_trip_reach,
     served_workload,
     workload_by_rep,
@@ -257,3 +258,57 @@ def reach_notes(
         + ". Moves never hand an account to a rep who cannot reach it so, where another rep "
         "can (the calendar could not plan its visits): a wider band, or a rep nearer them"
     ]
+
+
+def day_trip_notes(
+    project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
+) -> list[str]:
+    """Territories holding accounts beyond a day trip from their rep's home, in words.
+
+    Each says how many of them another rep could reach in a day (a plan could give
+    them there, if balance allows), or that no rep can (a nearer hire, or trips
+    with a night away, which the calendar does not plan). Design, rebalance and
+    split say them of the plan they make.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, reps, their homes and hours).
+    plan_units
+        The units.
+    labels
+        Territory (row of `base`) of each unit.
+    base
+        The territories (``name`` and ``rep_id``), in label order.
+
+    Returns
+    -------
+    list of str
+        One sentence per territory holding such accounts.
+    """
+    server = serving_reps(project, plan_units, labels, base)
+    beyond = beyond_day_trip(project, server)
+    if not beyond.any():
+        return []
+    reach = day_trip_reach(project)
+    reach[np.flatnonzero(server >= 0), server[server >= 0]] = False
+    others = reach.any(axis=1)  # some other rep reaches it in a day
+    label = plan_units.account_labels(labels)
+    notes = []
+    for t in range(len(base)):
+        here = beyond & (label == t)
+        count, near = int(here.sum()), int((here & others).sum())
+        if count:
+            them = "them" if count > 1 else "it"
+            said = (
+                f"no rep can reach {them} in a day"
+                if near == 0
+                else f"another rep could reach {'all of them' if count > 1 else 'it'} in a day"
+                if near == count
+                else f"another rep could reach {near} of them in a day"
+            )
+            notes.append(
+                f"{base['name'].iloc[t]}: {plural(count, 'account')} beyond a day trip from its "
+                f"rep's home; {said} (the calendar leaves their visits out)"
+            )
+    return notes

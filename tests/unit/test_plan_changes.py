@@ -347,3 +347,26 @@ def test_a_band_no_plan_reaches_has_no_moves_bound(tmp_path) -> None:
     report = json.loads(done.stdout)
     assert report["moved_lower_bound"] is None
     assert report["moved_bound_note"] == "no plan of these units is within the band, even in pieces"
+
+
+def test_rebalance_says_which_accounts_it_puts_beyond_a_day_trip(metro_clusters) -> None:
+    """Balance on potential hands metro accounts to reps far away; the result says how many
+    land beyond a day trip of their new rep's home, as the calendar then counts them."""
+    project = metro_clusters
+    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.05)
+    territories = change.scenario.territories.set_index("territory_id")
+    held = change.scenario.assignment.set_index("account_id")["territory_id"]
+    rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
+    tid = project.accounts["account_id"].map(held)
+    server = np.array([rep_row.get(territories["rep_id"].get(t), -1) for t in tid])
+    beyond = beyond_day_trip(project, server)
+    counts = tid[beyond].value_counts()
+    assert len(counts)  # (the demo's metros lie beyond each other's day trips)
+    said = {v.split(":")[0]: v for v in change.result.violations if "beyond a day trip" in v}
+    assert set(said) == {territories["name"][t] for t in counts.index}
+    for t, n in counts.items():
+        assert (
+            said[territories["name"][t]]
+            .split(": ")[1]
+            .startswith(f"{plural(int(n), 'account')} beyond")
+        )
