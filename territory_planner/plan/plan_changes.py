@@ -11,6 +11,7 @@ locked accounts never move.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -26,6 +27,7 @@ from territory_planner.formats import money, plural
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.allocation import MovesBound, moves_bound
+from territory_planner.plan.balance_reasons import unit_words
 from territory_planner.plan.new_hire import split_units
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
@@ -293,6 +295,26 @@ def rebalance_project(
     return replace(change, result=whole, bound=bound, bound_of=minimise)
 
 
+def _named_by_place(
+    plan_units: ProjectUnits,
+    ours: np.ndarray,
+    weights: np.ndarray,
+    *,
+    old: str,
+    result: RebalanceResult,
+) -> tuple[str, RebalanceResult]:
+    """A split's new territory without a rep named after its heaviest unit ("Kent County area").
+
+    `ours` marks its units; the result comes back with its messages saying so.
+    """
+    units = np.flatnonzero(ours)
+    if not len(units):
+        return old, result
+    place = f"{unit_words(plan_units, int(units[np.argmax(weights[units])]))} area"
+    said = [re.sub(rf"\b{re.escape(old)}\b", place, v) for v in result.violations]
+    return place, replace(result, violations=said)
+
+
 def _served_base(
     project: Project, plan_units: ProjectUnits, new_rep: str | None = None
 ) -> pd.DataFrame:
@@ -442,6 +464,10 @@ def split_project(
     new_label = int(plan_units.current.max()) + 1
     labels = result.labels.copy()
     labels[(labels == new_label) & (plan_units.current != new_label)] = len(terr)
+    if not (territory_name or rep_name):  # no rep yet: named after its heaviest unit
+        new_name, result = _named_by_place(
+            plan_units, labels == len(terr), weights, old=new_name, result=result
+        )
     row = {
         "territory_id": new_id,
         "name": new_name,
@@ -455,8 +481,7 @@ def split_project(
     }
     grown = pd.concat([terr, gpd.GeoDataFrame([row], geometry=[shapely.Polygon()], crs=terr.crs)])
     grown = gpd.GeoDataFrame(grown.reset_index(drop=True), geometry="geometry", crs=terr.crs)
-    reach = day_trip_notes(project, plan_units, labels, grown)
-    result = replace(result, violations=[*result.violations, *reach])
+    reach = [*result.violations, *day_trip_notes(project, plan_units, labels, grown)]
     territories = _reshaped(grown, plan_units, plan_units.current, labels)
     source_names = ", ".join(f"'{terr['name'].iloc[r]}'" for r in rows)
     why = f"to carve '{row['name']}' out of {source_names}"
@@ -464,7 +489,7 @@ def split_project(
         project,
         plan_units,
         territories,
-        result,
+        replace(result, violations=reach),
         why=why,
         name=name or f"New territory {row['name']}",
     )

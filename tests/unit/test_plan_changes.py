@@ -275,6 +275,10 @@ def test_rebalance_and_split_on_workload_say_what_the_kpi_panel_shows(metro_clus
     halves = totals[[0, len(names)]]
     if np.abs(halves / halves.mean() - 1).max() > 0.1 + 1e-9:
         assert any("Cook alone is" in v for v in split.result.violations)
+    # the new half has no rep: it is named after its heaviest county, never "Territory 9"
+    new_name = split.scenario.territories["name"].iloc[-1]
+    assert re.fullmatch(r"[A-Z][\w. '-]+ County area", new_name)
+    assert not any(re.search(r"Territory \d", v) for v in split.result.violations)
 
 
 def test_rebalance_on_workload_hands_no_account_out_of_reach(metro_clusters) -> None:
