@@ -60,7 +60,13 @@ import numpy as np
 from territory_planner._errors import InputError
 from territory_planner.geo.unit_graph import _lonlat, _measures, _sphere_km, unit_graph
 from territory_planner.plan.corridors import plan_corridors
-from territory_planner.plan.design_finish import chain_balance, finish, score, sweeps
+from territory_planner.plan.design_finish import (
+    chain_balance,
+    finish,
+    lower_the_peak,
+    score,
+    sweeps,
+)
 from territory_planner.plan.design_inputs import (
     check_inputs,
     explain_inputs,
@@ -426,6 +432,8 @@ def design_territories(
             )
             if direct[0] < score(plan):
                 plan.assign(np.asarray(direct[1]))
+    if plan.total_excess() > 0:  # out of band: at least no higher peak than one move allows
+        lower_the_peak(plan)
     progress(0.95, "Measuring the territories")
     result = design_result(
         plan, geoms, tolerance, violations=violations, start=start, territories=territories
