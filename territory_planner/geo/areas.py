@@ -62,6 +62,27 @@ def contiguous_us_states() -> gpd.GeoDataFrame:
     return states[~states["abbr"].isin(outside)].reset_index(drop=True)
 
 
+def in_a_county(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each point lies in some county's outline (the land territories are made of).
+
+    The nation's outline and the counties' differ at the shore: a beach town's
+    point can lie in the first and in none of the second.
+
+    Parameters
+    ----------
+    lon, lat
+        The points, in degrees (WGS 84).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per point.
+    """
+    counties = _counties().geometry.to_numpy()
+    labels = exact_labels(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), counties)
+    return np.asarray(labels != -1, dtype=bool)
+
+
 def county_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
     """The county containing a point, with its outline.
 

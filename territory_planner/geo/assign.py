@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from territory_planner.geo.areas import us_outline
+from territory_planner.geo.areas import in_a_county
 from territory_planner.geo.point_index import MANY, NONE, PolygonGrid, exact_labels
 from territory_planner.model import values_or_none
 
@@ -82,8 +82,9 @@ def territory_of_points(
 
     Like `containing_polygon` (-1 for none, -2 for an overlap), except that a
     point in the water (outside every polygon and off US land) but within
-    `SHORE_REACH_DEGREES` of a polygon gets the nearest one. A point on land
-    between territories stays in none: that is a gap.
+    `SHORE_REACH_DEGREES` of a polygon gets the nearest one; so does a point
+    on a shore sliver no county outline covers (a beach town). A point in a
+    county between territories stays in none: that is a gap.
 
     Parameters
     ----------
@@ -101,7 +102,7 @@ def territory_of_points(
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     lost = np.flatnonzero((labels == NO_TERRITORY) & np.isfinite(lon) & np.isfinite(lat))
     if len(lost):
-        lost = lost[~shapely.contains_xy(us_outline(), lon[lost], lat[lost])]
+        lost = lost[~in_a_county(lon[lost], lat[lost])]  # in the water, or a shore sliver
         near = nearest_within(lon[lost], lat[lost], polygons, SHORE_REACH_DEGREES)
         labels[lost[near >= 0]] = near[near >= 0]
     return labels

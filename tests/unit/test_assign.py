@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 from territory_planner.analysis.metrics import polsby_popper, territory_kpis
-from territory_planner.geo.areas import us_outline
-from territory_planner.geo.assign import assign_accounts, territory_of_points
+from territory_planner.geo.areas import us_counties
+from territory_planner.geo.assign import SHORE_REACH_DEGREES, assign_accounts, territory_of_points
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.routing.travel import TravelModel
@@ -23,11 +23,12 @@ def brute_force(project: Project) -> list[str | None]:
         zip(project.territories["territory_id"], project.territories.geometry, strict=True)
     )
     out = []
-    land = us_outline()
+    counties = us_counties().geometry.to_numpy()
     for lon, lat in zip(project.accounts["lon"], project.accounts["lat"], strict=True):
         point = shapely.Point(lon, lat)
         hits = [t for t, g in shapes if np.isfinite(lon) and g.contains(point)]
-        if not hits and np.isfinite(lon) and not land.contains(point):  # in the water, ashore
+        on_land = np.isfinite(lon) and shapely.contains(counties, point).any()
+        if not hits and np.isfinite(lon) and not on_land:  # in the water, ashore
             near = sorted((g.distance(point), t) for t, g in shapes)
             hits = [near[0][1]] if near and near[0][0] <= 0.05 else []
         out.append(hits[0] if len(hits) == 1 else None)
@@ -42,6 +43,24 @@ def test_an_account_just_off_the_shore_joins_the_territory_on_it() -> None:
     # on a corner both share, off land (hypothesis found it): the first, as brute force does
     corner = [shapely.Polygon([(0, 0), (0, 1.25), (0.25, 0)]), shapely.box(0, 0, 1, 1)]
     assert territory_of_points(np.array([0.0]), np.array([0.0]), corner).tolist() == [0]
+
+
+def test_a_beach_town_no_county_outline_covers_joins_the_territory_ashore() -> None:
+    counties = us_counties().set_index("fips").geometry
+    new_hanover, pender = counties["37129"], counties["37141"]  # Wilmington, North Carolina
+    kure_beach = (-77.9099, 33.9927)  # in the nation's outline, in no county's
+    assert not shapely.contains(counties.to_numpy(), shapely.Point(kure_beach)).any()
+    edge = shapely.intersection(new_hanover.boundary, pender.boundary).representative_point()
+    inland = pender.representative_point()
+    step = 0.01 / edge.distance(inland)  # 1 km or so into Pender from their shared border
+    near = shapely.Point(edge.x + step * (inland.x - edge.x), edge.y + step * (inland.y - edge.y))
+    assert pender.contains(near)
+    assert new_hanover.distance(near) < SHORE_REACH_DEGREES  # near enough to join, if at sea
+    lon = np.array([kure_beach[0], near.x])
+    lat = np.array([kure_beach[1], near.y])
+    # the beach joins the territory next to it; a point in a county between territories
+    # stays in none, however near (a gap)
+    assert territory_of_points(lon, lat, [new_hanover]).tolist() == [0, -1]
 
 
 def test_assign_matches_brute_force_and_keeps_locks(fresh_demo: Project) -> None:
