@@ -11,6 +11,7 @@ designing without the home rule.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -84,6 +85,46 @@ def unit_words(plan_units: ProjectUnits, unit: int) -> str:
 
 
 _COUNTY_WORD = {"11": "", "02": "", "22": " Parish"}  # by state FIPS: DC, Alaska, Louisiana
+
+
+def place_name(plan_units: ProjectUnits, members: np.ndarray, weights: np.ndarray) -> str:
+    """A territory without a rep named after its heaviest unit ("Allegheny County area").
+
+    Parameters
+    ----------
+    plan_units
+        The units.
+    members
+        Positions of the territory's units (at least one).
+    weights
+        Each unit's weight.
+
+    Returns
+    -------
+    str
+        The heaviest member in words (`unit_words`), then "area".
+    """
+    return f"{unit_words(plan_units, int(members[np.argmax(weights[members])]))} area"
+
+
+def renamed(messages: list[str], names: dict[str, str]) -> list[str]:
+    """The messages with the territories called by their new names.
+
+    Parameters
+    ----------
+    messages
+        Sentences that name territories.
+    names
+        Old name to new name (whole words: "Territory 1" leaves "Territory 10").
+
+    Returns
+    -------
+    list[str]
+        The sentences renamed.
+    """
+    for old, new in names.items():
+        messages = [re.sub(rf"\b{re.escape(old)}\b", new, m) for m in messages]
+    return messages
 
 
 def balance_reasons(

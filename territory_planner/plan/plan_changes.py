@@ -11,7 +11,6 @@ locked accounts never move.
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass, replace
 
@@ -27,7 +26,7 @@ from territory_planner.formats import money, plural
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.allocation import MovesBound, moves_bound
-from territory_planner.plan.balance_reasons import unit_words
+from territory_planner.plan.balance_reasons import place_name, renamed
 from territory_planner.plan.new_hire import split_units
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
@@ -299,20 +298,14 @@ def _named_by_place(
     plan_units: ProjectUnits,
     ours: np.ndarray,
     weights: np.ndarray,
-    *,
     old: str,
     result: RebalanceResult,
 ) -> tuple[str, RebalanceResult]:
-    """A split's new territory without a rep named after its heaviest unit ("Kent County area").
-
-    `ours` marks its units; the result comes back with its messages saying so.
-    """
-    units = np.flatnonzero(ours)
-    if not len(units):
+    """A split's new territory (its units `ours`) named by `place_name`, its messages too."""
+    if not ours.any():
         return old, result
-    place = f"{unit_words(plan_units, int(units[np.argmax(weights[units])]))} area"
-    said = [re.sub(rf"\b{re.escape(old)}\b", place, v) for v in result.violations]
-    return place, replace(result, violations=said)
+    place = place_name(plan_units, np.flatnonzero(ours), weights)
+    return place, replace(result, violations=renamed(result.violations, {old: place}))
 
 
 def _served_base(
@@ -466,7 +459,7 @@ def split_project(
     labels[(labels == new_label) & (plan_units.current != new_label)] = len(terr)
     if not (territory_name or rep_name):  # no rep yet: named after its heaviest unit
         new_name, result = _named_by_place(
-            plan_units, labels == len(terr), weights, old=new_name, result=result
+            plan_units, labels == len(terr), weights, new_name, result
         )
     row = {
         "territory_id": new_id,

@@ -20,9 +20,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner._errors import InputError
-from territory_planner.analysis.account_workload import (
-    nearest_home,
-)
+from territory_planner.analysis.account_workload import nearest_home
 from territory_planner.analysis.metrics import partly_missing
 from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import unit_graph
@@ -31,7 +29,8 @@ from territory_planner.plan.balance_reasons import (
     BalanceAdvice,
     DesignFix,
     balance_reasons,
-    unit_words,
+    place_name,
+    renamed,
 )
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult
@@ -262,19 +261,11 @@ def _named_by_place(
         )
         if not made_up or not re.fullmatch(r"Territory \d+", old) or not len(members):
             continue
-        heaviest = int(members[np.argmax(weights[members])])
-        new = f"{unit_words(plan_units, heaviest)} area"
+        new = place_name(plan_units, members, weights)
         if new not in taken:
             base.at[t, "name"], renamed[old] = new, new
             taken.add(new)
     return base, renamed
-
-
-def _renamed(messages: list[str], names: dict[str, str]) -> list[str]:
-    """The messages with the territories called by their new names."""
-    for old, new in names.items():
-        messages = [re.sub(rf"\b{re.escape(old)}\b", new, m) for m in messages]
-    return messages
 
 
 def design_project(
@@ -412,10 +403,10 @@ def design_project(
         base, names, notes = staff_floating(
             project, plan_units, result.labels, base, homes.floating
         )
-        result.violations[:] = [*_renamed(result.violations, names), *notes]
+        result.violations[:] = [*renamed(result.violations, names), *notes]
     base, names = _named_by_place(project, base, plan_units, labels=result.labels, weights=weights)
     result.violations[:] = [
-        *_renamed(result.violations, names),
+        *renamed(result.violations, names),
         *staffing_notes(project, base, use_homes=use_homes),
         *day_trip_notes(project, plan_units, result.labels, base),
         *(v for key, v in partly_missing(project).items() if key in shares),
