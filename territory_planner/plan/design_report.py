@@ -44,6 +44,36 @@ class DesignResult:
     seconds: float = 0.0
 
 
+def territory_compactness(geoms: np.ndarray, labels: np.ndarray, k: int) -> list[float]:
+    """Polsby-Popper of each territory, the union of its units, measured on the ellipsoid.
+
+    Parameters
+    ----------
+    geoms
+        The units' polygons (longitude, latitude).
+    labels
+        Territory (0 .. `k` - 1) of each unit.
+    k
+        Number of territories.
+
+    Returns
+    -------
+    list of float
+        Per territory, its compactness (0 for one without units).
+    """
+    compactness = []
+    for t in range(k):
+        members = geoms[labels == t]
+        try:  # fast for clean coverages (neighbours' borders share their vertices)
+            union = shapely.coverage_union_all(members)
+        except shapely.errors.GEOSException:
+            union = shapely.union_all(members)
+        if not union.is_valid:
+            union = shapely.union_all(members)
+        compactness.append(polsby_popper(union))
+    return compactness
+
+
 def design_result(
     plan: _Plan,
     geoms: np.ndarray,
@@ -80,16 +110,7 @@ def design_result(
     totals = plan.totals_of(labels)
     mean = float(totals.mean())  # (served weights: the team total depends on the plan)
     dev = totals / mean - 1 if mean > 0 else np.zeros(k)
-    compactness = []
-    for t in range(k):
-        members = geoms[labels == t]
-        try:  # fast for clean coverages (neighbours' borders share their vertices)
-            union = shapely.coverage_union_all(members)
-        except shapely.errors.GEOSException:
-            union = shapely.union_all(members)
-        if not union.is_valid:
-            union = shapely.union_all(members)
-        compactness.append(polsby_popper(union))
+    compactness = territory_compactness(geoms, labels, k)
     outside = _off_band(dev, range(k), tolerance, "the mean", territories) if mean > 0 else None
     if outside is not None:
         violations.append(outside)

@@ -34,9 +34,9 @@ from territory_planner.plan.rules import reassign
 from territory_planner.plan.served_weights import (
     day_trip_notes,
     out_of_reach,
+    plan_reweigh,
     reach_notes,
     serving_reps,
-    workload_weights,
 )
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
@@ -342,21 +342,7 @@ def _plan_weights(
     territories = _served_base(project, plan_units, new_rep)
     start = serving_reps(project, plan_units, plan_units.current, territories)
     far = out_of_reach(project, territories, start)
-
-    def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        server = serving_reps(project, plan_units, labels, territories)
-        work = workload_weights(
-            project,
-            plan_units,
-            shares,
-            territories,
-            server,
-            together=plan_units.account_unit,
-            far=far,
-        )
-        return work.weights, work.served
-
-    return weights, reweigh, far
+    return weights, plan_reweigh(project, plan_units, shares, territories, far=far), far
 
 
 def split_project(

@@ -23,7 +23,7 @@ from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import nearest_home
 from territory_planner.analysis.metrics import partly_missing
 from territory_planner.formats import plural
-from territory_planner.geo.unit_graph import unit_graph
+from territory_planner.geo.unit_graph import _lonlat, unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.balance_reasons import (
     BalanceAdvice,
@@ -33,7 +33,7 @@ from territory_planner.plan.balance_reasons import (
     renamed,
 )
 from territory_planner.plan.design import design_territories
-from territory_planner.plan.design_report import DesignResult
+from territory_planner.plan.design_report import DesignResult, territory_compactness
 from territory_planner.plan.home_seeds import (
     HomeSeeds,
     home_holders,
@@ -41,10 +41,12 @@ from territory_planner.plan.home_seeds import (
     staff_floating,
     staffing_notes,
 )
+from territory_planner.plan.rebalance import rebalance_units
 from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
 from territory_planner.plan.served_weights import (
     Workload,
     day_trip_notes,
+    plan_reweigh,
     serving_reps,
     workload_weights,
 )
@@ -128,9 +130,9 @@ def _territory_base(
 #: CPU seconds drawing a plan's outlines takes after the design, per unit (about 1 s for
 #: 3,100 counties; measured with the demo of 3,000 accounts).
 _OUTLINE_SECONDS_PER_UNIT = 1.0 / 3000
-_WORKLOAD_ROUNDS = 3  # redesigns from the last plan, its legs between accounts known
-_ROUND_SECONDS = 2.5  # recombination CPU seconds of a round (its start is nearly balanced)
-_ROUNDS_BY = 12.0  # CPU seconds into a design on workload after which no round starts
+_WORKLOAD_STEPS = 4  # moves, a redesign from their plan, moves, a redesign: until in band
+_ROUND_SECONDS = 2.5  # recombination CPU seconds of a redesign (its start is nearly balanced)
+_ROUNDS_BY = 12.0  # CPU seconds into a design on workload after which no redesign starts
 
 
 def _judged(
@@ -168,16 +170,23 @@ def _design_on_workload(
 
     The first design knows each territory's rep but not yet which accounts
     lie next to each other in it (the legs between visits): it takes them
-    from the nearest reps' groups. A few rounds redesign from the last plan
-    with its legs until the plan, judged as the KPI panel judges it, is in
-    band; the most even plan is kept, with those totals.
+    from the nearest reps' groups. Its plan, judged as the KPI panel judges it
+    (its own legs), is then brought towards the band, while out of it, by the
+    fewest moves (`rebalance_units`, weighing each plan it passes through the
+    same way) and by redesigns from the plan with its legs; the most even plan
+    is kept, with those totals.
     """
     nearest = nearest_home(project)
     names = base["name"].astype(str).tolist()
     began = time.process_time()
 
-    def judged_design(work: Workload, labels: np.ndarray | None) -> tuple[DesignResult, Workload]:
-        result = design_territories(
+    def judged(result: DesignResult) -> tuple[DesignResult, Workload]:
+        server = serving_reps(project, plan_units, result.labels, base, nearest)
+        work = workload_weights(project, plan_units, shares, base, server)
+        return _judged(result, work.weights, tolerance, names), work
+
+    def redesigned(work: Workload, labels: np.ndarray | None) -> DesignResult:
+        return design_territories(
             plan_units.units,
             work.weights,
             k,
@@ -185,7 +194,7 @@ def _design_on_workload(
             graph=graph,
             seeds=seeds or None,
             locked=lock,
-            progress=progress if labels is None else no_progress,
+            progress=scaled(progress, 0.0, 0.85) if labels is None else no_progress,
             cancel=cancel,
             territory_names=names,
             initial=labels,
@@ -193,21 +202,75 @@ def _design_on_workload(
             served=work.served,
             recombine_seconds=0.0 if labels is None else _ROUND_SECONDS,
         )
-        server = serving_reps(project, plan_units, result.labels, base, nearest)
-        served = workload_weights(project, plan_units, shares, base, server)
-        return _judged(result, served.weights, tolerance, names), served
 
-    last, work = judged_design(workload_weights(project, plan_units, shares, base, nearest), None)
-    best, best_weights = last, work.weights
-    for _ in range(_WORKLOAD_ROUNDS):  # from the last plan: its legs are the ones it has
+    best, work = judged(
+        redesigned(workload_weights(project, plan_units, shares, base, nearest), None)
+    )
+    progress(0.85, "Balancing the hours")
+    for step in range(_WORKLOAD_STEPS):
         if best.max_deviation <= tolerance + 1e-9 or time.process_time() > began + _ROUNDS_BY:
             break
         if cancel is not None:
             cancel.raise_if_cancelled()
-        last, work = judged_design(work, last.labels)
+        if step % 2:  # a redesign from the plan, with the legs it has
+            last, then = judged(redesigned(work, best.labels))
+        else:
+            last, then = judged(
+                _fewest_moves(
+                    project,
+                    plan_units,
+                    shares,
+                    base,
+                    (best, work.weights),
+                    lock=lock,
+                    pinned=_pinned(lock, seeds),
+                    tolerance=tolerance,
+                    graph=graph,
+                )
+            )
         if last.max_deviation < best.max_deviation:
-            best, best_weights = last, work.weights
-    return best, best_weights
+            best, work = last, then
+    return best, work.weights
+
+
+def _fewest_moves(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    base: pd.DataFrame,
+    plan: tuple[DesignResult, np.ndarray],
+    *,
+    lock: np.ndarray,
+    pinned: np.ndarray,
+    tolerance: float,
+    graph: nx.Graph,
+) -> DesignResult:
+    """A plan (and its units' weights) brought towards the band by the fewest accounts moved.
+
+    `rebalance_units`, each plan the moves pass through weighed as the KPI panel
+    would weigh it (`plan_reweigh`); `pinned` units (homes, locks) stay where
+    they are and nothing moves into or out of a locked territory (`lock`).
+    """
+    result, weights = plan
+    accounts = plan_units.account_unit[plan_units.account_unit >= 0]
+    moved = rebalance_units(
+        plan_units.units,
+        weights,
+        result.labels,
+        tolerance=tolerance,
+        cost=np.bincount(accounts, minlength=len(plan_units.units)),
+        locked=pinned >= 0,
+        locked_territories=list(range(int(lock.max()) + 1)),
+        graph=graph,
+        reweigh=plan_reweigh(project, plan_units, shares, base, nearest=nearest_home(project)),
+    )
+    geoms = _lonlat(plan_units.units)
+    return replace(
+        result,
+        labels=moved.labels,
+        contiguous=moved.contiguous,
+        compactness=territory_compactness(geoms, moved.labels, len(result.totals)),
+    )
 
 
 def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:

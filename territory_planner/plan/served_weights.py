@@ -10,6 +10,7 @@ there, and the plan's totals say so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,6 +157,57 @@ def workload_weights(
         for t, r in enumerate(reps.tolist())
     ]
     return Workload(weights, np.column_stack(columns))
+
+
+def plan_reweigh(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    base: pd.DataFrame,
+    *,
+    nearest: np.ndarray | None = None,
+    far: np.ndarray | None = None,
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """How any plan of the units weighs them on (a blend with) workload: a rebalance's `reweigh`.
+
+    Parameters
+    ----------
+    project
+        The project.
+    plan_units
+        The units.
+    shares
+        What to balance (with a "workload" share).
+    base
+        The territories (their ``rep_id``), in label order.
+    nearest
+        Per account, the rep serving it where its territory has no rep (see
+        `serving_reps`); None: such accounts share legs with no home.
+    far
+        Accounts x territories where an account may not go (`out_of_reach`); None: anywhere.
+
+    Returns
+    -------
+    callable
+        Given labels (a territory per unit), each unit's weight where it is and units x
+        territories, its weight in each (`Workload`), a moved unit's accounts keeping the
+        legs between them.
+    """
+
+    def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        server = serving_reps(project, plan_units, labels, base, nearest)
+        work = workload_weights(
+            project,
+            plan_units,
+            shares,
+            base,
+            server,
+            together=plan_units.account_unit,
+            far=far,
+        )
+        return work.weights, work.served
+
+    return reweigh
 
 
 _FAR_PENALTY = 1.0  # the team's total (weights are shares of it): more than any move gains
