@@ -100,7 +100,7 @@ def run(
             return saved[0](*args, **kwargs)
 
         project_design.design_territories = nearest_only  # type: ignore[assignment]
-        project_design._WORKLOAD_STEPS = 0
+        project_design._WORKLOAD_STEPS = ()
     try:
         start = time.process_time()
         outcome = design_project(project, kind="county", balance="workload", tolerance=tolerance)

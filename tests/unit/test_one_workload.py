@@ -164,3 +164,25 @@ def test_a_design_on_workload_out_of_band_is_brought_in_by_moves(
     homes = rep_home_units(project, outcome.units)
     for t, r in enumerate(rep_of):
         assert outcome.labels[homes[r]] == t
+
+
+def test_a_plan_judged_on_other_weights_drops_what_the_design_said_of_its_own() -> None:
+    from territory_planner.plan.design_report import DesignResult
+    from territory_planner.plan.project_design import _judged
+
+    said = [
+        "Los Angeles alone is 1.1x the mean territory",  # of the weights the design balanced
+        "the other territories are balanced around 0.98x the mean territory",
+        "outside ±1.0% of the mean: North +3.0%",
+        "North is in 2 pieces",  # of the plan: stays
+    ]
+    result = DesignResult(np.array([0, 0, 1]), np.zeros(2), 0.03, [False, True], [0.2, 0.3], said)
+    judged = _judged(result, np.array([1.0, 1.0, 2.0]), 0.01, ["North", "South"])
+    assert judged.max_deviation == 0.0
+    assert judged.violations == ["North is in 2 pieces"]
+    uneven = _judged(result, np.array([1.0, 2.0, 2.0]), 0.01, ["North", "South"])
+    assert uneven.totals.tolist() == [3.0, 2.0]
+    assert uneven.violations == [
+        "North is in 2 pieces",
+        "outside ±1.0% of the mean: North +20.0%, South -20.0%",
+    ]
