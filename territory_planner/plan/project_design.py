@@ -219,9 +219,10 @@ def _design_on_workload(
     progress(0.85, "Balancing the hours")
     stalled = False  # the last moves gained nothing: more from the same plan would not
     for step in _WORKLOAD_STEPS:
-        if best.max_deviation <= tolerance + 1e-9 or time.process_time() > began + _ROUNDS_BY:
+        if best.max_deviation <= tolerance + 1e-9:
             break
-        if step == "moves" and stalled:
+        late = time.process_time() > began + _ROUNDS_BY  # moves take a second or two: still
+        if (step == "moves" and stalled) or (step == "redesign" and late):
             continue
         if cancel is not None:
             cancel.raise_if_cancelled()
