@@ -131,8 +131,9 @@ def _territory_base(
 #: 3,100 counties; measured with the demo of 3,000 accounts).
 _OUTLINE_SECONDS_PER_UNIT = 1.0 / 3000
 #: What follows a design on workload out of band, in turn, until in band: the fewest moves
-#: (again while they gain: each starts from the legs the last left), or a redesign from the plan.
-_WORKLOAD_STEPS: tuple[str, ...] = ("moves", "moves", "moves", "redesign", "moves", "moves")
+#: (again while they gain: each starts from the legs the last left), or a redesign from the
+#: plan (only before `_ROUNDS_BY`).
+_WORKLOAD_STEPS: tuple[str, ...] = ("moves", "redesign", "moves", "moves", "redesign", "moves")
 _ROUND_SECONDS = 2.5  # recombination CPU seconds of a redesign (its start is nearly balanced)
 _ROUNDS_BY = 12.0  # CPU seconds into a design on workload after which no redesign starts
 
@@ -216,11 +217,13 @@ def _design_on_workload(
     best, work = judged(
         redesigned(workload_weights(project, plan_units, shares, base, nearest), None)
     )
-    progress(0.85, "Balancing the hours")
+    if not (np.bincount(best.labels[best.labels >= 0], minlength=k) > 0).all():
+        return best, work.weights  # a territory without units (too few free): said so, left
     stalled = False  # the last moves gained nothing: more from the same plan would not
-    for step in _WORKLOAD_STEPS:
+    for done, step in enumerate(_WORKLOAD_STEPS):
         if best.max_deviation <= tolerance + 1e-9:
             break
+        progress(0.85 + 0.15 * done / len(_WORKLOAD_STEPS), "Balancing the hours")
         late = time.process_time() > began + _ROUNDS_BY  # moves take a second or two: still
         if (step == "moves" and stalled) or (step == "redesign" and late):
             continue
@@ -240,6 +243,7 @@ def _design_on_workload(
                     pinned=_pinned(lock, seeds),
                     tolerance=tolerance,
                     graph=graph,
+                    cancel=cancel,
                 )
             )
         gained = last.max_deviation < best.max_deviation - 1e-6
@@ -260,6 +264,7 @@ def _fewest_moves(
     pinned: np.ndarray,
     tolerance: float,
     graph: nx.Graph,
+    cancel: CancelToken | None,
 ) -> DesignResult:
     """A plan (and its units' weights) brought towards the band by the fewest accounts moved.
 
@@ -279,6 +284,7 @@ def _fewest_moves(
         locked_territories=list(range(int(lock.max()) + 1)),
         graph=graph,
         reweigh=plan_reweigh(project, plan_units, shares, base, nearest=nearest_home(project)),
+        cancel=cancel,
     )
     geoms = _lonlat(plan_units.units)
     return replace(

@@ -186,3 +186,17 @@ def test_a_plan_judged_on_other_weights_drops_what_the_design_said_of_its_own() 
         "North is in 2 pieces",
         "outside ±1.0% of the mean: North +20.0%, South -20.0%",
     ]
+
+
+def test_a_design_on_workload_with_a_territory_left_without_units_says_so() -> None:
+    from territory_planner.demo import make_demo
+
+    # two of three territories locked: their states stay, six are free for nine territories
+    project = make_demo(accounts=600, reps=3, seed=7)
+    project.territories["locked"] = [True, True, False]
+    outcome = design_project(project, kind="state", balance="workload", tolerance=0.05, k=9)
+    empty = [
+        v for v in outcome.result.violations if v.endswith("too few units are free (not locked)")
+    ]
+    labelled = set(outcome.labels[outcome.labels >= 0].tolist())
+    assert len(empty) == 9 - len(labelled) > 0
