@@ -38,7 +38,7 @@ from territory_planner.analysis.metrics import territory_kpis
 from territory_planner.demo import make_demo
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.model import Project
-from territory_planner.plan import project_design
+from territory_planner.plan import locked_design, project_design
 from territory_planner.plan.project_design import PlanOutcome, design_project
 from territory_planner.sample_data import field_project
 
@@ -92,21 +92,21 @@ def run(
     project: Project, *, served: bool, tolerance: float = TOLERANCE
 ) -> tuple[PlanOutcome, float]:
     """A design on workload and its CPU seconds (without `served`: nearest reps' weights)."""
-    saved = project_design.design_territories, project_design._WORKLOAD_STEPS
+    saved = locked_design.design_territories, project_design._WORKLOAD_STEPS
     if not served:
 
         def nearest_only(*args: Any, **kwargs: Any) -> Any:
             kwargs["served"] = None
             return saved[0](*args, **kwargs)
 
-        project_design.design_territories = nearest_only  # type: ignore[assignment]
+        locked_design.design_territories = nearest_only  # type: ignore[assignment]
         project_design._WORKLOAD_STEPS = ()
     try:
         start = time.process_time()
         outcome = design_project(project, kind="county", balance="workload", tolerance=tolerance)
         seconds = time.process_time() - start
     finally:
-        project_design.design_territories, project_design._WORKLOAD_STEPS = saved
+        locked_design.design_territories, project_design._WORKLOAD_STEPS = saved
     return outcome, seconds
 
 

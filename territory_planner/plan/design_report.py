@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import shapely
 
 from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.plan.design_plan import _Plan
-from territory_planner.plan.rebalance_reasons import _off_band
+from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
 
 
 @dataclass
@@ -137,4 +138,61 @@ def design_result(
         compactness=compactness,
         violations=violations,
         seconds=time.perf_counter() - start,
+    )
+
+
+#: What a design says of the weights it balanced (heavy units, the other territories' aim,
+#: the band missed): not said of a plan judged on other weights (`balance_reasons` then are).
+_OF_ITS_WEIGHTS = re.compile(
+    rf"{re.escape(OUTSIDE)}|.+ alone is [\d.]+x the mean territory$|\d+ more units are each heavier"
+    r"|the other territories are balanced around|the units are too coarse"
+)
+
+
+def judged_plan(
+    result: DesignResult,
+    weights: np.ndarray,
+    tolerance: float,
+    names: list[str],
+    *,
+    other_weights: bool,
+) -> DesignResult:
+    """The plan with its totals, deviation and "outside the band" sentence from these weights.
+
+    Parameters
+    ----------
+    result
+        A design's plan (its labels) and what it said.
+    weights
+        Each unit's weight where the plan has it.
+    tolerance
+        The band.
+    names
+        What to call each territory.
+    other_weights
+        Whether these are not the weights the design balanced (a plan on workload judged
+        with its own legs): then what the design said of its own weights is dropped too.
+
+    Returns
+    -------
+    DesignResult
+        The plan with totals, largest deviation and the band sentence from `weights`.
+    """
+    inside = result.labels >= 0
+    totals = np.bincount(
+        result.labels[inside], weights=weights[inside], minlength=len(result.totals)
+    )
+    mean = totals.mean()
+    dev = totals / mean - 1 if mean > 0 else np.zeros(len(totals))
+    said = [
+        v
+        for v in result.violations
+        if not (_OF_ITS_WEIGHTS.match(v) if other_weights else v.startswith(OUTSIDE))
+    ]
+    outside = _off_band(dev, range(len(dev)), tolerance, "the mean", names)
+    return replace(
+        result,
+        totals=totals,
+        max_deviation=float(np.abs(dev).max()),
+        violations=[*said, *([outside] if outside else [])],
     )

@@ -32,8 +32,11 @@ from territory_planner.plan.balance_reasons import (
     place_name,
     renamed,
 )
-from territory_planner.plan.design import design_territories
-from territory_planner.plan.design_report import DesignResult, territory_compactness
+from territory_planner.plan.design_report import (
+    DesignResult,
+    judged_plan,
+    territory_compactness,
+)
 from territory_planner.plan.home_seeds import (
     HomeSeeds,
     home_holders,
@@ -41,8 +44,8 @@ from territory_planner.plan.home_seeds import (
     staff_floating,
     staffing_notes,
 )
+from territory_planner.plan.locked_design import design_around_locks
 from territory_planner.plan.rebalance import rebalance_units
-from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
 from territory_planner.plan.served_weights import (
     Workload,
     day_trip_notes,
@@ -138,31 +141,6 @@ _ROUND_SECONDS = 2.5  # recombination CPU seconds of a redesign (its start is ne
 _ROUNDS_BY = 12.0  # CPU seconds into a design on workload after which no redesign starts
 
 
-#: What a design says of the weights it balanced (heavy units, the other territories' aim,
-#: the band missed): not said of a plan judged on other weights (`balance_reasons` then are).
-_OF_ITS_WEIGHTS = re.compile(
-    rf"{re.escape(OUTSIDE)}|.+ alone is [\d.]+x the mean territory$|\d+ more units are each heavier"
-    r"|the other territories are balanced around|the units are too coarse"
-)
-
-
-def _judged(
-    result: DesignResult, weights: np.ndarray, tolerance: float, names: list[str]
-) -> DesignResult:
-    """The plan with its totals, deviation and "outside the band" sentence from these weights."""
-    totals = np.bincount(result.labels, weights=weights, minlength=len(result.totals))
-    mean = totals.mean()
-    dev = totals / mean - 1 if mean > 0 else np.zeros(len(totals))
-    said = [v for v in result.violations if not _OF_ITS_WEIGHTS.match(v)]
-    outside = _off_band(dev, range(len(dev)), tolerance, "the mean", names)
-    return replace(
-        result,
-        totals=totals,
-        max_deviation=float(np.abs(dev).max()),
-        violations=[*said, *([outside] if outside else [])],
-    )
-
-
 def _design_on_workload(
     project: Project,
     plan_units: ProjectUnits,
@@ -194,17 +172,17 @@ def _design_on_workload(
     def judged(result: DesignResult) -> tuple[DesignResult, Workload]:
         server = serving_reps(project, plan_units, result.labels, base, nearest)
         work = workload_weights(project, plan_units, shares, base, server)
-        return _judged(result, work.weights, tolerance, names), work
+        return judged_plan(result, work.weights, tolerance, names, other_weights=True), work
 
     def redesigned(work: Workload, labels: np.ndarray | None) -> DesignResult:
-        return design_territories(
+        return design_around_locks(
             plan_units.units,
             work.weights,
             k,
             tolerance=tolerance,
             graph=graph,
-            seeds=seeds or None,
-            locked=lock,
+            seeds=seeds,
+            lock=lock,
             progress=scaled(progress, 0.0, 0.85) if labels is None else no_progress,
             cancel=cancel,
             territory_names=names,
@@ -453,13 +431,13 @@ def design_project(
             cancel=cancel,
         )
     else:
-        result = design_territories(
+        result = design_around_locks(
             plan_units.units,
             weights,
             k,
             tolerance=tolerance,
-            seeds=seeds or None,
-            locked=lock,
+            seeds=seeds,
+            lock=lock,
             graph=graph,
             progress=scaled(progress, 0.05, 0.9),
             cancel=cancel,

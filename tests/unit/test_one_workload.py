@@ -125,12 +125,12 @@ def test_a_design_on_workload_out_of_band_is_brought_in_by_moves(
 ) -> None:
     from territory_planner.analysis.account_workload import served_workload
     from territory_planner.geo.unit_graph import unit_graph
-    from territory_planner.plan import project_design
+    from territory_planner.plan import locked_design
     from territory_planner.plan.unit_plan import rep_home_units
     from territory_planner.scenario_edits import AddScenario, UseScenario
 
     project, band = fresh_demo, 0.05
-    real = project_design.design_territories
+    real = locked_design.design_territories
     designed: list[np.ndarray] = []
 
     def loose(*args: object, **kwargs: object) -> object:  # every design stops far from ±5%
@@ -139,7 +139,7 @@ def test_a_design_on_workload_out_of_band_is_brought_in_by_moves(
         designed.append(result.labels.copy())
         return result
 
-    monkeypatch.setattr(project_design, "design_territories", loose)
+    monkeypatch.setattr(locked_design, "design_territories", loose)
     outcome = design_project(project, kind="county", balance="workload", tolerance=band)
     # the first design's plan, weighed account by account from its territories' reps' homes
     reps = {r: i for i, r in enumerate(project.reps["rep_id"])}
@@ -167,8 +167,7 @@ def test_a_design_on_workload_out_of_band_is_brought_in_by_moves(
 
 
 def test_a_plan_judged_on_other_weights_drops_what_the_design_said_of_its_own() -> None:
-    from territory_planner.plan.design_report import DesignResult
-    from territory_planner.plan.project_design import _judged
+    from territory_planner.plan.design_report import DesignResult, judged_plan
 
     said = [
         "Los Angeles alone is 1.1x the mean territory",  # of the weights the design balanced
@@ -177,10 +176,14 @@ def test_a_plan_judged_on_other_weights_drops_what_the_design_said_of_its_own() 
         "North is in 2 pieces",  # of the plan: stays
     ]
     result = DesignResult(np.array([0, 0, 1]), np.zeros(2), 0.03, [False, True], [0.2, 0.3], said)
-    judged = _judged(result, np.array([1.0, 1.0, 2.0]), 0.01, ["North", "South"])
+    judged = judged_plan(
+        result, np.array([1.0, 1.0, 2.0]), 0.01, ["North", "South"], other_weights=True
+    )
     assert judged.max_deviation == 0.0
     assert judged.violations == ["North is in 2 pieces"]
-    uneven = _judged(result, np.array([1.0, 2.0, 2.0]), 0.01, ["North", "South"])
+    uneven = judged_plan(
+        result, np.array([1.0, 2.0, 2.0]), 0.01, ["North", "South"], other_weights=True
+    )
     assert uneven.totals.tolist() == [3.0, 2.0]
     assert uneven.violations == [
         "North is in 2 pieces",

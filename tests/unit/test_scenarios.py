@@ -118,6 +118,27 @@ def test_design_seeds_reps_homes_and_keeps_locked_territories(fresh_demo) -> Non
     assert project.scenarios == []  # the project itself is untouched
 
 
+@pytest.mark.parametrize("balance", ["potential", "workload"])
+def test_a_locked_territory_takes_nothing_and_no_account_is_lost(fresh_demo, balance) -> None:
+    project = fresh_demo
+    project.territories["locked"] = False
+    project.territories.loc[1, "locked"] = True
+    locked_id = project.territories["territory_id"].iloc[1]
+    kept = set(project.accounts.index[project.accounts["territory_id"] == locked_id])
+    outcome = design_project(project, kind="county", balance=balance, tolerance=0.05)
+    assigned = outcome.scenario.assignment["territory_id"]
+    assert assigned.notna().all()  # every account in some territory: none left in a gap
+    assert set(assigned.index[assigned == locked_id]) == kept  # the locked one: its own, only
+    units = project_units(project, "county")
+    row = int(np.flatnonzero(project.territories["territory_id"] == locked_id)[0])
+    assert ((outcome.labels == 0) == (units.current == row)).all()  # its units exactly
+    # the deviation said is around the mean of all territories, the locked one's included
+    weights = outcome.weights
+    totals = np.bincount(outcome.labels[outcome.labels >= 0], weights=weights[outcome.labels >= 0])
+    deviation = totals / totals.mean() - 1
+    assert outcome.result.max_deviation == pytest.approx(np.abs(deviation).max())
+
+
 def test_scenarios_copy_rename_use_undo_and_delete(fresh_demo, tmp_path) -> None:
     project = fresh_demo
     before_acc = project.accounts.copy()
