@@ -170,7 +170,7 @@ def _design_on_workload(
     began = time.process_time()
 
     def judged(result: DesignResult) -> tuple[DesignResult, Workload]:
-        server = serving_reps(project, plan_units, result.labels, base, nearest)
+        server = serving_reps(project, plan_units, result.labels, base)  # as the KPIs have it
         work = workload_weights(project, plan_units, shares, base, server)
         return judged_plan(result, work.weights, tolerance, names, other_weights=True), work
 
@@ -261,7 +261,7 @@ def _fewest_moves(
         locked=pinned >= 0,
         locked_territories=list(range(int(lock.max()) + 1)),
         graph=graph,
-        reweigh=plan_reweigh(project, plan_units, shares, base, nearest=nearest_home(project)),
+        reweigh=plan_reweigh(project, plan_units, shares, base),
         cancel=cancel,
     )
     geoms = _lonlat(plan_units.units)

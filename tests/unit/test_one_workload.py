@@ -203,3 +203,21 @@ def test_a_design_on_workload_with_a_territory_left_without_units_says_so() -> N
     ]
     labelled = set(outcome.labels[outcome.labels >= 0].tolist())
     assert len(empty) == 9 - len(labelled) > 0
+
+
+def test_a_territory_without_a_rep_shows_the_hours_the_kpi_panel_shows(
+    fresh_demo: Project,
+) -> None:
+    from territory_planner.scenario_edits import AddScenario, UseScenario
+
+    project = fresh_demo  # one territory more than reps: its accounts have no home to start from
+    k = len(project.reps) + 1
+    outcome = design_project(project, kind="county", balance="workload", tolerance=0.05, k=k)
+    assert outcome.scenario.territories["rep_id"].isna().sum() == 1
+    AddScenario(project, outcome.scenario).apply(project)
+    UseScenario(project, outcome.scenario.name).apply(project)
+    hours = territory_kpis(project)["workload_hours"].to_numpy(dtype=float)
+    assert len(hours) == k
+    assert outcome.result.max_deviation == pytest.approx(np.abs(hours / hours.mean() - 1).max())
+    shares = outcome.result.totals / outcome.result.totals.mean()
+    assert shares == pytest.approx(hours / hours.mean(), abs=1e-6)
