@@ -273,6 +273,32 @@ def _fewest_moves(
     )
 
 
+def _staffed(
+    project: Project,
+    plan_units: ProjectUnits,
+    plan: tuple[DesignResult, np.ndarray],
+    base: pd.DataFrame,
+    *,
+    floating: list[int],
+    shares: dict[str, float],
+    tolerance: float,
+) -> tuple[pd.DataFrame, DesignResult, np.ndarray]:
+    """The reps designed without their home's seed given territories (`staff_floating`).
+
+    On workload the plan is then judged again with their homes, as the KPI panel will
+    weigh it: during the design their territories had no rep to drive from.
+    """
+    result, weights = plan
+    base, names, notes = staff_floating(project, plan_units, result.labels, base, floating)
+    result = replace(result, violations=[*renamed(result.violations, names), *notes])
+    if "workload" in shares:
+        server = serving_reps(project, plan_units, result.labels, base)
+        weights = workload_weights(project, plan_units, shares, base, server).weights
+        names_now = base["name"].astype(str).tolist()
+        result = judged_plan(result, weights, tolerance, names_now, other_weights=True)
+    return base, result, weights
+
+
 def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
     """The design's sentences less those on a lump the reasons name again.
 
@@ -463,10 +489,15 @@ def design_project(
         result.violations[:] = [*_unrepeated(result.violations, advice.reasons), *advice.reasons]
     result.violations.extend(homes.notes)
     if homes.floating:
-        base, names, notes = staff_floating(
-            project, plan_units, result.labels, base, homes.floating
+        base, result, weights = _staffed(
+            project,
+            plan_units,
+            (result, weights),
+            base,
+            floating=homes.floating,
+            shares=shares,
+            tolerance=tolerance,
         )
-        result.violations[:] = [*renamed(result.violations, names), *notes]
     base, names = _named_by_place(project, base, plan_units, labels=result.labels, weights=weights)
     result.violations[:] = [
         *renamed(result.violations, names),

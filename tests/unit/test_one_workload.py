@@ -221,3 +221,24 @@ def test_a_territory_without_a_rep_shows_the_hours_the_kpi_panel_shows(
     assert outcome.result.max_deviation == pytest.approx(np.abs(hours / hours.mean() - 1).max())
     shares = outcome.result.totals / outcome.result.totals.mean()
     assert shares == pytest.approx(hours / hours.mean(), abs=1e-6)
+
+
+@pytest.mark.parametrize("why", ["no home", "home rule dropped"])
+def test_a_rep_given_a_territory_after_the_design_counts_as_the_kpi_panel_counts(
+    fresh_demo: Project, why: str
+) -> None:
+    from territory_planner.scenario_edits import AddScenario, UseScenario
+
+    project = fresh_demo
+    rep = project.reps.index[1]
+    if why == "no home":
+        project.reps.loc[rep, ["lat", "lon"]] = (np.nan, np.nan)
+    free = [str(project.reps.loc[rep, "rep_id"])] if why == "home rule dropped" else []
+    outcome = design_project(
+        project, kind="county", balance="workload", tolerance=0.05, free_homes=free
+    )
+    assert project.reps.loc[rep, "rep_id"] in set(outcome.scenario.territories["rep_id"])
+    AddScenario(project, outcome.scenario).apply(project)
+    UseScenario(project, outcome.scenario.name).apply(project)
+    hours = territory_kpis(project)["workload_hours"].to_numpy(dtype=float)
+    assert outcome.result.max_deviation == pytest.approx(np.abs(hours / hours.mean() - 1).max())
