@@ -165,7 +165,6 @@ def plan_reweigh(
     shares: dict[str, float],
     base: pd.DataFrame,
     *,
-    nearest: np.ndarray | None = None,
     far: np.ndarray | None = None,
 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """How any plan of the units weighs them on (a blend with) workload: a rebalance's `reweigh`.
@@ -179,10 +178,8 @@ def plan_reweigh(
     shares
         What to balance (with a "workload" share).
     base
-        The territories (their ``rep_id``), in label order.
-    nearest
-        Per account, the rep serving it where its territory has no rep (see
-        `serving_reps`); None: such accounts share legs with no home.
+        The territories (their ``rep_id``), in label order; the accounts of one without a
+        rep share legs with no home, as the KPI panel has them.
     far
         Accounts x territories where an account may not go (`out_of_reach`); None: anywhere.
 
@@ -195,7 +192,7 @@ def plan_reweigh(
     """
 
     def reweigh(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        server = serving_reps(project, plan_units, labels, base, nearest)
+        server = serving_reps(project, plan_units, labels, base)
         work = workload_weights(
             project,
             plan_units,
