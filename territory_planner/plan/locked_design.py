@@ -10,6 +10,7 @@ territories that are not locked, and reports the plan over all of them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,7 +19,9 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 
+from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import _lonlat
+from territory_planner.plan.balance_reasons import BalanceAdvice, DesignFix
 from territory_planner.plan.design import design_territories
 from territory_planner.plan.design_report import DesignResult, judged_plan, territory_compactness
 
@@ -135,3 +138,45 @@ def design_around_locks(
         ],
     )
     return judged_plan(plan, here, tolerance, territory_names, other_weights=False)
+
+
+def locked_advice(
+    result: DesignResult, held: int, tolerance: float, names: list[str]
+) -> BalanceAdvice:
+    """Why the band is missed when a locked territory (it takes nothing) is out of it itself.
+
+    Parameters
+    ----------
+    result
+        The plan over all territories, the locked ones first (labels 0 .. `held` - 1).
+    held
+        How many territories are locked.
+    tolerance
+        The band.
+    names
+        What to call each territory.
+
+    Returns
+    -------
+    BalanceAdvice
+        A sentence naming the locked territories out of band and what the others share,
+        with a wider band to try; empty when every locked territory is in band.
+    """
+    totals = np.asarray(result.totals, dtype=float)
+    k, mean = len(totals), float(totals.mean()) if len(totals) else 0.0
+    if held == 0 or k <= held or mean <= 0:
+        return BalanceAdvice()
+    deviation = totals / mean - 1
+    off = [t for t in range(held) if abs(deviation[t]) > tolerance + 1e-9]
+    if not off:
+        return BalanceAdvice()
+    rest = float(totals[held:].sum()) / (k - held) / mean - 1
+    said = ", ".join(f"{names[t]} {deviation[t]:+.1%}" for t in off)
+    them = "it" if len(off) == 1 else "them"
+    wider = math.ceil(100 * float(np.abs(deviation).max()) - 1e-6) / 100
+    reason = (
+        f"Locked as {'it is' if len(off) == 1 else 'they are'}, {said} of the mean: the other "
+        f"{plural(k - held, 'territory')} share the rest, {rest:+.1%} each on average "
+        f"(unlock {them}, or a wider band)"
+    )
+    return BalanceAdvice([reason], [DesignFix(f"±{wider:.0%}", tolerance=wider)])

@@ -26,7 +26,6 @@ from territory_planner.formats import plural
 from territory_planner.geo.unit_graph import _lonlat, unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.balance_reasons import (
-    BalanceAdvice,
     DesignFix,
     balance_reasons,
     place_name,
@@ -44,7 +43,7 @@ from territory_planner.plan.home_seeds import (
     staff_floating,
     staffing_notes,
 )
-from territory_planner.plan.locked_design import design_around_locks
+from territory_planner.plan.locked_design import design_around_locks, locked_advice
 from territory_planner.plan.rebalance import rebalance_units
 from territory_planner.plan.served_weights import (
     Workload,
@@ -473,8 +472,8 @@ def design_project(
         )
     if cancel is not None:
         cancel.raise_if_cancelled()
-    advice = BalanceAdvice()
-    if result.max_deviation > tolerance + 1e-9:
+    advice = locked_advice(result, len(locked_rows), tolerance, base["name"].tolist())
+    if result.max_deviation > tolerance + 1e-9 and not advice.reasons:
         advice = balance_reasons(
             project,
             plan_units,
@@ -486,7 +485,7 @@ def design_project(
             reached=result.max_deviation,
             graph=graph,
         )
-        result.violations[:] = [*_unrepeated(result.violations, advice.reasons), *advice.reasons]
+    result.violations[:] = [*_unrepeated(result.violations, advice.reasons), *advice.reasons]
     result.violations.extend(homes.notes)
     if homes.floating:
         base, result, weights = _staffed(

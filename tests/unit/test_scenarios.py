@@ -242,3 +242,20 @@ def test_cli_design_from_a_file_of_areas(tmp_path) -> None:
     project = load_project(path)
     totals = project.accounts.set_index("account_id")["potential"].groupby(held).sum()
     assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
+
+
+def test_a_locked_territory_out_of_band_is_named_with_what_the_others_share() -> None:
+    from territory_planner.plan.design_report import DesignResult
+    from territory_planner.plan.locked_design import locked_advice
+
+    totals = np.array([0.8, 1.05, 1.05, 1.1])  # mean 1.0: the locked first one 20% under it
+    result = DesignResult(np.zeros(4, dtype=int), totals, 0.2, [True] * 4, [0.3] * 4)
+    names = ["West", "North", "South", "East"]
+    advice = locked_advice(result, 1, 0.05, names)
+    assert advice.reasons == [
+        "Locked as it is, West -20.0% of the mean: the other 3 territories share the rest, "
+        "+6.7% each on average (unlock it, or a wider band)"
+    ]
+    assert [(f.label, f.tolerance) for f in advice.fixes] == [("±20%", 0.2)]
+    assert locked_advice(result, 1, 0.25, names).reasons == []  # in its band: nothing to say
+    assert locked_advice(result, 0, 0.05, names).reasons == []  # nothing locked
