@@ -169,9 +169,7 @@ def _design_on_workload(
     began = time.process_time()
 
     def judged(result: DesignResult) -> tuple[DesignResult, Workload]:
-        server = serving_reps(project, plan_units, result.labels, base)  # as the KPIs have it
-        work = workload_weights(project, plan_units, shares, base, server)
-        return judged_plan(result, work.weights, tolerance, names, other_weights=True), work
+        return _judged_on_workload(project, plan_units, shares, base, result, tolerance=tolerance)
 
     def redesigned(work: Workload, labels: np.ndarray | None) -> DesignResult:
         return design_around_locks(
@@ -250,13 +248,12 @@ def _fewest_moves(
     they are and nothing moves into or out of a locked territory (`lock`).
     """
     result, weights = plan
-    accounts = plan_units.account_unit[plan_units.account_unit >= 0]
     moved = rebalance_units(
         plan_units.units,
         weights,
         result.labels,
         tolerance=tolerance,
-        cost=np.bincount(accounts, minlength=len(plan_units.units)),
+        cost=unit_weights(plan_units, np.ones(len(project.accounts))),  # accounts moved
         locked=pinned >= 0,
         locked_territories=list(range(int(lock.max()) + 1)),
         graph=graph,
@@ -291,11 +288,27 @@ def _staffed(
     base, names, notes = staff_floating(project, plan_units, result.labels, base, floating)
     result = replace(result, violations=[*renamed(result.violations, names), *notes])
     if "workload" in shares:
-        server = serving_reps(project, plan_units, result.labels, base)
-        weights = workload_weights(project, plan_units, shares, base, server).weights
-        names_now = base["name"].astype(str).tolist()
-        result = judged_plan(result, weights, tolerance, names_now, other_weights=True)
+        result, work = _judged_on_workload(
+            project, plan_units, shares, base, result, tolerance=tolerance
+        )
+        weights = work.weights
     return base, result, weights
+
+
+def _judged_on_workload(
+    project: Project,
+    plan_units: ProjectUnits,
+    shares: dict[str, float],
+    base: pd.DataFrame,
+    result: DesignResult,
+    *,
+    tolerance: float,
+) -> tuple[DesignResult, Workload]:
+    """The plan judged as the KPI panel weighs it (each territory's rep, its own legs)."""
+    server = serving_reps(project, plan_units, result.labels, base)
+    work = workload_weights(project, plan_units, shares, base, server)
+    names = base["name"].astype(str).tolist()
+    return judged_plan(result, work.weights, tolerance, names, other_weights=True), work
 
 
 def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
