@@ -80,7 +80,7 @@ from territory_planner.plan.rebalance_inputs import (
     _with_none,
 )
 from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
-from territory_planner.plan.rebalance_returns import send_home_in_rounds
+from territory_planner.plan.rebalance_returns import _roundness, send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
@@ -264,7 +264,9 @@ def _rebalance_violations(
     return violations
 
 
-_RECOMBINE_SECONDS = 4.0  # CPU seconds for recombining when border moves are stuck
+_RECOMBINE_SECONDS = 6.0  # CPU seconds for recombining when border moves are stuck
+_RECOMBINE_DRAWS = 8  # seeds of recombination tried (their plans move different accounts)
+_NEAR_COST = 0.02  # draws moving at most this much more than the fewest: the roundest wins
 
 
 def _check(cancel: CancelToken | None) -> None:
@@ -325,13 +327,23 @@ def _recombine_into_band(
     band: tuple[np.ndarray, np.ndarray],
     *,
     frozen: np.ndarray,
+    balance: Callable[[], _Balancer],
     cancel: CancelToken | None,
-) -> None:
-    """Recombine neighbouring territories of `plan` until their totals are in `band` (in place).
+) -> bool:
+    """Recombine neighbouring territories of `plan` into `band`, then border moves (in place).
 
     Each territory keeps its heart (the heaviest unit it started with);
     territories that are locked or hold locked units stay as they are, and
     so do the units in no territory (`plan`'s last label when there are any).
+    Random cuts redraw whole pairs, and how much they move varies from one
+    draw to the next: up to `_RECOMBINE_DRAWS` seeds are tried within
+    `_RECOMBINE_SECONDS` of CPU time, each followed by `balance`'s border
+    moves, and the plan in band (else the one least out of it) that moves
+    the least cost (the balancer's) from `original` is kept; of plans within
+    `_NEAR_COST` of that, the roundest. Weights that move with the plan
+    (workload) get one draw: they are weighed again after it (`_recentered`),
+    so draws compared on the weights before would be compared on stale ones.
+    Returns whether the plan kept is less out of band than the one given.
     """
     k = plan.k
     w = np.asarray(plan.w, dtype=float)
@@ -342,12 +354,30 @@ def _recombine_into_band(
     still[: len(frozen)] = frozen
     still[len(frozen) :] = True
     still[labels[~movable]] = True
-    new = recombine(
-        labels, weights, src=plan.src, dst=plan.dst, roots=roots, lo=band[0], hi=band[1],
-        frozen=still, border=plan.border_flat, area=np.asarray(plan.area),
-        perimeter=np.asarray(plan.perim), seconds=_RECOMBINE_SECONDS, cancel=cancel,
-    )  # fmt: skip
-    plan.assign(new)
+    before = balance().off()
+    deadline = time.process_time() + _RECOMBINE_SECONDS
+    tried: list[tuple[float, float, np.ndarray]] = []  # excess, cost moved, labels
+    for seed in range(1 if plan.varies else _RECOMBINE_DRAWS):
+        left = deadline - time.process_time()
+        if seed > 0 and left < _RECOMBINE_SECONDS / (2 * _RECOMBINE_DRAWS):
+            break
+        plan.assign(
+            recombine(
+                labels, weights, src=plan.src, dst=plan.dst, roots=roots, lo=band[0],
+                hi=band[1], frozen=still, border=plan.border_flat, area=np.asarray(plan.area),
+                perimeter=np.asarray(plan.perim), seconds=max(left, 0.5), seed=seed,
+                cancel=cancel,
+            )
+        )  # fmt: skip
+        after = balance()
+        after.run(no_progress, cancel, (0.0, 1.0))
+        now = np.asarray(plan.label, dtype=np.int64)
+        tried.append((after.off(), float(after.cost[now != original].sum()), now))
+    off = min(t[0] for t in tried)
+    least = min(t[1] for t in tried if t[0] == off)
+    near = [t[2] for t in tried if t[0] == off and t[1] <= least * (1 + _NEAR_COST)]
+    plan.assign(max(near, key=lambda lab: float(_roundness(plan, lab)[: len(frozen)].mean())))
+    return off < before
 
 
 def _recentered(
@@ -363,12 +393,16 @@ def _recentered(
     progress: Progress,
     cancel: CancelToken | None,
     rounds: int = 2,
-) -> None:
+    recombining: bool = True,
+) -> bool:
     """Balancing rounds for weights that move with the plan (in place, `band` too).
 
     The team's total moves with the plan, and so do the legs between accounts:
     each round weighs the plan as it is now, aims at its mean again, balances,
-    and recombines when border moves are stuck.
+    and recombines when border moves are stuck, until a recombination does
+    not help (`recombining` False: the last one did not). Where no rep can
+    reach another's accounts in a day, none ever does, and each costs seconds.
+    Returns whether recombining may still help.
     """
     k, n = len(frozen), plan.n
     lo, hi = band
@@ -381,10 +415,12 @@ def _recentered(
         )
         again = balancer()
         if not _ran(again, progress, cancel):
-            return
-        if again.off() > 0:  # stuck again: recombine into the new band
-            _recombine_into_band(plan, original, movable, band, frozen=frozen, cancel=cancel)
-            balancer().run(progress, cancel, (0.85, 0.9))
+            break
+        if recombining and again.off() > 0:  # stuck again: recombine into the new band
+            recombining = _recombine_into_band(
+                plan, original, movable, band, frozen=frozen, balance=balancer, cancel=cancel
+            )
+    return recombining
 
 
 def rebalance_units(
@@ -487,16 +523,18 @@ def rebalance_units(
     progress(0.05, "Balancing")
     first = balancer()
     first.run(progress, cancel, (0.05, 0.8))
+    recombining = True
     if first.off() > 0:
         # border moves and shifts are stuck: recombine neighbouring pairs into the band,
         # then the same steps again, which also move back what turned out unnecessary
         progress(0.8, "Recombining neighbouring territories")
-        _recombine_into_band(plan, s.internal, movable, (lo, hi), frozen=frozen, cancel=cancel)
-        balancer().run(progress, cancel, (0.85, 0.9))
+        recombining = _recombine_into_band(
+            plan, s.internal, movable, (lo, hi), frozen=frozen, balance=balancer, cancel=cancel
+        )
     if reweigh is not None:
-        _recentered(
+        recombining = _recentered(
             plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen, tolerance=tol,
-            original=s.internal, progress=progress, cancel=cancel,
+            original=s.internal, progress=progress, cancel=cancel, recombining=recombining,
         )  # fmt: skip
     if send_home_in_rounds(
         plan, s.internal, movable, band=(lo, hi), active=active, cost=c, began=began,
@@ -507,6 +545,7 @@ def rebalance_units(
             _recentered(
                 plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen,
                 tolerance=tol, original=s.internal, progress=progress, cancel=cancel, rounds=1,
+                recombining=recombining,
             )  # fmt: skip
 
     progress(0.95, "Measuring the territories")

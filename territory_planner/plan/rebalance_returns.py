@@ -131,7 +131,10 @@ def _roundness(plan: _Plan, labels: np.ndarray) -> np.ndarray:
     perimeter -= np.bincount(
         labels[plan.src][inside], weights=plan.border_flat[inside], minlength=k
     )
-    result: np.ndarray = 4 * np.pi * area / np.maximum(perimeter, 1e-300) ** 2
+    squared = perimeter * perimeter
+    result: np.ndarray = np.divide(
+        4 * np.pi * area, squared, out=np.zeros(k), where=squared > 0
+    )  # a territory left without units (an option that empties one) is not round at all
     return result
 
 
