@@ -83,7 +83,7 @@ from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_
 from territory_planner.plan.rebalance_returns import _roundness, send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
 from territory_planner.plan.recombine import recombine
-from territory_planner.tasks import CancelToken, Progress, no_progress
+from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 
 # --------------------------------------------------------------------------- result
 
@@ -329,6 +329,7 @@ def _recombine_into_band(
     frozen: np.ndarray,
     balance: Callable[[], _Balancer],
     cancel: CancelToken | None,
+    progress: Progress = no_progress,
 ) -> bool:
     """Recombine neighbouring territories of `plan` into `band`, then border moves (in place).
 
@@ -357,7 +358,9 @@ def _recombine_into_band(
     before = balance().off()
     deadline = time.process_time() + _RECOMBINE_SECONDS
     tried: list[tuple[float, float, np.ndarray]] = []  # excess, cost moved, labels
-    for seed in range(1 if plan.varies else _RECOMBINE_DRAWS):
+    draws = 1 if plan.varies else _RECOMBINE_DRAWS
+    for seed in range(draws):
+        progress(seed / draws, "Recombining neighbouring territories")
         left = deadline - time.process_time()
         if seed > 0 and left < _RECOMBINE_SECONDS / (2 * _RECOMBINE_DRAWS):
             break
@@ -527,10 +530,10 @@ def rebalance_units(
     if first.off() > 0:
         # border moves and shifts are stuck: recombine neighbouring pairs into the band,
         # then the same steps again, which also move back what turned out unnecessary
-        progress(0.8, "Recombining neighbouring territories")
         recombining = _recombine_into_band(
-            plan, s.internal, movable, (lo, hi), frozen=frozen, balance=balancer, cancel=cancel
-        )
+            plan, s.internal, movable, (lo, hi), frozen=frozen, balance=balancer, cancel=cancel,
+            progress=scaled(progress, 0.8, 0.9),
+        )  # fmt: skip
     if reweigh is not None:
         recombining = _recentered(
             plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen, tolerance=tol,
