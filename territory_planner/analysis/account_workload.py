@@ -44,12 +44,16 @@ def account_workload(project: Project) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per account, in order: ``territory_id``, ``visits_per_year``,
-        ``visit_hours`` and ``drive_hours``.
+        ``visit_hours``, ``drive_hours`` and ``beyond_day_trip`` (whether its rep
+        cannot drive there, visit and drive back in a working day: the calendar
+        leaves its visits out, `beyond_day_trip`).
     """
     acc = project.accounts
     home_lon, home_lat = _homes(project)
-    work = yearly_workload(acc, plan_servers(project), home_lon, home_lat)
+    server = plan_servers(project)
+    work = yearly_workload(acc, server, home_lon, home_lat)
     work.insert(0, "territory_id", acc["territory_id"].to_numpy())
+    work["beyond_day_trip"] = beyond_day_trip(project, server)
     return work.reset_index(drop=True)
 
 

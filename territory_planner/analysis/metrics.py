@@ -7,7 +7,7 @@ Polsby-Popper (4 pi area / perimeter^2, 1 for a circle) on the ellipsoid.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,10 +246,12 @@ def territory_kpis(project: Project) -> pd.DataFrame:
     """One row per territory with every KPI and its deviation from the team mean.
 
     Columns: ``territory_id name rep color accounts revenue potential
-    last_year_sales visits_per_year visit_hours drive_hours workload_hours
-    quota attainment share_of_wallet capacity_use area_km2 compactness
-    parts`` and ``<metric>_vs_mean`` (e.g. 0.04 = 4% above the mean) for
-    each of `BALANCE_METRICS`.
+    last_year_sales visits_per_year visit_hours drive_hours beyond_day_trip
+    beyond_hours workload_hours quota attainment share_of_wallet capacity_use
+    area_km2 compactness parts`` and ``<metric>_vs_mean`` (e.g. 0.04 = 4%
+    above the mean) for each of `BALANCE_METRICS`. ``beyond_day_trip`` counts
+    the accounts beyond a day trip from the rep's home (the calendar leaves
+    their visits out) and ``beyond_hours`` is their share of ``workload_hours``.
 
     Parameters
     ----------
@@ -263,16 +265,16 @@ def territory_kpis(project: Project) -> pd.DataFrame:
         ``attrs["missing"]`` says why (see `missing_data`).
     """
     table = project.territory_table()
-    work = (
-        account_workload(project)
-        .groupby("territory_id")[["visits_per_year", "visit_hours", "drive_hours"]]
-        .sum()
+    per_account = account_workload(project)
+    per_account["beyond_hours"] = per_account["beyond_day_trip"] * (
+        per_account["visit_hours"] + per_account["drive_hours"]
     )
+    summed = ["visits_per_year", "visit_hours", "drive_hours", "beyond_day_trip", "beyond_hours"]
+    work = per_account.groupby("territory_id")[summed].sum()
     lys = project.accounts.groupby("territory_id")["last_year_sales"].sum()
     table = table.join(work, on="territory_id").join(lys, on="territory_id")
-    table = table.fillna(
-        dict.fromkeys(("visits_per_year", "visit_hours", "drive_hours", "last_year_sales"), 0.0)
-    )
+    table = table.fillna(dict.fromkeys([*summed, "last_year_sales"], 0.0))
+    table["beyond_day_trip"] = table["beyond_day_trip"].astype(int)
     table["workload_hours"] = table["visit_hours"] + table["drive_hours"]
     table["quota"] = quotas(project).reindex(table["territory_id"]).to_numpy()
     table["attainment"] = np.where(
@@ -350,7 +352,10 @@ def missing_data(project: Project) -> dict[str, str]:
         notes.update(dict.fromkeys(("quota", "attainment"), note))
     if not has_frequencies(acc):
         note = "no account has a visit frequency: import visit frequencies to see workload"
-        keys = ("visits_per_year", "visit_hours", "drive_hours", "workload_hours", "capacity_use")
+        keys = (
+            "visits_per_year", "visit_hours", "drive_hours", "beyond_hours", "workload_hours",
+            "capacity_use",
+        )  # fmt: skip
         notes.update(dict.fromkeys(keys, note))
     return notes
 
@@ -441,7 +446,7 @@ class Alert:
 def balance_alerts(
     kpis: pd.DataFrame, tolerance: float, metrics: tuple[str, ...] = BALANCE_METRICS
 ) -> list[Alert]:
-    """Per territory, what is wrong: outside the tolerance band, over capacity, or in pieces.
+    """Per territory, what is wrong: out of band, over capacity, in pieces, or out of reach.
 
     One alert per territory and kind, e.g. "outside ±5%: accounts +25%,
     workload hours +28%".
@@ -478,4 +483,19 @@ def balance_alerts(
             )
         if row["parts"] > 1:
             alerts.append(Alert(tid, name, f"in {int(row['parts'])} separate parts"))
+        if row.get("beyond_day_trip", 0) > 0:
+            alerts.append(Alert(tid, name, _beyond_text(row)))
     return alerts
+
+
+def _beyond_text(row: Mapping[Hashable, Any]) -> str:
+    """The alert for a territory's accounts beyond a day trip from its rep's home."""
+    count = int(row["beyond_day_trip"])
+    accounts = f"{plural(count, 'account')} beyond a day trip from the rep's home"
+    hours, total = row["beyond_hours"], row["workload_hours"]
+    if pd.isna(hours) or pd.isna(total) or total <= 0:  # no visit frequencies: hours unknown
+        return f"{accounts}: the calendar cannot plan their visits"
+    return (
+        f"{accounts}: {hours:,.0f} h of its {total:,.0f} h workload ({hours / total:.0%}) "
+        "the calendar cannot plan"
+    )

@@ -48,6 +48,17 @@ def capacity_tint(use: Any) -> str | None:
     return "#f8d7da" if not pd.isna(use) and use > 1 else None
 
 
+_TOO_FAR = (
+    "Accounts beyond a day trip from the rep's home: the drive there, the visit and the drive "
+    "back take longer than a working day, so the calendar leaves them out"
+)
+
+
+def reach_tint(count: Any) -> str | None:
+    """Red when some accounts lie beyond a day trip from the rep's home (visits not planned)."""
+    return "#f8d7da" if not pd.isna(count) and count > 0 else None
+
+
 def dash(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
     """`fmt`, with "—" for a value that is unknown (the project has no data for it)."""
 
@@ -87,6 +98,15 @@ def territory_columns(tolerance: Callable[[], float]) -> list[Column]:
         vs_mean("workload_hours_vs_mean"),
         Column("drive_hours", "Drive h", integer_, numeric=True, width=60),
         Column("capacity_use", "Capacity", percent_, numeric=True, width=64, tint=capacity_tint),
+        Column(
+            "beyond_day_trip",
+            "Too far",
+            integer,
+            numeric=True,
+            width=56,
+            tint=reach_tint,
+            tip=_TOO_FAR,
+        ),
         Column("quota", "Quota", money_, numeric=True, editable=True, width=72),
         Column("last_year_sales", "Last year", money_, numeric=True, width=70),
         Column("attainment", "Attain.", percent_, numeric=True, width=56),

@@ -36,6 +36,7 @@ class Column:
     editable: bool = False
     width: int = 90
     tint: Callable[[Any], str | None] | None = None  # value -> background colour
+    tip: str = ""  # the header's tooltip: what the column counts, where the title is short
 
 
 class FrameModel(QAbstractTableModel):
@@ -158,9 +159,13 @@ class FrameModel(QAbstractTableModel):
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        """Qt: column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        """Qt: column titles, and their tooltips where a column has one."""
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
+        if role == Qt.ItemDataRole.ToolTipRole and self.columns[section].tip:
+            return self.columns[section].tip
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

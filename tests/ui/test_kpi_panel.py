@@ -118,3 +118,21 @@ def test_missing_columns_show_as_unknown_with_a_note(qtbot, window: MainWindow, 
     for key in ("potential", "potential_vs_mean", "workload_hours"):
         assert model.index(0, column(window, key)).data() == "—"
     assert model.index(0, column(window, "accounts")).data() not in {"", "—"}
+    # accounts beyond a day trip of their rep are counted, tinted and alerted, with no hours
+    # (without visit frequencies the hours are unknown, but the calendar still skips them)
+    from PySide6.QtCore import Qt
+
+    far = column(window, "beyond_day_trip")
+    counts = [int(model.index(r, far).data().replace(",", "")) for r in range(3)]
+    assert sum(counts) == territory_kpis(window.project)["beyond_day_trip"].sum() > 0
+    for r, count in enumerate(counts):
+        tint = model.index(r, far).data(Qt.ItemDataRole.BackgroundRole)
+        assert (tint is not None) == (count > 0)
+    tip = model.headerData(far, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "day trip" in tip
+    texts = [panel.alerts.item(i).text() for i in range(panel.alerts.count())]
+    told = [t for t in texts if "beyond a day trip" in t]
+    assert len(told) == sum(c > 0 for c in counts)
+    assert all(
+        t.endswith("from the rep's home: the calendar cannot plan their visits") for t in told
+    )

@@ -8,8 +8,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from territory_planner.analysis.account_workload import beyond_day_trip, plan_servers
-from territory_planner.analysis.metrics import territory_kpis
+from territory_planner.analysis.account_workload import (
+    account_workload,
+    beyond_day_trip,
+    plan_servers,
+)
+from territory_planner.analysis.metrics import balance_alerts, territory_kpis
 from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.plan.project_design import design_project
@@ -242,3 +246,35 @@ def test_a_rep_given_a_territory_after_the_design_counts_as_the_kpi_panel_counts
     UseScenario(project, outcome.scenario.name).apply(project)
     hours = territory_kpis(project)["workload_hours"].to_numpy(dtype=float)
     assert outcome.result.max_deviation == pytest.approx(np.abs(hours / hours.mean() - 1).max())
+
+
+def test_the_kpi_panel_names_the_hours_the_calendar_cannot_plan(fresh_demo: Project) -> None:
+    project = fresh_demo
+    first = project.territories.iloc[0]
+    rep = project.reps.set_index("rep_id").loc[str(first["rep_id"])]
+    mine = np.flatnonzero(project.accounts["territory_id"] == first["territory_id"])
+    far = project.accounts.index[mine[:5]]  # five accounts moved 25 degrees east of the home
+    project.accounts.loc[far, ["lon", "lat"]] = (float(rep["lon"]) + 25.0, float(rep["lat"]))
+    kpis = territory_kpis(project).set_index("territory_id")
+    # the calendar over a whole cycle (13 weeks: every frequency due) leaves out the same ones
+    calendar = build_schedule(project, str(first["rep_id"]), 13)
+    left = {x.account_id for x in calendar.left_out if x.reason.startswith("beyond a day trip")}
+    assert left >= set(project.accounts.loc[far, "account_id"])
+    row = kpis.loc[first["territory_id"]]
+    assert row["beyond_day_trip"] == len(left)
+    hours = project.accounts["account_id"].isin(left).to_numpy()
+    work = account_workload(project)
+    assert row["beyond_hours"] == pytest.approx(
+        float((work["visit_hours"] + work["drive_hours"])[hours].sum())
+    )
+    assert 0 < row["beyond_hours"] < row["workload_hours"]
+    texts = [a.text for a in balance_alerts(kpis.reset_index(), 0.05) if "day trip" in a.text]
+    share = row["beyond_hours"] / row["workload_hours"]
+    assert texts[0] == (
+        f"{len(left)} accounts beyond a day trip from the rep's home: "
+        f"{row['beyond_hours']:,.0f} h of its {row['workload_hours']:,.0f} h workload "
+        f"({share:.0%}) the calendar cannot plan"
+    )
+    # the other territories hold none here, and get no such alert
+    assert (kpis.drop(index=first["territory_id"])["beyond_day_trip"] == 0).all()
+    assert len(texts) == 1
