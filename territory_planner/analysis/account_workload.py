@@ -215,7 +215,8 @@ def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
     project
         The project (accounts and reps, their homes and hours).
     server
-        Per account, the row of the rep serving it (negative: none, never beyond).
+        Per account, the row of the rep serving it (negative: none, never beyond; nor
+        is an account of a rep without a home).
 
     Returns
     -------
@@ -228,6 +229,8 @@ def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
     beyond = np.zeros(len(acc), dtype=bool)
     for r in np.unique(server[server >= 0]).tolist():
         rep = project.reps.iloc[r]
+        if not np.isfinite([float(rep["lon"]), float(rep["lat"])]).all():
+            continue  # no home: where the rep would start from is not known (never beyond)
         rows = np.flatnonzero(server == r)
         trip = round_trip_minutes(lon[rows], lat[rows], float(rep["lon"]), float(rep["lat"]))
         beyond[rows] = np.nan_to_num(trip) + minutes[rows] > rep_hours(rep).available

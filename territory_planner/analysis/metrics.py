@@ -441,6 +441,9 @@ class Alert:
     territory_id: str
     name: str
     text: str
+    #: "band", "capacity", "parts" (the plan is out of balance) or "reach" (accounts beyond
+    #: a day trip from the rep's home: balanced or not, the calendar cannot plan them)
+    kind: str = "band"
 
 
 def balance_alerts(
@@ -479,12 +482,15 @@ def balance_alerts(
             )
         if pd.notna(row["capacity_use"]) and row["capacity_use"] > 1:
             alerts.append(
-                Alert(tid, name, f"workload is {row['capacity_use']:.0%} of the rep's capacity")
-            )
+                Alert(
+                    tid, name, f"workload is {row['capacity_use']:.0%} of the rep's capacity",
+                    "capacity",
+                )
+            )  # fmt: skip
         if row["parts"] > 1:
-            alerts.append(Alert(tid, name, f"in {int(row['parts'])} separate parts"))
+            alerts.append(Alert(tid, name, f"in {int(row['parts'])} separate parts", "parts"))
         if row.get("beyond_day_trip", 0) > 0:
-            alerts.append(Alert(tid, name, _beyond_text(row)))
+            alerts.append(Alert(tid, name, _beyond_text(row), "reach"))
     return alerts
 
 

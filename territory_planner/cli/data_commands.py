@@ -256,7 +256,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
             str(k): int(v) for k, v in result.accounts["placed_by"].value_counts().items()
         },
         "tolerance": tolerance,
-        "out_of_balance": sorted({a.name for a in alerts}),
+        "out_of_balance": sorted({a.name for a in alerts if a.kind != "reach"}),
         "alerts": [{"territory": a.name, "alert": a.text} for a in alerts],
         "split_parents": [_json_record(row) for row in parents.to_dict("records")],
         "coverage": [

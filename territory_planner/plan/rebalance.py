@@ -82,7 +82,7 @@ from territory_planner.plan.rebalance_inputs import (
 from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
 from territory_planner.plan.rebalance_returns import _roundness, send_home_in_rounds
 from territory_planner.plan.rebalance_steps import _SAME, _Balancer, _band
-from territory_planner.plan.recombine import recombine
+from territory_planner.plan.recombine import _SHAPE_STEPS, recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
 
 # --------------------------------------------------------------------------- result
@@ -341,9 +341,12 @@ def _recombine_into_band(
     `_RECOMBINE_SECONDS` of CPU time, each followed by `balance`'s border
     moves, and the plan in band (else the one least out of it) that moves
     the least cost (the balancer's) from `original` is kept; of plans within
-    `_NEAR_COST` of that, the roundest. Weights that move with the plan
-    (workload) get one draw: they are weighed again after it (`_recentered`),
-    so draws compared on the weights before would be compared on stale ones.
+    `_NEAR_COST` of that, the roundest. Every other draw skips the pairs
+    recombined for shape alone once in band: they redraw more land, which
+    some plans need (rounder) and others do not (fewer accounts moved).
+    Weights that move with the plan (workload) get one draw: they are weighed
+    again after it (`_recentered`), so draws compared on the weights before
+    would be compared on stale ones.
     Returns whether the plan kept is less out of band than the one given.
     """
     k = plan.k
@@ -369,7 +372,7 @@ def _recombine_into_band(
                 labels, weights, src=plan.src, dst=plan.dst, roots=roots, lo=band[0],
                 hi=band[1], frozen=still, border=plan.border_flat, area=np.asarray(plan.area),
                 perimeter=np.asarray(plan.perim), seconds=max(left, 0.5), seed=seed,
-                cancel=cancel,
+                shape_steps=_SHAPE_STEPS if seed % 2 == 0 else 0, cancel=cancel,
             )
         )  # fmt: skip
         after = balance()

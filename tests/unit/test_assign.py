@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from territory_planner.analysis.metrics import polsby_popper, territory_kpis
+from territory_planner.demo import make_demo
 from territory_planner.geo.areas import us_counties
 from territory_planner.geo.assign import SHORE_REACH_DEGREES, assign_accounts, territory_of_points
 from territory_planner.io.project_file import load_project, save_project
@@ -164,3 +165,23 @@ def test_cli_assign_json(tmp_path, demo_file) -> None:
     assert data["moved"] == len(project.accounts) - data["unassigned"]
     saved = load_project(path).accounts["territory_id"].tolist()
     assert [s if isinstance(s, str) else None for s in saved] == expected
+
+
+def test_cli_assign_json_tells_far_accounts_apart_from_balance(tmp_path) -> None:
+    project = make_demo(accounts=300, reps=4, seed=11)
+    first = project.territories.iloc[0]
+    project.reps.loc[project.reps["rep_id"] == first["rep_id"], "day_end"] = "11:00"  # short day
+    path = tmp_path / "short.gpkg"
+    save_project(project, path)
+    done = run_cli("assign", str(path), "--json", "--tolerance", "0.2")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    row = next(r for r in data["territories"] if r["name"] == first["name"])
+    assert row["beyond_day_trip"] > 0
+    assert 0 < row["beyond_hours"] < row["workload_hours"]
+    said = [a["alert"] for a in data["alerts"] if a["territory"] == first["name"]]
+    assert any(f"{row['beyond_day_trip']} accounts beyond a day trip" in a for a in said)
+    # out of balance means out of the band, over capacity or in pieces: not far accounts
+    balance = {a["territory"] for a in data["alerts"] if "day trip" not in a["alert"]}
+    assert data["out_of_balance"] == sorted(balance)
+    assert first["name"] not in balance  # (within ±20%: only its far accounts are said)

@@ -278,3 +278,14 @@ def test_the_kpi_panel_names_the_hours_the_calendar_cannot_plan(fresh_demo: Proj
     # the other territories hold none here, and get no such alert
     assert (kpis.drop(index=first["territory_id"])["beyond_day_trip"] == 0).all()
     assert len(texts) == 1
+
+
+def test_a_rep_without_a_home_has_no_accounts_too_far(fresh_demo: Project) -> None:
+    project = fresh_demo
+    first = project.territories.iloc[0]
+    mine = (project.accounts["territory_id"] == first["territory_id"]).to_numpy()
+    project.accounts.loc[mine, "visit_minutes"] = 600.0  # each visit alone fills the day
+    assert territory_kpis(project).iloc[0]["beyond_day_trip"] == mine.sum()
+    project.reps.loc[project.reps["rep_id"] == first["rep_id"], ["lon", "lat"]] = np.nan
+    # where the rep would start from is not known: nothing is said to be beyond their reach
+    assert territory_kpis(project).iloc[0]["beyond_day_trip"] == 0
