@@ -50,6 +50,7 @@ from territory_planner.plan.served_weights import (
     day_trip_notes,
     plan_reweigh,
     serving_reps,
+    unplannable_hours_note,
     workload_weights,
 )
 from territory_planner.plan.unit_plan import (
@@ -515,6 +516,11 @@ def design_project(
         *renamed(result.violations, names),
         *staffing_notes(project, base, use_homes=use_homes),
         *day_trip_notes(project, plan_units, result.labels, base),
+        *(
+            unplannable_hours_note(project, plan_units, result.labels, base)
+            if "workload" in shares
+            else []
+        ),
         *(v for key, v in partly_missing(project).items() if key in shares),
     ]
     progress(0.92, "Building the territories and assigning accounts")

@@ -361,3 +361,46 @@ def day_trip_notes(
                 f"rep's home; {said} (the calendar leaves their visits out)"
             )
     return notes
+
+
+_UNPLANNABLE = 0.25  # share of the team's hours beyond a day trip above which design says so
+
+
+def unplannable_hours_note(
+    project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
+) -> list[str]:
+    """When much of a plan's workload lies beyond its reps' day trips, that, in words.
+
+    That share of the balanced hours is visits and driving the calendar never
+    plans (it leaves those visits out), so a balance on workload says less about
+    the reps' weeks; the note says how much and what to do. The hours are the
+    KPI panel's.
+
+    Parameters
+    ----------
+    project
+        The project (accounts, reps, their homes and hours).
+    plan_units
+        The units.
+    labels
+        Territory (row of `base`) of each unit.
+    base
+        The territories (``name`` and ``rep_id``), in label order.
+
+    Returns
+    -------
+    list of str
+        One sentence when those accounts carry `_UNPLANNABLE` of the hours or more, else none.
+    """
+    server = serving_reps(project, plan_units, labels, base)
+    beyond = beyond_day_trip(project, server)
+    hours = served_workload(project, server)
+    total, far = float(hours.sum()), float(hours[beyond].sum())
+    if total <= 0 or far < _UNPLANNABLE * total:
+        return []
+    return [
+        f"{plural(int(beyond.sum()), 'account')} beyond a day trip from their rep's home carry "
+        f"{far / total:.0%} of the team's workload hours ({far:,.0f} of {total:,.0f} h): the "
+        "calendar cannot plan their visits, so that share of the balanced hours never happens. "
+        "Balancing accounts or potential may serve better, or reps living nearer them"
+    ]

@@ -289,3 +289,30 @@ def test_a_rep_without_a_home_has_no_accounts_too_far(fresh_demo: Project) -> No
     project.reps.loc[project.reps["rep_id"] == first["rep_id"], ["lon", "lat"]] = np.nan
     # where the rep would start from is not known: nothing is said to be beyond their reach
     assert territory_kpis(project).iloc[0]["beyond_day_trip"] == 0
+
+
+def test_a_design_on_workload_says_when_most_hours_cannot_be_planned() -> None:
+    import re
+
+    from territory_planner.plan.scenarios import scenario_project
+    from territory_planner.sample_data import field_project
+
+    project = field_project(seed=5, accounts=400, reps=5)  # reps in big metros, accounts all over
+    outcome = design_project(project, kind="state", balance="workload", tolerance=0.1)
+    said = [v for v in outcome.result.violations if "of the team's workload hours" in v]
+    assert len(said) == 1
+    count, share, far, total = re.match(
+        r"([\d,]+) accounts beyond .* carry (\d+)% of the team's workload hours "
+        r"\(([\d,]+) of ([\d,]+) h\)",
+        said[0],
+    ).groups()  # type: ignore[union-attr]
+    # the same hours as the KPI panel shows for the plan, recomputed from it
+    kpis = territory_kpis(scenario_project(project, outcome.scenario))
+    assert int(count.replace(",", "")) == kpis["beyond_day_trip"].sum()
+    assert int(far.replace(",", "")) == pytest.approx(kpis["beyond_hours"].sum(), abs=1)
+    assert int(total.replace(",", "")) == pytest.approx(kpis["workload_hours"].sum(), abs=1)
+    assert int(share) == round(100 * kpis["beyond_hours"].sum() / kpis["workload_hours"].sum())
+    assert int(share) >= 25
+    # a design on accounts balances no hours: nothing to say about them
+    other = design_project(project, kind="state", balance="accounts", tolerance=0.1)
+    assert not [v for v in other.result.violations if "of the team's workload hours" in v]
