@@ -27,7 +27,10 @@ totals are outside the band) per unit of cost that it can, trying in turn:
 
 A unit moved earlier moving on costs nothing more, moving back saves its
 cost. Near-ties (within 1%) go to the move that keeps the shapes rounder
-(Polsby-Popper, as in design). Last, moves that turned out unnecessary are
+(Polsby-Popper, as in design). When all of these are stuck, neighbouring
+territories are recombined (merged and cut again, `recombine`) with several
+random seeds, and the draw that then moves the fewest accounts is kept
+(`_recombine_into_band`). Last, moves that turned out unnecessary are
 undone while the balance stays as good (a unit moved for free only if that
 makes the shapes rounder), then moved pieces are sent home together where
 the band, contiguity and roundness allow, with border bites that make room
