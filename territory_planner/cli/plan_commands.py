@@ -85,6 +85,8 @@ def _flags(fix: Any) -> str:
     if fix.free_home:
         parts.append(f"--free-home {fix.free_home}")
     parts.extend(f"--zip-in {fips}" for fips in fix.zip_in or ())
+    if fix.balance:
+        parts.append(f"--balance {fix.balance}")
     return " ".join(parts)
 
 

@@ -32,7 +32,9 @@ class DesignFix:
     Only the fields that change are set: ``kind`` (finer units), ``tolerance``
     (a wider band), ``use_homes`` (False: without the reps' homes as seeds) or
     ``free_home`` (the ID of one rep designed without the home rule) or
-    ``zip_in`` (the counties to make of ZIP areas, where the lumps are).
+    ``zip_in`` (the counties to make of ZIP areas, where the lumps are) or
+    ``balance`` (another balance target, e.g. "potential" when most workload
+    hours lie beyond the reps' day trips).
     """
 
     label: str
@@ -41,6 +43,7 @@ class DesignFix:
     use_homes: bool | None = None
     free_home: str | None = None
     zip_in: tuple[str, ...] | None = None  # counties (FIPS) to make of their ZIP areas
+    balance: str | None = None  # another balance target (`unit_plan.parse_balance`)
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,38 @@ def _judged_on_workload(
     return judged_plan(result, work.weights, tolerance, names, other_weights=True), work
 
 
+def _unplannable(
+    project: Project,
+    plan_units: ProjectUnits,
+    labels: np.ndarray,
+    base: pd.DataFrame,
+    shares: dict[str, float],
+) -> list[str]:
+    """On workload, the note when most hours lie beyond the reps' day trips (else none)."""
+    if "workload" not in shares:
+        return []
+    return unplannable_hours_note(project, plan_units, labels, base)
+
+
+def _fixes(
+    project: Project,
+    homes: list[DesignFix],
+    advice: list[DesignFix],
+    *,
+    unplannable: bool,
+) -> tuple[DesignFix, ...]:
+    """The fixes to offer: the homes', the balance advice's, and another balance target.
+
+    The last where most workload hours cannot be planned (`_unplannable`): a balance
+    the calendar can serve.
+    """
+    fixes = [*homes, *(f for f in advice if f not in homes)]
+    if unplannable:
+        target = "potential" if project.accounts["potential"].fillna(0).sum() > 0 else "accounts"
+        fixes.append(DesignFix(f"balancing {target}", balance=target))
+    return tuple(fixes)
+
+
 def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
     """The design's sentences less those on a lump the reasons name again.
 
@@ -516,11 +548,7 @@ def design_project(
         *renamed(result.violations, names),
         *staffing_notes(project, base, use_homes=use_homes),
         *day_trip_notes(project, plan_units, result.labels, base),
-        *(
-            unplannable_hours_note(project, plan_units, result.labels, base)
-            if "workload" in shares
-            else []
-        ),
+        *(unplannable := _unplannable(project, plan_units, result.labels, base, shares)),
         *(v for key, v in partly_missing(project).items() if key in shares),
     ]
     progress(0.92, "Building the territories and assigning accounts")
@@ -545,6 +573,6 @@ def design_project(
         note=note,
     )
     progress(1.0, "Done")
-    fixes = [*homes.fixes, *(f for f in advice.fixes if f not in homes.fixes)]
+    fixes = _fixes(project, homes.fixes, advice.fixes, unplannable=bool(unplannable))
     result = replace(result, seconds=time.perf_counter() - clock)  # all of it, not the engine's
-    return PlanOutcome(scenario, plan_units, result.labels, weights, result, fixes=tuple(fixes))
+    return PlanOutcome(scenario, plan_units, result.labels, weights, result, fixes=fixes)

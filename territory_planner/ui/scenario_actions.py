@@ -48,6 +48,8 @@ def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
         changes["free_homes"] = (*options.free_homes, fix.free_home)
     if fix.zip_in is not None:
         changes["zip_in"] = fix.zip_in
+    if fix.balance is not None:
+        changes["balance"] = fix.balance
     return replace(options, **changes)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtWidgets import QMessageBox
 
 from territory_planner.geo.areas import us_states
@@ -253,3 +255,9 @@ def test_the_zip_areas_fix_designs_again_with_those_counties_split() -> None:
     assert again.zip_in == ("36061", "17031")
     wider = _with_fix(fixed, DesignFix("±2%", tolerance=0.02))
     assert (wider.zip_in, wider.tolerance) == (("36061",), 0.02)
+    # "Try balancing potential" (most workload hours beyond a day trip) keeps the rest too
+    workload = replace(options, balance="workload")
+    other = _with_fix(workload, DesignFix("balancing potential", balance="potential"))
+    assert (other.balance, other.kind, other.tolerance, other.name) == (
+        "potential", "county", 0.01, None,
+    )  # fmt: skip

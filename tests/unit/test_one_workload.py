@@ -313,6 +313,13 @@ def test_a_design_on_workload_says_when_most_hours_cannot_be_planned() -> None:
     assert int(total.replace(",", "")) == pytest.approx(kpis["workload_hours"].sum(), abs=1)
     assert int(share) == round(100 * kpis["beyond_hours"].sum() / kpis["workload_hours"].sum())
     assert int(share) >= 25
-    # a design on accounts balances no hours: nothing to say about them
+    # and offers to balance what the calendar can serve instead (a "Try" button, CLI flags)
+    from territory_planner.cli.plan_commands import _flags
+
+    offered = [f for f in outcome.fixes if f.balance is not None]
+    assert [(f.label, f.balance) for f in offered] == [("balancing potential", "potential")]
+    assert _flags(offered[0]) == "--balance potential"
+    # a design on accounts balances no hours: nothing to say about them, nothing to offer
     other = design_project(project, kind="state", balance="accounts", tolerance=0.1)
     assert not [v for v in other.result.violations if "of the team's workload hours" in v]
+    assert not [f for f in other.fixes if f.balance is not None]
