@@ -56,6 +56,7 @@ from territory_planner.plan.served_weights import (
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,
+    balance_without_workload,
     describe_balance,
     nearest_labels,
     outer_units,
@@ -339,7 +340,7 @@ def _fixes(
     """
     fixes = [*homes, *(f for f in advice if f not in homes)]
     if unplannable:
-        target = "potential" if project.accounts["potential"].fillna(0).sum() > 0 else "accounts"
+        target = balance_without_workload(project)
         fixes.append(DesignFix(f"balancing {target}", balance=target))
     return tuple(fixes)
 

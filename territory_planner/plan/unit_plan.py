@@ -189,12 +189,27 @@ def default_balance(project: Project) -> str:
     str
         "workload", "potential" or "accounts".
     """
-    acc = project.accounts
-    if acc["visit_frequency"].isin(list(VISIT_FREQUENCIES)).any():
+    if project.accounts["visit_frequency"].isin(list(VISIT_FREQUENCIES)).any():
         return "workload"
-    if acc["potential"].fillna(0).sum() > 0:
-        return "potential"
-    return "accounts"
+    return balance_without_workload(project)
+
+
+def balance_without_workload(project: Project) -> str:
+    """Potential when any account has some, else account counts: `default_balance` less workload.
+
+    What design offers instead where most workload hours cannot be planned.
+
+    Parameters
+    ----------
+    project
+        The project (its accounts' ``potential``).
+
+    Returns
+    -------
+    str
+        "potential" or "accounts".
+    """
+    return "potential" if project.accounts["potential"].fillna(0).sum() > 0 else "accounts"
 
 
 def project_units(

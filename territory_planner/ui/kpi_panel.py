@@ -34,29 +34,31 @@ from territory_planner.ui.table_panel import make_table
 COMPACT_TERRITORY_KEYS = {"name", "rep", "accounts", "workload_hours", "workload_hours_vs_mean"}
 
 
+_RED = "#f8d7da"
+
+
 def balance_tint(deviation: Any, tolerance: float) -> str | None:
     """Green inside the tolerance band, amber up to twice it, red beyond."""
     if pd.isna(deviation):
         return None
     if abs(deviation) <= tolerance + 1e-12:
         return "#dff0d8"
-    return "#fcf3cf" if abs(deviation) <= 2 * tolerance else "#f8d7da"
+    return "#fcf3cf" if abs(deviation) <= 2 * tolerance else _RED
 
 
-def capacity_tint(use: Any) -> str | None:
-    """Red when the rep's hours are over capacity."""
-    return "#f8d7da" if not pd.isna(use) and use > 1 else None
+def red_above(limit: float) -> Callable[[Any], str | None]:
+    """A tint: red where a known value is over `limit` (capacity use over 1, far accounts)."""
+
+    def tint(value: Any) -> str | None:
+        return _RED if not pd.isna(value) and value > limit else None
+
+    return tint
 
 
 _TOO_FAR = (
     "Accounts beyond a day trip from the rep's home: the drive there, the visit and the drive "
     "back take longer than a working day, so the calendar leaves them out"
 )
-
-
-def reach_tint(count: Any) -> str | None:
-    """Red when some accounts lie beyond a day trip from the rep's home (visits not planned)."""
-    return "#f8d7da" if not pd.isna(count) and count > 0 else None
 
 
 def dash(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -97,14 +99,14 @@ def territory_columns(tolerance: Callable[[], float]) -> list[Column]:
         Column("workload_hours", "Workload h", integer_, numeric=True, width=78),
         vs_mean("workload_hours_vs_mean"),
         Column("drive_hours", "Drive h", integer_, numeric=True, width=60),
-        Column("capacity_use", "Capacity", percent_, numeric=True, width=64, tint=capacity_tint),
+        Column("capacity_use", "Capacity", percent_, numeric=True, width=64, tint=red_above(1)),
         Column(
             "beyond_day_trip",
             "Too far",
             integer,
             numeric=True,
             width=56,
-            tint=reach_tint,
+            tint=red_above(0),
             tip=_TOO_FAR,
         ),
         Column("quota", "Quota", money_, numeric=True, editable=True, width=72),
