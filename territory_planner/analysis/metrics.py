@@ -251,7 +251,7 @@ def territory_kpis(project: Project) -> pd.DataFrame:
     area_km2 compactness parts`` and ``<metric>_vs_mean`` (e.g. 0.04 = 4%
     above the mean) for each of `BALANCE_METRICS`. ``beyond_day_trip`` counts
     the accounts beyond a day trip from the rep's home (the calendar leaves
-    their visits out) and ``beyond_hours`` is their share of ``workload_hours``.
+    their visits out) and ``beyond_hours`` their hours, part of ``workload_hours``.
 
     Parameters
     ----------
