@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from territory_planner.geo.earth import KM_PER_DEGREE
+from territory_planner.geo.earth import sphere_xyz_km
 from territory_planner.model import Project
 from territory_planner.routing.calendar_inputs import rep_hours
 from territory_planner.routing.workload import (
@@ -121,7 +121,7 @@ def nearest_home_workload(project: Project) -> np.ndarray:
 
 
 def nearest_home(project: Project) -> np.ndarray:
-    """Row of the rep living nearest to each account (-1: no rep has a home, or unplaced).
+    """Row of the rep living nearest to each account, great circle (-1: no home, or unplaced).
 
     Parameters
     ----------
@@ -140,12 +140,11 @@ def nearest_home(project: Project) -> np.ndarray:
     nearest = np.full(len(acc), -1, dtype=np.int64)
     placed = np.isfinite(lon) & np.isfinite(lat)
     if len(homed) and placed.any():
-        x, y = _local_km(
-            np.append(lon[placed], home_lon[homed]), np.append(lat[placed], home_lat[homed])
-        )
-        n = int(placed.sum())
-        d2 = (x[:n, None] - x[None, n:]) ** 2 + (y[:n, None] - y[None, n:]) ** 2
-        nearest[placed] = homed[d2.argmin(axis=1)]
+        # straight chords through the earth rank like great-circle distances
+        points = sphere_xyz_km(lon[placed], lat[placed])
+        homes = sphere_xyz_km(home_lon[homed], home_lat[homed])
+        chord2 = ((points[:, None, :] - homes[None, :, :]) ** 2).sum(axis=2)
+        nearest[placed] = homed[chord2.argmin(axis=1)]
     return nearest
 
 
@@ -197,12 +196,6 @@ def workload_by_rep(
     return workload_by_home(project.accounts, rep_row, home_lon, home_lat, together)
 
 
-def _local_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equirectangular kilometres around the points' mean latitude (fine within a region)."""
-    scale = np.cos(np.radians(np.nanmean(lat))) if len(lat) else 1.0
-    return lon * KM_PER_DEGREE * scale, lat * KM_PER_DEGREE
-
-
 def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
     """Per account, whether its rep cannot drive there, visit and drive back in a working day.
 
@@ -235,6 +228,36 @@ def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
         trip = round_trip_minutes(lon[rows], lat[rows], float(rep["lon"]), float(rep["lat"]))
         beyond[rows] = np.nan_to_num(trip) + minutes[rows] > rep_hours(rep).available
     return beyond
+
+
+#: Share of the team's workload hours beyond its reps' day trips from which balancing
+#: workload balances mostly hours the calendar never plans (design says so, and the
+#: default balance is then potential or accounts).
+UNPLANNABLE_SHARE = 0.25
+
+
+def far_hours(project: Project, server: np.ndarray) -> tuple[int, float, float]:
+    """Accounts beyond their rep's day trip, their yearly hours and all accounts' hours.
+
+    The hours are the one workload's as `server` serves the accounts
+    (`served_workload`); the test is `beyond_day_trip`'s.
+
+    Parameters
+    ----------
+    project
+        The project (accounts and reps, their homes and hours).
+    server
+        Per account, the row of the rep serving it (negative: none).
+
+    Returns
+    -------
+    tuple of (int, float, float)
+        The count of accounts beyond a day trip, their hours a year, and the hours
+        a year of every account.
+    """
+    beyond = beyond_day_trip(project, server)
+    hours = served_workload(project, server)
+    return int(beyond.sum()), float(hours[beyond].sum()), float(hours.sum())
 
 
 def day_trip_reach(project: Project) -> np.ndarray:

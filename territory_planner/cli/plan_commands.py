@@ -47,13 +47,28 @@ def _keep_scenario(
     }
 
 
+def _balance(project: Any, args: argparse.Namespace) -> tuple[str, str]:
+    """The balance target asked for, else the project's default and why it is not workload.
+
+    The second is "" where the target was asked for, or the default is workload (or
+    frequencies are unknown): `unit_plan.workload_passed_over`.
+    """
+    from territory_planner.plan.default_balance import (  # noqa: PLC0415
+        default_balance,
+        workload_passed_over,
+    )
+
+    if args.balance:
+        return args.balance, ""
+    return default_balance(project), workload_passed_over(project)
+
+
 def _design(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.app.plan_operations import DesignParams, design  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.plan.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
-    balance = args.balance or default_balance(project)
+    balance, why = _balance(project, args)
     params = DesignParams(
         kind="file" if args.units_file else args.units, balance=balance, k=args.territories,
         tolerance=args.tolerance, use_homes=not args.no_homes, name=args.name,
@@ -64,6 +79,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
     result = outcome.result
     return {
         **_keep_scenario(project, made, args, balance),
+        "balance_note": why,
         "tolerance": args.tolerance,
         "units": outcome.units.describe(),
         "unit_graph_contiguous": all(result.contiguous),
@@ -99,10 +115,9 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     )
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
-    from territory_planner.plan.unit_plan import default_balance  # noqa: PLC0415
 
     project = load_project(args.project)
-    balance = args.balance or default_balance(project)
+    balance, why = _balance(project, args)
     if args.command == "split":
         params = ChangeParams(
             kind=args.units, balance=balance, tolerance=args.tolerance,
@@ -122,6 +137,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         write_table_xlsx(change.moves, args.xlsx, "Moves")
     return {
         **kept,
+        "balance_note": why,
         "units_moved": change.units_moved,
         "accounts_moved": len(change.moves),
         **_bound_record(change.bound),

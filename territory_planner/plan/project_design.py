@@ -31,6 +31,7 @@ from territory_planner.plan.balance_reasons import (
     place_name,
     renamed,
 )
+from territory_planner.plan.default_balance import balance_without_workload
 from territory_planner.plan.design_report import (
     DesignResult,
     judged_plan,
@@ -56,7 +57,6 @@ from territory_planner.plan.served_weights import (
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,
-    balance_without_workload,
     describe_balance,
     nearest_labels,
     outer_units,

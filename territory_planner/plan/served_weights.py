@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from territory_planner.analysis.account_workload import (
+    UNPLANNABLE_SHARE,
     beyond_day_trip,
     day_trip_reach,
+    far_hours,
     served_workload,
     workload_by_rep,
 )
@@ -363,9 +365,6 @@ def day_trip_notes(
     return notes
 
 
-_UNPLANNABLE = 0.25  # share of the team's hours beyond a day trip above which design says so
-
-
 def unplannable_hours_note(
     project: Project, plan_units: ProjectUnits, labels: np.ndarray, base: pd.DataFrame
 ) -> list[str]:
@@ -390,16 +389,13 @@ def unplannable_hours_note(
     Returns
     -------
     list of str
-        One sentence when those accounts carry `_UNPLANNABLE` of the hours or more, else none.
+        One sentence when those accounts carry `UNPLANNABLE_SHARE` of the hours or more, else none.
     """
-    server = serving_reps(project, plan_units, labels, base)
-    beyond = beyond_day_trip(project, server)
-    hours = served_workload(project, server)
-    total, far = float(hours.sum()), float(hours[beyond].sum())
-    if total <= 0 or far < _UNPLANNABLE * total:
+    count, far, total = far_hours(project, serving_reps(project, plan_units, labels, base))
+    if total <= 0 or far < UNPLANNABLE_SHARE * total:
         return []
     return [
-        f"{plural(int(beyond.sum()), 'account')} beyond a day trip from their rep's home carry "
+        f"{plural(count, 'account')} beyond a day trip from their rep's home carry "
         f"{far / total:.0%} of the team's workload hours ({far:,.0f} of {total:,.0f} h): the "
         "calendar cannot plan their visits, so that share of the balanced hours never happens. "
         "Balancing accounts or potential may serve better, or reps living nearer them"

@@ -37,7 +37,7 @@ from territory_planner.geo.assign import (
 )
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.geo.zip_areas import zip_areas
-from territory_planner.model import CRS, TERRITORY_COLUMNS, VISIT_FREQUENCIES, Project, conform
+from territory_planner.model import CRS, TERRITORY_COLUMNS, Project, conform
 from territory_planner.plan.rules import reassign
 from territory_planner.plan.unit_scope import in_scope
 from territory_planner.routing.workload import has_frequencies
@@ -174,42 +174,6 @@ def describe_balance(shares: dict[str, float]) -> str:
     if len(shares) == 1:
         return BALANCE_TARGETS[next(iter(shares))]
     return ", ".join(f"{share:.0%} {BALANCE_TARGETS[key]}" for key, share in shares.items())
-
-
-def default_balance(project: Project) -> str:
-    """Workload when visit frequencies are known, else potential, else account counts.
-
-    Parameters
-    ----------
-    project
-        The project (its accounts' ``visit_frequency`` and ``potential``).
-
-    Returns
-    -------
-    str
-        "workload", "potential" or "accounts".
-    """
-    if project.accounts["visit_frequency"].isin(list(VISIT_FREQUENCIES)).any():
-        return "workload"
-    return balance_without_workload(project)
-
-
-def balance_without_workload(project: Project) -> str:
-    """Potential when any account has some, else account counts: `default_balance` less workload.
-
-    What design offers instead where most workload hours cannot be planned.
-
-    Parameters
-    ----------
-    project
-        The project (its accounts' ``potential``).
-
-    Returns
-    -------
-    str
-        "potential" or "accounts".
-    """
-    return "potential" if project.accounts["potential"].fillna(0).sum() > 0 else "accounts"
 
 
 def project_units(

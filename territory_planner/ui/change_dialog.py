@@ -25,8 +25,9 @@ from territory_planner.app.plan_operations import ChangeParams
 from territory_planner.formats import money_short
 from territory_planner.io.export import write_table_xlsx
 from territory_planner.model import Project
-from territory_planner.plan.unit_plan import BALANCE_TARGETS, default_balance
-from territory_planner.ui.design_dialog import tolerance_box, unit_choice
+from territory_planner.plan.default_balance import default_balance
+from territory_planner.plan.unit_plan import BALANCE_TARGETS
+from territory_planner.ui.design_dialog import default_note, tolerance_box, unit_choice
 from territory_planner.ui.table_model import Column, FrameModel
 from territory_planner.ui.table_panel import make_table
 
@@ -70,6 +71,8 @@ class ChangeDialog(QDialog):
             form.addRow("Move:", self.minimise)
         form.addRow("Move units:", self.units)
         form.addRow("Balance on:", self.balance)
+        self.default_note = default_note(project)
+        form.addRow("", self.default_note)
         form.addRow("Tolerance:", self.tolerance)
         self.explain = QLabel(
             "Territories take and give units along their borders; locked territories and "

@@ -24,7 +24,8 @@ from territory_planner.analysis.metrics import balance_tolerance
 from territory_planner.app.plan_operations import DesignParams
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
-from territory_planner.plan.unit_plan import BALANCE_TARGETS, FILE_KIND, default_balance
+from territory_planner.plan.default_balance import default_balance, workload_passed_over
+from territory_planner.plan.unit_plan import BALANCE_TARGETS, FILE_KIND
 
 #: What the user asked for: the operation's own parameters.
 DesignOptions = DesignParams
@@ -48,6 +49,14 @@ def tolerance_box(project: Project) -> QDoubleSpinBox:
     box.setSuffix(" %")
     box.setValue(balance_tolerance(project) * 100)
     return box
+
+
+def default_note(project: Project) -> QLabel:
+    """Why the balance preselected is not workload hours; hidden where it is (or unknown)."""
+    label = QLabel(workload_passed_over(project))
+    label.setWordWrap(True)
+    label.setVisible(bool(label.text()))
+    return label
 
 
 class DesignDialog(QDialog):
@@ -75,6 +84,8 @@ class DesignDialog(QDialog):
         form = QFormLayout()
         form.addRow("Build from:", self.units)
         form.addRow("Balance on:", grid)
+        self.default_note = default_note(project)
+        form.addRow("", self.default_note)
         form.addRow("Territories:", self.count)
         form.addRow("Tolerance:", self.tolerance)
         form.addRow("", self.homes)

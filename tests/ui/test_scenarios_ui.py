@@ -91,6 +91,25 @@ def test_design_dialog_blends_targets_and_defaults_to_one_territory_per_rep(
     assert "60% potential, 40% workload hours" in dialog.explain.text()
 
 
+def test_dialogs_say_why_workload_is_not_the_default_balance(qtbot, window, fresh_demo) -> None:
+    from territory_planner.sample_data import field_project
+    from territory_planner.ui.change_dialog import ChangeDialog
+
+    field = field_project(seed=5, accounts=600, reps=6)  # most hours beyond a day trip
+    for project, chosen, said in [(field, "potential", True), (fresh_demo, "workload", False)]:
+        design = DesignDialog(project, window)
+        change = ChangeDialog(project, split=False, parent=window)
+        qtbot.addWidget(design)
+        qtbot.addWidget(change)
+        assert {k for k, box in design.shares.items() if box.value()} == {chosen}
+        assert design.options().balance == f"{chosen}=100"
+        assert change.balance.currentData() == chosen
+        for dialog in (design, change):
+            assert dialog.default_note.isVisibleTo(dialog) is said
+            text = dialog.default_note.text()
+            assert ("not workload hours" in text and "of them" in text) if said else text == ""
+
+
 def test_scenario_panel_rename_delete_and_errors(qtbot, window, fresh_demo, monkeypatch) -> None:
     _open_demo(qtbot, window, fresh_demo)
     monkeypatch.setattr(
