@@ -6,7 +6,7 @@ restarts, each from another seed, the best plan kept (`score`: excess over the
 band first, then shape). While no restart has reached the band but the best is
 near it, and some plan is in band with contiguity ignored, restarts may run up
 to `_OVERTIME_SECONDS` past the CPU budget. The plan is then polished for shape
-by record-to-record travel over border moves (`_Plan.polish`).
+by record-to-record travel over border moves (`polish.polish`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from territory_planner.plan.corridors import top_up_near
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.polish import polish
 from territory_planner.plan.recombine import recombine
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
@@ -202,7 +203,7 @@ def _tight(plan: _Plan, anchors: dict[int, int]) -> set[tuple[int, float]]:
 def _polish(
     plan: _Plan, seed: int, cancel: CancelToken | None, progress: Progress, *, seconds: float
 ) -> None:
-    """Record-to-record travel for shape (`_Plan.polish`), its tries in proportion to the units.
+    """Record-to-record travel for shape (`polish.polish`), its tries in proportion to the units.
 
     Plans end at a local optimum of single border moves, recombined ones and
     first plans already in band alike.
@@ -211,7 +212,7 @@ def _polish(
     plan.recenter()
     tries = min(_POLISH_MOVES, _POLISH_PER_UNIT * plan.n)
     rng = np.random.default_rng([seed, 3])
-    plan.polish(rng, tries, _POLISH_THRESHOLD, cancel, seconds=seconds)
+    polish(plan, rng, tries, _POLISH_THRESHOLD, cancel, seconds=seconds)
 
 
 _RECOMBINE_SECONDS = 7.0  # CPU seconds for all restarts (CPU time: the same plan on a busy machine)

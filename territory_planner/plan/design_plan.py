@@ -3,13 +3,12 @@
 `_Plan` moves units between territories in O(degree) (totals, areas and
 perimeters updated), checks that a move keeps the territory it leaves in
 one piece, sweeps border units for shape and balance, balances by
-ejection chains, and polishes shapes by record-to-record travel. `design`,
-`recombine` and the rebalancing steps use it.
+ejection chains (`polish` polishes its shapes by record-to-record travel).
+`design`, `recombine` and the rebalancing steps use it.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Sequence
 
@@ -338,81 +337,6 @@ class _Plan:
                 moves += 1
         return moves
 
-    def polish(
-        self,
-        rng: np.random.Generator,
-        iterations: int,
-        threshold: float,
-        cancel: CancelToken | None = None,
-        *,
-        seconds: float = np.inf,
-        into: Sequence[bool] | None = None,
-    ) -> int:
-        """Record-to-record travel over border moves, for shape; keeps the best plan seen.
-
-        Single moves that improve the shape stop at a local optimum (a
-        sweep's end); here a random border unit moves to a random
-        neighbouring territory whenever the summed shape cost stays within
-        ``threshold * k`` of the best seen (mean Polsby-Popper at most
-        `threshold` below it), the threshold shrinking geometrically to
-        ``threshold * _POLISH_FADE`` over the `iterations`, or over the `seconds`
-        of CPU time when those run out first (so that a polish cut short still
-        ends greedy, at a local optimum, not wandering). A move never takes a
-        territory further from its band, nor splits the territory it leaves.
-        Stops after `seconds`, or when the first `_POLISH_IDLE` tries moved
-        nothing (a narrow band). With `into`, units
-        move only into the territories it marks (e.g. a split's sources and new
-        territory). Returns the moves made.
-        """
-        began = time.process_time()
-        deadline = began + seconds
-        label, fixed, wk, count = self.label, self.fixed, self.wk, self.count
-        best = current = sum(self.shape)
-        best_labels = list(label)
-        units: list[int] = []
-        moves = 0
-        allowed, fade = threshold * self.k, _POLISH_FADE ** (1 / max(iterations, 1))
-        draws: list[list[float]] = []
-        for it in range(iterations):
-            allowed *= fade
-            if it % _POLISH_REFRESH == 0:
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                units = self.boundary_units().tolist()
-                now = time.process_time()
-                if not units or now > deadline or (it >= _POLISH_IDLE and not moves):
-                    break  # (no move yet after many tries: a band this narrow leaves none)
-                spent = (now - began) / max(seconds, _EPS)  # of the time
-                if spent > (it + 1) / iterations:  # the time runs out first: fade by it
-                    allowed = min(allowed, threshold * self.k * _POLISH_FADE ** min(spent, 1.0))
-                draws = rng.random((_POLISH_REFRESH, 2)).tolist()  # a unit, a territory beside it
-            pick_unit, pick_side = draws[it % _POLISH_REFRESH]
-            v = units[int(pick_unit * len(units))]
-            a = label[v]
-            if fixed[v] or count[a] <= 1:
-                continue
-            shared = self.shared(v)
-            others = [t for t in shared if t != a and (into is None or into[t])]
-            if not others:
-                continue
-            b = others[int(pick_side * len(others))]
-            if wk[v][a] or wk[v][b]:
-                ea = self.excess(a, self.total[a] - wk[v][a])
-                eb = self.excess(b, self.total[b] + wk[v][b])
-                if abs(ea) > abs(self.excess(a)) + _EPS or abs(eb) > abs(self.excess(b)) + _EPS:
-                    continue  # never further from the band
-            delta = self.shape_delta(v, b, shared)
-            if (delta < 0 or current + delta < best + allowed) and self.stays_connected(
-                v, a, budget=_POLISH_SEARCH
-            ):
-                self.move(v, b)
-                moves += 1
-                current += delta
-                if current < best - _EPS:
-                    best, best_labels = current, list(label)
-        self.assign(np.asarray(best_labels))
-        return moves
-
     def pieces(self) -> list[list[list[int]]]:
         """Per territory, its connected pieces (lists of units)."""
         label, nbr = self.label, self.nbr
@@ -534,9 +458,4 @@ class _Plan:
 
 
 _CHAIN_BRANCH = 4
-_POLISH_REFRESH = 2000  # polish moves between refreshes of the border units
-_POLISH_IDLE = 20_000  # tries without a single move before the polish gives up
-_POLISH_FADE = 1 / 400  # the polish threshold's last value, as a share of its first
-# units searched to see a territory stays whole (deeper searches found none: measured)
-_POLISH_SEARCH = 150
 _CHAIN_BUDGET = 3000  # candidate lists built per balancing (deterministic, unlike a clock)

@@ -19,6 +19,7 @@ import numpy as np
 from territory_planner._errors import InputError
 from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
+from territory_planner.plan.polish import polish
 from territory_planner.plan.rebalance import RebalanceResult, _external, _setup
 from territory_planner.plan.rebalance_inputs import (
     Reweigh,
@@ -327,7 +328,7 @@ def _smooth(
     progress: Progress,
     cancel: CancelToken | None,
 ) -> None:
-    """Polish the shapes of the new territory and its sources (`_Plan.polish`), keeping the band.
+    """Polish the shapes of the new territory and its sources (`polish.polish`), keeping the band.
 
     Growing and balancing take the fewest moves and leave long, thin territories
     (mean Polsby-Popper 0.04-0.07 on a demo split); units move only among the
@@ -342,8 +343,14 @@ def _smooth(
     tries = min(_SMOOTH_TRIES, _SMOOTH_PER_UNIT * plan.n)
     rng = np.random.default_rng(0)
     try:
-        plan.polish(
-            rng, tries, _SMOOTH_THRESHOLD, cancel, seconds=_SMOOTH_SECONDS, into=active.tolist()
+        polish(
+            plan,
+            rng,
+            tries,
+            _SMOOTH_THRESHOLD,
+            cancel,
+            seconds=_SMOOTH_SECONDS,
+            into=active.tolist(),
         )
     finally:
         if held is not None:

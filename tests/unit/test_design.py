@@ -16,6 +16,7 @@ from territory_planner.plan import design_finish
 from territory_planner.plan.design import design_territories, unit_graph
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.design_report import DesignResult
+from territory_planner.plan.polish import polish
 from territory_planner.tasks import CancelToken, TaskCancelledError
 from tests.unit.plan_fixtures import touching
 
@@ -326,7 +327,7 @@ def test_polish_makes_shapes_more_compact_and_keeps_balance_pieces_and_homes() -
     before_pp = np.mean([polsby_popper(units.geometry[start == t].union_all()) for t in range(k)])
     before_off = plan.total_excess()
 
-    plan.polish(np.random.default_rng(0), 20_000, 0.004)
+    polish(plan, np.random.default_rng(0), 20_000, 0.004)
 
     labels = np.asarray(plan.label)
     adjacency = grid_neighbours(side)
