@@ -52,6 +52,7 @@ class ChangeParams:
     rep_id: str | None = None  # split: the new hire
     territory_name: str | None = None  # split: the new territory's name
     name: str | None = None  # the new scenario's name; None: says how it was made
+    reach: bool = True  # rebalance: never hand an account beyond its new rep's day trip
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def rebalance(
     raise_if_cancelled(cancel)
     change = rebalance_project(
         project, kind=params.kind, balance=params.balance, tolerance=params.tolerance,
-        minimise=params.minimise, name=params.name, progress=progress, cancel=cancel,
+        minimise=params.minimise, name=params.name, reach=params.reach, progress=progress,
+        cancel=cancel,
     )  # fmt: skip
     raise_if_cancelled(cancel)
     kept = keep_scenario(project, change.scenario)

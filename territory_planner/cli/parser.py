@@ -277,6 +277,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         else:
             change.add_argument("--minimise", choices=("accounts", "potential"), default="accounts",
                                 help="what the moves should least disturb")  # fmt: skip
+            change.add_argument(
+                "--allow-far", action="store_true",
+                help="let accounts go to reps beyond a day trip from them (nights away)",
+            )  # fmt: skip
     scenarios = command(
         "scenarios",
         _scenarios,

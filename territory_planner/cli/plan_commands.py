@@ -128,7 +128,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     else:
         params = ChangeParams(
             kind=args.units, balance=balance, tolerance=args.tolerance,
-            minimise=args.minimise, name=args.name,
+            minimise=args.minimise, name=args.name, reach=not args.allow_far,
         )  # fmt: skip
         made = rebalance(project, params)
     change = made.found

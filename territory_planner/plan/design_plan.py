@@ -43,6 +43,7 @@ class _Plan:
         fixed: np.ndarray,
         k: int,
         served: np.ndarray | None = None,
+        varies: bool | None = None,
     ) -> None:
         n = len(weights)
         self.n, self.k = n, k
@@ -67,7 +68,8 @@ class _Plan:
             else np.asarray(served, dtype=float)
         )
         self.wk: list[list[float]] = self.served.tolist()  # what each unit weighs in each territory
-        self.varies = served is not None
+        # whether the weights move with the plan (workload), not only with the territory
+        self.varies = served is not None if varies is None else varies
         self.band = 0.0
         self.area: list[float] = area.astype(float).tolist()
         self.perim: list[float] = perimeter.astype(float).tolist()

@@ -183,6 +183,7 @@ def rebalance_project(
     tolerance: float = 0.05,
     minimise: str = "accounts",
     name: str | None = None,
+    reach: bool = True,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> PlanChange:
@@ -204,6 +205,10 @@ def rebalance_project(
         "accounts" (default) or "potential"; another raises `InputError`.
     name
         The new scenario's name; None: "Rebalanced (<what was balanced>)".
+    reach
+        Never hand an account to a rep who cannot drive there, visit it and drive
+        back in a working day where another rep can (`out_of_reach`); False: any
+        rep may take it (for teams that plan trips with nights away).
     progress
         Told the share done (0 to 1) and what is going on.
     cancel
@@ -225,7 +230,8 @@ def rebalance_project(
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
     plan_units = project_units(project, kind)
-    weights, reweigh, far = _plan_weights(project, plan_units, shares)
+    weights, reweigh, far = _plan_weights(project, plan_units, shares, reach=reach)
+    barred = _barred_units(plan_units, far)
     cost_values = (
         np.ones(len(project.accounts))
         if minimise == "accounts"
@@ -246,12 +252,13 @@ def rebalance_project(
         ],
         territory_names=project.territories["name"].astype(str).tolist(),
         reweigh=reweigh,
+        barred=None if reweigh is not None else barred,  # (workload: in its weights)
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )
     base = project.territories.iloc[: len(result.totals)]  # (an empty last one is not labelled)
-    reach = day_trip_notes(project, plan_units, result.labels, base)
-    result = replace(result, violations=[*result.violations, *reach])
+    trips = day_trip_notes(project, plan_units, result.labels, base)
+    result = replace(result, violations=[*result.violations, *trips])
     if far is not None and result.max_deviation > tolerance + 1e-9:
         deviation = result.totals / result.totals.mean() - 1
         notes = reach_notes(
@@ -274,12 +281,7 @@ def rebalance_project(
         why=why,
         name=name or f"Rebalanced ({describe_balance(shares)})",
     )
-    served, forbidden = None, None
-    if reweigh is not None and far is not None:  # never out of the new rep's reach
-        served = reweigh(plan_units.current)[1]
-        forbidden = np.column_stack(
-            [unit_weights(plan_units, far[:, t].astype(float)) > 0 for t in range(far.shape[1])]
-        )
+    served = None if reweigh is None else reweigh(plan_units.current)[1]
     bound = moves_bound(
         weights,
         cost,
@@ -288,7 +290,7 @@ def rebalance_project(
         tolerance,
         locked=locked,
         served=served,
-        forbidden=forbidden,
+        forbidden=barred,  # never out of the new rep's reach
     )
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     return replace(change, result=whole, bound=bound, bound_of=minimise)
@@ -326,6 +328,8 @@ def _plan_weights(
     plan_units: ProjectUnits,
     shares: dict[str, float],
     new_rep: str | None = None,
+    *,
+    reach: bool = True,
 ) -> tuple[np.ndarray, Reweigh | None, np.ndarray | None]:
     """Each unit's weight in the plan in use and, on workload, how any plan weighs the units.
 
@@ -333,16 +337,29 @@ def _plan_weights(
     territory's rep's home, so a unit moved to a territory whose rep lives
     elsewhere weighs what that rep's drive makes it (`served_weights`), with
     the legs between the accounts of the plan weighed. With `new_rep`, one more
-    territory (a split's new one) is that rep's. On workload also where each
-    account may not go (`out_of_reach` of the plan in use, accounts x territories).
+    territory (a split's new one) is that rep's. Whatever the target, where each
+    account may not go when some rep has a home and `reach` holds (`out_of_reach`
+    of the plan in use, accounts x territories): never beyond a day trip from its
+    new rep where another rep reaches it.
     """
     weights = unit_weights(plan_units, plan_account_weights(project, shares))
-    if "workload" not in shares:
-        return weights, None, None
     territories = _served_base(project, plan_units, new_rep)
-    start = serving_reps(project, plan_units, plan_units.current, territories)
-    far = out_of_reach(project, territories, start)
+    far = None
+    if reach and project.reps[["lon", "lat"]].notna().all(axis=1).any():
+        start = serving_reps(project, plan_units, plan_units.current, territories)
+        far = out_of_reach(project, territories, start)
+    if "workload" not in shares:
+        return weights, None, far
     return weights, plan_reweigh(project, plan_units, shares, territories, far=far), far
+
+
+def _barred_units(plan_units: ProjectUnits, far: np.ndarray | None) -> np.ndarray | None:
+    """Units x territories: where a unit may not go, as one of its accounts may not (`far`)."""
+    if far is None:
+        return None
+    return np.column_stack(
+        [unit_weights(plan_units, far[:, t].astype(float)) > 0 for t in range(far.shape[1])]
+    )
 
 
 def split_project(

@@ -73,6 +73,7 @@ from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.pair_milp import heaviest_units
 from territory_planner.plan.rebalance_inputs import (
     Reweigh,
+    _barred,
     _frozen,
     _graph,
     _labels,
@@ -152,11 +153,12 @@ def _setup(
     graph: nx.Graph,
     fixed: np.ndarray,
     served: np.ndarray | None = None,
+    varies: bool = True,
 ) -> _Setup:
     """A `_Plan` with one extra territory, index `k`, for the units in no territory.
 
     With `served` (units x territories) a unit weighs in each territory what it
-    says (in the extra one: `w`).
+    says (in the extra one: `w`); `varies`: those weights move with the plan too.
     """
     geoms = _lonlat(units)
     area, perimeter = _measures(graph, geoms)
@@ -164,7 +166,7 @@ def _setup(
     kp = k + 1 if (lab < 0).any() else k
     if served is not None:
         served = _with_none(served, w, kp)
-    plan = _Plan(graph, w, area, perimeter, fixed=fixed, k=kp, served=served)
+    plan = _Plan(graph, w, area, perimeter, fixed=fixed, k=kp, served=served, varies=varies)
     plan.assign(internal)
     return _Setup(plan, unit_names(units), internal, k, _sphere_km(geoms))
 
@@ -355,7 +357,7 @@ def _recombine_into_band(
     k = plan.k
     w = np.asarray(plan.w, dtype=float)
     roots = heaviest_units(original, w, k)
-    weights = np.asarray(plan.served, dtype=float) if plan.varies else w
+    weights = np.asarray(plan.served, dtype=float)  # (barred territories weigh more)
     labels = np.asarray(plan.label, dtype=np.int64)
     still = np.zeros(k, dtype=bool)  # locked territories, those with locked units, and "none"
     still[: len(frozen)] = frozen
@@ -444,6 +446,7 @@ def rebalance_units(
     graph: nx.Graph | None = None,
     territory_names: Sequence[str] | None = None,
     reweigh: Reweigh | None = None,
+    barred: np.ndarray | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> RebalanceResult:
@@ -483,6 +486,11 @@ def rebalance_units(
         plan given (`weights` then unused), between balancing rounds, and for
         the plan returned; the band is around the mean of the totals as they
         come out (the team's total moves with the plan).
+    barred
+        Units x territories: True where a unit may not go (its accounts beyond
+        a day trip from that territory's rep, where another rep reaches them;
+        without `reweigh`). There it weighs the team's total more, so no balance
+        gained pays for the move. None: anywhere.
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
@@ -508,13 +516,17 @@ def rebalance_units(
     served = None
     if reweigh is not None:
         w, served = _reweighed(reweigh, lab, n, k)
+    elif barred is not None:
+        served = _barred(w, lab, barred, k)
     if graph is None:
         progress(0.0, "Finding neighbouring units")
     graph = _graph(units, graph, n)
     _check(cancel)
     movable = ~lock & (lab >= 0)
     movable &= ~frozen[np.maximum(lab, 0)]
-    s = _setup(units, w, lab, k=k, graph=graph, fixed=~movable, served=served)
+    s = _setup(
+        units, w, lab, k=k, graph=graph, fixed=~movable, served=served, varies=reweigh is not None
+    )
     plan = s.plan
     pieces_before = [len(p) for p in plan.pieces()]
     mean = float(w[lab >= 0].sum()) / k

@@ -219,8 +219,10 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
     back in a working day (`analysis.account_workload.day_trip_reach`) while
     another rep can, and does not serve it now. Balanced hours are not reachable
     hours: such an account fills its rep's hours with driving the calendar never
-    plans. An account no rep reaches is free, and so is one where it is now
-    (a rebalance does not have to move it).
+    plans; a rep's day is no less full for balancing potential or accounts. An
+    account no rep reaches is free, and so is one where it is now (a rebalance
+    does not have to move it); a rep without a home takes any (where they would
+    start from is not known, as `beyond_day_trip` has it).
 
     Parameters
     ----------
@@ -238,6 +240,7 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
     """
     reach = day_trip_reach(project)
     far = ~reach & reach.any(axis=1, keepdims=True)
+    far[:, ~project.reps[["lon", "lat"]].notna().all(axis=1).to_numpy()] = False  # from where?
     rows = np.flatnonzero(server >= 0)
     far[rows, server[rows]] = False
     return np.column_stack(
@@ -307,7 +310,9 @@ def reach_notes(
         "Within a day trip (there, a visit and back in a working day): "
         + "; ".join(said)
         + ". Moves never hand an account to a rep who cannot reach it so, where another rep "
-        "can (the calendar could not plan its visits): a wider band, or a rep nearer them"
+        "can (the calendar could not plan its visits): a wider band, a rep nearer them, or "
+        "letting reps take accounts beyond a day trip, for trips with nights away (untick "
+        '"Only to reps who can visit them on a day trip"; --allow-far)'
     ]
 
 

@@ -104,6 +104,9 @@ def test_dialogs_say_why_workload_is_not_the_default_balance(qtbot, window, fres
         assert {k for k, box in design.shares.items() if box.value()} == {chosen}
         assert design.options().balance == f"{chosen}=100"
         assert change.balance.currentData() == chosen
+        assert change.options().reach  # by default only to reps who reach them on a day trip
+        change.reach.setChecked(False)
+        assert not change.options().reach
         for dialog in (design, change):
             assert dialog.default_note.isVisibleTo(dialog) is said
             text = dialog.default_note.text()

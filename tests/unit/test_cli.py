@@ -225,7 +225,8 @@ def test_text_output_lists_records_one_a_line_the_first_twenty(tmp_path, capsys)
 
     path = tmp_path / "p.gpkg"
     save_project(make_demo(accounts=600, reps=4, seed=1), path)
-    args = ["rebalance", str(path), "--balance", "potential", "--tolerance", "0.01", "--dry-run"]
+    args = ["rebalance", str(path), "--balance", "potential", "--tolerance", "0.01", "--dry-run",
+            "--allow-far"]  # fmt: skip
     assert main([*args, "--json"]) == 0
     moves = json.loads(capsys.readouterr().out)["moves"]
     assert len(moves) > 20  # (enough to be cut short in text)
