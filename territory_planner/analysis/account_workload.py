@@ -140,11 +140,10 @@ def nearest_home(project: Project) -> np.ndarray:
     nearest = np.full(len(acc), -1, dtype=np.int64)
     placed = np.isfinite(lon) & np.isfinite(lat)
     if len(homed) and placed.any():
-        # straight chords through the earth rank like great-circle distances
+        # on a sphere the nearest point (great circle) has the largest dot product
         points = sphere_xyz_km(lon[placed], lat[placed])
         homes = sphere_xyz_km(home_lon[homed], home_lat[homed])
-        chord2 = ((points[:, None, :] - homes[None, :, :]) ** 2).sum(axis=2)
-        nearest[placed] = homed[chord2.argmin(axis=1)]
+        nearest[placed] = homed[(points @ homes.T).argmax(axis=1)]
     return nearest
 
 
@@ -231,7 +230,7 @@ def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
 
 
 #: Share of the team's workload hours beyond its reps' day trips from which balancing
-#: workload balances mostly hours the calendar never plans (design says so, and the
+#: workload balances much that the calendar never plans (design says so, and the
 #: default balance is then potential or accounts).
 UNPLANNABLE_SHARE = 0.25
 

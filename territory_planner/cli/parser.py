@@ -233,7 +233,8 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     design.add_argument(
         "--balance", metavar="TARGET",
         help="accounts, potential, revenue, workload, or a blend such as potential=60,workload=40 "
-        "(default: workload when visit frequencies are known, else potential)",
+        "(default: workload when visit frequencies are known, unless accounts beyond a day "
+        "trip from their nearest rep carry a quarter of its hours; else potential, else accounts)",
     )  # fmt: skip
     design.add_argument(
         "--units-file", type=Path, metavar="FILE",

@@ -51,7 +51,7 @@ def _balance(project: Any, args: argparse.Namespace) -> tuple[str, str]:
     """The balance target asked for, else the project's default and why it is not workload.
 
     The second is "" where the target was asked for, or the default is workload (or
-    frequencies are unknown): `unit_plan.workload_passed_over`.
+    frequencies are unknown): `default_balance.workload_passed_over`.
     """
     from territory_planner.plan.default_balance import (  # noqa: PLC0415
         default_balance,
@@ -60,7 +60,8 @@ def _balance(project: Any, args: argparse.Namespace) -> tuple[str, str]:
 
     if args.balance:
         return args.balance, ""
-    return default_balance(project), workload_passed_over(project)
+    why = workload_passed_over(project)
+    return default_balance(project, why), why
 
 
 def _design(args: argparse.Namespace) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
     result = outcome.result
     return {
         **_keep_scenario(project, made, args, balance),
-        "balance_note": why,
+        **({"balance_note": why} if why else {}),
         "tolerance": args.tolerance,
         "units": outcome.units.describe(),
         "unit_graph_contiguous": all(result.contiguous),
@@ -137,7 +138,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         write_table_xlsx(change.moves, args.xlsx, "Moves")
     return {
         **kept,
-        "balance_note": why,
+        **({"balance_note": why} if why else {}),
         "units_moved": change.units_moved,
         "accounts_moved": len(change.moves),
         **_bound_record(change.bound),

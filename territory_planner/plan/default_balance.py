@@ -12,11 +12,11 @@ from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.plan.unit_plan import BALANCE_TARGETS
 
 
-def default_balance(project: Project) -> str:
+def default_balance(project: Project, passed_over: str | None = None) -> str:
     """Workload when visit frequencies are known and most of it can be planned, else potential.
 
     Account counts where no account has potential. Workload is passed over where
-    accounts beyond a day trip from every rep carry much of it
+    accounts beyond a day trip from their nearest rep carry much of it
     (`workload_passed_over`): balancing hours the calendar never plans would
     balance little of the reps' weeks.
 
@@ -24,17 +24,23 @@ def default_balance(project: Project) -> str:
     ----------
     project
         The project (its accounts' ``visit_frequency`` and ``potential``, the reps' homes).
+    passed_over
+        `workload_passed_over` of the project, if the caller has it already.
 
     Returns
     -------
     str
         "workload", "potential" or "accounts".
     """
-    if project.accounts["visit_frequency"].isin(
-        list(VISIT_FREQUENCIES)
-    ).any() and not workload_passed_over(project):
+    why = workload_passed_over(project) if passed_over is None else passed_over
+    if _has_frequencies(project) and not why:
         return "workload"
     return balance_without_workload(project)
+
+
+def _has_frequencies(project: Project) -> bool:
+    """Whether any account has a visit frequency the calendar knows."""
+    return bool(project.accounts["visit_frequency"].isin(list(VISIT_FREQUENCIES)).any())
 
 
 def workload_passed_over(project: Project) -> str:
@@ -44,7 +50,9 @@ def workload_passed_over(project: Project) -> str:
     visit and back in a working day; the calendar leaves their visits out) carry
     `UNPLANNABLE_SHARE` of the workload hours or more, each account served by
     that nearest rep. Field teams spread thinly over a country are like that:
-    the drives to far accounts, a day trip each, make most of the hours.
+    the drives to far accounts, a day trip each, make much of the hours. Never
+    while a rep has no home: where they start from is not known, so no account
+    is beyond their reach.
 
     Parameters
     ----------
@@ -56,7 +64,8 @@ def workload_passed_over(project: Project) -> str:
     str
         The sentence, or "" when workload is not passed over (or unknown).
     """
-    if not project.accounts["visit_frequency"].isin(list(VISIT_FREQUENCIES)).any():
+    homes = project.reps[["lon", "lat"]].notna().all(axis=1)
+    if not _has_frequencies(project) or not homes.all():
         return ""
     count, far, total = far_hours(project, nearest_home(project))
     if total <= 0 or far < UNPLANNABLE_SHARE * total:

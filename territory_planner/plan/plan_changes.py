@@ -63,12 +63,14 @@ class PlanChange:
     result: RebalanceResult
     bound: MovesBound | None = None  # the fewest accounts any plan within the band moves
     bound_of: str = "accounts"  # what the bound counts: "accounts" or "potential"
+    day_trips: bool = False  # whether moves kept accounts within their new rep's day trip
 
     def describe(self) -> str:
         """E.g. "12 units and 85 accounts move (any plan ... at least 60 accounts ...); ..."."""
         least = ""
         if self.bound is not None and math.isinf(self.bound.lower):
-            least = " (no plan of these units is within the band, even in pieces)"
+            rule = ", keeping every account within a day trip of its rep" if self.day_trips else ""
+            least = f" (no plan of these units is within the band, even in pieces{rule})"
         elif self.bound is not None and math.isfinite(self.bound.found):
             amount = (
                 plural(round(self.bound.lower), "account")
@@ -282,18 +284,22 @@ def rebalance_project(
         name=name or f"Rebalanced ({describe_balance(shares)})",
     )
     served = None if reweigh is None else reweigh(plan_units.current)[1]
+    k = len(project.territories) if served is None else served.shape[1]
+    if barred is not None and barred.shape[1] < k:  # (an empty last territory: no column)
+        barred = np.column_stack([barred, np.zeros((len(barred), k - barred.shape[1]), bool)])
     bound = moves_bound(
         weights,
         cost,
         plan_units.current,
-        len(project.territories) if served is None else served.shape[1],
+        k,
         tolerance,
         locked=locked,
         served=served,
         forbidden=barred,  # never out of the new rep's reach
     )
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
-    return replace(change, result=whole, bound=bound, bound_of=minimise)
+    kept = barred is not None and bool(barred.any())
+    return replace(change, result=whole, bound=bound, bound_of=minimise, day_trips=kept)
 
 
 def _named_by_place(
@@ -437,7 +443,9 @@ def split_project(
         rep_name = str(project.reps["name"].iloc[found[0]])
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
-    weights, reweigh, _ = _plan_weights(project, plan_units, shares, new_rep=rep_id or "")
+    weights, reweigh, _ = _plan_weights(
+        project, plan_units, shares, new_rep=rep_id or "", reach="workload" in shares
+    )
     new_id = new_territory_ids(terr["territory_id"])[0]
     new_name = territory_name or (
         f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"

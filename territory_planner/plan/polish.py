@@ -3,10 +3,11 @@
 Single border moves that improve the shape stop at a local optimum; the
 polish wanders from there, keeping the best plan seen. In a tight band most
 moves of a unit that weighs something would take a territory out of it: such
-a move is made together with a second one that brings both territories back
-(a swap across the same border, or a unit passed on to a third territory),
-when the two improve the shape together. Design, split and rebalance polish
-their plans with it.
+a move, when it improves the shape on its own, is made together with a second
+one that takes no territory further from its band than before (a swap across
+the same border, or a unit passed on to a third territory), when the pair
+passes the polish's test (a better shape, or one within its shrinking
+allowance). Design and split (single moves only) polish their plans with it.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def polish(
     `seconds` of CPU time when those run out first (so that a polish cut short
     still ends greedy, at a local optimum, not wandering). A move never takes a
     territory further from its band, nor splits the territory it leaves; one
-    that would leave the band is made with a second move that brings it back
-    (`_second_move`) when the two improve the shape. Stops after `seconds`, or
+    that would is made with a second move that brings it back (`_second_move`)
+    when the pair passes the same test. Stops after `seconds`, or
     when the first `_IDLE` tries moved nothing (a narrow band).
 
     Parameters

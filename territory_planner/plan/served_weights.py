@@ -216,13 +216,14 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
     """Accounts x territories: whether handing the account there puts it out of reach.
 
     True where the territory's rep cannot drive to the account, visit and drive
-    back in a working day (`analysis.account_workload.day_trip_reach`) while
-    another rep can, and does not serve it now. Balanced hours are not reachable
-    hours: such an account fills its rep's hours with driving the calendar never
-    plans; a rep's day is no less full for balancing potential or accounts. An
-    account no rep reaches is free, and so is one where it is now (a rebalance
-    does not have to move it); a rep without a home takes any (where they would
-    start from is not known, as `beyond_day_trip` has it).
+    back in a working day (`analysis.account_workload.day_trip_reach`) while the
+    rep of another territory of `base` can, and does not serve it now. Balanced
+    hours are not reachable hours: such an account fills its rep's hours with
+    driving the calendar never plans; a rep's day is no less full for balancing
+    potential or accounts. An account no such rep reaches is free, and so is one
+    where it is now (a rebalance does not have to move it); a rep without a home
+    takes any (where they would start from is not known, as `beyond_day_trip`
+    has it).
 
     Parameters
     ----------
@@ -239,15 +240,14 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
         Boolean, one row per account and one column per territory.
     """
     reach = day_trip_reach(project)
-    far = ~reach & reach.any(axis=1, keepdims=True)
+    reps = territory_reps(project, base)
+    serving = reach[:, np.unique(reps[reps >= 0])]  # (a rep holding no territory takes none)
+    far = ~reach & serving.any(axis=1, keepdims=True)
     far[:, ~project.reps[["lon", "lat"]].notna().all(axis=1).to_numpy()] = False  # from where?
     rows = np.flatnonzero(server >= 0)
     far[rows, server[rows]] = False
     return np.column_stack(
-        [
-            far[:, r] if r >= 0 else np.zeros(len(far), dtype=bool)
-            for r in territory_reps(project, base)
-        ]
+        [far[:, r] if r >= 0 else np.zeros(len(far), dtype=bool) for r in reps.tolist()]
     )
 
 

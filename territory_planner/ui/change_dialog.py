@@ -57,7 +57,9 @@ class ChangeDialog(QDialog):
         self.balance = QComboBox()
         for key, words in BALANCE_TARGETS.items():
             self.balance.addItem(words.capitalize(), key)
-        self.balance.setCurrentIndex(list(BALANCE_TARGETS).index(default_balance(project)))
+        self.default_note = default_note(project)
+        chosen = default_balance(project, self.default_note.text())
+        self.balance.setCurrentIndex(list(BALANCE_TARGETS).index(chosen))
         self.tolerance = tolerance_box(project)
         form = QFormLayout()
         self.minimise = QComboBox()
@@ -80,7 +82,6 @@ class ChangeDialog(QDialog):
             form.addRow("Accounts go:", self.reach)
         form.addRow("Move units:", self.units)
         form.addRow("Balance on:", self.balance)
-        self.default_note = default_note(project)
         form.addRow("", self.default_note)
         form.addRow("Tolerance:", self.tolerance)
         self.explain = QLabel(

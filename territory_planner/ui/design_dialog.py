@@ -70,7 +70,8 @@ class DesignDialog(QDialog):
         self.areas_file: Path | None = None
         self.units.activated.connect(lambda _i: self._choose_file())
         self.shares: dict[str, QSpinBox] = {}
-        grid = self._share_grid(default_balance(project))
+        self.default_note = default_note(project)
+        grid = self._share_grid(default_balance(project, self.default_note.text()))
         self.count = QSpinBox()
         self.count.setRange(1, 500)
         self.count.setValue(max(len(project.reps), 1))
@@ -84,7 +85,6 @@ class DesignDialog(QDialog):
         form = QFormLayout()
         form.addRow("Build from:", self.units)
         form.addRow("Balance on:", grid)
-        self.default_note = default_note(project)
         form.addRow("", self.default_note)
         form.addRow("Territories:", self.count)
         form.addRow("Tolerance:", self.tolerance)

@@ -101,4 +101,13 @@ def test_the_cli_says_which_balance_it_chose_and_why(tmp_path: Path) -> None:
         done = run_cli("design", str(path), "--units", "state", "--dry-run", "--json", *asked)
         assert done.returncode == 0, done.stderr
         data = json.loads(done.stdout)
-        assert (data["balance"], data["balance_note"]) == (balance, note)
+        assert (data["balance"], data.get("balance_note", "")) == (balance, note)
+
+
+def test_a_rep_without_a_home_keeps_workload_the_default() -> None:
+    """Where a rep starts from is not known, no account is beyond their reach: the share of
+    far hours cannot be told, so workload stays the default."""
+    project = field_project(seed=5, accounts=600, reps=6)
+    project.reps.loc[project.reps.index[0], ["lon", "lat"]] = np.nan
+    assert workload_passed_over(project) == ""
+    assert default_balance(project) == "workload"

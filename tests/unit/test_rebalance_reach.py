@@ -4,17 +4,21 @@ reaches it, whatever it balances; `reach=False` lets any rep take it."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import shapely
 
 from territory_planner.analysis.account_workload import beyond_day_trip, day_trip_reach
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
 from territory_planner.plan.plan_changes import rebalance_project
 from territory_planner.plan.scenarios import scenario_project
+from territory_planner.plan.served_weights import out_of_reach, serving_reps
+from territory_planner.plan.unit_plan import project_units
 
 
-def _handed_far(project: Project, reach: bool) -> tuple[int, float, int]:
+def _handed_far(project: Project, reach: bool) -> tuple[int, float, int, str]:
     """Moved accounts beyond their new rep's day trip that another rep reaches; the largest
-    deviation; accounts moved."""
+    deviation; accounts moved; the result in words."""
     change = rebalance_project(project, balance="potential", tolerance=0.05, reach=reach)
     after = scenario_project(project, change.scenario)
     rep_row = {r: i for i, r in enumerate(project.reps["rep_id"])}
@@ -22,17 +26,24 @@ def _handed_far(project: Project, reach: bool) -> tuple[int, float, int]:
     server = after.accounts["territory_id"].map(rep_of).fillna(-1).to_numpy(dtype=np.int64)
     moved = (after.accounts["territory_id"] != project.accounts["territory_id"]).to_numpy()
     far = beyond_day_trip(after, server) & day_trip_reach(project).any(axis=1)
-    return int((far & moved).sum()), change.result.max_deviation, int(moved.sum())
+    return (
+        int((far & moved).sum()),
+        change.result.max_deviation,
+        int(moved.sum()),
+        (change.describe()),
+    )
 
 
 def test_rebalance_on_potential_keeps_accounts_within_their_reps_day_trips() -> None:
     project = make_demo(accounts=1200, reps=8, seed=11)  # eight metros far apart
-    anywhere, spread, moved = _handed_far(project, reach=False)
+    anywhere, spread, moved, _ = _handed_far(project, reach=False)
     assert moved > 0
     assert anywhere > 0  # without the rule, balance hands metro accounts to far reps
     assert spread <= 0.05 + 1e-9
-    within, _, _ = _handed_far(project, reach=True)
+    within, _, _, said = _handed_far(project, reach=True)
     assert within == 0
+    # no plan within ±5% keeps the rule here (the metros lie beyond each other's day trips)
+    assert "keeping every account within a day trip of its rep" in said
 
 
 def test_reps_without_a_home_take_any_account() -> None:
@@ -42,3 +53,31 @@ def test_reps_without_a_home_take_any_account() -> None:
     free = rebalance_project(project, balance="potential", tolerance=0.05, reach=False)
     assert ruled.result.max_deviation <= 0.05 + 1e-9
     assert (ruled.result.labels == free.result.labels).all()
+
+
+def test_an_empty_territory_last_is_no_column_of_the_rule() -> None:
+    project = make_demo(accounts=400, reps=4)
+    row = project.territories.iloc[[-1]].copy()
+    row["territory_id"], row["name"], row["rep_id"] = "T99", "Empty", None
+    row["geometry"] = [shapely.Polygon()]
+    project.territories = pd.concat([project.territories, row], ignore_index=True)
+    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.1)
+    assert len(change.result.totals) == 4
+    assert change.bound is not None
+
+
+def test_a_rep_holding_no_territory_bars_no_one() -> None:
+    """Barred from a territory means another territory's rep reaches the account: a rep in
+    the table who holds no territory takes none, so bars as if they were not there."""
+    project = make_demo(accounts=300, reps=4, seed=11)
+    idle = str(project.territories["rep_id"].iloc[-1])
+    project.territories.loc[project.territories.index[-1], "rep_id"] = None
+    gone = project.copy()
+    gone.reps = gone.reps[gone.reps["rep_id"] != idle].reset_index(drop=True)
+
+    def barred(p: Project) -> np.ndarray:
+        plan_units = project_units(p, "county")
+        base = p.territories
+        return out_of_reach(p, base, serving_reps(p, plan_units, plan_units.current, base))
+
+    assert (barred(project) == barred(gone)).all()
