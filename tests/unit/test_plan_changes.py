@@ -322,17 +322,22 @@ def test_rebalance_where_border_moves_are_stuck_recombines_into_the_band(tmp_pat
     assert report["contiguous"]  # every territory one piece
 
 
-def test_rebalance_on_workload_with_an_empty_territory_last() -> None:
+@pytest.mark.parametrize("balance", ["workload", "potential"])
+def test_rebalance_with_an_empty_territory_last(balance: str) -> None:
     """A territory without units (drawn empty, no rep) is not one the units are labelled
-    with: the weights per territory leave it out, as the other balance targets do."""
+    with: the weights per territory leave it out, and so does the day-trip rule (on
+    potential the rule's table once lacked its column: the bound raised an IndexError)."""
     project = make_demo(accounts=400, reps=4)
     row = project.territories.iloc[[-1]].copy()
     row["territory_id"], row["name"], row["rep_id"] = "T99", "Empty", None
     row["geometry"] = [shapely.Polygon()]
     project.territories = pd.concat([project.territories, row], ignore_index=True)
-    change = rebalance_project(project, kind="county", balance="workload", tolerance=0.1)
+    change = rebalance_project(project, kind="county", balance=balance, tolerance=0.1)
     totals = change.result.totals
     assert len(totals) == 4
+    assert change.bound is not None
+    if balance != "workload":
+        return
     hours = _kpi_deviation(project, change)[:4] + 1  # (against the mean of all five)
     assert np.allclose(totals / totals.sum(), hours / hours.sum(), atol=1e-3)
 

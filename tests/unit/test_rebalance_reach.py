@@ -4,8 +4,6 @@ reaches it, whatever it balances; `reach=False` lets any rep take it."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import shapely
 
 from territory_planner.analysis.account_workload import beyond_day_trip, day_trip_reach
 from territory_planner.demo import make_demo
@@ -53,17 +51,6 @@ def test_reps_without_a_home_take_any_account() -> None:
     free = rebalance_project(project, balance="potential", tolerance=0.05, reach=False)
     assert ruled.result.max_deviation <= 0.05 + 1e-9
     assert (ruled.result.labels == free.result.labels).all()
-
-
-def test_an_empty_territory_last_is_no_column_of_the_rule() -> None:
-    project = make_demo(accounts=400, reps=4)
-    row = project.territories.iloc[[-1]].copy()
-    row["territory_id"], row["name"], row["rep_id"] = "T99", "Empty", None
-    row["geometry"] = [shapely.Polygon()]
-    project.territories = pd.concat([project.territories, row], ignore_index=True)
-    change = rebalance_project(project, kind="county", balance="potential", tolerance=0.1)
-    assert len(change.result.totals) == 4
-    assert change.bound is not None
 
 
 def test_a_rep_holding_no_territory_bars_no_one() -> None:
