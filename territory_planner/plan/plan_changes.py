@@ -270,6 +270,7 @@ def rebalance_project(
             far=far,
             deviation=deviation,
             tolerance=tolerance,
+            locked=project.territories_locked()[: len(base)],
         )
         result = replace(result, violations=[*result.violations, *notes])
     progress(0.92, "Reshaping the territories and assigning accounts")

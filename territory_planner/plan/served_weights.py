@@ -259,6 +259,7 @@ def reach_notes(
     far: np.ndarray,
     deviation: np.ndarray,
     tolerance: float,
+    locked: np.ndarray | None = None,
 ) -> list[str]:
     """Why hours do not move between territories out of band: their reps' day trips, in words.
 
@@ -276,6 +277,9 @@ def reach_notes(
         Each territory's deviation from the mean.
     tolerance
         The band.
+    locked
+        Per territory, whether it is locked (it neither gives nor takes, whatever
+        the reps reach: not named here); None: none is.
 
     Returns
     -------
@@ -287,6 +291,8 @@ def reach_notes(
     """
     label = plan_units.account_labels(labels)
     off = np.abs(deviation) > tolerance + 1e-9
+    if locked is not None:
+        off &= ~np.asarray(locked, dtype=bool)
     over = np.flatnonzero(off & (deviation > 0))
     under = np.flatnonzero(off & (deviation < 0))
     if not len(over) or not len(under):

@@ -58,8 +58,13 @@ class ChangeDialog(QDialog):
         for key, words in BALANCE_TARGETS.items():
             self.balance.addItem(words.capitalize(), key)
         self.default_note = default_note(project)
-        chosen = default_balance(project, self.default_note.text())
-        self.balance.setCurrentIndex(list(BALANCE_TARGETS).index(chosen))
+        default = default_balance(project, self.default_note.text())
+        self.balance.setCurrentIndex(list(BALANCE_TARGETS).index(default))
+        self.balance.currentIndexChanged.connect(  # said while the default is chosen
+            lambda _i: self.default_note.setVisible(
+                bool(self.default_note.text()) and self.balance.currentData() == default
+            )
+        )
         self.tolerance = tolerance_box(project)
         form = QFormLayout()
         self.minimise = QComboBox()

@@ -71,7 +71,8 @@ class DesignDialog(QDialog):
         self.units.activated.connect(lambda _i: self._choose_file())
         self.shares: dict[str, QSpinBox] = {}
         self.default_note = default_note(project)
-        grid = self._share_grid(default_balance(project, self.default_note.text()))
+        self._default = default_balance(project, self.default_note.text())
+        grid = self._share_grid(self._default)
         self.count = QSpinBox()
         self.count.setRange(1, 500)
         self.count.setValue(max(len(project.reps), 1))
@@ -145,6 +146,9 @@ class DesignDialog(QDialog):
     def _update(self) -> None:
         chosen = {key: box.value() for key, box in self.shares.items() if box.value()}
         self.ok.setEnabled(bool(chosen))
+        # why the default is not workload: said while the default is what is chosen
+        is_default = set(chosen) == {self._default}
+        self.default_note.setVisible(bool(self.default_note.text()) and is_default)
         total = sum(chosen.values())
         if not chosen:
             self.explain.setText("Give at least one of the balance targets a weight.")

@@ -111,6 +111,14 @@ def test_dialogs_say_why_workload_is_not_the_default_balance(qtbot, window, fres
             assert dialog.default_note.isVisibleTo(dialog) is said
             text = dialog.default_note.text()
             assert ("not workload hours" in text and "of them" in text) if said else text == ""
+        # once the user picks workload after all, "by default" no longer describes it
+        design.shares[chosen].setValue(0)
+        design.shares["workload"].setValue(100)
+        change.balance.setCurrentIndex(change.balance.findData("workload"))
+        assert not design.default_note.isVisibleTo(design)
+        assert not change.default_note.isVisibleTo(change)
+        change.balance.setCurrentIndex(change.balance.findData(chosen))
+        assert change.default_note.isVisibleTo(change) is said
 
 
 def test_scenario_panel_rename_delete_and_errors(qtbot, window, fresh_demo, monkeypatch) -> None:

@@ -68,3 +68,18 @@ def test_a_rep_holding_no_territory_bars_no_one() -> None:
         return out_of_reach(p, base, serving_reps(p, plan_units, plan_units.current, base))
 
     assert (barred(project) == barred(gone)).all()
+
+
+def test_the_day_trip_note_leaves_locked_territories_out() -> None:
+    """A locked territory neither gives nor takes: its lock, not its rep's reach, holds it."""
+    project = make_demo(accounts=300, reps=4, seed=11)  # four metros beyond each other's trips
+
+    def note() -> str:
+        change = rebalance_project(project, balance="potential", tolerance=0.05)
+        return next(v for v in change.result.violations if v.startswith("Within a day trip"))
+
+    assert "South Central" in note()
+    project.territories.loc[project.territories["name"] == "South Central", "locked"] = True
+    said = note()
+    assert "South Central" not in said
+    assert "Southeast" in said  # (the other territory under the band is still named)
