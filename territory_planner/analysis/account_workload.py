@@ -29,6 +29,23 @@ def _homes(project: Project) -> tuple[np.ndarray, np.ndarray]:
     return reps["lon"].to_numpy(dtype=float), reps["lat"].to_numpy(dtype=float)
 
 
+def has_home(project: Project) -> np.ndarray:
+    """Per rep, whether their home position is known (else where they start from is not).
+
+    Parameters
+    ----------
+    project
+        The project (its reps' ``lon`` and ``lat``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per rep in ``project.reps`` order.
+    """
+    lon, lat = _homes(project)
+    return np.asarray(np.isfinite(lon) & np.isfinite(lat), dtype=bool)
+
+
 def account_workload(project: Project) -> pd.DataFrame:
     """Per account: visits per year, visit hours and drive hours per year.
 
@@ -136,7 +153,7 @@ def nearest_home(project: Project) -> np.ndarray:
     acc = project.accounts
     lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
     home_lon, home_lat = _homes(project)
-    homed = np.flatnonzero(np.isfinite(home_lon) & np.isfinite(home_lat))
+    homed = np.flatnonzero(has_home(project))
     nearest = np.full(len(acc), -1, dtype=np.int64)
     placed = np.isfinite(lon) & np.isfinite(lat)
     if len(homed) and placed.any():
@@ -219,10 +236,11 @@ def beyond_day_trip(project: Project, server: np.ndarray) -> np.ndarray:
     lon, lat = acc["lon"].to_numpy(dtype=float), acc["lat"].to_numpy(dtype=float)
     minutes = visit_minutes(acc)
     beyond = np.zeros(len(acc), dtype=bool)
+    homed = has_home(project)
     for r in np.unique(server[server >= 0]).tolist():
-        rep = project.reps.iloc[r]
-        if not np.isfinite([float(rep["lon"]), float(rep["lat"])]).all():
+        if not homed[r]:
             continue  # no home: where the rep would start from is not known (never beyond)
+        rep = project.reps.iloc[r]
         rows = np.flatnonzero(server == r)
         trip = round_trip_minutes(lon[rows], lat[rows], float(rep["lon"]), float(rep["lat"]))
         beyond[rows] = np.nan_to_num(trip) + minutes[rows] > rep_hours(rep).available
@@ -278,8 +296,7 @@ def day_trip_reach(project: Project) -> np.ndarray:
     """
     n = len(project.accounts)
     reach = np.ones((n, len(project.reps)), dtype=bool)
-    homes = project.reps[["lon", "lat"]].to_numpy(dtype=float)
+    homed = has_home(project)
     for r in range(len(project.reps)):
-        known = bool(np.isfinite(homes[r]).all())
-        reach[:, r] = ~beyond_day_trip(project, np.full(n, r)) if known else False
+        reach[:, r] = ~beyond_day_trip(project, np.full(n, r)) if homed[r] else False
     return reach

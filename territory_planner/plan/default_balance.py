@@ -6,7 +6,12 @@ of them; else potential, else account counts.
 
 from __future__ import annotations
 
-from territory_planner.analysis.account_workload import UNPLANNABLE_SHARE, far_hours, nearest_home
+from territory_planner.analysis.account_workload import (
+    UNPLANNABLE_SHARE,
+    far_hours,
+    has_home,
+    nearest_home,
+)
 from territory_planner.formats import plural
 from territory_planner.model import VISIT_FREQUENCIES, Project
 from territory_planner.plan.unit_plan import BALANCE_TARGETS
@@ -64,8 +69,7 @@ def workload_passed_over(project: Project) -> str:
     str
         The sentence, or "" when workload is not passed over (or unknown).
     """
-    homes = project.reps[["lon", "lat"]].notna().all(axis=1)
-    if not _has_frequencies(project) or not homes.all():
+    if not _has_frequencies(project) or not has_home(project).all():
         return ""
     count, far, total = far_hours(project, nearest_home(project))
     if total <= 0 or far < UNPLANNABLE_SHARE * total:

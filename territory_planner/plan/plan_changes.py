@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
+from territory_planner.analysis.account_workload import has_home
 from territory_planner.colors import free_color
 from territory_planner.formats import money, plural
 from territory_planner.geo.units import UNIT_KINDS
@@ -352,7 +353,7 @@ def _plan_weights(
     weights = unit_weights(plan_units, plan_account_weights(project, shares))
     territories = _served_base(project, plan_units, new_rep)
     far = None
-    if reach and project.reps[["lon", "lat"]].notna().all(axis=1).any():
+    if reach and has_home(project).any():
         start = serving_reps(project, plan_units, plan_units.current, territories)
         far = out_of_reach(project, territories, start)
     if "workload" not in shares:

@@ -21,6 +21,7 @@ from territory_planner.analysis.account_workload import (
     beyond_day_trip,
     day_trip_reach,
     far_hours,
+    has_home,
     served_workload,
     workload_by_rep,
 )
@@ -243,7 +244,7 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
     reps = territory_reps(project, base)
     serving = reach[:, np.unique(reps[reps >= 0])]  # (a rep holding no territory takes none)
     far = ~reach & serving.any(axis=1, keepdims=True)
-    far[:, ~project.reps[["lon", "lat"]].notna().all(axis=1).to_numpy()] = False  # from where?
+    far[:, ~has_home(project)] = False  # (from where would they start?)
     rows = np.flatnonzero(server >= 0)
     far[rows, server[rows]] = False
     return np.column_stack(
