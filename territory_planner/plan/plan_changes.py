@@ -31,6 +31,7 @@ from territory_planner.plan.balance_reasons import place_name, renamed
 from territory_planner.plan.new_hire import split_units
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
+from territory_planner.plan.rebalance_reasons import restated
 from territory_planner.plan.rules import reassign
 from territory_planner.plan.served_weights import (
     day_trip_notes,
@@ -260,20 +261,13 @@ def rebalance_project(
         cancel=cancel,
     )
     base = project.territories.iloc[: len(result.totals)]  # (an empty last one is not labelled)
+    if barred is not None:
+        locked_rows = project.territories_locked()[: len(base)]
+        result = _with_reach_notes(
+            result, weights, base, barred, tolerance=tolerance, locked=locked_rows
+        )
     trips = day_trip_notes(project, plan_units, result.labels, base)
     result = replace(result, violations=[*result.violations, *trips])
-    if far is not None and result.max_deviation > tolerance + 1e-9:
-        deviation = result.totals / result.totals.mean() - 1
-        notes = reach_notes(
-            plan_units,
-            result.labels,
-            base,
-            far=far,
-            deviation=deviation,
-            tolerance=tolerance,
-            locked=project.territories_locked()[: len(base)],
-        )
-        result = replace(result, violations=[*result.violations, *notes])
     progress(0.92, "Reshaping the territories and assigning accounts")
     territories = _reshaped(project.territories, plan_units, plan_units.current, result.labels)
     why = f"to balance {describe_balance(shares)} within ±{tolerance:.0%}"
@@ -302,6 +296,36 @@ def rebalance_project(
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     kept = barred is not None and bool(barred.any())
     return replace(change, result=whole, bound=bound, bound_of=minimise, day_trips=kept)
+
+
+def _with_reach_notes(
+    result: RebalanceResult,
+    weights: np.ndarray,
+    base: pd.DataFrame,
+    barred: np.ndarray,
+    *,
+    tolerance: float,
+    locked: np.ndarray,
+) -> RebalanceResult:
+    """`result` with, when out of band, what the reps' day trips allow (`reach_notes`).
+
+    Territories no other territory may trade with are left out of the sentence
+    saying no move helped: the day trips, not the moves, hold them.
+    """
+    if result.max_deviation <= tolerance + 1e-9:
+        return result
+    notes, alone = reach_notes(
+        result.labels,
+        weights,  # (whether a unit weighs anything: the same in any plan)
+        base,
+        barred=barred,
+        deviation=result.totals / result.totals.mean() - 1,
+        tolerance=tolerance,
+        locked=locked,
+    )
+    names = base["name"].astype(str).tolist()
+    said = restated(result.violations, [names[t] for t in result.stuck], [names[t] for t in alone])
+    return replace(result, violations=[*said, *notes])
 
 
 def _named_by_place(

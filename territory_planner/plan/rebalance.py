@@ -118,6 +118,9 @@ class RebalanceResult:
         What the changed territories aim at (the middle of their band): the
         mean territory, or for `split_units` the share of the new territory
         and its sources; 0 when not known.
+    stuck
+        Territories out of band that no move tried brought closer, with no
+        other reason found (`stuck_sentence` names them among the violations).
     """
 
     labels: np.ndarray
@@ -128,6 +131,7 @@ class RebalanceResult:
     violations: list[str] = field(default_factory=list)
     seconds: float = 0.0
     target: float = 0.0
+    stuck: list[int] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- shared setup
@@ -229,18 +233,21 @@ def _rebalance_violations(
     tolerance: float,
     names: list[str],
     territories: list[str],
-) -> list[str]:
-    """Which territories are out of the band around the team mean, and why."""
+) -> tuple[list[str], list[int]]:
+    """Which territories are out of the band around the team mean, and why; the stuck ones.
+
+    The stuck ones: those no move brought closer, for no reason found (`_why_not`).
+    """
     k = len(frozen)
     inside = labels >= 0
     totals = np.bincount(labels[inside], weights=w[inside], minlength=k)
     mean = float(totals.sum()) / k
     if mean <= 0:
-        return ["the weights add up to zero: there is nothing to balance"]
+        return ["the weights add up to zero: there is nothing to balance"], []
     deviation = totals / mean - 1
     message = _off_band(deviation, range(k), tolerance, "the mean", territories)
     if not message:
-        return []
+        return [], []
     violations = [message]
     lo, hi, aim, overfull = bands
     if abs(aim / mean - 1) > _SAME:
@@ -250,7 +257,7 @@ def _rebalance_violations(
         )
     slack = 1e-9 * mean
     own = (totals >= lo - slack) & (totals <= hi + slack)  # in the band they aimed at
-    _why_not(
+    stuck = _why_not(
         w,
         labels,
         movable,
@@ -266,7 +273,7 @@ def _rebalance_violations(
         violations=violations,
         frozen=np.flatnonzero(frozen).tolist(),
     )
-    return violations
+    return violations, stuck
 
 
 _RECOMBINE_SECONDS = 6.0  # CPU seconds for recombining when border moves are stuck
@@ -575,7 +582,7 @@ def rebalance_units(
     if reweigh is not None:
         bands = _rebalance_bands(w, new, movable, frozen=frozen, tolerance=tol)
     territories = territory_words(territory_names, k, first=0)
-    violations = _rebalance_violations(
+    violations, stuck = _rebalance_violations(
         w, new, movable, bands=bands, frozen=frozen, tolerance=tol, names=s.names,
         territories=territories,
     )  # fmt: skip
@@ -594,4 +601,5 @@ def rebalance_units(
         contiguous=contiguous,
         violations=violations,
         seconds=time.perf_counter() - start,
+        stuck=stuck,
     )

@@ -128,14 +128,14 @@ def _with_none(served: np.ndarray, w: np.ndarray, kp: int) -> np.ndarray:
 def _barred(w: np.ndarray, lab: np.ndarray, barred: np.ndarray, k: int) -> np.ndarray:
     """Units x territories: each unit's weight, plus the team's total where it is barred.
 
-    Never where the unit is now (a rebalance need not move it), nor for a unit
-    that weighs nothing (it changes no total, so the moves take it as free).
+    Never where the unit is now (a rebalance need not move it). A unit that
+    weighs nothing is barred too: its accounts are no less out of reach.
     """
     bar = np.asarray(barred, dtype=bool)
     if bar.shape != (len(w), k):
         msg = f"barred must be {len(w)} x {k} booleans, not {bar.shape}"
         raise InputError(msg)
-    bar = bar & (w > 0)[:, None]
+    bar = bar.copy()
     rows = np.flatnonzero(lab >= 0)
     bar[rows, lab[rows]] = False
     return np.asarray(w[:, None] + bar * max(float(w.sum()), 1.0), dtype=float)

@@ -70,8 +70,8 @@ def _why_not(
     of: str = "the mean territory",
     frozen: Sequence[int] = (),
     apart: Sequence[int] = (),
-) -> None:
-    """Why the territories `off` are out of their band (`mean` is `of`).
+) -> list[int]:
+    """Why the territories `off` are out of their band (`mean` is `of`); the unexplained.
 
     `final` are the labels found, `movable` the units that could move;
     `frozen` are the locked territories and `apart` the ones that touch no
@@ -107,16 +107,57 @@ def _why_not(
             f"the units are too coarse for ±{tolerance:.1%}: the lightest that may move is "
             f"{lightest:.1%} of {of}"
         )
-        return
+        return []
     rest = [t for t in off if t not in explained]
     if rest:
-        which = (
-            f"{territories[rest[0]]}: no border move, nor a chain of up to three moves, brings it"
-            if len(rest) == 1
-            else f"{', '.join(territories[t] for t in rest)}: no border move, nor a chain of up "
-            "to three moves, brings them"
-        )
-        violations.append(
-            f"{which} closer without cutting a territory in two, emptying one or moving a "
-            "locked unit"
-        )
+        violations.append(stuck_sentence([territories[t] for t in rest]))
+    return rest
+
+
+def stuck_sentence(territories: Sequence[str]) -> str:
+    """Territories that no move the rebalance tries brings closer to the band, in words.
+
+    Parameters
+    ----------
+    territories
+        Their names (one or more).
+
+    Returns
+    -------
+    str
+        "A, B: no border move, nor a chain of up to three moves, brings them closer ...".
+    """
+    which = (
+        f"{territories[0]}: no border move, nor a chain of up to three moves, brings it"
+        if len(territories) == 1
+        else f"{', '.join(territories)}: no border move, nor a chain of up to three moves, "
+        "brings them"
+    )
+    return (
+        f"{which} closer without cutting a territory in two, emptying one or moving a locked unit"
+    )
+
+
+def restated(violations: list[str], stuck: Sequence[str], explained: Sequence[str]) -> list[str]:
+    """`violations` with the `explained` territories left out of the stuck sentence.
+
+    Parameters
+    ----------
+    violations
+        The sentences, one of them ``stuck_sentence(stuck)`` if `stuck` is not empty.
+    stuck
+        The territories that sentence names.
+    explained
+        Territories another sentence explains better (their reps' day trips).
+
+    Returns
+    -------
+    list of str
+        The sentences, that one naming only the others (gone when none is left).
+    """
+    if not stuck:
+        return violations
+    old = stuck_sentence(stuck)
+    rest = [t for t in stuck if t not in set(explained)]
+    new = [stuck_sentence(rest)] if rest else []
+    return [s for v in violations for s in (new if v == old else [v])]

@@ -252,28 +252,56 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
     )
 
 
+_FEW = 3  # trading partners named in a day-trip note
+
+
+def _trades(
+    labels: np.ndarray, weights: np.ndarray, barred: np.ndarray, active: np.ndarray
+) -> np.ndarray:
+    """Territories x territories: whether a unit of the first that weighs may go to the second.
+
+    Within the day-trip rule (`barred`, units x territories); never from or to a
+    territory not `active` (locked), nor to itself.
+    """
+    k = len(active)
+    trades = np.zeros((k, k), dtype=bool)
+    for t in np.flatnonzero(active).tolist():
+        mine = (labels == t) & (weights > 0)
+        if mine.any():
+            trades[t] = np.asarray(~barred[mine][:, :k]).any(axis=0)
+    np.fill_diagonal(trades, False)
+    return np.asarray(trades & active[:, None] & active[None, :], dtype=bool)
+
+
+def _partners(names: list[str], deviation: np.ndarray, which: np.ndarray) -> str:
+    """The territories `which` with their deviations: "A (+4.6%) and B (-7.0%)"."""
+    said = [f"{names[t]} ({deviation[t]:+.1%})" for t in which.tolist()]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
 def reach_notes(
-    plan_units: ProjectUnits,
     labels: np.ndarray,
+    weights: np.ndarray,
     base: pd.DataFrame,
     *,
-    far: np.ndarray,
+    barred: np.ndarray,
     deviation: np.ndarray,
     tolerance: float,
     locked: np.ndarray | None = None,
-) -> list[str]:
-    """Why hours do not move between territories out of band: their reps' day trips, in words.
+) -> tuple[list[str], list[int]]:
+    """Why accounts do not move between territories out of band: their reps' day trips.
 
     Parameters
     ----------
-    plan_units
-        The units.
     labels
         Territory (row of `base`) of each unit.
+    weights
+        What each unit weighs in the balance (one that weighs nothing helps no one).
     base
         The territories (their ``name``).
-    far
-        Accounts x territories: where an account may not go (`out_of_reach`).
+    barred
+        Units x territories: where a unit may not go (an account of it may not,
+        `out_of_reach`).
     deviation
         Each territory's deviation from the mean.
     tolerance
@@ -285,34 +313,45 @@ def reach_notes(
     Returns
     -------
     list of str
-        The territories over the band none of whose accounts may go to a territory
-        under it (out of its rep's reach in a day, where another rep reaches them),
-        and those under it that may take none of theirs, then why that matters;
-        empty when there are none (then reach is not what holds the plan).
+        One sentence naming, for each territory out of band, the few territories
+        it may trade accounts with (or none), or that none of those is on the other
+        side of the band, then why that matters; empty when there is no such
+        territory (then reach is not what holds the plan).
+    list of int
+        The territories out of band that may trade with no other territory at all
+        (the rule alone holds them).
     """
-    label = plan_units.account_labels(labels)
-    off = np.abs(deviation) > tolerance + 1e-9
-    if locked is not None:
-        off &= ~np.asarray(locked, dtype=bool)
-    over = np.flatnonzero(off & (deviation > 0))
-    under = np.flatnonzero(off & (deviation < 0))
-    if not len(over) or not len(under):
-        return []
-    takers = (~far[:, under]).any(axis=1)  # may go to some territory under the band
-    givers = np.isin(label, over)
-    said = [
-        f"{base['name'].iloc[t]} {deviation[t]:+.1%}: no rep of a territory under the band "
-        f"can reach any of its {plural(int((label == t).sum()), 'account')}"
-        for t in over.tolist()
-        if (label == t).any() and not (takers & (label == t)).any()
-    ] + [
-        f"{base['name'].iloc[t]} {deviation[t]:+.1%}: its rep can reach no account of a "
-        "territory over the band"
-        for t in under.tolist()
-        if givers.any() and far[givers, t].all()
-    ]
+    k = len(deviation)
+    active = np.ones(k, dtype=bool) if locked is None else ~np.asarray(locked, dtype=bool)
+    trades = _trades(labels, weights, barred, active)
+    off = (np.abs(deviation) > tolerance + 1e-9) & active
+    over, under = off & (deviation > 0), off & (deviation < 0)
+    names = base["name"].astype(str).tolist()
+    said, alone = [], []
+    for t in np.flatnonzero(off).tolist():
+        gives = deviation[t] > 0
+        partners = np.flatnonzero(trades[t] if gives else trades[:, t])
+        head = f"{names[t]} {deviation[t]:+.1%}: "
+        if not len(partners):
+            alone.append(t)
+            said.append(
+                head + "no other rep can reach any of its accounts in a day"
+                if gives
+                else head + "its rep can reach no other territory's accounts in a day"
+            )
+        elif len(partners) <= _FEW:
+            whom = _partners(names, deviation, partners)
+            said.append(
+                head + f"its accounts may go only to {whom}"
+                if gives
+                else head + f"its rep can reach accounts of only {whom}"
+            )
+        elif gives and under.any() and not under[partners].any():
+            said.append(head + "no rep of a territory under the band can reach its accounts")
+        elif not gives and over.any() and not over[partners].any():
+            said.append(head + "its rep can reach no account of a territory over the band")
     if not said:
-        return []
+        return [], []
     return [
         "Within a day trip (there, a visit and back in a working day): "
         + "; ".join(said)
@@ -320,7 +359,7 @@ def reach_notes(
         "can (the calendar could not plan its visits): a wider band, a rep nearer them, or "
         "letting reps take accounts beyond a day trip, for trips with nights away (untick "
         '"Only to reps who can visit them on a day trip"; --allow-far)'
-    ]
+    ], alone
 
 
 def day_trip_notes(

@@ -4,13 +4,16 @@ reaches it, whatever it balances; `reach=False` lets any rep take it."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from territory_planner.analysis.account_workload import beyond_day_trip, day_trip_reach
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
 from territory_planner.plan.plan_changes import rebalance_project
+from territory_planner.plan.rebalance_inputs import _barred
+from territory_planner.plan.rebalance_reasons import restated, stuck_sentence
 from territory_planner.plan.scenarios import scenario_project
-from territory_planner.plan.served_weights import out_of_reach, serving_reps
+from territory_planner.plan.served_weights import out_of_reach, reach_notes, serving_reps
 from territory_planner.plan.unit_plan import project_units
 
 
@@ -83,3 +86,49 @@ def test_the_day_trip_note_leaves_locked_territories_out() -> None:
     said = note()
     assert "South Central" not in said
     assert "Southeast" in said  # (the other territory under the band is still named)
+
+
+def test_the_day_trip_note_names_the_few_territories_that_may_trade() -> None:
+    """Out of band, each territory's note names whom it may trade with under the rule, going
+    by the units that weigh something (a unit of no weight helps no balance)."""
+    base = pd.DataFrame({"name": ["North", "East", "South", "West"]})
+    labels = np.array([0, 0, 0, 1, 1, 2, 3])
+    weights = np.array([1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    barred = np.ones((7, 4), dtype=bool)
+    barred[[0, 1], 1] = False  # North's accounts: East's rep reaches them
+    barred[2, :] = False  # a unit of North's without weight: anyone (it does not count)
+    barred[3, 2] = False  # one of East's: South's rep reaches it
+    deviation = np.array([0.2, 0.03, -0.1, -0.13])
+    notes, alone = reach_notes(
+        labels, weights, base, barred=barred, deviation=deviation, tolerance=0.05
+    )
+    (said,) = notes
+    assert "North +20.0%: its accounts may go only to East (+3.0%)" in said
+    assert "South -10.0%: its rep can reach accounts of only East (+3.0%)" in said
+    assert "West -13.0%: its rep can reach no other territory's accounts in a day" in said
+    assert alone == [3]
+    # a locked territory is not named, and counts as no partner
+    notes, alone = reach_notes(
+        labels, weights, base, barred=barred, deviation=deviation, tolerance=0.05,
+        locked=np.array([False, True, False, False]),
+    )  # fmt: skip
+    assert "East" not in notes[0]
+    assert "North +20.0%: no other rep can reach any of its accounts in a day" in notes[0]
+    assert alone == [0, 2, 3]
+
+
+def test_territories_the_day_trips_hold_leave_the_stuck_sentence() -> None:
+    said = ["outside ±5.0% of the mean: A +9%, B -9%", stuck_sentence(["A", "B"]), "other"]
+    assert restated(said, ["A", "B"], ["B"]) == [said[0], stuck_sentence(["A"]), "other"]
+    assert restated(said, ["A", "B"], ["A", "B"]) == [said[0], "other"]
+    assert restated(said, [], ["A"]) == said
+
+
+def test_a_unit_of_no_weight_is_barred_too() -> None:
+    """Its accounts are as far from the barred rep as any (accounts without potential,
+    balanced on potential): it weighs the team's total there, never where it is."""
+    w = np.array([0.0, 2.0, 3.0])
+    labels = np.array([0, 0, 1])
+    barred = np.array([[False, True], [False, True], [True, False]])
+    served = _barred(w, labels, barred, 2)
+    assert served.tolist() == [[0.0, 5.0], [2.0, 7.0], [8.0, 3.0]]
