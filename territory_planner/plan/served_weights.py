@@ -352,6 +352,15 @@ def reach_notes(
             said.append(head + "its rep can reach no account of a territory over the band")
     if not said:
         return [], []
+    if len(alone) == len(said):  # every territory out of band can neither give nor take
+        listed = ", ".join(f"{names[t]} {deviation[t]:+.1%}" for t in alone)
+        return [
+            "Within a day trip (there, a visit and back in a working day) no rep reaches "
+            f"another territory's accounts, so none can change hands: {listed}. A new rep "
+            "(Plan > New Hire), or letting reps take accounts beyond a day trip for trips "
+            'with nights away (untick "Only to reps who can visit them on a day trip"; '
+            "--allow-far), would let accounts move"
+        ], alone
     return [
         "Within a day trip (there, a visit and back in a working day): "
         + "; ".join(said)

@@ -107,13 +107,13 @@ def test_the_day_trip_note_names_the_few_territories_that_may_trade() -> None:
     assert "South -10.0%: its rep can reach accounts of only East (+3.0%)" in said
     assert "West -13.0%: its rep can reach no other territory's accounts in a day" in said
     assert alone == [3]
-    # a locked territory is not named, and counts as no partner
+    # a locked territory is not named, and counts as no partner: now none may trade
     notes, alone = reach_notes(
         labels, weights, base, barred=barred, deviation=deviation, tolerance=0.05,
         locked=np.array([False, True, False, False]),
     )  # fmt: skip
     assert "East" not in notes[0]
-    assert "North +20.0%: no other rep can reach any of its accounts in a day" in notes[0]
+    assert "none can change hands: North +20.0%, South -10.0%, West -13.0%" in notes[0]
     assert alone == [0, 2, 3]
 
 
