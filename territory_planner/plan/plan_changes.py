@@ -208,7 +208,8 @@ def rebalance_project(
     minimise
         "accounts" (default) or "potential"; another raises `InputError`.
     name
-        The new scenario's name; None: "Rebalanced (<what was balanced>)".
+        The new scenario's name; None: "Rebalanced (<what was balanced>)", with
+        ", nights away" inside the brackets when `reach` is False.
     reach
         Never hand an account to a rep who cannot drive there, visit it and drive
         back in a working day where another rep can (`out_of_reach`); False: any
@@ -277,7 +278,7 @@ def rebalance_project(
         territories,
         result,
         why=why,
-        name=name or f"Rebalanced ({describe_balance(shares)})",
+        name=name or f"Rebalanced ({describe_balance(shares)}{'' if reach else ', nights away'})",
     )
     served = None if reweigh is None else reweigh(plan_units.current)[1]
     k = len(project.territories) if served is None else served.shape[1]

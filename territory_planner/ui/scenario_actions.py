@@ -243,7 +243,11 @@ class ScenarioActions(QObject):
             if change.result.violations:
                 lines += ["", "Why the target is not met:"]
                 lines += [f"• {v}" for v in change.result.violations]
-            self._offer(change.scenario, "\n".join(lines), change.moves)
+            tries = []
+            if change.day_trips and change.result.max_deviation > options.tolerance + 1e-9:
+                again = replace(options, reach=False)  # the day trips may be what holds it
+                tries.append(("Allow Nights Away", lambda: self.change(again, split=split)))
+            self._offer(change.scenario, "\n".join(lines), change.moves, tries)
 
         title = "Carving the new territory" if split else "Rebalancing"
         self.window.task = Task(self.window, title, run, done, self.window.show_error)

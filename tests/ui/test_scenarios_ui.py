@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QMessageBox
 
+from territory_planner.demo import make_demo
 from territory_planner.geo.areas import us_states
 from territory_planner.plan.balance_reasons import DesignFix
 from territory_planner.plan.project_design import design_project
@@ -291,3 +292,31 @@ def test_the_zip_areas_fix_designs_again_with_those_counties_split() -> None:
     assert (other.balance, other.kind, other.tolerance, other.name) == (
         "potential", "county", 0.01, None,
     )  # fmt: skip
+
+
+def test_a_rebalance_the_day_trips_hold_offers_one_allowing_nights_away(qtbot, window) -> None:
+    """Four metros beyond each other's day trips: under the rule no account can change
+    hands; the report says so and offers the rebalance without the rule, which moves."""
+    project = make_demo(accounts=300, reps=4, seed=11)
+    window.set_project(project, None)
+    wait_for_map(qtbot, window, len(project.accounts))
+    options = ChangeOptions(kind="county", balance="potential", tolerance=0.05)
+    window.scenarios.change(options, split=False)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    report = window.scenarios.report
+    assert "none can change hands" in report.text()
+    held = window.project.scenario(window.project.scenario_names()[-1])
+    assert (held.territories["geometry"].geom_equals(project.territories["geometry"])).all()
+    again = next(b for b in report.buttons() if b.text() == "Allow Nights Away")
+    window.scenarios.report = None
+    again.click()
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    assert "none can change hands" not in window.scenarios.report.text()
+    assert not any(b.text() == "Allow Nights Away" for b in window.scenarios.report.buttons())
+    names = window.project.scenario_names()
+    assert names[1:] == ["Rebalanced (potential)", "Rebalanced (potential, nights away)"]
+    freed = window.project.scenario(names[-1]).assignment.set_index("account_id")
+    before = project.accounts.set_index("account_id")["territory_id"]
+    assert (freed["territory_id"].reindex(before.index) != before).sum() > 0
+    for box in window.findChildren(QMessageBox):
+        box.close()
