@@ -80,9 +80,14 @@ class PlanChange:
                 else f"{money(self.bound.lower)} of potential"
             )
             least = f" (any plan within the band moves at least {amount}, shapes aside)"
+        names = self.scenario.territories["name"].astype(str).tolist()
+        stringy = "".join(
+            f"; {names[t]} stretches out (roundness {was:.2f} -> {now:.2f}, Polsby-Popper)"
+            for t, was, now in self.result.stretched
+        )
         return (
             f"{plural(self.units_moved, 'unit')} and {plural(len(self.moves), 'account')} "
-            f"move{least}; largest deviation {self.result.max_deviation:.1%}"
+            f"move{least}; largest deviation {self.result.max_deviation:.1%}{stringy}"
         )
 
 

@@ -121,6 +121,9 @@ class RebalanceResult:
     stuck
         Territories out of band that no move tried brought closer, with no
         other reason found (`stuck_sentence` names them among the violations).
+    stretched
+        Territories the change leaves stringy: (territory, Polsby-Popper before,
+        after) where it falls under `STRINGY` and to less than half.
     """
 
     labels: np.ndarray
@@ -132,6 +135,21 @@ class RebalanceResult:
     seconds: float = 0.0
     target: float = 0.0
     stuck: list[int] = field(default_factory=list)
+    stretched: list[tuple[int, float, float]] = field(default_factory=list)
+
+
+STRINGY = 0.1  # Polsby-Popper under which a territory is stringy (a circle: 1, a square: 0.79)
+
+
+def _stretched(plan: _Plan, before: np.ndarray, k: int) -> list[tuple[int, float, float]]:
+    """Territories `plan` leaves stringy that were not (`RebalanceResult.stretched`)."""
+    was = _roundness(plan, before)[:k]
+    now = _roundness(plan, np.asarray(plan.label, dtype=np.int64))[:k]
+    return [
+        (t, float(was[t]), float(now[t]))
+        for t in range(k)
+        if now[t] < STRINGY and now[t] < was[t] / 2
+    ]
 
 
 # --------------------------------------------------------------------------- shared setup
@@ -602,4 +620,5 @@ def rebalance_units(
         violations=violations,
         seconds=time.perf_counter() - start,
         stuck=stuck,
+        stretched=_stretched(plan, s.internal, k),  # (the plan kept)
     )

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from territory_planner.analysis.account_workload import beyond_day_trip, day_trip_reach
+from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
 from territory_planner.plan.plan_changes import rebalance_project
@@ -132,3 +133,23 @@ def test_a_unit_of_no_weight_is_barred_too() -> None:
     barred = np.array([[False, True], [False, True], [True, False]])
     served = _barred(w, labels, barred, 2)
     assert served.tolist() == [[0.0, 5.0], [2.0, 7.0], [8.0, 3.0]]
+
+
+def test_territories_a_rebalance_stretches_out_are_named() -> None:
+    """Any rep may take any account: to balance potential, the Mountain territory (its rep in
+    Denver) reaches out over empty land for the metros' accounts. The result says which
+    territories it leaves stringy, checked here on the scenario's outlines."""
+    project = make_demo(accounts=1200, reps=8, seed=11)
+    change = rebalance_project(project, balance="potential", tolerance=0.05, reach=False)
+    before = project.territories.set_index("name").geometry
+    after = change.scenario.territories.set_index("name").geometry
+    said = change.describe()
+    flagged = {name for name in before.index if f"{name} stretches out" in said}
+    assert flagged  # (Mountain among them, 0.35 -> 0.08)
+    for name in before.index:
+        was, now = polsby_popper(before[name]), polsby_popper(after[name])
+        if name in flagged:
+            assert now < 0.12
+            assert now < 0.6 * was
+        else:
+            assert not (now < 0.08 and now < 0.4 * was)
