@@ -262,7 +262,7 @@ def rebalance_project(
         ],
         territory_names=project.territories["name"].astype(str).tolist(),
         reweigh=reweigh,
-        barred=None if reweigh is not None else barred,  # (workload: in its weights)
+        barred=barred,  # (on workload, its weights hold the rule too)
         progress=scaled(progress, 0.05, 0.9),
         cancel=cancel,
     )

@@ -82,6 +82,7 @@ from territory_planner.plan.rebalance_inputs import (
     _reweighed,
     _tolerance,
     _with_none,
+    traders,
 )
 from territory_planner.plan.rebalance_reasons import _describe, _off_band, _why_not
 from territory_planner.plan.rebalance_returns import _roundness, send_home_in_rounds
@@ -459,6 +460,52 @@ def _recentered(
     return recombining
 
 
+def _steps(
+    plan: _Plan,
+    original: np.ndarray,
+    balancer: Callable[[], _Balancer],
+    band: tuple[np.ndarray, np.ndarray],
+    *,
+    movable: np.ndarray,
+    frozen: np.ndarray,
+    active: np.ndarray,
+    tolerance: float,
+    reweigh: Reweigh | None,
+    cost: np.ndarray,
+    began: float,
+    progress: Progress,
+    cancel: CancelToken | None,
+) -> None:
+    """Rebalance's steps on `plan` (in place): border moves, recombination, moves back home."""
+    progress(0.05, "Balancing")
+    first = balancer()
+    first.run(progress, cancel, (0.05, 0.8))
+    recombining = True
+    if first.off() > 0:
+        # border moves and shifts are stuck: recombine neighbouring pairs into the band,
+        # then the same steps again, which also move back what turned out unnecessary
+        recombining = _recombine_into_band(
+            plan, original, movable, band, frozen=frozen, balance=balancer, cancel=cancel,
+            progress=scaled(progress, 0.8, 0.9),
+        )  # fmt: skip
+    if reweigh is not None:
+        recombining = _recentered(
+            plan, reweigh, balancer, band, movable=movable, frozen=frozen, tolerance=tolerance,
+            original=original, progress=progress, cancel=cancel, recombining=recombining,
+        )  # fmt: skip
+    if send_home_in_rounds(
+        plan, original, movable, band=band, active=active, cost=cost, began=began,
+        progress=progress, cancel=cancel,
+    ):  # fmt: skip
+        balancer().unwind()  # and single units home where that keeps the band
+        if reweigh is not None:  # weighed again as they now lie
+            _recentered(
+                plan, reweigh, balancer, band, movable=movable, frozen=frozen,
+                tolerance=tolerance, original=original, progress=progress, cancel=cancel,
+                rounds=1, recombining=recombining,
+            )  # fmt: skip
+
+
 def rebalance_units(
     units: gpd.GeoDataFrame,
     weights: Sequence[float] | np.ndarray,
@@ -513,9 +560,11 @@ def rebalance_units(
         come out (the team's total moves with the plan).
     barred
         Units x territories: True where a unit may not go (its accounts beyond
-        a day trip from that territory's rep, where another rep reaches them;
-        without `reweigh`). There it weighs the team's total more, so no balance
-        gained pays for the move. None: anywhere.
+        a day trip from that territory's rep, where another rep reaches them).
+        There it weighs the team's total more, so no balance gained pays for
+        the move (with `reweigh`, its weights already hold the rule). Where no
+        territory out of band may trade a unit with another, nothing is tried.
+        None: anywhere.
     progress, cancel
         The task contract (see `territory_planner.tasks`).
 
@@ -566,33 +615,13 @@ def rebalance_units(
             original=s.internal, unit=mean, xyz=s.xyz,
         )  # fmt: skip
 
-    progress(0.05, "Balancing")
-    first = balancer()
-    first.run(progress, cancel, (0.05, 0.8))
-    recombining = True
-    if first.off() > 0:
-        # border moves and shifts are stuck: recombine neighbouring pairs into the band,
-        # then the same steps again, which also move back what turned out unnecessary
-        recombining = _recombine_into_band(
-            plan, s.internal, movable, (lo, hi), frozen=frozen, balance=balancer, cancel=cancel,
-            progress=scaled(progress, 0.8, 0.9),
+    if barred is None or traders(w, lab, barred, (lo, hi), movable=movable, frozen=frozen).any():
+        _steps(
+            plan, s.internal, balancer, (lo, hi), movable=movable, frozen=frozen, active=active,
+            tolerance=tol, reweigh=reweigh, cost=c, began=began, progress=progress,
+            cancel=cancel,
         )  # fmt: skip
-    if reweigh is not None:
-        recombining = _recentered(
-            plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen, tolerance=tol,
-            original=s.internal, progress=progress, cancel=cancel, recombining=recombining,
-        )  # fmt: skip
-    if send_home_in_rounds(
-        plan, s.internal, movable, band=(lo, hi), active=active, cost=c, began=began,
-        progress=progress, cancel=cancel,
-    ):  # fmt: skip
-        balancer().unwind()  # and single units home where that keeps the band
-        if reweigh is not None:  # weighed again as they now lie
-            _recentered(
-                plan, reweigh, balancer, (lo, hi), movable=movable, frozen=frozen,
-                tolerance=tol, original=s.internal, progress=progress, cancel=cancel, rounds=1,
-                recombining=recombining,
-            )  # fmt: skip
+    # (else no territory out of band may trade a unit with another: nothing would change)
 
     progress(0.95, "Measuring the territories")
     w, new, totals, given = _kept(plan, w, lab, k, reweigh=reweigh, tol=tol)

@@ -139,3 +139,58 @@ def _barred(w: np.ndarray, lab: np.ndarray, barred: np.ndarray, k: int) -> np.nd
     rows = np.flatnonzero(lab >= 0)
     bar[rows, lab[rows]] = False
     return np.asarray(w[:, None] + bar * max(float(w.sum()), 1.0), dtype=float)
+
+
+def trade_matrix(
+    labels: np.ndarray, weights: np.ndarray, barred: np.ndarray, active: np.ndarray
+) -> np.ndarray:
+    """Territories x territories: whether a unit of the first that weighs may go to the second.
+
+    Parameters
+    ----------
+    labels
+        Territory of each unit (-1: none).
+    weights
+        What each unit weighs (one that weighs nothing helps no balance).
+    barred
+        Units x territories: where a unit may not go (the day-trip rule).
+    active
+        Per territory, whether it may give and take (False: locked).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, K x K; never from or to a territory not `active`, nor to itself.
+    """
+    k = len(active)
+    trades = np.zeros((k, k), dtype=bool)
+    for t in np.flatnonzero(active).tolist():
+        mine = (labels == t) & (weights > 0)
+        if mine.any():
+            trades[t] = np.asarray(~barred[mine][:, :k]).any(axis=0)
+    np.fill_diagonal(trades, False)
+    return np.asarray(trades & active[:, None] & active[None, :], dtype=bool)
+
+
+def traders(
+    w: np.ndarray,
+    labels: np.ndarray,
+    barred: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray],
+    *,
+    movable: np.ndarray,
+    frozen: np.ndarray,
+) -> np.ndarray:
+    """Per territory: out of its `band` and able to trade toward it under `barred`.
+
+    Over the band it must have a movable unit that weighs and may go to another
+    territory; under it, another territory must have one that may come to it.
+    """
+    k = len(frozen)
+    inside = labels >= 0
+    totals = np.bincount(labels[inside], weights=w[inside], minlength=k)
+    slack = 1e-9 * max(float(totals.mean()), 1e-12)
+    lo, hi = band[0][:k], band[1][:k]
+    trades = trade_matrix(labels, np.where(movable, w, 0.0), barred, ~frozen)
+    over, under = (totals > hi + slack) & ~frozen, (totals < lo - slack) & ~frozen
+    return np.asarray((over & trades.any(axis=1)) | (under & trades.any(axis=0)), dtype=bool)

@@ -27,6 +27,7 @@ from territory_planner.analysis.account_workload import (
 )
 from territory_planner.formats import plural
 from territory_planner.model import Project
+from territory_planner.plan.rebalance_inputs import trade_matrix
 from territory_planner.plan.unit_plan import ProjectUnits, account_weights, unit_weights
 
 
@@ -255,24 +256,6 @@ def out_of_reach(project: Project, base: pd.DataFrame, server: np.ndarray) -> np
 _FEW = 3  # trading partners named in a day-trip note
 
 
-def _trades(
-    labels: np.ndarray, weights: np.ndarray, barred: np.ndarray, active: np.ndarray
-) -> np.ndarray:
-    """Territories x territories: whether a unit of the first that weighs may go to the second.
-
-    Within the day-trip rule (`barred`, units x territories); never from or to a
-    territory not `active` (locked), nor to itself.
-    """
-    k = len(active)
-    trades = np.zeros((k, k), dtype=bool)
-    for t in np.flatnonzero(active).tolist():
-        mine = (labels == t) & (weights > 0)
-        if mine.any():
-            trades[t] = np.asarray(~barred[mine][:, :k]).any(axis=0)
-    np.fill_diagonal(trades, False)
-    return np.asarray(trades & active[:, None] & active[None, :], dtype=bool)
-
-
 def _partners(names: list[str], deviation: np.ndarray, which: np.ndarray) -> str:
     """The territories `which` with their deviations: "A (+4.6%) and B (-7.0%)"."""
     said = [f"{names[t]} ({deviation[t]:+.1%})" for t in which.tolist()]
@@ -323,7 +306,7 @@ def reach_notes(
     """
     k = len(deviation)
     active = np.ones(k, dtype=bool) if locked is None else ~np.asarray(locked, dtype=bool)
-    trades = _trades(labels, weights, barred, active)
+    trades = trade_matrix(labels, weights, barred, active)
     off = (np.abs(deviation) > tolerance + 1e-9) & active
     over, under = off & (deviation > 0), off & (deviation < 0)
     names = base["name"].astype(str).tolist()

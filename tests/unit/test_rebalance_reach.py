@@ -11,7 +11,7 @@ from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
 from territory_planner.plan.plan_changes import rebalance_project
-from territory_planner.plan.rebalance_inputs import _barred
+from territory_planner.plan.rebalance_inputs import _barred, traders
 from territory_planner.plan.rebalance_reasons import restated, stuck_sentence
 from territory_planner.plan.scenarios import scenario_project
 from territory_planner.plan.served_weights import out_of_reach, reach_notes, serving_reps
@@ -153,3 +153,22 @@ def test_territories_a_rebalance_stretches_out_are_named() -> None:
             assert now < 0.6 * was
         else:
             assert not (now < 0.08 and now < 0.4 * was)
+
+
+def test_traders_are_the_territories_out_of_band_that_may_trade_toward_it() -> None:
+    w = np.array([3.0, 1.0, 1.0, 1.0, 0.5])
+    labels = np.array([0, 0, 1, 2, 2])
+    band = (np.full(3, 1.9), np.full(3, 2.1))  # totals 4, 1, 1.5: all out of band
+    barred = np.ones((5, 3), dtype=bool)
+    barred[np.arange(5), labels] = False
+    movable = np.ones(5, dtype=bool)
+    frozen = np.zeros(3, dtype=bool)
+
+    def found() -> list[bool]:
+        return traders(w, labels, barred, band, movable=movable, frozen=frozen).tolist()
+
+    assert found() == [False, False, False]  # each unit barred from every other territory
+    barred[1, 2] = False  # territory 0's light unit may go to 2: 0 gives, 2 takes
+    assert found() == [True, False, True]
+    movable[1] = False  # locked: it may not
+    assert found() == [False, False, False]
