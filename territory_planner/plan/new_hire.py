@@ -20,7 +20,7 @@ from territory_planner._errors import InputError
 from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.polish import polish
-from territory_planner.plan.rebalance import RebalanceResult, _external, _setup
+from territory_planner.plan.rebalance import RebalanceResult, _setup
 from territory_planner.plan.rebalance_inputs import (
     Reweigh,
     _graph,
@@ -31,6 +31,7 @@ from territory_planner.plan.rebalance_inputs import (
     _tolerance,
 )
 from territory_planner.plan.rebalance_reasons import _describe
+from territory_planner.plan.rebalance_rounds import _external
 from territory_planner.plan.rebalance_steps import _band
 from territory_planner.plan.split_balance import _measured, _split_target, _SplitBalance
 from territory_planner.tasks import CancelToken, Progress, no_progress

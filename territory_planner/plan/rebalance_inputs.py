@@ -183,8 +183,27 @@ def traders(
 ) -> np.ndarray:
     """Per territory: out of its `band` and able to trade toward it under `barred`.
 
-    Over the band it must have a movable unit that weighs and may go to another
-    territory; under it, another territory must have one that may come to it.
+    Parameters
+    ----------
+    w
+        What each unit weighs.
+    labels
+        Territory of each unit (-1: none).
+    barred
+        Units x territories: where a unit may not go.
+    band
+        Each territory's lowest and highest total.
+    movable
+        Per unit, whether it may move (not locked).
+    frozen
+        Per territory, whether it is locked.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per territory. Over the band it must have a movable unit that
+        weighs and may go to another territory; under it, another territory
+        must have one that may come to it.
     """
     k = len(frozen)
     inside = labels >= 0

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from territory_planner.plan.design_plan import _Plan
-from territory_planner.plan.rebalance import _external
 from territory_planner.plan.rebalance_inputs import Reweigh, _reweighed, _with_none
 from territory_planner.plan.rebalance_reasons import _off_band, _why_not
+from territory_planner.plan.rebalance_rounds import _external
 from territory_planner.plan.rebalance_steps import _Balancer, _band
 from territory_planner.tasks import CancelToken, Progress
 

@@ -13,7 +13,7 @@ import os
 import pytest
 from hypothesis import Phase, settings
 
-from territory_planner.plan import design, design_finish, rebalance, rebalance_returns
+from territory_planner.plan import design, design_finish, rebalance_returns, rebalance_rounds
 
 # No explain phase: on a failure it reruns the test hundreds of times (a minute here).
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
@@ -39,6 +39,6 @@ def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("_RECOMBINE_SECONDS", "_SHAPE_RESTART_SECONDS"):
         monkeypatch.setattr(design_finish, name, hour)
     monkeypatch.setattr(design_finish, "_POLISH_SECONDS", (1.0, hour))  # (the first: kept for it)
-    monkeypatch.setattr(rebalance, "_RECOMBINE_SECONDS", hour)
+    monkeypatch.setattr(rebalance_rounds, "_RECOMBINE_SECONDS", hour)
     for name in ("_SEND_HOME_SECONDS", "_SEND_HOME_SHARE", "_TIME_LIMIT"):
         monkeypatch.setattr(rebalance_returns, name, hour)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from territory_planner.plan import rebalance
+from territory_planner.plan import rebalance_rounds
 from territory_planner.plan.rebalance import rebalance_units
 from tests.unit.test_rebalance import columns, grid, pieces, rook
 
@@ -30,14 +30,14 @@ def outcome(
     weights, accounts = metros(seed)
     labels = columns(ROWS, [6, 6, 6, 6])
     called = []
-    original = rebalance._recombine_into_band
+    original = rebalance_rounds._recombine_into_band
 
     def counted(*args: object, **kwargs: object) -> bool:
         called.append(True)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(rebalance, "_RECOMBINE_DRAWS", draws)
-    monkeypatch.setattr(rebalance, "_recombine_into_band", counted)
+    monkeypatch.setattr(rebalance_rounds, "_RECOMBINE_DRAWS", draws)
+    monkeypatch.setattr(rebalance_rounds, "_recombine_into_band", counted)
     result = rebalance_units(grid(ROWS, COLS), weights, labels, tolerance=0.05, cost=accounts)
     totals = np.bincount(result.labels, weights=weights, minlength=4)
     deviation = float(np.abs(totals / totals.mean() - 1).max())
