@@ -260,7 +260,7 @@ def rebalance_project(
         locked_territories=[  # nothing moves into them either: their outline stays
             int(r) for r in np.flatnonzero(project.territories_locked()) if r < labelled
         ],
-        territory_names=project.territories["name"].astype(str).tolist(),
+        territory_names=project.territories["name"].astype(str).tolist()[:labelled],
         reweigh=reweigh,
         barred=barred,  # (on workload, its weights hold the rule too)
         progress=scaled(progress, 0.05, 0.9),
@@ -270,7 +270,7 @@ def rebalance_project(
     if barred is not None:
         locked_rows = project.territories_locked()[: len(base)]
         result = _with_reach_notes(
-            result, weights, base, barred, tolerance=tolerance, locked=locked_rows
+            result, weights, base, barred, tolerance=tolerance, locked=(locked_rows, locked)
         )
     trips = day_trip_notes(project, plan_units, result.labels, base)
     result = replace(result, violations=[*result.violations, *trips])
@@ -311,12 +311,13 @@ def _with_reach_notes(
     barred: np.ndarray,
     *,
     tolerance: float,
-    locked: np.ndarray,
+    locked: tuple[np.ndarray, np.ndarray],
 ) -> RebalanceResult:
     """`result` with, when out of band, what the reps' day trips allow (`reach_notes`).
 
-    Territories no other territory may trade with are left out of the sentence
-    saying no move helped: the day trips, not the moves, hold them.
+    `locked`: per territory and per unit. Territories no other territory may
+    trade with are left out of the sentence saying no move helped: the day trips,
+    not the moves, hold them.
     """
     if result.max_deviation <= tolerance + 1e-9:
         return result
@@ -327,10 +328,10 @@ def _with_reach_notes(
         barred=barred,
         deviation=result.totals / result.totals.mean() - 1,
         tolerance=tolerance,
-        locked=locked,
+        locked=locked[0],
+        movable=~locked[1],
     )
-    names = base["name"].astype(str).tolist()
-    said = restated(result.violations, [names[t] for t in result.stuck], [names[t] for t in alone])
+    said = restated(result.violations, base["name"].astype(str).tolist(), result.stuck, alone)
     return replace(result, violations=[*said, *notes])
 
 

@@ -72,6 +72,7 @@ from territory_planner.plan.design_inputs import territory_words, unit_names
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance_inputs import (
     Reweigh,
+    _bar_matrix,
     _barred,
     _frozen,
     _graph,
@@ -368,6 +369,7 @@ def rebalance_units(
     lock, k = _locked(locked, n), int(lab.max()) + 1
     frozen = _frozen(locked_territories, k)
     served = None
+    barred = None if barred is None else _bar_matrix(barred, n, k)
     if reweigh is not None:
         w, served = _reweighed(reweigh, lab, n, k)
     elif barred is not None:

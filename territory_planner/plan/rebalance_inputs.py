@@ -125,17 +125,22 @@ def _with_none(served: np.ndarray, w: np.ndarray, kp: int) -> np.ndarray:
     return served if served.shape[1] == kp else np.column_stack([served, w])
 
 
+def _bar_matrix(barred: np.ndarray, n: int, k: int) -> np.ndarray:
+    """`barred` as booleans, checked to be units x territories."""
+    bar = np.asarray(barred, dtype=bool)
+    if bar.shape != (n, k):
+        msg = f"barred must be {n} x {k} booleans, not {bar.shape}"
+        raise InputError(msg)
+    return bar
+
+
 def _barred(w: np.ndarray, lab: np.ndarray, barred: np.ndarray, k: int) -> np.ndarray:
     """Units x territories: each unit's weight, plus the team's total where it is barred.
 
     Never where the unit is now (a rebalance need not move it). A unit that
     weighs nothing is barred too: its accounts are no less out of reach.
     """
-    bar = np.asarray(barred, dtype=bool)
-    if bar.shape != (len(w), k):
-        msg = f"barred must be {len(w)} x {k} booleans, not {bar.shape}"
-        raise InputError(msg)
-    bar = bar.copy()
+    bar = _bar_matrix(barred, len(w), k).copy()
     rows = np.flatnonzero(lab >= 0)
     bar[rows, lab[rows]] = False
     return np.asarray(w[:, None] + bar * max(float(w.sum()), 1.0), dtype=float)

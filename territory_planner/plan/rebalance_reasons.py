@@ -138,13 +138,18 @@ def stuck_sentence(territories: Sequence[str]) -> str:
     )
 
 
-def restated(violations: list[str], stuck: Sequence[str], explained: Sequence[str]) -> list[str]:
+def restated(
+    violations: list[str], names: Sequence[str], stuck: Sequence[int], explained: Sequence[int]
+) -> list[str]:
     """`violations` with the `explained` territories left out of the stuck sentence.
 
     Parameters
     ----------
     violations
-        The sentences, one of them ``stuck_sentence(stuck)`` if `stuck` is not empty.
+        The sentences, one of them ``stuck_sentence`` of the `stuck` territories'
+        `names` if there are any.
+    names
+        What each territory is called in them.
     stuck
         The territories that sentence names.
     explained
@@ -157,7 +162,7 @@ def restated(violations: list[str], stuck: Sequence[str], explained: Sequence[st
     """
     if not stuck:
         return violations
-    old = stuck_sentence(stuck)
-    rest = [t for t in stuck if t not in set(explained)]
+    old = stuck_sentence([names[t] for t in stuck])
+    rest = [names[t] for t in stuck if t not in set(explained)]
     new = [stuck_sentence(rest)] if rest else []
     return [s for v in violations for s in (new if v == old else [v])]

@@ -271,8 +271,13 @@ def reach_notes(
     deviation: np.ndarray,
     tolerance: float,
     locked: np.ndarray | None = None,
+    movable: np.ndarray | None = None,
 ) -> tuple[list[str], list[int]]:
-    """Why accounts do not move between territories out of band: their reps' day trips.
+    """Why units do not move between territories out of band: their reps' day trips.
+
+    A unit is barred from a territory when one of its accounts lies beyond a day
+    trip from that territory's rep (and another rep reaches it): the notes speak
+    of units, as the moves do.
 
     Parameters
     ----------
@@ -292,12 +297,16 @@ def reach_notes(
     locked
         Per territory, whether it is locked (it neither gives nor takes, whatever
         the reps reach: not named here); None: none is.
+    movable
+        Per unit, whether it may move (a locked account holds it); None: all.
+        The few territories named are those it may trade movable units with; one
+        whose trades only locked units hold is left to the other reasons.
 
     Returns
     -------
     list of str
         One sentence naming, for each territory out of band, the few territories
-        it may trade accounts with (or none), or that none of those is on the other
+        it may trade units with (or none), or that none of those is on the other
         side of the band, then why that matters; empty when there is no such
         territory (then reach is not what holds the plan).
     list of int
@@ -306,7 +315,9 @@ def reach_notes(
     """
     k = len(deviation)
     active = np.ones(k, dtype=bool) if locked is None else ~np.asarray(locked, dtype=bool)
-    trades = trade_matrix(labels, weights, barred, active)
+    reach = trade_matrix(labels, weights, barred, active)  # (locks aside)
+    free = weights if movable is None else np.where(movable, weights, 0.0)
+    trades = trade_matrix(labels, free, barred, active)
     off = (np.abs(deviation) > tolerance + 1e-9) & active
     over, under = off & (deviation > 0), off & (deviation < 0)
     names = base["name"].astype(str).tolist()
@@ -315,34 +326,44 @@ def reach_notes(
         gives = deviation[t] > 0
         partners = np.flatnonzero(trades[t] if gives else trades[:, t])
         head = f"{names[t]} {deviation[t]:+.1%}: "
-        if not len(partners):
+        if not (reach[t] if gives else reach[:, t]).any():  # (day trips alone hold it)
             alone.append(t)
-            said.append(
-                head + "no other rep can reach any of its accounts in a day"
-                if gives
-                else head + "its rep can reach no other territory's accounts in a day"
-            )
+        elif not len(partners):
+            continue  # (only locked units could trade: the locks are the reason)
         elif len(partners) <= _FEW:
             whom = _partners(names, deviation, partners)
             said.append(
-                head + f"its accounts may go only to {whom}"
+                head + f"its units may go only to {whom}"
                 if gives
-                else head + f"its rep can reach accounts of only {whom}"
+                else head + f"its rep may take units of only {whom}"
             )
         elif gives and under.any() and not under[partners].any():
-            said.append(head + "no rep of a territory under the band can reach its accounts")
+            said.append(head + "none of its units may go to a territory under the band")
         elif not gives and over.any() and not over[partners].any():
-            said.append(head + "its rep can reach no account of a territory over the band")
+            said.append(head + "no unit of a territory over the band may come to it")
+    groups = []
+    for side, one, more in (
+        (over, "each of its units holds", "each of their units holds"),
+        (under, "each unit of the others holds", "each unit of the others holds"),
+    ):
+        held = [t for t in alone if side[t]]
+        if held:
+            listed = ", ".join(f"{names[t]} {deviation[t]:+.1%}" for t in held)
+            reps = "its rep's day trip" if len(held) == 1 else "their reps' day trips"
+            beyond = "every other rep's day trip" if side is over else reps
+            groups.append(f"{listed}: {one if len(held) == 1 else more} accounts beyond {beyond}")
+    said = groups + said
     if not said:
         return [], []
-    if len(alone) == len(said):  # every territory out of band can neither give nor take
+    if len(alone) == int(off.sum()):  # every territory out of band can neither give nor take
         listed = ", ".join(f"{names[t]} {deviation[t]:+.1%}" for t in alone)
         return [
-            "Within a day trip (there, a visit and back in a working day) no rep reaches "
-            f"another territory's accounts, so none can change hands: {listed}. A new rep "
-            "(Plan > New Hire), or letting reps take accounts beyond a day trip for trips "
-            'with nights away (untick "Only to reps who can visit them on a day trip"; '
-            "--allow-far), would let accounts move"
+            "Within a day trip (there, a visit and back in a working day) no unit of these "
+            "territories may change hands, each holding accounts beyond the day trip of "
+            f"every rep who could take it: {listed}. A new rep (Plan > New Hire), or "
+            "letting reps take accounts beyond a day trip for trips with nights away "
+            '(untick "Only to reps who can visit them on a day trip"; --allow-far), would '
+            "let accounts move"
         ], alone
     return [
         "Within a day trip (there, a visit and back in a working day): "

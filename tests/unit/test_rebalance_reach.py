@@ -104,9 +104,9 @@ def test_the_day_trip_note_names_the_few_territories_that_may_trade() -> None:
         labels, weights, base, barred=barred, deviation=deviation, tolerance=0.05
     )
     (said,) = notes
-    assert "North +20.0%: its accounts may go only to East (+3.0%)" in said
-    assert "South -10.0%: its rep can reach accounts of only East (+3.0%)" in said
-    assert "West -13.0%: its rep can reach no other territory's accounts in a day" in said
+    assert "North +20.0%: its units may go only to East (+3.0%)" in said
+    assert "South -10.0%: its rep may take units of only East (+3.0%)" in said
+    assert "West -13.0%: each unit of the others holds accounts beyond its rep's day" in said
     assert alone == [3]
     # a locked territory is not named, and counts as no partner: now none may trade
     notes, alone = reach_notes(
@@ -114,15 +114,49 @@ def test_the_day_trip_note_names_the_few_territories_that_may_trade() -> None:
         locked=np.array([False, True, False, False]),
     )  # fmt: skip
     assert "East" not in notes[0]
-    assert "none can change hands: North +20.0%, South -10.0%, West -13.0%" in notes[0]
+    assert "may change hands" in notes[0]
+    assert "could take it: North +20.0%, South -10.0%, West -13.0%." in notes[0]
     assert alone == [0, 2, 3]
 
 
+def test_the_one_sentence_is_kept_for_plans_where_no_territory_out_of_band_may_trade() -> None:
+    """One territory alone does not make "no unit of these territories may change hands":
+    another out of band may trade with four (none named: more than a few, one across the
+    band). A territory whose only trades are of locked units is left to the locks."""
+    base = pd.DataFrame({"name": list("ABCDEF")})
+    labels = np.arange(6)
+    weights = np.ones(6)
+    barred = np.ones((6, 6), dtype=bool)
+    barred[np.arange(6), labels] = False
+    barred[1:, :] = False  # every unit but A's may go anywhere
+    barred[1:, 0] = True  # (but not to A)
+    barred[[3, 4], 5] = True  # F's rep may take B's and C's units only
+    deviation = np.array([0.2, 0.1, -0.1, 0.0, 0.0, -0.2])
+    notes, alone = reach_notes(
+        labels, weights, base, barred=barred, deviation=deviation, tolerance=0.05
+    )
+    assert alone == [0]
+    assert "may change hands" not in notes[0]
+    assert "A +20.0%: each of its units holds accounts beyond every other rep's day" in notes[0]
+    assert "B +10.0%:" not in notes[0]  # (it may give to C and F, under the band)
+    assert "F -20.0%: its rep may take units of only B (+10.0%) and C (-10.0%)" in notes[0]
+    movable = np.ones(6, dtype=bool)
+    movable[1:] = False  # what F could take is locked: the locks, not the day trips, hold it
+    notes, alone = reach_notes(
+        labels, weights, base, barred=barred, deviation=deviation, tolerance=0.05,
+        movable=movable,
+    )  # fmt: skip
+    assert alone == [0]
+    assert "F -20.0%" not in notes[0]
+
+
 def test_territories_the_day_trips_hold_leave_the_stuck_sentence() -> None:
+    names = ["A", "B", "A"]  # (two territories of one name: told apart by their index)
     said = ["outside ±5.0% of the mean: A +9%, B -9%", stuck_sentence(["A", "B"]), "other"]
-    assert restated(said, ["A", "B"], ["B"]) == [said[0], stuck_sentence(["A"]), "other"]
-    assert restated(said, ["A", "B"], ["A", "B"]) == [said[0], "other"]
-    assert restated(said, [], ["A"]) == said
+    assert restated(said, names, [0, 1], [1]) == [said[0], stuck_sentence(["A"]), "other"]
+    assert restated(said, names, [0, 1], [0, 1]) == [said[0], "other"]
+    assert restated(said, names, [0, 1], [2]) == said
+    assert restated(said, names, [], [0]) == said
 
 
 def test_a_unit_of_no_weight_is_barred_too() -> None:
