@@ -135,16 +135,25 @@ def _plan_report(project: Any, shares: dict[str, float], tolerance: float) -> di
     }
 
 
-def _bound_record(bound: Any) -> dict[str, Any]:
-    """The fewest moves any plan within the band needs (rebalance, split; contiguity ignored)."""
+def _bound_record(change: Any) -> dict[str, Any]:
+    """The fewest moves any plan within the band needs, and the stringy territories.
+
+    The bound is rebalance's or split's, contiguity ignored; the territories are
+    those the change leaves stringy (`PlanChange.stretched`).
+    """
+    stretched = [
+        {"territory": name, "compactness_before": round(was, 4), "compactness_after": round(now, 4)}
+        for name, was, now in change.stretched()
+    ]
+    bound = change.bound
     if bound is None:
-        return {}
+        return {"stretched": stretched}
     found = None if bound.found == float("inf") else round(bound.found, 2)
     lower = None if bound.lower == float("inf") else round(bound.lower, 2)
-    said = {"moved_bound_note": "no plan of these units is within the band, even in pieces"}
+    said = {"moved_bound_note": change.no_plan_note()}
     return {"moved_lower_bound": lower, "moved_bound_plan": found,
             "moved_bound_optimal": bound.optimal,
-            **(said if lower is None else {})}  # fmt: skip
+            **(said if lower is None else {}), "stretched": stretched}  # fmt: skip
 
 
 def _scenario_view(project: Any, name: str) -> Any:

@@ -141,7 +141,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         **({"balance_note": why} if why else {}),
         "units_moved": change.units_moved,
         "accounts_moved": len(change.moves),
-        **_bound_record(change.bound),
+        **_bound_record(change),
         "moves": [_json_record(r) for r in change.moves.head(5000).to_dict("records")],
         "violations": change.result.violations,
         "seconds": round(change.result.seconds, 2),

@@ -67,12 +67,35 @@ class PlanChange:
     bound_of: str = "accounts"  # what the bound counts: "accounts" or "potential"
     day_trips: bool = False  # whether moves kept accounts within their new rep's day trip
 
+    def no_plan_note(self) -> str:
+        """Why the bound is infinite, in words (whatever the bound says).
+
+        Returns
+        -------
+        str
+            "no plan of these units is within the band, even in pieces", and
+            ", keeping every account within a day trip of its rep" when the
+            moves kept the day-trip rule.
+        """
+        rule = ", keeping every account within a day trip of its rep" if self.day_trips else ""
+        return f"no plan of these units is within the band, even in pieces{rule}"
+
+    def stretched(self) -> list[tuple[str, float, float]]:
+        """The territories the change leaves stringy: name, Polsby-Popper before and after.
+
+        Returns
+        -------
+        list of tuple
+            One (name, before, after) per territory in `RebalanceResult.stretched`.
+        """
+        names = self.scenario.territories["name"].astype(str).tolist()
+        return [(names[t], was, now) for t, was, now in self.result.stretched]
+
     def describe(self) -> str:
         """E.g. "12 units and 85 accounts move (any plan ... at least 60 accounts ...); ..."."""
         least = ""
         if self.bound is not None and math.isinf(self.bound.lower):
-            rule = ", keeping every account within a day trip of its rep" if self.day_trips else ""
-            least = f" (no plan of these units is within the band, even in pieces{rule})"
+            least = f" ({self.no_plan_note()})"
         elif self.bound is not None and math.isfinite(self.bound.found):
             amount = (
                 plural(round(self.bound.lower), "account")
@@ -80,10 +103,9 @@ class PlanChange:
                 else f"{money(self.bound.lower)} of potential"
             )
             least = f" (any plan within the band moves at least {amount}, shapes aside)"
-        names = self.scenario.territories["name"].astype(str).tolist()
         stringy = "".join(
-            f"; {names[t]} stretches out (roundness {was:.2f} -> {now:.2f}, Polsby-Popper)"
-            for t, was, now in self.result.stretched
+            f"; {name} stretches out (roundness {was:.2f} -> {now:.2f}, Polsby-Popper)"
+            for name, was, now in self.stretched()
         )
         return (
             f"{plural(self.units_moved, 'unit')} and {plural(len(self.moves), 'account')} "
