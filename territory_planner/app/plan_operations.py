@@ -18,8 +18,9 @@ from territory_planner.app.operations import Operation, raise_if_cancelled
 from territory_planner.edits import Edit
 from territory_planner.io.territory_import import read_territories
 from territory_planner.model import Project, Scenario
-from territory_planner.plan.plan_changes import PlanChange, rebalance_project, split_project
+from territory_planner.plan.plan_changes import PlanChange, rebalance_project
 from territory_planner.plan.project_design import PlanOutcome, design_project
+from territory_planner.plan.split_project import split_project
 from territory_planner.tasks import CancelToken, Progress, no_progress
 
 R = TypeVar("R", PlanOutcome, PlanChange)
@@ -53,6 +54,7 @@ class ChangeParams:
     territory_name: str | None = None  # split: the new territory's name
     name: str | None = None  # the new scenario's name; None: says how it was made
     reach: bool = True  # rebalance: never hand an account beyond its new rep's day trip
+    zip_in: tuple[str, ...] = ()  # rebalance, county units: counties moved as their ZIP areas
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,8 @@ def rebalance(
     raise_if_cancelled(cancel)
     change = rebalance_project(
         project, kind=params.kind, balance=params.balance, tolerance=params.tolerance,
-        minimise=params.minimise, name=params.name, reach=params.reach, progress=progress,
-        cancel=cancel,
+        minimise=params.minimise, name=params.name, reach=params.reach, zip_in=params.zip_in,
+        progress=progress, cancel=cancel,
     )  # fmt: skip
     raise_if_cancelled(cancel)
     kept = keep_scenario(project, change.scenario)

@@ -282,6 +282,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
                 "--allow-far", action="store_true",
                 help="let accounts go to reps beyond a day trip from them (nights away)",
             )  # fmt: skip
+            change.add_argument(
+                "--zip-in", action="append", default=[], metavar="FIPS",
+                help="with county units: move this county as its ZIP areas (repeatable)",
+            )  # fmt: skip
     scenarios = command(
         "scenarios",
         _scenarios,

@@ -130,6 +130,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         params = ChangeParams(
             kind=args.units, balance=balance, tolerance=args.tolerance,
             minimise=args.minimise, name=args.name, reach=not args.allow_far,
+            zip_in=tuple(args.zip_in),
         )  # fmt: skip
         made = rebalance(project, params)
     change = made.found
@@ -144,6 +145,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         **_bound_record(change),
         "moves": [_json_record(r) for r in change.moves.head(5000).to_dict("records")],
         "violations": change.result.violations,
+        "try": [f"{fix.label}: {_flags(fix)}" for fix in change.fixes],
         "seconds": round(change.result.seconds, 2),
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -22,13 +23,11 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import has_home
-from territory_planner.colors import free_color
 from territory_planner.formats import money, plural
 from territory_planner.geo.units import UNIT_KINDS
-from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
+from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario
 from territory_planner.plan.allocation import MovesBound, moves_bound
-from territory_planner.plan.balance_reasons import place_name, renamed
-from territory_planner.plan.new_hire import split_units
+from territory_planner.plan.balance_reasons import DesignFix, _finer_fix
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
 from territory_planner.plan.rebalance_reasons import restated
@@ -46,7 +45,6 @@ from territory_planner.plan.unit_plan import (
     parse_balance,
     plan_account_weights,
     project_units,
-    rep_home_units,
     unit_weights,
 )
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
@@ -66,6 +64,7 @@ class PlanChange:
     bound: MovesBound | None = None  # the fewest accounts any plan within the band moves
     bound_of: str = "accounts"  # what the bound counts: "accounts" or "potential"
     day_trips: bool = False  # whether moves kept accounts within their new rep's day trip
+    fixes: tuple[DesignFix, ...] = ()  # rebalance out of band: ZIP areas where counties are lumps
 
     def no_plan_note(self) -> str:
         """Why the bound is infinite, in words (whatever the bound says).
@@ -215,6 +214,7 @@ def rebalance_project(
     minimise: str = "accounts",
     name: str | None = None,
     reach: bool = True,
+    zip_in: Collection[str] = (),
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> PlanChange:
@@ -236,11 +236,15 @@ def rebalance_project(
         "accounts" (default) or "potential"; another raises `InputError`.
     name
         The new scenario's name; None: "Rebalanced (<what was balanced>)", with
-        ", nights away" inside the brackets when `reach` is False.
+        ", nights away" inside the brackets when `reach` is False and the ZIP
+        areas' counties counted when `zip_in` is given.
     reach
         Never hand an account to a rep who cannot drive there, visit it and drive
         back in a working day where another rep can (`out_of_reach`); False: any
         rep may take it (for teams that plan trips with nights away).
+    zip_in
+        With `kind` "county": 5-digit FIPS codes of counties moved as their ZIP
+        areas instead (finer units where a county is too coarse for the band).
     progress
         Told the share done (0 to 1) and what is going on.
     cancel
@@ -261,7 +265,7 @@ def rebalance_project(
     clock = time.perf_counter()
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind)
+    plan_units = project_units(project, kind, zip_in=zip_in)
     weights, reweigh, far = _plan_weights(project, plan_units, shares, reach=reach)
     barred = _barred_units(plan_units, far)
     cost_values = (
@@ -305,7 +309,7 @@ def rebalance_project(
         territories,
         result,
         why=why,
-        name=name or f"Rebalanced ({describe_balance(shares)}{'' if reach else ', nights away'})",
+        name=name or _rebalanced_name(describe_balance(shares), reach=reach, zip_in=zip_in),
     )
     served = None if reweigh is None else reweigh(plan_units.current)[1]
     k = len(project.territories) if served is None else served.shape[1]
@@ -323,7 +327,29 @@ def rebalance_project(
     )
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     kept = barred is not None and bool(barred.any())
-    return replace(change, result=whole, bound=bound, bound_of=minimise, day_trips=kept)
+    off = whole.max_deviation > tolerance + 1e-9
+    fixes = _finer(plan_units, weights, len(whole.totals)) if off else ()
+    return replace(
+        change, result=whole, bound=bound, bound_of=minimise, day_trips=kept, fixes=fixes
+    )
+
+
+def _rebalanced_name(what: str, *, reach: bool, zip_in: Collection[str]) -> str:
+    """The default name: "Rebalanced (potential, nights away, ZIP areas in 12 counties)"."""
+    extra = ("" if reach else ", nights away") + (
+        f", ZIP areas in {plural(len(zip_in), 'county', 'counties')}" if zip_in else ""
+    )
+    return f"Rebalanced ({what}{extra})"
+
+
+def _finer(plan_units: ProjectUnits, weights: np.ndarray, k: int) -> tuple[DesignFix, ...]:
+    """ZIP areas in the heaviest counties not yet made of them, if any (county units only)."""
+    inside = plan_units.current >= 0
+    mean = float(weights[inside].sum()) / k
+    if plan_units.kind != "county" or mean <= 0:
+        return ()
+    fix = _finer_fix(plan_units, weights / mean)
+    return (fix,) if fix.zip_in else ()
 
 
 def _with_reach_notes(
@@ -355,20 +381,6 @@ def _with_reach_notes(
     )
     said = restated(result.violations, base["name"].astype(str).tolist(), result.stuck, alone)
     return replace(result, violations=[*said, *notes])
-
-
-def _named_by_place(
-    plan_units: ProjectUnits,
-    ours: np.ndarray,
-    weights: np.ndarray,
-    old: str,
-    result: RebalanceResult,
-) -> tuple[str, RebalanceResult]:
-    """A split's new territory (its units `ours`) named by `place_name`, its messages too."""
-    if not ours.any():
-        return old, result
-    place = place_name(plan_units, np.flatnonzero(ours), weights)
-    return place, replace(result, violations=renamed(result.violations, {old: place}))
 
 
 def _served_base(
@@ -421,171 +433,3 @@ def _barred_units(plan_units: ProjectUnits, far: np.ndarray | None) -> np.ndarra
     return np.column_stack(
         [unit_weights(plan_units, far[:, t].astype(float)) > 0 for t in range(far.shape[1])]
     )
-
-
-def split_project(
-    project: Project,
-    sources: list[str],
-    *,
-    rep_id: str | None = None,
-    territory_name: str | None = None,
-    kind: str = "county",
-    balance: str = "potential",
-    tolerance: float = 0.05,
-    name: str | None = None,
-    progress: Progress = no_progress,
-    cancel: CancelToken | None = None,
-) -> PlanChange:
-    """Carve a new territory (for `rep_id`, around their home) out of the `sources` territories.
-
-    Parameters
-    ----------
-    project
-        The project; not changed.
-    sources
-        IDs of the territories to take the new one from (at least one, none locked,
-        else `InputError`).
-    rep_id
-        The new territory's rep (must exist); their home's unit seeds it when it lies
-        in a source territory. None: no rep.
-    territory_name
-        The new territory's name; None: "<rep>'s territory", or "Territory N" without a rep.
-    kind
-        The area units moved: "state", "county" (default) or "zip".
-    balance
-        What to balance, as `parse_balance` reads it; "potential" by default.
-    tolerance
-        The band around the mean territory, as a fraction (0.05: ±5%).
-    name
-        The new scenario's name; None: "New territory <name>".
-    progress
-        Told the share done (0 to 1) and what is going on.
-    cancel
-        Checked between steps; a cancel raises.
-
-    Returns
-    -------
-    PlanChange
-        The plan with the new territory as a scenario, the accounts it moves and the
-        optimizer's report.
-    """
-    terr = project.territories
-    rows = []
-    for territory_id in sources:
-        try:
-            rows.append(project.territory_index(territory_id))
-        except KeyError:
-            msg = f"no territory '{territory_id}'; give the IDs of existing territories"
-            raise InputError(msg) from None
-    if not rows:
-        msg = "name at least one territory to take the new territory from"
-        raise InputError(msg)
-    locked_sources = [terr["name"].iloc[r] for r in rows if project.territories_locked()[r]]
-    if locked_sources:
-        msg = f"'{locked_sources[0]}' is locked; unlock it or take the new territory from others"
-        raise InputError(msg)
-    rep_name = ""
-    home: int | None = None
-    clock = time.perf_counter()
-    shares = parse_balance(balance)
-    progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind)
-    if rep_id:
-        found = np.flatnonzero(project.reps["rep_id"].to_numpy() == rep_id)
-        if len(found) == 0:
-            msg = f"no rep '{rep_id}'; import the new rep first"
-            raise InputError(msg)
-        rep_name = str(project.reps["name"].iloc[found[0]])
-        unit = int(rep_home_units(project, plan_units)[found[0]])
-        home = unit if unit >= 0 and plan_units.current[unit] in rows else None
-    weights, reweigh, _ = _plan_weights(
-        project, plan_units, shares, new_rep=rep_id or "", reach="workload" in shares
-    )
-    new_id = new_territory_ids(terr["territory_id"])[0]
-    new_name = territory_name or (
-        f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"
-    )
-    locked = _locked_units(project, plan_units)
-    result = split_units(
-        plan_units.units,
-        weights,
-        plan_units.current,
-        rows,
-        home_unit=home,
-        tolerance=tolerance,
-        locked=locked,
-        territory_names=[*terr["name"].astype(str)[: int(plan_units.current.max()) + 1], new_name],
-        reweigh=reweigh,
-        progress=scaled(progress, 0.05, 0.9),
-        cancel=cancel,
-    )
-    progress(0.92, "Building the new territory and assigning accounts")
-    new_label = int(plan_units.current.max()) + 1
-    labels = result.labels.copy()
-    labels[(labels == new_label) & (plan_units.current != new_label)] = len(terr)
-    if not (territory_name or rep_name):  # no rep yet: named after its heaviest unit
-        new_name, result = _named_by_place(
-            plan_units, labels == len(terr), weights, new_name, result
-        )
-    row = {
-        "territory_id": new_id,
-        "name": new_name,
-        "rep_id": rep_id,
-        "color": free_color(
-            shapely.union_all(plan_units.units.geometry.to_numpy()[labels == len(terr)]),
-            list(terr.geometry),
-            list(terr["color"]),
-        ),
-        "locked": False,
-    }
-    grown = pd.concat([terr, gpd.GeoDataFrame([row], geometry=[shapely.Polygon()], crs=terr.crs)])
-    grown = gpd.GeoDataFrame(grown.reset_index(drop=True), geometry="geometry", crs=terr.crs)
-    reach = [*result.violations, *day_trip_notes(project, plan_units, labels, grown)]
-    territories = _reshaped(grown, plan_units, plan_units.current, labels)
-    source_names = ", ".join(f"'{terr['name'].iloc[r]}'" for r in rows)
-    why = f"to carve '{row['name']}' out of {source_names}"
-    change = _plan_change(
-        project,
-        plan_units,
-        territories,
-        replace(result, violations=reach),
-        why=why,
-        name=name or f"New territory {row['name']}",
-    )
-    bound = _split_bound(
-        weights, unit_weights(plan_units, np.ones(len(project.accounts))), plan_units.current,
-        rows, home=home, locked=locked, target=result.target, tolerance=tolerance,
-    )  # fmt: skip
-    whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
-    return replace(change, result=whole, bound=bound)
-
-
-def _split_bound(
-    w: np.ndarray,
-    cost: np.ndarray,
-    current: np.ndarray,
-    rows: list[int],
-    *,
-    home: int | None,
-    locked: np.ndarray,
-    target: float,
-    tolerance: float,
-) -> MovesBound:
-    """The fewest accounts any split of these sources within the band moves (shapes aside).
-
-    Only the sources' units may move, to the new territory or another source;
-    the new rep's home unit goes to the new territory (its accounts count as moved).
-    """
-    units = np.flatnonzero(np.isin(current, rows))
-    position = {row: i for i, row in enumerate(rows)}
-    local = np.array([position[int(r)] for r in current[units]], dtype=np.int64)
-    stays = np.asarray(locked, dtype=bool)[units]
-    extra = 0.0
-    if home is not None:
-        at = int(np.flatnonzero(units == home)[0])
-        local[at], stays[at] = len(rows), True  # already in the new territory
-        extra = float(cost[home])
-    found = moves_bound(
-        w[units], cost[units], local, len(rows) + 1, tolerance, locked=stays, mean=target
-    )
-    return MovesBound(found.lower + extra, found.found + extra, optimal=found.optimal)

@@ -53,6 +53,22 @@ def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
     return replace(options, **changes)
 
 
+def _rebalance_fixes(change: PlanChange, options: ChangeOptions) -> list[tuple[str, ChangeOptions]]:
+    """The rebalances to offer after one that missed its band, with their buttons' labels.
+
+    Without the day-trip rule where the moves kept it (it may be what holds the
+    plan), and with ZIP areas in the heaviest counties (`PlanChange.fixes`).
+    """
+    if change.result.max_deviation <= options.tolerance + 1e-9:
+        return []
+    fixes = [
+        (f"Try {fix.label}", replace(options, zip_in=fix.zip_in or ())) for fix in change.fixes
+    ]
+    if change.day_trips:
+        fixes.insert(0, ("Allow Nights Away", replace(options, reach=False)))
+    return fixes
+
+
 def outcome_text(outcome: PlanOutcome, project: Project, tolerance: float) -> str:
     """In words: how balanced, contiguous and compact a new plan is, and what it missed."""
     plan = scenario_project(project, outcome.scenario)
@@ -243,10 +259,10 @@ class ScenarioActions(QObject):
             if change.result.violations:
                 lines += ["", "Why the target is not met:"]
                 lines += [f"• {v}" for v in change.result.violations]
-            tries = []
-            if change.day_trips and change.result.max_deviation > options.tolerance + 1e-9:
-                again = replace(options, reach=False)  # the day trips may be what holds it
-                tries.append(("Allow Nights Away", lambda: self.change(again, split=split)))
+            tries = [
+                (label, partial(self.change, again, split=False))
+                for label, again in ([] if split else _rebalance_fixes(change, options))
+            ]
             self._offer(change.scenario, "\n".join(lines), change.moves, tries)
 
         title = "Carving the new territory" if split else "Rebalancing"

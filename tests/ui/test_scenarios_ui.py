@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from PySide6.QtWidgets import QMessageBox
@@ -318,5 +319,27 @@ def test_a_rebalance_the_day_trips_hold_offers_one_allowing_nights_away(qtbot, w
     freed = window.project.scenario(names[-1]).assignment.set_index("account_id")
     before = project.accounts.set_index("account_id")["territory_id"]
     assert (freed["territory_id"].reindex(before.index) != before).sum() > 0
+    for box in window.findChildren(QMessageBox):
+        box.close()
+
+
+def test_a_rebalance_counties_hold_back_offers_zip_areas(qtbot, window) -> None:
+    project = make_demo(accounts=600, reps=6, seed=3)  # Los Angeles, Cook, ... are lumps
+    window.set_project(project, None)
+    wait_for_map(qtbot, window, len(project.accounts))
+    options = ChangeOptions(kind="county", balance="potential", tolerance=0.02, reach=False)
+    window.scenarios.change(options, split=False)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    finer = next(
+        b for b in window.scenarios.report.buttons() if b.text().startswith("Try ZIP areas in")
+    )
+    window.scenarios.report = None
+    finer.click()
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    name = window.project.scenario_names()[-1]
+    assert name == "Rebalanced (potential, nights away, ZIP areas in 12 counties)"
+    found = re.search(r"largest deviation ([\d.]+)%", window.scenarios.report.text())
+    assert found is not None
+    assert float(found[1]) <= 2.0  # within ±2% (26% with whole counties)
     for box in window.findChildren(QMessageBox):
         box.close()

@@ -21,8 +21,9 @@ from territory_planner.formats import plural
 from territory_planner.io.project_file import load_project, save_project
 from territory_planner.model import Project
 from territory_planner.plan.allocation import moves_bound
-from territory_planner.plan.plan_changes import _split_bound, rebalance_project, split_project
+from territory_planner.plan.plan_changes import rebalance_project
 from territory_planner.plan.project_design import design_project
+from territory_planner.plan.split_project import _split_bound, split_project
 from tests.conftest import run_cli
 from tests.unit.plan_fixtures import spread_accounts
 
@@ -396,3 +397,31 @@ def test_rebalance_says_which_accounts_it_puts_beyond_a_day_trip(metro_clusters)
             .split(": ")[1]
             .startswith(f"{plural(int(n), 'account')} beyond")
         )
+
+
+def test_a_rebalance_counties_hold_back_offers_zip_areas_where_they_are_lumps(tmp_path) -> None:
+    """Six metros, ±2%, any rep may take any account: moving whole counties ends 26% off
+    (Los Angeles, Cook ... are lumps); the rebalance offers ZIP areas in the heaviest
+    counties, and that rebalance, run from the command line as offered, reaches the band
+    (recomputed from the saved plan)."""
+    project = make_demo(accounts=600, reps=6, seed=3)
+    coarse = rebalance_project(project, balance="potential", tolerance=0.02, reach=False)
+    assert coarse.result.max_deviation > 0.1
+    (fix,) = coarse.fixes
+    assert fix.label.startswith("ZIP areas in Los Angeles")
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    argv = ["rebalance", str(path), "--balance", "potential", "--tolerance", "0.02",
+            "--allow-far", "--json"]  # fmt: skip
+    offered = json.loads(run_cli(*argv, "--dry-run").stdout)["try"]
+    assert offered == [f"{fix.label}: " + " ".join(f"--zip-in {f}" for f in fix.zip_in or ())]
+    zips = [a for f in fix.zip_in or () for a in ("--zip-in", f)]
+    done = run_cli(*argv, *zips, "--use")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["scenario"] == "Rebalanced (potential, nights away, ZIP areas in 12 counties)"
+    saved = load_project(path)
+    totals = _potential_by_territory(saved, saved.accounts)
+    assert len(totals) == len(project.territories)
+    assert (totals / totals.mean() - 1).abs().max() <= 0.02 + 1e-9
+    assert report["try"] == []  # (within the band: nothing more to offer)
