@@ -256,8 +256,9 @@ class ScenarioActions(QObject):
 
         def done(change: PlanChange) -> None:
             lines = [f"'{change.scenario.name}': {change.describe()}."]
-            if change.result.violations:
-                lines += ["", "Why the target is not met:"]
+            if change.result.violations:  # (within the band: notes, e.g. on day trips)
+                met = change.result.max_deviation <= options.tolerance + 1e-9
+                lines += ["", "Notes:" if met else "Why the target is not met:"]
                 lines += [f"• {v}" for v in change.result.violations]
             tries = [
                 (label, partial(self.change, again, split=False))

@@ -341,5 +341,6 @@ def test_a_rebalance_counties_hold_back_offers_zip_areas(qtbot, window) -> None:
     found = re.search(r"largest deviation ([\d.]+)%", window.scenarios.report.text())
     assert found is not None
     assert float(found[1]) <= 2.0  # within ±2% (26% with whole counties)
+    assert "Why the target is not met" not in window.scenarios.report.text()
     for box in window.findChildren(QMessageBox):
         box.close()
