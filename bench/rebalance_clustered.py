@@ -19,6 +19,9 @@ their ratio, the largest deviation after (recomputed from the unit plan), territ
 one piece of the county graph (recomputed), mean Polsby-Popper of the territories (unions
 of their counties) before and after, the counties whose territory changed (what the map
 shows moving: empty counties too), and CPU seconds of the whole call (bound included).
+Where the band is missed, the fix the report offers follows ("then ZIP areas in ..."):
+the same rebalance with the heaviest counties moved as their ZIP areas (units, not
+counties, counted there).
 Seconds are CPU time: the machine is shared.
 
 Run: ``.venv/bin/python bench/rebalance_clustered.py [--quick]``.
@@ -76,10 +79,12 @@ def mean_pp(geoms: np.ndarray, labels: np.ndarray, k: int) -> float:
     return float(np.mean([polsby_popper(shapely.union_all(geoms[labels == t])) for t in range(k)]))
 
 
-def judge(project: Project, change: PlanChange) -> tuple[float, int, float, float, int]:
+def judge(
+    project: Project, change: PlanChange, zip_in: tuple[str, ...] = ()
+) -> tuple[float, int, float, float, int]:
     """Largest deviation after, territories in one piece, mean PP before and after, and the
-    counties whose territory changed (what the map shows moving, accounts or not)."""
-    plan_units = project_units(project, "county")
+    units whose territory changed (what the map shows moving, accounts or not)."""
+    plan_units = project_units(project, "county", zip_in=zip_in)
     weights = unit_weights(plan_units, plan_account_weights(project, parse_balance(BALANCE)))
     before, after = plan_units.current, change.result.labels
     k = len(project.territories)
@@ -95,12 +100,17 @@ def judge(project: Project, change: PlanChange) -> tuple[float, int, float, floa
     return deviation, whole, mean_pp(geoms, before, k), mean_pp(geoms, after, k), changed
 
 
-def row(name: str, project: Project, *, reach: bool) -> tuple[int, float]:
-    """Rebalance `project`, print its row; the accounts moved and the bound."""
+def row(
+    name: str, project: Project, *, reach: bool, zip_in: tuple[str, ...] = ()
+) -> tuple[int, float]:
+    """Rebalance `project`, print its row (and the ZIP-areas fix's when the band is missed);
+    the accounts moved and the bound."""
     cpu = time.process_time()
-    change = rebalance_project(project, balance=BALANCE, tolerance=TOLERANCE, reach=reach)
+    change = rebalance_project(
+        project, balance=BALANCE, tolerance=TOLERANCE, reach=reach, zip_in=zip_in
+    )
     cpu = time.process_time() - cpu
-    deviation, whole, pp_before, pp_after, changed = judge(project, change)
+    deviation, whole, pp_before, pp_after, changed = judge(project, change, zip_in)
     moves = len(change.moves)
     bound = change.bound.lower if change.bound is not None else float("nan")
     k = len(project.territories)
@@ -108,6 +118,9 @@ def row(name: str, project: Project, *, reach: bool) -> tuple[int, float]:
         f"{name:34} {moves:6} {bound:6.0f} {moves / max(bound, 1):6.2f} {deviation:8.2%} "
         f"{f'{whole}/{k}':>9} {pp_before:6.3f} {pp_after:6.3f} {changed:8} {cpu:6.1f}"
     )
+    for fix in () if zip_in else change.fixes:  # (what the report offers: finer units)
+        print(f"    then {fix.label}")
+        row("", project, reach=reach, zip_in=fix.zip_in or ())
     return moves, bound
 
 
