@@ -293,9 +293,10 @@ def rebalance_project(
         cancel=cancel,
     )
     base = project.territories.iloc[: len(result.totals)]  # (an empty last one is not labelled)
+    held = False  # (whether the day trips hold every territory out of band)
     if barred is not None:
         locked_rows = project.territories_locked()[: len(base)]
-        result = _with_reach_notes(
+        result, held = _with_reach_notes(
             result, weights, base, barred, tolerance=tolerance, locked=(locked_rows, locked)
         )
     trips = day_trip_notes(project, plan_units, result.labels, base)
@@ -327,7 +328,7 @@ def rebalance_project(
     )
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     kept = barred is not None and bool(barred.any())
-    off = whole.max_deviation > tolerance + 1e-9
+    off = whole.max_deviation > tolerance + 1e-9 and not held  # (day trips hold: not units)
     fixes = _finer(plan_units, weights, len(whole.totals)) if off else ()
     return replace(
         change, result=whole, bound=bound, bound_of=minimise, day_trips=kept, fixes=fixes
@@ -360,27 +361,30 @@ def _with_reach_notes(
     *,
     tolerance: float,
     locked: tuple[np.ndarray, np.ndarray],
-) -> RebalanceResult:
+) -> tuple[RebalanceResult, bool]:
     """`result` with, when out of band, what the reps' day trips allow (`reach_notes`).
 
     `locked`: per territory and per unit. Territories no other territory may
     trade with are left out of the sentence saying no move helped: the day trips,
-    not the moves, hold them.
+    not the moves, hold them. Also whether they hold every territory out of band
+    (then finer units would not help either).
     """
     if result.max_deviation <= tolerance + 1e-9:
-        return result
+        return result, False
+    deviation = result.totals / result.totals.mean() - 1
     notes, alone = reach_notes(
         result.labels,
         weights,  # (whether a unit weighs anything: the same in any plan)
         base,
         barred=barred,
-        deviation=result.totals / result.totals.mean() - 1,
+        deviation=deviation,
         tolerance=tolerance,
         locked=locked[0],
         movable=~locked[1],
     )
     said = restated(result.violations, base["name"].astype(str).tolist(), result.stuck, alone)
-    return replace(result, violations=[*said, *notes])
+    off = (np.abs(deviation) > tolerance + 1e-9) & ~np.asarray(locked[0], dtype=bool)
+    return replace(result, violations=[*said, *notes]), len(alone) == int(off.sum())
 
 
 def _served_base(

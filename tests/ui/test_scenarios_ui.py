@@ -308,6 +308,7 @@ def test_a_rebalance_the_day_trips_hold_offers_one_allowing_nights_away(qtbot, w
     assert "may change hands" in report.text()
     held = window.project.scenario(window.project.scenario_names()[-1])
     assert (held.territories["geometry"].geom_equals(project.territories["geometry"])).all()
+    assert not any(b.text().startswith("Try ZIP") for b in report.buttons())  # (no help)
     again = next(b for b in report.buttons() if b.text() == "Allow Nights Away")
     window.scenarios.report = None
     again.click()

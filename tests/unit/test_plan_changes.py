@@ -296,6 +296,7 @@ def test_rebalance_on_workload_hands_no_account_out_of_reach(metro_clusters) -> 
     for name, value in territory_kpis(project).set_index("name")["workload_hours_vs_mean"].items():
         assert (name in note) == (abs(value) > 0.1)  # each territory out of band named
     assert "Plan > New Hire" in note
+    assert change.fixes == ()  # (finer units would not help: the day trips hold it)
     assert "no border move" not in said  # (the day trips hold every territory, not the moves)
     outlines = change.scenario.territories.geometry.reset_index(drop=True)
     assert outlines.geom_equals(project.territories.geometry.reset_index(drop=True)).all()
