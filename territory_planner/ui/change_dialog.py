@@ -68,13 +68,7 @@ class ChangeDialog(QDialog):
         self.tolerance = tolerance_box(project)
         form = QFormLayout()
         self.minimise = QComboBox()
-        self.reach = QCheckBox("Only to reps who can visit them on a day trip")
-        self.reach.setChecked(True)
-        self.reach.setToolTip(
-            "Never hand an account to a rep who cannot drive there, visit and drive back in a "
-            "working day while another rep can (the calendar could not plan its visits). "
-            "Untick for a team that travels with nights away."
-        )
+        self.reach: QCheckBox | None = None  # (rebalance only: a split keeps the rule)
         self.sources = QListWidget()
         self.rep = QComboBox()
         self.name = QLineEdit()
@@ -84,6 +78,13 @@ class ChangeDialog(QDialog):
             self.minimise.addItem("Fewest accounts", "accounts")
             self.minimise.addItem("Least potential", "potential")
             form.addRow("Move:", self.minimise)
+            self.reach = QCheckBox("Only to reps who can visit them on a day trip")
+            self.reach.setChecked(True)
+            self.reach.setToolTip(
+                "Never hand an account to a rep who cannot drive there, visit and drive back "
+                "in a working day while another rep can (the calendar could not plan its "
+                "visits). Untick for a team that travels with nights away."
+            )
             form.addRow("Accounts go:", self.reach)
         form.addRow("Move units:", self.units)
         form.addRow("Balance on:", self.balance)
@@ -152,7 +153,7 @@ class ChangeDialog(QDialog):
             sources=self.checked_sources(),
             rep_id=self.rep.currentData(),
             territory_name=self.name.text().strip() or None,
-            reach=self.split or self.reach.isChecked(),
+            reach=self.reach is None or self.reach.isChecked(),
         )
 
 

@@ -107,8 +107,13 @@ def test_dialogs_say_why_workload_is_not_the_default_balance(qtbot, window, fres
         assert design.options().balance == f"{chosen}=100"
         assert change.balance.currentData() == chosen
         assert change.options().reach  # by default only to reps who reach them on a day trip
+        assert change.reach is not None
         change.reach.setChecked(False)
         assert not change.options().reach
+        hire = ChangeDialog(project, split=True, parent=window)
+        qtbot.addWidget(hire)
+        assert hire.reach is None  # (a split keeps the rule: no tick box)
+        assert hire.options().reach
         for dialog in (design, change):
             assert dialog.default_note.isVisibleTo(dialog) is said
             text = dialog.default_note.text()
