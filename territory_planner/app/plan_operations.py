@@ -54,7 +54,7 @@ class ChangeParams:
     territory_name: str | None = None  # split: the new territory's name
     name: str | None = None  # the new scenario's name; None: says how it was made
     reach: bool = True  # rebalance: never hand an account beyond its new rep's day trip
-    zip_in: tuple[str, ...] = ()  # rebalance, county units: counties moved as their ZIP areas
+    zip_in: tuple[str, ...] = ()  # county units: counties moved as their ZIP areas
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,8 @@ def split(
     change = split_project(
         project, list(params.sources), rep_id=params.rep_id,
         territory_name=params.territory_name, kind=params.kind, balance=params.balance,
-        tolerance=params.tolerance, name=params.name, progress=progress, cancel=cancel,
+        tolerance=params.tolerance, name=params.name, zip_in=params.zip_in, progress=progress,
+        cancel=cancel,
     )  # fmt: skip
     raise_if_cancelled(cancel)
     kept = keep_scenario(project, change.scenario)

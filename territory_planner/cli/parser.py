@@ -266,6 +266,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         change.add_argument("--use", action="store_true", help="make it the plan in use")
         change.add_argument("--dry-run", action="store_true", help="report only; do not save")
         _output(change, "--xlsx", metavar="FILE", help="the move list as Excel")
+        change.add_argument(
+            "--zip-in", action="append", default=[], metavar="FIPS",
+            help="with county units: move this county as its ZIP areas (repeatable)",
+        )  # fmt: skip
         if name == "split":
             change.add_argument(
                 "--from", dest="source", action="append", required=True, metavar="TERRITORY_ID",
@@ -281,10 +285,6 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
             change.add_argument(
                 "--allow-far", action="store_true",
                 help="let accounts go to reps beyond a day trip from them (nights away)",
-            )  # fmt: skip
-            change.add_argument(
-                "--zip-in", action="append", default=[], metavar="FIPS",
-                help="with county units: move this county as its ZIP areas (repeatable)",
             )  # fmt: skip
     scenarios = command(
         "scenarios",

@@ -123,7 +123,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         params = ChangeParams(
             kind=args.units, balance=balance, tolerance=args.tolerance,
             sources=tuple(args.source), rep_id=args.rep, territory_name=args.territory_name,
-            name=args.name,
+            name=args.name, zip_in=tuple(args.zip_in),
         )  # fmt: skip
         made = split(project, params)
     else:

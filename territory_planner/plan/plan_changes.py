@@ -30,7 +30,7 @@ from territory_planner.plan.allocation import MovesBound, moves_bound
 from territory_planner.plan.balance_reasons import DesignFix, _finer_fix
 from territory_planner.plan.rebalance import RebalanceResult, rebalance_units
 from territory_planner.plan.rebalance_inputs import Reweigh
-from territory_planner.plan.rebalance_reasons import restated
+from territory_planner.plan.rebalance_reasons import OUTSIDE, restated
 from territory_planner.plan.rules import reassign
 from territory_planner.plan.served_weights import (
     day_trip_notes,
@@ -65,6 +65,18 @@ class PlanChange:
     bound_of: str = "accounts"  # what the bound counts: "accounts" or "potential"
     day_trips: bool = False  # whether moves kept accounts within their new rep's day trip
     fixes: tuple[DesignFix, ...] = ()  # rebalance out of band: ZIP areas where counties are lumps
+
+    def missed_band(self) -> bool:
+        """Whether a territory the change aimed to balance is out of its band.
+
+        Returns
+        -------
+        bool
+            True when the violations say so (a rebalance: against the mean
+            territory; a split: the new territory and its sources, against their
+            equal share).
+        """
+        return any(v.startswith(OUTSIDE) for v in self.result.violations)
 
     def no_plan_note(self) -> str:
         """Why the bound is infinite, in words (whatever the bound says).

@@ -9,6 +9,7 @@ rebalance.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import replace
 
 import geopandas as gpd
@@ -24,6 +25,7 @@ from territory_planner.plan.balance_reasons import place_name, renamed
 from territory_planner.plan.new_hire import split_units
 from territory_planner.plan.plan_changes import (
     PlanChange,
+    _finer,
     _locked_units,
     _plan_change,
     _plan_weights,
@@ -67,6 +69,7 @@ def split_project(
     balance: str = "potential",
     tolerance: float = 0.05,
     name: str | None = None,
+    zip_in: Collection[str] = (),
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> PlanChange:
@@ -92,6 +95,9 @@ def split_project(
         The band around the mean territory, as a fraction (0.05: ±5%).
     name
         The new scenario's name; None: "New territory <name>".
+    zip_in
+        With `kind` "county": 5-digit FIPS codes of counties moved as their ZIP
+        areas instead (where a county is too coarse to split).
     progress
         Told the share done (0 to 1) and what is going on.
     cancel
@@ -104,26 +110,13 @@ def split_project(
         optimizer's report.
     """
     terr = project.territories
-    rows = []
-    for territory_id in sources:
-        try:
-            rows.append(project.territory_index(territory_id))
-        except KeyError:
-            msg = f"no territory '{territory_id}'; give the IDs of existing territories"
-            raise InputError(msg) from None
-    if not rows:
-        msg = "name at least one territory to take the new territory from"
-        raise InputError(msg)
-    locked_sources = [terr["name"].iloc[r] for r in rows if project.territories_locked()[r]]
-    if locked_sources:
-        msg = f"'{locked_sources[0]}' is locked; unlock it or take the new territory from others"
-        raise InputError(msg)
+    rows = _source_rows(project, sources)
     rep_name = ""
     home: int | None = None
     clock = time.perf_counter()
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind)
+    plan_units = project_units(project, kind, zip_in=zip_in)
     if rep_id:
         found = np.flatnonzero(project.reps["rep_id"].to_numpy() == rep_id)
         if len(found) == 0:
@@ -191,7 +184,29 @@ def split_project(
         rows, home=home, locked=locked, target=result.target, tolerance=tolerance,
     )  # fmt: skip
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
-    return replace(change, result=whole, bound=bound)
+    done = replace(change, result=whole, bound=bound)
+    fixes = _finer(plan_units, weights, len(whole.totals)) if done.missed_band() else ()
+    return replace(done, fixes=fixes)
+
+
+def _source_rows(project: Project, sources: list[str]) -> list[int]:
+    """The rows of the territories to take from: at least one, each existing and unlocked."""
+    terr = project.territories
+    rows = []
+    for territory_id in sources:
+        try:
+            rows.append(project.territory_index(territory_id))
+        except KeyError:
+            msg = f"no territory '{territory_id}'; give the IDs of existing territories"
+            raise InputError(msg) from None
+    if not rows:
+        msg = "name at least one territory to take the new territory from"
+        raise InputError(msg)
+    locked_sources = [terr["name"].iloc[r] for r in rows if project.territories_locked()[r]]
+    if locked_sources:
+        msg = f"'{locked_sources[0]}' is locked; unlock it or take the new territory from others"
+        raise InputError(msg)
+    return rows
 
 
 def _split_bound(

@@ -53,18 +53,17 @@ def _with_fix(options: DesignOptions, fix: DesignFix) -> DesignOptions:
     return replace(options, **changes)
 
 
-def _rebalance_fixes(change: PlanChange, options: ChangeOptions) -> list[tuple[str, ChangeOptions]]:
-    """The rebalances to offer after one that missed its band, with their buttons' labels.
+def _change_fixes(
+    change: PlanChange, options: ChangeOptions, *, split: bool
+) -> list[tuple[str, ChangeOptions]]:
+    """The changes to offer after one that missed its band, with their buttons' labels.
 
-    Without the day-trip rule where the moves kept it (it may be what holds the
-    plan), and with ZIP areas in the heaviest counties (`PlanChange.fixes`).
+    ZIP areas in the heaviest counties (`PlanChange.fixes`), and for a rebalance
+    whose moves kept the day-trip rule, the same without it (it may be what
+    holds the plan).
     """
-    if change.result.max_deviation <= options.tolerance + 1e-9:
-        return []
-    fixes = [
-        (f"Try {fix.label}", replace(options, zip_in=fix.zip_in or ())) for fix in change.fixes
-    ]
-    if change.day_trips:
+    fixes = [(f"Try {f.label}", replace(options, zip_in=f.zip_in or ())) for f in change.fixes]
+    if not split and change.day_trips and change.missed_band():
         fixes.insert(0, ("Allow Nights Away", replace(options, reach=False)))
     return fixes
 
@@ -257,12 +256,11 @@ class ScenarioActions(QObject):
         def done(change: PlanChange) -> None:
             lines = [f"'{change.scenario.name}': {change.describe()}."]
             if change.result.violations:  # (within the band: notes, e.g. on day trips)
-                met = change.result.max_deviation <= options.tolerance + 1e-9
-                lines += ["", "Notes:" if met else "Why the target is not met:"]
+                lines += ["", "Why the target is not met:" if change.missed_band() else "Notes:"]
                 lines += [f"• {v}" for v in change.result.violations]
             tries = [
-                (label, partial(self.change, again, split=False))
-                for label, again in ([] if split else _rebalance_fixes(change, options))
+                (label, partial(self.change, again, split=split))
+                for label, again in _change_fixes(change, options, split=split)
             ]
             self._offer(change.scenario, "\n".join(lines), change.moves, tries)
 

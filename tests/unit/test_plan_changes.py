@@ -426,3 +426,30 @@ def test_a_rebalance_counties_hold_back_offers_zip_areas_where_they_are_lumps(tm
     assert len(totals) == len(project.territories)
     assert (totals / totals.mean() - 1).abs().max() <= 0.02 + 1e-9
     assert report["try"] == []  # (within the band: nothing more to offer)
+
+
+def test_a_split_counties_hold_back_offers_zip_areas(tmp_path) -> None:
+    """A new hire in Southern California (1.35 mean territories of potential, Los Angeles
+    County alone 1.7 halves): with counties the two halves end 73% apart; with the ZIP areas
+    offered (on the command line, as `try` gives them) both are within ±5% of their equal
+    share, recomputed from the saved plan."""
+    project = make_demo()
+    source = str(project.territories.set_index("name").loc["Southern California", "territory_id"])
+    coarse = split_project(project, [source], balance="potential", tolerance=0.05)
+    assert coarse.missed_band()
+    (fix,) = coarse.fixes
+    assert fix.label.startswith("ZIP areas in Los Angeles")
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    argv = ["split", str(path), "--from", source, "--balance", "potential", "--json"]
+    offered = json.loads(run_cli(*argv, "--dry-run").stdout)["try"]
+    assert offered == [f"{fix.label}: " + " ".join(f"--zip-in {f}" for f in fix.zip_in or ())]
+    zips = [a for f in fix.zip_in or () for a in ("--zip-in", f)]
+    done = run_cli(*argv, *zips, "--use")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["try"] == []
+    saved = load_project(path)
+    totals = _potential_by_territory(saved, saved.accounts)
+    new = str(saved.territories["territory_id"].iloc[-1])
+    halves = totals[[source, new]]
+    assert (halves / halves.mean() - 1).abs().max() <= 0.05 + 1e-9
