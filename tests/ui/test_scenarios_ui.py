@@ -350,3 +350,29 @@ def test_a_rebalance_counties_hold_back_offers_zip_areas(qtbot, window) -> None:
     assert "Why the target is not met" not in window.scenarios.report.text()
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+def test_a_new_hire_counties_hold_back_offers_zip_areas(qtbot, window) -> None:
+    """Southern California split in two: Los Angeles County alone is 1.7 halves."""
+    _open_demo(qtbot, window, make_demo())
+    source = window.project.territories.set_index("name").loc["Southern California"]
+    options = ChangeOptions(
+        kind="county", balance="potential", tolerance=0.05,
+        sources=(str(source["territory_id"]),), territory_name="Newcomer",
+    )  # fmt: skip
+    window.scenarios.change(options, split=True)
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    assert "Why the target is not met" in window.scenarios.report.text()
+    finer = next(
+        b for b in window.scenarios.report.buttons() if b.text().startswith("Try ZIP areas in")
+    )
+    window.scenarios.report = None
+    finer.click()
+    qtbot.waitUntil(lambda: window.scenarios.report is not None, timeout=MAP_TIMEOUT_MS)
+    text = window.scenarios.report.text()
+    assert "outside ±" not in text  # the halves within ±5% of their equal share
+    assert not any(b.text().startswith("Try ZIP") for b in window.scenarios.report.buttons())
+    split = window.project.scenario(window.project.scenario_names()[-1])
+    assert split.territories["name"].iloc[-1] == "Newcomer"
+    for box in window.findChildren(QMessageBox):
+        box.close()
