@@ -7,6 +7,7 @@ from typing import Any
 
 from territory_planner._errors import InputError
 from territory_planner.cli.common import (
+    UsageError,
     _bound_record,
     _json_record,
     _plan_report,
@@ -117,6 +118,9 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
+    if args.zip_in and args.units != "county":
+        msg = "--zip-in makes counties of their ZIP areas: use it with --units county"
+        raise UsageError(msg)
     project = load_project(args.project)
     balance, why = _balance(project, args)
     if args.command == "split":

@@ -322,7 +322,8 @@ def rebalance_project(
         territories,
         result,
         why=why,
-        name=name or _rebalanced_name(describe_balance(shares), reach=reach, zip_in=zip_in),
+        name=name
+        or _rebalanced_name(describe_balance(shares), reach=reach, zip_in=plan_units.zip_in),
     )
     served = None if reweigh is None else reweigh(plan_units.current)[1]
     k = len(project.territories) if served is None else served.shape[1]
@@ -341,7 +342,7 @@ def rebalance_project(
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     kept = barred is not None and bool(barred.any())
     off = whole.max_deviation > tolerance + 1e-9 and not held  # (day trips hold: not units)
-    fixes = _finer(plan_units, weights, len(whole.totals)) if off else ()
+    fixes = _finer(plan_units, weights, len(whole.totals), ~locked) if off else ()
     return replace(
         change, result=whole, bound=bound, bound_of=minimise, day_trips=kept, fixes=fixes
     )
@@ -355,13 +356,19 @@ def _rebalanced_name(what: str, *, reach: bool, zip_in: Collection[str]) -> str:
     return f"Rebalanced ({what}{extra})"
 
 
-def _finer(plan_units: ProjectUnits, weights: np.ndarray, k: int) -> tuple[DesignFix, ...]:
-    """ZIP areas in the heaviest counties not yet made of them, if any (county units only)."""
+def _finer(
+    plan_units: ProjectUnits, weights: np.ndarray, k: int, free: np.ndarray
+) -> tuple[DesignFix, ...]:
+    """ZIP areas in the heaviest counties not yet made of them, if any (county units only).
+
+    Only counties the change may move are made finer (`free`: not locked, and for
+    a split in the territories it takes from).
+    """
     inside = plan_units.current >= 0
     mean = float(weights[inside].sum()) / k
     if plan_units.kind != "county" or mean <= 0:
         return ()
-    fix = _finer_fix(plan_units, weights / mean)
+    fix = _finer_fix(plan_units, np.where(free, weights / mean, 0.0))
     return (fix,) if fix.zip_in else ()
 
 

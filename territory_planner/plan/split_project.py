@@ -185,7 +185,8 @@ def split_project(
     )  # fmt: skip
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     done = replace(change, result=whole, bound=bound)
-    fixes = _finer(plan_units, weights, len(whole.totals)) if done.missed_band() else ()
+    free = ~locked & np.isin(plan_units.current, rows)  # (only the sources change)
+    fixes = _finer(plan_units, weights, len(whole.totals), free) if done.missed_band() else ()
     return replace(done, fixes=fixes)
 
 

@@ -242,7 +242,8 @@ def project_units(
         shapely.get_x(points), shapely.get_y(points), project.territories.geometry.values
     )
     current[current < 0] = -1
-    return ProjectUnits(kind, units, account_unit, current, tuple(sorted(set(zip_in))))
+    made_of_zips = tuple(sorted(set(zip_in))) if kind == "county" else ()  # (else ignored)
+    return ProjectUnits(kind, units, account_unit, current, made_of_zips)
 
 
 def _with_zip_areas(counties: gpd.GeoDataFrame, zip_in: Collection[str]) -> gpd.GeoDataFrame:

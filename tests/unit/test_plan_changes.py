@@ -439,6 +439,7 @@ def test_a_split_counties_hold_back_offers_zip_areas(tmp_path) -> None:
     assert coarse.missed_band()
     (fix,) = coarse.fixes
     assert fix.label.startswith("ZIP areas in Los Angeles")
+    assert all(f.startswith("06") for f in fix.zip_in or ())  # (only the source's counties)
     path = tmp_path / "p.gpkg"
     save_project(project, path)
     argv = ["split", str(path), "--from", source, "--balance", "potential", "--json"]
@@ -453,3 +454,23 @@ def test_a_split_counties_hold_back_offers_zip_areas(tmp_path) -> None:
     new = str(saved.territories["territory_id"].iloc[-1])
     halves = totals[[source, new]]
     assert (halves / halves.mean() - 1).abs().max() <= 0.05 + 1e-9
+
+
+def test_the_zip_areas_offered_are_of_counties_the_rebalance_may_move(tmp_path) -> None:
+    """Southern California locked: Los Angeles County may not move, so it is not offered;
+    a county given twice counts once; --zip-in needs county units."""
+    project = make_demo(accounts=600, reps=6, seed=3)
+    socal = project.territories["name"] == "Southern California"
+    project.territories.loc[socal, "locked"] = True
+    change = rebalance_project(project, balance="potential", tolerance=0.02, reach=False)
+    offered = [f for fix in change.fixes for f in fix.zip_in or ()]
+    assert "06037" not in offered
+    twice = rebalance_project(
+        project, balance="potential", tolerance=0.5, reach=False, zip_in=("17031", "17031")
+    )
+    assert twice.scenario.name == "Rebalanced (potential, nights away, ZIP areas in 1 county)"
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    done = run_cli("rebalance", str(path), "--units", "state", "--zip-in", "17031", "--json")
+    assert done.returncode == 2
+    assert "use it with --units county" in done.stderr
