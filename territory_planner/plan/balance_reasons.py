@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from territory_planner.geo.areas import us_counties
 from territory_planner.geo.earth import haversine_km
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
@@ -105,9 +106,20 @@ def place_name(plan_units: ProjectUnits, members: np.ndarray, weights: np.ndarra
     Returns
     -------
     str
-        The heaviest member in words (`unit_words`), then "area".
+        The heaviest member in words (`unit_words`), then "area"; where counties
+        are made of ZIP areas, the county that weighs most in the territory
+        ("Los Angeles County area", not "ZIP area 90067 area").
     """
-    return f"{unit_words(plan_units, int(members[np.argmax(weights[members])]))} area"
+    heaviest = int(members[np.argmax(weights[members])])
+    if plan_units.kind != "county" or not plan_units.zip_in:
+        return f"{unit_words(plan_units, heaviest)} area"
+    fips = plan_units.units["county_fips"].to_numpy()[members].astype(str)
+    county, at = np.unique(fips, return_inverse=True)
+    top = str(county[np.argmax(np.bincount(at, weights=weights[members]))])
+    if top not in plan_units.zip_in:  # a whole county: itself
+        return f"{unit_words(plan_units, int(members[fips == top][0]))} area"
+    counties = us_counties().set_index("fips")["name"]
+    return f"{counties.get(top, top)}{_COUNTY_WORD.get(top[:2], ' County')} area"
 
 
 def renamed(messages: list[str], names: dict[str, str]) -> list[str]:
@@ -383,7 +395,11 @@ def _finer_fix(plan_units: ProjectUnits, share: np.ndarray) -> DesignFix:
     if not heavy:
         return DesignFix("ZIP areas", kind="zip")
     names = [str(plan_units.units["name"].iloc[u]) for u in heavy]
-    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")  # noqa: PLR2004
+    shown = (
+        f"{names[0]}, {names[1]} and {len(names) - 2} more"
+        if len(names) > 2  # noqa: PLR2004
+        else " and ".join(names)
+    )
     return DesignFix(
         f"ZIP areas in {shown} {'county' if len(names) == 1 else 'counties'}",
         zip_in=(*plan_units.zip_in, *(str(fips[u]) for u in heavy)),
