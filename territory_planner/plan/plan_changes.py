@@ -64,7 +64,7 @@ class PlanChange:
     bound: MovesBound | None = None  # the fewest accounts any plan within the band moves
     bound_of: str = "accounts"  # what the bound counts: "accounts" or "potential"
     day_trips: bool = False  # whether moves kept accounts within their new rep's day trip
-    fixes: tuple[DesignFix, ...] = ()  # rebalance out of band: ZIP areas where counties are lumps
+    fixes: tuple[DesignFix, ...] = ()  # out of band: ZIP areas where counties are lumps
 
     def missed_band(self) -> bool:
         """Whether a territory the change aimed to balance is out of its band.
@@ -341,7 +341,7 @@ def rebalance_project(
     )
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     kept = barred is not None and bool(barred.any())
-    off = whole.max_deviation > tolerance + 1e-9 and not held  # (day trips hold: not units)
+    off = change.missed_band() and not held  # (day trips hold them: not the units' size)
     fixes = _finer(plan_units, weights, len(whole.totals), ~locked) if off else ()
     return replace(
         change, result=whole, bound=bound, bound_of=minimise, day_trips=kept, fixes=fixes

@@ -373,7 +373,7 @@ def rebalance_units(
     if reweigh is not None:
         w, served = _reweighed(reweigh, lab, n, k)
     elif barred is not None:
-        served = _barred(w, lab, barred, k)
+        served = _barred(w, lab, barred)
     if graph is None:
         progress(0.0, "Finding neighbouring units")
     graph = _graph(units, graph, n)

@@ -134,13 +134,13 @@ def _bar_matrix(barred: np.ndarray, n: int, k: int) -> np.ndarray:
     return bar
 
 
-def _barred(w: np.ndarray, lab: np.ndarray, barred: np.ndarray, k: int) -> np.ndarray:
+def _barred(w: np.ndarray, lab: np.ndarray, barred: np.ndarray) -> np.ndarray:
     """Units x territories: each unit's weight, plus the team's total where it is barred.
 
     Never where the unit is now (a rebalance need not move it). A unit that
     weighs nothing is barred too: its accounts are no less out of reach.
     """
-    bar = _bar_matrix(barred, len(w), k).copy()
+    bar = np.array(barred, dtype=bool)  # (a copy; checked by `_bar_matrix`)
     rows = np.flatnonzero(lab >= 0)
     bar[rows, lab[rows]] = False
     return np.asarray(w[:, None] + bar * max(float(w.sum()), 1.0), dtype=float)

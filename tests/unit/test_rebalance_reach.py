@@ -165,7 +165,7 @@ def test_a_unit_of_no_weight_is_barred_too() -> None:
     w = np.array([0.0, 2.0, 3.0])
     labels = np.array([0, 0, 1])
     barred = np.array([[False, True], [False, True], [True, False]])
-    served = _barred(w, labels, barred, 2)
+    served = _barred(w, labels, barred)
     assert served.tolist() == [[0.0, 5.0], [2.0, 7.0], [8.0, 3.0]]
 
 
