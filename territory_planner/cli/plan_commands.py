@@ -146,12 +146,18 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         **({"balance_note": why} if why else {}),
         "units_moved": change.units_moved,
         "accounts_moved": len(change.moves),
+        **_share_record(change.result.share_deviation),
         **_bound_record(change),
         "moves": [_json_record(r) for r in change.moves.head(5000).to_dict("records")],
         "violations": change.result.violations,
         "try": [f"{fix.label}: {_flags(fix)}" for fix in change.fixes],
         "seconds": round(change.result.seconds, 2),
     }
+
+
+def _share_record(share: float | None) -> dict[str, Any]:
+    """A split's deviation from the equal share of its sources, when that is not the mean."""
+    return {} if share is None else {"share_deviation": round(share, 6)}
 
 
 def _scenarios(args: argparse.Namespace) -> dict[str, Any]:

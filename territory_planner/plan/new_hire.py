@@ -492,7 +492,7 @@ def split_units(
     if reweigh is not None:  # as the plan returned weighs it
         w, _ = _reweighed(reweigh, labels_out, n, k + 1)
         mean = float(w[labels_out >= 0].sum()) / (k + 1)
-    totals, deviation = _measured(
+    totals, deviation, share = _measured(
         w, labels_out, movable, given, mean=mean, target=target, tolerance=tol,
         words=(against, names, territories), apart=_apart(plan, given, new),
         violations=violations,
@@ -512,6 +512,7 @@ def split_units(
         totals=totals,
         max_deviation=deviation,
         target=target,
+        share_deviation=share,
         contiguous=contiguous,
         violations=violations,
         seconds=time.perf_counter() - start,

@@ -118,9 +118,13 @@ class PlanChange:
             f"; {name} stretches out (roundness {was:.2f} -> {now:.2f}, Polsby-Popper)"
             for name, was, now in self.stretched()
         )
+        deviation = f"largest deviation {self.result.max_deviation:.1%}"
+        share = self.result.share_deviation
+        if share is not None:  # a split whose sources cannot reach the mean
+            deviation += f" from the mean territory, {share:.1%} from their equal share"
         return (
             f"{plural(self.units_moved, 'unit')} and {plural(len(self.moves), 'account')} "
-            f"move{least}; largest deviation {self.result.max_deviation:.1%}{stringy}"
+            f"move{least}; {deviation}{stringy}"
         )
 
 

@@ -125,6 +125,10 @@ class RebalanceResult:
     stretched
         Territories the change leaves stringy: (territory, Polsby-Popper before,
         after) where it falls under `STRINGY` and to less than half.
+    share_deviation
+        For `split_units` whose sources' total does not allow the mean: the
+        largest ``|total / target - 1|`` over the new territory and its sources
+        (their deviation from their equal share); else None.
     """
 
     labels: np.ndarray
@@ -137,6 +141,7 @@ class RebalanceResult:
     target: float = 0.0
     stuck: list[int] = field(default_factory=list)
     stretched: list[tuple[int, float, float]] = field(default_factory=list)
+    share_deviation: float | None = None
 
 
 STRINGY = 0.1  # Polsby-Popper under which a territory is stringy (a circle: 1, a square: 0.79)

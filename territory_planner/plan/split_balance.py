@@ -20,6 +20,7 @@ from territory_planner.plan.rebalance_steps import _Balancer, _band
 from territory_planner.tasks import CancelToken, Progress
 
 _SPLIT_SHAPE = 0.5  # split: a move's key x exp(0.5 x (border gained - lost) / perimeter)
+_SAME = 1e-9  # a target this close to the mean (relative) is the mean
 
 
 def _split_target(
@@ -109,12 +110,14 @@ def _measured(
     words: tuple[str, list[str], list[str]],
     apart: list[int],
     violations: list[str],
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, float, float | None]:
     """The split's totals and largest deviation from `mean`; why it misses `target`, if it does.
 
     `words` are what the target is ("the mean of 9 territories"), the units'
     names and the territories' (the new one last); the sources and the new
-    territory off their band are explained in `violations` (appended).
+    territory off their band are explained in `violations` (appended). The
+    third value is their largest deviation from `target` when that is not the
+    mean (their equal share), else None.
     """
     against, names, territories = words
     k = len(territories) - 1
@@ -123,8 +126,11 @@ def _measured(
     totals = np.bincount(labels[inside], weights=w[inside], minlength=k + 1)
     changed = [*given, new]
     if mean <= 0:
-        return totals, 0.0
+        return totals, 0.0, None
     deviation = float(np.abs(totals[changed] / mean - 1).max())
+    share = None
+    if target > 0 and abs(target / mean - 1) > _SAME:
+        share = float(np.abs(totals[changed] / target - 1).max())
     message = _off_band(  # the new territory marked as such
         totals / target - 1,
         changed,
@@ -147,4 +153,4 @@ def _measured(
             of="the target per territory",
             apart=apart,
         )
-    return totals, deviation
+    return totals, deviation, share

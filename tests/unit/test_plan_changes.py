@@ -437,6 +437,11 @@ def test_a_split_counties_hold_back_offers_zip_areas(tmp_path) -> None:
     source = str(project.territories.set_index("name").loc["Southern California", "territory_id"])
     coarse = split_project(project, [source], balance="potential", tolerance=0.05)
     assert coarse.missed_band()
+    # the report gives the halves' own deviation beside the one from the mean territory
+    share = coarse.result.share_deviation
+    assert share is not None
+    assert share < coarse.result.max_deviation
+    assert f"{share:.1%} from their equal share" in coarse.describe()
     (fix,) = coarse.fixes
     assert fix.label == "ZIP areas in Los Angeles and Orange counties"  # (the source's only)
     path = tmp_path / "p.gpkg"
@@ -447,12 +452,16 @@ def test_a_split_counties_hold_back_offers_zip_areas(tmp_path) -> None:
     zips = [a for f in fix.zip_in or () for a in ("--zip-in", f)]
     done = run_cli(*argv, *zips, "--use")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["try"] == []
+    report = json.loads(done.stdout)
+    assert report["try"] == []
     saved = load_project(path)
     totals = _potential_by_territory(saved, saved.accounts)
     new = str(saved.territories["territory_id"].iloc[-1])
     halves = totals[[source, new]]
-    assert (halves / halves.mean() - 1).abs().max() <= 0.05 + 1e-9
+    apart = float((halves / halves.mean() - 1).abs().max())
+    assert apart <= 0.05 + 1e-9
+    assert report["share_deviation"] == pytest.approx(apart, abs=1e-4)
+    assert report["max_deviation"] > 0.2  # (against the mean territory: 0.67 of it each)
     # no rep yet: named after the county that weighs most in it, not one of its ZIP areas
     assert re.fullmatch(r"[A-Z][\w. '-]+ County area", saved.territories["name"].iloc[-1])
 
