@@ -46,12 +46,12 @@ import shapely
 
 from territory_planner.analysis.metrics import polsby_popper
 from territory_planner.demo import make_demo
-from territory_planner.geo.earth import sphere_xyz_km
 from territory_planner.geo.unit_graph import unit_graph
 from territory_planner.plan import design, design_finish
 from territory_planner.plan.allocation import balance_bound
 from territory_planner.plan.corridors import block_bound, both_ways
 from territory_planner.plan.project_design import PlanOutcome, design_project
+from territory_planner.plan.shape_notes import nearest_home_labels
 from territory_planner.plan.unit_plan import rep_home_units
 from territory_planner.sample_data import field_project
 
@@ -170,12 +170,10 @@ def run(
 def nearest_home_pp(outcome: PlanOutcome, homes: np.ndarray) -> float:
     """Mean Polsby-Popper of the nearest-home plan: each unit to the territory of the home
     nearest its representative point (balance ignored; the shape the homes alone give)."""
-    units = outcome.units.units
-    points = units.representative_point()
-    xyz = sphere_xyz_km(points.x.to_numpy(), points.y.to_numpy())
-    nearest = ((xyz[:, None, :] - xyz[homes][None]) ** 2).sum(-1).argmin(axis=1)
-    labels = outcome.labels[homes][nearest]
-    geoms = units.geometry.to_numpy()
+    by_territory = np.full(len(outcome.result.totals), -1, dtype=np.int64)
+    by_territory[outcome.labels[homes]] = homes
+    labels = nearest_home_labels(outcome.units, by_territory)
+    geoms = outcome.units.units.geometry.to_numpy()
     return float(
         np.mean([polsby_popper(shapely.union_all(geoms[labels == t])) for t in np.unique(labels)])
     )

@@ -12,6 +12,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from territory_planner.formats import band
+
 #: A qualitative palette readable on a light basemap (Tableau 10 + extras).
 PALETTE = (
     "#4e79a7",
@@ -132,7 +134,7 @@ def balance_shading(title: str, deviations: pd.Series, tolerance: float) -> Shad
     legend = [
         (BALANCE_SHADES[0], f"below {-2 * t:+.0%}"),
         (BALANCE_SHADES[1], f"{-2 * t:+.0%} to {-t:+.0%}"),
-        (BALANCE_SHADES[2], f"within ±{t:.0%} of the mean"),
+        (BALANCE_SHADES[2], f"within {band(t)} of the mean"),
         (BALANCE_SHADES[3], f"{t:+.0%} to {2 * t:+.0%}"),
         (BALANCE_SHADES[4], f"above {2 * t:+.0%}"),
     ]

@@ -60,6 +60,42 @@ def percent(value: Any) -> str:
     return "" if pd.isna(value) else f"{value:.0%}"
 
 
+def band(tolerance: float) -> str:
+    """±5%, ±2.5%, ±0.1%: a balance band as precise as it was given (to 0.01%).
+
+    Parameters
+    ----------
+    tolerance
+        The band's half-width, as a fraction (0.05 is ±5%).
+
+    Returns
+    -------
+    str
+        "±" and the percentage without trailing zeros.
+    """
+    return f"±{round(float(tolerance) * 100, 2):g}%"
+
+
+def small_percent(fraction: float) -> str:
+    """12.5%, 0.04%: a share to one decimal, or to two significant digits below 0.1%.
+
+    Parameters
+    ----------
+    fraction
+        The share (0.125 is 12.5%).
+
+    Returns
+    -------
+    str
+        The percentage; never "0.0%" for a share above zero.
+    """
+    value = float(fraction)
+    return f"{value:.1%}" if value >= _TENTH or value == 0 else f"{value * 100:.2g}%"
+
+
+_TENTH = 0.001  # 0.1%: below it a share is shown to two significant digits
+
+
 def signed_percent(value: Any) -> str:
     """+4% / -12% (empty for a missing value).
 

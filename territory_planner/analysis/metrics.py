@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_planner.analysis.account_workload import account_workload
-from territory_planner.formats import decimal2, integer, money_short, percent, plural
+from territory_planner.formats import band, decimal2, integer, money_short, percent, plural
 from territory_planner.geo.earth import GEOD, area_km2
 from territory_planner.model import Project
 from territory_planner.routing.workload import has_frequencies, without_frequency
@@ -478,7 +478,7 @@ def balance_alerts(
         ]
         if off:
             alerts.append(
-                Alert(tid, name, f"outside ±{tolerance:.0%} of the mean: {', '.join(off)}")
+                Alert(tid, name, f"outside {band(tolerance)} of the mean: {', '.join(off)}")
             )
         if pd.notna(row["capacity_use"]) and row["capacity_use"] > 1:
             alerts.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,30 @@ def _output(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
     """Add option `flag` naming a file or folder the command writes (see `_check_outputs`)."""
     action = parser.add_argument(flag, type=Path, **options)
     parser.set_defaults(outputs={**(parser.get_default("outputs") or {}), action.dest: flag})
+
+
+def _band(text: str) -> float:
+    """A tolerance: a finite number, 0 or more (0.05 for ±5%)."""
+    msg = f"{text!r} is not a tolerance: give a fraction of 0 or more, e.g. 0.05 for ±5%"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(msg) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _count(text: str) -> int:
+    """A number of territories: a whole number, 1 or more."""
+    msg = f"{text!r} territories: give a whole number, 1 or more"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(msg) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -88,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
     assign = command(
         "assign", _assign, "assign accounts to the territories containing them; KPIs", always
     )
-    assign.add_argument("--tolerance", type=float, help="set the balance band (0.05 = 5%%)")
+    assign.add_argument("--tolerance", type=_band, help="set the balance band (0.05 = 5%%)")
     assign.add_argument("--rules", type=Path, metavar="RULES.json", help="set the assignment rules")
     assign.add_argument(
         "--parent-policy", choices=("geographic", "follow_parent"),
@@ -240,8 +265,8 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         "--units-file", type=Path, metavar="FILE",
         help="build from the polygons of a GeoJSON, GeoPackage or Shapefile instead",
     )  # fmt: skip
-    design.add_argument("--territories", type=int, metavar="K", help="default: one per rep")
-    design.add_argument("--tolerance", type=float, default=0.05, help="allowed deviation (0.05)")
+    design.add_argument("--territories", type=_count, metavar="K", help="default: one per rep")
+    design.add_argument("--tolerance", type=_band, default=0.05, help="allowed deviation (0.05)")
     design.add_argument("--no-homes", action="store_true", help="do not seed with reps' homes")
     design.add_argument(
         "--free-home", action="append", default=[], metavar="REP_ID",
@@ -261,7 +286,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement per op
         change = command(name, _change, what, unless_dry_run)
         change.add_argument("--units", choices=("state", "county", "zip"), default="county")
         change.add_argument("--balance", metavar="TARGET", help="as for design")
-        change.add_argument("--tolerance", type=float, default=0.05)
+        change.add_argument("--tolerance", type=_band, default=0.05)
         change.add_argument("--name", help="name of the new scenario")
         change.add_argument("--use", action="store_true", help="make it the plan in use")
         change.add_argument("--dry-run", action="store_true", help="report only; do not save")

@@ -69,6 +69,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.app.plan_operations import DesignParams, design  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
+    _zip_in_needs_counties(args)
     project = load_project(args.project)
     balance, why = _balance(project, args)
     params = DesignParams(
@@ -89,6 +90,13 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         "try": [f"{fix.label}: {_flags(fix)}" for fix in outcome.fixes],
         "seconds": round(result.seconds, 2),
     }
+
+
+def _zip_in_needs_counties(args: argparse.Namespace) -> None:
+    """Refuse --zip-in with units other than counties (it would be ignored)."""
+    if args.zip_in and (args.units != "county" or getattr(args, "units_file", None)):
+        msg = "--zip-in makes counties of their ZIP areas: use it with --units county"
+        raise UsageError(msg)
 
 
 def _flags(fix: Any) -> str:
@@ -118,9 +126,7 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
     from territory_planner.io.export import write_table_xlsx  # noqa: PLC0415
     from territory_planner.io.project_file import load_project  # noqa: PLC0415
 
-    if args.zip_in and args.units != "county":
-        msg = "--zip-in makes counties of their ZIP areas: use it with --units county"
-        raise UsageError(msg)
+    _zip_in_needs_counties(args)
     project = load_project(args.project)
     balance, why = _balance(project, args)
     if args.command == "split":

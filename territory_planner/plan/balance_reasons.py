@@ -21,7 +21,7 @@ from territory_planner.geo.areas import us_counties
 from territory_planner.geo.earth import haversine_km
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import Project
-from territory_planner.plan.allocation import balance_bound
+from territory_planner.plan.allocation import BalanceBound, balance_bound
 from territory_planner.plan.corridors import NEAR_STEPS, block_bound, both_ways, top_up_near
 from territory_planner.plan.unit_plan import FILE_KIND, FILE_UNITS, ProjectUnits
 
@@ -201,6 +201,9 @@ def balance_reasons(
     if bound.lower <= tolerance + 1e-9:
         wider = math.ceil(100 * (reached or 2 * tolerance) - 1e-6) / 100
         fixes = [*([zip_fix] if finer else []), DesignFix(f"±{wider:.0%}", tolerance=wider)]
+        crowded = _crowded_homes(plan_units, holders)
+        if crowded:  # territories that must all start in one city
+            fixes.append(DesignFix("Without homes", use_homes=False))
         blocked = _blocked(
             plan_units,
             weights,
@@ -217,6 +220,7 @@ def balance_reasons(
                     f"±{tolerance:.1%} needs "
                     + (f"{zip_fix.label}, or " if finer else "")
                     + "a wider band",
+                    *crowded,
                 ],
                 fixes,
             )
@@ -227,13 +231,15 @@ def balance_reasons(
                 f"±{tolerance:.1%} is reachable with these units if territories need not be in "
                 f"one piece (a plan at ±{bound.found:.1%} exists), but no plan in one piece "
                 f"each was found: try {f'{zip_fix.label} or ' if finer else ''}a wider band",
+                *crowded,
             ],
             fixes,
         )
     widest = math.ceil(round(bound.lower * 100, 6))
-    words = [f"a wider band (±{widest}% is the closest these units allow)"]
     # the band offered holds this plan: the bound ignores connectedness, so it may not
     offered = max(widest, math.ceil(100 * (reached or 0.0) - 1e-6))
+    holds = f"; ±{offered}% holds this plan" if offered > widest else ""
+    words = [f"a wider band (±{widest}% is the closest these units allow{holds})"]
     fixes = [DesignFix(f"±{offered}%", tolerance=offered / 100)]
     if finer and heavy:
         where = ", ".join(unit_words(plan_units, u) for u in heavy)
@@ -245,7 +251,7 @@ def balance_reasons(
     if freed is not None:
         fixes.append(freed[0])
         words.append(freed[1])
-    if any(u in holders for u in heavy):
+    if any(u in holders for u in heavy) and _homes_hold_back(weights, k, pinned, holders, bound):
         words.append("designing without the reps' homes as seeds")
         fixes.append(DesignFix("Without homes", use_homes=False))
     reasons = [
@@ -401,9 +407,53 @@ def _finer_fix(plan_units: ProjectUnits, share: np.ndarray) -> DesignFix:
         else " and ".join(names)
     )
     return DesignFix(
-        f"ZIP areas in {shown} {'county' if len(names) == 1 else 'counties'}",
+        f"ZIP areas in {shown} {'County' if len(names) == 1 else 'counties'}",
         zip_in=(*plan_units.zip_in, *(str(fips[u]) for u in heavy)),
     )
+
+
+def _homes_hold_back(
+    weights: np.ndarray,
+    k: int,
+    pinned: np.ndarray,
+    homes: dict[int, tuple[str, str]],
+    bound: BalanceBound,
+) -> bool:
+    """Whether the units balance closer with no home pinned (locks kept) than with them."""
+    free = pinned.copy()
+    free[list(homes)] = -1
+    floor = float(weights.max()) * k / float(weights.sum()) - 1  # the heaviest unit's holder
+    if floor > bound.lower - _FREED_GAIN:
+        return False
+    return balance_bound(weights, k, free, time_limit=_FREED_SECONDS).lower <= (
+        bound.lower - _FREED_GAIN
+    )
+
+
+def _crowded_homes(plan_units: ProjectUnits, homes: dict[int, tuple[str, str]]) -> list[str]:
+    """When most reps live near one another, that in a sentence (else nothing).
+
+    Every territory must then start in the same city and reach out from it in
+    one piece, which the design may not find even where balance allows it.
+    """
+    units = list(homes)
+    if len(units) < 2:  # noqa: PLR2004 (one home crowds nothing)
+        return []
+    points = plan_units.units.geometry.iloc[units].representative_point()
+    lon, lat = points.x.to_numpy(), points.y.to_numpy()
+    gaps = haversine_km(lon[:, None], lat[:, None], lon[None], lat[None])
+    np.fill_diagonal(gaps, np.inf)
+    near = int((gaps.min(axis=1) <= _CROWDED_KM).sum())
+    if near <= len(units) / 2:
+        return []
+    return [
+        f"most reps live within {_CROWDED_KM:.0f} km of one another ({near} of "
+        f"{len(units)} homes): every territory must start there and reach out in one piece; "
+        "designing without the reps' homes as seeds draws the territories where the accounts are"
+    ]
+
+
+_CROWDED_KM = 50.0  # homes this close count as one city's
 
 
 def _free_home_fix(

@@ -305,7 +305,9 @@ def explain_inputs(
         for t in np.flatnonzero(locked_totals > mean * (1 + tolerance))
     )
     if overfull.any() and not overfull.all():
-        others = float(targets[~overfull][0])
+        others = float(targets[~overfull][0]) / mean
         violations.append(
-            f"the other territories are balanced around {others / mean:.2f}x the mean territory"
+            f"the other territories are balanced around {others:.2f}x the mean territory"
+            if round(others, 2) > 0
+            else "nothing is left for the other territories: the heavy units hold all of it"
         )

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 
 from territory_planner.analysis.metrics import polsby_popper
+from territory_planner.formats import band, small_percent
 from territory_planner.plan.design_plan import _Plan
 from territory_planner.plan.rebalance_reasons import OUTSIDE, _off_band
 
@@ -119,8 +120,8 @@ def design_result(
         lightest = min(free, default=0.0) / mean
         if lightest > tolerance:
             violations.append(
-                f"the units are too coarse for ±{tolerance:.1%}: "
-                f"the lightest is {lightest:.1%} of the mean territory"
+                f"the units are too coarse for {band(tolerance)}: "
+                f"the lightest is {small_percent(lightest)} of the mean territory"
             )
     pieces = plan.pieces()
     for t, p in enumerate(pieces):

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import has_home
-from territory_planner.formats import money, plural
+from territory_planner.formats import band, money, plural
 from territory_planner.geo.units import UNIT_KINDS
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario
 from territory_planner.plan.allocation import MovesBound, moves_bound
@@ -319,7 +319,7 @@ def rebalance_project(
     result = replace(result, violations=[*result.violations, *trips])
     progress(0.92, "Reshaping the territories and assigning accounts")
     territories = _reshaped(project.territories, plan_units, plan_units.current, result.labels)
-    why = f"to balance {describe_balance(shares)} within ±{tolerance:.0%}"
+    why = f"to balance {describe_balance(shares)} within {band(tolerance)}"
     change = _plan_change(
         project,
         plan_units,

@@ -22,7 +22,7 @@ import pandas as pd
 from territory_planner._errors import InputError
 from territory_planner.analysis.account_workload import nearest_home
 from territory_planner.analysis.metrics import partly_missing
-from territory_planner.formats import plural
+from territory_planner.formats import band, plural
 from territory_planner.geo.unit_graph import _lonlat, unit_graph
 from territory_planner.model import ASSIGNMENT_COLUMNS, Project, Scenario, new_territory_ids
 from territory_planner.plan.balance_reasons import (
@@ -54,6 +54,7 @@ from territory_planner.plan.served_weights import (
     unplannable_hours_note,
     workload_weights,
 )
+from territory_planner.plan.shape_notes import long_and_thin_notes
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     account_weights,
@@ -338,7 +339,10 @@ def _fixes(
     The last where most workload hours cannot be planned (`_unplannable`): a balance
     the calendar can serve.
     """
-    fixes = [*homes, *(f for f in advice if f not in homes)]
+    fixes: list[DesignFix] = []
+    for fix in [*homes, *advice]:  # (each home in one county offers that county's ZIP areas)
+        if fix not in fixes:
+            fixes.append(fix)
     if unplannable:
         target = balance_without_workload(project)
         fixes.append(DesignFix(f"balancing {target}", balance=target))
@@ -549,6 +553,7 @@ def design_project(
         *renamed(result.violations, names),
         *staffing_notes(project, base, use_homes=use_homes),
         *day_trip_notes(project, plan_units, result.labels, base),
+        *long_and_thin_notes(project, plan_units, result.labels, base, result.compactness),
         *(unplannable := _unplannable(project, plan_units, result.labels, base, shares)),
         *(v for key, v in partly_missing(project).items() if key in shares),
     ]
@@ -563,7 +568,7 @@ def design_project(
     )
     note = (
         f"designed: {plural(k, 'territory')} from {plan_units.describe()}, "
-        f"balanced on {describe_balance(shares)} within ±{tolerance:.0%}"
+        f"balanced on {describe_balance(shares)} within {band(tolerance)}"
     )
     scenario = Scenario(
         name=project.fresh_scenario_name(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from territory_planner.formats import band, small_percent
 from territory_planner.plan.design_plan import _Plan
 
 _LISTED = 6  # territories named in one message
@@ -104,8 +105,8 @@ def _why_not(
     lightest = float(free.min()) / mean if len(free) else 0.0
     if lightest > 2 * tolerance:
         violations.append(
-            f"the units are too coarse for ±{tolerance:.1%}: the lightest that may move is "
-            f"{lightest:.1%} of {of}"
+            f"the units are too coarse for {band(tolerance)}: the lightest that may move is "
+            f"{small_percent(lightest)} of {of}"
         )
         return []
     rest = [t for t in off if t not in explained]

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from territory_planner.formats import band
 from territory_planner.ui.chart_names import PADDING, elided, name_tooltip, names_width
 
 BAND_COLOR = QColor(46, 139, 87, 40)
@@ -123,10 +124,10 @@ class BalanceChart(QWidget):
         scale, mean = self._scale(), self.mean()
         if data.tolerance is not None and mean > 0:
             low, high = mean * (1 - data.tolerance), mean * (1 + data.tolerance)
-            band = QRectF(
+            strip = QRectF(
                 plot.left() + low * scale, plot.top(), (high - low) * scale, plot.height()
             )
-            painter.fillRect(band, BAND_COLOR)
+            painter.fillRect(strip, BAND_COLOR)
         painter.setFont(self.font())
         for row, (off, name) in enumerate(zip(self.off_band(), self.names_shown(), strict=True)):
             self._draw_bar(painter, row, scale, off=off, name=name)
@@ -138,7 +139,7 @@ class BalanceChart(QWidget):
                 QRectF(x - 90, plot.bottom() + 2, 180, 16),
                 Qt.AlignmentFlag.AlignHCenter,
                 f"mean {data.fmt(mean)}"
-                + (f" ±{data.tolerance:.0%}" if data.tolerance is not None else ""),
+                + (f" {band(data.tolerance)}" if data.tolerance is not None else ""),
             )
         painter.end()
 

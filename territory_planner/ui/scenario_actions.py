@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QMenuBar, QMessageBox
 from territory_planner._errors import InputError
 from territory_planner.app import plan_operations as ops
 from territory_planner.app.operations import Operation
-from territory_planner.formats import agree, plural
+from territory_planner.formats import agree, band, plural
 from territory_planner.model import Project, Scenario
 from territory_planner.plan.balance_reasons import DesignFix
 from territory_planner.plan.plan_changes import PlanChange
@@ -78,7 +78,7 @@ def outcome_text(outcome: PlanOutcome, project: Project, tolerance: float) -> st
         f"from {outcome.units.describe()}.",
         f"Largest deviation from the mean: {result.max_deviation:.1%} "
         f"({'within' if result.max_deviation <= tolerance + 1e-9 else 'outside'} "
-        f"±{tolerance:.0%}).",
+        f"{band(tolerance)}).",
         "Every territory is one connected piece."
         if all(result.contiguous)
         else f"{plural(result.contiguous.count(False), 'territory')} "
@@ -86,7 +86,9 @@ def outcome_text(outcome: PlanOutcome, project: Project, tolerance: float) -> st
         f"Mean compactness (Polsby-Popper): {kpis['compactness'].mean():.2f}.",
     ]
     if result.violations:
-        lines += ["", "Why the target is not met:", *(f"• {v}" for v in result.violations)]
+        missed = result.max_deviation > tolerance + 1e-9 or not all(result.contiguous)
+        heading = "Why the target is not met:" if missed else "Notes:"
+        lines += ["", heading, *(f"• {v}" for v in result.violations)]
     return "\n".join(lines)
 
 
