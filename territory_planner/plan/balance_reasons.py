@@ -241,8 +241,12 @@ def balance_reasons(
     holds = f"; ±{offered}% holds this plan" if offered > widest else ""
     words = [f"a wider band (±{widest}% is the closest these units allow{holds})"]
     fixes = [DesignFix(f"±{offered}%", tolerance=offered / 100)]
-    if finer and heavy:
-        where = ", ".join(unit_words(plan_units, u) for u in heavy)
+    coarse = heavy
+    if plan_units.kind == "county" and plan_units.zip_in:
+        fips = plan_units.units["county_fips"].astype(str).to_numpy()
+        coarse = [u for u in heavy if fips[u] not in plan_units.zip_in]
+    if finer and coarse:  # (a lump that is a ZIP area already cannot be split finer)
+        where = ", ".join(unit_words(plan_units, u) for u in coarse)
         words.insert(0, f"ZIP areas instead of {plan_units.kind} units (the lumps are {where})")
         fixes.insert(0, zip_fix)
     freed = _free_home_fix(

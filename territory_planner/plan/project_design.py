@@ -359,8 +359,9 @@ def _unrepeated(violations: list[str], reasons: list[str]) -> list[str]:
     for sentence in violations:
         found = re.fullmatch(r"(.+) alone is [\d.]+x the mean territory", sentence)
         lump = found.group(1) if found else None
-        if lump is None or not any(
-            r.startswith((f"{lump} alone is", f"{lump} County alone is", f"{lump} Parish alone is"))
+        said = (f"{lump} alone is", f"{lump} County alone is", f"{lump} Parish alone is")
+        if lump is None or not any(  # (a ZIP area's unit name is "ZIP 60603")
+            r.startswith((*said, f"{lump.replace('ZIP ', 'ZIP area ', 1)} alone is"))
             for r in reasons
         ):
             kept.append(sentence)

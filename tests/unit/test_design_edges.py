@@ -19,7 +19,7 @@ from territory_planner.io.project_file import save_project
 from territory_planner.plan.allocation import balance_bound
 from territory_planner.plan.balance_reasons import DesignFix, _crowded_homes, _homes_hold_back
 from territory_planner.plan.design_inputs import explain_inputs
-from territory_planner.plan.project_design import _fixes
+from territory_planner.plan.project_design import _fixes, design_project
 from territory_planner.plan.unit_plan import project_units
 from tests.conftest import SMALL_DEMO, run_cli
 
@@ -120,3 +120,16 @@ def test_each_fix_is_offered_once() -> None:
     wider = DesignFix("±11%", tolerance=0.11)
     fixes = _fixes(make_demo(**SMALL_DEMO), [cook, cook, cook], [cook, wider], unplannable=False)
     assert fixes == (cook, wider)
+
+
+def test_a_lump_that_is_a_zip_area_already_gets_no_finer_units_offered() -> None:
+    # one account, in the Loop, with Cook County made of its ZIP areas: the lump is one ZIP
+    # area, said once; finer units cannot split it, so only a wider band is offered
+    project = make_demo(**SMALL_DEMO)
+    project.accounts = project.accounts.iloc[:1].copy()
+    project.accounts[["lon", "lat"]] = [-87.627, 41.881]
+    outcome = design_project(project, balance="accounts", k=2, zip_in=("17031",))
+    said = outcome.result.violations
+    assert sum(" alone is " in s for s in said) == 1
+    assert [f.tolerance for f in outcome.fixes] == [1.0]
+    assert not any(f.kind or f.zip_in for f in outcome.fixes)
