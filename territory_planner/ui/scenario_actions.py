@@ -28,6 +28,7 @@ from territory_planner.plan.scenarios import compare_scenarios, plan_kpis, scena
 from territory_planner.ui.change_dialog import ChangeDialog, ChangeOptions, MovesDialog
 from territory_planner.ui.compare_dialog import CompareDialog
 from territory_planner.ui.design_dialog import DesignDialog, DesignOptions
+from territory_planner.ui.report_box import ReportBox
 from territory_planner.ui.scenarios_panel import ScenariosPanel
 from territory_planner.ui.tasks import Task
 
@@ -199,24 +200,21 @@ class ScenarioActions(QObject):
     ) -> None:
         """Keep `scenario` (renamed if its name is taken); offer to use, compare or list moves.
 
-        `tries` adds a button per fix (its label and what it runs: a design again).
+        `tries` lists a button per fix under the report (its label and what it runs: a
+        design again).
         """
         if not self._push(ops.keep_scenario, scenario):
             return
-        box = QMessageBox(QMessageBox.Icon.Information, "New scenario", text, parent=self.window)
+        box = ReportBox("New scenario", text, self.window)
         use = box.addButton("Use It Now", QMessageBox.ButtonRole.AcceptRole)
         compare = box.addButton("Compare…", QMessageBox.ButtonRole.ActionRole)
         show = box.addButton("Show Moves…", QMessageBox.ButtonRole.ActionRole)
         show.setVisible(moves is not None)
         box.addButton("Keep for Later", QMessageBox.ButtonRole.RejectRole)
-        actions = {
-            box.addButton(label, QMessageBox.ButtonRole.ActionRole): run for label, run in tries
-        }
+        box.add_fixes(tries)
 
         def clicked(button: Any) -> None:
-            if button in actions:
-                actions[button]()
-            elif button is use:
+            if button is use:
                 self.use(scenario.name)
             elif button is compare:
                 self.compare(self.window.project.scenario_name, scenario.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMessageBox
 
 from territory_planner.demo import make_demo
@@ -226,6 +227,12 @@ def test_a_missed_band_offers_fixes_that_design_again(qtbot, window, fresh_demo)
     band = next(t for t in tries if t.startswith("Try ±"))
     percent = int(band.removeprefix("Try ±").removesuffix("%"))
     assert percent > 1
+    # listed under the report, one per line, each label whole (a row of them was cut short)
+    fixes = [b for b in first.buttons() if b.text().startswith("Try ")]
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in fixes), timeout=MAP_TIMEOUT_MS)
+    assert len({b.mapTo(first, QPoint(0, 0)).y() for b in fixes}) == len(fixes)
+    for b in fixes:
+        assert b.width() >= b.fontMetrics().horizontalAdvance(b.text())
     next(b for b in first.buttons() if b.text() == band).click()
     qtbot.waitUntil(lambda: window.scenarios.report is not first, timeout=MAP_TIMEOUT_MS)
     names = window.project.scenario_names()
