@@ -74,7 +74,7 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
     balance, why = _balance(project, args)
     params = DesignParams(
         kind="file" if args.units_file else args.units, balance=balance, k=args.territories,
-        tolerance=args.tolerance, use_homes=not args.no_homes, name=args.name,
+        tolerance=args.tolerance, use_homes=not args.no_homes, name=_given_name(args),
         areas_file=args.units_file, free_homes=tuple(args.free_home), zip_in=tuple(args.zip_in),
     )  # fmt: skip
     made = design(project, params)
@@ -90,6 +90,11 @@ def _design(args: argparse.Namespace) -> dict[str, Any]:
         "try": [f"{fix.label}: {_flags(fix)}" for fix in outcome.fixes],
         "seconds": round(result.seconds, 2),
     }
+
+
+def _given_name(args: argparse.Namespace) -> str | None:
+    """The --name asked for; None (the default name) when none or a blank one, as in the app."""
+    return (args.name or "").strip() or None
 
 
 def _zip_in_needs_counties(args: argparse.Namespace) -> None:
@@ -133,13 +138,13 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
         params = ChangeParams(
             kind=args.units, balance=balance, tolerance=args.tolerance,
             sources=tuple(args.source), rep_id=args.rep, territory_name=args.territory_name,
-            name=args.name, zip_in=tuple(args.zip_in),
+            name=_given_name(args), zip_in=tuple(args.zip_in),
         )  # fmt: skip
         made = split(project, params)
     else:
         params = ChangeParams(
             kind=args.units, balance=balance, tolerance=args.tolerance,
-            minimise=args.minimise, name=args.name, reach=not args.allow_far,
+            minimise=args.minimise, name=_given_name(args), reach=not args.allow_far,
             zip_in=tuple(args.zip_in),
         )  # fmt: skip
         made = rebalance(project, params)

@@ -133,3 +133,10 @@ def test_a_lump_that_is_a_zip_area_already_gets_no_finer_units_offered() -> None
     assert sum(" alone is " in s for s in said) == 1
     assert [f.tolerance for f in outcome.fixes] == [1.0]
     assert not any(f.kind or f.zip_in for f in outcome.fixes)
+
+
+def test_a_blank_name_gives_the_default_name_as_in_the_app(saved: str) -> None:
+    # the design dialog strips the name and uses the default for a blank one
+    done = run_cli("design", saved, "--balance", "accounts", "--name", "   ", "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["scenario"].endswith("territories by accounts")
