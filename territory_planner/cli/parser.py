@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from territory_planner.bundle import version_text
 from territory_planner.cli.common import Handler, Writes
@@ -30,6 +31,8 @@ from territory_planner.cli.market_commands import (
 )
 from territory_planner.cli.plan_commands import _change, _design, _scenarios
 
+Number = TypeVar("Number", int, float)
+
 
 def _output(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
     """Add option `flag` naming a file or folder the command writes (see `_check_outputs`)."""
@@ -37,28 +40,31 @@ def _output(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
     parser.set_defaults(outputs={**(parser.get_default("outputs") or {}), action.dest: flag})
 
 
-def _band(text: str) -> float:
-    """A tolerance: a finite number, 0 or more (0.05 for ±5%)."""
-    msg = f"{text!r} is not a tolerance: give a fraction of 0 or more, e.g. 0.05 for ±5%"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(msg) from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def _number(
+    convert: Callable[[str], Number], valid: Callable[[Number], bool], words: str
+) -> Callable[[str], Number]:
+    """An option's type: `convert` the text, refused (a usage error) unless `valid`."""
+
+    def parse(text: str) -> Number:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            msg = f"{text!r} {words}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
 
 
-def _count(text: str) -> int:
-    """A number of territories: a whole number, 1 or more."""
-    msg = f"{text!r} territories: give a whole number, 1 or more"
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(msg) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(msg)
-    return value
+#: A tolerance: a finite fraction, 0 or more; a number of territories: 1 or more.
+_band = _number(
+    float,
+    lambda v: math.isfinite(v) and v >= 0,
+    "is not a tolerance: give a fraction of 0 or more, e.g. 0.05 for ±5%",
+)
+_count = _number(int, lambda v: v >= 1, "territories: give a whole number, 1 or more")
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
