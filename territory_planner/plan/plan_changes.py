@@ -189,6 +189,12 @@ def _plan_change(
     trial = Project(project.accounts, project.reps, territories, project.name, project.settings)
     accounts = reassign(trial).accounts
     before = project.accounts["territory_id"]
+    # an account without a position lies in no unit: the change cannot have moved it
+    unplaced = (accounts["lon"].isna() | accounts["lat"].isna()) & before.isin(
+        territories["territory_id"]
+    )
+    accounts.loc[unplaced, "territory_id"] = before[unplaced]
+    accounts.loc[unplaced, "placed_by"] = project.accounts["placed_by"][unplaced]
     after = accounts["territory_id"]
     changed = (before.fillna("") != after.fillna("")).to_numpy()
     names = dict(zip(territories["territory_id"], territories["name"], strict=True))
