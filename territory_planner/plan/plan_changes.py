@@ -41,10 +41,10 @@ from territory_planner.plan.served_weights import (
 )
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
+    change_units,
     describe_balance,
     parse_balance,
     plan_account_weights,
-    project_units,
     unit_weights,
 )
 from territory_planner.tasks import CancelToken, Progress, no_progress, scaled
@@ -287,7 +287,7 @@ def rebalance_project(
     clock = time.perf_counter()
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind, zip_in=zip_in)
+    plan_units = change_units(project, kind, zip_in=zip_in)
     weights, reweigh, far = _plan_weights(project, plan_units, shares, reach=reach)
     barred = _barred_units(plan_units, far)
     cost_values = (

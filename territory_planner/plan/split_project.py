@@ -37,8 +37,8 @@ from territory_planner.plan.served_weights import (
 )
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
+    change_units,
     parse_balance,
-    project_units,
     rep_home_units,
     unit_weights,
 )
@@ -116,7 +116,7 @@ def split_project(
     clock = time.perf_counter()
     shares = parse_balance(balance)
     progress(0.0, "Gathering the area units")
-    plan_units = project_units(project, kind, zip_in=zip_in)
+    plan_units = change_units(project, kind, zip_in=zip_in)
     if rep_id:
         found = np.flatnonzero(project.reps["rep_id"].to_numpy() == rep_id)
         if len(found) == 0:

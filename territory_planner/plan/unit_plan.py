@@ -246,6 +246,61 @@ def project_units(
     return ProjectUnits(kind, units, account_unit, current, made_of_zips)
 
 
+def change_units(project: Project, kind: str, zip_in: Collection[str] = ()) -> ProjectUnits:
+    """The units a rebalance or a split moves, as the plan in use holds them.
+
+    A unit counts as its territory's whole, so a county the plan splits between
+    territories (a plan made with ZIP areas there, or drawn by hand) would start
+    the change from a plan that is not the one in use: such counties are taken
+    as their ZIP areas. State units the plan splits are refused.
+
+    Parameters
+    ----------
+    project
+        The project and its plan in use.
+    kind
+        "county", "state" or "zip" (see `project_units`).
+    zip_in
+        Counties (FIPS) asked for as their ZIP areas.
+
+    Returns
+    -------
+    ProjectUnits
+        The units, with the counties the plan splits made of their ZIP areas.
+
+    Raises
+    ------
+    InputError
+        For state units, when the plan in use splits a state between territories.
+    """
+    plan_units = project_units(project, kind, zip_in=zip_in)
+    split = _split_units(project, plan_units)
+    if not len(split) or kind not in {"county", "state"}:
+        return plan_units
+    if kind == "state":
+        names = plan_units.units["name"].to_numpy()[split].astype(str).tolist()
+        said = names[0] if len(names) == 1 else f"{names[0]} and {plural(len(names) - 1, 'more')}"
+        msg = (
+            f"the plan in use splits {said} between territories, and a change by state "
+            "would move each state whole: use county units"
+        )
+        raise InputError(msg)
+    fips = plan_units.units["county_fips"].astype(str).to_numpy()[split]
+    extra = sorted(set(fips.tolist()) - set(plan_units.zip_in))
+    return project_units(project, kind, zip_in=(*zip_in, *extra)) if extra else plan_units
+
+
+def _split_units(project: Project, plan_units: ProjectUnits) -> np.ndarray:
+    """Units whose accounts lie in more than one territory of the plan in use."""
+    rows = pd.Series(np.arange(len(project.territories)), index=project.territories["territory_id"])
+    territory = project.accounts["territory_id"].map(rows).fillna(-1).to_numpy(dtype=np.int64)
+    unit = plan_units.account_unit
+    held = (unit >= 0) & (territory >= 0)
+    pairs = np.unique(np.column_stack([unit[held], territory[held]]), axis=0)
+    units, count = np.unique(pairs[:, 0], return_counts=True)
+    return np.asarray(units[count > 1], dtype=np.int64)
+
+
 def _with_zip_areas(counties: gpd.GeoDataFrame, zip_in: Collection[str]) -> gpd.GeoDataFrame:
     """The counties, those in `zip_in` (FIPS) replaced by their ZIP areas."""
     unknown = sorted(set(zip_in) - set(counties["fips"]))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
+from territory_planner.model import Project
 from territory_planner.plan.plan_changes import rebalance_project
+from territory_planner.plan.scenarios import scenario_project
 from territory_planner.plan.split_project import split_project
 from tests.conftest import SMALL_DEMO
 
@@ -30,3 +34,29 @@ def test_accounts_without_a_position_keep_their_territory(split: bool) -> None:
     assert after.reindex(ids).tolist() == held.tolist()
     assert not change.moves["account_id"].isin(ids).any()
     assert (change.moves["to"] != "(none)").all()
+
+
+def test_a_plan_that_splits_a_county_is_rebalanced_from_itself() -> None:
+    # a plan made with Los Angeles County as its ZIP areas, within ±5%: rebalanced again by
+    # county, it was taken county by county (Los Angeles whole in one territory) and ended
+    # at 77%, moving Seattle to Southern California; the split county is now its ZIP areas
+    project = make_demo(accounts=600, reps=6, seed=3)
+    first = rebalance_project(
+        project, balance="potential", tolerance=0.05, reach=False, zip_in=("06037",)
+    )
+    planned = scenario_project(project, first.scenario)
+    totals = _potential(planned)
+    assert (totals / totals.mean() - 1).abs().max() <= 0.05 + 1e-9
+    again = rebalance_project(planned, balance="potential", tolerance=0.05, reach=False)
+    assert len(again.moves) == 0
+    after = _potential(scenario_project(planned, again.scenario))
+    assert (after / after.mean() - 1).abs().max() <= 0.05 + 1e-9
+    assert again.result.max_deviation <= 0.05 + 1e-9  # (what the report says: the same)
+    # by state, a plan that splits states cannot be taken state by state: refused
+    with pytest.raises(InputError, match=r"splits .* between territories"):
+        rebalance_project(planned, kind="state", balance="potential", tolerance=0.05)
+
+
+def _potential(project: Project) -> pd.Series:
+    acc = project.accounts
+    return acc["potential"].fillna(0).groupby(acc["territory_id"]).sum()
