@@ -123,6 +123,13 @@ def split_project(
             msg = f"no rep '{rep_id}'; import the new rep first"
             raise InputError(msg)
         rep_name = str(project.reps["name"].iloc[found[0]])
+        held = terr["name"][terr["rep_id"] == rep_id].astype(str).tolist()
+        if held:  # (the new territory is a new hire's: one rep, one territory)
+            msg = (
+                f"{rep_name} already has '{held[0]}': give a rep without a territory, or "
+                "none (the new territory then waits for its rep)"
+            )
+            raise InputError(msg)
         unit = int(rep_home_units(project, plan_units)[found[0]])
         home = unit if unit >= 0 and plan_units.current[unit] in rows else None
     weights, reweigh, _ = _plan_weights(

@@ -60,3 +60,11 @@ def test_a_plan_that_splits_a_county_is_rebalanced_from_itself() -> None:
 def _potential(project: Project) -> pd.Series:
     acc = project.accounts
     return acc["potential"].fillna(0).groupby(acc["territory_id"]).sum()
+
+
+def test_a_rep_who_holds_a_territory_is_not_taken_as_the_new_hire() -> None:
+    # they would hold two territories (and their home could go to the new one)
+    project = make_demo(**SMALL_DEMO)
+    held = project.territories.iloc[1]
+    with pytest.raises(InputError, match=f"already has '{held['name']}'"):
+        split_project(project, [str(held["territory_id"])], rep_id=str(held["rep_id"]))
