@@ -125,8 +125,8 @@ class ChangeDialog(QDialog):
         self.rep.addItem("(no rep yet)", None)
         holding = set(project.territories["rep_id"].dropna())
         for rep_id, name in zip(project.reps["rep_id"], project.reps["name"], strict=True):
-            self.rep.addItem(f"{name}" + (" (has a territory)" if rep_id in holding else ""),
-                             rep_id)  # fmt: skip
+            if rep_id not in holding:  # (a rep with a territory is no new hire: refused)
+                self.rep.addItem(str(name), rep_id)
         self.name.setPlaceholderText("default: the rep's name")
         form.addRow("Take from:", self.sources)
         form.addRow("New rep:", self.rep)

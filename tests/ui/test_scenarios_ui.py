@@ -115,6 +115,10 @@ def test_dialogs_say_why_workload_is_not_the_default_balance(qtbot, window, fres
         qtbot.addWidget(hire)
         assert hire.reach is None  # (a split keeps the rule: no tick box)
         assert hire.options().reach
+        # a new hire is a rep without a territory (one with a territory is refused)
+        holding = set(project.territories["rep_id"].dropna())
+        offered = [hire.rep.itemData(i) for i in range(hire.rep.count())]
+        assert offered == [None, *(r for r in project.reps["rep_id"] if r not in holding)]
         for dialog in (design, change):
             assert dialog.default_note.isVisibleTo(dialog) is said
             text = dialog.default_note.text()
