@@ -32,9 +32,7 @@ from territory_planner.plan.plan_changes import (
     _reshaped,
 )
 from territory_planner.plan.rebalance import RebalanceResult
-from territory_planner.plan.served_weights import (
-    day_trip_notes,
-)
+from territory_planner.plan.served_weights import day_trip_notes, territory_reps
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     change_units,
@@ -139,7 +137,9 @@ def split_project(
     new_name = territory_name or (
         f"{rep_name}'s territory" if rep_name else f"Territory {int(new_id[1:])}"
     )
-    locked = _locked_units(project, plan_units)
+    held = _locked_units(project, plan_units)  # (the user's locks)
+    locked = held.copy()
+    locked[_source_homes(project, plan_units, rows, new_home=home)] = True
     result = split_units(
         plan_units.units,
         weights,
@@ -192,9 +192,24 @@ def split_project(
     )  # fmt: skip
     whole = replace(change.result, seconds=time.perf_counter() - clock)  # bound included
     done = replace(change, result=whole, bound=bound)
-    free = ~locked & np.isin(plan_units.current, rows)  # (only the sources change)
+    # only the sources change; a home's county may still be split into its ZIP areas
+    free = ~held & np.isin(plan_units.current, rows)
     fixes = _finer(plan_units, weights, len(whole.totals), free) if done.missed_band() else ()
     return replace(done, fixes=fixes)
+
+
+def _source_homes(
+    project: Project, plan_units: ProjectUnits, rows: list[int], *, new_home: int | None
+) -> list[int]:
+    """The units holding the homes of the sources' reps: they stay with their territories.
+
+    (Carving two territories, the new one took Cook County with Maria Alvarez's home.)
+    The new rep's home unit, if it is one of them, goes to the new territory.
+    """
+    homes = rep_home_units(project, plan_units)
+    reps = territory_reps(project, project.territories)
+    units = [int(homes[reps[r]]) for r in rows if reps[r] >= 0 and homes[reps[r]] >= 0]
+    return [u for u in units if plan_units.current[u] in rows and u != new_home]
 
 
 def _source_rows(project: Project, sources: list[str]) -> list[int]:

@@ -10,8 +10,11 @@ from territory_planner._errors import InputError
 from territory_planner.demo import make_demo
 from territory_planner.model import Project
 from territory_planner.plan.plan_changes import rebalance_project
+from territory_planner.plan.project_design import design_project
 from territory_planner.plan.scenarios import scenario_project
 from territory_planner.plan.split_project import split_project
+from territory_planner.plan.unit_plan import project_units, rep_home_units
+from territory_planner.sample_data import field_project
 from tests.conftest import SMALL_DEMO
 
 
@@ -68,3 +71,23 @@ def test_a_rep_who_holds_a_territory_is_not_taken_as_the_new_hire() -> None:
     held = project.territories.iloc[1]
     with pytest.raises(InputError, match=f"already has '{held['name']}'"):
         split_project(project, [str(held["territory_id"])], rep_id=str(held["rep_id"]))
+
+
+def test_the_sources_reps_keep_their_homes_when_a_new_territory_is_carved() -> None:
+    # two sources and no rep yet for the new territory: it took Cook County, where one
+    # source's rep lives, and left her territory with none of her accounts
+    tiny = field_project(seed=2, accounts=3, reps=3, region="midwest")  # (each home a county)
+    tiny = scenario_project(tiny, design_project(tiny, balance="accounts").scenario)
+    demo = make_demo(**SMALL_DEMO)
+    ids = demo.territories["territory_id"].astype(str).tolist()
+    for project, sources in [
+        (tiny, ["T01", "T02"]), (demo, [ids[0], ids[1]]), (demo, [ids[0]]), (demo, ids[2:4]),
+    ]:  # fmt: skip
+        change = split_project(project, sources, balance="accounts", tolerance=0.1)
+        after = scenario_project(project, change.scenario)
+        units = project_units(after, "county")
+        homes = rep_home_units(after, units)
+        row = {str(r): i for i, r in enumerate(after.territories["rep_id"])}
+        for rep, home in zip(after.reps["rep_id"], homes, strict=True):
+            if str(rep) in row and home >= 0:
+                assert units.current[home] == row[str(rep)], (sources, rep)
