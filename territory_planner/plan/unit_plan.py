@@ -251,8 +251,9 @@ def change_units(project: Project, kind: str, zip_in: Collection[str] = ()) -> P
 
     A unit counts as its territory's whole, so a county the plan splits between
     territories (a plan made with ZIP areas there, or drawn by hand) would start
-    the change from a plan that is not the one in use: such counties are taken
-    as their ZIP areas. State units the plan splits are refused.
+    the change from a plan that is not the one in use: such counties (with
+    accounts in another territory than the one holding the county's middle) are
+    taken as their ZIP areas. State units the plan splits are refused.
 
     Parameters
     ----------
@@ -283,7 +284,7 @@ def change_units(project: Project, kind: str, zip_in: Collection[str] = ()) -> P
         msg = (
             f"the plan in use splits {said} between territories, and a change by state "
             "would move each state whole: use county units"
-        )
+        )  # (its accounts lie in another territory than the state's middle)
         raise InputError(msg)
     fips = plan_units.units["county_fips"].astype(str).to_numpy()[split]
     extra = sorted(set(fips.tolist()) - set(plan_units.zip_in))
@@ -291,14 +292,16 @@ def change_units(project: Project, kind: str, zip_in: Collection[str] = ()) -> P
 
 
 def _split_units(project: Project, plan_units: ProjectUnits) -> np.ndarray:
-    """Units whose accounts lie in more than one territory of the plan in use."""
+    """Units the plan in use does not hold whole: accounts in another territory than the unit.
+
+    (A unit counts as the territory holding its middle: `ProjectUnits.current`.)
+    """
     rows = pd.Series(np.arange(len(project.territories)), index=project.territories["territory_id"])
     territory = project.accounts["territory_id"].map(rows).fillna(-1).to_numpy(dtype=np.int64)
     unit = plan_units.account_unit
     held = (unit >= 0) & (territory >= 0)
-    pairs = np.unique(np.column_stack([unit[held], territory[held]]), axis=0)
-    units, count = np.unique(pairs[:, 0], return_counts=True)
-    return np.asarray(units[count > 1], dtype=np.int64)
+    apart = held & (territory != plan_units.current[np.maximum(unit, 0)])
+    return np.unique(unit[apart]).astype(np.int64)
 
 
 def _with_zip_areas(counties: gpd.GeoDataFrame, zip_in: Collection[str]) -> gpd.GeoDataFrame:
