@@ -28,7 +28,12 @@ from territory_planner.analysis.account_workload import (
 from territory_planner.formats import plural
 from territory_planner.model import Project
 from territory_planner.plan.rebalance_inputs import trade_matrix
-from territory_planner.plan.unit_plan import ProjectUnits, account_weights, unit_weights
+from territory_planner.plan.unit_plan import (
+    ProjectUnits,
+    account_weights,
+    rep_home_units,
+    unit_weights,
+)
 
 
 def territory_reps(project: Project, base: pd.DataFrame) -> np.ndarray:
@@ -51,6 +56,27 @@ def territory_reps(project: Project, base: pd.DataFrame) -> np.ndarray:
     return np.array(
         [rep_row.get(r, -1) if isinstance(r, str) else -1 for r in reps], dtype=np.int64
     )
+
+
+def territory_homes(project: Project, plan_units: ProjectUnits, base: pd.DataFrame) -> np.ndarray:
+    """The unit holding each territory's rep's home (`rep_home_units`), -1 for none.
+
+    Parameters
+    ----------
+    project
+        The project (its reps and their homes).
+    plan_units
+        The units.
+    base
+        The territories (a ``rep_id`` column).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per territory (row of `base`), its rep's home unit, or -1 (no rep, or no home).
+    """
+    at = np.append(rep_home_units(project, plan_units), -1)  # (-1: no rep, no home)
+    return np.asarray(at[territory_reps(project, base)], dtype=np.int64)
 
 
 def serving_reps(

@@ -20,8 +20,8 @@ from territory_planner.geo.areas import us_states
 from territory_planner.geo.earth import area_km2, haversine_km, sphere_xyz_km
 from territory_planner.model import Project
 from territory_planner.plan.rebalance import STRINGY
-from territory_planner.plan.served_weights import territory_reps
-from territory_planner.plan.unit_plan import ProjectUnits, rep_home_units
+from territory_planner.plan.served_weights import territory_homes
+from territory_planner.plan.unit_plan import ProjectUnits
 
 _AS_THIN = 1.5  # the nearest-home territory at most this much rounder: the homes make it so
 _ALIKE = 0.005  # Polsby-Popper this close: "as thin"
@@ -83,9 +83,7 @@ def long_and_thin_notes(
     thin = [t for t, pp in enumerate(compactness) if pp < STRINGY]
     if not thin:
         return []
-    reps = territory_reps(project, base)
-    at = rep_home_units(project, plan_units)
-    homes = np.array([at[r] if r >= 0 else -1 for r in reps.tolist()], dtype=np.int64)
+    homes = territory_homes(project, plan_units, base)
     homes[(homes >= 0) & (labels[np.maximum(homes, 0)] != np.arange(len(homes)))] = -1
     if (homes >= 0).sum() < 2:  # noqa: PLR2004 (one home: nothing to compare with)
         return []

@@ -32,7 +32,7 @@ from territory_planner.plan.plan_changes import (
     _reshaped,
 )
 from territory_planner.plan.rebalance import RebalanceResult
-from territory_planner.plan.served_weights import day_trip_notes, territory_reps
+from territory_planner.plan.served_weights import day_trip_notes, territory_homes
 from territory_planner.plan.unit_plan import (
     ProjectUnits,
     change_units,
@@ -121,10 +121,10 @@ def split_project(
             msg = f"no rep '{rep_id}'; import the new rep first"
             raise InputError(msg)
         rep_name = str(project.reps["name"].iloc[found[0]])
-        held = terr["name"][terr["rep_id"] == rep_id].astype(str).tolist()
-        if held:  # (the new territory is a new hire's: one rep, one territory)
+        theirs = terr["name"][terr["rep_id"] == rep_id].astype(str).tolist()
+        if theirs:  # (the new territory is a new hire's: one rep, one territory)
             msg = (
-                f"{rep_name} already has '{held[0]}': give a rep without a territory, or "
+                f"{rep_name} already has '{theirs[0]}': give a rep without a territory, or "
                 "none (the new territory then waits for its rep)"
             )
             raise InputError(msg)
@@ -206,10 +206,8 @@ def _source_homes(
     (Carving two territories, the new one took Cook County with Maria Alvarez's home.)
     The new rep's home unit, if it is one of them, goes to the new territory.
     """
-    homes = rep_home_units(project, plan_units)
-    reps = territory_reps(project, project.territories)
-    units = [int(homes[reps[r]]) for r in rows if reps[r] >= 0 and homes[reps[r]] >= 0]
-    return [u for u in units if plan_units.current[u] in rows and u != new_home]
+    homes = territory_homes(project, plan_units, project.territories)[rows]
+    return [int(u) for u in homes if u >= 0 and plan_units.current[u] in rows and u != new_home]
 
 
 def _source_rows(project: Project, sources: list[str]) -> list[int]:
